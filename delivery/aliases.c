@@ -1,0 +1,1168 @@
+/*
+ * aliases.c: read an aliases(5) file and expand a name to its final
+ * recipients.
+ *
+ * The file belongs to root, but it is parsed as if it did not: the lookup
+ * process reads it, and a parser that trusts its input is one typo away
+ * from a crash.  Input is (pointer, length), may hold any byte, and every
+ * size is bounded.  Nothing here logs or exits; errors are written to the
+ * caller's buffer as "file:line: what is wrong".
+ *
+ * The parsed table is sorted by name with duplicates removed (the later
+ * definition wins, as in Postfix), so that a lookup is a binary search.
+ */
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "delivery/aliases.h"
+
+#define ALIASES_FILE_MAX	(16 * 1024 * 1024)	/* octets in one file */
+#define ALIASES_ENTRIES_MAX	1000000
+#define ALIAS_NAME_MAX		64	/* RFC 5321 local-part limit */
+#define ALIAS_TARGET_MAX	1024
+
+#define EXPAND_HASH_SIZE	2048	/* power of two > 2 * ALIAS_EXPAND_MAX */
+
+#define INCLUDE_PREFIX		":include:"
+#define INCLUDE_PREFIX_LEN	(sizeof(INCLUDE_PREFIX) - 1)
+
+/* Where one physical line starts inside the logical line being parsed. */
+struct lseg {
+	size_t	off;
+	int	line;
+};
+
+struct parser {
+	const char		*fname;
+	char			*err;
+	size_t			 errlen;
+	struct alias_entry	*v;		/* entries in file order */
+	size_t			 n, cap;
+	char			*lbuf;		/* the current logical line */
+	size_t			 llen, lcap;
+	struct lseg		*seg;		/* its physical lines */
+	size_t			 nseg, segcap;
+};
+
+struct expansion {
+	const struct alias_table	*t;
+	alias_domain_fn			 is_local_domain;
+	void				*arg;
+	/*
+	 * done[i] is 1 + the greatest depth at which entry i was expanded
+	 * completely, 0 if never.  Expanding it again at that depth or a
+	 * shallower one can only add duplicates and cannot hit the depth
+	 * limit (nor a loop: that would have failed the first time), so it
+	 * is skipped; without this, aliases that fan out to each other
+	 * cost exponential time.
+	 */
+	unsigned char			*done;
+	const char			*name;	/* what was asked for */
+	const struct alias_entry	*chain[ALIAS_EXPAND_DEPTH];
+	size_t				 depth;
+	struct alias_target		*out;
+	size_t				 n, cap;
+	/*
+	 * out[slot[h] - 1] hashes to h (open addressing, 0 = empty), so
+	 * that dropping duplicates costs O(1) and not O(n) per target.
+	 */
+	uint16_t			 slot[EXPAND_HASH_SIZE];
+	char				*err;
+	size_t				 errlen;
+};
+
+static void	errf(char *, size_t, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+static void	perr(struct parser *, int, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+
+static void
+errf(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* A parse error: "file:line: message". */
+static void
+perr(struct parser *P, int line, const char *fmt, ...)
+{
+	char	msg[ALIAS_ERR_MAX];
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	errf(P->err, P->errlen, "%s:%d: %s", P->fname, line, msg);
+}
+
+/* Make room for need items in *vp; capacity doubles. */
+static int
+grow(void **vp, size_t *cap, size_t need, size_t size)
+{
+	size_t	 ncap;
+	void	*nv;
+
+	if (need <= *cap)
+		return 0;
+	ncap = *cap != 0 ? *cap : 8;
+	while (ncap < need) {
+		if (ncap > SIZE_MAX / 2)
+			return -1;
+		ncap *= 2;
+	}
+	if ((nv = reallocarray(*vp, ncap, size)) == NULL)
+		return -1;
+	*vp = nv;
+	*cap = ncap;
+	return 0;
+}
+
+static int
+is_ws(int c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static int
+is_ctl(int c)
+{
+	return (unsigned char)c < 0x20 || c == 0x7f;
+}
+
+/* ASCII only: case folding must not depend on the locale. */
+static int
+lower(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+}
+
+/* strcasecmp() folds by the locale; names and addresses fold ASCII. */
+static int
+ascii_ncase_eq(const char *a, const char *b, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		if (lower((unsigned char)a[i]) != lower((unsigned char)b[i]))
+			return 0;
+		if (a[i] == '\0')
+			break;
+	}
+	return 1;
+}
+
+static void
+lower_str(char *s)
+{
+	for (; *s != '\0'; s++)
+		*s = (char)lower((unsigned char)*s);
+}
+
+static void
+trim(const char **s, size_t *n)
+{
+	while (*n > 0 && is_ws((*s)[0])) {
+		(*s)++;
+		(*n)--;
+	}
+	while (*n > 0 && is_ws((*s)[*n - 1]))
+		(*n)--;
+}
+
+static char *
+copy_span(const char *s, size_t n)
+{
+	char	*p;
+
+	if ((p = malloc(n + 1)) == NULL)
+		return NULL;
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+static int
+has_ctl(const char *s, size_t n, int allow_tab)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (is_ctl(s[i]) && !(allow_tab && s[i] == '\t'))
+			return 1;
+	return 0;
+}
+
+/*
+ * s[0] is '"': the whole of s must be one quoted string, in which a
+ * backslash takes the next octet literally.  Returns NULL and sets *out
+ * (malloc'd, unquoted) and *outlen, or returns what is wrong.
+ */
+static const char *
+unquote(const char *s, size_t n, char **out, size_t *outlen)
+{
+	char	*p;
+	size_t	 i, j;
+
+	if ((p = malloc(n)) == NULL)
+		return "out of memory";
+	for (i = 1, j = 0; i < n && s[i] != '"'; i++) {
+		if (s[i] == '\\' && i + 1 < n)
+			i++;
+		p[j++] = s[i];
+	}
+	if (i >= n) {
+		free(p);
+		return "unterminated quoted string";
+	}
+	if (i != n - 1) {
+		free(p);
+		return "text after closing quote";
+	}
+	p[j] = '\0';
+	*out = p;
+	*outlen = j;
+	return NULL;
+}
+
+/* Free one entry's strings, not the entry itself. */
+static void
+entry_free(struct alias_entry *e)
+{
+	size_t	i;
+
+	free(e->name);
+	for (i = 0; i < e->ntargets; i++)
+		free(e->targets[i].value);
+	free(e->targets);
+	memset(e, 0, sizeof(*e));
+}
+
+/* --- the name before the colon ------------------------------------- */
+
+/* The first ':' outside double quotes, or -1 with the error set. */
+static int
+find_colon(struct parser *P, int line, const char *s, size_t n, size_t *at)
+{
+	size_t	i;
+	int	inq = 0;
+
+	for (i = 0; i < n; i++) {
+		if (inq) {
+			if (s[i] == '\\' && i + 1 < n)
+				i++;
+			else if (s[i] == '"')
+				inq = 0;
+		} else if (s[i] == '"')
+			inq = 1;
+		else if (s[i] == ':') {
+			*at = i;
+			return 0;
+		}
+	}
+	if (inq)
+		perr(P, line, "unterminated quoted string");
+	else
+		perr(P, line, "missing ':' after alias name");
+	return -1;
+}
+
+/*
+ * Unquoted names may not hold white space, quotes or '@' (Postfix asks
+ * for quotes around those); a quoted name may hold anything printable.
+ */
+static int
+check_unquoted_name(struct parser *P, int line, const char *s, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		if (is_ws(s[i])) {
+			perr(P, line, "unquoted white space in alias name");
+			return -1;
+		}
+		if (s[i] == '"') {
+			perr(P, line, "misplaced '\"' in alias name");
+			return -1;
+		}
+		if (s[i] == '@') {
+			perr(P, line, "unquoted '@' in alias name");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+parse_name(struct parser *P, int line, const char *s, size_t n, char **out)
+{
+	const char	*why;
+	char		*name;
+	size_t		 len;
+
+	trim(&s, &n);
+	if (n == 0) {
+		perr(P, line, "empty alias name");
+		return -1;
+	}
+	if (s[0] == '"') {
+		if ((why = unquote(s, n, &name, &len)) != NULL) {
+			perr(P, line, "%s", why);
+			return -1;
+		}
+	} else {
+		if (check_unquoted_name(P, line, s, n) == -1)
+			return -1;
+		if ((name = copy_span(s, n)) == NULL) {
+			perr(P, line, "out of memory");
+			return -1;
+		}
+		len = n;
+	}
+	why = NULL;
+	if (len == 0)
+		why = "empty alias name";
+	else if (len > ALIAS_NAME_MAX)
+		why = "alias name longer than 64 octets";
+	else if (has_ctl(name, len, 0))
+		why = "control character in alias name";
+	if (why != NULL) {
+		perr(P, line, "%s", why);
+		free(name);
+		return -1;
+	}
+	lower_str(name);
+	*out = name;
+	return 0;
+}
+
+/* --- one target ------------------------------------------------------ */
+
+/* RFC 5322 atext, plus 8-bit octets for UTF-8 local parts. */
+static int
+is_atext(int c)
+{
+	if ((unsigned char)c >= 0x80)
+		return 1;
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9'))
+		return 1;
+	return strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL && c != '\0';
+}
+
+static const char *
+check_local_part(const char *s, size_t n)
+{
+	size_t	i;
+
+	if (n == 0)
+		return "empty local part in address";
+	for (i = 0; i < n; i++) {
+		if (is_ws(s[i]))
+			return "white space in address";
+		if (s[i] == '@')
+			return "more than one '@' in address";
+		if (s[i] == '<' || s[i] == '>')
+			return "misplaced '<' or '>' in address";
+		if (s[i] == ':')
+			return "':' in address (only :include: is known)";
+		if (!is_atext(s[i]) && s[i] != '.')
+			return "invalid character in address";
+	}
+	return NULL;
+}
+
+/* Dot-separated labels of letters, digits, '-' (and UTF-8). */
+static const char *
+check_domain(const char *s, size_t n)
+{
+	size_t	i;
+
+	if (n == 0)
+		return "empty domain in address";
+	for (i = 0; i < n; i++) {
+		if (is_ws(s[i]))
+			return "white space in address";
+		if (s[i] == '<' || s[i] == '>')
+			return "misplaced '<' or '>' in address";
+		if (s[i] == '.') {
+			if (i == 0 || i == n - 1 || s[i - 1] == '.')
+				return "empty label in domain";
+			continue;
+		}
+		if (s[i] != '-' && (!is_atext(s[i]) ||
+		    strchr("!#$%&'*+/=?^`{|}~", s[i]) != NULL))
+			return "invalid character in domain";
+	}
+	return NULL;
+}
+
+/*
+ * user, user@domain, <user@domain>, or \user (sendmail's "this local user,
+ * no further aliasing"; kept with its backslash, aliases_expand() knows).
+ */
+static int
+parse_address(struct parser *P, int line, const char *s, size_t n,
+    struct alias_target *tg)
+{
+	const char	*why, *local;
+	size_t		 at, llen;
+
+	if (n > 0 && s[0] == '<') {
+		if (n < 2 || s[n - 1] != '>') {
+			perr(P, line, "unbalanced '<' in address");
+			return -1;
+		}
+		s++;
+		n -= 2;
+	}
+	if (n == 0) {
+		perr(P, line, "empty address");
+		return -1;
+	}
+	for (at = n; at > 0 && s[at - 1] != '@'; at--)
+		;
+	local = s;
+	llen = at > 0 ? at - 1 : n;
+	if (local[0] == '\\') {
+		if (at > 0) {
+			perr(P, line, "'\\user' cannot have a domain");
+			return -1;
+		}
+		local++;
+		llen--;
+	}
+	why = check_local_part(local, llen);
+	if (why == NULL && at > 0)
+		why = check_domain(s + at, n - at);
+	if (why != NULL) {
+		perr(P, line, "%s", why);
+		return -1;
+	}
+	if ((tg->value = copy_span(s, n)) == NULL) {
+		perr(P, line, "out of memory");
+		return -1;
+	}
+	tg->kind = ALIAS_ADDRESS;
+	return 0;
+}
+
+/* s is unquoted (if it was quoted) and not empty. */
+static int
+classify_target(struct parser *P, int line, const char *s, size_t n,
+    struct alias_target *tg)
+{
+	const char	*v = s;
+	size_t		 vn = n;
+
+	if (has_ctl(s, n, 1)) {
+		perr(P, line, "control character in target");
+		return -1;
+	}
+	if (s[0] == '|') {
+		tg->kind = ALIAS_COMMAND;
+		v = s + 1;
+		vn = n - 1;
+		trim(&v, &vn);
+		if (vn == 0) {
+			perr(P, line, "empty command");
+			return -1;
+		}
+		v = s + 1;		/* keep the command as written */
+		vn = n - 1;
+	} else if (s[0] == '/') {
+		tg->kind = ALIAS_FILE;
+	} else if (n >= INCLUDE_PREFIX_LEN &&
+	    ascii_ncase_eq(s, INCLUDE_PREFIX, INCLUDE_PREFIX_LEN)) {
+		tg->kind = ALIAS_INCLUDE;
+		v = s + INCLUDE_PREFIX_LEN;
+		vn = n - INCLUDE_PREFIX_LEN;
+		trim(&v, &vn);
+		if (vn == 0) {
+			perr(P, line, "empty :include: path");
+			return -1;
+		}
+		if (v[0] != '/') {
+			perr(P, line, ":include: path is not absolute");
+			return -1;
+		}
+	} else
+		return parse_address(P, line, s, n, tg);
+	if ((tg->value = copy_span(v, vn)) == NULL) {
+		perr(P, line, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+parse_target(struct parser *P, int line, const char *s, size_t n,
+    struct alias_target *tg)
+{
+	const char	*why;
+	char		*text;
+	size_t		 tlen;
+	int		 r;
+
+	if (n == 0) {
+		perr(P, line, "empty target");
+		return -1;
+	}
+	if (n > ALIAS_TARGET_MAX) {
+		perr(P, line, "target longer than 1024 octets");
+		return -1;
+	}
+	if (s[0] != '"') {
+		if (memchr(s, '"', n) != NULL) {
+			perr(P, line, "misplaced '\"' in target");
+			return -1;
+		}
+		return classify_target(P, line, s, n, tg);
+	}
+	if ((why = unquote(s, n, &text, &tlen)) != NULL) {
+		perr(P, line, "%s", why);
+		return -1;
+	}
+	if (tlen == 0) {
+		perr(P, line, "empty target");
+		r = -1;
+	} else
+		r = classify_target(P, line, text, tlen, tg);
+	free(text);
+	return r;
+}
+
+/* --- one logical line ---------------------------------------------- */
+
+/* The physical line at offset off; *k only moves forward. */
+static int
+seg_line(const struct parser *P, size_t *k, size_t off)
+{
+	while (*k + 1 < P->nseg && P->seg[*k + 1].off <= off)
+		(*k)++;
+	return P->seg[*k].line;
+}
+
+/* The end of the target that starts at pos: the next ',' outside quotes. */
+static size_t
+target_end(const char *s, size_t n, size_t pos, int *inq)
+{
+	*inq = 0;
+	for (; pos < n; pos++) {
+		if (*inq) {
+			if (s[pos] == '\\' && pos + 1 < n)
+				pos++;
+			else if (s[pos] == '"')
+				*inq = 0;
+		} else if (s[pos] == '"')
+			*inq = 1;
+		else if (s[pos] == ',')
+			break;
+	}
+	return pos;
+}
+
+static int
+parse_targets(struct parser *P, size_t pos, struct alias_entry *e)
+{
+	const char		*s = P->lbuf, *t;
+	struct alias_target	 tg;
+	size_t			 n = P->llen, end, tn, k = 0, cap = 0;
+	int			 inq, line;
+	void			*v;
+
+	t = s + pos;
+	tn = n - pos;
+	trim(&t, &tn);
+	if (tn == 0) {
+		perr(P, seg_line(P, &k, pos), "empty target list");
+		return -1;
+	}
+	for (;;) {
+		end = target_end(s, n, pos, &inq);
+		t = s + pos;
+		tn = end - pos;
+		trim(&t, &tn);
+		line = seg_line(P, &k, (size_t)(t - s));
+		if (inq) {
+			perr(P, line, "unterminated quoted string");
+			return -1;
+		}
+		v = e->targets;
+		if (grow(&v, &cap, e->ntargets + 1, sizeof(*e->targets)) ==
+		    -1) {
+			perr(P, line, "out of memory");
+			return -1;
+		}
+		e->targets = v;
+		if (parse_target(P, line, t, tn, &tg) == -1)
+			return -1;
+		e->targets[e->ntargets++] = tg;
+		if (end == n)
+			return 0;
+		pos = end + 1;
+	}
+}
+
+static int
+parse_logical_line(struct parser *P)
+{
+	struct alias_entry	 e;
+	size_t			 colon;
+	int			 line = P->seg[0].line;
+	void			*v;
+
+	memset(&e, 0, sizeof(e));
+	e.line = line;
+	if (find_colon(P, line, P->lbuf, P->llen, &colon) == -1)
+		return -1;
+	if (parse_name(P, line, P->lbuf, colon, &e.name) == -1)
+		return -1;
+	if (parse_targets(P, colon + 1, &e) == -1)
+		goto fail;
+	if (P->n >= ALIASES_ENTRIES_MAX) {
+		perr(P, line, "more than %d aliases", ALIASES_ENTRIES_MAX);
+		goto fail;
+	}
+	v = P->v;
+	if (grow(&v, &P->cap, P->n + 1, sizeof(*P->v)) == -1) {
+		perr(P, line, "out of memory");
+		goto fail;
+	}
+	P->v = v;
+	P->v[P->n++] = e;
+	return 0;
+fail:
+	entry_free(&e);
+	return -1;
+}
+
+/* --- physical lines ------------------------------------------------ */
+
+static int
+logical_append(struct parser *P, const char *s, size_t n, int line)
+{
+	void	*v;
+
+	v = P->seg;
+	if (grow(&v, &P->segcap, P->nseg + 1, sizeof(*P->seg)) == -1)
+		goto nomem;
+	P->seg = v;
+	v = P->lbuf;
+	if (grow(&v, &P->lcap, P->llen + n, 1) == -1)
+		goto nomem;
+	P->lbuf = v;
+	P->seg[P->nseg].off = P->llen;
+	P->seg[P->nseg].line = line;
+	P->nseg++;
+	memcpy(P->lbuf + P->llen, s, n);
+	P->llen += n;
+	return 0;
+nomem:
+	perr(P, line, "out of memory");
+	return -1;
+}
+
+static int
+logical_end(struct parser *P)
+{
+	int	r;
+
+	if (P->nseg == 0)
+		return 0;
+	r = parse_logical_line(P);
+	P->llen = 0;
+	P->nseg = 0;
+	return r;
+}
+
+/* Blank, or a comment: '#' as the first octet that is not white space. */
+static int
+is_skipped(const char *s, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n && is_ws(s[i]); i++)
+		;
+	return i == n || s[i] == '#';
+}
+
+static int
+feed_line(struct parser *P, const char *s, size_t n, int line)
+{
+	if (is_skipped(s, n))
+		return 0;
+	if (is_ws(s[0])) {
+		if (P->nseg == 0) {
+			perr(P, line,
+			    "continuation line without a preceding alias");
+			return -1;
+		}
+		return logical_append(P, s, n, line);
+	}
+	if (logical_end(P) == -1)
+		return -1;
+	return logical_append(P, s, n, line);
+}
+
+static int
+parse_lines(struct parser *P, const char *buf, size_t len)
+{
+	const char	*p = buf, *end = buf + len, *nl, *le;
+	int		 line = 0;
+
+	while (p < end) {
+		line++;
+		nl = memchr(p, '\n', (size_t)(end - p));
+		le = nl != NULL ? nl : end;
+		if (memchr(p, '\0', (size_t)(le - p)) != NULL) {
+			perr(P, line, "NUL byte");
+			return -1;
+		}
+		if (le > p && le[-1] == '\r')	/* CRLF line ends */
+			le--;
+		if (feed_line(P, p, (size_t)(le - p), line) == -1)
+			return -1;
+		p = nl != NULL ? nl + 1 : end;
+	}
+	return logical_end(P);
+}
+
+/* --- the table ------------------------------------------------------- */
+
+static int
+entry_order(const void *a, const void *b)
+{
+	const struct alias_entry	*x = a, *y = b;
+	int				 c;
+
+	if ((c = strcmp(x->name, y->name)) != 0)
+		return c;
+	return (x->line > y->line) - (x->line < y->line);
+}
+
+static int
+entry_name_cmp(const void *a, const void *b)
+{
+	const struct alias_entry	*x = a, *y = b;
+
+	return strcmp(x->name, y->name);
+}
+
+/* Sort by name; of several definitions of one name, keep the last. */
+static void
+sort_and_dedup(struct alias_entry *v, size_t *n)
+{
+	size_t	i, j;
+
+	if (*n == 0)
+		return;
+	qsort(v, *n, sizeof(*v), entry_order);
+	for (i = 0, j = 0; i < *n; i++) {
+		if (i + 1 < *n && strcmp(v[i].name, v[i + 1].name) == 0) {
+			entry_free(&v[i]);
+			continue;
+		}
+		v[j++] = v[i];
+	}
+	*n = j;
+}
+
+/*
+ * *t is overwritten, not freed first.  On failure it is left empty (safe
+ * to pass to aliases_free()).
+ */
+int
+aliases_parse_buffer(struct alias_table *t, const char *buf, size_t len,
+    const char *fname, char *err, size_t errlen)
+{
+	struct parser	P;
+	size_t		i;
+	int		r = -1;
+
+	memset(t, 0, sizeof(*t));
+	memset(&P, 0, sizeof(P));
+	P.fname = fname != NULL ? fname : "aliases";
+	P.err = err;
+	P.errlen = errlen;
+	if (len > ALIASES_FILE_MAX)
+		errf(err, errlen, "%s: larger than 16 MiB", P.fname);
+	else if (buf == NULL && len > 0)
+		errf(err, errlen, "%s: no buffer", P.fname);
+	else if (parse_lines(&P, buf, len) == 0) {
+		if ((t->file = strdup(P.fname)) == NULL)
+			errf(err, errlen, "%s: out of memory", P.fname);
+		else
+			r = 0;
+	}
+	free(P.lbuf);
+	free(P.seg);
+	if (r == -1) {
+		for (i = 0; i < P.n; i++)
+			entry_free(&P.v[i]);
+		free(P.v);
+		free(t->file);
+		memset(t, 0, sizeof(*t));
+		return -1;
+	}
+	sort_and_dedup(P.v, &P.n);
+	t->v = P.v;
+	t->n = P.n;
+	return 0;
+}
+
+/* Read all of fd, at most max octets; -1 with errno set (EFBIG if more). */
+static int
+read_all(int fd, size_t hint, size_t max, char **out, size_t *outlen)
+{
+	char	*buf = NULL;
+	void	*v;
+	size_t	 len = 0, cap = 0;
+	ssize_t	 r;
+
+	for (;;) {
+		if (len == cap) {
+			if (len > max) {
+				free(buf);
+				errno = EFBIG;
+				return -1;
+			}
+			v = buf;
+			if (grow(&v, &cap, len + (hint > 4096 ? hint : 4096),
+			    1) == -1) {
+				free(buf);
+				errno = ENOMEM;
+				return -1;
+			}
+			buf = v;
+		}
+		r = read(fd, buf + len, cap - len);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1) {
+			free(buf);
+			return -1;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	if (len > max) {
+		free(buf);
+		errno = EFBIG;
+		return -1;
+	}
+	*out = buf;
+	*outlen = len;
+	return 0;
+}
+
+int
+aliases_parse_file(struct alias_table *t, const char *path, char *err,
+    size_t errlen)
+{
+	struct stat	 st;
+	char		*buf = NULL;
+	size_t		 len = 0;
+	int		 fd, r, saved;
+
+	memset(t, 0, sizeof(*t));
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
+		errf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1) {
+		errf(err, errlen, "%s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		errf(err, errlen, "%s: not a regular file", path);
+		close(fd);
+		return -1;
+	}
+	if (st.st_size > ALIASES_FILE_MAX) {
+		errf(err, errlen, "%s: larger than 16 MiB", path);
+		close(fd);
+		return -1;
+	}
+	/* The file may grow between fstat and read: read_all bounds it. */
+	r = read_all(fd, (size_t)st.st_size + 1, ALIASES_FILE_MAX, &buf, &len);
+	saved = errno;
+	close(fd);
+	if (r == -1) {
+		if (saved == EFBIG)
+			errf(err, errlen, "%s: larger than 16 MiB", path);
+		else
+			errf(err, errlen, "%s: %s", path, strerror(saved));
+		return -1;
+	}
+	r = aliases_parse_buffer(t, buf, len, path, err, errlen);
+	free(buf);
+	return r;
+}
+
+const struct alias_entry *
+aliases_lookup(const struct alias_table *t, const char *name)
+{
+	struct alias_entry	key;
+	char			buf[ALIAS_NAME_MAX + 1];
+	size_t			n;
+
+	if (t == NULL || name == NULL || t->n == 0)
+		return NULL;
+	n = strnlen(name, sizeof(buf));
+	if (n == 0 || n > ALIAS_NAME_MAX)	/* no name is that long */
+		return NULL;
+	memcpy(buf, name, n);
+	buf[n] = '\0';
+	lower_str(buf);
+	memset(&key, 0, sizeof(key));
+	key.name = buf;
+	return bsearch(&key, t->v, t->n, sizeof(*t->v), entry_name_cmp);
+}
+
+void
+aliases_free(struct alias_table *t)
+{
+	size_t	i;
+
+	if (t == NULL)
+		return;
+	for (i = 0; i < t->n; i++)
+		entry_free(&t->v[i]);
+	free(t->v);
+	free(t->file);
+	memset(t, 0, sizeof(*t));
+}
+
+/* --- expansion ----------------------------------------------------- */
+
+void
+aliases_free_targets(struct alias_target *v, size_t n)
+{
+	size_t	i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(v[i].value);
+	free(v);
+}
+
+_Static_assert(EXPAND_HASH_SIZE > 2 * ALIAS_EXPAND_MAX &&
+    (EXPAND_HASH_SIZE & (EXPAND_HASH_SIZE - 1)) == 0 &&
+    EXPAND_HASH_SIZE <= UINT16_MAX, "EXPAND_HASH_SIZE");
+
+/* Addresses are the same without regard to case, files and commands not. */
+static int
+same_target(const struct alias_target *a, enum alias_kind kind,
+    const char *value)
+{
+	if (a->kind != kind)
+		return 0;
+	if (kind == ALIAS_ADDRESS)
+		return ascii_ncase_eq(a->value, value, SIZE_MAX);
+	return strcmp(a->value, value) == 0;
+}
+
+/* FNV-1a, folding case where same_target() does. */
+static size_t
+target_hash(enum alias_kind kind, const char *value)
+{
+	uint32_t	h = 2166136261u ^ (uint32_t)kind;
+	int		c;
+
+	for (; *value != '\0'; value++) {
+		c = (unsigned char)*value;
+		h ^= (uint32_t)(kind == ALIAS_ADDRESS ? lower(c) : c);
+		h *= 16777619u;
+	}
+	return h & (EXPAND_HASH_SIZE - 1);
+}
+
+/* Append a final target unless it is already there. */
+static int
+emit(struct expansion *x, enum alias_kind kind, const char *value)
+{
+	void	*v;
+	size_t	 h;
+
+	for (h = target_hash(kind, value); x->slot[h] != 0;
+	    h = (h + 1) & (EXPAND_HASH_SIZE - 1))
+		if (same_target(&x->out[x->slot[h] - 1], kind, value))
+			return 0;
+	if (x->n >= ALIAS_EXPAND_MAX) {
+		errf(x->err, x->errlen, "alias %s expands to more than %d "
+		    "recipients", x->name, ALIAS_EXPAND_MAX);
+		return -1;
+	}
+	v = x->out;
+	if (grow(&v, &x->cap, x->n + 1, sizeof(*x->out)) == -1)
+		goto nomem;
+	x->out = v;
+	if ((x->out[x->n].value = strdup(value)) == NULL)
+		goto nomem;
+	x->out[x->n].kind = kind;
+	x->n++;
+	x->slot[h] = (uint16_t)x->n;
+	return 0;
+nomem:
+	errf(x->err, x->errlen, "out of memory");
+	return -1;
+}
+
+/* "what a -> b -> ... -> last", cut to fit. */
+static void
+chain_error(struct expansion *x, const char *what, const char *last)
+{
+	char	msg[ALIAS_ERR_MAX];
+	size_t	i;
+
+	strlcpy(msg, what, sizeof(msg));
+	for (i = 0; i < x->depth; i++) {
+		strlcat(msg, x->chain[i]->name, sizeof(msg));
+		strlcat(msg, " -> ", sizeof(msg));
+	}
+	strlcat(msg, last, sizeof(msg));
+	errf(x->err, x->errlen, "%s", msg);
+}
+
+static int	expand_entry(struct expansion *, const struct alias_entry *);
+
+static int
+on_chain(const struct expansion *x, const struct alias_entry *e)
+{
+	size_t	i;
+
+	for (i = 0; i < x->depth; i++)
+		if (x->chain[i] == e)
+			return 1;
+	return 0;
+}
+
+/*
+ * An address target of alias e.  A local one (no domain, or a domain
+ * the callback calls ours; it sees the domain lower-cased) is looked up
+ * again by its lower-cased local part.
+ */
+static int
+expand_address(struct expansion *x, const struct alias_entry *e,
+    const char *value)
+{
+	const struct alias_entry	*next;
+	char				*local, *at;
+	int				 r;
+
+	if ((local = strdup(value)) == NULL) {
+		errf(x->err, x->errlen, "out of memory");
+		return -1;
+	}
+	lower_str(local);
+	if (local[0] == '\\') {		/* \user: no further aliasing */
+		r = emit(x, ALIAS_ADDRESS, local + 1);
+		goto done;
+	}
+	if ((at = strrchr(local, '@')) != NULL) {
+		*at = '\0';
+		if (x->is_local_domain == NULL ||
+		    !x->is_local_domain(at + 1, x->arg)) {
+			r = emit(x, ALIAS_ADDRESS, value);
+			goto done;
+		}
+	}
+	next = aliases_lookup(x->t, local);
+	if (next == NULL || next == e)	/* a user, or "root: root" */
+		r = emit(x, ALIAS_ADDRESS, local);
+	else if (on_chain(x, next)) {
+		chain_error(x, "alias loop: ", next->name);
+		r = -1;
+	} else
+		r = expand_entry(x, next);
+done:
+	free(local);
+	return r;
+}
+
+static int
+expand_entry(struct expansion *x, const struct alias_entry *e)
+{
+	size_t	i, idx = (size_t)(e - x->t->v);
+
+	if (x->depth >= ALIAS_EXPAND_DEPTH) {
+		chain_error(x, "aliases nested too deeply: ", e->name);
+		return -1;
+	}
+	if (x->done[idx] > x->depth)
+		return 0;
+	x->chain[x->depth++] = e;
+	for (i = 0; i < e->ntargets; i++) {
+		if (e->targets[i].kind != ALIAS_ADDRESS) {
+			if (emit(x, e->targets[i].kind,
+			    e->targets[i].value) == -1)
+				return -1;
+		} else if (expand_address(x, e, e->targets[i].value) == -1)
+			return -1;
+	}
+	x->depth--;
+	x->done[idx] = (unsigned char)(x->depth + 1);
+	return 0;
+}
+
+int
+aliases_expand(const struct alias_table *t, const char *name,
+    alias_domain_fn is_local_domain, void *arg, struct alias_target **out,
+    char *err, size_t errlen)
+{
+	struct expansion		 x;
+	const struct alias_entry	*e;
+	char				*key;
+	int				 r;
+
+	*out = NULL;
+	if (name == NULL || name[0] == '\0') {
+		errf(err, errlen, "empty alias name");
+		return -1;
+	}
+	memset(&x, 0, sizeof(x));
+	x.t = t;
+	x.is_local_domain = is_local_domain;
+	x.arg = arg;
+	x.err = err;
+	x.errlen = errlen;
+	if ((key = strdup(name)) == NULL) {
+		errf(err, errlen, "out of memory");
+		return -1;
+	}
+	lower_str(key);
+	x.name = key;
+	if ((e = aliases_lookup(t, key)) == NULL)	/* a user, not an alias */
+		r = emit(&x, ALIAS_ADDRESS, key);
+	else if ((x.done = calloc(t->n, 1)) == NULL) {
+		errf(err, errlen, "out of memory");
+		r = -1;
+	} else
+		r = expand_entry(&x, e);
+	free(x.done);
+	free(key);
+	if (r == -1) {
+		aliases_free_targets(x.out, x.n);
+		return -1;
+	}
+	*out = x.out;
+	return (int)x.n;
+}

@@ -1,0 +1,184 @@
+/*
+ * lookup.c: the lookup compartment.  It answers smtpd (is this recipient
+ * ours?) and local (whom does it reach?) from a snapshot of passwd and the
+ * aliases taken before it entered an empty root.
+ *
+ * Handlers:
+ *   on_rcpt_check	smtpd's IPC_RCPT_CHECK
+ *   on_expand		local's IPC_EXPAND
+ */
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "delivery/resolve.h"
+#include "lib/log.h"
+#include "privsep/ipc_msgs.h"
+#include "privsep/sandbox.h"
+#include "privsep/worker.h"
+
+struct lookup {
+	struct worker_env	 we;
+	struct userdb		 users;
+	struct alias_table	 aliases;
+	struct resolver		 res;
+	struct ipc_chan		*peers[ROLE_COUNT];
+};
+
+static void
+on_rcpt_check(struct lookup *lk, struct ipc_chan *c, uint32_t id,
+    struct rbuf *rb)
+{
+	struct msg_addr		 req;
+	struct msg_rcpt_verdict	 rep;
+	uint8_t			 buf[16];
+	struct wbuf		 wb;
+
+	if (dec_addr(rb, &req) == -1) {
+		ipc_chan_fail(c, "bad RCPT_CHECK payload");
+		return;
+	}
+	rep.verdict = resolve_rcpt(&lk->res, req.addr);
+	wb_init(&wb, buf, sizeof(buf));
+	enc_rcpt_verdict(&wb, &rep);
+	ipc_reply(c, IPC_RCPT_CHECK_REPLY, id, &wb, -1);
+}
+
+static void
+on_expand(struct lookup *lk, struct ipc_chan *c, uint32_t id,
+    struct rbuf *rb)
+{
+	struct msg_addr		 req;
+	static struct msg_expand_ok rep;	/* 13 KiB: not on the stack */
+	static uint8_t		 buf[IPC_PAYLOAD_MAX];
+	struct wbuf		 wb;
+	char			 dsn[IPC_DSN_MAX], text[IPC_TEXT_MAX];
+
+	if (dec_addr(rb, &req) == -1) {
+		ipc_chan_fail(c, "bad EXPAND payload");
+		return;
+	}
+	if (resolve_expand(&lk->res, req.addr, &rep, dsn, sizeof(dsn), text,
+	    sizeof(text)) == -1) {
+		ipc_reply_error(c, id, dsn, text);
+		return;
+	}
+	wb_init(&wb, buf, sizeof(buf));
+	enc_expand_ok(&wb, &rep);
+	ipc_reply(c, IPC_EXPAND_OK, id, &wb, -1);
+}
+
+static void
+peer_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
+    int fd, void *arg)
+{
+	struct lookup *lk = arg;
+
+	if (fd != -1)
+		close(fd);	/* the table allows none here; never reached */
+	if (h->type == IPC_RCPT_CHECK)
+		on_rcpt_check(lk, c, h->id, rb);
+	else if (h->type == IPC_EXPAND)
+		on_expand(lk, c, h->id, rb);
+	else
+		ipc_chan_fail(c, "unexpected message type");
+}
+
+static void
+peer_closed(struct ipc_chan *c, const char *why, int violation, void *arg)
+{
+	struct lookup	*lk = arg;
+	enum bh_role	 peer = ipc_chan_peer(c);
+
+	if (violation)
+		worker_peer_violation(&lk->we, peer, why);
+	if (lk->peers[peer] == c)
+		lk->peers[peer] = NULL;
+	ipc_chan_free(c);
+}
+
+static void
+on_peer(struct worker_env *we, enum bh_role peer, int fd)
+{
+	struct lookup *lk = we->arg;
+
+	if (peer != ROLE_SMTPD && peer != ROLE_LOCAL) {
+		close(fd);
+		fatalx("master handed lookup a channel to %s",
+		    ipc_role_name(peer));
+	}
+	ipc_chan_free(lk->peers[peer]);
+	lk->peers[peer] = ipc_chan_new(we->base, fd, ROLE_LOOKUP, peer,
+	    peer_msg, peer_closed, lk);
+}
+
+/*
+ * Read every alias file into one table.  Postfix searches alias_maps in
+ * order and the first match wins; the table keeps the last definition of
+ * a name, so the files are concatenated last-to-first.
+ */
+static void
+load_aliases(struct lookup *lk)
+{
+	const struct bh_strlist	*maps = &lk->we.cf.alias_maps;
+	char			*all = NULL, err[ALIAS_ERR_MAX];
+	size_t			 len = 0, i;
+	int			 fd;
+	struct stat		 st;
+
+	for (i = maps->n; i-- > 0; ) {
+		if ((fd = open(maps->v[i], O_RDONLY | O_CLOEXEC)) == -1)
+			fatal("alias_maps %s", maps->v[i]);
+		if (fstat(fd, &st) == -1 || st.st_size > 16 * 1024 * 1024)
+			fatalx("alias_maps %s: unreadable or too large",
+			    maps->v[i]);
+		if ((all = realloc(all, len + st.st_size + 2)) == NULL)
+			fatal("aliases");
+		if (read(fd, all + len, st.st_size) != st.st_size)
+			fatal("read %s", maps->v[i]);
+		len += st.st_size;
+		all[len++] = '\n';
+		close(fd);
+	}
+	if (aliases_parse_buffer(&lk->aliases, all ? all : "", len,
+	    maps->n == 1 ? maps->v[0] : "alias_maps", err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	free(all);
+}
+
+int
+lookup_main(int argc, char **argv)
+{
+	static struct lookup	 lk;
+	struct sandbox_spec	 sb;
+
+	lk.we.on_peer = on_peer;
+	lk.we.arg = &lk;
+	worker_init(&lk.we, ROLE_LOOKUP, argc, argv);
+	userdb_load(&lk.users);
+	load_aliases(&lk);
+	lk.res.cf = &lk.we.cf;
+	lk.res.users = &lk.users;
+	lk.res.aliases = &lk.aliases;
+
+	memset(&sb, 0, sizeof(sb));
+	sb.role = ROLE_LOOKUP;
+	sb.user = lk.we.cf.lookup_user;
+	sb.root = lk.we.cf.empty_directory;
+	sb.mode = lk.we.cf.sandbox;
+	sb.nofile = 64;
+	sb.fsize = 0;
+	sandbox_enter(&sb);
+	worker_ready(&lk.we);
+	log_info("ready: %zu accounts, %zu aliases", lk.users.n,
+	    lk.aliases.n);
+	event_base_dispatch(lk.we.base);
+	return 0;
+}

@@ -1,0 +1,157 @@
+/*
+ * resolve.c: recipient decisions.  See resolve.h.
+ *
+ * An address is local when its domain is in mydestination (or it has no
+ * domain: "Postmaster").  Its local part, lower-cased, reaches someone when
+ * it is an alias or an account that may receive mail: uid 0 (which must be
+ * aliased, and is deferred otherwise so that nothing is lost) or a uid of
+ * at least local_minimum_uid.  With recipient_delimiter "+", user+ext
+ * falls back to user when user+ext itself is unknown.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "delivery/resolve.h"
+
+int
+resolve_is_local_domain(const char *domain, void *arg)
+{
+	const struct bh_config	*cf = arg;
+	size_t			 i;
+
+	for (i = 0; i < cf->mydestination.n; i++)
+		if (strcasecmp(domain, cf->mydestination.v[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* Split "local@domain" at the last '@'; the local part is lower-cased. */
+static int
+split_addr(const char *addr, char *local, size_t llen, const char **domain)
+{
+	const char	*at = strrchr(addr, '@');
+	size_t		 n = at ? (size_t)(at - addr) : strlen(addr), i;
+
+	if (n == 0 || n >= llen)
+		return -1;
+	for (i = 0; i < n; i++)
+		local[i] = tolower((unsigned char)addr[i]);
+	local[n] = '\0';
+	*domain = at ? at + 1 : "";
+	return 0;
+}
+
+static int
+user_may_receive(const struct resolver *r, const char *name)
+{
+	const struct userdb_entry *u = userdb_find(r->users, name);
+
+	return u != NULL && (u->uid == 0 ||
+	    (long)u->uid >= r->cf->local_minimum_uid);
+}
+
+static int
+name_known(const struct resolver *r, const char *name)
+{
+	return aliases_lookup(r->aliases, name) != NULL ||
+	    user_may_receive(r, name);
+}
+
+/* user+ext -> user when only the base name is known. */
+static void
+strip_extension(const struct resolver *r, char *local)
+{
+	const char	*delims = r->cf->recipient_delimiter;
+	char		*p;
+
+	if (delims == NULL || *delims == '\0' || name_known(r, local))
+		return;
+	if ((p = strpbrk(local, delims)) != NULL && p != local)
+		*p = '\0';
+}
+
+enum rcpt_verdict
+resolve_rcpt(const struct resolver *r, const char *addr)
+{
+	char		 local[IPC_ADDR_MAX];
+	const char	*domain;
+
+	if (split_addr(addr, local, sizeof(local), &domain) == -1)
+		return RCPT_UNKNOWN_USER;
+	if (*domain != '\0' && !resolve_is_local_domain(domain, (void *)r->cf))
+		return RCPT_RELAY_DENIED;
+	strip_extension(r, local);
+	return name_known(r, local) ? RCPT_OK : RCPT_UNKNOWN_USER;
+}
+
+static const char *
+kind_name(enum alias_kind k)
+{
+	switch (k) {
+	case ALIAS_FILE:
+		return "file";
+	case ALIAS_COMMAND:
+		return "command";
+	case ALIAS_INCLUDE:
+		return ":include:";
+	default:
+		return "remote address";
+	}
+}
+
+int
+resolve_expand(const struct resolver *r, const char *addr,
+    struct msg_expand_ok *out, char *dsn, size_t dsnlen, char *text,
+    size_t textlen)
+{
+	char			 local[IPC_ADDR_MAX], err[ALIAS_ERR_MAX];
+	const char		*domain;
+	struct alias_target	*t = NULL;
+	int			 n, i, rc = -1;
+
+	out->n = 0;
+	strlcpy(dsn, "5.1.1", dsnlen);
+	if (split_addr(addr, local, sizeof(local), &domain) == -1 ||
+	    (*domain != '\0' &&
+	    !resolve_is_local_domain(domain, (void *)r->cf))) {
+		snprintf(text, textlen, "not a local address");
+		return -1;
+	}
+	strip_extension(r, local);
+	if ((n = aliases_expand(r->aliases, local, resolve_is_local_domain,
+	    (void *)r->cf, &t, err, sizeof(err))) < 0) {
+		strlcpy(dsn, "5.4.6", dsnlen);	/* routing loop */
+		snprintf(text, textlen, "%s", err);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (t[i].kind != ALIAS_ADDRESS || strchr(t[i].value, '@')) {
+			strlcpy(dsn, "5.3.0", dsnlen);
+			snprintf(text, textlen, "alias target %s (%s) is not "
+			    "supported by this release", t[i].value,
+			    kind_name(t[i].kind));
+			goto done;
+		}
+		if (!user_may_receive(r, t[i].value)) {
+			snprintf(text, textlen, "unknown user %s", t[i].value);
+			goto done;
+		}
+		if (out->n == IPC_EXPAND_MAX ||
+		    strlen(t[i].value) > IPC_USER_MAX) {
+			strlcpy(dsn, "5.3.0", dsnlen);
+			snprintf(text, textlen, "alias expands too far");
+			goto done;
+		}
+		strlcpy(out->users[out->n++], t[i].value,
+		    sizeof(out->users[0]));
+	}
+	rc = out->n > 0 ? 0 : -1;
+	if (rc == -1)
+		snprintf(text, textlen, "alias expands to nobody");
+done:
+	aliases_free_targets(t, n);
+	return rc;
+}

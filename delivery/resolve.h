@@ -1,0 +1,34 @@
+/*
+ * resolve.h: what lookup decides about a recipient address, as pure
+ * functions over the configuration, the passwd snapshot and the aliases,
+ * so that unit tests need no running daemon.
+ */
+#ifndef BH_RESOLVE_H
+#define BH_RESOLVE_H
+
+#include "delivery/aliases.h"
+#include "delivery/userdb.h"
+#include "privsep/config.h"
+#include "privsep/ipc_msgs.h"
+
+struct resolver {
+	const struct bh_config	*cf;
+	const struct userdb	*users;
+	const struct alias_table *aliases;
+};
+
+/* RCPT time: is this address ours, and does it reach someone? */
+enum rcpt_verdict resolve_rcpt(const struct resolver *, const char *addr);
+
+/*
+ * Delivery time: the local accounts an address reaches.  Returns 0 and
+ * fills out, or -1 with dsn and text for a permanent or temporary failure.
+ */
+int	resolve_expand(const struct resolver *, const char *addr,
+	    struct msg_expand_ok *out, char *dsn, size_t dsnlen, char *text,
+	    size_t textlen);
+
+/* Is the domain one of mydestination (case-insensitive)? */
+int	resolve_is_local_domain(const char *domain, void *cf);
+
+#endif

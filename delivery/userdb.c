@@ -1,0 +1,73 @@
+/*
+ * userdb.c: the passwd snapshot.  See userdb.h.
+ */
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "delivery/userdb.h"
+#include "lib/log.h"
+
+void
+userdb_add(struct userdb *db, const char *name, uid_t uid)
+{
+	struct userdb_entry *v;
+
+	if ((v = reallocarray(db->v, db->n + 1, sizeof(*v))) == NULL)
+		fatal("userdb");
+	db->v = v;
+	if ((v[db->n].name = strdup(name)) == NULL)
+		fatal("userdb");
+	v[db->n].uid = uid;
+	db->n++;
+}
+
+static int
+entry_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct userdb_entry *)a)->name,
+	    ((const struct userdb_entry *)b)->name);
+}
+
+void
+userdb_sort(struct userdb *db)
+{
+	if (db->n > 0)
+		qsort(db->v, db->n, sizeof(*db->v), entry_cmp);
+}
+
+int
+userdb_load(struct userdb *db)
+{
+	struct passwd *pw;
+
+	setpwent();
+	while ((pw = getpwent()) != NULL)
+		userdb_add(db, pw->pw_name, pw->pw_uid);
+	endpwent();
+	userdb_sort(db);
+	return 0;
+}
+
+const struct userdb_entry *
+userdb_find(const struct userdb *db, const char *name)
+{
+	struct userdb_entry key;
+
+	if (db->n == 0)
+		return NULL;
+	key.name = (char *)name;
+	return bsearch(&key, db->v, db->n, sizeof(*db->v), entry_cmp);
+}
+
+void
+userdb_free(struct userdb *db)
+{
+	size_t i;
+
+	for (i = 0; i < db->n; i++)
+		free(db->v[i].name);
+	free(db->v);
+	db->v = NULL;
+	db->n = 0;
+}

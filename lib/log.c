@@ -1,0 +1,217 @@
+/*
+ * log.c: one logging path for every process.
+ *
+ * Master formats and writes lines itself.  A worker installs a sink
+ * (log_set_sink) that forwards each line to master over its IPC channel;
+ * before the sink exists (early start-up, as root) lines go to stderr.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/log.h"
+
+struct log_state {
+	char		ident[32];
+	int		to_stderr;
+	int		verbose;
+	int		file_fd;	/* maillog_file, or -1 */
+	log_sink_fn	sink;
+};
+
+/* The one piece of process-wide state: where this process's lines go. */
+static struct log_state logst = { "bulkhead", 1, 0, -1, NULL };
+
+void
+log_init(const char *ident, int to_stderr)
+{
+	log_set_ident(ident);
+	logst.to_stderr = to_stderr;
+	if (!to_stderr)
+		openlog(logst.ident, LOG_PID | LOG_NDELAY, LOG_MAIL);
+}
+
+void
+log_set_ident(const char *ident)
+{
+	strlcpy(logst.ident, ident, sizeof(logst.ident));
+}
+
+void
+log_set_file(const char *path)
+{
+	int fd;
+
+	if (logst.file_fd != -1)
+		close(logst.file_fd);
+	logst.file_fd = -1;
+	if (path == NULL || *path == '\0')
+		return;
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	if (fd == -1) {
+		log_warn("cannot open maillog_file %s; using syslog", path);
+		return;
+	}
+	logst.file_fd = fd;
+}
+
+void
+log_set_sink(log_sink_fn sink)
+{
+	logst.sink = sink;
+}
+
+void
+log_set_verbose(int verbose)
+{
+	logst.verbose = verbose;
+}
+
+static void
+write_line(int fd, const char *line)
+{
+	char		 buf[BH_LOG_LINE_MAX + 128], stamp[32];
+	struct tm	 tm;
+	time_t		 now = time(NULL);
+	int		 n;
+
+	if (localtime_r(&now, &tm) == NULL ||
+	    strftime(stamp, sizeof(stamp), "%b %e %H:%M:%S", &tm) == 0)
+		strlcpy(stamp, "-", sizeof(stamp));
+	n = snprintf(buf, sizeof(buf), "%s %s[%d]: %s\n", stamp, logst.ident,
+	    (int)getpid(), line);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(buf))
+		n = sizeof(buf) - 1;
+	/* A short or failed log write has nowhere better to be reported. */
+	(void)write(fd, buf, n);
+}
+
+void
+log_emit(int prio, const char *line)
+{
+	if (logst.sink != NULL) {
+		logst.sink(prio, line);
+		return;
+	}
+	if (logst.file_fd != -1)
+		write_line(logst.file_fd, line);
+	else if (logst.to_stderr)
+		write_line(STDERR_FILENO, line);
+	else
+		syslog(prio, "%s", line);
+}
+
+static void
+vlog(int prio, const char *prefix, const char *fmt, va_list ap, int errnum)
+{
+	char	line[BH_LOG_LINE_MAX + 128], msg[BH_LOG_LINE_MAX];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (errnum)
+		snprintf(line, sizeof(line), "%s%s: %s", prefix, msg,
+		    strerror(errnum));
+	else
+		snprintf(line, sizeof(line), "%s%s", prefix, msg);
+	log_emit(prio, line);
+}
+
+void
+log_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_INFO, "", fmt, ap, 0);
+	va_end(ap);
+}
+
+void
+log_debug(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!logst.verbose)
+		return;
+	va_start(ap, fmt);
+	vlog(LOG_DEBUG, "", fmt, ap, 0);
+	va_end(ap);
+}
+
+void
+log_warnx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_WARNING, "warning: ", fmt, ap, 0);
+	va_end(ap);
+}
+
+void
+log_warn(const char *fmt, ...)
+{
+	va_list	ap;
+	int	saved = errno;
+
+	va_start(ap, fmt);
+	vlog(LOG_WARNING, "warning: ", fmt, ap, saved);
+	va_end(ap);
+	errno = saved;
+}
+
+/* A refused request or a protocol violation: something is attacking us. */
+void
+log_security(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_ERR, "security: ", fmt, ap, 0);
+	va_end(ap);
+}
+
+void
+fatal(const char *fmt, ...)
+{
+	va_list	ap;
+	int	saved = errno;
+
+	va_start(ap, fmt);
+	vlog(LOG_CRIT, "fatal: ", fmt, ap, saved);
+	va_end(ap);
+	exit(1);
+}
+
+void
+fatalx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_CRIT, "fatal: ", fmt, ap, 0);
+	va_end(ap);
+	exit(1);
+}
+
+const char *
+log_printable(const char *s, size_t len, char *buf, size_t bufsz)
+{
+	size_t i, j = 0;
+
+	if (bufsz == 0)
+		return "";
+	for (i = 0; i < len && j + 1 < bufsz; i++) {
+		unsigned char c = s[i];
+		buf[j++] = (c >= 32 && c < 127) ? c : '?';
+	}
+	buf[j] = '\0';
+	return buf;
+}

@@ -1,0 +1,132 @@
+/*
+ * config.h: main.cf, Postfix style.
+ *
+ * Two layers.  cf_table is the raw file: logical lines "name = value" with
+ * the file and line each came from.  bh_config is the typed result: every
+ * parameter bulkhead knows, with its default, expanded ($name, ${name})
+ * and checked.  Errors are "file:line: what is wrong" in the caller's
+ * buffer; the parser never logs and never exits.
+ */
+#ifndef BH_CONFIG_H
+#define BH_CONFIG_H
+
+#include <stddef.h>
+
+#define CF_ERR_MAX	512
+#define CF_FILE_MAX	(1024 * 1024)	/* bytes in main.cf or master.cf */
+#define CF_LINES_MAX	100000		/* physical lines in one file */
+#define CF_VALUE_MAX	65536		/* bytes of one value after expansion */
+#define CF_EXPAND_DEPTH	10		/* $a -> $b -> ... nesting */
+
+struct cf_param {
+	char	*name;
+	char	*value;		/* raw, unexpanded; whitespace trimmed */
+	char	*file;
+	int	 line;		/* line of the first physical line */
+};
+
+/* v is sorted by name and names are unique (the last definition won). */
+struct cf_table {
+	struct cf_param	*v;
+	size_t		 n;
+};
+
+/*
+ * Parse main.cf text.  '#' lines and blank lines are skipped, a line that
+ * starts with white space continues the previous logical line; the last
+ * definition of a name wins.  Returns 0, or -1 with err set.
+ */
+int	 cf_parse_buffer(struct cf_table *, const char *buf, size_t len,
+	    const char *fname, char *err, size_t errlen);
+int	 cf_parse_file(struct cf_table *, const char *path, char *err,
+	    size_t errlen);
+const struct cf_param *cf_lookup(const struct cf_table *, const char *name);
+void	 cf_free(struct cf_table *);
+
+/* Set (or replace) one entry, keeping the table sorted.  -1 on ENOMEM. */
+int	 cf_set(struct cf_table *, const char *name, const char *value,
+	    const char *file, int line);
+
+enum sandbox_mode {
+	SANDBOX_CHROOT = 0,
+	SANDBOX_JAIL
+};
+
+#define BH_LIST_MAX	64
+
+struct bh_strlist {
+	char	*v[BH_LIST_MAX];
+	size_t	 n;
+};
+
+/* Every parameter bulkhead reads; the man page bulkhead.conf(5) lists them. */
+struct bh_config {
+	char		*config_directory;
+	char		*myhostname;
+	char		*mydomain;
+	char		*mail_name;
+	char		*smtpd_banner;
+	struct bh_strlist mydestination;	/* lower-cased domains */
+	struct bh_strlist inet_interfaces;	/* "all", "loopback-only" or
+						   numeric addresses */
+	char		*queue_directory;
+	char		*empty_directory;
+	char		*pid_file;
+	char		*maillog_file;		/* "" = syslog */
+	char		*smtpd_user;
+	char		*queue_user;
+	char		*lookup_user;
+	char		*local_user;
+	enum sandbox_mode sandbox;
+	struct bh_strlist alias_maps;		/* file paths, type: prefix removed */
+	char		*home_mailbox;
+	char		*recipient_delimiter;
+	long long	 message_size_limit;	/* bytes */
+	long		 smtpd_timeout;		/* seconds */
+	long		 smtpd_recipient_limit;
+	long		 local_minimum_uid;
+	long		 minimal_backoff_time;	/* seconds */
+	long		 maximal_backoff_time;
+	long		 maximal_queue_lifetime;
+	long		 queue_run_delay;
+};
+
+/*
+ * Build the typed configuration from a parsed table: defaults for what is
+ * not set, expansion, type checks.  Unknown names are reported through
+ * warn (may be NULL) as "file:line: unknown parameter NAME" and otherwise
+ * ignored.  A bad value returns -1 with err = "file:line: ...".
+ */
+typedef void (*cf_warn_fn)(const char *msg);
+int	 config_build(struct bh_config *, const struct cf_table *,
+	    const char *config_dir, cf_warn_fn warn, char *err, size_t errlen);
+void	 config_free(struct bh_config *);
+
+/*
+ * Expand $name and ${name} in value against the table and the built-in
+ * defaults.  "$$" is a literal '$'.  Returns a malloc'd string, or NULL with
+ * err set (unterminated ${, recursion deeper than 10).
+ */
+char	*cf_expand(const struct cf_table *, const char *value, char *err,
+	    size_t errlen);
+
+/*
+ * The same, with the tables to search given in order (the first that has
+ * a name wins).  config_build uses { config_directory, main.cf, defaults }.
+ * Errors carry no file:line; the caller knows which parameter it expanded.
+ */
+char	*cf_expand_scoped(const struct cf_table *const *scope, size_t nscope,
+	    const char *value, char *err, size_t errlen);
+
+/*
+ * The built-in defaults as a table (file "(default)", line 0).  The
+ * defaults of myhostname and mydomain depend on the host name and on
+ * myhostname as set in tab (may be NULL); config_dir may be NULL.
+ */
+int	 config_defaults(struct cf_table *defs, const struct cf_table *tab,
+	    const char *config_dir, char *err, size_t errlen);
+
+/* Print every parameter and its value, as "postconf" does. */
+void	 config_print(const struct bh_config *, int fd);
+
+#endif

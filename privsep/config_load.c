@@ -1,0 +1,128 @@
+/*
+ * config_load.c: read main.cf and master.cf from a configuration directory,
+ * and check that the system matches (accounts, directories, aliases).
+ * Used by master at start-up, by "bulkhead -n", by SIGHUP, and by workers
+ * (which read the same root-owned files before they drop privileges).
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "delivery/aliases.h"
+#include "lib/log.h"
+#include "privsep/master.h"
+#include "privsep/sandbox.h"
+
+int
+config_load(struct bh_config *cf, const char *dir, cf_warn_fn warn,
+    char *err, size_t errlen)
+{
+	struct cf_table	tab = { NULL, 0 };
+	char		path[PATH_MAX];
+	struct stat	st;
+	int		rc;
+
+	snprintf(path, sizeof(path), "%s/main.cf", dir);
+	if (stat(path, &st) == -1 && errno == ENOENT) {
+		/* No main.cf: every parameter has its default. */
+		rc = config_build(cf, &tab, dir, warn, err, errlen);
+		return rc;
+	}
+	if (cf_parse_file(&tab, path, err, errlen) == -1)
+		return -1;
+	rc = config_build(cf, &tab, dir, warn, err, errlen);
+	cf_free(&tab);
+	return rc;
+}
+
+int
+config_load_mastercf(struct mcf_table *mcf, const char *dir, char *err,
+    size_t errlen)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/master.cf", dir);
+	if (mcf_parse_file(mcf, path, err, errlen) == -1)
+		return -1;
+	if (mcf->n == 0) {
+		snprintf(err, errlen, "%s: no service declared", path);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+check_dir(const char *what, const char *path, uid_t owner, int mode_mask,
+    char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (stat(path, &st) == -1) {
+		snprintf(err, errlen, "%s %s: %s (run bulkhead-setup)", what,
+		    path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode) || st.st_uid != owner ||
+	    (st.st_mode & mode_mask) != 0) {
+		snprintf(err, errlen, "%s %s must be a directory owned by "
+		    "uid %u with no %s permissions (run bulkhead-setup)", what,
+		    path, (unsigned)owner, mode_mask == 077 ? "group or other" :
+		    "group or other write");
+		return -1;
+	}
+	return 0;
+}
+
+/* Every compartment's account exists, is not root, and has its own uid. */
+int
+config_check_system(const struct bh_config *cf, char *err, size_t errlen)
+{
+	const char	*users[4] = { cf->smtpd_user, cf->queue_user,
+			    cf->lookup_user, cf->local_user };
+	uid_t		 uids[4];
+	gid_t		 gid;
+	int		 i, j;
+
+	for (i = 0; i < 4; i++) {
+		if (sandbox_resolve_user(users[i], &uids[i], &gid, err,
+		    errlen) == -1)
+			return -1;
+		for (j = 0; j < i; j++)
+			if (uids[i] == uids[j]) {
+				snprintf(err, errlen, "users %s and %s share "
+				    "uid %u: each compartment needs its own",
+				    users[j], users[i], (unsigned)uids[i]);
+				return -1;
+			}
+	}
+	if (check_dir("queue_directory", cf->queue_directory, uids[1], 077,
+	    err, errlen) == -1)
+		return -1;
+	return check_dir("empty_directory", cf->empty_directory, 0, 022, err,
+	    errlen);
+}
+
+int
+config_check_aliases(const struct bh_config *cf, char *err, size_t errlen)
+{
+	struct alias_table	at;
+	size_t			i;
+	int			has_postmaster = 0;
+
+	for (i = 0; i < cf->alias_maps.n; i++) {
+		memset(&at, 0, sizeof(at));
+		if (aliases_parse_file(&at, cf->alias_maps.v[i], err, errlen)
+		    == -1)
+			return -1;
+		if (aliases_lookup(&at, "postmaster") != NULL)
+			has_postmaster = 1;
+		aliases_free(&at);
+	}
+	if (!has_postmaster && cf->alias_maps.n > 0)
+		log_warnx("no postmaster alias in alias_maps: RFC 5321 "
+		    "requires that postmaster reaches a person");
+	return 0;
+}

@@ -1,0 +1,166 @@
+/*
+ * ipc.h: the one request/response protocol between bulkhead processes.
+ *
+ * Channels are SOCK_SEQPACKET socketpairs created by master: one datagram is
+ * one message (header + payload), so a frame can never be split or merged,
+ * and an fd (at most one, SCM_RIGHTS) belongs to exactly one message.
+ *
+ * Every message type is declared once, in IPC_MESSAGE_TABLE below, with who
+ * may send it, who may receive it, whether an fd rides along, and (for a
+ * request) the type of its successful reply.  The receiving channel checks
+ * all of that before any payload is decoded; a reply must answer a request
+ * id that is outstanding on that channel, with the declared reply type or
+ * IPC_ERROR.  Any violation closes the channel (see ipc_close_fn).
+ */
+#ifndef BH_IPC_H
+#define BH_IPC_H
+
+#include <stdint.h>
+
+#include "privsep/codec.h"
+
+struct event_base;
+
+enum bh_role {
+	ROLE_MASTER = 0,
+	ROLE_SMTPD,
+	ROLE_QUEUE,
+	ROLE_LOOKUP,
+	ROLE_LOCAL,
+	ROLE_WRITER,
+	ROLE_COUNT
+};
+
+#define RB_(r)		(1u << ROLE_##r)
+#define R_WORKERS	(RB_(SMTPD) | RB_(QUEUE) | RB_(LOOKUP) | RB_(LOCAL))
+#define R_ALL		((1u << ROLE_COUNT) - 1)
+
+#define IPC_PAYLOAD_MAX	16384
+#define IPC_FD_NONE	0
+#define IPC_FD_REQUIRED	1
+
+enum ipc_kind {
+	IPC_NOTE = 0,	/* one-way */
+	IPC_REQ,	/* expects exactly one reply */
+	IPC_REPLY
+};
+
+/*
+ * name, kind, senders, receivers, fd, successful reply type (requests).
+ */
+#define IPC_MESSAGE_TABLE(X)						\
+	X(IPC_LOG,		NOTE,	R_WORKERS, RB_(MASTER),	\
+	    IPC_FD_NONE, 0)						\
+	X(IPC_READY,		NOTE,	R_WORKERS, RB_(MASTER),		\
+	    IPC_FD_NONE, 0)						\
+	X(IPC_SETUP_PEER,	NOTE,	RB_(MASTER), R_WORKERS,		\
+	    IPC_FD_REQUIRED, 0)						\
+	X(IPC_PEER_VIOLATION,	NOTE,	R_WORKERS, RB_(MASTER),		\
+	    IPC_FD_NONE, 0)						\
+	X(IPC_OK,		REPLY,	R_ALL, R_ALL, IPC_FD_NONE, 0)	\
+	X(IPC_ERROR,		REPLY,	R_ALL, R_ALL, IPC_FD_NONE, 0)	\
+	X(IPC_RCPT_CHECK,	REQ,	RB_(SMTPD), RB_(LOOKUP),	\
+	    IPC_FD_NONE, IPC_RCPT_CHECK_REPLY)				\
+	X(IPC_RCPT_CHECK_REPLY,	REPLY,	RB_(LOOKUP), RB_(SMTPD),	\
+	    IPC_FD_NONE, 0)						\
+	X(IPC_MSG_CREATE,	REQ,	RB_(SMTPD), RB_(QUEUE),		\
+	    IPC_FD_NONE, IPC_MSG_CREATE_OK)				\
+	X(IPC_MSG_CREATE_OK,	REPLY,	RB_(QUEUE), RB_(SMTPD),		\
+	    IPC_FD_REQUIRED, 0)						\
+	X(IPC_MSG_RCPT,		REQ,	RB_(SMTPD), RB_(QUEUE),		\
+	    IPC_FD_NONE, IPC_OK)					\
+	X(IPC_MSG_COMMIT,	REQ,	RB_(SMTPD), RB_(QUEUE),		\
+	    IPC_FD_NONE, IPC_MSG_COMMIT_OK)				\
+	X(IPC_MSG_COMMIT_OK,	REPLY,	RB_(QUEUE), RB_(SMTPD),		\
+	    IPC_FD_NONE, 0)						\
+	X(IPC_MSG_ABORT,	REQ,	RB_(SMTPD), RB_(QUEUE),		\
+	    IPC_FD_NONE, IPC_OK)					\
+	X(IPC_DELIVER,		REQ,	RB_(QUEUE), RB_(LOCAL),		\
+	    IPC_FD_REQUIRED, IPC_DELIVER_RESULT)			\
+	X(IPC_DELIVER_RESULT,	REPLY,	RB_(LOCAL), RB_(QUEUE),		\
+	    IPC_FD_NONE, 0)						\
+	X(IPC_EXPAND,		REQ,	RB_(LOCAL), RB_(LOOKUP),	\
+	    IPC_FD_NONE, IPC_EXPAND_OK)					\
+	X(IPC_EXPAND_OK,	REPLY,	RB_(LOOKUP), RB_(LOCAL),	\
+	    IPC_FD_NONE, 0)						\
+	X(IPC_WRITER_OPEN,	REQ,	RB_(LOCAL), RB_(MASTER),	\
+	    IPC_FD_NONE, IPC_WRITER_OPEN_OK)				\
+	X(IPC_WRITER_OPEN_OK,	REPLY,	RB_(MASTER), RB_(LOCAL),	\
+	    IPC_FD_REQUIRED, 0)						\
+	X(IPC_WRITE_MAIL,	REQ,	RB_(LOCAL), RB_(WRITER),	\
+	    IPC_FD_REQUIRED, IPC_OK)
+
+enum ipc_type {
+	IPC_NONE = 0,
+#define IPC_ENUM(name, kind, from, to, fd, reply) name,
+	IPC_MESSAGE_TABLE(IPC_ENUM)
+#undef IPC_ENUM
+	IPC_TYPE_COUNT
+};
+
+struct ipc_type_info {
+	const char	*name;
+	enum ipc_kind	 kind;
+	uint32_t	 senders;	/* role bit mask */
+	uint32_t	 receivers;
+	int		 fd;
+	enum ipc_type	 reply;
+};
+
+struct ipc_hdr {
+	uint32_t	type;
+	uint32_t	len;		/* payload bytes */
+	uint32_t	id;		/* request id; 0 for notes */
+	uint32_t	flags;
+};
+#define IPC_HDR_FD	0x1		/* an fd rides along */
+
+const struct ipc_type_info *ipc_type_info(uint32_t type);
+const char	*ipc_role_name(enum bh_role);
+int		 ipc_role_from_name(const char *, enum bh_role *);
+const char	*ipc_type_name(uint32_t type);
+
+/*
+ * Check a received header against the table for a channel between self and
+ * peer.  Returns NULL when acceptable, or a static reason.
+ */
+const char	*ipc_check_header(const struct ipc_hdr *, enum bh_role self,
+		    enum bh_role peer, int have_fd);
+
+/* ---- channels ---- */
+
+struct ipc_chan;
+
+typedef void (*ipc_msg_fn)(struct ipc_chan *, const struct ipc_hdr *,
+    struct rbuf *payload, int fd, void *arg);
+/* The channel is dead: EOF, error, or (violation != 0) a protocol breach. */
+typedef void (*ipc_close_fn)(struct ipc_chan *, const char *why,
+    int violation, void *arg);
+
+struct ipc_chan	*ipc_chan_new(struct event_base *, int fd, enum bh_role self,
+		    enum bh_role peer, ipc_msg_fn, ipc_close_fn, void *arg);
+void		 ipc_chan_free(struct ipc_chan *);
+enum bh_role	 ipc_chan_peer(const struct ipc_chan *);
+void		 ipc_chan_set_arg(struct ipc_chan *, void *arg);
+
+/*
+ * Send.  The payload is copied; fd (or -1) is owned by the channel from
+ * here on and closed once sent.  ipc_request returns the new request id.
+ */
+uint32_t	 ipc_request(struct ipc_chan *, enum ipc_type,
+		    const struct wbuf *, int fd);
+void		 ipc_reply(struct ipc_chan *, enum ipc_type, uint32_t id,
+		    const struct wbuf *, int fd);
+void		 ipc_note(struct ipc_chan *, enum ipc_type,
+		    const struct wbuf *, int fd);
+/* Reply IPC_ERROR with an enhanced status code ("4.3.0") and text. */
+void		 ipc_reply_error(struct ipc_chan *, uint32_t id,
+		    const char *dsn, const char *text);
+
+/* A receiver found a bad payload: log, close, report through close_fn. */
+void		 ipc_chan_fail(struct ipc_chan *, const char *why);
+
+/* Best effort: push queued messages out before the process exits. */
+void		 ipc_chan_flush(struct ipc_chan *);
+
+#endif

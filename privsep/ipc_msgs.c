@@ -1,0 +1,342 @@
+/*
+ * ipc_msgs.c: encoders and strict decoders for every payload.
+ *
+ * Besides the framing checks of codec.c, each decoder checks the values it
+ * returns: enums in range, queue ids well formed, no control characters in
+ * anything that will reach a log line, a file or an SMTP reply.
+ */
+#include <ctype.h>
+#include <string.h>
+
+#include "privsep/ipc_msgs.h"
+
+#define QID_LEN	16
+
+int
+qid_valid(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if (!isdigit((unsigned char)s[i]) &&
+		    !(s[i] >= 'A' && s[i] <= 'F'))
+			return 0;
+	return i == QID_LEN;
+}
+
+static int
+no_controls(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* "4.3.0", "5.1.1", "2.0.0" (RFC 3463 class.subject.detail) */
+static int
+dsn_valid(const char *s)
+{
+	int parts = 0, digits = 0;
+
+	if (s[0] != '2' && s[0] != '4' && s[0] != '5')
+		return 0;
+	for (; *s; s++) {
+		if (isdigit((unsigned char)*s)) {
+			if (++digits > 3)
+				return 0;
+		} else if (*s == '.' && digits > 0) {
+			parts++;
+			digits = 0;
+		} else
+			return 0;
+	}
+	return parts == 2 && digits > 0;
+}
+
+static int
+user_valid(const char *s)
+{
+	if (*s == '\0' || *s == '-' || strchr(s, '/') != NULL ||
+	    strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+		return 0;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && strchr("._-", *s) == NULL)
+			return 0;
+	return 1;
+}
+
+int
+dec_empty(struct rbuf *rb)
+{
+	return rb_end(rb);
+}
+
+void
+enc_log(struct wbuf *wb, const struct msg_log *m)
+{
+	wb_u32(wb, m->prio);
+	wb_str(wb, m->line);
+}
+
+int
+dec_log(struct rbuf *rb, struct msg_log *m)
+{
+	rb_u32(rb, &m->prio);
+	rb_str(rb, m->line, sizeof(m->line));
+	if (rb_end(rb) == -1 || m->prio > 7)
+		return -1;
+	return 0;
+}
+
+void
+enc_setup_peer(struct wbuf *wb, const struct msg_setup_peer *m)
+{
+	wb_u32(wb, m->role);
+}
+
+int
+dec_setup_peer(struct rbuf *rb, struct msg_setup_peer *m)
+{
+	rb_u32(rb, &m->role);
+	if (rb_end(rb) == -1 || m->role == ROLE_MASTER ||
+	    m->role >= ROLE_COUNT)
+		return -1;
+	return 0;
+}
+
+void
+enc_peer_violation(struct wbuf *wb, const struct msg_peer_violation *m)
+{
+	wb_u32(wb, m->role);
+	wb_str(wb, m->reason);
+}
+
+int
+dec_peer_violation(struct rbuf *rb, struct msg_peer_violation *m)
+{
+	rb_u32(rb, &m->role);
+	rb_str(rb, m->reason, sizeof(m->reason));
+	if (rb_end(rb) == -1 || m->role == ROLE_MASTER ||
+	    m->role >= ROLE_COUNT || !no_controls(m->reason))
+		return -1;
+	return 0;
+}
+
+void
+enc_error(struct wbuf *wb, const struct msg_error *m)
+{
+	wb_str(wb, m->dsn);
+	wb_str(wb, m->text);
+}
+
+int
+dec_error(struct rbuf *rb, struct msg_error *m)
+{
+	rb_str(rb, m->dsn, sizeof(m->dsn));
+	rb_str(rb, m->text, sizeof(m->text));
+	if (rb_end(rb) == -1 || !dsn_valid(m->dsn) || m->dsn[0] == '2' ||
+	    !no_controls(m->text))
+		return -1;
+	return 0;
+}
+
+void
+enc_addr(struct wbuf *wb, const struct msg_addr *m)
+{
+	wb_str(wb, m->addr);
+}
+
+int
+dec_addr(struct rbuf *rb, struct msg_addr *m)
+{
+	rb_str(rb, m->addr, sizeof(m->addr));
+	if (rb_end(rb) == -1 || m->addr[0] == '\0' || !no_controls(m->addr))
+		return -1;
+	return 0;
+}
+
+void
+enc_rcpt_verdict(struct wbuf *wb, const struct msg_rcpt_verdict *m)
+{
+	wb_u32(wb, m->verdict);
+}
+
+int
+dec_rcpt_verdict(struct rbuf *rb, struct msg_rcpt_verdict *m)
+{
+	rb_u32(rb, &m->verdict);
+	if (rb_end(rb) == -1 || m->verdict >= RCPT_VERDICT_MAX)
+		return -1;
+	return 0;
+}
+
+void
+enc_qid(struct wbuf *wb, const struct msg_qid *m)
+{
+	wb_str(wb, m->qid);
+}
+
+int
+dec_qid(struct rbuf *rb, struct msg_qid *m)
+{
+	rb_str(rb, m->qid, sizeof(m->qid));
+	if (rb_end(rb) == -1 || !qid_valid(m->qid))
+		return -1;
+	return 0;
+}
+
+void
+enc_rcpt(struct wbuf *wb, const struct msg_rcpt *m)
+{
+	wb_str(wb, m->qid);
+	wb_str(wb, m->addr);
+}
+
+int
+dec_rcpt(struct rbuf *rb, struct msg_rcpt *m)
+{
+	rb_str(rb, m->qid, sizeof(m->qid));
+	rb_str(rb, m->addr, sizeof(m->addr));
+	if (rb_end(rb) == -1 || !qid_valid(m->qid) || m->addr[0] == '\0' ||
+	    !no_controls(m->addr))
+		return -1;
+	return 0;
+}
+
+void
+enc_commit(struct wbuf *wb, const struct msg_commit *m)
+{
+	wb_str(wb, m->qid);
+	wb_u64(wb, m->size);
+	wb_str(wb, m->sender);
+	wb_str(wb, m->helo);
+	wb_str(wb, m->client_addr);
+	wb_str(wb, m->client_name);
+}
+
+int
+dec_commit(struct rbuf *rb, struct msg_commit *m)
+{
+	rb_str(rb, m->qid, sizeof(m->qid));
+	rb_u64(rb, &m->size);
+	rb_str(rb, m->sender, sizeof(m->sender));
+	rb_str(rb, m->helo, sizeof(m->helo));
+	rb_str(rb, m->client_addr, sizeof(m->client_addr));
+	rb_str(rb, m->client_name, sizeof(m->client_name));
+	if (rb_end(rb) == -1 || !qid_valid(m->qid) ||
+	    !no_controls(m->sender) || !no_controls(m->helo) ||
+	    !no_controls(m->client_addr) || !no_controls(m->client_name))
+		return -1;
+	return 0;
+}
+
+void
+enc_deliver(struct wbuf *wb, const struct msg_deliver *m)
+{
+	wb_str(wb, m->qid);
+	wb_u32(wb, m->rcpt_index);
+	wb_u64(wb, m->content_len);
+	wb_str(wb, m->sender);
+	wb_str(wb, m->rcpt);
+}
+
+int
+dec_deliver(struct rbuf *rb, struct msg_deliver *m)
+{
+	rb_str(rb, m->qid, sizeof(m->qid));
+	rb_u32(rb, &m->rcpt_index);
+	rb_u64(rb, &m->content_len);
+	rb_str(rb, m->sender, sizeof(m->sender));
+	rb_str(rb, m->rcpt, sizeof(m->rcpt));
+	if (rb_end(rb) == -1 || !qid_valid(m->qid) ||
+	    !no_controls(m->sender) || m->rcpt[0] == '\0' ||
+	    !no_controls(m->rcpt))
+		return -1;
+	return 0;
+}
+
+void
+enc_deliver_result(struct wbuf *wb, const struct msg_deliver_result *m)
+{
+	wb_u32(wb, m->status);
+	wb_str(wb, m->dsn);
+	wb_str(wb, m->text);
+}
+
+int
+dec_deliver_result(struct rbuf *rb, struct msg_deliver_result *m)
+{
+	static const char class_of[DELIVER_STATUS_MAX] = { '2', '4', '5' };
+
+	rb_u32(rb, &m->status);
+	rb_str(rb, m->dsn, sizeof(m->dsn));
+	rb_str(rb, m->text, sizeof(m->text));
+	if (rb_end(rb) == -1 || m->status >= DELIVER_STATUS_MAX ||
+	    !dsn_valid(m->dsn) || m->dsn[0] != class_of[m->status] ||
+	    !no_controls(m->text))
+		return -1;
+	return 0;
+}
+
+void
+enc_expand_ok(struct wbuf *wb, const struct msg_expand_ok *m)
+{
+	uint32_t i;
+
+	wb_u32(wb, m->n);
+	for (i = 0; i < m->n && i < IPC_EXPAND_MAX; i++)
+		wb_str(wb, m->users[i]);
+}
+
+int
+dec_expand_ok(struct rbuf *rb, struct msg_expand_ok *m)
+{
+	uint32_t i;
+
+	if (rb_u32(rb, &m->n) == -1 || m->n == 0 || m->n > IPC_EXPAND_MAX)
+		return -1;
+	for (i = 0; i < m->n; i++)
+		if (rb_str(rb, m->users[i], sizeof(m->users[i])) == -1 ||
+		    !user_valid(m->users[i]))
+			return -1;
+	return rb_end(rb);
+}
+
+void
+enc_writer_open(struct wbuf *wb, const struct msg_writer_open *m)
+{
+	wb_str(wb, m->user);
+}
+
+int
+dec_writer_open(struct rbuf *rb, struct msg_writer_open *m)
+{
+	rb_str(rb, m->user, sizeof(m->user));
+	if (rb_end(rb) == -1 || !user_valid(m->user))
+		return -1;
+	return 0;
+}
+
+void
+enc_write_mail(struct wbuf *wb, const struct msg_write_mail *m)
+{
+	wb_str(wb, m->qid);
+	wb_u64(wb, m->content_len);
+	wb_str(wb, m->return_path);
+	wb_str(wb, m->delivered_to);
+}
+
+int
+dec_write_mail(struct rbuf *rb, struct msg_write_mail *m)
+{
+	rb_str(rb, m->qid, sizeof(m->qid));
+	rb_u64(rb, &m->content_len);
+	rb_str(rb, m->return_path, sizeof(m->return_path));
+	rb_str(rb, m->delivered_to, sizeof(m->delivered_to));
+	if (rb_end(rb) == -1 || !qid_valid(m->qid) ||
+	    !no_controls(m->return_path) || m->delivered_to[0] == '\0' ||
+	    !no_controls(m->delivered_to))
+		return -1;
+	return 0;
+}

@@ -1,0 +1,145 @@
+/*
+ * ipc_msgs.h: the payload of every message type, with its encoder and its
+ * strict decoder.  A decoder returns 0, or -1 for a short payload, an
+ * overlong or NUL-carrying string, a value out of range or trailing bytes;
+ * the caller then drops the channel (ipc_chan_fail).
+ */
+#ifndef BH_IPC_MSGS_H
+#define BH_IPC_MSGS_H
+
+#include <stdint.h>
+
+#include "privsep/codec.h"
+#include "privsep/ipc.h"
+
+#define IPC_ADDR_MAX	512	/* envelope address, with room over 256 */
+#define IPC_QID_MAX	32
+#define IPC_USER_MAX	64
+#define IPC_TEXT_MAX	512
+#define IPC_DSN_MAX	16
+#define IPC_EXPAND_MAX	200	/* local users one alias may expand to */
+
+struct msg_log {
+	uint32_t	prio;
+	char		line[1024];
+};
+
+struct msg_setup_peer {
+	uint32_t	role;
+};
+
+struct msg_peer_violation {
+	uint32_t	role;
+	char		reason[IPC_TEXT_MAX];
+};
+
+struct msg_error {
+	char		dsn[IPC_DSN_MAX];	/* "4.3.0": class from its digit */
+	char		text[IPC_TEXT_MAX];
+};
+
+struct msg_addr {			/* RCPT_CHECK, EXPAND */
+	char		addr[IPC_ADDR_MAX];
+};
+
+enum rcpt_verdict {
+	RCPT_OK = 0,
+	RCPT_UNKNOWN_USER,		/* 550 5.1.1 */
+	RCPT_RELAY_DENIED,		/* 554 5.7.1 */
+	RCPT_TEMPFAIL,			/* 451 4.3.0 */
+	RCPT_VERDICT_MAX
+};
+
+struct msg_rcpt_verdict {
+	uint32_t	verdict;
+};
+
+struct msg_qid {			/* CREATE_OK, COMMIT_OK, ABORT */
+	char		qid[IPC_QID_MAX];
+};
+
+struct msg_rcpt {
+	char		qid[IPC_QID_MAX];
+	char		addr[IPC_ADDR_MAX];
+};
+
+struct msg_commit {
+	char		qid[IPC_QID_MAX];
+	uint64_t	size;			/* content bytes written */
+	char		sender[IPC_ADDR_MAX];	/* "" = null sender */
+	char		helo[256];
+	char		client_addr[64];
+	char		client_name[256];
+};
+
+struct msg_deliver {
+	char		qid[IPC_QID_MAX];
+	uint32_t	rcpt_index;
+	uint64_t	content_len;
+	char		sender[IPC_ADDR_MAX];
+	char		rcpt[IPC_ADDR_MAX];
+};
+
+enum deliver_status {
+	DELIVER_SENT = 0,
+	DELIVER_DEFER,
+	DELIVER_BOUNCE,
+	DELIVER_STATUS_MAX
+};
+
+struct msg_deliver_result {
+	uint32_t	status;
+	char		dsn[IPC_DSN_MAX];
+	char		text[IPC_TEXT_MAX];
+};
+
+struct msg_expand_ok {
+	uint32_t	n;
+	char		users[IPC_EXPAND_MAX][IPC_USER_MAX + 1];
+};
+
+struct msg_writer_open {
+	char		user[IPC_USER_MAX + 1];
+};
+
+struct msg_write_mail {
+	char		qid[IPC_QID_MAX];
+	uint64_t	content_len;	/* bytes that must arrive on the pipe */
+	char		return_path[IPC_ADDR_MAX];
+	char		delivered_to[IPC_ADDR_MAX];
+};
+
+void	enc_log(struct wbuf *, const struct msg_log *);
+int	dec_log(struct rbuf *, struct msg_log *);
+void	enc_setup_peer(struct wbuf *, const struct msg_setup_peer *);
+int	dec_setup_peer(struct rbuf *, struct msg_setup_peer *);
+void	enc_peer_violation(struct wbuf *, const struct msg_peer_violation *);
+int	dec_peer_violation(struct rbuf *, struct msg_peer_violation *);
+void	enc_error(struct wbuf *, const struct msg_error *);
+int	dec_error(struct rbuf *, struct msg_error *);
+int	dec_empty(struct rbuf *);
+void	enc_addr(struct wbuf *, const struct msg_addr *);
+int	dec_addr(struct rbuf *, struct msg_addr *);
+void	enc_rcpt_verdict(struct wbuf *, const struct msg_rcpt_verdict *);
+int	dec_rcpt_verdict(struct rbuf *, struct msg_rcpt_verdict *);
+void	enc_qid(struct wbuf *, const struct msg_qid *);
+int	dec_qid(struct rbuf *, struct msg_qid *);
+void	enc_rcpt(struct wbuf *, const struct msg_rcpt *);
+int	dec_rcpt(struct rbuf *, struct msg_rcpt *);
+void	enc_commit(struct wbuf *, const struct msg_commit *);
+int	dec_commit(struct rbuf *, struct msg_commit *);
+void	enc_deliver(struct wbuf *, const struct msg_deliver *);
+int	dec_deliver(struct rbuf *, struct msg_deliver *);
+void	enc_deliver_result(struct wbuf *, const struct msg_deliver_result *);
+int	dec_deliver_result(struct rbuf *, struct msg_deliver_result *);
+void	enc_expand_ok(struct wbuf *, const struct msg_expand_ok *);
+int	dec_expand_ok(struct rbuf *, struct msg_expand_ok *);
+void	enc_writer_open(struct wbuf *, const struct msg_writer_open *);
+int	dec_writer_open(struct rbuf *, struct msg_writer_open *);
+void	enc_write_mail(struct wbuf *, const struct msg_write_mail *);
+int	dec_write_mail(struct rbuf *, struct msg_write_mail *);
+
+/* Is s a well-formed queue id (what qid_new makes)? */
+int	qid_valid(const char *s);
+
+#endif

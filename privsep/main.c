@@ -1,0 +1,94 @@
+/*
+ * main.c: one binary, every role.  Without -x it is master; master starts
+ * each compartment as "bulkhead -x ROLE ...".
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/log.h"
+#include "privsep/ipc.h"
+#include "privsep/sandbox.h"
+#include "privsep/worker.h"
+
+int	master_main(const char *confdir, int debug, int check_only,
+	    int verbose);
+int	master_print(const char *confdir, int argc, char **argv);
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: bulkhead [-dnv] [-c config_dir] "
+	    "[-S kill|trap|log]\n"
+	    "       bulkhead [-c config_dir] -P [parameter ...]\n");
+	exit(2);
+}
+
+static int
+run_role(const char *name, int argc, char **argv)
+{
+	enum bh_role role;
+
+	if (ipc_role_from_name(name, &role) == -1)
+		usage();
+	switch (role) {
+	case ROLE_SMTPD:
+		return smtpd_main(argc, argv);
+	case ROLE_QUEUE:
+		return queue_main(argc, argv);
+	case ROLE_LOOKUP:
+		return lookup_main(argc, argv);
+	case ROLE_LOCAL:
+		return local_main(argc, argv);
+	case ROLE_WRITER:
+		return writer_main(argc, argv);
+	default:
+		usage();
+	}
+	return 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char	*confdir = "/etc/bulkhead";
+	int		 ch, debug = 0, check = 0, verbose = 0, print = 0;
+
+	/* Compartments: "bulkhead -x ROLE ..." (argv[1], argv[2]). */
+	if (argc >= 3 && strcmp(argv[1], "-x") == 0) {
+		char *role = argv[2];
+
+		argv[2] = argv[0];
+		return run_role(role, argc - 2, argv + 2);
+	}
+	while ((ch = getopt(argc, argv, "c:dnPS:v")) != -1) {
+		switch (ch) {
+		case 'c':
+			confdir = optarg;
+			break;
+		case 'd':
+			debug = 1;
+			break;
+		case 'n':
+			check = 1;
+			break;
+		case 'P':
+			print = 1;
+			break;
+		case 'S':
+			seccomp_set_mode(optarg);
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (print)
+		return master_print(confdir, argc - optind, argv + optind);
+	if (optind != argc)
+		usage();
+	return master_main(confdir, debug, check, verbose);
+}

@@ -1,0 +1,376 @@
+/*
+ * master.c: the root process.  It reads the configuration, opens the
+ * listeners, starts and supervises the compartments, and forks writers.
+ * It never reads a byte that came from the network.
+ *
+ * Handlers:
+ *   master_worker_msg	 a message from a compartment
+ *   master_worker_closed a compartment's channel died
+ *   on_sigchld		 reap and restart
+ *   on_sighup		 reload the configuration
+ *   on_sigterm		 orderly shutdown
+ */
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "lib/log.h"
+#include "privsep/ipc_msgs.h"
+#include "privsep/master.h"
+#include "privsep/sandbox.h"
+
+#define STOP_GRACE	5	/* seconds before SIGKILL at shutdown */
+
+int	master_print(const char *confdir, int argc, char **argv);
+int	master_main(const char *confdir, int debug, int check_only,
+	    int verbose);
+void	master_worker_msg(struct ipc_chan *, const struct ipc_hdr *,
+	    struct rbuf *, int, void *);
+void	master_worker_closed(struct ipc_chan *, const char *, int, void *);
+
+static void
+warn_stderr(const char *msg)
+{
+	log_warnx("%s", msg);
+}
+
+static void
+on_log(struct worker *w, struct rbuf *rb)
+{
+	struct msg_log	 m;
+	char		 line[BH_LOG_LINE_MAX + 32];
+
+	if (dec_log(rb, &m) == -1) {
+		ipc_chan_fail(w->chan, "bad LOG payload");
+		return;
+	}
+	/* The line is untrusted text: name its source and strip controls. */
+	log_printable(m.line, strlen(m.line), m.line, sizeof(m.line));
+	snprintf(line, sizeof(line), "%s: %s", ipc_role_name(w->role), m.line);
+	log_emit(m.prio, line);
+}
+
+static void
+on_peer_violation(struct worker *w, struct rbuf *rb)
+{
+	struct msg_peer_violation m;
+
+	if (dec_peer_violation(rb, &m) == -1) {
+		ipc_chan_fail(w->chan, "bad PEER_VIOLATION payload");
+		return;
+	}
+	log_security("%s reports a protocol violation by %s: %s",
+	    ipc_role_name(w->role), ipc_role_name(m.role), m.reason);
+	spawn_kill(w->m, m.role, "protocol violation reported by a peer");
+}
+
+void
+master_worker_msg(struct ipc_chan *c, const struct ipc_hdr *h,
+    struct rbuf *rb, int fd, void *arg)
+{
+	struct worker *w = arg;
+
+	switch (h->type) {
+	case IPC_LOG:
+		on_log(w, rb);
+		break;
+	case IPC_READY:
+		if (dec_empty(rb) == -1)
+			ipc_chan_fail(c, "bad READY payload");
+		else
+			log_debug("%s (pid %d) is in its compartment",
+			    ipc_role_name(w->role), (int)w->pid);
+		break;
+	case IPC_PEER_VIOLATION:
+		on_peer_violation(w, rb);
+		break;
+	case IPC_WRITER_OPEN:
+		writer_open(w->m, c, h->id, rb);
+		break;
+	default:
+		ipc_chan_fail(c, "unexpected message type");
+		break;
+	}
+	if (fd != -1)
+		close(fd);
+}
+
+void
+master_worker_closed(struct ipc_chan *c, const char *why, int violation,
+    void *arg)
+{
+	struct worker *w = arg;
+
+	if (violation)
+		spawn_kill(w->m, w->role, why);
+	/* Otherwise the SIGCHLD that follows restarts it. */
+}
+
+static void
+on_sigchld(evutil_socket_t sig, short ev, void *arg)
+{
+	struct master *m = arg;
+
+	spawn_reap(m);
+	if (m->stopping && spawn_running(m) == 0)
+		event_base_loopexit(m->base, NULL);
+}
+
+static void
+on_stop_timeout(evutil_socket_t fd, short ev, void *arg)
+{
+	struct master *m = arg;
+
+	log_warnx("workers still running after %ds: killing them", STOP_GRACE);
+	spawn_stop_all(m, SIGKILL);
+}
+
+static void
+on_sigterm(evutil_socket_t sig, short ev, void *arg)
+{
+	struct master	*m = arg;
+	struct timeval	 tv = { STOP_GRACE, 0 };
+
+	if (m->stopping)
+		return;
+	log_info("terminating on signal %d", (int)sig);
+	m->stopping = 1;
+	spawn_stop_all(m, SIGTERM);
+	if (spawn_running(m) == 0) {
+		event_base_loopexit(m->base, NULL);
+		return;
+	}
+	m->stop_ev = evtimer_new(m->base, on_stop_timeout, m);
+	evtimer_add(m->stop_ev, &tv);
+}
+
+/*
+ * Reload: read both files again; on any error keep the running
+ * configuration and say why.  On success the compartments are restarted
+ * so that each one reads the new files.  Listeners stay as they are.
+ */
+static void
+on_sighup(evutil_socket_t sig, short ev, void *arg)
+{
+	struct master		*m = arg;
+	struct bh_config	 cf;
+	char			 err[CF_ERR_MAX];
+
+	memset(&cf, 0, sizeof(cf));
+	if (config_load(&cf, m->confdir, warn_stderr, err, sizeof(err)) == -1 ||
+	    config_check_system(&cf, err, sizeof(err)) == -1 ||
+	    config_check_aliases(&cf, err, sizeof(err)) == -1) {
+		log_warnx("reload failed, keeping the running configuration: "
+		    "%s", err);
+		config_free(&cf);
+		return;
+	}
+	config_free(&m->cf);
+	m->cf = cf;
+	log_set_file(m->cf.maillog_file);
+	log_info("reloading: restarting the compartments");
+	spawn_stop_all(m, SIGTERM);
+}
+
+static const char *
+write_pid_file(const char *path)
+{
+	char	buf[32];
+	int	fd, n;
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
+	    O_NOFOLLOW, 0644)) == -1)
+		return strerror(errno);
+	n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+	if (write(fd, buf, n) != n) {
+		close(fd);
+		return "short write";
+	}
+	close(fd);
+	return NULL;
+}
+
+/* Refuse to start twice: a live pid in the pid file wins. */
+static int
+already_running(const char *path)
+{
+	FILE	*f;
+	long	 pid = 0;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	if (fscanf(f, "%ld", &pid) != 1)
+		pid = 0;
+	fclose(f);
+	return pid > 1 && kill((pid_t)pid, 0) == 0;
+}
+
+static void
+daemonize(void)
+{
+	int fd;
+
+	switch (fork()) {
+	case -1:
+		fatal("fork");
+	case 0:
+		break;
+	default:
+		_exit(0);
+	}
+	if (setsid() == -1)
+		fatal("setsid");
+	if ((fd = open("/dev/null", O_RDWR)) != -1) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+}
+
+static int
+load_everything(struct master *m, int check_only)
+{
+	char err[CF_ERR_MAX];
+
+	if (config_load(&m->cf, m->confdir, warn_stderr, err, sizeof(err))
+	    == -1 ||
+	    config_load_mastercf(&m->mcf, m->confdir, err, sizeof(err)) == -1 ||
+	    config_check_aliases(&m->cf, err, sizeof(err)) == -1 ||
+	    config_check_system(&m->cf, err, sizeof(err)) == -1) {
+		fprintf(stderr, "bulkhead: %s\n", err);
+		return -1;
+	}
+	if (!check_only && listeners_open(m, err, sizeof(err)) == -1) {
+		fprintf(stderr, "bulkhead: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+add_signal(struct master *m, int sig, event_callback_fn cb)
+{
+	struct event *ev = evsignal_new(m->base, sig, cb, m);
+
+	if (ev == NULL || evsignal_add(ev, NULL) == -1)
+		fatalx("cannot handle signal %d", sig);
+}
+
+int
+master_main(const char *confdir, int debug, int check_only, int verbose)
+{
+	static struct master	 ms;
+	struct master		*m = &ms;
+	const char		*why;
+	ssize_t			 n;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "bulkhead: must be started as root\n");
+		return 1;
+	}
+	log_init("bulkhead", 1);
+	log_set_verbose(verbose);
+	if (realpath(confdir, m->confdir) == NULL) {
+		fprintf(stderr, "bulkhead: %s: %s\n", confdir, strerror(errno));
+		return 1;
+	}
+	m->debug = debug;
+	m->verbose = verbose;
+	if (load_everything(m, check_only) == -1)
+		return 1;
+	if (check_only)
+		return 0;
+	if (already_running(m->cf.pid_file)) {
+		fprintf(stderr, "bulkhead: already running (%s)\n",
+		    m->cf.pid_file);
+		return 1;
+	}
+	if ((n = readlink("/proc/self/exe", m->self_exe,
+	    sizeof(m->self_exe) - 1)) == -1)
+		fatal("readlink /proc/self/exe");
+	m->self_exe[n] = '\0';
+
+	if (!debug) {
+		daemonize();
+		log_init("bulkhead", 0);
+	}
+	log_set_file(m->cf.maillog_file);
+	if ((why = write_pid_file(m->cf.pid_file)) != NULL)
+		fatalx("pid file %s: %s", m->cf.pid_file, why);
+	if ((m->base = event_base_new()) == NULL)
+		fatalx("event_base_new");
+	add_signal(m, SIGCHLD, on_sigchld);
+	add_signal(m, SIGTERM, on_sigterm);
+	add_signal(m, SIGINT, on_sigterm);
+	add_signal(m, SIGHUP, on_sighup);
+	signal(SIGPIPE, SIG_IGN);
+
+	log_info("starting bulkhead %s (sandbox %s, seccomp %s)",
+	    PACKAGE_VERSION, m->cf.sandbox == SANDBOX_JAIL ? "jail" : "chroot",
+	    seccomp_get_mode());
+	spawn_all(m);
+	event_base_dispatch(m->base);
+	unlink(m->cf.pid_file);
+	log_info("stopped");
+	return 0;
+}
+
+/*
+ * "bulkhead -P [name ...]": print the effective parameters, as postconf
+ * does; with names, only their values (as "postconf -h name").
+ */
+int
+master_print(const char *confdir, int argc, char **argv)
+{
+	struct bh_config	 cf;
+	char			 err[CF_ERR_MAX], line[8192];
+	FILE			*f;
+	size_t			 n;
+	int			 i, found, rc = 0;
+
+	memset(&cf, 0, sizeof(cf));
+	log_init("bulkhead", 1);
+	if (config_load(&cf, confdir, warn_stderr, err, sizeof(err)) == -1) {
+		fprintf(stderr, "bulkhead: %s\n", err);
+		return 1;
+	}
+	if ((f = tmpfile()) == NULL)
+		fatal("tmpfile");
+	config_print(&cf, fileno(f));
+	for (i = 0; i < argc || (argc == 0 && i == 0); i++) {
+		found = 0;
+		rewind(f);
+		while (fgets(line, sizeof(line), f) != NULL) {
+			if (argc == 0) {
+				fputs(line, stdout);
+				continue;
+			}
+			n = strlen(argv[i]);
+			if (strncmp(line, argv[i], n) == 0 &&
+			    strncmp(line + n, " =", 2) == 0) {
+				fputs(line + n + 2 + (line[n + 2] == ' '),
+				    stdout);
+				found = 1;
+			}
+		}
+		if (argc > 0 && !found) {
+			fprintf(stderr, "bulkhead: unknown parameter %s\n",
+			    argv[i]);
+			rc = 1;
+		}
+	}
+	fclose(f);
+	config_free(&cf);
+	return rc;
+}

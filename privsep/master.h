@@ -1,0 +1,75 @@
+/*
+ * master.h: state of the root process.  Only master.c, spawn.c, listen.c
+ * and writer_fork.c see it.
+ */
+#ifndef BH_MASTER_H
+#define BH_MASTER_H
+
+#include <sys/types.h>
+#include <limits.h>
+#include <time.h>
+
+#include "privsep/config.h"
+#include "privsep/ipc.h"
+#include "privsep/mastercf.h"
+
+#define LISTENER_MAX	16
+#define WRITER_MAX	64	/* concurrent per-recipient writers */
+
+struct listener {
+	int	 fd;
+	char	 host[64];	/* "" = any */
+	char	 port[8];
+};
+
+struct worker {
+	enum bh_role	 role;
+	pid_t		 pid;		/* 0 = not running */
+	struct ipc_chan	*chan;
+	time_t		 started;
+	int		 backoff;	/* seconds before the next restart */
+	struct event	*restart_ev;
+	struct master	*m;
+};
+
+struct master {
+	struct event_base	*base;
+	struct bh_config	 cf;
+	struct mcf_table	 mcf;
+	char			 confdir[PATH_MAX];
+	char			 self_exe[PATH_MAX];
+	int			 debug;
+	int			 verbose;
+	struct listener		 lis[LISTENER_MAX];
+	size_t			 nlis;
+	struct worker		 workers[ROLE_COUNT];	/* by role; not writer */
+	int			 nwriters;
+	int			 stopping;
+	struct event		*stop_ev;
+};
+
+/* config_load.c */
+int	config_load(struct bh_config *, const char *dir, cf_warn_fn,
+	    char *err, size_t errlen);
+int	config_load_mastercf(struct mcf_table *, const char *dir,
+	    char *err, size_t errlen);
+int	config_check_system(const struct bh_config *, char *err, size_t errlen);
+int	config_check_aliases(const struct bh_config *, char *err,
+	    size_t errlen);
+
+/* listen.c */
+int	listeners_open(struct master *, char *err, size_t errlen);
+
+/* spawn.c */
+void	spawn_all(struct master *);
+void	spawn_reap(struct master *);
+void	spawn_stop_all(struct master *, int sig);
+int	spawn_running(const struct master *);
+void	spawn_kill(struct master *, enum bh_role, const char *why);
+
+/* writer_fork.c */
+void	writer_open(struct master *, struct ipc_chan *, uint32_t id,
+	    struct rbuf *);
+int	writer_reaped(struct master *, pid_t, int status);
+
+#endif

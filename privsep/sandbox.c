@@ -1,0 +1,255 @@
+/*
+ * sandbox.c: the privilege drop, in the order DESIGN.md gives, and the
+ * checks that it worked.  Every step is fatal on failure.
+ *
+ * One deviation from the naive order: the capability bounding set is
+ * emptied BEFORE the uid change, because dropping it needs CAP_SETPCAP,
+ * which the setresuid() to a non-root uid takes away.
+ */
+#include <sys/types.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include <linux/capability.h>
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/log.h"
+#include "privsep/sandbox.h"
+
+int
+sandbox_resolve_user(const char *user, uid_t *uid, gid_t *gid, char *err,
+    size_t errlen)
+{
+	struct passwd *pw;
+
+	errno = 0;
+	if ((pw = getpwnam(user)) == NULL) {
+		snprintf(err, errlen, "user %s does not exist "
+		    "(run bulkhead-setup to create it)", user);
+		return -1;
+	}
+	if (pw->pw_uid == 0 || pw->pw_gid == 0) {
+		snprintf(err, errlen, "user %s has uid or gid 0", user);
+		return -1;
+	}
+	*uid = pw->pw_uid;
+	*gid = pw->pw_gid;
+	return 0;
+}
+
+/* Keep TZ (no /etc/localtime reads later), then wipe the environment. */
+static void
+settle_environment(void)
+{
+	extern char	**environ;
+	char		**e;
+
+	if (getenv("TZ") == NULL && setenv("TZ", ":/etc/localtime", 0) == -1)
+		fatal("setenv TZ");
+	tzset();
+	for (e = environ; e && *e; e++)
+		explicit_bzero(*e, strlen(*e));
+	if (clearenv() != 0)
+		fatalx("clearenv failed");
+}
+
+/*
+ * A compartment calls this first thing, before it opens anything of its
+ * own (libevent's epoll fd included): whatever it did not get from master
+ * on purpose is gone before it can be misused.
+ */
+void
+sandbox_close_fds(int keep)
+{
+	if (syscall(SYS_close_range, (unsigned)keep, ~0U, 0) == -1)
+		fatal("close_range");
+}
+
+/* The root must be root-owned and writable by nobody else (sshd's rule). */
+static void
+check_root_dir(const struct sandbox_spec *sb)
+{
+	struct stat st;
+
+	if (stat(sb->root, &st) == -1)
+		fatal("%s root %s", ipc_role_name(sb->role), sb->root);
+	if (!S_ISDIR(st.st_mode))
+		fatalx("%s root %s is not a directory", ipc_role_name(sb->role),
+		    sb->root);
+	if (sb->root_writable) {
+		if (st.st_uid != sb->uid || (st.st_mode & 077) != 0)
+			fatalx("%s must be owned by uid %u with mode 0700",
+			    sb->root, (unsigned)sb->uid);
+	} else if (st.st_uid != 0 || (st.st_mode & 022) != 0)
+		fatalx("%s must be owned by root and not writable by others",
+		    sb->root);
+}
+
+static void
+enter_chroot(const struct sandbox_spec *sb)
+{
+	if (chdir(sb->root) == -1 || chroot(".") == -1 || chdir("/") == -1)
+		fatal("chroot %s", sb->root);
+}
+
+/*
+ * Jail mode: master created the worker in new mount, pid, ipc, uts (and,
+ * for workers without network, net) namespaces.  Make our mounts private,
+ * build the root (an empty read-only tmpfs, or the spool bound onto
+ * itself), pivot into it and detach the old root entirely.
+ */
+static void
+enter_jail(const struct sandbox_spec *sb)
+{
+	unsigned long fl = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1)
+		fatal("jail: private mounts");
+	if (sb->root_writable) {
+		if (mount(sb->root, sb->root, NULL, MS_BIND | MS_REC, NULL)
+		    == -1 ||
+		    mount(NULL, sb->root, NULL, MS_REMOUNT | MS_BIND | fl, NULL)
+		    == -1)
+			fatal("jail: bind %s", sb->root);
+	} else if (mount("tmpfs", sb->root, "tmpfs", fl,
+	    "size=16k,nr_inodes=8,mode=0755") == -1)
+		fatal("jail: tmpfs on %s", sb->root);
+	if (chdir(sb->root) == -1 ||
+	    syscall(SYS_pivot_root, ".", ".") == -1 ||
+	    umount2(".", MNT_DETACH) == -1 || chdir("/") == -1)
+		fatal("jail: pivot_root into %s", sb->root);
+	if (!sb->root_writable &&
+	    mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | fl, NULL)
+	    == -1)
+		fatal("jail: remount / read-only");
+}
+
+static void
+drop_bounding_set(void)
+{
+	int cap;
+
+	for (cap = 0; prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; cap++)
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == -1)
+			fatal("PR_CAPBSET_DROP %d", cap);
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) == -1 &&
+	    errno != EINVAL)
+		fatal("PR_CAP_AMBIENT_CLEAR_ALL");
+}
+
+static void
+change_ids(const struct sandbox_spec *sb)
+{
+	if (setgroups(1, &sb->gid) == -1)
+		fatal("setgroups");
+	if (setresgid(sb->gid, sb->gid, sb->gid) == -1)
+		fatal("setresgid");
+	if (setresuid(sb->uid, sb->uid, sb->uid) == -1)
+		fatal("setresuid");
+}
+
+static void
+clear_capabilities(void)
+{
+	struct __user_cap_header_struct	hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct	data[2];
+
+	memset(data, 0, sizeof(data));
+	if (syscall(SYS_capset, &hdr, data) == -1)
+		fatal("capset");
+}
+
+/* Trust, but verify: every id is the target and root cannot come back. */
+static void
+verify_drop(const struct sandbox_spec *sb)
+{
+	uid_t	ru, eu, su;
+	gid_t	rg, eg, sg, groups[4];
+	int	n;
+
+	if (getresuid(&ru, &eu, &su) == -1 || getresgid(&rg, &eg, &sg) == -1)
+		fatal("getresuid");
+	if (ru != sb->uid || eu != sb->uid || su != sb->uid ||
+	    rg != sb->gid || eg != sb->gid || sg != sb->gid)
+		fatalx("privilege drop left other ids behind");
+	if ((n = getgroups(4, groups)) != 1 || groups[0] != sb->gid)
+		fatalx("supplementary groups not dropped");
+	if (setuid(0) != -1 || seteuid(0) != -1 || setgid(0) != -1 ||
+	    setgroups(0, NULL) != -1)
+		fatalx("root could be regained after the drop");
+	if (prctl(PR_CAPBSET_READ, CAP_SYS_ADMIN, 0, 0, 0) != 0)
+		fatalx("bounding set not empty");
+}
+
+static void
+set_limit(int resource, rlim_t value, const char *name)
+{
+	struct rlimit rl = { value, value };
+
+	if (setrlimit(resource, &rl) == -1)
+		fatal("setrlimit %s", name);
+}
+
+void
+sandbox_enter(const struct sandbox_spec *spec)
+{
+	struct sandbox_spec	 sb = *spec;
+	char			 err[256];
+	pid_t			 parent = getppid();
+
+	if (sb.user != NULL &&
+	    sandbox_resolve_user(sb.user, &sb.uid, &sb.gid, err, sizeof(err))
+	    == -1)
+		fatalx("%s", err);
+	if (sb.uid == 0 || sb.gid == 0)
+		fatalx("refusing to run %s as root", ipc_role_name(sb.role));
+
+	settle_environment();
+	/* EPIPE and EFBIG as errors, not as deaths. */
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR ||
+	    signal(SIGXFSZ, SIG_IGN) == SIG_ERR)
+		fatal("signal");
+	umask(077);
+
+	if (sb.root != NULL) {
+		check_root_dir(&sb);
+		if (sb.mode == SANDBOX_JAIL)
+			enter_jail(&sb);
+		else
+			enter_chroot(&sb);
+	}
+	drop_bounding_set();
+	change_ids(&sb);
+	clear_capabilities();
+	verify_drop(&sb);
+
+	/* The uid change cleared any parent-death signal: set it now. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == -1)
+		fatal("PR_SET_PDEATHSIG");
+	if (parent != 0 && getppid() != parent)
+		fatalx("master went away during start-up");
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+		fatal("PR_SET_NO_NEW_PRIVS");
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
+		fatal("PR_SET_DUMPABLE");
+
+	set_limit(RLIMIT_CORE, 0, "core");
+	set_limit(RLIMIT_NOFILE, sb.nofile, "nofile");
+	set_limit(RLIMIT_FSIZE, sb.fsize, "fsize");
+	if (!sb.may_fork)
+		set_limit(RLIMIT_NPROC, 0, "nproc");
+
+	seccomp_apply(sb.role);
+}

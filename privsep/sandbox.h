@@ -1,0 +1,45 @@
+/*
+ * sandbox.h: entering a compartment.
+ *
+ * sandbox_enter() is the only code in bulkhead that changes credentials.
+ * A worker opens what it needs, creates its event base, then calls it once
+ * with the description of its compartment, before reading any untrusted
+ * byte.  On any failure it exits: a worker never runs half-sandboxed.
+ */
+#ifndef BH_SANDBOX_H
+#define BH_SANDBOX_H
+
+#include <sys/types.h>
+#include <sys/resource.h>
+
+#include "privsep/config.h"
+#include "privsep/ipc.h"
+
+struct sandbox_spec {
+	enum bh_role	 role;		/* also picks the seccomp policy */
+	const char	*user;		/* account to become; NULL: uid/gid */
+	uid_t		 uid;
+	gid_t		 gid;
+	const char	*root;		/* chroot or jail root; NULL = none */
+	int		 root_writable;	/* the spool: bind it, do not empty it */
+	enum sandbox_mode mode;
+	rlim_t		 nofile;
+	rlim_t		 fsize;		/* RLIM_INFINITY for file writers */
+	int		 may_fork;	/* 0: RLIMIT_NPROC 0 */
+};
+
+void	sandbox_enter(const struct sandbox_spec *);
+/* Close every fd from keep on; called before the worker opens anything. */
+void	sandbox_close_fds(int keep);
+
+/* Account checks shared by master and workers: not root, exists. */
+int	sandbox_resolve_user(const char *user, uid_t *uid, gid_t *gid,
+	    char *err, size_t errlen);
+
+/* seccomp.c */
+void	seccomp_apply(enum bh_role role);
+/* "kill" (default), "trap": print the blocked call and exit, "log" */
+void	seccomp_set_mode(const char *mode);
+const char *seccomp_get_mode(void);
+
+#endif

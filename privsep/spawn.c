@@ -1,0 +1,315 @@
+/*
+ * spawn.c: start, wire and supervise the compartments.
+ *
+ * A worker is started by fork (or clone into new namespaces in jail mode)
+ * and exec of bulkhead itself with its role, so that every compartment is a
+ * fresh image with its own address-space layout.  Its channel to master is
+ * fd 3; smtpd's listeners follow from fd 4.  Peer channels are created by
+ * master and handed to both ends with IPC_SETUP_PEER, at start and again
+ * whenever one end is restarted.  A worker that dies is restarted with
+ * backoff; the others keep running.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "lib/log.h"
+#include "privsep/ipc_msgs.h"
+#include "privsep/master.h"
+#include "privsep/sandbox.h"
+
+#define BACKOFF_MAX	60	/* seconds */
+#define STABLE_AFTER	30	/* a worker that lived this long restarts at once */
+
+/* Who talks to whom; master wires each pair. */
+static const enum bh_role peer_pairs[][2] = {
+	{ ROLE_SMTPD, ROLE_QUEUE },
+	{ ROLE_SMTPD, ROLE_LOOKUP },
+	{ ROLE_QUEUE, ROLE_LOCAL },
+	{ ROLE_LOCAL, ROLE_LOOKUP },
+};
+
+static const enum bh_role worker_roles[] = {
+	ROLE_LOOKUP, ROLE_QUEUE, ROLE_LOCAL, ROLE_SMTPD
+};
+
+void master_worker_msg(struct ipc_chan *, const struct ipc_hdr *,
+    struct rbuf *, int, void *);
+void master_worker_closed(struct ipc_chan *, const char *, int, void *);
+
+/* Workers with no business on any network get their own empty net ns. */
+static int
+clone_flags(const struct master *m, enum bh_role role)
+{
+	if (m->cf.sandbox != SANDBOX_JAIL)
+		return 0;
+	return CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS |
+	    CLONE_NEWNET;
+}
+
+/* Move fds to 3, 4, ... without clobbering one another. */
+static void
+place_fds(int *fds, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if ((fds[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 64)) == -1)
+			_exit(127);
+	for (i = 0; i < n; i++)
+		if (dup2(fds[i], 3 + i) == -1)
+			_exit(127);
+	syscall(SYS_close_range, 3 + n, ~0U, 0);
+}
+
+static void
+child_stdio(const struct master *m)
+{
+	int fd = open("/dev/null", O_RDWR);
+
+	if (fd == -1)
+		_exit(127);
+	dup2(fd, 0);
+	dup2(fd, 1);
+	if (!m->debug)
+		dup2(fd, 2);
+	if (fd > 2)
+		close(fd);
+}
+
+/* Fork/clone + exec.  In the child only async-signal-safe calls. */
+static pid_t
+start_process(const struct master *m, int flags, int *fds, int nfds,
+    char *const argv[])
+{
+	static char *const	envp[] = { NULL };
+	pid_t			pid;
+
+	pid = syscall(SYS_clone, (unsigned long)flags | SIGCHLD, NULL, NULL,
+	    NULL, 0);
+	if (pid != 0)
+		return pid;
+	child_stdio(m);
+	place_fds(fds, nfds);
+	execve(m->self_exe, argv, envp);
+	_exit(127);
+}
+
+static void
+wire_peers(struct master *m, enum bh_role role)
+{
+	uint8_t			buf[16];
+	struct wbuf		wb;
+	struct msg_setup_peer	sp;
+	size_t			i;
+	int			sv[2];
+
+	for (i = 0; i < sizeof(peer_pairs) / sizeof(peer_pairs[0]); i++) {
+		enum bh_role a = peer_pairs[i][0], b = peer_pairs[i][1];
+
+		if (a != role && b != role)
+			continue;
+		if (m->workers[a].chan == NULL || m->workers[b].chan == NULL)
+			continue;
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv)
+		    == -1) {
+			log_warn("socketpair for %s-%s", ipc_role_name(a),
+			    ipc_role_name(b));
+			continue;
+		}
+		sp.role = b;
+		wb_init(&wb, buf, sizeof(buf));
+		enc_setup_peer(&wb, &sp);
+		ipc_note(m->workers[a].chan, IPC_SETUP_PEER, &wb, sv[0]);
+		sp.role = a;
+		wb_init(&wb, buf, sizeof(buf));
+		enc_setup_peer(&wb, &sp);
+		ipc_note(m->workers[b].chan, IPC_SETUP_PEER, &wb, sv[1]);
+	}
+}
+
+static void
+spawn_worker(struct master *m, enum bh_role role)
+{
+	struct worker	*w = &m->workers[role];
+	char		 nlis[16], *argv[16];
+	int		 fds[1 + LISTENER_MAX], nfds = 0, argc = 0, sv[2];
+	size_t		 i;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
+		log_warn("socketpair for %s", ipc_role_name(role));
+		return;
+	}
+	fds[nfds++] = sv[1];
+	if (role == ROLE_SMTPD)
+		for (i = 0; i < m->nlis; i++)
+			fds[nfds++] = m->lis[i].fd;
+	snprintf(nlis, sizeof(nlis), "%zu", role == ROLE_SMTPD ? m->nlis : 0);
+
+	argv[argc++] = "bulkhead";
+	argv[argc++] = "-x";
+	argv[argc++] = (char *)ipc_role_name(role);
+	argv[argc++] = "-c";
+	argv[argc++] = m->confdir;
+	argv[argc++] = "-L";
+	argv[argc++] = nlis;
+	argv[argc++] = "-S";
+	argv[argc++] = (char *)seccomp_get_mode();
+	if (m->verbose)
+		argv[argc++] = "-v";
+	argv[argc] = NULL;
+
+	w->pid = start_process(m, clone_flags(m, role), fds, nfds, argv);
+	close(sv[1]);
+	if (w->pid == -1) {
+		log_warn("cannot start %s", ipc_role_name(role));
+		close(sv[0]);
+		w->pid = 0;
+		return;
+	}
+	w->role = role;
+	w->m = m;
+	w->started = time(NULL);
+	w->chan = ipc_chan_new(m->base, sv[0], ROLE_MASTER, role,
+	    master_worker_msg, master_worker_closed, w);
+	log_info("started %s (pid %d)", ipc_role_name(role), (int)w->pid);
+	wire_peers(m, role);
+}
+
+static void
+restart_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct worker *w = arg;
+
+	if (!w->m->stopping && w->pid == 0)
+		spawn_worker(w->m, w->role);
+}
+
+void
+spawn_all(struct master *m)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(worker_roles) / sizeof(worker_roles[0]); i++) {
+		struct worker *w = &m->workers[worker_roles[i]];
+
+		w->role = worker_roles[i];
+		w->m = m;
+		w->backoff = 1;
+		if (w->restart_ev == NULL &&
+		    (w->restart_ev = evtimer_new(m->base, restart_cb, w))
+		    == NULL)
+			fatalx("evtimer_new");
+		spawn_worker(m, worker_roles[i]);
+	}
+}
+
+static void
+describe_death(char *buf, size_t len, int status)
+{
+	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS)
+		snprintf(buf, len, "killed by SIGSYS: seccomp violation "
+		    "(a forbidden system call)");
+	else if (WIFSIGNALED(status))
+		snprintf(buf, len, "killed by signal %d (%s)",
+		    WTERMSIG(status), strsignal(WTERMSIG(status)));
+	else
+		snprintf(buf, len, "exited with status %d",
+		    WEXITSTATUS(status));
+}
+
+static void
+worker_died(struct master *m, struct worker *w, int status)
+{
+	struct timeval	tv = { 0, 0 };
+	char		how[128];
+	time_t		lived = time(NULL) - w->started;
+
+	describe_death(how, sizeof(how), status);
+	if (m->stopping)
+		log_info("%s (pid %d) %s", ipc_role_name(w->role),
+		    (int)w->pid, how);
+	else
+		log_warnx("%s (pid %d) %s", ipc_role_name(w->role),
+		    (int)w->pid, how);
+	ipc_chan_free(w->chan);
+	w->chan = NULL;
+	w->pid = 0;
+	if (m->stopping)
+		return;
+	/* A worker that keeps dying at once is throttled, not spun. */
+	if (lived >= STABLE_AFTER || (WIFSIGNALED(status) &&
+	    WTERMSIG(status) == SIGTERM))
+		w->backoff = 1;
+	else {
+		tv.tv_sec = w->backoff;
+		w->backoff = w->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX :
+		    w->backoff * 2;
+		log_warnx("restarting %s in %lds", ipc_role_name(w->role),
+		    (long)tv.tv_sec);
+	}
+	evtimer_add(w->restart_ev, &tv);
+}
+
+void
+spawn_reap(struct master *m)
+{
+	pid_t	pid;
+	int	status, r;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		for (r = 0; r < ROLE_COUNT; r++)
+			if (m->workers[r].pid == pid) {
+				worker_died(m, &m->workers[r], status);
+				break;
+			}
+		if (r == ROLE_COUNT && !writer_reaped(m, pid, status))
+			log_warnx("reaped unknown child %d", (int)pid);
+	}
+}
+
+void
+spawn_stop_all(struct master *m, int sig)
+{
+	int r;
+
+	for (r = 0; r < ROLE_COUNT; r++)
+		if (m->workers[r].pid > 0)
+			kill(m->workers[r].pid, sig);
+}
+
+int
+spawn_running(const struct master *m)
+{
+	int r, n = 0;
+
+	for (r = 0; r < ROLE_COUNT; r++)
+		if (m->workers[r].pid > 0)
+			n++;
+	return n + m->nwriters;
+}
+
+/* A worker broke the protocol: master never argues, it restarts it. */
+void
+spawn_kill(struct master *m, enum bh_role role, const char *why)
+{
+	struct worker *w = &m->workers[role];
+
+	if (w->pid <= 0)
+		return;
+	log_security("killing %s (pid %d): %s", ipc_role_name(role),
+	    (int)w->pid, why);
+	kill(w->pid, SIGKILL);
+}

@@ -1,0 +1,167 @@
+/*
+ * worker.c: the part of every compartment that talks to master.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "lib/log.h"
+#include "privsep/ipc_msgs.h"
+#include "privsep/master.h"
+#include "privsep/sandbox.h"
+#include "privsep/worker.h"
+
+/* The log sink needs the channel; this is the one pointer it may use. */
+static struct ipc_chan *log_chan;
+
+static void
+log_to_master(int prio, const char *line)
+{
+	uint8_t		buf[1100];
+	struct wbuf	wb;
+	struct msg_log	m;
+
+	m.prio = prio;
+	strlcpy(m.line, line, sizeof(m.line));
+	wb_init(&wb, buf, sizeof(buf));
+	enc_log(&wb, &m);
+	ipc_note(log_chan, IPC_LOG, &wb, -1);
+	if (prio <= 2)		/* LOG_CRIT: fatal() exits right after */
+		ipc_chan_flush(log_chan);
+}
+
+static void
+master_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
+    int fd, void *arg)
+{
+	struct worker_env	*we = arg;
+	struct msg_setup_peer	 sp;
+
+	if (h->type == IPC_SETUP_PEER) {
+		if (dec_setup_peer(rb, &sp) == -1) {
+			close(fd);
+			fatalx("bad SETUP_PEER from master");
+		}
+		we->on_peer(we, sp.role, fd);
+		return;
+	}
+	if (we->on_master_reply != NULL &&
+	    ipc_type_info(h->type)->kind == IPC_REPLY) {
+		we->on_master_reply(we, h, rb, fd);
+		return;
+	}
+	if (fd != -1)
+		close(fd);
+	fatalx("unexpected %s from master", ipc_type_name(h->type));
+}
+
+static void
+master_closed(struct ipc_chan *c, const char *why, int violation, void *arg)
+{
+	/* Master is gone or insane: nothing sensible is left to do. */
+	log_set_sink(NULL);
+	_exit(violation ? 1 : 0);
+}
+
+static void
+on_sigterm(evutil_socket_t sig, short ev, void *arg)
+{
+	struct worker_env *we = arg;
+
+	event_base_loopexit(we->base, NULL);
+}
+
+#ifdef BH_TEST_HOOKS
+/* Test builds only: SIGUSR2 makes the worker try a forbidden call. */
+static void
+on_sigusr2(evutil_socket_t sig, short ev, void *arg)
+{
+	log_warnx("test hook: attempting a forbidden system call");
+	ipc_chan_flush(log_chan);
+	(void)unshare(CLONE_NEWUSER);
+	log_warnx("test hook: forbidden call was NOT blocked");
+}
+#endif
+
+static void
+usage(void)
+{
+	fatalx("usage: bulkhead -x ROLE -c DIR [-L N] [-S MODE] [-v]");
+}
+
+void
+worker_init(struct worker_env *we, enum bh_role role, int argc, char **argv)
+{
+	const char	*confdir = NULL;
+	char		 err[CF_ERR_MAX];
+	struct event	*ev;
+	int		 ch;
+
+	we->role = role;
+	log_init(ipc_role_name(role), 1);
+	while ((ch = getopt(argc, argv, "c:L:S:v")) != -1) {
+		switch (ch) {
+		case 'c':
+			confdir = optarg;
+			break;
+		case 'L':
+			we->nlisteners = atoi(optarg);
+			break;
+		case 'S':
+			seccomp_set_mode(optarg);
+			break;
+		case 'v':
+			log_set_verbose(1);
+			break;
+		default:
+			usage();
+		}
+	}
+	if (confdir == NULL || we->nlisteners < 0 || we->nlisteners > 64)
+		usage();
+	sandbox_close_fds(WORKER_MASTER_FD + 1 + we->nlisteners);
+	if ((we->base = event_base_new()) == NULL)
+		fatalx("event_base_new");
+	we->master = ipc_chan_new(we->base, WORKER_MASTER_FD, role,
+	    ROLE_MASTER, master_msg, master_closed, we);
+	log_chan = we->master;
+	log_set_sink(log_to_master);
+	if (config_load(&we->cf, confdir, NULL, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+
+	if ((ev = evsignal_new(we->base, SIGTERM, on_sigterm, we)) == NULL ||
+	    evsignal_add(ev, NULL) == -1)
+		fatalx("cannot handle SIGTERM");
+#ifdef BH_TEST_HOOKS
+	if ((ev = evsignal_new(we->base, SIGUSR2, on_sigusr2, we)) == NULL ||
+	    evsignal_add(ev, NULL) == -1)
+		fatalx("cannot handle SIGUSR2");
+#endif
+}
+
+void
+worker_ready(struct worker_env *we)
+{
+	ipc_note(we->master, IPC_READY, NULL, -1);
+}
+
+void
+worker_peer_violation(struct worker_env *we, enum bh_role peer,
+    const char *why)
+{
+	uint8_t				 buf[IPC_TEXT_MAX + 16];
+	struct wbuf			 wb;
+	struct msg_peer_violation	 m;
+
+	m.role = peer;
+	strlcpy(m.reason, why, sizeof(m.reason));
+	wb_init(&wb, buf, sizeof(buf));
+	enc_peer_violation(&wb, &m);
+	ipc_note(we->master, IPC_PEER_VIOLATION, &wb, -1);
+}

@@ -1,0 +1,599 @@
+/*
+ * queue.c: the queue compartment.  It owns the spool (its root), creates
+ * and commits queue files durably, schedules local deliveries and records
+ * each recipient's outcome.
+ *
+ * Handlers:
+ *   on_create, on_rcpt, on_commit, on_abort	from smtpd
+ *   on_deliver_result				from local
+ *   on_run					the scheduler tick
+ */
+#include <sys/queue.h>
+#include <sys/resource.h>
+#include <sys/tree.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "lib/log.h"
+#include "privsep/ipc_msgs.h"
+#include "privsep/sandbox.h"
+#include "privsep/worker.h"
+#include "queue/qid.h"
+#include "queue/spool.h"
+
+#define DELIVERY_CONCURRENCY	20
+#define LOCAL_DOWN_RETRY	5	/* seconds */
+
+struct rcpt_sched {
+	time_t	next_try;
+	int	attempts;
+	int	inflight;
+};
+
+struct qmsg {
+	TAILQ_ENTRY(qmsg)	 entry;
+	struct qenv		 env;
+	uint64_t		 env_off;
+	int			 fd;		/* read-write: status marks */
+	struct rcpt_sched	*sched;
+	size_t			 unfinished;
+};
+
+struct incoming {
+	TAILQ_ENTRY(incoming)	 entry;
+	struct qenv		 env;
+	int			 fd;
+	int			 failed;	/* a recipient could not be kept */
+};
+
+struct inflight {
+	RB_ENTRY(inflight)	 entry;
+	uint32_t		 id;		/* DELIVER request id */
+	struct qmsg		*msg;
+	size_t			 rcpt;
+};
+
+static int
+inflight_cmp(struct inflight *a, struct inflight *b)
+{
+	return a->id < b->id ? -1 : a->id > b->id;
+}
+RB_HEAD(inflight_tree, inflight);
+RB_PROTOTYPE_STATIC(inflight_tree, inflight, entry, inflight_cmp);
+RB_GENERATE_STATIC(inflight_tree, inflight, entry, inflight_cmp);
+
+struct queue {
+	struct worker_env	 we;
+	struct qid_gen		 qids;
+	struct ipc_chan		*smtpd;
+	struct ipc_chan		*local;
+	TAILQ_HEAD(, qmsg)	 msgs;
+	TAILQ_HEAD(, incoming)	 incoming;
+	struct inflight_tree	 inflight;
+	int			 ninflight;
+	struct event		*run_ev;
+};
+
+static void schedule_soon(struct queue *);
+
+/* ---- from smtpd ---- */
+
+static struct incoming *
+incoming_find(struct queue *q, const char *qid)
+{
+	struct incoming *in;
+
+	TAILQ_FOREACH(in, &q->incoming, entry)
+		if (strcmp(in->env.qid, qid) == 0)
+			return in;
+	return NULL;
+}
+
+static void
+incoming_drop(struct queue *q, struct incoming *in)
+{
+	TAILQ_REMOVE(&q->incoming, in, entry);
+	close(in->fd);
+	spool_discard_incoming(in->env.qid);
+	qenv_free(&in->env);
+	free(in);
+}
+
+static const char *
+storage_dsn(int err)
+{
+	return (err == ENOSPC || err == EDQUOT || err == EFBIG) ?
+	    "4.3.1" : "4.3.0";
+}
+
+static void
+on_create(struct queue *q, struct ipc_chan *c, uint32_t id, struct rbuf *rb)
+{
+	struct incoming	*in;
+	struct msg_qid	 rep;
+	uint8_t		 buf[64];
+	struct wbuf	 wb;
+	int		 wo, tries;
+
+	if (dec_empty(rb) == -1) {
+		ipc_chan_fail(c, "bad MSG_CREATE payload");
+		return;
+	}
+	if ((in = calloc(1, sizeof(*in))) == NULL)
+		fatal("on_create");
+	for (tries = 0; tries < 10; tries++) {
+		qid_new(&q->qids, in->env.qid);
+		if (spool_create(in->env.qid, &in->fd, &wo) == 0 ||
+		    errno != EEXIST)
+			break;
+	}
+	if (tries == 10 || in->fd == -1) {
+		log_warn("cannot create a queue file");
+		ipc_reply_error(c, id, storage_dsn(errno),
+		    "Insufficient system storage");
+		free(in);
+		return;
+	}
+	TAILQ_INSERT_TAIL(&q->incoming, in, entry);
+	strlcpy(rep.qid, in->env.qid, sizeof(rep.qid));
+	wb_init(&wb, buf, sizeof(buf));
+	enc_qid(&wb, &rep);
+	ipc_reply(c, IPC_MSG_CREATE_OK, id, &wb, wo);
+}
+
+static void
+on_rcpt(struct queue *q, struct ipc_chan *c, uint32_t id, struct rbuf *rb)
+{
+	struct msg_rcpt	 req;
+	struct incoming	*in;
+
+	if (dec_rcpt(rb, &req) == -1) {
+		ipc_chan_fail(c, "bad MSG_RCPT payload");
+		return;
+	}
+	if ((in = incoming_find(q, req.qid)) == NULL) {
+		ipc_reply_error(c, id, "4.3.0", "no such incoming message");
+		return;
+	}
+	if (qenv_add_rcpt(&in->env, req.addr) == -1) {
+		in->failed = 1;
+		ipc_reply_error(c, id, "4.5.3", "too many recipients");
+		return;
+	}
+	ipc_reply(c, IPC_OK, id, NULL, -1);
+}
+
+/* A committed message joins the schedule with every recipient due now. */
+static struct qmsg *
+qmsg_new(struct queue *q, struct qenv *env, uint64_t env_off, int fd)
+{
+	struct qmsg	*m;
+	size_t		 i;
+
+	if ((m = calloc(1, sizeof(*m))) == NULL ||
+	    (m->sched = calloc(env->nrcpt, sizeof(*m->sched))) == NULL)
+		fatal("qmsg_new");
+	m->env = *env;
+	m->env_off = env_off;
+	m->fd = fd;
+	for (i = 0; i < env->nrcpt; i++)
+		if (env->rcpt[i].status == QRCPT_PENDING)
+			m->unfinished++;
+	TAILQ_INSERT_TAIL(&q->msgs, m, entry);
+	return m;
+}
+
+static void
+qmsg_finish(struct queue *q, struct qmsg *m)
+{
+	TAILQ_REMOVE(&q->msgs, m, entry);
+	close(m->fd);
+	if (spool_remove(m->env.qid) == -1)
+		log_warn("%s: cannot remove queue file", m->env.qid);
+	else
+		log_info("%s: removed", m->env.qid);
+	qenv_free(&m->env);
+	free(m->sched);
+	free(m);
+}
+
+static void
+on_commit(struct queue *q, struct ipc_chan *c, uint32_t id, struct rbuf *rb)
+{
+	struct msg_commit	 req;
+	struct msg_qid		 rep;
+	struct incoming		*in;
+	uint8_t			 buf[64];
+	struct wbuf		 wb;
+	char			 err[256];
+
+	if (dec_commit(rb, &req) == -1) {
+		ipc_chan_fail(c, "bad MSG_COMMIT payload");
+		return;
+	}
+	if ((in = incoming_find(q, req.qid)) == NULL) {
+		ipc_reply_error(c, id, "4.3.0", "no such incoming message");
+		return;
+	}
+	in->env.arrival = time(NULL);
+	in->env.size = req.size;
+	strlcpy(in->env.sender, req.sender, sizeof(in->env.sender));
+	strlcpy(in->env.helo, req.helo, sizeof(in->env.helo));
+	strlcpy(in->env.client_addr, req.client_addr,
+	    sizeof(in->env.client_addr));
+	strlcpy(in->env.client_name, req.client_name,
+	    sizeof(in->env.client_name));
+	if (in->failed || in->env.nrcpt == 0 ||
+	    spool_commit(in->fd, &in->env, err, sizeof(err)) == -1) {
+		log_warnx("%s: commit failed: %s", req.qid,
+		    in->failed ? "recipient list incomplete" : err);
+		ipc_reply_error(c, id, storage_dsn(errno),
+		    "Error: queue file write error");
+		incoming_drop(q, in);
+		return;
+	}
+	log_info("%s: from=<%s>, size=%llu, nrcpt=%zu (queue active)",
+	    in->env.qid, in->env.sender, (unsigned long long)in->env.size,
+	    in->env.nrcpt);
+	strlcpy(rep.qid, in->env.qid, sizeof(rep.qid));
+	wb_init(&wb, buf, sizeof(buf));
+	enc_qid(&wb, &rep);
+	ipc_reply(c, IPC_MSG_COMMIT_OK, id, &wb, -1);
+
+	TAILQ_REMOVE(&q->incoming, in, entry);
+	qmsg_new(q, &in->env, in->env.size, in->fd);
+	free(in);
+	schedule_soon(q);
+}
+
+static void
+on_abort(struct queue *q, struct ipc_chan *c, uint32_t id, struct rbuf *rb)
+{
+	struct msg_qid	 req;
+	struct incoming	*in;
+
+	if (dec_qid(rb, &req) == -1) {
+		ipc_chan_fail(c, "bad MSG_ABORT payload");
+		return;
+	}
+	if ((in = incoming_find(q, req.qid)) != NULL)
+		incoming_drop(q, in);
+	ipc_reply(c, IPC_OK, id, NULL, -1);
+}
+
+/* ---- to and from local ---- */
+
+static void
+deliver_one(struct queue *q, struct qmsg *m, size_t i)
+{
+	struct msg_deliver	 req;
+	static uint8_t		 buf[2 * IPC_ADDR_MAX + 128];
+	struct wbuf		 wb;
+	struct inflight		*f;
+	int			 fd;
+
+	if ((fd = spool_open(m->env.qid, O_RDONLY)) == -1) {
+		log_warn("%s: cannot open queue file", m->env.qid);
+		m->sched[i].next_try = time(NULL) + LOCAL_DOWN_RETRY;
+		return;
+	}
+	strlcpy(req.qid, m->env.qid, sizeof(req.qid));
+	req.rcpt_index = i;
+	req.content_len = m->env.size;
+	strlcpy(req.sender, m->env.sender, sizeof(req.sender));
+	strlcpy(req.rcpt, m->env.rcpt[i].addr, sizeof(req.rcpt));
+	wb_init(&wb, buf, sizeof(buf));
+	enc_deliver(&wb, &req);
+	if ((f = calloc(1, sizeof(*f))) == NULL)
+		fatal("deliver_one");
+	f->id = ipc_request(q->local, IPC_DELIVER, &wb, fd);
+	f->msg = m;
+	f->rcpt = i;
+	RB_INSERT(inflight_tree, &q->inflight, f);
+	m->sched[i].inflight = 1;
+	q->ninflight++;
+}
+
+static void
+on_run(evutil_socket_t fd, short ev, void *arg)
+{
+	struct queue	*q = arg;
+	struct qmsg	*m;
+	time_t		 now = time(NULL);
+	size_t		 i;
+
+	if (q->local == NULL)
+		return;
+	TAILQ_FOREACH(m, &q->msgs, entry)
+		for (i = 0; i < m->env.nrcpt; i++) {
+			if (q->ninflight >= DELIVERY_CONCURRENCY)
+				return;
+			if (m->env.rcpt[i].status == QRCPT_PENDING &&
+			    !m->sched[i].inflight &&
+			    m->sched[i].next_try <= now)
+				deliver_one(q, m, i);
+		}
+}
+
+static void
+schedule_soon(struct queue *q)
+{
+	event_active(q->run_ev, EV_TIMEOUT, 0);
+}
+
+static void
+log_outcome(struct qmsg *m, size_t i, const char *status,
+    const struct msg_deliver_result *r)
+{
+	log_info("%s: to=<%s>, relay=local, delay=%lld, dsn=%s, status=%s "
+	    "(%s)", m->env.qid, m->env.rcpt[i].addr,
+	    (long long)(time(NULL) - (time_t)m->env.arrival), r->dsn, status,
+	    r->text);
+}
+
+static void
+record_final(struct qmsg *m, size_t i, char status)
+{
+	m->env.rcpt[i].status = status;
+	m->unfinished--;
+	if (spool_mark(m->fd, m->env_off + m->env.rcpt[i].status_off, status)
+	    == -1)
+		log_warn("%s: cannot record the status of <%s>; it may be "
+		    "delivered again", m->env.qid, m->env.rcpt[i].addr);
+}
+
+static void
+record_defer(struct queue *q, struct qmsg *m, size_t i,
+    struct msg_deliver_result *r)
+{
+	const struct bh_config	*cf = &q->we.cf;
+	struct rcpt_sched	*s = &m->sched[i];
+	time_t			 now = time(NULL), delay;
+
+	s->attempts++;
+	delay = cf->minimal_backoff_time;
+	while (delay < cf->maximal_backoff_time && s->attempts > 1 &&
+	    delay < ((time_t)1 << 30) && (delay <<= 1) && s->attempts-- > 0)
+		;
+	s->attempts = s->attempts < 1 ? 1 : s->attempts;
+	if (delay > cf->maximal_backoff_time)
+		delay = cf->maximal_backoff_time;
+	s->next_try = now + delay;
+	if (now - (time_t)m->env.arrival >= cf->maximal_queue_lifetime) {
+		strlcpy(r->dsn, "5.4.7", sizeof(r->dsn));
+		log_outcome(m, i, "expired", r);
+		record_final(m, i, QRCPT_BOUNCED);
+		return;
+	}
+	log_outcome(m, i, "deferred", r);
+}
+
+static void
+on_deliver_result(struct queue *q, struct ipc_chan *c, uint32_t id,
+    uint32_t type, struct rbuf *rb)
+{
+	struct inflight			 key, *f;
+	struct msg_deliver_result	 r;
+	struct msg_error		 e;
+	struct qmsg			*m;
+
+	key.id = id;
+	if ((f = RB_FIND(inflight_tree, &q->inflight, &key)) == NULL)
+		return;		/* cannot happen: ipc checked the id */
+	if (type == IPC_ERROR) {
+		if (dec_error(rb, &e) == -1) {
+			ipc_chan_fail(c, "bad ERROR payload");
+			return;
+		}
+		r.status = e.dsn[0] == '5' ? DELIVER_BOUNCE : DELIVER_DEFER;
+		strlcpy(r.dsn, e.dsn, sizeof(r.dsn));
+		strlcpy(r.text, e.text, sizeof(r.text));
+	} else if (dec_deliver_result(rb, &r) == -1) {
+		ipc_chan_fail(c, "bad DELIVER_RESULT payload");
+		return;
+	}
+	RB_REMOVE(inflight_tree, &q->inflight, f);
+	m = f->msg;
+	m->sched[f->rcpt].inflight = 0;
+	q->ninflight--;
+	switch (r.status) {
+	case DELIVER_SENT:
+		log_outcome(m, f->rcpt, "sent", &r);
+		record_final(m, f->rcpt, QRCPT_DELIVERED);
+		break;
+	case DELIVER_BOUNCE:
+		log_outcome(m, f->rcpt, "bounced", &r);
+		log_warnx("%s: no non-delivery notice sent to <%s>: DSN "
+		    "bounces are not implemented yet", m->env.qid,
+		    m->env.sender);
+		record_final(m, f->rcpt, QRCPT_BOUNCED);
+		break;
+	default:
+		record_defer(q, m, f->rcpt, &r);
+		break;
+	}
+	free(f);
+	if (m->unfinished == 0)
+		qmsg_finish(q, m);
+	schedule_soon(q);
+}
+
+/* local went away: what it had in hand is retried shortly. */
+static void
+requeue_inflight(struct queue *q)
+{
+	struct inflight	*f, *tmp;
+
+	RB_FOREACH_SAFE(f, inflight_tree, &q->inflight, tmp) {
+		RB_REMOVE(inflight_tree, &q->inflight, f);
+		f->msg->sched[f->rcpt].inflight = 0;
+		f->msg->sched[f->rcpt].next_try = time(NULL) + LOCAL_DOWN_RETRY;
+		free(f);
+	}
+	q->ninflight = 0;
+}
+
+/* ---- channels ---- */
+
+static void
+peer_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
+    int fd, void *arg)
+{
+	struct queue *q = arg;
+
+	if (fd != -1)
+		close(fd);
+	switch (h->type) {
+	case IPC_MSG_CREATE:
+		on_create(q, c, h->id, rb);
+		break;
+	case IPC_MSG_RCPT:
+		on_rcpt(q, c, h->id, rb);
+		break;
+	case IPC_MSG_COMMIT:
+		on_commit(q, c, h->id, rb);
+		break;
+	case IPC_MSG_ABORT:
+		on_abort(q, c, h->id, rb);
+		break;
+	case IPC_DELIVER_RESULT:
+	case IPC_ERROR:
+		on_deliver_result(q, c, h->id, h->type, rb);
+		break;
+	default:
+		ipc_chan_fail(c, "unexpected message type");
+	}
+}
+
+static void
+peer_closed(struct ipc_chan *c, const char *why, int violation, void *arg)
+{
+	struct queue	*q = arg;
+	struct incoming	*in;
+
+	if (violation)
+		worker_peer_violation(&q->we, ipc_chan_peer(c), why);
+	if (c == q->smtpd) {
+		/* Nothing smtpd had not committed was ever acknowledged. */
+		while ((in = TAILQ_FIRST(&q->incoming)) != NULL)
+			incoming_drop(q, in);
+		q->smtpd = NULL;
+	} else if (c == q->local) {
+		requeue_inflight(q);
+		q->local = NULL;
+	}
+	ipc_chan_free(c);
+}
+
+static void
+on_peer(struct worker_env *we, enum bh_role peer, int fd)
+{
+	struct queue	 *q = we->arg;
+	struct ipc_chan **slot;
+
+	if (peer == ROLE_SMTPD)
+		slot = &q->smtpd;
+	else if (peer == ROLE_LOCAL)
+		slot = &q->local;
+	else {
+		close(fd);
+		fatalx("master handed queue a channel to %s",
+		    ipc_role_name(peer));
+	}
+	if (*slot != NULL)
+		peer_closed(*slot, "replaced", 0, q);
+	*slot = ipc_chan_new(we->base, fd, ROLE_QUEUE, peer, peer_msg,
+	    peer_closed, q);
+	schedule_soon(q);
+}
+
+/* ---- start-up ---- */
+
+static void
+drop_unacknowledged(const char *name, void *arg)
+{
+	char path[300];
+
+	snprintf(path, sizeof(path), "incoming/%s", name);
+	if (unlink(path) == 0)
+		log_info("%s: removed unacknowledged incoming file", name);
+}
+
+static void
+load_committed(const char *name, void *arg)
+{
+	struct queue	*q = arg;
+	struct qenv	 env;
+	uint64_t	 off;
+	char		 err[256];
+	int		 fd;
+
+	if (!qid_valid(name)) {
+		strlcpy(err, "not a queue id", sizeof(err));
+		goto corrupt;
+	}
+	if (spool_load(name, &env, &off, err, sizeof(err)) == -1)
+		goto corrupt;
+	if ((fd = spool_open(name, O_RDWR)) == -1) {
+		log_warn("%s: cannot open", name);
+		qenv_free(&env);
+		return;
+	}
+	qmsg_new(q, &env, off, fd);
+	return;
+corrupt:
+	if (spool_quarantine(name) == -1)
+		log_warn("%s: corrupt (%s) and cannot be moved aside", name,
+		    err);
+	else
+		log_warnx("%s: corrupt queue file (%s): moved to corrupt/",
+		    name, err);
+}
+
+int
+queue_main(int argc, char **argv)
+{
+	static struct queue	 q;
+	struct sandbox_spec	 sb;
+	struct timeval		 tick = { 1, 0 };
+	struct qmsg		*m;
+	size_t			 n = 0;
+
+	TAILQ_INIT(&q.msgs);
+	TAILQ_INIT(&q.incoming);
+	RB_INIT(&q.inflight);
+	q.we.on_peer = on_peer;
+	q.we.arg = &q;
+	worker_init(&q.we, ROLE_QUEUE, argc, argv);
+	if ((q.run_ev = event_new(q.we.base, -1, EV_PERSIST, on_run, &q))
+	    == NULL || event_add(q.run_ev, &tick) == -1)
+		fatalx("scheduler timer");
+
+	memset(&sb, 0, sizeof(sb));
+	sb.role = ROLE_QUEUE;
+	sb.user = q.we.cf.queue_user;
+	sb.root = q.we.cf.queue_directory;
+	sb.root_writable = 1;
+	sb.mode = q.we.cf.sandbox;
+	sb.nofile = 4096;
+	sb.fsize = q.we.cf.message_size_limit * 2 + QFILE_ENVELOPE_MAX;
+	sandbox_enter(&sb);
+
+	spool_init();
+	spool_walk("incoming", drop_unacknowledged, &q);
+	spool_walk("active", load_committed, &q);
+	TAILQ_FOREACH(m, &q.msgs, entry)
+		n++;
+	worker_ready(&q.we);
+	log_info("ready: %zu messages in the queue", n);
+	event_base_dispatch(q.we.base);
+	return 0;
+}

@@ -1,0 +1,236 @@
+/*
+ * spool.c: queue file operations.  See spool.h.
+ */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/log.h"
+#include "queue/spool.h"
+
+static const char *const spool_dirs[] = {
+	"incoming", "active", "hold", "corrupt"
+};
+
+void
+spool_init(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(spool_dirs) / sizeof(spool_dirs[0]); i++)
+		if (mkdir(spool_dirs[i], 0700) == -1 && errno != EEXIST)
+			fatal("mkdir %s", spool_dirs[i]);
+}
+
+int
+spool_create(const char *qid, int *rw, int *wo)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "incoming/%s", qid);
+	*rw = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+	    0600);
+	if (*rw == -1)
+		return -1;
+	*wo = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (*wo == -1) {
+		close(*rw);
+		unlink(path);
+		return -1;
+	}
+	return 0;
+}
+
+void
+spool_discard_incoming(const char *qid)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "incoming/%s", qid);
+	if (unlink(path) == -1 && errno != ENOENT)
+		log_warn("%s: unlink %s", qid, path);
+}
+
+static int
+fsync_dir(const char *dir)
+{
+	int fd, rc;
+
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+static int
+write_all_at(int fd, const char *buf, size_t len, off_t off)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		if ((n = pwrite(fd, buf, len, off)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		buf += n;
+		len -= n;
+		off += n;
+	}
+	return 0;
+}
+
+/*
+ * The durability promise: when this returns 0 the message and its
+ * envelope are on disk under active/, and only then may smtpd say 250.
+ */
+int
+spool_commit(int fd, struct qenv *env, char *err, size_t errlen)
+{
+	struct stat	 st;
+	char		*buf, from[64], to[64];
+	size_t		 len;
+
+	if (fstat(fd, &st) == -1 || (uint64_t)st.st_size != env->size) {
+		snprintf(err, errlen, "content size %lld, client said %llu",
+		    (long long)st.st_size, (unsigned long long)env->size);
+		errno = EINVAL;
+		return -1;
+	}
+	if ((buf = qfile_format(env, &len)) == NULL) {
+		snprintf(err, errlen, "envelope cannot be stored");
+		errno = EINVAL;
+		return -1;
+	}
+	snprintf(from, sizeof(from), "incoming/%s", env->qid);
+	snprintf(to, sizeof(to), "active/%s", env->qid);
+	if (write_all_at(fd, buf, len, st.st_size) == -1 || fsync(fd) == -1 ||
+	    rename(from, to) == -1 || fsync_dir("active") == -1) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		free(buf);
+		return -1;
+	}
+	free(buf);
+	return 0;
+}
+
+static int
+read_exact(int fd, char *buf, size_t len, off_t off)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		if ((n = pread(fd, buf, len, off)) <= 0) {
+			if (n == -1 && errno == EINTR)
+				continue;
+			return -1;
+		}
+		buf += n;
+		len -= n;
+		off += n;
+	}
+	return 0;
+}
+
+int
+spool_load(const char *qid, struct qenv *env, uint64_t *env_off, char *err,
+    size_t errlen)
+{
+	char		 path[64], trailer[QFILE_TRAILER_LEN], *buf;
+	struct stat	 st;
+	int64_t		 off;
+	size_t		 len;
+	int		 fd, rc = -1;
+
+	snprintf(path, sizeof(path), "active/%s", qid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
+		snprintf(err, errlen, "open: %s", strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    st.st_size < QFILE_TRAILER_LEN ||
+	    read_exact(fd, trailer, sizeof(trailer),
+	    st.st_size - QFILE_TRAILER_LEN) == -1 ||
+	    (off = qfile_parse_trailer(trailer, sizeof(trailer), st.st_size))
+	    == -1) {
+		snprintf(err, errlen, "missing or bad trailer");
+		close(fd);
+		return -1;
+	}
+	len = st.st_size - QFILE_TRAILER_LEN - off;
+	if ((buf = malloc(len + 1)) == NULL)
+		fatal("spool_load");
+	if (read_exact(fd, buf, len, off) == -1)
+		snprintf(err, errlen, "short read");
+	else if (qfile_parse_envelope(buf, len, env, err, errlen) == 0) {
+		if (strcmp(env->qid, qid) != 0 || env->size != (uint64_t)off) {
+			snprintf(err, errlen, "envelope does not match file");
+			qenv_free(env);
+		} else
+			rc = 0;
+	}
+	free(buf);
+	close(fd);
+	*env_off = off;
+	return rc;
+}
+
+int
+spool_open(const char *qid, int flags)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "active/%s", qid);
+	return open(path, flags | O_CLOEXEC | O_NOFOLLOW);
+}
+
+int
+spool_mark(int fd, uint64_t off, char status)
+{
+	if (write_all_at(fd, &status, 1, off) == -1 || fdatasync(fd) == -1)
+		return -1;
+	return 0;
+}
+
+int
+spool_remove(const char *qid)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "active/%s", qid);
+	return unlink(path);
+}
+
+int
+spool_quarantine(const char *name)
+{
+	char from[300], to[300];
+
+	snprintf(from, sizeof(from), "active/%s", name);
+	snprintf(to, sizeof(to), "corrupt/%s", name);
+	if (rename(from, to) == -1)
+		return -1;
+	return fsync_dir("corrupt");
+}
+
+int
+spool_walk(const char *dir, spool_walk_fn fn, void *arg)
+{
+	DIR		*d;
+	struct dirent	*de;
+
+	if ((d = opendir(dir)) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.')
+			fn(de->d_name, arg);
+	closedir(d);
+	return 0;
+}

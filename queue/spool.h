@@ -1,0 +1,35 @@
+/*
+ * spool.h: the queue's files.  Paths are relative to the spool, which is
+ * the queue compartment's root.
+ *   incoming/  being received (never acknowledged; removed at start-up)
+ *   active/    committed messages
+ *   hold/      held by the administrator
+ *   corrupt/   files that could not be read, moved aside and kept
+ */
+#ifndef BH_SPOOL_H
+#define BH_SPOOL_H
+
+#include <stdint.h>
+
+#include "queue/qfile.h"
+
+void	spool_init(void);
+/* Create incoming/<qid>: our read-write fd and smtpd's write-only fd. */
+int	spool_create(const char *qid, int *rw, int *wo);
+/* Append the envelope, fsync, move to active/, fsync the directory. */
+int	spool_commit(int fd, struct qenv *, char *err, size_t errlen);
+void	spool_discard_incoming(const char *qid);
+/* Open and read active/<qid>; -1 with err when it is corrupt. */
+int	spool_load(const char *qid, struct qenv *, uint64_t *env_off,
+	    char *err, size_t errlen);
+/* Open active/<qid>: O_RDONLY for local, O_RDWR for status marks. */
+int	spool_open(const char *qid, int flags);
+int	spool_mark(int fd, uint64_t off, char status);
+int	spool_remove(const char *qid);
+/* Move active/<name> to corrupt/<name>; never deletes. */
+int	spool_quarantine(const char *name);
+
+typedef void (*spool_walk_fn)(const char *name, void *arg);
+int	spool_walk(const char *dir, spool_walk_fn, void *arg);
+
+#endif
