@@ -5,7 +5,7 @@
  * domain: "Postmaster").  Its local part, lower-cased, reaches someone when
  * it is an alias or an account that may receive mail: uid 0 (which must be
  * aliased, and is deferred otherwise so that nothing is lost) or a uid of
- * at least local_minimum_uid.  With recipient_delimiter "+", user+ext
+ * at least local_minimum_uid (and not nobody's 65534).  With recipient_delimiter "+", user+ext
  * falls back to user when user+ext itself is unknown.
  */
 #include <ctype.h>
@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "delivery/resolve.h"
+#include "privsep/sandbox.h"
 
 int
 resolve_is_local_domain(const char *domain, void *arg)
@@ -50,7 +51,8 @@ user_may_receive(const struct resolver *r, const char *name)
 	const struct userdb_entry *u = userdb_find(r->users, name);
 
 	return u != NULL && (u->uid == 0 ||
-	    (long)u->uid >= r->cf->local_minimum_uid);
+	    ((long)u->uid >= r->cf->local_minimum_uid &&
+	    u->uid < BH_OVERFLOW_UID));
 }
 
 static int

@@ -91,7 +91,8 @@ write_line(int fd, const char *line)
 	if ((size_t)n >= sizeof(buf))
 		n = sizeof(buf) - 1;
 	/* A short or failed log write has nowhere better to be reported. */
-	(void)write(fd, buf, n);
+	if (write(fd, buf, n) < 0)
+		return;
 }
 
 void

@@ -15,6 +15,9 @@
 #include "privsep/config.h"
 #include "privsep/ipc.h"
 
+/* nobody: the kernel's overflow uid is never a mailbox owner. */
+#define BH_OVERFLOW_UID	65534
+
 struct sandbox_spec {
 	enum bh_role	 role;		/* also picks the seccomp policy */
 	const char	*user;		/* account to become; NULL: uid/gid */

@@ -126,7 +126,8 @@ sigsys_report(int sig, siginfo_t *si, void *ctx)
 	} while (nr > 0 && i > 24);
 	memcpy(buf + i - 23, "seccomp: blocked call #", 23);
 	i -= 23;
-	(void)write(STDERR_FILENO, buf + i, sizeof(buf) - i);
+	if (write(STDERR_FILENO, buf + i, sizeof(buf) - i) < 0)
+		_exit(159);	/* nowhere to say it; die all the same */
 	_exit(159);
 }
 

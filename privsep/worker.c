@@ -78,7 +78,23 @@ on_sigterm(evutil_socket_t sig, short ev, void *arg)
 }
 
 #ifdef BH_TEST_HOOKS
-/* Test builds only: SIGUSR2 makes the worker try a forbidden call. */
+/*
+ * Test builds only.  SIGUSR1: send master a malformed message (a LOG
+ * with a priority no decoder accepts), as a compromised worker might.
+ * SIGUSR2: attempt a forbidden system call.
+ */
+static void
+on_sigusr1(evutil_socket_t sig, short ev, void *arg)
+{
+	uint8_t		buf[64];
+	struct wbuf	wb;
+
+	wb_init(&wb, buf, sizeof(buf));
+	wb_u32(&wb, 99);
+	wb_str(&wb, "forged");
+	ipc_note(log_chan, IPC_LOG, &wb, -1);
+}
+
 static void
 on_sigusr2(evutil_socket_t sig, short ev, void *arg)
 {
@@ -140,8 +156,10 @@ worker_init(struct worker_env *we, enum bh_role role, int argc, char **argv)
 		fatalx("cannot handle SIGTERM");
 #ifdef BH_TEST_HOOKS
 	if ((ev = evsignal_new(we->base, SIGUSR2, on_sigusr2, we)) == NULL ||
+	    evsignal_add(ev, NULL) == -1 ||
+	    (ev = evsignal_new(we->base, SIGUSR1, on_sigusr1, we)) == NULL ||
 	    evsignal_add(ev, NULL) == -1)
-		fatalx("cannot handle SIGUSR2");
+		fatalx("cannot handle the test signals");
 #endif
 }
 

@@ -52,10 +52,12 @@ writer_check(const struct master *m, const char *user,
 		*dsn = "4.3.0";
 		return "mail for root must be aliased to a user";
 	}
-	if ((long)pw->pw_uid < m->cf.local_minimum_uid) {
+	if ((long)pw->pw_uid < m->cf.local_minimum_uid ||
+	    pw->pw_uid >= BH_OVERFLOW_UID) {
 		*dsn = "4.7.0";
 		*security = 1;
-		return "system account (uid below local_minimum_uid)";
+		return "system account (uid below local_minimum_uid, "
+		    "or nobody)";
 	}
 	if (pw->pw_dir == NULL || pw->pw_dir[0] != '/' ||
 	    strcmp(pw->pw_dir, "/") == 0 || strstr(pw->pw_dir, "/../")) {

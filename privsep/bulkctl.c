@@ -1,0 +1,100 @@
+/*
+ * bulkctl.c: the administration tool.
+ *
+ *   bulkctl [-c config_dir] audit	the compartments, as /proc shows them
+ */
+#include <sys/types.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/log.h"
+#include "privsep/audit.h"
+#include "privsep/master.h"
+
+#define AUDIT_ROWS	256
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: bulkctl [-c config_dir] audit\n");
+	exit(2);
+}
+
+static pid_t
+master_pid(const struct bh_config *cf)
+{
+	FILE	*f;
+	long	 pid = 0;
+
+	if ((f = fopen(cf->pid_file, "r")) == NULL)
+		return -1;
+	if (fscanf(f, "%ld", &pid) != 1)
+		pid = -1;
+	fclose(f);
+	if (pid <= 1 || kill((pid_t)pid, 0) == -1)
+		return -1;
+	return (pid_t)pid;
+}
+
+static int
+cmd_audit(const struct bh_config *cf)
+{
+	struct audit_row	rows[AUDIT_ROWS];
+	pid_t			master;
+	int			n, i, bad = 0;
+
+	if ((master = master_pid(cf)) == -1) {
+		fprintf(stderr, "bulkctl: bulkhead is not running (%s)\n",
+		    cf->pid_file);
+		return 2;
+	}
+	if ((n = audit_collect(master, rows, AUDIT_ROWS)) == -1) {
+		fprintf(stderr, "bulkctl: cannot read /proc for pid %d\n",
+		    (int)master);
+		return 2;
+	}
+	audit_print_header();
+	for (i = 0; i < n; i++) {
+		audit_print_row(&rows[i]);
+		if (i > 0 && !rows[i].ok)
+			bad = 1;
+	}
+	return bad;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct bh_config	 cf;
+	const char		*confdir = "/etc/bulkhead";
+	char			 err[CF_ERR_MAX];
+	int			 ch;
+
+	while ((ch = getopt(argc, argv, "c:")) != -1) {
+		switch (ch) {
+		case 'c':
+			confdir = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc != 1)
+		usage();
+	log_init("bulkctl", 1);
+	memset(&cf, 0, sizeof(cf));
+	if (config_load(&cf, confdir, NULL, err, sizeof(err)) == -1) {
+		fprintf(stderr, "bulkctl: %s\n", err);
+		return 2;
+	}
+	if (strcmp(argv[0], "audit") == 0)
+		return cmd_audit(&cf);
+	usage();
+	return 2;
+}

@@ -1,0 +1,207 @@
+"""
+Fixtures for the integration tests: the real bulkhead daemon, started as
+root with real users, a real spool and a real chroot or jail, on a free
+127.0.0.1 port.  Paths to the binaries come from the environment
+(BULKHEAD, BULKCTL, BULKHEAD_SETUP), set by scripts/test.sh.
+"""
+import os
+import pwd
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.dirname(os.path.dirname(HERE))
+BULKHEAD = os.environ.get("BULKHEAD", os.path.join(TOP, "bulkhead"))
+BULKCTL = os.environ.get("BULKCTL", os.path.join(TOP, "bulkctl"))
+SETUP = os.environ.get("BULKHEAD_SETUP",
+                       os.path.join(TOP, "scripts", "bulkhead-setup"))
+
+DOMAIN = "test.example"
+USERS = ["bhalice", "bhbob"]
+WAIT = 15.0   # seconds: the upper bound of every wait in these tests
+
+
+def pytest_configure(config):
+    if os.geteuid() != 0:
+        pytest.exit("the integration tests must run as root", returncode=1)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(pred, what, timeout=WAIT):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        v = pred()
+        if v:
+            return v
+        time.sleep(0.05)
+    raise AssertionError("timed out waiting for " + what)
+
+
+@pytest.fixture(scope="session")
+def users():
+    """Two ordinary accounts (uid >= 1000) with home directories."""
+    for u in USERS:
+        try:
+            pwd.getpwnam(u)
+        except KeyError:
+            subprocess.run(["useradd", "--create-home", "--shell",
+                            "/bin/sh", u], check=True)
+    return {u: pwd.getpwnam(u) for u in USERS}
+
+
+class Daemon:
+    def __init__(self, tmp, port, sandbox, extra_main, aliases):
+        self.dir = tmp
+        self.port = port
+        self.sandbox = sandbox
+        self.spool = os.path.join(tmp, "spool")
+        self.logfile = os.path.join(tmp, "maillog")
+        self.proc = None
+        with open(os.path.join(tmp, "main.cf"), "w") as f:
+            f.write(
+                "myhostname = mx.%s\n"
+                "mydestination = %s, $myhostname, localhost\n"
+                "queue_directory = %s\n"
+                "pid_file = %s/master.pid\n"
+                "alias_maps = hash:%s/aliases\n"
+                "sandbox = %s\n%s" % (DOMAIN, DOMAIN, self.spool, tmp, tmp,
+                                       sandbox, extra_main))
+        with open(os.path.join(tmp, "master.cf"), "w") as f:
+            f.write("# test listener\n"
+                    "127.0.0.1:%d inet n - y - - smtpd\n" % port)
+        with open(os.path.join(tmp, "aliases"), "w") as f:
+            f.write(aliases)
+        subprocess.run([SETUP, "-c", tmp], check=True,
+                       env=dict(os.environ, BULKHEAD=BULKHEAD),
+                       stdout=subprocess.DEVNULL)
+
+    def start(self):
+        self.log = open(self.logfile, "ab")
+        self.proc = subprocess.Popen([BULKHEAD, "-d", "-c", self.dir],
+                                     stdout=self.log, stderr=self.log)
+        wait_until(lambda: self.log_count("smtpd: ready") >= 1,
+                   "smtpd to be ready")
+        wait_until(lambda: self.log_count("queue: ready") >= 1
+                   and self.log_count("local: ready") >= 1
+                   and self.log_count("lookup: ready") >= 1,
+                   "all compartments to be ready")
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=WAIT)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+    def logtext(self):
+        with open(self.logfile, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def log_count(self, needle):
+        return self.logtext().count(needle)
+
+    def pids(self):
+        """role -> pid of the running compartments (children of master)."""
+        out = {}
+        for d in os.listdir("/proc"):
+            if not d.isdigit():
+                continue
+            try:
+                with open("/proc/%s/stat" % d) as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+                with open("/proc/%s/cmdline" % d, "rb") as f:
+                    argv = f.read().split(b"\0")
+            except (OSError, IndexError, ValueError):
+                continue
+            if ppid == self.proc.pid and len(argv) > 2 and argv[1] == b"-x":
+                out[argv[2].decode()] = int(d)
+        return out
+
+    def wait_role(self, role, not_pid=None):
+        def found():
+            p = self.pids().get(role)
+            return p if p and p != not_pid else None
+        return wait_until(found, "%s to run" % role)
+
+    def smtp(self):
+        import smtplib
+        return smtplib.SMTP("127.0.0.1", self.port, timeout=WAIT)
+
+
+@pytest.fixture(params=["chroot", "jail"])
+def sandbox(request):
+    return request.param
+
+
+@pytest.fixture
+def make_daemon(users):
+    made = []
+
+    def make(sandbox="chroot", extra_main="",
+             aliases="postmaster: bhalice\nteam: bhalice, bhbob\n"):
+        tmp = tempfile.mkdtemp(prefix="bh-it-")
+        os.chmod(tmp, 0o755)
+        for u, pw in users.items():
+            shutil.rmtree(os.path.join(pw.pw_dir, "Maildir"),
+                          ignore_errors=True)
+        d = Daemon(tmp, free_port(), sandbox, extra_main, aliases)
+        made.append(d)
+        d.start()
+        return d
+
+    yield make
+    for d in made:
+        d.stop()
+        shutil.rmtree(d.dir, ignore_errors=True)
+
+
+def maildir_messages(pw, timeout=WAIT, count=1):
+    """Wait for count files in ~/Maildir/new and return their bytes."""
+    new = os.path.join(pw.pw_dir, "Maildir", "new")
+
+    def ready():
+        try:
+            names = sorted(os.listdir(new))
+        except FileNotFoundError:
+            return None
+        return names if len(names) >= count else None
+    names = wait_until(ready, "%d message(s) in %s" % (count, new), timeout)
+    out = []
+    for n in names:
+        path = os.path.join(new, n)
+        st = os.stat(path)
+        with open(path, "rb") as f:
+            out.append((f.read(), st))
+    return out
+
+
+RECEIVED = re.compile(
+    rb"^Received: from (\S+) \(unknown \[127\.0\.0\.1\]\)\n"
+    rb"\tby mx\.test\.example \(bulkhead\) with E?SMTP id ([0-9A-F]{16})"
+    rb"(?:\n\tfor <[^>]+>)?; [A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} "
+    rb"\d\d:\d\d:\d\d [+-]\d{4} \([A-Za-z0-9+-]+\)\n")
+
+
+def split_delivered(data):
+    """(return_path, delivered_to, queue id, rest) of a delivered file."""
+    m = re.match(rb"^Return-Path: <([^>]*)>\nDelivered-To: ([^\n]+)\n", data)
+    assert m, data[:200]
+    rest = data[m.end():]
+    r = RECEIVED.match(rest)
+    assert r, rest[:300]
+    return m.group(1), m.group(2), r.group(2), rest[r.end():]

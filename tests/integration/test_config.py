@@ -1,0 +1,119 @@
+"""Bad configuration stops start-up with file:line and what is wrong."""
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+
+import pytest
+
+from conftest import BULKHEAD, DOMAIN, maildir_messages, wait_until
+
+GOOD_MAIN = ("myhostname = mx.test.example\n"
+             "queue_directory = {d}/spool\n"
+             "pid_file = {d}/master.pid\n"
+             "alias_maps = {d}/aliases\n")
+GOOD_MASTER = "127.0.0.1:2599 inet n - y - - smtpd\n"
+
+
+@pytest.fixture
+def confdir(users):
+    d = tempfile.mkdtemp(prefix="bh-cf-")
+    os.makedirs(os.path.join(d, "spool"))
+    shutil.chown(os.path.join(d, "spool"), "_bhqueue", "_bhqueue")
+    os.chmod(os.path.join(d, "spool"), 0o700)
+    with open(os.path.join(d, "aliases"), "w") as f:
+        f.write("postmaster: bhalice\n")
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def write(d, name, text):
+    with open(os.path.join(d, name), "w") as f:
+        f.write(text.format(d=d))
+
+
+def check(d):
+    return subprocess.run([BULKHEAD, "-n", "-c", d], capture_output=True,
+                          text=True, timeout=30)
+
+
+def test_good_configuration_checks_silently(confdir):
+    write(confdir, "main.cf", GOOD_MAIN)
+    write(confdir, "master.cf", GOOD_MASTER)
+    r = check(confdir)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "" and r.stderr == ""
+
+
+@pytest.mark.parametrize("name,text,where,what", [
+    ("main.cf", GOOD_MAIN + "# comment\nthis line has no equals sign\n",
+     "main.cf:6:", "missing '='"),
+    ("main.cf", GOOD_MAIN + "message_size_limit = lots\n",
+     "main.cf:5:", "message_size_limit"),
+    ("main.cf", GOOD_MAIN + "sandbox = paper\n", "main.cf:5:", "sandbox"),
+    ("main.cf", GOOD_MAIN + "smtpd_user = _bhqueue\n", "main.cf:5:",
+     "_bhqueue"),
+    ("master.cf", "# services\n127.0.0.1:2599 unix n - y - - smtpd\n",
+     "master.cf:2:", "inet"),
+    ("master.cf", "127.0.0.1:2599 inet n n y - - smtpd\n",
+     "master.cf:1:", "root"),
+    ("aliases", "postmaster: bhalice\nno colon here\n", "aliases:2:",
+     "':'"),
+])
+def test_bad_line_names_file_and_line(confdir, name, text, where, what):
+    write(confdir, "main.cf", GOOD_MAIN)
+    write(confdir, "master.cf", GOOD_MASTER)
+    write(confdir, name, text)
+    r = check(confdir)
+    assert r.returncode != 0
+    assert os.path.join(confdir, where) in r.stderr, r.stderr
+    assert what in r.stderr, r.stderr
+    # the daemon itself refuses to start on the same file
+    r2 = subprocess.run([BULKHEAD, "-d", "-c", confdir], capture_output=True,
+                        text=True, timeout=30)
+    assert r2.returncode != 0 and where in r2.stderr
+
+
+def test_missing_account_stops_start_up(confdir):
+    write(confdir, "main.cf", GOOD_MAIN + "lookup_user = bh-no-such-user\n")
+    write(confdir, "master.cf", GOOD_MASTER)
+    r = check(confdir)
+    assert r.returncode != 0
+    assert "bh-no-such-user does not exist" in r.stderr
+
+
+def test_unknown_parameter_only_warns(confdir):
+    write(confdir, "main.cf", GOOD_MAIN + "smtpd_tls_fancy = yes\n")
+    write(confdir, "master.cf", GOOD_MASTER)
+    r = check(confdir)
+    assert r.returncode == 0
+    assert "main.cf:5: unknown parameter smtpd_tls_fancy" in r.stderr
+
+
+def test_reload_with_a_broken_file_keeps_running(make_daemon, users):
+    d = make_daemon()
+    with open(os.path.join(d.dir, "main.cf"), "a") as f:
+        f.write("garbage without equals\n")
+    d.proc.send_signal(signal.SIGHUP)
+    wait_until(lambda: "reload failed" in d.logtext(), "reload failure")
+    assert "main.cf:7:" in d.logtext()
+    with d.smtp() as s:
+        s.sendmail("a@remote.example", ["bhbob@" + DOMAIN],
+                   b"Subject: still up\r\n\r\nx\r\n")
+    assert b"still up" in maildir_messages(users["bhbob"])[0][0]
+
+
+def test_reload_applies_a_good_change(make_daemon, users):
+    d = make_daemon()
+    with open(os.path.join(d.dir, "aliases"), "a") as f:
+        f.write("newalias: bhbob\n")
+    old = d.wait_role("lookup")
+    d.proc.send_signal(signal.SIGHUP)
+    d.wait_role("lookup", not_pid=old)
+    wait_until(lambda: d.log_count("lookup: ready") >= 2, "new lookup")
+    wait_until(lambda: d.log_count("smtpd: ready") >= 2, "new smtpd")
+    with d.smtp() as s:
+        s.sendmail("a@remote.example", ["newalias@" + DOMAIN],
+                   b"Subject: via new alias\r\n\r\nx\r\n")
+    assert b"via new alias" in maildir_messages(users["bhbob"])[0][0]

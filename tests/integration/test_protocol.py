@@ -1,0 +1,105 @@
+"""SMTP replies for this slice: RFC 5321 codes with RFC 3463 details."""
+import os
+import socket
+
+from conftest import DOMAIN, WAIT
+
+
+def test_unknown_local_user_is_refused_at_rcpt(make_daemon):
+    d = make_daemon()
+    with d.smtp() as s:
+        s.ehlo("client.example")
+        s.mail("a@remote.example")
+        code, msg = s.rcpt("nosuchuser@" + DOMAIN)
+        assert code == 550
+        assert msg.startswith(b"5.1.1 <nosuchuser@test.example>")
+        # system accounts (uid below local_minimum_uid, and nobody) are
+        # not mailboxes
+        for system in ("daemon", "nobody"):
+            code, msg = s.rcpt(system + "@" + DOMAIN)
+            assert code == 550 and msg.startswith(b"5.1.1"), system
+        # the transaction survives a refused recipient
+        assert s.rcpt("bhalice@" + DOMAIN)[0] == 250
+    assert "550 5.1.1 <nosuchuser@test.example>" in d.logtext()
+
+
+def test_relay_is_denied(make_daemon):
+    d = make_daemon()
+    with d.smtp() as s:
+        s.ehlo("client.example")
+        s.mail("a@remote.example")
+        code, msg = s.rcpt("someone@elsewhere.example")
+        assert code == 554 and msg.startswith(b"5.7.1")
+
+
+def test_commands_out_of_sequence(make_daemon):
+    d = make_daemon()
+    with d.smtp() as s:
+        assert s.docmd("MAIL", "FROM:<a@remote.example>")[0] == 503
+        s.ehlo("client.example")
+        assert s.docmd("RCPT", "TO:<bhalice@test.example>")[0] == 503
+        assert s.docmd("DATA")[0] == 503
+        assert s.docmd("MAIL", "FROM:<a@remote.example>")[0] == 250
+        assert s.docmd("MAIL", "FROM:<a@remote.example>")[0] == 503
+        assert s.docmd("DATA")[0] == 503
+        assert s.docmd("RSET")[0] == 250
+        assert s.docmd("RCPT", "TO:<bhalice@test.example>")[0] == 503
+
+
+def test_syntax_errors(make_daemon):
+    d = make_daemon()
+    with d.smtp() as s:
+        s.ehlo("client.example")
+        assert s.docmd("XYZZY")[0] == 502
+        assert s.docmd("MAIL", "FROM:missing-brackets@x")[0] == 501
+        assert s.docmd("MAIL", "FROM:<a@remote.example> FOO=BAR")[0] == 555
+        assert s.docmd("MAIL", "FROM:<a@remote.example>")[0] == 250
+        assert s.docmd("RCPT", "TO:<not an address>")[0] == 501
+        assert s.docmd("NOOP")[0] == 250
+        assert s.docmd("VRFY", "bhalice")[0] == 252
+        code, _ = s.docmd("X" * 600)
+        assert code == 500
+
+
+def test_ehlo_advertises_size(make_daemon):
+    d = make_daemon(extra_main="message_size_limit = 4000\n")
+    with d.smtp() as s:
+        code, msg = s.ehlo("client.example")
+        assert code == 250
+        assert b"SIZE 4000" in msg and b"PIPELINING" in msg
+        assert s.docmd("MAIL", "FROM:<a@remote.example> SIZE=5000")[0] == 552
+
+
+def test_oversized_message_is_refused_and_nothing_is_queued(make_daemon):
+    d = make_daemon(extra_main="message_size_limit = 4000\n")
+    with d.smtp() as s:
+        s.ehlo("client.example")
+        s.mail("a@remote.example")
+        s.rcpt("bhalice@" + DOMAIN)
+        code, msg = s.data(b"Subject: big\r\n\r\n" + b"y" * 8000 + b"\r\n")
+        assert code == 552 and msg.startswith(b"5.3.4")
+        # the session goes on
+        assert s.docmd("NOOP")[0] == 250
+    for sub in ("incoming", "active"):
+        assert os.listdir(os.path.join(d.spool, sub)) == []
+
+
+def test_pipelined_commands_are_answered_in_order(make_daemon, users):
+    d = make_daemon()
+    sock = socket.create_connection(("127.0.0.1", d.port), timeout=WAIT)
+    f = sock.makefile("rb")
+    assert f.readline().startswith(b"220 ")
+    sock.sendall(b"EHLO client.example\r\n")
+    while not f.readline().startswith(b"250 "):
+        pass
+    sock.sendall(b"MAIL FROM:<a@remote.example>\r\n"
+                 b"RCPT TO:<bhalice@test.example>\r\n"
+                 b"RCPT TO:<nosuchuser@test.example>\r\n"
+                 b"RCPT TO:<bhbob@test.example>\r\n"
+                 b"DATA\r\n")
+    codes = [f.readline()[:3] for _ in range(5)]
+    assert codes == [b"250", b"250", b"550", b"250", b"354"]
+    sock.sendall(b"Subject: p\r\n\r\npipelined\r\n.\r\nQUIT\r\n")
+    assert f.readline().startswith(b"250 2.0.0 Ok: queued as ")
+    assert f.readline().startswith(b"221 ")
+    sock.close()

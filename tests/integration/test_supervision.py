@@ -1,0 +1,75 @@
+"""One compartment floods, the ship floats: master restarts what dies."""
+import os
+import re
+import signal
+
+import pytest
+
+from conftest import DOMAIN, maildir_messages, wait_until
+
+
+def send(d, rcpt, subject):
+    with d.smtp() as s:
+        s.sendmail("a@remote.example", [rcpt],
+                   ("Subject: %s\r\n\r\nbody\r\n" % subject).encode())
+
+
+def test_killed_smtpd_is_restarted_and_mail_flows(make_daemon, users):
+    d = make_daemon()
+    old = d.wait_role("smtpd")
+    os.kill(old, signal.SIGKILL)
+    new = d.wait_role("smtpd", not_pid=old)
+    assert new != old
+    assert "smtpd (pid %d) killed by signal 9" % old in d.logtext()
+    wait_until(lambda: d.log_count("smtpd: ready") >= 2, "smtpd ready")
+    send(d, "bhalice@" + DOMAIN, "after restart")
+    data, _ = maildir_messages(users["bhalice"])[0]
+    assert b"Subject: after restart" in data
+
+
+@pytest.mark.parametrize("role", ["smtpd", "queue", "lookup", "local"])
+def test_forbidden_system_call_kills_and_restarts(make_daemon, users, role):
+    """A test build's SIGUSR2 makes the worker call unshare(2)."""
+    d = make_daemon()
+    old = d.wait_role(role)
+    os.kill(old, signal.SIGUSR2)
+    d.wait_role(role, not_pid=old)
+    log = d.logtext()
+    assert "%s (pid %d) killed by SIGSYS: seccomp violation" % (role, old) \
+        in log
+    assert "forbidden call was NOT blocked" not in log
+    wait_until(lambda: d.log_count("%s: ready" % role) >= 2,
+               role + " ready again")
+    send(d, "bhbob@" + DOMAIN, "after seccomp kill")
+    data, _ = maildir_messages(users["bhbob"])[0]
+    assert b"Subject: after seccomp kill" in data
+
+
+@pytest.mark.parametrize("role", ["smtpd", "lookup"])
+def test_malformed_ipc_message_restarts_the_offender(make_daemon, users,
+                                                     role):
+    """A test build's SIGUSR1 makes the worker send master a bad LOG."""
+    d = make_daemon()
+    old = d.wait_role(role)
+    os.kill(old, signal.SIGUSR1)
+    d.wait_role(role, not_pid=old)
+    log = d.logtext()
+    assert re.search(r"security: protocol violation from %s: bad LOG "
+                     r"payload" % role, log)
+    assert re.search(r"security: killing %s \(pid %d\)" % (role, old), log)
+    wait_until(lambda: d.log_count("%s: ready" % role) >= 2,
+               role + " ready again")
+    send(d, "bhalice@" + DOMAIN, "after violation")
+    data, _ = maildir_messages(users["bhalice"])[0]
+    assert b"Subject: after violation" in data
+
+
+def test_sigterm_stops_everything(make_daemon):
+    d = make_daemon()
+    pids = d.pids()
+    d.proc.send_signal(signal.SIGTERM)
+    assert d.proc.wait(timeout=15) == 0
+    for pid in pids.values():
+        assert not os.path.exists("/proc/%d" % pid) or \
+            open("/proc/%d/stat" % pid).read().split()[2] == "Z"
+    assert not os.path.exists(os.path.join(d.dir, "master.pid"))
