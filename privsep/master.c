@@ -176,7 +176,8 @@ on_sighup(evutil_socket_t sig, short ev, void *arg)
 	}
 	config_free(&m->cf);
 	m->cf = cf;
-	log_set_file(m->cf.maillog_file);
+	if (!m->debug)
+		log_set_file(m->cf.maillog_file);
 	log_info("reloading: restarting the compartments");
 	spawn_stop_all(m, SIGTERM);
 }
@@ -301,11 +302,12 @@ master_main(const char *confdir, int debug, int check_only, int verbose)
 		fatal("readlink /proc/self/exe");
 	m->self_exe[n] = '\0';
 
+	/* -d logs to stderr whatever maillog_file says: it is for watching. */
 	if (!debug) {
 		daemonize();
 		log_init("bulkhead", 0);
+		log_set_file(m->cf.maillog_file);
 	}
-	log_set_file(m->cf.maillog_file);
 	if ((why = write_pid_file(m->cf.pid_file)) != NULL)
 		fatalx("pid file %s: %s", m->cf.pid_file, why);
 	if ((m->base = event_base_new()) == NULL)

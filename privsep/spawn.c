@@ -49,7 +49,11 @@ void master_worker_msg(struct ipc_chan *, const struct ipc_hdr *,
     struct rbuf *, int, void *);
 void master_worker_closed(struct ipc_chan *, const char *, int, void *);
 
-/* Workers with no business on any network get their own empty net ns. */
+/*
+ * Jail mode: every compartment gets its own empty network namespace,
+ * smtpd included: it only accepts on listeners master opened in the host
+ * namespace, which works across namespaces, and it never connects out.
+ */
 static int
 clone_flags(const struct master *m, enum bh_role role)
 {

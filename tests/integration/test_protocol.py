@@ -2,7 +2,7 @@
 import os
 import socket
 
-from conftest import DOMAIN, WAIT
+from conftest import DOMAIN, WAIT, wait_until
 
 
 def test_unknown_local_user_is_refused_at_rcpt(make_daemon):
@@ -80,8 +80,11 @@ def test_oversized_message_is_refused_and_nothing_is_queued(make_daemon):
         assert code == 552 and msg.startswith(b"5.3.4")
         # the session goes on
         assert s.docmd("NOOP")[0] == 250
-    for sub in ("incoming", "active"):
-        assert os.listdir(os.path.join(d.spool, sub)) == []
+    # queue removes the aborted file right after smtpd's 552
+    wait_until(lambda: os.listdir(os.path.join(d.spool, "incoming")) == [],
+               "the aborted incoming file to go")
+    assert os.listdir(os.path.join(d.spool, "active")) == []
+    assert "commit" not in d.logtext() and "queue active" not in d.logtext()
 
 
 def test_pipelined_commands_are_answered_in_order(make_daemon, users):
