@@ -72,7 +72,7 @@ main(int argc, char **argv)
 	struct bh_config	 cf;
 	const char		*confdir = "/etc/bulkhead";
 	char			 err[CF_ERR_MAX];
-	int			 ch;
+	int			 ch, rc = 2;
 
 	while ((ch = getopt(argc, argv, "c:")) != -1) {
 		switch (ch) {
@@ -94,7 +94,9 @@ main(int argc, char **argv)
 		return 2;
 	}
 	if (strcmp(argv[0], "audit") == 0)
-		return cmd_audit(&cf);
-	usage();
-	return 2;
+		rc = cmd_audit(&cf);
+	else
+		usage();
+	config_free(&cf);
+	return rc;
 }

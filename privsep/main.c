@@ -16,6 +16,29 @@ int	master_main(const char *confdir, int debug, int check_only,
 	    int verbose);
 int	master_print(const char *confdir, int argc, char **argv);
 
+#ifdef BH_SANITIZER
+/*
+ * Sanitizer builds: the compartments get no environment, so the options
+ * are compiled in.  LeakSanitizer cannot work inside a seccomp filter
+ * (it needs ptrace-like calls at exit); leaks are checked by the unit
+ * tests, which run unsandboxed.
+ */
+const char *__asan_default_options(void);
+const char *__ubsan_default_options(void);
+
+const char *
+__asan_default_options(void)
+{
+	return "detect_leaks=0:abort_on_error=1";
+}
+
+const char *
+__ubsan_default_options(void)
+{
+	return "print_stacktrace=1:halt_on_error=1";
+}
+#endif
+
 static void
 usage(void)
 {

@@ -1,8 +1,9 @@
 #!/bin/sh
-# The whole test suite, as root on Debian 12: installs what it needs,
-# builds a test build (--enable-test-hooks) in build-test/, runs the unit
-# tests and fuzz corpus replays (make check), then the integration tests
-# against the real daemon (real users, spool, chroot and jail).
+# The whole test suite, as root on Debian 12.  It installs what it needs,
+# then for each of two builds -- the normal one and one with ASan+UBSan,
+# both with test hooks (--enable-test-hooks) -- it runs the unit tests and
+# fuzz corpus replays (make check) and the integration tests against the
+# real daemon (real users, spool, chroot and jail).
 set -eu
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -10,17 +11,28 @@ top=$(pwd)
 [ "$(id -u)" -eq 0 ] || { echo "scripts/test.sh: run as root" >&2; exit 1; }
 scripts/install-deps
 ./bootstrap >/dev/null
-rm -rf build-test
-mkdir build-test
-cd build-test
-../configure --enable-test-hooks --quiet
-make -j2
-if ! make -j2 check; then
-	cat test-suite.log
-	exit 1
-fi
-cd "$top"
 
-BULKHEAD=$top/build-test/bulkhead BULKCTL=$top/build-test/bulkctl \
-BULKHEAD_SETUP=$top/scripts/bulkhead-setup \
-    /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration
+# run_suite NAME CONFIGURE-FLAGS...
+run_suite() {
+	name=$1
+	shift
+	echo "=== $name build: unit tests and fuzz corpora"
+	rm -rf "build-$name"
+	mkdir "build-$name"
+	(
+		cd "build-$name"
+		../configure --enable-test-hooks --quiet "$@"
+		make -j2 >/dev/null
+		if ! make -j2 check; then
+			cat test-suite.log
+			exit 1
+		fi
+	)
+	echo "=== $name build: integration tests"
+	BULKHEAD=$top/build-$name/bulkhead BULKCTL=$top/build-$name/bulkctl \
+	BULKHEAD_SETUP=$top/scripts/bulkhead-setup \
+	    /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration
+}
+
+run_suite asan --enable-sanitizers
+run_suite test
