@@ -24,7 +24,11 @@ SETUP = os.environ.get("BULKHEAD_SETUP",
                        os.path.join(TOP, "scripts", "bulkhead-setup"))
 
 DOMAIN = "test.example"
-USERS = ["bhalice", "bhbob"]
+# Test accounts; BH_TEST_USER_PREFIX lets two runs share a machine.
+PREFIX = os.environ.get("BH_TEST_USER_PREFIX", "bh")
+ALICE = PREFIX + "alice"
+BOB = PREFIX + "bob"
+USERS = [ALICE, BOB]
 WAIT = 15.0   # seconds: the upper bound of every wait in these tests
 
 
@@ -153,7 +157,10 @@ def make_daemon(users):
     made = []
 
     def make(sandbox="chroot", extra_main="",
-             aliases="postmaster: bhalice\nteam: bhalice, bhbob\n"):
+             aliases=None):
+        if aliases is None:
+            aliases = "postmaster: {a}\nteam: {a}, {b}\n".format(a=ALICE,
+                                                                 b=BOB)
         tmp = tempfile.mkdtemp(prefix="bh-it-")
         os.chmod(tmp, 0o755)
         for u, pw in users.items():

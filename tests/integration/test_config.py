@@ -7,7 +7,7 @@ import tempfile
 
 import pytest
 
-from conftest import BULKHEAD, DOMAIN, maildir_messages, wait_until
+from conftest import ALICE, BOB, BULKHEAD, DOMAIN, maildir_messages, wait_until
 
 GOOD_MAIN = ("myhostname = mx.test.example\n"
              "queue_directory = {d}/spool\n"
@@ -23,7 +23,7 @@ def confdir(users):
     shutil.chown(os.path.join(d, "spool"), "_bhqueue", "_bhqueue")
     os.chmod(os.path.join(d, "spool"), 0o700)
     with open(os.path.join(d, "aliases"), "w") as f:
-        f.write("postmaster: bhalice\n")
+        f.write("postmaster: %s\n" % ALICE)
     yield d
     shutil.rmtree(d, ignore_errors=True)
 
@@ -58,7 +58,7 @@ def test_good_configuration_checks_silently(confdir):
      "master.cf:2:", "inet"),
     ("master.cf", "127.0.0.1:2599 inet n n y - - smtpd\n",
      "master.cf:1:", "root"),
-    ("aliases", "postmaster: bhalice\nno colon here\n", "aliases:2:",
+    ("aliases", "postmaster: x\nno colon here\n", "aliases:2:",
      "':'"),
 ])
 def test_bad_line_names_file_and_line(confdir, name, text, where, what):
@@ -99,15 +99,15 @@ def test_reload_with_a_broken_file_keeps_running(make_daemon, users):
     wait_until(lambda: "reload failed" in d.logtext(), "reload failure")
     assert "main.cf:7:" in d.logtext()
     with d.smtp() as s:
-        s.sendmail("a@remote.example", ["bhbob@" + DOMAIN],
+        s.sendmail("a@remote.example", [BOB + "@" + DOMAIN],
                    b"Subject: still up\r\n\r\nx\r\n")
-    assert b"still up" in maildir_messages(users["bhbob"])[0][0]
+    assert b"still up" in maildir_messages(users[BOB])[0][0]
 
 
 def test_reload_applies_a_good_change(make_daemon, users):
     d = make_daemon()
     with open(os.path.join(d.dir, "aliases"), "a") as f:
-        f.write("newalias: bhbob\n")
+        f.write("newalias: %s\n" % BOB)
     old = d.wait_role("lookup")
     d.proc.send_signal(signal.SIGHUP)
     d.wait_role("lookup", not_pid=old)
@@ -116,4 +116,4 @@ def test_reload_applies_a_good_change(make_daemon, users):
     with d.smtp() as s:
         s.sendmail("a@remote.example", ["newalias@" + DOMAIN],
                    b"Subject: via new alias\r\n\r\nx\r\n")
-    assert b"via new alias" in maildir_messages(users["bhbob"])[0][0]
+    assert b"via new alias" in maildir_messages(users[BOB])[0][0]

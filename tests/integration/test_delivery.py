@@ -2,7 +2,7 @@
 import re
 import subprocess
 
-from conftest import DOMAIN, maildir_messages, split_delivered
+from conftest import ALICE, BOB, DOMAIN, maildir_messages, split_delivered
 
 SENDER = "sender@remote.example"
 
@@ -29,12 +29,12 @@ def expected_body(raw):
 
 def test_smtplib_to_two_users_and_an_alias(make_daemon, sandbox, users):
     d = make_daemon(sandbox)
-    rcpts = ["bhalice@" + DOMAIN, "bhbob@" + DOMAIN, "team@" + DOMAIN]
+    rcpts = [ALICE + "@" + DOMAIN, BOB + "@" + DOMAIN, "team@" + DOMAIN]
     with d.smtp() as s:
         s.ehlo("client.example")
         refused = s.sendmail(SENDER, rcpts, BODY)
         assert refused == {}
-    for user in ("bhalice", "bhbob"):
+    for user in (ALICE, BOB):
         pw = users[user]
         msgs = maildir_messages(pw, count=2)
         assert len(msgs) == 2      # once as itself, once through "team"
@@ -78,7 +78,7 @@ def test_swaks_to_two_users_and_an_alias(make_daemon, users):
     out = subprocess.run(
         ["swaks", "--server", "127.0.0.1:%d" % d.port,
          "--from", SENDER, "--helo", "swaks.example",
-         "--to", "bhalice@%s,bhbob@%s,team@%s" % (DOMAIN, DOMAIN, DOMAIN),
+         "--to", "%s@%s,%s@%s,team@%s" % (ALICE, DOMAIN, BOB, DOMAIN, DOMAIN),
          "--header", "Subject: swaks test",
          "--body", "hello from swaks\n.dotted line\nend"],
         capture_output=True, text=True, timeout=60)
@@ -88,7 +88,7 @@ def test_swaks_to_two_users_and_an_alias(make_daemon, users):
     sent = swaks_sent_data(out.stdout)
     assert b"Subject: swaks test\n" in sent
     assert b"\n\nhello from swaks\n.dotted line\nend\n" in sent
-    for user in ("bhalice", "bhbob"):
+    for user in (ALICE, BOB):
         msgs = maildir_messages(users[user], count=2)
         for data, _ in msgs:
             _, dt, _, rest = split_delivered(data)
@@ -106,7 +106,7 @@ def test_postmaster_without_domain(make_daemon, users):
         assert code == 250, msg
         code, msg = s.data(b"Subject: hi\r\n\r\nto the postmaster\r\n")
         assert code == 250, msg
-    data, _ = maildir_messages(users["bhalice"])[0]
+    data, _ = maildir_messages(users[ALICE])[0]
     assert split_delivered(data)[3].endswith(b"\nto the postmaster\n")
 
 
@@ -115,7 +115,7 @@ def test_null_sender(make_daemon, users):
     with d.smtp() as s:
         s.ehlo("client.example")
         assert s.mail("<>")[0] == 250
-        assert s.rcpt("bhbob@" + DOMAIN)[0] == 250
+        assert s.rcpt(BOB + "@" + DOMAIN)[0] == 250
         assert s.data(b"Subject: bounce\r\n\r\nbody\r\n")[0] == 250
-    data, _ = maildir_messages(users["bhbob"])[0]
+    data, _ = maildir_messages(users[BOB])[0]
     assert data.startswith(b"Return-Path: <>\n")

@@ -4,7 +4,7 @@ import os
 import pwd
 import subprocess
 
-from conftest import BULKCTL, DOMAIN, maildir_messages
+from conftest import BOB, BULKCTL, DOMAIN, maildir_messages
 
 ROLES = ("smtpd", "queue", "lookup", "local")
 ZERO = "0000000000000000"
@@ -92,11 +92,11 @@ def test_compartments_seen_from_proc(make_daemon, sandbox):
 def test_mailbox_written_as_the_recipient(make_daemon, users):
     d = make_daemon()
     with d.smtp() as s:
-        s.sendmail("a@remote.example", ["bhbob@" + DOMAIN],
+        s.sendmail("a@remote.example", [BOB + "@" + DOMAIN],
                    b"Subject: x\r\n\r\nx\r\n")
-    (data, st), = maildir_messages(users["bhbob"])
-    home = users["bhbob"].pw_dir
+    (data, st), = maildir_messages(users[BOB])
+    home = users[BOB].pw_dir
     for sub in ("Maildir", "Maildir/new", "Maildir/tmp", "Maildir/cur"):
         s2 = os.stat(os.path.join(home, sub))
-        assert s2.st_uid == users["bhbob"].pw_uid, sub
-    assert st.st_uid == users["bhbob"].pw_uid
+        assert s2.st_uid == users[BOB].pw_uid, sub
+    assert st.st_uid == users[BOB].pw_uid

@@ -2,7 +2,7 @@
 import os
 import socket
 
-from conftest import DOMAIN, WAIT, wait_until
+from conftest import ALICE, BOB, DOMAIN, WAIT, wait_until
 
 
 def test_unknown_local_user_is_refused_at_rcpt(make_daemon):
@@ -19,7 +19,7 @@ def test_unknown_local_user_is_refused_at_rcpt(make_daemon):
             code, msg = s.rcpt(system + "@" + DOMAIN)
             assert code == 550 and msg.startswith(b"5.1.1"), system
         # the transaction survives a refused recipient
-        assert s.rcpt("bhalice@" + DOMAIN)[0] == 250
+        assert s.rcpt(ALICE + "@" + DOMAIN)[0] == 250
     assert "550 5.1.1 <nosuchuser@test.example>" in d.logtext()
 
 
@@ -37,13 +37,13 @@ def test_commands_out_of_sequence(make_daemon):
     with d.smtp() as s:
         assert s.docmd("MAIL", "FROM:<a@remote.example>")[0] == 503
         s.ehlo("client.example")
-        assert s.docmd("RCPT", "TO:<bhalice@test.example>")[0] == 503
+        assert s.docmd("RCPT", "TO:<%s@test.example>" % ALICE)[0] == 503
         assert s.docmd("DATA")[0] == 503
         assert s.docmd("MAIL", "FROM:<a@remote.example>")[0] == 250
         assert s.docmd("MAIL", "FROM:<a@remote.example>")[0] == 503
         assert s.docmd("DATA")[0] == 503
         assert s.docmd("RSET")[0] == 250
-        assert s.docmd("RCPT", "TO:<bhalice@test.example>")[0] == 503
+        assert s.docmd("RCPT", "TO:<%s@test.example>" % ALICE)[0] == 503
 
 
 def test_syntax_errors(make_daemon):
@@ -56,7 +56,7 @@ def test_syntax_errors(make_daemon):
         assert s.docmd("MAIL", "FROM:<a@remote.example>")[0] == 250
         assert s.docmd("RCPT", "TO:<not an address>")[0] == 501
         assert s.docmd("NOOP")[0] == 250
-        assert s.docmd("VRFY", "bhalice")[0] == 252
+        assert s.docmd("VRFY", ALICE)[0] == 252
         code, _ = s.docmd("X" * 600)
         assert code == 500
 
@@ -75,7 +75,7 @@ def test_oversized_message_is_refused_and_nothing_is_queued(make_daemon):
     with d.smtp() as s:
         s.ehlo("client.example")
         s.mail("a@remote.example")
-        s.rcpt("bhalice@" + DOMAIN)
+        s.rcpt(ALICE + "@" + DOMAIN)
         code, msg = s.data(b"Subject: big\r\n\r\n" + b"y" * 8000 + b"\r\n")
         assert code == 552 and msg.startswith(b"5.3.4")
         # the session goes on
@@ -95,11 +95,11 @@ def test_pipelined_commands_are_answered_in_order(make_daemon, users):
     sock.sendall(b"EHLO client.example\r\n")
     while not f.readline().startswith(b"250 "):
         pass
-    sock.sendall(b"MAIL FROM:<a@remote.example>\r\n"
-                 b"RCPT TO:<bhalice@test.example>\r\n"
-                 b"RCPT TO:<nosuchuser@test.example>\r\n"
-                 b"RCPT TO:<bhbob@test.example>\r\n"
-                 b"DATA\r\n")
+    sock.sendall(("MAIL FROM:<a@remote.example>\r\n"
+                  "RCPT TO:<{a}@test.example>\r\n"
+                  "RCPT TO:<nosuchuser@test.example>\r\n"
+                  "RCPT TO:<{b}@test.example>\r\n"
+                  "DATA\r\n").format(a=ALICE, b=BOB).encode())
     codes = [f.readline()[:3] for _ in range(5)]
     assert codes == [b"250", b"250", b"550", b"250", b"354"]
     sock.sendall(b"Subject: p\r\n\r\npipelined\r\n.\r\nQUIT\r\n")

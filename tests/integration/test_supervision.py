@@ -5,7 +5,7 @@ import signal
 
 import pytest
 
-from conftest import DOMAIN, maildir_messages, wait_until
+from conftest import ALICE, BOB, DOMAIN, maildir_messages, wait_until
 
 
 def send(d, rcpt, subject):
@@ -22,8 +22,8 @@ def test_killed_smtpd_is_restarted_and_mail_flows(make_daemon, users):
     assert new != old
     assert "smtpd (pid %d) killed by signal 9" % old in d.logtext()
     wait_until(lambda: d.log_count("smtpd: ready") >= 2, "smtpd ready")
-    send(d, "bhalice@" + DOMAIN, "after restart")
-    data, _ = maildir_messages(users["bhalice"])[0]
+    send(d, ALICE + "@" + DOMAIN, "after restart")
+    data, _ = maildir_messages(users[ALICE])[0]
     assert b"Subject: after restart" in data
 
 
@@ -40,8 +40,8 @@ def test_forbidden_system_call_kills_and_restarts(make_daemon, users, role):
     assert "forbidden call was NOT blocked" not in log
     wait_until(lambda: d.log_count("%s: ready" % role) >= 2,
                role + " ready again")
-    send(d, "bhbob@" + DOMAIN, "after seccomp kill")
-    data, _ = maildir_messages(users["bhbob"])[0]
+    send(d, BOB + "@" + DOMAIN, "after seccomp kill")
+    data, _ = maildir_messages(users[BOB])[0]
     assert b"Subject: after seccomp kill" in data
 
 
@@ -59,8 +59,8 @@ def test_malformed_ipc_message_restarts_the_offender(make_daemon, users,
     assert re.search(r"security: killing %s \(pid %d\)" % (role, old), log)
     wait_until(lambda: d.log_count("%s: ready" % role) >= 2,
                role + " ready again")
-    send(d, "bhalice@" + DOMAIN, "after violation")
-    data, _ = maildir_messages(users["bhalice"])[0]
+    send(d, ALICE + "@" + DOMAIN, "after violation")
+    data, _ = maildir_messages(users[ALICE])[0]
     assert b"Subject: after violation" in data
 
 
