@@ -15,6 +15,7 @@
 
 #include "lib/log.h"
 #include "privsep/ipc.h"
+#include "privsep/ipc_msgs.h"
 
 static const struct ipc_type_info type_table[IPC_TYPE_COUNT] = {
 #define IPC_INFO(name, kind, from, to, fd, reply)			\
@@ -374,7 +375,7 @@ ipc_reply_error(struct ipc_chan *c, uint32_t id, const char *dsn,
 {
 	uint8_t		buf[1024];
 	struct wbuf	wb;
-	char		t[900];
+	char		t[IPC_TEXT_MAX];	/* what dec_error accepts */
 
 	strlcpy(t, text, sizeof(t));
 	wb_init(&wb, buf, sizeof(buf));
@@ -418,7 +419,52 @@ match_reply(struct ipc_chan *c, const struct ipc_hdr *h)
 	return NULL;
 }
 
-/* Receive one datagram; 1 = got one, 0 = none ready, -1 = channel done. */
+#define IPC_FDS_SEEN	8	/* room to receive (and close) extra fds */
+
+/* Close every fd a control message brought; returns how many. */
+static int
+collect_fds(struct msghdr *mh, int *first)
+{
+	struct cmsghdr	*cmsg;
+	int		 n = 0, fd;
+	size_t		 i, k;
+
+	*first = -1;
+	for (cmsg = CMSG_FIRSTHDR(mh); cmsg; cmsg = CMSG_NXTHDR(mh, cmsg)) {
+		if (cmsg->cmsg_level != SOL_SOCKET ||
+		    cmsg->cmsg_type != SCM_RIGHTS)
+			continue;
+		k = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < k; i++, n++) {
+			memcpy(&fd, CMSG_DATA(cmsg) + i * sizeof(int),
+			    sizeof(int));
+			if (*first == -1)
+				*first = fd;
+			else
+				close(fd);
+		}
+	}
+	return n;
+}
+
+/*
+ * On SOCK_SEQPACKET, recvmsg returns 0 both at end of file and for an
+ * empty datagram.  Only a peer breaking the protocol sends the latter:
+ * peek once more to tell them apart (0 again means end of file).
+ */
+static int
+empty_datagram(int fd)
+{
+	char	c;
+	ssize_t	n = recv(fd, &c, 1, MSG_DONTWAIT | MSG_PEEK);
+
+	return n != 0;
+}
+
+/*
+ * Receive one datagram: 1 = got one, 0 = none ready, -1 = channel done,
+ * -2 = protocol violation (*why says which).
+ */
 static int
 recv_one(struct ipc_chan *c, struct ipc_hdr *h, uint8_t *payload, int *fdp,
     const char **why)
@@ -427,10 +473,10 @@ recv_one(struct ipc_chan *c, struct ipc_hdr *h, uint8_t *payload, int *fdp,
 	struct iovec	 iov[2];
 	union {
 		struct cmsghdr	hdr;
-		char		buf[CMSG_SPACE(sizeof(int))];
+		char		buf[CMSG_SPACE(IPC_FDS_SEEN * sizeof(int))];
 	} cm;
-	struct cmsghdr	*cmsg;
 	ssize_t		 n;
+	int		 nfds;
 
 	*fdp = -1;
 	memset(&mh, 0, sizeof(mh));
@@ -449,18 +495,17 @@ recv_one(struct ipc_chan *c, struct ipc_hdr *h, uint8_t *payload, int *fdp,
 		*why = strerror(errno);
 		return -1;
 	}
-	if (n == 0) {
+	nfds = collect_fds(&mh, fdp);
+	if (n == 0 && nfds == 0 && !empty_datagram(c->fd)) {
 		*why = "connection closed";
 		return -1;
 	}
-	for (cmsg = CMSG_FIRSTHDR(&mh); cmsg; cmsg = CMSG_NXTHDR(&mh, cmsg)) {
-		if (cmsg->cmsg_level == SOL_SOCKET &&
-		    cmsg->cmsg_type == SCM_RIGHTS &&
-		    cmsg->cmsg_len == CMSG_LEN(sizeof(int)))
-			memcpy(fdp, CMSG_DATA(cmsg), sizeof(int));
+	if (nfds > 1 || (mh.msg_flags & MSG_CTRUNC)) {
+		*why = "more than one fd";
+		goto violation;
 	}
-	if (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
-		*why = "truncated message or too many fds";
+	if (mh.msg_flags & MSG_TRUNC) {
+		*why = "datagram longer than a message";
 		goto violation;
 	}
 	if ((size_t)n < sizeof(*h) || h->len != (size_t)n - sizeof(*h)) {

@@ -39,7 +39,7 @@ dsn_valid(const char *s)
 {
 	int parts = 0, digits = 0;
 
-	if (s[0] != '2' && s[0] != '4' && s[0] != '5')
+	if ((s[0] != '2' && s[0] != '4' && s[0] != '5') || s[1] != '.')
 		return 0;
 	for (; *s; s++) {
 		if (isdigit((unsigned char)*s)) {

@@ -2,6 +2,7 @@
  * qfile.c: queue file envelope format.  See qfile.h.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,6 +85,12 @@ qfile_format(struct qenv *env, size_t *lenp)
 	bad |= put(&buf, &len, &cap, 'C', env->client_addr);
 	bad |= put(&buf, &len, &cap, 'N', env->client_name);
 	for (i = 0; i < env->nrcpt && !bad; i++) {
+		/* Write nothing the reader would refuse. */
+		if (strchr("-DB", env->rcpt[i].status) == NULL ||
+		    env->rcpt[i].status == '\0' || env->rcpt[i].addr[0] == '\0') {
+			bad = 1;
+			break;
+		}
 		env->rcpt[i].status_off = len + 1;
 		snprintf(rec, sizeof(rec), "%c%s", env->rcpt[i].status,
 		    env->rcpt[i].addr);
@@ -166,8 +173,9 @@ take_u64(struct cursor *c, char tag, uint64_t *v)
 	for (i = 0; num[i]; i++)
 		if (!isdigit((unsigned char)num[i]))
 			return -1;
+	errno = 0;
 	*v = strtoull(num, &end, 10);
-	return 0;
+	return errno == ERANGE ? -1 : 0;
 }
 
 static int
@@ -182,7 +190,7 @@ qfile_parse_envelope(const char *buf, size_t len, struct qenv *env,
     char *err, size_t errlen)
 {
 	struct cursor	 c = { buf, len, 0 };
-	char		 ver[4], rec[IPC_ADDR_MAX + 2], end[2];
+	char		 ver[4], rec[IPC_ADDR_MAX + 2], end[1];
 	size_t		 off;
 
 	memset(env, 0, sizeof(*env));

@@ -1,0 +1,126 @@
+/*
+ * fuzz_qfile.c: the queue file reader (envelope and trailer).
+ *
+ * Whatever qfile_parse_envelope accepts is well formed, and the writer
+ * turns it back into exactly the same bytes (the format is canonical),
+ * which parse again to the same fields.  The last 22 bytes are also tried
+ * as a trailer, for a file of a size derived from the input length.
+ */
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "privsep/ipc_msgs.h"
+#include "queue/qfile.h"
+
+int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+static int
+clean(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
+static void
+check_env(const struct qenv *e, const char *buf, size_t len)
+{
+	size_t i;
+
+	if (!qid_valid(e->qid) || !clean(e->sender) || !clean(e->helo) ||
+	    !clean(e->client_addr) || !clean(e->client_name))
+		abort();
+	if (e->nrcpt == 0 || e->nrcpt > QFILE_RCPT_MAX || e->rcpt == NULL)
+		abort();
+	for (i = 0; i < e->nrcpt; i++) {
+		if (e->rcpt[i].addr[0] == '\0' || !clean(e->rcpt[i].addr) ||
+		    strchr("-DB", e->rcpt[i].status) == NULL ||
+		    e->rcpt[i].status == '\0')
+			abort();
+		if (e->rcpt[i].status_off >= len ||
+		    buf[e->rcpt[i].status_off] != e->rcpt[i].status)
+			abort();
+	}
+}
+
+static void
+same_env(const struct qenv *a, const struct qenv *b)
+{
+	size_t i;
+
+	if (strcmp(a->qid, b->qid) != 0 || a->arrival != b->arrival ||
+	    a->size != b->size || strcmp(a->sender, b->sender) != 0 ||
+	    strcmp(a->helo, b->helo) != 0 ||
+	    strcmp(a->client_addr, b->client_addr) != 0 ||
+	    strcmp(a->client_name, b->client_name) != 0 ||
+	    a->nrcpt != b->nrcpt)
+		abort();
+	for (i = 0; i < a->nrcpt; i++)
+		if (strcmp(a->rcpt[i].addr, b->rcpt[i].addr) != 0 ||
+		    a->rcpt[i].status != b->rcpt[i].status ||
+		    a->rcpt[i].status_off != b->rcpt[i].status_off)
+			abort();
+}
+
+static void
+check_trailer(const char *t, uint64_t file_size)
+{
+	int64_t	off;
+	char	again[QFILE_TRAILER_LEN + 1];
+
+	if ((off = qfile_parse_trailer(t, QFILE_TRAILER_LEN, file_size)) == -1)
+		return;
+	if (off < 0 || file_size < QFILE_TRAILER_LEN ||
+	    (uint64_t)off > file_size - QFILE_TRAILER_LEN ||
+	    file_size - QFILE_TRAILER_LEN - (uint64_t)off > QFILE_ENVELOPE_MAX)
+		abort();
+	snprintf(again, sizeof(again), "BHQ1 %016" PRIx64 "\n", (uint64_t)off);
+	if (memcmp(again, t, QFILE_TRAILER_LEN) != 0)
+		abort();
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char	*in = (const char *)data;
+	struct qenv	 a, b;
+	char		 err[256], *buf;
+	size_t		 len, elen;
+
+	err[0] = '\0';
+	if (qfile_parse_envelope(in, size, &a, err, sizeof(err)) == 0) {
+		check_env(&a, in, size);
+		if ((buf = qfile_format(&a, &len)) == NULL ||
+		    len < QFILE_TRAILER_LEN)
+			abort();
+		elen = len - QFILE_TRAILER_LEN;
+		if (elen != size || memcmp(buf, in, size) != 0)
+			abort();
+		if (qfile_parse_envelope(buf, elen, &b, err, sizeof(err)) != 0)
+			abort();
+		same_env(&a, &b);
+		check_env(&b, buf, elen);
+		if (a.size <= INT64_MAX - len &&
+		    qfile_parse_trailer(buf + elen, QFILE_TRAILER_LEN,
+		    a.size + len) != (int64_t)a.size)
+			abort();
+		qenv_free(&a);
+		qenv_free(&b);
+		free(buf);
+	} else if (err[0] == '\0' || a.rcpt != NULL || a.nrcpt != 0)
+		abort();
+
+	if (size >= QFILE_TRAILER_LEN) {
+		check_trailer(in + size - QFILE_TRAILER_LEN, size);
+		check_trailer(in + size - QFILE_TRAILER_LEN,
+		    (uint64_t)size * 4099 + data[0]);
+		check_trailer(in + size - QFILE_TRAILER_LEN,
+		    (uint64_t)size << 40);
+	}
+	return 0;
+}

@@ -1,0 +1,711 @@
+/*
+ * test_qfile.c: the queue file envelope and trailer, and queue ids.
+ */
+#include <sys/types.h>
+#include <sys/time.h>
+
+#include <inttypes.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "privsep/ipc_msgs.h"
+#include "queue/qfile.h"
+#include "queue/qid.h"
+
+#define QID_A	"0123456789ABCDEF"
+
+/* A valid envelope, one record a line. */
+static const char *base_lines[] = {
+	"V1", "I" QID_A, "T1700000000", "Z12345", "Ss@remote.example",
+	"Hmx.remote.example", "C192.0.2.1", "Nmx.remote.example",
+	"R-alice@test.example", "RDbob@test.example", "E"
+};
+#define NBASE	(sizeof(base_lines) / sizeof(base_lines[0]))
+
+/* --- helpers --------------------------------------------------------- */
+
+static void
+env_fill(struct qenv *env, size_t nrcpt)
+{
+	char	addr[64];
+	size_t	i;
+
+	memset(env, 0, sizeof(*env));
+	strlcpy(env->qid, QID_A, sizeof(env->qid));
+	env->arrival = 1700000000;
+	env->size = 12345;
+	strlcpy(env->sender, "s@remote.example", sizeof(env->sender));
+	strlcpy(env->helo, "mx.remote.example", sizeof(env->helo));
+	strlcpy(env->client_addr, "192.0.2.1", sizeof(env->client_addr));
+	strlcpy(env->client_name, "mx.remote.example",
+	    sizeof(env->client_name));
+	for (i = 0; i < nrcpt; i++) {
+		snprintf(addr, sizeof(addr), "r%zu@test.example", i);
+		assert_int_equal(qenv_add_rcpt(env, addr), 0);
+	}
+}
+
+static void
+assert_env_equal(const struct qenv *a, const struct qenv *b)
+{
+	size_t i;
+
+	assert_string_equal(a->qid, b->qid);
+	assert_true(a->arrival == b->arrival);
+	assert_true(a->size == b->size);
+	assert_string_equal(a->sender, b->sender);
+	assert_string_equal(a->helo, b->helo);
+	assert_string_equal(a->client_addr, b->client_addr);
+	assert_string_equal(a->client_name, b->client_name);
+	assert_int_equal(a->nrcpt, b->nrcpt);
+	for (i = 0; i < a->nrcpt; i++) {
+		assert_string_equal(a->rcpt[i].addr, b->rcpt[i].addr);
+		assert_int_equal(a->rcpt[i].status, b->rcpt[i].status);
+		assert_true(a->rcpt[i].status_off == b->rcpt[i].status_off);
+	}
+}
+
+/* Join lines with '\n' after each, skipping index skip (or none: -1). */
+static size_t
+join(char *buf, size_t cap, const char **lines, size_t n, ssize_t skip)
+{
+	size_t	i, len = 0, l;
+
+	for (i = 0; i < n; i++) {
+		if ((ssize_t)i == skip)
+			continue;
+		l = strlen(lines[i]);
+		assert_true(len + l + 1 < cap);
+		memcpy(buf + len, lines[i], l);
+		len += l;
+		buf[len++] = '\n';
+	}
+	buf[len] = '\0';
+	return len;
+}
+
+/* The base envelope with line i replaced by repl. */
+static size_t
+with_line(char *buf, size_t cap, size_t i, const char *repl)
+{
+	const char	*lines[NBASE];
+
+	memcpy(lines, base_lines, sizeof(lines));
+	lines[i] = repl;
+	return join(buf, cap, lines, NBASE, -1);
+}
+
+static int
+parse(const char *buf, size_t len, struct qenv *env)
+{
+	char	err[128] = "";
+	int	r;
+
+	r = qfile_parse_envelope(buf, len, env, err, sizeof(err));
+	if (r == -1) {
+		assert_true(err[0] != '\0');
+		/* A failed parse leaves nothing to free. */
+		assert_null(env->rcpt);
+		assert_int_equal(env->nrcpt, 0);
+	}
+	return r;
+}
+
+static void
+reject(const char *buf, size_t len, const char *what)
+{
+	struct qenv env;
+
+	if (parse(buf, len, &env) != -1) {
+		qenv_free(&env);
+		fail_msg("accepted %s", what);
+	}
+}
+
+static void
+reject_line(size_t i, const char *repl)
+{
+	char	buf[4096];
+	size_t	len;
+
+	len = with_line(buf, sizeof(buf), i, repl);
+	reject(buf, len, repl);
+}
+
+static void
+accept_line(size_t i, const char *repl, struct qenv *env)
+{
+	char	buf[4096];
+	size_t	len;
+
+	len = with_line(buf, sizeof(buf), i, repl);
+	if (parse(buf, len, env) != 0)
+		fail_msg("rejected %s", repl);
+}
+
+/* --- format and parse ------------------------------------------------ */
+
+static void
+roundtrip(size_t nrcpt)
+{
+	struct qenv	 in, out;
+	char		*buf, trailer[QFILE_TRAILER_LEN + 1], err[128];
+	size_t		 len, i;
+
+	env_fill(&in, nrcpt);
+	if (nrcpt > 2) {
+		in.rcpt[1].status = QRCPT_DELIVERED;
+		in.rcpt[2].status = QRCPT_BOUNCED;
+	}
+	buf = qfile_format(&in, &len);
+	assert_non_null(buf);
+	assert_true(len > QFILE_TRAILER_LEN);
+
+	/* Trailer: the envelope starts right after env.size content bytes. */
+	snprintf(trailer, sizeof(trailer), "BHQ1 %016" PRIx64 "\n", in.size);
+	assert_memory_equal(buf + len - QFILE_TRAILER_LEN, trailer,
+	    QFILE_TRAILER_LEN);
+	assert_int_equal(qfile_parse_trailer(buf + len - QFILE_TRAILER_LEN,
+	    QFILE_TRAILER_LEN, in.size + len), (int64_t)in.size);
+
+	assert_int_equal(qfile_parse_envelope(buf, len - QFILE_TRAILER_LEN,
+	    &out, err, sizeof(err)), 0);
+	assert_env_equal(&in, &out);
+	for (i = 0; i < nrcpt; i++) {
+		assert_true(out.rcpt[i].status_off < len);
+		assert_int_equal(buf[out.rcpt[i].status_off],
+		    in.rcpt[i].status);
+		assert_int_equal(buf[out.rcpt[i].status_off - 1], 'R');
+	}
+
+	/* Rewrite a status byte in place, as queue does with pwrite. */
+	buf[out.rcpt[nrcpt - 1].status_off] = QRCPT_DELIVERED;
+	qenv_free(&out);
+	assert_int_equal(qfile_parse_envelope(buf, len - QFILE_TRAILER_LEN,
+	    &out, err, sizeof(err)), 0);
+	assert_int_equal(out.rcpt[nrcpt - 1].status, QRCPT_DELIVERED);
+	for (i = 0; i + 1 < nrcpt; i++)
+		assert_int_equal(out.rcpt[i].status, in.rcpt[i].status);
+	qenv_free(&out);
+	qenv_free(&in);
+	free(buf);
+}
+
+static void
+test_roundtrip_1(void **state)
+{
+	roundtrip(1);
+}
+
+static void
+test_roundtrip_1000(void **state)
+{
+	roundtrip(1000);
+}
+
+static void
+test_roundtrip_edges(void **state)
+{
+	struct qenv	 in, out;
+	char		*buf, err[128];
+	size_t		 len;
+
+	/* Null sender, empty client, extreme numbers, longest fields. */
+	env_fill(&in, 0);
+	in.sender[0] = in.client_addr[0] = in.client_name[0] = '\0';
+	in.arrival = UINT64_MAX;
+	in.size = 0;
+	memset(in.helo, 'h', sizeof(in.helo) - 1);
+	in.helo[sizeof(in.helo) - 1] = '\0';
+	{
+		char a[IPC_ADDR_MAX];
+
+		memset(a, 'a', sizeof(a) - 1);
+		a[sizeof(a) - 1] = '\0';
+		assert_int_equal(qenv_add_rcpt(&in, a), 0);
+		assert_int_equal(qenv_add_rcpt(&in, "x y\"z\"@[192.0.2.1]"),
+		    0);
+	}
+	buf = qfile_format(&in, &len);
+	assert_non_null(buf);
+	assert_int_equal(qfile_parse_trailer(buf + len - QFILE_TRAILER_LEN,
+	    QFILE_TRAILER_LEN, len), 0);
+	assert_int_equal(qfile_parse_envelope(buf, len - QFILE_TRAILER_LEN,
+	    &out, err, sizeof(err)), 0);
+	assert_env_equal(&in, &out);
+	assert_true(out.arrival == UINT64_MAX);
+	assert_true(out.size == 0);
+	qenv_free(&out);
+	qenv_free(&in);
+	free(buf);
+}
+
+static void
+test_parse_base(void **state)
+{
+	struct qenv	 env;
+	char		 buf[4096];
+	size_t		 len;
+
+	len = join(buf, sizeof(buf), base_lines, NBASE, -1);
+	assert_int_equal(parse(buf, len, &env), 0);
+	assert_string_equal(env.qid, QID_A);
+	assert_true(env.arrival == 1700000000);
+	assert_true(env.size == 12345);
+	assert_string_equal(env.sender, "s@remote.example");
+	assert_string_equal(env.helo, "mx.remote.example");
+	assert_string_equal(env.client_addr, "192.0.2.1");
+	assert_string_equal(env.client_name, "mx.remote.example");
+	assert_int_equal(env.nrcpt, 2);
+	assert_string_equal(env.rcpt[0].addr, "alice@test.example");
+	assert_int_equal(env.rcpt[0].status, '-');
+	assert_string_equal(env.rcpt[1].addr, "bob@test.example");
+	assert_int_equal(env.rcpt[1].status, 'D');
+	assert_int_equal(buf[env.rcpt[0].status_off], '-');
+	assert_int_equal(buf[env.rcpt[1].status_off], 'D');
+	assert_memory_equal(buf + env.rcpt[1].status_off, "Dbob@", 5);
+	qenv_free(&env);
+
+	accept_line(3, "Z0", &env);
+	assert_true(env.size == 0);
+	qenv_free(&env);
+	accept_line(2, "T18446744073709551615", &env);
+	assert_true(env.arrival == UINT64_MAX);
+	qenv_free(&env);
+	accept_line(4, "S", &env);		/* null sender */
+	assert_string_equal(env.sender, "");
+	qenv_free(&env);
+	accept_line(9, "RBbob@test.example", &env);
+	assert_int_equal(env.rcpt[1].status, 'B');
+	qenv_free(&env);
+}
+
+static void
+test_parse_missing_record(void **state)
+{
+	char	buf[4096];
+	size_t	i, len;
+
+	for (i = 0; i < NBASE; i++) {
+		if (base_lines[i][0] == 'R')
+			continue;	/* one of two recipients may go */
+		len = join(buf, sizeof(buf), base_lines, NBASE, i);
+		reject(buf, len, base_lines[i]);
+	}
+}
+
+static void
+test_parse_out_of_order(void **state)
+{
+	const char	*lines[NBASE], *t;
+	char		 buf[4096];
+	size_t		 i, len;
+
+	for (i = 0; i + 1 < NBASE; i++) {
+		if (base_lines[i][0] == 'R' && base_lines[i + 1][0] == 'R')
+			continue;
+		memcpy(lines, base_lines, sizeof(lines));
+		t = lines[i];
+		lines[i] = lines[i + 1];
+		lines[i + 1] = t;
+		len = join(buf, sizeof(buf), lines, NBASE, -1);
+		reject(buf, len, lines[i]);
+	}
+	/* A record repeated. */
+	memcpy(lines, base_lines, sizeof(lines));
+	lines[3] = "T1700000000";
+	len = join(buf, sizeof(buf), lines, NBASE, -1);
+	reject(buf, len, "a second T");
+}
+
+static void
+test_parse_version_qid(void **state)
+{
+	reject_line(0, "V2");
+	reject_line(0, "V");
+	reject_line(0, "V01");
+	reject_line(0, "V10");
+	reject_line(0, "V1 ");
+	reject_line(0, "v1");
+	reject_line(1, "I");
+	reject_line(1, "I0123456789abcdef");
+	reject_line(1, "I0123456789ABCDE");
+	reject_line(1, "I0123456789ABCDEF0");
+	reject_line(1, "I../../etc/passwd");
+	reject_line(1, "I0123456789ABCDEF ");
+}
+
+static void
+test_parse_numbers(void **state)
+{
+	static const char *bad[] = {
+		"", "01", "00", "+1", "-1", " 1", "1 ", "1a", "0x10", "1e3",
+		"\xef\xbc\x91", "123456789012345678901234"
+	};
+	char	rec[64];
+	size_t	i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(rec, sizeof(rec), "T%s", bad[i]);
+		reject_line(2, rec);
+		snprintf(rec, sizeof(rec), "Z%s", bad[i]);
+		reject_line(3, rec);
+	}
+}
+
+/* Numbers beyond UINT64_MAX are bad, not saturated. */
+static void
+test_parse_number_overflow(void **state)
+{
+	reject_line(2, "T18446744073709551616");
+	reject_line(2, "T99999999999999999999");
+	reject_line(3, "Z18446744073709551616");
+}
+
+static void
+test_parse_status(void **state)
+{
+	reject_line(8, "RXalice@test.example");
+	reject_line(8, "Rdalice@test.example");
+	reject_line(8, "R alice@test.example");
+	reject_line(8, "Ralice@test.example");	/* 'a' is no status */
+	reject_line(8, "R-");			/* no address */
+	reject_line(8, "R");
+}
+
+static void
+test_parse_controls(void **state)
+{
+	char	buf[4096];
+	size_t	len;
+
+	reject_line(4, "Ss@re\tmote.example");
+	reject_line(5, "Hmx\r");
+	reject_line(6, "C\x01");
+	reject_line(7, "Nx\x7f");
+	reject_line(8, "R-alice\x1b@test.example");
+	reject_line(10, "E\r");
+
+	/* An embedded NUL in a field. */
+	len = with_line(buf, sizeof(buf), 5, "Hmx#remote.example");
+	*strchr(buf, '#') = '\0';
+	reject(buf, len, "NUL in H");
+}
+
+static void
+test_parse_field_length(void **state)
+{
+	char	rec[1024];
+
+	memset(rec, 'h', sizeof(rec));
+	rec[0] = 'H';
+	rec[256] = '\0';			/* 255 bytes: fits */
+	{
+		struct qenv env;
+
+		accept_line(5, rec, &env);
+		assert_int_equal(strlen(env.helo), 255);
+		qenv_free(&env);
+	}
+	rec[256] = 'h';
+	rec[257] = '\0';			/* 256: does not */
+	reject_line(5, rec);
+
+	memset(rec, 'a', sizeof(rec));
+	memcpy(rec, "R-", 2);
+	rec[2 + IPC_ADDR_MAX] = '\0';		/* 512-byte address */
+	reject_line(8, rec);
+}
+
+static void
+test_parse_structure(void **state)
+{
+	const char	*lines[NBASE + 1];
+	char		 buf[4096];
+	size_t		 len;
+
+	/* No recipients at all. */
+	memcpy(lines, base_lines, 8 * sizeof(lines[0]));
+	lines[8] = "E";
+	len = join(buf, sizeof(buf), lines, 9, -1);
+	reject(buf, len, "no recipients");
+
+	/* No E. */
+	len = join(buf, sizeof(buf), base_lines, NBASE - 1, -1);
+	reject(buf, len, "missing E");
+
+	/* Bytes after E. */
+	len = join(buf, sizeof(buf), base_lines, NBASE, -1);
+	buf[len] = 'X';
+	reject(buf, len + 1, "byte after E");
+	buf[len] = '\n';
+	reject(buf, len + 1, "empty line after E");
+	memcpy(lines, base_lines, sizeof(base_lines));
+	lines[NBASE] = "R-carol@test.example";
+	len = join(buf, sizeof(buf), lines, NBASE + 1, -1);
+	reject(buf, len, "R after E");
+
+	/* Without its final newline. */
+	len = join(buf, sizeof(buf), base_lines, NBASE, -1);
+	reject(buf, len - 1, "no final newline");
+
+	/* Cut anywhere before the end. */
+	for (; len > 0; len--)
+		reject(buf, len - 1, "truncated envelope");
+}
+
+/* The E record is exactly "E": nothing may follow the tag. */
+static void
+test_parse_end_record(void **state)
+{
+	reject_line(10, "EX");
+	reject_line(10, "E1");
+}
+
+/* --- trailer --------------------------------------------------------- */
+
+static int64_t
+trailer(const char *t, uint64_t file_size)
+{
+	return qfile_parse_trailer(t, strlen(t), file_size);
+}
+
+static void
+test_trailer(void **state)
+{
+	char t[64];
+
+	assert_int_equal(trailer("BHQ1 0000000000003039\n", 20000), 12345);
+	assert_int_equal(trailer("BHQ1 00000000000000ff\n", 300), 255);
+	assert_int_equal(trailer("BHQ1 0000000000000000\n", 22), 0);
+
+	/* Magic, case, form. */
+	assert_int_equal(trailer("BHQ2 0000000000003039\n", 20000), -1);
+	assert_int_equal(trailer("bhq1 0000000000003039\n", 20000), -1);
+	assert_int_equal(trailer("BHQ1_0000000000003039\n", 20000), -1);
+	assert_int_equal(trailer("BHQ1 00000000000000FF\n", 20000), -1);
+	assert_int_equal(trailer("BHQ1 00000000000000fg\n", 20000), -1);
+	assert_int_equal(trailer("BHQ1  000000000003039\n", 20000), -1);
+	assert_int_equal(trailer("BHQ1 -000000000003039\n", 20000), -1);
+	assert_int_equal(trailer("BHQ1 0000000000003039\r", 20000), -1);
+	assert_int_equal(trailer("BHQ1 000000000003039\n", 20000), -1);
+	assert_int_equal(trailer("BHQ1 00000000000003039\n", 20000), -1);
+
+	/* Offset beyond the file: the envelope must fit before the trailer. */
+	assert_int_equal(trailer("BHQ1 0000000000000064\n", 122), 100);
+	assert_int_equal(trailer("BHQ1 0000000000000065\n", 122), -1);
+	assert_int_equal(trailer("BHQ1 ffffffffffffffff\n", 122), -1);
+	assert_int_equal(trailer("BHQ1 ffffffffffffffff\n", UINT64_MAX), -1);
+
+	/* Envelope larger than QFILE_ENVELOPE_MAX. */
+	snprintf(t, sizeof(t), "BHQ1 %016x\n", 1000);
+	assert_int_equal(trailer(t, 1000 + QFILE_ENVELOPE_MAX +
+	    QFILE_TRAILER_LEN), 1000);
+	assert_int_equal(trailer(t, 1000 + QFILE_ENVELOPE_MAX +
+	    QFILE_TRAILER_LEN + 1), -1);
+	assert_int_equal(trailer("BHQ1 0000000000000000\n",
+	    UINT64_MAX), -1);
+
+	/* File smaller than a trailer. */
+	assert_int_equal(trailer("BHQ1 0000000000000000\n", 21), -1);
+	assert_int_equal(trailer("BHQ1 0000000000000000\n", 0), -1);
+}
+
+/* --- format refuses what it cannot store ----------------------------- */
+
+/* qfile_format must refuse env; env is freed either way. */
+static void
+format_fails(struct qenv *env, const char *what)
+{
+	size_t	 len = 0;
+	char	*buf;
+
+	buf = qfile_format(env, &len);
+	qenv_free(env);
+	if (buf != NULL) {
+		free(buf);
+		fail_msg("formatted %s", what);
+	}
+}
+
+static void
+test_format_refuses(void **state)
+{
+	struct qenv	env;
+
+	env_fill(&env, 1);
+	strlcpy(env.sender, "a\nRDevil@x", sizeof(env.sender));
+	format_fails(&env, "newline in sender");
+
+	env_fill(&env, 1);
+	strlcpy(env.helo, "h\n", sizeof(env.helo));
+	format_fails(&env, "newline in helo");
+
+	env_fill(&env, 1);
+	strlcpy(env.client_addr, "\n", sizeof(env.client_addr));
+	format_fails(&env, "newline in client address");
+
+	env_fill(&env, 1);
+	strlcpy(env.client_name, "n\r", sizeof(env.client_name));
+	format_fails(&env, "CR in client name");
+
+	env_fill(&env, 2);
+	strlcpy(env.rcpt[1].addr, "b\nE", sizeof(env.rcpt[1].addr));
+	format_fails(&env, "newline in recipient");
+
+	env_fill(&env, 1);
+	strlcpy(env.qid, "0123\n", sizeof(env.qid));
+	format_fails(&env, "newline in qid");
+
+	env_fill(&env, 0);
+	format_fails(&env, "no recipients");
+}
+
+/*
+ * The one writer never writes what the one reader rejects: a recipient
+ * with an empty address or a status outside "-DB" cannot be stored.
+ */
+static int
+format_refused(struct qenv *env)
+{
+	size_t	 len = 0;
+	char	*buf;
+
+	buf = qfile_format(env, &len);
+	qenv_free(env);
+	free(buf);
+	return buf == NULL;
+}
+
+static void
+test_format_output_parses(void **state)
+{
+	struct qenv	env;
+	char		bad[128] = "";
+
+	env_fill(&env, 1);
+	env.rcpt[0].status = 'X';
+	if (!format_refused(&env))
+		strlcat(bad, " status-X", sizeof(bad));
+	env_fill(&env, 1);
+	env.rcpt[0].status = '\0';
+	if (!format_refused(&env))
+		strlcat(bad, " status-NUL", sizeof(bad));
+	env_fill(&env, 0);
+	assert_int_equal(qenv_add_rcpt(&env, ""), 0);
+	if (!format_refused(&env))
+		strlcat(bad, " empty-address", sizeof(bad));
+	if (bad[0] != '\0')
+		fail_msg("formatted unparsable envelopes:%s", bad);
+}
+
+static void
+test_add_rcpt_limits(void **state)
+{
+	struct qenv	env;
+	char		a[IPC_ADDR_MAX + 1];
+	size_t		i;
+
+	env_fill(&env, 0);
+	memset(a, 'a', sizeof(a));
+	a[IPC_ADDR_MAX] = '\0';
+	assert_int_equal(qenv_add_rcpt(&env, a), -1);
+	a[IPC_ADDR_MAX - 1] = '\0';
+	assert_int_equal(qenv_add_rcpt(&env, a), 0);
+	for (i = 1; i < QFILE_RCPT_MAX; i++)
+		assert_int_equal(qenv_add_rcpt(&env, "x@y"), 0);
+	assert_int_equal(env.nrcpt, QFILE_RCPT_MAX);
+	assert_int_equal(qenv_add_rcpt(&env, "x@y"), -1);
+	assert_int_equal(env.nrcpt, QFILE_RCPT_MAX);
+	qenv_free(&env);
+	assert_null(env.rcpt);
+	assert_int_equal(env.nrcpt, 0);
+}
+
+/* --- queue ids ------------------------------------------------------- */
+
+static void
+test_qid_increasing(void **state)
+{
+	struct qid_gen	 g = { 0, 0 };
+	char		 prev[QID_LEN + 1], cur[QID_LEN + 1];
+	int		 i;
+
+	qid_new(&g, prev);
+	assert_int_equal(strlen(prev), QID_LEN);
+	assert_true(qid_valid(prev));
+	for (i = 1; i < 10000; i++) {
+		qid_new(&g, cur);
+		assert_int_equal(strlen(cur), QID_LEN);
+		if (!qid_valid(cur))
+			fail_msg("invalid id %s", cur);
+		if (strcmp(prev, cur) >= 0)
+			fail_msg("%s then %s", prev, cur);
+		memcpy(prev, cur, sizeof(prev));
+	}
+}
+
+static void
+test_qid_clock_back(void **state)
+{
+	struct qid_gen	 g = { 0, 0 };
+	struct timeval	 tv;
+	char		 prev[QID_LEN + 1], cur[QID_LEN + 1];
+	char		 want[16];
+	int		 i;
+
+	qid_new(&g, prev);
+	/* The last id came from an hour in the future: the clock went back. */
+	gettimeofday(&tv, NULL);
+	g.last_sec = (uint64_t)tv.tv_sec + 3600;
+	g.last_usec = 999998;
+	for (i = 0; i < 1000; i++) {
+		qid_new(&g, cur);
+		assert_true(qid_valid(cur));
+		if (strcmp(prev, cur) >= 0)
+			fail_msg("%s then %s", prev, cur);
+		memcpy(prev, cur, sizeof(prev));
+	}
+	/* It borrowed from the future and carried into the next second. */
+	snprintf(want, sizeof(want), "%09llX",
+	    (unsigned long long)tv.tv_sec + 3601);
+	assert_memory_equal(cur, want, 9);
+	assert_true(g.last_sec == (uint64_t)tv.tv_sec + 3601);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_roundtrip_1),
+		cmocka_unit_test(test_roundtrip_1000),
+		cmocka_unit_test(test_roundtrip_edges),
+		cmocka_unit_test(test_parse_base),
+		cmocka_unit_test(test_parse_missing_record),
+		cmocka_unit_test(test_parse_out_of_order),
+		cmocka_unit_test(test_parse_version_qid),
+		cmocka_unit_test(test_parse_numbers),
+		cmocka_unit_test(test_parse_number_overflow),
+		cmocka_unit_test(test_parse_status),
+		cmocka_unit_test(test_parse_controls),
+		cmocka_unit_test(test_parse_field_length),
+		cmocka_unit_test(test_parse_structure),
+		cmocka_unit_test(test_parse_end_record),
+		cmocka_unit_test(test_trailer),
+		cmocka_unit_test(test_format_refuses),
+		cmocka_unit_test(test_format_output_parses),
+		cmocka_unit_test(test_add_rcpt_limits),
+		cmocka_unit_test(test_qid_increasing),
+		cmocka_unit_test(test_qid_clock_back),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,314 @@
+/*
+ * test_resolve.c: what lookup decides about a recipient, at RCPT time
+ * (resolve_rcpt) and at delivery time (resolve_expand).
+ */
+#include <sys/types.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "delivery/aliases.h"
+#include "delivery/resolve.h"
+#include "delivery/userdb.h"
+#include "privsep/config.h"
+#include "privsep/ipc_msgs.h"
+
+static const char aliases_text[] =
+    "postmaster: alice\n"
+    "team: alice, bob\n"
+    "loop1: loop2\n"
+    "loop2: loop1\n"
+    "fwd: someone@remote.example\n"
+    "prog: |/bin/true\n";
+
+struct fix {
+	struct bh_config	 cf;
+	struct userdb		 users;
+	struct alias_table	 aliases;
+	struct resolver		 r;
+};
+
+static struct fix *
+fix_new(const char *delim, const char *extra_aliases)
+{
+	struct fix	*f;
+	char		 err[ALIAS_ERR_MAX] = "", *text;
+	size_t		 len;
+
+	f = calloc(1, sizeof(*f));
+	assert_non_null(f);
+	f->cf.mydestination.v[0] = "test.example";
+	f->cf.mydestination.v[1] = "localhost";
+	f->cf.mydestination.n = 2;
+	f->cf.local_minimum_uid = 1000;
+	f->cf.recipient_delimiter = (char *)delim;
+
+	userdb_add(&f->users, "alice", 1001);
+	userdb_add(&f->users, "bob", 1002);
+	userdb_add(&f->users, "root", 0);
+	userdb_add(&f->users, "daemon", 1);
+	userdb_sort(&f->users);
+
+	len = strlen(aliases_text) + strlen(extra_aliases);
+	text = malloc(len + 1);
+	assert_non_null(text);
+	strlcpy(text, aliases_text, len + 1);
+	strlcat(text, extra_aliases, len + 1);
+	if (aliases_parse_buffer(&f->aliases, text, len, "aliases", err,
+	    sizeof(err)) != 0)
+		fail_msg("aliases: %s", err);
+	free(text);
+
+	f->r.cf = &f->cf;
+	f->r.users = &f->users;
+	f->r.aliases = &f->aliases;
+	return f;
+}
+
+static int
+setup_nodelim(void **state)
+{
+	*state = fix_new("", "");
+	return 0;
+}
+
+static int
+setup_plus(void **state)
+{
+	*state = fix_new("+", "");
+	return 0;
+}
+
+static int
+setup_extra(void **state)
+{
+	*state = fix_new("+",
+	    "viaours: bob@Test.Example, alice@localhost\n"
+	    "mixed: alice, /var/mail/shared\n"
+	    "inc: :include:/etc/list\n"
+	    "sysonly: daemon\n"
+	    "deep: team, postmaster\n");
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fix *f = *state;
+
+	aliases_free(&f->aliases);
+	userdb_free(&f->users);
+	free(f);
+	return 0;
+}
+
+static void
+verdict(struct fix *f, const char *addr, enum rcpt_verdict want)
+{
+	enum rcpt_verdict got = resolve_rcpt(&f->r, addr);
+
+	if (got != want)
+		fail_msg("%s: verdict %d, want %d", addr, got, want);
+}
+
+/* --- RCPT time ------------------------------------------------------- */
+
+static void
+test_rcpt_common(void **state)
+{
+	struct fix *f = *state;
+
+	verdict(f, "alice@test.example", RCPT_OK);
+	verdict(f, "ALICE@Test.Example", RCPT_OK);
+	verdict(f, "bob@localhost", RCPT_OK);
+	verdict(f, "bob@LOCALHOST", RCPT_OK);
+	verdict(f, "team@test.example", RCPT_OK);
+	verdict(f, "Team@test.example", RCPT_OK);
+	verdict(f, "fwd@test.example", RCPT_OK);	/* an alias: ours */
+	verdict(f, "nobody@test.example", RCPT_UNKNOWN_USER);
+	verdict(f, "daemon@test.example", RCPT_UNKNOWN_USER);	/* uid 1 */
+	verdict(f, "root@test.example", RCPT_OK);	/* deferred later */
+	verdict(f, "Postmaster", RCPT_OK);
+	verdict(f, "postmaster@test.example", RCPT_OK);
+	verdict(f, "alice", RCPT_OK);
+	verdict(f, "nobody", RCPT_UNKNOWN_USER);
+
+	/* Not ours: no relaying, whoever the local part names. */
+	verdict(f, "x@remote.example", RCPT_RELAY_DENIED);
+	verdict(f, "alice@remote.example", RCPT_RELAY_DENIED);
+	verdict(f, "alice@sub.test.example", RCPT_RELAY_DENIED);
+	verdict(f, "alice@test.example.evil", RCPT_RELAY_DENIED);
+	verdict(f, "alice@example", RCPT_RELAY_DENIED);
+
+	/* The domain is after the last '@'. */
+	verdict(f, "alice@remote.example@test.example", RCPT_UNKNOWN_USER);
+	verdict(f, "@test.example", RCPT_UNKNOWN_USER);
+	verdict(f, "", RCPT_UNKNOWN_USER);
+}
+
+static void
+test_rcpt_no_delimiter(void **state)
+{
+	struct fix *f = *state;
+
+	verdict(f, "alice+tag@test.example", RCPT_UNKNOWN_USER);
+	verdict(f, "team+x@test.example", RCPT_UNKNOWN_USER);
+}
+
+static void
+test_rcpt_plus(void **state)
+{
+	struct fix *f = *state;
+
+	verdict(f, "alice+tag@test.example", RCPT_OK);
+	verdict(f, "Alice+Tag@Test.Example", RCPT_OK);
+	verdict(f, "alice+@test.example", RCPT_OK);
+	verdict(f, "team+x@test.example", RCPT_OK);
+	verdict(f, "nobody+alice@test.example", RCPT_UNKNOWN_USER);
+	verdict(f, "+alice@test.example", RCPT_UNKNOWN_USER);
+	verdict(f, "daemon+x@test.example", RCPT_UNKNOWN_USER);
+	verdict(f, "alice+tag@remote.example", RCPT_RELAY_DENIED);
+}
+
+static void
+test_local_domain(void **state)
+{
+	struct fix *f = *state;
+
+	assert_true(resolve_is_local_domain("test.example", &f->cf));
+	assert_true(resolve_is_local_domain("TEST.EXAMPLE", &f->cf));
+	assert_true(resolve_is_local_domain("localhost", &f->cf));
+	assert_false(resolve_is_local_domain("", &f->cf));
+	assert_false(resolve_is_local_domain("example", &f->cf));
+	assert_false(resolve_is_local_domain("test.example.", &f->cf));
+}
+
+/* --- delivery time --------------------------------------------------- */
+
+static struct msg_expand_ok out;	/* 13 KiB */
+
+static void
+expand_ok(struct fix *f, const char *addr, const char **want, size_t n)
+{
+	char	dsn[IPC_DSN_MAX], text[IPC_TEXT_MAX];
+	size_t	i;
+
+	memset(&out, 0, sizeof(out));
+	dsn[0] = text[0] = '\0';
+	if (resolve_expand(&f->r, addr, &out, dsn, sizeof(dsn), text,
+	    sizeof(text)) != 0)
+		fail_msg("%s: failed %s %s", addr, dsn, text);
+	assert_int_equal(out.n, n);
+	for (i = 0; i < n; i++)
+		assert_string_equal(out.users[i], want[i]);
+}
+
+static void
+expand_fails(struct fix *f, const char *addr, const char *want_dsn)
+{
+	char	dsn[IPC_DSN_MAX], text[IPC_TEXT_MAX];
+	int	r;
+
+	memset(&out, 0, sizeof(out));
+	dsn[0] = text[0] = '\0';
+	r = resolve_expand(&f->r, addr, &out, dsn, sizeof(dsn), text,
+	    sizeof(text));
+	if (r != -1)
+		fail_msg("%s: expanded to %u users", addr, out.n);
+	if (strcmp(dsn, want_dsn) != 0)
+		fail_msg("%s: dsn %s, want %s (%s)", addr, dsn, want_dsn, text);
+	assert_true(text[0] != '\0');
+}
+
+static void
+test_expand(void **state)
+{
+	struct fix	*f = *state;
+	const char	*team[] = { "alice", "bob" };
+	const char	*alice[] = { "alice" };
+
+	expand_ok(f, "team@test.example", team, 2);
+	expand_ok(f, "TEAM@localhost", team, 2);
+	expand_ok(f, "alice@test.example", alice, 1);
+	expand_ok(f, "alice", alice, 1);
+	expand_ok(f, "Postmaster", alice, 1);
+	expand_fails(f, "loop1@test.example", "5.4.6");
+	expand_fails(f, "loop2", "5.4.6");
+	expand_fails(f, "fwd@test.example", "5.3.0");
+	expand_fails(f, "prog@test.example", "5.3.0");
+	expand_fails(f, "nobody@test.example", "5.1.1");
+	expand_fails(f, "daemon@test.example", "5.1.1");
+	expand_fails(f, "alice@remote.example", "5.1.1");
+}
+
+static void
+test_expand_no_delimiter(void **state)
+{
+	struct fix *f = *state;
+
+	expand_fails(f, "alice+tag@test.example", "5.1.1");
+}
+
+static void
+test_expand_plus(void **state)
+{
+	struct fix	*f = *state;
+	const char	*team[] = { "alice", "bob" };
+	const char	*alice[] = { "alice" };
+
+	expand_ok(f, "alice+tag@test.example", alice, 1);
+	expand_ok(f, "team+x@test.example", team, 2);
+	expand_fails(f, "nobody+alice@test.example", "5.1.1");
+}
+
+static void
+test_expand_extra(void **state)
+{
+	struct fix	*f = *state;
+	const char	*bobalice[] = { "bob", "alice" };
+	const char	*teampm[] = { "alice", "bob" };
+
+	/* user@ one of ours is local, looked up again without the domain. */
+	expand_ok(f, "viaours", bobalice, 2);
+	/* Duplicates are removed. */
+	expand_ok(f, "deep", teampm, 2);
+	expand_fails(f, "mixed", "5.3.0");		/* a file target */
+	expand_fails(f, "inc", "5.3.0");
+	expand_fails(f, "sysonly", "5.1.1");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_rcpt_common,
+		    setup_nodelim, teardown),
+		{ "test_rcpt_common (delimiter +)", test_rcpt_common,
+		    setup_plus, teardown, NULL },
+		cmocka_unit_test_setup_teardown(test_rcpt_no_delimiter,
+		    setup_nodelim, teardown),
+		cmocka_unit_test_setup_teardown(test_rcpt_plus,
+		    setup_plus, teardown),
+		cmocka_unit_test_setup_teardown(test_local_domain,
+		    setup_nodelim, teardown),
+		cmocka_unit_test_setup_teardown(test_expand,
+		    setup_nodelim, teardown),
+		{ "test_expand (delimiter +)", test_expand,
+		    setup_plus, teardown, NULL },
+		cmocka_unit_test_setup_teardown(test_expand_no_delimiter,
+		    setup_nodelim, teardown),
+		cmocka_unit_test_setup_teardown(test_expand_plus,
+		    setup_plus, teardown),
+		cmocka_unit_test_setup_teardown(test_expand_extra,
+		    setup_extra, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
