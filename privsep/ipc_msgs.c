@@ -191,6 +191,8 @@ enc_rcpt(struct wbuf *wb, const struct msg_rcpt *m)
 {
 	wb_str(wb, m->qid);
 	wb_str(wb, m->addr);
+	wb_u32(wb, m->notify);
+	wb_str(wb, m->orcpt);
 }
 
 int
@@ -198,8 +200,12 @@ dec_rcpt(struct rbuf *rb, struct msg_rcpt *m)
 {
 	rb_str(rb, m->qid, sizeof(m->qid));
 	rb_str(rb, m->addr, sizeof(m->addr));
+	rb_u32(rb, &m->notify);
+	rb_str(rb, m->orcpt, sizeof(m->orcpt));
 	if (rb_end(rb) == -1 || !qid_valid(m->qid) || m->addr[0] == '\0' ||
-	    !no_controls(m->addr))
+	    !no_controls(m->addr) || !no_controls(m->orcpt) ||
+	    (m->notify & ~DSN_NOTIFY_MASK) != 0 ||
+	    ((m->notify & DSN_NOTIFY_NEVER) && m->notify != DSN_NOTIFY_NEVER))
 		return -1;
 	return 0;
 }
@@ -213,6 +219,9 @@ enc_commit(struct wbuf *wb, const struct msg_commit *m)
 	wb_str(wb, m->helo);
 	wb_str(wb, m->client_addr);
 	wb_str(wb, m->client_name);
+	wb_u32(wb, m->ret);
+	wb_str(wb, m->envid);
+	wb_u32(wb, m->flags);
 }
 
 int
@@ -224,9 +233,14 @@ dec_commit(struct rbuf *rb, struct msg_commit *m)
 	rb_str(rb, m->helo, sizeof(m->helo));
 	rb_str(rb, m->client_addr, sizeof(m->client_addr));
 	rb_str(rb, m->client_name, sizeof(m->client_name));
+	rb_u32(rb, &m->ret);
+	rb_str(rb, m->envid, sizeof(m->envid));
+	rb_u32(rb, &m->flags);
 	if (rb_end(rb) == -1 || !qid_valid(m->qid) ||
 	    !no_controls(m->sender) || !no_controls(m->helo) ||
-	    !no_controls(m->client_addr) || !no_controls(m->client_name))
+	    !no_controls(m->client_addr) || !no_controls(m->client_name) ||
+	    m->ret >= DSN_RET_MAX || !no_controls(m->envid) ||
+	    (m->flags & ~MSG_FLAG_MASK) != 0)
 		return -1;
 	return 0;
 }

@@ -58,10 +58,33 @@ struct msg_qid {			/* CREATE_OK, COMMIT_OK, ABORT */
 	char		qid[IPC_QID_MAX];
 };
 
+/* RFC 3461 NOTIFY, as a bit mask; 0 = not given (the default applies). */
+#define DSN_NOTIFY_NEVER	0x01
+#define DSN_NOTIFY_SUCCESS	0x02
+#define DSN_NOTIFY_FAILURE	0x04
+#define DSN_NOTIFY_DELAY	0x08
+#define DSN_NOTIFY_MASK		0x0f
+
 struct msg_rcpt {
 	char		qid[IPC_QID_MAX];
 	char		addr[IPC_ADDR_MAX];
+	uint32_t	notify;			/* DSN_NOTIFY_* */
+	char		orcpt[IPC_ADDR_MAX];	/* "rfc822;addr", xtext decoded;
+						   "" = not given */
 };
+
+enum dsn_ret {
+	DSN_RET_NONE = 0,			/* not given */
+	DSN_RET_FULL,
+	DSN_RET_HDRS,
+	DSN_RET_MAX
+};
+
+#define MSG_FLAG_8BITMIME	0x01		/* BODY=8BITMIME */
+#define MSG_FLAG_SMTPUTF8	0x02		/* SMTPUTF8 on MAIL */
+#define MSG_FLAG_MASK		0x03
+
+#define IPC_ENVID_MAX		101		/* RFC 3461: 100 characters */
 
 struct msg_commit {
 	char		qid[IPC_QID_MAX];
@@ -70,6 +93,9 @@ struct msg_commit {
 	char		helo[256];
 	char		client_addr[64];
 	char		client_name[256];
+	uint32_t	ret;			/* enum dsn_ret */
+	char		envid[IPC_ENVID_MAX];	/* xtext decoded; "" = none */
+	uint32_t	flags;			/* MSG_FLAG_* */
 };
 
 struct msg_deliver {

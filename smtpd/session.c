@@ -641,6 +641,7 @@ data_end(struct session *s)
 	strlcpy(m.helo, s->helo, sizeof(m.helo));
 	strlcpy(m.client_addr, s->client_addr, sizeof(m.client_addr));
 	strlcpy(m.client_name, "unknown", sizeof(m.client_name));
+	memset(&r, 0, sizeof(r));
 	strlcpy(r.qid, s->qid, sizeof(r.qid));
 	for (i = 0; i < s->nrcpt; i++) {
 		strlcpy(r.addr, s->rcpts[i], sizeof(r.addr));

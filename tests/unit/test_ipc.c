@@ -776,7 +776,8 @@ test_dec_qid(void **state)
 }
 
 static int
-rcpt_with(const char *qid, const char *addr)
+rcpt_dsn(const char *qid, const char *addr, uint32_t notify,
+    const char *orcpt)
 {
 	uint8_t		buf[2048];
 	struct wbuf	wb;
@@ -784,7 +785,15 @@ rcpt_with(const char *qid, const char *addr)
 	wb_init(&wb, buf, sizeof(buf));
 	wb_str(&wb, qid);
 	wb_str(&wb, addr);
+	wb_u32(&wb, notify);
+	wb_str(&wb, orcpt);
 	return try_rcpt(buf, wb.len);
+}
+
+static int
+rcpt_with(const char *qid, const char *addr)
+{
+	return rcpt_dsn(qid, addr, 0, "");
 }
 
 static void
@@ -805,6 +814,14 @@ test_dec_rcpt(void **state)
 	assert_int_equal(rcpt_with("0123456789abcdef", "x@y"), -1);
 	assert_int_equal(rcpt_with(QID_A, ""), -1);
 	assert_int_equal(rcpt_with(QID_A, "x\r@y"), -1);
+	/* DSN: NOTIFY bits, NEVER alone, ORCPT without controls */
+	assert_int_equal(rcpt_dsn(QID_A, "x@y", DSN_NOTIFY_SUCCESS |
+	    DSN_NOTIFY_FAILURE | DSN_NOTIFY_DELAY, "rfc822;x@y"), 0);
+	assert_int_equal(rcpt_dsn(QID_A, "x@y", DSN_NOTIFY_NEVER, ""), 0);
+	assert_int_equal(rcpt_dsn(QID_A, "x@y", DSN_NOTIFY_NEVER |
+	    DSN_NOTIFY_FAILURE, ""), -1);
+	assert_int_equal(rcpt_dsn(QID_A, "x@y", 0x10, ""), -1);
+	assert_int_equal(rcpt_dsn(QID_A, "x@y", 0, "rfc822;x\n@y"), -1);
 }
 
 static int
@@ -834,6 +851,9 @@ test_dec_commit(void **state)
 	strlcpy(in.helo, "[192.0.2.1]", sizeof(in.helo));
 	strlcpy(in.client_addr, "2001:db8::1", sizeof(in.client_addr));
 	strlcpy(in.client_name, "unknown", sizeof(in.client_name));
+	in.ret = DSN_RET_HDRS;
+	strlcpy(in.envid, "QQ314159", sizeof(in.envid));
+	in.flags = MSG_FLAG_8BITMIME | MSG_FLAG_SMTPUTF8;
 	wb_init(&wb, buf, sizeof(buf));
 	enc_commit(&wb, &in);
 	rb_init(&rb, buf, wb.len);
@@ -861,6 +881,15 @@ test_dec_commit(void **state)
 	assert_int_equal(commit_with(&out), -1);
 	out = in;
 	strlcpy(out.client_name, "x\x7f", sizeof(out.client_name));
+	assert_int_equal(commit_with(&out), -1);
+	out = in;
+	out.ret = DSN_RET_MAX;
+	assert_int_equal(commit_with(&out), -1);
+	out = in;
+	out.flags = 0x04;
+	assert_int_equal(commit_with(&out), -1);
+	out = in;
+	strlcpy(out.envid, "id\r", sizeof(out.envid));
 	assert_int_equal(commit_with(&out), -1);
 }
 
