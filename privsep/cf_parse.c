@@ -14,25 +14,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/textfile.h"
 #include "privsep/config.h"
 
 /* $name look-ups allowed while expanding one value (stops $a$a$a... bombs). */
 #define CF_EXPAND_BUDGET	1000
-
-struct dbuf {
-	char	*p;
-	size_t	 len;
-	size_t	 cap;
-};
-
-/* A cursor over the input, one physical line at a time. */
-struct lreader {
-	const char	*buf;
-	size_t		 len;
-	size_t		 off;
-	int		 lineno;
-	const char	*fname;
-};
 
 struct expand {
 	const struct cf_table *const *scope;
@@ -45,110 +31,6 @@ struct expand {
 };
 
 static int	expand_text(struct expand *, const char *, size_t, int);
-
-static int
-dbuf_add(struct dbuf *d, const char *s, size_t n)
-{
-	size_t	 ncap;
-	char	*np;
-
-	if (n >= SIZE_MAX / 2 - d->len)
-		return -1;
-	if (d->len + n + 1 > d->cap) {
-		ncap = d->cap ? d->cap : 128;
-		while (ncap < d->len + n + 1)
-			ncap *= 2;
-		if ((np = realloc(d->p, ncap)) == NULL)
-			return -1;
-		d->p = np;
-		d->cap = ncap;
-	}
-	memcpy(d->p + d->len, s, n);
-	d->len += n;
-	d->p[d->len] = '\0';
-	return 0;
-}
-
-static int
-is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
-}
-
-static int
-is_name_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || c == '_';
-}
-
-/*
- * Read the next logical line into lb.  Blank lines and comment lines are
- * dropped and, as in Postfix's readlline(), do not end a logical line: a
- * white-space-led line after a comment still continues the line before it.
- * Returns 1 with *first = the line number of its first physical line, 0 at
- * end of input, -1 with err set.
- */
-static int
-next_logical(struct lreader *r, struct dbuf *lb, int *first, char *err,
-    size_t errlen)
-{
-	const char	*p, *q, *nl, *end;
-	size_t		 save_off;
-	int		 save_line, have = 0;
-
-	lb->len = 0;
-	while (r->off < r->len) {
-		save_off = r->off;
-		save_line = r->lineno;
-		p = r->buf + r->off;
-		nl = memchr(p, '\n', r->len - r->off);
-		end = nl != NULL ? nl : r->buf + r->len;
-		r->off = (size_t)(end - r->buf) + (nl != NULL);
-		if (++r->lineno > CF_LINES_MAX) {
-			snprintf(err, errlen, "%s:%d: too many lines (at most %d)",
-			    r->fname, r->lineno, CF_LINES_MAX);
-			return -1;
-		}
-		if (memchr(p, '\0', (size_t)(end - p)) != NULL) {
-			snprintf(err, errlen, "%s:%d: NUL byte in line",
-			    r->fname, r->lineno);
-			return -1;
-		}
-		while (end > p && is_space(end[-1]))
-			end--;
-		for (q = p; q < end && is_space(*q); q++)
-			;
-		if (q == end || *q == '#')
-			continue;
-		if (q != p) {
-			if (!have) {
-				snprintf(err, errlen, "%s:%d: continuation line "
-				    "(starts with white space) without a line "
-				    "before it", r->fname, r->lineno);
-				return -1;
-			}
-			if (dbuf_add(lb, " ", 1) == -1 ||
-			    dbuf_add(lb, q, (size_t)(end - q)) == -1)
-				goto nomem;
-			continue;
-		}
-		if (have) {
-			/* The next logical line starts here: unread it. */
-			r->off = save_off;
-			r->lineno = save_line;
-			break;
-		}
-		have = 1;
-		*first = r->lineno;
-		if (dbuf_add(lb, p, (size_t)(end - p)) == -1)
-			goto nomem;
-	}
-	return have;
-nomem:
-	snprintf(err, errlen, "%s:%d: out of memory", r->fname, r->lineno);
-	return -1;
-}
 
 static void
 param_clear(struct cf_param *p)
@@ -210,7 +92,7 @@ parse_assignment(struct cf_table *t, size_t *cap, const char *s, size_t len,
 		    fname, line);
 		return -1;
 	}
-	for (nend = eq; nend > s && is_space(nend[-1]); nend--)
+	for (nend = eq; nend > s && lline_is_space(nend[-1]); nend--)
 		;
 	if (nend == s) {
 		snprintf(err, errlen, "%s:%d: missing parameter name before '='",
@@ -218,14 +100,14 @@ parse_assignment(struct cf_table *t, size_t *cap, const char *s, size_t len,
 		return -1;
 	}
 	for (i = 0; i < (size_t)(nend - s); i++) {
-		if (!is_name_char(s[i])) {
+		if (!lline_is_name_char(s[i])) {
 			snprintf(err, errlen, "%s:%d: bad parameter name '%.*s': "
 			    "use only letters, digits and '_'", fname, line,
 			    (int)(nend - s), s);
 			return -1;
 		}
 	}
-	for (v = eq + 1; v < s + len && is_space(*v); v++)
+	for (v = eq + 1; v < s + len && lline_is_space(*v); v++)
 		;
 	if (table_append(t, cap, s, (size_t)(nend - s), v,
 	    (size_t)(s + len - v), fname, line) == -1) {
@@ -283,12 +165,8 @@ cf_parse_buffer(struct cf_table *t, const char *buf, size_t len,
 		    fname, CF_FILE_MAX);
 		return -1;
 	}
-	r.buf = buf;
-	r.len = len;
-	r.off = 0;
-	r.lineno = 0;
-	r.fname = fname;
-	while ((rc = next_logical(&r, &lb, &first, err, errlen)) == 1) {
+	lline_init(&r, buf, len, fname, CF_LINES_MAX);
+	while ((rc = lline_next(&r, &lb, &first, err, errlen)) == 1) {
 		if (parse_assignment(t, &cap, lb.p, lb.len, fname, first, err,
 		    errlen) == -1) {
 			rc = -1;
@@ -304,56 +182,6 @@ cf_parse_buffer(struct cf_table *t, const char *buf, size_t len,
 	return 0;
 }
 
-/* Read a whole regular file of at most CF_FILE_MAX bytes into d. */
-static int
-slurp(const char *path, struct dbuf *d, char *err, size_t errlen)
-{
-	struct stat	 st;
-	char		 chunk[8192];
-	ssize_t		 n;
-	int		 fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
-		snprintf(err, errlen, "%s: cannot open: %s", path,
-		    strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) == -1) {
-		snprintf(err, errlen, "%s: fstat: %s", path, strerror(errno));
-		goto fail;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "%s: not a regular file", path);
-		goto fail;
-	}
-	for (;;) {
-		n = read(fd, chunk, sizeof(chunk));
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			snprintf(err, errlen, "%s: read: %s", path,
-			    strerror(errno));
-			goto fail;
-		}
-		if (n == 0)
-			break;
-		if (d->len + (size_t)n > CF_FILE_MAX) {
-			snprintf(err, errlen, "%s: file is larger than %d bytes",
-			    path, CF_FILE_MAX);
-			goto fail;
-		}
-		if (dbuf_add(d, chunk, (size_t)n) == -1) {
-			snprintf(err, errlen, "%s: out of memory", path);
-			goto fail;
-		}
-	}
-	close(fd);
-	return 0;
-fail:
-	close(fd);
-	return -1;
-}
-
 int
 cf_parse_file(struct cf_table *t, const char *path, char *err, size_t errlen)
 {
@@ -361,7 +189,7 @@ cf_parse_file(struct cf_table *t, const char *path, char *err, size_t errlen)
 	int		 rc;
 
 	memset(t, 0, sizeof(*t));
-	if (slurp(path, &d, err, errlen) == -1) {
+	if (text_slurp(path, CF_FILE_MAX, &d, err, errlen) == -1) {
 		free(d.p);
 		return -1;
 	}
@@ -530,7 +358,7 @@ expand_braced(struct expand *x, const char *s, size_t len, int depth)
 	size_t	 n, mark;
 	int	 nonempty;
 
-	for (n = 0; n < len && is_name_char(s[n]); n++)
+	for (n = 0; n < len && lline_is_name_char(s[n]); n++)
 		;
 	if (n == 0 || (n < len && s[n] != '?' && s[n] != ':'))
 		return expand_fail(x, "bad parameter name in '${", s, len,
@@ -592,8 +420,8 @@ expand_text(struct expand *x, const char *s, size_t len, int depth)
 			if (expand_braced(x, s + i + 2, j - i - 2, depth) == -1)
 				return -1;
 			i = j + 1;
-		} else if (is_name_char(s[i + 1])) {
-			for (j = i + 1; j < len && is_name_char(s[j]); j++)
+		} else if (lline_is_name_char(s[i + 1])) {
+			for (j = i + 1; j < len && lline_is_name_char(s[j]); j++)
 				;
 			if (expand_name(x, s + i + 1, j - i - 1, depth) == -1)
 				return -1;

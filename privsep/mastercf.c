@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/textfile.h"
 #include "privsep/mastercf.h"
 
 #define MCF_FILE_MAX		(1024 * 1024)
@@ -26,20 +27,6 @@
 #define MCF_SERVICES_MAX	256
 #define MCF_MAXPROC_MAX		100000
 #define MCF_NFIXED		8	/* fields before the command's args */
-
-struct dbuf {
-	char	*p;
-	size_t	 len;
-	size_t	 cap;
-};
-
-struct lreader {
-	const char	*buf;
-	size_t		 len;
-	size_t		 off;
-	int		 lineno;
-	const char	*fname;
-};
 
 /* One white-space separated field of a logical line. */
 struct word {
@@ -65,107 +52,6 @@ static const struct {
 	{ "submissions", "465" },
 };
 
-static int
-dbuf_add(struct dbuf *d, const char *s, size_t n)
-{
-	size_t	 ncap;
-	char	*np;
-
-	if (n >= SIZE_MAX / 2 - d->len)
-		return -1;
-	if (d->len + n + 1 > d->cap) {
-		ncap = d->cap ? d->cap : 128;
-		while (ncap < d->len + n + 1)
-			ncap *= 2;
-		if ((np = realloc(d->p, ncap)) == NULL)
-			return -1;
-		d->p = np;
-		d->cap = ncap;
-	}
-	memcpy(d->p + d->len, s, n);
-	d->len += n;
-	d->p[d->len] = '\0';
-	return 0;
-}
-
-static int
-is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
-}
-
-static int
-is_name_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || c == '_';
-}
-
-/*
- * The next logical line, as for main.cf (cf_parse.c): comment and blank
- * lines are dropped without ending a logical line.  Returns 1, 0 at the
- * end, -1 with err set.
- */
-static int
-next_logical(struct lreader *r, struct dbuf *lb, int *first, char *err,
-    size_t errlen)
-{
-	const char	*p, *q, *nl, *end;
-	size_t		 save_off;
-	int		 save_line, have = 0;
-
-	lb->len = 0;
-	while (r->off < r->len) {
-		save_off = r->off;
-		save_line = r->lineno;
-		p = r->buf + r->off;
-		nl = memchr(p, '\n', r->len - r->off);
-		end = nl != NULL ? nl : r->buf + r->len;
-		r->off = (size_t)(end - r->buf) + (nl != NULL);
-		if (++r->lineno > MCF_LINES_MAX) {
-			snprintf(err, errlen, "%s:%d: too many lines (at most %d)",
-			    r->fname, r->lineno, MCF_LINES_MAX);
-			return -1;
-		}
-		if (memchr(p, '\0', (size_t)(end - p)) != NULL) {
-			snprintf(err, errlen, "%s:%d: NUL byte in line",
-			    r->fname, r->lineno);
-			return -1;
-		}
-		while (end > p && is_space(end[-1]))
-			end--;
-		for (q = p; q < end && is_space(*q); q++)
-			;
-		if (q == end || *q == '#')
-			continue;
-		if (q != p) {
-			if (!have) {
-				snprintf(err, errlen, "%s:%d: continuation line "
-				    "(starts with white space) without a line "
-				    "before it", r->fname, r->lineno);
-				return -1;
-			}
-			if (dbuf_add(lb, " ", 1) == -1 ||
-			    dbuf_add(lb, q, (size_t)(end - q)) == -1)
-				goto nomem;
-			continue;
-		}
-		if (have) {
-			r->off = save_off;
-			r->lineno = save_line;
-			break;
-		}
-		have = 1;
-		*first = r->lineno;
-		if (dbuf_add(lb, p, (size_t)(end - p)) == -1)
-			goto nomem;
-	}
-	return have;
-nomem:
-	snprintf(err, errlen, "%s:%d: out of memory", r->fname, r->lineno);
-	return -1;
-}
-
 /* Split s[0..len) on white space; returns the number of words seen. */
 static size_t
 split_words(const char *s, size_t len, struct word *w, size_t max)
@@ -173,12 +59,12 @@ split_words(const char *s, size_t len, struct word *w, size_t max)
 	size_t	 i = 0, n = 0, start;
 
 	for (;;) {
-		while (i < len && is_space(s[i]))
+		while (i < len && lline_is_space(s[i]))
 			i++;
 		if (i == len)
 			return n;
 		start = i;
-		while (i < len && !is_space(s[i]))
+		while (i < len && !lline_is_space(s[i]))
 			i++;
 		if (n < max) {
 			w[n].s = s + start;
@@ -352,7 +238,7 @@ add_option(struct parse *ps, struct mcf_service *svc, const struct word *w)
 		return fail(ps, "bad -o option", w, "expected name=value");
 	namelen = (size_t)(eq - w->s);
 	for (i = 0; i < namelen; i++)
-		if (!is_name_char(w->s[i]))
+		if (!lline_is_name_char(w->s[i]))
 			return fail(ps, "bad -o option", w, "a parameter name "
 			    "has only letters, digits and '_'");
 	for (i = 0; i < svc->nopts; i++)
@@ -512,17 +398,13 @@ mcf_parse_buffer(struct mcf_table *t, const char *buf, size_t len,
 		    fname, MCF_FILE_MAX);
 		return -1;
 	}
-	r.buf = buf;
-	r.len = len;
-	r.off = 0;
-	r.lineno = 0;
-	r.fname = fname;
+	lline_init(&r, buf, len, fname, MCF_LINES_MAX);
 	ps.t = t;
 	ps.fname = fname;
 	ps.line = 0;
 	ps.err = err;
 	ps.errlen = errlen;
-	while ((rc = next_logical(&r, &lb, &ps.line, err, errlen)) == 1) {
+	while ((rc = lline_next(&r, &lb, &ps.line, err, errlen)) == 1) {
 		if (parse_line(&ps, lb.p, lb.len) == -1) {
 			rc = -1;
 			break;
@@ -541,50 +423,12 @@ mcf_parse_file(struct mcf_table *t, const char *path, char *err,
     size_t errlen)
 {
 	struct dbuf	 d = { NULL, 0, 0 };
-	struct stat	 st;
-	char		 chunk[8192];
-	ssize_t		 n;
-	int		 fd, rc = -1;
+	int		 rc = -1;
 
 	memset(t, 0, sizeof(*t));
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
-		snprintf(err, errlen, "%s: cannot open: %s", path,
-		    strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) == -1) {
-		snprintf(err, errlen, "%s: fstat: %s", path, strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "%s: not a regular file", path);
-		goto out;
-	}
-	for (;;) {
-		n = read(fd, chunk, sizeof(chunk));
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			snprintf(err, errlen, "%s: read: %s", path,
-			    strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		if (d.len + (size_t)n > MCF_FILE_MAX) {
-			snprintf(err, errlen, "%s: file is larger than %d bytes",
-			    path, MCF_FILE_MAX);
-			goto out;
-		}
-		if (dbuf_add(&d, chunk, (size_t)n) == -1) {
-			snprintf(err, errlen, "%s: out of memory", path);
-			goto out;
-		}
-	}
-	rc = mcf_parse_buffer(t, d.p != NULL ? d.p : "", d.len, path, err,
-	    errlen);
-out:
-	close(fd);
+	if (text_slurp(path, MCF_FILE_MAX, &d, err, errlen) == 0)
+		rc = mcf_parse_buffer(t, d.p != NULL ? d.p : "", d.len, path,
+		    err, errlen);
 	free(d.p);
 	return rc;
 }

@@ -1,0 +1,46 @@
+/*
+ * textfile.h: what the Postfix-style file parsers share: a growing buffer,
+ * reading a bounded regular file, and "logical lines" (comment and blank
+ * lines dropped; a line that starts with white space continues the one
+ * before it, even across comment lines, as Postfix's readlline() does).
+ */
+#ifndef BH_TEXTFILE_H
+#define BH_TEXTFILE_H
+
+#include <stddef.h>
+
+struct dbuf {
+	char	*p;		/* NUL-terminated once anything was added */
+	size_t	 len;
+	size_t	 cap;
+};
+
+int	dbuf_add(struct dbuf *, const char *, size_t);
+
+/* Read a whole regular file of at most max bytes; err says why not. */
+int	text_slurp(const char *path, size_t max, struct dbuf *, char *err,
+	    size_t errlen);
+
+/* A cursor over (buf, len), one physical line at a time. */
+struct lreader {
+	const char	*buf;
+	size_t		 len;
+	size_t		 off;
+	int		 lineno;
+	int		 max_lines;
+	const char	*fname;
+};
+
+void	lline_init(struct lreader *, const char *buf, size_t len,
+	    const char *fname, int max_lines);
+/*
+ * The next logical line into lb: 1 with *first = the number of its first
+ * physical line, 0 at the end, -1 with err = "fname:line: ...".
+ */
+int	lline_next(struct lreader *, struct dbuf *lb, int *first, char *err,
+	    size_t errlen);
+
+int	lline_is_space(char);
+int	lline_is_name_char(char);	/* [A-Za-z0-9_] */
+
+#endif
