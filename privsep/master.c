@@ -179,6 +179,7 @@ on_sighup(evutil_socket_t sig, short ev, void *arg)
 	if (!m->debug)
 		log_set_file(m->cf.maillog_file);
 	log_info("reloading: restarting the compartments");
+	watch_reset(m);
 	spawn_stop_all(m, SIGTERM);
 }
 
@@ -322,6 +323,7 @@ master_main(const char *confdir, int debug, int check_only, int verbose)
 	    PACKAGE_VERSION, m->cf.sandbox == SANDBOX_JAIL ? "jail" : "chroot",
 	    seccomp_get_mode());
 	spawn_all(m);
+	watch_start(m);
 	event_base_dispatch(m->base);
 	unlink(m->cf.pid_file);
 	log_info("stopped");

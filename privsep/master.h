@@ -28,6 +28,7 @@ struct worker {
 	struct ipc_chan	*chan;
 	time_t		 started;
 	int		 backoff;	/* seconds before the next restart */
+	int		 asked;		/* master asked it to stop: no backoff */
 	struct event	*restart_ev;
 	struct master	*m;
 };
@@ -46,6 +47,8 @@ struct master {
 	int			 nwriters;
 	int			 stopping;
 	struct event		*stop_ev;
+	struct event		*watch_ev;
+	unsigned long long	 watch_sum;	/* passwd + aliases */
 };
 
 /* config_load.c */
@@ -66,6 +69,11 @@ void	spawn_reap(struct master *);
 void	spawn_stop_all(struct master *, int sig);
 int	spawn_running(const struct master *);
 void	spawn_kill(struct master *, enum bh_role, const char *why);
+void	spawn_restart(struct master *, enum bh_role);
+
+/* watch.c */
+void	watch_start(struct master *);
+void	watch_reset(struct master *);
 
 /* writer_fork.c */
 void	writer_open(struct master *, struct ipc_chan *, uint32_t id,

@@ -188,6 +188,7 @@ spawn_worker(struct master *m, enum bh_role role)
 	w->started = time(NULL);
 	w->chan = ipc_chan_new(m->base, sv[0], ROLE_MASTER, role,
 	    master_worker_msg, master_worker_closed, w);
+	w->asked = 0;
 	log_info("started %s (pid %d)", ipc_role_name(role), (int)w->pid);
 	wire_peers(m, role);
 }
@@ -242,7 +243,7 @@ worker_died(struct master *m, struct worker *w, int status)
 	time_t		lived = time(NULL) - w->started;
 
 	describe_death(how, sizeof(how), status);
-	if (m->stopping)
+	if (m->stopping || w->asked)
 		log_info("%s (pid %d) %s", ipc_role_name(w->role),
 		    (int)w->pid, how);
 	else
@@ -254,8 +255,7 @@ worker_died(struct master *m, struct worker *w, int status)
 	if (m->stopping)
 		return;
 	/* A worker that keeps dying at once is throttled, not spun. */
-	if (lived >= STABLE_AFTER || (WIFSIGNALED(status) &&
-	    WTERMSIG(status) == SIGTERM))
+	if (lived >= STABLE_AFTER || w->asked)
 		w->backoff = 1;
 	else {
 		tv.tv_sec = w->backoff;
@@ -290,8 +290,10 @@ spawn_stop_all(struct master *m, int sig)
 	int r;
 
 	for (r = 0; r < ROLE_COUNT; r++)
-		if (m->workers[r].pid > 0)
+		if (m->workers[r].pid > 0) {
+			m->workers[r].asked = 1;
 			kill(m->workers[r].pid, sig);
+		}
 }
 
 int
@@ -316,4 +318,16 @@ spawn_kill(struct master *m, enum bh_role role, const char *why)
 	log_security("killing %s (pid %d): %s", ipc_role_name(role),
 	    (int)w->pid, why);
 	kill(w->pid, SIGKILL);
+}
+
+/* An orderly restart (new snapshot, new configuration): no backoff. */
+void
+spawn_restart(struct master *m, enum bh_role role)
+{
+	struct worker *w = &m->workers[role];
+
+	if (w->pid > 0) {
+		w->asked = 1;
+		kill(w->pid, SIGTERM);
+	}
 }

@@ -117,3 +117,33 @@ def test_reload_applies_a_good_change(make_daemon, users):
         s.sendmail("a@remote.example", ["newalias@" + DOMAIN],
                    b"Subject: via new alias\r\n\r\nx\r\n")
     assert b"via new alias" in maildir_messages(users[BOB])[0][0]
+
+
+def test_new_alias_is_seen_without_reload(make_daemon, users):
+    """master notices the alias file changed and restarts lookup."""
+    d = make_daemon()
+    old = d.wait_role("lookup")
+    with open(os.path.join(d.dir, "aliases"), "a") as f:
+        f.write("lateralias: %s\n" % ALICE)
+    d.wait_role("lookup", not_pid=old)
+    assert "accounts or aliases changed: restarting lookup" in d.logtext()
+    wait_until(lambda: d.log_count("lookup: ready") >= 2, "new lookup")
+    with d.smtp() as s:
+        s.sendmail("a@remote.example", ["lateralias@" + DOMAIN],
+                   b"Subject: late alias\r\n\r\nx\r\n")
+    assert b"late alias" in maildir_messages(users[ALICE])[0][0]
+
+
+def test_broken_alias_edit_keeps_the_running_lookup(make_daemon):
+    d = make_daemon()
+    old = d.wait_role("lookup")
+    with open(os.path.join(d.dir, "aliases"), "a") as f:
+        f.write("this line has no colon\n")
+    wait_until(lambda: "alias file changed but is broken" in d.logtext(),
+               "the broken alias file to be noticed")
+    assert "aliases:3:" in d.logtext()
+    assert d.pids()["lookup"] == old
+    with d.smtp() as s:
+        s.ehlo("client.example")
+        s.mail("a@remote.example")
+        assert s.rcpt("team@" + DOMAIN)[0] == 250
