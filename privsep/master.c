@@ -68,6 +68,12 @@ on_peer_violation(struct worker *w, struct rbuf *rb)
 		ipc_chan_fail(w->chan, "bad PEER_VIOLATION payload");
 		return;
 	}
+	/* Only a peer it talks to can have wronged it. */
+	if (!spawn_are_peers(w->role, m.role)) {
+		ipc_chan_fail(w->chan, "PEER_VIOLATION about a role that is "
+		    "not its peer");
+		return;
+	}
 	log_security("%s reports a protocol violation by %s: %s",
 	    ipc_role_name(w->role), ipc_role_name(m.role), m.reason);
 	spawn_kill(w->m, m.role, "protocol violation reported by a peer");

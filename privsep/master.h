@@ -70,6 +70,7 @@ void	spawn_stop_all(struct master *, int sig);
 int	spawn_running(const struct master *);
 void	spawn_kill(struct master *, enum bh_role, const char *why);
 void	spawn_restart(struct master *, enum bh_role);
+int	spawn_are_peers(enum bh_role, enum bh_role);
 
 /* watch.c */
 void	watch_start(struct master *);

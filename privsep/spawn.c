@@ -41,6 +41,18 @@ static const enum bh_role peer_pairs[][2] = {
 	{ ROLE_LOCAL, ROLE_LOOKUP },
 };
 
+int
+spawn_are_peers(enum bh_role a, enum bh_role b)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(peer_pairs) / sizeof(peer_pairs[0]); i++)
+		if ((peer_pairs[i][0] == a && peer_pairs[i][1] == b) ||
+		    (peer_pairs[i][0] == b && peer_pairs[i][1] == a))
+			return 1;
+	return 0;
+}
+
 static const enum bh_role worker_roles[] = {
 	ROLE_LOOKUP, ROLE_QUEUE, ROLE_LOCAL, ROLE_SMTPD
 };

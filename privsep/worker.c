@@ -81,8 +81,16 @@ on_sigterm(evutil_socket_t sig, short ev, void *arg)
 /*
  * Test builds only.  SIGUSR1: send master a malformed message (a LOG
  * with a priority no decoder accepts), as a compromised worker might.
- * SIGUSR2: attempt a forbidden system call.
+ * SIGUSR2: attempt a forbidden system call.  SIGRTMIN+1: report queue
+ * for a protocol violation (a false accusation unless queue is a peer).
  */
+/* SIGRTMIN+1: accuse queue of a violation, whether or not it is a peer. */
+static void
+on_sigrt_accuse(evutil_socket_t sig, short ev, void *arg)
+{
+	worker_peer_violation(arg, ROLE_QUEUE, "test hook accusation");
+}
+
 static void
 on_sigusr1(evutil_socket_t sig, short ev, void *arg)
 {
@@ -158,7 +166,9 @@ worker_init(struct worker_env *we, enum bh_role role, int argc, char **argv)
 	if ((ev = evsignal_new(we->base, SIGUSR2, on_sigusr2, we)) == NULL ||
 	    evsignal_add(ev, NULL) == -1 ||
 	    (ev = evsignal_new(we->base, SIGUSR1, on_sigusr1, we)) == NULL ||
-	    evsignal_add(ev, NULL) == -1)
+	    evsignal_add(ev, NULL) == -1 ||
+	    (ev = evsignal_new(we->base, SIGRTMIN + 1, on_sigrt_accuse, we))
+	    == NULL || evsignal_add(ev, NULL) == -1)
 		fatalx("cannot handle the test signals");
 #endif
 }

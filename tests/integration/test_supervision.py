@@ -73,3 +73,28 @@ def test_sigterm_stops_everything(make_daemon):
         assert not os.path.exists("/proc/%d" % pid) or \
             open("/proc/%d/stat" % pid).read().split()[2] == "Z"
     assert not os.path.exists(os.path.join(d.dir, "master.pid"))
+
+
+def test_false_accusation_kills_the_accuser(make_daemon):
+    """A worker may only report its own peers: lookup never talks to
+    queue, so its report about queue is itself the violation."""
+    d = make_daemon()
+    queue = d.wait_role("queue")
+    lookup = d.wait_role("lookup")
+    os.kill(lookup, signal.SIGRTMIN + 1)
+    d.wait_role("lookup", not_pid=lookup)
+    assert re.search(r"security: protocol violation from lookup: "
+                     r"PEER_VIOLATION about a role that is not its peer",
+                     d.logtext())
+    assert d.pids()["queue"] == queue
+
+
+def test_peer_report_restarts_the_peer(make_daemon):
+    """local talks to queue: its report gets queue restarted."""
+    d = make_daemon()
+    queue = d.wait_role("queue")
+    local = d.wait_role("local")
+    os.kill(local, signal.SIGRTMIN + 1)
+    d.wait_role("queue", not_pid=queue)
+    assert "local reports a protocol violation by queue" in d.logtext()
+    assert d.pids()["local"] == local
