@@ -96,9 +96,6 @@ listeners_open(struct master *m, char *err, size_t errlen)
 			strlcpy(m->lis[m->nlis].port, s->port,
 			    sizeof(m->lis[m->nlis].port));
 			m->nlis++;
-			log_info("listening on %s:%s (%s, line %d)",
-			    hosts[j] ? hosts[j] : "*", s->port, s->file,
-			    s->line);
 		}
 	}
 	return 0;

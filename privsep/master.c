@@ -282,6 +282,7 @@ master_main(const char *confdir, int debug, int check_only, int verbose)
 	struct master		*m = &ms;
 	const char		*why;
 	ssize_t			 n;
+	size_t			 i;
 
 	if (geteuid() != 0) {
 		fprintf(stderr, "bulkhead: must be started as root\n");
@@ -328,6 +329,9 @@ master_main(const char *confdir, int debug, int check_only, int verbose)
 	log_info("starting bulkhead %s (sandbox %s, seccomp %s)",
 	    PACKAGE_VERSION, m->cf.sandbox == SANDBOX_JAIL ? "jail" : "chroot",
 	    seccomp_get_mode());
+	for (i = 0; i < m->nlis; i++)
+		log_info("listening on %s:%s", m->lis[i].host[0] ?
+		    m->lis[i].host : "*", m->lis[i].port);
 	spawn_all(m);
 	watch_start(m);
 	event_base_dispatch(m->base);
