@@ -16,6 +16,7 @@
 #include <sys/tree.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,12 +71,25 @@ lwait_cmp(struct lwait *a, struct lwait *b)
 RB_HEAD(lwait_tree, lwait);
 RB_GENERATE_STATIC(lwait_tree, lwait, entry, lwait_cmp);
 
+#ifdef BH_TEST_HOOKS
+#define HOSTILE_MAX	32
+/* Test builds: requests local sends master as a compromised local would. */
+struct hostile {
+	char		 user[HOSTILE_MAX][IPC_USER_MAX + 1];
+	uint32_t	 id[HOSTILE_MAX];
+	size_t		 n;
+};
+#endif
+
 struct local {
 	struct worker_env	 we;
 	struct ipc_chan		*queue;
 	struct ipc_chan		*lookup;
 	struct lwait_tree	 waits;
 	TAILQ_HEAD(, job)	 jobs;
+#ifdef BH_TEST_HOOKS
+	struct hostile		 hostile;
+#endif
 };
 
 static void next_user(struct job *);
@@ -297,6 +311,84 @@ next_user(struct job *j)
 	wait_for(j->lo, ROLE_MASTER, id, j);
 }
 
+#ifdef BH_TEST_HOOKS
+/*
+ * Test builds only.  If the configuration directory holds a file
+ * "test-hostile-writer-open", each of its lines (raw bytes, up to 64) is
+ * sent to master as the user of an IPC_WRITER_OPEN once local is ready,
+ * and master's answer is logged.  The integration tests use it to play a
+ * compromised local against master's checks.
+ */
+static void
+hostile_load(struct local *lo)
+{
+	char		 path[PATH_MAX], buf[4096], *line, *nl;
+	ssize_t		 n;
+	int		 fd;
+
+	snprintf(path, sizeof(path), "%s/test-hostile-writer-open",
+	    lo->we.cf.config_directory);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	for (line = buf; *line != '\0' && lo->hostile.n < HOSTILE_MAX;
+	    line = nl + 1) {
+		if ((nl = strchr(line, '\n')) == NULL)
+			nl = line + strlen(line) - 1;
+		else
+			*nl = '\0';
+		strlcpy(lo->hostile.user[lo->hostile.n++], line,
+		    sizeof(lo->hostile.user[0]));
+	}
+}
+
+static void
+hostile_send(struct local *lo)
+{
+	struct msg_writer_open	 w;
+	uint8_t			 buf[IPC_USER_MAX + 16];
+	struct wbuf		 wb;
+	size_t			 i;
+
+	for (i = 0; i < lo->hostile.n; i++) {
+		memset(&w, 0, sizeof(w));
+		strlcpy(w.user, lo->hostile.user[i], sizeof(w.user));
+		wb_init(&wb, buf, sizeof(buf));
+		enc_writer_open(&wb, &w);
+		lo->hostile.id[i] = ipc_request(lo->we.master,
+		    IPC_WRITER_OPEN, &wb, -1);
+	}
+}
+
+/* 1 if this was the answer to a hostile request (logged, consumed). */
+static int
+hostile_answer(struct local *lo, const struct ipc_hdr *h, struct rbuf *rb,
+    int fd)
+{
+	struct msg_error	 e;
+	size_t			 i;
+
+	for (i = 0; i < lo->hostile.n; i++)
+		if (lo->hostile.id[i] == h->id && h->id != 0)
+			break;
+	if (i == lo->hostile.n)
+		return 0;
+	lo->hostile.id[i] = 0;
+	if (fd != -1)
+		close(fd);
+	if (h->type == IPC_ERROR && dec_error(rb, &e) == 0)
+		log_info("test hook: WRITER_OPEN #%zu refused: %s %s", i,
+		    e.dsn, e.text);
+	else
+		log_info("test hook: WRITER_OPEN #%zu granted", i);
+	return 1;
+}
+#endif
+
 static void
 writer_answer(struct worker_env *we, const struct ipc_hdr *h,
     struct rbuf *rb, int fd)
@@ -305,6 +397,10 @@ writer_answer(struct worker_env *we, const struct ipc_hdr *h,
 	struct job		*j;
 	struct msg_error	 e;
 
+#ifdef BH_TEST_HOOKS
+	if (hostile_answer(lo, h, rb, fd))
+		return;
+#endif
 	if ((j = waited(lo, ROLE_MASTER, h->id)) == NULL)
 		fatalx("master answered a request we did not make");
 	if (h->type == IPC_WRITER_OPEN_OK && dec_empty(rb) == 0) {
@@ -459,6 +555,9 @@ local_main(int argc, char **argv)
 	lo.we.on_master_reply = writer_answer;
 	lo.we.arg = &lo;
 	worker_init(&lo.we, ROLE_LOCAL, argc, argv);
+#ifdef BH_TEST_HOOKS
+	hostile_load(&lo);
+#endif
 
 	memset(&sb, 0, sizeof(sb));
 	sb.role = ROLE_LOCAL;
@@ -470,6 +569,9 @@ local_main(int argc, char **argv)
 	sandbox_enter(&sb);
 	worker_ready(&lo.we);
 	log_info("ready");
+#ifdef BH_TEST_HOOKS
+	hostile_send(&lo);
+#endif
 	event_base_dispatch(lo.we.base);
 	return 0;
 }

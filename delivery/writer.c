@@ -135,7 +135,7 @@ writer_main(int argc, char **argv)
 	sb.role = ROLE_WRITER;
 	sb.root = NULL;
 	sb.mode = SANDBOX_CHROOT;
-	sb.nofile = 16;
+	sb.nofile = 32;
 	sb.fsize = RLIM_INFINITY;
 	sandbox_enter(&sb);
 	event_base_dispatch(w.base);

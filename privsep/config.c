@@ -59,6 +59,7 @@ static int	check_optpath(const char *, char *, size_t);
 static int	check_user(const char *, char *, size_t);
 static int	check_mailbox(const char *, char *, size_t);
 static int	check_delimiter(const char *, char *, size_t);
+static int	check_privs(const char *, char *, size_t);
 static char	*elem_domain(const char *, size_t, char *, size_t);
 static char	*elem_interface(const char *, size_t, char *, size_t);
 static char	*elem_aliasmap(const char *, size_t, char *, size_t);
@@ -101,6 +102,8 @@ static const struct param params[] = {
 	/* As in Postfix: a bare number is days; 0 = try once, then bounce. */
 	TIME(maximal_queue_lifetime, "5d", 'd', 0),
 	TIME(queue_run_delay, "300s", 's', 1),
+	/* Postfix: the rights of commands and files for root-owned aliases. */
+	STR(default_privs, "nobody", check_privs),
 };
 
 #define NPARAMS	(sizeof(params) / sizeof(params[0]))
@@ -980,4 +983,15 @@ config_print(const struct bh_config *cf, int fd)
 	for (i = 0; i < NPARAMS; i++)
 		if (print_param(cf, sorted[i], fd) < 0)
 			return;
+}
+
+/* default_privs: a user name, and never root (Postfix refuses it too). */
+static int
+check_privs(const char *v, char *why, size_t whylen)
+{
+	if (strcmp(v, "root") == 0) {
+		snprintf(why, whylen, "default_privs may not be root");
+		return -1;
+	}
+	return check_user(v, why, whylen);
 }

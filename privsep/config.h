@@ -89,6 +89,7 @@ struct bh_config {
 	long		 maximal_backoff_time;
 	long		 maximal_queue_lifetime;
 	long		 queue_run_delay;
+	char		*default_privs;		/* never root (checked) */
 };
 
 /*

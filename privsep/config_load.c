@@ -76,6 +76,26 @@ check_dir(const char *what, const char *path, uid_t owner, int mode_mask,
 	return 0;
 }
 
+/*
+ * default_privs runs commands and writes files for root-owned aliases: an
+ * account that exists and is not root (check_user refused the name "root";
+ * this catches a uid 0 by another name).
+ */
+static int
+check_default_privs(const struct bh_config *cf, char *err, size_t errlen)
+{
+	char	why[CF_ERR_MAX];
+	uid_t	uid;
+	gid_t	gid;
+
+	if (sandbox_resolve_user(cf->default_privs, &uid, &gid, why,
+	    sizeof(why)) == -1) {
+		snprintf(err, errlen, "default_privs: %s", why);
+		return -1;
+	}
+	return 0;
+}
+
 /* Every compartment's account exists, is not root, and has its own uid. */
 int
 config_check_system(const struct bh_config *cf, char *err, size_t errlen)
@@ -98,6 +118,8 @@ config_check_system(const struct bh_config *cf, char *err, size_t errlen)
 				return -1;
 			}
 	}
+	if (check_default_privs(cf, err, errlen) == -1)
+		return -1;
 	if (check_dir("queue_directory", cf->queue_directory, uids[1], 077,
 	    err, errlen) == -1)
 		return -1;

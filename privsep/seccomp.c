@@ -59,6 +59,8 @@ static const char *const local_calls[] = {
 static const char *const writer_calls[] = {
 	"openat", "mkdir", "mkdirat", "link", "linkat", "unlink", "unlinkat",
 	"fsync",
+	/* the Maildir must be the recipient's: fstat and geteuid */
+	"newfstatat", "fstat", "geteuid",
 	NULL
 };
 

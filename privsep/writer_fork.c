@@ -9,6 +9,7 @@
  */
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -32,17 +33,118 @@ struct writer_target {
 };
 
 /*
+ * A user name as local may send it: what useradd accepts, and nothing a
+ * path could be built from.  lookup never produces anything else, so a
+ * name that fails here comes from a compromised local.
+ */
+static int
+user_name_ok(const char *user)
+{
+	const char *p;
+
+	if (user[0] == '\0' || user[0] == '-' || user[0] == '.')
+		return 0;
+	for (p = user; *p != '\0'; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '_' || *p == '-' ||
+		    *p == '.' || (*p == '$' && p[1] == '\0')))
+			return 0;
+	return 1;
+}
+
+/* Absolute, no "." or ".." segment, no empty segment, not "/" itself. */
+static int
+path_canonical(const char *path)
+{
+	const char	*p, *seg;
+	size_t		 n;
+
+	if (path[0] != '/' || path[1] == '\0')
+		return 0;
+	for (p = path + 1;; p = seg + n + 1) {
+		seg = p;
+		n = strcspn(seg, "/");
+		if (n == 0 && seg[0] == '\0')
+			return 1;	/* one trailing '/' */
+		if (n == 0 || (n == 1 && seg[0] == '.') ||
+		    (n == 2 && seg[0] == '.' && seg[1] == '.'))
+			return 0;
+		if (seg[n] == '\0')
+			return 1;
+	}
+}
+
+/* Is path, canonical, dir itself or below it? */
+static int
+path_inside(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	return path_canonical(path) && strncmp(path, dir, n) == 0 &&
+	    (path[n] == '/' || path[n] == '\0');
+}
+
+/*
+ * Walk the mailbox path below home as root, without following anything:
+ * each existing component must be a directory (or, last, the mailbox)
+ * that is no symbolic link and belongs to the recipient.  A component
+ * that does not exist yet ends the walk: the writer creates it, as the
+ * user, with O_NOFOLLOW and O_EXCL semantics, so what the user (or anyone
+ * who can write in the home directory) swaps in later is refused there.
+ */
+static const char *
+mailbox_walk(const char *home, const char *rel, uid_t uid, int *security)
+{
+	char		 path[PATH_MAX];
+	struct stat	 st;
+	size_t		 hl = strlen(home), i;
+
+	if (hl + 1 + strlen(rel) >= sizeof(path))
+		return "mailbox path too long";
+	memcpy(path, home, hl);
+	path[hl] = '/';
+	for (i = 0; rel[i] != '\0'; i++) {
+		path[hl + 1 + i] = rel[i];
+		if (rel[i + 1] != '/' && rel[i + 1] != '\0')
+			continue;
+		path[hl + 2 + i] = '\0';
+		if (lstat(path, &st) == -1)
+			return errno == ENOENT ? NULL : "cannot examine mailbox";
+		*security = 1;
+		if (S_ISLNK(st.st_mode))
+			return "mailbox path has a symbolic link";
+		if (st.st_uid != uid)
+			return "mailbox path not owned by the recipient";
+		if (!S_ISDIR(st.st_mode))
+			return "mailbox path is not a directory";
+		*security = 0;
+		if (rel[i + 1] == '/')
+			i++, path[hl + 1 + i] = '/';
+	}
+	return NULL;
+}
+
+/*
  * Decide from trusted data alone.  Returns NULL when allowed, or a reason
  * with *dsn set; *security tells whether the refusal smells of an attack.
+ * local names a user and nothing else: the path is master's own.
  */
 static const char *
 writer_check(const struct master *m, const char *user,
     struct writer_target *t, const char **dsn, int *security)
 {
 	struct passwd	*pw;
+	const char	*why;
 	int		 n;
 
 	*security = 0;
+	if (!user_name_ok(user)) {
+		*dsn = "5.1.3";
+		*security = 1;
+		return "malformed user name";
+	}
 	errno = 0;
 	if ((pw = getpwnam(user)) == NULL) {
 		*dsn = errno ? "4.3.0" : "5.1.1";
@@ -59,16 +161,32 @@ writer_check(const struct master *m, const char *user,
 		return "system account (uid below local_minimum_uid, "
 		    "or nobody)";
 	}
-	if (pw->pw_dir == NULL || pw->pw_dir[0] != '/' ||
-	    strcmp(pw->pw_dir, "/") == 0 || strstr(pw->pw_dir, "/../")) {
+	if (pw->pw_gid == 0) {
+		*dsn = "4.7.0";
+		*security = 1;
+		return "account has primary group 0";
+	}
+	if (pw->pw_dir == NULL || !path_canonical(pw->pw_dir)) {
 		*dsn = "4.3.0";
-		return "home directory unusable";
+		*security = 1;
+		return "home directory is not a canonical absolute path";
 	}
 	n = snprintf(t->mailbox, sizeof(t->mailbox), "%s/%s", pw->pw_dir,
 	    m->cf.home_mailbox);
 	if (n < 0 || (size_t)n >= sizeof(t->mailbox)) {
 		*dsn = "4.3.0";
 		return "mailbox path too long";
+	}
+	/* config_build checked home_mailbox; this is the belt to its braces. */
+	if (!path_inside(t->mailbox, pw->pw_dir)) {
+		*dsn = "4.3.0";
+		*security = 1;
+		return "mailbox path outside the home directory";
+	}
+	if ((why = mailbox_walk(pw->pw_dir, m->cf.home_mailbox, pw->pw_uid,
+	    security)) != NULL) {
+		*dsn = "4.7.0";
+		return why;
 	}
 	t->uid = pw->pw_uid;
 	t->gid = pw->pw_gid;
@@ -115,6 +233,17 @@ fork_writer(struct master *m, const struct writer_target *t, int fd)
 	_exit(127);
 }
 
+/* req.user is untrusted text: printable ASCII only in master's log. */
+static void
+printable(char *dst, const char *src, size_t len)
+{
+	size_t i;
+
+	for (i = 0; src[i] != '\0' && i + 1 < len; i++)
+		dst[i] = (src[i] > ' ' && src[i] < 0x7f) ? src[i] : '?';
+	dst[i] = '\0';
+}
+
 void
 writer_open(struct master *m, struct ipc_chan *c, uint32_t id,
     struct rbuf *rb)
@@ -122,6 +251,7 @@ writer_open(struct master *m, struct ipc_chan *c, uint32_t id,
 	struct msg_writer_open	req;
 	struct writer_target	t;
 	const char		*why, *dsn;
+	char			 name[IPC_USER_MAX + 1];
 	int			 security, sv[2];
 	pid_t			 pid;
 
@@ -129,12 +259,13 @@ writer_open(struct master *m, struct ipc_chan *c, uint32_t id,
 		ipc_chan_fail(c, "bad WRITER_OPEN payload");
 		return;
 	}
+	printable(name, req.user, sizeof(name));
 	if ((why = writer_check(m, req.user, &t, &dsn, &security)) != NULL) {
 		if (security)
-			log_security("refused writer for %s: %s", req.user,
-			    why);
+			log_security("refused writer for %s from local: %s",
+			    name, why);
 		else
-			log_warnx("no writer for %s: %s", req.user, why);
+			log_warnx("no writer for %s: %s", name, why);
 		ipc_reply_error(c, id, dsn, why);
 		return;
 	}
@@ -154,7 +285,7 @@ writer_open(struct master *m, struct ipc_chan *c, uint32_t id,
 		return;
 	}
 	m->nwriters++;
-	log_debug("writer for %s (uid %u) is pid %d", req.user,
+	log_debug("writer for %s (uid %u) is pid %d", name,
 	    (unsigned)t.uid, (int)pid);
 	ipc_reply(c, IPC_WRITER_OPEN_OK, id, NULL, sv[0]);
 }

@@ -741,6 +741,11 @@ test_users(void **state)
 	    "(" FN ":1): each compartment needs its own uid");
 	assert_build_error("local_user = root\n", FN ":1: bad value for "
 	    "local_user: 'root': a compartment never runs as root");
+	assert_build_error("\ndefault_privs = root\n", FN ":2: bad value for "
+	    "default_privs: 'root': default_privs may not be root");
+	assert_build_error("default_privs = no body\n", FN ":1: bad value for "
+	    "default_privs: 'no body': a user name has no white space, "
+	    "control characters or ':'");
 	assert_build_error("lookup_user =\n", FN ":1: bad value for "
 	    "lookup_user: '': empty user name");
 	assert_build_error("smtpd_user = a b\n", FN ":1: bad value for "
@@ -942,6 +947,7 @@ test_config_print(void **state)
 	assert_non_null(strstr(out, "\nsmtpd_banner = h.example ESMTP "
 	    "bulkhead\n"));
 	assert_non_null(strstr(out, "\nsmtpd_timeout = 5m\n"));
+	assert_non_null(strstr(out, "\ndefault_privs = nobody\n"));
 	for (line = strtok_r(out, "\n", &save); line != NULL;
 	    line = strtok_r(NULL, "\n", &save)) {
 		assert_true(strcmp(prev, line) < 0);
@@ -949,7 +955,7 @@ test_config_print(void **state)
 		snprintf(prev, sizeof(prev), "%s", line);
 		lines++;
 	}
-	assert_int_equal(lines, 27);	/* every parameter */
+	assert_int_equal(lines, 28);	/* every parameter */
 }
 
 int
