@@ -3,7 +3,10 @@
  * account, with that account's uid, gid and mailbox path as arguments
  * (master derived them; local only named the user).  It enters its
  * compartment as that user, then serves local's IPC_WRITE_MAIL requests
- * on fd 3 until local closes the channel or it sits idle.
+ * on fd 3 until local closes the channel or it sits idle.  The mailbox
+ * is a Maildir (-k maildir, the default) or an mbox file (-k mbox); for
+ * an mbox in the mail spool, -G names the spool's group, which the
+ * writer keeps as its one supplementary group to create the dotlock.
  *
  * Handlers:
  *   on_write_mail	one message into the mailbox
@@ -19,6 +22,7 @@
 #include <event2/event.h>
 
 #include "delivery/maildir.h"
+#include "delivery/mbox.h"
 #include "lib/log.h"
 #include "privsep/ipc_msgs.h"
 #include "privsep/sandbox.h"
@@ -32,6 +36,7 @@ struct writer {
 	struct event		*idle_ev;
 	const char		*mailbox;
 	const char		*hostname;
+	int			 mbox;		/* -k mbox: an mbox file */
 };
 
 static void
@@ -50,8 +55,9 @@ on_write_mail(struct writer *w, uint32_t id, struct rbuf *rb, int fd)
 	mm.delivered_to = m.delivered_to;
 	mm.content_len = m.content_len;
 	mm.content_fd = fd;
-	if (maildir_deliver(w->mailbox, w->hostname, &mm, dsn, sizeof(dsn),
-	    why, sizeof(why)) == -1)
+	if ((w->mbox ? mbox_deliver(w->mailbox, &mm, dsn, sizeof(dsn), why,
+	    sizeof(why)) : maildir_deliver(w->mailbox, w->hostname, &mm, dsn,
+	    sizeof(dsn), why, sizeof(why))) == -1)
 		ipc_reply_error(w->chan, id, dsn, why);
 	else
 		ipc_reply(w->chan, IPC_OK, id, NULL, -1);
@@ -96,13 +102,24 @@ writer_main(int argc, char **argv)
 	log_init("writer", 1);
 	memset(&w, 0, sizeof(w));
 	memset(&sb, 0, sizeof(sb));
-	while ((ch = getopt(argc, argv, "u:g:m:h:S:")) != -1) {
+	while ((ch = getopt(argc, argv, "u:g:G:k:m:h:S:")) != -1) {
 		switch (ch) {
 		case 'u':
 			sb.uid = strtonum(optarg, 1, UINT32_MAX - 1, &errstr);
 			break;
 		case 'g':
 			sb.gid = strtonum(optarg, 1, UINT32_MAX - 1, &errstr);
+			break;
+		case 'G':
+			sb.spool_gid = strtonum(optarg, 1, UINT32_MAX - 1,
+			    &errstr);
+			break;
+		case 'k':
+			if (strcmp(optarg, "mbox") == 0)
+				w.mbox = 1;
+			else if (strcmp(optarg, "maildir") != 0)
+				fatalx("writer: unknown mailbox kind %s",
+				    optarg);
 			break;
 		case 'm':
 			w.mailbox = optarg;
@@ -115,7 +132,8 @@ writer_main(int argc, char **argv)
 			break;
 		default:
 			fatalx("usage: bulkhead -x writer -u UID -g GID "
-			    "-m MAILBOX -h HOSTNAME");
+			    "[-G SPOOLGID] [-k maildir|mbox] -m MAILBOX "
+			    "-h HOSTNAME");
 		}
 		if (errstr != NULL)
 			fatalx("bad uid or gid: %s", errstr);

@@ -104,6 +104,8 @@ static const struct param params[] = {
 	TIME(queue_run_delay, "300s", 's', 1),
 	/* Postfix: the rights of commands and files for root-owned aliases. */
 	STR(default_privs, "nobody", check_privs),
+	/* Postfix: mbox files when home_mailbox is empty. */
+	STR(mail_spool_directory, "/var/mail", check_abspath),
 };
 
 #define NPARAMS	(sizeof(params) / sizeof(params[0]))
@@ -256,19 +258,18 @@ check_mailbox(const char *v, char *why, size_t whylen)
 		snprintf(why, whylen, "must be relative to the home directory");
 		return -1;
 	}
-	if (len == 0 || v[len - 1] != '/') {
-		snprintf(why, whylen, "only Maildir delivery (a path ending "
-		    "in /) is supported");
-		return -1;
-	}
+	if (len == 0)
+		return 0;	/* mbox in mail_spool_directory */
 	for (s = v; *s != '\0'; s++) {
 		if ((unsigned char)*s < ' ' || *s == 0x7f) {
 			snprintf(why, whylen, "control character in path");
 			return -1;
 		}
 	}
-	for (s = v; *s != '\0'; s = slash + 1) {
-		slash = strchr(s, '/');
+	/* "Maildir/" is a Maildir, "Mailbox" an mbox file: no '.', '..'. */
+	for (s = v; *s != '\0'; s = slash + (*slash != '\0')) {
+		if ((slash = strchr(s, '/')) == NULL)
+			slash = s + strlen(s);
 		n = (size_t)(slash - s);
 		if (n == 2 && s[0] == '.' && s[1] == '.') {
 			snprintf(why, whylen, "must not contain a '..' "

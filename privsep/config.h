@@ -90,6 +90,7 @@ struct bh_config {
 	long		 maximal_queue_lifetime;
 	long		 queue_run_delay;
 	char		*default_privs;		/* never root (checked) */
+	char		*mail_spool_directory;	/* mbox when home_mailbox = "" */
 };
 
 /*

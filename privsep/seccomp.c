@@ -61,6 +61,8 @@ static const char *const writer_calls[] = {
 	"fsync",
 	/* the Maildir must be the recipient's: fstat and geteuid */
 	"newfstatat", "fstat", "geteuid",
+	/* mbox: truncate back a failed append; wait for a busy lock */
+	"ftruncate",
 	NULL
 };
 

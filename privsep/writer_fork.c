@@ -29,6 +29,8 @@
 struct writer_target {
 	uid_t	uid;
 	gid_t	gid;
+	gid_t	spool_gid;	/* 0, or the spool's group for its dotlock */
+	int	mbox;		/* an mbox file, not a Maildir */
 	char	mailbox[PATH_MAX];
 };
 
@@ -97,6 +99,8 @@ path_inside(const char *path, const char *dir)
 static const char *
 mailbox_walk(const char *home, const char *rel, uid_t uid, int *security)
 {
+	int	last;
+
 	char		 path[PATH_MAX];
 	struct stat	 st;
 	size_t		 hl = strlen(home), i;
@@ -117,12 +121,83 @@ mailbox_walk(const char *home, const char *rel, uid_t uid, int *security)
 			return "mailbox path has a symbolic link";
 		if (st.st_uid != uid)
 			return "mailbox path not owned by the recipient";
-		if (!S_ISDIR(st.st_mode))
+		/* An mbox file is the one thing that may not be a directory. */
+		last = rel[i + 1] == '\0';
+		if (last && S_ISREG(st.st_mode) && st.st_nlink == 1)
+			;
+		else if (last && S_ISREG(st.st_mode))
+			return "mailbox has more than one link";
+		else if (!S_ISDIR(st.st_mode))
 			return "mailbox path is not a directory";
 		*security = 0;
 		if (rel[i + 1] == '/')
 			i++, path[hl + 1 + i] = '/';
 	}
+	return NULL;
+}
+
+/*
+ * An mbox in mail_spool_directory (home_mailbox empty).  The spool must be
+ * a root-owned directory; the mailbox, if it exists, a regular file of the
+ * recipient's with one link.  If it does not exist master creates it here,
+ * as root, O_EXCL|O_NOFOLLOW, mode 0600, and gives it to the recipient: the
+ * writer, which runs as the recipient, never creates a file named after
+ * an account.  It does need to create NAME.lock, the dotlock mutt and
+ * procmail expect; in a group-writable spool (Debian: root:mail 2775) it
+ * gets the spool's group as its one supplementary group for that, as
+ * Postfix's local does.  The risk: a writer subverted through a bug could
+ * then, like any setgid-mail program, rename or remove other users' files
+ * in the spool (not read them: they are 0600).
+ */
+static const char *
+spool_mailbox(const struct master *m, const struct passwd *pw,
+    struct writer_target *t, const char **dsn, int *security)
+{
+	const char	*spool = m->cf.mail_spool_directory;
+	struct stat	 st;
+	int		 fd, n;
+
+	*dsn = "4.3.0";
+	n = snprintf(t->mailbox, sizeof(t->mailbox), "%s/%s", spool,
+	    pw->pw_name);
+	if (n < 0 || (size_t)n >= sizeof(t->mailbox))
+		return "mailbox path too long";
+	if (!path_canonical(spool) || !path_inside(t->mailbox, spool) ||
+	    strchr(pw->pw_name, '/') != NULL)
+		return "mail_spool_directory is not a canonical absolute path";
+	if (lstat(spool, &st) == -1 || !S_ISDIR(st.st_mode) ||
+	    st.st_uid != 0 || ((st.st_mode & S_IWOTH) &&
+	    !(st.st_mode & S_ISVTX)))
+		return "mail_spool_directory must be a directory owned by "
+		    "root, not world-writable without the sticky bit";
+	t->spool_gid = (st.st_mode & S_IWGRP) && st.st_gid != 0 &&
+	    st.st_gid != pw->pw_gid ? st.st_gid : 0;
+	*dsn = "4.7.0";
+	if (lstat(t->mailbox, &st) == 0) {
+		*security = 1;
+		if (S_ISLNK(st.st_mode))
+			return "mailbox is a symbolic link";
+		if (!S_ISREG(st.st_mode) || st.st_nlink != 1)
+			return "mailbox is not a regular file with one link";
+		if (st.st_uid != pw->pw_uid)
+			return "mailbox not owned by the recipient";
+		*security = 0;
+		return NULL;
+	}
+	if (errno != ENOENT)
+		return "cannot examine mailbox";
+	fd = open(t->mailbox, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_NONBLOCK | O_CLOEXEC, 0600);
+	if (fd == -1 || fchown(fd, pw->pw_uid, pw->pw_gid) == -1) {
+		if (fd != -1) {
+			(void)unlink(t->mailbox);
+			close(fd);
+		}
+		*dsn = "4.3.0";
+		return "cannot create mailbox";
+	}
+	close(fd);
+	log_info("created mailbox %s for %s", t->mailbox, pw->pw_name);
 	return NULL;
 }
 
@@ -171,6 +246,15 @@ writer_check(const struct master *m, const char *user,
 		*security = 1;
 		return "home directory is not a canonical absolute path";
 	}
+	t->spool_gid = 0;
+	t->mbox = 0;
+	if (m->cf.home_mailbox[0] == '\0') {
+		t->mbox = 1;
+		if ((why = spool_mailbox(m, pw, t, dsn, security)) != NULL)
+			return why;
+		goto ok;
+	}
+	t->mbox = m->cf.home_mailbox[strlen(m->cf.home_mailbox) - 1] != '/';
 	n = snprintf(t->mailbox, sizeof(t->mailbox), "%s/%s", pw->pw_dir,
 	    m->cf.home_mailbox);
 	if (n < 0 || (size_t)n >= sizeof(t->mailbox)) {
@@ -188,6 +272,7 @@ writer_check(const struct master *m, const char *user,
 		*dsn = "4.7.0";
 		return why;
 	}
+ok:
 	t->uid = pw->pw_uid;
 	t->gid = pw->pw_gid;
 	return NULL;
@@ -197,7 +282,7 @@ static pid_t
 fork_writer(struct master *m, const struct writer_target *t, int fd)
 {
 	static char *const	envp[] = { NULL };
-	char			uid[16], gid[16], *argv[16];
+	char			uid[16], gid[16], sgid[16], *argv[20];
 	int			argc = 0, null;
 	pid_t			pid;
 
@@ -210,6 +295,13 @@ fork_writer(struct master *m, const struct writer_target *t, int fd)
 	argv[argc++] = uid;
 	argv[argc++] = "-g";
 	argv[argc++] = gid;
+	if (t->spool_gid != 0) {
+		snprintf(sgid, sizeof(sgid), "%u", (unsigned)t->spool_gid);
+		argv[argc++] = "-G";
+		argv[argc++] = sgid;
+	}
+	argv[argc++] = "-k";
+	argv[argc++] = t->mbox ? "mbox" : "maildir";
 	argv[argc++] = "-m";
 	argv[argc++] = (char *)t->mailbox;
 	argv[argc++] = "-h";

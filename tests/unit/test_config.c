@@ -827,12 +827,24 @@ test_home_mailbox(void **state)
 	assert_build_error("home_mailbox = /var/mail/\n", FN ":1: bad value for "
 	    "home_mailbox: '/var/mail/': must be relative to the home "
 	    "directory");
-	assert_build_error("home_mailbox = Mailbox\n", FN ":1: bad value for "
-	    "home_mailbox: 'Mailbox': only Maildir delivery (a path ending "
-	    "in /) is supported");
-	assert_build_error("home_mailbox =\n", FN ":1: bad value for "
-	    "home_mailbox: '': only Maildir delivery (a path ending in /) is "
-	    "supported");
+	/* An mbox file in home, and (empty) one in mail_spool_directory. */
+	build_ok(&cf, "myhostname = h.example\nhome_mailbox = mail/Mailbox\n");
+	assert_string_equal(cf.home_mailbox, "mail/Mailbox");
+	assert_string_equal(cf.mail_spool_directory, "/var/mail");
+	config_free(&cf);
+	build_ok(&cf, "myhostname = h.example\nhome_mailbox =\n"
+	    "mail_spool_directory = /var/spool/mail\n");
+	assert_string_equal(cf.home_mailbox, "");
+	assert_string_equal(cf.mail_spool_directory, "/var/spool/mail");
+	config_free(&cf);
+	assert_build_error("home_mailbox = mail/..\n", FN ":1: bad value "
+	    "for home_mailbox: 'mail/..': must not contain a '..' component");
+	assert_build_error("home_mailbox = mail/.\n", FN ":1: bad value "
+	    "for home_mailbox: 'mail/.': must not contain empty or '.' "
+	    "components");
+	assert_build_error("mail_spool_directory = var/mail\n", FN ":1: bad "
+	    "value for mail_spool_directory: 'var/mail': not an absolute "
+	    "path");
 	assert_build_error("home_mailbox = ../Maildir/\n", FN ":1: bad value "
 	    "for home_mailbox: '../Maildir/': must not contain a '..' "
 	    "component");
@@ -955,7 +967,7 @@ test_config_print(void **state)
 		snprintf(prev, sizeof(prev), "%s", line);
 		lines++;
 	}
-	assert_int_equal(lines, 28);	/* every parameter */
+	assert_int_equal(lines, 29);	/* every parameter */
 }
 
 int
