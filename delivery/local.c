@@ -15,6 +15,7 @@
 #include <sys/queue.h>
 #include <sys/tree.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
@@ -258,13 +259,46 @@ writer_closed(struct ipc_chan *c, const char *why, int violation, void *arg)
 	writer_done(j);
 }
 
+/*
+ * Delivered-To: the recipient address as it reached this user.  When
+ * the user is the recipient itself (perhaps with an extension: user+ext
+ * with recipient_delimiter "+"), that is the full address, lower-cased,
+ * extension kept; when an alias led here, user@domain.
+ */
+static void
+delivered_to(const struct job *j, const char *user, char *out, size_t len)
+{
+	const char	*rcpt = j->d.rcpt, *at = strrchr(rcpt, '@');
+	const char	*delims = j->lo->we.cf.recipient_delimiter;
+	const char	*dom = at != NULL ? at + 1 : j->lo->we.cf.myhostname;
+	char		 local[IPC_ADDR_MAX], domain[IPC_ADDR_MAX];
+	size_t		 n = at != NULL ? (size_t)(at - rcpt) : strlen(rcpt), i;
+	size_t		 base;
+
+	if (n >= sizeof(local))
+		n = sizeof(local) - 1;
+	for (i = 0; i < n; i++)
+		local[i] = tolower((unsigned char)rcpt[i]);
+	local[n] = '\0';
+	for (i = 0; dom[i] != '\0' && i + 1 < sizeof(domain); i++)
+		domain[i] = tolower((unsigned char)dom[i]);
+	domain[i] = '\0';
+	base = (delims != NULL && *delims != '\0') ? strcspn(local, delims) :
+	    n;
+	if ((strcmp(local, user) == 0 || (base > 0 && base < n &&
+	    strlen(user) == base && strncmp(local, user, base) == 0)) &&
+	    (size_t)snprintf(out, len, "%s@%s", local, domain) < len)
+		return;
+	if ((size_t)snprintf(out, len, "%s@%s", user, domain) >= len)
+		out[0] = '\0';		/* the writer's decoder refuses it */
+}
+
 static void
 start_writing(struct job *j, int wfd)
 {
 	struct msg_write_mail	 m;
 	uint8_t			 buf[2 * IPC_ADDR_MAX + 128];
 	struct wbuf		 wb;
-	const char		*at = strrchr(j->d.rcpt, '@');
 	int			 p[2];
 
 	j->writer = ipc_chan_new(j->lo->we.base, wfd, ROLE_LOCAL, ROLE_WRITER,
@@ -278,9 +312,8 @@ start_writing(struct job *j, int wfd)
 	strlcpy(m.qid, j->d.qid, sizeof(m.qid));
 	m.content_len = j->d.content_len;
 	strlcpy(m.return_path, j->d.sender, sizeof(m.return_path));
-	snprintf(m.delivered_to, sizeof(m.delivered_to), "%s@%s",
-	    j->users->users[j->next_user - 1],
-	    at != NULL ? at + 1 : j->lo->we.cf.myhostname);
+	delivered_to(j, j->users->users[j->next_user - 1], m.delivered_to,
+	    sizeof(m.delivered_to));
 	wb_init(&wb, buf, sizeof(buf));
 	enc_write_mail(&wb, &m);
 	ipc_request(j->writer, IPC_WRITE_MAIL, &wb, p[0]);
