@@ -10,6 +10,8 @@
  *   expand_answer	lookup's answer
  *   writer_answer	master's IPC_WRITER_OPEN_OK / ERROR
  *   on_pump		the pipe to the writer can take more bytes
+ *   on_forward		the writer read ~/.forward (or found none)
+ *   forward_expanded	lookup's answer for one .forward target
  *   writer_msg		the writer's verdict
  */
 #include <sys/queue.h>
@@ -26,6 +28,8 @@
 
 #include <event2/event.h>
 
+#include "delivery/forward.h"
+#include "delivery/resolve.h"
 #include "lib/log.h"
 #include "privsep/ipc_msgs.h"
 #include "privsep/sandbox.h"
@@ -43,7 +47,12 @@ struct job {
 	struct msg_deliver	 d;
 	int			 msg_fd;
 	struct msg_expand_ok	*users;
+	uint8_t			 nofwd[IPC_EXPAND_MAX];	/* came from a
+							   .forward: no
+							   .forward again */
 	size_t			 next_user;
+	int			 fwd_wait;	/* lookups for .forward targets */
+	int			 fwd_self;	/* and then the own mailbox */
 	struct ipc_chan		*writer;
 	int			 pipe_w;
 	struct event		*pump_ev;
@@ -158,10 +167,10 @@ job_finish(struct job *j)
 		r.status = DELIVER_SENT;
 		strlcpy(r.dsn, "2.0.0", sizeof(r.dsn));
 		if (j->nsent == 1)
-			snprintf(r.text, sizeof(r.text), "delivered to maildir");
+			snprintf(r.text, sizeof(r.text), "delivered to mailbox");
 		else
 			snprintf(r.text, sizeof(r.text),
-			    "delivered to %d maildirs", j->nsent);
+			    "delivered to %d mailboxes", j->nsent);
 	}
 	if (j->queue != NULL) {
 		wb_init(&wb, buf, sizeof(buf));
@@ -228,6 +237,9 @@ writer_done(struct job *j)
 	next_user(j);
 }
 
+static void on_forward(struct job *, struct rbuf *);
+static void start_writing(struct job *);
+
 static void
 writer_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
     int fd, void *arg)
@@ -237,6 +249,10 @@ writer_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
 
 	if (fd != -1)
 		close(fd);
+	if (h->type == IPC_FORWARD_DATA) {
+		on_forward(j, rb);
+		return;
+	}
 	if (h->type == IPC_OK && dec_empty(rb) == 0)
 		j->nsent++;
 	else if (h->type == IPC_ERROR && dec_error(rb, &e) == 0)
@@ -256,6 +272,12 @@ writer_closed(struct ipc_chan *c, const char *why, int violation, void *arg)
 	job_fail(j, "4.3.0", "mailbox writer failed");
 	log_warnx("%s: writer for %s: %s", j->d.qid,
 	    j->users->users[j->next_user - 1], why);
+	if (j->fwd_wait > 0) {		/* forward_done moves on */
+		pump_stop(j);
+		ipc_chan_free(j->writer);
+		j->writer = NULL;
+		return;
+	}
 	writer_done(j);
 }
 
@@ -293,16 +315,194 @@ delivered_to(const struct job *j, const char *user, char *out, size_t len)
 		out[0] = '\0';		/* the writer's decoder refuses it */
 }
 
+/* The writer is there: ~/.forward first, unless a .forward sent us. */
 static void
-start_writing(struct job *j, int wfd)
+writer_ready(struct job *j, int wfd)
+{
+	j->writer = ipc_chan_new(j->lo->we.base, wfd, ROLE_LOCAL, ROLE_WRITER,
+	    writer_msg, writer_closed, j);
+	if (j->nofwd[j->next_user - 1]) {
+		start_writing(j);
+		return;
+	}
+	ipc_request(j->writer, IPC_FORWARD_READ, NULL, -1);
+}
+
+static const char *
+cur_user(const struct job *j)
+{
+	return j->users->users[j->next_user - 1];
+}
+
+/* Add a user a .forward reaches, once per job. */
+static void
+add_forwarded_user(struct job *j, const char *user)
+{
+	size_t i;
+
+	for (i = 0; i < j->users->n; i++)
+		if (strcmp(j->users->users[i], user) == 0)
+			return;
+	if (j->users->n == IPC_EXPAND_MAX) {
+		job_fail(j, "5.3.0", ".forward expands too far");
+		return;
+	}
+	j->nofwd[j->users->n] = 1;
+	strlcpy(j->users->users[j->users->n++], user,
+	    sizeof(j->users->users[0]));
+}
+
+static void
+forward_done(struct job *j)
+{
+	if (j->writer == NULL)		/* it died while lookup answered */
+		next_user(j);
+	else if (j->fwd_self)
+		start_writing(j);
+	else
+		writer_done(j);
+}
+
+/* lookup's answer for one target of a .forward. */
+static void
+forward_expanded(struct job *j, uint32_t type, struct rbuf *rb)
+{
+	static struct msg_expand_ok	 x;
+	struct msg_error		 e;
+	uint32_t			 i;
+
+	j->fwd_wait--;
+	if (type == IPC_EXPAND_OK && dec_expand_ok(rb, &x) == 0) {
+		for (i = 0; i < x.n; i++)
+			add_forwarded_user(j, x.users[i]);
+	} else if (type == IPC_ERROR && dec_error(rb, &e) == 0) {
+		log_warnx("%s: %s: .forward target: %s", j->d.qid,
+		    cur_user(j), e.text);
+		job_fail(j, e.dsn, e.text);
+	} else
+		job_fail(j, "4.3.0", "lookup unavailable");
+	if (j->fwd_wait == 0)
+		forward_done(j);
+}
+
+/* Ask lookup whom a local .forward target reaches. */
+static void
+forward_lookup(struct job *j, const char *local)
+{
+	struct msg_addr	 a;
+	uint8_t		 buf[IPC_ADDR_MAX + 8];
+	struct wbuf	 wb;
+
+	strlcpy(a.addr, local, sizeof(a.addr));
+	wb_init(&wb, buf, sizeof(buf));
+	enc_addr(&wb, &a);
+	j->fwd_wait++;
+	wait_for(j->lo, ROLE_LOOKUP, ipc_request(j->lo->lookup, IPC_EXPAND,
+	    &wb, -1), j);
+}
+
+/*
+ * Sort the targets: the user's own name (or \user) means the mailbox;
+ * other local addresses go to lookup; a remote address, a command or a
+ * file cannot be delivered by this release, and rather than lose or
+ * bounce mail the whole .forward is then ignored.  Returns the reason
+ * to ignore it, or NULL with *self and the local parts filled.
+ */
+static const char *
+forward_sort(struct job *j, const struct forward *f, int *self,
+    char (*local)[IPC_ADDR_MAX], size_t *nlocal)
+{
+	const struct forward_entry	*e;
+	const char			*at;
+	size_t				 i, k, n;
+
+	*self = 0;
+	*nlocal = 0;
+	for (i = 0; i < f->n; i++) {
+		e = &f->v[i];
+		if (e->kind == FWD_COMMAND || e->kind == FWD_FILE)
+			return "commands and files";
+		at = strrchr(e->value, '@');
+		if (at != NULL && !resolve_is_local_domain(at + 1,
+		    &j->lo->we.cf))
+			return "remote addresses";
+		n = at ? (size_t)(at - e->value) : strlen(e->value);
+		if (n == 0 || n >= IPC_ADDR_MAX)
+			return "empty or overlong addresses";
+		for (k = 0; k < n; k++)
+			local[*nlocal][k] = tolower((unsigned char)e->value[k]);
+		local[*nlocal][n] = '\0';
+		if (strcmp(local[*nlocal], cur_user(j)) == 0)
+			*self = 1;
+		else
+			(*nlocal)++;
+	}
+	return NULL;
+}
+
+static void
+on_forward(struct job *j, struct rbuf *rb)
+{
+	static struct msg_forward_data	 fd;
+	static struct forward		 f;
+	static char			 local[FORWARD_ENTRIES_MAX][IPC_ADDR_MAX];
+	char				 err[256];
+	const char			*why;
+	size_t				 i, n;
+	int				 self;
+
+	if (dec_forward_data(rb, &fd) == -1) {
+		ipc_chan_fail(j->writer, "bad FORWARD_DATA from writer");
+		return;
+	}
+	if (fd.status == FORWARD_NONE) {
+		start_writing(j);
+		return;
+	}
+	if (fd.status == FORWARD_IGNORED) {
+		log_warnx("%s: %s: ~/.forward ignored: %s", j->d.qid,
+		    cur_user(j), fd.reason);
+		start_writing(j);
+		return;
+	}
+	if (forward_parse(&f, fd.text, strlen(fd.text), err, sizeof(err))
+	    == -1) {
+		log_warnx("%s: %s: ~/.forward ignored: %s", j->d.qid,
+		    cur_user(j), err);
+		start_writing(j);
+		return;
+	}
+	if ((why = forward_sort(j, &f, &self, local, &n)) != NULL) {
+		log_warnx("%s: %s: ~/.forward ignored: it names %s, which this "
+		    "release does not deliver", j->d.qid, cur_user(j), why);
+		start_writing(j);
+		return;
+	}
+	if (n == 0) {		/* empty, or only the user: the mailbox */
+		start_writing(j);
+		return;
+	}
+	if (j->lo->lookup == NULL) {
+		job_fail(j, "4.3.0", "lookup unavailable");
+		writer_done(j);
+		return;
+	}
+	log_info("%s: %s: forwarded by ~/.forward to %zu local address%s%s",
+	    j->d.qid, cur_user(j), n, n == 1 ? "" : "es",
+	    self ? " and the mailbox" : "");
+	j->fwd_self = self;
+	for (i = 0; i < n; i++)
+		forward_lookup(j, local[i]);
+}
+
+static void
+start_writing(struct job *j)
 {
 	struct msg_write_mail	 m;
 	uint8_t			 buf[2 * IPC_ADDR_MAX + 128];
 	struct wbuf		 wb;
 	int			 p[2];
 
-	j->writer = ipc_chan_new(j->lo->we.base, wfd, ROLE_LOCAL, ROLE_WRITER,
-	    writer_msg, writer_closed, j);
 	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) == -1) {
 		job_fail(j, "4.3.0", "cannot create a pipe");
 		writer_done(j);
@@ -437,7 +637,7 @@ writer_answer(struct worker_env *we, const struct ipc_hdr *h,
 	if ((j = waited(lo, ROLE_MASTER, h->id)) == NULL)
 		fatalx("master answered a request we did not make");
 	if (h->type == IPC_WRITER_OPEN_OK && dec_empty(rb) == 0) {
-		start_writing(j, fd);
+		writer_ready(j, fd);
 		return;
 	}
 	if (fd != -1)
@@ -457,6 +657,10 @@ expand_answer(struct job *j, uint32_t type, struct rbuf *rb)
 {
 	struct msg_error e;
 
+	if (j->fwd_wait > 0) {
+		forward_expanded(j, type, rb);
+		return;
+	}
 	if (type == IPC_EXPAND_OK) {
 		if ((j->users = calloc(1, sizeof(*j->users))) == NULL)
 			fatal("expand");

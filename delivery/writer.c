@@ -10,9 +10,14 @@
  *
  * Handlers:
  *   on_write_mail	one message into the mailbox
+ *   on_forward_read	read ~/.forward for local, as the user
  *   on_idle		nobody needs us any more
  */
 #include <sys/resource.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +42,7 @@ struct writer {
 	const char		*mailbox;
 	const char		*hostname;
 	int			 mbox;		/* -k mbox: an mbox file */
+	const char		*home;		/* -H: for ~/.forward */
 };
 
 static void
@@ -64,6 +70,88 @@ on_write_mail(struct writer *w, uint32_t id, struct rbuf *rb, int fd)
 	close(fd);
 }
 
+/*
+ * ~/.forward, opened as the user without following a link, used only if
+ * it is a regular file of the user's that nobody else may write, in a
+ * home directory that nobody else may write.  Anything else is ignored
+ * with the reason (local logs it) and mail goes to the mailbox.
+ */
+static void
+forward_read(const char *home, struct msg_forward_data *f)
+{
+	struct stat	st;
+	ssize_t		n;
+	int		dfd, fd;
+
+	f->status = FORWARD_IGNORED;
+	if ((dfd = open(home, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		snprintf(f->reason, sizeof(f->reason), "home directory: %s",
+		    strerror(errno));
+		return;
+	}
+	if (fstat(dfd, &st) == -1 || (st.st_uid != geteuid() &&
+	    st.st_uid != 0) || (st.st_mode & 022) != 0) {
+		close(dfd);
+		snprintf(f->reason, sizeof(f->reason), "home directory is "
+		    "writable by others or not the user's");
+		return;
+	}
+	fd = openat(dfd, ".forward", O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC);
+	close(dfd);
+	if (fd == -1) {
+		if (errno == ENOENT)
+			f->status = FORWARD_NONE;
+		else
+			snprintf(f->reason, sizeof(f->reason), "%s",
+			    errno == ELOOP ? "is a symbolic link" :
+			    strerror(errno));
+		return;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode))
+		snprintf(f->reason, sizeof(f->reason), "not a regular file");
+	else if (st.st_uid != geteuid())
+		snprintf(f->reason, sizeof(f->reason), "not owned by the user");
+	else if ((st.st_mode & 022) != 0)
+		snprintf(f->reason, sizeof(f->reason), "group or world "
+		    "writable");
+	else if ((n = read(fd, f->text, sizeof(f->text))) == -1)
+		snprintf(f->reason, sizeof(f->reason), "%s", strerror(errno));
+	else if ((size_t)n >= sizeof(f->text))
+		snprintf(f->reason, sizeof(f->reason), "larger than %d bytes",
+		    IPC_FORWARD_MAX);
+	else if (memchr(f->text, '\0', n) != NULL)
+		snprintf(f->reason, sizeof(f->reason), "contains a NUL byte");
+	else {
+		f->text[n] = '\0';
+		f->status = FORWARD_FOUND;
+	}
+	if (f->status != FORWARD_FOUND)
+		memset(f->text, 0, sizeof(f->text));
+	close(fd);
+}
+
+static void
+on_forward_read(struct writer *w, uint32_t id, struct rbuf *rb)
+{
+	static struct msg_forward_data	f;
+	static uint8_t			buf[IPC_PAYLOAD_MAX];
+	struct wbuf			wb;
+
+	if (dec_empty(rb) == -1) {
+		ipc_chan_fail(w->chan, "bad FORWARD_READ payload");
+		return;
+	}
+	memset(&f, 0, sizeof(f));
+	if (w->home == NULL)
+		f.status = FORWARD_NONE;
+	else
+		forward_read(w->home, &f);
+	wb_init(&wb, buf, sizeof(buf));
+	enc_forward_data(&wb, &f);
+	ipc_reply(w->chan, IPC_FORWARD_DATA, id, &wb, -1);
+}
+
 static void
 chan_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
     int fd, void *arg)
@@ -71,8 +159,11 @@ chan_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
 	struct writer	*w = arg;
 	struct timeval	 tv = { WRITER_IDLE, 0 };
 
-	/* The table lets only IPC_WRITE_MAIL (with its fd) reach here. */
-	on_write_mail(w, h->id, rb, fd);
+	/* The table lets only these two (WRITE_MAIL with its fd) here. */
+	if (h->type == IPC_FORWARD_READ)
+		on_forward_read(w, h->id, rb);
+	else
+		on_write_mail(w, h->id, rb, fd);
 	evtimer_add(w->idle_ev, &tv);
 }
 
@@ -102,7 +193,7 @@ writer_main(int argc, char **argv)
 	log_init("writer", 1);
 	memset(&w, 0, sizeof(w));
 	memset(&sb, 0, sizeof(sb));
-	while ((ch = getopt(argc, argv, "u:g:G:k:m:h:S:")) != -1) {
+	while ((ch = getopt(argc, argv, "u:g:G:H:k:m:h:S:")) != -1) {
 		switch (ch) {
 		case 'u':
 			sb.uid = strtonum(optarg, 1, UINT32_MAX - 1, &errstr);
@@ -113,6 +204,9 @@ writer_main(int argc, char **argv)
 		case 'G':
 			sb.spool_gid = strtonum(optarg, 1, UINT32_MAX - 1,
 			    &errstr);
+			break;
+		case 'H':
+			w.home = optarg;
 			break;
 		case 'k':
 			if (strcmp(optarg, "mbox") == 0)
@@ -139,7 +233,8 @@ writer_main(int argc, char **argv)
 			fatalx("bad uid or gid: %s", errstr);
 	}
 	if (sb.uid == 0 || sb.gid == 0 || w.mailbox == NULL ||
-	    w.mailbox[0] != '/' || w.hostname == NULL)
+	    w.mailbox[0] != '/' || w.hostname == NULL ||
+	    (w.home != NULL && w.home[0] != '/'))
 		fatalx("writer: missing or bad arguments");
 
 	if ((w.base = event_base_new()) == NULL)

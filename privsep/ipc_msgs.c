@@ -354,3 +354,24 @@ dec_write_mail(struct rbuf *rb, struct msg_write_mail *m)
 		return -1;
 	return 0;
 }
+
+void
+enc_forward_data(struct wbuf *wb, const struct msg_forward_data *m)
+{
+	wb_u32(wb, m->status);
+	wb_str(wb, m->reason);
+	wb_str(wb, m->text);
+}
+
+int
+dec_forward_data(struct rbuf *rb, struct msg_forward_data *m)
+{
+	rb_u32(rb, &m->status);
+	rb_str(rb, m->reason, sizeof(m->reason));
+	rb_str(rb, m->text, sizeof(m->text));
+	if (rb_end(rb) == -1 || m->status >= FORWARD_STATUS_MAX ||
+	    !no_controls(m->reason) ||
+	    (m->status != FORWARD_FOUND && m->text[0] != '\0'))
+		return -1;
+	return 0;
+}

@@ -165,6 +165,25 @@ int	dec_writer_open(struct rbuf *, struct msg_writer_open *);
 void	enc_write_mail(struct wbuf *, const struct msg_write_mail *);
 int	dec_write_mail(struct rbuf *, struct msg_write_mail *);
 
+/* IPC_FORWARD_DATA: the writer read ~/.forward as the user, or did not. */
+#define IPC_FORWARD_MAX	4096		/* = FORWARD_SIZE_MAX */
+
+enum forward_status {
+	FORWARD_NONE = 0,		/* no .forward */
+	FORWARD_IGNORED,		/* unsafe or unreadable: reason says */
+	FORWARD_FOUND,			/* text holds it */
+	FORWARD_STATUS_MAX
+};
+
+struct msg_forward_data {
+	uint32_t	status;		/* enum forward_status */
+	char		reason[IPC_TEXT_MAX];
+	char		text[IPC_FORWARD_MAX + 1];	/* no NUL inside */
+};
+
+void	enc_forward_data(struct wbuf *, const struct msg_forward_data *);
+int	dec_forward_data(struct rbuf *, struct msg_forward_data *);
+
 /* Is s a well-formed queue id (what qid_new makes)? */
 int	qid_valid(const char *s);
 

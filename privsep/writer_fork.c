@@ -32,6 +32,7 @@ struct writer_target {
 	gid_t	spool_gid;	/* 0, or the spool's group for its dotlock */
 	int	mbox;		/* an mbox file, not a Maildir */
 	char	mailbox[PATH_MAX];
+	char	home[PATH_MAX];	/* for ~/.forward */
 };
 
 /*
@@ -273,6 +274,10 @@ writer_check(const struct master *m, const char *user,
 		return why;
 	}
 ok:
+	if (strlcpy(t->home, pw->pw_dir, sizeof(t->home)) >= sizeof(t->home)) {
+		*dsn = "4.3.0";
+		return "home directory path too long";
+	}
 	t->uid = pw->pw_uid;
 	t->gid = pw->pw_gid;
 	return NULL;
@@ -282,7 +287,7 @@ static pid_t
 fork_writer(struct master *m, const struct writer_target *t, int fd)
 {
 	static char *const	envp[] = { NULL };
-	char			uid[16], gid[16], sgid[16], *argv[20];
+	char			uid[16], gid[16], sgid[16], *argv[24];
 	int			argc = 0, null;
 	pid_t			pid;
 
@@ -300,6 +305,8 @@ fork_writer(struct master *m, const struct writer_target *t, int fd)
 		argv[argc++] = "-G";
 		argv[argc++] = sgid;
 	}
+	argv[argc++] = "-H";
+	argv[argc++] = (char *)t->home;
 	argv[argc++] = "-k";
 	argv[argc++] = t->mbox ? "mbox" : "maildir";
 	argv[argc++] = "-m";

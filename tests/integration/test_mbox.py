@@ -92,8 +92,13 @@ def test_concurrent_deliveries_wait_for_a_reader_lock(make_daemon, users,
         for t in threads:
             t.join(timeout=15)
         # Both writers are there, waiting, as alice with the spool's group.
-        ws = wait_until(lambda: len(writers(d)) == 2 and writers(d),
-                        "two writers")
+        # (A writer starts as root and drops before it reads a byte:
+        # wait for both to have dropped.)
+        def dropped():
+            ws = writers(d)
+            return len(ws) == 2 and all(
+                st["Uid"].split()[0] != "0" for st in ws.values()) and ws
+        ws = wait_until(dropped, "two writers")
         mail = grp.getgrnam("mail").gr_gid
         for st in ws.values():
             assert st["Uid"].split() == [str(alice.pw_uid)] * 4
