@@ -4,8 +4,8 @@
  * Locking order is procmail's: the dotlock first, then fcntl on the
  * whole file (mutt takes fcntl then the dotlock; both sides retry rather
  * than block, so the order cannot deadlock).  Each is tried
- * MBOX_LOCK_ATTEMPTS times, MBOX_LOCK_DELAY apart; a busy mailbox then
- * defers (4.2.0).  A dotlock older than MBOX_STALE_LOCK is removed.
+ * deliver_lock_attempts times, deliver_lock_delay apart; a busy mailbox
+ * then defers (4.2.0).  A dotlock older than stale_lock_time is removed.
  */
 #include <sys/stat.h>
 
@@ -139,13 +139,13 @@ out_emit(const char *p, size_t n, void *arg)
 /* ---- locks ---- */
 
 static int
-dotlock_take(const char *lock, int *busy)
+dotlock_take(const char *lock, const struct mbox_locking *lk, int *busy)
 {
 	struct stat	st;
 	int		fd, i;
 
 	*busy = 0;
-	for (i = 0; i < MBOX_LOCK_ATTEMPTS; i++) {
+	for (i = 0; i < lk->attempts; i++) {
 		fd = open(lock, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 		    O_CLOEXEC, 0600);
 		if (fd != -1) {
@@ -155,12 +155,12 @@ dotlock_take(const char *lock, int *busy)
 		if (errno != EEXIST)
 			return -1;
 		if (lstat(lock, &st) == 0 &&
-		    time(NULL) - st.st_mtime > MBOX_STALE_LOCK) {
+		    time(NULL) - st.st_mtime > lk->stale) {
 			(void)unlink(lock);
 			continue;
 		}
-		if (i + 1 < MBOX_LOCK_ATTEMPTS)
-			sleep(MBOX_LOCK_DELAY);
+		if (i + 1 < lk->attempts)
+			sleep(lk->delay);
 	}
 	*busy = 1;
 	errno = EAGAIN;
@@ -168,7 +168,7 @@ dotlock_take(const char *lock, int *busy)
 }
 
 static int
-fcntl_take(int fd, int *busy)
+fcntl_take(int fd, const struct mbox_locking *lk, int *busy)
 {
 	struct flock	fl;
 	int		i;
@@ -177,13 +177,13 @@ fcntl_take(int fd, int *busy)
 	memset(&fl, 0, sizeof(fl));
 	fl.l_type = F_WRLCK;
 	fl.l_whence = SEEK_SET;
-	for (i = 0; i < MBOX_LOCK_ATTEMPTS; i++) {
+	for (i = 0; i < lk->attempts; i++) {
 		if (fcntl(fd, F_SETLK, &fl) == 0)
 			return 0;
 		if (errno != EAGAIN && errno != EACCES && errno != EINTR)
 			return -1;
-		if (i + 1 < MBOX_LOCK_ATTEMPTS)
-			sleep(MBOX_LOCK_DELAY);
+		if (i + 1 < lk->attempts)
+			sleep(lk->delay);
 	}
 	*busy = 1;
 	errno = EAGAIN;
@@ -284,8 +284,9 @@ append_message(int fd, const struct maildir_msg *m, int *short_input)
 }
 
 int
-mbox_deliver(const char *path, const struct maildir_msg *m, char *dsn,
-    size_t dsnlen, char *why, size_t whylen)
+mbox_deliver(const char *path, const struct mbox_locking *lk,
+    const struct maildir_msg *m, char *dsn, size_t dsnlen, char *why,
+    size_t whylen)
 {
 	char		lock[4096];
 	struct stat	st;
@@ -294,7 +295,7 @@ mbox_deliver(const char *path, const struct maildir_msg *m, char *dsn,
 	if ((size_t)snprintf(lock, sizeof(lock), "%s.lock", path) >=
 	    sizeof(lock))
 		return fail(dsn, dsnlen, why, whylen, ENAMETOOLONG, "path");
-	if (dotlock_take(lock, &busy) == -1) {
+	if (dotlock_take(lock, lk, &busy) == -1) {
 		err = errno;
 		if (busy) {
 			strlcpy(dsn, "4.2.0", dsnlen);
@@ -316,7 +317,7 @@ mbox_deliver(const char *path, const struct maildir_msg *m, char *dsn,
 		}
 		return fail(dsn, dsnlen, why, whylen, err, "open mailbox");
 	}
-	if (fcntl_take(fd, &busy) == -1) {
+	if (fcntl_take(fd, lk, &busy) == -1) {
 		err = errno;
 		if (busy) {
 			strlcpy(dsn, "4.2.0", dsnlen);

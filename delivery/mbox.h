@@ -13,13 +13,17 @@
 
 #include "delivery/maildir.h"	/* struct maildir_msg: the same input */
 
-#define MBOX_LOCK_ATTEMPTS	20	/* Postfix deliver_lock_attempts */
-#define MBOX_LOCK_DELAY		1	/* seconds; deliver_lock_delay */
-#define MBOX_STALE_LOCK		500	/* seconds; stale_lock_time */
+/* deliver_lock_attempts, deliver_lock_delay, stale_lock_time */
+struct mbox_locking {
+	int	attempts;	/* each lock is tried this often */
+	int	delay;		/* seconds between tries */
+	long	stale;		/* seconds: an older dotlock is removed */
+};
 
 /* 0, or -1 with an enhanced status code and a reason. */
-int	mbox_deliver(const char *path, const struct maildir_msg *,
-	    char *dsn, size_t dsnlen, char *why, size_t whylen);
+int	mbox_deliver(const char *path, const struct mbox_locking *,
+	    const struct maildir_msg *, char *dsn, size_t dsnlen, char *why,
+	    size_t whylen);
 
 /*
  * The ">From " quoting, as a streaming filter: feed it input in pieces,

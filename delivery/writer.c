@@ -18,6 +18,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +44,7 @@ struct writer {
 	const char		*hostname;
 	int			 mbox;		/* -k mbox: an mbox file */
 	const char		*home;		/* -H: for ~/.forward */
+	struct mbox_locking	 lk;		/* -a -d -s */
 };
 
 static void
@@ -61,7 +63,7 @@ on_write_mail(struct writer *w, uint32_t id, struct rbuf *rb, int fd)
 	mm.delivered_to = m.delivered_to;
 	mm.content_len = m.content_len;
 	mm.content_fd = fd;
-	if ((w->mbox ? mbox_deliver(w->mailbox, &mm, dsn, sizeof(dsn), why,
+	if ((w->mbox ? mbox_deliver(w->mailbox, &w->lk, &mm, dsn, sizeof(dsn), why,
 	    sizeof(why)) : maildir_deliver(w->mailbox, w->hostname, &mm, dsn,
 	    sizeof(dsn), why, sizeof(why))) == -1)
 		ipc_reply_error(w->chan, id, dsn, why);
@@ -193,7 +195,10 @@ writer_main(int argc, char **argv)
 	log_init("writer", 1);
 	memset(&w, 0, sizeof(w));
 	memset(&sb, 0, sizeof(sb));
-	while ((ch = getopt(argc, argv, "u:g:G:H:k:m:h:S:")) != -1) {
+	w.lk.attempts = 20;		/* Postfix's defaults, if not given */
+	w.lk.delay = 1;
+	w.lk.stale = 500;
+	while ((ch = getopt(argc, argv, "a:d:s:u:g:G:H:k:m:h:S:")) != -1) {
 		switch (ch) {
 		case 'u':
 			sb.uid = strtonum(optarg, 1, UINT32_MAX - 1, &errstr);
@@ -207,6 +212,15 @@ writer_main(int argc, char **argv)
 			break;
 		case 'H':
 			w.home = optarg;
+			break;
+		case 'a':
+			w.lk.attempts = strtonum(optarg, 1, 1000, &errstr);
+			break;
+		case 'd':
+			w.lk.delay = strtonum(optarg, 1, 86400, &errstr);
+			break;
+		case 's':
+			w.lk.stale = strtonum(optarg, 1, INT_MAX, &errstr);
 			break;
 		case 'k':
 			if (strcmp(optarg, "mbox") == 0)
@@ -226,7 +240,8 @@ writer_main(int argc, char **argv)
 			break;
 		default:
 			fatalx("usage: bulkhead -x writer -u UID -g GID "
-			    "[-G SPOOLGID] [-k maildir|mbox] -m MAILBOX "
+			    "[-G SPOOLGID] [-H HOME] [-k maildir|mbox] "
+			    "[-a ATTEMPTS -d DELAY -s STALE] -m MAILBOX "
 			    "-h HOSTNAME");
 		}
 		if (errstr != NULL)

@@ -106,6 +106,10 @@ static const struct param params[] = {
 	STR(default_privs, "nobody", check_privs),
 	/* Postfix: mbox files when home_mailbox is empty. */
 	STR(mail_spool_directory, "/var/mail", check_abspath),
+	/* Postfix's mbox locking knobs, with Postfix's defaults. */
+	NUM(deliver_lock_attempts, "20", K_LONG, 1, 1000),
+	TIME(deliver_lock_delay, "1s", 's', 1),
+	TIME(stale_lock_time, "500s", 's', 1),
 };
 
 #define NPARAMS	(sizeof(params) / sizeof(params[0]))

@@ -287,7 +287,8 @@ static pid_t
 fork_writer(struct master *m, const struct writer_target *t, int fd)
 {
 	static char *const	envp[] = { NULL };
-	char			uid[16], gid[16], sgid[16], *argv[24];
+	char			uid[16], gid[16], sgid[16], *argv[32];
+	char			att[16], del[16], stale[16];
 	int			argc = 0, null;
 	pid_t			pid;
 
@@ -309,6 +310,17 @@ fork_writer(struct master *m, const struct writer_target *t, int fd)
 	argv[argc++] = (char *)t->home;
 	argv[argc++] = "-k";
 	argv[argc++] = t->mbox ? "mbox" : "maildir";
+	if (t->mbox) {
+		snprintf(att, sizeof(att), "%ld", m->cf.deliver_lock_attempts);
+		snprintf(del, sizeof(del), "%ld", m->cf.deliver_lock_delay);
+		snprintf(stale, sizeof(stale), "%ld", m->cf.stale_lock_time);
+		argv[argc++] = "-a";
+		argv[argc++] = att;
+		argv[argc++] = "-d";
+		argv[argc++] = del;
+		argv[argc++] = "-s";
+		argv[argc++] = stale;
+	}
 	argv[argc++] = "-m";
 	argv[argc++] = (char *)t->mailbox;
 	argv[argc++] = "-h";

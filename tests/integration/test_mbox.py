@@ -169,3 +169,35 @@ def test_mbox_in_home(make_daemon, users):
         assert subj == "7" and body.startswith(">From the start")
     finally:
         os.unlink(path)
+
+
+def test_lock_busy_defers_then_delivers(make_daemon, users, spool):
+    """A reader that keeps the dotlock past deliver_lock_attempts: the
+    delivery is deferred with 4.2.0, nothing is written, and it goes
+    through on the next attempt once the lock is gone."""
+    import re
+    rcpt = ALICE + "@" + DOMAIN
+    path = os.path.join(spool, ALICE)
+    d = make_daemon(extra_main="home_mailbox =\n"
+                    "mail_spool_directory = %s\n"
+                    "deliver_lock_attempts = 2\ndeliver_lock_delay = 1s\n"
+                    "minimal_backoff_time = 1s\nmaximal_backoff_time = 2s\n"
+                    "queue_run_delay = 1s\n" % spool)
+    lock = path + ".lock"
+    os.close(os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL))
+
+    def outcomes():
+        return re.findall(r"to=<%s>, relay=local, delay=\d+, dsn=(\S+), "
+                          r"status=(\w+) \(([^)]*)\)" % re.escape(rcpt),
+                          d.logtext())
+    try:
+        send(d, 5, rcpt)
+        wait_until(outcomes, "a first attempt")
+        dsn, status, text = outcomes()[0]
+        assert (dsn, status) == ("4.2.0", "deferred"), outcomes()
+        assert "is locked" in text
+        assert os.path.getsize(path) == 0      # created by master, empty
+    finally:
+        os.unlink(lock)
+    wait_until(lambda: outcomes()[-1][1] == "sent", "delivery")
+    assert [s for s, _, _ in messages(path)] == ["5"]

@@ -960,6 +960,8 @@ test_config_print(void **state)
 	    "bulkhead\n"));
 	assert_non_null(strstr(out, "\nsmtpd_timeout = 5m\n"));
 	assert_non_null(strstr(out, "\ndefault_privs = nobody\n"));
+	assert_non_null(strstr(out, "\ndeliver_lock_attempts = 20\n"));
+	assert_non_null(strstr(out, "\nstale_lock_time = 500s\n"));
 	for (line = strtok_r(out, "\n", &save); line != NULL;
 	    line = strtok_r(NULL, "\n", &save)) {
 		assert_true(strcmp(prev, line) < 0);
@@ -967,7 +969,7 @@ test_config_print(void **state)
 		snprintf(prev, sizeof(prev), "%s", line);
 		lines++;
 	}
-	assert_int_equal(lines, 29);	/* every parameter */
+	assert_int_equal(lines, 32);	/* every parameter */
 }
 
 int

@@ -88,6 +88,7 @@ deliver(const char *path, const char *text, uint64_t len, char *dsn,
     char *why)
 {
 	struct maildir_msg	m;
+	struct mbox_locking	lk = { 2, 1, 500 };
 	int			p[2], rc;
 
 	assert_int_equal(pipe(p), 0);
@@ -97,7 +98,7 @@ deliver(const char *path, const char *text, uint64_t len, char *dsn,
 	m.delivered_to = "u@example.com";
 	m.content_len = len;
 	m.content_fd = p[0];
-	rc = mbox_deliver(path, &m, dsn, 16, why, 512);
+	rc = mbox_deliver(path, &lk, &m, dsn, 16, why, 512);
 	close(p[0]);
 	return rc;
 }
