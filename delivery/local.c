@@ -503,7 +503,15 @@ start_writing(struct job *j)
 	struct wbuf		 wb;
 	int			 p[2];
 
-	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) == -1) {
+	/* Only our end may be non-blocking: the writer reads until EOF. */
+	if (pipe2(p, O_CLOEXEC) == -1) {
+		job_fail(j, "4.3.0", "cannot create a pipe");
+		writer_done(j);
+		return;
+	}
+	if (fcntl(p[1], F_SETFL, O_NONBLOCK) == -1) {
+		close(p[0]);
+		close(p[1]);
 		job_fail(j, "4.3.0", "cannot create a pipe");
 		writer_done(j);
 		return;

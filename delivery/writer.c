@@ -53,10 +53,18 @@ on_write_mail(struct writer *w, uint32_t id, struct rbuf *rb, int fd)
 	struct msg_write_mail	m;
 	struct maildir_msg	mm;
 	char			dsn[IPC_DSN_MAX], why[IPC_TEXT_MAX];
+	int			flags;
 
 	if (dec_write_mail(rb, &m) == -1) {
 		close(fd);
 		ipc_chan_fail(w->chan, "bad WRITE_MAIL payload");
+		return;
+	}
+	/* A non-blocking pipe would fail with EAGAIN whenever local lags. */
+	if ((flags = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == -1) {
+		close(fd);
+		ipc_reply_error(w->chan, id, "4.3.0", "bad content pipe");
 		return;
 	}
 	mm.return_path = m.return_path;
