@@ -8,6 +8,7 @@
  * Handlers:
  *   on_deliver		queue's IPC_DELIVER
  *   expand_answer	lookup's answer
+ *   owner_answer	lookup's owner-NAME for the recipient
  *   writer_answer	master's IPC_WRITER_OPEN_OK / ERROR
  *   on_pump		the pipe to the writer can take more bytes
  *   on_forward		the writer read ~/.forward (or found none)
@@ -53,6 +54,8 @@ struct job {
 	size_t			 next_user;
 	int			 fwd_wait;	/* lookups for .forward targets */
 	int			 fwd_self;	/* and then the own mailbox */
+	int			 owner_wait;	/* OWNER_QUERY outstanding */
+	char			 owner[IPC_ADDR_MAX];	/* "": the sender */
 	struct ipc_chan		*writer;
 	int			 pipe_w;
 	struct event		*pump_ev;
@@ -519,7 +522,8 @@ start_writing(struct job *j)
 	memset(&m, 0, sizeof(m));
 	strlcpy(m.qid, j->d.qid, sizeof(m.qid));
 	m.content_len = j->d.content_len;
-	strlcpy(m.return_path, j->d.sender, sizeof(m.return_path));
+	strlcpy(m.return_path, j->owner[0] != '\0' ? j->owner : j->d.sender,
+	    sizeof(m.return_path));
 	delivered_to(j, j->users->users[j->next_user - 1], m.delivered_to,
 	    sizeof(m.delivered_to));
 	wb_init(&wb, buf, sizeof(buf));
@@ -660,6 +664,52 @@ writer_answer(struct worker_env *we, const struct ipc_hdr *h,
 
 /* ---- lookup ---- */
 
+/*
+ * Mail through an alias with an owner-NAME companion goes out with that
+ * as its sender (Postfix's owner_request_special), so that problems
+ * reach the list's owner.  A null sender stays null: a bounce must not
+ * cause one.
+ */
+static void
+owner_query(struct job *j)
+{
+	struct msg_addr	 a;
+	uint8_t		 buf[IPC_ADDR_MAX + 8];
+	struct wbuf	 wb;
+
+	if (j->d.sender[0] == '\0') {
+		next_user(j);
+		return;
+	}
+	if (j->lo->lookup == NULL) {
+		job_fail(j, "4.3.0", "lookup unavailable");
+		job_finish(j);
+		return;
+	}
+	strlcpy(a.addr, j->d.rcpt, sizeof(a.addr));
+	wb_init(&wb, buf, sizeof(buf));
+	enc_addr(&wb, &a);
+	j->owner_wait = 1;
+	wait_for(j->lo, ROLE_LOOKUP, ipc_request(j->lo->lookup,
+	    IPC_OWNER_QUERY, &wb, -1), j);
+}
+
+static void
+owner_answer(struct job *j, uint32_t type, struct rbuf *rb)
+{
+	struct msg_owner o;
+
+	j->owner_wait = 0;
+	if (type == IPC_OWNER_REPLY && dec_owner(rb, &o) == 0) {
+		strlcpy(j->owner, o.addr, sizeof(j->owner));
+		next_user(j);
+		return;
+	}
+	job_fail(j, "4.3.0", type == IPC_NONE ? "lookup unavailable" :
+	    "bad answer from lookup");
+	job_finish(j);
+}
+
 static void
 expand_answer(struct job *j, uint32_t type, struct rbuf *rb)
 {
@@ -669,11 +719,15 @@ expand_answer(struct job *j, uint32_t type, struct rbuf *rb)
 		forward_expanded(j, type, rb);
 		return;
 	}
+	if (j->owner_wait) {
+		owner_answer(j, type, rb);
+		return;
+	}
 	if (type == IPC_EXPAND_OK) {
 		if ((j->users = calloc(1, sizeof(*j->users))) == NULL)
 			fatal("expand");
 		if (dec_expand_ok(rb, j->users) == 0) {
-			next_user(j);
+			owner_query(j);
 			return;
 		}
 		job_fail(j, "4.3.0", "bad answer from lookup");

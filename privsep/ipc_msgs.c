@@ -375,3 +375,20 @@ dec_forward_data(struct rbuf *rb, struct msg_forward_data *m)
 		return -1;
 	return 0;
 }
+
+void
+enc_owner(struct wbuf *wb, const struct msg_owner *m)
+{
+	wb_str(wb, m->addr);
+}
+
+int
+dec_owner(struct rbuf *rb, struct msg_owner *m)
+{
+	rb_str(rb, m->addr, sizeof(m->addr));
+	if (rb_end(rb) == -1 || !no_controls(m->addr) ||
+	    (m->addr[0] != '\0' && (strncmp(m->addr, "owner-", 6) != 0 ||
+	    strchr(m->addr, '@') == NULL)))
+		return -1;
+	return 0;
+}

@@ -184,6 +184,18 @@ struct msg_forward_data {
 void	enc_forward_data(struct wbuf *, const struct msg_forward_data *);
 int	dec_forward_data(struct rbuf *, struct msg_forward_data *);
 
+/*
+ * IPC_OWNER_REPLY: the envelope sender for deliveries through an alias
+ * that has an owner-NAME companion ("owner-NAME@domain"), or "" for none.
+ * IPC_OWNER_QUERY carries a msg_addr (the recipient).
+ */
+struct msg_owner {
+	char		addr[IPC_ADDR_MAX];
+};
+
+void	enc_owner(struct wbuf *, const struct msg_owner *);
+int	dec_owner(struct rbuf *, struct msg_owner *);
+
 /* Is s a well-formed queue id (what qid_new makes)? */
 int	qid_valid(const char *s);
 

@@ -15,6 +15,7 @@ loop1: loop2
 loop2: loop1
 remote: someone@remote.example
 mixed: {a}, someone@remote.example
+owner-team: {a}
 """
 
 
@@ -56,6 +57,28 @@ def test_alias_matrix(make_daemon, users):
     assert delivered_to(users[ALICE], 4) == sorted(
         [("%s+news@%s" % (ALICE, DOMAIN)).encode(), a, a, a])
     assert delivered_to(users[BOB], 2) == [b, b]
+
+
+def test_owner_alias_becomes_the_sender(make_daemon, users):
+    """Mail through team, which has owner-team, goes out with sender
+    owner-team@domain (Return-Path), so problems reach the list owner;
+    mail to a user directly, or with a null sender, keeps its sender."""
+    d = daemon(make_daemon)
+    with d.smtp() as s:
+        s.sendmail("s@remote.example", ["team@" + DOMAIN],
+                   b"Subject: 1\r\n\r\nx\r\n")
+        s.sendmail("s@remote.example", [ALICE + "@" + DOMAIN],
+                   b"Subject: 2\r\n\r\nx\r\n")
+        s.sendmail("", ["team@" + DOMAIN], b"Subject: 3\r\n\r\nx\r\n")
+    got = {}
+    for data, _ in maildir_messages(users[ALICE], count=3):
+        rp, _, _, rest = split_delivered(data)
+        got[re.search(rb"Subject: (\d)", rest).group(1)] = rp
+    assert got == {b"1": ("owner-team@" + DOMAIN).encode(),
+                   b"2": b"s@remote.example", b"3": b""}
+    (data, _), (data2, _) = maildir_messages(users[BOB], count=2)
+    assert {split_delivered(data)[0], split_delivered(data2)[0]} == \
+        {("owner-team@" + DOMAIN).encode(), b""}
 
 
 def test_alias_failures_are_clear(make_daemon, users):

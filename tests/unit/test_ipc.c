@@ -323,6 +323,7 @@ TRY(expand_ok, struct msg_expand_ok)
 TRY(writer_open, struct msg_writer_open)
 TRY(write_mail, struct msg_write_mail)
 TRY(forward_data, struct msg_forward_data)
+TRY(owner, struct msg_owner)
 
 static int
 try_empty(const uint8_t *p, size_t n)
@@ -521,6 +522,36 @@ test_dec_forward_data(void **state)
 	assert_int_equal(forward_data_with(FORWARD_FOUND, "", big), 0);
 }
 
+static size_t
+mk_owner(struct wbuf *wb)
+{
+	struct msg_owner m = { .addr = "owner-team@test.example" };
+
+	enc_owner(wb, &m);
+	return wb->len;
+}
+
+static int
+owner_with(const char *addr)
+{
+	uint8_t		buf[IPC_ADDR_MAX + 8];
+	struct wbuf	wb;
+
+	wb_init(&wb, buf, sizeof(buf));
+	wb_str(&wb, addr);
+	return try_owner(buf, wb.len);
+}
+
+static void
+test_dec_owner(void **state)
+{
+	assert_int_equal(owner_with(""), 0);
+	assert_int_equal(owner_with("owner-team@test.example"), 0);
+	assert_int_equal(owner_with("team@test.example"), -1);
+	assert_int_equal(owner_with("owner-team"), -1);
+	assert_int_equal(owner_with("owner-team@x\r\nRCPT"), -1);
+}
+
 struct dec_case {
 	const char	*name;
 	size_t		(*make)(struct wbuf *);
@@ -532,7 +563,7 @@ static const struct dec_case dec_cases[] = {
 	CASE(log), CASE(setup_peer), CASE(peer_violation), CASE(error),
 	CASE(empty), CASE(addr), CASE(rcpt_verdict), CASE(qid), CASE(rcpt),
 	CASE(commit), CASE(deliver), CASE(deliver_result), CASE(expand_ok),
-	CASE(writer_open), CASE(write_mail), CASE(forward_data)
+	CASE(writer_open), CASE(write_mail), CASE(forward_data), CASE(owner)
 };
 #undef CASE
 
@@ -2165,6 +2196,7 @@ main(void)
 		cmocka_unit_test(test_dec_expand_ok),
 		cmocka_unit_test(test_dec_writer_open),
 		cmocka_unit_test(test_dec_forward_data),
+		cmocka_unit_test(test_dec_owner),
 		cmocka_unit_test(test_dec_write_mail),
 		cmocka_unit_test(test_hdr_unknown_type),
 		cmocka_unit_test(test_hdr_directions),
