@@ -29,8 +29,8 @@ def outcome(d, rcpt):
     return found
 
 
-def daemon(make_daemon):
-    return make_daemon(aliases=ALIASES.format(a=ALICE, b=BOB),
+def daemon(make_daemon, sandbox="chroot"):
+    return make_daemon(sandbox, aliases=ALIASES.format(a=ALICE, b=BOB),
                        extra_main="recipient_delimiter = +\n")
 
 
@@ -59,11 +59,11 @@ def test_alias_matrix(make_daemon, users):
     assert delivered_to(users[BOB], 2) == [b, b]
 
 
-def test_owner_alias_becomes_the_sender(make_daemon, users):
+def test_owner_alias_becomes_the_sender(make_daemon, users, sandbox):
     """Mail through team, which has owner-team, goes out with sender
     owner-team@domain (Return-Path), so problems reach the list owner;
     mail to a user directly, or with a null sender, keeps its sender."""
-    d = daemon(make_daemon)
+    d = daemon(make_daemon, sandbox)
     with d.smtp() as s:
         s.sendmail("s@remote.example", ["team@" + DOMAIN],
                    b"Subject: 1\r\n\r\nx\r\n")

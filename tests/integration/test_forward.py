@@ -53,9 +53,10 @@ def new_count(pw):
         return 0
 
 
-def test_forward_to_self_and_another_user(make_daemon, users, forward_files):
+def test_forward_to_self_and_another_user(make_daemon, users, forward_files,
+                                          sandbox):
     forward_files(ALICE, "# keep a copy\n\\%s, %s\n" % (ALICE.upper(), BOB))
-    d = make_daemon()
+    d = make_daemon(sandbox)
     assert send(d, ALICE) == ("2.0.0", "sent")
     (a, _), = maildir_messages(users[ALICE])
     (b, _), = maildir_messages(users[BOB])

@@ -29,8 +29,8 @@ def spool():
     shutil.rmtree(d, ignore_errors=True)
 
 
-def mbox_daemon(make_daemon, spool):
-    return make_daemon(extra_main="home_mailbox =\n"
+def mbox_daemon(make_daemon, spool, sandbox="chroot"):
+    return make_daemon(sandbox, extra_main="home_mailbox =\n"
                        "mail_spool_directory = %s\n" % spool)
 
 
@@ -66,11 +66,11 @@ def writers(d):
 
 
 def test_concurrent_deliveries_wait_for_a_reader_lock(make_daemon, users,
-                                                       spool):
+                                                       spool, sandbox):
     alice = users[ALICE]
     rcpt = ALICE + "@" + DOMAIN
     path = os.path.join(spool, ALICE)
-    d = mbox_daemon(make_daemon, spool)
+    d = mbox_daemon(make_daemon, spool, sandbox)
 
     send(d, 0, rcpt)    # master creates the mailbox for alice
     wait_until(lambda: os.path.exists(path) and len(messages(path)) == 1,
