@@ -54,6 +54,8 @@ struct job {
 	size_t			 next_user;
 	int			 fwd_wait;	/* lookups for .forward targets */
 	int			 fwd_self;	/* and then the own mailbox */
+	int			 fwd_failed;	/* a target failed: none at all */
+	uint32_t		 fwd_base;	/* users before this .forward */
 	int			 owner_wait;	/* OWNER_QUERY outstanding */
 	char			 owner[IPC_ADDR_MAX];	/* "": the sender */
 	struct ipc_chan		*writer;
@@ -358,6 +360,11 @@ add_forwarded_user(struct job *j, const char *user)
 static void
 forward_done(struct job *j)
 {
+	/* All or nothing, or a retry would deliver some copies twice. */
+	if (j->fwd_failed) {
+		j->users->n = j->fwd_base;
+		j->fwd_self = 0;
+	}
 	if (j->writer == NULL)		/* it died while lookup answered */
 		next_user(j);
 	else if (j->fwd_self)
@@ -382,8 +389,11 @@ forward_expanded(struct job *j, uint32_t type, struct rbuf *rb)
 		log_warnx("%s: %s: .forward target: %s", j->d.qid,
 		    cur_user(j), e.text);
 		job_fail(j, e.dsn, e.text);
-	} else
+		j->fwd_failed = 1;
+	} else {
 		job_fail(j, "4.3.0", "lookup unavailable");
+		j->fwd_failed = 1;
+	}
 	if (j->fwd_wait == 0)
 		forward_done(j);
 }
@@ -494,6 +504,8 @@ on_forward(struct job *j, struct rbuf *rb)
 	    j->d.qid, cur_user(j), n, n == 1 ? "" : "es",
 	    self ? " and the mailbox" : "");
 	j->fwd_self = self;
+	j->fwd_failed = 0;
+	j->fwd_base = j->users->n;
 	for (i = 0; i < n; i++)
 		forward_lookup(j, local[i]);
 }

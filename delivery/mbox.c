@@ -334,14 +334,16 @@ mbox_deliver(const char *path, const struct mbox_locking *lk,
 	}
 	if (append_message(fd, m, &short_input) == -1) {
 		err = errno;
-		if (ftruncate(fd, st.st_size) == -1 || fsync(fd) == -1)
-			snprintf(why, whylen, "mbox %s: write failed and "
-			    "truncating back failed too", path);
 		if (short_input) {
 			strlcpy(dsn, "4.3.0", dsnlen);
 			snprintf(why, whylen, "message truncated in transit");
 		} else
 			fail(dsn, dsnlen, why, whylen, err, "write");
+		/* Say so if half a message stays: the admin must look. */
+		if (ftruncate(fd, st.st_size) == -1 || fsync(fd) == -1)
+			snprintf(why, whylen, "mbox %s: write failed and "
+			    "truncating back failed too: %s", path,
+			    strerror(errno));
 		goto out;
 	}
 	rc = 0;

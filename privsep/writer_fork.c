@@ -47,11 +47,10 @@ struct writer_target {
 static const char *
 mailbox_walk(const char *home, const char *rel, uid_t uid, int *security)
 {
-	int	last;
-
 	char		 path[PATH_MAX];
 	struct stat	 st;
 	size_t		 hl = strlen(home), i;
+	int		 last;
 
 	if (hl + 1 + strlen(rel) >= sizeof(path))
 		return "mailbox path too long";
@@ -113,7 +112,9 @@ spool_mailbox(const struct master *m, const struct passwd *pw,
 	if (!path_canonical(spool) || !path_inside(t->mailbox, spool) ||
 	    strchr(pw->pw_name, '/') != NULL)
 		return "mail_spool_directory is not a canonical absolute path";
-	if (lstat(spool, &st) == -1 || !S_ISDIR(st.st_mode) ||
+	/* The spool path is the admin's (it may be a link, as /var/mail ->
+	 * spool/mail is on some systems); what is in it is not. */
+	if (stat(spool, &st) == -1 || !S_ISDIR(st.st_mode) ||
 	    st.st_uid != 0 || ((st.st_mode & S_IWOTH) &&
 	    !(st.st_mode & S_ISVTX)))
 		return "mail_spool_directory must be a directory owned by "

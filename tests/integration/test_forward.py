@@ -127,8 +127,12 @@ def test_forward_loop_ends_at_the_mailbox(make_daemon, users, forward_files):
 
 
 def test_forward_to_unknown_user_bounces(make_daemon, users, forward_files):
-    forward_files(ALICE, "nosuchuser_h5fwd\n")
+    """One bad target fails the whole .forward: no copy to the others or
+    the mailbox, so the bounce tells the whole story."""
+    forward_files(ALICE, "\\%s, %s, nosuchuser_h5fwd\n" % (ALICE, BOB))
     d = make_daemon()
     assert send(d, ALICE) == ("5.1.1", "bounced")
+    time.sleep(0.5)
+    assert new_count(users[ALICE]) == 0 and new_count(users[BOB]) == 0
     assert "%s: .forward target: unknown user nosuchuser_h5fwd" % ALICE \
         in d.logtext(), d.logtext()
