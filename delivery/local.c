@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -320,17 +321,58 @@ delivered_to(const struct job *j, const char *user, char *out, size_t len)
 		out[0] = '\0';		/* the writer's decoder refuses it */
 }
 
+static const char *cur_user(const struct job *);
+
+/*
+ * user+ext@domain reached user: "+ext" (lower-cased), for ~/.forward+ext.
+ * Anything else (an alias led here, no extension): "".
+ */
+static void
+forward_suffix(const struct job *j, const char *user, char *out, size_t len)
+{
+	const char	*rcpt = j->d.rcpt, *at = strrchr(rcpt, '@');
+	const char	*delims = j->lo->we.cf.recipient_delimiter;
+	size_t		 n = at != NULL ? (size_t)(at - rcpt) : strlen(rcpt);
+	size_t		 base, i, ulen = strlen(user);
+
+	out[0] = '\0';
+	if (delims == NULL || *delims == '\0')
+		return;
+	base = strcspn(rcpt, delims);
+	if (base != ulen || base >= n || n - base >= len ||
+	    strncasecmp(rcpt, user, ulen) != 0)
+		return;
+	/* Only what the writer accepts as a file name; else no suffix. */
+	if (n - base < 2 || rcpt[base] == '/' ||
+	    !ispunct((unsigned char)rcpt[base]))
+		return;
+	for (i = base + 1; i < n; i++)
+		if (!isalnum((unsigned char)rcpt[i]) &&
+		    strchr("._+-=", rcpt[i]) == NULL)
+			return;
+	for (i = 0; i < n - base; i++)
+		out[i] = tolower((unsigned char)rcpt[base + i]);
+	out[i] = '\0';
+}
+
 /* The writer is there: ~/.forward first, unless a .forward sent us. */
 static void
 writer_ready(struct job *j, int wfd)
 {
+	struct msg_forward_read	 r;
+	uint8_t			 buf[IPC_USER_MAX + 16];
+	struct wbuf		 wb;
+
 	j->writer = ipc_chan_new(j->lo->we.base, wfd, ROLE_LOCAL, ROLE_WRITER,
 	    writer_msg, writer_closed, j);
 	if (j->nofwd[j->next_user - 1]) {
 		start_writing(j);
 		return;
 	}
-	ipc_request(j->writer, IPC_FORWARD_READ, NULL, -1);
+	forward_suffix(j, cur_user(j), r.suffix, sizeof(r.suffix));
+	wb_init(&wb, buf, sizeof(buf));
+	enc_forward_read(&wb, &r);
+	ipc_request(j->writer, IPC_FORWARD_READ, &wb, -1);
 }
 
 static const char *

@@ -87,11 +87,13 @@ on_write_mail(struct writer *w, uint32_t id, struct rbuf *rb, int fd)
  * with the reason (local logs it) and mail goes to the mailbox.
  */
 static void
-forward_read(const char *home, struct msg_forward_data *f)
+forward_read(const char *home, const char *suffix,
+    struct msg_forward_data *f)
 {
 	struct stat	st;
+	char		name[sizeof(".forward") + IPC_USER_MAX + 1];
 	ssize_t		n;
-	int		dfd, fd;
+	int		dfd, fd = -1;
 
 	f->status = FORWARD_IGNORED;
 	if ((dfd = open(home, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
@@ -106,8 +108,15 @@ forward_read(const char *home, struct msg_forward_data *f)
 		    "writable by others or not the user's");
 		return;
 	}
-	fd = openat(dfd, ".forward", O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
-	    O_CLOEXEC);
+	/* ~/.forward+ext first, then ~/.forward (Postfix's forward_path). */
+	if (suffix[0] != '\0') {
+		snprintf(name, sizeof(name), ".forward%s", suffix);
+		fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+		    O_CLOEXEC);
+	}
+	if (suffix[0] == '\0' || (fd == -1 && errno == ENOENT))
+		fd = openat(dfd, ".forward", O_RDONLY | O_NOFOLLOW |
+		    O_NONBLOCK | O_CLOEXEC);
 	close(dfd);
 	if (fd == -1) {
 		if (errno == ENOENT)
@@ -146,9 +155,10 @@ on_forward_read(struct writer *w, uint32_t id, struct rbuf *rb)
 {
 	static struct msg_forward_data	f;
 	static uint8_t			buf[IPC_PAYLOAD_MAX];
+	struct msg_forward_read		req;
 	struct wbuf			wb;
 
-	if (dec_empty(rb) == -1) {
+	if (dec_forward_read(rb, &req) == -1) {
 		ipc_chan_fail(w->chan, "bad FORWARD_READ payload");
 		return;
 	}
@@ -156,7 +166,7 @@ on_forward_read(struct writer *w, uint32_t id, struct rbuf *rb)
 	if (w->home == NULL)
 		f.status = FORWARD_NONE;
 	else
-		forward_read(w->home, &f);
+		forward_read(w->home, req.suffix, &f);
 	wb_init(&wb, buf, sizeof(buf));
 	enc_forward_data(&wb, &f);
 	ipc_reply(w->chan, IPC_FORWARD_DATA, id, &wb, -1);

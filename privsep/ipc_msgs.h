@@ -181,6 +181,17 @@ struct msg_forward_data {
 	char		text[IPC_FORWARD_MAX + 1];	/* no NUL inside */
 };
 
+/*
+ * IPC_FORWARD_READ: which file.  suffix is "" (~/.forward) or a
+ * delimiter and an extension ("+news": ~/.forward+news, then ~/.forward,
+ * as Postfix's forward_path); never a '/', at most 64 bytes.
+ */
+struct msg_forward_read {
+	char		suffix[IPC_USER_MAX + 1];
+};
+
+void	enc_forward_read(struct wbuf *, const struct msg_forward_read *);
+int	dec_forward_read(struct rbuf *, struct msg_forward_read *);
 void	enc_forward_data(struct wbuf *, const struct msg_forward_data *);
 int	dec_forward_data(struct rbuf *, struct msg_forward_data *);
 

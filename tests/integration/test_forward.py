@@ -14,9 +14,9 @@ from conftest import ALICE, BOB, DOMAIN, maildir_messages, split_delivered, \
 def forward_files(users):
     made = []
 
-    def put(user, text, mode=0o644, owner=None):
+    def put(user, text, mode=0o644, owner=None, name=".forward"):
         pw = users[user]
-        path = os.path.join(pw.pw_dir, ".forward")
+        path = os.path.join(pw.pw_dir, name)
         with open(path, "w") as f:
             f.write(text)
         uid, gid = owner if owner is not None else (pw.pw_uid, pw.pw_gid)
@@ -136,3 +136,22 @@ def test_forward_to_unknown_user_bounces(make_daemon, users, forward_files):
     assert new_count(users[ALICE]) == 0 and new_count(users[BOB]) == 0
     assert "%s: .forward target: unknown user nosuchuser_h5fwd" % ALICE \
         in d.logtext(), d.logtext()
+
+
+def test_forward_with_extension(make_daemon, users, forward_files):
+    """user+ext reads ~/.forward+ext first, then ~/.forward (Postfix's
+    forward_path); plain user reads only ~/.forward."""
+    forward_files(ALICE, BOB + "\n", name=".forward+news")
+    d = make_daemon(extra_main="recipient_delimiter = +\n")
+    with d.smtp() as s:
+        s.sendmail("s@remote.example", [ALICE + "+NEWS@" + DOMAIN],
+                   b"Subject: 1\r\n\r\nx\r\n")
+    (data, _), = maildir_messages(users[BOB])
+    assert b"Subject: 1" in data
+    assert outcome(d, ALICE + "+NEWS@" + DOMAIN) == ("2.0.0", "sent")
+    with d.smtp() as s:
+        s.sendmail("s@remote.example", [ALICE + "+other@" + DOMAIN,
+                                        ALICE + "@" + DOMAIN],
+                   b"Subject: 2\r\n\r\nx\r\n")
+    assert len(maildir_messages(users[ALICE], count=2)) == 2
+    assert new_count(users[BOB]) == 1

@@ -324,6 +324,7 @@ TRY(writer_open, struct msg_writer_open)
 TRY(write_mail, struct msg_write_mail)
 TRY(forward_data, struct msg_forward_data)
 TRY(owner, struct msg_owner)
+TRY(forward_read, struct msg_forward_read)
 
 static int
 try_empty(const uint8_t *p, size_t n)
@@ -552,6 +553,39 @@ test_dec_owner(void **state)
 	assert_int_equal(owner_with("owner-team@x\r\nRCPT"), -1);
 }
 
+static size_t
+mk_forward_read(struct wbuf *wb)
+{
+	struct msg_forward_read m = { .suffix = "+news" };
+
+	enc_forward_read(wb, &m);
+	return wb->len;
+}
+
+static int
+forward_read_with(const char *suffix)
+{
+	uint8_t		buf[IPC_USER_MAX + 16];
+	struct wbuf	wb;
+
+	wb_init(&wb, buf, sizeof(buf));
+	wb_str(&wb, suffix);
+	return try_forward_read(buf, wb.len);
+}
+
+static void
+test_dec_forward_read(void **state)
+{
+	assert_int_equal(forward_read_with(""), 0);
+	assert_int_equal(forward_read_with("+news"), 0);
+	assert_int_equal(forward_read_with("-a.b_c=d"), 0);
+	assert_int_equal(forward_read_with("+"), -1);
+	assert_int_equal(forward_read_with("+../../x"), -1);
+	assert_int_equal(forward_read_with("/x"), -1);
+	assert_int_equal(forward_read_with("news"), -1);
+	assert_int_equal(forward_read_with("+a b"), -1);
+}
+
 struct dec_case {
 	const char	*name;
 	size_t		(*make)(struct wbuf *);
@@ -563,7 +597,8 @@ static const struct dec_case dec_cases[] = {
 	CASE(log), CASE(setup_peer), CASE(peer_violation), CASE(error),
 	CASE(empty), CASE(addr), CASE(rcpt_verdict), CASE(qid), CASE(rcpt),
 	CASE(commit), CASE(deliver), CASE(deliver_result), CASE(expand_ok),
-	CASE(writer_open), CASE(write_mail), CASE(forward_data), CASE(owner)
+	CASE(writer_open), CASE(write_mail), CASE(forward_data), CASE(owner),
+	CASE(forward_read)
 };
 #undef CASE
 
@@ -2197,6 +2232,7 @@ main(void)
 		cmocka_unit_test(test_dec_writer_open),
 		cmocka_unit_test(test_dec_forward_data),
 		cmocka_unit_test(test_dec_owner),
+		cmocka_unit_test(test_dec_forward_read),
 		cmocka_unit_test(test_dec_write_mail),
 		cmocka_unit_test(test_hdr_unknown_type),
 		cmocka_unit_test(test_hdr_directions),
