@@ -8,22 +8,30 @@
  * Handlers:
  *   on_deliver		queue's IPC_DELIVER
  *   expand_answer	lookup's answer
+ *   owner_answer	lookup's owner-NAME for the recipient
  *   writer_answer	master's IPC_WRITER_OPEN_OK / ERROR
  *   on_pump		the pipe to the writer can take more bytes
+ *   on_forward		the writer read ~/.forward (or found none)
+ *   forward_expanded	lookup's answer for one .forward target
  *   writer_msg		the writer's verdict
  */
 #include <sys/queue.h>
 #include <sys/tree.h>
 
+#include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <event2/event.h>
 
+#include "delivery/forward.h"
+#include "delivery/resolve.h"
 #include "lib/log.h"
 #include "privsep/ipc_msgs.h"
 #include "privsep/sandbox.h"
@@ -41,7 +49,16 @@ struct job {
 	struct msg_deliver	 d;
 	int			 msg_fd;
 	struct msg_expand_ok	*users;
+	uint8_t			 nofwd[IPC_EXPAND_MAX];	/* came from a
+							   .forward: no
+							   .forward again */
 	size_t			 next_user;
+	int			 fwd_wait;	/* lookups for .forward targets */
+	int			 fwd_self;	/* and then the own mailbox */
+	int			 fwd_failed;	/* a target failed: none at all */
+	uint32_t		 fwd_base;	/* users before this .forward */
+	int			 owner_wait;	/* OWNER_QUERY outstanding */
+	char			 owner[IPC_ADDR_MAX];	/* "": the sender */
 	struct ipc_chan		*writer;
 	int			 pipe_w;
 	struct event		*pump_ev;
@@ -70,12 +87,25 @@ lwait_cmp(struct lwait *a, struct lwait *b)
 RB_HEAD(lwait_tree, lwait);
 RB_GENERATE_STATIC(lwait_tree, lwait, entry, lwait_cmp);
 
+#ifdef BH_TEST_HOOKS
+#define HOSTILE_MAX	32
+/* Test builds: requests local sends master as a compromised local would. */
+struct hostile {
+	char		 user[HOSTILE_MAX][IPC_USER_MAX + 1];
+	uint32_t	 id[HOSTILE_MAX];
+	size_t		 n;
+};
+#endif
+
 struct local {
 	struct worker_env	 we;
 	struct ipc_chan		*queue;
 	struct ipc_chan		*lookup;
 	struct lwait_tree	 waits;
 	TAILQ_HEAD(, job)	 jobs;
+#ifdef BH_TEST_HOOKS
+	struct hostile		 hostile;
+#endif
 };
 
 static void next_user(struct job *);
@@ -143,10 +173,10 @@ job_finish(struct job *j)
 		r.status = DELIVER_SENT;
 		strlcpy(r.dsn, "2.0.0", sizeof(r.dsn));
 		if (j->nsent == 1)
-			snprintf(r.text, sizeof(r.text), "delivered to maildir");
+			snprintf(r.text, sizeof(r.text), "delivered to mailbox");
 		else
 			snprintf(r.text, sizeof(r.text),
-			    "delivered to %d maildirs", j->nsent);
+			    "delivered to %d mailboxes", j->nsent);
 	}
 	if (j->queue != NULL) {
 		wb_init(&wb, buf, sizeof(buf));
@@ -213,6 +243,9 @@ writer_done(struct job *j)
 	next_user(j);
 }
 
+static void on_forward(struct job *, struct rbuf *);
+static void start_writing(struct job *);
+
 static void
 writer_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
     int fd, void *arg)
@@ -222,6 +255,10 @@ writer_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
 
 	if (fd != -1)
 		close(fd);
+	if (h->type == IPC_FORWARD_DATA) {
+		on_forward(j, rb);
+		return;
+	}
 	if (h->type == IPC_OK && dec_empty(rb) == 0)
 		j->nsent++;
 	else if (h->type == IPC_ERROR && dec_error(rb, &e) == 0)
@@ -241,21 +278,297 @@ writer_closed(struct ipc_chan *c, const char *why, int violation, void *arg)
 	job_fail(j, "4.3.0", "mailbox writer failed");
 	log_warnx("%s: writer for %s: %s", j->d.qid,
 	    j->users->users[j->next_user - 1], why);
+	if (j->fwd_wait > 0) {		/* forward_done moves on */
+		pump_stop(j);
+		ipc_chan_free(j->writer);
+		j->writer = NULL;
+		return;
+	}
 	writer_done(j);
 }
 
+/*
+ * Delivered-To: the recipient address as it reached this user.  When
+ * the user is the recipient itself (perhaps with an extension: user+ext
+ * with recipient_delimiter "+"), that is the full address, lower-cased,
+ * extension kept; when an alias led here, user@domain.
+ */
 static void
-start_writing(struct job *j, int wfd)
+delivered_to(const struct job *j, const char *user, char *out, size_t len)
+{
+	const char	*rcpt = j->d.rcpt, *at = strrchr(rcpt, '@');
+	const char	*delims = j->lo->we.cf.recipient_delimiter;
+	const char	*dom = at != NULL ? at + 1 : j->lo->we.cf.myhostname;
+	char		 local[IPC_ADDR_MAX], domain[IPC_ADDR_MAX];
+	size_t		 n = at != NULL ? (size_t)(at - rcpt) : strlen(rcpt), i;
+	size_t		 base;
+
+	if (n >= sizeof(local))
+		n = sizeof(local) - 1;
+	for (i = 0; i < n; i++)
+		local[i] = tolower((unsigned char)rcpt[i]);
+	local[n] = '\0';
+	for (i = 0; dom[i] != '\0' && i + 1 < sizeof(domain); i++)
+		domain[i] = tolower((unsigned char)dom[i]);
+	domain[i] = '\0';
+	base = (delims != NULL && *delims != '\0') ? strcspn(local, delims) :
+	    n;
+	if ((strcmp(local, user) == 0 || (base > 0 && base < n &&
+	    strlen(user) == base && strncmp(local, user, base) == 0)) &&
+	    (size_t)snprintf(out, len, "%s@%s", local, domain) < len)
+		return;
+	if ((size_t)snprintf(out, len, "%s@%s", user, domain) >= len)
+		out[0] = '\0';		/* the writer's decoder refuses it */
+}
+
+static const char *cur_user(const struct job *);
+
+/*
+ * user+ext@domain reached user: "+ext" (lower-cased), for ~/.forward+ext.
+ * Anything else (an alias led here, no extension): "".
+ */
+static void
+forward_suffix(const struct job *j, const char *user, char *out, size_t len)
+{
+	const char	*rcpt = j->d.rcpt, *at = strrchr(rcpt, '@');
+	const char	*delims = j->lo->we.cf.recipient_delimiter;
+	size_t		 n = at != NULL ? (size_t)(at - rcpt) : strlen(rcpt);
+	size_t		 base, i, ulen = strlen(user);
+
+	out[0] = '\0';
+	if (delims == NULL || *delims == '\0')
+		return;
+	base = strcspn(rcpt, delims);
+	if (base != ulen || base >= n || n - base >= len ||
+	    strncasecmp(rcpt, user, ulen) != 0)
+		return;
+	/* Only what the writer accepts as a file name; else no suffix. */
+	if (n - base < 2 || rcpt[base] == '/' ||
+	    !ispunct((unsigned char)rcpt[base]))
+		return;
+	for (i = base + 1; i < n; i++)
+		if (!isalnum((unsigned char)rcpt[i]) &&
+		    strchr("._+-=", rcpt[i]) == NULL)
+			return;
+	for (i = 0; i < n - base; i++)
+		out[i] = tolower((unsigned char)rcpt[base + i]);
+	out[i] = '\0';
+}
+
+/* The writer is there: ~/.forward first, unless a .forward sent us. */
+static void
+writer_ready(struct job *j, int wfd)
+{
+	struct msg_forward_read	 r;
+	uint8_t			 buf[IPC_USER_MAX + 16];
+	struct wbuf		 wb;
+
+	j->writer = ipc_chan_new(j->lo->we.base, wfd, ROLE_LOCAL, ROLE_WRITER,
+	    writer_msg, writer_closed, j);
+	if (j->nofwd[j->next_user - 1]) {
+		start_writing(j);
+		return;
+	}
+	forward_suffix(j, cur_user(j), r.suffix, sizeof(r.suffix));
+	wb_init(&wb, buf, sizeof(buf));
+	enc_forward_read(&wb, &r);
+	ipc_request(j->writer, IPC_FORWARD_READ, &wb, -1);
+}
+
+static const char *
+cur_user(const struct job *j)
+{
+	return j->users->users[j->next_user - 1];
+}
+
+/* Add a user a .forward reaches, once per job. */
+static void
+add_forwarded_user(struct job *j, const char *user)
+{
+	size_t i;
+
+	for (i = 0; i < j->users->n; i++)
+		if (strcmp(j->users->users[i], user) == 0)
+			return;
+	if (j->users->n == IPC_EXPAND_MAX) {
+		job_fail(j, "5.3.0", ".forward expands too far");
+		return;
+	}
+	j->nofwd[j->users->n] = 1;
+	strlcpy(j->users->users[j->users->n++], user,
+	    sizeof(j->users->users[0]));
+}
+
+static void
+forward_done(struct job *j)
+{
+	/* All or nothing, or a retry would deliver some copies twice. */
+	if (j->fwd_failed) {
+		j->users->n = j->fwd_base;
+		j->fwd_self = 0;
+	}
+	if (j->writer == NULL)		/* it died while lookup answered */
+		next_user(j);
+	else if (j->fwd_self)
+		start_writing(j);
+	else
+		writer_done(j);
+}
+
+/* lookup's answer for one target of a .forward. */
+static void
+forward_expanded(struct job *j, uint32_t type, struct rbuf *rb)
+{
+	static struct msg_expand_ok	 x;
+	struct msg_error		 e;
+	uint32_t			 i;
+
+	j->fwd_wait--;
+	if (type == IPC_EXPAND_OK && dec_expand_ok(rb, &x) == 0) {
+		for (i = 0; i < x.n; i++)
+			add_forwarded_user(j, x.users[i]);
+	} else if (type == IPC_ERROR && dec_error(rb, &e) == 0) {
+		log_warnx("%s: %s: .forward target: %s", j->d.qid,
+		    cur_user(j), e.text);
+		job_fail(j, e.dsn, e.text);
+		j->fwd_failed = 1;
+	} else {
+		job_fail(j, "4.3.0", "lookup unavailable");
+		j->fwd_failed = 1;
+	}
+	if (j->fwd_wait == 0)
+		forward_done(j);
+}
+
+/* Ask lookup whom a local .forward target reaches. */
+static void
+forward_lookup(struct job *j, const char *local)
+{
+	struct msg_addr	 a;
+	uint8_t		 buf[IPC_ADDR_MAX + 8];
+	struct wbuf	 wb;
+
+	strlcpy(a.addr, local, sizeof(a.addr));
+	wb_init(&wb, buf, sizeof(buf));
+	enc_addr(&wb, &a);
+	j->fwd_wait++;
+	wait_for(j->lo, ROLE_LOOKUP, ipc_request(j->lo->lookup, IPC_EXPAND,
+	    &wb, -1), j);
+}
+
+/*
+ * Sort the targets: the user's own name (or \user) means the mailbox;
+ * other local addresses go to lookup; a remote address, a command or a
+ * file cannot be delivered by this release, and rather than lose or
+ * bounce mail the whole .forward is then ignored.  Returns the reason
+ * to ignore it, or NULL with *self and the local parts filled.
+ */
+static const char *
+forward_sort(struct job *j, const struct forward *f, int *self,
+    char (*local)[IPC_ADDR_MAX], size_t *nlocal)
+{
+	const struct forward_entry	*e;
+	const char			*at;
+	size_t				 i, k, n;
+
+	*self = 0;
+	*nlocal = 0;
+	for (i = 0; i < f->n; i++) {
+		e = &f->v[i];
+		if (e->kind == FWD_COMMAND || e->kind == FWD_FILE)
+			return "commands and files";
+		at = strrchr(e->value, '@');
+		if (at != NULL && !resolve_is_local_domain(at + 1,
+		    &j->lo->we.cf))
+			return "remote addresses";
+		n = at ? (size_t)(at - e->value) : strlen(e->value);
+		if (n == 0 || n >= IPC_ADDR_MAX)
+			return "empty or overlong addresses";
+		for (k = 0; k < n; k++)
+			local[*nlocal][k] = tolower((unsigned char)e->value[k]);
+		local[*nlocal][n] = '\0';
+		if (strcmp(local[*nlocal], cur_user(j)) == 0)
+			*self = 1;
+		else
+			(*nlocal)++;
+	}
+	return NULL;
+}
+
+static void
+on_forward(struct job *j, struct rbuf *rb)
+{
+	static struct msg_forward_data	 fd;
+	static struct forward		 f;
+	static char			 local[FORWARD_ENTRIES_MAX][IPC_ADDR_MAX];
+	char				 err[256];
+	const char			*why;
+	size_t				 i, n;
+	int				 self;
+
+	if (dec_forward_data(rb, &fd) == -1) {
+		ipc_chan_fail(j->writer, "bad FORWARD_DATA from writer");
+		return;
+	}
+	if (fd.status == FORWARD_NONE) {
+		start_writing(j);
+		return;
+	}
+	if (fd.status == FORWARD_IGNORED) {
+		log_warnx("%s: %s: ~/.forward ignored: %s", j->d.qid,
+		    cur_user(j), fd.reason);
+		start_writing(j);
+		return;
+	}
+	if (forward_parse(&f, fd.text, strlen(fd.text), err, sizeof(err))
+	    == -1) {
+		log_warnx("%s: %s: ~/.forward ignored: %s", j->d.qid,
+		    cur_user(j), err);
+		start_writing(j);
+		return;
+	}
+	if ((why = forward_sort(j, &f, &self, local, &n)) != NULL) {
+		log_warnx("%s: %s: ~/.forward ignored: it names %s, which this "
+		    "release does not deliver", j->d.qid, cur_user(j), why);
+		start_writing(j);
+		return;
+	}
+	if (n == 0) {		/* empty, or only the user: the mailbox */
+		start_writing(j);
+		return;
+	}
+	if (j->lo->lookup == NULL) {
+		job_fail(j, "4.3.0", "lookup unavailable");
+		writer_done(j);
+		return;
+	}
+	log_info("%s: %s: forwarded by ~/.forward to %zu local address%s%s",
+	    j->d.qid, cur_user(j), n, n == 1 ? "" : "es",
+	    self ? " and the mailbox" : "");
+	j->fwd_self = self;
+	j->fwd_failed = 0;
+	j->fwd_base = j->users->n;
+	for (i = 0; i < n; i++)
+		forward_lookup(j, local[i]);
+}
+
+static void
+start_writing(struct job *j)
 {
 	struct msg_write_mail	 m;
 	uint8_t			 buf[2 * IPC_ADDR_MAX + 128];
 	struct wbuf		 wb;
-	const char		*at = strrchr(j->d.rcpt, '@');
 	int			 p[2];
 
-	j->writer = ipc_chan_new(j->lo->we.base, wfd, ROLE_LOCAL, ROLE_WRITER,
-	    writer_msg, writer_closed, j);
-	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) == -1) {
+	/* Only our end may be non-blocking: the writer reads until EOF. */
+	if (pipe2(p, O_CLOEXEC) == -1) {
+		job_fail(j, "4.3.0", "cannot create a pipe");
+		writer_done(j);
+		return;
+	}
+	if (fcntl(p[1], F_SETFL, O_NONBLOCK) == -1) {
+		close(p[0]);
+		close(p[1]);
 		job_fail(j, "4.3.0", "cannot create a pipe");
 		writer_done(j);
 		return;
@@ -263,10 +576,10 @@ start_writing(struct job *j, int wfd)
 	memset(&m, 0, sizeof(m));
 	strlcpy(m.qid, j->d.qid, sizeof(m.qid));
 	m.content_len = j->d.content_len;
-	strlcpy(m.return_path, j->d.sender, sizeof(m.return_path));
-	snprintf(m.delivered_to, sizeof(m.delivered_to), "%s@%s",
-	    j->users->users[j->next_user - 1],
-	    at != NULL ? at + 1 : j->lo->we.cf.myhostname);
+	strlcpy(m.return_path, j->owner[0] != '\0' ? j->owner : j->d.sender,
+	    sizeof(m.return_path));
+	delivered_to(j, j->users->users[j->next_user - 1], m.delivered_to,
+	    sizeof(m.delivered_to));
 	wb_init(&wb, buf, sizeof(buf));
 	enc_write_mail(&wb, &m);
 	ipc_request(j->writer, IPC_WRITE_MAIL, &wb, p[0]);
@@ -297,6 +610,84 @@ next_user(struct job *j)
 	wait_for(j->lo, ROLE_MASTER, id, j);
 }
 
+#ifdef BH_TEST_HOOKS
+/*
+ * Test builds only.  If the configuration directory holds a file
+ * "test-hostile-writer-open", each of its lines (raw bytes, up to 64) is
+ * sent to master as the user of an IPC_WRITER_OPEN once local is ready,
+ * and master's answer is logged.  The integration tests use it to play a
+ * compromised local against master's checks.
+ */
+static void
+hostile_load(struct local *lo)
+{
+	char		 path[PATH_MAX], buf[4096], *line, *nl;
+	ssize_t		 n;
+	int		 fd;
+
+	snprintf(path, sizeof(path), "%s/test-hostile-writer-open",
+	    lo->we.cf.config_directory);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	for (line = buf; *line != '\0' && lo->hostile.n < HOSTILE_MAX;
+	    line = nl + 1) {
+		if ((nl = strchr(line, '\n')) == NULL)
+			nl = line + strlen(line) - 1;
+		else
+			*nl = '\0';
+		strlcpy(lo->hostile.user[lo->hostile.n++], line,
+		    sizeof(lo->hostile.user[0]));
+	}
+}
+
+static void
+hostile_send(struct local *lo)
+{
+	struct msg_writer_open	 w;
+	uint8_t			 buf[IPC_USER_MAX + 16];
+	struct wbuf		 wb;
+	size_t			 i;
+
+	for (i = 0; i < lo->hostile.n; i++) {
+		memset(&w, 0, sizeof(w));
+		strlcpy(w.user, lo->hostile.user[i], sizeof(w.user));
+		wb_init(&wb, buf, sizeof(buf));
+		enc_writer_open(&wb, &w);
+		lo->hostile.id[i] = ipc_request(lo->we.master,
+		    IPC_WRITER_OPEN, &wb, -1);
+	}
+}
+
+/* 1 if this was the answer to a hostile request (logged, consumed). */
+static int
+hostile_answer(struct local *lo, const struct ipc_hdr *h, struct rbuf *rb,
+    int fd)
+{
+	struct msg_error	 e;
+	size_t			 i;
+
+	for (i = 0; i < lo->hostile.n; i++)
+		if (lo->hostile.id[i] == h->id && h->id != 0)
+			break;
+	if (i == lo->hostile.n)
+		return 0;
+	lo->hostile.id[i] = 0;
+	if (fd != -1)
+		close(fd);
+	if (h->type == IPC_ERROR && dec_error(rb, &e) == 0)
+		log_info("test hook: WRITER_OPEN #%zu refused: %s %s", i,
+		    e.dsn, e.text);
+	else
+		log_info("test hook: WRITER_OPEN #%zu granted", i);
+	return 1;
+}
+#endif
+
 static void
 writer_answer(struct worker_env *we, const struct ipc_hdr *h,
     struct rbuf *rb, int fd)
@@ -305,10 +696,14 @@ writer_answer(struct worker_env *we, const struct ipc_hdr *h,
 	struct job		*j;
 	struct msg_error	 e;
 
+#ifdef BH_TEST_HOOKS
+	if (hostile_answer(lo, h, rb, fd))
+		return;
+#endif
 	if ((j = waited(lo, ROLE_MASTER, h->id)) == NULL)
 		fatalx("master answered a request we did not make");
 	if (h->type == IPC_WRITER_OPEN_OK && dec_empty(rb) == 0) {
-		start_writing(j, fd);
+		writer_ready(j, fd);
 		return;
 	}
 	if (fd != -1)
@@ -323,16 +718,70 @@ writer_answer(struct worker_env *we, const struct ipc_hdr *h,
 
 /* ---- lookup ---- */
 
+/*
+ * Mail through an alias with an owner-NAME companion goes out with that
+ * as its sender (Postfix's owner_request_special), so that problems
+ * reach the list's owner.  A null sender stays null: a bounce must not
+ * cause one.
+ */
+static void
+owner_query(struct job *j)
+{
+	struct msg_addr	 a;
+	uint8_t		 buf[IPC_ADDR_MAX + 8];
+	struct wbuf	 wb;
+
+	if (j->d.sender[0] == '\0') {
+		next_user(j);
+		return;
+	}
+	if (j->lo->lookup == NULL) {
+		job_fail(j, "4.3.0", "lookup unavailable");
+		job_finish(j);
+		return;
+	}
+	strlcpy(a.addr, j->d.rcpt, sizeof(a.addr));
+	wb_init(&wb, buf, sizeof(buf));
+	enc_addr(&wb, &a);
+	j->owner_wait = 1;
+	wait_for(j->lo, ROLE_LOOKUP, ipc_request(j->lo->lookup,
+	    IPC_OWNER_QUERY, &wb, -1), j);
+}
+
+static void
+owner_answer(struct job *j, uint32_t type, struct rbuf *rb)
+{
+	struct msg_owner o;
+
+	j->owner_wait = 0;
+	if (type == IPC_OWNER_REPLY && dec_owner(rb, &o) == 0) {
+		strlcpy(j->owner, o.addr, sizeof(j->owner));
+		next_user(j);
+		return;
+	}
+	job_fail(j, "4.3.0", type == IPC_NONE ? "lookup unavailable" :
+	    "bad answer from lookup");
+	job_finish(j);
+}
+
 static void
 expand_answer(struct job *j, uint32_t type, struct rbuf *rb)
 {
 	struct msg_error e;
 
+	if (j->fwd_wait > 0) {
+		forward_expanded(j, type, rb);
+		return;
+	}
+	if (j->owner_wait) {
+		owner_answer(j, type, rb);
+		return;
+	}
 	if (type == IPC_EXPAND_OK) {
 		if ((j->users = calloc(1, sizeof(*j->users))) == NULL)
 			fatal("expand");
 		if (dec_expand_ok(rb, j->users) == 0) {
-			next_user(j);
+			owner_query(j);
 			return;
 		}
 		job_fail(j, "4.3.0", "bad answer from lookup");
@@ -459,6 +908,9 @@ local_main(int argc, char **argv)
 	lo.we.on_master_reply = writer_answer;
 	lo.we.arg = &lo;
 	worker_init(&lo.we, ROLE_LOCAL, argc, argv);
+#ifdef BH_TEST_HOOKS
+	hostile_load(&lo);
+#endif
 
 	memset(&sb, 0, sizeof(sb));
 	sb.role = ROLE_LOCAL;
@@ -470,6 +922,9 @@ local_main(int argc, char **argv)
 	sandbox_enter(&sb);
 	worker_ready(&lo.we);
 	log_info("ready");
+#ifdef BH_TEST_HOOKS
+	hostile_send(&lo);
+#endif
 	event_base_dispatch(lo.we.base);
 	return 0;
 }

@@ -6,6 +6,7 @@
  * Handlers:
  *   on_rcpt_check	smtpd's IPC_RCPT_CHECK
  *   on_expand		local's IPC_EXPAND
+ *   on_owner		local's IPC_OWNER_QUERY
  */
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -76,6 +77,25 @@ on_expand(struct lookup *lk, struct ipc_chan *c, uint32_t id,
 }
 
 static void
+on_owner(struct lookup *lk, struct ipc_chan *c, uint32_t id,
+    struct rbuf *rb)
+{
+	struct msg_addr		 req;
+	struct msg_owner	 rep;
+	uint8_t			 buf[IPC_ADDR_MAX + 8];
+	struct wbuf		 wb;
+
+	if (dec_addr(rb, &req) == -1) {
+		ipc_chan_fail(c, "bad OWNER_QUERY payload");
+		return;
+	}
+	resolve_owner(&lk->res, req.addr, rep.addr, sizeof(rep.addr));
+	wb_init(&wb, buf, sizeof(buf));
+	enc_owner(&wb, &rep);
+	ipc_reply(c, IPC_OWNER_REPLY, id, &wb, -1);
+}
+
+static void
 peer_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
     int fd, void *arg)
 {
@@ -87,6 +107,8 @@ peer_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
 		on_rcpt_check(lk, c, h->id, rb);
 	else if (h->type == IPC_EXPAND)
 		on_expand(lk, c, h->id, rb);
+	else if (h->type == IPC_OWNER_QUERY)
+		on_owner(lk, c, h->id, rb);
 	else
 		ipc_chan_fail(c, "unexpected message type");
 }

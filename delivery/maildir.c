@@ -25,18 +25,82 @@ fail(char *dsn, size_t dsnlen, char *why, size_t whylen, int err,
 	return -1;
 }
 
+/*
+ * Open (creating it if need be) one directory of the Maildir without
+ * following a symbolic link, and insist that it is ours.  The writer runs
+ * as the recipient, so a link the recipient planted gains them nothing;
+ * but one planted by somebody else who can write in the home directory
+ * would send the mail where that somebody reads it.  Master checked the
+ * same before forking us; this closes the race.
+ */
 static int
-ensure_dirs(const char *maildir)
+open_own_dir(int at, const char *name, int *security)
 {
-	static const char *const sub[] = { "", "tmp", "new", "cur" };
-	char	path[4096];
-	size_t	i;
+	struct stat	st;
+	int		fd;
 
-	for (i = 0; i < 4; i++) {
-		snprintf(path, sizeof(path), "%s%s", maildir, sub[i]);
-		if (mkdir(path, 0700) == -1 && errno != EEXIST)
-			return -1;
+	*security = 0;
+	if (mkdirat(at, name, 0700) == -1 && errno != EEXIST)
+		return -1;
+	if ((fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1) {
+		if (errno == ELOOP || errno == ENOTDIR)
+			*security = 1;
+		return -1;
 	}
+	if (fstat(fd, &st) == -1) {
+		close(fd);
+		return -1;
+	}
+	if (st.st_uid != geteuid()) {
+		close(fd);
+		*security = 1;
+		errno = EPERM;
+		return -1;
+	}
+	return fd;
+}
+
+struct maildir_fds {
+	int	top, tmp, new;
+};
+
+static void
+close_fds(struct maildir_fds *d)
+{
+	if (d->top != -1)
+		close(d->top);
+	if (d->tmp != -1)
+		close(d->tmp);
+	if (d->new != -1)
+		close(d->new);
+}
+
+/* maildir ends in '/'; the slash goes, or open would follow a link. */
+static int
+open_maildir(const char *maildir, struct maildir_fds *d, int *security)
+{
+	char	path[4096];
+	size_t	n = strlen(maildir);
+	int	cur;
+
+	d->top = d->tmp = d->new = -1;
+	while (n > 1 && maildir[n - 1] == '/')
+		n--;
+	if (n >= sizeof(path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(path, maildir, n);
+	path[n] = '\0';
+	if ((d->top = open_own_dir(AT_FDCWD, path, security)) == -1 ||
+	    (d->tmp = open_own_dir(d->top, "tmp", security)) == -1 ||
+	    (d->new = open_own_dir(d->top, "new", security)) == -1 ||
+	    (cur = open_own_dir(d->top, "cur", security)) == -1) {
+		close_fds(d);
+		return -1;
+	}
+	close(cur);
 	return 0;
 }
 
@@ -113,36 +177,33 @@ copy_content(int in, int out, uint64_t len, int *short_input)
 	return 0;
 }
 
-static int
-fsync_dir(const char *path)
-{
-	int fd, rc;
-
-	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
-}
-
 int
 maildir_deliver(const char *maildir, const char *hostname,
     const struct maildir_msg *m, char *dsn, size_t dsnlen, char *why,
     size_t whylen)
 {
-	char	name[512], tmp[4096], new[4096], dir[4096], hdr[2048];
-	int	fd, n, short_input = 0, err;
+	struct maildir_fds	d;
+	char			name[512], hdr[2048];
+	int			fd, n, short_input = 0, err, security;
 
-	if (ensure_dirs(maildir) == -1)
-		return fail(dsn, dsnlen, why, whylen, errno, "mkdir");
+	if (open_maildir(maildir, &d, &security) == -1) {
+		if (security) {
+			strlcpy(dsn, "4.7.0", dsnlen);
+			snprintf(why, whylen, "maildir delivery refused: %s is "
+			    "a symbolic link, not a directory, or not owned by "
+			    "the recipient", maildir);
+			return -1;
+		}
+		return fail(dsn, dsnlen, why, whylen, errno, "open maildir");
+	}
 	unique_name(name, sizeof(name), hostname);
-	snprintf(tmp, sizeof(tmp), "%stmp/%s", maildir, name);
-	snprintf(new, sizeof(new), "%snew/%s", maildir, name);
-	snprintf(dir, sizeof(dir), "%snew", maildir);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-	    0600);
-	if (fd == -1)
-		return fail(dsn, dsnlen, why, whylen, errno, "create tmp file");
+	fd = openat(d.tmp, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600);
+	if (fd == -1) {
+		err = errno;
+		close_fds(&d);
+		return fail(dsn, dsnlen, why, whylen, err, "create tmp file");
+	}
 	n = snprintf(hdr, sizeof(hdr), "Return-Path: <%s>\nDelivered-To: %s\n",
 	    m->return_path, m->delivered_to);
 	if (n < 0 || (size_t)n >= sizeof(hdr) ||
@@ -151,7 +212,8 @@ maildir_deliver(const char *maildir, const char *hostname,
 	    == -1 || fsync(fd) == -1) {
 		err = errno;
 		close(fd);
-		unlink(tmp);
+		unlinkat(d.tmp, name, 0);
+		close_fds(&d);
 		if (short_input) {
 			strlcpy(dsn, "4.3.0", dsnlen);
 			snprintf(why, whylen, "message truncated in transit");
@@ -161,16 +223,22 @@ maildir_deliver(const char *maildir, const char *hostname,
 	}
 	if (close(fd) == -1) {
 		err = errno;
-		unlink(tmp);
+		unlinkat(d.tmp, name, 0);
+		close_fds(&d);
 		return fail(dsn, dsnlen, why, whylen, err, "close");
 	}
-	if (link(tmp, new) == -1) {
+	if (linkat(d.tmp, name, d.new, name, 0) == -1) {
 		err = errno;
-		unlink(tmp);
+		unlinkat(d.tmp, name, 0);
+		close_fds(&d);
 		return fail(dsn, dsnlen, why, whylen, err, "link into new/");
 	}
-	unlink(tmp);
-	if (fsync_dir(dir) == -1)
-		return fail(dsn, dsnlen, why, whylen, errno, "fsync new/");
+	unlinkat(d.tmp, name, 0);
+	if (fsync(d.new) == -1) {
+		err = errno;
+		close_fds(&d);
+		return fail(dsn, dsnlen, why, whylen, err, "fsync new/");
+	}
+	close_fds(&d);
 	return 0;
 }

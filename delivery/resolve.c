@@ -157,3 +157,27 @@ done:
 	aliases_free_targets(t, n);
 	return rc;
 }
+
+void
+resolve_owner(const struct resolver *r, const char *addr, char *out,
+    size_t outlen)
+{
+	char		 local[IPC_ADDR_MAX], owner[IPC_ADDR_MAX + 8];
+	const char	*domain;
+
+	out[0] = '\0';
+	if (split_addr(addr, local, sizeof(local), &domain) == -1 ||
+	    (*domain != '\0' &&
+	    !resolve_is_local_domain(domain, (void *)r->cf)))
+		return;
+	strip_extension(r, local);
+	if (strncmp(local, "owner-", 6) == 0 ||
+	    aliases_lookup(r->aliases, local) == NULL)
+		return;
+	snprintf(owner, sizeof(owner), "owner-%s", local);
+	if (aliases_lookup(r->aliases, owner) == NULL)
+		return;
+	if ((size_t)snprintf(out, outlen, "%s@%s", owner, *domain != '\0' ?
+	    domain : r->cf->myhostname) >= outlen)
+		out[0] = '\0';
+}

@@ -28,6 +28,14 @@ int	resolve_expand(const struct resolver *, const char *addr,
 	    struct msg_expand_ok *out, char *dsn, size_t dsnlen, char *text,
 	    size_t textlen);
 
+/*
+ * The envelope sender for mail delivered through the alias addr names:
+ * "owner-NAME@domain" when NAME is an alias and owner-NAME is one too
+ * (Postfix's owner_request_special), else "".  out has outlen bytes.
+ */
+void	resolve_owner(const struct resolver *, const char *addr, char *out,
+	    size_t outlen);
+
 /* Is the domain one of mydestination (case-insensitive)? */
 int	resolve_is_local_domain(const char *domain, void *cf);
 

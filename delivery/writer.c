@@ -3,13 +3,22 @@
  * account, with that account's uid, gid and mailbox path as arguments
  * (master derived them; local only named the user).  It enters its
  * compartment as that user, then serves local's IPC_WRITE_MAIL requests
- * on fd 3 until local closes the channel or it sits idle.
+ * on fd 3 until local closes the channel or it sits idle.  The mailbox
+ * is a Maildir (-k maildir, the default) or an mbox file (-k mbox); for
+ * an mbox in the mail spool, -G names the spool's group, which the
+ * writer keeps as its one supplementary group to create the dotlock.
  *
  * Handlers:
  *   on_write_mail	one message into the mailbox
+ *   on_forward_read	read ~/.forward for local, as the user
  *   on_idle		nobody needs us any more
  */
 #include <sys/resource.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +28,7 @@
 #include <event2/event.h>
 
 #include "delivery/maildir.h"
+#include "delivery/mbox.h"
 #include "lib/log.h"
 #include "privsep/ipc_msgs.h"
 #include "privsep/sandbox.h"
@@ -32,6 +42,9 @@ struct writer {
 	struct event		*idle_ev;
 	const char		*mailbox;
 	const char		*hostname;
+	int			 mbox;		/* -k mbox: an mbox file */
+	const char		*home;		/* -H: for ~/.forward */
+	struct mbox_locking	 lk;		/* -a -d -s */
 };
 
 static void
@@ -40,22 +53,123 @@ on_write_mail(struct writer *w, uint32_t id, struct rbuf *rb, int fd)
 	struct msg_write_mail	m;
 	struct maildir_msg	mm;
 	char			dsn[IPC_DSN_MAX], why[IPC_TEXT_MAX];
+	int			flags;
 
 	if (dec_write_mail(rb, &m) == -1) {
 		close(fd);
 		ipc_chan_fail(w->chan, "bad WRITE_MAIL payload");
 		return;
 	}
+	/* A non-blocking pipe would fail with EAGAIN whenever local lags. */
+	if ((flags = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == -1) {
+		close(fd);
+		ipc_reply_error(w->chan, id, "4.3.0", "bad content pipe");
+		return;
+	}
 	mm.return_path = m.return_path;
 	mm.delivered_to = m.delivered_to;
 	mm.content_len = m.content_len;
 	mm.content_fd = fd;
-	if (maildir_deliver(w->mailbox, w->hostname, &mm, dsn, sizeof(dsn),
-	    why, sizeof(why)) == -1)
+	if ((w->mbox ? mbox_deliver(w->mailbox, &w->lk, &mm, dsn, sizeof(dsn), why,
+	    sizeof(why)) : maildir_deliver(w->mailbox, w->hostname, &mm, dsn,
+	    sizeof(dsn), why, sizeof(why))) == -1)
 		ipc_reply_error(w->chan, id, dsn, why);
 	else
 		ipc_reply(w->chan, IPC_OK, id, NULL, -1);
 	close(fd);
+}
+
+/*
+ * ~/.forward, opened as the user without following a link, used only if
+ * it is a regular file of the user's that nobody else may write, in a
+ * home directory that nobody else may write.  Anything else is ignored
+ * with the reason (local logs it) and mail goes to the mailbox.
+ */
+static void
+forward_read(const char *home, const char *suffix,
+    struct msg_forward_data *f)
+{
+	struct stat	st;
+	char		name[sizeof(".forward") + IPC_USER_MAX + 1];
+	ssize_t		n;
+	int		dfd, fd = -1;
+
+	f->status = FORWARD_IGNORED;
+	if ((dfd = open(home, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		snprintf(f->reason, sizeof(f->reason), "home directory: %s",
+		    strerror(errno));
+		return;
+	}
+	if (fstat(dfd, &st) == -1 || (st.st_uid != geteuid() &&
+	    st.st_uid != 0) || (st.st_mode & 022) != 0) {
+		close(dfd);
+		snprintf(f->reason, sizeof(f->reason), "home directory is "
+		    "writable by others or not the user's");
+		return;
+	}
+	/* ~/.forward+ext first, then ~/.forward (Postfix's forward_path). */
+	if (suffix[0] != '\0') {
+		snprintf(name, sizeof(name), ".forward%s", suffix);
+		fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+		    O_CLOEXEC);
+	}
+	if (suffix[0] == '\0' || (fd == -1 && errno == ENOENT))
+		fd = openat(dfd, ".forward", O_RDONLY | O_NOFOLLOW |
+		    O_NONBLOCK | O_CLOEXEC);
+	close(dfd);
+	if (fd == -1) {
+		if (errno == ENOENT)
+			f->status = FORWARD_NONE;
+		else
+			snprintf(f->reason, sizeof(f->reason), "%s",
+			    errno == ELOOP ? "is a symbolic link" :
+			    strerror(errno));
+		return;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode))
+		snprintf(f->reason, sizeof(f->reason), "not a regular file");
+	else if (st.st_uid != geteuid())
+		snprintf(f->reason, sizeof(f->reason), "not owned by the user");
+	else if ((st.st_mode & 022) != 0)
+		snprintf(f->reason, sizeof(f->reason), "group or world "
+		    "writable");
+	else if ((n = read(fd, f->text, sizeof(f->text))) == -1)
+		snprintf(f->reason, sizeof(f->reason), "%s", strerror(errno));
+	else if ((size_t)n >= sizeof(f->text))
+		snprintf(f->reason, sizeof(f->reason), "larger than %d bytes",
+		    IPC_FORWARD_MAX);
+	else if (memchr(f->text, '\0', n) != NULL)
+		snprintf(f->reason, sizeof(f->reason), "contains a NUL byte");
+	else {
+		f->text[n] = '\0';
+		f->status = FORWARD_FOUND;
+	}
+	if (f->status != FORWARD_FOUND)
+		memset(f->text, 0, sizeof(f->text));
+	close(fd);
+}
+
+static void
+on_forward_read(struct writer *w, uint32_t id, struct rbuf *rb)
+{
+	static struct msg_forward_data	f;
+	static uint8_t			buf[IPC_PAYLOAD_MAX];
+	struct msg_forward_read		req;
+	struct wbuf			wb;
+
+	if (dec_forward_read(rb, &req) == -1) {
+		ipc_chan_fail(w->chan, "bad FORWARD_READ payload");
+		return;
+	}
+	memset(&f, 0, sizeof(f));
+	if (w->home == NULL)
+		f.status = FORWARD_NONE;
+	else
+		forward_read(w->home, req.suffix, &f);
+	wb_init(&wb, buf, sizeof(buf));
+	enc_forward_data(&wb, &f);
+	ipc_reply(w->chan, IPC_FORWARD_DATA, id, &wb, -1);
 }
 
 static void
@@ -65,8 +179,11 @@ chan_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
 	struct writer	*w = arg;
 	struct timeval	 tv = { WRITER_IDLE, 0 };
 
-	/* The table lets only IPC_WRITE_MAIL (with its fd) reach here. */
-	on_write_mail(w, h->id, rb, fd);
+	/* The table lets only these two (WRITE_MAIL with its fd) here. */
+	if (h->type == IPC_FORWARD_READ)
+		on_forward_read(w, h->id, rb);
+	else
+		on_write_mail(w, h->id, rb, fd);
 	evtimer_add(w->idle_ev, &tv);
 }
 
@@ -96,13 +213,39 @@ writer_main(int argc, char **argv)
 	log_init("writer", 1);
 	memset(&w, 0, sizeof(w));
 	memset(&sb, 0, sizeof(sb));
-	while ((ch = getopt(argc, argv, "u:g:m:h:S:")) != -1) {
+	w.lk.attempts = 20;		/* Postfix's defaults, if not given */
+	w.lk.delay = 1;
+	w.lk.stale = 500;
+	while ((ch = getopt(argc, argv, "a:d:s:u:g:G:H:k:m:h:S:")) != -1) {
 		switch (ch) {
 		case 'u':
 			sb.uid = strtonum(optarg, 1, UINT32_MAX - 1, &errstr);
 			break;
 		case 'g':
 			sb.gid = strtonum(optarg, 1, UINT32_MAX - 1, &errstr);
+			break;
+		case 'G':
+			sb.spool_gid = strtonum(optarg, 1, UINT32_MAX - 1,
+			    &errstr);
+			break;
+		case 'H':
+			w.home = optarg;
+			break;
+		case 'a':
+			w.lk.attempts = strtonum(optarg, 1, 1000, &errstr);
+			break;
+		case 'd':
+			w.lk.delay = strtonum(optarg, 1, 86400, &errstr);
+			break;
+		case 's':
+			w.lk.stale = strtonum(optarg, 1, INT_MAX, &errstr);
+			break;
+		case 'k':
+			if (strcmp(optarg, "mbox") == 0)
+				w.mbox = 1;
+			else if (strcmp(optarg, "maildir") != 0)
+				fatalx("writer: unknown mailbox kind %s",
+				    optarg);
 			break;
 		case 'm':
 			w.mailbox = optarg;
@@ -115,13 +258,16 @@ writer_main(int argc, char **argv)
 			break;
 		default:
 			fatalx("usage: bulkhead -x writer -u UID -g GID "
-			    "-m MAILBOX -h HOSTNAME");
+			    "[-G SPOOLGID] [-H HOME] [-k maildir|mbox] "
+			    "[-a ATTEMPTS -d DELAY -s STALE] -m MAILBOX "
+			    "-h HOSTNAME");
 		}
 		if (errstr != NULL)
 			fatalx("bad uid or gid: %s", errstr);
 	}
 	if (sb.uid == 0 || sb.gid == 0 || w.mailbox == NULL ||
-	    w.mailbox[0] != '/' || w.hostname == NULL)
+	    w.mailbox[0] != '/' || w.hostname == NULL ||
+	    (w.home != NULL && w.home[0] != '/'))
 		fatalx("writer: missing or bad arguments");
 
 	if ((w.base = event_base_new()) == NULL)
@@ -135,7 +281,7 @@ writer_main(int argc, char **argv)
 	sb.role = ROLE_WRITER;
 	sb.root = NULL;
 	sb.mode = SANDBOX_CHROOT;
-	sb.nofile = 16;
+	sb.nofile = 32;
 	sb.fsize = RLIM_INFINITY;
 	sandbox_enter(&sb);
 	event_base_dispatch(w.base);

@@ -59,6 +59,7 @@ static int	check_optpath(const char *, char *, size_t);
 static int	check_user(const char *, char *, size_t);
 static int	check_mailbox(const char *, char *, size_t);
 static int	check_delimiter(const char *, char *, size_t);
+static int	check_privs(const char *, char *, size_t);
 static char	*elem_domain(const char *, size_t, char *, size_t);
 static char	*elem_interface(const char *, size_t, char *, size_t);
 static char	*elem_aliasmap(const char *, size_t, char *, size_t);
@@ -101,6 +102,14 @@ static const struct param params[] = {
 	/* As in Postfix: a bare number is days; 0 = try once, then bounce. */
 	TIME(maximal_queue_lifetime, "5d", 'd', 0),
 	TIME(queue_run_delay, "300s", 's', 1),
+	/* Postfix: the rights of commands and files for root-owned aliases. */
+	STR(default_privs, "nobody", check_privs),
+	/* Postfix: mbox files when home_mailbox is empty. */
+	STR(mail_spool_directory, "/var/mail", check_abspath),
+	/* Postfix's mbox locking knobs, with Postfix's defaults. */
+	NUM(deliver_lock_attempts, "20", K_LONG, 1, 1000),
+	TIME(deliver_lock_delay, "1s", 's', 1),
+	TIME(stale_lock_time, "500s", 's', 1),
 };
 
 #define NPARAMS	(sizeof(params) / sizeof(params[0]))
@@ -253,19 +262,18 @@ check_mailbox(const char *v, char *why, size_t whylen)
 		snprintf(why, whylen, "must be relative to the home directory");
 		return -1;
 	}
-	if (len == 0 || v[len - 1] != '/') {
-		snprintf(why, whylen, "only Maildir delivery (a path ending "
-		    "in /) is supported");
-		return -1;
-	}
+	if (len == 0)
+		return 0;	/* mbox in mail_spool_directory */
 	for (s = v; *s != '\0'; s++) {
 		if ((unsigned char)*s < ' ' || *s == 0x7f) {
 			snprintf(why, whylen, "control character in path");
 			return -1;
 		}
 	}
-	for (s = v; *s != '\0'; s = slash + 1) {
-		slash = strchr(s, '/');
+	/* "Maildir/" is a Maildir, "Mailbox" an mbox file: no '.', '..'. */
+	for (s = v; *s != '\0'; s = slash + (*slash != '\0')) {
+		if ((slash = strchr(s, '/')) == NULL)
+			slash = s + strlen(s);
 		n = (size_t)(slash - s);
 		if (n == 2 && s[0] == '.' && s[1] == '.') {
 			snprintf(why, whylen, "must not contain a '..' "
@@ -980,4 +988,15 @@ config_print(const struct bh_config *cf, int fd)
 	for (i = 0; i < NPARAMS; i++)
 		if (print_param(cf, sorted[i], fd) < 0)
 			return;
+}
+
+/* default_privs: a user name, and never root (Postfix refuses it too). */
+static int
+check_privs(const char *v, char *why, size_t whylen)
+{
+	if (strcmp(v, "root") == 0) {
+		snprintf(why, whylen, "default_privs may not be root");
+		return -1;
+	}
+	return check_user(v, why, whylen);
 }

@@ -89,6 +89,11 @@ struct bh_config {
 	long		 maximal_backoff_time;
 	long		 maximal_queue_lifetime;
 	long		 queue_run_delay;
+	char		*default_privs;		/* never root (checked) */
+	char		*mail_spool_directory;	/* mbox when home_mailbox = "" */
+	long		 deliver_lock_attempts;
+	long		 deliver_lock_delay;	/* seconds */
+	long		 stale_lock_time;	/* seconds */
 };
 
 /*

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "delivery/aliases.h"
+#include "delivery/aliases_check.h"
 #include "lib/log.h"
 #include "privsep/master.h"
 #include "privsep/sandbox.h"
@@ -76,6 +77,26 @@ check_dir(const char *what, const char *path, uid_t owner, int mode_mask,
 	return 0;
 }
 
+/*
+ * default_privs runs commands and writes files for root-owned aliases: an
+ * account that exists and is not root (check_user refused the name "root";
+ * this catches a uid 0 by another name).
+ */
+static int
+check_default_privs(const struct bh_config *cf, char *err, size_t errlen)
+{
+	char	why[CF_ERR_MAX];
+	uid_t	uid;
+	gid_t	gid;
+
+	if (sandbox_resolve_user(cf->default_privs, &uid, &gid, why,
+	    sizeof(why)) == -1) {
+		snprintf(err, errlen, "default_privs: %s", why);
+		return -1;
+	}
+	return 0;
+}
+
 /* Every compartment's account exists, is not root, and has its own uid. */
 int
 config_check_system(const struct bh_config *cf, char *err, size_t errlen)
@@ -98,6 +119,8 @@ config_check_system(const struct bh_config *cf, char *err, size_t errlen)
 				return -1;
 			}
 	}
+	if (check_default_privs(cf, err, errlen) == -1)
+		return -1;
 	if (check_dir("queue_directory", cf->queue_directory, uids[1], 077,
 	    err, errlen) == -1)
 		return -1;
@@ -105,24 +128,47 @@ config_check_system(const struct bh_config *cf, char *err, size_t errlen)
 	    errlen);
 }
 
+/* For aliases_check: 0 a mailbox account (or root), 1 system, -1 none. */
+static int
+alias_user(const char *name, void *arg)
+{
+	const struct bh_config	*cf = arg;
+	struct passwd		*pw;
+
+	if ((pw = getpwnam(name)) == NULL)
+		return -1;
+	return pw->pw_uid == 0 || ((long)pw->pw_uid >= cf->local_minimum_uid &&
+	    pw->pw_uid < BH_OVERFLOW_UID) ? 0 : 1;
+}
+
+static void
+alias_warn(const char *msg)
+{
+	log_warnx("%s", msg);
+}
+
+/*
+ * Parse every alias file (errors: file:line, fatal), then report what
+ * newaliases would: targets nothing can deliver, a missing postmaster
+ * (warnings: the file is the admin's, mail to good names still flows).
+ */
 int
 config_check_aliases(const struct bh_config *cf, char *err, size_t errlen)
 {
-	struct alias_table	at;
-	size_t			i;
-	int			has_postmaster = 0;
+	struct alias_table	at[BH_LIST_MAX];
+	size_t			i, n;
+	int			rc = 0;
 
-	for (i = 0; i < cf->alias_maps.n; i++) {
-		memset(&at, 0, sizeof(at));
-		if (aliases_parse_file(&at, cf->alias_maps.v[i], err, errlen)
-		    == -1)
-			return -1;
-		if (aliases_lookup(&at, "postmaster") != NULL)
-			has_postmaster = 1;
-		aliases_free(&at);
-	}
-	if (!has_postmaster && cf->alias_maps.n > 0)
-		log_warnx("no postmaster alias in alias_maps: RFC 5321 "
-		    "requires that postmaster reaches a person");
-	return 0;
+	memset(at, 0, sizeof(at));
+	for (n = 0; n < cf->alias_maps.n; n++)
+		if (aliases_parse_file(&at[n], cf->alias_maps.v[n], err, errlen)
+		    == -1) {
+			rc = -1;
+			break;
+		}
+	if (rc == 0)
+		aliases_check(cf, at, n, alias_user, (void *)cf, alias_warn);
+	for (i = 0; i < n; i++)
+		aliases_free(&at[i]);
+	return rc;
 }

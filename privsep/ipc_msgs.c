@@ -354,3 +354,67 @@ dec_write_mail(struct rbuf *rb, struct msg_write_mail *m)
 		return -1;
 	return 0;
 }
+
+void
+enc_forward_read(struct wbuf *wb, const struct msg_forward_read *m)
+{
+	wb_str(wb, m->suffix);
+}
+
+int
+dec_forward_read(struct rbuf *rb, struct msg_forward_read *m)
+{
+	const char *p;
+
+	rb_str(rb, m->suffix, sizeof(m->suffix));
+	if (rb_end(rb) == -1)
+		return -1;
+	/* A punctuation delimiter, then an extension: a file name in home. */
+	if (m->suffix[0] == '\0')
+		return 0;
+	if (!ispunct((unsigned char)m->suffix[0]) || m->suffix[0] == '/' ||
+	    m->suffix[1] == '\0')
+		return -1;
+	for (p = m->suffix + 1; *p != '\0'; p++)
+		if (!isalnum((unsigned char)*p) && strchr("._+-=", *p) == NULL)
+			return -1;
+	return 0;
+}
+
+void
+enc_forward_data(struct wbuf *wb, const struct msg_forward_data *m)
+{
+	wb_u32(wb, m->status);
+	wb_str(wb, m->reason);
+	wb_str(wb, m->text);
+}
+
+int
+dec_forward_data(struct rbuf *rb, struct msg_forward_data *m)
+{
+	rb_u32(rb, &m->status);
+	rb_str(rb, m->reason, sizeof(m->reason));
+	rb_str(rb, m->text, sizeof(m->text));
+	if (rb_end(rb) == -1 || m->status >= FORWARD_STATUS_MAX ||
+	    !no_controls(m->reason) ||
+	    (m->status != FORWARD_FOUND && m->text[0] != '\0'))
+		return -1;
+	return 0;
+}
+
+void
+enc_owner(struct wbuf *wb, const struct msg_owner *m)
+{
+	wb_str(wb, m->addr);
+}
+
+int
+dec_owner(struct rbuf *rb, struct msg_owner *m)
+{
+	rb_str(rb, m->addr, sizeof(m->addr));
+	if (rb_end(rb) == -1 || !no_controls(m->addr) ||
+	    (m->addr[0] != '\0' && (strncmp(m->addr, "owner-", 6) != 0 ||
+	    strchr(m->addr, '@') == NULL)))
+		return -1;
+	return 0;
+}

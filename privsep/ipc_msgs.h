@@ -165,6 +165,48 @@ int	dec_writer_open(struct rbuf *, struct msg_writer_open *);
 void	enc_write_mail(struct wbuf *, const struct msg_write_mail *);
 int	dec_write_mail(struct rbuf *, struct msg_write_mail *);
 
+/* IPC_FORWARD_DATA: the writer read ~/.forward as the user, or did not. */
+#define IPC_FORWARD_MAX	4096		/* = FORWARD_SIZE_MAX */
+
+enum forward_status {
+	FORWARD_NONE = 0,		/* no .forward */
+	FORWARD_IGNORED,		/* unsafe or unreadable: reason says */
+	FORWARD_FOUND,			/* text holds it */
+	FORWARD_STATUS_MAX
+};
+
+struct msg_forward_data {
+	uint32_t	status;		/* enum forward_status */
+	char		reason[IPC_TEXT_MAX];
+	char		text[IPC_FORWARD_MAX + 1];	/* no NUL inside */
+};
+
+/*
+ * IPC_FORWARD_READ: which file.  suffix is "" (~/.forward) or a
+ * delimiter and an extension ("+news": ~/.forward+news, then ~/.forward,
+ * as Postfix's forward_path); never a '/', at most 64 bytes.
+ */
+struct msg_forward_read {
+	char		suffix[IPC_USER_MAX + 1];
+};
+
+void	enc_forward_read(struct wbuf *, const struct msg_forward_read *);
+int	dec_forward_read(struct rbuf *, struct msg_forward_read *);
+void	enc_forward_data(struct wbuf *, const struct msg_forward_data *);
+int	dec_forward_data(struct rbuf *, struct msg_forward_data *);
+
+/*
+ * IPC_OWNER_REPLY: the envelope sender for deliveries through an alias
+ * that has an owner-NAME companion ("owner-NAME@domain"), or "" for none.
+ * IPC_OWNER_QUERY carries a msg_addr (the recipient).
+ */
+struct msg_owner {
+	char		addr[IPC_ADDR_MAX];
+};
+
+void	enc_owner(struct wbuf *, const struct msg_owner *);
+int	dec_owner(struct rbuf *, struct msg_owner *);
+
 /* Is s a well-formed queue id (what qid_new makes)? */
 int	qid_valid(const char *s);
 

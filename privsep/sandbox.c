@@ -152,7 +152,10 @@ drop_bounding_set(void)
 static void
 change_ids(const struct sandbox_spec *sb)
 {
-	if (setgroups(1, &sb->gid) == -1)
+	gid_t	groups[2] = { sb->gid, sb->spool_gid };
+
+	/* spool_gid: a writer's one extra group, to dotlock in the spool. */
+	if (setgroups(sb->spool_gid != 0 ? 2 : 1, groups) == -1)
 		fatal("setgroups");
 	if (setresgid(sb->gid, sb->gid, sb->gid) == -1)
 		fatal("setresgid");
@@ -184,7 +187,11 @@ verify_drop(const struct sandbox_spec *sb)
 	if (ru != sb->uid || eu != sb->uid || su != sb->uid ||
 	    rg != sb->gid || eg != sb->gid || sg != sb->gid)
 		fatalx("privilege drop left other ids behind");
-	if ((n = getgroups(4, groups)) != 1 || groups[0] != sb->gid)
+	n = getgroups(4, groups);
+	/* The kernel sorts the list: check it as a set. */
+	if (sb->spool_gid == 0 ? (n != 1 || groups[0] != sb->gid) :
+	    (n != 2 || !((groups[0] == sb->gid && groups[1] == sb->spool_gid) ||
+	    (groups[1] == sb->gid && groups[0] == sb->spool_gid))))
 		fatalx("supplementary groups not dropped");
 	if (setuid(0) != -1 || seteuid(0) != -1 || setgid(0) != -1 ||
 	    setgroups(0, NULL) != -1)

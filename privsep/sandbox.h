@@ -29,6 +29,9 @@ struct sandbox_spec {
 	rlim_t		 nofile;
 	rlim_t		 fsize;		/* RLIM_INFINITY for file writers */
 	int		 may_fork;	/* 0: RLIMIT_NPROC 0 */
+	gid_t		 spool_gid;	/* writer only: the mail spool's group
+					   as the one supplementary group, for
+					   dotlocks; 0 = none */
 };
 
 void	sandbox_enter(const struct sandbox_spec *);

@@ -9,6 +9,7 @@
  */
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -22,27 +23,152 @@
 
 #include "lib/log.h"
 #include "privsep/ipc_msgs.h"
+#include "privsep/mailbox_path.h"
 #include "privsep/master.h"
 #include "privsep/sandbox.h"
 
 struct writer_target {
 	uid_t	uid;
 	gid_t	gid;
+	gid_t	spool_gid;	/* 0, or the spool's group for its dotlock */
+	int	mbox;		/* an mbox file, not a Maildir */
 	char	mailbox[PATH_MAX];
+	char	home[PATH_MAX];	/* for ~/.forward */
 };
+
+/*
+ * Walk the mailbox path below home as root, without following anything:
+ * each existing component must be a directory (or, last, the mailbox)
+ * that is no symbolic link and belongs to the recipient.  A component
+ * that does not exist yet ends the walk: the writer creates it, as the
+ * user, with O_NOFOLLOW and O_EXCL semantics, so what the user (or anyone
+ * who can write in the home directory) swaps in later is refused there.
+ */
+static const char *
+mailbox_walk(const char *home, const char *rel, uid_t uid, int *security)
+{
+	char		 path[PATH_MAX];
+	struct stat	 st;
+	size_t		 hl = strlen(home), i;
+	int		 last;
+
+	if (hl + 1 + strlen(rel) >= sizeof(path))
+		return "mailbox path too long";
+	memcpy(path, home, hl);
+	path[hl] = '/';
+	for (i = 0; rel[i] != '\0'; i++) {
+		path[hl + 1 + i] = rel[i];
+		if (rel[i + 1] != '/' && rel[i + 1] != '\0')
+			continue;
+		path[hl + 2 + i] = '\0';
+		if (lstat(path, &st) == -1)
+			return errno == ENOENT ? NULL : "cannot examine mailbox";
+		*security = 1;
+		if (S_ISLNK(st.st_mode))
+			return "mailbox path has a symbolic link";
+		if (st.st_uid != uid)
+			return "mailbox path not owned by the recipient";
+		/* An mbox file is the one thing that may not be a directory. */
+		last = rel[i + 1] == '\0';
+		if (last && S_ISREG(st.st_mode) && st.st_nlink == 1)
+			;
+		else if (last && S_ISREG(st.st_mode))
+			return "mailbox has more than one link";
+		else if (!S_ISDIR(st.st_mode))
+			return "mailbox path is not a directory";
+		*security = 0;
+		if (rel[i + 1] == '/')
+			i++, path[hl + 1 + i] = '/';
+	}
+	return NULL;
+}
+
+/*
+ * An mbox in mail_spool_directory (home_mailbox empty).  The spool must be
+ * a root-owned directory; the mailbox, if it exists, a regular file of the
+ * recipient's with one link.  If it does not exist master creates it here,
+ * as root, O_EXCL|O_NOFOLLOW, mode 0600, and gives it to the recipient: the
+ * writer, which runs as the recipient, never creates a file named after
+ * an account.  It does need to create NAME.lock, the dotlock mutt and
+ * procmail expect; in a group-writable spool (Debian: root:mail 2775) it
+ * gets the spool's group as its one supplementary group for that, as
+ * Postfix's local does.  The risk: a writer subverted through a bug could
+ * then, like any setgid-mail program, rename or remove other users' files
+ * in the spool (not read them: they are 0600).
+ */
+static const char *
+spool_mailbox(const struct master *m, const struct passwd *pw,
+    struct writer_target *t, const char **dsn, int *security)
+{
+	const char	*spool = m->cf.mail_spool_directory;
+	struct stat	 st;
+	int		 fd, n;
+
+	*dsn = "4.3.0";
+	n = snprintf(t->mailbox, sizeof(t->mailbox), "%s/%s", spool,
+	    pw->pw_name);
+	if (n < 0 || (size_t)n >= sizeof(t->mailbox))
+		return "mailbox path too long";
+	if (!path_canonical(spool) || !path_inside(t->mailbox, spool) ||
+	    strchr(pw->pw_name, '/') != NULL)
+		return "mail_spool_directory is not a canonical absolute path";
+	/* The spool path is the admin's (it may be a link, as /var/mail ->
+	 * spool/mail is on some systems); what is in it is not. */
+	if (stat(spool, &st) == -1 || !S_ISDIR(st.st_mode) ||
+	    st.st_uid != 0 || ((st.st_mode & S_IWOTH) &&
+	    !(st.st_mode & S_ISVTX)))
+		return "mail_spool_directory must be a directory owned by "
+		    "root, not world-writable without the sticky bit";
+	t->spool_gid = (st.st_mode & S_IWGRP) && st.st_gid != 0 &&
+	    st.st_gid != pw->pw_gid ? st.st_gid : 0;
+	*dsn = "4.7.0";
+	if (lstat(t->mailbox, &st) == 0) {
+		*security = 1;
+		if (S_ISLNK(st.st_mode))
+			return "mailbox is a symbolic link";
+		if (!S_ISREG(st.st_mode) || st.st_nlink != 1)
+			return "mailbox is not a regular file with one link";
+		if (st.st_uid != pw->pw_uid)
+			return "mailbox not owned by the recipient";
+		*security = 0;
+		return NULL;
+	}
+	if (errno != ENOENT)
+		return "cannot examine mailbox";
+	fd = open(t->mailbox, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_NONBLOCK | O_CLOEXEC, 0600);
+	if (fd == -1 || fchown(fd, pw->pw_uid, pw->pw_gid) == -1) {
+		if (fd != -1) {
+			(void)unlink(t->mailbox);
+			close(fd);
+		}
+		*dsn = "4.3.0";
+		return "cannot create mailbox";
+	}
+	close(fd);
+	log_info("created mailbox %s for %s", t->mailbox, pw->pw_name);
+	return NULL;
+}
 
 /*
  * Decide from trusted data alone.  Returns NULL when allowed, or a reason
  * with *dsn set; *security tells whether the refusal smells of an attack.
+ * local names a user and nothing else: the path is master's own.
  */
 static const char *
 writer_check(const struct master *m, const char *user,
     struct writer_target *t, const char **dsn, int *security)
 {
 	struct passwd	*pw;
+	const char	*why;
 	int		 n;
 
 	*security = 0;
+	if (!user_name_ok(user)) {
+		*dsn = "5.1.3";
+		*security = 1;
+		return "malformed user name";
+	}
 	errno = 0;
 	if ((pw = getpwnam(user)) == NULL) {
 		*dsn = errno ? "4.3.0" : "5.1.1";
@@ -59,16 +185,46 @@ writer_check(const struct master *m, const char *user,
 		return "system account (uid below local_minimum_uid, "
 		    "or nobody)";
 	}
-	if (pw->pw_dir == NULL || pw->pw_dir[0] != '/' ||
-	    strcmp(pw->pw_dir, "/") == 0 || strstr(pw->pw_dir, "/../")) {
-		*dsn = "4.3.0";
-		return "home directory unusable";
+	if (pw->pw_gid == 0) {
+		*dsn = "4.7.0";
+		*security = 1;
+		return "account has primary group 0";
 	}
+	if (pw->pw_dir == NULL || !path_canonical(pw->pw_dir)) {
+		*dsn = "4.3.0";
+		*security = 1;
+		return "home directory is not a canonical absolute path";
+	}
+	t->spool_gid = 0;
+	t->mbox = 0;
+	if (m->cf.home_mailbox[0] == '\0') {
+		t->mbox = 1;
+		if ((why = spool_mailbox(m, pw, t, dsn, security)) != NULL)
+			return why;
+		goto ok;
+	}
+	t->mbox = m->cf.home_mailbox[strlen(m->cf.home_mailbox) - 1] != '/';
 	n = snprintf(t->mailbox, sizeof(t->mailbox), "%s/%s", pw->pw_dir,
 	    m->cf.home_mailbox);
 	if (n < 0 || (size_t)n >= sizeof(t->mailbox)) {
 		*dsn = "4.3.0";
 		return "mailbox path too long";
+	}
+	/* config_build checked home_mailbox; this is the belt to its braces. */
+	if (!path_inside(t->mailbox, pw->pw_dir)) {
+		*dsn = "4.3.0";
+		*security = 1;
+		return "mailbox path outside the home directory";
+	}
+	if ((why = mailbox_walk(pw->pw_dir, m->cf.home_mailbox, pw->pw_uid,
+	    security)) != NULL) {
+		*dsn = "4.7.0";
+		return why;
+	}
+ok:
+	if (strlcpy(t->home, pw->pw_dir, sizeof(t->home)) >= sizeof(t->home)) {
+		*dsn = "4.3.0";
+		return "home directory path too long";
 	}
 	t->uid = pw->pw_uid;
 	t->gid = pw->pw_gid;
@@ -79,7 +235,8 @@ static pid_t
 fork_writer(struct master *m, const struct writer_target *t, int fd)
 {
 	static char *const	envp[] = { NULL };
-	char			uid[16], gid[16], *argv[16];
+	char			uid[16], gid[16], sgid[16], *argv[32];
+	char			att[16], del[16], stale[16];
 	int			argc = 0, null;
 	pid_t			pid;
 
@@ -92,6 +249,26 @@ fork_writer(struct master *m, const struct writer_target *t, int fd)
 	argv[argc++] = uid;
 	argv[argc++] = "-g";
 	argv[argc++] = gid;
+	if (t->spool_gid != 0) {
+		snprintf(sgid, sizeof(sgid), "%u", (unsigned)t->spool_gid);
+		argv[argc++] = "-G";
+		argv[argc++] = sgid;
+	}
+	argv[argc++] = "-H";
+	argv[argc++] = (char *)t->home;
+	argv[argc++] = "-k";
+	argv[argc++] = t->mbox ? "mbox" : "maildir";
+	if (t->mbox) {
+		snprintf(att, sizeof(att), "%ld", m->cf.deliver_lock_attempts);
+		snprintf(del, sizeof(del), "%ld", m->cf.deliver_lock_delay);
+		snprintf(stale, sizeof(stale), "%ld", m->cf.stale_lock_time);
+		argv[argc++] = "-a";
+		argv[argc++] = att;
+		argv[argc++] = "-d";
+		argv[argc++] = del;
+		argv[argc++] = "-s";
+		argv[argc++] = stale;
+	}
 	argv[argc++] = "-m";
 	argv[argc++] = (char *)t->mailbox;
 	argv[argc++] = "-h";
@@ -115,6 +292,17 @@ fork_writer(struct master *m, const struct writer_target *t, int fd)
 	_exit(127);
 }
 
+/* req.user is untrusted text: printable ASCII only in master's log. */
+static void
+printable(char *dst, const char *src, size_t len)
+{
+	size_t i;
+
+	for (i = 0; src[i] != '\0' && i + 1 < len; i++)
+		dst[i] = (src[i] > ' ' && src[i] < 0x7f) ? src[i] : '?';
+	dst[i] = '\0';
+}
+
 void
 writer_open(struct master *m, struct ipc_chan *c, uint32_t id,
     struct rbuf *rb)
@@ -122,6 +310,7 @@ writer_open(struct master *m, struct ipc_chan *c, uint32_t id,
 	struct msg_writer_open	req;
 	struct writer_target	t;
 	const char		*why, *dsn;
+	char			 name[IPC_USER_MAX + 1];
 	int			 security, sv[2];
 	pid_t			 pid;
 
@@ -129,12 +318,13 @@ writer_open(struct master *m, struct ipc_chan *c, uint32_t id,
 		ipc_chan_fail(c, "bad WRITER_OPEN payload");
 		return;
 	}
+	printable(name, req.user, sizeof(name));
 	if ((why = writer_check(m, req.user, &t, &dsn, &security)) != NULL) {
 		if (security)
-			log_security("refused writer for %s: %s", req.user,
-			    why);
+			log_security("refused writer for %s from local: %s",
+			    name, why);
 		else
-			log_warnx("no writer for %s: %s", req.user, why);
+			log_warnx("no writer for %s: %s", name, why);
 		ipc_reply_error(c, id, dsn, why);
 		return;
 	}
@@ -154,7 +344,7 @@ writer_open(struct master *m, struct ipc_chan *c, uint32_t id,
 		return;
 	}
 	m->nwriters++;
-	log_debug("writer for %s (uid %u) is pid %d", req.user,
+	log_debug("writer for %s (uid %u) is pid %d", name,
 	    (unsigned)t.uid, (int)pid);
 	ipc_reply(c, IPC_WRITER_OPEN_OK, id, NULL, sv[0]);
 }

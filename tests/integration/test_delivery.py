@@ -2,7 +2,8 @@
 import re
 import subprocess
 
-from conftest import ALICE, BOB, DOMAIN, maildir_messages, split_delivered
+from conftest import ALICE, BOB, DOMAIN, maildir_messages, split_delivered, \
+    wait_until
 
 SENDER = "sender@remote.example"
 
@@ -49,6 +50,10 @@ def test_smtplib_to_two_users_and_an_alias(make_daemon, sandbox, users):
             qids.add(qid)
         assert len(qids) == 1      # one queue file for the one message
     qid = qids.pop().decode()
+    # The files are in place before queue hears back and removes the
+    # message: wait for that, or a slow (sanitizer) run races it.
+    wait_until(lambda: "queue: %s: removed" % qid in d.logtext(),
+               "the queue file to be removed")
     log = d.logtext()
     assert re.search(r"queue: %s: from=<%s>, size=\d+, nrcpt=3 "
                      r"\(queue active\)" % (qid, SENDER), log)

@@ -741,6 +741,11 @@ test_users(void **state)
 	    "(" FN ":1): each compartment needs its own uid");
 	assert_build_error("local_user = root\n", FN ":1: bad value for "
 	    "local_user: 'root': a compartment never runs as root");
+	assert_build_error("\ndefault_privs = root\n", FN ":2: bad value for "
+	    "default_privs: 'root': default_privs may not be root");
+	assert_build_error("default_privs = no body\n", FN ":1: bad value for "
+	    "default_privs: 'no body': a user name has no white space, "
+	    "control characters or ':'");
 	assert_build_error("lookup_user =\n", FN ":1: bad value for "
 	    "lookup_user: '': empty user name");
 	assert_build_error("smtpd_user = a b\n", FN ":1: bad value for "
@@ -822,12 +827,24 @@ test_home_mailbox(void **state)
 	assert_build_error("home_mailbox = /var/mail/\n", FN ":1: bad value for "
 	    "home_mailbox: '/var/mail/': must be relative to the home "
 	    "directory");
-	assert_build_error("home_mailbox = Mailbox\n", FN ":1: bad value for "
-	    "home_mailbox: 'Mailbox': only Maildir delivery (a path ending "
-	    "in /) is supported");
-	assert_build_error("home_mailbox =\n", FN ":1: bad value for "
-	    "home_mailbox: '': only Maildir delivery (a path ending in /) is "
-	    "supported");
+	/* An mbox file in home, and (empty) one in mail_spool_directory. */
+	build_ok(&cf, "myhostname = h.example\nhome_mailbox = mail/Mailbox\n");
+	assert_string_equal(cf.home_mailbox, "mail/Mailbox");
+	assert_string_equal(cf.mail_spool_directory, "/var/mail");
+	config_free(&cf);
+	build_ok(&cf, "myhostname = h.example\nhome_mailbox =\n"
+	    "mail_spool_directory = /var/spool/mail\n");
+	assert_string_equal(cf.home_mailbox, "");
+	assert_string_equal(cf.mail_spool_directory, "/var/spool/mail");
+	config_free(&cf);
+	assert_build_error("home_mailbox = mail/..\n", FN ":1: bad value "
+	    "for home_mailbox: 'mail/..': must not contain a '..' component");
+	assert_build_error("home_mailbox = mail/.\n", FN ":1: bad value "
+	    "for home_mailbox: 'mail/.': must not contain empty or '.' "
+	    "components");
+	assert_build_error("mail_spool_directory = var/mail\n", FN ":1: bad "
+	    "value for mail_spool_directory: 'var/mail': not an absolute "
+	    "path");
 	assert_build_error("home_mailbox = ../Maildir/\n", FN ":1: bad value "
 	    "for home_mailbox: '../Maildir/': must not contain a '..' "
 	    "component");
@@ -942,6 +959,9 @@ test_config_print(void **state)
 	assert_non_null(strstr(out, "\nsmtpd_banner = h.example ESMTP "
 	    "bulkhead\n"));
 	assert_non_null(strstr(out, "\nsmtpd_timeout = 5m\n"));
+	assert_non_null(strstr(out, "\ndefault_privs = nobody\n"));
+	assert_non_null(strstr(out, "\ndeliver_lock_attempts = 20\n"));
+	assert_non_null(strstr(out, "\nstale_lock_time = 500s\n"));
 	for (line = strtok_r(out, "\n", &save); line != NULL;
 	    line = strtok_r(NULL, "\n", &save)) {
 		assert_true(strcmp(prev, line) < 0);
@@ -949,7 +969,7 @@ test_config_print(void **state)
 		snprintf(prev, sizeof(prev), "%s", line);
 		lines++;
 	}
-	assert_int_equal(lines, 27);	/* every parameter */
+	assert_int_equal(lines, 32);	/* every parameter */
 }
 
 int

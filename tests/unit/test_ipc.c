@@ -322,6 +322,9 @@ TRY(deliver_result, struct msg_deliver_result)
 TRY(expand_ok, struct msg_expand_ok)
 TRY(writer_open, struct msg_writer_open)
 TRY(write_mail, struct msg_write_mail)
+TRY(forward_data, struct msg_forward_data)
+TRY(owner, struct msg_owner)
+TRY(forward_read, struct msg_forward_read)
 
 static int
 try_empty(const uint8_t *p, size_t n)
@@ -477,6 +480,112 @@ mk_write_mail(struct wbuf *wb)
 	return wb->len;
 }
 
+static size_t
+mk_forward_data(struct wbuf *wb)
+{
+	static struct msg_forward_data m = { .status = FORWARD_FOUND,
+	    .text = "\\alice, bob\n" };
+
+	enc_forward_data(wb, &m);
+	return wb->len;
+}
+
+static int
+forward_data_with(uint32_t status, const char *reason, const char *text)
+{
+	uint8_t		buf[IPC_PAYLOAD_MAX];
+	struct wbuf	wb;
+
+	wb_init(&wb, buf, sizeof(buf));
+	wb_u32(&wb, status);
+	wb_str(&wb, reason);
+	wb_str(&wb, text);
+	return try_forward_data(buf, wb.len);
+}
+
+static void
+test_dec_forward_data(void **state)
+{
+	char big[IPC_FORWARD_MAX + 2];
+
+	assert_int_equal(forward_data_with(FORWARD_NONE, "", ""), 0);
+	assert_int_equal(forward_data_with(FORWARD_IGNORED, "not owned", ""),
+	    0);
+	assert_int_equal(forward_data_with(FORWARD_FOUND, "", "a\nb\n"), 0);
+	/* only FOUND carries text; no controls in the reason; range */
+	assert_int_equal(forward_data_with(FORWARD_NONE, "", "bob"), -1);
+	assert_int_equal(forward_data_with(FORWARD_IGNORED, "x\ny", ""), -1);
+	assert_int_equal(forward_data_with(FORWARD_STATUS_MAX, "", ""), -1);
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	assert_int_equal(forward_data_with(FORWARD_FOUND, "", big), -1);
+	big[IPC_FORWARD_MAX] = '\0';
+	assert_int_equal(forward_data_with(FORWARD_FOUND, "", big), 0);
+}
+
+static size_t
+mk_owner(struct wbuf *wb)
+{
+	struct msg_owner m = { .addr = "owner-team@test.example" };
+
+	enc_owner(wb, &m);
+	return wb->len;
+}
+
+static int
+owner_with(const char *addr)
+{
+	uint8_t		buf[IPC_ADDR_MAX + 8];
+	struct wbuf	wb;
+
+	wb_init(&wb, buf, sizeof(buf));
+	wb_str(&wb, addr);
+	return try_owner(buf, wb.len);
+}
+
+static void
+test_dec_owner(void **state)
+{
+	assert_int_equal(owner_with(""), 0);
+	assert_int_equal(owner_with("owner-team@test.example"), 0);
+	assert_int_equal(owner_with("team@test.example"), -1);
+	assert_int_equal(owner_with("owner-team"), -1);
+	assert_int_equal(owner_with("owner-team@x\r\nRCPT"), -1);
+}
+
+static size_t
+mk_forward_read(struct wbuf *wb)
+{
+	struct msg_forward_read m = { .suffix = "+news" };
+
+	enc_forward_read(wb, &m);
+	return wb->len;
+}
+
+static int
+forward_read_with(const char *suffix)
+{
+	uint8_t		buf[IPC_USER_MAX + 16];
+	struct wbuf	wb;
+
+	wb_init(&wb, buf, sizeof(buf));
+	wb_str(&wb, suffix);
+	return try_forward_read(buf, wb.len);
+}
+
+static void
+test_dec_forward_read(void **state)
+{
+	assert_int_equal(forward_read_with(""), 0);
+	assert_int_equal(forward_read_with("+news"), 0);
+	assert_int_equal(forward_read_with("-a.b_c=d"), 0);
+	assert_int_equal(forward_read_with("+"), -1);
+	assert_int_equal(forward_read_with("+../../x"), -1);
+	assert_int_equal(forward_read_with("/x"), -1);
+	assert_int_equal(forward_read_with("news"), -1);
+	assert_int_equal(forward_read_with("+a b"), -1);
+}
+
 struct dec_case {
 	const char	*name;
 	size_t		(*make)(struct wbuf *);
@@ -488,7 +597,8 @@ static const struct dec_case dec_cases[] = {
 	CASE(log), CASE(setup_peer), CASE(peer_violation), CASE(error),
 	CASE(empty), CASE(addr), CASE(rcpt_verdict), CASE(qid), CASE(rcpt),
 	CASE(commit), CASE(deliver), CASE(deliver_result), CASE(expand_ok),
-	CASE(writer_open), CASE(write_mail)
+	CASE(writer_open), CASE(write_mail), CASE(forward_data), CASE(owner),
+	CASE(forward_read)
 };
 #undef CASE
 
@@ -2120,6 +2230,9 @@ main(void)
 		cmocka_unit_test(test_dec_dsn_class_one_digit),
 		cmocka_unit_test(test_dec_expand_ok),
 		cmocka_unit_test(test_dec_writer_open),
+		cmocka_unit_test(test_dec_forward_data),
+		cmocka_unit_test(test_dec_owner),
+		cmocka_unit_test(test_dec_forward_read),
 		cmocka_unit_test(test_dec_write_mail),
 		cmocka_unit_test(test_hdr_unknown_type),
 		cmocka_unit_test(test_hdr_directions),

@@ -284,6 +284,40 @@ test_expand_extra(void **state)
 	expand_fails(f, "sysonly", "5.1.1");
 }
 
+static int
+setup_owner(void **state)
+{
+	*state = fix_new("+", "owner-team: alice\nowner-alice: bob\n"
+	    "owner-owner-team: bob\n");
+	return 0;
+}
+
+static void
+owner_is(struct fix *f, const char *addr, const char *want)
+{
+	char got[IPC_ADDR_MAX];
+
+	resolve_owner(&f->r, addr, got, sizeof(got));
+	assert_string_equal(got, want);
+}
+
+/* owner-NAME becomes the sender for mail through the alias NAME. */
+static void
+test_owner(void **state)
+{
+	struct fix *f = *state;
+
+	f->cf.myhostname = "mx.test.example";
+	owner_is(f, "team@test.example", "owner-team@test.example");
+	owner_is(f, "TEAM@Test.Example", "owner-team@Test.Example");
+	owner_is(f, "team+x@test.example", "owner-team@test.example");
+	owner_is(f, "team", "owner-team@mx.test.example");
+	owner_is(f, "alice@test.example", "");	/* a user, not an alias */
+	owner_is(f, "loop1@test.example", "");	/* an alias without owner */
+	owner_is(f, "owner-team@test.example", "");	/* no owner-owner- */
+	owner_is(f, "team@remote.example", "");
+}
+
 int
 main(void)
 {
@@ -308,6 +342,8 @@ main(void)
 		    setup_plus, teardown),
 		cmocka_unit_test_setup_teardown(test_expand_extra,
 		    setup_extra, teardown),
+		cmocka_unit_test_setup_teardown(test_owner,
+		    setup_owner, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

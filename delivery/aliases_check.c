@@ -1,0 +1,119 @@
+/*
+ * aliases_check.c: see aliases_check.h.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "delivery/aliases_check.h"
+
+static const struct alias_entry *
+find_alias(const struct alias_table *t, size_t n, const char *name)
+{
+	const struct alias_entry	*e;
+	size_t				 i;
+
+	for (i = 0; i < n; i++)
+		if ((e = aliases_lookup(&t[i], name)) != NULL)
+			return e;
+	return NULL;
+}
+
+static int
+local_domain(const struct bh_config *cf, const char *domain)
+{
+	size_t i;
+
+	for (i = 0; i < cf->mydestination.n; i++)
+		if (strcasecmp(domain, cf->mydestination.v[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* One address target: what is wrong with it, or NULL. */
+static const char *
+check_address(const struct bh_config *cf, const struct alias_table *t,
+    size_t n, const char *value, aliases_user_fn user, void *arg)
+{
+	char		 local[512];
+	const char	*at = strrchr(value, '@');
+	const char	*delims = cf->recipient_delimiter;
+	size_t		 len = at ? (size_t)(at - value) : strlen(value), i;
+	int		 u;
+
+	if (at != NULL && !local_domain(cf, at + 1))
+		return "remote address: this release cannot forward mail";
+	if (len == 0 || len >= sizeof(local))
+		return "empty or overlong local part";
+	for (i = 0; i < len; i++)
+		local[i] = tolower((unsigned char)value[i]);
+	local[len] = '\0';
+	if (find_alias(t, n, local) != NULL)
+		return NULL;
+	if ((u = user(local, arg)) == -1 && delims != NULL && *delims &&
+	    (i = strcspn(local, delims)) > 0 && i < len) {
+		local[i] = '\0';	/* user+ext: user */
+		if (find_alias(t, n, local) != NULL)
+			return NULL;
+		u = user(local, arg);
+	}
+	if (u == -1)
+		return "no such alias or user";
+	if (u == 1)
+		return "system account: local delivery never writes as it";
+	return NULL;
+}
+
+static const char *
+kind_unsupported(enum alias_kind k)
+{
+	switch (k) {
+	case ALIAS_FILE:
+		return "file targets are not delivered by this release";
+	case ALIAS_COMMAND:
+		return "command targets are not delivered by this release";
+	case ALIAS_INCLUDE:
+		return ":include: is not read by this release";
+	default:
+		return NULL;
+	}
+}
+
+int
+aliases_check(const struct bh_config *cf, const struct alias_table *t,
+    size_t n, aliases_user_fn user, void *arg, void (*warn)(const char *))
+{
+	const struct alias_entry	*e;
+	const struct alias_target	*tg;
+	const char			*why;
+	char				 msg[1024];
+	size_t				 i, j, k;
+	int				 found = 0;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < t[i].n; j++) {
+			e = &t[i].v[j];
+			for (k = 0; k < e->ntargets; k++) {
+				tg = &e->targets[k];
+				why = tg->kind == ALIAS_ADDRESS ?
+				    check_address(cf, t, n, tg->value, user,
+				    arg) : kind_unsupported(tg->kind);
+				if (why == NULL)
+					continue;
+				snprintf(msg, sizeof(msg), "%s:%d: alias %s: "
+				    "%s: %s", t[i].file, e->line, e->name,
+				    tg->value, why);
+				warn(msg);
+				found++;
+			}
+		}
+	}
+	if (n > 0 && find_alias(t, n, "postmaster") == NULL &&
+	    user("postmaster", arg) != 0) {
+		warn("no postmaster alias in alias_maps: RFC 5321 requires "
+		    "that postmaster reaches a person");
+		found++;
+	}
+	return found;
+}

@@ -1,0 +1,135 @@
+"""The alias matrix end to end: plain, several targets, nested, loop,
++extension, case, a remote target (not deliverable by this release)."""
+import re
+
+from conftest import ALICE, BOB, DOMAIN, maildir_messages, split_delivered, \
+    wait_until
+
+ALIASES = """\
+# the matrix
+postmaster: {a}
+team: {a}, {b}
+Big-Team: team,
+\t{a}
+loop1: loop2
+loop2: loop1
+remote: someone@remote.example
+mixed: {a}, someone@remote.example
+owner-team: {a}
+"""
+
+
+def outcome(d, rcpt):
+    """(dsn, status, text) of the last log line about rcpt, or None."""
+    found = None
+    for m in re.finditer(r"to=<%s>, relay=local, delay=\d+, dsn=(\S+), "
+                         r"status=(\w+) \((.*)\)" % re.escape(rcpt),
+                         d.logtext()):
+        found = m.groups()
+    return found
+
+
+def daemon(make_daemon, sandbox="chroot"):
+    return make_daemon(sandbox, aliases=ALIASES.format(a=ALICE, b=BOB),
+                       extra_main="recipient_delimiter = +\n")
+
+
+def delivered_to(pw, count):
+    return sorted(split_delivered(data)[1]
+                  for data, _ in maildir_messages(pw, count=count))
+
+
+def test_alias_matrix(make_daemon, users):
+    d = daemon(make_daemon)
+    rcpts = [ALICE + "+news@" + DOMAIN,           # extension kept
+             ALICE.upper() + "@" + DOMAIN.upper(),  # case
+             "TEAM+x@" + DOMAIN,                   # alias, extension, case
+             "big-team@" + DOMAIN]                 # nested, deduplicated
+    with d.smtp() as s:
+        assert s.sendmail("s@remote.example", rcpts,
+                          b"Subject: m\r\n\r\nx\r\n") == {}
+    for r in rcpts:
+        wait_until(lambda: outcome(d, r), "the outcome for " + r)
+        assert outcome(d, r)[1] == "sent", outcome(d, r)
+    a = ("%s@%s" % (ALICE, DOMAIN)).encode()
+    b = ("%s@%s" % (BOB, DOMAIN)).encode()
+    # alice: +news, ALICE, via team, via big-team (once, not twice)
+    assert delivered_to(users[ALICE], 4) == sorted(
+        [("%s+news@%s" % (ALICE, DOMAIN)).encode(), a, a, a])
+    assert delivered_to(users[BOB], 2) == [b, b]
+
+
+def test_owner_alias_becomes_the_sender(make_daemon, users, sandbox):
+    """Mail through team, which has owner-team, goes out with sender
+    owner-team@domain (Return-Path), so problems reach the list owner;
+    mail to a user directly, or with a null sender, keeps its sender."""
+    d = daemon(make_daemon, sandbox)
+    with d.smtp() as s:
+        s.sendmail("s@remote.example", ["team@" + DOMAIN],
+                   b"Subject: 1\r\n\r\nx\r\n")
+        s.sendmail("s@remote.example", [ALICE + "@" + DOMAIN],
+                   b"Subject: 2\r\n\r\nx\r\n")
+        s.sendmail("", ["team@" + DOMAIN], b"Subject: 3\r\n\r\nx\r\n")
+    got = {}
+    for data, _ in maildir_messages(users[ALICE], count=3):
+        rp, _, _, rest = split_delivered(data)
+        got[re.search(rb"Subject: (\d)", rest).group(1)] = rp
+    assert got == {b"1": ("owner-team@" + DOMAIN).encode(),
+                   b"2": b"s@remote.example", b"3": b""}
+    (data, _), (data2, _) = maildir_messages(users[BOB], count=2)
+    assert {split_delivered(data)[0], split_delivered(data2)[0]} == \
+        {("owner-team@" + DOMAIN).encode(), b""}
+
+
+def test_alias_failures_are_clear(make_daemon, users):
+    d = daemon(make_daemon)
+    with d.smtp() as s:
+        s.sendmail("s@remote.example", ["loop1@" + DOMAIN, "remote@" + DOMAIN,
+                                        "mixed@" + DOMAIN],
+                   b"Subject: f\r\n\r\nx\r\n")
+    for r, dsn, text in [
+            ("loop1@" + DOMAIN, "5.4.6", "loop"),
+            ("remote@" + DOMAIN, "5.3.0",
+             "someone@remote.example (remote address) is not supported"),
+            ("mixed@" + DOMAIN, "5.3.0", "remote address")]:
+        wait_until(lambda: outcome(d, r), "the outcome for " + r)
+        got = outcome(d, r)
+        assert got[0] == dsn and got[1] == "bounced" and text in got[2], got
+
+
+def check(d, text):
+    import subprocess
+    from conftest import BULKHEAD
+    path = d.dir + "/aliases"
+    with open(path, "w") as f:
+        f.write(text)
+    return path, subprocess.run([BULKHEAD, "-n", "-c", d.dir],
+                                capture_output=True, text=True, timeout=30)
+
+
+def test_aliases_check_reports_line_numbers(make_daemon, users):
+    """bulkhead -n is newaliases' check: file:line for what cannot work."""
+    d = daemon(make_daemon)
+    path, r = check(d, "# header\n"
+                    "staff: {a},\n"
+                    "\tnosuchuser_h5x\n"
+                    "fwd: {b}, x@remote.example\n"
+                    "sys: daemon\n"
+                    "ext: {a}+tag, team2\n"
+                    "team2: {b}\n"
+                    "prog: |/bin/true\n".format(a=ALICE, b=BOB))
+    assert r.returncode == 0, r.stderr          # warnings, not errors
+    err = r.stderr
+    assert "%s:2: alias staff: nosuchuser_h5x: no such alias or user" % path \
+        in err
+    assert "%s:4: alias fwd: x@remote.example: remote address" % path in err
+    assert "%s:5: alias sys: daemon: system account" % path in err
+    assert "%s:8: alias prog: /bin/true: command targets are not " \
+        "delivered" % path in err
+    assert "alias ext" not in err               # user+ext and an alias: fine
+    assert "no postmaster alias" in err
+    path, r = check(d, "postmaster: {a}\n".format(a=ALICE))
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    path, r = check(d, "postmaster: {a}\nbroken line\n".format(a=ALICE))
+    assert r.returncode != 0
+    assert "%s:2:" % path in r.stderr
