@@ -59,6 +59,7 @@ static int	check_optpath(const char *, char *, size_t);
 static int	check_user(const char *, char *, size_t);
 static int	check_mailbox(const char *, char *, size_t);
 static int	check_delimiter(const char *, char *, size_t);
+static int	check_bare_newline(const char *, char *, size_t);
 static char	*elem_domain(const char *, size_t, char *, size_t);
 static char	*elem_interface(const char *, size_t, char *, size_t);
 static char	*elem_aliasmap(const char *, size_t, char *, size_t);
@@ -101,6 +102,14 @@ static const struct param params[] = {
 	/* As in Postfix: a bare number is days; 0 = try once, then bounce. */
 	TIME(maximal_queue_lifetime, "5d", 'd', 0),
 	TIME(queue_run_delay, "300s", 's', 1),
+	STR(smtpd_forbid_bare_newline, "reject", check_bare_newline),
+	TIME(smtpd_greet_wait, "0s", 's', 0),
+	NUM(smtpd_hard_error_limit, "20", K_LONG, 1, INT_MAX),
+	NUM(smtpd_soft_error_limit, "10", K_LONG, 1, INT_MAX),
+	TIME(smtpd_error_sleep_time, "1s", 's', 0),
+	NUM(smtpd_junk_command_limit, "100", K_LONG, 1, INT_MAX),
+	NUM(smtpd_client_connection_count_limit, "50", K_LONG, 0, INT_MAX),
+	NUM(smtpd_session_limit, "10000", K_LONG, 1, 1000000),
 };
 
 #define NPARAMS	(sizeof(params) / sizeof(params[0]))
@@ -305,6 +314,20 @@ check_delimiter(const char *v, char *why, size_t whylen)
 		}
 	}
 	return 0;
+}
+
+/*
+ * Postfix 3.9's values, less "no": a bare <LF> that may end a line or the
+ * message is what SMTP smuggling (CVE-2023-51764) exploits.
+ */
+static int
+check_bare_newline(const char *v, char *why, size_t whylen)
+{
+	if (strcmp(v, "reject") == 0 || strcmp(v, "normalize") == 0 ||
+	    strcmp(v, "yes") == 0)
+		return 0;
+	snprintf(why, whylen, "use reject, normalize or yes (= normalize)");
+	return -1;
 }
 
 /* List elements. */

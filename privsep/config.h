@@ -89,6 +89,15 @@ struct bh_config {
 	long		 maximal_backoff_time;
 	long		 maximal_queue_lifetime;
 	long		 queue_run_delay;
+	/* smtpd: protocol and limits */
+	char		*smtpd_forbid_bare_newline;	/* "reject", "normalize" */
+	long		 smtpd_greet_wait;	/* seconds; 0 = no wait */
+	long		 smtpd_hard_error_limit;
+	long		 smtpd_soft_error_limit;
+	long		 smtpd_error_sleep_time;	/* seconds */
+	long		 smtpd_junk_command_limit;
+	long		 smtpd_client_connection_count_limit;	/* 0 = none */
+	long		 smtpd_session_limit;
 };
 
 /*

@@ -4,12 +4,22 @@
  * Input is processed one command at a time.  A command that needs another
  * compartment (RCPT asks lookup, DATA asks queue for a file, end of data
  * asks queue to commit) sends its request and stops the session until the
- * answer comes: pipelined commands wait in the input buffer, in order.
+ * answer comes: pipelined commands wait in the input buffer, in order, and
+ * their replies leave in order (RFC 2920).  Input is not read further while
+ * a lot of output waits, so a client that pipelines without reading is
+ * slowed down, never dropped.
+ *
+ * One timer per session serves, one at a time: the wait before the
+ * greeting (smtpd_greet_wait), the deadline for the next complete line
+ * (smtpd_timeout, restarted only when a whole line has arrived, so a
+ * client sending a byte a minute is cut off), and the pause after errors
+ * beyond smtpd_soft_error_limit.
  *
  * Handlers:
- *   on_read, on_event		the connection
- *   session_reply		answers from lookup and queue
- *   cmd_helo ... cmd_quit	one per command
+ *   on_read, on_write, on_event	the connection
+ *   on_timer				greeting, deadline, error sleep
+ *   session_reply			answers from lookup and queue
+ *   cmd_helo ... cmd_quit		one per command
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -17,7 +27,6 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,14 +40,18 @@
 #include <event2/event.h>
 
 #include "lib/log.h"
+#include "smtpd/dsn_param.h"
 #include "smtpd/smtp_parse.h"
 #include "smtpd/smtpd.h"
 
-#define HARD_ERROR_LIMIT	20
-#define DATA_FLUSH		65536
-#define DATA_CHUNK_MAX		65536	/* a body "line" longer is split */
+#define CMD_BUFFER_MAX	2048	/* a command line longer is thrown away */
+#define DATA_FLUSH	65536
+#define DATA_CHUNK_MAX	65536	/* a body "line" longer is split */
+#define OUTPUT_HIWAT	65536	/* stop reading commands above this */
+#define INPUT_HIWAT	(DATA_CHUNK_MAX * 2)
 
 enum state {
+	S_GREET,	/* connected, greeting not sent yet */
 	S_INIT,		/* greeted, no HELO yet */
 	S_HELO,		/* ready for MAIL */
 	S_MAIL,		/* MAIL given, collecting RCPT */
@@ -46,34 +59,104 @@ enum state {
 	S_COMMIT	/* end of data seen, waiting for queue */
 };
 
+enum timer_use {
+	T_NONE,
+	T_GREET,	/* smtpd_greet_wait */
+	T_DEADLINE,	/* smtpd_timeout for the next line */
+	T_SLEEP		/* smtpd_error_sleep_time */
+};
+
+/* How a line of message data ended. */
+enum eol {
+	EOL_NONE,	/* not at all: a piece of a very long line */
+	EOL_CRLF,
+	EOL_LF,		/* bare <LF> */
+	EOL_CR		/* bare <CR> */
+};
+
+struct rcpt {
+	char		addr[IPC_ADDR_MAX];
+	uint32_t	notify;
+	char		orcpt[IPC_ADDR_MAX];
+};
+
 struct session {
 	struct smtpd		*sd;
 	struct bufferevent	*bev;
+	struct event		*timer;
+	struct client		*client;
 	enum state		 state;
+	enum timer_use		 timer_use;
 	int			 holds;		/* outstanding requests */
 	int			 blocked;	/* waiting on an answer */
+	int			 sleeping;	/* error sleep */
 	int			 closing;	/* close once output is out */
 	int			 closed;	/* connection gone */
 	int			 errors;
+	int			 junk;		/* NOOP, RSET, VRFY, HELP */
 	int			 esmtp;
 	int			 skip_line;	/* discarding an overlong line */
 	char			 client_addr[64];
 	char			 helo[256];
+	/* the transaction */
 	char			 sender[IPC_ADDR_MAX];
-	char			 pending_rcpt[IPC_ADDR_MAX];
-	char			 (*rcpts)[IPC_ADDR_MAX];
+	int			 smtputf8;
+	int			 body8bit;
+	uint32_t		 ret;
+	char			 envid[IPC_ENVID_MAX];
+	struct rcpt		*pending;	/* RCPT waiting on lookup */
+	struct rcpt		*rcpts;
 	size_t			 nrcpt;
 	char			 qid[IPC_QID_MAX];
 	int			 data_fd;
 	struct evbuffer		*data;		/* body waiting to be written */
 	uint64_t		 data_size;	/* bytes written + buffered */
 	int			 data_line_start;
+	int			 data_prev_crlf;	/* last line end was CRLF */
+	enum eol		 data_bare;	/* reject: first bare end seen */
 	int			 data_too_big;
 	int			 data_failed;
 	int			 commit_failed;
 };
 
 static void process_input(struct session *);
+
+static const struct bh_config *
+cf(const struct session *s)
+{
+	return &s->sd->we.cf;
+}
+
+static int
+normalize_bare_newline(const struct session *s)
+{
+	return strcmp(cf(s)->smtpd_forbid_bare_newline, "reject") != 0;
+}
+
+/* ---- the timer ---- */
+
+static void
+timer_set(struct session *s, enum timer_use use, long seconds)
+{
+	struct timeval tv = { seconds, 0 };
+
+	s->timer_use = use;
+	evtimer_add(s->timer, &tv);
+}
+
+static void
+timer_stop(struct session *s)
+{
+	s->timer_use = T_NONE;
+	evtimer_del(s->timer);
+}
+
+/* The next complete line must arrive within smtpd_timeout. */
+static void
+deadline_restart(struct session *s)
+{
+	timer_set(s, T_DEADLINE, cf(s)->smtpd_timeout);
+}
 
 /* ---- output ---- */
 
@@ -95,7 +178,39 @@ reply(struct session *s, const char *fmt, ...)
 	evbuffer_add(out, "\r\n", 2);
 }
 
-/* A 4xx/5xx for a bad command counts towards the hard error limit. */
+/* Stop reading; close when the output is out. */
+static void
+close_after_output(struct session *s)
+{
+	s->closing = 1;
+	if (s->bev != NULL)
+		bufferevent_disable(s->bev, EV_READ);
+}
+
+/*
+ * Count an error.  At smtpd_hard_error_limit the session ends; beyond
+ * smtpd_soft_error_limit every error reply waits smtpd_error_sleep_time.
+ */
+static void
+count_error(struct session *s)
+{
+	if (++s->errors >= cf(s)->smtpd_hard_error_limit) {
+		reply(s, "421 4.7.0 %s Error: too many errors",
+		    cf(s)->myhostname);
+		log_info("too many errors after %s from [%s]",
+		    s->state >= S_DATA ? "DATA" : "command", s->client_addr);
+		close_after_output(s);
+		return;
+	}
+	if (s->errors > cf(s)->smtpd_soft_error_limit &&
+	    cf(s)->smtpd_error_sleep_time > 0) {
+		s->sleeping = 1;
+		bufferevent_disable(s->bev, EV_WRITE);
+		timer_set(s, T_SLEEP, cf(s)->smtpd_error_sleep_time);
+	}
+}
+
+/* A 4xx/5xx for a bad command counts towards the error limits. */
 static void
 reply_error(struct session *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -112,12 +227,15 @@ reply_error(struct session *s, const char *fmt, ...)
 	evbuffer_add_vprintf(out, fmt, ap);
 	va_end(ap);
 	evbuffer_add(out, "\r\n", 2);
-	if (++s->errors >= HARD_ERROR_LIMIT) {
-		reply(s, "421 4.7.0 %s Error: too many errors",
-		    s->sd->we.cf.myhostname);
-		log_info("too many errors from [%s]", s->client_addr);
-		s->closing = 1;
-	}
+	count_error(s);
+}
+
+/* NOOP, RSET, VRFY, HELP beyond smtpd_junk_command_limit count as errors. */
+static void
+count_junk(struct session *s)
+{
+	if (++s->junk > cf(s)->smtpd_junk_command_limit)
+		count_error(s);
 }
 
 /* ---- life cycle ---- */
@@ -146,10 +264,14 @@ transaction_reset(struct session *s)
 	s->rcpts = NULL;
 	s->nrcpt = 0;
 	s->sender[0] = '\0';
+	s->smtputf8 = s->body8bit = 0;
+	s->ret = DSN_RET_NONE;
+	s->envid[0] = '\0';
 	s->qid[0] = '\0';
 	evbuffer_drain(s->data, evbuffer_get_length(s->data));
 	s->data_size = 0;
 	s->data_too_big = s->data_failed = s->commit_failed = 0;
+	s->data_bare = EOL_NONE;
 	if (s->state > S_HELO)
 		s->state = S_HELO;
 }
@@ -158,8 +280,11 @@ static void
 session_free(struct session *s)
 {
 	s->sd->nsessions--;
+	client_leave(s->sd, s->client);
+	event_free(s->timer);
 	evbuffer_free(s->data);
 	free(s->rcpts);
+	free(s->pending);
 	free(s);
 }
 
@@ -170,6 +295,7 @@ session_close(struct session *s)
 		return;
 	log_info("disconnect from [%s]", s->client_addr);
 	transaction_reset(s);
+	timer_stop(s);
 	s->closed = 1;
 	bufferevent_free(s->bev);
 	s->bev = NULL;
@@ -177,11 +303,20 @@ session_close(struct session *s)
 		session_free(s);
 }
 
-void
+static void
 session_unhold(struct session *s)
 {
 	if (--s->holds == 0 && s->closed)
 		session_free(s);
+}
+
+/* Close now if closing and nothing is left to send. */
+static void
+close_if_done(struct session *s)
+{
+	if (s->closing && !s->closed && !s->sleeping &&
+	    evbuffer_get_length(bufferevent_get_output(s->bev)) == 0)
+		session_close(s);
 }
 
 static void
@@ -190,7 +325,9 @@ on_write(struct bufferevent *bev, void *arg)
 	struct session *s = arg;
 
 	if (s->closing)
-		session_close(s);
+		close_if_done(s);
+	else if (!s->blocked && !s->sleeping)
+		process_input(s);	/* output drained below the mark */
 }
 
 static void
@@ -198,18 +335,8 @@ on_event(struct bufferevent *bev, short what, void *arg)
 {
 	struct session *s = arg;
 
-	if (what & BEV_EVENT_TIMEOUT) {
-		log_info("timeout after %s from [%s]",
-		    s->state == S_DATA ? "DATA" : "command", s->client_addr);
-		reply(s, "421 4.4.2 %s Error: timeout exceeded",
-		    s->sd->we.cf.myhostname);
-		s->closing = 1;
-		bufferevent_disable(bev, EV_READ);
-		bufferevent_enable(bev, EV_WRITE);
-		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
-			session_close(s);
-		return;
-	}
+	if (what & BEV_EVENT_TIMEOUT)
+		log_info("timeout sending to [%s]", s->client_addr);
 	session_close(s);
 }
 
@@ -217,6 +344,98 @@ static void
 on_read(struct bufferevent *bev, void *arg)
 {
 	process_input(arg);
+}
+
+static void
+log_pregreet(struct session *s)
+{
+	struct evbuffer	*in = bufferevent_get_input(s->bev);
+	char		 peek[64], shown[256];
+	ssize_t		 n;
+	size_t		 len;
+
+	if ((len = evbuffer_get_length(in)) > 0)
+		n = evbuffer_copyout(in, peek, sizeof(peek));
+	else
+		n = recv(bufferevent_getfd(s->bev), peek, sizeof(peek),
+		    MSG_PEEK | MSG_DONTWAIT);
+	if (n < 0)
+		n = 0;
+	log_printable(peek, n, shown, sizeof(shown));
+	log_info("PREGREET %zd from [%s]: %s", len > 0 ? (ssize_t)len : n,
+	    s->client_addr, shown);
+}
+
+/* Did the client send anything before our greeting? */
+static int
+talked_first(struct session *s)
+{
+	char	c;
+
+	if (evbuffer_get_length(bufferevent_get_input(s->bev)) > 0)
+		return 1;
+	return recv(bufferevent_getfd(s->bev), &c, 1,
+	    MSG_PEEK | MSG_DONTWAIT) == 1;
+}
+
+/*
+ * Postscreen's pregreet test: a real client waits for the 220; bots
+ * often talk at once.  Such a client gets 554 in place of the greeting
+ * (RFC 5321 3.1) and is disconnected.
+ */
+static void
+greet(struct session *s)
+{
+	if (talked_first(s)) {
+		log_pregreet(s);
+		reply(s, "554 5.5.1 %s Error: SMTP protocol synchronization: "
+		    "client talked before the greeting", cf(s)->myhostname);
+		close_after_output(s);
+		close_if_done(s);
+		return;
+	}
+	s->state = S_INIT;
+	reply(s, "220 %s", cf(s)->smtpd_banner);
+	deadline_restart(s);
+}
+
+static void
+on_deadline(struct session *s)
+{
+	log_info("timeout after %s from [%s]",
+	    s->state == S_DATA ? "DATA" : "command", s->client_addr);
+	reply(s, "421 4.4.2 %s Error: timeout exceeded", cf(s)->myhostname);
+	close_after_output(s);
+	close_if_done(s);
+}
+
+static void
+on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct session	*s = arg;
+	enum timer_use	 use = s->timer_use;
+
+	s->timer_use = T_NONE;
+	switch (use) {
+	case T_GREET:
+		greet(s);
+		break;
+	case T_DEADLINE:
+		on_deadline(s);
+		break;
+	case T_SLEEP:
+		s->sleeping = 0;
+		bufferevent_enable(s->bev, EV_WRITE);
+		if (s->closing) {
+			close_if_done(s);
+			break;
+		}
+		deadline_restart(s);
+		process_input(s);
+		break;
+	case T_NONE:
+		break;
+	}
 }
 
 static void
@@ -235,6 +454,27 @@ format_peer(const struct sockaddr *sa, char *buf, size_t len)
 		strlcpy(buf, "unknown", len);
 }
 
+/* Over smtpd_session_limit or the per-client limit: 421 and close. */
+static int
+refuse_if_full(struct session *s)
+{
+	long	per_client = cf(s)->smtpd_client_connection_count_limit;
+
+	if (s->sd->nsessions > s->sd->session_limit) {
+		log_warnx("too many sessions (%d): refusing [%s]",
+		    s->sd->nsessions - 1, s->client_addr);
+		reply(s, "421 4.7.0 %s Error: too many connections",
+		    cf(s)->myhostname);
+	} else if (per_client > 0 && s->client->n > per_client) {
+		log_warnx("too many connections from [%s]", s->client_addr);
+		reply(s, "421 4.7.0 %s Error: too many connections from %s",
+		    cf(s)->myhostname, s->client_addr);
+	} else
+		return 0;
+	close_after_output(s);
+	return 1;
+}
+
 void
 session_accept(struct smtpd *sd, int fd, const struct sockaddr *sa,
     socklen_t salen)
@@ -243,26 +483,30 @@ session_accept(struct smtpd *sd, int fd, const struct sockaddr *sa,
 	struct timeval	 tv = { sd->we.cf.smtpd_timeout, 0 };
 
 	if ((s = calloc(1, sizeof(*s))) == NULL ||
-	    (s->data = evbuffer_new()) == NULL)
+	    (s->data = evbuffer_new()) == NULL ||
+	    (s->timer = evtimer_new(sd->we.base, on_timer, s)) == NULL)
 		fatal("session_accept");
 	s->sd = sd;
 	s->data_fd = -1;
+	s->state = S_GREET;
 	format_peer(sa, s->client_addr, sizeof(s->client_addr));
 	s->bev = bufferevent_socket_new(sd->we.base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (s->bev == NULL)
 		fatalx("bufferevent_socket_new");
 	sd->nsessions++;
+	s->client = client_enter(sd, s->client_addr);
 	bufferevent_setcb(s->bev, on_read, on_write, on_event, s);
-	bufferevent_set_timeouts(s->bev, &tv, &tv);
+	/* Reads have the per-line deadline instead. */
+	bufferevent_set_timeouts(s->bev, NULL, &tv);
+	bufferevent_setwatermark(s->bev, EV_READ, 0, INPUT_HIWAT);
 	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
 	log_info("connect from unknown[%s]", s->client_addr);
-	if (sd->nsessions > SMTPD_SESSION_MAX) {
-		reply(s, "421 4.7.0 %s Error: too many connections",
-		    sd->we.cf.myhostname);
-		s->closing = 1;
+	if (refuse_if_full(s))
 		return;
-	}
-	reply(s, "220 %s", sd->we.cf.smtpd_banner);
+	if (sd->we.cf.smtpd_greet_wait > 0)
+		timer_set(s, T_GREET, sd->we.cf.smtpd_greet_wait);
+	else
+		greet(s);
 }
 
 /* ---- commands ---- */
@@ -270,8 +514,6 @@ session_accept(struct smtpd *sd, int fd, const struct sockaddr *sa,
 static void
 cmd_helo(struct session *s, const struct smtp_cmd *c, int esmtp)
 {
-	const struct bh_config *cf = &s->sd->we.cf;
-
 	if (c->arglen == 0 || c->arglen >= sizeof(s->helo) ||
 	    memchr(c->arg, '\0', c->arglen) != NULL) {
 		reply_error(s, "501 5.5.4 Syntax: %s hostname",
@@ -285,48 +527,99 @@ cmd_helo(struct session *s, const struct smtp_cmd *c, int esmtp)
 	s->esmtp = esmtp;
 	s->state = S_HELO;
 	if (!esmtp) {
-		reply(s, "250 %s", cf->myhostname);
+		reply(s, "250 %s", cf(s)->myhostname);
 		return;
 	}
-	reply(s, "250-%s", cf->myhostname);
+	reply(s, "250-%s", cf(s)->myhostname);
 	reply(s, "250-PIPELINING");
-	reply(s, "250-SIZE %lld", cf->message_size_limit);
+	reply(s, "250-SIZE %lld", cf(s)->message_size_limit);
 	reply(s, "250-ENHANCEDSTATUSCODES");
-	reply(s, "250 8BITMIME");
+	reply(s, "250-8BITMIME");
+	reply(s, "250-DSN");
+	reply(s, "250 SMTPUTF8");
 }
 
-/* MAIL parameters this slice understands: SIZE and BODY. */
 static int
-check_mail_params(struct session *s, const struct smtp_mailrcpt *mr)
+parse_size(const char *v, unsigned long long *out)
 {
-	size_t	 i;
-	char	*end;
+	unsigned long long	n = 0;
+
+	if (*v == '\0' || strlen(v) > 20)
+		return -1;
+	for (; *v != '\0'; v++) {
+		if (*v < '0' || *v > '9')
+			return -1;
+		if (n > (~0ULL - 9) / 10) {
+			n = ~0ULL;	/* saturate: too big anyway */
+			continue;
+		}
+		n = n * 10 + (*v - '0');
+	}
+	*out = n;
+	return 0;
+}
+
+/* A parameter given twice is a syntax error (RFC 5321 4.1.1.11 spirit). */
+static int
+param_repeated(const struct smtp_mailrcpt *mr, size_t i)
+{
+	size_t	j;
+
+	for (j = 0; j < i; j++)
+		if (strcmp(mr->params[j].keyword, mr->params[i].keyword) == 0)
+			return 1;
+	return 0;
+}
+
+/* MAIL parameters: SIZE, BODY, SMTPUTF8, RET, ENVID.  -1 after a reply. */
+static int
+mail_params(struct session *s, const struct smtp_mailrcpt *mr)
+{
+	size_t			 i;
+	unsigned long long	 size;
 
 	for (i = 0; i < mr->nparams; i++) {
 		const struct smtp_param *p = &mr->params[i];
+		const char		*k = p->keyword;
 
-		if (strcmp(p->keyword, "SIZE") == 0 && p->has_value) {
-			unsigned long long v;
-
-			errno = 0;
-			v = strtoull(p->value, &end, 10);
-			if (*end != '\0' || !isdigit((unsigned char)p->value[0])) {
+		if (param_repeated(mr, i)) {
+			reply_error(s, "501 5.5.4 Duplicate %s parameter", k);
+			return -1;
+		}
+		if (strcmp(k, "SIZE") == 0 && p->has_value) {
+			if (parse_size(p->value, &size) == -1) {
 				reply_error(s, "501 5.5.4 Bad SIZE syntax");
 				return -1;
 			}
-			if (errno == ERANGE ||
-			    v > (unsigned long long)s->sd->we.cf.message_size_limit) {
+			if (size > (unsigned long long)
+			    cf(s)->message_size_limit) {
 				reply_error(s, "552 5.3.4 Message size exceeds "
 				    "fixed limit");
 				return -1;
 			}
-		} else if (strcmp(p->keyword, "BODY") == 0 && p->has_value &&
+		} else if (strcmp(k, "BODY") == 0 && p->has_value &&
 		    (strcasecmp(p->value, "7BIT") == 0 ||
 		    strcasecmp(p->value, "8BITMIME") == 0)) {
-			continue;
+			s->body8bit = strcasecmp(p->value, "8BITMIME") == 0;
+		} else if (strcmp(k, "BODY") == 0) {
+			reply_error(s, "501 5.5.4 Bad BODY parameter");
+			return -1;
+		} else if (strcmp(k, "SMTPUTF8") == 0 && !p->has_value) {
+			s->smtputf8 = 1;
+		} else if (strcmp(k, "RET") == 0 && p->has_value) {
+			if (dsn_parse_ret(p->value, strlen(p->value),
+			    &s->ret) == -1) {
+				reply_error(s, "501 5.5.4 Bad RET parameter");
+				return -1;
+			}
+		} else if (strcmp(k, "ENVID") == 0 && p->has_value) {
+			if (dsn_parse_envid(p->value, strlen(p->value),
+			    s->envid, sizeof(s->envid)) == -1) {
+				reply_error(s, "501 5.5.4 Bad ENVID parameter");
+				return -1;
+			}
 		} else {
-			reply_error(s, "555 5.5.4 Unsupported option: %s",
-			    p->keyword);
+			reply_error(s, "555 5.5.4 Unsupported option: %s", k);
 			return -1;
 		}
 	}
@@ -334,9 +627,24 @@ check_mail_params(struct session *s, const struct smtp_mailrcpt *mr)
 }
 
 static void
+reply_addr_error(struct session *s, enum smtp_parse_err err,
+    const char *what, const char *dsn)
+{
+	if (err == SMTP_PARSE_UTF8)
+		reply_error(s, "553 5.6.7 Must declare SMTPUTF8 to send "
+		    "Unicode address");
+	else if (err == SMTP_PARSE_PARAM)
+		reply_error(s, "501 5.5.4 Bad parameter syntax");
+	else
+		reply_error(s, "501 %s Bad %s address syntax", dsn, what);
+}
+
+static void
 cmd_mail(struct session *s, const struct smtp_cmd *c)
 {
 	struct smtp_mailrcpt	mr;
+	enum smtp_parse_err	err;
+	int			flags = SMTP_ADDR_ALLOW_NULL;
 
 	if (s->state == S_INIT) {
 		reply_error(s, "503 5.5.1 Error: send HELO/EHLO first");
@@ -346,9 +654,16 @@ cmd_mail(struct session *s, const struct smtp_cmd *c)
 		reply_error(s, "503 5.5.1 Error: nested MAIL command");
 		return;
 	}
-	if (smtp_parse_mailrcpt(c->arg, c->arglen, "FROM:",
-	    SMTP_ADDR_ALLOW_NULL, &mr) != SMTP_PARSE_OK) {
-		reply_error(s, "501 5.1.7 Bad sender address syntax");
+	if (c->arglen < 5 || strncasecmp(c->arg, "FROM:", 5) != 0) {
+		reply_error(s, "501 5.5.4 Syntax: MAIL FROM:<address>");
+		return;
+	}
+	/* SMTPUTF8 comes after the address: allow, then check. */
+	if (s->esmtp)
+		flags |= SMTP_ADDR_ALLOW_UTF8;
+	if ((err = smtp_parse_mailrcpt(c->arg, c->arglen, "FROM:", flags,
+	    &mr)) != SMTP_PARSE_OK) {
+		reply_addr_error(s, err, "sender", "5.1.7");
 		return;
 	}
 	if (mr.nparams > 0 && !s->esmtp) {
@@ -356,14 +671,56 @@ cmd_mail(struct session *s, const struct smtp_cmd *c)
 		    mr.params[0].keyword);
 		return;
 	}
-	if (check_mail_params(s, &mr) == -1)
+	if (mail_params(s, &mr) == -1 ||
+	    (mr.addr.is_utf8 && !s->smtputf8)) {
+		if (mr.addr.is_utf8 && !s->smtputf8)
+			reply_addr_error(s, SMTP_PARSE_UTF8, "", "");
+		transaction_reset(s);
 		return;
+	}
 	if (smtp_addr_format(&mr.addr, s->sender, sizeof(s->sender)) == -1) {
 		reply_error(s, "501 5.1.7 Bad sender address syntax");
+		transaction_reset(s);
 		return;
 	}
 	s->state = S_MAIL;
 	reply(s, "250 2.1.0 Ok");
+}
+
+/* RCPT parameters: NOTIFY, ORCPT.  -1 after a reply. */
+static int
+rcpt_params(struct session *s, const struct smtp_mailrcpt *mr,
+    struct rcpt *r)
+{
+	size_t	i;
+
+	for (i = 0; i < mr->nparams; i++) {
+		const struct smtp_param *p = &mr->params[i];
+		const char		*k = p->keyword;
+
+		if (param_repeated(mr, i)) {
+			reply_error(s, "501 5.5.4 Duplicate %s parameter", k);
+			return -1;
+		}
+		if (strcmp(k, "NOTIFY") == 0 && p->has_value) {
+			if (dsn_parse_notify(p->value, strlen(p->value),
+			    &r->notify) == -1) {
+				reply_error(s, "501 5.5.4 Bad NOTIFY "
+				    "parameter");
+				return -1;
+			}
+		} else if (strcmp(k, "ORCPT") == 0 && p->has_value) {
+			if (dsn_parse_orcpt(p->value, strlen(p->value),
+			    r->orcpt, sizeof(r->orcpt)) == -1) {
+				reply_error(s, "501 5.5.4 Bad ORCPT parameter");
+				return -1;
+			}
+		} else {
+			reply_error(s, "555 5.5.4 Unsupported option: %s", k);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 static void
@@ -371,35 +728,46 @@ cmd_rcpt(struct session *s, const struct smtp_cmd *c)
 {
 	struct smtp_mailrcpt	mr;
 	struct msg_addr		m;
+	struct rcpt		r;
 	uint8_t			buf[IPC_ADDR_MAX + 8];
 	struct wbuf		wb;
+	enum smtp_parse_err	err;
+	int			flags = SMTP_ADDR_POSTMASTER;
 
 	if (s->state != S_MAIL) {
 		reply_error(s, "503 5.5.1 Error: need MAIL command");
 		return;
 	}
-	if (smtp_parse_mailrcpt(c->arg, c->arglen, "TO:",
-	    SMTP_ADDR_POSTMASTER, &mr) != SMTP_PARSE_OK ||
+	if (c->arglen < 3 || strncasecmp(c->arg, "TO:", 3) != 0) {
+		reply_error(s, "501 5.5.4 Syntax: RCPT TO:<address>");
+		return;
+	}
+	if (s->smtputf8)
+		flags |= SMTP_ADDR_ALLOW_UTF8;
+	if ((err = smtp_parse_mailrcpt(c->arg, c->arglen, "TO:", flags, &mr))
+	    != SMTP_PARSE_OK || mr.addr.is_null ||
 	    smtp_addr_format(&mr.addr, m.addr, sizeof(m.addr)) == -1) {
-		reply_error(s, "501 5.1.3 Bad recipient address syntax");
+		reply_addr_error(s, err == SMTP_PARSE_OK ? SMTP_PARSE_SYNTAX :
+		    err, "recipient", "5.1.3");
 		return;
 	}
-	if (mr.nparams > 0) {
-		reply_error(s, "555 5.5.4 Unsupported option: %s",
-		    mr.params[0].keyword);
+	memset(&r, 0, sizeof(r));
+	if (rcpt_params(s, &mr, &r) == -1)
 		return;
-	}
-	if (s->nrcpt >= (size_t)s->sd->we.cf.smtpd_recipient_limit) {
+	if (s->nrcpt >= (size_t)cf(s)->smtpd_recipient_limit) {
 		reply_error(s, "452 4.5.3 Error: too many recipients");
 		return;
 	}
-	strlcpy(s->pending_rcpt, m.addr, sizeof(s->pending_rcpt));
+	strlcpy(r.addr, m.addr, sizeof(r.addr));
 	wb_init(&wb, buf, sizeof(buf));
 	enc_addr(&wb, &m);
 	if (smtpd_request(s->sd, s, ROLE_LOOKUP, IPC_RCPT_CHECK, &wb) == -1) {
 		reply(s, "451 4.3.0 <%s>: Temporary lookup failure", m.addr);
 		return;
 	}
+	if (s->pending == NULL && (s->pending = malloc(sizeof(r))) == NULL)
+		fatal("rcpt");
+	*s->pending = r;
 	s->holds++;
 	s->blocked = 1;
 }
@@ -408,8 +776,8 @@ static void
 rcpt_answer(struct session *s, uint32_t type, struct rbuf *rb)
 {
 	struct msg_rcpt_verdict	 v;
-	const char		*a = s->pending_rcpt;
-	char			(*nr)[IPC_ADDR_MAX];
+	const char		*a = s->pending->addr;
+	struct rcpt		*nr;
 
 	if (type != IPC_RCPT_CHECK_REPLY || dec_rcpt_verdict(rb, &v) == -1)
 		v.verdict = RCPT_TEMPFAIL;
@@ -419,7 +787,7 @@ rcpt_answer(struct session *s, uint32_t type, struct rbuf *rb)
 		    sizeof(*nr))) == NULL)
 			fatal("rcpt");
 		s->rcpts = nr;
-		strlcpy(s->rcpts[s->nrcpt++], a, IPC_ADDR_MAX);
+		s->rcpts[s->nrcpt++] = *s->pending;
 		reply(s, "250 2.1.5 Ok");
 		break;
 	case RCPT_UNKNOWN_USER:
@@ -437,6 +805,9 @@ rcpt_answer(struct session *s, uint32_t type, struct rbuf *rb)
 		reply(s, "451 4.3.0 <%s>: Temporary lookup failure", a);
 		break;
 	}
+	/* The pending recipient is only needed between RCPT and answer. */
+	free(s->pending);
+	s->pending = NULL;
 }
 
 static void
@@ -459,22 +830,30 @@ cmd_data(struct session *s, const struct smtp_cmd *c)
 	s->blocked = 1;
 }
 
+/* RFC 3848 and RFC 6531 "with" keywords. */
+static const char *
+received_protocol(const struct session *s)
+{
+	if (!s->esmtp)
+		return "SMTP";
+	return s->smtputf8 ? "UTF8SMTP" : "ESMTP";
+}
+
 static void
 write_received(struct session *s)
 {
-	const struct bh_config	*cf = &s->sd->we.cf;
-	char			 date[64];
-	time_t			 now = time(NULL);
-	struct tm		 tm;
+	char		 date[64];
+	time_t		 now = time(NULL);
+	struct tm	 tm;
 
 	localtime_r(&now, &tm);
 	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S %z (%Z)", &tm);
 	evbuffer_add_printf(s->data, "Received: from %s (unknown [%s])\n"
 	    "\tby %s (%s) with %s id %s", s->helo, s->client_addr,
-	    cf->myhostname, cf->mail_name, s->esmtp ? "ESMTP" : "SMTP",
+	    cf(s)->myhostname, cf(s)->mail_name, received_protocol(s),
 	    s->qid);
 	if (s->nrcpt == 1)
-		evbuffer_add_printf(s->data, "\n\tfor <%s>", s->rcpts[0]);
+		evbuffer_add_printf(s->data, "\n\tfor <%s>", s->rcpts[0].addr);
 	evbuffer_add_printf(s->data, "; %s\n", date);
 	s->data_size = evbuffer_get_length(s->data);
 }
@@ -494,14 +873,20 @@ data_answer(struct session *s, uint32_t type, struct rbuf *rb, int fd)
 	s->data_fd = fd;
 	s->state = S_DATA;
 	s->data_line_start = 1;
+	s->data_prev_crlf = 1;
 	log_info("%s: client=unknown[%s]", s->qid, s->client_addr);
 	write_received(s);
 	reply(s, "354 End data with <CR><LF>.<CR><LF>");
 }
 
 static void
-cmd_rset(struct session *s)
+cmd_rset(struct session *s, const struct smtp_cmd *c)
 {
+	if (c->arglen != 0) {
+		reply_error(s, "501 5.5.4 Syntax: RSET");
+		return;
+	}
+	count_junk(s);
 	transaction_reset(s);
 	reply(s, "250 2.0.0 Ok");
 }
@@ -510,7 +895,20 @@ static void
 cmd_quit(struct session *s)
 {
 	reply(s, "221 2.0.0 Bye");
-	s->closing = 1;
+	close_after_output(s);
+}
+
+static void
+cmd_vrfy(struct session *s, const struct smtp_cmd *c)
+{
+	if (c->arglen == 0) {
+		reply_error(s, "501 5.5.4 Syntax: VRFY address");
+		return;
+	}
+	count_junk(s);
+	/* RFC 5321 3.5.3: 252 when we will not say who exists. */
+	reply(s, "252 2.0.0 Cannot VRFY user, but will accept message and "
+	    "attempt delivery");
 }
 
 static void
@@ -536,26 +934,31 @@ dispatch(struct session *s, const char *line, size_t len)
 		cmd_data(s, &c);
 		break;
 	case SMTP_RSET:
-		cmd_rset(s);
+		cmd_rset(s, &c);
 		break;
 	case SMTP_NOOP:
+		count_junk(s);
 		reply(s, "250 2.0.0 Ok");
 		break;
 	case SMTP_QUIT:
 		cmd_quit(s);
 		break;
 	case SMTP_VRFY:
-		reply(s, "252 2.0.0 Cannot VRFY user, but will accept "
-		    "message and attempt delivery");
+		cmd_vrfy(s, &c);
 		break;
 	case SMTP_HELP:
+		count_junk(s);
 		reply(s, "214 2.0.0 Commands: HELO EHLO MAIL RCPT DATA RSET "
-		    "NOOP QUIT VRFY");
+		    "NOOP QUIT VRFY HELP");
 		break;
 	case SMTP_EXPN:
+		reply_error(s, "502 5.5.1 Error: EXPN is not supported");
+		break;
+	case SMTP_AUTH:
+		reply_error(s, "503 5.5.1 Error: authentication not enabled");
+		break;
 	case SMTP_STARTTLS:
 	case SMTP_BDAT:
-	case SMTP_AUTH:
 		reply_error(s, "502 5.5.1 Error: command not implemented");
 		break;
 	default:
@@ -589,25 +992,18 @@ data_flush(struct session *s)
 	evbuffer_drain(s->data, evbuffer_get_length(s->data));
 }
 
-/* Append one body line (without its end) in LF form. */
 static void
-data_line(struct session *s, const char *p, size_t len, int complete)
+data_store(struct session *s, const char *p, size_t len, int newline)
 {
-	/* RFC 5321 4.5.2: remove the transparency dot. */
-	if (s->data_line_start && len > 0 && p[0] == '.') {
-		p++;
-		len--;
-	}
-	s->data_line_start = complete;
-	if (s->data_too_big || s->data_failed)
+	if (s->data_too_big || s->data_failed || s->data_bare != EOL_NONE)
 		return;
-	s->data_size += len + (complete ? 1 : 0);
-	if (s->data_size > (uint64_t)s->sd->we.cf.message_size_limit) {
+	s->data_size += len + (newline ? 1 : 0);
+	if (s->data_size > (uint64_t)cf(s)->message_size_limit) {
 		s->data_too_big = 1;
 		return;
 	}
 	evbuffer_add(s->data, p, len);
-	if (complete)
+	if (newline)
 		evbuffer_add(s->data, "\n", 1);
 	if (evbuffer_get_length(s->data) >= DATA_FLUSH)
 		data_flush(s);
@@ -625,12 +1021,21 @@ data_end(struct session *s)
 	data_flush(s);
 	close(s->data_fd);
 	s->data_fd = -1;
+	if (s->data_bare != EOL_NONE) {
+		/* Postfix's smtpd_forbid_bare_newline = reject. */
+		log_info("%s: reject: bare <%s> received from [%s]", s->qid,
+		    s->data_bare == EOL_LF ? "LF" : "CR", s->client_addr);
+		reply(s, "550 5.5.2 Error: bare <%s> received",
+		    s->data_bare == EOL_LF ? "LF" : "CR");
+		transaction_reset(s);
+		close_after_output(s);
+		return;
+	}
 	if (s->data_too_big || s->data_failed) {
 		if (s->data_too_big || s->data_failed == EFBIG)
 			reply(s, "552 5.3.4 Error: message file too big");
 		else
 			reply(s, "451 4.3.0 Error: queue file write error");
-		s->state = S_HELO;
 		transaction_reset(s);
 		return;
 	}
@@ -641,10 +1046,16 @@ data_end(struct session *s)
 	strlcpy(m.helo, s->helo, sizeof(m.helo));
 	strlcpy(m.client_addr, s->client_addr, sizeof(m.client_addr));
 	strlcpy(m.client_name, "unknown", sizeof(m.client_name));
-	memset(&r, 0, sizeof(r));
-	strlcpy(r.qid, s->qid, sizeof(r.qid));
+	m.ret = s->ret;
+	strlcpy(m.envid, s->envid, sizeof(m.envid));
+	m.flags = (s->body8bit ? MSG_FLAG_8BITMIME : 0) |
+	    (s->smtputf8 ? MSG_FLAG_SMTPUTF8 : 0);
 	for (i = 0; i < s->nrcpt; i++) {
-		strlcpy(r.addr, s->rcpts[i], sizeof(r.addr));
+		memset(&r, 0, sizeof(r));
+		strlcpy(r.qid, s->qid, sizeof(r.qid));
+		strlcpy(r.addr, s->rcpts[i].addr, sizeof(r.addr));
+		r.notify = s->rcpts[i].notify;
+		strlcpy(r.orcpt, s->rcpts[i].orcpt, sizeof(r.orcpt));
 		wb_init(&wb, buf, sizeof(buf));
 		enc_rcpt(&wb, &r);
 		if (smtpd_request(s->sd, s, ROLE_QUEUE, IPC_MSG_RCPT, &wb) == 0)
@@ -654,7 +1065,6 @@ data_end(struct session *s)
 	enc_commit(&wb, &m);
 	if (smtpd_request(s->sd, s, ROLE_QUEUE, IPC_MSG_COMMIT, &wb) == -1) {
 		reply(s, "451 4.3.0 Error: queue unavailable");
-		s->state = S_HELO;
 		transaction_reset(s);
 		return;
 	}
@@ -678,42 +1088,90 @@ commit_answer(struct session *s, uint32_t type, struct rbuf *rb)
 	else
 		reply(s, "451 4.3.0 Error: queue file write error");
 	s->qid[0] = '\0';
-	s->state = S_HELO;
 	transaction_reset(s);
 }
 
-/* Body lines until the lone dot; returns 0 when input ran out. */
+/*
+ * One piece of message data and how it ended.  Only <CRLF>.<CRLF> ends
+ * the message.  A bare <LF> or <CR> is a line end with
+ * smtpd_forbid_bare_newline = normalize; with reject it dooms the
+ * message, and then any lone dot ends it so the client hears the 550.
+ */
+static void
+data_piece(struct session *s, const char *p, size_t len, enum eol eol)
+{
+	int	at_start = s->data_line_start;
+
+	if (at_start && len == 1 && p[0] == '.' &&
+	    ((eol == EOL_CRLF && s->data_prev_crlf) ||
+	    (eol != EOL_NONE && s->data_bare != EOL_NONE))) {
+		data_end(s);
+		return;
+	}
+	if ((eol == EOL_LF || eol == EOL_CR) && !normalize_bare_newline(s) &&
+	    s->data_bare == EOL_NONE)
+		s->data_bare = eol;
+	/* RFC 5321 4.5.2: remove the transparency dot. */
+	if (at_start && len > 0 && p[0] == '.') {
+		p++;
+		len--;
+	}
+	s->data_line_start = eol != EOL_NONE;
+	if (eol != EOL_NONE)
+		s->data_prev_crlf = eol == EOL_CRLF;
+	data_store(s, p, len, eol != EOL_NONE);
+}
+
+/* Message data up to the next line end; returns 0 when input ran out. */
 static int
 process_data(struct session *s)
 {
-	struct evbuffer		*in = bufferevent_get_input(s->bev);
-	struct evbuffer_ptr	 eol;
-	size_t			 eol_len, len;
-	char			*line;
+	struct evbuffer	*in = bufferevent_get_input(s->bev);
+	size_t		 len = evbuffer_get_length(in), n, i;
+	const char	*p;
+	enum eol	 eol;
+	size_t		 used;
 
-	eol = evbuffer_search_eol(in, NULL, &eol_len, EVBUFFER_EOL_LF);
-	if (eol.pos == -1) {
-		len = evbuffer_get_length(in);
-		if (len < DATA_CHUNK_MAX)
-			return 0;
+	if (len == 0)
+		return 0;
+	n = len < DATA_CHUNK_MAX + 2 ? len : DATA_CHUNK_MAX + 2;
+	p = (const char *)evbuffer_pullup(in, n);
+	for (i = 0; i < n && p[i] != '\r' && p[i] != '\n'; i++)
+		;
+	if (i >= DATA_CHUNK_MAX) {
 		/* A very long line: pass it on in pieces. */
-		line = (char *)evbuffer_pullup(in, DATA_CHUNK_MAX);
-		data_line(s, line, DATA_CHUNK_MAX, 0);
+		data_piece(s, p, DATA_CHUNK_MAX, EOL_NONE);
 		evbuffer_drain(in, DATA_CHUNK_MAX);
 		return 1;
 	}
-	len = eol.pos;
-	line = (char *)evbuffer_pullup(in, len + eol_len);
-	if (len > 0 && line[len - 1] == '\r')
-		len--;
-	if (s->data_line_start && len == 1 && line[0] == '.') {
-		evbuffer_drain(in, eol.pos + eol_len);
-		data_end(s);
-		return 1;
+	if (i == n)
+		return 0;
+	if (p[i] == '\n') {
+		eol = EOL_LF;
+		used = i + 1;
+	} else if (i + 1 == n)
+		return 0;	/* a CR; is an LF next? */
+	else if (p[i + 1] == '\n') {
+		eol = EOL_CRLF;
+		used = i + 2;
+	} else {
+		eol = EOL_CR;
+		used = i + 1;
 	}
-	data_line(s, line, len, 1);
-	evbuffer_drain(in, eol.pos + eol_len);
+	data_piece(s, p, i, eol);
+	evbuffer_drain(in, used);
+	if (!s->blocked && !s->closing)
+		deadline_restart(s);
 	return 1;
+}
+
+/* A command line ended in a bare <LF> and the policy is reject. */
+static void
+reject_bare_lf_command(struct session *s)
+{
+	log_info("reject: bare <LF> received from [%s]", s->client_addr);
+	reply(s, "550 5.5.2 Error: bare <LF> received");
+	close_after_output(s);
 }
 
 /* One command line; returns 0 when input ran out. */
@@ -722,12 +1180,13 @@ process_command(struct session *s)
 {
 	struct evbuffer		*in = bufferevent_get_input(s->bev);
 	struct evbuffer_ptr	 eol;
-	size_t			 eol_len, len;
+	size_t			 len, used;
 	char			*line;
+	int			 crlf;
 
-	eol = evbuffer_search_eol(in, NULL, &eol_len, EVBUFFER_EOL_CRLF);
+	eol = evbuffer_search(in, "\n", 1, NULL);
 	if (eol.pos == -1) {
-		if ((len = evbuffer_get_length(in)) > SMTP_LINE_MAX * 4) {
+		if ((len = evbuffer_get_length(in)) > CMD_BUFFER_MAX) {
 			evbuffer_drain(in, len);
 			if (!s->skip_line)
 				reply_error(s, "500 5.5.2 Error: line too long");
@@ -735,31 +1194,45 @@ process_command(struct session *s)
 		}
 		return 0;
 	}
+	used = eol.pos + 1;
+	line = (char *)evbuffer_pullup(in, used);
 	len = eol.pos;
-	line = (char *)evbuffer_pullup(in, len + eol_len);
-	if (s->skip_line) {
+	crlf = len > 0 && line[len - 1] == '\r';
+	if (crlf)
+		len--;
+	if (s->skip_line)
 		s->skip_line = 0;
-	} else if (len + 2 > SMTP_LINE_MAX)
+	else if (!crlf && !normalize_bare_newline(s))
+		reject_bare_lf_command(s);
+	else if (len + 2 > SMTP_LINE_MAX)
 		reply_error(s, "500 5.5.2 Error: line too long");
+	else if (memchr(line, '\0', len) != NULL)
+		reply_error(s, "500 5.5.2 Error: NUL character in command");
 	else
 		dispatch(s, line, len);
-	evbuffer_drain(in, eol.pos + eol_len);
+	evbuffer_drain(in, used);
+	if (!s->blocked && !s->closing && !s->sleeping && !s->closed)
+		deadline_restart(s);
 	return 1;
 }
 
 static void
 process_input(struct session *s)
 {
-	while (!s->closed && !s->closing && !s->blocked) {
+	while (!s->closed && !s->closing && !s->blocked && !s->sleeping &&
+	    s->state != S_GREET) {
+		/* RFC 2920: keep order, but do not pile up replies. */
+		if (s->state != S_DATA && evbuffer_get_length(
+		    bufferevent_get_output(s->bev)) > OUTPUT_HIWAT)
+			break;
 		if (s->state == S_DATA ? !process_data(s) :
 		    !process_command(s))
 			break;
 	}
-	if (s->closing && !s->closed) {
-		bufferevent_disable(s->bev, EV_READ);
-		if (evbuffer_get_length(bufferevent_get_output(s->bev)) == 0)
-			session_close(s);
-	}
+	if (s->blocked && !s->closed && s->timer_use == T_DEADLINE)
+		timer_stop(s);	/* waiting on us, not on the client */
+	if (!s->closed)
+		close_if_done(s);
 }
 
 void
@@ -796,6 +1269,9 @@ session_reply(struct session *s, enum ipc_type req, uint32_t type,
 	if (fd != -1)
 		close(fd);
 	session_unhold(s);
-	if (!s->closed && !s->blocked)
-		process_input(s);
+	if (s->closed || s->blocked)
+		return;
+	if (!s->sleeping && !s->closing)
+		deadline_restart(s);
+	process_input(s);
 }

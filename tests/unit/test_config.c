@@ -949,7 +949,7 @@ test_config_print(void **state)
 		snprintf(prev, sizeof(prev), "%s", line);
 		lines++;
 	}
-	assert_int_equal(lines, 27);	/* every parameter */
+	assert_int_equal(lines, 35);	/* every parameter */
 }
 
 int
