@@ -56,6 +56,7 @@ enum state {
 	S_HELO,		/* ready for MAIL */
 	S_MAIL,		/* MAIL given, collecting RCPT */
 	S_DATA,		/* receiving the message */
+	S_BDAT,		/* between BDAT chunks (RFC 3030) */
 	S_COMMIT	/* end of data seen, waiting for queue */
 };
 
@@ -117,9 +118,20 @@ struct session {
 	int			 data_too_big;
 	int			 data_failed;
 	int			 commit_failed;
+	/* BDAT: the chunk being read, or skipped after an error reply */
+	uint64_t		 chunk_left;
+	uint64_t		 chunk_size;	/* of the BDAT waiting for queue */
+	int			 chunk_last;
+	int			 chunk_first;	/* MSG_CREATE is for a BDAT */
+	int			 chunk_skip;
+	int			 chunk_cr;	/* a chunk ended in <CR> */
+	size_t			 chunk_progress;	/* since the deadline */
+	uint64_t		 chunk_octets;	/* of this message so far */
 };
 
 static void process_input(struct session *);
+static void chunk_start(struct session *, uint64_t, int, int);
+static void cmd_bdat(struct session *, const struct smtp_cmd *);
 
 static const struct bh_config *
 cf(const struct session *s)
@@ -272,6 +284,9 @@ transaction_reset(struct session *s)
 	s->data_size = 0;
 	s->data_too_big = s->data_failed = s->commit_failed = 0;
 	s->data_bare = EOL_NONE;
+	s->chunk_cr = 0;
+	if (s->chunk_left > 0)
+		s->chunk_skip = 1;	/* the rest of this chunk is dropped */
 	if (s->state > S_HELO)
 		s->state = S_HELO;
 }
@@ -536,7 +551,8 @@ cmd_helo(struct session *s, const struct smtp_cmd *c, int esmtp)
 	reply(s, "250-ENHANCEDSTATUSCODES");
 	reply(s, "250-8BITMIME");
 	reply(s, "250-DSN");
-	reply(s, "250 SMTPUTF8");
+	reply(s, "250-SMTPUTF8");
+	reply(s, "250 CHUNKING");
 }
 
 static int
@@ -734,6 +750,10 @@ cmd_rcpt(struct session *s, const struct smtp_cmd *c)
 	enum smtp_parse_err	err;
 	int			flags = SMTP_ADDR_POSTMASTER;
 
+	if (s->state == S_BDAT) {
+		reply_error(s, "503 5.5.1 Error: RCPT after BDAT");
+		return;
+	}
 	if (s->state != S_MAIL) {
 		reply_error(s, "503 5.5.1 Error: need MAIL command");
 		return;
@@ -813,6 +833,10 @@ rcpt_answer(struct session *s, uint32_t type, struct rbuf *rb)
 static void
 cmd_data(struct session *s, const struct smtp_cmd *c)
 {
+	if (s->state == S_BDAT) {
+		reply_error(s, "503 5.5.1 Error: DATA after BDAT");
+		return;
+	}
 	if (s->state != S_MAIL || s->nrcpt == 0) {
 		reply_error(s, "503 5.5.1 Error: need %s command",
 		    s->state == S_MAIL ? "RCPT" : "MAIL");
@@ -861,21 +885,32 @@ write_received(struct session *s)
 static void
 data_answer(struct session *s, uint32_t type, struct rbuf *rb, int fd)
 {
-	struct msg_qid m;
+	struct msg_qid	m;
+	int		bdat = s->chunk_first;
 
+	s->chunk_first = 0;
 	if (type != IPC_MSG_CREATE_OK || dec_qid(rb, &m) == -1) {
 		if (fd != -1)
 			close(fd);
 		reply(s, "451 4.3.0 Error: queue file write error");
+		if (bdat) {
+			transaction_reset(s);
+			chunk_start(s, s->chunk_size, 0, 1);
+		}
 		return;
 	}
 	strlcpy(s->qid, m.qid, sizeof(s->qid));
 	s->data_fd = fd;
-	s->state = S_DATA;
 	s->data_line_start = 1;
 	s->data_prev_crlf = 1;
 	log_info("%s: client=unknown[%s]", s->qid, s->client_addr);
 	write_received(s);
+	if (bdat) {
+		s->state = S_BDAT;
+		chunk_start(s, s->chunk_size, s->chunk_last, 0);
+		return;
+	}
+	s->state = S_DATA;
 	reply(s, "354 End data with <CR><LF>.<CR><LF>");
 }
 
@@ -957,8 +992,10 @@ dispatch(struct session *s, const char *line, size_t len)
 	case SMTP_AUTH:
 		reply_error(s, "503 5.5.1 Error: authentication not enabled");
 		break;
-	case SMTP_STARTTLS:
 	case SMTP_BDAT:
+		cmd_bdat(s, &c);
+		break;
+	case SMTP_STARTTLS:
 		reply_error(s, "502 5.5.1 Error: command not implemented");
 		break;
 	default:
@@ -1165,6 +1202,198 @@ process_data(struct session *s)
 	return 1;
 }
 
+/* ---- BDAT (RFC 3030) ---- */
+
+/* "BDAT" SP chunk-size [SP "LAST"]; -1 if malformed. */
+static int
+parse_bdat(const struct smtp_cmd *c, uint64_t *size, int *last)
+{
+	size_t		i = 0;
+	uint64_t	n = 0;
+
+	while (i < c->arglen && c->arg[i] >= '0' && c->arg[i] <= '9') {
+		if (n > (UINT64_MAX - 9) / 10)
+			return -1;
+		n = n * 10 + (c->arg[i++] - '0');
+	}
+	if (i == 0)
+		return -1;
+	*size = n;
+	*last = 0;
+	if (i == c->arglen)
+		return 0;
+	if (c->arg[i] != ' ' || c->arglen - i - 1 != 4 ||
+	    strncasecmp(c->arg + i + 1, "LAST", 4) != 0)
+		return -1;
+	*last = 1;
+	return 0;
+}
+
+/*
+ * Read the next size octets as message content, or skip them after an
+ * error reply: whatever we answered, the chunk's octets are data, never
+ * commands.
+ */
+static void chunk_done(struct session *);
+
+static void
+chunk_start(struct session *s, uint64_t size, int last, int skip)
+{
+	s->chunk_left = size;
+	s->chunk_last = last;
+	s->chunk_skip = skip;
+	s->chunk_size = 0;
+	s->chunk_progress = 0;
+	if (size > 0)
+		return;
+	s->chunk_skip = 0;
+	if (!skip)
+		chunk_done(s);
+}
+
+static void
+cmd_bdat(struct session *s, const struct smtp_cmd *c)
+{
+	uint64_t	size;
+	int		last;
+
+	if (parse_bdat(c, &size, &last) == -1) {
+		reply_error(s, "501 5.5.4 Syntax: BDAT count [LAST]");
+		return;
+	}
+	if (s->state != S_MAIL && s->state != S_BDAT) {
+		reply_error(s, "503 5.5.1 Error: need %s command",
+		    s->state == S_INIT ? "HELO/EHLO" : "MAIL");
+		chunk_start(s, size, 0, 1);
+		return;
+	}
+	if (s->nrcpt == 0) {
+		reply_error(s, "554 5.5.1 Error: no valid recipients");
+		transaction_reset(s);
+		chunk_start(s, size, 0, 1);
+		return;
+	}
+	if (s->state == S_BDAT) {
+		chunk_start(s, size, last, 0);
+		return;
+	}
+	/* The first chunk: ask queue for a file, then read. */
+	if (smtpd_request(s->sd, s, ROLE_QUEUE, IPC_MSG_CREATE, NULL) == -1) {
+		reply(s, "451 4.3.0 Error: queue unavailable");
+		transaction_reset(s);
+		chunk_start(s, size, 0, 1);
+		return;
+	}
+	s->chunk_octets = 0;
+	s->chunk_first = 1;
+	s->chunk_size = size;
+	s->chunk_last = last;
+	s->holds++;
+	s->blocked = 1;
+}
+
+/*
+ * Chunk content: <CRLF> is stored as <LF>.  A bare <LF> or <CR> is a
+ * line end with smtpd_forbid_bare_newline = normalize and dooms the
+ * message with reject, as in DATA.  There is no dot-stuffing.
+ */
+static void
+chunk_bare(struct session *s, enum eol eol)
+{
+	if (normalize_bare_newline(s))
+		data_store(s, "", 0, 1);
+	else if (s->data_bare == EOL_NONE)
+		s->data_bare = eol;
+}
+
+static void
+chunk_content(struct session *s, const char *p, size_t len)
+{
+	size_t	i, start = 0;
+
+	for (i = 0; i < len; i++) {
+		if (s->chunk_cr) {
+			s->chunk_cr = 0;
+			if (p[i] == '\n') {
+				data_store(s, "", 0, 1);
+				start = i + 1;
+				continue;
+			}
+			chunk_bare(s, EOL_CR);
+		}
+		if (p[i] != '\r' && p[i] != '\n')
+			continue;
+		data_store(s, p + start, i - start, 0);
+		start = i + 1;
+		if (p[i] == '\r')
+			s->chunk_cr = 1;
+		else
+			chunk_bare(s, EOL_LF);
+	}
+	data_store(s, p + start, len - start, 0);
+}
+
+static void
+chunk_done(struct session *s)
+{
+	if (s->chunk_skip) {
+		s->chunk_skip = 0;
+		return;
+	}
+	if (s->state != S_BDAT)
+		return;
+	if (s->chunk_last) {
+		if (s->chunk_cr) {
+			s->chunk_cr = 0;
+			chunk_bare(s, EOL_CR);
+		}
+		data_end(s);
+		return;
+	}
+	if (s->data_too_big || s->data_failed) {
+		/* RFC 3030 4.2: the error ends the transaction now. */
+		if (s->data_too_big || s->data_failed == EFBIG)
+			reply_error(s, "552 5.3.4 Error: message file too big");
+		else
+			reply(s, "451 4.3.0 Error: queue file write error");
+		transaction_reset(s);
+		return;
+	}
+	reply(s, "250 2.0.0 Ok: %llu octets received",
+	    (unsigned long long)s->chunk_octets);
+}
+
+/* Octets of the current chunk; returns 0 when input ran out. */
+static int
+process_chunk(struct session *s)
+{
+	struct evbuffer	*in = bufferevent_get_input(s->bev);
+	size_t		 len = evbuffer_get_length(in);
+	const char	*p;
+
+	if (len == 0)
+		return 0;
+	if ((uint64_t)len > s->chunk_left)
+		len = s->chunk_left;
+	if (len > DATA_CHUNK_MAX)
+		len = DATA_CHUNK_MAX;
+	if (!s->chunk_skip && s->state == S_BDAT) {
+		p = (const char *)evbuffer_pullup(in, len);
+		chunk_content(s, p, len);
+		s->chunk_octets += len;
+	}
+	evbuffer_drain(in, len);
+	s->chunk_left -= len;
+	if ((s->chunk_progress += len) >= DATA_CHUNK_MAX ||
+	    s->chunk_left == 0) {
+		s->chunk_progress = 0;
+		deadline_restart(s);
+	}
+	if (s->chunk_left == 0)
+		chunk_done(s);
+	return 1;
+}
+
 /* A command line ended in a bare <LF> and the policy is reject. */
 static void
 reject_bare_lf_command(struct session *s)
@@ -1222,10 +1451,12 @@ process_input(struct session *s)
 	while (!s->closed && !s->closing && !s->blocked && !s->sleeping &&
 	    s->state != S_GREET) {
 		/* RFC 2920: keep order, but do not pile up replies. */
-		if (s->state != S_DATA && evbuffer_get_length(
+		if (s->state != S_DATA && s->chunk_left == 0 &&
+		    evbuffer_get_length(
 		    bufferevent_get_output(s->bev)) > OUTPUT_HIWAT)
 			break;
-		if (s->state == S_DATA ? !process_data(s) :
+		if (s->chunk_left > 0 ? !process_chunk(s) :
+		    s->state == S_DATA ? !process_data(s) :
 		    !process_command(s))
 			break;
 	}

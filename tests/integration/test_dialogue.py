@@ -36,6 +36,8 @@ def start(users, extra_main=""):
 def stop(d):
     d.stop()
     log = d.logtext()
+    with open("/tmp/h3-last-daemon.log", "w") as f:
+        f.write(log)
     shutil.rmtree(d.dir, ignore_errors=True)
     for bad in ("AddressSanitizer", "runtime error:", "LeakSanitizer",
                 "blocked call #"):
@@ -62,10 +64,6 @@ def daemon_with(users):
         stop(d)
 
 
-def clear_maildir(pw):
-    shutil.rmtree(os.path.join(pw.pw_dir, "Maildir"), ignore_errors=True)
-
-
 def body_of(data):
     """The message as stored, after Return-Path, Delivered-To, Received."""
     m = re.match(rb"^Return-Path: <[^>]*>\nDelivered-To: [^\n]+\n"
@@ -87,7 +85,8 @@ STATE_CASES = {
         (b"EXPN team\r\n", [502]),
         (b"HELP\r\n", [214]),
         (b"STARTTLS\r\n", [502]),
-        (b"BDAT 10 LAST\r\n", [502]),
+        (b"BDAT 4 LAST\r\nNOOP", [503]),   # the 4 octets are skipped
+
         (b"AUTH PLAIN\r\n", [503]),
         (b"XYZZY\r\n", [502]),
         (b"QUIT\r\n", [221, CLOSE]),
@@ -210,6 +209,32 @@ STATE_CASES = {
         (b"Subject: x\r\n\r\nbody\r\n.\r\nRSET\r\nMAIL FROM:<>\r\n"
          b"NOOP\r\nQUIT\r\n", [250, 250, 250, 250, 221, CLOSE]),
     ],
+    "BDAT: chunks, LAST, mixing rules": [
+        EHLO, MAIL, RCPT,
+        (b"BDAT 5\r\nSubje", [250]),
+        (b"DATA\r\n", [503]),
+        (b"RCPT TO:<" + B + b">\r\n", [503]),
+        (b"MAIL FROM:<s@remote.example>\r\n", [503]),
+        (b"NOOP\r\n", [250]),
+        (b"BDAT 0\r\n", [250]),
+        ([b"BDAT 10 LAST\r\nct: x\r", b"\n\r\nb"], [250]),
+        (b"BDAT 3 LAST\r\nabc", [503]),
+        MAIL, RCPT, DATA,
+        (b"x\r\n.\r\n", [250]),
+    ],
+    "BDAT: errors reset the transaction, chunk data is never a command": [
+        EHLO,
+        (b"BDAT 6\r\nQUIT\r\n", [503]),
+        MAIL,
+        (b"RCPT TO:<nosuchuser@test.example>\r\n", [550]),
+        (b"BDAT 6 LAST\r\nQUIT\r\n", [554]),
+        (b"BDAT 6\r\nQUIT\r\n", [503]),
+        (b"BDAT six\r\n", [501]),
+        (b"BDAT 1 FIRST\r\n", [501]),
+        MAIL, RCPT,
+        (b"BDAT 0 LAST\r\n", [250]),
+        (b"QUIT\r\n", [221, CLOSE]),
+    ],
     "bare LF ends a command: 550 and disconnect": [
         (b"NOOP\n", [550, CLOSE]),
     ],
@@ -234,7 +259,7 @@ def test_ehlo_keywords(daemon):
     (lines,) = d.expect(250)
     kw = {l[4:].split(b" ")[0] for l in lines[1:]}
     assert {b"PIPELINING", b"SIZE", b"ENHANCEDSTATUSCODES", b"8BITMIME",
-            b"DSN", b"SMTPUTF8"} <= kw
+            b"DSN", b"SMTPUTF8", b"CHUNKING"} <= kw
     d.close()
 
 
@@ -252,40 +277,87 @@ def send_message(port, body, pieces=None):
     return d
 
 
-def delivered(users):
-    (data, _), = maildir_messages(users[ALICE])
-    return body_of(data)
+def delivered(users, reply):
+    """The stored body of the message that reply ("250 ... queued as ID")
+    acknowledged, once it is in alice's Maildir."""
+    m = re.search(rb"queued as ([0-9A-F]+)", reply[0])
+    assert m, reply
+    tag = b" id " + m.group(1)
+    new = os.path.join(users[ALICE].pw_dir, "Maildir", "new")
+
+    def find():
+        for n in os.listdir(new) if os.path.isdir(new) else []:
+            with open(os.path.join(new, n), "rb") as f:
+                data = f.read()
+            if tag in data.split(b"\n\n", 1)[0]:
+                return data
+        return None
+    return body_of(wait_until(find, "message %s" % m.group(1).decode()))
 
 
 def test_dot_stuffing_is_exact(daemon, users):
-    clear_maildir(users[ALICE])
     body = (b"Subject: dots\r\n\r\n..\r\n...\r\n.x\r\n..x\r\n x.\r\n"
             b". \r\n.\r\n")
     d = send_message(daemon.port, body)
-    d.expect(250)
+    (r,) = d.expect(250)
     d.close()
-    assert delivered(users) == (b"Subject: dots\n\n.\n..\nx\n.x\n x.\n"
+    assert delivered(users, r) == (b"Subject: dots\n\n.\n..\nx\n.x\n x.\n"
                                 b" \n")
 
 
 def test_end_of_data_split_across_packets(daemon, users):
-    clear_maildir(users[ALICE])
     d = send_message(daemon.port, None,
                      [b"Subject: s\r\n\r\nbody\r", b"\n.", b"\r", b"\n"])
-    d.expect(250)
+    (r,) = d.expect(250)
     d.send(b"QUIT\r\n")
     d.expect(221, CLOSE)
-    assert delivered(users) == b"Subject: s\n\nbody\n"
+    assert delivered(users, r) == b"Subject: s\n\nbody\n"
+
+
+def test_bdat_content_is_stored_exactly(daemon, users):
+    d = Dialogue(daemon.port)
+    d.expect(220)
+    d.send(b"EHLO c.example\r\nMAIL FROM:<s@remote.example>\r\n"
+           b"RCPT TO:<" + A + b">\r\n")
+    d.expect(250, 250, 250)
+    # a CRLF split across two chunks; dots are not special in BDAT
+    d.send(b"BDAT 13\r\nSubject: b\r\n\r")
+    d.expect(250)
+    d.send([b"BDAT 9 LAST\r\n\n.\r\n..x\r\n"])
+    (lines,) = d.expect(250)
+    assert b"queued as" in lines[0]
+    d.close()
+    assert delivered(users, lines) == b"Subject: b\n\n.\n..x\n"
+
+
+def test_bdat_over_the_size_limit(daemon_with):
+    d0 = daemon_with("message_size_limit = 1000\n")
+    run(d0.port, [
+        EHLO, MAIL, RCPT,
+        (b"BDAT 600\r\n" + b"x" * 600, [250]),
+        (b"BDAT 600\r\n" + b"x" * 600, [552]),
+        (b"BDAT 10 LAST\r\n" + b"x" * 10, [503]),
+        MAIL, RCPT,
+        (b"BDAT 10 LAST\r\n" + b"x" * 10, [250]),
+    ])
+    wait_until(lambda: os.listdir(os.path.join(d0.spool, "incoming")) == [],
+               "the aborted incoming file to go")
+
+
+def test_bdat_bare_lf_is_refused(daemon):
+    run(daemon.port, [
+        EHLO, MAIL, RCPT,
+        (b"BDAT 8 LAST\r\na\nb\r\n.\r\n", [550, CLOSE]),
+    ])
 
 
 def test_nul_bytes_and_long_lines_pass_through(daemon, users):
-    clear_maildir(users[ALICE])
     long_line = b"z" * 100000
     body = b"Subject: n\r\n\r\na\x00b\r\n" + long_line + b"\r\n.\r\n"
     d = send_message(daemon.port, body)
-    d.expect(250)
+    (r,) = d.expect(250)
     d.close()
-    assert delivered(users) == b"Subject: n\n\na\x00b\n" + long_line + b"\n"
+    assert delivered(users, r) == b"Subject: n\n\na\x00b\n" + long_line + b"\n"
 
 
 @pytest.mark.parametrize("body,what", [
@@ -300,7 +372,6 @@ def test_bare_newline_rejected(daemon, users, body, what):
     """smtpd_forbid_bare_newline = reject (default): 550 5.5.2, nothing
     queued, and the session ends, so nothing after the message is read
     as a command."""
-    clear_maildir(users[ALICE])
     before = daemon.log_count("queue active")
     d = send_message(daemon.port, body)
     (lines,) = d.expect(550)
@@ -315,16 +386,15 @@ def test_bare_newline_rejected(daemon, users, body, what):
 
 def test_bare_newline_normalized(daemon_with, users):
     d0 = daemon_with("smtpd_forbid_bare_newline = normalize\n")
-    clear_maildir(users[ALICE])
     # <LF>.<LF> and <CR>.<CR> never end the message; they are line ends
     body = (b"Subject: n\r\n\r\none\ntwo\rthree\r\n.\nfour\n.\r\nfive"
             b"\r\n.\r\n")
     d = send_message(d0.port, body)
-    d.expect(250)
+    (r,) = d.expect(250)
     d.send(b"NOOP\n")         # a bare LF command is normalized too
     d.expect(250)
     d.close()
-    assert delivered(users) == (b"Subject: n\n\none\ntwo\nthree\n\nfour\n"
+    assert delivered(users, r) == (b"Subject: n\n\none\ntwo\nthree\n\nfour\n"
                                 b"\nfive\n")
 
 
