@@ -98,6 +98,9 @@ struct bh_config {
 	long		 smtpd_junk_command_limit;
 	long		 smtpd_client_connection_count_limit;	/* 0 = none */
 	long		 smtpd_session_limit;
+	/* relay control */
+	struct bh_strlist mynetworks;		/* "address/prefix", numeric */
+	struct bh_strlist relay_domains;	/* lower-cased domains */
 };
 
 /*

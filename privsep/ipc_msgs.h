@@ -47,6 +47,7 @@ enum rcpt_verdict {
 	RCPT_UNKNOWN_USER,		/* 550 5.1.1 */
 	RCPT_RELAY_DENIED,		/* 554 5.7.1 */
 	RCPT_TEMPFAIL,			/* 451 4.3.0 */
+	RCPT_RELAY_UNAVAILABLE,		/* may relay, cannot yet: 451 4.4.0 */
 	RCPT_VERDICT_MAX
 };
 
@@ -164,6 +165,15 @@ void	enc_writer_open(struct wbuf *, const struct msg_writer_open *);
 int	dec_writer_open(struct rbuf *, struct msg_writer_open *);
 void	enc_write_mail(struct wbuf *, const struct msg_write_mail *);
 int	dec_write_mail(struct rbuf *, struct msg_write_mail *);
+
+/* RCPT_CHECK_CLIENT: the recipient and who asks (for mynetworks). */
+struct msg_rcpt_check {
+	char		addr[IPC_ADDR_MAX];
+	char		client_addr[64];	/* numeric IPv4 or IPv6 */
+};
+
+void	enc_rcpt_check(struct wbuf *, const struct msg_rcpt_check *);
+int	dec_rcpt_check(struct rbuf *, struct msg_rcpt_check *);
 
 /* Is s a well-formed queue id (what qid_new makes)? */
 int	qid_valid(const char *s);

@@ -739,14 +739,39 @@ rcpt_params(struct session *s, const struct smtp_mailrcpt *mr,
 	return 0;
 }
 
+/*
+ * Ask lookup about a recipient, with the client's address so that it can
+ * apply mynetworks; -1 if lookup is down.
+ */
+static int
+ask_lookup(struct session *s, const char *addr)
+{
+	struct msg_rcpt_check	m;
+	struct msg_addr		plain;
+	uint8_t			buf[IPC_ADDR_MAX + 96];
+	struct wbuf		wb;
+
+	wb_init(&wb, buf, sizeof(buf));
+	if (strcmp(s->client_addr, "unknown") == 0) {
+		/* not an IP client: never inside mynetworks */
+		strlcpy(plain.addr, addr, sizeof(plain.addr));
+		enc_addr(&wb, &plain);
+		return smtpd_request(s->sd, s, ROLE_LOOKUP, IPC_RCPT_CHECK,
+		    &wb);
+	}
+	strlcpy(m.addr, addr, sizeof(m.addr));
+	strlcpy(m.client_addr, s->client_addr, sizeof(m.client_addr));
+	enc_rcpt_check(&wb, &m);
+	return smtpd_request(s->sd, s, ROLE_LOOKUP, IPC_RCPT_CHECK_CLIENT,
+	    &wb);
+}
+
 static void
 cmd_rcpt(struct session *s, const struct smtp_cmd *c)
 {
 	struct smtp_mailrcpt	mr;
 	struct msg_addr		m;
 	struct rcpt		r;
-	uint8_t			buf[IPC_ADDR_MAX + 8];
-	struct wbuf		wb;
 	enum smtp_parse_err	err;
 	int			flags = SMTP_ADDR_POSTMASTER;
 
@@ -779,9 +804,7 @@ cmd_rcpt(struct session *s, const struct smtp_cmd *c)
 		return;
 	}
 	strlcpy(r.addr, m.addr, sizeof(r.addr));
-	wb_init(&wb, buf, sizeof(buf));
-	enc_addr(&wb, &m);
-	if (smtpd_request(s->sd, s, ROLE_LOOKUP, IPC_RCPT_CHECK, &wb) == -1) {
+	if (ask_lookup(s, m.addr) == -1) {
 		reply(s, "451 4.3.0 <%s>: Temporary lookup failure", m.addr);
 		return;
 	}
@@ -820,6 +843,14 @@ rcpt_answer(struct session *s, uint32_t type, struct rbuf *rb)
 		log_info("reject: RCPT from [%s]: 554 5.7.1 <%s>: Relay access "
 		    "denied", s->client_addr, a);
 		reply_error(s, "554 5.7.1 <%s>: Relay access denied", a);
+		break;
+	case RCPT_RELAY_UNAVAILABLE:
+		/* Relaying is allowed, but there is no relay agent yet. */
+		log_info("defer: RCPT from [%s]: 451 4.4.0 <%s>: relaying is "
+		    "allowed for this client, but this release has no relay "
+		    "agent", s->client_addr, a);
+		reply(s, "451 4.4.0 <%s>: Recipient address rejected: this "
+		    "server cannot relay mail to other hosts yet", a);
 		break;
 	default:
 		reply(s, "451 4.3.0 <%s>: Temporary lookup failure", a);
@@ -1478,6 +1509,7 @@ session_reply(struct session *s, enum ipc_type req, uint32_t type,
 	}
 	switch (req) {
 	case IPC_RCPT_CHECK:
+	case IPC_RCPT_CHECK_CLIENT:
 		s->blocked = 0;
 		rcpt_answer(s, type, rb);
 		break;

@@ -17,7 +17,8 @@
  *		hard error limit 5)
  *   bits 4-7	how the input is cut into writes (1 << n bytes at a time)
  * Lookup answers by the first letter of the local part: "u" unknown user,
- * "r" relay denied, "t" temporary failure, anything else OK.
+ * "r" relay denied, "t" temporary failure, "n" relay allowed but not
+ * available, anything else OK.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -82,7 +83,8 @@ fake_lookup_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
     int fd, void *arg)
 {
 	struct fake		*f = arg;
-	struct msg_addr		 m;
+	struct msg_rcpt_check	 m;
+	struct msg_addr		 a;
 	struct msg_rcpt_verdict	 v = { RCPT_OK };
 	uint8_t			 buf[16];
 	struct wbuf		 wb;
@@ -90,7 +92,10 @@ fake_lookup_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
 	f->progress = 1;
 	if (fd != -1)
 		close(fd);
-	if (h->type != IPC_RCPT_CHECK || dec_addr(rb, &m) == -1)
+	if (h->type == IPC_RCPT_CHECK && dec_addr(rb, &a) == 0)
+		strlcpy(m.addr, a.addr, sizeof(m.addr));
+	else if (h->type != IPC_RCPT_CHECK_CLIENT ||
+	    dec_rcpt_check(rb, &m) == -1)
 		abort();
 	switch (m.addr[0]) {
 	case 'u':
@@ -101,6 +106,9 @@ fake_lookup_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
 		break;
 	case 't':
 		v.verdict = RCPT_TEMPFAIL;
+		break;
+	case 'n':
+		v.verdict = RCPT_RELAY_UNAVAILABLE;
 		break;
 	}
 	wb_init(&wb, buf, sizeof(buf));
