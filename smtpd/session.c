@@ -253,16 +253,42 @@ count_junk(struct session *s)
 /* ---- life cycle ---- */
 
 static void
+data_fd_close(struct session *s)
+{
+	if (s->data_fd == -1)
+		return;
+	close(s->data_fd);
+	s->data_fd = -1;
+	s->sd->ndata_fds--;
+}
+
+/*
+ * An idle session holds one fd, a message in progress a second (its queue
+ * file).  Sessions are limited so that each has its socket; queue files
+ * are limited here, so that a full house of sessions all sending at once
+ * gets a temporary error rather than a failed descriptor passing.
+ */
+static int
+no_fd_for_data(struct session *s)
+{
+	if (s->sd->nsessions + s->sd->ndata_fds + SMTPD_FD_RESERVE <
+	    s->sd->nofile)
+		return 0;
+	log_warnx("out of file descriptors for queue files: deferring a "
+	    "message from [%s]", s->client_addr);
+	reply(s, "451 4.3.2 Error: too many messages in progress, try again "
+	    "later");
+	return 1;
+}
+
+static void
 transaction_reset(struct session *s)
 {
 	uint8_t		buf[64];
 	struct wbuf	wb;
 	struct msg_qid	m;
 
-	if (s->data_fd != -1) {
-		close(s->data_fd);
-		s->data_fd = -1;
-	}
+	data_fd_close(s);
 	if (s->qid[0] != '\0') {
 		/* Tell queue the file will never be committed. */
 		strlcpy(m.qid, s->qid, sizeof(m.qid));
@@ -877,6 +903,8 @@ cmd_data(struct session *s, const struct smtp_cmd *c)
 		reply_error(s, "501 5.5.4 Syntax: DATA");
 		return;
 	}
+	if (no_fd_for_data(s))
+		return;
 	if (smtpd_request(s->sd, s, ROLE_QUEUE, IPC_MSG_CREATE, NULL) == -1) {
 		reply(s, "451 4.3.0 Error: queue unavailable");
 		return;
@@ -932,6 +960,7 @@ data_answer(struct session *s, uint32_t type, struct rbuf *rb, int fd)
 	}
 	strlcpy(s->qid, m.qid, sizeof(s->qid));
 	s->data_fd = fd;
+	s->sd->ndata_fds++;
 	s->data_line_start = 1;
 	s->data_prev_crlf = 1;
 	log_info("%s: client=unknown[%s]", s->qid, s->client_addr);
@@ -1087,8 +1116,7 @@ data_end(struct session *s)
 	size_t			 i;
 
 	data_flush(s);
-	close(s->data_fd);
-	s->data_fd = -1;
+	data_fd_close(s);
 	if (s->data_bare != EOL_NONE) {
 		/* Postfix's smtpd_forbid_bare_newline = reject. */
 		log_info("%s: reject: bare <%s> received from [%s]", s->qid,
@@ -1309,6 +1337,11 @@ cmd_bdat(struct session *s, const struct smtp_cmd *c)
 		return;
 	}
 	/* The first chunk: ask queue for a file, then read. */
+	if (no_fd_for_data(s)) {
+		transaction_reset(s);
+		chunk_start(s, size, 0, 1);
+		return;
+	}
 	if (smtpd_request(s->sd, s, ROLE_QUEUE, IPC_MSG_CREATE, NULL) == -1) {
 		reply(s, "451 4.3.0 Error: queue unavailable");
 		transaction_reset(s);

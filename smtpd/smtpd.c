@@ -56,27 +56,36 @@ listen_all(struct smtpd *sd)
 }
 
 /*
- * A session holds its socket and, during DATA, a queue file: two fds.
- * The limit stays within the hard RLIMIT_NOFILE master left us; when
- * that is too low for smtpd_session_limit, fewer sessions are allowed.
+ * A session holds its socket and, during DATA, a queue file: two fds at
+ * most.  Stay within the hard RLIMIT_NOFILE master left us; when it is
+ * too low for two per session, every session still gets its socket and
+ * queue files are rationed (session.c, no_fd_for_data); when it is too
+ * low even for that, fewer sessions are allowed.
  */
 static rlim_t
 size_session_limit(struct smtpd *sd)
 {
 	struct rlimit	rl;
-	rlim_t		want = (rlim_t)sd->we.cf.smtpd_session_limit * 2 + 64;
+	rlim_t		want = (rlim_t)sd->we.cf.smtpd_session_limit * 2 +
+			    SMTPD_FD_RESERVE;
+	rlim_t		least = (rlim_t)sd->we.cf.smtpd_session_limit +
+			    2 * SMTPD_FD_RESERVE;
 
 	sd->session_limit = sd->we.cf.smtpd_session_limit;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
 		fatal("getrlimit");
 	if (rl.rlim_max != RLIM_INFINITY && want > rl.rlim_max) {
 		want = rl.rlim_max;
-		sd->session_limit = want > 128 ? (want - 64) / 2 : 32;
-		log_warnx("RLIMIT_NOFILE hard limit %llu: at most %d sessions "
-		    "instead of smtpd_session_limit = %ld",
-		    (unsigned long long)rl.rlim_max, sd->session_limit,
-		    sd->we.cf.smtpd_session_limit);
+		if (want < least) {
+			sd->session_limit = want > 4 * SMTPD_FD_RESERVE ?
+			    want - 2 * SMTPD_FD_RESERVE : SMTPD_FD_RESERVE;
+			log_warnx("RLIMIT_NOFILE hard limit %llu: at most %d "
+			    "sessions instead of smtpd_session_limit = %ld",
+			    (unsigned long long)rl.rlim_max,
+			    sd->session_limit, sd->we.cf.smtpd_session_limit);
+		}
 	}
+	sd->nofile = want;
 	return want;
 }
 

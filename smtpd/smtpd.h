@@ -13,6 +13,9 @@
 #include "privsep/ipc_msgs.h"
 #include "privsep/worker.h"
 
+/* fds kept for listeners, channels and the log, besides sessions */
+#define SMTPD_FD_RESERVE	64
+
 struct session;
 
 /* A request a session is waiting on, by (peer, request id). */
@@ -42,6 +45,8 @@ struct smtpd {
 	int			 nsessions;
 	int			 session_limit;	/* smtpd_session_limit, or less
 						   if RLIMIT_NOFILE is short */
+	int			 ndata_fds;	/* queue files open */
+	long			 nofile;	/* RLIMIT_NOFILE */
 };
 
 /* peers.c: send a request on behalf of a session; -1 if the peer is down. */

@@ -259,6 +259,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sd.we.arg = &sd;
 	config_for(&sd.we.cf, f.sel);
 	sd.session_limit = sd.we.cf.smtpd_session_limit;
+	sd.nofile = 1024;
 	f.queue = fake_peer(&sd, ROLE_QUEUE, fake_queue_msg, &f);
 	f.lookup = fake_peer(&sd, ROLE_LOOKUP, fake_lookup_msg, &f);
 
@@ -305,8 +306,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			left = 0;	/* smtpd stopped reading for good */
 	}
 	/* A session still open after the hang-up is a bug. */
-	if (sd.nsessions != 0 || !RB_EMPTY(&sd.waiters) ||
-	    !RB_EMPTY(&sd.clients))
+	if (sd.nsessions != 0 || sd.ndata_fds != 0 ||
+	    !RB_EMPTY(&sd.waiters) || !RB_EMPTY(&sd.clients))
 		abort();
 
 	close(sv[1]);
