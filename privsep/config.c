@@ -61,6 +61,8 @@ static int	check_mailbox(const char *, char *, size_t);
 static int	check_delimiter(const char *, char *, size_t);
 static int	check_bare_newline(const char *, char *, size_t);
 static char	*elem_network(const char *, size_t, char *, size_t);
+static int	check_tls_level(const char *, char *, size_t);
+static int	check_yesno(const char *, char *, size_t);
 static char	*elem_domain(const char *, size_t, char *, size_t);
 static char	*elem_interface(const char *, size_t, char *, size_t);
 static char	*elem_aliasmap(const char *, size_t, char *, size_t);
@@ -118,6 +120,10 @@ static const struct param params[] = {
 	 */
 	LIST(mynetworks, "127.0.0.1/32, [::1]/128", elem_network),
 	LIST(relay_domains, "", elem_domain),
+	STR(smtpd_tls_cert_file, "", check_optpath),
+	STR(smtpd_tls_key_file, "$smtpd_tls_cert_file", check_optpath),
+	STR(smtpd_tls_security_level, "", check_tls_level),
+	STR(smtpd_tls_wrappermode, "no", check_yesno),
 };
 
 #define NPARAMS	(sizeof(params) / sizeof(params[0]))
@@ -335,6 +341,26 @@ check_bare_newline(const char *v, char *why, size_t whylen)
 	    strcmp(v, "yes") == 0)
 		return 0;
 	snprintf(why, whylen, "use reject, normalize or yes (= normalize)");
+	return -1;
+}
+
+/* Postfix's levels for the SMTP server; "" is none, as in Postfix. */
+static int
+check_tls_level(const char *v, char *why, size_t whylen)
+{
+	if (*v == '\0' || strcmp(v, "none") == 0 || strcmp(v, "may") == 0 ||
+	    strcmp(v, "encrypt") == 0)
+		return 0;
+	snprintf(why, whylen, "use none, may or encrypt");
+	return -1;
+}
+
+static int
+check_yesno(const char *v, char *why, size_t whylen)
+{
+	if (strcmp(v, "yes") == 0 || strcmp(v, "no") == 0)
+		return 0;
+	snprintf(why, whylen, "use yes or no");
 	return -1;
 }
 

@@ -101,6 +101,11 @@ struct bh_config {
 	/* relay control */
 	struct bh_strlist mynetworks;		/* "address/prefix", numeric */
 	struct bh_strlist relay_domains;	/* lower-cased domains */
+	/* smtpd TLS */
+	char		*smtpd_tls_cert_file;	/* "" = none */
+	char		*smtpd_tls_key_file;
+	char		*smtpd_tls_security_level;	/* "", none, may, encrypt */
+	char		*smtpd_tls_wrappermode;		/* yes, no */
 };
 
 /*

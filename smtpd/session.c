@@ -37,7 +37,11 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #include "lib/log.h"
 #include "smtpd/dsn_param.h"
@@ -64,7 +68,8 @@ enum timer_use {
 	T_NONE,
 	T_GREET,	/* smtpd_greet_wait */
 	T_DEADLINE,	/* smtpd_timeout for the next line */
-	T_SLEEP		/* smtpd_error_sleep_time */
+	T_SLEEP,	/* smtpd_error_sleep_time */
+	T_CLOSE		/* TLS output flushed: close now */
 };
 
 /* How a line of message data ended. */
@@ -96,6 +101,9 @@ struct session {
 	int			 errors;
 	int			 junk;		/* NOOP, RSET, VRFY, HELP */
 	int			 esmtp;
+	int			 tls;		/* s->bev is an OpenSSL filter */
+	int			 starttls;	/* switch after this command */
+	int			 flush_cb;	/* watching TLS output drain */
 	int			 skip_line;	/* discarding an overlong line */
 	char			 client_addr[64];
 	char			 helo[256];
@@ -137,6 +145,16 @@ static const struct bh_config *
 cf(const struct session *s)
 {
 	return &s->sd->we.cf;
+}
+
+/* smtpd_tls_security_level may or encrypt (wrapper mode alone: none). */
+static int
+starttls_offered(const struct session *s)
+{
+	const char	*level = cf(s)->smtpd_tls_security_level;
+
+	return s->sd->tls != NULL && !s->tls &&
+	    (strcmp(level, "may") == 0 || strcmp(level, "encrypt") == 0);
 }
 
 static int
@@ -351,13 +369,42 @@ session_unhold(struct session *s)
 		session_free(s);
 }
 
-/* Close now if closing and nothing is left to send. */
+/* The socket under a STARTTLS filter has sent its last octet. */
+static void
+on_flushed(struct evbuffer *b, const struct evbuffer_cb_info *info,
+    void *arg)
+{
+	struct session	*s = arg;
+	struct timeval	 now = { 0, 0 };
+
+	/* Not from inside libevent's write path: on the next loop turn. */
+	if (evbuffer_get_length(b) == 0 && s->timer_use != T_CLOSE) {
+		s->timer_use = T_CLOSE;
+		evtimer_add(s->timer, &now);
+	}
+}
+
+/*
+ * Close now if closing and nothing is left to send.  Under a STARTTLS
+ * filter the encrypted octets wait in the socket's own buffer, after
+ * the filter's buffer is empty: wait for those too.
+ */
 static void
 close_if_done(struct session *s)
 {
-	if (s->closing && !s->closed && !s->sleeping &&
-	    evbuffer_get_length(bufferevent_get_output(s->bev)) == 0)
-		session_close(s);
+	struct bufferevent	*u;
+	struct evbuffer		*uo;
+
+	if (!s->closing || s->closed || s->sleeping ||
+	    evbuffer_get_length(bufferevent_get_output(s->bev)) > 0)
+		return;
+	if ((u = bufferevent_get_underlying(s->bev)) != NULL &&
+	    evbuffer_get_length(uo = bufferevent_get_output(u)) > 0) {
+		if (!s->flush_cb && evbuffer_add_cb(uo, on_flushed, s) != NULL)
+			s->flush_cb = 1;
+		return;
+	}
+	session_close(s);
 }
 
 static void
@@ -372,12 +419,38 @@ on_write(struct bufferevent *bev, void *arg)
 }
 
 static void
+log_tls(struct session *s)
+{
+	SSL			*ssl = bufferevent_openssl_get_ssl(s->bev);
+	const SSL_CIPHER	*c = ssl ? SSL_get_current_cipher(ssl) : NULL;
+	int			 alg = 0, bits;
+
+	if (c == NULL)
+		return;
+	bits = SSL_CIPHER_get_bits(c, &alg);
+	log_info("TLS connection established from unknown[%s]: %s with "
+	    "cipher %s (%d/%d bits)", s->client_addr, SSL_get_version(ssl),
+	    SSL_CIPHER_get_name(c), bits, alg);
+}
+
+static void
 on_event(struct bufferevent *bev, short what, void *arg)
 {
-	struct session *s = arg;
+	struct session	*s = arg;
+	unsigned long	 e;
+	char		 buf[256];
 
+	if (what & BEV_EVENT_CONNECTED) {
+		log_tls(s);	/* the TLS handshake is done */
+		return;
+	}
 	if (what & BEV_EVENT_TIMEOUT)
 		log_info("timeout sending to [%s]", s->client_addr);
+	if (s->tls && (what & BEV_EVENT_ERROR) &&
+	    (e = bufferevent_get_openssl_error(bev)) != 0) {
+		ERR_error_string_n(e, buf, sizeof(buf));
+		log_info("TLS error from [%s]: %s", s->client_addr, buf);
+	}
 	session_close(s);
 }
 
@@ -427,7 +500,8 @@ talked_first(struct session *s)
 static void
 greet(struct session *s)
 {
-	if (talked_first(s)) {
+	/* With implicit TLS the client speaks first: its ClientHello. */
+	if (!s->tls && talked_first(s)) {
 		log_pregreet(s);
 		reply(s, "554 5.5.1 %s Error: SMTP protocol synchronization: "
 		    "client talked before the greeting", cf(s)->myhostname);
@@ -474,6 +548,9 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 		deadline_restart(s);
 		process_input(s);
 		break;
+	case T_CLOSE:
+		close_if_done(s);
+		break;
 	case T_NONE:
 		break;
 	}
@@ -516,9 +593,27 @@ refuse_if_full(struct session *s)
 	return 1;
 }
 
+/* A session on an implicit-TLS listener: TLS from the first byte. */
+static struct bufferevent *
+tls_wrapper_bev(struct session *s, int fd)
+{
+	struct bufferevent	*bev;
+	SSL			*ssl;
+
+	if ((ssl = SSL_new(s->sd->tls)) == NULL)
+		fatalx("SSL_new");
+	bev = bufferevent_openssl_socket_new(s->sd->we.base, fd, ssl,
+	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL)
+		fatalx("bufferevent_openssl_socket_new");
+	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+	s->tls = 1;
+	return bev;
+}
+
 void
 session_accept(struct smtpd *sd, int fd, const struct sockaddr *sa,
-    socklen_t salen)
+    socklen_t salen, int wrapper)
 {
 	struct session	*s;
 	struct timeval	 tv = { sd->we.cf.smtpd_timeout, 0 };
@@ -531,7 +626,11 @@ session_accept(struct smtpd *sd, int fd, const struct sockaddr *sa,
 	s->data_fd = -1;
 	s->state = S_GREET;
 	format_peer(sa, s->client_addr, sizeof(s->client_addr));
-	s->bev = bufferevent_socket_new(sd->we.base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (wrapper && sd->tls != NULL)
+		s->bev = tls_wrapper_bev(s, fd);
+	else
+		s->bev = bufferevent_socket_new(sd->we.base, fd,
+		    BEV_OPT_CLOSE_ON_FREE);
 	if (s->bev == NULL)
 		fatalx("bufferevent_socket_new");
 	sd->nsessions++;
@@ -574,6 +673,8 @@ cmd_helo(struct session *s, const struct smtp_cmd *c, int esmtp)
 	reply(s, "250-%s", cf(s)->myhostname);
 	reply(s, "250-PIPELINING");
 	reply(s, "250-SIZE %lld", cf(s)->message_size_limit);
+	if (starttls_offered(s))
+		reply(s, "250-STARTTLS");
 	reply(s, "250-ENHANCEDSTATUSCODES");
 	reply(s, "250-8BITMIME");
 	reply(s, "250-DSN");
@@ -698,6 +799,11 @@ cmd_mail(struct session *s, const struct smtp_cmd *c)
 	}
 	if (c->arglen < 5 || strncasecmp(c->arg, "FROM:", 5) != 0) {
 		reply_error(s, "501 5.5.4 Syntax: MAIL FROM:<address>");
+		return;
+	}
+	if (!s->tls && strcmp(cf(s)->smtpd_tls_security_level, "encrypt")
+	    == 0) {
+		reply_error(s, "530 5.7.0 Must issue a STARTTLS command first");
 		return;
 	}
 	/* SMTPUTF8 comes after the address: allow, then check. */
@@ -918,8 +1024,26 @@ static const char *
 received_protocol(const struct session *s)
 {
 	if (!s->esmtp)
-		return "SMTP";
-	return s->smtputf8 ? "UTF8SMTP" : "ESMTP";
+		return s->tls ? "SMTPS" : "SMTP";
+	if (s->smtputf8)
+		return s->tls ? "UTF8SMTPS" : "UTF8SMTP";
+	return s->tls ? "ESMTPS" : "ESMTP";
+}
+
+/* "\n\t(using TLSv1.3 with cipher ... (256/256 bits))", as Postfix. */
+static void
+received_tls(struct session *s)
+{
+	SSL			*ssl;
+	const SSL_CIPHER	*c;
+	int			 alg = 0, bits;
+
+	if (!s->tls || (ssl = bufferevent_openssl_get_ssl(s->bev)) == NULL ||
+	    (c = SSL_get_current_cipher(ssl)) == NULL)
+		return;
+	bits = SSL_CIPHER_get_bits(c, &alg);
+	evbuffer_add_printf(s->data, "\n\t(using %s with cipher %s (%d/%d "
+	    "bits))", SSL_get_version(ssl), SSL_CIPHER_get_name(c), bits, alg);
 }
 
 static void
@@ -931,8 +1055,10 @@ write_received(struct session *s)
 
 	localtime_r(&now, &tm);
 	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S %z (%Z)", &tm);
-	evbuffer_add_printf(s->data, "Received: from %s (unknown [%s])\n"
-	    "\tby %s (%s) with %s id %s", s->helo, s->client_addr,
+	evbuffer_add_printf(s->data, "Received: from %s (unknown [%s])",
+	    s->helo, s->client_addr);
+	received_tls(s);
+	evbuffer_add_printf(s->data, "\n\tby %s (%s) with %s id %s",
 	    cf(s)->myhostname, cf(s)->mail_name, received_protocol(s),
 	    s->qid);
 	if (s->nrcpt == 1)
@@ -1007,6 +1133,68 @@ cmd_vrfy(struct session *s, const struct smtp_cmd *c)
 }
 
 static void
+cmd_starttls(struct session *s, const struct smtp_cmd *c)
+{
+	if (s->tls) {
+		reply_error(s, "554 5.5.1 Error: TLS already active");
+		return;
+	}
+	if (!starttls_offered(s)) {
+		reply_error(s, "502 5.5.1 Error: command not implemented");
+		return;
+	}
+	if (c->arglen != 0) {
+		reply_error(s, "501 5.5.4 Syntax: STARTTLS");
+		return;
+	}
+	if (s->state > S_HELO) {
+		reply_error(s, "503 5.5.1 Error: MAIL transaction in progress");
+		return;
+	}
+	reply(s, "220 2.0.0 Ready to start TLS");
+	s->starttls = 1;	/* process_command switches after this line */
+}
+
+/*
+ * RFC 3207 4.2: forget everything from before TLS.  Whatever the client
+ * sent after STARTTLS in plaintext is thrown away, never read as a
+ * command (CVE-2011-0411); the session starts over from EHLO.
+ */
+static void
+tls_start(struct session *s)
+{
+	struct evbuffer		*in = bufferevent_get_input(s->bev);
+	struct bufferevent	*fb;
+	struct timeval		 tv = { cf(s)->smtpd_timeout, 0 };
+	size_t			 junk;
+	SSL			*ssl;
+
+	s->starttls = 0;
+	if ((junk = evbuffer_get_length(in)) > 0) {
+		log_info("discarding %zu octets sent after STARTTLS by [%s]",
+		    junk, s->client_addr);
+		evbuffer_drain(in, junk);
+	}
+	if ((ssl = SSL_new(s->sd->tls)) == NULL)
+		fatalx("SSL_new");
+	fb = bufferevent_openssl_filter_new(s->sd->we.base, s->bev, ssl,
+	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+	if (fb == NULL)
+		fatalx("bufferevent_openssl_filter_new");
+	bufferevent_openssl_set_allow_dirty_shutdown(fb, 1);
+	s->bev = fb;
+	s->tls = 1;
+	bufferevent_setcb(fb, on_read, on_write, on_event, s);
+	bufferevent_set_timeouts(fb, NULL, &tv);
+	bufferevent_setwatermark(fb, EV_READ, 0, INPUT_HIWAT);
+	bufferevent_enable(fb, EV_READ | EV_WRITE);
+	transaction_reset(s);
+	s->helo[0] = '\0';
+	s->esmtp = 0;
+	s->state = S_INIT;
+}
+
+static void
 dispatch(struct session *s, const char *line, size_t len)
 {
 	struct smtp_cmd c;
@@ -1043,8 +1231,9 @@ dispatch(struct session *s, const char *line, size_t len)
 		break;
 	case SMTP_HELP:
 		count_junk(s);
-		reply(s, "214 2.0.0 Commands: HELO EHLO MAIL RCPT DATA RSET "
-		    "NOOP QUIT VRFY HELP");
+		reply(s, "214 2.0.0 Commands: HELO EHLO MAIL RCPT DATA BDAT "
+		    "RSET NOOP QUIT VRFY HELP%s", starttls_offered(s) ?
+		    " STARTTLS" : "");
 		break;
 	case SMTP_EXPN:
 		reply_error(s, "502 5.5.1 Error: EXPN is not supported");
@@ -1056,7 +1245,7 @@ dispatch(struct session *s, const char *line, size_t len)
 		cmd_bdat(s, &c);
 		break;
 	case SMTP_STARTTLS:
-		reply_error(s, "502 5.5.1 Error: command not implemented");
+		cmd_starttls(s, &c);
 		break;
 	default:
 		reply_error(s, "502 5.5.2 Error: command not recognized");
@@ -1504,6 +1693,8 @@ process_command(struct session *s)
 	else
 		dispatch(s, line, len);
 	evbuffer_drain(in, used);
+	if (s->starttls)
+		tls_start(s);
 	if (!s->blocked && !s->closing && !s->sleeping && !s->closed)
 		deadline_restart(s);
 	return 1;

@@ -22,12 +22,17 @@
 #include "lib/log.h"
 #include "privsep/sandbox.h"
 #include "smtpd/smtpd.h"
+#include "smtpd/tls.h"
 
 static void
 on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
     int salen, void *arg)
 {
-	session_accept(arg, fd, sa, salen);
+	struct smtpd	*sd = arg;
+	int		 i = evconnlistener_get_fd(l) - WORKER_MASTER_FD - 1;
+
+	session_accept(sd, fd, sa, salen, i >= 0 && i < sd->we.nlisteners &&
+	    sd->wrapper[i]);
 }
 
 static void
@@ -89,6 +94,32 @@ size_session_limit(struct smtpd *sd)
 	return want;
 }
 
+/*
+ * TLS, before the privilege drop: the key file is readable by root only,
+ * and is read here, once; smtpd keeps the key in memory.
+ */
+static void
+tls_setup(struct smtpd *sd)
+{
+	const struct bh_config	*cf = &sd->we.cf;
+	char			 err[512];
+	int			 i, any = 0;
+
+	if ((sd->wrapper = calloc(sd->we.nlisteners + 1, sizeof(int))) ==
+	    NULL)
+		fatal("tls_setup");
+	if (tls_wrapper_listeners(cf, WORKER_MASTER_FD + 1, sd->we.nlisteners,
+	    sd->wrapper, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	for (i = 0; i < sd->we.nlisteners; i++)
+		any |= sd->wrapper[i];
+	if (!any && (cf->smtpd_tls_security_level[0] == '\0' ||
+	    strcmp(cf->smtpd_tls_security_level, "none") == 0))
+		return;
+	if ((sd->tls = tls_server_ctx(cf, err, sizeof(err))) == NULL)
+		fatalx("TLS: %s", err);
+}
+
 int
 smtpd_main(int argc, char **argv)
 {
@@ -101,6 +132,7 @@ smtpd_main(int argc, char **argv)
 	sd.we.arg = &sd;
 	worker_init(&sd.we, ROLE_SMTPD, argc, argv);
 	listen_all(&sd);
+	tls_setup(&sd);
 
 	memset(&sb, 0, sizeof(sb));
 	sb.role = ROLE_SMTPD;

@@ -17,6 +17,7 @@
 #define SMTPD_FD_RESERVE	64
 
 struct session;
+struct ssl_ctx_st;
 
 /* A request a session is waiting on, by (peer, request id). */
 struct waiter {
@@ -47,6 +48,8 @@ struct smtpd {
 						   if RLIMIT_NOFILE is short */
 	int			 ndata_fds;	/* queue files open */
 	long			 nofile;	/* RLIMIT_NOFILE */
+	struct ssl_ctx_st	*tls;		/* NULL: no TLS */
+	int			*wrapper;	/* per listener: implicit TLS */
 };
 
 /* peers.c: send a request on behalf of a session; -1 if the peer is down. */
@@ -59,9 +62,9 @@ void	smtpd_on_peer(struct worker_env *, enum bh_role, int fd);
 struct client *client_enter(struct smtpd *, const char *addr);
 void	client_leave(struct smtpd *, struct client *);
 
-/* session.c */
+/* session.c; wrapper: TLS from the first byte (needs sd->tls) */
 void	session_accept(struct smtpd *, int fd, const struct sockaddr *,
-	    socklen_t);
+	    socklen_t, int wrapper);
 /*
  * The answer to a request of type req.  type is the reply type, or
  * IPC_NONE (rb NULL) when the peer went away before answering; the
