@@ -124,6 +124,7 @@ static const struct param params[] = {
 	STR(smtpd_tls_key_file, "$smtpd_tls_cert_file", check_optpath),
 	STR(smtpd_tls_security_level, "", check_tls_level),
 	STR(smtpd_tls_wrappermode, "no", check_yesno),
+	NUM(header_size_limit, "102400", K_LONG, 1, INT_MAX),
 };
 
 #define NPARAMS	(sizeof(params) / sizeof(params[0]))

@@ -106,6 +106,7 @@ struct bh_config {
 	char		*smtpd_tls_key_file;
 	char		*smtpd_tls_security_level;	/* "", none, may, encrypt */
 	char		*smtpd_tls_wrappermode;		/* yes, no */
+	long		 header_size_limit;	/* bytes of message header */
 };
 
 /*

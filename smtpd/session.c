@@ -125,6 +125,11 @@ struct session {
 	enum eol		 data_bare;	/* reject: first bare end seen */
 	int			 data_too_big;
 	int			 data_failed;
+	int			 in_header;	/* before the first empty line */
+	size_t			 header_bytes;
+	size_t			 line_bytes;	/* of the current line so far */
+	int			 line_kept;	/* part of it was stored */
+	int			 header_cut;	/* header_size_limit reached */
 	int			 commit_failed;
 	/* BDAT: the chunk being read, or skipped after an error reply */
 	uint64_t		 chunk_left;
@@ -1089,6 +1094,9 @@ data_answer(struct session *s, uint32_t type, struct rbuf *rb, int fd)
 	s->sd->ndata_fds++;
 	s->data_line_start = 1;
 	s->data_prev_crlf = 1;
+	s->in_header = 1;
+	s->header_bytes = s->line_bytes = 0;
+	s->line_kept = s->header_cut = 0;
 	log_info("%s: client=unknown[%s]", s->qid, s->client_addr);
 	write_received(s);
 	if (bdat) {
@@ -1278,10 +1286,48 @@ data_flush(struct session *s)
 	evbuffer_drain(s->data, evbuffer_get_length(s->data));
 }
 
+/*
+ * header_size_limit, as Postfix: header octets beyond it are dropped
+ * (logged once); the body is kept.  Returns 1 to drop this piece.  A
+ * header line cut short still ends in a newline, so that the empty line
+ * between header and body stays where it was.
+ */
+static int
+header_excess(struct session *s, size_t len, int newline)
+{
+	size_t	line = s->line_bytes;
+
+	s->line_bytes = newline ? 0 : line + len;
+	if (!s->in_header)
+		return 0;
+	if (newline && len == 0 && line == 0) {
+		s->in_header = 0;	/* the empty line ends the header */
+		return 0;
+	}
+	s->header_bytes += len + (newline ? 1 : 0);
+	if (s->header_bytes <= (size_t)cf(s)->header_size_limit) {
+		s->line_kept = newline ? 0 : 1;
+		return 0;
+	}
+	if (!s->header_cut) {
+		s->header_cut = 1;
+		log_info("%s: header_size_limit %ld exceeded: dropping the "
+		    "rest of the header", s->qid, cf(s)->header_size_limit);
+	}
+	if (newline && s->line_kept) {
+		s->line_kept = 0;
+		evbuffer_add(s->data, "\n", 1);
+		s->data_size++;
+	}
+	return 1;
+}
+
 static void
 data_store(struct session *s, const char *p, size_t len, int newline)
 {
 	if (s->data_too_big || s->data_failed || s->data_bare != EOL_NONE)
+		return;
+	if (header_excess(s, len, newline))
 		return;
 	s->data_size += len + (newline ? 1 : 0);
 	if (s->data_size > (uint64_t)cf(s)->message_size_limit) {

@@ -330,6 +330,21 @@ def test_bdat_content_is_stored_exactly(daemon, users):
     assert delivered(users, lines) == b"Subject: b\n\n.\n..x\n"
 
 
+def test_header_size_limit(daemon_with, users):
+    d0 = daemon_with("header_size_limit = 60\n")
+    body = (b"Subject: first header\r\n"        # 22 octets stored
+            b"X-Kept: yes\r\n"                    # 34
+            b"X-Long: " + b"h" * 50 + b"\r\n"      # would cross 60
+            b"X-Dropped: yes\r\n"
+            b"\r\nthe body stays\r\n.\r\n")
+    d = send_message(d0.port, body)
+    (r,) = d.expect(250)
+    d.close()
+    got = delivered(users, r)
+    assert got == b"Subject: first header\nX-Kept: yes\n\nthe body stays\n"
+    assert "header_size_limit 60 exceeded" in d0.logtext()
+
+
 def test_bdat_over_the_size_limit(daemon_with):
     d0 = daemon_with("message_size_limit = 1000\n")
     run(d0.port, [

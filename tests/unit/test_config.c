@@ -949,7 +949,7 @@ test_config_print(void **state)
 		snprintf(prev, sizeof(prev), "%s", line);
 		lines++;
 	}
-	assert_int_equal(lines, 41);	/* every parameter */
+	assert_int_equal(lines, 42);	/* every parameter */
 }
 
 /* smtpd parameters: bare-newline policy, mynetworks, relay_domains. */
