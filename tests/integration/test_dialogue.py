@@ -13,7 +13,7 @@ import time
 import pytest
 
 from conftest import (ALICE, BOB, DOMAIN, WAIT, Daemon, free_port,
-                      maildir_messages, wait_until)
+                      wait_until)
 from dialogue import CLOSE, Dialogue, run
 
 A = ("%s@%s" % (ALICE, DOMAIN)).encode()
@@ -36,8 +36,6 @@ def start(users, extra_main=""):
 def stop(d):
     d.stop()
     log = d.logtext()
-    with open("/tmp/h3-last-daemon.log", "w") as f:
-        f.write(log)
     shutil.rmtree(d.dir, ignore_errors=True)
     for bad in ("AddressSanitizer", "runtime error:", "LeakSanitizer",
                 "blocked call #"):
