@@ -43,6 +43,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "delivery/resolve.h"
 #include "lib/log.h"
 #include "smtpd/dsn_param.h"
 #include "smtpd/smtp_parse.h"
@@ -588,7 +589,10 @@ refuse_if_full(struct session *s)
 		    s->sd->nsessions - 1, s->client_addr);
 		reply(s, "421 4.7.0 %s Error: too many connections",
 		    cf(s)->myhostname);
-	} else if (per_client > 0 && s->client->n > per_client) {
+	} else if (per_client > 0 && s->client->n > per_client &&
+	    !resolve_in_networks(&cf(s)->mynetworks, s->client_addr)) {
+		/* mynetworks is exempt, as Postfix's default
+		   smtpd_client_event_limit_exceptions = $mynetworks */
 		log_warnx("too many connections from [%s]", s->client_addr);
 		reply(s, "421 4.7.0 %s Error: too many connections from %s",
 		    cf(s)->myhostname, s->client_addr);

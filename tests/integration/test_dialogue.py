@@ -470,24 +470,27 @@ def test_error_limits(daemon_with):
 
 def test_connection_limits(daemon_with):
     d0 = daemon_with("smtpd_client_connection_count_limit = 2\n"
-                     "smtpd_session_limit = 3\n")
-    a = Dialogue(d0.port)
-    a.expect(220)
-    b = Dialogue(d0.port)
-    b.expect(220)
+                     "smtpd_session_limit = 5\n"
+                     "mynetworks = 127.0.0.9/32\n")
+
+    def greeted(source):
+        c = Dialogue(d0.port, source=source)
+        c.expect(220)
+        return c
+    a, b = greeted("127.0.0.1"), greeted("127.0.0.1")
     c = Dialogue(d0.port)
     (lines,) = c.expect(421)
     assert lines[0].startswith(b"421 4.7.0") and b"127.0.0.1" in lines[0]
     assert c.closed()
     c.close()
-    # another address: the per-client limit does not apply, the total does
-    e = Dialogue(d0.port, source="127.0.0.2")
-    e.expect(220)
-    f = Dialogue(d0.port, source="127.0.0.3")
-    (lines,) = f.expect(421)
+    # mynetworks is exempt from the per-client limit, as in Postfix
+    e, f, g = (greeted("127.0.0.9") for _ in range(3))
+    # five sessions: the total limit applies to everyone
+    h = Dialogue(d0.port, source="127.0.0.3")
+    (lines,) = h.expect(421)
     assert lines[0] == b"421 4.7.0 mx.test.example Error: too many connections"
-    f.close()
-    for x in (a, b, e):
+    h.close()
+    for x in (a, b, e, f, g):
         x.send(b"QUIT\r\n")
         x.expect(221, CLOSE)
         x.close()
