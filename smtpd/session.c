@@ -48,6 +48,7 @@
 #include "smtpd/dsn_param.h"
 #include "smtpd/smtp_parse.h"
 #include "smtpd/smtpd.h"
+#include "smtpd/tls.h"
 
 #define CMD_BUFFER_MAX	2048	/* a command line longer is thrown away */
 #define DATA_FLUSH	65536
@@ -103,6 +104,7 @@ struct session {
 	int			 junk;		/* NOOP, RSET, VRFY, HELP */
 	int			 esmtp;
 	int			 tls;		/* s->bev is an OpenSSL filter */
+	const char		*tls_level;	/* smtpd_tls_security_level */
 	int			 starttls;	/* switch after this command */
 	int			 flush_cb;	/* watching TLS output drain */
 	int			 skip_line;	/* discarding an overlong line */
@@ -157,10 +159,7 @@ cf(const struct session *s)
 static int
 starttls_offered(const struct session *s)
 {
-	const char	*level = cf(s)->smtpd_tls_security_level;
-
-	return s->sd->tls != NULL && !s->tls &&
-	    (strcmp(level, "may") == 0 || strcmp(level, "encrypt") == 0);
+	return s->sd->tls != NULL && !s->tls && tls_level_offers(s->tls_level);
 }
 
 static int
@@ -622,7 +621,7 @@ tls_wrapper_bev(struct session *s, int fd)
 
 void
 session_accept(struct smtpd *sd, int fd, const struct sockaddr *sa,
-    socklen_t salen, int wrapper)
+    socklen_t salen, const struct listener_tls *lt)
 {
 	struct session	*s;
 	struct timeval	 tv = { sd->we.cf.smtpd_timeout, 0 };
@@ -635,7 +634,9 @@ session_accept(struct smtpd *sd, int fd, const struct sockaddr *sa,
 	s->data_fd = -1;
 	s->state = S_GREET;
 	format_peer(sa, s->client_addr, sizeof(s->client_addr));
-	if (wrapper && sd->tls != NULL)
+	s->tls_level = lt != NULL ? lt->level :
+	    sd->we.cf.smtpd_tls_security_level;
+	if (lt != NULL && lt->wrapper && sd->tls != NULL)
 		s->bev = tls_wrapper_bev(s, fd);
 	else
 		s->bev = bufferevent_socket_new(sd->we.base, fd,
@@ -810,8 +811,7 @@ cmd_mail(struct session *s, const struct smtp_cmd *c)
 		reply_error(s, "501 5.5.4 Syntax: MAIL FROM:<address>");
 		return;
 	}
-	if (!s->tls && strcmp(cf(s)->smtpd_tls_security_level, "encrypt")
-	    == 0) {
+	if (!s->tls && strcmp(s->tls_level, "encrypt") == 0) {
 		reply_error(s, "530 5.7.0 Must issue a STARTTLS command first");
 		return;
 	}

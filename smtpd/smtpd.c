@@ -31,8 +31,8 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	struct smtpd	*sd = arg;
 	int		 i = evconnlistener_get_fd(l) - WORKER_MASTER_FD - 1;
 
-	session_accept(sd, fd, sa, salen, i >= 0 && i < sd->we.nlisteners &&
-	    sd->wrapper[i]);
+	session_accept(sd, fd, sa, salen, i >= 0 && i < sd->we.nlisteners ?
+	    &sd->listeners[i] : NULL);
 }
 
 static void
@@ -105,16 +105,16 @@ tls_setup(struct smtpd *sd)
 	char			 err[512];
 	int			 i, any = 0;
 
-	if ((sd->wrapper = calloc(sd->we.nlisteners + 1, sizeof(int))) ==
-	    NULL)
+	if ((sd->listeners = calloc(sd->we.nlisteners + 1,
+	    sizeof(*sd->listeners))) == NULL)
 		fatal("tls_setup");
-	if (tls_wrapper_listeners(cf, WORKER_MASTER_FD + 1, sd->we.nlisteners,
-	    sd->wrapper, err, sizeof(err)) == -1)
+	if (tls_listeners(cf, WORKER_MASTER_FD + 1, sd->we.nlisteners,
+	    sd->listeners, err, sizeof(err)) == -1)
 		fatalx("%s", err);
 	for (i = 0; i < sd->we.nlisteners; i++)
-		any |= sd->wrapper[i];
-	if (!any && (cf->smtpd_tls_security_level[0] == '\0' ||
-	    strcmp(cf->smtpd_tls_security_level, "none") == 0))
+		any |= sd->listeners[i].wrapper ||
+		    tls_level_offers(sd->listeners[i].level);
+	if (!any)
 		return;
 	if ((sd->tls = tls_server_ctx(cf, err, sizeof(err))) == NULL)
 		fatalx("TLS: %s", err);

@@ -18,6 +18,7 @@
 
 struct session;
 struct ssl_ctx_st;
+struct listener_tls;
 
 /* A request a session is waiting on, by (peer, request id). */
 struct waiter {
@@ -49,7 +50,7 @@ struct smtpd {
 	int			 ndata_fds;	/* queue files open */
 	long			 nofile;	/* RLIMIT_NOFILE */
 	struct ssl_ctx_st	*tls;		/* NULL: no TLS */
-	int			*wrapper;	/* per listener: implicit TLS */
+	struct listener_tls	*listeners;	/* per listener: TLS options */
 };
 
 /* peers.c: send a request on behalf of a session; -1 if the peer is down. */
@@ -62,9 +63,9 @@ void	smtpd_on_peer(struct worker_env *, enum bh_role, int fd);
 struct client *client_enter(struct smtpd *, const char *addr);
 void	client_leave(struct smtpd *, struct client *);
 
-/* session.c; wrapper: TLS from the first byte (needs sd->tls) */
+/* session.c; lt: the listener's TLS options, NULL for main.cf's */
 void	session_accept(struct smtpd *, int fd, const struct sockaddr *,
-	    socklen_t, int wrapper);
+	    socklen_t, const struct listener_tls *lt);
 /*
  * The answer to a request of type req.  type is the reply type, or
  * IPC_NONE (rb NULL) when the peer went away before answering; the

@@ -82,17 +82,39 @@ fail:
 	return NULL;
 }
 
-/* Does the service's -o options turn wrapper mode on (or off)? */
-static int
-service_wrapper(const struct mcf_service *svc, int dflt)
+int
+tls_level_offers(const char *level)
 {
-	size_t	i;
-	int	on = dflt;
+	return strcmp(level, "may") == 0 || strcmp(level, "encrypt") == 0;
+}
 
-	for (i = 0; i < svc->nopts; i++)
-		if (strcmp(svc->opts[i].name, "smtpd_tls_wrappermode") == 0)
-			on = strcmp(svc->opts[i].value, "yes") == 0;
-	return on;
+/* Apply the service's -o options over main.cf's values. */
+static int
+service_tls(const struct mcf_service *svc, struct listener_tls *lt,
+    char *err, size_t errlen)
+{
+	size_t		 i;
+	const char	*n, *v;
+
+	for (i = 0; i < svc->nopts; i++) {
+		n = svc->opts[i].name;
+		v = svc->opts[i].value;
+		if (strcmp(n, "smtpd_tls_wrappermode") == 0) {
+			if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0)
+				goto bad;
+			lt->wrapper = strcmp(v, "yes") == 0;
+		} else if (strcmp(n, "smtpd_tls_security_level") == 0) {
+			if (*v != '\0' && strcmp(v, "none") != 0 &&
+			    !tls_level_offers(v))
+				goto bad;
+			strlcpy(lt->level, v, sizeof(lt->level));
+		}
+	}
+	return 0;
+bad:
+	snprintf(err, errlen, "%s:%d: bad value for %s: '%s'", svc->file,
+	    svc->line, n, v);
+	return -1;
 }
 
 /* The listener's address and port, as the strings master.cf uses. */
@@ -131,21 +153,22 @@ same_host(const char *a, const char *b)
 }
 
 int
-tls_wrapper_listeners(const struct bh_config *cf, int first_fd, int n,
-    int *wrapper, char *err, size_t errlen)
+tls_listeners(const struct bh_config *cf, int first_fd, int n,
+    struct listener_tls *out, char *err, size_t errlen)
 {
 	struct mcf_table	 mcf;
 	char			 path[4096], host[INET6_ADDRSTRLEN], port[8];
-	int			 i, dflt = strcmp(cf->smtpd_tls_wrappermode,
-				    "yes") == 0;
+	int			 i, rc = 0;
 	size_t			 j;
 
 	memset(&mcf, 0, sizeof(mcf));
 	snprintf(path, sizeof(path), "%s/master.cf", cf->config_directory);
 	if (mcf_parse_file(&mcf, path, err, errlen) == -1)
 		return -1;
-	for (i = 0; i < n; i++) {
-		wrapper[i] = dflt;
+	for (i = 0; i < n && rc == 0; i++) {
+		out[i].wrapper = strcmp(cf->smtpd_tls_wrappermode, "yes") == 0;
+		strlcpy(out[i].level, cf->smtpd_tls_security_level,
+		    sizeof(out[i].level));
 		if (listener_name(first_fd + i, host, sizeof(host), port,
 		    sizeof(port)) == -1)
 			continue;
@@ -157,10 +180,10 @@ tls_wrapper_listeners(const struct bh_config *cf, int first_fd, int n,
 			if (strcmp(svc->port, port) != 0 ||
 			    (h != NULL && !same_host(h, host)))
 				continue;
-			wrapper[i] = service_wrapper(svc, dflt);
+			rc = service_tls(svc, &out[i], err, errlen);
 			break;
 		}
 	}
 	mcf_free(&mcf);
-	return 0;
+	return rc;
 }

@@ -269,7 +269,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	sin.sin_addr.s_addr = htonl(0x7f000001);
-	session_accept(&sd, sv[0], (struct sockaddr *)&sin, sizeof(sin), 0);
+	session_accept(&sd, sv[0], (struct sockaddr *)&sin, sizeof(sin), NULL);
 
 	for (rounds = 0; rounds < ROUNDS_MAX; rounds++) {
 		f.progress = 0;

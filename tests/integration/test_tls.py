@@ -33,16 +33,18 @@ def certs():
     shutil.rmtree(d, ignore_errors=True)
 
 
-def start(users, certs, level="may", sandbox="chroot", wrapper_port=None):
+def start(users, certs, level="may", sandbox="chroot", wrapper_port=None,
+          extra_service=""):
     tmp = tempfile.mkdtemp(prefix="bh-tls-it-")
     os.chmod(tmp, 0o755)
     extra = ("smtpd_tls_cert_file = %s\nsmtpd_tls_key_file = %s\n"
              "smtpd_tls_security_level = %s\n" % (certs[0], certs[1], level))
     d = Daemon(tmp, free_port(), sandbox, extra, "postmaster: %s\n" % ALICE)
-    if wrapper_port:
-        with open(os.path.join(tmp, "master.cf"), "a") as f:
+    with open(os.path.join(tmp, "master.cf"), "a") as f:
+        if wrapper_port:
             f.write("127.0.0.1:%d inet n - y - - smtpd\n"
                     "  -o smtpd_tls_wrappermode=yes\n" % wrapper_port)
+        f.write(extra_service)
     d.start()
     return d
 
@@ -247,6 +249,32 @@ def test_implicit_tls_listener(users, certs):
             s.ehlo("client.example")
             assert not s.has_extn("starttls")
             assert s.docmd("STARTTLS")[0] == 502
+    finally:
+        d.stop()
+        shutil.rmtree(d.dir, ignore_errors=True)
+
+
+def test_security_level_per_service(users, certs):
+    """master.cf -o smtpd_tls_security_level=encrypt on one service (a
+    submission port), none in main.cf for the other."""
+    sport = free_port()
+    d = start(users, certs, level="none", extra_service=(
+        "127.0.0.1:%d inet n - y - - smtpd\n"
+        "  -o smtpd_tls_security_level=encrypt\n" % sport))
+    try:
+        with smtplib.SMTP("127.0.0.1", d.port, timeout=WAIT) as s:
+            s.ehlo("client.example")
+            assert not s.has_extn("starttls")
+            assert s.mail("s@remote.example")[0] == 250
+        with smtplib.SMTP("127.0.0.1", sport, timeout=WAIT) as s:
+            s.ehlo("client.example")
+            assert s.has_extn("starttls")
+            code, msg = s.mail("s@remote.example")
+            assert code == 530 and msg.startswith(b"5.7.0"), msg
+            s.rset()
+            s.starttls(context=client_ctx())
+            s.ehlo("client.example")
+            assert s.mail("s@remote.example")[0] == 250
     finally:
         d.stop()
         shutil.rmtree(d.dir, ignore_errors=True)
