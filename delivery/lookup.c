@@ -5,6 +5,7 @@
  *
  * Handlers:
  *   on_rcpt_check	smtpd's IPC_RCPT_CHECK
+ *   on_rcpt_check_client	smtpd's IPC_RCPT_CHECK_CLIENT
  *   on_expand		local's IPC_EXPAND
  *   on_owner		local's IPC_OWNER_QUERY
  */
@@ -47,6 +48,25 @@ on_rcpt_check(struct lookup *lk, struct ipc_chan *c, uint32_t id,
 		return;
 	}
 	rep.verdict = resolve_rcpt(&lk->res, req.addr);
+	wb_init(&wb, buf, sizeof(buf));
+	enc_rcpt_verdict(&wb, &rep);
+	ipc_reply(c, IPC_RCPT_CHECK_REPLY, id, &wb, -1);
+}
+
+static void
+on_rcpt_check_client(struct lookup *lk, struct ipc_chan *c, uint32_t id,
+    struct rbuf *rb)
+{
+	struct msg_rcpt_check	 req;
+	struct msg_rcpt_verdict	 rep;
+	uint8_t			 buf[16];
+	struct wbuf		 wb;
+
+	if (dec_rcpt_check(rb, &req) == -1) {
+		ipc_chan_fail(c, "bad RCPT_CHECK_CLIENT payload");
+		return;
+	}
+	rep.verdict = resolve_rcpt_client(&lk->res, req.addr, req.client_addr);
 	wb_init(&wb, buf, sizeof(buf));
 	enc_rcpt_verdict(&wb, &rep);
 	ipc_reply(c, IPC_RCPT_CHECK_REPLY, id, &wb, -1);
@@ -105,6 +125,8 @@ peer_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
 		close(fd);	/* the table allows none here; never reached */
 	if (h->type == IPC_RCPT_CHECK)
 		on_rcpt_check(lk, c, h->id, rb);
+	else if (h->type == IPC_RCPT_CHECK_CLIENT)
+		on_rcpt_check_client(lk, c, h->id, rb);
 	else if (h->type == IPC_EXPAND)
 		on_expand(lk, c, h->id, rb);
 	else if (h->type == IPC_OWNER_QUERY)

@@ -8,6 +8,11 @@
  * at least local_minimum_uid (and not nobody's 65534).  With recipient_delimiter "+", user+ext
  * falls back to user when user+ext itself is unknown.
  */
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,6 +92,86 @@ resolve_rcpt(const struct resolver *r, const char *addr)
 		return RCPT_RELAY_DENIED;
 	strip_extension(r, local);
 	return name_known(r, local) ? RCPT_OK : RCPT_UNKNOWN_USER;
+}
+
+/* The address family and bytes of a numeric address; -1 if not one. */
+static int
+parse_numeric(const char *s, unsigned char *a)
+{
+	const unsigned char v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	    0xff, 0xff };
+
+	if (inet_pton(AF_INET, s, a) == 1)
+		return AF_INET;
+	if (inet_pton(AF_INET6, s, a) != 1)
+		return -1;
+	/* ::ffff:192.0.2.1 is the IPv4 client it stands for. */
+	if (memcmp(a, v4mapped, sizeof(v4mapped)) == 0) {
+		memmove(a, a + 12, 4);
+		return AF_INET;
+	}
+	return AF_INET6;
+}
+
+static int
+in_network(const char *net, int af, const unsigned char *a)
+{
+	unsigned char	 n[sizeof(struct in6_addr)];
+	char		 buf[INET6_ADDRSTRLEN + 8], *slash;
+	long		 prefix, i;
+
+	if (strlcpy(buf, net, sizeof(buf)) >= sizeof(buf) ||
+	    (slash = strchr(buf, '/')) == NULL)
+		return 0;
+	*slash = '\0';
+	prefix = strtol(slash + 1, NULL, 10);
+	if (parse_numeric(buf, n) != af)
+		return 0;
+	for (i = 0; i < prefix; i++)
+		if ((a[i / 8] ^ n[i / 8]) & (0x80 >> (i % 8)))
+			return 0;
+	return 1;
+}
+
+int
+resolve_in_networks(const struct bh_strlist *nets, const char *addr)
+{
+	unsigned char	a[sizeof(struct in6_addr)];
+	int		af;
+	size_t		i;
+
+	if ((af = parse_numeric(addr, a)) == -1)
+		return 0;
+	for (i = 0; i < nets->n; i++)
+		if (in_network(nets->v[i], af, a))
+			return 1;
+	return 0;
+}
+
+static int
+is_relay_domain(const struct bh_config *cf, const char *domain)
+{
+	size_t	i;
+
+	for (i = 0; i < cf->relay_domains.n; i++)
+		if (strcasecmp(domain, cf->relay_domains.v[i]) == 0)
+			return 1;
+	return 0;
+}
+
+enum rcpt_verdict
+resolve_rcpt_client(const struct resolver *r, const char *addr,
+    const char *client_addr)
+{
+	enum rcpt_verdict	 v = resolve_rcpt(r, addr);
+	const char		*at = strrchr(addr, '@');
+
+	if (v != RCPT_RELAY_DENIED || at == NULL)
+		return v;
+	if (is_relay_domain(r->cf, at + 1) ||
+	    resolve_in_networks(&r->cf->mynetworks, client_addr))
+		return RCPT_RELAY_UNAVAILABLE;
+	return RCPT_RELAY_DENIED;
 }
 
 static const char *

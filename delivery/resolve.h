@@ -21,6 +21,18 @@ struct resolver {
 enum rcpt_verdict resolve_rcpt(const struct resolver *, const char *addr);
 
 /*
+ * The same, knowing the client's numeric address: mail for a domain that
+ * is not ours may be relayed for a client in mynetworks, or to a domain
+ * in relay_domains; bulkhead has no relay agent yet, so such a recipient
+ * is RCPT_RELAY_UNAVAILABLE (a temporary refusal), never accepted.
+ */
+enum rcpt_verdict resolve_rcpt_client(const struct resolver *,
+	    const char *addr, const char *client_addr);
+
+/* Is the numeric address in one of the "address/prefix" networks? */
+int	resolve_in_networks(const struct bh_strlist *, const char *addr);
+
+/*
  * Delivery time: the local accounts an address reaches.  Returns 0 and
  * fills out, or -1 with dsn and text for a permanent or temporary failure.
  */

@@ -60,6 +60,10 @@ static int	check_user(const char *, char *, size_t);
 static int	check_mailbox(const char *, char *, size_t);
 static int	check_delimiter(const char *, char *, size_t);
 static int	check_privs(const char *, char *, size_t);
+static int	check_bare_newline(const char *, char *, size_t);
+static char	*elem_network(const char *, size_t, char *, size_t);
+static int	check_tls_level(const char *, char *, size_t);
+static int	check_yesno(const char *, char *, size_t);
 static char	*elem_domain(const char *, size_t, char *, size_t);
 static char	*elem_interface(const char *, size_t, char *, size_t);
 static char	*elem_aliasmap(const char *, size_t, char *, size_t);
@@ -110,6 +114,26 @@ static const struct param params[] = {
 	NUM(deliver_lock_attempts, "20", K_LONG, 1, 1000),
 	TIME(deliver_lock_delay, "1s", 's', 1),
 	TIME(stale_lock_time, "500s", 's', 1),
+	STR(smtpd_forbid_bare_newline, "reject", check_bare_newline),
+	TIME(smtpd_greet_wait, "0s", 's', 0),
+	NUM(smtpd_hard_error_limit, "20", K_LONG, 1, INT_MAX),
+	NUM(smtpd_soft_error_limit, "10", K_LONG, 1, INT_MAX),
+	TIME(smtpd_error_sleep_time, "1s", 's', 0),
+	NUM(smtpd_junk_command_limit, "100", K_LONG, 1, INT_MAX),
+	NUM(smtpd_client_connection_count_limit, "50", K_LONG, 0, INT_MAX),
+	NUM(smtpd_session_limit, "10000", K_LONG, 1, 1000000),
+	/*
+	 * Postfix's mynetworks_style = host lists every address of the
+	 * machine; bulkhead lists the loopback addresses and lets the
+	 * admin add the others (see bulkhead.conf(5)).
+	 */
+	LIST(mynetworks, "127.0.0.1/32, [::1]/128", elem_network),
+	LIST(relay_domains, "", elem_domain),
+	STR(smtpd_tls_cert_file, "", check_optpath),
+	STR(smtpd_tls_key_file, "$smtpd_tls_cert_file", check_optpath),
+	STR(smtpd_tls_security_level, "", check_tls_level),
+	STR(smtpd_tls_wrappermode, "no", check_yesno),
+	NUM(header_size_limit, "102400", K_LONG, 1, INT_MAX),
 };
 
 #define NPARAMS	(sizeof(params) / sizeof(params[0]))
@@ -313,6 +337,102 @@ check_delimiter(const char *v, char *why, size_t whylen)
 		}
 	}
 	return 0;
+}
+
+/*
+ * Postfix 3.9's values, less "no": a bare <LF> that may end a line or the
+ * message is what SMTP smuggling (CVE-2023-51764) exploits.
+ */
+static int
+check_bare_newline(const char *v, char *why, size_t whylen)
+{
+	if (strcmp(v, "reject") == 0 || strcmp(v, "normalize") == 0 ||
+	    strcmp(v, "yes") == 0)
+		return 0;
+	snprintf(why, whylen, "use reject, normalize or yes (= normalize)");
+	return -1;
+}
+
+/* Postfix's levels for the SMTP server; "" is none, as in Postfix. */
+static int
+check_tls_level(const char *v, char *why, size_t whylen)
+{
+	if (*v == '\0' || strcmp(v, "none") == 0 || strcmp(v, "may") == 0 ||
+	    strcmp(v, "encrypt") == 0)
+		return 0;
+	snprintf(why, whylen, "use none, may or encrypt");
+	return -1;
+}
+
+static int
+check_yesno(const char *v, char *why, size_t whylen)
+{
+	if (strcmp(v, "yes") == 0 || strcmp(v, "no") == 0)
+		return 0;
+	snprintf(why, whylen, "use yes or no");
+	return -1;
+}
+
+/*
+ * A mynetworks element: "192.0.2.0/24", "[2001:db8::]/32", "::1/128" or
+ * a bare address (a host).  The result is "address/prefix" with the
+ * address in its canonical form and no brackets.  As in Postfix, the
+ * address must not have bits set beyond the prefix.
+ */
+static char *
+elem_network(const char *s, size_t n, char *why, size_t whylen)
+{
+	unsigned char	 a[sizeof(struct in6_addr)];
+	char		 buf[INET6_ADDRSTRLEN + 8], *addr, *len, *end;
+	char		 out[INET6_ADDRSTRLEN + 8];
+	long		 prefix, max;
+	int		 af;
+	size_t		 i;
+	char		*r;
+
+	if (n == 0 || n >= sizeof(buf))
+		goto bad;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	addr = buf;
+	if ((len = strchr(buf, '/')) != NULL)
+		*len++ = '\0';
+	/* "[::1]" is accepted as Postfix does; the [] are dropped. */
+	if (addr[0] == '[') {
+		if ((end = strchr(addr, ']')) == NULL || end[1] != '\0')
+			goto bad;
+		*end = '\0';
+		addr++;
+	}
+	if (inet_pton(AF_INET, addr, a) == 1)
+		af = AF_INET;
+	else if (inet_pton(AF_INET6, addr, a) == 1)
+		af = AF_INET6;
+	else
+		goto bad;
+	max = af == AF_INET ? 32 : 128;
+	prefix = max;
+	if (len != NULL) {
+		if (strlen(len) > 3 || !is_digits(len, strlen(len)))
+			goto bad;
+		if ((prefix = strtol(len, NULL, 10)) > max)
+			goto bad;
+	}
+	for (i = prefix; i < (size_t)max; i++)
+		if (a[i / 8] & (0x80 >> (i % 8))) {
+			snprintf(why, whylen, "bits set beyond the prefix");
+			return NULL;
+		}
+	inet_ntop(af, a, out, INET6_ADDRSTRLEN);
+	snprintf(out + strlen(out), sizeof(out) - strlen(out), "/%d",
+	    (int)prefix);
+	if ((r = strdup(out)) == NULL)
+		snprintf(why, whylen, "out of memory");
+	return r;
+bad:
+	snprintf(why, whylen, "not a network address/prefix (host names "
+	    "and tables are not supported here)");
+	return NULL;
 }
 
 /* List elements. */

@@ -94,6 +94,24 @@ struct bh_config {
 	long		 deliver_lock_attempts;
 	long		 deliver_lock_delay;	/* seconds */
 	long		 stale_lock_time;	/* seconds */
+	/* smtpd: protocol and limits */
+	char		*smtpd_forbid_bare_newline;	/* "reject", "normalize" */
+	long		 smtpd_greet_wait;	/* seconds; 0 = no wait */
+	long		 smtpd_hard_error_limit;
+	long		 smtpd_soft_error_limit;
+	long		 smtpd_error_sleep_time;	/* seconds */
+	long		 smtpd_junk_command_limit;
+	long		 smtpd_client_connection_count_limit;	/* 0 = none */
+	long		 smtpd_session_limit;
+	/* relay control */
+	struct bh_strlist mynetworks;		/* "address/prefix", numeric */
+	struct bh_strlist relay_domains;	/* lower-cased domains */
+	/* smtpd TLS */
+	char		*smtpd_tls_cert_file;	/* "" = none */
+	char		*smtpd_tls_key_file;
+	char		*smtpd_tls_security_level;	/* "", none, may, encrypt */
+	char		*smtpd_tls_wrappermode;		/* yes, no */
+	long		 header_size_limit;	/* bytes of message header */
 };
 
 /*

@@ -5,6 +5,9 @@
  * returns: enums in range, queue ids well formed, no control characters in
  * anything that will reach a log line, a file or an SMTP reply.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <ctype.h>
 #include <string.h>
 
@@ -415,6 +418,27 @@ dec_owner(struct rbuf *rb, struct msg_owner *m)
 	if (rb_end(rb) == -1 || !no_controls(m->addr) ||
 	    (m->addr[0] != '\0' && (strncmp(m->addr, "owner-", 6) != 0 ||
 	    strchr(m->addr, '@') == NULL)))
+		return -1;
+	return 0;
+}
+
+void
+enc_rcpt_check(struct wbuf *wb, const struct msg_rcpt_check *m)
+{
+	wb_str(wb, m->addr);
+	wb_str(wb, m->client_addr);
+}
+
+int
+dec_rcpt_check(struct rbuf *rb, struct msg_rcpt_check *m)
+{
+	unsigned char	a[sizeof(struct in6_addr)];
+
+	rb_str(rb, m->addr, sizeof(m->addr));
+	rb_str(rb, m->client_addr, sizeof(m->client_addr));
+	if (rb_end(rb) == -1 || m->addr[0] == '\0' || !no_controls(m->addr) ||
+	    (inet_pton(AF_INET, m->client_addr, a) != 1 &&
+	    inet_pton(AF_INET6, m->client_addr, a) != 1))
 		return -1;
 	return 0;
 }

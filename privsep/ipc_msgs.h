@@ -47,6 +47,7 @@ enum rcpt_verdict {
 	RCPT_UNKNOWN_USER,		/* 550 5.1.1 */
 	RCPT_RELAY_DENIED,		/* 554 5.7.1 */
 	RCPT_TEMPFAIL,			/* 451 4.3.0 */
+	RCPT_RELAY_UNAVAILABLE,		/* may relay, cannot yet: 451 4.4.0 */
 	RCPT_VERDICT_MAX
 };
 
@@ -206,6 +207,14 @@ struct msg_owner {
 
 void	enc_owner(struct wbuf *, const struct msg_owner *);
 int	dec_owner(struct rbuf *, struct msg_owner *);
+/* RCPT_CHECK_CLIENT: the recipient and who asks (for mynetworks). */
+struct msg_rcpt_check {
+	char		addr[IPC_ADDR_MAX];
+	char		client_addr[64];	/* numeric IPv4 or IPv6 */
+};
+
+void	enc_rcpt_check(struct wbuf *, const struct msg_rcpt_check *);
+int	dec_rcpt_check(struct rbuf *, struct msg_rcpt_check *);
 
 /* Is s a well-formed queue id (what qid_new makes)? */
 int	qid_valid(const char *s);

@@ -5,10 +5,10 @@
  *
  * Handlers:
  *   on_accept		a new connection
- *   peer_msg		a reply from queue or lookup
- *   peer_closed	queue or lookup went away
+ *   smtpd_on_peer	a channel to queue or lookup (peers.c)
  */
 #include <sys/types.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <errno.h>
@@ -22,114 +22,17 @@
 #include "lib/log.h"
 #include "privsep/sandbox.h"
 #include "smtpd/smtpd.h"
-
-static int
-waiter_cmp(struct waiter *a, struct waiter *b)
-{
-	if (a->peer != b->peer)
-		return a->peer < b->peer ? -1 : 1;
-	return a->id < b->id ? -1 : a->id > b->id;
-}
-RB_GENERATE_STATIC(waiter_tree, waiter, entry, waiter_cmp);
-
-int
-smtpd_request(struct smtpd *sd, struct session *s, enum bh_role peer,
-    enum ipc_type type, const struct wbuf *wb)
-{
-	struct ipc_chan	*c = peer == ROLE_QUEUE ? sd->queue : sd->lookup;
-	struct waiter	*w;
-
-	if (c == NULL)
-		return -1;
-	if ((w = calloc(1, sizeof(*w))) == NULL)
-		fatal("smtpd_request");
-	w->peer = peer;
-	w->req = type;
-	w->s = s;
-	w->id = ipc_request(c, type, wb, -1);
-	RB_INSERT(waiter_tree, &sd->waiters, w);
-	return 0;
-}
-
-static void
-peer_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
-    int fd, void *arg)
-{
-	struct smtpd	*sd = arg;
-	struct waiter	 key, *w;
-
-	key.peer = ipc_chan_peer(c);
-	key.id = h->id;
-	/* Only replies reach here: requests to smtpd are not in the table. */
-	if ((w = RB_FIND(waiter_tree, &sd->waiters, &key)) == NULL) {
-		if (fd != -1)
-			close(fd);
-		return;
-	}
-	RB_REMOVE(waiter_tree, &sd->waiters, w);
-	session_reply(w->s, w->req, h->type, rb, fd);
-	free(w);
-}
-
-/* Everyone waiting on a dead peer gets a temporary failure. */
-static void
-fail_waiters(struct smtpd *sd, enum bh_role peer)
-{
-	struct waiter *w, *tmp;
-
-	RB_FOREACH_SAFE(w, waiter_tree, &sd->waiters, tmp) {
-		if (w->peer != peer)
-			continue;
-		RB_REMOVE(waiter_tree, &sd->waiters, w);
-		session_reply(w->s, w->req, IPC_NONE, NULL, -1);
-		free(w);
-	}
-}
-
-static void
-peer_closed(struct ipc_chan *c, const char *why, int violation, void *arg)
-{
-	struct smtpd	*sd = arg;
-	enum bh_role	 peer = ipc_chan_peer(c);
-
-	if (violation)
-		worker_peer_violation(&sd->we, peer, why);
-	else
-		log_warnx("lost %s: %s", ipc_role_name(peer), why);
-	if (sd->queue == c)
-		sd->queue = NULL;
-	if (sd->lookup == c)
-		sd->lookup = NULL;
-	ipc_chan_free(c);
-	fail_waiters(sd, peer);
-}
-
-static void
-on_peer(struct worker_env *we, enum bh_role peer, int fd)
-{
-	struct smtpd	 *sd = we->arg;
-	struct ipc_chan	**slot;
-
-	if (peer == ROLE_QUEUE)
-		slot = &sd->queue;
-	else if (peer == ROLE_LOOKUP)
-		slot = &sd->lookup;
-	else {
-		close(fd);
-		fatalx("master handed smtpd a channel to %s",
-		    ipc_role_name(peer));
-	}
-	if (*slot != NULL)
-		peer_closed(*slot, "replaced", 0, sd);
-	*slot = ipc_chan_new(we->base, fd, ROLE_SMTPD, peer, peer_msg,
-	    peer_closed, sd);
-}
+#include "smtpd/tls.h"
 
 static void
 on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
     int salen, void *arg)
 {
-	session_accept(arg, fd, sa, salen);
+	struct smtpd	*sd = arg;
+	int		 i = evconnlistener_get_fd(l) - WORKER_MASTER_FD - 1;
+
+	session_accept(sd, fd, sa, salen, i >= 0 && i < sd->we.nlisteners ?
+	    &sd->listeners[i] : NULL);
 }
 
 static void
@@ -157,6 +60,66 @@ listen_all(struct smtpd *sd)
 	}
 }
 
+/*
+ * A session holds its socket and, during DATA, a queue file: two fds at
+ * most.  Stay within the hard RLIMIT_NOFILE master left us; when it is
+ * too low for two per session, every session still gets its socket and
+ * queue files are rationed (session.c, no_fd_for_data); when it is too
+ * low even for that, fewer sessions are allowed.
+ */
+static rlim_t
+size_session_limit(struct smtpd *sd)
+{
+	struct rlimit	rl;
+	rlim_t		want = (rlim_t)sd->we.cf.smtpd_session_limit * 2 +
+			    SMTPD_FD_RESERVE;
+	rlim_t		least = (rlim_t)sd->we.cf.smtpd_session_limit +
+			    2 * SMTPD_FD_RESERVE;
+
+	sd->session_limit = sd->we.cf.smtpd_session_limit;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		fatal("getrlimit");
+	if (rl.rlim_max != RLIM_INFINITY && want > rl.rlim_max) {
+		want = rl.rlim_max;
+		if (want < least) {
+			sd->session_limit = want > 4 * SMTPD_FD_RESERVE ?
+			    want - 2 * SMTPD_FD_RESERVE : SMTPD_FD_RESERVE;
+			log_warnx("RLIMIT_NOFILE hard limit %llu: at most %d "
+			    "sessions instead of smtpd_session_limit = %ld",
+			    (unsigned long long)rl.rlim_max,
+			    sd->session_limit, sd->we.cf.smtpd_session_limit);
+		}
+	}
+	sd->nofile = want;
+	return want;
+}
+
+/*
+ * TLS, before the privilege drop: the key file is readable by root only,
+ * and is read here, once; smtpd keeps the key in memory.
+ */
+static void
+tls_setup(struct smtpd *sd)
+{
+	const struct bh_config	*cf = &sd->we.cf;
+	char			 err[512];
+	int			 i, any = 0;
+
+	if ((sd->listeners = calloc(sd->we.nlisteners + 1,
+	    sizeof(*sd->listeners))) == NULL)
+		fatal("tls_setup");
+	if (tls_listeners(cf, WORKER_MASTER_FD + 1, sd->we.nlisteners,
+	    sd->listeners, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	for (i = 0; i < sd->we.nlisteners; i++)
+		any |= sd->listeners[i].wrapper ||
+		    tls_level_offers(sd->listeners[i].level);
+	if (!any)
+		return;
+	if ((sd->tls = tls_server_ctx(cf, err, sizeof(err))) == NULL)
+		fatalx("TLS: %s", err);
+}
+
 int
 smtpd_main(int argc, char **argv)
 {
@@ -164,17 +127,19 @@ smtpd_main(int argc, char **argv)
 	struct sandbox_spec	 sb;
 
 	RB_INIT(&sd.waiters);
-	sd.we.on_peer = on_peer;
+	RB_INIT(&sd.clients);
+	sd.we.on_peer = smtpd_on_peer;
 	sd.we.arg = &sd;
 	worker_init(&sd.we, ROLE_SMTPD, argc, argv);
 	listen_all(&sd);
+	tls_setup(&sd);
 
 	memset(&sb, 0, sizeof(sb));
 	sb.role = ROLE_SMTPD;
 	sb.user = sd.we.cf.smtpd_user;
 	sb.root = sd.we.cf.empty_directory;
 	sb.mode = sd.we.cf.sandbox;
-	sb.nofile = SMTPD_SESSION_MAX * 2 + 64;
+	sb.nofile = size_session_limit(&sd);
 	/* smtpd writes message content into queue files; no more than this */
 	sb.fsize = sd.we.cf.message_size_limit + 65536;
 	sandbox_enter(&sb);

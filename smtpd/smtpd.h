@@ -1,6 +1,7 @@
 /*
- * smtpd.h: the smtpd compartment, shared by smtpd.c (the worker, its
- * listeners and IPC) and session.c (one SMTP session).
+ * smtpd.h: the smtpd compartment, shared by smtpd.c (the worker and its
+ * listeners), peers.c (requests to lookup and queue), clients.c (sessions
+ * per client address) and session.c (one SMTP session).
  */
 #ifndef BH_SMTPD_H
 #define BH_SMTPD_H
@@ -12,9 +13,12 @@
 #include "privsep/ipc_msgs.h"
 #include "privsep/worker.h"
 
-#define SMTPD_SESSION_MAX	1000
+/* fds kept for listeners, channels and the log, besides sessions */
+#define SMTPD_FD_RESERVE	64
 
 struct session;
+struct ssl_ctx_st;
+struct listener_tls;
 
 /* A request a session is waiting on, by (peer, request id). */
 struct waiter {
@@ -26,21 +30,42 @@ struct waiter {
 };
 RB_HEAD(waiter_tree, waiter);
 
+/* Open sessions from one client address. */
+struct client {
+	RB_ENTRY(client)	 entry;
+	char			 addr[64];
+	int			 n;
+};
+RB_HEAD(client_tree, client);
+
 struct smtpd {
 	struct worker_env	 we;
 	struct ipc_chan		*queue;
 	struct ipc_chan		*lookup;
 	struct waiter_tree	 waiters;
+	struct client_tree	 clients;
 	int			 nsessions;
+	int			 session_limit;	/* smtpd_session_limit, or less
+						   if RLIMIT_NOFILE is short */
+	int			 ndata_fds;	/* queue files open */
+	long			 nofile;	/* RLIMIT_NOFILE */
+	struct ssl_ctx_st	*tls;		/* NULL: no TLS */
+	struct listener_tls	*listeners;	/* per listener: TLS options */
 };
 
-/* smtpd.c: send a request on behalf of a session; -1 if the peer is down. */
+/* peers.c: send a request on behalf of a session; -1 if the peer is down. */
 int	smtpd_request(struct smtpd *, struct session *, enum bh_role peer,
 	    enum ipc_type, const struct wbuf *);
+/* peers.c: master handed us a channel to queue or lookup. */
+void	smtpd_on_peer(struct worker_env *, enum bh_role, int fd);
 
-/* session.c */
+/* clients.c: count a session from addr in or out; returns the new count. */
+struct client *client_enter(struct smtpd *, const char *addr);
+void	client_leave(struct smtpd *, struct client *);
+
+/* session.c; lt: the listener's TLS options, NULL for main.cf's */
 void	session_accept(struct smtpd *, int fd, const struct sockaddr *,
-	    socklen_t);
+	    socklen_t, const struct listener_tls *lt);
 /*
  * The answer to a request of type req.  type is the reply type, or
  * IPC_NONE (rb NULL) when the peer went away before answering; the
@@ -48,7 +73,5 @@ void	session_accept(struct smtpd *, int fd, const struct sockaddr *,
  */
 void	session_reply(struct session *, enum ipc_type req, uint32_t type,
 	    struct rbuf *, int fd);
-/* Drop one waiter's hold on a session (frees a closed session). */
-void	session_unhold(struct session *);
 
 #endif

@@ -113,6 +113,7 @@ WRAP(deliver_result, struct msg_deliver_result)
 WRAP(expand_ok, struct msg_expand_ok)
 WRAP(writer_open, struct msg_writer_open)
 WRAP(write_mail, struct msg_write_mail)
+WRAP(rcpt_check, struct msg_rcpt_check)
 
 static void
 roundtrip(const struct codec *c, const uint8_t *p, size_t n, uint8_t *wbuf)
@@ -158,6 +159,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		C(expand_ok, struct msg_expand_ok),
 		C(writer_open, struct msg_writer_open),
 		C(write_mail, struct msg_write_mail),
+		C(rcpt_check, struct msg_rcpt_check),
 	};
 #undef C
 	const uint8_t	*p;

@@ -26,12 +26,48 @@ def test_unknown_local_user_is_refused_at_rcpt(make_daemon):
 
 
 def test_relay_is_denied(make_daemon):
+    """An open-relay test from outside mynetworks: 127.0.0.2 (all of
+    127/8 is loopback; the default mynetworks is 127.0.0.1/32, ::1/128)."""
+    import smtplib
     d = make_daemon()
-    with d.smtp() as s:
+    with smtplib.SMTP("127.0.0.1", d.port, timeout=WAIT,
+                      source_address=("127.0.0.2", 0)) as s:
+        s.ehlo("client.example")
+        s.mail("a@remote.example")
+        for rcpt in ("someone@elsewhere.example", "x@[192.0.2.1]",
+                     "a%b@elsewhere.example",
+                     "@" + DOMAIN + ":x@elsewhere.example"):
+            code, msg = s.rcpt(rcpt)
+            assert code == 554 and msg.startswith(b"5.7.1"), rcpt
+        # our own domains are still accepted
+        assert s.rcpt(ALICE + "@" + DOMAIN)[0] == 250
+        s.rset()
+    assert "554 5.7.1 <someone@elsewhere.example>: Relay access denied" \
+        in d.logtext()
+
+
+def test_relay_allowed_but_not_available(make_daemon):
+    """Inside mynetworks, or to relay_domains, relaying is allowed; with no
+    relay agent yet, the recipient is deferred (451 4.4.0), never
+    accepted."""
+    import smtplib
+    d = make_daemon(extra_main="relay_domains = relay.example\n"
+                    "mynetworks = 127.0.0.3/32\n")
+    with smtplib.SMTP("127.0.0.1", d.port, timeout=WAIT,
+                      source_address=("127.0.0.3", 0)) as s:
         s.ehlo("client.example")
         s.mail("a@remote.example")
         code, msg = s.rcpt("someone@elsewhere.example")
-        assert code == 554 and msg.startswith(b"5.7.1")
+        assert code == 451 and msg.startswith(b"4.4.0"), msg
+        assert s.docmd("DATA")[0] == 503      # nothing was accepted
+    with smtplib.SMTP("127.0.0.1", d.port, timeout=WAIT,
+                      source_address=("127.0.0.2", 0)) as s:
+        s.ehlo("client.example")
+        s.mail("a@remote.example")
+        assert s.rcpt("x@relay.example")[0] == 451
+        assert s.rcpt("x@elsewhere.example")[0] == 554
+    assert "relaying is allowed for this client, but this release has " \
+        "no relay agent" in d.logtext()
 
 
 def test_commands_out_of_sequence(make_daemon):

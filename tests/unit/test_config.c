@@ -969,7 +969,49 @@ test_config_print(void **state)
 		snprintf(prev, sizeof(prev), "%s", line);
 		lines++;
 	}
-	assert_int_equal(lines, 32);	/* every parameter */
+	assert_int_equal(lines, 47);	/* every parameter */
+}
+
+/* smtpd parameters: bare-newline policy, mynetworks, relay_domains. */
+static void
+test_smtpd_parameters(void **state)
+{
+	struct bh_config	 cf;
+
+	memset(&cf, 0, sizeof(cf));
+	build_ok(&cf, "myhostname = h.example\n");
+	assert_string_equal(cf.smtpd_forbid_bare_newline, "reject");
+	assert_int_equal(cf.mynetworks.n, 2);
+	assert_string_equal(cf.mynetworks.v[0], "127.0.0.1/32");
+	assert_string_equal(cf.mynetworks.v[1], "::1/128");
+	assert_int_equal(cf.relay_domains.n, 0);
+	assert_int_equal(cf.smtpd_hard_error_limit, 20);
+	assert_int_equal(cf.smtpd_client_connection_count_limit, 50);
+	config_free(&cf);
+
+	build_ok(&cf, "myhostname = h.example\n"
+	    "mynetworks = 192.0.2.0/24 [2001:DB8::]/32, 10.1.2.3 [::1]\n"
+	    "relay_domains = Relay.Example\n"
+	    "smtpd_forbid_bare_newline = normalize\n");
+	assert_int_equal(cf.mynetworks.n, 4);
+	assert_string_equal(cf.mynetworks.v[0], "192.0.2.0/24");
+	assert_string_equal(cf.mynetworks.v[1], "2001:db8::/32");
+	assert_string_equal(cf.mynetworks.v[2], "10.1.2.3/32");
+	assert_string_equal(cf.mynetworks.v[3], "::1/128");
+	assert_string_equal(cf.relay_domains.v[0], "relay.example");
+	config_free(&cf);
+
+	assert_build_error("mynetworks = 192.0.2.1/24\n", FN ":1: bad value for "
+	    "mynetworks: '192.0.2.1/24': bits set beyond the prefix");
+	assert_build_error("mynetworks = 192.0.2.0/33\n", FN ":1: bad value for "
+	    "mynetworks: '192.0.2.0/33': not a network address/prefix "
+	    "(host names and tables are not supported here)");
+	assert_build_error("mynetworks = hash:/etc/nets\n", FN ":1: bad value for "
+	    "mynetworks: 'hash:/etc/nets': not a network address/prefix "
+	    "(host names and tables are not supported here)");
+	assert_build_error("smtpd_forbid_bare_newline = no\n", FN ":1: bad value for "
+	    "smtpd_forbid_bare_newline: 'no': use reject, normalize or yes "
+	    "(= normalize)");
 }
 
 int
@@ -978,6 +1020,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_comments_and_blank_lines),
 		cmocka_unit_test(test_white_space),
+		cmocka_unit_test(test_smtpd_parameters),
 		cmocka_unit_test(test_continuation_lines),
 		cmocka_unit_test(test_continuation_without_line),
 		cmocka_unit_test(test_last_definition_wins),

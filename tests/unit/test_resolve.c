@@ -118,6 +118,70 @@ verdict(struct fix *f, const char *addr, enum rcpt_verdict want)
 		fail_msg("%s: verdict %d, want %d", addr, got, want);
 }
 
+/* --- relay control --------------------------------------------------- */
+
+static void
+test_relay_control(void **state)
+{
+	struct fix	*f = *state;
+
+	f->cf.mynetworks.v[0] = "127.0.0.1/32";
+	f->cf.mynetworks.v[1] = "192.0.2.0/24";
+	f->cf.mynetworks.v[2] = "2001:db8::/32";
+	f->cf.mynetworks.n = 3;
+	f->cf.relay_domains.v[0] = "relay.example";
+	f->cf.relay_domains.n = 1;
+	/* our domains are decided as before, whoever asks */
+	assert_int_equal(resolve_rcpt_client(&f->r, "alice@test.example",
+	    "203.0.113.9"), RCPT_OK);
+	assert_int_equal(resolve_rcpt_client(&f->r, "nobody1@test.example",
+	    "127.0.0.1"), RCPT_UNKNOWN_USER);
+	/* other domains: outsiders may not relay */
+	assert_int_equal(resolve_rcpt_client(&f->r, "x@else.example",
+	    "203.0.113.9"), RCPT_RELAY_DENIED);
+	assert_int_equal(resolve_rcpt_client(&f->r, "x@else.example",
+	    "127.0.0.2"), RCPT_RELAY_DENIED);
+	assert_int_equal(resolve_rcpt_client(&f->r, "x@else.example",
+	    "2001:db9::1"), RCPT_RELAY_DENIED);
+	/* mynetworks and relay_domains may, but there is no relay agent */
+	assert_int_equal(resolve_rcpt_client(&f->r, "x@else.example",
+	    "127.0.0.1"), RCPT_RELAY_UNAVAILABLE);
+	assert_int_equal(resolve_rcpt_client(&f->r, "x@else.example",
+	    "192.0.2.200"), RCPT_RELAY_UNAVAILABLE);
+	assert_int_equal(resolve_rcpt_client(&f->r, "x@else.example",
+	    "::ffff:192.0.2.7"), RCPT_RELAY_UNAVAILABLE);
+	assert_int_equal(resolve_rcpt_client(&f->r, "x@else.example",
+	    "2001:db8:ffff::1"), RCPT_RELAY_UNAVAILABLE);
+	assert_int_equal(resolve_rcpt_client(&f->r, "x@RELAY.example",
+	    "203.0.113.9"), RCPT_RELAY_UNAVAILABLE);
+	/* a subdomain of a relay domain is not one (Postfix's
+	   parent_domain_matches_subdomains does not list relay_domains) */
+	assert_int_equal(resolve_rcpt_client(&f->r, "x@sub.relay.example",
+	    "203.0.113.9"), RCPT_RELAY_DENIED);
+}
+
+static void
+test_networks(void **state)
+{
+	struct bh_strlist	l = { { "10.0.0.0/8", "192.0.2.128/25",
+	    "::1/128", "0.0.0.0/0" }, 3 };
+
+	assert_true(resolve_in_networks(&l, "10.255.1.2"));
+	assert_false(resolve_in_networks(&l, "11.0.0.1"));
+	assert_true(resolve_in_networks(&l, "192.0.2.128"));
+	assert_true(resolve_in_networks(&l, "192.0.2.255"));
+	assert_false(resolve_in_networks(&l, "192.0.2.127"));
+	assert_true(resolve_in_networks(&l, "::1"));
+	assert_false(resolve_in_networks(&l, "::2"));
+	assert_false(resolve_in_networks(&l, "unknown"));
+	assert_false(resolve_in_networks(&l, ""));
+	/* an IPv4 network never matches an IPv6 address and back */
+	assert_false(resolve_in_networks(&l, "::a00:1"));
+	l.n = 4;	/* 0.0.0.0/0: every IPv4 client */
+	assert_true(resolve_in_networks(&l, "203.0.113.1"));
+	assert_false(resolve_in_networks(&l, "2001:db8::1"));
+}
+
 /* --- RCPT time ------------------------------------------------------- */
 
 static void
@@ -340,6 +404,9 @@ main(void)
 		    setup_nodelim, teardown),
 		cmocka_unit_test_setup_teardown(test_expand_plus,
 		    setup_plus, teardown),
+		cmocka_unit_test_setup_teardown(test_relay_control,
+		    setup_nodelim, teardown),
+		cmocka_unit_test(test_networks),
 		cmocka_unit_test_setup_teardown(test_expand_extra,
 		    setup_extra, teardown),
 		cmocka_unit_test_setup_teardown(test_owner,
