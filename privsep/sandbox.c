@@ -177,14 +177,13 @@ verify_drop(const struct sandbox_spec *sb)
 {
 	uid_t	ru, eu, su;
 	gid_t	rg, eg, sg, groups[4];
-	int	n;
 
 	if (getresuid(&ru, &eu, &su) == -1 || getresgid(&rg, &eg, &sg) == -1)
 		fatal("getresuid");
 	if (ru != sb->uid || eu != sb->uid || su != sb->uid ||
 	    rg != sb->gid || eg != sb->gid || sg != sb->gid)
 		fatalx("privilege drop left other ids behind");
-	if ((n = getgroups(4, groups)) != 1 || groups[0] != sb->gid)
+	if (getgroups(4, groups) != 1 || groups[0] != sb->gid)
 		fatalx("supplementary groups not dropped");
 	if (setuid(0) != -1 || seteuid(0) != -1 || setgid(0) != -1 ||
 	    setgroups(0, NULL) != -1)

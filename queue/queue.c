@@ -297,7 +297,8 @@ deliver_one(struct queue *q, struct qmsg *m, size_t i)
 	f->id = ipc_request(q->local, IPC_DELIVER, &wb, fd);
 	f->msg = m;
 	f->rcpt = i;
-	RB_INSERT(inflight_tree, &q->inflight, f);
+	if (RB_INSERT(inflight_tree, &q->inflight, f) != NULL)
+		fatalx("deliver_one: request id %u in use", f->id);
 	m->sched[i].inflight = 1;
 	q->ninflight++;
 }
