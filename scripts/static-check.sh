@@ -1,6 +1,7 @@
 #!/bin/sh
-# scripts/static-check.sh [DIR]: cppcheck and clang-tidy over bulkhead's C
-# sources (lib, privsep, smtpd, queue, delivery; not the tests).
+# scripts/static-check.sh [DIR]: cppcheck, clang-tidy and gcc -fanalyzer
+# over bulkhead's C sources (lib, privsep, smtpd, queue, delivery; not the
+# tests).
 #
 # DIR (default build-static in the source tree) is a clang build of its
 # own, configured with --enable-test-hooks so that the test-only code is
@@ -14,7 +15,7 @@ dir=${1:-$top/build-static}
 supp=$top/scripts/static-check.supp
 srcre="^$top/(lib|privsep|smtpd|queue|delivery)/"
 
-for t in bear cppcheck clang-tidy run-clang-tidy; do
+for t in bear cppcheck clang-tidy run-clang-tidy gcc; do
 	command -v "$t" >/dev/null 2>&1 || {
 		echo "static-check: $t not found (scripts/install-deps)" >&2
 		exit 2
@@ -108,7 +109,29 @@ sed 's/\x1b\[[0-9;]*m//g' "$dir/clang-tidy.out" | filter \
 cat "$dir/clang-tidy.findings"
 tidy_n=$(wc -l <"$dir/clang-tidy.findings")
 
-echo "=== static checks: cppcheck $cpp_n, clang-tidy $tidy_n finding(s)"
+echo "=== gcc -fanalyzer"
+# gcc 12's leak check (-Wanalyzer-malloc-leak) does not follow pointers
+# stored into RB trees and TAILQs and reports every such node as leaked;
+# leaks are left to clang-analyzer's unix.Malloc above and to LSan in the
+# unit tests and fuzzers.
+fan=$dir/fanalyzer
+mkdir -p "$fan"
+(
+	cd "$fan" || exit 1
+	if [ ! -f Makefile ]; then
+		"$top/configure" --quiet CC=gcc --enable-test-hooks \
+		    CFLAGS="-g -O1 -fanalyzer -Wno-analyzer-malloc-leak -Wno-error" ||
+		    exit 1
+	fi
+	make clean >/dev/null
+	make -j2 >build.log 2>&1 || { tail -n 30 build.log; exit 1; }
+)
+fan_rc=$?
+grep -F -e '[-Wanalyzer-' "$fan/build.log" | filter >"$dir/fanalyzer.findings"
+cat "$dir/fanalyzer.findings"
+fan_n=$(wc -l <"$dir/fanalyzer.findings")
+
+echo "=== static checks: cppcheck $cpp_n, clang-tidy $tidy_n, gcc -fanalyzer $fan_n finding(s)"
 status=0
 if [ "$cpp_rc" -ne 0 ]; then
 	echo "cppcheck failed (exit $cpp_rc); see $dir/cppcheck.out"
@@ -118,5 +141,9 @@ if [ "$tidy_rc" -ne 0 ] && [ "$tidy_n" -eq 0 ]; then
 	echo "clang-tidy failed (exit $tidy_rc); see $dir/clang-tidy.out"
 	status=1
 fi
-[ "$cpp_n" -eq 0 ] && [ "$tidy_n" -eq 0 ] || status=1
+if [ "$fan_rc" -ne 0 ]; then
+	echo "gcc -fanalyzer build failed; see $fan/build.log"
+	status=1
+fi
+[ "$cpp_n" -eq 0 ] && [ "$tidy_n" -eq 0 ] && [ "$fan_n" -eq 0 ] || status=1
 exit $status
