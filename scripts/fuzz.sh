@@ -4,9 +4,9 @@
 #
 # Each libFuzzer harness runs for FUZZTIME seconds (default 60) from its
 # seed corpus SRCDIR/tests/fuzz/corpus/<name>/, with SRCDIR/tests/fuzz/
-# <name>.dict if there is one.  New inputs go to fuzz-out/<name>/corpus,
-# a crash, leak or timeout to fuzz-out/<name>/ (crash-*, leak-*,
-# timeout-*) and fails the run.  Then the same harnesses are built as
+# <name>.dict and the flags in <name>.options if there are.  New inputs
+# go to fuzz-out/<name>/corpus; a crash, leak or timeout leaves its input
+# in fuzz-out/<name>/ (crash-*, leak-*, timeout-*) and fails the run.  Then the same harnesses are built as
 # plain replayers with clang source-based coverage (in fuzz-cov/, a build
 # of its own) and replayed over seeds plus new inputs; llvm-cov reports the
 # lines and branches reached in the files each harness exercises.
@@ -48,6 +48,18 @@ fuzz_one() {
 	    -artifact_prefix="$dir/"
 	if [ -f "$srcdir/tests/fuzz/$name.dict" ]; then
 		set -- "$@" -dict="$srcdir/tests/fuzz/$name.dict"
+	fi
+	# Per-target libFuzzer flags, OSS-Fuzz style: tests/fuzz/<name>.options
+	# with "key = value" lines under [libfuzzer] (e.g. max_len = 8192).
+	if [ -f "$srcdir/tests/fuzz/$name.options" ]; then
+		# shellcheck disable=SC2046
+		set -- "$@" $(awk '
+		    /^\[/ { on = ($0 == "[libfuzzer]"); next }
+		    on && /^[a-z_]+[ \t]*=/ {
+			split($0, kv, "=")
+			gsub(/[ \t]/, "", kv[1]); gsub(/[ \t]/, "", kv[2])
+			print "-" kv[1] "=" kv[2]
+		    }' "$srcdir/tests/fuzz/$name.options")
 	fi
 	echo "=== fuzz $name: ${fuzztime}s"
 	# The outer limit only catches a hung fuzzer; libFuzzer stops itself.
