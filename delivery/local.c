@@ -120,7 +120,8 @@ wait_for(struct local *lo, enum bh_role peer, uint32_t id, struct job *j)
 	w->peer = peer;
 	w->id = id;
 	w->job = j;
-	RB_INSERT(lwait_tree, &lo->waits, w);
+	if (RB_INSERT(lwait_tree, &lo->waits, w) != NULL)
+		fatalx("wait_for: request id %u in use", id);
 }
 
 static struct job *

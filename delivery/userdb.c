@@ -56,6 +56,7 @@ userdb_find(const struct userdb *db, const char *name)
 
 	if (db->n == 0)
 		return NULL;
+	memset(&key, 0, sizeof(key));
 	key.name = (char *)name;
 	return bsearch(&key, db->v, db->n, sizeof(*db->v), entry_cmp);
 }

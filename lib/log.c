@@ -110,6 +110,10 @@ log_emit(int prio, const char *line)
 		syslog(prio, "%s", line);
 }
 
+/* The format attribute lets clang check vlog's callers (-Wformat=2). */
+static void	vlog(int, const char *, const char *, va_list, int)
+		    __attribute__((format(printf, 3, 0)));
+
 static void
 vlog(int prio, const char *prefix, const char *fmt, va_list ap, int errnum)
 {

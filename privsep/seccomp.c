@@ -165,7 +165,7 @@ allow_restricted(scmp_filter_ctx ctx, enum bh_role role)
 	/* evbuffer_read() asks how much is waiting; nothing else. */
 	if (role == ROLE_SMTPD)
 		rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-		    SCMP_A1(SCMP_CMP_EQ, FIONREAD));
+		    SCMP_A1(SCMP_CMP_EQ, FIONREAD, 0));
 #endif
 	if (rc != 0)
 		fatalx("seccomp: cannot add argument rules");

@@ -49,16 +49,19 @@ field_ok(const char *s)
 static int
 put(char **buf, size_t *len, size_t *cap, char tag, const char *value)
 {
-	size_t	n = strlen(value);
+	size_t	n = strlen(value), ncap;
 	char	*nb;
 
 	if (!field_ok(value))
 		return -1;
 	while (*len + n + 2 > *cap) {
-		*cap = *cap ? *cap * 2 : 1024;
-		if ((nb = realloc(*buf, *cap)) == NULL)
+		/* cap grows only with buf: after a failed realloc, the next
+		 * put() must not write into a NULL or short buffer. */
+		ncap = *cap ? *cap * 2 : 1024;
+		if ((nb = realloc(*buf, ncap)) == NULL)
 			return -1;
 		*buf = nb;
+		*cap = ncap;
 	}
 	(*buf)[(*len)++] = tag;
 	memcpy(*buf + *len, value, n);
@@ -117,7 +120,7 @@ qfile_parse_trailer(const char *buf, size_t len, uint64_t file_size)
 	    buf[len - 1] != '\n')
 		return -1;
 	for (i = 5; i < len - 1; i++) {
-		int c = buf[i];
+		int c = (unsigned char)buf[i];
 
 		if (c >= '0' && c <= '9')
 			off = off << 4 | (c - '0');

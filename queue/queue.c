@@ -295,9 +295,16 @@ deliver_one(struct queue *q, struct qmsg *m, size_t i)
 	if ((f = calloc(1, sizeof(*f))) == NULL)
 		fatal("deliver_one");
 	f->id = ipc_request(q->local, IPC_DELIVER, &wb, fd);
+	if (q->local == NULL) {
+		/* The send failed and closed the channel: retry later. */
+		free(f);
+		m->sched[i].next_try = time(NULL) + LOCAL_DOWN_RETRY;
+		return;
+	}
 	f->msg = m;
 	f->rcpt = i;
-	RB_INSERT(inflight_tree, &q->inflight, f);
+	if (RB_INSERT(inflight_tree, &q->inflight, f) != NULL)
+		fatalx("deliver_one: request id %u in use", f->id);
 	m->sched[i].inflight = 1;
 	q->ninflight++;
 }
@@ -314,7 +321,8 @@ on_run(evutil_socket_t fd, short ev, void *arg)
 		return;
 	TAILQ_FOREACH(m, &q->msgs, entry)
 		for (i = 0; i < m->env.nrcpt; i++) {
-			if (q->ninflight >= DELIVERY_CONCURRENCY)
+			if (q->local == NULL ||
+			    q->ninflight >= DELIVERY_CONCURRENCY)
 				return;
 			if (m->env.rcpt[i].status == QRCPT_PENDING &&
 			    !m->sched[i].inflight &&

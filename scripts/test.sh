@@ -3,7 +3,8 @@
 # then for each of two builds -- the normal one and one with ASan+UBSan,
 # both with test hooks (--enable-test-hooks) -- it runs the unit tests and
 # fuzz corpus replays (make check) and the integration tests against the
-# real daemon (real users, spool, chroot and jail).
+# real daemon (real users, spool, chroot and jail).  Then the fuzzers run
+# for a bounded time and the static checks (see the block at the end).
 set -eu
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -36,3 +37,22 @@ run_suite() {
 
 run_suite asan --enable-sanitizers
 run_suite test
+
+# ---- fuzzing and static checks (issue 6) ----
+# A libFuzzer build (clang, ASan+UBSan) runs every harness for FUZZTIME
+# seconds (60 unless set) and prints per harness the executions and the
+# llvm-cov coverage reached; any crash, leak or timeout fails.  Then
+# cppcheck and clang-tidy, which must report nothing.
+fuzztime=${FUZZTIME:-60}
+echo "=== fuzz build: every harness for ${fuzztime}s"
+rm -rf build-fuzz
+mkdir build-fuzz
+(
+	cd build-fuzz
+	../configure --enable-fuzzing CC=clang --quiet
+	make -j2 >/dev/null
+	make fuzz FUZZTIME="$fuzztime"
+)
+echo "=== static checks"
+scripts/static-check.sh "$top/build-static"
+# ---- end fuzzing and static checks ----

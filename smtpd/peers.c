@@ -38,7 +38,8 @@ smtpd_request(struct smtpd *sd, struct session *s, enum bh_role peer,
 	w->req = type;
 	w->s = s;
 	w->id = ipc_request(c, type, wb, -1);
-	RB_INSERT(waiter_tree, &sd->waiters, w);
+	if (RB_INSERT(waiter_tree, &sd->waiters, w) != NULL)
+		fatalx("smtpd_request: request id %u in use", w->id);
 	return 0;
 }
 

@@ -1805,8 +1805,13 @@ session_reply(struct session *s, enum ipc_type req, uint32_t type,
 	}
 	if (fd != -1)
 		close(fd);
+	/* An answer may have closed the session: then unhold frees it. */
+	if (s->closed) {
+		session_unhold(s);
+		return;
+	}
 	session_unhold(s);
-	if (s->closed || s->blocked)
+	if (s->blocked)
 		return;
 	if (!s->sleeping && !s->closing)
 		deadline_restart(s);

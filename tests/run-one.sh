@@ -1,11 +1,15 @@
 #!/bin/sh
-# Automake test driver shim: a fuzz replayer gets its corpus directory.
+# Automake test driver shim: a fuzz harness gets its corpus.  The files
+# are passed one by one, which both the replayer (standalone_main.c) and a
+# libFuzzer binary (--enable-fuzzing) run once each.
 prog=$1
 shift
 case $(basename "$prog") in
-replay_*)
-	name=$(basename "$prog" | sed 's/^replay_//')
-	exec "$prog" "$(dirname "$0")/fuzz/corpus/$name" "$@"
+fuzz_*)
+	name=$(basename "$prog" | sed 's/^fuzz_//')
+	corpus=$(dirname "$0")/fuzz/corpus/$name
+	[ -d "$corpus" ] || { echo "$corpus: no corpus" >&2; exit 1; }
+	exec "$prog" "$corpus"/* "$@"
 	;;
 *)
 	exec "$prog" "$@"

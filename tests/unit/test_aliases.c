@@ -113,6 +113,9 @@ expand_fails(const char *text, const char *name, const char *want)
 }
 
 /* Append to a growing text buffer; aborts the test on ENOMEM. */
+static void	cat(char **, size_t *, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+
 static void
 cat(char **buf, size_t *len, const char *fmt, ...)
 {

@@ -24,7 +24,7 @@
 
 /* A valid envelope, one record a line. */
 static const char *base_lines[] = {
-	"V1", "I" QID_A, "T1700000000", "Z12345", "Ss@remote.example",
+	"V1", ("I" QID_A), "T1700000000", "Z12345", "Ss@remote.example",
 	"Hmx.remote.example", "C192.0.2.1", "Nmx.remote.example",
 	"R-alice@test.example", "RDbob@test.example", "E"
 };
