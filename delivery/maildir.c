@@ -184,7 +184,7 @@ maildir_deliver(const char *maildir, const char *hostname,
 {
 	struct maildir_fds	d;
 	char			name[512], hdr[2048];
-	int			fd, n, short_input = 0, err, security;
+	int			fd, n, short_input = 0, err, security = 0;
 
 	if (open_maildir(maildir, &d, &security) == -1) {
 		if (security) {

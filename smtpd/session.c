@@ -1810,7 +1810,7 @@ session_reply(struct session *s, enum ipc_type req, uint32_t type,
 		session_unhold(s);
 		return;
 	}
-	session_unhold(s);
+	s->holds--;	/* an open session is never freed by letting go */
 	if (s->blocked)
 		return;
 	if (!s->sleeping && !s->closing)
