@@ -101,6 +101,12 @@ static const struct param params[] = {
 	/* As in Postfix: a bare number is days; 0 = try once, then bounce. */
 	TIME(maximal_queue_lifetime, "5d", 'd', 0),
 	TIME(queue_run_delay, "300s", 's', 1),
+	/* Postfix's units: a bare number is days, and hours. */
+	TIME(bounce_queue_lifetime, "5d", 'd', 0),
+	TIME(delay_warning_time, "0h", 'h', 0),
+	{ "2bounce_notice_recipient", "postmaster", K_STR,
+	    F(double_bounce_notice_recipient), NULL, NULL, 0, 0, 0 },
+	NUM(bounce_size_limit, "50000", K_LONG, 1, INT_MAX),
 };
 
 #define NPARAMS	(sizeof(params) / sizeof(params[0]))

@@ -89,6 +89,10 @@ struct bh_config {
 	long		 maximal_backoff_time;
 	long		 maximal_queue_lifetime;
 	long		 queue_run_delay;
+	long		 bounce_queue_lifetime;
+	long		 delay_warning_time;	/* 0: no warnings */
+	char		*double_bounce_notice_recipient; /* 2bounce_... */
+	long		 bounce_size_limit;	/* bytes of original returned */
 };
 
 /*

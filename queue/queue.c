@@ -7,6 +7,9 @@
  *   on_create, on_rcpt, on_commit, on_abort	from smtpd
  *   on_deliver_result				from local
  *   on_run					the scheduler tick
+ *
+ * Notices (bounces, delay warnings, success reports) are queued here as
+ * new messages from the null sender: see send_notices.
  */
 #include <sys/queue.h>
 #include <sys/resource.h>
@@ -26,16 +29,19 @@
 #include "privsep/ipc_msgs.h"
 #include "privsep/sandbox.h"
 #include "privsep/worker.h"
+#include "queue/dsn.h"
 #include "queue/qid.h"
+#include "queue/sched.h"
 #include "queue/spool.h"
 
 #define DELIVERY_CONCURRENCY	20
 #define LOCAL_DOWN_RETRY	5	/* seconds */
 
+/* What is known about a recipient only while queue runs. */
 struct rcpt_sched {
-	time_t	next_try;
-	int	attempts;
 	int	inflight;
+	char	dsn[IPC_DSN_MAX];	/* last outcome, for notices */
+	char	text[IPC_TEXT_MAX];
 };
 
 struct qmsg {
@@ -45,6 +51,7 @@ struct qmsg {
 	int			 fd;		/* read-write: status marks */
 	struct rcpt_sched	*sched;
 	size_t			 unfinished;
+	size_t			 ninflight;
 };
 
 struct incoming {
@@ -80,7 +87,16 @@ struct queue {
 	struct inflight_tree	 inflight;
 	int			 ninflight;
 	struct event		*run_ev;
+	struct sched_params	 sp;
+	time_t			 next_deferred_scan;
 };
+
+/* The one place queue reads the clock; the scheduler is given `now'. */
+static time_t
+queue_now(void)
+{
+	return time(NULL);
+}
 
 static void schedule_soon(struct queue *);
 
@@ -163,7 +179,8 @@ on_rcpt(struct queue *q, struct ipc_chan *c, uint32_t id, struct rbuf *rb)
 		ipc_reply_error(c, id, "4.3.0", "no such incoming message");
 		return;
 	}
-	if (qenv_add_rcpt(&in->env, req.addr) == -1) {
+	if (qenv_add_rcpt_dsn(&in->env, req.addr, req.notify, req.orcpt)
+	    == -1) {
 		in->failed = 1;
 		ipc_reply_error(c, id, "4.5.3", "too many recipients");
 		return;
@@ -223,8 +240,12 @@ on_commit(struct queue *q, struct ipc_chan *c, uint32_t id, struct rbuf *rb)
 		ipc_reply_error(c, id, "4.3.0", "no such incoming message");
 		return;
 	}
-	in->env.arrival = time(NULL);
+	in->env.arrival = queue_now();
 	in->env.size = req.size;
+	in->env.ret = req.ret;
+	in->env.flags = req.flags & MSG_FLAG_MASK;
+	in->env.warned = QWARN_NONE;
+	strlcpy(in->env.envid, req.envid, sizeof(in->env.envid));
 	strlcpy(in->env.sender, req.sender, sizeof(in->env.sender));
 	strlcpy(in->env.helo, req.helo, sizeof(in->env.helo));
 	strlcpy(in->env.client_addr, req.client_addr,
@@ -282,7 +303,7 @@ deliver_one(struct queue *q, struct qmsg *m, size_t i)
 
 	if ((fd = spool_open(m->env.qid, O_RDONLY)) == -1) {
 		log_warn("%s: cannot open queue file", m->env.qid);
-		m->sched[i].next_try = time(NULL) + LOCAL_DOWN_RETRY;
+		m->env.rcpt[i].next_try = queue_now() + LOCAL_DOWN_RETRY;
 		return;
 	}
 	strlcpy(req.qid, m->env.qid, sizeof(req.qid));
@@ -299,28 +320,57 @@ deliver_one(struct queue *q, struct qmsg *m, size_t i)
 	f->rcpt = i;
 	RB_INSERT(inflight_tree, &q->inflight, f);
 	m->sched[i].inflight = 1;
+	m->ninflight++;
 	q->ninflight++;
+}
+
+static void send_notices(struct queue *, struct qmsg *, time_t);
+static void send_delay_warning(struct queue *, struct qmsg *, time_t);
+static void qmsg_finish(struct queue *, struct qmsg *);
+static int notice_pending(struct qmsg *);
+
+/* Notices, warnings and clean-up for a message with nothing in flight. */
+static int
+qmsg_idle_work(struct queue *q, struct qmsg *m, time_t now)
+{
+	if (m->ninflight > 0)
+		return 0;
+	send_notices(q, m, now);
+	if (sched_delay_warning_due(&q->sp, &m->env, now))
+		send_delay_warning(q, m, now);
+	if (m->unfinished == 0 && !notice_pending(m)) {
+		qmsg_finish(q, m);
+		return 1;
+	}
+	return 0;
 }
 
 static void
 on_run(evutil_socket_t fd, short ev, void *arg)
 {
 	struct queue	*q = arg;
-	struct qmsg	*m;
-	time_t		 now = time(NULL);
+	struct qmsg	*m, *next;
+	time_t		 now = queue_now();
 	size_t		 i;
+	int		 deferred_scan = 0;
 
-	if (q->local == NULL)
-		return;
-	TAILQ_FOREACH(m, &q->msgs, entry)
+	if (now >= q->next_deferred_scan) {
+		deferred_scan = 1;
+		q->next_deferred_scan = now + q->sp.queue_run_delay;
+	}
+	TAILQ_FOREACH_SAFE(m, &q->msgs, entry, next) {
+		if (qmsg_idle_work(q, m, now))
+			continue;
+		if (q->local == NULL)
+			continue;
 		for (i = 0; i < m->env.nrcpt; i++) {
 			if (q->ninflight >= DELIVERY_CONCURRENCY)
 				return;
-			if (m->env.rcpt[i].status == QRCPT_PENDING &&
-			    !m->sched[i].inflight &&
-			    m->sched[i].next_try <= now)
+			if (!m->sched[i].inflight &&
+			    sched_rcpt_due(&m->env, i, now, deferred_scan))
 				deliver_one(q, m, i);
 		}
+	}
 }
 
 static void
@@ -335,14 +385,17 @@ log_outcome(struct qmsg *m, size_t i, const char *status,
 {
 	log_info("%s: to=<%s>, relay=local, delay=%lld, dsn=%s, status=%s "
 	    "(%s)", m->env.qid, m->env.rcpt[i].addr,
-	    (long long)(time(NULL) - (time_t)m->env.arrival), r->dsn, status,
+	    (long long)(queue_now() - (time_t)m->env.arrival), r->dsn, status,
 	    r->text);
 }
 
 static void
-record_final(struct qmsg *m, size_t i, char status)
+record_final(struct qmsg *m, size_t i, char status,
+    const struct msg_deliver_result *r)
 {
 	m->env.rcpt[i].status = status;
+	strlcpy(m->sched[i].dsn, r->dsn, sizeof(m->sched[i].dsn));
+	strlcpy(m->sched[i].text, r->text, sizeof(m->sched[i].text));
 	m->unfinished--;
 	if (spool_mark(m->fd, m->env_off + m->env.rcpt[i].status_off, status)
 	    == -1)
@@ -350,30 +403,252 @@ record_final(struct qmsg *m, size_t i, char status)
 		    "delivered again", m->env.qid, m->env.rcpt[i].addr);
 }
 
+/* A temporary failure: back off, or bounce when the message expired. */
 static void
 record_defer(struct queue *q, struct qmsg *m, size_t i,
     struct msg_deliver_result *r)
 {
-	const struct bh_config	*cf = &q->we.cf;
-	struct rcpt_sched	*s = &m->sched[i];
-	time_t			 now = time(NULL), delay;
+	struct qrcpt	*rc = &m->env.rcpt[i];
+	char		 sched[QRCPT_SCHED_LEN + 1];
+	time_t		 now = queue_now();
 
-	s->attempts++;
-	delay = cf->minimal_backoff_time;
-	while (delay < cf->maximal_backoff_time && s->attempts > 1 &&
-	    delay < ((time_t)1 << 30) && (delay <<= 1) && s->attempts-- > 0)
-		;
-	s->attempts = s->attempts < 1 ? 1 : s->attempts;
-	if (delay > cf->maximal_backoff_time)
-		delay = cf->maximal_backoff_time;
-	s->next_try = now + delay;
-	if (now - (time_t)m->env.arrival >= cf->maximal_queue_lifetime) {
-		strlcpy(r->dsn, "5.4.7", sizeof(r->dsn));
+	if (sched_expired(&q->sp, &m->env, now)) {
 		log_outcome(m, i, "expired", r);
-		record_final(m, i, QRCPT_BOUNCED);
+		record_final(m, i, QRCPT_BOUNCED, r);
 		return;
 	}
+	rc->attempts++;
+	rc->next_try = sched_next_try(&q->sp, &m->env, now);
+	strlcpy(m->sched[i].dsn, r->dsn, sizeof(m->sched[i].dsn));
+	strlcpy(m->sched[i].text, r->text, sizeof(m->sched[i].text));
+	qfile_format_sched(rc, sched);
+	if (spool_patch(m->fd, m->env_off + rc->status_off + QRCPT_SCHED_OFF,
+	    sched, QRCPT_SCHED_LEN) == -1)
+		log_warn("%s: cannot record the next try of <%s>", m->env.qid,
+		    rc->addr);
 	log_outcome(m, i, "deferred", r);
+}
+
+/* ---- notices ---- */
+
+static const char *
+default_dsn(enum dsn_kind kind)
+{
+	return kind == DSN_SUCCESS ? "2.0.0" : kind == DSN_DELAY ? "4.0.0" :
+	    "5.0.0";
+}
+
+/* Who gets a notice about m, with which flags; NULL: nobody. */
+static const char *
+notice_recipient(struct queue *q, struct qmsg *m, enum dsn_kind kind,
+    char *buf, size_t len, uint32_t *flags)
+{
+	const char *pm = q->we.cf.double_bounce_notice_recipient;
+
+	if (m->env.sender[0] != '\0') {
+		*flags = QFLAG_BOUNCE;
+		return m->env.sender;
+	}
+	/* Never to the null sender; a failed notice goes to postmaster. */
+	if (kind != DSN_FAILURE)
+		return NULL;
+	if (m->env.flags & QFLAG_DOUBLE_BOUNCE) {
+		log_warnx("%s: undeliverable postmaster notification "
+		    "discarded", m->env.qid);
+		return NULL;
+	}
+	*flags = QFLAG_BOUNCE | QFLAG_DOUBLE_BOUNCE;
+	if (strchr(pm, '@') != NULL)
+		strlcpy(buf, pm, len);
+	else
+		snprintf(buf, len, "%s@%s", pm, q->we.cf.myhostname);
+	return buf;
+}
+
+/* Read what a notice returns of the original message. */
+static char *
+notice_content(struct queue *q, struct qmsg *m, size_t *len, int *hdrs)
+{
+	size_t	 want = m->env.size;
+	char	*buf;
+	ssize_t	 n;
+
+	*hdrs = m->env.ret == DSN_RET_HDRS ||
+	    m->env.size > (uint64_t)q->we.cf.bounce_size_limit;
+	if (want > (size_t)q->we.cf.bounce_size_limit)
+		want = q->we.cf.bounce_size_limit;
+	if ((buf = malloc(want + 1)) == NULL)
+		return NULL;
+	if ((n = pread(m->fd, buf, want, 0)) < 0) {
+		free(buf);
+		return NULL;
+	}
+	*len = n;
+	return buf;
+}
+
+/* Queue one notice about entries of m.  0 when sent (or not wanted). */
+static int
+notice_send(struct queue *q, struct qmsg *m, enum dsn_kind kind,
+    struct dsn_entry *e, size_t n, time_t now)
+{
+	static const char *what[] = { "sender non-delivery notification",
+	    "sender delay notification", "sender delivery status notification" };
+	struct dsn_report	 r;
+	struct qenv		 nenv;
+	char			 to[IPC_ADDR_MAX], *content, *msg, err[256];
+	uint32_t		 flags = 0;
+	size_t			 clen = 0, mlen;
+	int			 fd;
+
+	memset(&r, 0, sizeof(r));
+	if ((r.to = notice_recipient(q, m, kind, to, sizeof(to), &flags))
+	    == NULL)
+		return 0;
+	if ((content = notice_content(q, m, &clen, &r.headers_only)) == NULL) {
+		log_warn("%s: cannot read the message for a notice",
+		    m->env.qid);
+		return -1;
+	}
+	r.kind = kind;
+	r.hostname = q->we.cf.myhostname;
+	r.env = &m->env;
+	r.entries = e;
+	r.nentries = n;
+	r.content = content;
+	r.content_len = clen;
+	r.notice_qid = m->env.qid;
+	r.now = now;
+	r.retry_until = m->env.arrival + q->sp.maximal_queue_lifetime;
+	msg = dsn_build(&r, &mlen);
+	free(content);
+	if (msg == NULL)
+		fatal("dsn_build");
+
+	memset(&nenv, 0, sizeof(nenv));
+	nenv.arrival = now;
+	nenv.flags = flags;
+	nenv.warned = QWARN_NONE;
+	strlcpy(nenv.helo, q->we.cf.myhostname, sizeof(nenv.helo));
+	if (qenv_add_rcpt(&nenv, r.to) == -1 ||
+	    (fd = spool_inject(&q->qids, &nenv, msg, mlen, err, sizeof(err)))
+	    == -1) {
+		log_warnx("%s: cannot queue a %s to <%s>: %s", m->env.qid,
+		    what[kind], r.to, nenv.nrcpt ? err : "bad address");
+		qenv_free(&nenv);
+		free(msg);
+		return -1;
+	}
+	free(msg);
+	log_info("%s: %s: %s", m->env.qid, what[kind], nenv.qid);
+	log_info("%s: from=<>, size=%llu, nrcpt=1 (queue active)", nenv.qid,
+	    (unsigned long long)nenv.size);
+	qmsg_new(q, &nenv, nenv.size, fd);
+	schedule_soon(q);
+	return 0;
+}
+
+/* The final outcomes of kind whose notice is still due, into e. */
+static size_t
+collect_final(struct qmsg *m, enum dsn_kind kind, struct dsn_entry *e)
+{
+	char	 want = kind == DSN_SUCCESS ? QRCPT_DELIVERED : QRCPT_BOUNCED;
+	size_t	 i, n = 0;
+
+	for (i = 0; i < m->env.nrcpt; i++) {
+		if (m->env.rcpt[i].status != want ||
+		    m->env.rcpt[i].notice != QNOTICE_NONE ||
+		    !dsn_wants(&m->env.rcpt[i], kind))
+			continue;
+		e[n].rcpt = i;
+		strlcpy(e[n].status, m->sched[i].dsn[0] ? m->sched[i].dsn :
+		    default_dsn(kind), sizeof(e[n].status));
+		strlcpy(e[n].text, m->sched[i].text, sizeof(e[n].text));
+		n++;
+	}
+	return n;
+}
+
+/* Record durably that the notices for e went out: the 'N' bytes. */
+static void
+mark_notified(struct qmsg *m, const struct dsn_entry *e, size_t n)
+{
+	struct qrcpt	*rc;
+	size_t		 i;
+
+	for (i = 0; i < n; i++) {
+		rc = &m->env.rcpt[e[i].rcpt];
+		rc->notice = QNOTICE_QUEUED;
+		if (spool_mark(m->fd, m->env_off + rc->status_off +
+		    QRCPT_NOTICE_OFF, QNOTICE_QUEUED) == -1)
+			log_warn("%s: cannot record the notice for <%s>; it "
+			    "may be sent again", m->env.qid, rc->addr);
+	}
+}
+
+/*
+ * Failure and success notices for the final recipients that want one.
+ * The notice is committed before its 'N' marks: a crash may send one
+ * twice, never lose one.  Until it is queued the message stays.
+ */
+static void
+send_notices(struct queue *q, struct qmsg *m, time_t now)
+{
+	static const enum dsn_kind kinds[] = { DSN_FAILURE, DSN_SUCCESS };
+	struct dsn_entry	*e;
+	size_t			 k, n;
+
+	if ((e = calloc(m->env.nrcpt, sizeof(*e))) == NULL)
+		fatal("send_notices");
+	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		if ((n = collect_final(m, kinds[k], e)) == 0)
+			continue;
+		/* On failure the message stays; the next run tries again. */
+		if (notice_send(q, m, kinds[k], e, n, now) == 0)
+			mark_notified(m, e, n);
+	}
+	free(e);
+}
+
+static int
+notice_pending(struct qmsg *m)
+{
+	struct dsn_entry	*e;
+	size_t			 n;
+
+	if ((e = calloc(m->env.nrcpt, sizeof(*e))) == NULL)
+		fatal("notice_pending");
+	n = collect_final(m, DSN_FAILURE, e) + collect_final(m, DSN_SUCCESS, e);
+	free(e);
+	return n > 0;
+}
+
+static void
+send_delay_warning(struct queue *q, struct qmsg *m, time_t now)
+{
+	struct dsn_entry	*e;
+	size_t			 i, n = 0;
+
+	if ((e = calloc(m->env.nrcpt, sizeof(*e))) == NULL)
+		fatal("send_delay_warning");
+	for (i = 0; i < m->env.nrcpt; i++) {
+		if (m->env.rcpt[i].status != QRCPT_PENDING ||
+		    !dsn_wants(&m->env.rcpt[i], DSN_DELAY))
+			continue;
+		e[n].rcpt = i;
+		strlcpy(e[n].status, m->sched[i].dsn[0] ? m->sched[i].dsn :
+		    default_dsn(DSN_DELAY), sizeof(e[n].status));
+		strlcpy(e[n].text, m->sched[i].text, sizeof(e[n].text));
+		n++;
+	}
+	if (n > 0 && notice_send(q, m, DSN_DELAY, e, n, now) == 0) {
+		m->env.warned = QWARN_SENT;
+		if (spool_mark(m->fd, m->env_off + m->env.warn_off,
+		    QWARN_SENT) == -1)
+			log_warn("%s: cannot record the delay warning",
+			    m->env.qid);
+	}
+	free(e);
 }
 
 static void
@@ -403,26 +678,23 @@ on_deliver_result(struct queue *q, struct ipc_chan *c, uint32_t id,
 	RB_REMOVE(inflight_tree, &q->inflight, f);
 	m = f->msg;
 	m->sched[f->rcpt].inflight = 0;
+	m->ninflight--;
 	q->ninflight--;
 	switch (r.status) {
 	case DELIVER_SENT:
 		log_outcome(m, f->rcpt, "sent", &r);
-		record_final(m, f->rcpt, QRCPT_DELIVERED);
+		record_final(m, f->rcpt, QRCPT_DELIVERED, &r);
 		break;
 	case DELIVER_BOUNCE:
 		log_outcome(m, f->rcpt, "bounced", &r);
-		log_warnx("%s: no non-delivery notice sent to <%s>: DSN "
-		    "bounces are not implemented yet", m->env.qid,
-		    m->env.sender);
-		record_final(m, f->rcpt, QRCPT_BOUNCED);
+		record_final(m, f->rcpt, QRCPT_BOUNCED, &r);
 		break;
 	default:
 		record_defer(q, m, f->rcpt, &r);
 		break;
 	}
 	free(f);
-	if (m->unfinished == 0)
-		qmsg_finish(q, m);
+	qmsg_idle_work(q, m, queue_now());
 	schedule_soon(q);
 }
 
@@ -435,7 +707,9 @@ requeue_inflight(struct queue *q)
 	RB_FOREACH_SAFE(f, inflight_tree, &q->inflight, tmp) {
 		RB_REMOVE(inflight_tree, &q->inflight, f);
 		f->msg->sched[f->rcpt].inflight = 0;
-		f->msg->sched[f->rcpt].next_try = time(NULL) + LOCAL_DOWN_RETRY;
+		f->msg->ninflight--;
+		f->msg->env.rcpt[f->rcpt].next_try = queue_now() +
+		    LOCAL_DOWN_RETRY;
 		free(f);
 	}
 	q->ninflight = 0;
@@ -573,6 +847,12 @@ queue_main(int argc, char **argv)
 	q.we.on_peer = on_peer;
 	q.we.arg = &q;
 	worker_init(&q.we, ROLE_QUEUE, argc, argv);
+	q.sp.minimal_backoff_time = q.we.cf.minimal_backoff_time;
+	q.sp.maximal_backoff_time = q.we.cf.maximal_backoff_time;
+	q.sp.maximal_queue_lifetime = q.we.cf.maximal_queue_lifetime;
+	q.sp.bounce_queue_lifetime = q.we.cf.bounce_queue_lifetime;
+	q.sp.delay_warning_time = q.we.cf.delay_warning_time;
+	q.sp.queue_run_delay = q.we.cf.queue_run_delay;
 	if ((q.run_ev = event_new(q.we.base, -1, EV_PERSIST, on_run, &q))
 	    == NULL || event_add(q.run_ev, &tick) == -1)
 		fatalx("scheduler timer");

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "lib/log.h"
+#include "queue/qid.h"
 #include "queue/spool.h"
 
 static const char *const spool_dirs[] = {
@@ -197,6 +198,48 @@ spool_mark(int fd, uint64_t off, char status)
 	if (write_all_at(fd, &status, 1, off) == -1 || fdatasync(fd) == -1)
 		return -1;
 	return 0;
+}
+
+int
+spool_patch(int fd, uint64_t off, const char *buf, size_t len)
+{
+	if (write_all_at(fd, buf, len, off) == -1 || fdatasync(fd) == -1)
+		return -1;
+	return 0;
+}
+
+int
+spool_inject(struct qid_gen *g, struct qenv *env, const char *content,
+    size_t len, char *err, size_t errlen)
+{
+	int	rw, wo, tries;
+
+	for (tries = 0; tries < 10; tries++) {
+		qid_new(g, env->qid);
+		if (spool_create(env->qid, &rw, &wo) == 0)
+			break;
+		if (errno != EEXIST) {
+			snprintf(err, errlen, "create: %s", strerror(errno));
+			return -1;
+		}
+	}
+	if (tries == 10) {
+		snprintf(err, errlen, "no free queue id");
+		return -1;
+	}
+	close(wo);
+	env->size = len;
+	if (write_all_at(rw, content, len, 0) == -1) {
+		snprintf(err, errlen, "write: %s", strerror(errno));
+		goto fail;
+	}
+	if (spool_commit(rw, env, err, errlen) == -1)
+		goto fail;
+	return rw;
+fail:
+	close(rw);
+	spool_discard_incoming(env->qid);
+	return -1;
 }
 
 int

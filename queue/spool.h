@@ -25,6 +25,16 @@ int	spool_load(const char *qid, struct qenv *, uint64_t *env_off,
 /* Open active/<qid>: O_RDONLY for local, O_RDWR for status marks. */
 int	spool_open(const char *qid, int flags);
 int	spool_mark(int fd, uint64_t off, char status);
+/* Rewrite len bytes at off in place, durably. */
+int	spool_patch(int fd, uint64_t off, const char *buf, size_t len);
+/*
+ * Queue a message queue makes itself (a notice): a new id, the content
+ * written, the envelope committed as spool_commit does.  Returns the
+ * read-write fd of active/<qid>, or -1 with err set.
+ */
+struct qid_gen;
+int	spool_inject(struct qid_gen *, struct qenv *, const char *content,
+	    size_t len, char *err, size_t errlen);
 int	spool_remove(const char *qid);
 /* Move active/<name> to corrupt/<name>; never deletes. */
 int	spool_quarantine(const char *name);

@@ -942,6 +942,10 @@ test_config_print(void **state)
 	assert_non_null(strstr(out, "\nsmtpd_banner = h.example ESMTP "
 	    "bulkhead\n"));
 	assert_non_null(strstr(out, "\nsmtpd_timeout = 5m\n"));
+	assert_non_null(strstr(out, "\nbounce_queue_lifetime = 5d\n"));
+	assert_non_null(strstr(out, "\nbounce_size_limit = 50000\n"));
+	assert_non_null(strstr(out, "\ndelay_warning_time = 0s\n"));
+	assert_non_null(strstr(out, "2bounce_notice_recipient = postmaster\n"));
 	for (line = strtok_r(out, "\n", &save); line != NULL;
 	    line = strtok_r(NULL, "\n", &save)) {
 		assert_true(strcmp(prev, line) < 0);
@@ -949,7 +953,7 @@ test_config_print(void **state)
 		snprintf(prev, sizeof(prev), "%s", line);
 		lines++;
 	}
-	assert_int_equal(lines, 27);	/* every parameter */
+	assert_int_equal(lines, 31);	/* every parameter */
 }
 
 int
