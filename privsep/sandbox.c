@@ -248,8 +248,14 @@ sandbox_enter(const struct sandbox_spec *spec)
 	set_limit(RLIMIT_CORE, 0, "core");
 	set_limit(RLIMIT_NOFILE, sb.nofile, "nofile");
 	set_limit(RLIMIT_FSIZE, sb.fsize, "fsize");
+	/*
+	 * RLIMIT_NPROC counts the threads of the account too; a worker with
+	 * threads gets room for them (twice: a predecessor may still be
+	 * exiting), and its seccomp filter refuses any clone but a thread's.
+	 */
 	if (!sb.may_fork)
-		set_limit(RLIMIT_NPROC, 0, "nproc");
+		set_limit(RLIMIT_NPROC, sb.threads > 0 ?
+		    2 * (rlim_t)(1 + sb.threads) : 0, "nproc");
 
 	seccomp_apply(sb.role);
 }

@@ -29,6 +29,9 @@ struct sandbox_spec {
 	rlim_t		 nofile;
 	rlim_t		 fsize;		/* RLIM_INFINITY for file writers */
 	int		 may_fork;	/* 0: RLIMIT_NPROC 0 */
+	int		 threads;	/* threads it will start (queue's
+					   commit pool); seccomp allows
+					   only thread clones then */
 };
 
 void	sandbox_enter(const struct sandbox_spec *);

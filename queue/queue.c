@@ -30,12 +30,14 @@
 #include "privsep/sandbox.h"
 #include "privsep/worker.h"
 #include "queue/dsn.h"
+#include "queue/fsync_pool.h"
 #include "queue/qid.h"
 #include "queue/sched.h"
 #include "queue/spool.h"
 
 #define DELIVERY_CONCURRENCY	20
 #define LOCAL_DOWN_RETRY	5	/* seconds */
+#define COMMIT_THREADS		4	/* commits whose fsyncs overlap */
 
 /* What is known about a recipient only while queue runs. */
 struct rcpt_sched {
@@ -89,6 +91,8 @@ struct queue {
 	struct event		*run_ev;
 	struct sched_params	 sp;
 	time_t			 next_deferred_scan;
+	struct fsync_pool	*pool;
+	uint64_t		 smtpd_gen;	/* bumped for each smtpd channel */
 };
 
 /* The one place queue reads the clock; the scheduler is given `now'. */
@@ -222,14 +226,71 @@ qmsg_finish(struct queue *q, struct qmsg *m)
 	free(m);
 }
 
+/* A commit on its way to disk, in a pool thread. */
+struct commit_job {
+	struct queue	*q;
+	struct incoming	*in;
+	uint32_t	 id;		/* the MSG_COMMIT request */
+	uint64_t	 smtpd_gen;	/* of the channel that asked */
+	int		 error;		/* set by the thread */
+};
+
+static void
+commit_work(void *arg)
+{
+	struct commit_job *j = arg;
+
+	j->error = spool_commit_sync(j->in->fd, j->in->env.qid);
+}
+
+/* Back in the loop: only now may smtpd say 250. */
+static void
+commit_done(void *arg)
+{
+	struct commit_job	*j = arg;
+	struct queue		*q = j->q;
+	struct incoming		*in = j->in;
+	struct ipc_chan		*c = NULL;
+	struct msg_qid		 rep;
+	uint8_t			 buf[64];
+	struct wbuf		 wb;
+
+	if (q->smtpd != NULL && q->smtpd_gen == j->smtpd_gen)
+		c = q->smtpd;
+	if (j->error != 0) {
+		log_warnx("%s: commit failed: %s", in->env.qid,
+		    strerror(j->error));
+		if (c != NULL)
+			ipc_reply_error(c, j->id, storage_dsn(j->error),
+			    "Error: queue file write error");
+		close(in->fd);
+		spool_discard_failed(in->env.qid);
+		qenv_free(&in->env);
+		free(in);
+		free(j);
+		return;
+	}
+	log_info("%s: from=<%s>, size=%llu, nrcpt=%zu (queue active)",
+	    in->env.qid, in->env.sender, (unsigned long long)in->env.size,
+	    in->env.nrcpt);
+	if (c != NULL) {
+		strlcpy(rep.qid, in->env.qid, sizeof(rep.qid));
+		wb_init(&wb, buf, sizeof(buf));
+		enc_qid(&wb, &rep);
+		ipc_reply(c, IPC_MSG_COMMIT_OK, j->id, &wb, -1);
+	}
+	qmsg_new(q, &in->env, in->env.size, in->fd);
+	free(in);
+	free(j);
+	schedule_soon(q);
+}
+
 static void
 on_commit(struct queue *q, struct ipc_chan *c, uint32_t id, struct rbuf *rb)
 {
 	struct msg_commit	 req;
-	struct msg_qid		 rep;
 	struct incoming		*in;
-	uint8_t			 buf[64];
-	struct wbuf		 wb;
+	struct commit_job	*j;
 	char			 err[256];
 
 	if (dec_commit(rb, &req) == -1) {
@@ -252,27 +313,26 @@ on_commit(struct queue *q, struct ipc_chan *c, uint32_t id, struct rbuf *rb)
 	    sizeof(in->env.client_addr));
 	strlcpy(in->env.client_name, req.client_name,
 	    sizeof(in->env.client_name));
+	errno = 0;
 	if (in->failed || in->env.nrcpt == 0 ||
-	    spool_commit(in->fd, &in->env, err, sizeof(err)) == -1) {
+	    spool_commit_prepare(in->fd, &in->env, err, sizeof(err)) == -1) {
 		log_warnx("%s: commit failed: %s", req.qid,
-		    in->failed ? "recipient list incomplete" : err);
+		    in->failed || in->env.nrcpt == 0 ?
+		    "recipient list incomplete" : err);
 		ipc_reply_error(c, id, storage_dsn(errno),
 		    "Error: queue file write error");
 		incoming_drop(q, in);
 		return;
 	}
-	log_info("%s: from=<%s>, size=%llu, nrcpt=%zu (queue active)",
-	    in->env.qid, in->env.sender, (unsigned long long)in->env.size,
-	    in->env.nrcpt);
-	strlcpy(rep.qid, in->env.qid, sizeof(rep.qid));
-	wb_init(&wb, buf, sizeof(buf));
-	enc_qid(&wb, &rep);
-	ipc_reply(c, IPC_MSG_COMMIT_OK, id, &wb, -1);
-
+	/* From here the job owns the file: smtpd going away cannot drop it. */
 	TAILQ_REMOVE(&q->incoming, in, entry);
-	qmsg_new(q, &in->env, in->env.size, in->fd);
-	free(in);
-	schedule_soon(q);
+	if ((j = calloc(1, sizeof(*j))) == NULL)
+		fatal("on_commit");
+	j->q = q;
+	j->in = in;
+	j->id = id;
+	j->smtpd_gen = q->smtpd_gen;
+	fsync_pool_submit(q->pool, commit_work, commit_done, j);
 }
 
 static void
@@ -773,9 +833,10 @@ on_peer(struct worker_env *we, enum bh_role peer, int fd)
 	struct queue	 *q = we->arg;
 	struct ipc_chan **slot;
 
-	if (peer == ROLE_SMTPD)
+	if (peer == ROLE_SMTPD) {
 		slot = &q->smtpd;
-	else if (peer == ROLE_LOCAL)
+		q->smtpd_gen++;
+	} else if (peer == ROLE_LOCAL)
 		slot = &q->local;
 	else {
 		close(fd);
@@ -864,10 +925,12 @@ queue_main(int argc, char **argv)
 	sb.root_writable = 1;
 	sb.mode = q.we.cf.sandbox;
 	sb.nofile = 4096;
+	sb.threads = COMMIT_THREADS;
 	sb.fsize = q.we.cf.message_size_limit * 2 + QFILE_ENVELOPE_MAX;
 	sandbox_enter(&sb);
 
 	spool_init();
+	q.pool = fsync_pool_new(q.we.base, COMMIT_THREADS);
 	spool_walk("incoming", drop_unacknowledged, &q);
 	spool_walk("active", load_committed, &q);
 	TAILQ_FOREACH(m, &q.msgs, entry)

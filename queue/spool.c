@@ -88,15 +88,12 @@ write_all_at(int fd, const char *buf, size_t len, off_t off)
 	return 0;
 }
 
-/*
- * The durability promise: when this returns 0 the message and its
- * envelope are on disk under active/, and only then may smtpd say 250.
- */
+/* Append the envelope and trailer after the content: no fsync yet. */
 int
-spool_commit(int fd, struct qenv *env, char *err, size_t errlen)
+spool_commit_prepare(int fd, struct qenv *env, char *err, size_t errlen)
 {
 	struct stat	 st;
-	char		*buf, from[64], to[64];
+	char		*buf;
 	size_t		 len;
 
 	if (fstat(fd, &st) == -1 || (uint64_t)st.st_size != env->size) {
@@ -110,16 +107,59 @@ spool_commit(int fd, struct qenv *env, char *err, size_t errlen)
 		errno = EINVAL;
 		return -1;
 	}
-	snprintf(from, sizeof(from), "incoming/%s", env->qid);
-	snprintf(to, sizeof(to), "active/%s", env->qid);
-	if (write_all_at(fd, buf, len, st.st_size) == -1 || fsync(fd) == -1 ||
-	    rename(from, to) == -1 || fsync_dir("active") == -1) {
+	if (write_all_at(fd, buf, len, st.st_size) == -1) {
 		snprintf(err, errlen, "%s", strerror(errno));
 		free(buf);
 		return -1;
 	}
 	free(buf);
 	return 0;
+}
+
+/*
+ * The durability promise: when this returns 0 the message and its
+ * envelope are on disk under active/, and only then may smtpd say 250.
+ * Blocking; safe in a pool thread (it touches only its arguments).
+ * Returns 0 or an errno.
+ */
+int
+spool_commit_sync(int fd, const char *qid)
+{
+	char	from[64], to[64];
+
+	snprintf(from, sizeof(from), "incoming/%s", qid);
+	snprintf(to, sizeof(to), "active/%s", qid);
+	if (fsync(fd) == -1 || rename(from, to) == -1 ||
+	    fsync_dir("active") == -1)
+		return errno;
+	return 0;
+}
+
+int
+spool_commit(int fd, struct qenv *env, char *err, size_t errlen)
+{
+	int	e;
+
+	if (spool_commit_prepare(fd, env, err, errlen) == -1)
+		return -1;
+	if ((e = spool_commit_sync(fd, env->qid)) != 0) {
+		snprintf(err, errlen, "%s", strerror(e));
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
+/* A failed commit: the file goes, wherever it got to (no 250 was given). */
+void
+spool_discard_failed(const char *qid)
+{
+	char path[64];
+
+	spool_discard_incoming(qid);
+	snprintf(path, sizeof(path), "active/%s", qid);
+	if (unlink(path) == -1 && errno != ENOENT)
+		log_warn("%s: unlink %s", qid, path);
 }
 
 static int

@@ -18,6 +18,10 @@ void	spool_init(void);
 int	spool_create(const char *qid, int *rw, int *wo);
 /* Append the envelope, fsync, move to active/, fsync the directory. */
 int	spool_commit(int fd, struct qenv *, char *err, size_t errlen);
+/* The same in two steps: the appending, then the blocking part. */
+int	spool_commit_prepare(int fd, struct qenv *, char *err, size_t errlen);
+int	spool_commit_sync(int fd, const char *qid);	/* 0 or an errno */
+void	spool_discard_failed(const char *qid);
 void	spool_discard_incoming(const char *qid);
 /* Open and read active/<qid>; -1 with err when it is corrupt. */
 int	spool_load(const char *qid, struct qenv *, uint64_t *env_off,
