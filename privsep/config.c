@@ -107,6 +107,7 @@ static const struct param params[] = {
 	{ "2bounce_notice_recipient", "postmaster", K_STR,
 	    F(double_bounce_notice_recipient), NULL, NULL, 0, 0, 0 },
 	NUM(bounce_size_limit, "50000", K_LONG, 1, INT_MAX),
+	STR(control_socket, "/run/bulkhead/control", check_abspath),
 };
 
 #define NPARAMS	(sizeof(params) / sizeof(params[0]))

@@ -93,6 +93,7 @@ struct bh_config {
 	long		 delay_warning_time;	/* 0: no warnings */
 	char		*double_bounce_notice_recipient; /* 2bounce_... */
 	long		 bounce_size_limit;	/* bytes of original returned */
+	char		*control_socket;	/* bulkctl <-> queue */
 };
 
 /*

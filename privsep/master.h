@@ -46,6 +46,7 @@ struct master {
 	int			 nwriters;
 	int			 stopping;
 	struct event		*stop_ev;
+	int			 control_fd;	/* handed to queue; -1: none */
 };
 
 /* config_load.c */

@@ -249,13 +249,14 @@ sandbox_enter(const struct sandbox_spec *spec)
 	set_limit(RLIMIT_NOFILE, sb.nofile, "nofile");
 	set_limit(RLIMIT_FSIZE, sb.fsize, "fsize");
 	/*
-	 * RLIMIT_NPROC counts the threads of the account too; a worker with
-	 * threads gets room for them (twice: a predecessor may still be
-	 * exiting), and its seccomp filter refuses any clone but a thread's.
+	 * RLIMIT_NPROC 0 forbids fork.  It counts every task of the account
+	 * system-wide, threads included, so it cannot leave room for a
+	 * worker's own threads only; a worker with threads keeps the
+	 * inherited limit, and its seccomp filter (clone with thread flags
+	 * only) is what forbids a new process.
 	 */
-	if (!sb.may_fork)
-		set_limit(RLIMIT_NPROC, sb.threads > 0 ?
-		    2 * (rlim_t)(1 + sb.threads) : 0, "nproc");
+	if (!sb.may_fork && sb.threads == 0)
+		set_limit(RLIMIT_NPROC, 0, "nproc");
 
 	seccomp_apply(sb.role);
 }

@@ -54,6 +54,8 @@ static const char *const queue_calls[] = {
 	 * own set-up.  clone and rt_sigaction have argument rules below.
 	 */
 	"pipe2", "futex", "set_robust_list", "rseq", "rt_sigprocmask",
+	/* the control socket master handed over: SO_PEERCRED of bulkctl */
+	"accept4", "getsockopt",
 	NULL
 };
 
@@ -194,8 +196,9 @@ allow_restricted(scmp_filter_ctx ctx, enum bh_role role)
 #ifndef BH_SANITIZER
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
 	    SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
-	/* evbuffer_read() asks how much is waiting; nothing else. */
-	if (role == ROLE_SMTPD)
+	/* evbuffer_read() asks how much is waiting; nothing else (smtpd,
+	   and queue's control socket connections). */
+	if (role == ROLE_SMTPD || role == ROLE_QUEUE)
 		rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
 		    SCMP_A1(SCMP_CMP_EQ, FIONREAD));
 #endif

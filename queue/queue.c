@@ -33,35 +33,12 @@
 #include "queue/fsync_pool.h"
 #include "queue/qid.h"
 #include "queue/sched.h"
+#include "queue/queue.h"
 #include "queue/spool.h"
 
 #define DELIVERY_CONCURRENCY	20
 #define LOCAL_DOWN_RETRY	5	/* seconds */
 #define COMMIT_THREADS		4	/* commits whose fsyncs overlap */
-
-/* What is known about a recipient only while queue runs. */
-struct rcpt_sched {
-	int	inflight;
-	char	dsn[IPC_DSN_MAX];	/* last outcome, for notices */
-	char	text[IPC_TEXT_MAX];
-};
-
-struct qmsg {
-	TAILQ_ENTRY(qmsg)	 entry;
-	struct qenv		 env;
-	uint64_t		 env_off;
-	int			 fd;		/* read-write: status marks */
-	struct rcpt_sched	*sched;
-	size_t			 unfinished;
-	size_t			 ninflight;
-};
-
-struct incoming {
-	TAILQ_ENTRY(incoming)	 entry;
-	struct qenv		 env;
-	int			 fd;
-	int			 failed;	/* a recipient could not be kept */
-};
 
 struct inflight {
 	RB_ENTRY(inflight)	 entry;
@@ -75,28 +52,11 @@ inflight_cmp(struct inflight *a, struct inflight *b)
 {
 	return a->id < b->id ? -1 : a->id > b->id;
 }
-RB_HEAD(inflight_tree, inflight);
 RB_PROTOTYPE_STATIC(inflight_tree, inflight, entry, inflight_cmp);
 RB_GENERATE_STATIC(inflight_tree, inflight, entry, inflight_cmp);
 
-struct queue {
-	struct worker_env	 we;
-	struct qid_gen		 qids;
-	struct ipc_chan		*smtpd;
-	struct ipc_chan		*local;
-	TAILQ_HEAD(, qmsg)	 msgs;
-	TAILQ_HEAD(, incoming)	 incoming;
-	struct inflight_tree	 inflight;
-	int			 ninflight;
-	struct event		*run_ev;
-	struct sched_params	 sp;
-	time_t			 next_deferred_scan;
-	struct fsync_pool	*pool;
-	uint64_t		 smtpd_gen;	/* bumped for each smtpd channel */
-};
-
 /* The one place queue reads the clock; the scheduler is given `now'. */
-static time_t
+time_t
 queue_now(void)
 {
 	return time(NULL);
@@ -212,18 +172,58 @@ qmsg_new(struct queue *q, struct qenv *env, uint64_t env_off, int fd)
 	return m;
 }
 
+const char *
+queue_dir(const struct qmsg *m)
+{
+	return m->held ? "hold" : "active";
+}
+
 static void
-qmsg_finish(struct queue *q, struct qmsg *m)
+qmsg_free(struct queue *q, struct qmsg *m)
 {
 	TAILQ_REMOVE(&q->msgs, m, entry);
 	close(m->fd);
-	if (spool_remove(m->env.qid) == -1)
-		log_warn("%s: cannot remove queue file", m->env.qid);
-	else
-		log_info("%s: removed", m->env.qid);
 	qenv_free(&m->env);
 	free(m->sched);
 	free(m);
+}
+
+static void
+qmsg_finish(struct queue *q, struct qmsg *m)
+{
+	if (spool_remove(queue_dir(m), m->env.qid) == -1)
+		log_warn("%s: cannot remove queue file", m->env.qid);
+	else
+		log_info("%s: removed", m->env.qid);
+	qmsg_free(q, m);
+}
+
+struct qmsg *
+queue_find(struct queue *q, const char *qid)
+{
+	struct qmsg *m;
+
+	TAILQ_FOREACH(m, &q->msgs, entry)
+		if (!m->deleted && strcmp(m->env.qid, qid) == 0)
+			return m;
+	return NULL;
+}
+
+/*
+ * The administrator deletes a message: the file goes now; deliveries in
+ * flight finish (their outcome is ignored) before the state is freed.
+ */
+void
+queue_delete(struct queue *q, struct qmsg *m)
+{
+	if (spool_remove(queue_dir(m), m->env.qid) == -1) {
+		log_warn("%s: cannot delete queue file", m->env.qid);
+		return;
+	}
+	log_info("%s: removed (deleted by the administrator)", m->env.qid);
+	m->deleted = 1;
+	if (m->ninflight == 0)
+		qmsg_free(q, m);
 }
 
 /* A commit on its way to disk, in a pool thread. */
@@ -393,8 +393,12 @@ static int notice_pending(struct qmsg *);
 static int
 qmsg_idle_work(struct queue *q, struct qmsg *m, time_t now)
 {
-	if (m->ninflight > 0)
+	if (m->ninflight > 0 || m->held)
 		return 0;
+	if (m->deleted) {
+		qmsg_free(q, m);
+		return 1;
+	}
 	send_notices(q, m, now);
 	if (sched_delay_warning_due(&q->sp, &m->env, now))
 		send_delay_warning(q, m, now);
@@ -421,7 +425,7 @@ on_run(evutil_socket_t fd, short ev, void *arg)
 	TAILQ_FOREACH_SAFE(m, &q->msgs, entry, next) {
 		if (qmsg_idle_work(q, m, now))
 			continue;
-		if (q->local == NULL)
+		if (q->local == NULL || m->held || m->deleted)
 			continue;
 		for (i = 0; i < m->env.nrcpt; i++) {
 			if (q->ninflight >= DELIVERY_CONCURRENCY)
@@ -437,6 +441,12 @@ static void
 schedule_soon(struct queue *q)
 {
 	event_active(q->run_ev, EV_TIMEOUT, 0);
+}
+
+void
+queue_schedule_soon(struct queue *q)
+{
+	schedule_soon(q);
 }
 
 static void
@@ -740,6 +750,11 @@ on_deliver_result(struct queue *q, struct ipc_chan *c, uint32_t id,
 	m->sched[f->rcpt].inflight = 0;
 	m->ninflight--;
 	q->ninflight--;
+	if (m->deleted) {
+		free(f);
+		qmsg_idle_work(q, m, queue_now());
+		return;
+	}
 	switch (r.status) {
 	case DELIVER_SENT:
 		log_outcome(m, f->rcpt, "sent", &r);
@@ -863,34 +878,48 @@ drop_unacknowledged(const char *name, void *arg)
 }
 
 static void
-load_committed(const char *name, void *arg)
+load_committed(struct queue *q, const char *dir, const char *name)
 {
-	struct queue	*q = arg;
+	struct qmsg	*m;
 	struct qenv	 env;
 	uint64_t	 off;
-	char		 err[256];
+	char		 err[256], path[300];
 	int		 fd;
 
 	if (!qid_valid(name)) {
 		strlcpy(err, "not a queue id", sizeof(err));
 		goto corrupt;
 	}
-	if (spool_load(name, &env, &off, err, sizeof(err)) == -1)
+	if (spool_load(dir, name, &env, &off, err, sizeof(err)) == -1)
 		goto corrupt;
-	if ((fd = spool_open(name, O_RDWR)) == -1) {
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if ((fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW)) == -1) {
 		log_warn("%s: cannot open", name);
 		qenv_free(&env);
 		return;
 	}
-	qmsg_new(q, &env, off, fd);
+	m = qmsg_new(q, &env, off, fd);
+	m->held = strcmp(dir, "hold") == 0;
 	return;
 corrupt:
-	if (spool_quarantine(name) == -1)
+	if (spool_quarantine(dir, name) == -1)
 		log_warn("%s: corrupt (%s) and cannot be moved aside", name,
 		    err);
 	else
 		log_warnx("%s: corrupt queue file (%s): moved to corrupt/",
 		    name, err);
+}
+
+static void
+load_active(const char *name, void *arg)
+{
+	load_committed(arg, "active", name);
+}
+
+static void
+load_held(const char *name, void *arg)
+{
+	load_committed(arg, "hold", name);
 }
 
 int
@@ -932,7 +961,10 @@ queue_main(int argc, char **argv)
 	spool_init();
 	q.pool = fsync_pool_new(q.we.base, COMMIT_THREADS);
 	spool_walk("incoming", drop_unacknowledged, &q);
-	spool_walk("active", load_committed, &q);
+	spool_walk("active", load_active, &q);
+	spool_walk("hold", load_held, &q);
+	if (q.we.nlisteners == 1)
+		admin_start(&q, WORKER_MASTER_FD + 1);
 	TAILQ_FOREACH(m, &q.msgs, entry)
 		n++;
 	worker_ready(&q.we);

@@ -181,8 +181,8 @@ read_exact(int fd, char *buf, size_t len, off_t off)
 }
 
 int
-spool_load(const char *qid, struct qenv *env, uint64_t *env_off, char *err,
-    size_t errlen)
+spool_load(const char *dir, const char *qid, struct qenv *env,
+    uint64_t *env_off, char *err, size_t errlen)
 {
 	char		 path[64], trailer[QFILE_TRAILER_LEN], *buf;
 	struct stat	 st;
@@ -190,7 +190,7 @@ spool_load(const char *qid, struct qenv *env, uint64_t *env_off, char *err,
 	size_t		 len;
 	int		 fd, rc = -1;
 
-	snprintf(path, sizeof(path), "active/%s", qid);
+	snprintf(path, sizeof(path), "%s/%s", dir, qid);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
 		snprintf(err, errlen, "open: %s", strerror(errno));
 		return -1;
@@ -283,20 +283,32 @@ fail:
 }
 
 int
-spool_remove(const char *qid)
+spool_remove(const char *dir, const char *qid)
 {
 	char path[64];
 
-	snprintf(path, sizeof(path), "active/%s", qid);
+	snprintf(path, sizeof(path), "%s/%s", dir, qid);
 	return unlink(path);
 }
 
 int
-spool_quarantine(const char *name)
+spool_move(const char *qid, const char *from_dir, const char *to_dir)
+{
+	char from[64], to[64];
+
+	snprintf(from, sizeof(from), "%s/%s", from_dir, qid);
+	snprintf(to, sizeof(to), "%s/%s", to_dir, qid);
+	if (rename(from, to) == -1)
+		return -1;
+	return fsync_dir(to_dir);
+}
+
+int
+spool_quarantine(const char *dir, const char *name)
 {
 	char from[300], to[300];
 
-	snprintf(from, sizeof(from), "active/%s", name);
+	snprintf(from, sizeof(from), "%s/%s", dir, name);
 	snprintf(to, sizeof(to), "corrupt/%s", name);
 	if (rename(from, to) == -1)
 		return -1;

@@ -139,6 +139,7 @@ def test_corrupt_files_moved_aside(make_daemon, users):
         os.chown(path, st.st_uid, st.st_gid)
         os.chmod(path, 0o600)
     d.start()
+    wait_until(lambda: d.log_count("queue: ready") >= 2, "queue to restart")
     data, _ = maildir_messages(users[BOB])[0]
     assert data.endswith(b"planted body\n"), data
     corrupt = os.path.join(d.spool, "corrupt")

@@ -953,7 +953,7 @@ test_config_print(void **state)
 		snprintf(prev, sizeof(prev), "%s", line);
 		lines++;
 	}
-	assert_int_equal(lines, 31);	/* every parameter */
+	assert_int_equal(lines, 32);	/* every parameter */
 }
 
 int
