@@ -80,6 +80,7 @@ static const char *const sanitizer_calls[] = {
 	"sigaltstack", "ioctl", "futex", "tgkill", "gettid", "readlink",
 	"open", "prctl", "sched_yield", "mprotect", "getppid",
 	"rt_sigprocmask", "rt_sigaction",
+	"sched_getaffinity",	/* ASan's thread start (queue's pool) */
 	NULL
 };
 #endif
