@@ -183,3 +183,45 @@ def test_restart_keeps_schedule(make_daemon, users):
     d.start()
     out, _ = maildir_messages(users[BOB])[0]
     assert out.endswith(b"planted body\n")
+
+
+def test_delay_warning_then_expiry_bounce(make_daemon, users):
+    """A recipient that keeps failing temporarily: one delay warning after
+    delay_warning_time, a failure notice once maximal_queue_lifetime is
+    over; both RFC 3464 reports to the sender, with the recipient's
+    Action and a 4.x.x Status."""
+    d = make_daemon(aliases=ALIASES, extra_main=(
+        "minimal_backoff_time = 1s\nmaximal_backoff_time = 1s\n"
+        "queue_run_delay = 1s\ndelay_warning_time = 1s\n"
+        "maximal_queue_lifetime = 6s\n"))
+    bob = users[BOB]
+    # A Maildir the writer cannot use: delivery fails temporarily.
+    md = os.path.join(bob.pw_dir, "Maildir")
+    with open(md, "w") as f:
+        f.write("not a directory\n")
+    try:
+        sender = "%s@%s" % (ALICE, DOMAIN)
+        with d.smtp() as s:
+            s.sendmail(sender, ["%s@%s" % (BOB, DOMAIN)],
+                       b"Subject: stuck\r\nX-Tag: t2\r\n\r\nstuck body\r\n")
+        notes = maildir_messages(users[ALICE], count=2, timeout=30)
+    finally:
+        os.unlink(md)
+    kinds = {}
+    for data, _ in notes:
+        msg = parse(data)
+        _, per_msg, per_rcpt, orig = report_parts(msg)
+        assert len(per_rcpt) == 1
+        r = per_rcpt[0]
+        assert r["Final-Recipient"] == "rfc822; %s@%s" % (BOB, DOMAIN)
+        assert r["Status"].startswith("4."), r["Status"]
+        kinds[r["Action"]] = msg
+    assert set(kinds) == {"delayed", "failed"}, list(kinds)
+    assert kinds["delayed"]["Subject"].startswith("Delayed Mail")
+    assert kinds["failed"]["Subject"] == "Undelivered Mail Returned to " \
+        "Sender"
+    log = d.logtext()
+    assert "sender delay notification" in log
+    assert "status=expired" in log
+    wait_until(lambda: not os.listdir(os.path.join(d.spool, "active")),
+               "the queue to empty")
