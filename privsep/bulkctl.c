@@ -2,6 +2,10 @@
  * bulkctl.c: the administration tool.
  *
  *   bulkctl [-c config_dir] audit	the compartments, as /proc shows them
+ *   bulkctl [-c config_dir] mailq | list [-j] | flush
+ *   bulkctl [-c config_dir] hold | release | delete | requeue | cat
+ *       id ... | ALL | -
+ *   mailq [-c config_dir] [-j]		(bulkctl called as mailq)
  */
 #include <sys/types.h>
 
@@ -13,6 +17,7 @@
 
 #include "lib/log.h"
 #include "privsep/audit.h"
+#include "privsep/bulkctl_queue.h"
 #include "privsep/master.h"
 
 #define AUDIT_ROWS	256
@@ -20,7 +25,11 @@
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: bulkctl [-c config_dir] audit\n");
+	fprintf(stderr, "usage: bulkctl [-c config_dir] audit | mailq | "
+	    "list [-j] | flush\n"
+	    "       bulkctl [-c config_dir] hold | release | delete | "
+	    "requeue | cat  id ... | ALL | -\n"
+	    "       mailq [-c config_dir] [-j]\n");
 	exit(2);
 }
 
@@ -70,14 +79,19 @@ int
 main(int argc, char **argv)
 {
 	struct bh_config	 cf;
-	const char		*confdir = "/etc/bulkhead";
+	const char		*confdir = "/etc/bulkhead", *prog;
 	char			 err[CF_ERR_MAX];
-	int			 ch, rc = 2;
+	int			 ch, rc = 2, json = 0, as_mailq;
 
-	while ((ch = getopt(argc, argv, "c:")) != -1) {
+	prog = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+	as_mailq = strcmp(prog, "mailq") == 0;
+	while ((ch = getopt(argc, argv, "+c:j")) != -1) {
 		switch (ch) {
 		case 'c':
 			confdir = optarg;
+			break;
+		case 'j':
+			json = 1;
 			break;
 		default:
 			usage();
@@ -85,7 +99,7 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc != 1)
+	if (!as_mailq && argc < 1)
 		usage();
 	log_init("bulkctl", 1);
 	memset(&cf, 0, sizeof(cf));
@@ -93,8 +107,26 @@ main(int argc, char **argv)
 		fprintf(stderr, "bulkctl: %s\n", err);
 		return 2;
 	}
-	if (strcmp(argv[0], "audit") == 0)
+	if (as_mailq && argc == 0)
+		rc = bulkctl_mailq(&cf, json);
+	else if (as_mailq)
+		usage();
+	else if (strcmp(argv[0], "audit") == 0 && argc == 1)
 		rc = cmd_audit(&cf);
+	else if ((strcmp(argv[0], "mailq") == 0 ||
+	    strcmp(argv[0], "list") == 0) && argc == 1)
+		rc = bulkctl_mailq(&cf, json || strcmp(argv[0], "list") == 0);
+	else if (strcmp(argv[0], "list") == 0 && argc == 2 &&
+	    strcmp(argv[1], "-j") == 0)
+		rc = bulkctl_mailq(&cf, 1);
+	else if (strcmp(argv[0], "flush") == 0 && argc == 1)
+		rc = bulkctl_flush(&cf);
+	else if ((strcmp(argv[0], "hold") == 0 ||
+	    strcmp(argv[0], "release") == 0 ||
+	    strcmp(argv[0], "delete") == 0 ||
+	    strcmp(argv[0], "requeue") == 0 ||
+	    strcmp(argv[0], "cat") == 0) && argc >= 2)
+		rc = bulkctl_change(&cf, argv[0], argc - 1, argv + 1);
 	else
 		usage();
 	config_free(&cf);

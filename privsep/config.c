@@ -134,6 +134,13 @@ static const struct param params[] = {
 	STR(smtpd_tls_security_level, "", check_tls_level),
 	STR(smtpd_tls_wrappermode, "no", check_yesno),
 	NUM(header_size_limit, "102400", K_LONG, 1, INT_MAX),
+	/* Postfix's units: a bare number is days, and hours. */
+	TIME(bounce_queue_lifetime, "5d", 'd', 0),
+	TIME(delay_warning_time, "0h", 'h', 0),
+	{ "2bounce_notice_recipient", "postmaster", K_STR,
+	    F(double_bounce_notice_recipient), NULL, NULL, 0, 0, 0 },
+	NUM(bounce_size_limit, "50000", K_LONG, 1, INT_MAX),
+	STR(control_socket, "/run/bulkhead/control", check_abspath),
 };
 
 #define NPARAMS	(sizeof(params) / sizeof(params[0]))

@@ -112,6 +112,11 @@ struct bh_config {
 	char		*smtpd_tls_security_level;	/* "", none, may, encrypt */
 	char		*smtpd_tls_wrappermode;		/* yes, no */
 	long		 header_size_limit;	/* bytes of message header */
+	long		 bounce_queue_lifetime;
+	long		 delay_warning_time;	/* 0: no warnings */
+	char		*double_bounce_notice_recipient; /* 2bounce_... */
+	long		 bounce_size_limit;	/* bytes of original returned */
+	char		*control_socket;	/* bulkctl <-> queue */
 };
 
 /*

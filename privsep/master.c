@@ -25,6 +25,7 @@
 
 #include "lib/log.h"
 #include "privsep/ipc_msgs.h"
+#include "privsep/control.h"
 #include "privsep/master.h"
 #include "privsep/sandbox.h"
 
@@ -263,6 +264,11 @@ load_everything(struct master *m, int check_only)
 		fprintf(stderr, "bulkhead: %s\n", err);
 		return -1;
 	}
+	if (!check_only && (m->control_fd = control_open(m->cf.control_socket,
+	    err, sizeof(err))) == -1) {
+		fprintf(stderr, "bulkhead: %s\n", err);
+		return -1;
+	}
 	return 0;
 }
 
@@ -336,6 +342,7 @@ master_main(const char *confdir, int debug, int check_only, int verbose)
 	watch_start(m);
 	event_base_dispatch(m->base);
 	unlink(m->cf.pid_file);
+	unlink(m->cf.control_socket);
 	log_info("stopped");
 	return 0;
 }

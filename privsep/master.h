@@ -49,6 +49,7 @@ struct master {
 	struct event		*stop_ev;
 	struct event		*watch_ev;
 	unsigned long long	 watch_sum;	/* passwd + aliases */
+	int			 control_fd;	/* handed to queue; -1: none */
 };
 
 /* config_load.c */

@@ -255,7 +255,14 @@ sandbox_enter(const struct sandbox_spec *spec)
 	set_limit(RLIMIT_CORE, 0, "core");
 	set_limit(RLIMIT_NOFILE, sb.nofile, "nofile");
 	set_limit(RLIMIT_FSIZE, sb.fsize, "fsize");
-	if (!sb.may_fork)
+	/*
+	 * RLIMIT_NPROC 0 forbids fork.  It counts every task of the account
+	 * system-wide, threads included, so it cannot leave room for a
+	 * worker's own threads only; a worker with threads keeps the
+	 * inherited limit, and its seccomp filter (clone with thread flags
+	 * only) is what forbids a new process.
+	 */
+	if (!sb.may_fork && sb.threads == 0)
 		set_limit(RLIMIT_NPROC, 0, "nproc");
 
 	seccomp_apply(sb.role);

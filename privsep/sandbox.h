@@ -32,6 +32,9 @@ struct sandbox_spec {
 	gid_t		 spool_gid;	/* writer only: the mail spool's group
 					   as the one supplementary group, for
 					   dotlocks; 0 = none */
+	int		 threads;	/* threads it will start (queue's
+					   commit pool); seccomp allows
+					   only thread clones then */
 };
 
 void	sandbox_enter(const struct sandbox_spec *);

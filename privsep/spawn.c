@@ -160,7 +160,7 @@ static void
 spawn_worker(struct master *m, enum bh_role role)
 {
 	struct worker	*w = &m->workers[role];
-	char		 nlis[16], *argv[16];
+	char		 nlis[24], *argv[16];
 	int		 fds[1 + LISTENER_MAX], nfds = 0, argc = 0, sv[2];
 	size_t		 i;
 
@@ -173,6 +173,11 @@ spawn_worker(struct master *m, enum bh_role role)
 		for (i = 0; i < m->nlis; i++)
 			fds[nfds++] = m->lis[i].fd;
 	snprintf(nlis, sizeof(nlis), "%zu", role == ROLE_SMTPD ? m->nlis : 0);
+	/* queue serves the control socket: its one "listener". */
+	if (role == ROLE_QUEUE && m->control_fd != -1) {
+		fds[nfds++] = m->control_fd;
+		snprintf(nlis, sizeof(nlis), "1");
+	}
 
 	argv[argc++] = "bulkhead";
 	argv[argc++] = "-x";

@@ -13,18 +13,29 @@
 int
 qenv_add_rcpt(struct qenv *env, const char *addr)
 {
+	return qenv_add_rcpt_dsn(env, addr, 0, "");
+}
+
+int
+qenv_add_rcpt_dsn(struct qenv *env, const char *addr, uint32_t notify,
+    const char *orcpt)
+{
 	struct qrcpt *r;
 
 	if (env->nrcpt >= QFILE_RCPT_MAX ||
-	    strlen(addr) >= sizeof(r->addr))
+	    strlen(addr) >= sizeof(r->addr) ||
+	    strlen(orcpt) >= sizeof(r->orcpt) || notify > DSN_NOTIFY_MASK)
 		return -1;
 	if ((r = reallocarray(env->rcpt, env->nrcpt + 1, sizeof(*r))) == NULL)
 		return -1;
 	env->rcpt = r;
 	r += env->nrcpt++;
+	memset(r, 0, sizeof(*r));
 	strlcpy(r->addr, addr, sizeof(r->addr));
+	strlcpy(r->orcpt, orcpt, sizeof(r->orcpt));
 	r->status = QRCPT_PENDING;
-	r->status_off = 0;
+	r->notice = QNOTICE_NONE;
+	r->notify = notify;
 	return 0;
 }
 
@@ -70,14 +81,46 @@ put(char **buf, size_t *len, size_t *cap, char tag, const char *value)
 	return 0;
 }
 
+void
+qfile_format_sched(const struct qrcpt *r, char out[QRCPT_SCHED_LEN + 1])
+{
+	snprintf(out, QRCPT_SCHED_LEN + 1, "%016" PRIx64 " %08" PRIx32,
+	    r->next_try, r->attempts);
+}
+
+static int
+rcpt_storable(const struct qrcpt *r)
+{
+	return (r->status == QRCPT_PENDING || r->status == QRCPT_DELIVERED ||
+	    r->status == QRCPT_BOUNCED) &&
+	    (r->notice == QNOTICE_NONE || r->notice == QNOTICE_QUEUED) &&
+	    r->notify <= DSN_NOTIFY_MASK && r->addr[0] != '\0';
+}
+
+static int
+put_rcpt(char **buf, size_t *len, size_t *cap, struct qrcpt *r)
+{
+	char	rec[IPC_ADDR_MAX + 64], sched[QRCPT_SCHED_LEN + 1];
+
+	if (!rcpt_storable(r))
+		return -1;
+	qfile_format_sched(r, sched);
+	r->status_off = *len + 1;
+	snprintf(rec, sizeof(rec), "%c%c %s %x %s", r->status, r->notice,
+	    sched, (unsigned)r->notify, r->addr);
+	if (put(buf, len, cap, 'R', rec) == -1)
+		return -1;
+	return put(buf, len, cap, 'O', r->orcpt);
+}
+
 char *
 qfile_format(struct qenv *env, size_t *lenp)
 {
-	char	*buf = NULL, num[32], rec[IPC_ADDR_MAX + 2];
+	char	*buf = NULL, num[32], w[2];
 	size_t	 len = 0, cap = 0, i;
 	int	 bad = 0;
 
-	bad |= put(&buf, &len, &cap, 'V', "1");
+	bad |= put(&buf, &len, &cap, 'V', QFILE_VERSION);
 	bad |= put(&buf, &len, &cap, 'I', env->qid);
 	snprintf(num, sizeof(num), "%" PRIu64, env->arrival);
 	bad |= put(&buf, &len, &cap, 'T', num);
@@ -87,20 +130,23 @@ qfile_format(struct qenv *env, size_t *lenp)
 	bad |= put(&buf, &len, &cap, 'H', env->helo);
 	bad |= put(&buf, &len, &cap, 'C', env->client_addr);
 	bad |= put(&buf, &len, &cap, 'N', env->client_name);
-	for (i = 0; i < env->nrcpt && !bad; i++) {
-		/* Write nothing the reader would refuse. */
-		if (strchr("-DB", env->rcpt[i].status) == NULL ||
-		    env->rcpt[i].status == '\0' || env->rcpt[i].addr[0] == '\0') {
-			bad = 1;
-			break;
-		}
-		env->rcpt[i].status_off = len + 1;
-		snprintf(rec, sizeof(rec), "%c%s", env->rcpt[i].status,
-		    env->rcpt[i].addr);
-		bad |= put(&buf, &len, &cap, 'R', rec);
-	}
+	/* Write nothing the reader would refuse. */
+	if (env->ret >= DSN_RET_MAX || (env->flags & ~QFLAG_MASK) ||
+	    (env->warned != QWARN_NONE && env->warned != QWARN_SENT))
+		bad = 1;
+	snprintf(num, sizeof(num), "%" PRIu32, env->ret);
+	bad |= put(&buf, &len, &cap, 'Q', num);
+	snprintf(num, sizeof(num), "%" PRIu32, env->flags);
+	bad |= put(&buf, &len, &cap, 'F', num);
+	bad |= put(&buf, &len, &cap, 'X', env->envid);
+	env->warn_off = len + 1;
+	w[0] = env->warned;
+	w[1] = '\0';
+	bad |= put(&buf, &len, &cap, 'W', w);
+	for (i = 0; i < env->nrcpt && !bad; i++)
+		bad |= put_rcpt(&buf, &len, &cap, &env->rcpt[i]);
 	bad |= put(&buf, &len, &cap, 'E', "");
-	snprintf(num, sizeof(num), "HQ1 %016" PRIx64, env->size);
+	snprintf(num, sizeof(num), "HQ2 %016" PRIx64, env->size);
 	bad |= put(&buf, &len, &cap, 'B', num);
 	if (bad || env->nrcpt == 0) {
 		free(buf);
@@ -116,7 +162,7 @@ qfile_parse_trailer(const char *buf, size_t len, uint64_t file_size)
 	uint64_t	off = 0;
 	size_t		i;
 
-	if (len != QFILE_TRAILER_LEN || memcmp(buf, "BHQ1 ", 5) != 0 ||
+	if (len != QFILE_TRAILER_LEN || memcmp(buf, "BHQ2 ", 5) != 0 ||
 	    buf[len - 1] != '\n')
 		return -1;
 	for (i = 5; i < len - 1; i++) {
@@ -181,6 +227,48 @@ take_u64(struct cursor *c, char tag, uint64_t *v)
 	return errno == ERANGE ? -1 : 0;
 }
 
+/* Exactly width lower-case hex digits. */
+static int
+hex_fixed(const char *s, size_t width, uint64_t *v)
+{
+	size_t	i;
+
+	*v = 0;
+	for (i = 0; i < width; i++) {
+		if (s[i] >= '0' && s[i] <= '9')
+			*v = *v << 4 | (uint64_t)(s[i] - '0');
+		else if (s[i] >= 'a' && s[i] <= 'f')
+			*v = *v << 4 | (uint64_t)(s[i] - 'a' + 10);
+		else
+			return -1;
+	}
+	return 0;
+}
+
+/* "sn <16 hex> <8 hex> <1 hex> address" */
+static int
+parse_rcpt(const char *rec, struct qrcpt *r)
+{
+	uint64_t	v;
+
+	memset(r, 0, sizeof(*r));
+	if (strlen(rec) < 32 || rec[2] != ' ' || rec[19] != ' ' ||
+	    rec[28] != ' ' || rec[30] != ' ' ||
+	    strlen(rec + 31) >= sizeof(r->addr))
+		return -1;
+	r->status = rec[0];
+	r->notice = rec[1];
+	if (hex_fixed(rec + 3, 16, &r->next_try) == -1 ||
+	    hex_fixed(rec + 20, 8, &v) == -1)
+		return -1;
+	r->attempts = (uint32_t)v;
+	if (hex_fixed(rec + 29, 1, &v) == -1)
+		return -1;
+	r->notify = (uint32_t)v;
+	strlcpy(r->addr, rec + 31, sizeof(r->addr));
+	return rcpt_storable(r) ? 0 : -1;
+}
+
 static int
 fail(char *err, size_t errlen, const char *what)
 {
@@ -188,16 +276,60 @@ fail(char *err, size_t errlen, const char *what)
 	return -1;
 }
 
+static int
+parse_dsn_fields(struct cursor *c, struct qenv *env)
+{
+	uint64_t	ret, flags;
+	char		w[2];
+
+	if (take_u64(c, 'Q', &ret) == -1 || ret >= DSN_RET_MAX ||
+	    take_u64(c, 'F', &flags) == -1 || (flags & ~QFLAG_MASK) ||
+	    take(c, 'X', env->envid, sizeof(env->envid)) == -1)
+		return -1;
+	env->ret = (uint32_t)ret;
+	env->flags = (uint32_t)flags;
+	env->warn_off = c->off + 1;
+	if (take(c, 'W', w, sizeof(w)) == -1 ||
+	    (w[0] != QWARN_NONE && w[0] != QWARN_SENT))
+		return -1;
+	env->warned = w[0];
+	return 0;
+}
+
+static int
+parse_recipients(struct cursor *c, struct qenv *env)
+{
+	char		rec[IPC_ADDR_MAX + 32];
+	struct qrcpt	r, *nr;
+	size_t		off;
+
+	while (c->off < c->len && c->p[c->off] == 'R') {
+		off = c->off + 1;
+		if (env->nrcpt >= QFILE_RCPT_MAX ||
+		    take(c, 'R', rec, sizeof(rec)) == -1 ||
+		    parse_rcpt(rec, &r) == -1 ||
+		    take(c, 'O', r.orcpt, sizeof(r.orcpt)) == -1)
+			return -1;
+		r.status_off = off;
+		if ((nr = reallocarray(env->rcpt, env->nrcpt + 1,
+		    sizeof(*nr))) == NULL)
+			return -1;
+		env->rcpt = nr;
+		env->rcpt[env->nrcpt++] = r;
+	}
+	return 0;
+}
+
 int
 qfile_parse_envelope(const char *buf, size_t len, struct qenv *env,
     char *err, size_t errlen)
 {
 	struct cursor	 c = { buf, len, 0 };
-	char		 ver[4], rec[IPC_ADDR_MAX + 2], end[1];
-	size_t		 off;
+	char		 ver[4], end[1];
 
 	memset(env, 0, sizeof(*env));
-	if (take(&c, 'V', ver, sizeof(ver)) == -1 || strcmp(ver, "1") != 0)
+	if (take(&c, 'V', ver, sizeof(ver)) == -1 ||
+	    strcmp(ver, QFILE_VERSION) != 0)
 		return fail(err, errlen, "bad or unknown version record");
 	if (take(&c, 'I', env->qid, sizeof(env->qid)) == -1 ||
 	    !qid_valid(env->qid))
@@ -210,16 +342,11 @@ qfile_parse_envelope(const char *buf, size_t len, struct qenv *env,
 	    take(&c, 'C', env->client_addr, sizeof(env->client_addr)) == -1 ||
 	    take(&c, 'N', env->client_name, sizeof(env->client_name)) == -1)
 		return fail(err, errlen, "bad sender or client record");
-	while (c.off < c.len && c.p[c.off] == 'R') {
-		off = c.off + 1;
-		if (take(&c, 'R', rec, sizeof(rec)) == -1 || rec[0] == '\0' ||
-		    rec[1] == '\0' || strchr("-DB", rec[0]) == NULL ||
-		    qenv_add_rcpt(env, rec + 1) == -1) {
-			qenv_free(env);
-			return fail(err, errlen, "bad recipient record");
-		}
-		env->rcpt[env->nrcpt - 1].status = rec[0];
-		env->rcpt[env->nrcpt - 1].status_off = off;
+	if (parse_dsn_fields(&c, env) == -1)
+		return fail(err, errlen, "bad DSN or flags record");
+	if (parse_recipients(&c, env) == -1) {
+		qenv_free(env);
+		return fail(err, errlen, "bad recipient record");
 	}
 	if (env->nrcpt == 0 || take(&c, 'E', end, sizeof(end)) == -1 ||
 	    c.off != c.len) {

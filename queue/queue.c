@@ -7,6 +7,9 @@
  *   on_create, on_rcpt, on_commit, on_abort	from smtpd
  *   on_deliver_result				from local
  *   on_run					the scheduler tick
+ *
+ * Notices (bounces, delay warnings, success reports) are queued here as
+ * new messages from the null sender: see send_notices.
  */
 #include <sys/queue.h>
 #include <sys/resource.h>
@@ -26,33 +29,16 @@
 #include "privsep/ipc_msgs.h"
 #include "privsep/sandbox.h"
 #include "privsep/worker.h"
+#include "queue/dsn.h"
+#include "queue/fsync_pool.h"
 #include "queue/qid.h"
+#include "queue/sched.h"
+#include "queue/queue.h"
 #include "queue/spool.h"
 
 #define DELIVERY_CONCURRENCY	20
 #define LOCAL_DOWN_RETRY	5	/* seconds */
-
-struct rcpt_sched {
-	time_t	next_try;
-	int	attempts;
-	int	inflight;
-};
-
-struct qmsg {
-	TAILQ_ENTRY(qmsg)	 entry;
-	struct qenv		 env;
-	uint64_t		 env_off;
-	int			 fd;		/* read-write: status marks */
-	struct rcpt_sched	*sched;
-	size_t			 unfinished;
-};
-
-struct incoming {
-	TAILQ_ENTRY(incoming)	 entry;
-	struct qenv		 env;
-	int			 fd;
-	int			 failed;	/* a recipient could not be kept */
-};
+#define COMMIT_THREADS		4	/* commits whose fsyncs overlap */
 
 struct inflight {
 	RB_ENTRY(inflight)	 entry;
@@ -66,21 +52,15 @@ inflight_cmp(struct inflight *a, struct inflight *b)
 {
 	return a->id < b->id ? -1 : a->id > b->id;
 }
-RB_HEAD(inflight_tree, inflight);
 RB_PROTOTYPE_STATIC(inflight_tree, inflight, entry, inflight_cmp);
 RB_GENERATE_STATIC(inflight_tree, inflight, entry, inflight_cmp);
 
-struct queue {
-	struct worker_env	 we;
-	struct qid_gen		 qids;
-	struct ipc_chan		*smtpd;
-	struct ipc_chan		*local;
-	TAILQ_HEAD(, qmsg)	 msgs;
-	TAILQ_HEAD(, incoming)	 incoming;
-	struct inflight_tree	 inflight;
-	int			 ninflight;
-	struct event		*run_ev;
-};
+/* The one place queue reads the clock; the scheduler is given `now'. */
+time_t
+queue_now(void)
+{
+	return time(NULL);
+}
 
 static void schedule_soon(struct queue *);
 
@@ -163,7 +143,8 @@ on_rcpt(struct queue *q, struct ipc_chan *c, uint32_t id, struct rbuf *rb)
 		ipc_reply_error(c, id, "4.3.0", "no such incoming message");
 		return;
 	}
-	if (qenv_add_rcpt(&in->env, req.addr) == -1) {
+	if (qenv_add_rcpt_dsn(&in->env, req.addr, req.notify, req.orcpt)
+	    == -1) {
 		in->failed = 1;
 		ipc_reply_error(c, id, "4.5.3", "too many recipients");
 		return;
@@ -191,28 +172,125 @@ qmsg_new(struct queue *q, struct qenv *env, uint64_t env_off, int fd)
 	return m;
 }
 
+const char *
+queue_dir(const struct qmsg *m)
+{
+	return m->held ? "hold" : "active";
+}
+
 static void
-qmsg_finish(struct queue *q, struct qmsg *m)
+qmsg_free(struct queue *q, struct qmsg *m)
 {
 	TAILQ_REMOVE(&q->msgs, m, entry);
 	close(m->fd);
-	if (spool_remove(m->env.qid) == -1)
-		log_warn("%s: cannot remove queue file", m->env.qid);
-	else
-		log_info("%s: removed", m->env.qid);
 	qenv_free(&m->env);
 	free(m->sched);
 	free(m);
 }
 
 static void
+qmsg_finish(struct queue *q, struct qmsg *m)
+{
+	if (spool_remove(queue_dir(m), m->env.qid) == -1)
+		log_warn("%s: cannot remove queue file", m->env.qid);
+	else
+		log_info("%s: removed", m->env.qid);
+	qmsg_free(q, m);
+}
+
+struct qmsg *
+queue_find(struct queue *q, const char *qid)
+{
+	struct qmsg *m;
+
+	TAILQ_FOREACH(m, &q->msgs, entry)
+		if (!m->deleted && strcmp(m->env.qid, qid) == 0)
+			return m;
+	return NULL;
+}
+
+/*
+ * The administrator deletes a message: the file goes now; deliveries in
+ * flight finish (their outcome is ignored) before the state is freed.
+ */
+void
+queue_delete(struct queue *q, struct qmsg *m)
+{
+	if (spool_remove(queue_dir(m), m->env.qid) == -1) {
+		log_warn("%s: cannot delete queue file", m->env.qid);
+		return;
+	}
+	log_info("%s: removed (deleted by the administrator)", m->env.qid);
+	m->deleted = 1;
+	if (m->ninflight == 0)
+		qmsg_free(q, m);
+}
+
+/* A commit on its way to disk, in a pool thread. */
+struct commit_job {
+	struct queue	*q;
+	struct incoming	*in;
+	uint32_t	 id;		/* the MSG_COMMIT request */
+	uint64_t	 smtpd_gen;	/* of the channel that asked */
+	int		 error;		/* set by the thread */
+};
+
+static void
+commit_work(void *arg)
+{
+	struct commit_job *j = arg;
+
+	j->error = spool_commit_sync(j->in->fd, j->in->env.qid);
+}
+
+/* Back in the loop: only now may smtpd say 250. */
+static void
+commit_done(void *arg)
+{
+	struct commit_job	*j = arg;
+	struct queue		*q = j->q;
+	struct incoming		*in = j->in;
+	struct ipc_chan		*c = NULL;
+	struct msg_qid		 rep;
+	uint8_t			 buf[64];
+	struct wbuf		 wb;
+
+	if (q->smtpd != NULL && q->smtpd_gen == j->smtpd_gen)
+		c = q->smtpd;
+	if (j->error != 0) {
+		log_warnx("%s: commit failed: %s", in->env.qid,
+		    strerror(j->error));
+		if (c != NULL)
+			ipc_reply_error(c, j->id, storage_dsn(j->error),
+			    "Error: queue file write error");
+		close(in->fd);
+		spool_discard_failed(in->env.qid);
+		qenv_free(&in->env);
+		free(in);
+		free(j);
+		return;
+	}
+	log_info("%s: from=<%s>, size=%llu, nrcpt=%zu (queue active)",
+	    in->env.qid, in->env.sender, (unsigned long long)in->env.size,
+	    in->env.nrcpt);
+	if (c != NULL) {
+		strlcpy(rep.qid, in->env.qid, sizeof(rep.qid));
+		wb_init(&wb, buf, sizeof(buf));
+		enc_qid(&wb, &rep);
+		ipc_reply(c, IPC_MSG_COMMIT_OK, j->id, &wb, -1);
+	}
+	qmsg_new(q, &in->env, in->env.size, in->fd);
+	free(in);
+	free(j);
+	schedule_soon(q);
+}
+
+static void
 on_commit(struct queue *q, struct ipc_chan *c, uint32_t id, struct rbuf *rb)
 {
 	struct msg_commit	 req;
-	struct msg_qid		 rep;
 	struct incoming		*in;
-	uint8_t			 buf[64];
-	struct wbuf		 wb;
+	struct commit_job	*j;
 	char			 err[256];
 
 	if (dec_commit(rb, &req) == -1) {
@@ -223,35 +301,38 @@ on_commit(struct queue *q, struct ipc_chan *c, uint32_t id, struct rbuf *rb)
 		ipc_reply_error(c, id, "4.3.0", "no such incoming message");
 		return;
 	}
-	in->env.arrival = time(NULL);
+	in->env.arrival = queue_now();
 	in->env.size = req.size;
+	in->env.ret = req.ret;
+	in->env.flags = req.flags & MSG_FLAG_MASK;
+	in->env.warned = QWARN_NONE;
+	strlcpy(in->env.envid, req.envid, sizeof(in->env.envid));
 	strlcpy(in->env.sender, req.sender, sizeof(in->env.sender));
 	strlcpy(in->env.helo, req.helo, sizeof(in->env.helo));
 	strlcpy(in->env.client_addr, req.client_addr,
 	    sizeof(in->env.client_addr));
 	strlcpy(in->env.client_name, req.client_name,
 	    sizeof(in->env.client_name));
+	errno = 0;
 	if (in->failed || in->env.nrcpt == 0 ||
-	    spool_commit(in->fd, &in->env, err, sizeof(err)) == -1) {
+	    spool_commit_prepare(in->fd, &in->env, err, sizeof(err)) == -1) {
 		log_warnx("%s: commit failed: %s", req.qid,
-		    in->failed ? "recipient list incomplete" : err);
+		    in->failed || in->env.nrcpt == 0 ?
+		    "recipient list incomplete" : err);
 		ipc_reply_error(c, id, storage_dsn(errno),
 		    "Error: queue file write error");
 		incoming_drop(q, in);
 		return;
 	}
-	log_info("%s: from=<%s>, size=%llu, nrcpt=%zu (queue active)",
-	    in->env.qid, in->env.sender, (unsigned long long)in->env.size,
-	    in->env.nrcpt);
-	strlcpy(rep.qid, in->env.qid, sizeof(rep.qid));
-	wb_init(&wb, buf, sizeof(buf));
-	enc_qid(&wb, &rep);
-	ipc_reply(c, IPC_MSG_COMMIT_OK, id, &wb, -1);
-
+	/* From here the job owns the file: smtpd going away cannot drop it. */
 	TAILQ_REMOVE(&q->incoming, in, entry);
-	qmsg_new(q, &in->env, in->env.size, in->fd);
-	free(in);
-	schedule_soon(q);
+	if ((j = calloc(1, sizeof(*j))) == NULL)
+		fatal("on_commit");
+	j->q = q;
+	j->in = in;
+	j->id = id;
+	j->smtpd_gen = q->smtpd_gen;
+	fsync_pool_submit(q->pool, commit_work, commit_done, j);
 }
 
 static void
@@ -282,7 +363,7 @@ deliver_one(struct queue *q, struct qmsg *m, size_t i)
 
 	if ((fd = spool_open(m->env.qid, O_RDONLY)) == -1) {
 		log_warn("%s: cannot open queue file", m->env.qid);
-		m->sched[i].next_try = time(NULL) + LOCAL_DOWN_RETRY;
+		m->env.rcpt[i].next_try = queue_now() + LOCAL_DOWN_RETRY;
 		return;
 	}
 	strlcpy(req.qid, m->env.qid, sizeof(req.qid));
@@ -298,7 +379,7 @@ deliver_one(struct queue *q, struct qmsg *m, size_t i)
 	if (q->local == NULL) {
 		/* The send failed and closed the channel: retry later. */
 		free(f);
-		m->sched[i].next_try = time(NULL) + LOCAL_DOWN_RETRY;
+		m->env.rcpt[i].next_try = queue_now() + LOCAL_DOWN_RETRY;
 		return;
 	}
 	f->msg = m;
@@ -306,29 +387,62 @@ deliver_one(struct queue *q, struct qmsg *m, size_t i)
 	if (RB_INSERT(inflight_tree, &q->inflight, f) != NULL)
 		fatalx("deliver_one: request id %u in use", f->id);
 	m->sched[i].inflight = 1;
+	m->ninflight++;
 	q->ninflight++;
+}
+
+static void send_notices(struct queue *, struct qmsg *, time_t);
+static void send_delay_warning(struct queue *, struct qmsg *, time_t);
+static void qmsg_finish(struct queue *, struct qmsg *);
+static int notice_pending(struct qmsg *);
+
+/* Notices, warnings and clean-up for a message with nothing in flight. */
+static int
+qmsg_idle_work(struct queue *q, struct qmsg *m, time_t now)
+{
+	if (m->ninflight > 0 || m->held)
+		return 0;
+	if (m->deleted) {
+		qmsg_free(q, m);
+		return 1;
+	}
+	send_notices(q, m, now);
+	if (sched_delay_warning_due(&q->sp, &m->env, now))
+		send_delay_warning(q, m, now);
+	if (m->unfinished == 0 && !notice_pending(m)) {
+		qmsg_finish(q, m);
+		return 1;
+	}
+	return 0;
 }
 
 static void
 on_run(evutil_socket_t fd, short ev, void *arg)
 {
 	struct queue	*q = arg;
-	struct qmsg	*m;
-	time_t		 now = time(NULL);
+	struct qmsg	*m, *next;
+	time_t		 now = queue_now();
 	size_t		 i;
+	int		 deferred_scan = 0;
 
-	if (q->local == NULL)
-		return;
-	TAILQ_FOREACH(m, &q->msgs, entry)
+	if (now >= q->next_deferred_scan) {
+		deferred_scan = 1;
+		q->next_deferred_scan = now + q->sp.queue_run_delay;
+	}
+	TAILQ_FOREACH_SAFE(m, &q->msgs, entry, next) {
+		if (qmsg_idle_work(q, m, now))
+			continue;
+		if (q->local == NULL || m->held || m->deleted)
+			continue;
 		for (i = 0; i < m->env.nrcpt; i++) {
 			if (q->local == NULL ||
 			    q->ninflight >= DELIVERY_CONCURRENCY)
 				return;
-			if (m->env.rcpt[i].status == QRCPT_PENDING &&
-			    !m->sched[i].inflight &&
-			    m->sched[i].next_try <= now)
+			if (!m->sched[i].inflight &&
+			    sched_rcpt_due(&m->env, i, now, deferred_scan))
 				deliver_one(q, m, i);
 		}
+	}
 }
 
 static void
@@ -337,20 +451,29 @@ schedule_soon(struct queue *q)
 	event_active(q->run_ev, EV_TIMEOUT, 0);
 }
 
+void
+queue_schedule_soon(struct queue *q)
+{
+	schedule_soon(q);
+}
+
 static void
 log_outcome(struct qmsg *m, size_t i, const char *status,
     const struct msg_deliver_result *r)
 {
 	log_info("%s: to=<%s>, relay=local, delay=%lld, dsn=%s, status=%s "
 	    "(%s)", m->env.qid, m->env.rcpt[i].addr,
-	    (long long)(time(NULL) - (time_t)m->env.arrival), r->dsn, status,
+	    (long long)(queue_now() - (time_t)m->env.arrival), r->dsn, status,
 	    r->text);
 }
 
 static void
-record_final(struct qmsg *m, size_t i, char status)
+record_final(struct qmsg *m, size_t i, char status,
+    const struct msg_deliver_result *r)
 {
 	m->env.rcpt[i].status = status;
+	strlcpy(m->sched[i].dsn, r->dsn, sizeof(m->sched[i].dsn));
+	strlcpy(m->sched[i].text, r->text, sizeof(m->sched[i].text));
 	m->unfinished--;
 	if (spool_mark(m->fd, m->env_off + m->env.rcpt[i].status_off, status)
 	    == -1)
@@ -358,30 +481,252 @@ record_final(struct qmsg *m, size_t i, char status)
 		    "delivered again", m->env.qid, m->env.rcpt[i].addr);
 }
 
+/* A temporary failure: back off, or bounce when the message expired. */
 static void
 record_defer(struct queue *q, struct qmsg *m, size_t i,
     struct msg_deliver_result *r)
 {
-	const struct bh_config	*cf = &q->we.cf;
-	struct rcpt_sched	*s = &m->sched[i];
-	time_t			 now = time(NULL), delay;
+	struct qrcpt	*rc = &m->env.rcpt[i];
+	char		 sched[QRCPT_SCHED_LEN + 1];
+	time_t		 now = queue_now();
 
-	s->attempts++;
-	delay = cf->minimal_backoff_time;
-	while (delay < cf->maximal_backoff_time && s->attempts > 1 &&
-	    delay < ((time_t)1 << 30) && (delay <<= 1) && s->attempts-- > 0)
-		;
-	s->attempts = s->attempts < 1 ? 1 : s->attempts;
-	if (delay > cf->maximal_backoff_time)
-		delay = cf->maximal_backoff_time;
-	s->next_try = now + delay;
-	if (now - (time_t)m->env.arrival >= cf->maximal_queue_lifetime) {
-		strlcpy(r->dsn, "5.4.7", sizeof(r->dsn));
+	if (sched_expired(&q->sp, &m->env, now)) {
 		log_outcome(m, i, "expired", r);
-		record_final(m, i, QRCPT_BOUNCED);
+		record_final(m, i, QRCPT_BOUNCED, r);
 		return;
 	}
+	rc->attempts++;
+	rc->next_try = sched_next_try(&q->sp, &m->env, now);
+	strlcpy(m->sched[i].dsn, r->dsn, sizeof(m->sched[i].dsn));
+	strlcpy(m->sched[i].text, r->text, sizeof(m->sched[i].text));
+	qfile_format_sched(rc, sched);
+	if (spool_patch(m->fd, m->env_off + rc->status_off + QRCPT_SCHED_OFF,
+	    sched, QRCPT_SCHED_LEN) == -1)
+		log_warn("%s: cannot record the next try of <%s>", m->env.qid,
+		    rc->addr);
 	log_outcome(m, i, "deferred", r);
+}
+
+/* ---- notices ---- */
+
+static const char *
+default_dsn(enum dsn_kind kind)
+{
+	return kind == DSN_SUCCESS ? "2.0.0" : kind == DSN_DELAY ? "4.0.0" :
+	    "5.0.0";
+}
+
+/* Who gets a notice about m, with which flags; NULL: nobody. */
+static const char *
+notice_recipient(struct queue *q, struct qmsg *m, enum dsn_kind kind,
+    char *buf, size_t len, uint32_t *flags)
+{
+	const char *pm = q->we.cf.double_bounce_notice_recipient;
+
+	if (m->env.sender[0] != '\0') {
+		*flags = QFLAG_BOUNCE;
+		return m->env.sender;
+	}
+	/* Never to the null sender; a failed notice goes to postmaster. */
+	if (kind != DSN_FAILURE)
+		return NULL;
+	if (m->env.flags & QFLAG_DOUBLE_BOUNCE) {
+		log_warnx("%s: undeliverable postmaster notification "
+		    "discarded", m->env.qid);
+		return NULL;
+	}
+	*flags = QFLAG_BOUNCE | QFLAG_DOUBLE_BOUNCE;
+	if (strchr(pm, '@') != NULL)
+		strlcpy(buf, pm, len);
+	else
+		snprintf(buf, len, "%s@%s", pm, q->we.cf.myhostname);
+	return buf;
+}
+
+/* Read what a notice returns of the original message. */
+static char *
+notice_content(struct queue *q, struct qmsg *m, size_t *len, int *hdrs)
+{
+	size_t	 want = m->env.size;
+	char	*buf;
+	ssize_t	 n;
+
+	*hdrs = m->env.ret == DSN_RET_HDRS ||
+	    m->env.size > (uint64_t)q->we.cf.bounce_size_limit;
+	if (want > (size_t)q->we.cf.bounce_size_limit)
+		want = q->we.cf.bounce_size_limit;
+	if ((buf = malloc(want + 1)) == NULL)
+		return NULL;
+	if ((n = pread(m->fd, buf, want, 0)) < 0) {
+		free(buf);
+		return NULL;
+	}
+	*len = n;
+	return buf;
+}
+
+/* Queue one notice about entries of m.  0 when sent (or not wanted). */
+static int
+notice_send(struct queue *q, struct qmsg *m, enum dsn_kind kind,
+    struct dsn_entry *e, size_t n, time_t now)
+{
+	static const char *what[] = { "sender non-delivery notification",
+	    "sender delay notification", "sender delivery status notification" };
+	struct dsn_report	 r;
+	struct qenv		 nenv;
+	char			 to[IPC_ADDR_MAX], *content, *msg, err[256];
+	uint32_t		 flags = 0;
+	size_t			 clen = 0, mlen;
+	int			 fd;
+
+	memset(&r, 0, sizeof(r));
+	if ((r.to = notice_recipient(q, m, kind, to, sizeof(to), &flags))
+	    == NULL)
+		return 0;
+	if ((content = notice_content(q, m, &clen, &r.headers_only)) == NULL) {
+		log_warn("%s: cannot read the message for a notice",
+		    m->env.qid);
+		return -1;
+	}
+	r.kind = kind;
+	r.hostname = q->we.cf.myhostname;
+	r.env = &m->env;
+	r.entries = e;
+	r.nentries = n;
+	r.content = content;
+	r.content_len = clen;
+	r.notice_qid = m->env.qid;
+	r.now = now;
+	r.retry_until = m->env.arrival + q->sp.maximal_queue_lifetime;
+	msg = dsn_build(&r, &mlen);
+	free(content);
+	if (msg == NULL)
+		fatal("dsn_build");
+
+	memset(&nenv, 0, sizeof(nenv));
+	nenv.arrival = now;
+	nenv.flags = flags;
+	nenv.warned = QWARN_NONE;
+	strlcpy(nenv.helo, q->we.cf.myhostname, sizeof(nenv.helo));
+	if (qenv_add_rcpt(&nenv, r.to) == -1 ||
+	    (fd = spool_inject(&q->qids, &nenv, msg, mlen, err, sizeof(err)))
+	    == -1) {
+		log_warnx("%s: cannot queue a %s to <%s>: %s", m->env.qid,
+		    what[kind], r.to, nenv.nrcpt ? err : "bad address");
+		qenv_free(&nenv);
+		free(msg);
+		return -1;
+	}
+	free(msg);
+	log_info("%s: %s: %s", m->env.qid, what[kind], nenv.qid);
+	log_info("%s: from=<>, size=%llu, nrcpt=1 (queue active)", nenv.qid,
+	    (unsigned long long)nenv.size);
+	qmsg_new(q, &nenv, nenv.size, fd);
+	schedule_soon(q);
+	return 0;
+}
+
+/* The final outcomes of kind whose notice is still due, into e. */
+static size_t
+collect_final(struct qmsg *m, enum dsn_kind kind, struct dsn_entry *e)
+{
+	char	 want = kind == DSN_SUCCESS ? QRCPT_DELIVERED : QRCPT_BOUNCED;
+	size_t	 i, n = 0;
+
+	for (i = 0; i < m->env.nrcpt; i++) {
+		if (m->env.rcpt[i].status != want ||
+		    m->env.rcpt[i].notice != QNOTICE_NONE ||
+		    !dsn_wants(&m->env.rcpt[i], kind))
+			continue;
+		e[n].rcpt = i;
+		strlcpy(e[n].status, m->sched[i].dsn[0] ? m->sched[i].dsn :
+		    default_dsn(kind), sizeof(e[n].status));
+		strlcpy(e[n].text, m->sched[i].text, sizeof(e[n].text));
+		n++;
+	}
+	return n;
+}
+
+/* Record durably that the notices for e went out: the 'N' bytes. */
+static void
+mark_notified(struct qmsg *m, const struct dsn_entry *e, size_t n)
+{
+	struct qrcpt	*rc;
+	size_t		 i;
+
+	for (i = 0; i < n; i++) {
+		rc = &m->env.rcpt[e[i].rcpt];
+		rc->notice = QNOTICE_QUEUED;
+		if (spool_mark(m->fd, m->env_off + rc->status_off +
+		    QRCPT_NOTICE_OFF, QNOTICE_QUEUED) == -1)
+			log_warn("%s: cannot record the notice for <%s>; it "
+			    "may be sent again", m->env.qid, rc->addr);
+	}
+}
+
+/*
+ * Failure and success notices for the final recipients that want one.
+ * The notice is committed before its 'N' marks: a crash may send one
+ * twice, never lose one.  Until it is queued the message stays.
+ */
+static void
+send_notices(struct queue *q, struct qmsg *m, time_t now)
+{
+	static const enum dsn_kind kinds[] = { DSN_FAILURE, DSN_SUCCESS };
+	struct dsn_entry	*e;
+	size_t			 k, n;
+
+	if ((e = calloc(m->env.nrcpt, sizeof(*e))) == NULL)
+		fatal("send_notices");
+	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		if ((n = collect_final(m, kinds[k], e)) == 0)
+			continue;
+		/* On failure the message stays; the next run tries again. */
+		if (notice_send(q, m, kinds[k], e, n, now) == 0)
+			mark_notified(m, e, n);
+	}
+	free(e);
+}
+
+static int
+notice_pending(struct qmsg *m)
+{
+	struct dsn_entry	*e;
+	size_t			 n;
+
+	if ((e = calloc(m->env.nrcpt, sizeof(*e))) == NULL)
+		fatal("notice_pending");
+	n = collect_final(m, DSN_FAILURE, e) + collect_final(m, DSN_SUCCESS, e);
+	free(e);
+	return n > 0;
+}
+
+static void
+send_delay_warning(struct queue *q, struct qmsg *m, time_t now)
+{
+	struct dsn_entry	*e;
+	size_t			 i, n = 0;
+
+	if ((e = calloc(m->env.nrcpt, sizeof(*e))) == NULL)
+		fatal("send_delay_warning");
+	for (i = 0; i < m->env.nrcpt; i++) {
+		if (m->env.rcpt[i].status != QRCPT_PENDING ||
+		    !dsn_wants(&m->env.rcpt[i], DSN_DELAY))
+			continue;
+		e[n].rcpt = i;
+		strlcpy(e[n].status, m->sched[i].dsn[0] ? m->sched[i].dsn :
+		    default_dsn(DSN_DELAY), sizeof(e[n].status));
+		strlcpy(e[n].text, m->sched[i].text, sizeof(e[n].text));
+		n++;
+	}
+	if (n > 0 && notice_send(q, m, DSN_DELAY, e, n, now) == 0) {
+		m->env.warned = QWARN_SENT;
+		if (spool_mark(m->fd, m->env_off + m->env.warn_off,
+		    QWARN_SENT) == -1)
+			log_warn("%s: cannot record the delay warning",
+			    m->env.qid);
+	}
+	free(e);
 }
 
 static void
@@ -411,26 +756,28 @@ on_deliver_result(struct queue *q, struct ipc_chan *c, uint32_t id,
 	RB_REMOVE(inflight_tree, &q->inflight, f);
 	m = f->msg;
 	m->sched[f->rcpt].inflight = 0;
+	m->ninflight--;
 	q->ninflight--;
+	if (m->deleted) {
+		free(f);
+		qmsg_idle_work(q, m, queue_now());
+		return;
+	}
 	switch (r.status) {
 	case DELIVER_SENT:
 		log_outcome(m, f->rcpt, "sent", &r);
-		record_final(m, f->rcpt, QRCPT_DELIVERED);
+		record_final(m, f->rcpt, QRCPT_DELIVERED, &r);
 		break;
 	case DELIVER_BOUNCE:
 		log_outcome(m, f->rcpt, "bounced", &r);
-		log_warnx("%s: no non-delivery notice sent to <%s>: DSN "
-		    "bounces are not implemented yet", m->env.qid,
-		    m->env.sender);
-		record_final(m, f->rcpt, QRCPT_BOUNCED);
+		record_final(m, f->rcpt, QRCPT_BOUNCED, &r);
 		break;
 	default:
 		record_defer(q, m, f->rcpt, &r);
 		break;
 	}
 	free(f);
-	if (m->unfinished == 0)
-		qmsg_finish(q, m);
+	qmsg_idle_work(q, m, queue_now());
 	schedule_soon(q);
 }
 
@@ -443,7 +790,9 @@ requeue_inflight(struct queue *q)
 	RB_FOREACH_SAFE(f, inflight_tree, &q->inflight, tmp) {
 		RB_REMOVE(inflight_tree, &q->inflight, f);
 		f->msg->sched[f->rcpt].inflight = 0;
-		f->msg->sched[f->rcpt].next_try = time(NULL) + LOCAL_DOWN_RETRY;
+		f->msg->ninflight--;
+		f->msg->env.rcpt[f->rcpt].next_try = queue_now() +
+		    LOCAL_DOWN_RETRY;
 		free(f);
 	}
 	q->ninflight = 0;
@@ -507,9 +856,10 @@ on_peer(struct worker_env *we, enum bh_role peer, int fd)
 	struct queue	 *q = we->arg;
 	struct ipc_chan **slot;
 
-	if (peer == ROLE_SMTPD)
+	if (peer == ROLE_SMTPD) {
 		slot = &q->smtpd;
-	else if (peer == ROLE_LOCAL)
+		q->smtpd_gen++;
+	} else if (peer == ROLE_LOCAL)
 		slot = &q->local;
 	else {
 		close(fd);
@@ -536,34 +886,48 @@ drop_unacknowledged(const char *name, void *arg)
 }
 
 static void
-load_committed(const char *name, void *arg)
+load_committed(struct queue *q, const char *dir, const char *name)
 {
-	struct queue	*q = arg;
+	struct qmsg	*m;
 	struct qenv	 env;
 	uint64_t	 off;
-	char		 err[256];
+	char		 err[256], path[300];
 	int		 fd;
 
 	if (!qid_valid(name)) {
 		strlcpy(err, "not a queue id", sizeof(err));
 		goto corrupt;
 	}
-	if (spool_load(name, &env, &off, err, sizeof(err)) == -1)
+	if (spool_load(dir, name, &env, &off, err, sizeof(err)) == -1)
 		goto corrupt;
-	if ((fd = spool_open(name, O_RDWR)) == -1) {
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if ((fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW)) == -1) {
 		log_warn("%s: cannot open", name);
 		qenv_free(&env);
 		return;
 	}
-	qmsg_new(q, &env, off, fd);
+	m = qmsg_new(q, &env, off, fd);
+	m->held = strcmp(dir, "hold") == 0;
 	return;
 corrupt:
-	if (spool_quarantine(name) == -1)
+	if (spool_quarantine(dir, name) == -1)
 		log_warn("%s: corrupt (%s) and cannot be moved aside", name,
 		    err);
 	else
 		log_warnx("%s: corrupt queue file (%s): moved to corrupt/",
 		    name, err);
+}
+
+static void
+load_active(const char *name, void *arg)
+{
+	load_committed(arg, "active", name);
+}
+
+static void
+load_held(const char *name, void *arg)
+{
+	load_committed(arg, "hold", name);
 }
 
 int
@@ -581,6 +945,12 @@ queue_main(int argc, char **argv)
 	q.we.on_peer = on_peer;
 	q.we.arg = &q;
 	worker_init(&q.we, ROLE_QUEUE, argc, argv);
+	q.sp.minimal_backoff_time = q.we.cf.minimal_backoff_time;
+	q.sp.maximal_backoff_time = q.we.cf.maximal_backoff_time;
+	q.sp.maximal_queue_lifetime = q.we.cf.maximal_queue_lifetime;
+	q.sp.bounce_queue_lifetime = q.we.cf.bounce_queue_lifetime;
+	q.sp.delay_warning_time = q.we.cf.delay_warning_time;
+	q.sp.queue_run_delay = q.we.cf.queue_run_delay;
 	if ((q.run_ev = event_new(q.we.base, -1, EV_PERSIST, on_run, &q))
 	    == NULL || event_add(q.run_ev, &tick) == -1)
 		fatalx("scheduler timer");
@@ -592,12 +962,17 @@ queue_main(int argc, char **argv)
 	sb.root_writable = 1;
 	sb.mode = q.we.cf.sandbox;
 	sb.nofile = 4096;
+	sb.threads = COMMIT_THREADS;
 	sb.fsize = q.we.cf.message_size_limit * 2 + QFILE_ENVELOPE_MAX;
 	sandbox_enter(&sb);
 
 	spool_init();
+	q.pool = fsync_pool_new(q.we.base, COMMIT_THREADS);
 	spool_walk("incoming", drop_unacknowledged, &q);
-	spool_walk("active", load_committed, &q);
+	spool_walk("active", load_active, &q);
+	spool_walk("hold", load_held, &q);
+	if (q.we.nlisteners == 1)
+		admin_start(&q, WORKER_MASTER_FD + 1);
 	TAILQ_FOREACH(m, &q.msgs, entry)
 		n++;
 	worker_ready(&q.we);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "lib/log.h"
+#include "queue/qid.h"
 #include "queue/spool.h"
 
 static const char *const spool_dirs[] = {
@@ -87,15 +88,12 @@ write_all_at(int fd, const char *buf, size_t len, off_t off)
 	return 0;
 }
 
-/*
- * The durability promise: when this returns 0 the message and its
- * envelope are on disk under active/, and only then may smtpd say 250.
- */
+/* Append the envelope and trailer after the content: no fsync yet. */
 int
-spool_commit(int fd, struct qenv *env, char *err, size_t errlen)
+spool_commit_prepare(int fd, struct qenv *env, char *err, size_t errlen)
 {
 	struct stat	 st;
-	char		*buf, from[64], to[64];
+	char		*buf;
 	size_t		 len;
 
 	if (fstat(fd, &st) == -1 || (uint64_t)st.st_size != env->size) {
@@ -109,16 +107,59 @@ spool_commit(int fd, struct qenv *env, char *err, size_t errlen)
 		errno = EINVAL;
 		return -1;
 	}
-	snprintf(from, sizeof(from), "incoming/%s", env->qid);
-	snprintf(to, sizeof(to), "active/%s", env->qid);
-	if (write_all_at(fd, buf, len, st.st_size) == -1 || fsync(fd) == -1 ||
-	    rename(from, to) == -1 || fsync_dir("active") == -1) {
+	if (write_all_at(fd, buf, len, st.st_size) == -1) {
 		snprintf(err, errlen, "%s", strerror(errno));
 		free(buf);
 		return -1;
 	}
 	free(buf);
 	return 0;
+}
+
+/*
+ * The durability promise: when this returns 0 the message and its
+ * envelope are on disk under active/, and only then may smtpd say 250.
+ * Blocking; safe in a pool thread (it touches only its arguments).
+ * Returns 0 or an errno.
+ */
+int
+spool_commit_sync(int fd, const char *qid)
+{
+	char	from[64], to[64];
+
+	snprintf(from, sizeof(from), "incoming/%s", qid);
+	snprintf(to, sizeof(to), "active/%s", qid);
+	if (fsync(fd) == -1 || rename(from, to) == -1 ||
+	    fsync_dir("active") == -1)
+		return errno;
+	return 0;
+}
+
+int
+spool_commit(int fd, struct qenv *env, char *err, size_t errlen)
+{
+	int	e;
+
+	if (spool_commit_prepare(fd, env, err, errlen) == -1)
+		return -1;
+	if ((e = spool_commit_sync(fd, env->qid)) != 0) {
+		snprintf(err, errlen, "%s", strerror(e));
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
+/* A failed commit: the file goes, wherever it got to (no 250 was given). */
+void
+spool_discard_failed(const char *qid)
+{
+	char path[64];
+
+	spool_discard_incoming(qid);
+	snprintf(path, sizeof(path), "active/%s", qid);
+	if (unlink(path) == -1 && errno != ENOENT)
+		log_warn("%s: unlink %s", qid, path);
 }
 
 static int
@@ -140,8 +181,8 @@ read_exact(int fd, char *buf, size_t len, off_t off)
 }
 
 int
-spool_load(const char *qid, struct qenv *env, uint64_t *env_off, char *err,
-    size_t errlen)
+spool_load(const char *dir, const char *qid, struct qenv *env,
+    uint64_t *env_off, char *err, size_t errlen)
 {
 	char		 path[64], trailer[QFILE_TRAILER_LEN], *buf;
 	struct stat	 st;
@@ -149,7 +190,7 @@ spool_load(const char *qid, struct qenv *env, uint64_t *env_off, char *err,
 	size_t		 len;
 	int		 fd, rc = -1;
 
-	snprintf(path, sizeof(path), "active/%s", qid);
+	snprintf(path, sizeof(path), "%s/%s", dir, qid);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
 		snprintf(err, errlen, "open: %s", strerror(errno));
 		return -1;
@@ -200,20 +241,74 @@ spool_mark(int fd, uint64_t off, char status)
 }
 
 int
-spool_remove(const char *qid)
+spool_patch(int fd, uint64_t off, const char *buf, size_t len)
+{
+	if (write_all_at(fd, buf, len, off) == -1 || fdatasync(fd) == -1)
+		return -1;
+	return 0;
+}
+
+int
+spool_inject(struct qid_gen *g, struct qenv *env, const char *content,
+    size_t len, char *err, size_t errlen)
+{
+	int	rw, wo, tries;
+
+	for (tries = 0; tries < 10; tries++) {
+		qid_new(g, env->qid);
+		if (spool_create(env->qid, &rw, &wo) == 0)
+			break;
+		if (errno != EEXIST) {
+			snprintf(err, errlen, "create: %s", strerror(errno));
+			return -1;
+		}
+	}
+	if (tries == 10) {
+		snprintf(err, errlen, "no free queue id");
+		return -1;
+	}
+	close(wo);
+	env->size = len;
+	if (write_all_at(rw, content, len, 0) == -1) {
+		snprintf(err, errlen, "write: %s", strerror(errno));
+		goto fail;
+	}
+	if (spool_commit(rw, env, err, errlen) == -1)
+		goto fail;
+	return rw;
+fail:
+	close(rw);
+	spool_discard_incoming(env->qid);
+	return -1;
+}
+
+int
+spool_remove(const char *dir, const char *qid)
 {
 	char path[64];
 
-	snprintf(path, sizeof(path), "active/%s", qid);
+	snprintf(path, sizeof(path), "%s/%s", dir, qid);
 	return unlink(path);
 }
 
 int
-spool_quarantine(const char *name)
+spool_move(const char *qid, const char *from_dir, const char *to_dir)
+{
+	char from[64], to[64];
+
+	snprintf(from, sizeof(from), "%s/%s", from_dir, qid);
+	snprintf(to, sizeof(to), "%s/%s", to_dir, qid);
+	if (rename(from, to) == -1)
+		return -1;
+	return fsync_dir(to_dir);
+}
+
+int
+spool_quarantine(const char *dir, const char *name)
 {
 	char from[300], to[300];
 
-	snprintf(from, sizeof(from), "active/%s", name);
+	snprintf(from, sizeof(from), "%s/%s", dir, name);
 	snprintf(to, sizeof(to), "corrupt/%s", name);
 	if (rename(from, to) == -1)
 		return -1;

@@ -1282,7 +1282,9 @@ data_flush(struct session *s)
 			if (n == -1 && errno == EINTR)
 				continue;
 			log_warn("%s: writing the queue file", s->qid);
-			s->data_failed = errno == EFBIG ? EFBIG : EIO;
+			s->data_failed = errno == EFBIG ? EFBIG :
+			    (errno == ENOSPC || errno == EDQUOT) ? ENOSPC :
+			    EIO;
 			break;
 		}
 		evbuffer_drain(s->data, n);
@@ -1369,6 +1371,8 @@ data_end(struct session *s)
 	if (s->data_too_big || s->data_failed) {
 		if (s->data_too_big || s->data_failed == EFBIG)
 			reply(s, "552 5.3.4 Error: message file too big");
+		else if (s->data_failed == ENOSPC)	/* RFC 3463 */
+			reply(s, "452 4.3.1 Insufficient system storage");
 		else
 			reply(s, "451 4.3.0 Error: queue file write error");
 		transaction_reset(s);

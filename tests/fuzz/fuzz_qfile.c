@@ -1,5 +1,5 @@
 /*
- * fuzz_qfile.c: the queue file reader (envelope and trailer).
+ * fuzz_qfile.c: the queue file reader (envelope and trailer), version 2.
  *
  * Whatever qfile_parse_envelope accepts is well formed, and the writer
  * turns it back into exactly the same bytes (the format is canonical),
@@ -30,20 +30,36 @@ clean(const char *s)
 static void
 check_env(const struct qenv *e, const char *buf, size_t len)
 {
-	size_t i;
+	char	sched[QRCPT_SCHED_LEN + 1];
+	size_t	i;
 
 	if (!qid_valid(e->qid) || !clean(e->sender) || !clean(e->helo) ||
-	    !clean(e->client_addr) || !clean(e->client_name))
+	    !clean(e->client_addr) || !clean(e->client_name) ||
+	    !clean(e->envid) || e->ret >= DSN_RET_MAX ||
+	    (e->flags & ~QFLAG_MASK) != 0 ||
+	    strchr("-W", e->warned) == NULL || e->warned == '\0' ||
+	    e->warn_off >= len || buf[e->warn_off] != e->warned)
 		abort();
 	if (e->nrcpt == 0 || e->nrcpt > QFILE_RCPT_MAX || e->rcpt == NULL)
 		abort();
 	for (i = 0; i < e->nrcpt; i++) {
 		if (e->rcpt[i].addr[0] == '\0' || !clean(e->rcpt[i].addr) ||
 		    strchr("-DB", e->rcpt[i].status) == NULL ||
-		    e->rcpt[i].status == '\0')
+		    e->rcpt[i].status == '\0' ||
+		    strchr("-N", e->rcpt[i].notice) == NULL ||
+		    e->rcpt[i].notice == '\0' ||
+		    e->rcpt[i].notify > DSN_NOTIFY_MASK ||
+		    !clean(e->rcpt[i].orcpt))
 			abort();
-		if (e->rcpt[i].status_off >= len ||
-		    buf[e->rcpt[i].status_off] != e->rcpt[i].status)
+		if (e->rcpt[i].status_off + QRCPT_SCHED_OFF + QRCPT_SCHED_LEN
+		    >= len ||
+		    buf[e->rcpt[i].status_off] != e->rcpt[i].status ||
+		    buf[e->rcpt[i].status_off + QRCPT_NOTICE_OFF] !=
+		    e->rcpt[i].notice)
+			abort();
+		qfile_format_sched(&e->rcpt[i], sched);
+		if (memcmp(buf + e->rcpt[i].status_off + QRCPT_SCHED_OFF,
+		    sched, QRCPT_SCHED_LEN) != 0)
 			abort();
 	}
 }
@@ -58,11 +74,18 @@ same_env(const struct qenv *a, const struct qenv *b)
 	    strcmp(a->helo, b->helo) != 0 ||
 	    strcmp(a->client_addr, b->client_addr) != 0 ||
 	    strcmp(a->client_name, b->client_name) != 0 ||
-	    a->nrcpt != b->nrcpt)
+	    a->ret != b->ret || a->flags != b->flags ||
+	    strcmp(a->envid, b->envid) != 0 || a->warned != b->warned ||
+	    a->warn_off != b->warn_off || a->nrcpt != b->nrcpt)
 		abort();
 	for (i = 0; i < a->nrcpt; i++)
 		if (strcmp(a->rcpt[i].addr, b->rcpt[i].addr) != 0 ||
+		    strcmp(a->rcpt[i].orcpt, b->rcpt[i].orcpt) != 0 ||
 		    a->rcpt[i].status != b->rcpt[i].status ||
+		    a->rcpt[i].notice != b->rcpt[i].notice ||
+		    a->rcpt[i].notify != b->rcpt[i].notify ||
+		    a->rcpt[i].next_try != b->rcpt[i].next_try ||
+		    a->rcpt[i].attempts != b->rcpt[i].attempts ||
 		    a->rcpt[i].status_off != b->rcpt[i].status_off)
 			abort();
 }
@@ -79,7 +102,7 @@ check_trailer(const char *t, uint64_t file_size)
 	    (uint64_t)off > file_size - QFILE_TRAILER_LEN ||
 	    file_size - QFILE_TRAILER_LEN - (uint64_t)off > QFILE_ENVELOPE_MAX)
 		abort();
-	snprintf(again, sizeof(again), "BHQ1 %016" PRIx64 "\n", (uint64_t)off);
+	snprintf(again, sizeof(again), "BHQ2 %016" PRIx64 "\n", (uint64_t)off);
 	if (memcmp(again, t, QFILE_TRAILER_LEN) != 0)
 		abort();
 }

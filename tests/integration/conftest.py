@@ -175,6 +175,8 @@ def make_daemon(users):
     for d in made:
         d.stop()
         log = d.logtext()
+        if os.environ.get("BH_KEEP_LOGS"):
+            shutil.copy(d.logfile, "/tmp/bh-last-maillog")
         shutil.rmtree(d.dir, ignore_errors=True)
         # In a sanitizer build a report must fail the test that caused it,
         # even when master restarted the compartment and mail still flowed.

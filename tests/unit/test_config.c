@@ -962,6 +962,10 @@ test_config_print(void **state)
 	assert_non_null(strstr(out, "\ndefault_privs = nobody\n"));
 	assert_non_null(strstr(out, "\ndeliver_lock_attempts = 20\n"));
 	assert_non_null(strstr(out, "\nstale_lock_time = 500s\n"));
+	assert_non_null(strstr(out, "\nbounce_queue_lifetime = 5d\n"));
+	assert_non_null(strstr(out, "\nbounce_size_limit = 50000\n"));
+	assert_non_null(strstr(out, "\ndelay_warning_time = 0s\n"));
+	assert_non_null(strstr(out, "2bounce_notice_recipient = postmaster\n"));
 	for (line = strtok_r(out, "\n", &save); line != NULL;
 	    line = strtok_r(NULL, "\n", &save)) {
 		assert_true(strcmp(prev, line) < 0);
@@ -969,7 +973,7 @@ test_config_print(void **state)
 		snprintf(prev, sizeof(prev), "%s", line);
 		lines++;
 	}
-	assert_int_equal(lines, 47);	/* every parameter */
+	assert_int_equal(lines, 52);	/* every parameter */
 }
 
 /* smtpd parameters: bare-newline policy, mynetworks, relay_domains. */

@@ -24,10 +24,22 @@
 
 /* A valid envelope, one record a line. */
 static const char *base_lines[] = {
-	"V1", ("I" QID_A), "T1700000000", "Z12345", "Ss@remote.example",
+	"V2", ("I" QID_A), "T1700000000", "Z12345", "Ss@remote.example",
 	"Hmx.remote.example", "C192.0.2.1", "Nmx.remote.example",
-	"R-alice@test.example", "RDbob@test.example", "E"
+	"Q0", "F0", "X", "W-",
+	"R-- 0000000000000000 00000000 0 alice@test.example", "O",
+	"RDN 0000000065536000 00000003 6 bob@test.example",
+	"Orfc822;bob@orig.example", "E"
 };
+/* Line numbers in base_lines. */
+#define L_Q	8
+#define L_F	9
+#define L_X	10
+#define L_W	11
+#define L_R1	12
+#define L_O1	13
+#define L_R2	14
+#define L_E	16
 #define NBASE	(sizeof(base_lines) / sizeof(base_lines[0]))
 
 /* --- helpers --------------------------------------------------------- */
@@ -47,6 +59,7 @@ env_fill(struct qenv *env, size_t nrcpt)
 	strlcpy(env->client_addr, "192.0.2.1", sizeof(env->client_addr));
 	strlcpy(env->client_name, "mx.remote.example",
 	    sizeof(env->client_name));
+	env->warned = QWARN_NONE;
 	for (i = 0; i < nrcpt; i++) {
 		snprintf(addr, sizeof(addr), "r%zu@test.example", i);
 		assert_int_equal(qenv_add_rcpt(env, addr), 0);
@@ -65,10 +78,20 @@ assert_env_equal(const struct qenv *a, const struct qenv *b)
 	assert_string_equal(a->helo, b->helo);
 	assert_string_equal(a->client_addr, b->client_addr);
 	assert_string_equal(a->client_name, b->client_name);
+	assert_int_equal(a->ret, b->ret);
+	assert_int_equal(a->flags, b->flags);
+	assert_string_equal(a->envid, b->envid);
+	assert_int_equal(a->warned, b->warned);
+	assert_true(a->warn_off == b->warn_off);
 	assert_int_equal(a->nrcpt, b->nrcpt);
 	for (i = 0; i < a->nrcpt; i++) {
 		assert_string_equal(a->rcpt[i].addr, b->rcpt[i].addr);
+		assert_string_equal(a->rcpt[i].orcpt, b->rcpt[i].orcpt);
 		assert_int_equal(a->rcpt[i].status, b->rcpt[i].status);
+		assert_int_equal(a->rcpt[i].notice, b->rcpt[i].notice);
+		assert_int_equal(a->rcpt[i].notify, b->rcpt[i].notify);
+		assert_true(a->rcpt[i].next_try == b->rcpt[i].next_try);
+		assert_int_equal(a->rcpt[i].attempts, b->rcpt[i].attempts);
 		assert_true(a->rcpt[i].status_off == b->rcpt[i].status_off);
 	}
 }
@@ -164,13 +187,23 @@ roundtrip(size_t nrcpt)
 	if (nrcpt > 2) {
 		in.rcpt[1].status = QRCPT_DELIVERED;
 		in.rcpt[2].status = QRCPT_BOUNCED;
+		in.rcpt[2].notice = QNOTICE_QUEUED;
+		in.rcpt[2].notify = DSN_NOTIFY_FAILURE | DSN_NOTIFY_DELAY;
+		in.rcpt[2].next_try = 0x123456789abcdefULL;
+		in.rcpt[2].attempts = 0xfffffffe;
+		strlcpy(in.rcpt[2].orcpt, "rfc822;orig@example.org",
+		    sizeof(in.rcpt[2].orcpt));
+		in.ret = DSN_RET_HDRS;
+		in.flags = MSG_FLAG_8BITMIME | QFLAG_BOUNCE;
+		strlcpy(in.envid, "env id+2B", sizeof(in.envid));
+		in.warned = QWARN_SENT;
 	}
 	buf = qfile_format(&in, &len);
 	assert_non_null(buf);
 	assert_true(len > QFILE_TRAILER_LEN);
 
 	/* Trailer: the envelope starts right after env.size content bytes. */
-	snprintf(trailer, sizeof(trailer), "BHQ1 %016" PRIx64 "\n", in.size);
+	snprintf(trailer, sizeof(trailer), "BHQ2 %016" PRIx64 "\n", in.size);
 	assert_memory_equal(buf + len - QFILE_TRAILER_LEN, trailer,
 	    QFILE_TRAILER_LEN);
 	assert_int_equal(qfile_parse_trailer(buf + len - QFILE_TRAILER_LEN,
@@ -267,11 +300,40 @@ test_parse_base(void **state)
 	assert_int_equal(env.nrcpt, 2);
 	assert_string_equal(env.rcpt[0].addr, "alice@test.example");
 	assert_int_equal(env.rcpt[0].status, '-');
+	assert_int_equal(env.rcpt[0].notice, '-');
+	assert_int_equal(env.rcpt[0].notify, 0);
+	assert_string_equal(env.rcpt[0].orcpt, "");
 	assert_string_equal(env.rcpt[1].addr, "bob@test.example");
 	assert_int_equal(env.rcpt[1].status, 'D');
+	assert_int_equal(env.rcpt[1].notice, 'N');
+	assert_true(env.rcpt[1].next_try == 0x65536000);
+	assert_int_equal(env.rcpt[1].attempts, 3);
+	assert_int_equal(env.rcpt[1].notify,
+	    DSN_NOTIFY_SUCCESS | DSN_NOTIFY_FAILURE);
+	assert_string_equal(env.rcpt[1].orcpt, "rfc822;bob@orig.example");
+	assert_int_equal(env.ret, DSN_RET_NONE);
+	assert_int_equal(env.flags, 0);
+	assert_string_equal(env.envid, "");
+	assert_int_equal(env.warned, QWARN_NONE);
+	assert_int_equal(buf[env.warn_off], '-');
+	assert_int_equal(buf[env.warn_off - 1], 'W');
 	assert_int_equal(buf[env.rcpt[0].status_off], '-');
 	assert_int_equal(buf[env.rcpt[1].status_off], 'D');
-	assert_memory_equal(buf + env.rcpt[1].status_off, "Dbob@", 5);
+	assert_memory_equal(buf + env.rcpt[1].status_off + QRCPT_SCHED_OFF,
+	    "0000000065536000 00000003", QRCPT_SCHED_LEN);
+	qenv_free(&env);
+
+	accept_line(L_Q, "Q2", &env);
+	assert_int_equal(env.ret, DSN_RET_HDRS);
+	qenv_free(&env);
+	accept_line(L_F, "F771", &env);	/* 0x303: every flag */
+	assert_int_equal(env.flags, QFLAG_MASK);
+	qenv_free(&env);
+	accept_line(L_X, "Xabc+20def", &env);
+	assert_string_equal(env.envid, "abc+20def");
+	qenv_free(&env);
+	accept_line(L_W, "WW", &env);
+	assert_int_equal(env.warned, QWARN_SENT);
 	qenv_free(&env);
 
 	accept_line(3, "Z0", &env);
@@ -283,7 +345,8 @@ test_parse_base(void **state)
 	accept_line(4, "S", &env);		/* null sender */
 	assert_string_equal(env.sender, "");
 	qenv_free(&env);
-	accept_line(9, "RBbob@test.example", &env);
+	accept_line(L_R2, "RB- 0000000000000000 00000000 f bob@test.example",
+	    &env);
 	assert_int_equal(env.rcpt[1].status, 'B');
 	qenv_free(&env);
 }
@@ -295,7 +358,7 @@ test_parse_missing_record(void **state)
 	size_t	i, len;
 
 	for (i = 0; i < NBASE; i++) {
-		if (base_lines[i][0] == 'R')
+		if (i == L_R1 || i == L_O1)
 			continue;	/* one of two recipients may go */
 		len = join(buf, sizeof(buf), base_lines, NBASE, i);
 		reject(buf, len, base_lines[i]);
@@ -310,7 +373,7 @@ test_parse_out_of_order(void **state)
 	size_t		 i, len;
 
 	for (i = 0; i + 1 < NBASE; i++) {
-		if (base_lines[i][0] == 'R' && base_lines[i + 1][0] == 'R')
+		if (strcmp(base_lines[i], base_lines[i + 1]) == 0)
 			continue;
 		memcpy(lines, base_lines, sizeof(lines));
 		t = lines[i];
@@ -329,12 +392,13 @@ test_parse_out_of_order(void **state)
 static void
 test_parse_version_qid(void **state)
 {
-	reject_line(0, "V2");
+	reject_line(0, "V1");
+	reject_line(0, "V3");
 	reject_line(0, "V");
 	reject_line(0, "V01");
 	reject_line(0, "V10");
-	reject_line(0, "V1 ");
-	reject_line(0, "v1");
+	reject_line(0, "V2 ");
+	reject_line(0, "v2");
 	reject_line(1, "I");
 	reject_line(1, "I0123456789abcdef");
 	reject_line(1, "I0123456789ABCDE");
@@ -373,12 +437,103 @@ test_parse_number_overflow(void **state)
 static void
 test_parse_status(void **state)
 {
-	reject_line(8, "RXalice@test.example");
-	reject_line(8, "Rdalice@test.example");
-	reject_line(8, "R alice@test.example");
-	reject_line(8, "Ralice@test.example");	/* 'a' is no status */
-	reject_line(8, "R-");			/* no address */
-	reject_line(8, "R");
+	reject_line(L_R1, "RX- 0000000000000000 00000000 0 alice@test.example");
+	reject_line(L_R1, "Rd- 0000000000000000 00000000 0 alice@test.example");
+	reject_line(L_R1, "R - 0000000000000000 00000000 0 alice@test.example");
+	reject_line(L_R1, "R-n 0000000000000000 00000000 0 alice@test.example");
+	reject_line(L_R1, "R-X 0000000000000000 00000000 0 alice@test.example");
+	reject_line(L_R1, "R-- 0000000000000000 00000000 0 ");	/* no address */
+	reject_line(L_R1, "R-- 0000000000000000 00000000 0");
+	reject_line(L_R1, "R--");
+	reject_line(L_R1, "R");
+	reject_line(L_R1, "R-alice@test.example");		/* version 1 */
+}
+
+/* The fixed-width fields: exact widths, lower-case hex only. */
+static void
+test_parse_rcpt_fields(void **state)
+{
+	reject_line(L_R1, "R-- 000000000000000A 00000000 0 alice@test.example");
+	reject_line(L_R1, "R-- 000000000000000 00000000 0 alice@test.example");
+	reject_line(L_R1, "R-- 00000000000000000 0000000 0 alice@test.example");
+	reject_line(L_R1, "R-- 0000000000000000 0000000g 0 alice@test.example");
+	reject_line(L_R1, "R-- 0000000000000000 00000000 00 alice@test.example");
+	reject_line(L_R1, "R-- 0000000000000000 00000000 F alice@test.example");
+	reject_line(L_R1, "R-- 0000000000000000 00000000  alice@test.example");
+	reject_line(L_R1, "R-- 0000000000000000\t00000000 0 alice@test.example");
+	reject_line(L_R1, "R-- 0000000000000000 -0000000 0 alice@test.example");
+	reject_line(L_Q, "Q3");
+	reject_line(L_Q, "Q");
+	reject_line(L_Q, "Q01");
+	reject_line(L_F, "F4");		/* not a known flag */
+	reject_line(L_F, "F1024");
+	reject_line(L_F, "F");
+	reject_line(L_W, "W");
+	reject_line(L_W, "Ww");
+	reject_line(L_W, "W--");
+	reject_line(L_X, "Xa\tb");
+	reject_line(L_O1, "Orfc822;a\rb");
+}
+
+/*
+ * A torn in-place update mixes old and new bytes: any mix of hex digits
+ * must still parse, so a crash during an update never makes a file
+ * corrupt.
+ */
+static void
+test_parse_torn_sched(void **state)
+{
+	static const char old[] = "0000000065536000 00000003";
+	static const char new[] = "ffffffff9abcdef1 fedcba98";
+	char		 rec[128], buf[4096];
+	struct qenv	 env;
+	size_t		 i, cut, len;
+
+	for (cut = 0; cut <= QRCPT_SCHED_LEN; cut++) {
+		snprintf(rec, sizeof(rec), "RDN %.*s%s 6 bob@test.example",
+		    (int)cut, new, old + cut);
+		len = with_line(buf, sizeof(buf), L_R2, rec);
+		if (parse(buf, len, &env) != 0)
+			fail_msg("torn at %zu rejected: %s", cut, rec);
+		for (i = 0; i < QRCPT_SCHED_LEN; i++)
+			assert_int_equal(buf[env.rcpt[1].status_off +
+			    QRCPT_SCHED_OFF + i], i < cut ? new[i] : old[i]);
+		qenv_free(&env);
+	}
+}
+
+/* The in-place update bytes are what the writer puts in the file. */
+static void
+test_format_sched(void **state)
+{
+	struct qenv	 in, out;
+	char		*buf, sched[QRCPT_SCHED_LEN + 1], err[128];
+	size_t		 len;
+
+	env_fill(&in, 2);
+	buf = qfile_format(&in, &len);
+	assert_non_null(buf);
+	in.rcpt[1].next_try = 1800000000;
+	in.rcpt[1].attempts = 17;
+	qfile_format_sched(&in.rcpt[1], sched);
+	assert_int_equal(strlen(sched), QRCPT_SCHED_LEN);
+	memcpy(buf + in.rcpt[1].status_off + QRCPT_SCHED_OFF, sched,
+	    QRCPT_SCHED_LEN);
+	buf[in.rcpt[1].status_off] = QRCPT_BOUNCED;
+	buf[in.rcpt[1].status_off + QRCPT_NOTICE_OFF] = QNOTICE_QUEUED;
+	buf[in.warn_off] = QWARN_SENT;
+	assert_int_equal(qfile_parse_envelope(buf, len - QFILE_TRAILER_LEN,
+	    &out, err, sizeof(err)), 0);
+	assert_true(out.rcpt[1].next_try == 1800000000);
+	assert_int_equal(out.rcpt[1].attempts, 17);
+	assert_int_equal(out.rcpt[1].status, QRCPT_BOUNCED);
+	assert_int_equal(out.rcpt[1].notice, QNOTICE_QUEUED);
+	assert_int_equal(out.warned, QWARN_SENT);
+	assert_int_equal(out.rcpt[0].status, QRCPT_PENDING);
+	assert_true(out.rcpt[0].next_try == 0);
+	qenv_free(&out);
+	qenv_free(&in);
+	free(buf);
 }
 
 static void
@@ -391,8 +546,8 @@ test_parse_controls(void **state)
 	reject_line(5, "Hmx\r");
 	reject_line(6, "C\x01");
 	reject_line(7, "Nx\x7f");
-	reject_line(8, "R-alice\x1b@test.example");
-	reject_line(10, "E\r");
+	reject_line(L_R1, "R-- 0000000000000000 00000000 0 alice\x1b@test.example");
+	reject_line(L_E, "E\r");
 
 	/* An embedded NUL in a field. */
 	len = with_line(buf, sizeof(buf), 5, "Hmx#remote.example");
@@ -420,9 +575,18 @@ test_parse_field_length(void **state)
 	reject_line(5, rec);
 
 	memset(rec, 'a', sizeof(rec));
-	memcpy(rec, "R-", 2);
-	rec[2 + IPC_ADDR_MAX] = '\0';		/* 512-byte address */
-	reject_line(8, rec);
+	memcpy(rec, "R-- 0000000000000000 00000000 0 ", 32);
+	rec[32 + IPC_ADDR_MAX - 1] = '\0';	/* 511-byte address: fits */
+	{
+		struct qenv env;
+
+		accept_line(L_R1, rec, &env);
+		assert_int_equal(strlen(env.rcpt[0].addr), IPC_ADDR_MAX - 1);
+		qenv_free(&env);
+	}
+	rec[32 + IPC_ADDR_MAX - 1] = 'a';
+	rec[32 + IPC_ADDR_MAX] = '\0';		/* 512 bytes: does not */
+	reject_line(L_R1, rec);
 }
 
 static void
@@ -433,9 +597,9 @@ test_parse_structure(void **state)
 	size_t		 len;
 
 	/* No recipients at all. */
-	memcpy(lines, base_lines, 8 * sizeof(lines[0]));
-	lines[8] = "E";
-	len = join(buf, sizeof(buf), lines, 9, -1);
+	memcpy(lines, base_lines, L_R1 * sizeof(lines[0]));
+	lines[L_R1] = "E";
+	len = join(buf, sizeof(buf), lines, L_R1 + 1, -1);
 	reject(buf, len, "no recipients");
 
 	/* No E. */
@@ -449,7 +613,7 @@ test_parse_structure(void **state)
 	buf[len] = '\n';
 	reject(buf, len + 1, "empty line after E");
 	memcpy(lines, base_lines, sizeof(base_lines));
-	lines[NBASE] = "R-carol@test.example";
+	lines[NBASE] = "R-- 0000000000000000 00000000 0 carol@test.example";
 	len = join(buf, sizeof(buf), lines, NBASE + 1, -1);
 	reject(buf, len, "R after E");
 
@@ -466,8 +630,8 @@ test_parse_structure(void **state)
 static void
 test_parse_end_record(void **state)
 {
-	reject_line(10, "EX");
-	reject_line(10, "E1");
+	reject_line(L_E, "EX");
+	reject_line(L_E, "E1");
 }
 
 /* --- trailer --------------------------------------------------------- */
@@ -483,40 +647,41 @@ test_trailer(void **state)
 {
 	char t[64];
 
-	assert_int_equal(trailer("BHQ1 0000000000003039\n", 20000), 12345);
-	assert_int_equal(trailer("BHQ1 00000000000000ff\n", 300), 255);
-	assert_int_equal(trailer("BHQ1 0000000000000000\n", 22), 0);
+	assert_int_equal(trailer("BHQ2 0000000000003039\n", 20000), 12345);
+	assert_int_equal(trailer("BHQ2 00000000000000ff\n", 300), 255);
+	assert_int_equal(trailer("BHQ2 0000000000000000\n", 22), 0);
 
 	/* Magic, case, form. */
-	assert_int_equal(trailer("BHQ2 0000000000003039\n", 20000), -1);
-	assert_int_equal(trailer("bhq1 0000000000003039\n", 20000), -1);
-	assert_int_equal(trailer("BHQ1_0000000000003039\n", 20000), -1);
-	assert_int_equal(trailer("BHQ1 00000000000000FF\n", 20000), -1);
-	assert_int_equal(trailer("BHQ1 00000000000000fg\n", 20000), -1);
-	assert_int_equal(trailer("BHQ1  000000000003039\n", 20000), -1);
-	assert_int_equal(trailer("BHQ1 -000000000003039\n", 20000), -1);
-	assert_int_equal(trailer("BHQ1 0000000000003039\r", 20000), -1);
-	assert_int_equal(trailer("BHQ1 000000000003039\n", 20000), -1);
-	assert_int_equal(trailer("BHQ1 00000000000003039\n", 20000), -1);
+	assert_int_equal(trailer("BHQ1 0000000000003039\n", 20000), -1);
+	assert_int_equal(trailer("BHQ3 0000000000003039\n", 20000), -1);
+	assert_int_equal(trailer("bhq2 0000000000003039\n", 20000), -1);
+	assert_int_equal(trailer("BHQ2_0000000000003039\n", 20000), -1);
+	assert_int_equal(trailer("BHQ2 00000000000000FF\n", 20000), -1);
+	assert_int_equal(trailer("BHQ2 00000000000000fg\n", 20000), -1);
+	assert_int_equal(trailer("BHQ2  000000000003039\n", 20000), -1);
+	assert_int_equal(trailer("BHQ2 -000000000003039\n", 20000), -1);
+	assert_int_equal(trailer("BHQ2 0000000000003039\r", 20000), -1);
+	assert_int_equal(trailer("BHQ2 000000000003039\n", 20000), -1);
+	assert_int_equal(trailer("BHQ2 00000000000003039\n", 20000), -1);
 
 	/* Offset beyond the file: the envelope must fit before the trailer. */
-	assert_int_equal(trailer("BHQ1 0000000000000064\n", 122), 100);
-	assert_int_equal(trailer("BHQ1 0000000000000065\n", 122), -1);
-	assert_int_equal(trailer("BHQ1 ffffffffffffffff\n", 122), -1);
-	assert_int_equal(trailer("BHQ1 ffffffffffffffff\n", UINT64_MAX), -1);
+	assert_int_equal(trailer("BHQ2 0000000000000064\n", 122), 100);
+	assert_int_equal(trailer("BHQ2 0000000000000065\n", 122), -1);
+	assert_int_equal(trailer("BHQ2 ffffffffffffffff\n", 122), -1);
+	assert_int_equal(trailer("BHQ2 ffffffffffffffff\n", UINT64_MAX), -1);
 
 	/* Envelope larger than QFILE_ENVELOPE_MAX. */
-	snprintf(t, sizeof(t), "BHQ1 %016x\n", 1000);
+	snprintf(t, sizeof(t), "BHQ2 %016x\n", 1000);
 	assert_int_equal(trailer(t, 1000 + QFILE_ENVELOPE_MAX +
 	    QFILE_TRAILER_LEN), 1000);
 	assert_int_equal(trailer(t, 1000 + QFILE_ENVELOPE_MAX +
 	    QFILE_TRAILER_LEN + 1), -1);
-	assert_int_equal(trailer("BHQ1 0000000000000000\n",
+	assert_int_equal(trailer("BHQ2 0000000000000000\n",
 	    UINT64_MAX), -1);
 
 	/* File smaller than a trailer. */
-	assert_int_equal(trailer("BHQ1 0000000000000000\n", 21), -1);
-	assert_int_equal(trailer("BHQ1 0000000000000000\n", 0), -1);
+	assert_int_equal(trailer("BHQ2 0000000000000000\n", 21), -1);
+	assert_int_equal(trailer("BHQ2 0000000000000000\n", 0), -1);
 }
 
 /* --- format refuses what it cannot store ----------------------------- */
@@ -564,6 +729,34 @@ test_format_refuses(void **state)
 	env_fill(&env, 1);
 	strlcpy(env.qid, "0123\n", sizeof(env.qid));
 	format_fails(&env, "newline in qid");
+
+	env_fill(&env, 1);
+	strlcpy(env.envid, "e\n", sizeof(env.envid));
+	format_fails(&env, "newline in envid");
+
+	env_fill(&env, 1);
+	strlcpy(env.rcpt[0].orcpt, "rfc822;a\nE", sizeof(env.rcpt[0].orcpt));
+	format_fails(&env, "newline in orcpt");
+
+	env_fill(&env, 1);
+	env.ret = DSN_RET_MAX;
+	format_fails(&env, "unknown RET");
+
+	env_fill(&env, 1);
+	env.flags = 0x1000;
+	format_fails(&env, "unknown flag");
+
+	env_fill(&env, 1);
+	env.warned = 'x';
+	format_fails(&env, "bad warned byte");
+
+	env_fill(&env, 1);
+	env.rcpt[0].notice = 'x';
+	format_fails(&env, "bad notice byte");
+
+	env_fill(&env, 1);
+	env.rcpt[0].notify = 0x10;
+	format_fails(&env, "NOTIFY out of range");
 
 	env_fill(&env, 0);
 	format_fails(&env, "no recipients");
@@ -627,6 +820,17 @@ test_add_rcpt_limits(void **state)
 	assert_int_equal(env.nrcpt, QFILE_RCPT_MAX);
 	qenv_free(&env);
 	assert_null(env.rcpt);
+	assert_int_equal(qenv_add_rcpt_dsn(&env, "x@y", DSN_NOTIFY_MASK + 1,
+	    ""), -1);
+	memset(a, 'o', sizeof(a));
+	a[IPC_ADDR_MAX] = '\0';
+	assert_int_equal(qenv_add_rcpt_dsn(&env, "x@y", 0, a), -1);
+	assert_int_equal(qenv_add_rcpt_dsn(&env, "x@y", DSN_NOTIFY_NEVER,
+	    "rfc822;z@w"), 0);
+	assert_int_equal(env.rcpt[0].notify, DSN_NOTIFY_NEVER);
+	assert_string_equal(env.rcpt[0].orcpt, "rfc822;z@w");
+	assert_int_equal(env.rcpt[0].notice, QNOTICE_NONE);
+	qenv_free(&env);
 	assert_int_equal(env.nrcpt, 0);
 }
 
@@ -695,6 +899,9 @@ main(void)
 		cmocka_unit_test(test_parse_numbers),
 		cmocka_unit_test(test_parse_number_overflow),
 		cmocka_unit_test(test_parse_status),
+		cmocka_unit_test(test_parse_rcpt_fields),
+		cmocka_unit_test(test_parse_torn_sched),
+		cmocka_unit_test(test_format_sched),
 		cmocka_unit_test(test_parse_controls),
 		cmocka_unit_test(test_parse_field_length),
 		cmocka_unit_test(test_parse_structure),

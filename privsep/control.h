@@ -1,0 +1,17 @@
+/*
+ * control.h: the control socket that bulkctl talks to.  master creates it
+ * (a unix stream socket at control_socket, mode 0666: anyone may ask;
+ * queue, which serves it, checks each peer's uid with SO_PEERCRED) and
+ * hands it to queue at every start of queue.
+ */
+#ifndef BH_CONTROL_H
+#define BH_CONTROL_H
+
+#include <stddef.h>
+
+/* The listening fd, or -1 with err set. */
+int	control_open(const char *path, char *err, size_t errlen);
+/* bulkctl's end: a connected fd, or -1 with errno set. */
+int	control_connect(const char *path);
+
+#endif

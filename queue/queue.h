@@ -1,0 +1,75 @@
+/*
+ * queue.h: the queue compartment's state, shared by its files: queue.c
+ * (the handlers) and admin.c (the control socket).
+ */
+#ifndef BH_QUEUE_H
+#define BH_QUEUE_H
+
+#include <sys/queue.h>
+#include <sys/tree.h>
+
+#include <time.h>
+
+#include "privsep/worker.h"
+#include "queue/qfile.h"
+#include "queue/qid.h"
+#include "queue/sched.h"
+
+struct inflight;
+RB_HEAD(inflight_tree, inflight);
+
+/* What is known about a recipient only while queue runs. */
+struct rcpt_sched {
+	int	inflight;
+	char	dsn[IPC_DSN_MAX];	/* last outcome, for notices */
+	char	text[IPC_TEXT_MAX];
+};
+
+struct qmsg {
+	TAILQ_ENTRY(qmsg)	 entry;
+	struct qenv		 env;
+	uint64_t		 env_off;
+	int			 fd;		/* read-write: status marks */
+	struct rcpt_sched	*sched;
+	size_t			 unfinished;
+	size_t			 ninflight;
+	int			 held;		/* in hold/: not scheduled */
+	int			 deleted;	/* file gone; freed when idle */
+};
+
+struct incoming {
+	TAILQ_ENTRY(incoming)	 entry;
+	struct qenv		 env;
+	int			 fd;
+	int			 failed;	/* a recipient could not be kept */
+};
+
+struct queue {
+	struct worker_env	 we;
+	struct qid_gen		 qids;
+	struct ipc_chan		*smtpd;
+	struct ipc_chan		*local;
+	TAILQ_HEAD(, qmsg)	 msgs;
+	TAILQ_HEAD(, incoming)	 incoming;
+	struct inflight_tree	 inflight;	/* see queue.c */
+	int			 ninflight;
+	struct event		*run_ev;
+	struct sched_params	 sp;
+	time_t			 next_deferred_scan;
+	struct fsync_pool	*pool;
+	uint64_t		 smtpd_gen;	/* bumped for each smtpd channel */
+	struct evconnlistener	*admin;		/* the control socket */
+};
+
+/* queue.c, for admin.c */
+time_t		 queue_now(void);
+void		 queue_schedule_soon(struct queue *);
+struct qmsg	*queue_find(struct queue *, const char *qid);
+/* Take a message out of the queue: its file and its state. */
+void		 queue_delete(struct queue *, struct qmsg *);
+const char	*queue_dir(const struct qmsg *);
+
+/* admin.c */
+void		 admin_start(struct queue *, int listen_fd);
+
+#endif

@@ -1,0 +1,191 @@
+"""bulkctl's queue commands over the control socket: mailq (Postfix's
+layout), the JSON listing, flush, hold, release, delete, requeue, cat;
+only root may change the queue."""
+import json
+import os
+import pwd
+import subprocess
+import time
+
+from conftest import (ALICE, BOB, BULKCTL, DOMAIN, maildir_messages,
+                      wait_until)
+from test_queue import qfile
+
+FUTURE = int(time.time()) + 3600
+
+
+def plant(d, qid, rcpts, subdir="active", sender="sender@remote.example"):
+    """A queue file whose recipients are deferred for an hour."""
+    data = qfile(qid, rcpts[0])
+    if len(rcpts) > 1:
+        extra = b"".join(b"R-- 0000000000000000 00000000 0 " + r.encode()
+                         + b"\nO\n" for r in rcpts[1:])
+        data = data.replace(b"E\nBHQ2", extra + b"E\nBHQ2")
+    data = data.replace(b"R-- 0000000000000000 00000000",
+                        b"R-- %016x 00000002" % FUTURE)
+    data = data.replace(b"Ssender@remote.example", b"S" + sender.encode())
+    path = os.path.join(d.spool, subdir, qid)
+    st = os.stat(os.path.join(d.spool, "active"))
+    with open(path, "wb") as f:
+        f.write(data)
+    os.chown(path, st.st_uid, st.st_gid)
+    return data
+
+
+def ctl(d, *args, user=None, stdin=None, prog=None):
+    cmd = [BULKCTL, "-c", d.dir] + list(args)
+    kw = {}
+    if user is not None:
+        pw = pwd.getpwnam(user)
+        kw = dict(user=pw.pw_uid, group=pw.pw_gid, extra_groups=[])
+    if prog is not None:
+        return subprocess.run([prog, "-c", d.dir] + list(args),
+                              capture_output=True, text=True, input=stdin,
+                              timeout=30, **kw)
+    return subprocess.run(cmd, capture_output=True, text=True, input=stdin,
+                          timeout=30, **kw)
+
+
+def daemon(make_daemon):
+    """A daemon whose control socket is its own (not /run's)."""
+    tmp_ctl = "control_socket = $config_directory/control\n"
+    return make_daemon(extra_main=tmp_ctl)
+
+
+def queue_with_two(make_daemon):
+    d = daemon(make_daemon)
+    d.stop()
+    base = int(time.time()) - 60
+    q1 = "%09X%05X%02X" % (base, 1, 0)
+    q2 = "%09X%05X%02X" % (base, 2, 0)
+    a = "%s@%s" % (ALICE, DOMAIN)
+    b = "%s@%s" % (BOB, DOMAIN)
+    plant(d, q1, [a, b])
+    plant(d, q2, [b], subdir="hold", sender="")
+    d.start()
+    # start() saw the first run's lines; wait for this run's queue.
+    wait_until(lambda: d.log_count("queue: ready: 2 messages") >= 1,
+               "queue to load the planted files")
+    return d, q1, q2, a, b
+
+
+def asc(t):
+    return time.asctime(time.localtime(t))[:19]
+
+
+def test_mailq_layout_and_json(make_daemon, users):
+    d, q1, q2, a, b = queue_with_two(make_daemon)
+    r = ctl(d, "mailq")
+    assert r.returncode == 0, r.stderr
+    arrival = int(time.time())   # qfile() stamps the planting time
+    size = len(b"Subject: planted\n\nplanted body\n")
+    # Postfix's mailq with long queue ids: 17/8/19 columns.
+    header = ("----Queue ID----- --Size-- ---Arrival Time---- "
+              "--Sender/Recipient------\n")
+    footer = "\n\n-- 0 Kbytes in 2 Requests.\n"
+    assert r.stdout.startswith(header), r.stdout
+    assert r.stdout.endswith(footer), r.stdout
+    blocks = r.stdout[len(header):-len(footer)].split("\n\n")
+    by_id = {b.split("\n")[0][:16]: b.split("\n") for b in blocks}
+    assert len(by_id) == 2, r.stdout
+    m1 = by_id[q1]
+    assert m1[0][:17] == q1 + " "           # deferred: no marker
+    assert m1[0][17:25] == "%8d" % size
+    assert m1[0][26:45] in (asc(arrival), asc(arrival - 1), asc(arrival - 2))
+    assert m1[0][46:] == "sender@remote.example"
+    # Deferred: a reason line right-aligned to 78 columns, then the
+    # recipients, indented to the sender column.
+    assert m1[1] == "%78s" % "(reason unavailable)"
+    assert m1[2:] == [" " * 46 + a, " " * 46 + b]
+    m2 = by_id[q2]
+    assert m2[0][:17] == q2 + "!"           # hold
+    assert m2[0][46:] == "MAILER-DAEMON"
+    assert m2[1:] == [" " * 46 + b]
+
+    # The JSON listing: postqueue -j's fields, one object per line.
+    r = ctl(d, "list", "-j")
+    assert r.returncode == 0, r.stderr
+    objs = {o["queue_id"]: o for o in map(json.loads,
+                                          r.stdout.splitlines())}
+    assert set(objs) == {q1, q2}
+    assert objs[q1]["queue_name"] == "deferred"
+    assert objs[q2]["queue_name"] == "hold"
+    assert objs[q1]["message_size"] == size
+    assert objs[q1]["sender"] == "sender@remote.example"
+    assert objs[q2]["sender"] == ""
+    assert objs[q1]["forced_expire"] is False
+    assert abs(objs[q1]["arrival_time"] - arrival) < 5
+    assert [x["address"] for x in objs[q1]["recipients"]] == [a, b]
+
+    # Anyone may list, also as "mailq".
+    os.symlink(BULKCTL, os.path.join(d.dir, "mailq"))
+    r = ctl(d, user=ALICE, prog=os.path.join(d.dir, "mailq"))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("----Queue ID-----")
+    assert q1 in r.stdout and q2 in r.stdout
+
+
+def test_only_root_changes(make_daemon, users):
+    d, q1, q2, a, b = queue_with_two(make_daemon)
+    for op in ("delete", "hold", "release", "requeue", "cat"):
+        r = ctl(d, op, q1, user=ALICE)
+        assert r.returncode != 0, op
+        assert "permission denied" in r.stderr, r.stderr
+    r = ctl(d, "delete", "ALL", user=ALICE)
+    assert "permission denied" in r.stderr
+    assert os.path.exists(os.path.join(d.spool, "active", q1))
+    assert os.path.exists(os.path.join(d.spool, "hold", q2))
+    # flush is open to all, as Postfix's authorized_flush_users default.
+    r = ctl(d, "flush", user=ALICE)
+    assert r.returncode == 0, r.stderr
+
+
+def test_hold_release_requeue_delete_cat(make_daemon, users):
+    d, q1, q2, a, b = queue_with_two(make_daemon)
+    r = ctl(d, "cat", q1)
+    assert r.returncode == 0, r.stderr
+    out = r.stdout
+    assert out.startswith("*** ENVELOPE RECORDS active/%s ***\n" % q1)
+    assert "\nsender: sender@remote.example\n" in out
+    assert "\nrecipient: %s (pending)\n" % a in out
+    assert ("*** MESSAGE CONTENTS active/%s ***\nSubject: planted\n\n"
+            "planted body\n*** HEADER EXTRACTED" % q1) in out
+    assert out.endswith("*** MESSAGE FILE END active/%s ***\n" % q1)
+
+    r = ctl(d, "hold", q1)
+    assert r.returncode == 0 and "1 message" in r.stderr, r.stderr
+    assert os.path.exists(os.path.join(d.spool, "hold", q1))
+    r = ctl(d, "list", "-j")
+    assert {json.loads(x)["queue_name"] for x in r.stdout.splitlines()} \
+        == {"hold"}
+    # Released and requeued: tried at once despite the backoff.
+    r = ctl(d, "release", q1)
+    assert r.returncode == 0, r.stderr
+    assert os.path.exists(os.path.join(d.spool, "active", q1))
+    r = ctl(d, "requeue", q1)
+    assert r.returncode == 0, r.stderr
+    data, _ = maildir_messages(users[ALICE])[0]
+    assert data.endswith(b"planted body\n")
+    wait_until(lambda: not os.path.exists(
+        os.path.join(d.spool, "active", q1)), "q1 to leave the queue")
+
+    # delete - reads ids from stdin, as postsuper -d -.
+    r = ctl(d, "delete", "-", stdin=q2 + "\n")
+    assert r.returncode == 0, r.stderr
+    assert "Deleted: 1 message" in r.stderr
+    assert not os.path.exists(os.path.join(d.spool, "hold", q2))
+    assert "%s: removed" % q2 in d.logtext()
+    r = ctl(d, "delete", "0123456789ABCDEF")
+    assert r.returncode == 1 and "no such message" in r.stderr
+    r = ctl(d, "mailq")
+    assert r.stdout == "Mail queue is empty\n"
+
+
+def test_delete_all(make_daemon, users):
+    d, q1, q2, a, b = queue_with_two(make_daemon)
+    r = ctl(d, "delete", "ALL")
+    assert r.returncode == 0, r.stderr
+    assert "Deleted: 2 messages" in r.stderr
+    assert not os.listdir(os.path.join(d.spool, "active"))
+    assert not os.listdir(os.path.join(d.spool, "hold"))
+    assert ctl(d, "mailq").stdout == "Mail queue is empty\n"
