@@ -80,8 +80,9 @@ class Daemon:
                 "queue_directory = %s\n"
                 "pid_file = %s/master.pid\n"
                 "alias_maps = hash:%s/aliases\n"
+                "control_socket = %s/control\n"
                 "sandbox = %s\n%s" % (DOMAIN, DOMAIN, self.spool, tmp, tmp,
-                                       sandbox, extra_main))
+                                       tmp, sandbox, extra_main))
         with open(os.path.join(tmp, "master.cf"), "w") as f:
             f.write("# test listener\n"
                     "127.0.0.1:%d inet n - y - - smtpd\n" % port)
