@@ -38,8 +38,13 @@
 #include "privsep/worker.h"
 
 #define PUMP_CHUNK	65536
+#define WRITER_KEEP	5	/* seconds an idle writer waits for its user's
+				   next delivery (the writer itself gives up
+				   after 10) */
+#define WRITER_KEEP_MAX	32	/* idle writers kept, all users together */
 
 struct local;
+struct wslot;
 
 struct job {
 	TAILQ_ENTRY(job)	 entry;
@@ -59,7 +64,8 @@ struct job {
 	uint32_t		 fwd_base;	/* users before this .forward */
 	int			 owner_wait;	/* OWNER_QUERY outstanding */
 	char			 owner[IPC_ADDR_MAX];	/* "": the sender */
-	struct ipc_chan		*writer;
+	struct wslot		*slot;		/* the writer in use */
+	struct ipc_chan		*writer;	/* its channel */
 	int			 pipe_w;
 	struct event		*pump_ev;
 	uint64_t		 sent;
@@ -97,12 +103,28 @@ struct hostile {
 };
 #endif
 
+/*
+ * A writer master forked for one user.  It is kept a few seconds after a
+ * delivery, so that a burst for the same user pays one fork and exec,
+ * not one per message; it only ever serves the user master made it for.
+ */
+struct wslot {
+	TAILQ_ENTRY(wslot)	 entry;		/* in idle while unused */
+	struct local		*lo;
+	char			 user[IPC_USER_MAX + 1];
+	struct ipc_chan		*chan;
+	struct job		*job;		/* NULL while idle */
+	struct event		*idle_ev;
+};
+
 struct local {
 	struct worker_env	 we;
 	struct ipc_chan		*queue;
 	struct ipc_chan		*lookup;
 	struct lwait_tree	 waits;
 	TAILQ_HEAD(, job)	 jobs;
+	TAILQ_HEAD(, wslot)	 idle;
+	int			 nidle;
 #ifdef BH_TEST_HOOKS
 	struct hostile		 hostile;
 #endif
@@ -236,11 +258,61 @@ on_pump(evutil_socket_t fd, short ev, void *arg)
 }
 
 static void
+slot_free(struct wslot *ws)
+{
+	event_free(ws->idle_ev);
+	ipc_chan_free(ws->chan);
+	free(ws);
+}
+
+static void
+slot_unidle(struct wslot *ws)
+{
+	TAILQ_REMOVE(&ws->lo->idle, ws, entry);
+	ws->lo->nidle--;
+	evtimer_del(ws->idle_ev);
+}
+
+static void
+on_slot_idle(evutil_socket_t fd, short ev, void *arg)
+{
+	struct wslot *ws = arg;
+
+	slot_unidle(ws);
+	slot_free(ws);		/* the writer sees end of file and exits */
+}
+
+/* The job is done with its writer: keep it for the user, or let it go. */
+static void
+writer_release(struct job *j, int keep)
+{
+	struct wslot	*ws = j->slot, *old;
+	struct timeval	 tv = { WRITER_KEEP, 0 };
+
+	pump_stop(j);
+	j->writer = NULL;
+	j->slot = NULL;
+	if (ws == NULL)
+		return;
+	ws->job = NULL;
+	if (!keep) {
+		slot_free(ws);
+		return;
+	}
+	if (ws->lo->nidle >= WRITER_KEEP_MAX &&
+	    (old = TAILQ_FIRST(&ws->lo->idle)) != NULL) {
+		slot_unidle(old);
+		slot_free(old);
+	}
+	TAILQ_INSERT_TAIL(&ws->lo->idle, ws, entry);
+	ws->lo->nidle++;
+	evtimer_add(ws->idle_ev, &tv);
+}
+
+static void
 writer_done(struct job *j)
 {
-	pump_stop(j);
-	ipc_chan_free(j->writer);
-	j->writer = NULL;
+	writer_release(j, 1);
 	next_user(j);
 }
 
@@ -251,11 +323,16 @@ static void
 writer_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
     int fd, void *arg)
 {
-	struct job		*j = arg;
+	struct wslot		*ws = arg;
+	struct job		*j = ws->job;
 	struct msg_error	 e;
 
 	if (fd != -1)
 		close(fd);
+	if (j == NULL) {	/* cannot happen: replies need a request */
+		ipc_chan_fail(c, "message from an idle writer");
+		return;
+	}
 	if (h->type == IPC_FORWARD_DATA) {
 		on_forward(j, rb);
 		return;
@@ -274,18 +351,21 @@ writer_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
 static void
 writer_closed(struct ipc_chan *c, const char *why, int violation, void *arg)
 {
-	struct job *j = arg;
+	struct wslot	*ws = arg;
+	struct job	*j = ws->job;
 
+	if (j == NULL) {		/* an idle writer went away */
+		slot_unidle(ws);
+		slot_free(ws);
+		return;
+	}
 	job_fail(j, "4.3.0", "mailbox writer failed");
 	log_warnx("%s: writer for %s: %s", j->d.qid,
 	    j->users->users[j->next_user - 1], why);
-	if (j->fwd_wait > 0) {		/* forward_done moves on */
-		pump_stop(j);
-		ipc_chan_free(j->writer);
-		j->writer = NULL;
+	writer_release(j, 0);
+	if (j->fwd_wait > 0)		/* forward_done moves on */
 		return;
-	}
-	writer_done(j);
+	next_user(j);
 }
 
 /*
@@ -358,14 +438,15 @@ forward_suffix(const struct job *j, const char *user, char *out, size_t len)
 
 /* The writer is there: ~/.forward first, unless a .forward sent us. */
 static void
-writer_ready(struct job *j, int wfd)
+writer_begin(struct job *j, struct wslot *ws)
 {
 	struct msg_forward_read	 r;
 	uint8_t			 buf[IPC_USER_MAX + 16];
 	struct wbuf		 wb;
 
-	j->writer = ipc_chan_new(j->lo->we.base, wfd, ROLE_LOCAL, ROLE_WRITER,
-	    writer_msg, writer_closed, j);
+	ws->job = j;
+	j->slot = ws;
+	j->writer = ws->chan;
 	if (j->nofwd[j->next_user - 1]) {
 		start_writing(j);
 		return;
@@ -374,6 +455,38 @@ writer_ready(struct job *j, int wfd)
 	wb_init(&wb, buf, sizeof(buf));
 	enc_forward_read(&wb, &r);
 	ipc_request(j->writer, IPC_FORWARD_READ, &wb, -1);
+}
+
+/* master forked a writer for the job's current user. */
+static void
+writer_ready(struct job *j, int wfd)
+{
+	struct wslot *ws;
+
+	if ((ws = calloc(1, sizeof(*ws))) == NULL)
+		fatal("writer_ready");
+	ws->lo = j->lo;
+	strlcpy(ws->user, cur_user(j), sizeof(ws->user));
+	ws->chan = ipc_chan_new(j->lo->we.base, wfd, ROLE_LOCAL, ROLE_WRITER,
+	    writer_msg, writer_closed, ws);
+	if ((ws->idle_ev = evtimer_new(j->lo->we.base, on_slot_idle, ws))
+	    == NULL)
+		fatalx("writer idle timer");
+	writer_begin(j, ws);
+}
+
+/* An idle writer master made for this very user, if one is kept. */
+static struct wslot *
+writer_kept(struct local *lo, const char *user)
+{
+	struct wslot *ws;
+
+	TAILQ_FOREACH(ws, &lo->idle, entry)
+		if (strcmp(ws->user, user) == 0) {
+			slot_unidle(ws);
+			return ws;
+		}
+	return NULL;
 }
 
 static const char *
@@ -595,6 +708,7 @@ start_writing(struct job *j)
 static void
 next_user(struct job *j)
 {
+	struct wslot		*ws;
 	struct msg_writer_open	 w;
 	uint8_t			 buf[IPC_USER_MAX + 16];
 	struct wbuf		 wb;
@@ -605,6 +719,10 @@ next_user(struct job *j)
 		return;
 	}
 	strlcpy(w.user, j->users->users[j->next_user++], sizeof(w.user));
+	if ((ws = writer_kept(j->lo, w.user)) != NULL) {
+		writer_begin(j, ws);
+		return;
+	}
 	wb_init(&wb, buf, sizeof(buf));
 	enc_writer_open(&wb, &w);
 	id = ipc_request(j->lo->we.master, IPC_WRITER_OPEN, &wb, -1);
@@ -905,6 +1023,7 @@ local_main(int argc, char **argv)
 
 	RB_INIT(&lo.waits);
 	TAILQ_INIT(&lo.jobs);
+	TAILQ_INIT(&lo.idle);
 	lo.we.on_peer = on_peer;
 	lo.we.on_master_reply = writer_answer;
 	lo.we.arg = &lo;

@@ -93,11 +93,14 @@ def test_unknown_parameter_only_warns(confdir):
 
 def test_reload_with_a_broken_file_keeps_running(make_daemon, users):
     d = make_daemon()
-    with open(os.path.join(d.dir, "main.cf"), "a") as f:
+    path = os.path.join(d.dir, "main.cf")
+    with open(path, "a") as f:
         f.write("garbage without equals\n")
+    with open(path) as f:
+        bad = len(f.read().splitlines())     # the line just written
     d.proc.send_signal(signal.SIGHUP)
     wait_until(lambda: "reload failed" in d.logtext(), "reload failure")
-    assert "main.cf:7:" in d.logtext()
+    assert "main.cf:%d: missing '='" % bad in d.logtext()
     with d.smtp() as s:
         s.sendmail("a@remote.example", [BOB + "@" + DOMAIN],
                    b"Subject: still up\r\n\r\nx\r\n")

@@ -50,6 +50,11 @@ def full_user():
     pw = pwd.getpwnam(FULL)
     os.chown(home, pw.pw_uid, pw.pw_gid)
     yield pw
+    # local keeps a writer a few seconds for its user's next delivery: it
+    # holds the mailbox open until it goes (bounded by its idle time).
+    wait_until(lambda: subprocess.run(["pgrep", "-u", FULL],
+                                      stdout=subprocess.DEVNULL).returncode
+               != 0, "the kept writer to exit", timeout=30)
     subprocess.run(["umount", home], check=True)
     os.rmdir(home)
     subprocess.run(["userdel", FULL], check=True)
