@@ -181,11 +181,11 @@ allow_threads(scmp_filter_ctx ctx)
 	int rc = 0;
 
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
-	    SCMP_A0(SCMP_CMP_EQ, THREAD_CLONE_FLAGS));
+	    SCMP_A0(SCMP_CMP_EQ, THREAD_CLONE_FLAGS, 0));
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3),
 	    0);
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(rt_sigaction), 1,
-	    SCMP_A0(SCMP_CMP_EQ, SIGRTMIN_GLIBC_SETXID));
+	    SCMP_A0(SCMP_CMP_EQ, SIGRTMIN_GLIBC_SETXID, 0));
 	return rc;
 }
 
