@@ -196,21 +196,34 @@ deadline_restart(struct session *s)
 /* ---- output ---- */
 
 static void
+vreply(struct session *s, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
+/* One reply line; nothing once the connection is gone. */
+static void
+vreply(struct session *s, const char *fmt, va_list ap)
+{
+	struct evbuffer	*out;
+
+	if (s->closed)
+		return;
+	out = bufferevent_get_output(s->bev);
+	evbuffer_add_vprintf(out, fmt, ap);
+	evbuffer_add(out, "\r\n", 2);
+}
+
+static void
 reply(struct session *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 static void
 reply(struct session *s, const char *fmt, ...)
 {
-	struct evbuffer	*out = bufferevent_get_output(s->bev);
-	va_list		 ap;
+	va_list ap;
 
-	if (s->closed)
-		return;
 	va_start(ap, fmt);
-	evbuffer_add_vprintf(out, fmt, ap);
+	vreply(s, fmt, ap);
 	va_end(ap);
-	evbuffer_add(out, "\r\n", 2);
 }
 
 /* Stop reading; close when the output is out. */
@@ -253,15 +266,13 @@ reply_error(struct session *s, const char *fmt, ...)
 static void
 reply_error(struct session *s, const char *fmt, ...)
 {
-	struct evbuffer	*out = bufferevent_get_output(s->bev);
-	va_list		 ap;
+	va_list ap;
 
 	if (s->closed)
 		return;
 	va_start(ap, fmt);
-	evbuffer_add_vprintf(out, fmt, ap);
+	vreply(s, fmt, ap);
 	va_end(ap);
-	evbuffer_add(out, "\r\n", 2);
 	count_error(s);
 }
 
