@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "delivery/maildir.h"
+#include "lib/fdio.h"
 
 static int
 fail(char *dsn, size_t dsnlen, char *why, size_t whylen, int err,
@@ -128,23 +129,6 @@ unique_name(char *buf, size_t len, const char *hostname)
 	    (long)tv.tv_usec, (int)getpid(), ++counter, host);
 }
 
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		if ((w = write(fd, p, n)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= w;
-	}
-	return 0;
-}
-
 /* Copy exactly len bytes from in to out; -1 on error or a short input. */
 static int
 copy_content(int in, int out, uint64_t len, int *short_input)
@@ -166,7 +150,7 @@ copy_content(int in, int out, uint64_t len, int *short_input)
 			*short_input = 1;	/* too long is as bad */
 			return -1;
 		}
-		if (write_all(out, buf, n) == -1)
+		if (fd_write_all(out, buf, n) == -1)
 			return -1;
 		got += n;
 	}
@@ -207,7 +191,7 @@ maildir_deliver(const char *maildir, const char *hostname,
 	n = snprintf(hdr, sizeof(hdr), "Return-Path: <%s>\nDelivered-To: %s\n",
 	    m->return_path, m->delivered_to);
 	if (n < 0 || (size_t)n >= sizeof(hdr) ||
-	    write_all(fd, hdr, n) == -1 ||
+	    fd_write_all(fd, hdr, n) == -1 ||
 	    copy_content(m->content_fd, fd, m->content_len, &short_input)
 	    == -1 || fsync(fd) == -1) {
 		err = errno;

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "delivery/mbox.h"
+#include "lib/fdio.h"
 
 static const char from_[] = "From ";
 
@@ -97,26 +98,9 @@ struct out {
 };
 
 static int
-write_all(int fd, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		if ((w = write(fd, p, n)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= w;
-	}
-	return 0;
-}
-
-static int
 out_flush(struct out *o)
 {
-	int rc = write_all(o->fd, o->buf, o->len);
+	int rc = fd_write_all(o->fd, o->buf, o->len);
 
 	o->len = 0;
 	return rc;
@@ -130,7 +114,7 @@ out_emit(const char *p, size_t n, void *arg)
 	if (o->len + n > sizeof(o->buf) && out_flush(o) == -1)
 		return -1;
 	if (n > sizeof(o->buf))
-		return write_all(o->fd, p, n);
+		return fd_write_all(o->fd, p, n);
 	memcpy(o->buf + o->len, p, n);
 	o->len += n;
 	return 0;
