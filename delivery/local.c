@@ -41,7 +41,7 @@
 #define WRITER_KEEP	5	/* seconds an idle writer waits for its user's
 				   next delivery (the writer itself gives up
 				   after 10) */
-#define WRITER_KEEP_MAX	32	/* idle writers kept, all users together */
+#define WRITER_KEEP_MAX	48	/* idle writers kept, all users together */
 
 struct local;
 struct wslot;

@@ -36,9 +36,9 @@
 #include "queue/queue.h"
 #include "queue/spool.h"
 
-#define DELIVERY_CONCURRENCY	20
+#define DELIVERY_CONCURRENCY	40
 #define LOCAL_DOWN_RETRY	5	/* seconds */
-#define COMMIT_THREADS		4	/* commits whose fsyncs overlap */
+#define COMMIT_THREADS		16	/* commits whose fsyncs overlap */
 
 struct inflight {
 	RB_ENTRY(inflight)	 entry;
@@ -395,6 +395,7 @@ static void send_notices(struct queue *, struct qmsg *, time_t);
 static void send_delay_warning(struct queue *, struct qmsg *, time_t);
 static void qmsg_finish(struct queue *, struct qmsg *);
 static int notice_pending(struct qmsg *);
+static void sync_marks(struct qmsg *);
 
 /* Notices, warnings and clean-up for a message with nothing in flight. */
 static int
@@ -432,6 +433,7 @@ on_run(evutil_socket_t fd, short ev, void *arg)
 	TAILQ_FOREACH_SAFE(m, &q->msgs, entry, next) {
 		if (qmsg_idle_work(q, m, now))
 			continue;
+		sync_marks(m);
 		if (q->local == NULL || m->held || m->deleted)
 			continue;
 		for (i = 0; i < m->env.nrcpt; i++) {
@@ -475,10 +477,29 @@ record_final(struct qmsg *m, size_t i, char status,
 	strlcpy(m->sched[i].dsn, r->dsn, sizeof(m->sched[i].dsn));
 	strlcpy(m->sched[i].text, r->text, sizeof(m->sched[i].text));
 	m->unfinished--;
-	if (spool_mark(m->fd, m->env_off + m->env.rcpt[i].status_off, status)
-	    == -1)
+	/*
+	 * Not synced yet: when this was the last recipient the file is
+	 * removed next and the fdatasync would buy nothing; otherwise
+	 * sync_marks() syncs it once the message is idle again.  A crash
+	 * in between may repeat this delivery, never lose one.
+	 */
+	if (spool_write_at(m->fd, m->env_off + m->env.rcpt[i].status_off,
+	    &status, 1) == -1)
 		log_warn("%s: cannot record the status of <%s>; it may be "
 		    "delivered again", m->env.qid, m->env.rcpt[i].addr);
+	m->marks_unsynced = 1;
+}
+
+/* The status marks record_final() wrote, to disk. */
+static void
+sync_marks(struct qmsg *m)
+{
+	if (!m->marks_unsynced)
+		return;
+	m->marks_unsynced = 0;
+	if (fdatasync(m->fd) == -1)
+		log_warn("%s: cannot sync recipient status; deliveries may "
+		    "be repeated", m->env.qid);
 }
 
 /* A temporary failure: back off, or bounce when the message expired. */
@@ -777,7 +798,8 @@ on_deliver_result(struct queue *q, struct ipc_chan *c, uint32_t id,
 		break;
 	}
 	free(f);
-	qmsg_idle_work(q, m, queue_now());
+	if (!qmsg_idle_work(q, m, queue_now()))
+		sync_marks(m);
 	schedule_soon(q);
 }
 

@@ -35,6 +35,7 @@ struct qmsg {
 	size_t			 ninflight;
 	int			 held;		/* in hold/: not scheduled */
 	int			 deleted;	/* file gone; freed when idle */
+	int			 marks_unsynced; /* status bytes not synced */
 };
 
 struct incoming {

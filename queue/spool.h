@@ -28,6 +28,8 @@ int	spool_load(const char *dir, const char *qid, struct qenv *,
 	    uint64_t *env_off, char *err, size_t errlen);
 /* Open active/<qid>: O_RDONLY for local, O_RDWR for status marks. */
 int	spool_open(const char *qid, int flags);
+/* pwrite without a sync: the caller syncs, or removes the file. */
+int	spool_write_at(int fd, uint64_t off, const void *buf, size_t len);
 int	spool_mark(int fd, uint64_t off, char status);
 /* Rewrite len bytes at off in place, durably. */
 int	spool_patch(int fd, uint64_t off, const char *buf, size_t len);
