@@ -48,6 +48,8 @@ static const char *const queue_calls[] = {
 	"openat", "newfstatat", "fstat", "pread64", "pwrite64",
 	"fsync", "fdatasync", "rename", "renameat", "renameat2",
 	"unlink", "unlinkat", "mkdir", "mkdirat", "getdents64",
+	/* and geteuid, ftruncate: spare files are checked and emptied */
+	"geteuid", "ftruncate",
 	/*
 	 * Its commit thread pool (measured with strace, glibc 2.36): the
 	 * wake-up pipe, locks, the signal mask around clone, the thread's

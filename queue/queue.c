@@ -111,7 +111,8 @@ on_create(struct queue *q, struct ipc_chan *c, uint32_t id, struct rbuf *rb)
 		fatal("on_create");
 	for (tries = 0; tries < 10; tries++) {
 		qid_new(&q->qids, in->env.qid);
-		if (spool_create(in->env.qid, &in->fd, &wo) == 0 ||
+		if (spare_take(&q->spares, in->env.qid, &in->fd, &wo) == 0 ||
+		    spool_create(in->env.qid, &in->fd, &wo) == 0 ||
 		    errno != EEXIST)
 			break;
 	}
@@ -191,7 +192,8 @@ qmsg_free(struct queue *q, struct qmsg *m)
 static void
 qmsg_finish(struct queue *q, struct qmsg *m)
 {
-	if (spool_remove(queue_dir(m), m->env.qid) == -1)
+	if (spare_put(&q->spares, m->fd, queue_dir(m), m->env.qid) == -1 &&
+	    spool_remove(queue_dir(m), m->env.qid) == -1)
 		log_warn("%s: cannot remove queue file", m->env.qid);
 	else
 		log_info("%s: removed", m->env.qid);
@@ -989,6 +991,7 @@ queue_main(int argc, char **argv)
 	sandbox_enter(&sb);
 
 	spool_init();
+	spare_init(&q.spares);
 	q.pool = fsync_pool_new(q.we.base, COMMIT_THREADS);
 	spool_walk("incoming", drop_unacknowledged, &q);
 	spool_walk("active", load_active, &q);

@@ -14,6 +14,7 @@
 #include "queue/qfile.h"
 #include "queue/qid.h"
 #include "queue/sched.h"
+#include "queue/spare.h"
 
 struct inflight;
 RB_HEAD(inflight_tree, inflight);
@@ -60,6 +61,7 @@ struct queue {
 	struct fsync_pool	*pool;
 	uint64_t		 smtpd_gen;	/* bumped for each smtpd channel */
 	struct evconnlistener	*admin;		/* the control socket */
+	struct spare_pool	 spares;	/* emptied files for reuse */
 };
 
 /* queue.c, for admin.c */

@@ -16,7 +16,7 @@
 #include "queue/spool.h"
 
 static const char *const spool_dirs[] = {
-	"incoming", "active", "hold", "corrupt"
+	"incoming", "active", "hold", "corrupt", "spare"
 };
 
 void

@@ -5,6 +5,7 @@
  *   active/    committed messages
  *   hold/      held by the administrator
  *   corrupt/   files that could not be read, moved aside and kept
+ *   spare/     emptied files of delivered messages, for reuse (spare.h)
  */
 #ifndef BH_SPOOL_H
 #define BH_SPOOL_H

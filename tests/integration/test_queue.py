@@ -225,3 +225,42 @@ def test_delay_warning_then_expiry_bounce(make_daemon, users):
     assert "status=expired" in log
     wait_until(lambda: not os.listdir(os.path.join(d.spool, "active")),
                "the queue to empty")
+
+
+def test_delivered_files_are_emptied_and_reused(make_daemon, users):
+    """A delivered message's queue file is emptied at once (no mail
+    lingers in the spool), kept in spare/, and the next message received
+    reuses it; a restart empties spare/."""
+    d = make_daemon()
+    spare = os.path.join(d.spool, "spare")
+    rcpt = "%s@%s" % (BOB, DOMAIN)
+
+    def spares():
+        return {n: os.lstat(os.path.join(spare, n)) for n in os.listdir(spare)}
+
+    with d.smtp() as s:
+        s.sendmail("a@remote.example", [rcpt],
+                   b"Subject: one\r\n\r\n" + b"secret body\r\n" * 100)
+    maildir_messages(users[BOB], count=1)
+    first = wait_until(lambda: spares() or None, "a file in spare/")
+    assert len(first) == 1, first
+    (name, st), = first.items()
+    assert st.st_size == 0 and st.st_nlink == 1
+    assert st.st_mode & 0o7777 == 0o600
+    assert "%s: removed" % name in d.logtext()
+    with d.smtp() as s:
+        _, _ = s.ehlo("c.example")
+        s.mail("a@remote.example")
+        s.rcpt(rcpt)
+        code, reply = s.data(b"Subject: two\r\n\r\nsecond\r\n")
+    assert code == 250
+    qid = reply.decode().rsplit(" ", 1)[1]
+    maildir_messages(users[BOB], count=2)
+    # The second message came in the first one's file (same inode), now
+    # emptied again under its own id.
+    now = wait_until(lambda: spares().get(qid), "%s in spare/" % qid)
+    assert now.st_ino == st.st_ino and now.st_size == 0
+    assert name not in spares()
+    d.stop()
+    d.start()
+    wait_until(lambda: spares() == {}, "spare/ to be emptied")
