@@ -10,7 +10,9 @@
  * smtpd may have kept a write descriptor to a file it was given, and
  * could then write into a later message it receives itself, which it
  * could alter anyway; a notice queue writes itself always gets a new
- * file.  spare/ is emptied at start-up.
+ * file.  (local may keep a read descriptor, but it reads every message
+ * anyway; a second delivery agent would need its own files.)  spare/ is
+ * emptied at start-up.
  */
 #ifndef BH_SPARE_H
 #define BH_SPARE_H
