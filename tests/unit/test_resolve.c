@@ -306,7 +306,14 @@ test_expand(void **state)
 	expand_fails(f, "loop1@test.example", "5.4.6");
 	expand_fails(f, "loop2", "5.4.6");
 	expand_fails(f, "fwd@test.example", "5.3.0");
-	expand_fails(f, "prog@test.example", "5.3.0");
+	expand_fails(f, "nobody@test.example", "5.1.1");
+	/* A command: no users, one target naming its alias. */
+	expand_ok(f, "prog@test.example", NULL, 0);
+	assert_int_equal(out.ntargets, 1);
+	assert_int_equal(out.targets[0].kind, RUNNER_COMMAND);
+	assert_int_equal(out.targets[0].map, 0);
+	assert_string_equal(out.targets[0].name, "prog");
+	assert_string_equal(out.targets[0].value, "/bin/true");
 	expand_fails(f, "nobody@test.example", "5.1.1");
 	expand_fails(f, "daemon@test.example", "5.1.1");
 	expand_fails(f, "alice@remote.example", "5.1.1");
@@ -343,7 +350,12 @@ test_expand_extra(void **state)
 	expand_ok(f, "viaours", bobalice, 2);
 	/* Duplicates are removed. */
 	expand_ok(f, "deep", teampm, 2);
-	expand_fails(f, "mixed", "5.3.0");		/* a file target */
+	/* A user and a file. */
+	expand_ok(f, "mixed", teampm, 1);
+	assert_int_equal(out.ntargets, 1);
+	assert_int_equal(out.targets[0].kind, RUNNER_FILE);
+	assert_string_equal(out.targets[0].name, "mixed");
+	assert_string_equal(out.targets[0].value, "/var/mail/shared");
 	expand_fails(f, "inc", "5.3.0");
 	expand_fails(f, "sysonly", "5.1.1");
 }
