@@ -87,8 +87,6 @@ kind_unsupported(const struct bh_config *cf, enum alias_kind k)
 		return allowed_for_aliases(&cf->allow_mail_to_commands) ?
 		    NULL : "mail to command is restricted "
 		    "(allow_mail_to_commands)";
-	case ALIAS_INCLUDE:
-		return ":include: is not read by this release";
 	default:
 		return NULL;
 	}

@@ -13,6 +13,25 @@
 
 #include "delivery/forward_read.h"
 
+/* At most IPC_FORWARD_MAX bytes without NUL: FORWARD_FOUND, or why not. */
+static void
+read_text(int fd, struct msg_forward_data *f)
+{
+	ssize_t n;
+
+	if ((n = read(fd, f->text, sizeof(f->text))) == -1)
+		snprintf(f->reason, sizeof(f->reason), "%s", strerror(errno));
+	else if ((size_t)n >= sizeof(f->text))
+		snprintf(f->reason, sizeof(f->reason), "larger than %d bytes",
+		    IPC_FORWARD_MAX);
+	else if (memchr(f->text, '\0', n) != NULL)
+		snprintf(f->reason, sizeof(f->reason), "contains a NUL byte");
+	else {
+		f->text[n] = '\0';
+		f->status = FORWARD_FOUND;
+	}
+}
+
 /*
  * ~/.forward, opened as the user without following a link, used only if
  * it is a regular file of the user's that nobody else may write, in a
@@ -25,7 +44,6 @@ forward_read(const char *home, const char *suffix,
 {
 	struct stat	st;
 	char		name[sizeof(".forward") + IPC_USER_MAX + 1];
-	ssize_t		n;
 	int		dfd, fd = -1;
 
 	f->status = FORWARD_IGNORED;
@@ -67,16 +85,35 @@ forward_read(const char *home, const char *suffix,
 	else if ((st.st_mode & 022) != 0)
 		snprintf(f->reason, sizeof(f->reason), "group or world "
 		    "writable");
-	else if ((n = read(fd, f->text, sizeof(f->text))) == -1)
-		snprintf(f->reason, sizeof(f->reason), "%s", strerror(errno));
-	else if ((size_t)n >= sizeof(f->text))
-		snprintf(f->reason, sizeof(f->reason), "larger than %d bytes",
-		    IPC_FORWARD_MAX);
-	else if (memchr(f->text, '\0', n) != NULL)
-		snprintf(f->reason, sizeof(f->reason), "contains a NUL byte");
+	else
+		read_text(fd, f);
+	if (f->status != FORWARD_FOUND)
+		memset(f->text, 0, sizeof(f->text));
+	close(fd);
+}
+
+void
+include_read(const char *path, struct msg_forward_data *f, uid_t *owner)
+{
+	struct stat	st;
+	int		fd;
+
+	f->status = FORWARD_IGNORED;
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC)) == -1) {
+		if (errno == ENOENT)
+			f->status = FORWARD_NONE;
+		else
+			snprintf(f->reason, sizeof(f->reason), "%s",
+			    errno == ELOOP ? "is a symbolic link" :
+			    strerror(errno));
+		return;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode))
+		snprintf(f->reason, sizeof(f->reason), "not a regular file");
 	else {
-		f->text[n] = '\0';
-		f->status = FORWARD_FOUND;
+		*owner = st.st_uid;
+		read_text(fd, f);
 	}
 	if (f->status != FORWARD_FOUND)
 		memset(f->text, 0, sizeof(f->text));

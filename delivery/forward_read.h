@@ -9,9 +9,20 @@
 #ifndef BH_FORWARD_READ_H
 #define BH_FORWARD_READ_H
 
+#include <sys/types.h>
+
 #include "privsep/ipc_msgs.h"
 
 void	forward_read(const char *home, const char *suffix,
 	    struct msg_forward_data *f);
+
+/*
+ * An :include: file, opened as the caller without following a link: a
+ * regular file of at most IPC_FORWARD_MAX bytes without NUL (its owner
+ * decides whose rights its commands and files get, not whether it is
+ * read; *owner tells it).  Missing: FORWARD_NONE.
+ */
+void	include_read(const char *path, struct msg_forward_data *f,
+	    uid_t *owner);
 
 #endif

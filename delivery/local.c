@@ -15,6 +15,8 @@
  *   forward_expanded	lookup's answer for one .forward target
  *   writer_msg		the writer's (or runner's) verdict
  *   runner_answer	master's IPC_RUNNER_OPEN_OK / ERROR
+ *   on_include		a runner read an :include: file
+ *   include_expanded	lookup's answer for one :include: address
  *
  * |command and /file targets (of an alias, or of a ~/.forward) are kept
  * per job with their source and delivered after the mailboxes, each by a
@@ -73,6 +75,7 @@ struct job {
 	size_t			 ntgt, next_tgt;
 	size_t			 fwd_tbase;	/* targets before this .forward */
 	int			 runner_wait;	/* RUNNER_OPEN outstanding */
+	int			 inc_wait;	/* lookups for :include: targets */
 	char			 owner[IPC_ADDR_MAX];	/* "": the sender */
 	struct wslot		*slot;		/* the writer in use */
 	struct ipc_chan		*writer;	/* its channel */
@@ -333,6 +336,7 @@ writer_done(struct job *j)
 }
 
 static void on_forward(struct job *, struct rbuf *);
+static void on_include(struct job *, struct rbuf *);
 static void start_writing(struct job *);
 
 static void
@@ -350,7 +354,10 @@ writer_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
 		return;
 	}
 	if (h->type == IPC_FORWARD_DATA) {
-		on_forward(j, rb);
+		if (ws->runner)
+			on_include(j, rb);
+		else
+			on_forward(j, rb);
 		return;
 	}
 	if (h->type == IPC_OK && dec_empty(rb) == 0)
@@ -533,10 +540,12 @@ add_forwarded_user(struct job *j, const char *user)
 /* A command or file for a runner, once per job. */
 static void
 add_target(struct job *j, uint32_t source, uint32_t kind, uint32_t map,
-    const char *name, const char *suffix, const char *value)
+    const char *name, const char *suffix, const char *value,
+    const struct msg_runner_open *parent)
 {
 	struct msg_runner_open	*t;
 	size_t			 i;
+	uint32_t		 k;
 
 	for (i = 0; i < j->ntgt; i++)
 		if (j->tgt[i].kind == kind &&
@@ -554,9 +563,18 @@ add_target(struct job *j, uint32_t source, uint32_t kind, uint32_t map,
 	if (strlcpy(t->name, name, sizeof(t->name)) >= sizeof(t->name) ||
 	    strlcpy(t->suffix, suffix, sizeof(t->suffix)) >=
 	    sizeof(t->suffix) ||
-	    strlcpy(t->value, value, sizeof(t->value)) >= sizeof(t->value)) {
+	    strlcpy(t->value, value, sizeof(t->value)) >= sizeof(t->value) ||
+	    (kind == RUNNER_INCLUDE && strlen(value) >= IPC_PATH_MAX)) {
 		job_fail(j, "5.3.0", "command or file name too long");
 		return;
+	}
+	/* Found in an :include: file: the files that lead to it. */
+	if (parent != NULL) {
+		for (k = 0; k < parent->depth; k++)
+			strlcpy(t->chain[k], parent->chain[k],
+			    sizeof(t->chain[k]));
+		strlcpy(t->chain[k], parent->value, sizeof(t->chain[k]));
+		t->depth = parent->depth + 1;
 	}
 	j->ntgt++;
 }
@@ -569,7 +587,7 @@ add_alias_targets(struct job *j, const struct msg_expand_ok *x)
 	for (i = 0; i < x->ntargets; i++)
 		add_target(j, RUNNER_ALIAS, x->targets[i].kind,
 		    x->targets[i].map, x->targets[i].name, "",
-		    x->targets[i].value);
+		    x->targets[i].value, NULL);
 }
 
 static void
@@ -654,9 +672,11 @@ forward_sort(struct job *j, const struct forward *f, const char *suffix,
 		if (e->kind == FWD_COMMAND || e->kind == FWD_FILE) {
 			add_target(j, RUNNER_FORWARD, e->kind == FWD_COMMAND ?
 			    RUNNER_COMMAND : RUNNER_FILE, 0, cur_user(j),
-			    suffix, e->value);
+			    suffix, e->value, NULL);
 			continue;
 		}
+		if (e->kind == FWD_INCLUDE)
+			return "include files";
 		at = strrchr(e->value, '@');
 		if (at != NULL && !resolve_is_local_domain(at + 1,
 		    &j->lo->we.cf))
@@ -806,7 +826,149 @@ next_user(struct job *j)
 	wait_for(j->lo, ROLE_MASTER, id, j);
 }
 
-/* The mailboxes are done: now each command and file, by a runner. */
+/* The runner is there: the :include: file, please. */
+static void
+include_ask(struct job *j)
+{
+	struct msg_forward_read	 r;
+	uint8_t			 buf[IPC_USER_MAX + 16];
+	struct wbuf		 wb;
+
+	memset(&r, 0, sizeof(r));
+	wb_init(&wb, buf, sizeof(buf));
+	enc_forward_read(&wb, &r);
+	ipc_request(j->writer, IPC_FORWARD_READ, &wb, -1);
+}
+
+/* Ask lookup whom an address of an :include: file reaches. */
+static void
+include_lookup(struct job *j, const char *local)
+{
+	struct msg_addr	 a;
+	uint8_t		 buf[IPC_ADDR_MAX + 8];
+	struct wbuf	 wb;
+
+	strlcpy(a.addr, local, sizeof(a.addr));
+	wb_init(&wb, buf, sizeof(buf));
+	enc_addr(&wb, &a);
+	j->inc_wait++;
+	wait_for(j->lo, ROLE_LOOKUP, ipc_request(j->lo->lookup, IPC_EXPAND,
+	    &wb, -1), j);
+}
+
+/* lookup's answer for one address of an :include: file. */
+static void
+include_expanded(struct job *j, uint32_t type, struct rbuf *rb)
+{
+	static struct msg_expand_ok	 x;
+	struct msg_error		 e;
+	uint32_t			 i, k;
+
+	j->inc_wait--;
+	if (type == IPC_EXPAND_OK && dec_expand_ok(rb, &x) == 0) {
+		for (i = 0; i < x.n; i++) {
+			for (k = 0; k < j->users->n; k++)
+				if (strcmp(j->users->users[k], x.users[i]) == 0)
+					break;
+			if (k < j->users->n)
+				continue;
+			if (j->users->n == IPC_EXPAND_MAX) {
+				job_fail(j, "5.3.0", ":include: expands too "
+				    "far");
+				break;
+			}
+			/* A member like any recipient: its .forward counts. */
+			j->nofwd[j->users->n] = 0;
+			strlcpy(j->users->users[j->users->n++], x.users[i],
+			    sizeof(j->users->users[0]));
+		}
+		add_alias_targets(j, &x);
+	} else if (type == IPC_ERROR && dec_error(rb, &e) == 0) {
+		log_warnx("%s: :include: address: %s", j->d.qid, e.text);
+		job_fail(j, e.dsn, e.text);
+	} else
+		job_fail(j, "4.3.0", "lookup unavailable");
+	if (j->inc_wait == 0)
+		next_target(j);
+}
+
+/*
+ * The runner read an :include: file (as the alias file's owner): its
+ * addresses go to lookup and become recipients; its commands, files and
+ * nested :include: files become targets that carry the chain of files
+ * that led to them, for master and the runner to check.
+ */
+static void
+on_include(struct job *j, struct rbuf *rb)
+{
+	static struct msg_forward_data	 fd;
+	static struct forward		 f;
+	const struct msg_runner_open	*t = &j->tgt[j->next_tgt - 1];
+	const struct forward_entry	*e;
+	char				 err[512], local[IPC_ADDR_MAX];
+	const char			*at;
+	size_t				 i, k, n;
+
+	if (dec_forward_data(rb, &fd) == -1) {
+		ipc_chan_fail(j->writer, "bad FORWARD_DATA from runner");
+		return;
+	}
+	writer_release(j, 0);
+	if (fd.status != FORWARD_FOUND) {
+		snprintf(err, sizeof(err), ":include: file %.200s %.200s",
+		    t->value, fd.status == FORWARD_NONE ? "does not exist" :
+		    fd.reason);
+		log_warnx("%s: %s", j->d.qid, err);
+		job_fail(j, "4.3.0", err);
+		next_target(j);
+		return;
+	}
+	if (forward_parse(&f, fd.text, strlen(fd.text), err, sizeof(err))
+	    == -1) {
+		log_warnx("%s: :include: file %s: %s", j->d.qid, t->value,
+		    err);
+		job_fail(j, "4.3.0", err);
+		next_target(j);
+		return;
+	}
+	if (f.n > 0 && t->depth == IPC_INCLUDE_DEPTH) {
+		job_fail(j, "5.4.6", ":include: files nested too deeply");
+		next_target(j);
+		return;
+	}
+	for (i = 0; i < f.n; i++) {
+		e = &f.v[i];
+		if (e->kind != FWD_ADDRESS && e->kind != FWD_SELF) {
+			add_target(j, RUNNER_ALIAS, e->kind == FWD_COMMAND ?
+			    RUNNER_COMMAND : e->kind == FWD_FILE ?
+			    RUNNER_FILE : RUNNER_INCLUDE, t->map, t->name, "",
+			    e->value, t);
+			continue;
+		}
+		at = strrchr(e->value, '@');
+		n = at ? (size_t)(at - e->value) : strlen(e->value);
+		if ((at != NULL && !resolve_is_local_domain(at + 1,
+		    &j->lo->we.cf)) || n == 0 || n >= sizeof(local)) {
+			job_fail(j, "5.3.0", ":include: file names a remote "
+			    "address, which this release does not deliver");
+			continue;
+		}
+		for (k = 0; k < n; k++)
+			local[k] = tolower((unsigned char)e->value[k]);
+		local[n] = '\0';
+		if (j->lo->lookup == NULL) {
+			job_fail(j, "4.3.0", "lookup unavailable");
+			continue;
+		}
+		include_lookup(j, local);
+	}
+	log_info("%s: :include: file %s: %zu target%s", j->d.qid, t->value,
+	    f.n, f.n == 1 ? "" : "s");
+	if (j->inc_wait == 0)
+		next_target(j);
+}
+
+/* The mailboxes are done: now each command, file and :include: file. */
 static void
 next_target(struct job *j)
 {
@@ -814,6 +976,10 @@ next_target(struct job *j)
 	struct wbuf	 wb;
 	uint32_t	 id;
 
+	if (j->next_user < j->users->n) {	/* an :include: added some */
+		next_user(j);
+		return;
+	}
 	if (j->next_tgt == j->ntgt) {
 		job_finish(j);
 		return;
@@ -849,7 +1015,10 @@ runner_answer(struct job *j, const struct ipc_hdr *h, struct rbuf *rb,
 		ws->job = j;
 		j->slot = ws;
 		j->writer = ws->chan;
-		start_writing(j);
+		if (t->kind == RUNNER_INCLUDE)
+			include_ask(j);
+		else
+			start_writing(j);
 		return;
 	}
 	if (fd != -1)
@@ -900,7 +1069,7 @@ hostile_load(struct local *lo)
 
 /*
  * "test-hostile-runner-open": lines "forward USER KIND VALUE" or
- * "alias:MAP NAME KIND VALUE" (KIND command or file; fields split at
+ * "alias:MAP NAME KIND VALUE" (KIND command, file or include; split at
  * the first three tabs), each sent to master as an IPC_RUNNER_OPEN.
  */
 static void
@@ -937,6 +1106,7 @@ hostile_load_runner(struct local *lo)
 			r->map = (uint32_t)strtoul(f[0] + 6, NULL, 10);
 		strlcpy(r->name, f[1], sizeof(r->name));
 		r->kind = strcmp(f[2], "file") == 0 ? RUNNER_FILE :
+		    strcmp(f[2], "include") == 0 ? RUNNER_INCLUDE :
 		    RUNNER_COMMAND;
 		strlcpy(r->value, f[3], sizeof(r->value));
 	}
@@ -1106,6 +1276,10 @@ expand_answer(struct job *j, uint32_t type, struct rbuf *rb)
 {
 	struct msg_error e;
 
+	if (j->inc_wait > 0) {
+		include_expanded(j, type, rb);
+		return;
+	}
 	if (j->fwd_wait > 0) {
 		forward_expanded(j, type, rb);
 		return;

@@ -204,7 +204,7 @@ map_of_line(const struct resolver *r, int line)
 	return (uint32_t)best;
 }
 
-/* A |command or /file: local asks master for a runner with it. */
+/* A |command, /file or :include: local asks master for a runner with. */
 static int
 add_target(const struct resolver *r, const struct alias_target *t,
     struct msg_expand_ok *out, char *dsn, size_t dsnlen, char *text,
@@ -225,7 +225,12 @@ add_target(const struct resolver *r, const struct alias_target *t,
 		snprintf(text, textlen, "alias target too long");
 		return -1;
 	}
-	mt->kind = t->kind == ALIAS_COMMAND ? RUNNER_COMMAND : RUNNER_FILE;
+	if (t->kind == ALIAS_INCLUDE && strlen(t->value) >= IPC_PATH_MAX) {
+		snprintf(text, textlen, ":include: path too long");
+		return -1;
+	}
+	mt->kind = t->kind == ALIAS_COMMAND ? RUNNER_COMMAND :
+	    t->kind == ALIAS_FILE ? RUNNER_FILE : RUNNER_INCLUDE;
 	mt->map = map_of_line(r, t->line);
 	out->ntargets++;
 	return 0;
@@ -258,7 +263,8 @@ resolve_expand(const struct resolver *r, const char *addr,
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
-		if (t[i].kind == ALIAS_COMMAND || t[i].kind == ALIAS_FILE) {
+		if (t[i].kind == ALIAS_COMMAND || t[i].kind == ALIAS_FILE ||
+		    t[i].kind == ALIAS_INCLUDE) {
 			if (add_target(r, &t[i], out, dsn, dsnlen, text,
 			    textlen) == -1)
 				goto done;

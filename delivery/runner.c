@@ -9,10 +9,16 @@
  * without running anything; master logs that too.
  *
  * It serves one IPC_WRITE_MAIL from local on fd 3 (the message on a
- * pipe, as a writer gets it), answers, and exits.
+ * pipe, as a writer gets it), answers, and exits.  For an :include:
+ * file (-k include) it serves one IPC_FORWARD_READ instead: the file's
+ * bytes, read with the rights of the alias file's owner, for local to
+ * parse.  A target reached through :include: files (-I, in order) is
+ * checked along that chain: the alias lists the first file, each file
+ * the next, the last one the target.
  *
  * Handlers:
  *   on_write_mail	run the command, or append to the file
+ *   on_include_read	read the :include: file for local
  */
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -49,7 +55,10 @@ struct runner {
 	const char		*suffix;	/* -F */
 	const char		*name;		/* -n: alias name or user */
 	const char		*target;	/* -t */
-	int			 command;	/* -k command; else file */
+	int			 command;	/* -k command */
+	int			 include;	/* -k include; else file */
+	const char		*chain[IPC_INCLUDE_DEPTH];	/* -I */
+	int			 depth;
 	uid_t			 owner;		/* -O */
 	long			 time_limit;	/* -T */
 	const char		*delims;	/* -D */
@@ -60,14 +69,64 @@ struct runner {
 
 enum listed { LISTED_NO, LISTED_YES, LISTED_UNKNOWN };
 
+/* Each :include: file of the chain lists the next, the last the target. */
+static enum listed
+chain_lists(struct runner *r)
+{
+	static struct msg_forward_data	 fd;
+	static struct forward		 f;
+	enum forward_kind		 kind;
+	const char			*want;
+	char				 err[256];
+	size_t				 k;
+	uid_t				 owner = (uid_t)-1;
+	int				 i;
+
+	for (i = 0; i < r->depth; i++) {
+		memset(&fd, 0, sizeof(fd));
+		include_read(r->chain[i], &fd, &owner);
+		if (fd.status != FORWARD_FOUND) {
+			snprintf(r->why, sizeof(r->why), ":include: file "
+			    "%.200s: %.200s", r->chain[i], fd.status ==
+			    FORWARD_NONE ? "does not exist" : fd.reason);
+			return LISTED_UNKNOWN;
+		}
+		if (forward_parse(&f, fd.text, strlen(fd.text), err,
+		    sizeof(err)) == -1) {
+			snprintf(r->why, sizeof(r->why), "%.200s: %.200s",
+			    r->chain[i], err);
+			return LISTED_UNKNOWN;
+		}
+		kind = i + 1 < r->depth || r->include ? FWD_INCLUDE :
+		    r->command ? FWD_COMMAND : FWD_FILE;
+		want = i + 1 < r->depth ? r->chain[i + 1] : r->target;
+		for (k = 0; k < f.n; k++)
+			if (f.v[k].kind == kind &&
+			    strcmp(f.v[k].value, want) == 0)
+				break;
+		if (k == f.n) {
+			snprintf(r->why, sizeof(r->why), ":include: file "
+			    "%.200s does not list %.200s", r->chain[i], want);
+			return LISTED_NO;
+		}
+	}
+	/* A command or file in an :include: file: master took its owner. */
+	if (r->depth > 0 && !r->include && owner != r->owner) {
+		snprintf(r->why, sizeof(r->why), ":include: file %.200s "
+		    "changed owner since master looked", r->chain[r->depth - 1]);
+		return LISTED_NO;
+	}
+	return LISTED_YES;
+}
+
 static enum listed
 alias_lists(struct runner *r)
 {
 	static struct alias_table	 t;
 	const struct alias_entry	*e;
 	struct stat			 st;
-	enum alias_kind			 kind = r->command ? ALIAS_COMMAND :
-					    ALIAS_FILE;
+	enum alias_kind			 kind;
+	const char			*want;
 	char				 err[ALIAS_ERR_MAX], *buf;
 	ssize_t				 n;
 	size_t				 i;
@@ -80,7 +139,8 @@ alias_lists(struct runner *r)
 		return errno == ELOOP ? LISTED_NO : LISTED_UNKNOWN;
 	}
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
-	    st.st_uid != r->owner || st.st_size > ALIAS_FILE_MAX) {
+	    (st.st_uid != r->owner && (r->depth == 0 || r->include)) ||
+	    st.st_size > ALIAS_FILE_MAX) {
 		close(fd);
 		snprintf(r->why, sizeof(r->why), "alias file %s changed owner "
 		    "or kind since master looked", r->alias_file);
@@ -103,13 +163,18 @@ alias_lists(struct runner *r)
 		return LISTED_UNKNOWN;
 	}
 	free(buf);
+	/* The alias lists the first :include: file, or the target. */
+	kind = r->depth > 0 || r->include ? ALIAS_INCLUDE : r->command ?
+	    ALIAS_COMMAND : ALIAS_FILE;
+	want = r->depth > 0 ? r->chain[0] : r->target;
 	if ((e = aliases_lookup(&t, r->name)) != NULL)
 		for (i = 0; i < e->ntargets; i++)
 			if (e->targets[i].kind == kind &&
-			    strcmp(e->targets[i].value, r->target) == 0)
-				return LISTED_YES;
+			    strcmp(e->targets[i].value, want) == 0)
+				return chain_lists(r);
 	snprintf(r->why, sizeof(r->why), "alias %s in %s does not list %s%s",
-	    r->name, r->alias_file, r->command ? "|" : "", r->target);
+	    r->name, r->alias_file, kind == ALIAS_COMMAND ? "|" :
+	    kind == ALIAS_INCLUDE ? ":include:" : "", want);
 	return LISTED_NO;
 }
 
@@ -162,7 +227,7 @@ verify_source(struct runner *r)
 		return;
 	}
 	log_security("refusing %s %s for %s: %s", r->command ? "command" :
-	    "file", r->target, r->name, r->why);
+	    r->include ? ":include:" : "file", r->target, r->name, r->why);
 	exit(RUNNER_EXIT_REFUSED);
 }
 
@@ -284,18 +349,52 @@ done:
 	exit(0);
 }
 
+/* The :include: file's bytes, as ~/.forward's are handed over. */
+static void
+on_include_read(struct runner *r, uint32_t id, struct rbuf *rb)
+{
+	static struct msg_forward_data	f;
+	static uint8_t			buf[IPC_PAYLOAD_MAX];
+	struct msg_forward_read		req;
+	struct wbuf			wb;
+	uid_t				owner;
+
+	if (dec_forward_read(rb, &req) == -1 || req.suffix[0] != '\0') {
+		ipc_chan_fail(r->chan, "bad FORWARD_READ payload");
+		return;
+	}
+	memset(&f, 0, sizeof(f));
+	if (r->dsn[0] != '\0') {
+		ipc_reply_error(r->chan, id, r->dsn, r->why);
+		goto done;
+	}
+	include_read(r->target, &f, &owner);
+	wb_init(&wb, buf, sizeof(buf));
+	enc_forward_data(&wb, &f);
+	ipc_reply(r->chan, IPC_FORWARD_DATA, id, &wb, -1);
+done:
+	ipc_chan_flush(r->chan);
+	exit(0);
+}
+
 static void
 chan_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
     int fd, void *arg)
 {
+	struct runner *r = arg;
+
 	/* The table lets only WRITE_MAIL (with its fd) and FORWARD_READ in. */
-	if (h->type != IPC_WRITE_MAIL) {
-		if (fd != -1)
-			close(fd);
-		ipc_chan_fail(c, "a runner only takes WRITE_MAIL");
+	if (h->type == IPC_FORWARD_READ && r->include) {
+		on_include_read(r, h->id, rb);
 		return;
 	}
-	on_write_mail(arg, h->id, rb, fd);
+	if (h->type != IPC_WRITE_MAIL || r->include) {
+		if (fd != -1)
+			close(fd);
+		ipc_chan_fail(c, "not what this runner was made for");
+		return;
+	}
+	on_write_mail(r, h->id, rb, fd);
 }
 
 static void
@@ -315,8 +414,8 @@ static void
 usage(void)
 {
 	fatalx("usage: bulkhead -x runner -u UID -g GID -L LOGIN -H HOME "
-	    "-E SHELL -O OWNER (-A ALIASFILE | -F SUFFIX) -n NAME "
-	    "-k command|file -t TARGET -T LIMIT [-D DELIMS] "
+	    "-E SHELL -O OWNER (-A ALIASFILE [-I INCLUDE ...] | -F SUFFIX) "
+	    "-n NAME -k command|file|include -t TARGET -T LIMIT [-D DELIMS] "
 	    "[-a ATTEMPTS -d DELAY -s STALE] [-S MODE]");
 }
 
@@ -326,7 +425,7 @@ parse_args(struct runner *r, struct sandbox_spec *sb, int argc, char **argv)
 	const char	*errstr = NULL;
 	int		 ch;
 
-	while ((ch = getopt(argc, argv, "u:g:L:H:E:O:A:F:n:k:t:T:D:a:d:s:S:"))
+	while ((ch = getopt(argc, argv, "u:g:L:H:E:O:A:F:I:n:k:t:T:D:a:d:s:S:"))
 	    != -1) {
 		switch (ch) {
 		case 'u':
@@ -358,8 +457,15 @@ parse_args(struct runner *r, struct sandbox_spec *sb, int argc, char **argv)
 			break;
 		case 'k':
 			r->command = strcmp(optarg, "command") == 0;
-			if (!r->command && strcmp(optarg, "file") != 0)
+			r->include = strcmp(optarg, "include") == 0;
+			if (!r->command && !r->include &&
+			    strcmp(optarg, "file") != 0)
 				usage();
+			break;
+		case 'I':
+			if (r->depth == IPC_INCLUDE_DEPTH || optarg[0] != '/')
+				usage();
+			r->chain[r->depth++] = optarg;
 			break;
 		case 't':
 			r->target = optarg;
@@ -393,7 +499,8 @@ parse_args(struct runner *r, struct sandbox_spec *sb, int argc, char **argv)
 	    r->target == NULL || r->time_limit == 0 ||
 	    (r->alias_file == NULL) == (r->suffix == NULL) ||
 	    (r->alias_file != NULL && r->alias_file[0] != '/') ||
-	    r->home[0] != '/' || (!r->command && r->target[0] != '/'))
+	    r->home[0] != '/' || (!r->command && r->target[0] != '/') ||
+	    (r->alias_file == NULL && (r->depth > 0 || r->include)))
 		usage();
 }
 

@@ -482,9 +482,11 @@ target_valid(uint32_t kind, const char *value, const char *suffix)
 {
 	if (value[0] == '\0' || !no_controls(value))
 		return 0;
-	if (kind == RUNNER_FILE && value[0] != '/')
+	if ((kind == RUNNER_FILE || kind == RUNNER_INCLUDE) &&
+	    value[0] != '/')
 		return 0;
-	if (kind != RUNNER_FILE && kind != RUNNER_COMMAND)
+	if (kind != RUNNER_FILE && kind != RUNNER_COMMAND &&
+	    kind != RUNNER_INCLUDE)
 		return 0;
 	if (suffix == NULL || suffix[0] == '\0')
 		return 1;
@@ -494,28 +496,45 @@ target_valid(uint32_t kind, const char *value, const char *suffix)
 void
 enc_runner_open(struct wbuf *wb, const struct msg_runner_open *m)
 {
+	uint32_t i;
+
 	wb_u32(wb, m->source);
 	wb_u32(wb, m->kind);
 	wb_u32(wb, m->map);
 	wb_str(wb, m->name);
 	wb_str(wb, m->suffix);
 	wb_str(wb, m->value);
+	wb_u32(wb, m->depth);
+	for (i = 0; i < m->depth && i < IPC_INCLUDE_DEPTH; i++)
+		wb_str(wb, m->chain[i]);
 }
 
 int
 dec_runner_open(struct rbuf *rb, struct msg_runner_open *m)
 {
+	uint32_t i;
+
 	rb_u32(rb, &m->source);
 	rb_u32(rb, &m->kind);
 	rb_u32(rb, &m->map);
 	rb_str(rb, m->name, sizeof(m->name));
 	rb_str(rb, m->suffix, sizeof(m->suffix));
 	rb_str(rb, m->value, sizeof(m->value));
+	if (rb_u32(rb, &m->depth) == -1 || m->depth > IPC_INCLUDE_DEPTH)
+		return -1;
+	for (i = 0; i < m->depth; i++)
+		if (rb_str(rb, m->chain[i], sizeof(m->chain[i])) == -1 ||
+		    !target_valid(RUNNER_INCLUDE, m->chain[i], NULL))
+			return -1;
 	if (rb_end(rb) == -1 || m->source >= RUNNER_SOURCE_MAX ||
 	    !target_valid(m->kind, m->value, m->suffix))
 		return -1;
 	if (m->source == RUNNER_ALIAS)	/* an alias name: any text */
 		return m->map < IPC_MAPS_MAX && m->name[0] != '\0' &&
-		    no_controls(m->name) && m->suffix[0] == '\0' ? 0 : -1;
-	return m->map == 0 && user_valid(m->name) ? 0 : -1;
+		    no_controls(m->name) && m->suffix[0] == '\0' &&
+		    (m->kind != RUNNER_INCLUDE ||
+		    strlen(m->value) < IPC_PATH_MAX) ? 0 : -1;
+	/* A ~/.forward names no :include: file. */
+	return m->map == 0 && user_valid(m->name) && m->depth == 0 &&
+	    m->kind != RUNNER_INCLUDE ? 0 : -1;
 }

@@ -136,6 +136,7 @@ enum runner_source {
 enum runner_kind {
 	RUNNER_COMMAND = 1,		/* |command, the | removed */
 	RUNNER_FILE,			/* /path */
+	RUNNER_INCLUDE,			/* :include:/path: read it for local */
 	RUNNER_KIND_MAX
 };
 
@@ -250,7 +251,15 @@ struct msg_rcpt_check {
 void	enc_rcpt_check(struct wbuf *, const struct msg_rcpt_check *);
 int	dec_rcpt_check(struct rbuf *, struct msg_rcpt_check *);
 
-/* IPC_RUNNER_OPEN: run a command or append to a file, for this source. */
+/*
+ * IPC_RUNNER_OPEN: run a command, append to a file or read an :include:
+ * file, for this source.  An alias target reached through :include:
+ * files names them in chain, in order: the alias lists chain[0], which
+ * lists chain[1], ..., and the last one lists the target.
+ */
+#define IPC_INCLUDE_DEPTH	4	/* nested :include: files */
+#define IPC_PATH_MAX		256
+
 struct msg_runner_open {
 	uint32_t	source;		/* enum runner_source */
 	uint32_t	kind;		/* enum runner_kind */
@@ -258,6 +267,8 @@ struct msg_runner_open {
 	char		name[IPC_USER_MAX + 1];	/* alias name or user */
 	char		suffix[IPC_USER_MAX + 1];	/* RUNNER_FORWARD */
 	char		value[IPC_TEXT_MAX];	/* the command or path */
+	uint32_t	depth;		/* RUNNER_ALIAS: chain entries */
+	char		chain[IPC_INCLUDE_DEPTH][IPC_PATH_MAX];
 };
 
 void	enc_runner_open(struct wbuf *, const struct msg_runner_open *);

@@ -63,8 +63,10 @@ take_account(const struct passwd *pw, struct runner_target *t)
 }
 
 /*
- * An alias file of master's alias_maps: a regular file (never a link)
- * whose owner's rights the delivery gets, default_privs for root.
+ * An alias file of master's alias_maps, or the :include: file that lists
+ * the target: a regular file (never a link) whose owner's rights the
+ * delivery gets, default_privs for root (Postfix's rule).  The runner
+ * checks that the file lists the target; here only whose it is counts.
  */
 static const char *
 alias_owner(const struct master *m, const struct msg_runner_open *req,
@@ -72,18 +74,22 @@ alias_owner(const struct master *m, const struct msg_runner_open *req,
 {
 	struct stat	 st;
 	struct passwd	*pw;
+	const char	*path;
 
 	*dsn = "4.7.0";
 	*security = 1;
 	if (req->map >= m->cf.alias_maps.n)
 		return "no such alias_maps entry";
-	if (lstat(m->cf.alias_maps.v[req->map], &st) == -1) {
+	path = req->depth > 0 && req->kind != RUNNER_INCLUDE ?
+	    req->chain[req->depth - 1] : m->cf.alias_maps.v[req->map];
+	if (lstat(path, &st) == -1) {
 		*security = 0;
 		*dsn = "4.3.0";
-		return "cannot examine the alias file";
+		return "cannot examine the alias or :include: file";
 	}
 	if (S_ISLNK(st.st_mode) || !S_ISREG(st.st_mode))
-		return "alias file is a symbolic link or not a regular file";
+		return "alias or :include: file is a symbolic link or not a "
+		    "regular file";
 	t->owner = st.st_uid;
 	errno = 0;
 	pw = st.st_uid == 0 ? getpwnam(m->cf.default_privs) :
@@ -110,8 +116,10 @@ runner_check(const struct master *m, const struct msg_runner_open *req,
 	*security = 0;
 	allow = req->kind == RUNNER_COMMAND ? &m->cf.allow_mail_to_commands :
 	    &m->cf.allow_mail_to_files;
-	if (!list_has(allow, req->source == RUNNER_ALIAS ? "alias" :
-	    "forward")) {
+	/* Reading an :include: file needs no permission (as in Postfix). */
+	if (req->kind != RUNNER_INCLUDE && !list_has(allow,
+	    req->source == RUNNER_FORWARD ? "forward" : req->depth > 0 ?
+	    "include" : "alias")) {
 		*dsn = "5.7.1";
 		return req->kind == RUNNER_COMMAND ?
 		    "mail to command is restricted" :
@@ -136,6 +144,7 @@ fork_runner(struct master *m, const struct msg_runner_open *req,
 	char			tl[24], att[16], del[16], stale[16];
 	char			*argv[48];
 	int			argc = 0, null;
+	uint32_t		i;
 	pid_t			pid;
 
 	snprintf(uid, sizeof(uid), "%u", (unsigned)t->uid);
@@ -163,6 +172,10 @@ fork_runner(struct master *m, const struct msg_runner_open *req,
 	if (req->source == RUNNER_ALIAS) {
 		argv[argc++] = "-A";
 		argv[argc++] = m->cf.alias_maps.v[req->map];
+		for (i = 0; i < req->depth && i < IPC_INCLUDE_DEPTH; i++) {
+			argv[argc++] = "-I";
+			argv[argc++] = (char *)req->chain[i];
+		}
 	} else {
 		argv[argc++] = "-F";
 		argv[argc++] = (char *)req->suffix;
@@ -170,7 +183,8 @@ fork_runner(struct master *m, const struct msg_runner_open *req,
 	argv[argc++] = "-n";
 	argv[argc++] = (char *)req->name;
 	argv[argc++] = "-k";
-	argv[argc++] = req->kind == RUNNER_COMMAND ? "command" : "file";
+	argv[argc++] = req->kind == RUNNER_COMMAND ? "command" :
+	    req->kind == RUNNER_FILE ? "file" : "include";
 	argv[argc++] = "-t";
 	argv[argc++] = (char *)req->value;
 	argv[argc++] = "-T";

@@ -256,16 +256,18 @@ def test_hostile_runner_requests_are_refused(make_daemon, users, rec,
         f.write("alias:0\tpostmaster\tcommand\t%s evil2\n" % script)
         f.write("alias:0\tpostmaster\tfile\t%s/evil3\n" % out)
         f.write("alias:5\tpostmaster\tcommand\t%s evil4\n" % script)
+        f.write("alias:0\tpostmaster\tinclude\t/etc/passwd\n")
     d.start()
-    wait_until(lambda: d.log_count("test hook: RUNNER_OPEN #3") >= 1,
+    wait_until(lambda: d.log_count("test hook: RUNNER_OPEN #4") >= 1,
                "the hostile requests' answers")
     wait_until(lambda: d.log_count("refused a target its source does "
-                                   "not list") >= 3,
-               "master to log three refusals")
+                                   "not list") >= 4,
+               "master to log four refusals")
     log = d.logtext()
     assert "refusing command %s evil1 for %s" % (script, ALICE) in log
     assert "refusing command %s evil2 for postmaster" % script in log
     assert "refusing file %s/evil3 for postmaster" % out in log
+    assert "refusing :include: /etc/passwd for postmaster" in log
     assert "test hook: RUNNER_OPEN #3 refused: 4.7.0" in log
     assert "security:" in log
     assert not os.listdir(out)

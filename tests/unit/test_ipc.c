@@ -1196,6 +1196,8 @@ runner_open_with(uint32_t source, uint32_t kind, uint32_t map,
 static void
 test_dec_runner_open(void **state)
 {
+	char *long_path;
+
 	assert_int_equal(runner_open_with(RUNNER_ALIAS, RUNNER_COMMAND, 0,
 	    "prog", "", "/bin/cat >/tmp/x"), 0);
 	assert_int_equal(runner_open_with(RUNNER_ALIAS, RUNNER_FILE, 2,
@@ -1229,6 +1231,60 @@ test_dec_runner_open(void **state)
 	    "alice", "+../x", "x"), -1);
 	assert_int_equal(runner_open_with(RUNNER_FORWARD, RUNNER_COMMAND, 0,
 	    "alice", "+", "x"), -1);
+	/* :include: files: only for aliases, absolute, short enough. */
+	assert_int_equal(runner_open_with(RUNNER_ALIAS, RUNNER_INCLUDE, 0,
+	    "list", "", "/etc/list"), 0);
+	assert_int_equal(runner_open_with(RUNNER_ALIAS, RUNNER_INCLUDE, 0,
+	    "list", "", "etc/list"), -1);
+	assert_int_equal(runner_open_with(RUNNER_FORWARD, RUNNER_INCLUDE, 0,
+	    "alice", "", "/etc/list"), -1);
+	long_path = repeat('/', IPC_PATH_MAX);
+	assert_int_equal(runner_open_with(RUNNER_ALIAS, RUNNER_INCLUDE, 0,
+	    "list", "", long_path), -1);
+	free(long_path);
+}
+
+/* A target reached through :include: files carries their chain. */
+static void
+test_dec_runner_open_chain(void **state)
+{
+	static uint8_t			buf[4096];
+	static struct msg_runner_open	in, out;
+	struct wbuf			wb;
+	struct rbuf			rb;
+	uint32_t			i;
+
+	memset(&in, 0, sizeof(in));
+	in.source = RUNNER_ALIAS;
+	in.kind = RUNNER_COMMAND;
+	strlcpy(in.name, "list", sizeof(in.name));
+	strlcpy(in.value, "/usr/bin/archive", sizeof(in.value));
+	in.depth = IPC_INCLUDE_DEPTH;
+	for (i = 0; i < IPC_INCLUDE_DEPTH; i++)
+		snprintf(in.chain[i], sizeof(in.chain[i]), "/etc/inc%u", i);
+	wb_init(&wb, buf, sizeof(buf));
+	enc_runner_open(&wb, &in);
+	rb_init(&rb, buf, wb.len);
+	memset(&out, 0, sizeof(out));
+	assert_int_equal(dec_runner_open(&rb, &out), 0);
+	assert_memory_equal(&in, &out, sizeof(in));
+
+	in.chain[1][0] = 'x';			/* not absolute */
+	wb_init(&wb, buf, sizeof(buf));
+	enc_runner_open(&wb, &in);
+	assert_int_equal(try_runner_open(buf, wb.len), -1);
+	in.chain[1][0] = '/';
+	in.source = RUNNER_FORWARD;		/* .forward: no chain */
+	strlcpy(in.name, "alice", sizeof(in.name));
+	wb_init(&wb, buf, sizeof(buf));
+	enc_runner_open(&wb, &in);
+	assert_int_equal(try_runner_open(buf, wb.len), -1);
+	/* depth beyond the limit */
+	in.source = RUNNER_ALIAS;
+	wb_init(&wb, buf, sizeof(buf));
+	enc_runner_open(&wb, &in);
+	buf[wb.len - IPC_INCLUDE_DEPTH * (2 + 9) - 4] = IPC_INCLUDE_DEPTH + 1;
+	assert_int_equal(try_runner_open(buf, wb.len), -1);
 }
 
 static void
@@ -2342,6 +2398,7 @@ main(void)
 		cmocka_unit_test(test_dec_expand_ok),
 		cmocka_unit_test(test_dec_expand_targets),
 		cmocka_unit_test(test_dec_runner_open),
+		cmocka_unit_test(test_dec_runner_open_chain),
 		cmocka_unit_test(test_dec_writer_open),
 		cmocka_unit_test(test_dec_forward_data),
 		cmocka_unit_test(test_dec_owner),

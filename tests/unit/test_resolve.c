@@ -356,7 +356,11 @@ test_expand_extra(void **state)
 	assert_int_equal(out.targets[0].kind, RUNNER_FILE);
 	assert_string_equal(out.targets[0].name, "mixed");
 	assert_string_equal(out.targets[0].value, "/var/mail/shared");
-	expand_fails(f, "inc", "5.3.0");
+	/* An :include: file: local reads it through a runner. */
+	expand_ok(f, "inc", NULL, 0);
+	assert_int_equal(out.ntargets, 1);
+	assert_int_equal(out.targets[0].kind, RUNNER_INCLUDE);
+	assert_string_equal(out.targets[0].value, "/etc/list");
 	expand_fails(f, "sysonly", "5.1.1");
 }
 
