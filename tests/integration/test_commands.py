@@ -271,3 +271,21 @@ def test_hostile_runner_requests_are_refused(make_daemon, users, rec,
     assert "test hook: RUNNER_OPEN #3 refused: 4.7.0" in log
     assert "security:" in log
     assert not os.listdir(out)
+
+
+def test_second_alias_file_owned_by_a_user(make_daemon, users, rec):
+    """A command in the second of two alias_maps, a file the user owns:
+    master finds the file by its index and runs the command as its
+    owner."""
+    script, out = rec
+    second = os.path.join(os.path.dirname(out), "aliases2")
+    with open(second, "w") as f:
+        f.write('second: "|%s second"\n' % script)
+    pw = users[ALICE]
+    os.chown(second, pw.pw_uid, pw.pw_gid)
+    os.chmod(second, 0o644)
+    d = make_daemon(aliases="postmaster: %s\n" % ALICE,
+                    extra_main="alias_maps = hash:$config_directory/aliases,"
+                    " hash:%s\n" % second)
+    assert send(d, "second@" + DOMAIN)[:2] == ("2.0.0", "sent")
+    assert int(read(out, "second.uid")) == pw.pw_uid

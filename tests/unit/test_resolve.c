@@ -356,6 +356,25 @@ test_expand_extra(void **state)
 	assert_int_equal(out.targets[0].kind, RUNNER_FILE);
 	assert_string_equal(out.targets[0].name, "mixed");
 	assert_string_equal(out.targets[0].value, "/var/mail/shared");
+	assert_int_equal(out.targets[0].map, 0);
+
+	/*
+	 * Two alias_maps, read last-to-first into one table: the built-in
+	 * lines 1-6 play the second file, the extra ones from line 7 the
+	 * first.  A command names the file its alias is in.
+	 */
+	{
+		static const int lines[] = { 7, 1 };
+
+		f->r.map_line = lines;
+		f->r.nmaps = 2;
+		expand_ok(f, "prog", NULL, 0);
+		assert_int_equal(out.targets[0].map, 1);
+		expand_ok(f, "mixed", teampm, 1);
+		assert_int_equal(out.targets[0].map, 0);
+		f->r.map_line = NULL;
+		f->r.nmaps = 0;
+	}
 	/* An :include: file: local reads it through a runner. */
 	expand_ok(f, "inc", NULL, 0);
 	assert_int_equal(out.ntargets, 1);
