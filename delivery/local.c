@@ -83,6 +83,7 @@ struct job {
 	struct event		*pump_ev;
 	uint64_t		 sent;
 	int			 nsent;
+	int			 nrun;		/* commands and files delivered */
 	int			 defer;		/* a 4xx happened */
 	int			 bounce;	/* a 5xx happened */
 	char			 dsn[IPC_DSN_MAX];
@@ -214,7 +215,12 @@ job_finish(struct job *j)
 	} else {
 		r.status = DELIVER_SENT;
 		strlcpy(r.dsn, "2.0.0", sizeof(r.dsn));
-		if (j->nsent == 1)
+		if (j->nrun > 0)
+			snprintf(r.text, sizeof(r.text), "delivered to %d "
+			    "mailbox%s and %d command%s or file%s", j->nsent,
+			    j->nsent == 1 ? "" : "es", j->nrun,
+			    j->nrun == 1 ? "" : "s", j->nrun == 1 ? "" : "s");
+		else if (j->nsent == 1)
 			snprintf(r.text, sizeof(r.text), "delivered to mailbox");
 		else
 			snprintf(r.text, sizeof(r.text),
@@ -360,9 +366,12 @@ writer_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
 			on_forward(j, rb);
 		return;
 	}
-	if (h->type == IPC_OK && dec_empty(rb) == 0)
-		j->nsent++;
-	else if (h->type == IPC_ERROR && dec_error(rb, &e) == 0)
+	if (h->type == IPC_OK && dec_empty(rb) == 0) {
+		if (ws->runner)
+			j->nrun++;
+		else
+			j->nsent++;
+	} else if (h->type == IPC_ERROR && dec_error(rb, &e) == 0)
 		job_fail(j, e.dsn, e.text);
 	else {
 		ipc_chan_fail(c, "bad reply from writer");

@@ -104,7 +104,8 @@ def test_alias_command_runs_as_default_privs(make_daemon, users, rec,
     d = make_daemon(sandbox, aliases='postmaster: %s\nprog: "|%s prog"\n'
                     % (ALICE, script),
                     extra_main="recipient_delimiter = +\n")
-    assert send(d, "prog+ext@" + DOMAIN)[:2] == ("2.0.0", "sent")
+    assert send(d, "prog+ext@" + DOMAIN) == (
+        "2.0.0", "sent", "delivered to 0 mailboxes and 1 command or file")
     nobody = pwd.getpwnam("nobody")
     assert int(read(out, "prog.uid")) == nobody.pw_uid
     assert int(read(out, "prog.gid")) == nobody.pw_gid
