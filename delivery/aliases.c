@@ -997,7 +997,8 @@ target_hash(enum alias_kind kind, const char *value)
 
 /* Append a final target unless it is already there. */
 static int
-emit(struct expansion *x, enum alias_kind kind, const char *value)
+emit(struct expansion *x, enum alias_kind kind, const char *value,
+    const struct alias_entry *from)
 {
 	void	*v;
 	size_t	 h;
@@ -1018,6 +1019,8 @@ emit(struct expansion *x, enum alias_kind kind, const char *value)
 	if ((x->out[x->n].value = strdup(value)) == NULL)
 		goto nomem;
 	x->out[x->n].kind = kind;
+	x->out[x->n].alias = from != NULL ? from->name : NULL;
+	x->out[x->n].line = from != NULL ? from->line : 0;
 	x->n++;
 	x->slot[h] = (uint16_t)x->n;
 	return 0;
@@ -1074,20 +1077,20 @@ expand_address(struct expansion *x, const struct alias_entry *e,
 	}
 	lower_str(local);
 	if (local[0] == '\\') {		/* \user: no further aliasing */
-		r = emit(x, ALIAS_ADDRESS, local + 1);
+		r = emit(x, ALIAS_ADDRESS, local + 1, NULL);
 		goto done;
 	}
 	if ((at = strrchr(local, '@')) != NULL) {
 		*at = '\0';
 		if (x->is_local_domain == NULL ||
 		    !x->is_local_domain(at + 1, x->arg)) {
-			r = emit(x, ALIAS_ADDRESS, value);
+			r = emit(x, ALIAS_ADDRESS, value, NULL);
 			goto done;
 		}
 	}
 	next = aliases_lookup(x->t, local);
 	if (next == NULL || next == e)	/* a user, or "root: root" */
-		r = emit(x, ALIAS_ADDRESS, local);
+		r = emit(x, ALIAS_ADDRESS, local, NULL);
 	else if (on_chain(x, next)) {
 		chain_error(x, "alias loop: ", next->name);
 		r = -1;
@@ -1113,7 +1116,7 @@ expand_entry(struct expansion *x, const struct alias_entry *e)
 	for (i = 0; i < e->ntargets; i++) {
 		if (e->targets[i].kind != ALIAS_ADDRESS) {
 			if (emit(x, e->targets[i].kind,
-			    e->targets[i].value) == -1)
+			    e->targets[i].value, e) == -1)
 				return -1;
 		} else if (expand_address(x, e, e->targets[i].value) == -1)
 			return -1;
@@ -1151,7 +1154,7 @@ aliases_expand(const struct alias_table *t, const char *name,
 	lower_str(key);
 	x.name = key;
 	if ((e = aliases_lookup(t, key)) == NULL)	/* a user, not an alias */
-		r = emit(&x, ALIAS_ADDRESS, key);
+		r = emit(&x, ALIAS_ADDRESS, key, NULL);
 	else if ((x.done = calloc(t->n, 1)) == NULL) {
 		errf(err, errlen, "out of memory");
 		r = -1;

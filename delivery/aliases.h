@@ -27,6 +27,10 @@ enum alias_kind {
 struct alias_target {
 	enum alias_kind	 kind;
 	char		*value;		/* quotes and the |, :include: removed */
+	/* aliases_expand() output, files and commands: the alias listing
+	   it (owned by the table) and that alias's line. */
+	const char	*alias;
+	int		 line;
 };
 
 struct alias_entry {

@@ -65,16 +65,28 @@ check_address(const struct bh_config *cf, const struct alias_table *t,
 	return NULL;
 }
 
+static int
+allowed_for_aliases(const struct bh_strlist *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (strcmp(l->v[i], "alias") == 0)
+			return 1;
+	return 0;
+}
+
 static const char *
-kind_unsupported(enum alias_kind k)
+kind_unsupported(const struct bh_config *cf, enum alias_kind k)
 {
 	switch (k) {
 	case ALIAS_FILE:
-		return "file targets are not delivered by this release";
+		return allowed_for_aliases(&cf->allow_mail_to_files) ? NULL :
+		    "mail to file is restricted (allow_mail_to_files)";
 	case ALIAS_COMMAND:
-		return "command targets are not delivered by this release";
-	case ALIAS_INCLUDE:
-		return ":include: is not read by this release";
+		return allowed_for_aliases(&cf->allow_mail_to_commands) ?
+		    NULL : "mail to command is restricted "
+		    "(allow_mail_to_commands)";
 	default:
 		return NULL;
 	}
@@ -98,7 +110,7 @@ aliases_check(const struct bh_config *cf, const struct alias_table *t,
 				tg = &e->targets[k];
 				why = tg->kind == ALIAS_ADDRESS ?
 				    check_address(cf, t, n, tg->value, user,
-				    arg) : kind_unsupported(tg->kind);
+				    arg) : kind_unsupported(cf, tg->kind);
 				if (why == NULL)
 					continue;
 				snprintf(msg, sizeof(msg), "%s:%d: alias %s: "

@@ -3,6 +3,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "delivery/forward.h"
 
@@ -48,6 +49,18 @@ add_entry(struct forward *f, const char *p, size_t n, int quoted, int line,
 		break;
 	case '/':
 		e->kind = FWD_FILE;
+		break;
+	case ':':
+		if (n < 9 || strncasecmp(p, ":include:", 9) != 0) {
+			e->kind = FWD_ADDRESS;
+			break;
+		}
+		e->kind = FWD_INCLUDE;
+		p += 9;
+		n -= 9;
+		if (n > 0 && p[0] != '/')
+			return error(err, errlen, line, ":include: needs an "
+			    "absolute path");
 		break;
 	default:
 		e->kind = FWD_ADDRESS;

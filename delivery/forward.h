@@ -5,8 +5,10 @@
  * is ignored; a line whose first non-blank character is '#' is a comment.
  * A target may be double-quoted (then it may hold commas and blanks).
  *   \user		the user's own mailbox, not forwarded further
- *   |command		a command (not delivered by this release)
- *   /path		a file (not delivered by this release)
+ *   |command		a command
+ *   /path		a file
+ *   :include:/path	more targets from a file (an :include: file uses
+ *			this syntax too; a ~/.forward may not name one)
  *   user, user@domain	an address
  * At most FORWARD_SIZE_MAX bytes and FORWARD_ENTRIES_MAX targets; a NUL
  * byte or a control character is an error.  The parser never logs;
@@ -26,7 +28,8 @@ enum forward_kind {
 	FWD_SELF = 0,		/* \user */
 	FWD_ADDRESS,		/* user or user@domain */
 	FWD_COMMAND,		/* |command, the | removed */
-	FWD_FILE		/* /path */
+	FWD_FILE,		/* /path */
+	FWD_INCLUDE		/* :include:/path, the prefix removed */
 };
 
 struct forward_entry {

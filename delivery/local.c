@@ -13,7 +13,14 @@
  *   on_pump		the pipe to the writer can take more bytes
  *   on_forward		the writer read ~/.forward (or found none)
  *   forward_expanded	lookup's answer for one .forward target
- *   writer_msg		the writer's verdict
+ *   writer_msg		the writer's (or runner's) verdict
+ *   runner_answer	master's IPC_RUNNER_OPEN_OK / ERROR
+ *   on_include		a runner read an :include: file
+ *   include_expanded	lookup's answer for one :include: address
+ *
+ * |command and /file targets (of an alias, or of a ~/.forward) are kept
+ * per job with their source and delivered after the mailboxes, each by a
+ * runner master forks for that source (see runner.c).
  */
 #include <sys/queue.h>
 #include <sys/tree.h>
@@ -42,6 +49,7 @@
 				   next delivery (the writer itself gives up
 				   after 10) */
 #define WRITER_KEEP_MAX	48	/* idle writers kept, all users together */
+#define JOB_TARGETS_MAX	32	/* commands and files of one recipient */
 
 struct local;
 struct wslot;
@@ -63,6 +71,11 @@ struct job {
 	int			 fwd_failed;	/* a target failed: none at all */
 	uint32_t		 fwd_base;	/* users before this .forward */
 	int			 owner_wait;	/* OWNER_QUERY outstanding */
+	struct msg_runner_open	 tgt[JOB_TARGETS_MAX];	/* commands, files */
+	size_t			 ntgt, next_tgt;
+	size_t			 fwd_tbase;	/* targets before this .forward */
+	int			 runner_wait;	/* RUNNER_OPEN outstanding */
+	int			 inc_wait;	/* lookups for :include: targets */
 	char			 owner[IPC_ADDR_MAX];	/* "": the sender */
 	struct wslot		*slot;		/* the writer in use */
 	struct ipc_chan		*writer;	/* its channel */
@@ -70,6 +83,7 @@ struct job {
 	struct event		*pump_ev;
 	uint64_t		 sent;
 	int			 nsent;
+	int			 nrun;		/* commands and files delivered */
 	int			 defer;		/* a 4xx happened */
 	int			 bounce;	/* a 5xx happened */
 	char			 dsn[IPC_DSN_MAX];
@@ -100,6 +114,10 @@ struct hostile {
 	char		 user[HOSTILE_MAX][IPC_USER_MAX + 1];
 	uint32_t	 id[HOSTILE_MAX];
 	size_t		 n;
+	/* test-hostile-runner-open: RUNNER_OPEN requests */
+	struct msg_runner_open run[HOSTILE_MAX];
+	uint32_t	 run_id[HOSTILE_MAX];
+	size_t		 nrun;
 };
 #endif
 
@@ -115,6 +133,7 @@ struct wslot {
 	struct ipc_chan		*chan;
 	struct job		*job;		/* NULL while idle */
 	struct event		*idle_ev;
+	int			 runner;	/* a runner: one delivery only */
 };
 
 struct local {
@@ -131,6 +150,7 @@ struct local {
 };
 
 static void next_user(struct job *);
+static void next_target(struct job *);
 
 static void
 wait_for(struct local *lo, enum bh_role peer, uint32_t id, struct job *j)
@@ -195,7 +215,12 @@ job_finish(struct job *j)
 	} else {
 		r.status = DELIVER_SENT;
 		strlcpy(r.dsn, "2.0.0", sizeof(r.dsn));
-		if (j->nsent == 1)
+		if (j->nrun > 0)
+			snprintf(r.text, sizeof(r.text), "delivered to %d "
+			    "mailbox%s and %d command%s or file%s", j->nsent,
+			    j->nsent == 1 ? "" : "es", j->nrun,
+			    j->nrun == 1 ? "" : "s", j->nrun == 1 ? "" : "s");
+		else if (j->nsent == 1)
 			snprintf(r.text, sizeof(r.text), "delivered to mailbox");
 		else
 			snprintf(r.text, sizeof(r.text),
@@ -295,7 +320,7 @@ writer_release(struct job *j, int keep)
 	if (ws == NULL)
 		return;
 	ws->job = NULL;
-	if (!keep) {
+	if (!keep || ws->runner) {
 		slot_free(ws);
 		return;
 	}
@@ -317,6 +342,7 @@ writer_done(struct job *j)
 }
 
 static void on_forward(struct job *, struct rbuf *);
+static void on_include(struct job *, struct rbuf *);
 static void start_writing(struct job *);
 
 static void
@@ -334,12 +360,18 @@ writer_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
 		return;
 	}
 	if (h->type == IPC_FORWARD_DATA) {
-		on_forward(j, rb);
+		if (ws->runner)
+			on_include(j, rb);
+		else
+			on_forward(j, rb);
 		return;
 	}
-	if (h->type == IPC_OK && dec_empty(rb) == 0)
-		j->nsent++;
-	else if (h->type == IPC_ERROR && dec_error(rb, &e) == 0)
+	if (h->type == IPC_OK && dec_empty(rb) == 0) {
+		if (ws->runner)
+			j->nrun++;
+		else
+			j->nsent++;
+	} else if (h->type == IPC_ERROR && dec_error(rb, &e) == 0)
 		job_fail(j, e.dsn, e.text);
 	else {
 		ipc_chan_fail(c, "bad reply from writer");
@@ -359,9 +391,10 @@ writer_closed(struct ipc_chan *c, const char *why, int violation, void *arg)
 		slot_free(ws);
 		return;
 	}
-	job_fail(j, "4.3.0", "mailbox writer failed");
-	log_warnx("%s: writer for %s: %s", j->d.qid,
-	    j->users->users[j->next_user - 1], why);
+	job_fail(j, "4.3.0", ws->runner ? "command or file delivery failed" :
+	    "mailbox writer failed");
+	log_warnx("%s: %s for %s: %s", j->d.qid, ws->runner ? "runner" :
+	    "writer", ws->user, why);
 	writer_release(j, 0);
 	if (j->fwd_wait > 0)		/* forward_done moves on */
 		return;
@@ -513,12 +546,66 @@ add_forwarded_user(struct job *j, const char *user)
 	    sizeof(j->users->users[0]));
 }
 
+/* A command or file for a runner, once per job. */
+static void
+add_target(struct job *j, uint32_t source, uint32_t kind, uint32_t map,
+    const char *name, const char *suffix, const char *value,
+    const struct msg_runner_open *parent)
+{
+	struct msg_runner_open	*t;
+	size_t			 i;
+	uint32_t		 k;
+
+	for (i = 0; i < j->ntgt; i++)
+		if (j->tgt[i].kind == kind &&
+		    strcmp(j->tgt[i].value, value) == 0)
+			return;
+	if (j->ntgt == JOB_TARGETS_MAX) {
+		job_fail(j, "5.3.0", "too many commands and files");
+		return;
+	}
+	t = &j->tgt[j->ntgt];
+	memset(t, 0, sizeof(*t));
+	t->source = source;
+	t->kind = kind;
+	t->map = map;
+	if (strlcpy(t->name, name, sizeof(t->name)) >= sizeof(t->name) ||
+	    strlcpy(t->suffix, suffix, sizeof(t->suffix)) >=
+	    sizeof(t->suffix) ||
+	    strlcpy(t->value, value, sizeof(t->value)) >= sizeof(t->value) ||
+	    (kind == RUNNER_INCLUDE && strlen(value) >= IPC_PATH_MAX)) {
+		job_fail(j, "5.3.0", "command or file name too long");
+		return;
+	}
+	/* Found in an :include: file: the files that lead to it. */
+	if (parent != NULL) {
+		for (k = 0; k < parent->depth; k++)
+			strlcpy(t->chain[k], parent->chain[k],
+			    sizeof(t->chain[k]));
+		strlcpy(t->chain[k], parent->value, sizeof(t->chain[k]));
+		t->depth = parent->depth + 1;
+	}
+	j->ntgt++;
+}
+
+static void
+add_alias_targets(struct job *j, const struct msg_expand_ok *x)
+{
+	uint32_t i;
+
+	for (i = 0; i < x->ntargets; i++)
+		add_target(j, RUNNER_ALIAS, x->targets[i].kind,
+		    x->targets[i].map, x->targets[i].name, "",
+		    x->targets[i].value, NULL);
+}
+
 static void
 forward_done(struct job *j)
 {
 	/* All or nothing, or a retry would deliver some copies twice. */
 	if (j->fwd_failed) {
 		j->users->n = j->fwd_base;
+		j->ntgt = j->fwd_tbase;
 		j->fwd_self = 0;
 	}
 	if (j->writer == NULL)		/* it died while lookup answered */
@@ -541,6 +628,7 @@ forward_expanded(struct job *j, uint32_t type, struct rbuf *rb)
 	if (type == IPC_EXPAND_OK && dec_expand_ok(rb, &x) == 0) {
 		for (i = 0; i < x.n; i++)
 			add_forwarded_user(j, x.users[i]);
+		add_alias_targets(j, &x);
 	} else if (type == IPC_ERROR && dec_error(rb, &e) == 0) {
 		log_warnx("%s: %s: .forward target: %s", j->d.qid,
 		    cur_user(j), e.text);
@@ -572,14 +660,15 @@ forward_lookup(struct job *j, const char *local)
 
 /*
  * Sort the targets: the user's own name (or \user) means the mailbox;
- * other local addresses go to lookup; a remote address, a command or a
- * file cannot be delivered by this release, and rather than lose or
- * bounce mail the whole .forward is then ignored.  Returns the reason
- * to ignore it, or NULL with *self and the local parts filled.
+ * other local addresses go to lookup; commands and files become the
+ * job's targets, for runners; a remote address cannot be delivered by
+ * this release, and rather than lose or bounce mail the whole .forward
+ * is then ignored.  Returns the reason to ignore it, or NULL with *self
+ * and the local parts filled.
  */
 static const char *
-forward_sort(struct job *j, const struct forward *f, int *self,
-    char (*local)[IPC_ADDR_MAX], size_t *nlocal)
+forward_sort(struct job *j, const struct forward *f, const char *suffix,
+    int *self, char (*local)[IPC_ADDR_MAX], size_t *nlocal)
 {
 	const struct forward_entry	*e;
 	const char			*at;
@@ -589,8 +678,14 @@ forward_sort(struct job *j, const struct forward *f, int *self,
 	*nlocal = 0;
 	for (i = 0; i < f->n; i++) {
 		e = &f->v[i];
-		if (e->kind == FWD_COMMAND || e->kind == FWD_FILE)
-			return "commands and files";
+		if (e->kind == FWD_COMMAND || e->kind == FWD_FILE) {
+			add_target(j, RUNNER_FORWARD, e->kind == FWD_COMMAND ?
+			    RUNNER_COMMAND : RUNNER_FILE, 0, cur_user(j),
+			    suffix, e->value, NULL);
+			continue;
+		}
+		if (e->kind == FWD_INCLUDE)
+			return "include files";
 		at = strrchr(e->value, '@');
 		if (at != NULL && !resolve_is_local_domain(at + 1,
 		    &j->lo->we.cf))
@@ -615,9 +710,9 @@ on_forward(struct job *j, struct rbuf *rb)
 	static struct msg_forward_data	 fd;
 	static struct forward		 f;
 	static char			 local[FORWARD_ENTRIES_MAX][IPC_ADDR_MAX];
-	char				 err[256];
+	char				 err[256], suffix[IPC_USER_MAX + 1];
 	const char			*why;
-	size_t				 i, n;
+	size_t				 i, n, tbase = j->ntgt;
 	int				 self;
 
 	if (dec_forward_data(rb, &fd) == -1) {
@@ -641,14 +736,25 @@ on_forward(struct job *j, struct rbuf *rb)
 		start_writing(j);
 		return;
 	}
-	if ((why = forward_sort(j, &f, &self, local, &n)) != NULL) {
+	forward_suffix(j, cur_user(j), suffix, sizeof(suffix));
+	if ((why = forward_sort(j, &f, suffix, &self, local, &n)) != NULL) {
+		j->ntgt = tbase;
 		log_warnx("%s: %s: ~/.forward ignored: it names %s, which this "
 		    "release does not deliver", j->d.qid, cur_user(j), why);
 		start_writing(j);
 		return;
 	}
-	if (n == 0) {		/* empty, or only the user: the mailbox */
+	if (n == 0 && (self || j->ntgt == tbase)) {
+		/* empty, or only the user: the mailbox (and the commands) */
 		start_writing(j);
+		return;
+	}
+	if (n == 0) {		/* commands and files only: no mailbox */
+		log_info("%s: %s: forwarded by ~/.forward to %zu command%s "
+		    "or file%s", j->d.qid, cur_user(j), j->ntgt - tbase,
+		    j->ntgt - tbase == 1 ? "" : "s",
+		    j->ntgt - tbase == 1 ? "" : "s");
+		writer_done(j);
 		return;
 	}
 	if (j->lo->lookup == NULL) {
@@ -662,6 +768,7 @@ on_forward(struct job *j, struct rbuf *rb)
 	j->fwd_self = self;
 	j->fwd_failed = 0;
 	j->fwd_base = j->users->n;
+	j->fwd_tbase = tbase;
 	for (i = 0; i < n; i++)
 		forward_lookup(j, local[i]);
 }
@@ -692,8 +799,7 @@ start_writing(struct job *j)
 	m.content_len = j->d.content_len;
 	strlcpy(m.return_path, j->owner[0] != '\0' ? j->owner : j->d.sender,
 	    sizeof(m.return_path));
-	delivered_to(j, j->users->users[j->next_user - 1], m.delivered_to,
-	    sizeof(m.delivered_to));
+	delivered_to(j, j->slot->user, m.delivered_to, sizeof(m.delivered_to));
 	wb_init(&wb, buf, sizeof(buf));
 	enc_write_mail(&wb, &m);
 	ipc_request(j->writer, IPC_WRITE_MAIL, &wb, p[0]);
@@ -715,7 +821,7 @@ next_user(struct job *j)
 	uint32_t		 id;
 
 	if (j->next_user == j->users->n) {
-		job_finish(j);
+		next_target(j);
 		return;
 	}
 	strlcpy(w.user, j->users->users[j->next_user++], sizeof(w.user));
@@ -727,6 +833,212 @@ next_user(struct job *j)
 	enc_writer_open(&wb, &w);
 	id = ipc_request(j->lo->we.master, IPC_WRITER_OPEN, &wb, -1);
 	wait_for(j->lo, ROLE_MASTER, id, j);
+}
+
+/* The runner is there: the :include: file, please. */
+static void
+include_ask(struct job *j)
+{
+	struct msg_forward_read	 r;
+	uint8_t			 buf[IPC_USER_MAX + 16];
+	struct wbuf		 wb;
+
+	memset(&r, 0, sizeof(r));
+	wb_init(&wb, buf, sizeof(buf));
+	enc_forward_read(&wb, &r);
+	ipc_request(j->writer, IPC_FORWARD_READ, &wb, -1);
+}
+
+/* Ask lookup whom an address of an :include: file reaches. */
+static void
+include_lookup(struct job *j, const char *local)
+{
+	struct msg_addr	 a;
+	uint8_t		 buf[IPC_ADDR_MAX + 8];
+	struct wbuf	 wb;
+
+	strlcpy(a.addr, local, sizeof(a.addr));
+	wb_init(&wb, buf, sizeof(buf));
+	enc_addr(&wb, &a);
+	j->inc_wait++;
+	wait_for(j->lo, ROLE_LOOKUP, ipc_request(j->lo->lookup, IPC_EXPAND,
+	    &wb, -1), j);
+}
+
+/* lookup's answer for one address of an :include: file. */
+static void
+include_expanded(struct job *j, uint32_t type, struct rbuf *rb)
+{
+	static struct msg_expand_ok	 x;
+	struct msg_error		 e;
+	uint32_t			 i, k;
+
+	j->inc_wait--;
+	if (type == IPC_EXPAND_OK && dec_expand_ok(rb, &x) == 0) {
+		for (i = 0; i < x.n; i++) {
+			for (k = 0; k < j->users->n; k++)
+				if (strcmp(j->users->users[k], x.users[i]) == 0)
+					break;
+			if (k < j->users->n)
+				continue;
+			if (j->users->n == IPC_EXPAND_MAX) {
+				job_fail(j, "5.3.0", ":include: expands too "
+				    "far");
+				break;
+			}
+			/* A member like any recipient: its .forward counts. */
+			j->nofwd[j->users->n] = 0;
+			strlcpy(j->users->users[j->users->n++], x.users[i],
+			    sizeof(j->users->users[0]));
+		}
+		add_alias_targets(j, &x);
+	} else if (type == IPC_ERROR && dec_error(rb, &e) == 0) {
+		log_warnx("%s: :include: address: %s", j->d.qid, e.text);
+		job_fail(j, e.dsn, e.text);
+	} else
+		job_fail(j, "4.3.0", "lookup unavailable");
+	if (j->inc_wait == 0)
+		next_target(j);
+}
+
+/*
+ * The runner read an :include: file (as the alias file's owner): its
+ * addresses go to lookup and become recipients; its commands, files and
+ * nested :include: files become targets that carry the chain of files
+ * that led to them, for master and the runner to check.
+ */
+static void
+on_include(struct job *j, struct rbuf *rb)
+{
+	static struct msg_forward_data	 fd;
+	static struct forward		 f;
+	const struct msg_runner_open	*t = &j->tgt[j->next_tgt - 1];
+	const struct forward_entry	*e;
+	char				 err[512], local[IPC_ADDR_MAX];
+	const char			*at;
+	size_t				 i, k, n;
+
+	if (dec_forward_data(rb, &fd) == -1) {
+		ipc_chan_fail(j->writer, "bad FORWARD_DATA from runner");
+		return;
+	}
+	writer_release(j, 0);
+	if (fd.status != FORWARD_FOUND) {
+		snprintf(err, sizeof(err), ":include: file %.200s %.200s",
+		    t->value, fd.status == FORWARD_NONE ? "does not exist" :
+		    fd.reason);
+		log_warnx("%s: %s", j->d.qid, err);
+		job_fail(j, "4.3.0", err);
+		next_target(j);
+		return;
+	}
+	if (forward_parse(&f, fd.text, strlen(fd.text), err, sizeof(err))
+	    == -1) {
+		log_warnx("%s: :include: file %s: %s", j->d.qid, t->value,
+		    err);
+		job_fail(j, "4.3.0", err);
+		next_target(j);
+		return;
+	}
+	if (f.n > 0 && t->depth == IPC_INCLUDE_DEPTH) {
+		job_fail(j, "5.4.6", ":include: files nested too deeply");
+		next_target(j);
+		return;
+	}
+	for (i = 0; i < f.n; i++) {
+		e = &f.v[i];
+		if (e->kind != FWD_ADDRESS && e->kind != FWD_SELF) {
+			add_target(j, RUNNER_ALIAS, e->kind == FWD_COMMAND ?
+			    RUNNER_COMMAND : e->kind == FWD_FILE ?
+			    RUNNER_FILE : RUNNER_INCLUDE, t->map, t->name, "",
+			    e->value, t);
+			continue;
+		}
+		at = strrchr(e->value, '@');
+		n = at ? (size_t)(at - e->value) : strlen(e->value);
+		if ((at != NULL && !resolve_is_local_domain(at + 1,
+		    &j->lo->we.cf)) || n == 0 || n >= sizeof(local)) {
+			job_fail(j, "5.3.0", ":include: file names a remote "
+			    "address, which this release does not deliver");
+			continue;
+		}
+		for (k = 0; k < n; k++)
+			local[k] = tolower((unsigned char)e->value[k]);
+		local[n] = '\0';
+		if (j->lo->lookup == NULL) {
+			job_fail(j, "4.3.0", "lookup unavailable");
+			continue;
+		}
+		include_lookup(j, local);
+	}
+	log_info("%s: :include: file %s: %zu target%s", j->d.qid, t->value,
+	    f.n, f.n == 1 ? "" : "s");
+	if (j->inc_wait == 0)
+		next_target(j);
+}
+
+/* The mailboxes are done: now each command, file and :include: file. */
+static void
+next_target(struct job *j)
+{
+	uint8_t		 buf[sizeof(struct msg_runner_open) + 64];
+	struct wbuf	 wb;
+	uint32_t	 id;
+
+	if (j->next_user < j->users->n) {	/* an :include: added some */
+		next_user(j);
+		return;
+	}
+	if (j->next_tgt == j->ntgt) {
+		job_finish(j);
+		return;
+	}
+	wb_init(&wb, buf, sizeof(buf));
+	enc_runner_open(&wb, &j->tgt[j->next_tgt++]);
+	id = ipc_request(j->lo->we.master, IPC_RUNNER_OPEN, &wb, -1);
+	j->runner_wait = 1;
+	wait_for(j->lo, ROLE_MASTER, id, j);
+}
+
+/* master forked a runner for the current target, or said why not. */
+static void
+runner_answer(struct job *j, const struct ipc_hdr *h, struct rbuf *rb,
+    int fd)
+{
+	const struct msg_runner_open	*t = &j->tgt[j->next_tgt - 1];
+	struct wslot			*ws;
+	struct msg_error		 e;
+
+	j->runner_wait = 0;
+	if (h->type == IPC_RUNNER_OPEN_OK && dec_empty(rb) == 0) {
+		if ((ws = calloc(1, sizeof(*ws))) == NULL)
+			fatal("runner_answer");
+		ws->lo = j->lo;
+		ws->runner = 1;
+		strlcpy(ws->user, t->name, sizeof(ws->user));
+		ws->chan = ipc_chan_new(j->lo->we.base, fd, ROLE_LOCAL,
+		    ROLE_WRITER, writer_msg, writer_closed, ws);
+		if ((ws->idle_ev = evtimer_new(j->lo->we.base, on_slot_idle,
+		    ws)) == NULL)
+			fatalx("runner idle timer");
+		ws->job = j;
+		j->slot = ws;
+		j->writer = ws->chan;
+		if (t->kind == RUNNER_INCLUDE)
+			include_ask(j);
+		else
+			start_writing(j);
+		return;
+	}
+	if (fd != -1)
+		close(fd);
+	if (h->type != IPC_ERROR || dec_error(rb, &e) == -1)
+		fatalx("bad answer from master");
+	log_warnx("%s: %s %s%s of %s: %s", j->d.qid, t->kind ==
+	    RUNNER_COMMAND ? "command" : "file", t->kind == RUNNER_COMMAND ?
+	    "|" : "", t->value, t->name, e.text);
+	job_fail(j, e.dsn, e.text);
+	next_target(j);
 }
 
 #ifdef BH_TEST_HOOKS
@@ -764,6 +1076,51 @@ hostile_load(struct local *lo)
 	}
 }
 
+/*
+ * "test-hostile-runner-open": lines "forward USER KIND VALUE" or
+ * "alias:MAP NAME KIND VALUE" (KIND command, file or include; split at
+ * the first three tabs), each sent to master as an IPC_RUNNER_OPEN.
+ */
+static void
+hostile_load_runner(struct local *lo)
+{
+	struct msg_runner_open	*r;
+	char			 path[PATH_MAX], buf[4096], *line, *nl;
+	char			*f[4];
+	ssize_t			 n;
+	int			 fd, k;
+
+	snprintf(path, sizeof(path), "%s/test-hostile-runner-open",
+	    lo->we.cf.config_directory);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	for (line = buf; line != NULL && *line != '\0' &&
+	    lo->hostile.nrun < HOSTILE_MAX; line = nl) {
+		if ((nl = strchr(line, '\n')) != NULL)
+			*nl++ = '\0';
+		for (k = 0; k < 4 && line != NULL; k++)
+			f[k] = strsep(&line, k < 3 ? "\t" : "");
+		if (k < 4 || f[3] == NULL)
+			continue;
+		r = &lo->hostile.run[lo->hostile.nrun++];
+		memset(r, 0, sizeof(*r));
+		r->source = strcmp(f[0], "forward") == 0 ? RUNNER_FORWARD :
+		    RUNNER_ALIAS;
+		if (strncmp(f[0], "alias:", 6) == 0)
+			r->map = (uint32_t)strtoul(f[0] + 6, NULL, 10);
+		strlcpy(r->name, f[1], sizeof(r->name));
+		r->kind = strcmp(f[2], "file") == 0 ? RUNNER_FILE :
+		    strcmp(f[2], "include") == 0 ? RUNNER_INCLUDE :
+		    RUNNER_COMMAND;
+		strlcpy(r->value, f[3], sizeof(r->value));
+	}
+}
+
 static void
 hostile_send(struct local *lo)
 {
@@ -780,6 +1137,40 @@ hostile_send(struct local *lo)
 		lo->hostile.id[i] = ipc_request(lo->we.master,
 		    IPC_WRITER_OPEN, &wb, -1);
 	}
+	for (i = 0; i < lo->hostile.nrun; i++) {
+		uint8_t rbuf[sizeof(struct msg_runner_open) + 64];
+
+		wb_init(&wb, rbuf, sizeof(rbuf));
+		enc_runner_open(&wb, &lo->hostile.run[i]);
+		lo->hostile.run_id[i] = ipc_request(lo->we.master,
+		    IPC_RUNNER_OPEN, &wb, -1);
+	}
+}
+
+/* 1 if this was the answer to a hostile RUNNER_OPEN (logged, consumed). */
+static int
+hostile_runner_answer(struct local *lo, const struct ipc_hdr *h,
+    struct rbuf *rb, int fd)
+{
+	struct msg_error	 e;
+	size_t			 i;
+
+	for (i = 0; i < lo->hostile.nrun; i++)
+		if (lo->hostile.run_id[i] == h->id && h->id != 0)
+			break;
+	if (i == lo->hostile.nrun)
+		return 0;
+	lo->hostile.run_id[i] = 0;
+	/* Closing the channel at once: the runner checks its source first,
+	   before it waits for a message. */
+	if (fd != -1)
+		close(fd);
+	if (h->type == IPC_ERROR && dec_error(rb, &e) == 0)
+		log_info("test hook: RUNNER_OPEN #%zu refused: %s %s", i,
+		    e.dsn, e.text);
+	else
+		log_info("test hook: RUNNER_OPEN #%zu granted", i);
+	return 1;
 }
 
 /* 1 if this was the answer to a hostile request (logged, consumed). */
@@ -790,6 +1181,8 @@ hostile_answer(struct local *lo, const struct ipc_hdr *h, struct rbuf *rb,
 	struct msg_error	 e;
 	size_t			 i;
 
+	if (hostile_runner_answer(lo, h, rb, fd))
+		return 1;
 	for (i = 0; i < lo->hostile.n; i++)
 		if (lo->hostile.id[i] == h->id && h->id != 0)
 			break;
@@ -821,6 +1214,10 @@ writer_answer(struct worker_env *we, const struct ipc_hdr *h,
 #endif
 	if ((j = waited(lo, ROLE_MASTER, h->id)) == NULL)
 		fatalx("master answered a request we did not make");
+	if (j->runner_wait) {
+		runner_answer(j, h, rb, fd);
+		return;
+	}
 	if (h->type == IPC_WRITER_OPEN_OK && dec_empty(rb) == 0) {
 		writer_ready(j, fd);
 		return;
@@ -888,6 +1285,10 @@ expand_answer(struct job *j, uint32_t type, struct rbuf *rb)
 {
 	struct msg_error e;
 
+	if (j->inc_wait > 0) {
+		include_expanded(j, type, rb);
+		return;
+	}
 	if (j->fwd_wait > 0) {
 		forward_expanded(j, type, rb);
 		return;
@@ -900,6 +1301,7 @@ expand_answer(struct job *j, uint32_t type, struct rbuf *rb)
 		if ((j->users = calloc(1, sizeof(*j->users))) == NULL)
 			fatal("expand");
 		if (dec_expand_ok(rb, j->users) == 0) {
+			add_alias_targets(j, j->users);
 			owner_query(j);
 			return;
 		}
@@ -1030,6 +1432,7 @@ local_main(int argc, char **argv)
 	worker_init(&lo.we, ROLE_LOCAL, argc, argv);
 #ifdef BH_TEST_HOOKS
 	hostile_load(&lo);
+	hostile_load_runner(&lo);
 #endif
 
 	memset(&sb, 0, sizeof(sb));

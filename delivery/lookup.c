@@ -31,6 +31,7 @@ struct lookup {
 	struct userdb		 users;
 	struct alias_table	 aliases;
 	struct resolver		 res;
+	int			 map_line[IPC_MAPS_MAX];
 	struct ipc_chan		*peers[ROLE_COUNT];
 };
 
@@ -173,10 +174,12 @@ load_aliases(struct lookup *lk)
 {
 	const struct bh_strlist	*maps = &lk->we.cf.alias_maps;
 	char			*all = NULL, err[ALIAS_ERR_MAX];
-	size_t			 len = 0, i;
-	int			 fd;
+	size_t			 len = 0, i, k;
+	int			 fd, line = 1;
 	struct stat		 st;
 
+	if (maps->n > IPC_MAPS_MAX)
+		fatalx("alias_maps: more than %d files", IPC_MAPS_MAX);
 	for (i = maps->n; i-- > 0; ) {
 		if ((fd = open(maps->v[i], O_RDONLY | O_CLOEXEC)) == -1)
 			fatal("alias_maps %s", maps->v[i]);
@@ -187,8 +190,13 @@ load_aliases(struct lookup *lk)
 			fatal("aliases");
 		if (read(fd, all + len, st.st_size) != st.st_size)
 			fatal("read %s", maps->v[i]);
+		/* Where this file starts: commands name their file. */
+		lk->map_line[i] = line;
+		for (k = len; k < len + (size_t)st.st_size; k++)
+			line += all[k] == '\n';
 		len += st.st_size;
 		all[len++] = '\n';
+		line++;
 		close(fd);
 	}
 	if (aliases_parse_buffer(&lk->aliases, all ? all : "", len,
@@ -211,6 +219,8 @@ lookup_main(int argc, char **argv)
 	lk.res.cf = &lk.we.cf;
 	lk.res.users = &lk.users;
 	lk.res.aliases = &lk.aliases;
+	lk.res.map_line = lk.map_line;
+	lk.res.nmaps = lk.we.cf.alias_maps.n;
 
 	memset(&sb, 0, sizeof(sb));
 	sb.role = ROLE_LOOKUP;

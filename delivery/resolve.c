@@ -189,6 +189,53 @@ kind_name(enum alias_kind k)
 	}
 }
 
+/* Which alias_maps entry holds this line of the concatenated table. */
+static uint32_t
+map_of_line(const struct resolver *r, int line)
+{
+	size_t	i, best = 0;
+	int	first = 0;
+
+	for (i = 0; i < r->nmaps; i++)
+		if (r->map_line[i] <= line && r->map_line[i] >= first) {
+			first = r->map_line[i];
+			best = i;
+		}
+	return (uint32_t)best;
+}
+
+/* A |command, /file or :include: local asks master for a runner with. */
+static int
+add_target(const struct resolver *r, const struct alias_target *t,
+    struct msg_expand_ok *out, char *dsn, size_t dsnlen, char *text,
+    size_t textlen)
+{
+	struct msg_target *mt;
+
+	strlcpy(dsn, "5.3.0", dsnlen);
+	if (out->ntargets == IPC_TARGETS_MAX) {
+		snprintf(text, textlen, "alias expands to more than %d "
+		    "commands and files", IPC_TARGETS_MAX);
+		return -1;
+	}
+	mt = &out->targets[out->ntargets];
+	if (t->alias == NULL || strlcpy(mt->name, t->alias, sizeof(mt->name))
+	    >= sizeof(mt->name) || strlcpy(mt->value, t->value,
+	    sizeof(mt->value)) >= sizeof(mt->value)) {
+		snprintf(text, textlen, "alias target too long");
+		return -1;
+	}
+	if (t->kind == ALIAS_INCLUDE && strlen(t->value) >= IPC_PATH_MAX) {
+		snprintf(text, textlen, ":include: path too long");
+		return -1;
+	}
+	mt->kind = t->kind == ALIAS_COMMAND ? RUNNER_COMMAND :
+	    t->kind == ALIAS_FILE ? RUNNER_FILE : RUNNER_INCLUDE;
+	mt->map = map_of_line(r, t->line);
+	out->ntargets++;
+	return 0;
+}
+
 int
 resolve_expand(const struct resolver *r, const char *addr,
     struct msg_expand_ok *out, char *dsn, size_t dsnlen, char *text,
@@ -200,6 +247,7 @@ resolve_expand(const struct resolver *r, const char *addr,
 	int			 n, i, rc = -1;
 
 	out->n = 0;
+	out->ntargets = 0;
 	strlcpy(dsn, "5.1.1", dsnlen);
 	if (split_addr(addr, local, sizeof(local), &domain) == -1 ||
 	    (*domain != '\0' &&
@@ -215,6 +263,13 @@ resolve_expand(const struct resolver *r, const char *addr,
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
+		if (t[i].kind == ALIAS_COMMAND || t[i].kind == ALIAS_FILE ||
+		    t[i].kind == ALIAS_INCLUDE) {
+			if (add_target(r, &t[i], out, dsn, dsnlen, text,
+			    textlen) == -1)
+				goto done;
+			continue;
+		}
 		if (t[i].kind != ALIAS_ADDRESS || strchr(t[i].value, '@')) {
 			strlcpy(dsn, "5.3.0", dsnlen);
 			snprintf(text, textlen, "alias target %s (%s) is not "
@@ -235,7 +290,7 @@ resolve_expand(const struct resolver *r, const char *addr,
 		strlcpy(out->users[out->n++], t[i].value,
 		    sizeof(out->users[0]));
 	}
-	rc = out->n > 0 ? 0 : -1;
+	rc = out->n + out->ntargets > 0 ? 0 : -1;
 	if (rc == -1)
 		snprintf(text, textlen, "alias expands to nobody");
 done:

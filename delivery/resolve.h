@@ -15,6 +15,11 @@ struct resolver {
 	const struct bh_config	*cf;
 	const struct userdb	*users;
 	const struct alias_table *aliases;
+	/* The aliases table is alias_maps read last-to-first into one
+	   buffer: map_line[i] is the first line of alias_maps[i] in it
+	   (nmaps 0: everything is map 0). */
+	const int		*map_line;
+	size_t			 nmaps;
 };
 
 /* RCPT time: is this address ours, and does it reach someone? */
@@ -33,7 +38,8 @@ enum rcpt_verdict resolve_rcpt_client(const struct resolver *,
 int	resolve_in_networks(const struct bh_strlist *, const char *addr);
 
 /*
- * Delivery time: the local accounts an address reaches.  Returns 0 and
+ * Delivery time: the local accounts an address reaches, and the
+ * |command and /file targets with the alias that lists them.  Returns 0 and
  * fills out, or -1 with dsn and text for a permanent or temporary failure.
  */
 int	resolve_expand(const struct resolver *, const char *addr,

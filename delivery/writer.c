@@ -27,6 +27,7 @@
 
 #include <event2/event.h>
 
+#include "delivery/forward_read.h"
 #include "delivery/maildir.h"
 #include "delivery/mbox.h"
 #include "lib/log.h"
@@ -77,76 +78,6 @@ on_write_mail(struct writer *w, uint32_t id, struct rbuf *rb, int fd)
 		ipc_reply_error(w->chan, id, dsn, why);
 	else
 		ipc_reply(w->chan, IPC_OK, id, NULL, -1);
-	close(fd);
-}
-
-/*
- * ~/.forward, opened as the user without following a link, used only if
- * it is a regular file of the user's that nobody else may write, in a
- * home directory that nobody else may write.  Anything else is ignored
- * with the reason (local logs it) and mail goes to the mailbox.
- */
-static void
-forward_read(const char *home, const char *suffix,
-    struct msg_forward_data *f)
-{
-	struct stat	st;
-	char		name[sizeof(".forward") + IPC_USER_MAX + 1];
-	ssize_t		n;
-	int		dfd, fd = -1;
-
-	f->status = FORWARD_IGNORED;
-	if ((dfd = open(home, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
-		snprintf(f->reason, sizeof(f->reason), "home directory: %s",
-		    strerror(errno));
-		return;
-	}
-	if (fstat(dfd, &st) == -1 || (st.st_uid != geteuid() &&
-	    st.st_uid != 0) || (st.st_mode & 022) != 0) {
-		close(dfd);
-		snprintf(f->reason, sizeof(f->reason), "home directory is "
-		    "writable by others or not the user's");
-		return;
-	}
-	/* ~/.forward+ext first, then ~/.forward (Postfix's forward_path). */
-	if (suffix[0] != '\0') {
-		snprintf(name, sizeof(name), ".forward%s", suffix);
-		fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
-		    O_CLOEXEC);
-	}
-	if (suffix[0] == '\0' || (fd == -1 && errno == ENOENT))
-		fd = openat(dfd, ".forward", O_RDONLY | O_NOFOLLOW |
-		    O_NONBLOCK | O_CLOEXEC);
-	close(dfd);
-	if (fd == -1) {
-		if (errno == ENOENT)
-			f->status = FORWARD_NONE;
-		else
-			snprintf(f->reason, sizeof(f->reason), "%s",
-			    errno == ELOOP ? "is a symbolic link" :
-			    strerror(errno));
-		return;
-	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode))
-		snprintf(f->reason, sizeof(f->reason), "not a regular file");
-	else if (st.st_uid != geteuid())
-		snprintf(f->reason, sizeof(f->reason), "not owned by the user");
-	else if ((st.st_mode & 022) != 0)
-		snprintf(f->reason, sizeof(f->reason), "group or world "
-		    "writable");
-	else if ((n = read(fd, f->text, sizeof(f->text))) == -1)
-		snprintf(f->reason, sizeof(f->reason), "%s", strerror(errno));
-	else if ((size_t)n >= sizeof(f->text))
-		snprintf(f->reason, sizeof(f->reason), "larger than %d bytes",
-		    IPC_FORWARD_MAX);
-	else if (memchr(f->text, '\0', n) != NULL)
-		snprintf(f->reason, sizeof(f->reason), "contains a NUL byte");
-	else {
-		f->text[n] = '\0';
-		f->status = FORWARD_FOUND;
-	}
-	if (f->status != FORWARD_FOUND)
-		memset(f->text, 0, sizeof(f->text));
 	close(fd);
 }
 

@@ -68,6 +68,7 @@ static char	*elem_domain(const char *, size_t, char *, size_t);
 static char	*elem_interface(const char *, size_t, char *, size_t);
 static char	*elem_aliasmap(const char *, size_t, char *, size_t);
 static void	format_time(long, char *, size_t);
+static char	*elem_mailto(const char *, size_t, char *, size_t);
 
 #define F(f)		offsetof(struct bh_config, f)
 #define STR(n, d, c)	{ #n, d, K_STR, F(n), c, NULL, 0, 0, 0 }
@@ -141,6 +142,10 @@ static const struct param params[] = {
 	    F(double_bounce_notice_recipient), NULL, NULL, 0, 0, 0 },
 	NUM(bounce_size_limit, "50000", K_LONG, 1, INT_MAX),
 	STR(control_socket, "/run/bulkhead/control", check_abspath),
+	/* Postfix's: where |command and /file targets may come from. */
+	LIST(allow_mail_to_commands, "alias, forward", elem_mailto),
+	LIST(allow_mail_to_files, "alias, forward", elem_mailto),
+	TIME(command_time_limit, "1000s", 's', 1),
 };
 
 #define NPARAMS	(sizeof(params) / sizeof(params[0]))
@@ -1126,4 +1131,25 @@ check_privs(const char *v, char *why, size_t whylen)
 		return -1;
 	}
 	return check_user(v, why, whylen);
+}
+
+/* allow_mail_to_commands, allow_mail_to_files: alias, forward, include. */
+static char *
+elem_mailto(const char *s, size_t n, char *why, size_t whylen)
+{
+	static const char *const sources[] = { "alias", "forward", "include" };
+	char	*r;
+	size_t	 i;
+
+	for (i = 0; i < sizeof(sources) / sizeof(sources[0]); i++)
+		if (strlen(sources[i]) == n && strncasecmp(sources[i], s, n) == 0)
+			break;
+	if (i == sizeof(sources) / sizeof(sources[0])) {
+		snprintf(why, whylen, "'%.*s' is not one of alias, forward, "
+		    "include", (int)n, s);
+		return NULL;
+	}
+	if ((r = strdup(sources[i])) == NULL)
+		snprintf(why, whylen, "out of memory");
+	return r;
 }

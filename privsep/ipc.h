@@ -28,6 +28,7 @@ enum bh_role {
 	ROLE_LOOKUP,
 	ROLE_LOCAL,
 	ROLE_WRITER,
+	ROLE_RUNNER,	/* a |command or /file delivery, forked by master */
 	ROLE_COUNT
 };
 
@@ -98,7 +99,11 @@ enum ipc_kind {
 	X(IPC_OWNER_REPLY,	REPLY,	RB_(LOOKUP), RB_(LOCAL),	\
 	    IPC_FD_NONE, 0)						\
 	X(IPC_RCPT_CHECK_CLIENT, REQ,	RB_(SMTPD), RB_(LOOKUP),	\
-	    IPC_FD_NONE, IPC_RCPT_CHECK_REPLY)
+	    IPC_FD_NONE, IPC_RCPT_CHECK_REPLY)				\
+	X(IPC_RUNNER_OPEN,	REQ,	RB_(LOCAL), RB_(MASTER),	\
+	    IPC_FD_NONE, IPC_RUNNER_OPEN_OK)				\
+	X(IPC_RUNNER_OPEN_OK,	REPLY,	RB_(MASTER), RB_(LOCAL),	\
+	    IPC_FD_REQUIRED, 0)
 
 enum ipc_type {
 	IPC_NONE = 0,

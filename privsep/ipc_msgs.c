@@ -304,19 +304,42 @@ enc_expand_ok(struct wbuf *wb, const struct msg_expand_ok *m)
 	wb_u32(wb, m->n);
 	for (i = 0; i < m->n && i < IPC_EXPAND_MAX; i++)
 		wb_str(wb, m->users[i]);
+	wb_u32(wb, m->ntargets);
+	for (i = 0; i < m->ntargets && i < IPC_TARGETS_MAX; i++) {
+		wb_u32(wb, m->targets[i].kind);
+		wb_u32(wb, m->targets[i].map);
+		wb_str(wb, m->targets[i].name);
+		wb_str(wb, m->targets[i].value);
+	}
 }
+
+static int	target_valid(uint32_t, const char *, const char *);
 
 int
 dec_expand_ok(struct rbuf *rb, struct msg_expand_ok *m)
 {
 	uint32_t i;
 
-	if (rb_u32(rb, &m->n) == -1 || m->n == 0 || m->n > IPC_EXPAND_MAX)
+	if (rb_u32(rb, &m->n) == -1 || m->n > IPC_EXPAND_MAX)
 		return -1;
 	for (i = 0; i < m->n; i++)
 		if (rb_str(rb, m->users[i], sizeof(m->users[i])) == -1 ||
 		    !user_valid(m->users[i]))
 			return -1;
+	if (rb_u32(rb, &m->ntargets) == -1 ||
+	    m->ntargets > IPC_TARGETS_MAX || m->n + m->ntargets == 0)
+		return -1;
+	for (i = 0; i < m->ntargets; i++) {
+		struct msg_target *t = &m->targets[i];
+
+		if (rb_u32(rb, &t->kind) == -1 || rb_u32(rb, &t->map) == -1 ||
+		    rb_str(rb, t->name, sizeof(t->name)) == -1 ||
+		    rb_str(rb, t->value, sizeof(t->value)) == -1 ||
+		    t->map >= IPC_MAPS_MAX || t->name[0] == '\0' ||
+		    !no_controls(t->name) ||
+		    !target_valid(t->kind, t->value, NULL))
+			return -1;
+	}
 	return rb_end(rb);
 }
 
@@ -364,23 +387,29 @@ enc_forward_read(struct wbuf *wb, const struct msg_forward_read *m)
 	wb_str(wb, m->suffix);
 }
 
-int
-dec_forward_read(struct rbuf *rb, struct msg_forward_read *m)
+/* "", or a punctuation delimiter, then an extension: a file name in home. */
+static int
+suffix_valid(const char *suffix)
 {
 	const char *p;
 
-	rb_str(rb, m->suffix, sizeof(m->suffix));
-	if (rb_end(rb) == -1)
-		return -1;
-	/* A punctuation delimiter, then an extension: a file name in home. */
-	if (m->suffix[0] == '\0')
+	if (suffix[0] == '\0')
+		return 1;
+	if (!ispunct((unsigned char)suffix[0]) || suffix[0] == '/' ||
+	    suffix[1] == '\0')
 		return 0;
-	if (!ispunct((unsigned char)m->suffix[0]) || m->suffix[0] == '/' ||
-	    m->suffix[1] == '\0')
-		return -1;
-	for (p = m->suffix + 1; *p != '\0'; p++)
+	for (p = suffix + 1; *p != '\0'; p++)
 		if (!isalnum((unsigned char)*p) && strchr("._+-=", *p) == NULL)
-			return -1;
+			return 0;
+	return 1;
+}
+
+int
+dec_forward_read(struct rbuf *rb, struct msg_forward_read *m)
+{
+	rb_str(rb, m->suffix, sizeof(m->suffix));
+	if (rb_end(rb) == -1 || !suffix_valid(m->suffix))
+		return -1;
 	return 0;
 }
 
@@ -441,4 +470,71 @@ dec_rcpt_check(struct rbuf *rb, struct msg_rcpt_check *m)
 	    inet_pton(AF_INET6, m->client_addr, a) != 1))
 		return -1;
 	return 0;
+}
+
+/*
+ * A command is any text without control characters; a file an absolute
+ * path.  suffix (forward sources): "" or a delimiter and an extension,
+ * as IPC_FORWARD_READ takes it.
+ */
+static int
+target_valid(uint32_t kind, const char *value, const char *suffix)
+{
+	if (value[0] == '\0' || !no_controls(value))
+		return 0;
+	if ((kind == RUNNER_FILE || kind == RUNNER_INCLUDE) &&
+	    value[0] != '/')
+		return 0;
+	if (kind != RUNNER_FILE && kind != RUNNER_COMMAND &&
+	    kind != RUNNER_INCLUDE)
+		return 0;
+	if (suffix == NULL || suffix[0] == '\0')
+		return 1;
+	return suffix_valid(suffix);
+}
+
+void
+enc_runner_open(struct wbuf *wb, const struct msg_runner_open *m)
+{
+	uint32_t i;
+
+	wb_u32(wb, m->source);
+	wb_u32(wb, m->kind);
+	wb_u32(wb, m->map);
+	wb_str(wb, m->name);
+	wb_str(wb, m->suffix);
+	wb_str(wb, m->value);
+	wb_u32(wb, m->depth);
+	for (i = 0; i < m->depth && i < IPC_INCLUDE_DEPTH; i++)
+		wb_str(wb, m->chain[i]);
+}
+
+int
+dec_runner_open(struct rbuf *rb, struct msg_runner_open *m)
+{
+	uint32_t i;
+
+	rb_u32(rb, &m->source);
+	rb_u32(rb, &m->kind);
+	rb_u32(rb, &m->map);
+	rb_str(rb, m->name, sizeof(m->name));
+	rb_str(rb, m->suffix, sizeof(m->suffix));
+	rb_str(rb, m->value, sizeof(m->value));
+	if (rb_u32(rb, &m->depth) == -1 || m->depth > IPC_INCLUDE_DEPTH)
+		return -1;
+	for (i = 0; i < m->depth; i++)
+		if (rb_str(rb, m->chain[i], sizeof(m->chain[i])) == -1 ||
+		    !target_valid(RUNNER_INCLUDE, m->chain[i], NULL))
+			return -1;
+	if (rb_end(rb) == -1 || m->source >= RUNNER_SOURCE_MAX ||
+	    !target_valid(m->kind, m->value, m->suffix))
+		return -1;
+	if (m->source == RUNNER_ALIAS)	/* an alias name: any text */
+		return m->map < IPC_MAPS_MAX && m->name[0] != '\0' &&
+		    no_controls(m->name) && m->suffix[0] == '\0' &&
+		    (m->kind != RUNNER_INCLUDE ||
+		    strlen(m->value) < IPC_PATH_MAX) ? 0 : -1;
+	/* A ~/.forward names no :include: file. */
+	return m->map == 0 && user_valid(m->name) && m->depth == 0 &&
+	    m->kind != RUNNER_INCLUDE ? 0 : -1;
 }

@@ -120,9 +120,44 @@ struct msg_deliver_result {
 	char		text[IPC_TEXT_MAX];
 };
 
+/*
+ * A |command or /file target and where it was written: for an alias,
+ * map is the index of the alias file in alias_maps and name the alias
+ * that lists it; for a .forward, name is the user and suffix the
+ * "+ext" the .forward was read with.  master and the runner re-read
+ * that source: the value is checked against it, never trusted.
+ */
+enum runner_source {
+	RUNNER_ALIAS = 0,
+	RUNNER_FORWARD,
+	RUNNER_SOURCE_MAX
+};
+
+enum runner_kind {
+	RUNNER_COMMAND = 1,		/* |command, the | removed */
+	RUNNER_FILE,			/* /path */
+	RUNNER_INCLUDE,			/* :include:/path: read it for local */
+	RUNNER_KIND_MAX
+};
+
+/* A runner's exit status when its source does not list its target. */
+#define RUNNER_EXIT_REFUSED	77
+
+#define IPC_TARGETS_MAX	4	/* commands and files of one expansion */
+#define IPC_MAPS_MAX	64	/* alias_maps entries a source may name */
+
+struct msg_target {
+	uint32_t	kind;		/* enum runner_kind */
+	uint32_t	map;		/* alias source: index in alias_maps */
+	char		name[IPC_USER_MAX + 1];
+	char		value[IPC_TEXT_MAX];
+};
+
 struct msg_expand_ok {
 	uint32_t	n;
 	char		users[IPC_EXPAND_MAX][IPC_USER_MAX + 1];
+	uint32_t	ntargets;	/* alias commands and files */
+	struct msg_target targets[IPC_TARGETS_MAX];
 };
 
 struct msg_writer_open {
@@ -215,6 +250,29 @@ struct msg_rcpt_check {
 
 void	enc_rcpt_check(struct wbuf *, const struct msg_rcpt_check *);
 int	dec_rcpt_check(struct rbuf *, struct msg_rcpt_check *);
+
+/*
+ * IPC_RUNNER_OPEN: run a command, append to a file or read an :include:
+ * file, for this source.  An alias target reached through :include:
+ * files names them in chain, in order: the alias lists chain[0], which
+ * lists chain[1], ..., and the last one lists the target.
+ */
+#define IPC_INCLUDE_DEPTH	4	/* nested :include: files */
+#define IPC_PATH_MAX		256
+
+struct msg_runner_open {
+	uint32_t	source;		/* enum runner_source */
+	uint32_t	kind;		/* enum runner_kind */
+	uint32_t	map;		/* RUNNER_ALIAS: index in alias_maps */
+	char		name[IPC_USER_MAX + 1];	/* alias name or user */
+	char		suffix[IPC_USER_MAX + 1];	/* RUNNER_FORWARD */
+	char		value[IPC_TEXT_MAX];	/* the command or path */
+	uint32_t	depth;		/* RUNNER_ALIAS: chain entries */
+	char		chain[IPC_INCLUDE_DEPTH][IPC_PATH_MAX];
+};
+
+void	enc_runner_open(struct wbuf *, const struct msg_runner_open *);
+int	dec_runner_open(struct rbuf *, struct msg_runner_open *);
 
 /* Is s a well-formed queue id (what qid_new makes)? */
 int	qid_valid(const char *s);

@@ -66,6 +66,8 @@ run_role(const char *name, int argc, char **argv)
 		return local_main(argc, argv);
 	case ROLE_WRITER:
 		return writer_main(argc, argv);
+	case ROLE_RUNNER:
+		return runner_main(argc, argv);
 	default:
 		usage();
 	}

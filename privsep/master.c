@@ -103,6 +103,9 @@ master_worker_msg(struct ipc_chan *c, const struct ipc_hdr *h,
 	case IPC_WRITER_OPEN:
 		writer_open(w->m, c, h->id, rb);
 		break;
+	case IPC_RUNNER_OPEN:
+		runner_open(w->m, c, h->id, rb);
+		break;
 	default:
 		ipc_chan_fail(c, "unexpected message type");
 		break;

@@ -81,5 +81,13 @@ void	watch_reset(struct master *);
 void	writer_open(struct master *, struct ipc_chan *, uint32_t id,
 	    struct rbuf *);
 int	writer_reaped(struct master *, pid_t, int status);
+struct passwd;
+const char *account_check(const struct master *, const char *user,
+	    struct passwd **, const char **dsn, int *security);
+void	printable(char *dst, const char *src, size_t len);
+
+/* runner_fork.c */
+void	runner_open(struct master *, struct ipc_chan *, uint32_t id,
+	    struct rbuf *);
 
 #endif

@@ -42,5 +42,6 @@ int	queue_main(int argc, char **argv);
 int	lookup_main(int argc, char **argv);
 int	local_main(int argc, char **argv);
 int	writer_main(int argc, char **argv);
+int	runner_main(int argc, char **argv);
 
 #endif

@@ -155,13 +155,17 @@ spool_mailbox(const struct master *m, const struct passwd *pw,
  * with *dsn set; *security tells whether the refusal smells of an attack.
  * local names a user and nothing else: the path is master's own.
  */
-static const char *
-writer_check(const struct master *m, const char *user,
-    struct writer_target *t, const char **dsn, int *security)
+/*
+ * The account checks every delivery as a user passes (the writer's, and
+ * the runner's for a ~/.forward): it exists, is not root, not a system
+ * account, has no group 0 and a canonical home.  NULL and *pwp, or a
+ * reason with *dsn and *security set.
+ */
+const char *
+account_check(const struct master *m, const char *user, struct passwd **pwp,
+    const char **dsn, int *security)
 {
 	struct passwd	*pw;
-	const char	*why;
-	int		 n;
 
 	*security = 0;
 	if (!user_name_ok(user)) {
@@ -195,6 +199,20 @@ writer_check(const struct master *m, const char *user,
 		*security = 1;
 		return "home directory is not a canonical absolute path";
 	}
+	*pwp = pw;
+	return NULL;
+}
+
+static const char *
+writer_check(const struct master *m, const char *user,
+    struct writer_target *t, const char **dsn, int *security)
+{
+	struct passwd	*pw;
+	const char	*why;
+	int		 n;
+
+	if ((why = account_check(m, user, &pw, dsn, security)) != NULL)
+		return why;
 	t->spool_gid = 0;
 	t->mbox = 0;
 	if (m->cf.home_mailbox[0] == '\0') {
@@ -293,7 +311,7 @@ fork_writer(struct master *m, const struct writer_target *t, int fd)
 }
 
 /* req.user is untrusted text: printable ASCII only in master's log. */
-static void
+void
 printable(char *dst, const char *src, size_t len)
 {
 	size_t i;
@@ -349,7 +367,7 @@ writer_open(struct master *m, struct ipc_chan *c, uint32_t id,
 	ipc_reply(c, IPC_WRITER_OPEN_OK, id, NULL, sv[0]);
 }
 
-/* Every child that is not a compartment is a writer. */
+/* Every child that is not a compartment is a writer or a runner. */
 int
 writer_reaped(struct master *m, pid_t pid, int status)
 {
@@ -359,6 +377,9 @@ writer_reaped(struct master *m, pid_t pid, int status)
 		log_warnx("writer (pid %d) killed by signal %d%s", (int)pid,
 		    WTERMSIG(status), WTERMSIG(status) == SIGSYS ?
 		    " (seccomp violation)" : "");
+	else if (WEXITSTATUS(status) == RUNNER_EXIT_REFUSED)
+		log_security("runner (pid %d) refused a target its source "
+		    "does not list (a compromised local?)", (int)pid);
 	else if (WEXITSTATUS(status) != 0)
 		log_warnx("writer (pid %d) exited with status %d", (int)pid,
 		    WEXITSTATUS(status));

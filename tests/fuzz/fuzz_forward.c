@@ -35,12 +35,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		n = strnlen(f.v[i].value, sizeof(f.v[i].value));
 		if (n == 0 || n == sizeof(f.v[i].value))
 			abort();
-		if (f.v[i].kind > FWD_FILE)
+		if (f.v[i].kind > FWD_INCLUDE)
 			abort();
 		if ((f.v[i].kind == FWD_ADDRESS || f.v[i].kind == FWD_SELF) &&
 		    strpbrk(f.v[i].value, " \t\r\n\"\\") != NULL)
 			abort();
-		if (f.v[i].kind == FWD_FILE && f.v[i].value[0] != '/')
+		if ((f.v[i].kind == FWD_FILE || f.v[i].kind == FWD_INCLUDE) &&
+		    f.v[i].value[0] != '/')
 			abort();
 	}
 	return 0;

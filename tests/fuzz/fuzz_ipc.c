@@ -114,6 +114,7 @@ WRAP(expand_ok, struct msg_expand_ok)
 WRAP(writer_open, struct msg_writer_open)
 WRAP(write_mail, struct msg_write_mail)
 WRAP(rcpt_check, struct msg_rcpt_check)
+WRAP(runner_open, struct msg_runner_open)
 
 static void
 roundtrip(const struct codec *c, const uint8_t *p, size_t n, uint8_t *wbuf)
@@ -160,6 +161,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		C(writer_open, struct msg_writer_open),
 		C(write_mail, struct msg_write_mail),
 		C(rcpt_check, struct msg_rcpt_check),
+		C(runner_open, struct msg_runner_open),
 	};
 #undef C
 	const uint8_t	*p;

@@ -124,8 +124,7 @@ def test_aliases_check_reports_line_numbers(make_daemon, users):
         in err
     assert "%s:4: alias fwd: x@remote.example: remote address" % path in err
     assert "%s:5: alias sys: daemon: system account" % path in err
-    assert "%s:8: alias prog: /bin/true: command targets are not " \
-        "delivered" % path in err
+    assert "alias prog" not in err      # allow_mail_to_commands has alias
     assert "alias ext" not in err               # user+ext and an alias: fine
     assert "no postmaster alias" in err
     path, r = check(d, "postmaster: {a}\n".format(a=ALICE))

@@ -973,7 +973,43 @@ test_config_print(void **state)
 		snprintf(prev, sizeof(prev), "%s", line);
 		lines++;
 	}
-	assert_int_equal(lines, 52);	/* every parameter */
+	assert_int_equal(lines, 55);	/* every parameter */
+}
+
+/* |command and /file delivery: Postfix's names and defaults. */
+static void
+test_command_parameters(void **state)
+{
+	struct bh_config	 cf;
+
+	memset(&cf, 0, sizeof(cf));
+	build_ok(&cf, "myhostname = h.example\n");
+	assert_int_equal(cf.allow_mail_to_commands.n, 2);
+	assert_string_equal(cf.allow_mail_to_commands.v[0], "alias");
+	assert_string_equal(cf.allow_mail_to_commands.v[1], "forward");
+	assert_int_equal(cf.allow_mail_to_files.n, 2);
+	assert_int_equal(cf.command_time_limit, 1000);
+	config_free(&cf);
+
+	build_ok(&cf, "myhostname = h.example\n"
+	    "allow_mail_to_commands = Forward, include\n"
+	    "allow_mail_to_files =\n"
+	    "command_time_limit = 2m\n");
+	assert_int_equal(cf.allow_mail_to_commands.n, 2);
+	assert_string_equal(cf.allow_mail_to_commands.v[0], "forward");
+	assert_string_equal(cf.allow_mail_to_commands.v[1], "include");
+	assert_int_equal(cf.allow_mail_to_files.n, 0);
+	assert_int_equal(cf.command_time_limit, 120);
+	config_free(&cf);
+
+	assert_build_error("myhostname = h.example\n"
+	    "allow_mail_to_files = alias, pipe\n",
+	    "t.cf:2: bad value for allow_mail_to_files: 'alias, pipe': "
+	    "'pipe' is not one of alias, forward, include");
+	assert_build_error("myhostname = h.example\n"
+	    "command_time_limit = 0\n",
+	    "t.cf:2: bad value for command_time_limit: '0': must be at "
+	    "least 1");
 }
 
 /* smtpd parameters: bare-newline policy, mynetworks, relay_domains. */
@@ -1025,6 +1061,7 @@ main(void)
 		cmocka_unit_test(test_comments_and_blank_lines),
 		cmocka_unit_test(test_white_space),
 		cmocka_unit_test(test_smtpd_parameters),
+		cmocka_unit_test(test_command_parameters),
 		cmocka_unit_test(test_continuation_lines),
 		cmocka_unit_test(test_continuation_without_line),
 		cmocka_unit_test(test_last_definition_wins),

@@ -58,6 +58,13 @@ test_targets(void **state)
 	parse_ok("|/bin/echo hi\n", 1);		/* unquoted: to the comma */
 	assert_string_equal(f.v[0].value, "/bin/echo hi");
 	parse_ok("a,,b,\n,\n", 2);
+
+	/* :include: (case-insensitive prefix), for :include: files. */
+	parse_ok(":include:/etc/list, :INCLUDE:/x/y\n", 2);
+	assert_int_equal(f.v[0].kind, FWD_INCLUDE);
+	assert_string_equal(f.v[0].value, "/etc/list");
+	assert_int_equal(f.v[1].kind, FWD_INCLUDE);
+	assert_string_equal(f.v[1].value, "/x/y");
 }
 
 static void
@@ -71,6 +78,10 @@ test_errors(void **state)
 	parse_err("a b\n", 4, ".forward:1: blank, quote or backslash inside "
 	    "an address");
 	parse_err("ok\nx\001y\n", 8, ".forward:2: control character");
+	parse_err(":include:etc/x\n", 15, ".forward:1: :include: needs an "
+	    "absolute path");
+	parse_err(":include:\n", 10, ".forward:1: target has nothing after "
+	    "its prefix");
 	parse_err("ok\0x", 4, ".forward:1: control character");
 	parse_err("\\\n", 2, ".forward:1: target has nothing after its "
 	    "prefix");

@@ -325,6 +325,7 @@ TRY(write_mail, struct msg_write_mail)
 TRY(forward_data, struct msg_forward_data)
 TRY(owner, struct msg_owner)
 TRY(forward_read, struct msg_forward_read)
+TRY(runner_open, struct msg_runner_open)
 
 static int
 try_empty(const uint8_t *p, size_t n)
@@ -1116,8 +1117,174 @@ expand_raw(uint8_t *buf, size_t cap, uint32_t n, const char **names,
 	wb_u32(&wb, n);
 	for (i = 0; i < nnames; i++)
 		wb_str(&wb, names[i]);
+	wb_u32(&wb, 0);		/* no commands or files */
 	assert_int_equal(wb.err, 0);
 	return wb.len;
+}
+
+/* EXPAND_OK with commands and files: round trip and refusals. */
+static void
+test_dec_expand_targets(void **state)
+{
+	static uint8_t			 buf[IPC_PAYLOAD_MAX];
+	static struct msg_expand_ok	 in, out;
+	struct wbuf			 wb;
+	struct rbuf			 rb;
+
+	memset(&in, 0, sizeof(in));
+	in.ntargets = 2;		/* no users: an alias of commands */
+	in.targets[0].kind = RUNNER_COMMAND;
+	strlcpy(in.targets[0].name, "prog", sizeof(in.targets[0].name));
+	strlcpy(in.targets[0].value, "/usr/bin/x -a \"b c\"",
+	    sizeof(in.targets[0].value));
+	in.targets[1].kind = RUNNER_FILE;
+	in.targets[1].map = 3;
+	strlcpy(in.targets[1].name, "log list", sizeof(in.targets[1].name));
+	strlcpy(in.targets[1].value, "/var/log/list",
+	    sizeof(in.targets[1].value));
+	wb_init(&wb, buf, sizeof(buf));
+	enc_expand_ok(&wb, &in);
+	rb_init(&rb, buf, wb.len);
+	memset(&out, 0, sizeof(out));
+	assert_int_equal(dec_expand_ok(&rb, &out), 0);
+	assert_memory_equal(&in, &out, sizeof(in));
+
+#define REFUSED(field_change) do {					\
+	static struct msg_expand_ok bad;				\
+	bad = in;							\
+	field_change;							\
+	wb_init(&wb, buf, sizeof(buf));					\
+	enc_expand_ok(&wb, &bad);					\
+	assert_int_equal(try_expand_ok(buf, wb.len), -1);		\
+} while (0)
+	REFUSED(bad.targets[1].value[0] = 'v');		/* file not absolute */
+	REFUSED(bad.targets[0].kind = RUNNER_KIND_MAX);
+	REFUSED(bad.targets[0].kind = 0);
+	REFUSED(bad.targets[1].map = IPC_MAPS_MAX);
+	REFUSED(bad.targets[0].name[0] = '\0');
+	REFUSED(bad.targets[0].value[0] = '\0');
+	REFUSED(bad.targets[0].value[2] = '\n');
+	REFUSED(bad.targets[0].name[1] = '\t');
+#undef REFUSED
+	/* More than IPC_TARGETS_MAX. */
+	wb_init(&wb, buf, sizeof(buf));
+	wb_u32(&wb, 0);
+	wb_u32(&wb, IPC_TARGETS_MAX + 1);
+	assert_int_equal(try_expand_ok(buf, wb.len), -1);
+}
+
+static int
+runner_open_with(uint32_t source, uint32_t kind, uint32_t map,
+    const char *name, const char *suffix, const char *value)
+{
+	uint8_t			buf[2048];
+	struct wbuf		wb;
+	struct msg_runner_open	m;
+
+	memset(&m, 0, sizeof(m));
+	m.source = source;
+	m.kind = kind;
+	m.map = map;
+	strlcpy(m.name, name, sizeof(m.name));
+	strlcpy(m.suffix, suffix, sizeof(m.suffix));
+	strlcpy(m.value, value, sizeof(m.value));
+	wb_init(&wb, buf, sizeof(buf));
+	enc_runner_open(&wb, &m);
+	return try_runner_open(buf, wb.len);
+}
+
+static void
+test_dec_runner_open(void **state)
+{
+	char *long_path;
+
+	assert_int_equal(runner_open_with(RUNNER_ALIAS, RUNNER_COMMAND, 0,
+	    "prog", "", "/bin/cat >/tmp/x"), 0);
+	assert_int_equal(runner_open_with(RUNNER_ALIAS, RUNNER_FILE, 2,
+	    "Two Words", "", "/var/log/x"), 0);
+	assert_int_equal(runner_open_with(RUNNER_FORWARD, RUNNER_COMMAND, 0,
+	    "alice", "+news", "procmail"), 0);
+	assert_int_equal(runner_open_with(RUNNER_FORWARD, RUNNER_FILE, 0,
+	    "alice", "", "/home/alice/saved"), 0);
+	/* Out of range, malformed or out of place. */
+	assert_int_equal(runner_open_with(RUNNER_SOURCE_MAX, RUNNER_COMMAND,
+	    0, "prog", "", "x"), -1);
+	assert_int_equal(runner_open_with(RUNNER_ALIAS, RUNNER_KIND_MAX, 0,
+	    "prog", "", "x"), -1);
+	assert_int_equal(runner_open_with(RUNNER_ALIAS, RUNNER_COMMAND,
+	    IPC_MAPS_MAX, "prog", "", "x"), -1);
+	assert_int_equal(runner_open_with(RUNNER_ALIAS, RUNNER_COMMAND, 0,
+	    "prog", "+x", "x"), -1);
+	assert_int_equal(runner_open_with(RUNNER_ALIAS, RUNNER_COMMAND, 0,
+	    "", "", "x"), -1);
+	assert_int_equal(runner_open_with(RUNNER_ALIAS, RUNNER_FILE, 0,
+	    "prog", "", "relative"), -1);
+	assert_int_equal(runner_open_with(RUNNER_ALIAS, RUNNER_COMMAND, 0,
+	    "prog", "", ""), -1);
+	assert_int_equal(runner_open_with(RUNNER_ALIAS, RUNNER_COMMAND, 0,
+	    "prog", "", "a\nb"), -1);
+	assert_int_equal(runner_open_with(RUNNER_FORWARD, RUNNER_COMMAND, 1,
+	    "alice", "", "x"), -1);
+	assert_int_equal(runner_open_with(RUNNER_FORWARD, RUNNER_COMMAND, 0,
+	    "../root", "", "x"), -1);
+	assert_int_equal(runner_open_with(RUNNER_FORWARD, RUNNER_COMMAND, 0,
+	    "alice", "+../x", "x"), -1);
+	assert_int_equal(runner_open_with(RUNNER_FORWARD, RUNNER_COMMAND, 0,
+	    "alice", "+", "x"), -1);
+	/* :include: files: only for aliases, absolute, short enough. */
+	assert_int_equal(runner_open_with(RUNNER_ALIAS, RUNNER_INCLUDE, 0,
+	    "list", "", "/etc/list"), 0);
+	assert_int_equal(runner_open_with(RUNNER_ALIAS, RUNNER_INCLUDE, 0,
+	    "list", "", "etc/list"), -1);
+	assert_int_equal(runner_open_with(RUNNER_FORWARD, RUNNER_INCLUDE, 0,
+	    "alice", "", "/etc/list"), -1);
+	long_path = repeat('/', IPC_PATH_MAX);
+	assert_int_equal(runner_open_with(RUNNER_ALIAS, RUNNER_INCLUDE, 0,
+	    "list", "", long_path), -1);
+	free(long_path);
+}
+
+/* A target reached through :include: files carries their chain. */
+static void
+test_dec_runner_open_chain(void **state)
+{
+	static uint8_t			buf[4096];
+	static struct msg_runner_open	in, out;
+	struct wbuf			wb;
+	struct rbuf			rb;
+	uint32_t			i;
+
+	memset(&in, 0, sizeof(in));
+	in.source = RUNNER_ALIAS;
+	in.kind = RUNNER_COMMAND;
+	strlcpy(in.name, "list", sizeof(in.name));
+	strlcpy(in.value, "/usr/bin/archive", sizeof(in.value));
+	in.depth = IPC_INCLUDE_DEPTH;
+	for (i = 0; i < IPC_INCLUDE_DEPTH; i++)
+		snprintf(in.chain[i], sizeof(in.chain[i]), "/etc/inc%u", i);
+	wb_init(&wb, buf, sizeof(buf));
+	enc_runner_open(&wb, &in);
+	rb_init(&rb, buf, wb.len);
+	memset(&out, 0, sizeof(out));
+	assert_int_equal(dec_runner_open(&rb, &out), 0);
+	assert_memory_equal(&in, &out, sizeof(in));
+
+	in.chain[1][0] = 'x';			/* not absolute */
+	wb_init(&wb, buf, sizeof(buf));
+	enc_runner_open(&wb, &in);
+	assert_int_equal(try_runner_open(buf, wb.len), -1);
+	in.chain[1][0] = '/';
+	in.source = RUNNER_FORWARD;		/* .forward: no chain */
+	strlcpy(in.name, "alice", sizeof(in.name));
+	wb_init(&wb, buf, sizeof(buf));
+	enc_runner_open(&wb, &in);
+	assert_int_equal(try_runner_open(buf, wb.len), -1);
+	/* depth beyond the limit */
+	in.source = RUNNER_ALIAS;
+	wb_init(&wb, buf, sizeof(buf));
+	enc_runner_open(&wb, &in);
+	buf[wb.len - IPC_INCLUDE_DEPTH * (2 + 9) - 4] = IPC_INCLUDE_DEPTH + 1;
+	assert_int_equal(try_runner_open(buf, wb.len), -1);
 }
 
 static void
@@ -2229,6 +2396,9 @@ main(void)
 		cmocka_unit_test(test_dec_deliver_result),
 		cmocka_unit_test(test_dec_dsn_class_one_digit),
 		cmocka_unit_test(test_dec_expand_ok),
+		cmocka_unit_test(test_dec_expand_targets),
+		cmocka_unit_test(test_dec_runner_open),
+		cmocka_unit_test(test_dec_runner_open_chain),
 		cmocka_unit_test(test_dec_writer_open),
 		cmocka_unit_test(test_dec_forward_data),
 		cmocka_unit_test(test_dec_owner),

@@ -306,7 +306,14 @@ test_expand(void **state)
 	expand_fails(f, "loop1@test.example", "5.4.6");
 	expand_fails(f, "loop2", "5.4.6");
 	expand_fails(f, "fwd@test.example", "5.3.0");
-	expand_fails(f, "prog@test.example", "5.3.0");
+	expand_fails(f, "nobody@test.example", "5.1.1");
+	/* A command: no users, one target naming its alias. */
+	expand_ok(f, "prog@test.example", NULL, 0);
+	assert_int_equal(out.ntargets, 1);
+	assert_int_equal(out.targets[0].kind, RUNNER_COMMAND);
+	assert_int_equal(out.targets[0].map, 0);
+	assert_string_equal(out.targets[0].name, "prog");
+	assert_string_equal(out.targets[0].value, "/bin/true");
 	expand_fails(f, "nobody@test.example", "5.1.1");
 	expand_fails(f, "daemon@test.example", "5.1.1");
 	expand_fails(f, "alice@remote.example", "5.1.1");
@@ -343,8 +350,36 @@ test_expand_extra(void **state)
 	expand_ok(f, "viaours", bobalice, 2);
 	/* Duplicates are removed. */
 	expand_ok(f, "deep", teampm, 2);
-	expand_fails(f, "mixed", "5.3.0");		/* a file target */
-	expand_fails(f, "inc", "5.3.0");
+	/* A user and a file. */
+	expand_ok(f, "mixed", teampm, 1);
+	assert_int_equal(out.ntargets, 1);
+	assert_int_equal(out.targets[0].kind, RUNNER_FILE);
+	assert_string_equal(out.targets[0].name, "mixed");
+	assert_string_equal(out.targets[0].value, "/var/mail/shared");
+	assert_int_equal(out.targets[0].map, 0);
+
+	/*
+	 * Two alias_maps, read last-to-first into one table: the built-in
+	 * lines 1-6 play the second file, the extra ones from line 7 the
+	 * first.  A command names the file its alias is in.
+	 */
+	{
+		static const int lines[] = { 7, 1 };
+
+		f->r.map_line = lines;
+		f->r.nmaps = 2;
+		expand_ok(f, "prog", NULL, 0);
+		assert_int_equal(out.targets[0].map, 1);
+		expand_ok(f, "mixed", teampm, 1);
+		assert_int_equal(out.targets[0].map, 0);
+		f->r.map_line = NULL;
+		f->r.nmaps = 0;
+	}
+	/* An :include: file: local reads it through a runner. */
+	expand_ok(f, "inc", NULL, 0);
+	assert_int_equal(out.ntargets, 1);
+	assert_int_equal(out.targets[0].kind, RUNNER_INCLUDE);
+	assert_string_equal(out.targets[0].value, "/etc/list");
 	expand_fails(f, "sysonly", "5.1.1");
 }
 

@@ -1,0 +1,264 @@
+/*
+ * runner_fork.c: master's answer to local's IPC_RUNNER_OPEN, a |command
+ * or /file target of an alias or a ~/.forward.
+ *
+ * local names the source (an alias file by its index in master's own
+ * alias_maps and the alias name, or a user's ~/.forward) and the target.
+ * master decides whose rights the delivery gets from trusted data alone:
+ * the account after the writer's own checks for a ~/.forward; the alias
+ * file's owner (default_privs when root owns it) for an alias.  The
+ * runner it forks re-reads the source as that user and delivers only a
+ * target the source really lists: local never chooses what runs.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "lib/log.h"
+#include "privsep/ipc_msgs.h"
+#include "privsep/master.h"
+#include "privsep/sandbox.h"
+
+struct runner_target {
+	uid_t	 uid;
+	gid_t	 gid;
+	uid_t	 owner;			/* alias file: its owner, maybe 0 */
+	char	 login[IPC_USER_MAX + 1];
+	char	 home[PATH_MAX];
+	char	 shell[PATH_MAX];
+};
+
+static int
+list_has(const struct bh_strlist *l, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (strcasecmp(l->v[i], s) == 0)
+			return 1;
+	return 0;
+}
+
+static const char *
+take_account(const struct passwd *pw, struct runner_target *t)
+{
+	t->uid = pw->pw_uid;
+	t->gid = pw->pw_gid;
+	if (strlcpy(t->login, pw->pw_name, sizeof(t->login)) >=
+	    sizeof(t->login) || strlcpy(t->home, pw->pw_dir != NULL ?
+	    pw->pw_dir : "/", sizeof(t->home)) >= sizeof(t->home) ||
+	    strlcpy(t->shell, pw->pw_shell != NULL && pw->pw_shell[0] != '\0' ?
+	    pw->pw_shell : "/bin/sh", sizeof(t->shell)) >= sizeof(t->shell))
+		return "account name, home or shell too long";
+	return NULL;
+}
+
+/*
+ * An alias file of master's alias_maps, or the :include: file that lists
+ * the target: a regular file (never a link) whose owner's rights the
+ * delivery gets, default_privs for root (Postfix's rule).  The runner
+ * checks that the file lists the target; here only whose it is counts.
+ */
+static const char *
+alias_owner(const struct master *m, const struct msg_runner_open *req,
+    struct runner_target *t, const char **dsn, int *security)
+{
+	struct stat	 st;
+	struct passwd	*pw;
+	const char	*path;
+
+	*dsn = "4.7.0";
+	*security = 1;
+	if (req->map >= m->cf.alias_maps.n)
+		return "no such alias_maps entry";
+	path = req->depth > 0 && req->kind != RUNNER_INCLUDE ?
+	    req->chain[req->depth - 1] : m->cf.alias_maps.v[req->map];
+	if (lstat(path, &st) == -1) {
+		*security = 0;
+		*dsn = "4.3.0";
+		return "cannot examine the alias or :include: file";
+	}
+	if (S_ISLNK(st.st_mode) || !S_ISREG(st.st_mode))
+		return "alias or :include: file is a symbolic link or not a "
+		    "regular file";
+	t->owner = st.st_uid;
+	errno = 0;
+	pw = st.st_uid == 0 ? getpwnam(m->cf.default_privs) :
+	    getpwuid(st.st_uid);
+	if (pw == NULL) {
+		*dsn = "4.3.0";
+		return "alias file owner (or default_privs) has no account";
+	}
+	if (pw->pw_uid == 0 || pw->pw_gid == 0)
+		return "alias file owner has uid or gid 0";
+	*security = 0;
+	*dsn = "4.3.0";
+	return take_account(pw, t);
+}
+
+static const char *
+runner_check(const struct master *m, const struct msg_runner_open *req,
+    struct runner_target *t, const char **dsn, int *security)
+{
+	const struct bh_strlist	*allow;
+	struct passwd		*pw;
+	const char		*why;
+
+	*security = 0;
+	allow = req->kind == RUNNER_COMMAND ? &m->cf.allow_mail_to_commands :
+	    &m->cf.allow_mail_to_files;
+	/* Reading an :include: file needs no permission (as in Postfix). */
+	if (req->kind != RUNNER_INCLUDE && !list_has(allow,
+	    req->source == RUNNER_FORWARD ? "forward" : req->depth > 0 ?
+	    "include" : "alias")) {
+		*dsn = "5.7.1";
+		return req->kind == RUNNER_COMMAND ?
+		    "mail to command is restricted" :
+		    "mail to file is restricted";
+	}
+	memset(t, 0, sizeof(*t));
+	if (req->source == RUNNER_ALIAS)
+		return alias_owner(m, req, t, dsn, security);
+	if ((why = account_check(m, req->name, &pw, dsn, security)) != NULL)
+		return why;
+	t->owner = pw->pw_uid;
+	*dsn = "4.3.0";
+	return take_account(pw, t);
+}
+
+static pid_t
+fork_runner(struct master *m, const struct msg_runner_open *req,
+    const struct runner_target *t, int fd)
+{
+	static char *const	envp[] = { NULL };
+	char			uid[16], gid[16], owner[16];
+	char			tl[24], att[16], del[16], stale[16];
+	char			*argv[48];
+	int			argc = 0, null;
+	uint32_t		i;
+	pid_t			pid;
+
+	snprintf(uid, sizeof(uid), "%u", (unsigned)t->uid);
+	snprintf(gid, sizeof(gid), "%u", (unsigned)t->gid);
+	snprintf(owner, sizeof(owner), "%u", (unsigned)t->owner);
+	snprintf(tl, sizeof(tl), "%ld", m->cf.command_time_limit);
+	snprintf(att, sizeof(att), "%ld", m->cf.deliver_lock_attempts);
+	snprintf(del, sizeof(del), "%ld", m->cf.deliver_lock_delay);
+	snprintf(stale, sizeof(stale), "%ld", m->cf.stale_lock_time);
+	argv[argc++] = "bulkhead";
+	argv[argc++] = "-x";
+	argv[argc++] = "runner";
+	argv[argc++] = "-u";
+	argv[argc++] = uid;
+	argv[argc++] = "-g";
+	argv[argc++] = gid;
+	argv[argc++] = "-L";
+	argv[argc++] = (char *)t->login;
+	argv[argc++] = "-H";
+	argv[argc++] = (char *)t->home;
+	argv[argc++] = "-E";
+	argv[argc++] = (char *)t->shell;
+	argv[argc++] = "-O";
+	argv[argc++] = owner;
+	if (req->source == RUNNER_ALIAS) {
+		argv[argc++] = "-A";
+		argv[argc++] = m->cf.alias_maps.v[req->map];
+		for (i = 0; i < req->depth && i < IPC_INCLUDE_DEPTH; i++) {
+			argv[argc++] = "-I";
+			argv[argc++] = (char *)req->chain[i];
+		}
+	} else {
+		argv[argc++] = "-F";
+		argv[argc++] = (char *)req->suffix;
+	}
+	argv[argc++] = "-n";
+	argv[argc++] = (char *)req->name;
+	argv[argc++] = "-k";
+	argv[argc++] = req->kind == RUNNER_COMMAND ? "command" :
+	    req->kind == RUNNER_FILE ? "file" : "include";
+	argv[argc++] = "-t";
+	argv[argc++] = (char *)req->value;
+	argv[argc++] = "-T";
+	argv[argc++] = tl;
+	argv[argc++] = "-D";
+	argv[argc++] = m->cf.recipient_delimiter;
+	argv[argc++] = "-a";
+	argv[argc++] = att;
+	argv[argc++] = "-d";
+	argv[argc++] = del;
+	argv[argc++] = "-s";
+	argv[argc++] = stale;
+	argv[argc++] = "-S";
+	argv[argc++] = (char *)seccomp_get_mode();
+	argv[argc] = NULL;
+
+	if ((pid = fork()) != 0)
+		return pid;
+	if ((null = open("/dev/null", O_RDWR)) != -1) {
+		dup2(null, 0);
+		dup2(null, 1);
+		if (!m->debug)
+			dup2(null, 2);
+	}
+	if (dup2(fd, 3) == -1)
+		_exit(127);
+	syscall(SYS_close_range, 4, ~0U, 0);
+	execve(m->self_exe, argv, envp);
+	_exit(127);
+}
+
+void
+runner_open(struct master *m, struct ipc_chan *c, uint32_t id,
+    struct rbuf *rb)
+{
+	static struct msg_runner_open	req;
+	struct runner_target		t;
+	const char			*why, *dsn;
+	char				 name[IPC_USER_MAX + 1];
+	int				 security, sv[2];
+	pid_t				 pid;
+
+	memset(&req, 0, sizeof(req));
+	if (dec_runner_open(rb, &req) == -1) {
+		ipc_chan_fail(c, "bad RUNNER_OPEN payload");
+		return;
+	}
+	printable(name, req.name, sizeof(name));
+	if ((why = runner_check(m, &req, &t, &dsn, &security)) != NULL) {
+		if (security)
+			log_security("refused runner for %s from local: %s",
+			    name, why);
+		else
+			log_warnx("no runner for %s: %s", name, why);
+		ipc_reply_error(c, id, dsn, why);
+		return;
+	}
+	if (m->nwriters >= WRITER_MAX) {
+		ipc_reply_error(c, id, "4.3.2", "too many concurrent writers");
+		return;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
+		ipc_reply_error(c, id, "4.3.0", "cannot create runner channel");
+		return;
+	}
+	pid = fork_runner(m, &req, &t, sv[1]);
+	close(sv[1]);
+	if (pid == -1) {
+		close(sv[0]);
+		ipc_reply_error(c, id, "4.3.0", "cannot fork runner");
+		return;
+	}
+	m->nwriters++;
+	log_debug("runner for %s (uid %u) is pid %d", name, (unsigned)t.uid,
+	    (int)pid);
+	ipc_reply(c, IPC_RUNNER_OPEN_OK, id, NULL, sv[0]);
+}
