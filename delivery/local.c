@@ -71,6 +71,8 @@ struct job {
 	int			 fwd_failed;	/* a target failed: none at all */
 	uint32_t		 fwd_base;	/* users before this .forward */
 	int			 owner_wait;	/* OWNER_QUERY outstanding */
+	int			 owner_last;	/* then finish: the alias
+						   failed as a whole */
 	struct msg_runner_open	 tgt[JOB_TARGETS_MAX];	/* commands, files */
 	size_t			 ntgt, next_tgt;
 	size_t			 fwd_tbase;	/* targets before this .forward */
@@ -208,6 +210,7 @@ job_finish(struct job *j)
 	uint8_t				 buf[IPC_TEXT_MAX + 64];
 	struct wbuf			 wb;
 
+	strlcpy(r.owner, j->owner, sizeof(r.owner));
 	if (j->defer || j->bounce) {
 		r.status = j->defer ? DELIVER_DEFER : DELIVER_BOUNCE;
 		strlcpy(r.dsn, j->dsn, sizeof(r.dsn));
@@ -1241,6 +1244,15 @@ writer_answer(struct worker_env *we, const struct ipc_hdr *h,
  * cause one.
  */
 static void
+owner_known(struct job *j)
+{
+	if (j->owner_last)
+		job_finish(j);
+	else
+		next_user(j);
+}
+
+static void
 owner_query(struct job *j)
 {
 	struct msg_addr	 a;
@@ -1248,7 +1260,7 @@ owner_query(struct job *j)
 	struct wbuf	 wb;
 
 	if (j->d.sender[0] == '\0') {
-		next_user(j);
+		owner_known(j);
 		return;
 	}
 	if (j->lo->lookup == NULL) {
@@ -1272,7 +1284,7 @@ owner_answer(struct job *j, uint32_t type, struct rbuf *rb)
 	j->owner_wait = 0;
 	if (type == IPC_OWNER_REPLY && dec_owner(rb, &o) == 0) {
 		strlcpy(j->owner, o.addr, sizeof(j->owner));
-		next_user(j);
+		owner_known(j);
 		return;
 	}
 	job_fail(j, "4.3.0", type == IPC_NONE ? "lookup unavailable" :
@@ -1306,9 +1318,15 @@ expand_answer(struct job *j, uint32_t type, struct rbuf *rb)
 			return;
 		}
 		job_fail(j, "4.3.0", "bad answer from lookup");
-	} else if (type == IPC_ERROR && dec_error(rb, &e) == 0)
+	} else if (type == IPC_ERROR && dec_error(rb, &e) == 0) {
 		job_fail(j, e.dsn, e.text);
-	else
+		/* An alias that fails for good: its owner hears of it. */
+		if (e.dsn[0] == '5') {
+			j->owner_last = 1;
+			owner_query(j);
+			return;
+		}
+	} else
 		job_fail(j, "4.3.0", "lookup unavailable");
 	job_finish(j);
 }

@@ -279,6 +279,7 @@ enc_deliver_result(struct wbuf *wb, const struct msg_deliver_result *m)
 	wb_u32(wb, m->status);
 	wb_str(wb, m->dsn);
 	wb_str(wb, m->text);
+	wb_str(wb, m->owner);
 }
 
 int
@@ -289,9 +290,12 @@ dec_deliver_result(struct rbuf *rb, struct msg_deliver_result *m)
 	rb_u32(rb, &m->status);
 	rb_str(rb, m->dsn, sizeof(m->dsn));
 	rb_str(rb, m->text, sizeof(m->text));
+	rb_str(rb, m->owner, sizeof(m->owner));
 	if (rb_end(rb) == -1 || m->status >= DELIVER_STATUS_MAX ||
 	    !dsn_valid(m->dsn) || m->dsn[0] != class_of[m->status] ||
-	    !no_controls(m->text))
+	    !no_controls(m->text) || !no_controls(m->owner) ||
+	    strchr(m->owner, ' ') != NULL ||
+	    (m->owner[0] != '\0' && strchr(m->owner, '@') == NULL))
 		return -1;
 	return 0;
 }

@@ -114,10 +114,17 @@ enum deliver_status {
 	DELIVER_STATUS_MAX
 };
 
+/*
+ * owner: "" or the owner-NAME address the recipient's alias delivered
+ * with (Postfix's owner_request_special); queue then sends failure
+ * notices there instead of to the sender, once it checked that the
+ * address is owner-<the recipient's local part>@<its domain>.
+ */
 struct msg_deliver_result {
 	uint32_t	status;
 	char		dsn[IPC_DSN_MAX];
 	char		text[IPC_TEXT_MAX];
+	char		owner[IPC_ADDR_MAX];
 };
 
 /*

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "queue/dsn.h"
@@ -186,4 +187,23 @@ dsn_build(const struct dsn_report *r, size_t *lenp)
 	fclose(f);
 	*lenp = len;
 	return buf;
+}
+
+int
+dsn_owner_fits(const char *rcpt, const char *owner, const char *delims,
+    const char *myhostname)
+{
+	const char	*rat = strrchr(rcpt, '@'), *oat = strrchr(owner, '@');
+	const char	*rdom = rat != NULL ? rat + 1 : myhostname;
+	size_t		 olen, rlen;
+
+	if (strncasecmp(owner, "owner-", 6) != 0 || oat == NULL ||
+	    oat < owner + 6 || strcasecmp(oat + 1, rdom) != 0)
+		return 0;
+	olen = oat - (owner + 6);
+	rlen = rat != NULL ? (size_t)(rat - rcpt) : strlen(rcpt);
+	if (olen == 0 || olen > rlen || strncasecmp(owner + 6, rcpt, olen) != 0)
+		return 0;
+	return olen == rlen || (delims != NULL && strchr(delims, rcpt[olen])
+	    != NULL);
 }

@@ -22,6 +22,14 @@ enum dsn_kind {
 
 /* Does the recipient's NOTIFY ask for this kind of notice?  (RFC 3461) */
 int	dsn_wants(const struct qrcpt *, enum dsn_kind);
+/*
+ * May failure notices about rcpt go to owner instead of the sender?  Only
+ * owner-LOCAL@DOMAIN for LOCAL@DOMAIN or LOCAL<delimiter>ext@DOMAIN (no
+ * domain: myhostname), without regard to case: whoever names the owner
+ * (local) cannot send a message anywhere else that way.
+ */
+int	dsn_owner_fits(const char *rcpt, const char *owner, const char *delims,
+	    const char *myhostname);
 
 struct dsn_entry {
 	size_t		 rcpt;			/* index in env->rcpt */

@@ -588,10 +588,13 @@ notice_content(struct queue *q, struct qmsg *m, size_t *len, int *hdrs)
 	return buf;
 }
 
-/* Queue one notice about entries of m.  0 when sent (or not wanted). */
+/*
+ * Queue one notice about entries of m, to owner if that is not empty,
+ * else to whom notice_recipient() says.  0 when sent (or not wanted).
+ */
 static int
 notice_send(struct queue *q, struct qmsg *m, enum dsn_kind kind,
-    struct dsn_entry *e, size_t n, time_t now)
+    struct dsn_entry *e, size_t n, time_t now, const char *owner)
 {
 	static const char *what[] = { "sender non-delivery notification",
 	    "sender delay notification", "sender delivery status notification" };
@@ -603,8 +606,11 @@ notice_send(struct queue *q, struct qmsg *m, enum dsn_kind kind,
 	int			 fd;
 
 	memset(&r, 0, sizeof(r));
-	if ((r.to = notice_recipient(q, m, kind, to, sizeof(to), &flags))
-	    == NULL)
+	if (owner[0] != '\0') {
+		r.to = owner;
+		flags = QFLAG_BOUNCE;
+	} else if ((r.to = notice_recipient(q, m, kind, to, sizeof(to),
+	    &flags)) == NULL)
 		return 0;
 	if ((content = notice_content(q, m, &clen, &r.headers_only)) == NULL) {
 		log_warn("%s: cannot read the message for a notice",
@@ -688,6 +694,36 @@ mark_notified(struct qmsg *m, const struct dsn_entry *e, size_t n)
 }
 
 /*
+ * One notice per addressee: failures of a recipient delivered through an
+ * alias with an owner-NAME go to that owner, the rest to the sender.
+ * On failure the message stays; the next run tries again.
+ */
+static void
+send_grouped(struct queue *q, struct qmsg *m, enum dsn_kind kind,
+    struct dsn_entry *e, size_t n, time_t now)
+{
+	struct dsn_entry	 tmp;
+	const char		*to;
+	size_t			 i, k;
+
+	while (n > 0) {
+		to = kind == DSN_FAILURE ? m->sched[e[0].rcpt].owner : "";
+		for (i = 1, k = 1; i < n; i++) {
+			if (kind != DSN_FAILURE ||
+			    strcmp(m->sched[e[i].rcpt].owner, to) != 0)
+				continue;
+			tmp = e[k];
+			e[k++] = e[i];
+			e[i] = tmp;
+		}
+		if (notice_send(q, m, kind, e, k, now, to) == 0)
+			mark_notified(m, e, k);
+		e += k;
+		n -= k;
+	}
+}
+
+/*
  * Failure and success notices for the final recipients that want one.
  * The notice is committed before its 'N' marks: a crash may send one
  * twice, never lose one.  Until it is queued the message stays.
@@ -701,13 +737,9 @@ send_notices(struct queue *q, struct qmsg *m, time_t now)
 
 	if ((e = calloc(m->env.nrcpt, sizeof(*e))) == NULL)
 		fatal("send_notices");
-	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
-		if ((n = collect_final(m, kinds[k], e)) == 0)
-			continue;
-		/* On failure the message stays; the next run tries again. */
-		if (notice_send(q, m, kinds[k], e, n, now) == 0)
-			mark_notified(m, e, n);
-	}
+	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
+		if ((n = collect_final(m, kinds[k], e)) > 0)
+			send_grouped(q, m, kinds[k], e, n, now);
 	free(e);
 }
 
@@ -742,7 +774,7 @@ send_delay_warning(struct queue *q, struct qmsg *m, time_t now)
 		strlcpy(e[n].text, m->sched[i].text, sizeof(e[n].text));
 		n++;
 	}
-	if (n > 0 && notice_send(q, m, DSN_DELAY, e, n, now) == 0) {
+	if (n > 0 && notice_send(q, m, DSN_DELAY, e, n, now, "") == 0) {
 		m->env.warned = QWARN_SENT;
 		if (spool_mark(m->fd, m->env_off + m->env.warn_off,
 		    QWARN_SENT) == -1)
@@ -776,9 +808,19 @@ on_deliver_result(struct queue *q, struct ipc_chan *c, uint32_t id,
 		ipc_chan_fail(c, "bad DELIVER_RESULT payload");
 		return;
 	}
+	if (r.owner[0] != '\0' &&
+	    !dsn_owner_fits(f->msg->env.rcpt[f->rcpt].addr, r.owner,
+	    q->we.cf.recipient_delimiter, q->we.cf.myhostname)) {
+		log_security("%s: local named %s as the owner of <%s>",
+		    f->msg->env.qid, r.owner, f->msg->env.rcpt[f->rcpt].addr);
+		ipc_chan_fail(c, "owner address does not fit the recipient");
+		return;
+	}
 	RB_REMOVE(inflight_tree, &q->inflight, f);
 	m = f->msg;
 	m->sched[f->rcpt].inflight = 0;
+	strlcpy(m->sched[f->rcpt].owner, r.owner,
+	    sizeof(m->sched[f->rcpt].owner));
 	m->ninflight--;
 	q->ninflight--;
 	if (m->deleted) {

@@ -24,6 +24,9 @@ struct rcpt_sched {
 	int	inflight;
 	char	dsn[IPC_DSN_MAX];	/* last outcome, for notices */
 	char	text[IPC_TEXT_MAX];
+	char	owner[IPC_ADDR_MAX];	/* failure notices go there; "": to
+					   the sender (not kept over a
+					   restart) */
 };
 
 struct qmsg {

@@ -1,5 +1,6 @@
 """The alias matrix end to end: plain, several targets, nested, loop,
 +extension, case, a remote target (not deliverable by this release)."""
+import os
 import re
 
 from conftest import ALICE, BOB, DOMAIN, maildir_messages, split_delivered, \
@@ -132,3 +133,37 @@ def test_aliases_check_reports_line_numbers(make_daemon, users):
     path, r = check(d, "postmaster: {a}\nbroken line\n".format(a=ALICE))
     assert r.returncode != 0
     assert "%s:2:" % path in r.stderr
+
+
+def test_list_failure_goes_to_its_owner(make_daemon, users):
+    """A list with an owner-NAME that cannot be delivered bounces to its
+    owner (Postfix's owner_request_special), not to the poster; a list
+    without one bounces to the poster."""
+    import email
+    import email.policy
+    aliases = ("postmaster: {a}\ncrew: {a}, nosuchuser-zz\n"
+               "owner-crew: {b}\nrabble: {b}, nosuchuser-zz\n").format(
+                   a=ALICE, b=BOB)
+    d = make_daemon(aliases=aliases)
+    poster = "%s@%s" % (ALICE, DOMAIN)
+    with d.smtp() as s:
+        s.sendmail(poster, ["crew@" + DOMAIN], b"Subject: to crew\r\n\r\nx\r\n")
+    data, _ = maildir_messages(users[BOB], count=1)[0]
+    msg = email.message_from_bytes(data, policy=email.policy.compat32)
+    assert msg.get_content_type() == "multipart/report"
+    assert msg["To"] == "<owner-crew@%s>" % DOMAIN
+    status = msg.get_payload()[1].get_payload()[1]
+    assert status["Final-Recipient"] == "rfc822; crew@" + DOMAIN
+    assert status["Action"] == "failed" and status["Status"] == "5.1.1"
+    assert d.log_count("sender non-delivery notification") == 1
+    # The poster got nothing; rabble has no owner, so its bounce is hers.
+    assert not os.path.isdir(os.path.join(users[ALICE].pw_dir, "Maildir",
+                                          "new")) or \
+        os.listdir(os.path.join(users[ALICE].pw_dir, "Maildir", "new")) == []
+    with d.smtp() as s:
+        s.sendmail(poster, ["rabble@" + DOMAIN], b"Subject: 2\r\n\r\nx\r\n")
+    data, _ = maildir_messages(users[ALICE], count=1)[0]
+    msg = email.message_from_bytes(data, policy=email.policy.compat32)
+    assert msg["To"] == "<%s>" % poster
+    assert "rabble@" + DOMAIN in msg.get_payload()[1].get_payload()[1][
+        "Final-Recipient"]

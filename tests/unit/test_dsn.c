@@ -155,6 +155,37 @@ test_delay_and_success(void **state)
 	qenv_free(&env);
 }
 
+/* local may only route notices to the recipient's own owner-NAME. */
+static void
+test_owner_fits(void **state)
+{
+	(void)state;
+	assert_true(dsn_owner_fits("team@ex.org", "owner-team@ex.org", "+",
+	    "mx.ex.org"));
+	assert_true(dsn_owner_fits("Team+x@EX.org", "owner-team@ex.org", "+",
+	    "mx.ex.org"));
+	assert_true(dsn_owner_fits("team", "owner-team@mx.ex.org", "+",
+	    "mx.ex.org"));
+	assert_false(dsn_owner_fits("team@ex.org", "owner-team@evil.example",
+	    "+", "mx.ex.org"));
+	assert_false(dsn_owner_fits("team@ex.org", "owner-tea@ex.org", "+",
+	    "mx.ex.org"));
+	assert_false(dsn_owner_fits("team-x@ex.org", "owner-team@ex.org", "+",
+	    "mx.ex.org"));
+	assert_false(dsn_owner_fits("team+x@ex.org", "owner-team@ex.org", "",
+	    "mx.ex.org"));
+	assert_false(dsn_owner_fits("team@ex.org", "owner-teams@ex.org", "+",
+	    "mx.ex.org"));
+	assert_false(dsn_owner_fits("team@ex.org", "someone@ex.org", "+",
+	    "mx.ex.org"));
+	assert_false(dsn_owner_fits("team@ex.org", "owner-@ex.org", "+",
+	    "mx.ex.org"));
+	assert_false(dsn_owner_fits("team@ex.org", "owner-team", "+",
+	    "mx.ex.org"));
+	assert_false(dsn_owner_fits("@ex.org", "owner-@ex.org", "+",
+	    "mx.ex.org"));
+}
+
 int
 main(void)
 {
@@ -163,6 +194,7 @@ main(void)
 		cmocka_unit_test(test_failure_full),
 		cmocka_unit_test(test_headers_only),
 		cmocka_unit_test(test_delay_and_success),
+		cmocka_unit_test(test_owner_fits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

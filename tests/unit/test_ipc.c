@@ -1050,7 +1050,8 @@ test_dec_deliver(void **state)
 }
 
 static int
-result_with(uint32_t status, const char *dsn, const char *text)
+result_owner(uint32_t status, const char *dsn, const char *text,
+    const char *owner)
 {
 	uint8_t				buf[2048];
 	struct wbuf			wb;
@@ -1062,14 +1063,22 @@ result_with(uint32_t status, const char *dsn, const char *text)
 	wb_u32(&wb, status);
 	wb_str(&wb, dsn);
 	wb_str(&wb, text);
+	wb_str(&wb, owner);
 	rb_init(&rb, buf, wb.len);
 	memset(&m, 0, sizeof(m));
 	if ((r = dec_deliver_result(&rb, &m)) == 0) {
 		assert_int_equal(m.status, status);
 		assert_string_equal(m.dsn, dsn);
 		assert_string_equal(m.text, text);
+		assert_string_equal(m.owner, owner);
 	}
 	return r;
+}
+
+static int
+result_with(uint32_t status, const char *dsn, const char *text)
+{
+	return result_owner(status, dsn, text, "");
 }
 
 static void
@@ -1093,6 +1102,15 @@ test_dec_deliver_result(void **state)
 	/* The dsn does not fit dsn[16]. */
 	assert_int_equal(result_with(DELIVER_BOUNCE, "5.111.1111111111", ""),
 	    -1);
+	/* The owner-NAME address: empty, or an address without controls. */
+	assert_int_equal(result_owner(DELIVER_BOUNCE, "5.1.1", "gone",
+	    "owner-team@example.org"), 0);
+	assert_int_equal(result_owner(DELIVER_BOUNCE, "5.1.1", "gone",
+	    "owner-team"), -1);
+	assert_int_equal(result_owner(DELIVER_BOUNCE, "5.1.1", "gone",
+	    "owner-team@example.org\r\nX: y"), -1);
+	assert_int_equal(result_owner(DELIVER_BOUNCE, "5.1.1", "gone",
+	    "a b@example.org"), -1);
 }
 
 /* RFC 3463: the class is one digit (2, 4 or 5). */
