@@ -645,20 +645,27 @@ forward_expanded(struct job *j, uint32_t type, struct rbuf *rb)
 		forward_done(j);
 }
 
-/* Ask lookup whom a local .forward target reaches. */
+/* Ask lookup about addr (IPC_EXPAND or IPC_OWNER_QUERY) for job j. */
 static void
-forward_lookup(struct job *j, const char *local)
+ask_lookup(struct job *j, uint32_t type, const char *addr)
 {
 	struct msg_addr	 a;
 	uint8_t		 buf[IPC_ADDR_MAX + 8];
 	struct wbuf	 wb;
 
-	strlcpy(a.addr, local, sizeof(a.addr));
+	strlcpy(a.addr, addr, sizeof(a.addr));
 	wb_init(&wb, buf, sizeof(buf));
 	enc_addr(&wb, &a);
+	wait_for(j->lo, ROLE_LOOKUP, ipc_request(j->lo->lookup, type, &wb, -1),
+	    j);
+}
+
+/* Ask lookup whom a local .forward target reaches. */
+static void
+forward_lookup(struct job *j, const char *local)
+{
 	j->fwd_wait++;
-	wait_for(j->lo, ROLE_LOOKUP, ipc_request(j->lo->lookup, IPC_EXPAND,
-	    &wb, -1), j);
+	ask_lookup(j, IPC_EXPAND, local);
 }
 
 /*
@@ -856,16 +863,8 @@ include_ask(struct job *j)
 static void
 include_lookup(struct job *j, const char *local)
 {
-	struct msg_addr	 a;
-	uint8_t		 buf[IPC_ADDR_MAX + 8];
-	struct wbuf	 wb;
-
-	strlcpy(a.addr, local, sizeof(a.addr));
-	wb_init(&wb, buf, sizeof(buf));
-	enc_addr(&wb, &a);
 	j->inc_wait++;
-	wait_for(j->lo, ROLE_LOOKUP, ipc_request(j->lo->lookup, IPC_EXPAND,
-	    &wb, -1), j);
+	ask_lookup(j, IPC_EXPAND, local);
 }
 
 /* lookup's answer for one address of an :include: file. */
@@ -1255,10 +1254,6 @@ owner_known(struct job *j)
 static void
 owner_query(struct job *j)
 {
-	struct msg_addr	 a;
-	uint8_t		 buf[IPC_ADDR_MAX + 8];
-	struct wbuf	 wb;
-
 	if (j->d.sender[0] == '\0') {
 		owner_known(j);
 		return;
@@ -1268,12 +1263,8 @@ owner_query(struct job *j)
 		job_finish(j);
 		return;
 	}
-	strlcpy(a.addr, j->d.rcpt, sizeof(a.addr));
-	wb_init(&wb, buf, sizeof(buf));
-	enc_addr(&wb, &a);
 	j->owner_wait = 1;
-	wait_for(j->lo, ROLE_LOOKUP, ipc_request(j->lo->lookup,
-	    IPC_OWNER_QUERY, &wb, -1), j);
+	ask_lookup(j, IPC_OWNER_QUERY, j->d.rcpt);
 }
 
 static void
@@ -1336,9 +1327,6 @@ on_deliver(struct local *lo, struct ipc_chan *c, uint32_t id,
     struct rbuf *rb, int fd)
 {
 	struct job	*j;
-	struct msg_addr	 a;
-	uint8_t		 buf[IPC_ADDR_MAX + 8];
-	struct wbuf	 wb;
 
 	if ((j = calloc(1, sizeof(*j))) == NULL)
 		fatal("on_deliver");
@@ -1359,11 +1347,7 @@ on_deliver(struct local *lo, struct ipc_chan *c, uint32_t id,
 		job_finish(j);
 		return;
 	}
-	strlcpy(a.addr, j->d.rcpt, sizeof(a.addr));
-	wb_init(&wb, buf, sizeof(buf));
-	enc_addr(&wb, &a);
-	wait_for(lo, ROLE_LOOKUP, ipc_request(lo->lookup, IPC_EXPAND, &wb, -1),
-	    j);
+	ask_lookup(j, IPC_EXPAND, j->d.rcpt);
 }
 
 /* ---- channels ---- */

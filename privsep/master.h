@@ -85,6 +85,7 @@ struct passwd;
 const char *account_check(const struct master *, const char *user,
 	    struct passwd **, const char **dsn, int *security);
 void	printable(char *dst, const char *src, size_t len);
+pid_t	child_exec(const struct master *, char *const argv[], int fd);
 
 /* runner_fork.c */
 void	runner_open(struct master *, struct ipc_chan *, uint32_t id,

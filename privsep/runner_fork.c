@@ -139,13 +139,11 @@ static pid_t
 fork_runner(struct master *m, const struct msg_runner_open *req,
     const struct runner_target *t, int fd)
 {
-	static char *const	envp[] = { NULL };
 	char			uid[16], gid[16], owner[16];
 	char			tl[24], att[16], del[16], stale[16];
 	char			*argv[48];
-	int			argc = 0, null;
+	int			argc = 0;
 	uint32_t		i;
-	pid_t			pid;
 
 	snprintf(uid, sizeof(uid), "%u", (unsigned)t->uid);
 	snprintf(gid, sizeof(gid), "%u", (unsigned)t->gid);
@@ -200,20 +198,7 @@ fork_runner(struct master *m, const struct msg_runner_open *req,
 	argv[argc++] = "-S";
 	argv[argc++] = (char *)seccomp_get_mode();
 	argv[argc] = NULL;
-
-	if ((pid = fork()) != 0)
-		return pid;
-	if ((null = open("/dev/null", O_RDWR)) != -1) {
-		dup2(null, 0);
-		dup2(null, 1);
-		if (!m->debug)
-			dup2(null, 2);
-	}
-	if (dup2(fd, 3) == -1)
-		_exit(127);
-	syscall(SYS_close_range, 4, ~0U, 0);
-	execve(m->self_exe, argv, envp);
-	_exit(127);
+	return child_exec(m, argv, fd);
 }
 
 void

@@ -249,14 +249,39 @@ ok:
 	return NULL;
 }
 
+/*
+ * Fork and exec bulkhead (a writer or a runner) with argv: an empty
+ * environment, /dev/null for stdin and stdout (and stderr unless -d), its
+ * channel at fd 3 and nothing else.  The child enters its own sandbox.
+ */
+pid_t
+child_exec(const struct master *m, char *const argv[], int fd)
+{
+	static char *const	envp[] = { NULL };
+	pid_t			pid;
+	int			null;
+
+	if ((pid = fork()) != 0)
+		return pid;
+	if ((null = open("/dev/null", O_RDWR)) != -1) {
+		dup2(null, 0);
+		dup2(null, 1);
+		if (!m->debug)
+			dup2(null, 2);
+	}
+	if (dup2(fd, 3) == -1)
+		_exit(127);
+	syscall(SYS_close_range, 4, ~0U, 0);
+	execve(m->self_exe, argv, envp);
+	_exit(127);
+}
+
 static pid_t
 fork_writer(struct master *m, const struct writer_target *t, int fd)
 {
-	static char *const	envp[] = { NULL };
 	char			uid[16], gid[16], sgid[16], *argv[32];
 	char			att[16], del[16], stale[16];
-	int			argc = 0, null;
-	pid_t			pid;
+	int			argc = 0;
 
 	snprintf(uid, sizeof(uid), "%u", (unsigned)t->uid);
 	snprintf(gid, sizeof(gid), "%u", (unsigned)t->gid);
@@ -294,20 +319,7 @@ fork_writer(struct master *m, const struct writer_target *t, int fd)
 	argv[argc++] = "-S";
 	argv[argc++] = (char *)seccomp_get_mode();
 	argv[argc] = NULL;
-
-	if ((pid = fork()) != 0)
-		return pid;
-	if ((null = open("/dev/null", O_RDWR)) != -1) {
-		dup2(null, 0);
-		dup2(null, 1);
-		if (!m->debug)
-			dup2(null, 2);
-	}
-	if (dup2(fd, 3) == -1)
-		_exit(127);
-	syscall(SYS_close_range, 4, ~0U, 0);
-	execve(m->self_exe, argv, envp);
-	_exit(127);
+	return child_exec(m, argv, fd);
 }
 
 /* req.user is untrusted text: printable ASCII only in master's log. */
