@@ -5,7 +5,9 @@
  *   bulkctl [-c config_dir] mailq | list [-j] | flush
  *   bulkctl [-c config_dir] hold | release | delete | requeue | cat
  *       id ... | ALL | -
+ *   bulkctl [-c config_dir] aliases check
  *   mailq [-c config_dir] [-j]		(bulkctl called as mailq)
+ *   newaliases [-c config_dir]		(bulkctl aliases check)
  */
 #include <sys/types.h>
 
@@ -29,8 +31,28 @@ usage(void)
 	    "list [-j] | flush\n"
 	    "       bulkctl [-c config_dir] hold | release | delete | "
 	    "requeue | cat  id ... | ALL | -\n"
-	    "       mailq [-c config_dir] [-j]\n");
+	    "       bulkctl [-c config_dir] aliases check\n"
+	    "       mailq [-c config_dir] [-j]\n"
+	    "       newaliases [-c config_dir]\n");
 	exit(2);
+}
+
+/*
+ * newaliases: bulkhead reads the alias files as they are (no database to
+ * rebuild), so this checks them as the daemon will: syntax errors with
+ * file:line (exit 1), then warnings (targets nothing can deliver, no
+ * postmaster) that do not stop mail.  lookup picks changes up by itself.
+ */
+static int
+cmd_aliases_check(const struct bh_config *cf)
+{
+	char err[CF_ERR_MAX];
+
+	if (config_check_aliases(cf, err, sizeof(err)) == -1) {
+		fprintf(stderr, "bulkctl: %s\n", err);
+		return 1;
+	}
+	return 0;
 }
 
 static pid_t
@@ -81,10 +103,11 @@ main(int argc, char **argv)
 	struct bh_config	 cf;
 	const char		*confdir = "/etc/bulkhead", *prog;
 	char			 err[CF_ERR_MAX];
-	int			 ch, rc = 2, json = 0, as_mailq;
+	int			 ch, rc = 2, json = 0, as_mailq, as_newaliases;
 
 	prog = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
 	as_mailq = strcmp(prog, "mailq") == 0;
+	as_newaliases = strcmp(prog, "newaliases") == 0;
 	while ((ch = getopt(argc, argv, "+c:j")) != -1) {
 		switch (ch) {
 		case 'c':
@@ -99,7 +122,7 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (!as_mailq && argc < 1)
+	if (!as_mailq && !as_newaliases && argc < 1)
 		usage();
 	log_init("bulkctl", 1);
 	memset(&cf, 0, sizeof(cf));
@@ -109,8 +132,13 @@ main(int argc, char **argv)
 	}
 	if (as_mailq && argc == 0)
 		rc = bulkctl_mailq(&cf, json);
-	else if (as_mailq)
+	else if (as_newaliases && argc == 0 && !json)
+		rc = cmd_aliases_check(&cf);
+	else if (as_mailq || as_newaliases)
 		usage();
+	else if (strcmp(argv[0], "aliases") == 0 && argc == 2 &&
+	    strcmp(argv[1], "check") == 0)
+		rc = cmd_aliases_check(&cf);
 	else if (strcmp(argv[0], "audit") == 0 && argc == 1)
 		rc = cmd_audit(&cf);
 	else if ((strcmp(argv[0], "mailq") == 0 ||

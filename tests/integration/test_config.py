@@ -150,3 +150,29 @@ def test_broken_alias_edit_keeps_the_running_lookup(make_daemon):
         s.ehlo("client.example")
         s.mail("a@remote.example")
         assert s.rcpt("team@" + DOMAIN)[0] == 250
+
+
+def test_newaliases_checks_the_alias_files(confdir, users):
+    """bulkctl aliases check, also called as newaliases: a syntax error
+    by file:line (exit 1); a target nothing can deliver warns (exit 0);
+    no daemon needed."""
+    from conftest import BULKCTL
+    write(confdir, "main.cf", GOOD_MAIN)
+    write(confdir, "master.cf", GOOD_MASTER)
+    newaliases = os.path.join(confdir, "newaliases")
+    os.symlink(BULKCTL, newaliases)
+    for argv in ([BULKCTL, "-c", confdir, "aliases", "check"],
+                 [newaliases, "-c", confdir]):
+        write(confdir, "aliases", "postmaster: %s\n" % ALICE)
+        r = subprocess.run(argv, capture_output=True, text=True, timeout=30)
+        assert r.returncode == 0 and r.stderr == "", r.stderr
+        write(confdir, "aliases", "postmaster: %s\n# c\nno colon\n" % ALICE)
+        r = subprocess.run(argv, capture_output=True, text=True, timeout=30)
+        assert r.returncode == 1
+        assert os.path.join(confdir, "aliases:3: missing ':'") in r.stderr
+        write(confdir, "aliases", "postmaster: %s\nx: bh-nosuchuser\n" %
+              ALICE)
+        r = subprocess.run(argv, capture_output=True, text=True, timeout=30)
+        assert r.returncode == 0
+        assert "aliases:2: alias x: bh-nosuchuser: no such alias or user" \
+            in r.stderr, r.stderr
