@@ -203,13 +203,29 @@ job_fail(struct job *j, const char *dsn, const char *text)
 	}
 }
 
+/* Members that failed for good; queue bounces them if the rest goes. */
+static void
+add_failed_members(struct job *j, const struct msg_expand_ok *x)
+{
+	uint32_t i;
+
+	for (i = 0; i < x->nfailed; i++) {
+		if (j->users->nfailed == IPC_FAILED_MAX) {
+			job_fail(j, x->failed[i].dsn, x->failed[i].text);
+			return;
+		}
+		j->users->failed[j->users->nfailed++] = x->failed[i];
+	}
+}
+
 static void
 job_finish(struct job *j)
 {
-	struct msg_deliver_result	 r;
-	uint8_t				 buf[IPC_TEXT_MAX + 64];
+	static struct msg_deliver_result r;
+	static uint8_t			 buf[IPC_PAYLOAD_MAX];
 	struct wbuf			 wb;
 
+	memset(&r, 0, sizeof(r));
 	strlcpy(r.owner, j->owner, sizeof(r.owner));
 	if (j->defer || j->bounce) {
 		r.status = j->defer ? DELIVER_DEFER : DELIVER_BOUNCE;
@@ -218,6 +234,10 @@ job_finish(struct job *j)
 	} else {
 		r.status = DELIVER_SENT;
 		strlcpy(r.dsn, "2.0.0", sizeof(r.dsn));
+		if (j->users != NULL) {
+			r.nfailed = j->users->nfailed;
+			memcpy(r.failed, j->users->failed, sizeof(r.failed));
+		}
 		if (j->nrun > 0)
 			snprintf(r.text, sizeof(r.text), "delivered to %d "
 			    "mailbox%s and %d command%s or file%s", j->nsent,
@@ -626,9 +646,17 @@ forward_expanded(struct job *j, uint32_t type, struct rbuf *rb)
 	static struct msg_expand_ok	 x;
 	struct msg_error		 e;
 	uint32_t			 i;
+	int				 ok;
 
 	j->fwd_wait--;
-	if (type == IPC_EXPAND_OK && dec_expand_ok(rb, &x) == 0) {
+	ok = type == IPC_EXPAND_OK && dec_expand_ok(rb, &x) == 0;
+	if (ok && x.nfailed > 0) {
+		/* A .forward stands or falls as a whole. */
+		log_warnx("%s: %s: .forward target: %s", j->d.qid,
+		    cur_user(j), x.failed[0].text);
+		job_fail(j, x.failed[0].dsn, x.failed[0].text);
+		j->fwd_failed = 1;
+	} else if (ok) {
 		for (i = 0; i < x.n; i++)
 			add_forwarded_user(j, x.users[i]);
 		add_alias_targets(j, &x);
@@ -894,6 +922,7 @@ include_expanded(struct job *j, uint32_t type, struct rbuf *rb)
 			    sizeof(j->users->users[0]));
 		}
 		add_alias_targets(j, &x);
+		add_failed_members(j, &x);
 	} else if (type == IPC_ERROR && dec_error(rb, &e) == 0) {
 		log_warnx("%s: :include: address: %s", j->d.qid, e.text);
 		job_fail(j, e.dsn, e.text);

@@ -236,6 +236,36 @@ add_target(const struct resolver *r, const struct alias_target *t,
 	return 0;
 }
 
+/*
+ * A member that cannot be delivered for good: the alias still reaches
+ * the others (as in Postfix) and queue bounces this one.  -1 when there
+ * are too many to carry; the whole alias then fails with this reason.
+ * A local name gets the alias's domain (or myhostname) for the notice.
+ */
+static int
+add_failed(const struct resolver *r, struct msg_expand_ok *out,
+    const char *member, const char *domain, const char *dsn,
+    const char *text)
+{
+	struct msg_failed	*f;
+	int			 n;
+
+	if (out->nfailed == IPC_FAILED_MAX)
+		return -1;
+	f = &out->failed[out->nfailed];
+	n = strchr(member, '@') != NULL ?
+	    snprintf(f->addr, sizeof(f->addr), "%s", member) :
+	    snprintf(f->addr, sizeof(f->addr), "%s@%s", member,
+	    *domain != '\0' ? domain : r->cf->myhostname);
+	if (n < 0 || (size_t)n >= sizeof(f->addr) ||
+	    strpbrk(f->addr, " \t\r\n") != NULL)
+		return -1;
+	strlcpy(f->dsn, dsn, sizeof(f->dsn));
+	snprintf(f->text, sizeof(f->text), "%s", text);
+	out->nfailed++;
+	return 0;
+}
+
 int
 resolve_expand(const struct resolver *r, const char *addr,
     struct msg_expand_ok *out, char *dsn, size_t dsnlen, char *text,
@@ -248,6 +278,7 @@ resolve_expand(const struct resolver *r, const char *addr,
 
 	out->n = 0;
 	out->ntargets = 0;
+	out->nfailed = 0;
 	strlcpy(dsn, "5.1.1", dsnlen);
 	if (split_addr(addr, local, sizeof(local), &domain) == -1 ||
 	    (*domain != '\0' &&
@@ -275,11 +306,18 @@ resolve_expand(const struct resolver *r, const char *addr,
 			snprintf(text, textlen, "alias target %s (%s) is not "
 			    "supported by this release", t[i].value,
 			    kind_name(t[i].kind));
-			goto done;
+			if (add_failed(r, out, t[i].value, domain, dsn, text)
+			    == -1)
+				goto done;
+			continue;
 		}
 		if (!user_may_receive(r, t[i].value)) {
+			strlcpy(dsn, "5.1.1", dsnlen);
 			snprintf(text, textlen, "unknown user %s", t[i].value);
-			goto done;
+			if (add_failed(r, out, t[i].value, domain, dsn, text)
+			    == -1)
+				goto done;
+			continue;
 		}
 		if (out->n == IPC_EXPAND_MAX ||
 		    strlen(t[i].value) > IPC_USER_MAX) {
@@ -291,7 +329,11 @@ resolve_expand(const struct resolver *r, const char *addr,
 		    sizeof(out->users[0]));
 	}
 	rc = out->n + out->ntargets > 0 ? 0 : -1;
-	if (rc == -1)
+	/* Only failed members: the alias fails, with the first reason. */
+	if (rc == -1 && out->nfailed > 0) {
+		strlcpy(dsn, out->failed[0].dsn, dsnlen);
+		snprintf(text, textlen, "%s", out->failed[0].text);
+	} else if (rc == -1)
 		snprintf(text, textlen, "alias expands to nobody");
 done:
 	aliases_free_targets(t, n);

@@ -273,6 +273,38 @@ dec_deliver(struct rbuf *rb, struct msg_deliver *m)
 	return 0;
 }
 
+/* The members of an alias that failed for good: count, then each. */
+static void
+enc_failed(struct wbuf *wb, uint32_t n, const struct msg_failed *f)
+{
+	uint32_t i;
+
+	wb_u32(wb, n);
+	for (i = 0; i < n && i < IPC_FAILED_MAX; i++) {
+		wb_str(wb, f[i].addr);
+		wb_str(wb, f[i].dsn);
+		wb_str(wb, f[i].text);
+	}
+}
+
+static int
+dec_failed(struct rbuf *rb, uint32_t *n, struct msg_failed *f)
+{
+	uint32_t i;
+
+	if (rb_u32(rb, n) == -1 || *n > IPC_FAILED_MAX)
+		return -1;
+	for (i = 0; i < *n; i++)
+		if (rb_str(rb, f[i].addr, sizeof(f[i].addr)) == -1 ||
+		    rb_str(rb, f[i].dsn, sizeof(f[i].dsn)) == -1 ||
+		    rb_str(rb, f[i].text, sizeof(f[i].text)) == -1 ||
+		    f[i].addr[0] == '\0' || !no_controls(f[i].addr) ||
+		    strchr(f[i].addr, ' ') != NULL || !dsn_valid(f[i].dsn) ||
+		    f[i].dsn[0] != '5' || !no_controls(f[i].text))
+			return -1;
+	return 0;
+}
+
 void
 enc_deliver_result(struct wbuf *wb, const struct msg_deliver_result *m)
 {
@@ -280,6 +312,7 @@ enc_deliver_result(struct wbuf *wb, const struct msg_deliver_result *m)
 	wb_str(wb, m->dsn);
 	wb_str(wb, m->text);
 	wb_str(wb, m->owner);
+	enc_failed(wb, m->nfailed, m->failed);
 }
 
 int
@@ -291,6 +324,9 @@ dec_deliver_result(struct rbuf *rb, struct msg_deliver_result *m)
 	rb_str(rb, m->dsn, sizeof(m->dsn));
 	rb_str(rb, m->text, sizeof(m->text));
 	rb_str(rb, m->owner, sizeof(m->owner));
+	if (dec_failed(rb, &m->nfailed, m->failed) == -1 ||
+	    (m->nfailed > 0 && m->status != DELIVER_SENT))
+		return -1;
 	if (rb_end(rb) == -1 || m->status >= DELIVER_STATUS_MAX ||
 	    !dsn_valid(m->dsn) || m->dsn[0] != class_of[m->status] ||
 	    !no_controls(m->text) || !no_controls(m->owner) ||
@@ -315,6 +351,7 @@ enc_expand_ok(struct wbuf *wb, const struct msg_expand_ok *m)
 		wb_str(wb, m->targets[i].name);
 		wb_str(wb, m->targets[i].value);
 	}
+	enc_failed(wb, m->nfailed, m->failed);
 }
 
 static int	target_valid(uint32_t, const char *, const char *);
@@ -344,6 +381,8 @@ dec_expand_ok(struct rbuf *rb, struct msg_expand_ok *m)
 		    !target_valid(t->kind, t->value, NULL))
 			return -1;
 	}
+	if (dec_failed(rb, &m->nfailed, m->failed) == -1)
+		return -1;
 	return rb_end(rb);
 }
 

@@ -115,6 +115,19 @@ enum deliver_status {
 };
 
 /*
+ * A member of an alias that cannot be delivered for good (an unknown
+ * user, a remote address): the others still get the message, and queue
+ * sends a notice about this one (Final-Recipient: the member).
+ */
+#define IPC_FAILED_MAX		4
+#define IPC_FAILED_TEXT_MAX	128
+struct msg_failed {
+	char		addr[IPC_ADDR_MAX];
+	char		dsn[IPC_DSN_MAX];		/* 5.x.x */
+	char		text[IPC_FAILED_TEXT_MAX];
+};
+
+/*
  * owner: "" or the owner-NAME address the recipient's alias delivered
  * with (Postfix's owner_request_special); queue then sends failure
  * notices there instead of to the sender, once it checked that the
@@ -125,6 +138,8 @@ struct msg_deliver_result {
 	char		dsn[IPC_DSN_MAX];
 	char		text[IPC_TEXT_MAX];
 	char		owner[IPC_ADDR_MAX];
+	uint32_t	nfailed;	/* DELIVER_SENT only: alias members */
+	struct msg_failed failed[IPC_FAILED_MAX];
 };
 
 /*
@@ -165,6 +180,8 @@ struct msg_expand_ok {
 	char		users[IPC_EXPAND_MAX][IPC_USER_MAX + 1];
 	uint32_t	ntargets;	/* alias commands and files */
 	struct msg_target targets[IPC_TARGETS_MAX];
+	uint32_t	nfailed;	/* members that failed for good */
+	struct msg_failed failed[IPC_FAILED_MAX];
 };
 
 struct msg_writer_open {

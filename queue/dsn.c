@@ -82,7 +82,9 @@ put_headers(FILE *f, const struct dsn_report *r, const char *boundary)
 static void
 put_human(FILE *f, const struct dsn_report *r, const char *boundary)
 {
-	size_t i;
+	const struct dsn_entry	*e;
+	const char		*addr;
+	size_t			 i;
 
 	fprintf(f, "--%s\nContent-Description: Notification\n"
 	    "Content-Type: text/plain; charset=utf-8\n\n", boundary);
@@ -98,10 +100,17 @@ put_human(FILE *f, const struct dsn_report *r, const char *boundary)
 	else
 		fprintf(f, "Your message was delivered to the recipients "
 		    "listed below.\n\n");
-	for (i = 0; i < r->nentries; i++)
-		fprintf(f, "<%s>: %s\n", r->env->rcpt[r->entries[i].rcpt].addr,
-		    r->entries[i].text[0] ? r->entries[i].text :
-		    action(r->kind));
+	for (i = 0; i < r->nentries; i++) {
+		e = &r->entries[i];
+		addr = r->env->rcpt[e->rcpt].addr;
+		if (e->member[0] != '\0')
+			fprintf(f, "<%s> (expanded from <%s>): %s\n",
+			    e->member, addr, e->text[0] ? e->text :
+			    action(r->kind));
+		else
+			fprintf(f, "<%s>: %s\n", addr, e->text[0] ? e->text :
+			    action(r->kind));
+	}
 	fprintf(f, "\n");
 }
 
@@ -124,9 +133,22 @@ put_status(FILE *f, const struct dsn_report *r, const char *boundary)
 	fprintf(f, "Arrival-Date: %s\n", date);
 	for (i = 0; i < r->nentries; i++) {
 		rc = &r->env->rcpt[r->entries[i].rcpt];
-		fprintf(f, "\nFinal-Recipient: rfc822; %s\n", rc->addr);
-		if (rc->orcpt[0] != '\0')
-			fprintf(f, "Original-Recipient: %s\n", rc->orcpt);
+		if (r->entries[i].member[0] != '\0') {
+			/* An alias member: the alias is what was sent to. */
+			fprintf(f, "\nFinal-Recipient: rfc822; %s\n",
+			    r->entries[i].member);
+			if (rc->orcpt[0] != '\0')
+				fprintf(f, "Original-Recipient: %s\n",
+				    rc->orcpt);
+			else
+				fprintf(f, "Original-Recipient: rfc822; %s\n",
+				    rc->addr);
+		} else {
+			fprintf(f, "\nFinal-Recipient: rfc822; %s\n", rc->addr);
+			if (rc->orcpt[0] != '\0')
+				fprintf(f, "Original-Recipient: %s\n",
+				    rc->orcpt);
+		}
 		fprintf(f, "Action: %s\n", action(r->kind));
 		fprintf(f, "Status: %s\n", r->entries[i].status);
 		if (r->entries[i].text[0] != '\0')

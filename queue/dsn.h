@@ -35,6 +35,8 @@ struct dsn_entry {
 	size_t		 rcpt;			/* index in env->rcpt */
 	char		 status[IPC_DSN_MAX];	/* "5.1.1" */
 	char		 text[IPC_TEXT_MAX];	/* diagnostic; may be "" */
+	char		 member[IPC_ADDR_MAX];	/* "", or the alias member
+						   of rcpt this is about */
 };
 
 struct dsn_report {

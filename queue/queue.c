@@ -784,6 +784,40 @@ send_delay_warning(struct queue *q, struct qmsg *m, time_t now)
 	free(e);
 }
 
+/*
+ * The alias reached its other members, these failed for good: a log line
+ * each and one failure notice about them (to the alias's owner-NAME or
+ * the sender), queued before the recipient is marked delivered.  -1 when
+ * the notice could not be queued.
+ */
+static int
+member_failures(struct queue *q, struct qmsg *m, size_t i,
+    const struct msg_deliver_result *r)
+{
+	struct dsn_entry	*e;
+	uint32_t		 k;
+	int			 rc = 0;
+
+	if ((e = calloc(r->nfailed, sizeof(*e))) == NULL)
+		fatal("member_failures");
+	for (k = 0; k < r->nfailed; k++) {
+		log_info("%s: to=<%s>, orig_to=<%s>, relay=local, delay=%lld, "
+		    "dsn=%s, status=bounced (%s)", m->env.qid,
+		    r->failed[k].addr, m->env.rcpt[i].addr,
+		    (long long)(queue_now() - (time_t)m->env.arrival),
+		    r->failed[k].dsn, r->failed[k].text);
+		e[k].rcpt = i;
+		strlcpy(e[k].status, r->failed[k].dsn, sizeof(e[k].status));
+		strlcpy(e[k].text, r->failed[k].text, sizeof(e[k].text));
+		strlcpy(e[k].member, r->failed[k].addr, sizeof(e[k].member));
+	}
+	if (dsn_wants(&m->env.rcpt[i], DSN_FAILURE))
+		rc = notice_send(q, m, DSN_FAILURE, e, r->nfailed, queue_now(),
+		    m->sched[i].owner);
+	free(e);
+	return rc;
+}
+
 static void
 on_deliver_result(struct queue *q, struct ipc_chan *c, uint32_t id,
     uint32_t type, struct rbuf *rb)
@@ -827,6 +861,14 @@ on_deliver_result(struct queue *q, struct ipc_chan *c, uint32_t id,
 		free(f);
 		qmsg_idle_work(q, m, queue_now());
 		return;
+	}
+	if (r.status == DELIVER_SENT && r.nfailed > 0 &&
+	    member_failures(q, m, f->rcpt, &r) == -1) {
+		/* Rather a repeat for the others than a lost notice. */
+		r.status = DELIVER_DEFER;
+		strlcpy(r.dsn, "4.3.0", sizeof(r.dsn));
+		strlcpy(r.text, "cannot queue the notice about failed alias "
+		    "members", sizeof(r.text));
 	}
 	switch (r.status) {
 	case DELIVER_SENT:

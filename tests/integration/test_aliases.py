@@ -91,11 +91,18 @@ def test_alias_failures_are_clear(make_daemon, users):
     for r, dsn, text in [
             ("loop1@" + DOMAIN, "5.4.6", "loop"),
             ("remote@" + DOMAIN, "5.3.0",
-             "someone@remote.example (remote address) is not supported"),
-            ("mixed@" + DOMAIN, "5.3.0", "remote address")]:
+             "someone@remote.example (remote address) is not supported")]:
         wait_until(lambda: outcome(d, r), "the outcome for " + r)
         got = outcome(d, r)
         assert got[0] == dsn and got[1] == "bounced" and text in got[2], got
+    # mixed: alice gets it, the remote member bounces alone
+    wait_until(lambda: outcome(d, "mixed@" + DOMAIN), "mixed's outcome")
+    assert outcome(d, "mixed@" + DOMAIN)[:2] == ("2.0.0", "sent")
+    assert re.search(r"to=<someone@remote\.example>, orig_to=<mixed@%s>, "
+                     r"relay=local, delay=\d+, dsn=5\.3\.0, status=bounced "
+                     r"\(alias target someone@remote\.example \(remote "
+                     r"address\) is not supported" % re.escape(DOMAIN),
+                     d.logtext())
 
 
 def check(d, text):
@@ -136,34 +143,73 @@ def test_aliases_check_reports_line_numbers(make_daemon, users):
 
 
 def test_list_failure_goes_to_its_owner(make_daemon, users):
-    """A list with an owner-NAME that cannot be delivered bounces to its
-    owner (Postfix's owner_request_special), not to the poster; a list
-    without one bounces to the poster."""
+    """A list member that does not exist bounces alone: the others get
+    the message, and the notice goes to the list's owner-NAME (Postfix's
+    owner_request_special), or to the poster when there is none.  A list
+    with no deliverable member at all bounces as a whole, to its owner."""
     import email
     import email.policy
+
+    def parse(data):
+        return email.message_from_bytes(data, policy=email.policy.compat32)
+
+    def status_of(msg):
+        return msg.get_payload()[1].get_payload()[1]
+
+    def subjects(pw):
+        new = os.path.join(pw.pw_dir, "Maildir", "new")
+        out = []
+        for n in os.listdir(new) if os.path.isdir(new) else []:
+            with open(os.path.join(new, n), "rb") as f:
+                out.append(parse(f.read())["Subject"])
+        return out
+
     aliases = ("postmaster: {a}\ncrew: {a}, nosuchuser-zz\n"
-               "owner-crew: {b}\nrabble: {b}, nosuchuser-zz\n").format(
-                   a=ALICE, b=BOB)
+               "owner-crew: {b}\nrabble: {b}, nosuchuser-zz\n"
+               "deadlist: nosuchuser-zz, nosuchuser-yy\n"
+               "owner-deadlist: {b}\n").format(a=ALICE, b=BOB)
     d = make_daemon(aliases=aliases)
     poster = "%s@%s" % (ALICE, DOMAIN)
     with d.smtp() as s:
         s.sendmail(poster, ["crew@" + DOMAIN], b"Subject: to crew\r\n\r\nx\r\n")
+    wait_until(lambda: outcome(d, "crew@" + DOMAIN), "crew's outcome")
+    assert outcome(d, "crew@" + DOMAIN)[1] == "sent"
+    # alice, a member, has the post; bob, the owner, the notice
+    data, _ = maildir_messages(users[ALICE], count=1)[0]
+    assert parse(data)["Subject"] == "to crew"
     data, _ = maildir_messages(users[BOB], count=1)[0]
-    msg = email.message_from_bytes(data, policy=email.policy.compat32)
+    msg = parse(data)
     assert msg.get_content_type() == "multipart/report"
     assert msg["To"] == "<owner-crew@%s>" % DOMAIN
-    status = msg.get_payload()[1].get_payload()[1]
-    assert status["Final-Recipient"] == "rfc822; crew@" + DOMAIN
-    assert status["Action"] == "failed" and status["Status"] == "5.1.1"
+    st = status_of(msg)
+    assert st["Final-Recipient"] == "rfc822; nosuchuser-zz@" + DOMAIN
+    assert st["Original-Recipient"] == "rfc822; crew@" + DOMAIN
+    assert st["Action"] == "failed" and st["Status"] == "5.1.1"
+    assert "to=<nosuchuser-zz@%s>, orig_to=<crew@%s>" % (DOMAIN, DOMAIN) \
+        in d.logtext()
     assert d.log_count("sender non-delivery notification") == 1
-    # The poster got nothing; rabble has no owner, so its bounce is hers.
-    assert not os.path.isdir(os.path.join(users[ALICE].pw_dir, "Maildir",
-                                          "new")) or \
-        os.listdir(os.path.join(users[ALICE].pw_dir, "Maildir", "new")) == []
+
+    # rabble has no owner: bob gets the post, the poster the notice.
     with d.smtp() as s:
         s.sendmail(poster, ["rabble@" + DOMAIN], b"Subject: 2\r\n\r\nx\r\n")
-    data, _ = maildir_messages(users[ALICE], count=1)[0]
-    msg = email.message_from_bytes(data, policy=email.policy.compat32)
-    assert msg["To"] == "<%s>" % poster
-    assert "rabble@" + DOMAIN in msg.get_payload()[1].get_payload()[1][
-        "Final-Recipient"]
+    wait_until(lambda: "2" in subjects(users[BOB]), "the post to rabble")
+    got = [parse(data) for data, _ in maildir_messages(users[ALICE],
+                                                        count=2)]
+    notice = [m for m in got if m.get_content_type() ==
+              "multipart/report"][0]
+    assert notice["To"] == "<%s>" % poster
+    assert status_of(notice)["Final-Recipient"] == \
+        "rfc822; nosuchuser-zz@" + DOMAIN
+
+    # Nobody deliverable: the whole list bounces, to its owner.
+    with d.smtp() as s:
+        s.sendmail(poster, ["deadlist@" + DOMAIN], b"Subject: 3\r\n\r\nx\r\n")
+    wait_until(lambda: d.log_count("sender non-delivery notification") == 3,
+               "the third notice")
+    notices = [parse(data) for data, _ in maildir_messages(users[BOB],
+                                                           count=3)
+               if parse(data)["To"] == "<owner-deadlist@%s>" % DOMAIN]
+    assert len(notices) == 1
+    assert status_of(notices[0])["Final-Recipient"] == \
+        "rfc822; deadlist@" + DOMAIN
+    assert len(maildir_messages(users[ALICE], count=2)) == 2

@@ -1064,6 +1064,7 @@ result_owner(uint32_t status, const char *dsn, const char *text,
 	wb_str(&wb, dsn);
 	wb_str(&wb, text);
 	wb_str(&wb, owner);
+	wb_u32(&wb, 0);			/* no failed alias members */
 	rb_init(&rb, buf, wb.len);
 	memset(&m, 0, sizeof(m));
 	if ((r = dec_deliver_result(&rb, &m)) == 0) {
@@ -1136,6 +1137,7 @@ expand_raw(uint8_t *buf, size_t cap, uint32_t n, const char **names,
 	for (i = 0; i < nnames; i++)
 		wb_str(&wb, names[i]);
 	wb_u32(&wb, 0);		/* no commands or files */
+	wb_u32(&wb, 0);		/* no failed members */
 	assert_int_equal(wb.err, 0);
 	return wb.len;
 }
@@ -1189,6 +1191,79 @@ test_dec_expand_targets(void **state)
 	wb_u32(&wb, 0);
 	wb_u32(&wb, IPC_TARGETS_MAX + 1);
 	assert_int_equal(try_expand_ok(buf, wb.len), -1);
+}
+
+/* Alias members that failed for good, in EXPAND_OK and DELIVER_RESULT. */
+static void
+test_dec_failed_members(void **state)
+{
+	static uint8_t				 buf[IPC_PAYLOAD_MAX];
+	static struct msg_expand_ok		 in, out;
+	static struct msg_deliver_result	 rin, rout;
+	struct wbuf				 wb;
+	struct rbuf				 rb;
+
+	(void)state;
+	memset(&in, 0, sizeof(in));
+	in.n = 1;
+	strlcpy(in.users[0], "alice", sizeof(in.users[0]));
+	in.nfailed = IPC_FAILED_MAX;
+	for (uint32_t i = 0; i < IPC_FAILED_MAX; i++) {
+		snprintf(in.failed[i].addr, sizeof(in.failed[i].addr),
+		    "gone%u@example.org", i);
+		strlcpy(in.failed[i].dsn, "5.1.1", sizeof(in.failed[i].dsn));
+		strlcpy(in.failed[i].text, "unknown user",
+		    sizeof(in.failed[i].text));
+	}
+	wb_init(&wb, buf, sizeof(buf));
+	enc_expand_ok(&wb, &in);
+	rb_init(&rb, buf, wb.len);
+	memset(&out, 0, sizeof(out));
+	assert_int_equal(dec_expand_ok(&rb, &out), 0);
+	assert_memory_equal(&in, &out, sizeof(in));
+
+#define REFUSED(field_change) do {					\
+	static struct msg_expand_ok bad;				\
+	bad = in;							\
+	field_change;							\
+	wb_init(&wb, buf, sizeof(buf));					\
+	enc_expand_ok(&wb, &bad);					\
+	assert_int_equal(try_expand_ok(buf, wb.len), -1);		\
+} while (0)
+	REFUSED(strlcpy(bad.failed[1].dsn, "4.1.1", 6));  /* not for good */
+	REFUSED(strlcpy(bad.failed[1].dsn, "5.1", 4));
+	REFUSED(bad.failed[2].addr[0] = '\0');
+	REFUSED(bad.failed[2].addr[3] = ' ');
+	REFUSED(bad.failed[0].addr[1] = '\n');
+	REFUSED(bad.failed[3].text[2] = '\r');
+#undef REFUSED
+	/* More than IPC_FAILED_MAX. */
+	wb_init(&wb, buf, sizeof(buf));
+	wb_u32(&wb, 1);
+	wb_str(&wb, "alice");
+	wb_u32(&wb, 0);
+	wb_u32(&wb, IPC_FAILED_MAX + 1);
+	assert_int_equal(try_expand_ok(buf, wb.len), -1);
+
+	/* DELIVER_RESULT carries them only with DELIVER_SENT. */
+	memset(&rin, 0, sizeof(rin));
+	rin.status = DELIVER_SENT;
+	strlcpy(rin.dsn, "2.0.0", sizeof(rin.dsn));
+	strlcpy(rin.text, "delivered to mailbox", sizeof(rin.text));
+	rin.nfailed = 1;
+	rin.failed[0] = in.failed[0];
+	wb_init(&wb, buf, sizeof(buf));
+	enc_deliver_result(&wb, &rin);
+	rb_init(&rb, buf, wb.len);
+	memset(&rout, 0, sizeof(rout));
+	assert_int_equal(dec_deliver_result(&rb, &rout), 0);
+	assert_memory_equal(&rin, &rout, sizeof(rin));
+	rin.status = DELIVER_DEFER;
+	strlcpy(rin.dsn, "4.2.2", sizeof(rin.dsn));
+	wb_init(&wb, buf, sizeof(buf));
+	enc_deliver_result(&wb, &rin);
+	rb_init(&rb, buf, wb.len);
+	assert_int_equal(dec_deliver_result(&rb, &rout), -1);
 }
 
 static int
@@ -2412,6 +2487,7 @@ main(void)
 		cmocka_unit_test(test_dec_commit),
 		cmocka_unit_test(test_dec_deliver),
 		cmocka_unit_test(test_dec_deliver_result),
+		cmocka_unit_test(test_dec_failed_members),
 		cmocka_unit_test(test_dec_dsn_class_one_digit),
 		cmocka_unit_test(test_dec_expand_ok),
 		cmocka_unit_test(test_dec_expand_targets),

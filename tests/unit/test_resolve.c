@@ -26,7 +26,10 @@ static const char aliases_text[] =
     "loop1: loop2\n"
     "loop2: loop1\n"
     "fwd: someone@remote.example\n"
-    "prog: |/bin/true\n";
+    "prog: |/bin/true\n"
+    "half: alice, ghost, someone@remote.example\n"
+    "crowd: alice, g1, g2, g3, g4, g5\n"
+    "ghosts: g1, g2\n";
 
 struct fix {
 	struct bh_config	 cf;
@@ -317,6 +320,20 @@ test_expand(void **state)
 	expand_fails(f, "nobody@test.example", "5.1.1");
 	expand_fails(f, "daemon@test.example", "5.1.1");
 	expand_fails(f, "alice@remote.example", "5.1.1");
+	/* Bad members fail alone; the alias reaches the others. */
+	expand_ok(f, "Half@Test.Example", alice, 1);
+	assert_int_equal(out.nfailed, 2);
+	assert_string_equal(out.failed[0].addr, "ghost@Test.Example");
+	assert_string_equal(out.failed[0].dsn, "5.1.1");
+	assert_string_equal(out.failed[0].text, "unknown user ghost");
+	assert_string_equal(out.failed[1].addr, "someone@remote.example");
+	assert_string_equal(out.failed[1].dsn, "5.3.0");
+	f->cf.myhostname = "mx.test.example";
+	expand_ok(f, "half", alice, 1);
+	assert_string_equal(out.failed[0].addr, "ghost@mx.test.example");
+	/* More than IPC_FAILED_MAX bad members, or no good one: all fails. */
+	expand_fails(f, "crowd@test.example", "5.1.1");
+	expand_fails(f, "ghosts@test.example", "5.1.1");
 }
 
 static void
