@@ -38,6 +38,17 @@ read_text(int fd, struct msg_forward_data *f)
  * home directory that nobody else may write.  Anything else is ignored
  * with the reason (local logs it) and mail goes to the mailbox.
  */
+/* An open that failed: none there (ENOENT), or why it was refused. */
+static void
+open_failed(struct msg_forward_data *f)
+{
+	if (errno == ENOENT)
+		f->status = FORWARD_NONE;
+	else
+		snprintf(f->reason, sizeof(f->reason), "%s",
+		    errno == ELOOP ? "is a symbolic link" : strerror(errno));
+}
+
 void
 forward_read(const char *home, const char *suffix,
     struct msg_forward_data *f)
@@ -70,12 +81,7 @@ forward_read(const char *home, const char *suffix,
 		    O_NONBLOCK | O_CLOEXEC);
 	close(dfd);
 	if (fd == -1) {
-		if (errno == ENOENT)
-			f->status = FORWARD_NONE;
-		else
-			snprintf(f->reason, sizeof(f->reason), "%s",
-			    errno == ELOOP ? "is a symbolic link" :
-			    strerror(errno));
+		open_failed(f);
 		return;
 	}
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode))
@@ -101,12 +107,7 @@ include_read(const char *path, struct msg_forward_data *f, uid_t *owner)
 	f->status = FORWARD_IGNORED;
 	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
 	    O_CLOEXEC)) == -1) {
-		if (errno == ENOENT)
-			f->status = FORWARD_NONE;
-		else
-			snprintf(f->reason, sizeof(f->reason), "%s",
-			    errno == ELOOP ? "is a symbolic link" :
-			    strerror(errno));
+		open_failed(f);
 		return;
 	}
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode))

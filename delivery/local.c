@@ -71,8 +71,6 @@ struct job {
 	int			 fwd_failed;	/* a target failed: none at all */
 	uint32_t		 fwd_base;	/* users before this .forward */
 	int			 owner_wait;	/* OWNER_QUERY outstanding */
-	int			 owner_last;	/* then finish: the alias
-						   failed as a whole */
 	struct msg_runner_open	 tgt[JOB_TARGETS_MAX];	/* commands, files */
 	size_t			 ntgt, next_tgt;
 	size_t			 fwd_tbase;	/* targets before this .forward */
@@ -1272,26 +1270,8 @@ writer_answer(struct worker_env *we, const struct ipc_hdr *h,
  * cause one.
  */
 static void
-owner_known(struct job *j)
-{
-	if (j->owner_last)
-		job_finish(j);
-	else
-		next_user(j);
-}
-
-static void
 owner_query(struct job *j)
 {
-	if (j->d.sender[0] == '\0') {
-		owner_known(j);
-		return;
-	}
-	if (j->lo->lookup == NULL) {
-		job_fail(j, "4.3.0", "lookup unavailable");
-		job_finish(j);
-		return;
-	}
 	j->owner_wait = 1;
 	ask_lookup(j, IPC_OWNER_QUERY, j->d.rcpt);
 }
@@ -1304,7 +1284,7 @@ owner_answer(struct job *j, uint32_t type, struct rbuf *rb)
 	j->owner_wait = 0;
 	if (type == IPC_OWNER_REPLY && dec_owner(rb, &o) == 0) {
 		strlcpy(j->owner, o.addr, sizeof(j->owner));
-		owner_known(j);
+		ask_lookup(j, IPC_EXPAND, j->d.rcpt);
 		return;
 	}
 	job_fail(j, "4.3.0", type == IPC_NONE ? "lookup unavailable" :
@@ -1334,19 +1314,13 @@ expand_answer(struct job *j, uint32_t type, struct rbuf *rb)
 			fatal("expand");
 		if (dec_expand_ok(rb, j->users) == 0) {
 			add_alias_targets(j, j->users);
-			owner_query(j);
+			next_user(j);
 			return;
 		}
 		job_fail(j, "4.3.0", "bad answer from lookup");
-	} else if (type == IPC_ERROR && dec_error(rb, &e) == 0) {
+	} else if (type == IPC_ERROR && dec_error(rb, &e) == 0)
 		job_fail(j, e.dsn, e.text);
-		/* An alias that fails for good: its owner hears of it. */
-		if (e.dsn[0] == '5') {
-			j->owner_last = 1;
-			owner_query(j);
-			return;
-		}
-	} else
+	else
 		job_fail(j, "4.3.0", "lookup unavailable");
 	job_finish(j);
 }
@@ -1376,7 +1350,11 @@ on_deliver(struct local *lo, struct ipc_chan *c, uint32_t id,
 		job_finish(j);
 		return;
 	}
-	ask_lookup(j, IPC_EXPAND, j->d.rcpt);
+	/* The owner first: it is the sender, and gets failures, either way. */
+	if (j->d.sender[0] == '\0')
+		ask_lookup(j, IPC_EXPAND, j->d.rcpt);
+	else
+		owner_query(j);
 }
 
 /* ---- channels ---- */

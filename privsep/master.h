@@ -85,7 +85,8 @@ struct passwd;
 const char *account_check(const struct master *, const char *user,
 	    struct passwd **, const char **dsn, int *security);
 void	printable(char *dst, const char *src, size_t len);
-pid_t	child_exec(const struct master *, char *const argv[], int fd);
+pid_t	child_start(struct master *, struct ipc_chan *, uint32_t id,
+	    uint32_t ok_type, const char *what, char *const argv[]);
 
 /* runner_fork.c */
 void	runner_open(struct master *, struct ipc_chan *, uint32_t id,

@@ -11,12 +11,9 @@
  * target the source really lists: local never chooses what runs.
  */
 #include <sys/types.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
@@ -136,8 +133,8 @@ runner_check(const struct master *m, const struct msg_runner_open *req,
 }
 
 static pid_t
-fork_runner(struct master *m, const struct msg_runner_open *req,
-    const struct runner_target *t, int fd)
+start_runner(struct master *m, struct ipc_chan *c, uint32_t id,
+    const struct msg_runner_open *req, const struct runner_target *t)
 {
 	char			uid[16], gid[16], owner[16];
 	char			tl[24], att[16], del[16], stale[16];
@@ -198,7 +195,7 @@ fork_runner(struct master *m, const struct msg_runner_open *req,
 	argv[argc++] = "-S";
 	argv[argc++] = (char *)seccomp_get_mode();
 	argv[argc] = NULL;
-	return child_exec(m, argv, fd);
+	return child_start(m, c, id, IPC_RUNNER_OPEN_OK, "runner", argv);
 }
 
 void
@@ -209,7 +206,7 @@ runner_open(struct master *m, struct ipc_chan *c, uint32_t id,
 	struct runner_target		t;
 	const char			*why, *dsn;
 	char				 name[IPC_USER_MAX + 1];
-	int				 security, sv[2];
+	int				 security;
 	pid_t				 pid;
 
 	memset(&req, 0, sizeof(req));
@@ -227,23 +224,7 @@ runner_open(struct master *m, struct ipc_chan *c, uint32_t id,
 		ipc_reply_error(c, id, dsn, why);
 		return;
 	}
-	if (m->nwriters >= WRITER_MAX) {
-		ipc_reply_error(c, id, "4.3.2", "too many concurrent writers");
-		return;
-	}
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
-		ipc_reply_error(c, id, "4.3.0", "cannot create runner channel");
-		return;
-	}
-	pid = fork_runner(m, &req, &t, sv[1]);
-	close(sv[1]);
-	if (pid == -1) {
-		close(sv[0]);
-		ipc_reply_error(c, id, "4.3.0", "cannot fork runner");
-		return;
-	}
-	m->nwriters++;
-	log_debug("runner for %s (uid %u) is pid %d", name, (unsigned)t.uid,
-	    (int)pid);
-	ipc_reply(c, IPC_RUNNER_OPEN_OK, id, NULL, sv[0]);
+	if ((pid = start_runner(m, c, id, &req, &t)) != -1)
+		log_debug("runner for %s (uid %u) is pid %d", name,
+		    (unsigned)t.uid, (int)pid);
 }

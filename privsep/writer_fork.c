@@ -250,34 +250,58 @@ ok:
 }
 
 /*
- * Fork and exec bulkhead (a writer or a runner) with argv: an empty
- * environment, /dev/null for stdin and stdout (and stderr unless -d), its
- * channel at fd 3 and nothing else.  The child enters its own sandbox.
+ * Start bulkhead as a writer or a runner (what) with argv and answer
+ * local's request id with ok_type and a channel to it.  The child gets
+ * an empty environment, /dev/null for stdin and stdout (and stderr unless
+ * -d), its channel at fd 3 and nothing else; it enters its own sandbox.
+ * Returns its pid, or -1 after an error reply.
  */
 pid_t
-child_exec(const struct master *m, char *const argv[], int fd)
+child_start(struct master *m, struct ipc_chan *c, uint32_t id,
+    uint32_t ok_type, const char *what, char *const argv[])
 {
 	static char *const	envp[] = { NULL };
+	char			text[64];
 	pid_t			pid;
-	int			null;
+	int			sv[2], null;
 
-	if ((pid = fork()) != 0)
-		return pid;
-	if ((null = open("/dev/null", O_RDWR)) != -1) {
-		dup2(null, 0);
-		dup2(null, 1);
-		if (!m->debug)
-			dup2(null, 2);
+	if (m->nwriters >= WRITER_MAX) {
+		ipc_reply_error(c, id, "4.3.2", "too many concurrent writers");
+		return -1;
 	}
-	if (dup2(fd, 3) == -1)
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
+		snprintf(text, sizeof(text), "cannot create %s channel", what);
+		ipc_reply_error(c, id, "4.3.0", text);
+		return -1;
+	}
+	if ((pid = fork()) == 0) {
+		if ((null = open("/dev/null", O_RDWR)) != -1) {
+			dup2(null, 0);
+			dup2(null, 1);
+			if (!m->debug)
+				dup2(null, 2);
+		}
+		if (dup2(sv[1], 3) == -1)
+			_exit(127);
+		syscall(SYS_close_range, 4, ~0U, 0);
+		execve(m->self_exe, argv, envp);
 		_exit(127);
-	syscall(SYS_close_range, 4, ~0U, 0);
-	execve(m->self_exe, argv, envp);
-	_exit(127);
+	}
+	close(sv[1]);
+	if (pid == -1) {
+		close(sv[0]);
+		snprintf(text, sizeof(text), "cannot fork %s", what);
+		ipc_reply_error(c, id, "4.3.0", text);
+		return -1;
+	}
+	m->nwriters++;
+	ipc_reply(c, ok_type, id, NULL, sv[0]);
+	return pid;
 }
 
 static pid_t
-fork_writer(struct master *m, const struct writer_target *t, int fd)
+start_writer(struct master *m, struct ipc_chan *c, uint32_t id,
+    const struct writer_target *t)
 {
 	char			uid[16], gid[16], sgid[16], *argv[32];
 	char			att[16], del[16], stale[16];
@@ -319,7 +343,7 @@ fork_writer(struct master *m, const struct writer_target *t, int fd)
 	argv[argc++] = "-S";
 	argv[argc++] = (char *)seccomp_get_mode();
 	argv[argc] = NULL;
-	return child_exec(m, argv, fd);
+	return child_start(m, c, id, IPC_WRITER_OPEN_OK, "writer", argv);
 }
 
 /* req.user is untrusted text: printable ASCII only in master's log. */
@@ -341,7 +365,7 @@ writer_open(struct master *m, struct ipc_chan *c, uint32_t id,
 	struct writer_target	t;
 	const char		*why, *dsn;
 	char			 name[IPC_USER_MAX + 1];
-	int			 security, sv[2];
+	int			 security;
 	pid_t			 pid;
 
 	if (dec_writer_open(rb, &req) == -1) {
@@ -358,25 +382,9 @@ writer_open(struct master *m, struct ipc_chan *c, uint32_t id,
 		ipc_reply_error(c, id, dsn, why);
 		return;
 	}
-	if (m->nwriters >= WRITER_MAX) {
-		ipc_reply_error(c, id, "4.3.2", "too many concurrent writers");
-		return;
-	}
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
-		ipc_reply_error(c, id, "4.3.0", "cannot create writer channel");
-		return;
-	}
-	pid = fork_writer(m, &t, sv[1]);
-	close(sv[1]);
-	if (pid == -1) {
-		close(sv[0]);
-		ipc_reply_error(c, id, "4.3.0", "cannot fork writer");
-		return;
-	}
-	m->nwriters++;
-	log_debug("writer for %s (uid %u) is pid %d", name,
-	    (unsigned)t.uid, (int)pid);
-	ipc_reply(c, IPC_WRITER_OPEN_OK, id, NULL, sv[0]);
+	if ((pid = start_writer(m, c, id, &t)) != -1)
+		log_debug("writer for %s (uid %u) is pid %d", name,
+		    (unsigned)t.uid, (int)pid);
 }
 
 /* Every child that is not a compartment is a writer or a runner. */
