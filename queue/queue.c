@@ -32,6 +32,7 @@
 #include "queue/dsn.h"
 #include "queue/fsync_pool.h"
 #include "queue/qid.h"
+#include "queue/rcptdup.h"
 #include "queue/sched.h"
 #include "queue/queue.h"
 #include "queue/spool.h"
@@ -135,6 +136,7 @@ on_rcpt(struct queue *q, struct ipc_chan *c, uint32_t id, struct rbuf *rb)
 {
 	struct msg_rcpt	 req;
 	struct incoming	*in;
+	struct qrcpt	*dup;
 
 	if (dec_rcpt(rb, &req) == -1) {
 		ipc_chan_fail(c, "bad MSG_RCPT payload");
@@ -142,6 +144,12 @@ on_rcpt(struct queue *q, struct ipc_chan *c, uint32_t id, struct rbuf *rb)
 	}
 	if ((in = incoming_find(q, req.qid)) == NULL) {
 		ipc_reply_error(c, id, "4.3.0", "no such incoming message");
+		return;
+	}
+	if ((dup = rcpt_find(&in->env, req.addr)) != NULL) {
+		/* One envelope recipient per address, as Postfix's cleanup. */
+		dup->notify = rcpt_merge_notify(dup->notify, req.notify);
+		ipc_reply(c, IPC_OK, id, NULL, -1);
 		return;
 	}
 	if (qenv_add_rcpt_dsn(&in->env, req.addr, req.notify, req.orcpt)
@@ -419,6 +427,24 @@ qmsg_idle_work(struct queue *q, struct qmsg *m, time_t now)
 	return 0;
 }
 
+/*
+ * A deferred scan starts every queue_run_delay seconds and goes on, run
+ * after run, as delivery slots free up, until it has passed over every
+ * message: the concurrency limits how many are in flight, not how many
+ * a scan may retry.  A wall clock stepped back does not stop the scans.
+ */
+static int
+deferred_scan_runs(struct queue *q, time_t now)
+{
+	if (q->next_deferred_scan > now + q->sp.queue_run_delay)
+		q->next_deferred_scan = now;	/* the clock went back */
+	if (now >= q->next_deferred_scan) {
+		q->deferred_scan = 1;
+		q->next_deferred_scan = now + q->sp.queue_run_delay;
+	}
+	return q->deferred_scan;
+}
+
 static void
 on_run(evutil_socket_t fd, short ev, void *arg)
 {
@@ -426,27 +452,30 @@ on_run(evutil_socket_t fd, short ev, void *arg)
 	struct qmsg	*m, *next;
 	time_t		 now = queue_now();
 	size_t		 i;
-	int		 deferred_scan = 0;
+	int		 deferred_scan;
 
-	if (now >= q->next_deferred_scan) {
-		deferred_scan = 1;
-		q->next_deferred_scan = now + q->sp.queue_run_delay;
-	}
+	deferred_scan = deferred_scan_runs(q, now);
 	TAILQ_FOREACH_SAFE(m, &q->msgs, entry, next) {
 		if (qmsg_idle_work(q, m, now))
 			continue;
 		sync_marks(m);
 		if (q->local == NULL || m->held || m->deleted)
 			continue;
+		if (sched_clamp(&q->sp, &m->env, now) > 0)
+			log_warnx("%s: a retry time lay beyond "
+			    "maximal_backoff_time: the clock went back",
+			    m->env.qid);
 		for (i = 0; i < m->env.nrcpt; i++) {
 			if (q->local == NULL ||
 			    q->ninflight >= DELIVERY_CONCURRENCY)
-				return;
+				return;	/* the scan goes on as slots free */
 			if (!m->sched[i].inflight &&
 			    sched_rcpt_due(&m->env, i, now, deferred_scan))
 				deliver_one(q, m, i);
 		}
 	}
+	if (q->local != NULL)
+		q->deferred_scan = 0;
 }
 
 static void
@@ -624,7 +653,10 @@ notice_send(struct queue *q, struct qmsg *m, enum dsn_kind kind,
 	r.nentries = n;
 	r.content = content;
 	r.content_len = clen;
-	r.notice_qid = m->env.qid;
+	/* The notice's own queue id: each notice its own Message-Id. */
+	memset(&nenv, 0, sizeof(nenv));
+	qid_new(&q->qids, nenv.qid);
+	r.notice_qid = nenv.qid;
 	r.now = now;
 	r.retry_until = m->env.arrival + q->sp.maximal_queue_lifetime;
 	msg = dsn_build(&r, &mlen);
@@ -632,7 +664,6 @@ notice_send(struct queue *q, struct qmsg *m, enum dsn_kind kind,
 	if (msg == NULL)
 		fatal("dsn_build");
 
-	memset(&nenv, 0, sizeof(nenv));
 	nenv.arrival = now;
 	nenv.flags = flags;
 	nenv.warned = QWARN_NONE;

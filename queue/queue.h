@@ -61,6 +61,7 @@ struct queue {
 	struct event		*run_ev;
 	struct sched_params	 sp;
 	time_t			 next_deferred_scan;
+	int			 deferred_scan;	/* one is under way */
 	struct fsync_pool	*pool;
 	uint64_t		 smtpd_gen;	/* bumped for each smtpd channel */
 	struct evconnlistener	*admin;		/* the control socket */

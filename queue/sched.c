@@ -75,3 +75,19 @@ sched_next_due(const struct qenv *env)
 			best = env->rcpt[i].next_try;
 	return best;
 }
+
+size_t
+sched_clamp(const struct sched_params *p, struct qenv *env, time_t now)
+{
+	uint64_t	limit = now + p->maximal_backoff_time;
+	size_t		i, n = 0;
+
+	for (i = 0; i < env->nrcpt; i++) {
+		if (env->rcpt[i].status != QRCPT_PENDING ||
+		    env->rcpt[i].next_try <= limit + SCHED_CLOCK_SLACK)
+			continue;
+		env->rcpt[i].next_try = limit;
+		n++;
+	}
+	return n;
+}

@@ -41,6 +41,14 @@ int	sched_rcpt_due(const struct qenv *, size_t i, time_t now,
 /* Is a delay warning due for the message now? */
 int	sched_delay_warning_due(const struct sched_params *,
 	    const struct qenv *, time_t now);
+/*
+ * After the wall clock went back: no pending recipient of env waits
+ * longer than maximal_backoff_time from now (a wait longer than that
+ * plus SCHED_CLOCK_SLACK seconds was computed on a clock ahead of this
+ * one).  Returns how many waited longer and were moved.
+ */
+#define SCHED_CLOCK_SLACK	60
+size_t	sched_clamp(const struct sched_params *, struct qenv *, time_t now);
 /* The earliest moment a pending recipient is due; 0 when none is. */
 time_t	sched_next_due(const struct qenv *);
 

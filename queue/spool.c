@@ -269,7 +269,8 @@ spool_inject(struct qid_gen *g, struct qenv *env, const char *content,
 	int	rw, wo, tries;
 
 	for (tries = 0; tries < 10; tries++) {
-		qid_new(g, env->qid);
+		if (tries > 0 || env->qid[0] == '\0')
+			qid_new(g, env->qid);
 		if (spool_create(env->qid, &rw, &wo) == 0)
 			break;
 		if (errno != EEXIST) {

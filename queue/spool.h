@@ -35,7 +35,8 @@ int	spool_mark(int fd, uint64_t off, char status);
 /* Rewrite len bytes at off in place, durably. */
 int	spool_patch(int fd, uint64_t off, const char *buf, size_t len);
 /*
- * Queue a message queue makes itself (a notice): a new id, the content
+ * Queue a message queue makes itself (a notice): env->qid if the caller
+ * chose one (a new one if that is taken, or none was chosen), the content
  * written, the envelope committed as spool_commit does.  Returns the
  * read-write fd of active/<qid>, or -1 with err set.
  */

@@ -45,6 +45,8 @@ test_wants(void **state)
 	assert_false(dsn_wants(&r, DSN_SUCCESS));
 }
 
+static const char *notice_qid;	/* the notice's own id; NULL: env's */
+
 static char *
 build(struct qenv *env, enum dsn_kind kind, int hdrs, size_t *len)
 {
@@ -67,7 +69,7 @@ build(struct qenv *env, enum dsn_kind kind, int hdrs, size_t *len)
 	r.content = content;
 	r.content_len = sizeof(content) - 1;
 	r.headers_only = hdrs;
-	r.notice_qid = env->qid;
+	r.notice_qid = notice_qid != NULL ? notice_qid : env->qid;
 	r.to = env->sender;
 	r.now = 1700000000;
 	r.retry_until = 1700000000 + 5 * 86400;
@@ -186,6 +188,48 @@ test_owner_fits(void **state)
 	    "mx.ex.org"));
 }
 
+static char *
+message_id(const char *m)
+{
+	const char	*p = strstr(m, "\nMessage-Id: ");
+	size_t		 n;
+
+	assert_non_null(p);
+	p += strlen("\nMessage-Id: ");
+	n = strcspn(p, "\n");
+	return strndup(p, n);
+}
+
+/*
+ * Two notices about one message (a failure, then a success report) are
+ * two messages: each Message-Id names its own notice, not the original.
+ */
+static void
+test_distinct_message_ids(void **state)
+{
+	struct qenv	 env;
+	char		*m1, *m2, *id1, *id2;
+	size_t		 len;
+
+	env_new(&env);
+	notice_qid = "1111111111111111";
+	m1 = build(&env, DSN_FAILURE, 0, &len);
+	notice_qid = "2222222222222222";
+	m2 = build(&env, DSN_SUCCESS, 0, &len);
+	notice_qid = NULL;
+	id1 = message_id(m1);
+	id2 = message_id(m2);
+	assert_string_not_equal(id1, id2);
+	assert_non_null(strstr(id1, "1111111111111111"));
+	assert_null(strstr(id1, env.qid));
+	assert_null(strstr(id2, env.qid));
+	free(id1);
+	free(id2);
+	free(m1);
+	free(m2);
+	qenv_free(&env);
+}
+
 int
 main(void)
 {
@@ -195,6 +239,7 @@ main(void)
 		cmocka_unit_test(test_headers_only),
 		cmocka_unit_test(test_delay_and_success),
 		cmocka_unit_test(test_owner_fits),
+		cmocka_unit_test(test_distinct_message_ids),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

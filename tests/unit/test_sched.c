@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "queue/dsn.h"
+#include "queue/rcptdup.h"
 #include "queue/sched.h"
 
 #define T0	1700000000
@@ -195,6 +196,64 @@ test_timeline(void **state)
 	qenv_free(&env);
 }
 
+/*
+ * The wall clock steps back a year after a deferral: the recipient is
+ * tried again within maximal_backoff_time of the new clock, not a year
+ * later; a wait computed on this clock is left alone.
+ */
+static void
+test_clock_step_back(void **state)
+{
+	struct qenv	env;
+	time_t		back = T0 - 365 * 86400;
+
+	env_new(&env, "s@remote.example");
+	assert_int_equal(qenv_add_rcpt(&env, "b@test.example"), 0);
+	env.rcpt[0].attempts = 1;
+	env.rcpt[0].next_try = sched_next_try(&defaults, &env, T0 + 600);
+	env.rcpt[1].attempts = 1;
+	env.rcpt[1].next_try = back + 300;
+	assert_int_equal(sched_clamp(&defaults, &env, back), 1);
+	assert_true(env.rcpt[0].next_try == (uint64_t)back + 4000);
+	assert_true(env.rcpt[1].next_try == (uint64_t)back + 300);
+	assert_true(sched_rcpt_due(&env, 0, back + 4000, 1));
+	assert_int_equal(sched_clamp(&defaults, &env, back), 0);
+	/* Final recipients keep what they have. */
+	env.rcpt[1].status = QRCPT_DELIVERED;
+	env.rcpt[1].next_try = T0 + 9999;
+	assert_int_equal(sched_clamp(&defaults, &env, back), 0);
+	qenv_free(&env);
+}
+
+/* Duplicate recipients: the domain without regard to case, not the local part. */
+static void
+test_rcpt_dup(void **state)
+{
+	struct qenv	env;
+
+	assert_true(rcpt_same("alice@example.org", "alice@EXAMPLE.org"));
+	assert_false(rcpt_same("alice@example.org", "Alice@example.org"));
+	assert_false(rcpt_same("alice@example.org", "alice@example.org.x"));
+	assert_false(rcpt_same("alice@example.org", "alicex@example.org"));
+	assert_true(rcpt_same("\"a@b\"@example.org", "\"a@b\"@Example.ORG"));
+	assert_false(rcpt_same("postmaster", "postmaster@example.org"));
+	assert_true(rcpt_same("postmaster", "postmaster"));
+	env_new(&env, "s@remote.example");
+	assert_non_null(rcpt_find(&env, "a@TEST.example"));
+	assert_null(rcpt_find(&env, "b@test.example"));
+	/* NOTIFY: the union of both requests; NEVER only if both said it. */
+	assert_int_equal(rcpt_merge_notify(0, 0), 0);
+	assert_int_equal(rcpt_merge_notify(DSN_NOTIFY_NEVER, DSN_NOTIFY_NEVER),
+	    DSN_NOTIFY_NEVER);
+	assert_int_equal(rcpt_merge_notify(DSN_NOTIFY_NEVER,
+	    DSN_NOTIFY_SUCCESS), DSN_NOTIFY_SUCCESS);
+	assert_int_equal(rcpt_merge_notify(0, DSN_NOTIFY_SUCCESS),
+	    DSN_NOTIFY_SUCCESS | DSN_NOTIFY_FAILURE | DSN_NOTIFY_DELAY);
+	assert_int_equal(rcpt_merge_notify(DSN_NOTIFY_FAILURE, 0),
+	    DSN_NOTIFY_FAILURE | DSN_NOTIFY_DELAY);
+	qenv_free(&env);
+}
+
 int
 main(void)
 {
@@ -205,6 +264,8 @@ main(void)
 		cmocka_unit_test(test_due),
 		cmocka_unit_test(test_delay_warning),
 		cmocka_unit_test(test_timeline),
+		cmocka_unit_test(test_clock_step_back),
+		cmocka_unit_test(test_rcpt_dup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
