@@ -20,7 +20,8 @@
 #define MQ_ID_WIDTH	17
 #define MQ_SIZE_WIDTH	8
 #define MQ_TIME_WIDTH	19
-#define RCPT_INDENT	(MQ_ID_WIDTH + MQ_SIZE_WIDTH + 1 + MQ_TIME_WIDTH + 1)
+/* Postfix's L_STRING_FORMAT "%-17s %8s %-19s %s" with empty columns. */
+#define RCPT_INDENT	(MQ_ID_WIDTH + 1 + MQ_SIZE_WIDTH + 1 + MQ_TIME_WIDTH + 1)
 
 /* Send the request lines, read the whole answer (malloc'd, NUL ended). */
 static char *
@@ -183,13 +184,17 @@ print_mailq(char *out)
 				    "--Sender/Recipient------");
 			else
 				printf("\n");
-			/* * active, ! hold; it may push the size right. */
-			snprintf(idst, sizeof(idst), "%s%s", m.id,
-			    strcmp(m.queue, "active") == 0 ? "*" :
-			    strcmp(m.queue, "hold") == 0 ? "!" : "");
+			/*
+			 * The id and its status (* active, ! hold, else a
+			 * blank) in the first column, as Postfix's
+			 * L_SENDER_FORMAT "%-17s %8ld %19.19s %s".
+			 */
+			snprintf(idst, sizeof(idst), "%s%c", m.id,
+			    strcmp(m.queue, "active") == 0 ? '*' :
+			    strcmp(m.queue, "hold") == 0 ? '!' : ' ');
 			t = (time_t)m.arrival;
 			strlcpy(when, asctime(localtime(&t)), sizeof(when));
-			printf("%-*s%*lld %.*s %s\n", MQ_ID_WIDTH, idst,
+			printf("%-*s %*lld %.*s %s\n", MQ_ID_WIDTH, idst,
 			    MQ_SIZE_WIDTH, m.size, MQ_TIME_WIDTH, when,
 			    m.sender[0] ? m.sender : "MAILER-DAEMON");
 			bytes += m.size;

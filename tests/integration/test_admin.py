@@ -90,17 +90,18 @@ def test_mailq_layout_and_json(make_daemon, users):
     assert len(by_id) == 2, r.stdout
     m1 = by_id[q1]
     assert m1[0][:17] == q1 + " "           # deferred: no marker
-    assert m1[0][17:25] == "%8d" % size
-    assert m1[0][26:45] in (asc(arrival), asc(arrival - 1), asc(arrival - 2))
-    assert m1[0][46:] == "sender@remote.example"
+    assert m1[0][17] == " "
+    assert m1[0][18:26] == "%8d" % size
+    assert m1[0][27:46] in (asc(arrival), asc(arrival - 1), asc(arrival - 2))
+    assert m1[0][47:] == "sender@remote.example"
     # Deferred: a reason line right-aligned to 78 columns, then the
     # recipients, indented to the sender column.
     assert m1[1] == "%78s" % "(reason unavailable)"
-    assert m1[2:] == [" " * 46 + a, " " * 46 + b]
+    assert m1[2:] == [" " * 47 + a, " " * 47 + b]
     m2 = by_id[q2]
     assert m2[0][:17] == q2 + "!"           # hold
-    assert m2[0][46:] == "MAILER-DAEMON"
-    assert m2[1:] == [" " * 46 + b]
+    assert m2[0][47:] == "MAILER-DAEMON"
+    assert m2[1:] == [" " * 47 + b]
 
     # The JSON listing: postqueue -j's fields, one object per line.
     r = ctl(d, "list", "-j")
@@ -123,6 +124,89 @@ def test_mailq_layout_and_json(make_daemon, users):
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("----Queue ID-----")
     assert q1 in r.stdout and q2 in r.stdout
+
+
+# Postfix's postqueue/showq_compat.c, long queue ids.
+L_STRING_FORMAT = "%-17s %8s %-19s %s\n"
+L_SENDER_FORMAT = "%-17s %8d %19.19s %s\n"
+
+
+def postfix_block(qid, status, size, arrival, sender, rcpts):
+    """One message as Postfix's mailq prints it: rcpts are (address,
+    reason) pairs, a reason line before each change of reason."""
+    out = L_SENDER_FORMAT % (qid + status, size, asc(arrival), sender)
+    saved = ""
+    for addr, why in rcpts:
+        if why != saved:
+            saved = why
+            show = why or "reason unavailable"
+            out += "%*s(%s)\n" % (max(76 - len(show), 0), "", show)
+        out += L_STRING_FORMAT % ("", "", "", addr)
+    return out
+
+
+def test_mailq_postfix_columns(make_daemon, users):
+    """mailq byte for byte as Postfix's: the blank after the status
+    column, the sender at column 48, recipients indented 47; held (!),
+    active (*) and deferred messages, a deferred reason line."""
+    d = daemon(make_daemon)
+    d.stop()
+    base = int(time.time()) - 60
+    q1 = "%09X%05X%02X" % (base, 1, 0)
+    q2 = "%09X%05X%02X" % (base, 2, 0)
+    q3 = "%09X%05X%02X" % (base, 3, 0)
+    a = "%s@%s" % (ALICE, DOMAIN)
+    b = "%s@%s" % (BOB, DOMAIN)
+    plant(d, q2, [b], subdir="hold", sender="")
+    # Never tried, not due for an hour: in the active queue.
+    data = plant(d, q3, [a])
+    with open(os.path.join(d.spool, "active", q3), "wb") as f:
+        f.write(data.replace(b"%016x 00000002" % FUTURE,
+                             b"%016x 00000000" % FUTURE))
+    bob = users[BOB]
+    md = os.path.join(bob.pw_dir, "Maildir")
+    with open(md, "w") as f:
+        f.write("not a directory\n")
+    try:
+        d.start()
+        wait_until(lambda: d.log_count("queue: ready: 2 messages") >= 1,
+                   "queue to load the planted files")
+        with d.smtp() as s:
+            s.sendmail("sender@remote.example", [b],
+                       b"Subject: stuck\r\n\r\nstuck\r\n")
+        wait_until(lambda: "status=deferred" in d.logtext(), "a deferral")
+        r = ctl(d, "mailq")
+    finally:
+        os.unlink(md)
+    assert r.returncode == 0, r.stderr
+    log = d.logtext()
+    q4 = log.split(", status=deferred")[0].rsplit("queue: ", 1)[1][:16]
+    reason = log.split("status=deferred (")[1].split(")\n")[0]
+    size4 = int(log.split(q4 + ": from=<sender@remote.example>, size=")[1]
+                .split(",")[0])
+    size = len(b"Subject: planted\n\nplanted body\n")
+    blocks = r.stdout.split("\n\n")
+    assert blocks[0] + "\n" == L_STRING_FORMAT % (
+        "----Queue ID-----", "--Size--", "---Arrival Time----",
+        "--Sender/Recipient------") + blocks[0].split("\n", 1)[1] + "\n"
+    assert blocks[-1] == "-- %d Kbytes in 3 Requests.\n" % (
+        (2 * size + size4) // 1024)
+    got = {}
+    for blk in [blocks[0].split("\n", 1)[1]] + blocks[1:-1]:
+        got[blk[:16]] = blk + "\n"
+    arrival4 = [t for t in range(int(time.time()) - 20, int(time.time()) + 1)
+                if postfix_block(q4, " ", size4, t, "sender@remote.example",
+                                 [(b, reason)]) == got.get(q4)]
+    assert arrival4, (got.get(q4), postfix_block(
+        q4, " ", size4, time.time(), "sender@remote.example", [(b, reason)]))
+    planted = [t for t in range(int(time.time()) - 20, int(time.time()) + 1)
+               if got.get(q2) == postfix_block(q2, "!", size, t,
+                                               "MAILER-DAEMON", [(b, "")])
+               and got.get(q3) == postfix_block(q3, "*", size, t,
+                                                "sender@remote.example",
+                                                [(a, "")])]
+    assert planted, r.stdout
+    assert set(got) == {q2, q3, q4}, r.stdout
 
 
 def test_only_root_changes(make_daemon, users):
