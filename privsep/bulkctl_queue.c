@@ -8,12 +8,15 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/utf8.h"
 #include "privsep/bulkctl_queue.h"
 #include "privsep/control.h"
 
@@ -23,7 +26,33 @@
 /* Postfix's L_STRING_FORMAT "%-17s %8s %-19s %s" with empty columns. */
 #define RCPT_INDENT	(MQ_ID_WIDTH + 1 + MQ_SIZE_WIDTH + 1 + MQ_TIME_WIDTH + 1)
 
-/* Send the request lines, read the whole answer (malloc'd, NUL ended). */
+/* Wait up to control_timeout for fd to be ready; -1 after a message. */
+static int
+wait_fd(const struct bh_config *cf, int fd, short events)
+{
+	struct pollfd	pfd = { .fd = fd, .events = events };
+	long		ms = cf->control_timeout * 1000;
+	int		n;
+
+	if (ms <= 0 || ms > INT_MAX)
+		ms = INT_MAX;
+	while ((n = poll(&pfd, 1, (int)ms)) == -1 && errno == EINTR)
+		;
+	if (n == 1)
+		return 0;
+	if (n == 0)
+		fprintf(stderr, "bulkctl: timed out after %lds waiting for "
+		    "the queue at %s (control_timeout)\n",
+		    cf->control_timeout, cf->control_socket);
+	else
+		fprintf(stderr, "bulkctl: poll: %s\n", strerror(errno));
+	return -1;
+}
+
+/*
+ * Send the request lines, read the whole answer (malloc'd, NUL ended);
+ * each step waits at most control_timeout.
+ */
 static char *
 ask(const struct bh_config *cf, const char *req, size_t reqlen, size_t *len)
 {
@@ -39,6 +68,10 @@ ask(const struct bh_config *cf, const char *req, size_t reqlen, size_t *len)
 		return NULL;
 	}
 	while (reqlen > 0) {
+		if (wait_fd(cf, fd, POLLOUT) == -1) {
+			close(fd);
+			return NULL;
+		}
 		if ((n = write(fd, req, reqlen)) == -1) {
 			if (errno == EINTR)
 				continue;
@@ -61,6 +94,11 @@ ask(const struct bh_config *cf, const char *req, size_t reqlen, size_t *len)
 				return NULL;
 			}
 			buf = nb;
+		}
+		if (wait_fd(cf, fd, POLLIN) == -1) {
+			free(buf);
+			close(fd);
+			return NULL;
 		}
 		if ((n = read(fd, buf + off, cap - off - 1)) == -1) {
 			if (errno == EINTR)
@@ -99,19 +137,35 @@ parse_msg(char *line, struct ql_msg *m)
 	return 0;
 }
 
+/*
+ * A JSON string.  Well-formed UTF-8 passes as it is; any other octet
+ * >= 0x80 (a sender from a file or an agent's reason need not be UTF-8)
+ * is written as \u0080-\u00ff, the character of the same value, so that
+ * the line stays valid JSON.
+ */
 static void
 json_str(const char *s)
 {
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char c = *s;
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 len = strlen(s), n;
 
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
+	putchar('"');
+	while (len > 0) {
+		if (*p == '"' || *p == '\\')
+			printf("\\%c", *p);
+		else if (*p < 0x20 || *p == 0x7f)
+			printf("\\u%04x", *p);
+		else if (*p < 0x80)
+			putchar(*p);
+		else if ((n = utf8_seqlen(p, len)) > 0) {
+			fwrite(p, 1, n, stdout);
+			p += n;
+			len -= n;
+			continue;
+		} else
+			printf("\\u%04x", *p);
+		p++;
+		len--;
 	}
 	putchar('"');
 }

@@ -142,6 +142,7 @@ static const struct param params[] = {
 	    F(double_bounce_notice_recipient), NULL, NULL, 0, 0, 0 },
 	NUM(bounce_size_limit, "50000", K_LONG, 1, INT_MAX),
 	STR(control_socket, "/run/bulkhead/control", check_abspath),
+	TIME(control_timeout, "60s", 's', 1),
 	/* Postfix's: where |command and /file targets may come from. */
 	LIST(allow_mail_to_commands, "alias, forward", elem_mailto),
 	LIST(allow_mail_to_files, "alias, forward", elem_mailto),

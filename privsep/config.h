@@ -117,6 +117,7 @@ struct bh_config {
 	char		*double_bounce_notice_recipient; /* 2bounce_... */
 	long		 bounce_size_limit;	/* bytes of original returned */
 	char		*control_socket;	/* bulkctl <-> queue */
+	long		 control_timeout;	/* bulkctl's wait, seconds */
 	struct bh_strlist allow_mail_to_commands;	/* alias, forward,
 							   include */
 	struct bh_strlist allow_mail_to_files;
