@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -211,7 +212,53 @@ write_pid_file(const char *path)
 	return NULL;
 }
 
-/* Refuse to start twice: a live pid in the pid file wins. */
+/*
+ * Is pid a bulkhead master?  Not when it is gone or a zombie (a master
+ * killed with SIGKILL whose parent has not reaped it yet), nor when the
+ * pid now belongs to another program or to a compartment (argv[1] "-x").
+ * Without /proc, any live process counts.
+ */
+static int
+pid_is_master(pid_t pid)
+{
+	char	 path[64], buf[4096], self[64], *p, *comm;
+	FILE	*f;
+	size_t	 n;
+
+	if (kill(pid, 0) == -1 && errno == ESRCH)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return errno != ENOENT || access("/proc/self", F_OK) == -1;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* "pid (comm) state ...": comm may hold blanks and parentheses. */
+	if ((comm = strchr(buf, '(')) == NULL ||
+	    (p = strrchr(comm, ')')) == NULL || p[1] != ' ')
+		return 1;
+	*p = '\0';
+	if (p[2] == 'Z' || p[2] == 'X' || p[2] == 'x')
+		return 0;
+	if ((f = fopen("/proc/self/comm", "r")) == NULL)
+		return 1;
+	if (fgets(self, sizeof(self), f) == NULL)
+		self[0] = '\0';
+	fclose(f);
+	self[strcspn(self, "\n")] = '\0';
+	if (strcmp(comm + 1, self) != 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return 1;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = memchr(buf, '\0', n);
+	return p == NULL || p + 1 >= buf + n || strcmp(p + 1, "-x") != 0;
+}
+
+/* Refuse to start twice: a running master in the pid file wins. */
 static int
 already_running(const char *path)
 {
@@ -223,7 +270,9 @@ already_running(const char *path)
 	if (fscanf(f, "%ld", &pid) != 1)
 		pid = 0;
 	fclose(f);
-	return pid > 1 && kill((pid_t)pid, 0) == 0;
+	if (pid <= 1 || pid == (long)getpid() || pid > INT_MAX)
+		return 0;
+	return pid_is_master((pid_t)pid);
 }
 
 static void
@@ -263,11 +312,19 @@ load_everything(struct master *m, int check_only)
 		fprintf(stderr, "bulkhead: %s\n", err);
 		return -1;
 	}
-	if (!check_only && listeners_open(m, err, sizeof(err)) == -1) {
+	if (check_only)
+		return 0;
+	/* Before the listeners and the control socket of a running one. */
+	if (already_running(m->cf.pid_file)) {
+		fprintf(stderr, "bulkhead: already running (%s)\n",
+		    m->cf.pid_file);
+		return -1;
+	}
+	if (listeners_open(m, err, sizeof(err)) == -1) {
 		fprintf(stderr, "bulkhead: %s\n", err);
 		return -1;
 	}
-	if (!check_only && (m->control_fd = control_open(m->cf.control_socket,
+	if ((m->control_fd = control_open(m->cf.control_socket,
 	    err, sizeof(err))) == -1) {
 		fprintf(stderr, "bulkhead: %s\n", err);
 		return -1;
@@ -309,11 +366,6 @@ master_main(const char *confdir, int debug, int check_only, int verbose)
 		return 1;
 	if (check_only)
 		return 0;
-	if (already_running(m->cf.pid_file)) {
-		fprintf(stderr, "bulkhead: already running (%s)\n",
-		    m->cf.pid_file);
-		return 1;
-	}
 	if ((n = readlink("/proc/self/exe", m->self_exe,
 	    sizeof(m->self_exe) - 1)) == -1)
 		fatal("readlink /proc/self/exe");
