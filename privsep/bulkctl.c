@@ -32,6 +32,7 @@ usage(void)
 	    "       bulkctl [-c config_dir] hold | release | delete | "
 	    "requeue | cat  id ... | ALL | -\n"
 	    "       bulkctl [-c config_dir] aliases check\n"
+	    "       bulkctl -V\n"
 	    "       mailq [-c config_dir] [-j]\n"
 	    "       newaliases [-c config_dir]\n");
 	exit(2);
@@ -108,7 +109,7 @@ main(int argc, char **argv)
 	prog = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
 	as_mailq = strcmp(prog, "mailq") == 0;
 	as_newaliases = strcmp(prog, "newaliases") == 0;
-	while ((ch = getopt(argc, argv, "+c:j")) != -1) {
+	while ((ch = getopt(argc, argv, "+c:jV")) != -1) {
 		switch (ch) {
 		case 'c':
 			confdir = optarg;
@@ -116,6 +117,9 @@ main(int argc, char **argv)
 		case 'j':
 			json = 1;
 			break;
+		case 'V':
+			printf("bulkctl (bulkhead) %s\n", PACKAGE_VERSION);
+			return 0;
 		default:
 			usage();
 		}

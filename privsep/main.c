@@ -44,7 +44,8 @@ usage(void)
 {
 	fprintf(stderr, "usage: bulkhead [-dnv] [-c config_dir] "
 	    "[-S kill|trap|log]\n"
-	    "       bulkhead [-c config_dir] -P [parameter ...]\n");
+	    "       bulkhead [-c config_dir] -P [parameter ...]\n"
+	    "       bulkhead -V\n");
 	exit(2);
 }
 
@@ -87,7 +88,7 @@ main(int argc, char **argv)
 		argv[2] = argv[0];
 		return run_role(role, argc - 2, argv + 2);
 	}
-	while ((ch = getopt(argc, argv, "c:dnPS:v")) != -1) {
+	while ((ch = getopt(argc, argv, "c:dnPS:vV")) != -1) {
 		switch (ch) {
 		case 'c':
 			confdir = optarg;
@@ -107,6 +108,9 @@ main(int argc, char **argv)
 		case 'v':
 			verbose = 1;
 			break;
+		case 'V':
+			printf("bulkhead %s\n", PACKAGE_VERSION);
+			return 0;
 		default:
 			usage();
 		}

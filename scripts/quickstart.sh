@@ -9,10 +9,20 @@ confdir=/etc/bulkhead
 
 [ "$(id -u)" -eq 0 ] || { echo "quickstart: run as root" >&2; exit 1; }
 scripts/install-deps
+# Out of the source tree, in a build directory of its own, so that
+# scripts/test.sh (build-asan/, build-test/) works before or after this.
+# A tree configured in place by an older quick start is cleaned first.
+if [ -f config.status ]; then
+	make distclean >/dev/null
+fi
 ./bootstrap >/dev/null
-./configure --quiet
-make -j2
-make install >/dev/null
+mkdir -p build-quickstart
+(
+	cd build-quickstart
+	../configure --quiet
+	make -j2 >/dev/null
+	make install >/dev/null
+)
 
 if [ ! -f "$confdir/main.cf" ]; then
 	mkdir -p "$confdir"

@@ -11,6 +11,11 @@ top=$(pwd)
 
 [ "$(id -u)" -eq 0 ] || { echo "scripts/test.sh: run as root" >&2; exit 1; }
 scripts/install-deps
+# Every build below is in a directory of its own; a source tree that was
+# configured in place (an older quick start) would stop them all.
+if [ -f config.status ]; then
+	make distclean >/dev/null
+fi
 ./bootstrap >/dev/null
 
 # run_suite NAME CONFIGURE-FLAGS...
