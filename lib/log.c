@@ -5,6 +5,8 @@
  * (log_set_sink) that forwards each line to master over its IPC channel;
  * before the sink exists (early start-up, as root) lines go to stderr.
  */
+#include <sys/types.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -18,7 +20,9 @@
 #include "lib/log.h"
 
 struct log_state {
-	char		ident[32];
+	char		name[32];	/* syslog_name: "bulkhead" */
+	char		role[32];	/* "master", "smtpd", ... */
+	char		host[64];	/* the host name up to its first dot */
 	int		to_stderr;
 	int		verbose;
 	int		file_fd;	/* maillog_file, or -1 */
@@ -26,21 +30,36 @@ struct log_state {
 };
 
 /* The one piece of process-wide state: where this process's lines go. */
-static struct log_state logst = { "bulkhead", 1, 0, -1, NULL };
+static struct log_state logst = { "bulkhead", "master", "localhost", 1, 0,
+    -1, NULL };
 
 void
-log_init(const char *ident, int to_stderr)
+log_init(const char *role, int to_stderr)
 {
-	log_set_ident(ident);
+	char	host[256];
+
+	log_set_ident(role);
+	/* Now: a sandboxed process may not be allowed uname(2) later. */
+	if (gethostname(host, sizeof(host)) == 0) {
+		host[sizeof(host) - 1] = '\0';
+		host[strcspn(host, ".")] = '\0';
+		if (host[0] != '\0')
+			strlcpy(logst.host, host, sizeof(logst.host));
+	}
 	logst.to_stderr = to_stderr;
-	if (!to_stderr)
-		openlog(logst.ident, LOG_PID | LOG_NDELAY, LOG_MAIL);
 }
 
 void
-log_set_ident(const char *ident)
+log_set_ident(const char *role)
 {
-	strlcpy(logst.ident, ident, sizeof(logst.ident));
+	strlcpy(logst.role, role, sizeof(logst.role));
+}
+
+void
+log_set_name(const char *name)
+{
+	if (name != NULL && *name != '\0')
+		strlcpy(logst.name, name, sizeof(logst.name));
 }
 
 void
@@ -73,10 +92,11 @@ log_set_verbose(int verbose)
 	logst.verbose = verbose;
 }
 
+/* "MMM DD HH:MM:SS host name/role[pid]: line", as syslogd writes it. */
 static void
-write_line(int fd, const char *line)
+write_line(int fd, const char *role, pid_t pid, const char *line)
 {
-	char		 buf[BH_LOG_LINE_MAX + 128], stamp[32];
+	char		 buf[BH_LOG_LINE_MAX + 256], stamp[32];
 	struct tm	 tm;
 	time_t		 now = time(NULL);
 	int		 n;
@@ -84,15 +104,42 @@ write_line(int fd, const char *line)
 	if (localtime_r(&now, &tm) == NULL ||
 	    strftime(stamp, sizeof(stamp), "%b %e %H:%M:%S", &tm) == 0)
 		strlcpy(stamp, "-", sizeof(stamp));
-	n = snprintf(buf, sizeof(buf), "%s %s[%d]: %s\n", stamp, logst.ident,
-	    (int)getpid(), line);
+	n = snprintf(buf, sizeof(buf), "%s %s %s/%s[%d]: %s\n", stamp,
+	    logst.host, logst.name, role, (int)pid, line);
 	if (n < 0)
 		return;
-	if ((size_t)n >= sizeof(buf))
+	if ((size_t)n >= sizeof(buf)) {
 		n = sizeof(buf) - 1;
+		buf[n - 1] = '\n';
+	}
 	/* A short or failed log write has nowhere better to be reported. */
 	if (write(fd, buf, n) < 0)
 		return;
+}
+
+/*
+ * syslog(3) with the tag "name/role[pid]" of the process the line is
+ * about: the ident carries the pid, since LOG_PID would add master's.
+ */
+static void
+syslog_line(int prio, const char *role, pid_t pid, const char *line)
+{
+	static char	tag[96];
+
+	snprintf(tag, sizeof(tag), "%s/%s[%d]", logst.name, role, (int)pid);
+	openlog(tag, LOG_NDELAY, LOG_MAIL);
+	syslog(prio, "%s", line);
+}
+
+void
+log_emit_as(int prio, const char *role, pid_t pid, const char *line)
+{
+	if (logst.file_fd != -1)
+		write_line(logst.file_fd, role, pid, line);
+	else if (logst.to_stderr)
+		write_line(STDERR_FILENO, role, pid, line);
+	else
+		syslog_line(prio, role, pid, line);
 }
 
 void
@@ -102,12 +149,7 @@ log_emit(int prio, const char *line)
 		logst.sink(prio, line);
 		return;
 	}
-	if (logst.file_fd != -1)
-		write_line(logst.file_fd, line);
-	else if (logst.to_stderr)
-		write_line(STDERR_FILENO, line);
-	else
-		syslog(prio, "%s", line);
+	log_emit_as(prio, logst.role, getpid(), line);
 }
 
 /* The format attribute lets clang check vlog's callers (-Wformat=2). */

@@ -64,6 +64,7 @@ static int	check_bare_newline(const char *, char *, size_t);
 static char	*elem_network(const char *, size_t, char *, size_t);
 static int	check_tls_level(const char *, char *, size_t);
 static int	check_yesno(const char *, char *, size_t);
+static int	check_syslog_name(const char *, char *, size_t);
 static char	*elem_domain(const char *, size_t, char *, size_t);
 static char	*elem_interface(const char *, size_t, char *, size_t);
 static char	*elem_aliasmap(const char *, size_t, char *, size_t);
@@ -89,6 +90,7 @@ static const struct param params[] = {
 	STR(empty_directory, "/var/empty", check_abspath),
 	STR(pid_file, "/run/bulkhead.pid", check_abspath),
 	STR(maillog_file, "", check_optpath),
+	STR(syslog_name, "bulkhead", check_syslog_name),
 	STR(smtpd_user, "_bhsmtpd", check_user),
 	STR(queue_user, "_bhqueue", check_user),
 	STR(lookup_user, "_bhlookup", check_user),
@@ -383,6 +385,19 @@ check_yesno(const char *v, char *why, size_t whylen)
 	if (strcmp(v, "yes") == 0 || strcmp(v, "no") == 0)
 		return 0;
 	snprintf(why, whylen, "use yes or no");
+	return -1;
+}
+
+/* The first part of every log tag: "bulkhead" in bulkhead/smtpd[pid]. */
+static int
+check_syslog_name(const char *v, char *why, size_t whylen)
+{
+	size_t	n = strspn(v, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-/");
+
+	if (*v != '\0' && v[n] == '\0' && n < 32)
+		return 0;
+	snprintf(why, whylen, "1 to 31 letters, digits and ._-/");
 	return -1;
 }
 

@@ -73,6 +73,7 @@ struct bh_config {
 	char		*empty_directory;
 	char		*pid_file;
 	char		*maillog_file;		/* "" = syslog */
+	char		*syslog_name;		/* log tag: NAME/role[pid] */
 	char		*smtpd_user;
 	char		*queue_user;
 	char		*lookup_user;

@@ -49,16 +49,14 @@ static void
 on_log(struct worker *w, struct rbuf *rb)
 {
 	struct msg_log	 m;
-	char		 line[BH_LOG_LINE_MAX + 32];
 
 	if (dec_log(rb, &m) == -1) {
 		ipc_chan_fail(w->chan, "bad LOG payload");
 		return;
 	}
-	/* The line is untrusted text: name its source and strip controls. */
+	/* Untrusted text: strip controls; the tag names role and pid. */
 	log_printable(m.line, strlen(m.line), m.line, sizeof(m.line));
-	snprintf(line, sizeof(line), "%s: %s", ipc_role_name(w->role), m.line);
-	log_emit(m.prio, line);
+	log_emit_as(m.prio, ipc_role_name(w->role), w->pid, m.line);
 }
 
 static void
@@ -187,6 +185,7 @@ on_sighup(evutil_socket_t sig, short ev, void *arg)
 	}
 	config_free(&m->cf);
 	m->cf = cf;
+	log_set_name(m->cf.syslog_name);
 	if (!m->debug)
 		log_set_file(m->cf.maillog_file);
 	log_info("reloading: restarting the compartments");
@@ -354,7 +353,7 @@ master_main(const char *confdir, int debug, int check_only, int verbose)
 		fprintf(stderr, "bulkhead: must be started as root\n");
 		return 1;
 	}
-	log_init("bulkhead", 1);
+	log_init("master", 1);
 	log_set_verbose(verbose);
 	if (realpath(confdir, m->confdir) == NULL) {
 		fprintf(stderr, "bulkhead: %s: %s\n", confdir, strerror(errno));
@@ -366,6 +365,7 @@ master_main(const char *confdir, int debug, int check_only, int verbose)
 		return 1;
 	if (check_only)
 		return 0;
+	log_set_name(m->cf.syslog_name);
 	if ((n = readlink("/proc/self/exe", m->self_exe,
 	    sizeof(m->self_exe) - 1)) == -1)
 		fatal("readlink /proc/self/exe");
@@ -374,7 +374,7 @@ master_main(const char *confdir, int debug, int check_only, int verbose)
 	/* -d logs to stderr whatever maillog_file says: it is for watching. */
 	if (!debug) {
 		daemonize();
-		log_init("bulkhead", 0);
+		log_init("master", 0);
 		log_set_file(m->cf.maillog_file);
 	}
 	if ((why = write_pid_file(m->cf.pid_file)) != NULL)
@@ -416,7 +416,7 @@ master_print(const char *confdir, int argc, char **argv)
 	int			 i, found, rc = 0;
 
 	memset(&cf, 0, sizeof(cf));
-	log_init("bulkhead", 1);
+	log_init("master", 1);
 	if (config_load(&cf, confdir, warn_stderr, err, sizeof(err)) == -1) {
 		fprintf(stderr, "bulkhead: %s\n", err);
 		return 1;

@@ -32,6 +32,19 @@ USERS = [ALICE, BOB]
 WAIT = 15.0   # seconds: the upper bound of every wait in these tests
 
 
+ROLES = ("master", "smtpd", "queue", "lookup", "local", "writer", "runner")
+# A log line: "Dec  2 20:38:46 host bulkhead/queue[4242]: text"
+# ("bulkhead" is syslog_name).
+LOG_LINE = re.compile(r"^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \S+ "
+                      r"[\w.-]+(?:/[\w.-]+)*/(%s)\[(\d+)\]: (.*)$"
+                      % "|".join(ROLES))
+
+
+def tag(role):
+    """A regex for the tag of role's log lines, up to the text."""
+    return r"[\w./-]*/%s\[\d+\]: " % role
+
+
 def pytest_configure(config):
     if os.geteuid() != 0:
         pytest.exit("the integration tests must run as root", returncode=1)
@@ -118,7 +131,15 @@ class Daemon:
             return f.read().decode("utf-8", "replace")
 
     def log_count(self, needle):
-        return self.logtext().count(needle)
+        """How often needle occurs in the log.  A needle "ROLE: text"
+        (the log's shape before it became Postfix's) counts the lines of
+        that compartment with that text: "queue: ready" matches
+        "... bulkhead/queue[4242]: ready"."""
+        m = re.match(r"(%s): " % "|".join(ROLES), needle)
+        if m is None:
+            return self.logtext().count(needle)
+        return len(re.findall(tag(m.group(1)) + re.escape(needle[m.end():]),
+                              self.logtext()))
 
     def pids(self):
         """role -> pid of the running compartments (children of master)."""

@@ -4,11 +4,12 @@ only root may change the queue."""
 import json
 import os
 import pwd
+import re
 import subprocess
 import time
 
 from conftest import (ALICE, BOB, BULKCTL, DOMAIN, maildir_messages,
-                      wait_until)
+                      tag, wait_until)
 from test_queue import qfile
 
 FUTURE = int(time.time()) + 3600
@@ -180,7 +181,8 @@ def test_mailq_postfix_columns(make_daemon, users):
         os.unlink(md)
     assert r.returncode == 0, r.stderr
     log = d.logtext()
-    q4 = log.split(", status=deferred")[0].rsplit("queue: ", 1)[1][:16]
+    q4 = re.search(tag("queue") + r"([0-9A-F]{16}): to=<[^>]*>, [^\n]*"
+                   r"status=deferred", log).group(1)
     reason = log.split("status=deferred (")[1].split(")\n")[0]
     size4 = int(log.split(q4 + ": from=<sender@remote.example>, size=")[1]
                 .split(",")[0])

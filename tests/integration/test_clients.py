@@ -5,7 +5,7 @@ import re
 import subprocess
 import tempfile
 
-from conftest import ALICE, DOMAIN, WAIT, wait_until
+from conftest import ALICE, DOMAIN, WAIT, tag, wait_until
 
 A = "%s@%s" % (ALICE, DOMAIN)
 
@@ -25,7 +25,8 @@ def delivered(users, qid):
 
 
 def queued_ids(d):
-    return re.findall(r"smtpd: ([0-9A-F]{16}): client=", d.logtext())
+    return re.findall(tag("smtpd") + r"([0-9A-F]{16}): client=",
+                      d.logtext())
 
 
 def test_smtplib_smtputf8_send_message(make_daemon, users):

@@ -966,6 +966,8 @@ test_config_print(void **state)
 	assert_non_null(strstr(out, "\nbounce_size_limit = 50000\n"));
 	assert_non_null(strstr(out, "\ndelay_warning_time = 0s\n"));
 	assert_non_null(strstr(out, "2bounce_notice_recipient = postmaster\n"));
+	assert_non_null(strstr(out, "\ncontrol_timeout = 1m\n"));
+	assert_non_null(strstr(out, "\nsyslog_name = bulkhead\n"));
 	for (line = strtok_r(out, "\n", &save); line != NULL;
 	    line = strtok_r(NULL, "\n", &save)) {
 		assert_true(strcmp(prev, line) < 0);
@@ -973,7 +975,7 @@ test_config_print(void **state)
 		snprintf(prev, sizeof(prev), "%s", line);
 		lines++;
 	}
-	assert_int_equal(lines, 55);	/* every parameter */
+	assert_int_equal(lines, 57);	/* every parameter */
 }
 
 /* |command and /file delivery: Postfix's names and defaults. */

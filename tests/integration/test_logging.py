@@ -1,0 +1,109 @@
+"""Log lines in Postfix's shape, which pflogsumm and fail2ban read:
+"MMM DD HH:MM:SS host bulkhead/ROLE[pid]: text", with the role and the
+pid of the process the line is about, in maillog_file and in -d output;
+syslog_name replaces "bulkhead"."""
+import os
+import re
+import socket
+import subprocess
+
+from conftest import ALICE, BULKHEAD, DOMAIN, LOG_LINE, maildir_messages, \
+    wait_until
+
+HOST = socket.gethostname().split(".")[0]
+
+
+def lines(text):
+    return [l for l in text.split("\n") if l]
+
+
+def check_shape(d, text, name="bulkhead"):
+    pids = d.pids()
+    roles = set()
+    for line in lines(text):
+        m = re.match(r"^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d (\S+) "
+                     r"%s/(\w+)\[(\d+)\]: \S" % re.escape(name), line)
+        assert m, line
+        host, role, pid = m.group(1), m.group(2), int(m.group(3))
+        assert host == HOST, line
+        if role == "master":
+            assert pid == d.proc.pid, line
+        elif role in pids:
+            # The compartment's own pid, not master's (a restarted one
+            # may have logged under an older pid).
+            assert pid != d.proc.pid, line
+        roles.add(role)
+    return roles
+
+
+def send(d):
+    with d.smtp() as s:
+        s.sendmail("s@remote.example", [ALICE + "@" + DOMAIN],
+                   b"Subject: log\r\n\r\nbody\r\n")
+    wait_until(lambda: "status=sent" in d.logtext(), "a delivery")
+
+
+def test_debug_output_has_postfix_shape(make_daemon, users):
+    d = make_daemon()
+    send(d)
+    text = d.logtext()
+    roles = check_shape(d, text)
+    assert {"master", "smtpd", "queue", "local", "lookup"} <= roles, roles
+    pids = d.pids()
+    assert re.search(r"bulkhead/smtpd\[%d\]: ready" % pids["smtpd"], text)
+    assert re.search(r"bulkhead/queue\[%d\]: [0-9A-F]{16}: to=<%s@%s>, "
+                     r"relay=local, .*status=sent" % (pids["queue"], ALICE,
+                                                      DOMAIN), text)
+    assert LOG_LINE.match(lines(text)[0])
+
+
+def test_maillog_file_and_syslog_name(make_daemon, users):
+    """Started as a daemon (no -d), with maillog_file and syslog_name."""
+    d = make_daemon(extra_main="syslog_name = bulkhead-out\n")
+    d.stop()
+    logfile = os.path.join(d.dir, "file.log")
+    with open(os.path.join(d.dir, "main.cf"), "a") as f:
+        f.write("maillog_file = %s\n" % logfile)
+    r = subprocess.run([BULKHEAD, "-c", d.dir], capture_output=True,
+                       text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    with open(os.path.join(d.dir, "master.pid")) as f:
+        master = int(f.read())
+    try:
+        def text():
+            try:
+                with open(logfile) as f:
+                    return f.read()
+            except FileNotFoundError:
+                return ""
+        wait_until(lambda: re.search(r"bulkhead-out/smtpd\[\d+\]: ready",
+                                     text()), "smtpd in maillog_file")
+        wait_until(lambda: re.search(r"bulkhead-out/queue\[\d+\]: ready",
+                                     text()), "queue in maillog_file")
+        with d.smtp() as s:
+            s.sendmail("s@remote.example", [ALICE + "@" + DOMAIN],
+                       b"Subject: log\r\n\r\nbody\r\n")
+        wait_until(lambda: "status=sent" in text(), "a delivery")
+        for line in lines(text()):
+            m = re.match(r"^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d (\S+) "
+                         r"bulkhead-out/(\w+)\[(\d+)\]: \S", line)
+            assert m, line
+            assert m.group(1) == HOST
+            assert (m.group(2) == "master") == (int(m.group(3)) == master), \
+                line
+    finally:
+        os.kill(master, 15)
+        wait_until(lambda: not os.path.exists("/proc/%d" % master),
+                   "master to stop")
+    maildir_messages(users[ALICE])
+
+
+def test_bad_syslog_name_is_refused(make_daemon, users):
+    d = make_daemon()
+    d.stop()
+    with open(os.path.join(d.dir, "main.cf"), "a") as f:
+        f.write("syslog_name = bad name\n")
+    r = subprocess.run([BULKHEAD, "-n", "-c", d.dir], capture_output=True,
+                       text=True, timeout=30)
+    assert r.returncode != 0
+    assert "syslog_name" in r.stderr, r.stderr
