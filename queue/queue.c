@@ -436,12 +436,8 @@ qmsg_idle_work(struct queue *q, struct qmsg *m, time_t now)
 static int
 deferred_scan_runs(struct queue *q, time_t now)
 {
-	if (q->next_deferred_scan > now + q->sp.queue_run_delay)
-		q->next_deferred_scan = now;	/* the clock went back */
-	if (now >= q->next_deferred_scan) {
+	if (sched_scan_starts(&q->sp, &q->next_deferred_scan, now))
 		q->deferred_scan = 1;
-		q->next_deferred_scan = now + q->sp.queue_run_delay;
-	}
 	return q->deferred_scan;
 }
 

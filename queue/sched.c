@@ -76,6 +76,17 @@ sched_next_due(const struct qenv *env)
 	return best;
 }
 
+int
+sched_scan_starts(const struct sched_params *p, time_t *next, time_t now)
+{
+	if (*next > now + p->queue_run_delay)
+		*next = now;		/* the clock went back */
+	if (now < *next)
+		return 0;
+	*next = now + p->queue_run_delay;
+	return 1;
+}
+
 size_t
 sched_clamp(const struct sched_params *p, struct qenv *env, time_t now)
 {

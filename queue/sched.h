@@ -42,6 +42,14 @@ int	sched_rcpt_due(const struct qenv *, size_t i, time_t now,
 int	sched_delay_warning_due(const struct sched_params *,
 	    const struct qenv *, time_t now);
 /*
+ * Does a deferred scan start at now?  *next is when the next one is due;
+ * it moves on by queue_run_delay when one starts.  A *next further away
+ * than queue_run_delay was set on a clock ahead of this one: the scan
+ * starts now.
+ */
+int	sched_scan_starts(const struct sched_params *, time_t *next,
+	    time_t now);
+/*
  * After the wall clock went back: no pending recipient of env waits
  * longer than maximal_backoff_time from now (a wait longer than that
  * plus SCHED_CLOCK_SLACK seconds was computed on a clock ahead of this

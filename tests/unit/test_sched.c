@@ -205,7 +205,7 @@ static void
 test_clock_step_back(void **state)
 {
 	struct qenv	env;
-	time_t		back = T0 - 365 * 86400;
+	time_t		back = T0 - 365 * 86400, next;
 
 	env_new(&env, "s@remote.example");
 	assert_int_equal(qenv_add_rcpt(&env, "b@test.example"), 0);
@@ -218,6 +218,14 @@ test_clock_step_back(void **state)
 	assert_true(env.rcpt[1].next_try == (uint64_t)back + 300);
 	assert_true(sched_rcpt_due(&env, 0, back + 4000, 1));
 	assert_int_equal(sched_clamp(&defaults, &env, back), 0);
+	/* The deferred scans go on at queue_run_delay on the new clock. */
+	next = T0 + 300;
+	assert_false(sched_scan_starts(&defaults, &next, T0 + 299));
+	assert_true(sched_scan_starts(&defaults, &next, T0 + 300));
+	assert_true(next == T0 + 600);
+	assert_true(sched_scan_starts(&defaults, &next, back));
+	assert_true(next == back + 300);
+	assert_false(sched_scan_starts(&defaults, &next, back + 1));
 	/* Final recipients keep what they have. */
 	env.rcpt[1].status = QRCPT_DELIVERED;
 	env.rcpt[1].next_try = T0 + 9999;
