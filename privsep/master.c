@@ -193,21 +193,29 @@ on_sighup(evutil_socket_t sig, short ev, void *arg)
 	spawn_stop_all(m, SIGTERM);
 }
 
+/* Written beside and renamed: a reader never sees it empty or half. */
 static const char *
 write_pid_file(const char *path)
 {
-	char	buf[32];
+	char	buf[32], tmp[PATH_MAX];
 	int	fd, n;
 
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
+		return "path too long";
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
 	    O_NOFOLLOW, 0644)) == -1)
 		return strerror(errno);
 	n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
 	if (write(fd, buf, n) != n) {
 		close(fd);
+		unlink(tmp);
 		return "short write";
 	}
 	close(fd);
+	if (rename(tmp, path) == -1) {
+		unlink(tmp);
+		return strerror(errno);
+	}
 	return NULL;
 }
 

@@ -4,11 +4,13 @@ pid of the process the line is about, in maillog_file and in -d output;
 syslog_name replaces "bulkhead"."""
 import os
 import re
+import shutil
 import socket
 import subprocess
+import tempfile
 
-from conftest import ALICE, BULKHEAD, DOMAIN, LOG_LINE, maildir_messages, \
-    wait_until
+from conftest import ALICE, BULKHEAD, DOMAIN, LOG_LINE, Daemon, free_port, \
+    maildir_messages, wait_until
 
 HOST = socket.gethostname().split(".")[0]
 
@@ -67,8 +69,14 @@ def test_maillog_file_and_syslog_name(make_daemon, users):
     r = subprocess.run([BULKHEAD, "-c", d.dir], capture_output=True,
                        text=True, timeout=30)
     assert r.returncode == 0, r.stderr
-    with open(os.path.join(d.dir, "master.pid")) as f:
-        master = int(f.read())
+
+    def pid():
+        try:
+            with open(os.path.join(d.dir, "master.pid")) as f:
+                return int(f.read())
+        except FileNotFoundError:
+            return None
+    master = wait_until(pid, "the daemon's pid file")
     try:
         def text():
             try:
@@ -107,3 +115,83 @@ def test_bad_syslog_name_is_refused(make_daemon, users):
                        text=True, timeout=30)
     assert r.returncode != 0
     assert "syslog_name" in r.stderr, r.stderr
+
+
+# In a private mount namespace: a tmpfs on /dev with the device nodes the
+# daemon needs and a datagram socket at /dev/log that stands in for
+# syslogd, writing what it receives to $1/syslog.out; the daemon runs
+# (no -d, no maillog_file: syslog) until $1/stop appears.
+SYSLOG_NS = r"""
+set -e
+mount -t tmpfs tmpfs /dev
+mknod -m 666 /dev/null c 1 3
+mknod -m 666 /dev/zero c 1 5
+mknod -m 666 /dev/urandom c 1 9
+mknod -m 666 /dev/random c 1 8
+python3 -c '
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind("/dev/log")
+os.chmod("/dev/log", 0o666)
+open(sys.argv[1], "w").close()
+while True:
+    d = s.recv(8192)
+    with open(sys.argv[1], "ab") as f:
+        f.write(d + b"\n")
+' "$1/syslog.out" &
+srv=$!
+while [ ! -f "$1/syslog.out" ]; do sleep 0.1; done
+"$2" -c "$1"
+while [ ! -f "$1/stop" ]; do sleep 0.1; done
+kill "$(cat "$1/master.pid")"
+while [ -f "$1/master.pid" ]; do sleep 0.1; done
+kill $srv
+"""
+
+
+def test_syslog_ident(users):
+    """Through syslog: the mail facility and the ident
+    bulkhead/ROLE[pid] with the pid of the process the line is about."""
+    tmp = tempfile.mkdtemp(prefix="bh-it-")
+    os.chmod(tmp, 0o755)
+    out = os.path.join(tmp, "syslog.out")
+    try:
+        d = Daemon(tmp, free_port(), "chroot", "", "postmaster: root\n")
+        p = subprocess.Popen(["unshare", "-m", "--propagation", "private",
+                              "sh", "-c", SYSLOG_NS, "sh", tmp, BULKHEAD])
+
+        def text():
+            try:
+                with open(out, "rb") as f:
+                    return f.read().decode("utf-8", "replace")
+            except FileNotFoundError:
+                return ""
+        try:
+            wait_until(lambda: re.search(r"bulkhead/smtpd\[\d+\]: ready",
+                                         text()), "smtpd ready in syslog")
+            wait_until(lambda: re.search(r"bulkhead/local\[\d+\]: ready",
+                                         text()), "local ready in syslog")
+            with d.smtp() as s:
+                s.sendmail("s@remote.example", [ALICE + "@" + DOMAIN],
+                           b"Subject: syslog\r\n\r\nbody\r\n")
+            wait_until(lambda: "status=sent" in text(), "a delivery")
+            with open(os.path.join(tmp, "master.pid")) as f:
+                master = int(f.read())
+        finally:
+            open(os.path.join(tmp, "stop"), "w").close()
+            p.wait(timeout=30)
+        roles = set()
+        for line in text().split("\n"):
+            if not line:
+                continue
+            m = re.match(r"^<(\d+)>[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d "
+                         r"bulkhead/(\w+)\[(\d+)\]: \S", line)
+            assert m, line
+            assert int(m.group(1)) >> 3 == 2, line       # LOG_MAIL
+            assert (m.group(2) == "master") == (int(m.group(3)) == master), \
+                line
+            roles.add(m.group(2))
+        assert {"master", "smtpd", "queue", "local", "lookup"} <= roles
+        maildir_messages(users[ALICE])
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
