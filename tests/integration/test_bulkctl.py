@@ -28,6 +28,15 @@ def test_list_json_with_non_utf8_sender(make_daemon, users):
     d.start()
     wait_until(lambda: d.log_count("queue: ready: 1 messages") >= 1,
                "queue to load the planted file")
+    # Over SMTP such a sender cannot come in: smtpd takes UTF-8 only.
+    with socket.create_connection(("127.0.0.1", d.port), timeout=15) as c:
+        f = c.makefile("rb")
+        f.readline()
+        c.sendall(b"EHLO client.example\r\n")
+        while f.readline()[3:4] == b"-":
+            pass
+        c.sendall(b"MAIL FROM:<" + raw + b"> SMTPUTF8\r\n")
+        assert f.readline()[:1] == b"5"
     r = subprocess.run([BULKCTL, "-c", d.dir, "list", "-j"],
                        capture_output=True, timeout=30)
     assert r.returncode == 0, r.stderr
