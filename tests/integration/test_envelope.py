@@ -42,7 +42,7 @@ def test_duplicate_rcpts_give_one_copy(make_daemon, users):
 
 def test_deferred_recipients_drain_in_one_scan(make_daemon, users):
     """100 deferred recipients, more than the delivery concurrency: once
-    the mailbox is repaired, one deferred scan delivers them all, well
+    the mailbox is repaired, one deferred scan retries them all, well
     before the next queue_run_delay."""
     d = make_daemon(extra_main=(
         "recipient_delimiter = +\nminimal_backoff_time = 1s\n"
@@ -64,15 +64,25 @@ def test_deferred_recipients_drain_in_one_scan(make_daemon, users):
     for sub in ("", "new", "cur", "tmp"):
         os.mkdir(os.path.join(md, sub), 0o700)
         os.chown(os.path.join(md, sub), bob.pw_uid, bob.pw_gid)
-    # The next deferred scan starts within queue_run_delay (30s); from the
-    # first retry on, all 100 must be delivered in that one scan, before
-    # the next one (which would take the second 40 before).
-    wait_until(lambda: d.log_count("status=sent") >= 1, "the first retry",
-               timeout=45)
+    since = len(d.logtext())
+
+    def retried():
+        """The recipients tried since the repair."""
+        return len(set(re.findall(r"to=<([^>]+)>, relay=local, [^\n]*"
+                                  r"status=(?:sent|deferred)",
+                                  d.logtext()[since:])))
+    # The next deferred scan starts within queue_run_delay (30s); from its
+    # first retry on, that one scan must try all 100, before the next
+    # scan (which used to take the second 40).  A retry may still defer
+    # (a busy machine can hit master's writer limit): it waits for its
+    # backoff and a later scan, as in Postfix.
+    wait_until(lambda: retried() >= 1, "the first retry", timeout=45)
     first = time.monotonic()
-    wait_until(lambda: d.log_count("status=sent") >= 100,
-               "100 deliveries in one scan", timeout=25)
+    wait_until(lambda: retried() >= 100, "100 retries in one scan",
+               timeout=25)
     assert time.monotonic() - first < 25
+    wait_until(lambda: d.log_count("status=sent") >= 100, "100 deliveries",
+               timeout=100)
     wait_until(lambda: queue_empty(d), "the queue to empty")
 
 
