@@ -144,3 +144,43 @@ def test_pipelined_commands_are_answered_in_order(make_daemon, users):
     assert f.readline().startswith(b"250 2.0.0 Ok: queued as ")
     assert f.readline().startswith(b"221 ")
     sock.close()
+
+
+def _assert_no_kill(d):
+    log = d.logtext()
+    for bad in ("security:", "killing", "protocol violation"):
+        assert bad not in log, log[-3000:]
+
+
+def test_orcpt_with_control_characters_is_refused(make_daemon, users):
+    """Issue 16, item 1: ORCPT=rfc822;a+0D+0Ab decodes to a CR LF.  smtpd
+    refuses it (501 5.5.4, as ENVID) instead of handing it to queue, whose
+    decoder took it as a protocol violation and had smtpd killed: every
+    other session went down with it."""
+    import smtplib
+    d = make_daemon()
+    other = d.smtp()
+    other.ehlo("client.example")
+    assert other.mail("a@remote.example")[0] == 250
+    with smtplib.SMTP("127.0.0.1", d.port, timeout=WAIT,
+                      source_address=("127.0.0.2", 0)) as s:
+        s.ehlo("evil.example")
+        assert s.mail("x@remote.example")[0] == 250
+        for orcpt in ("rfc822;a+0D+0Ab", "rfc822;a+00b", "rfc822;a+09b",
+                      "rfc822;a+7F", "rfc822;+E2+80+A8"):
+            code, msg = s.docmd("RCPT", "TO:<%s@%s> ORCPT=%s" %
+                                (ALICE, DOMAIN, orcpt))
+            assert code == 501 and msg.startswith(b"5.5.4"), (orcpt, msg)
+        # the session goes on; a clean ORCPT is taken
+        code, _ = s.docmd("RCPT", "TO:<%s@%s> ORCPT=rfc822;a+20b@x" %
+                          (ALICE, DOMAIN))
+        assert code == 250
+    # the session that was open all along still sends mail
+    assert other.rcpt("%s@%s" % (ALICE, DOMAIN))[0] == 250
+    code, msg = other.data(b"Subject: survived\r\n\r\nstill here\r\n")
+    assert code == 250, msg
+    other.quit()
+    from conftest import maildir_messages
+    got = maildir_messages(users[ALICE])
+    assert b"still here" in got[0][0]
+    _assert_no_kill(d)
