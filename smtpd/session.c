@@ -925,7 +925,7 @@ cmd_rcpt(struct session *s, const struct smtp_cmd *c)
 	struct msg_addr		m;
 	struct rcpt		r;
 	enum smtp_parse_err	err;
-	int			flags = SMTP_ADDR_POSTMASTER;
+	int			flags = SMTP_ADDR_POSTMASTER | SMTP_PARAM_LONG;
 
 	if (s->state == S_BDAT) {
 		reply_error(s, "503 5.5.1 Error: RCPT after BDAT");
@@ -1721,6 +1721,16 @@ reject_bare_lf_command(struct session *s)
 	close_after_output(s);
 }
 
+/* MAIL and RCPT may be longer than other commands (smtp_parse.h). */
+static size_t
+line_max(const char *line, size_t len)
+{
+	if (len > 5 && (strncasecmp(line, "MAIL ", 5) == 0 ||
+	    strncasecmp(line, "RCPT ", 5) == 0))
+		return SMTP_PARAM_LINE_MAX;
+	return SMTP_LINE_MAX;
+}
+
 /* One command line; returns 0 when input ran out. */
 static int
 process_command(struct session *s)
@@ -1751,7 +1761,7 @@ process_command(struct session *s)
 		s->skip_line = 0;
 	else if (!crlf && !normalize_bare_newline(s))
 		reject_bare_lf_command(s);
-	else if (len + 2 > SMTP_LINE_MAX)
+	else if (len + 2 > line_max(line, len))
 		reply_error(s, "500 5.5.2 Error: line too long");
 	else if (memchr(line, '\0', len) != NULL)
 		reply_error(s, "500 5.5.2 Error: NUL character in command");
