@@ -90,8 +90,12 @@ struct job {
 	char			 text[IPC_TEXT_MAX];
 };
 
+#define LOOKUP_RETIRING_MAX	4
+
+/* A job waiting on a reply, by (channel, id): see wait_for(). */
 struct lwait {
 	RB_ENTRY(lwait)		 entry;
+	struct ipc_chan		*chan;		/* NULL: closed during the send */
 	enum bh_role		 peer;
 	uint32_t		 id;
 	struct job		*job;
@@ -100,6 +104,8 @@ struct lwait {
 static int
 lwait_cmp(struct lwait *a, struct lwait *b)
 {
+	if (a->chan != b->chan)
+		return a->chan < b->chan ? -1 : 1;
 	if (a->peer != b->peer)
 		return a->peer < b->peer ? -1 : 1;
 	return a->id < b->id ? -1 : a->id > b->id;
@@ -140,6 +146,8 @@ struct local {
 	struct worker_env	 we;
 	struct ipc_chan		*queue;
 	struct ipc_chan		*lookup;
+	struct ipc_chan		*retiring[LOOKUP_RETIRING_MAX]; /* replaced,
+						   still answering */
 	struct lwait_tree	 waits;
 	TAILQ_HEAD(, job)	 jobs;
 	TAILQ_HEAD(, wslot)	 idle;
@@ -151,27 +159,48 @@ struct local {
 
 static void next_user(struct job *);
 static void next_target(struct job *);
+static void fail_lookup_waits(struct local *, struct ipc_chan *);
 
+static void
+orphans_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	fail_lookup_waits(arg, NULL);
+}
+
+/*
+ * Remember that j waits for reply id on the channel to peer.  No wait
+ * outlives its channel: a lookup channel that closed during the send
+ * (lo->lookup is then NULL) gets its wait answered on the next loop
+ * turn, not from under the caller.
+ */
 static void
 wait_for(struct local *lo, enum bh_role peer, uint32_t id, struct job *j)
 {
-	struct lwait *w;
+	struct timeval	 now = { 0, 0 };
+	struct lwait	*w;
 
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		fatal("wait_for");
+	w->chan = peer == ROLE_LOOKUP ? lo->lookup : lo->we.master;
 	w->peer = peer;
 	w->id = id;
 	w->job = j;
 	if (RB_INSERT(lwait_tree, &lo->waits, w) != NULL)
 		fatalx("wait_for: request id %u in use", id);
+	if (w->chan == NULL &&
+	    event_base_once(lo->we.base, -1, EV_TIMEOUT, orphans_cb, lo,
+	    &now) == -1)
+		fatalx("wait_for: event_base_once");
 }
 
 static struct job *
-waited(struct local *lo, enum bh_role peer, uint32_t id)
+waited_on(struct local *lo, struct ipc_chan *c, enum bh_role peer,
+    uint32_t id)
 {
 	struct lwait	 key, *w;
 	struct job	*j;
 
+	key.chan = c;
 	key.peer = peer;
 	key.id = id;
 	if ((w = RB_FIND(lwait_tree, &lo->waits, &key)) == NULL)
@@ -180,6 +209,12 @@ waited(struct local *lo, enum bh_role peer, uint32_t id)
 	j = w->job;
 	free(w);
 	return j;
+}
+
+static struct job *
+waited(struct local *lo, enum bh_role peer, uint32_t id)
+{
+	return waited_on(lo, lo->we.master, peer, id);
 }
 
 /* Keep the first failure's words; a 4xx outranks a 5xx (retry wins). */
@@ -1359,6 +1394,67 @@ on_deliver(struct local *lo, struct ipc_chan *c, uint32_t id,
 
 /* ---- channels ---- */
 
+/* Jobs waiting on lookup channel c (NULL: one that closed) fail 4.3.0. */
+static void
+fail_lookup_waits(struct local *lo, struct ipc_chan *c)
+{
+	struct lwait	*w, *tmp;
+	struct job	*j;
+
+	RB_FOREACH_SAFE(w, lwait_tree, &lo->waits, tmp) {
+		if (w->peer != ROLE_LOOKUP || w->chan != c)
+			continue;
+		j = w->job;
+		RB_REMOVE(lwait_tree, &lo->waits, w);
+		free(w);
+		expand_answer(j, IPC_NONE, NULL);
+	}
+}
+
+/*
+ * Master replaced lookup (a new snapshot): new requests go to the new
+ * channel, the old one is closed once it has answered the rest.
+ */
+static void
+lookup_retire(struct local *lo, struct ipc_chan *old, ipc_close_fn closed)
+{
+	size_t	i;
+
+	if (ipc_chan_npending(old) == 0) {
+		ipc_chan_free(old);
+		return;
+	}
+	for (i = 0; i < LOOKUP_RETIRING_MAX; i++)
+		if (lo->retiring[i] == NULL) {
+			lo->retiring[i] = old;
+			return;
+		}
+	closed(lo->retiring[0], "replaced twice", 0, lo);
+	lo->retiring[0] = old;
+}
+
+static void
+lookup_forget(struct local *lo, struct ipc_chan *c)
+{
+	size_t	i;
+
+	for (i = 0; i < LOOKUP_RETIRING_MAX; i++)
+		if (lo->retiring[i] == c)
+			lo->retiring[i] = NULL;
+}
+
+static void
+lookup_retire_if_drained(struct local *lo, struct ipc_chan *c)
+{
+	size_t	i;
+
+	for (i = 0; i < LOOKUP_RETIRING_MAX; i++)
+		if (lo->retiring[i] == c && ipc_chan_npending(c) == 0) {
+			lo->retiring[i] = NULL;
+			ipc_chan_free(c);
+		}
+}
+
 static void
 peer_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
     int fd, void *arg)
@@ -1372,17 +1468,17 @@ peer_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
 	}
 	if (fd != -1)
 		close(fd);
-	if ((j = waited(lo, ROLE_LOOKUP, h->id)) != NULL)
+	if ((j = waited_on(lo, c, ROLE_LOOKUP, h->id)) != NULL)
 		expand_answer(j, h->type, rb);
 	else
 		ipc_chan_fail(c, "unexpected message");
+	lookup_retire_if_drained(lo, c);
 }
 
 static void
 peer_closed(struct ipc_chan *c, const char *why, int violation, void *arg)
 {
 	struct local	*lo = arg;
-	struct lwait	*w, *tmp;
 	struct job	*j;
 
 	if (violation)
@@ -1391,16 +1487,11 @@ peer_closed(struct ipc_chan *c, const char *why, int violation, void *arg)
 		TAILQ_FOREACH(j, &lo->jobs, entry)
 			j->queue = NULL;
 		lo->queue = NULL;
-	} else if (c == lo->lookup) {
-		lo->lookup = NULL;
-		RB_FOREACH_SAFE(w, lwait_tree, &lo->waits, tmp) {
-			if (w->peer != ROLE_LOOKUP)
-				continue;
-			j = w->job;
-			RB_REMOVE(lwait_tree, &lo->waits, w);
-			free(w);
-			expand_answer(j, IPC_NONE, NULL);
-		}
+	} else if (ipc_chan_peer(c) == ROLE_LOOKUP) {
+		if (c == lo->lookup)
+			lo->lookup = NULL;
+		lookup_forget(lo, c);
+		fail_lookup_waits(lo, c);
 	}
 	ipc_chan_free(c);
 }
@@ -1420,7 +1511,9 @@ on_peer(struct worker_env *we, enum bh_role peer, int fd)
 		fatalx("master handed local a channel to %s",
 		    ipc_role_name(peer));
 	}
-	if (*slot != NULL)
+	if (*slot != NULL && peer == ROLE_LOOKUP)
+		lookup_retire(lo, *slot, peer_closed);
+	else if (*slot != NULL)
 		peer_closed(*slot, "replaced", 0, lo);
 	*slot = ipc_chan_new(we->base, fd, ROLE_LOCAL, peer, peer_msg,
 	    peer_closed, lo);

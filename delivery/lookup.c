@@ -18,6 +18,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <signal.h>
+
 #include <event2/event.h>
 
 #include "delivery/resolve.h"
@@ -33,6 +35,7 @@ struct lookup {
 	struct resolver		 res;
 	int			 map_line[IPC_MAPS_MAX];
 	struct ipc_chan		*peers[ROLE_COUNT];
+	int			 retiring;	/* replaced: exit when unused */
 };
 
 static void
@@ -136,6 +139,30 @@ peer_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
 		ipc_chan_fail(c, "unexpected message type");
 }
 
+/*
+ * Master replaced this lookup with a new snapshot (SIGHUP): its peers
+ * send it nothing new and close their ends once it answered the rest;
+ * it answers at once, so then nothing is owed and it exits.
+ */
+static void
+exit_if_retired(struct lookup *lk)
+{
+	if (!lk->retiring || lk->peers[ROLE_SMTPD] != NULL ||
+	    lk->peers[ROLE_LOCAL] != NULL)
+		return;
+	log_info("retired: every peer has moved to the new lookup");
+	event_base_loopexit(lk->we.base, NULL);
+}
+
+static void
+on_sighup(evutil_socket_t sig, short ev, void *arg)
+{
+	struct lookup *lk = arg;
+
+	lk->retiring = 1;
+	exit_if_retired(lk);
+}
+
 static void
 peer_closed(struct ipc_chan *c, const char *why, int violation, void *arg)
 {
@@ -147,6 +174,7 @@ peer_closed(struct ipc_chan *c, const char *why, int violation, void *arg)
 	if (lk->peers[peer] == c)
 		lk->peers[peer] = NULL;
 	ipc_chan_free(c);
+	exit_if_retired(lk);
 }
 
 static void
@@ -210,10 +238,14 @@ lookup_main(int argc, char **argv)
 {
 	static struct lookup	 lk;
 	struct sandbox_spec	 sb;
+	struct event		*hup;
 
 	lk.we.on_peer = on_peer;
 	lk.we.arg = &lk;
 	worker_init(&lk.we, ROLE_LOOKUP, argc, argv);
+	if ((hup = evsignal_new(lk.we.base, SIGHUP, on_sighup, &lk)) == NULL ||
+	    evsignal_add(hup, NULL) == -1)
+		fatalx("cannot handle SIGHUP");
 	userdb_load(&lk.users);
 	load_aliases(&lk);
 	lk.res.cf = &lk.we.cf;
@@ -234,5 +266,6 @@ lookup_main(int argc, char **argv)
 	log_info("ready: %zu accounts, %zu aliases", lk.users.n,
 	    lk.aliases.n);
 	event_base_dispatch(lk.we.base);
+	ipc_chan_flush(lk.we.master);
 	return 0;
 }

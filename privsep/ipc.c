@@ -127,6 +127,7 @@ struct ipc_chan {
 	TAILQ_HEAD(, outmsg)	 outq;
 	struct pending_tree	 pending;
 	uint32_t		 next_id;
+	size_t			 npending;	/* requests awaiting a reply */
 	ipc_msg_fn		 on_msg;
 	ipc_close_fn		 on_close;
 	void			*arg;
@@ -206,6 +207,12 @@ enum bh_role
 ipc_chan_peer(const struct ipc_chan *c)
 {
 	return c->peer;
+}
+
+size_t
+ipc_chan_npending(const struct ipc_chan *c)
+{
+	return c->npending;
 }
 
 void
@@ -347,6 +354,7 @@ ipc_request(struct ipc_chan *c, enum ipc_type type, const struct wbuf *wb,
 	p->type = type;
 	if (RB_INSERT(pending_tree, &c->pending, p) != NULL)
 		fatalx("ipc_request: request id %u reused", id);
+	c->npending++;
 	enqueue(c, type, id, wb, fd);
 	return id;
 }
@@ -416,6 +424,7 @@ match_reply(struct ipc_chan *c, const struct ipc_hdr *h)
 		return "wrong reply type for the request";
 	RB_REMOVE(pending_tree, &c->pending, p);
 	free(p);
+	c->npending--;
 	return NULL;
 }
 

@@ -15,6 +15,7 @@
 #ifndef BH_IPC_H
 #define BH_IPC_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "privsep/codec.h"
@@ -157,6 +158,12 @@ struct ipc_chan	*ipc_chan_new(struct event_base *, int fd, enum bh_role self,
 void		 ipc_chan_free(struct ipc_chan *);
 enum bh_role	 ipc_chan_peer(const struct ipc_chan *);
 void		 ipc_chan_set_arg(struct ipc_chan *, void *arg);
+/*
+ * Requests sent on the channel whose reply has not come yet.  Inside a
+ * reply's ipc_msg_fn that reply no longer counts: 0 there means it was
+ * the last one (a retiring channel may then be freed).
+ */
+size_t		 ipc_chan_npending(const struct ipc_chan *);
 
 /*
  * Send.  The payload is copied; fd (or -1) is owned by the channel from
