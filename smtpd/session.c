@@ -51,6 +51,13 @@
 #include "smtpd/tls.h"
 
 #define CMD_BUFFER_MAX	2048	/* a command line longer is thrown away */
+/*
+ * A TLS bufferevent runs SSL_write from inside evbuffer_add (the filter's
+ * output callback writes at once): an error there called on_event, which
+ * freed the session under reply()'s caller.  Deferred callbacks run from
+ * the event loop, never from under a reply.
+ */
+#define TLS_BEV_OPTS	(BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS)
 #define DATA_FLUSH	65536
 #define DATA_CHUNK_MAX	65536	/* a body "line" longer is split */
 #define OUTPUT_HIWAT	65536	/* stop reading commands above this */
@@ -622,7 +629,7 @@ tls_wrapper_bev(struct session *s, int fd)
 	if ((ssl = SSL_new(s->sd->tls)) == NULL)
 		fatalx("SSL_new");
 	bev = bufferevent_openssl_socket_new(s->sd->we.base, fd, ssl,
-	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+	    BUFFEREVENT_SSL_ACCEPTING, TLS_BEV_OPTS);
 	if (bev == NULL)
 		fatalx("bufferevent_openssl_socket_new");
 	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
@@ -1201,7 +1208,7 @@ tls_start(struct session *s)
 	if ((ssl = SSL_new(s->sd->tls)) == NULL)
 		fatalx("SSL_new");
 	fb = bufferevent_openssl_filter_new(s->sd->we.base, s->bev, ssl,
-	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+	    BUFFEREVENT_SSL_ACCEPTING, TLS_BEV_OPTS);
 	if (fb == NULL)
 		fatalx("bufferevent_openssl_filter_new");
 	bufferevent_openssl_set_allow_dirty_shutdown(fb, 1);
