@@ -96,6 +96,7 @@ struct job {
 struct lwait {
 	RB_ENTRY(lwait)		 entry;
 	struct ipc_chan		*chan;		/* NULL: closed during the send */
+	int			 refused;	/* never sent: see ask_lookup */
 	enum bh_role		 peer;
 	uint32_t		 id;
 	struct job		*job;
@@ -165,6 +166,31 @@ static void
 orphans_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	fail_lookup_waits(arg, NULL);
+}
+
+/*
+ * A question local may not ask (lookup's decoder would refuse it): the
+ * answer is a permanent error, given on the next loop turn like that
+ * of a channel that closed.
+ */
+static void
+wait_refused(struct local *lo, struct job *j)
+{
+	static uint32_t	 next;
+	struct timeval	 now = { 0, 0 };
+	struct lwait	*w;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		fatal("wait_refused");
+	w->peer = ROLE_LOOKUP;
+	w->refused = 1;
+	w->id = 0x80000000u | next++;
+	w->job = j;
+	if (RB_INSERT(lwait_tree, &lo->waits, w) != NULL)
+		fatalx("wait_refused: id %u in use", w->id);
+	if (event_base_once(lo->we.base, -1, EV_TIMEOUT, orphans_cb, lo,
+	    &now) == -1)
+		fatalx("wait_refused: event_base_once");
 }
 
 /*
@@ -257,6 +283,7 @@ job_finish(struct job *j)
 	static struct msg_deliver_result r;
 	static uint8_t			 buf[IPC_PAYLOAD_MAX];
 	struct wbuf			 wb;
+	const char			*why;
 
 	memset(&r, 0, sizeof(r));
 	strlcpy(r.owner, j->owner, sizeof(r.owner));
@@ -281,6 +308,20 @@ job_finish(struct job *j)
 		else
 			snprintf(r.text, sizeof(r.text),
 			    "delivered to %d mailboxes", j->nsent);
+	}
+	/*
+	 * The text may quote a command's output, a path or an address:
+	 * queue would kill local for a control character.  Anything else
+	 * queue refuses is a bug here; the recipient is retried.
+	 */
+	ipc_text_clean(r.text);
+	if ((why = ipc_check_deliver_result(&r)) != NULL) {
+		log_warnx("%s: to=<%s>: result not sendable (%s): deferred",
+		    j->d.qid, j->d.rcpt, why);
+		memset(&r, 0, sizeof(r));
+		r.status = DELIVER_DEFER;
+		strlcpy(r.dsn, "4.3.0", sizeof(r.dsn));
+		strlcpy(r.text, "internal error", sizeof(r.text));
 	}
 	if (j->queue != NULL) {
 		wb_init(&wb, buf, sizeof(buf));
@@ -715,6 +756,12 @@ ask_lookup(struct job *j, uint32_t type, const char *addr)
 	struct wbuf	 wb;
 
 	strlcpy(a.addr, addr, sizeof(a.addr));
+	if (ipc_check_addr(&a) != NULL) {
+		log_warnx("%s: to=<%s>: a .forward or :include: address is "
+		    "not valid: not looked up", j->d.qid, j->d.rcpt);
+		wait_refused(j->lo, j);
+		return;
+	}
 	wb_init(&wb, buf, sizeof(buf));
 	enc_addr(&wb, &a);
 	wait_for(j->lo, ROLE_LOOKUP, ipc_request(j->lo->lookup, type, &wb, -1),
@@ -1048,10 +1095,19 @@ next_target(struct job *j)
 	uint8_t		 buf[sizeof(struct msg_runner_open) + 64];
 	struct wbuf	 wb;
 	uint32_t	 id;
+	const char	*why;
 
 	if (j->next_user < j->users->n) {	/* an :include: added some */
 		next_user(j);
 		return;
+	}
+	/* What master would refuse as a violation fails here, for good. */
+	while (j->next_tgt < j->ntgt &&
+	    (why = ipc_check_runner_open(&j->tgt[j->next_tgt])) != NULL) {
+		log_warnx("%s: to=<%s>: target %s cannot be run: %s",
+		    j->d.qid, j->d.rcpt, j->tgt[j->next_tgt].value, why);
+		job_fail(j, "5.3.0", "command or file target cannot be run");
+		j->next_tgt++;
 	}
 	if (j->next_tgt == j->ntgt) {
 		job_finish(j);
@@ -1193,6 +1249,7 @@ hostile_send(struct local *lo)
 	struct wbuf		 wb;
 	size_t			 i;
 
+	ipc_enc_unchecked = 1;		/* playing a compromised local */
 	for (i = 0; i < lo->hostile.n; i++) {
 		memset(&w, 0, sizeof(w));
 		strlcpy(w.user, lo->hostile.user[i], sizeof(w.user));
@@ -1209,6 +1266,7 @@ hostile_send(struct local *lo)
 		lo->hostile.run_id[i] = ipc_request(lo->we.master,
 		    IPC_RUNNER_OPEN, &wb, -1);
 	}
+	ipc_enc_unchecked = 0;
 }
 
 /* 1 if this was the answer to a hostile RUNNER_OPEN (logged, consumed). */
@@ -1394,7 +1452,27 @@ on_deliver(struct local *lo, struct ipc_chan *c, uint32_t id,
 
 /* ---- channels ---- */
 
-/* Jobs waiting on lookup channel c (NULL: one that closed) fail 4.3.0. */
+/* lookup's answer to a question never asked (wait_refused). */
+static void
+refused_answer(struct job *j)
+{
+	struct msg_error e;
+	uint8_t		 buf[IPC_DSN_MAX + IPC_TEXT_MAX + 8];
+	struct wbuf	 wb;
+	struct rbuf	 rb;
+
+	strlcpy(e.dsn, "5.1.3", sizeof(e.dsn));
+	strlcpy(e.text, "bad address syntax", sizeof(e.text));
+	wb_init(&wb, buf, sizeof(buf));
+	enc_error(&wb, &e);
+	rb_init(&rb, buf, wb.len);
+	expand_answer(j, IPC_ERROR, &rb);
+}
+
+/*
+ * Jobs waiting on lookup channel c (NULL: one that closed during the
+ * send, or a question never sent) get their answer: 4.3.0 or 5.1.3.
+ */
 static void
 fail_lookup_waits(struct local *lo, struct ipc_chan *c)
 {
@@ -1406,8 +1484,11 @@ fail_lookup_waits(struct local *lo, struct ipc_chan *c)
 			continue;
 		j = w->job;
 		RB_REMOVE(lwait_tree, &lo->waits, w);
+		if (w->refused)
+			refused_answer(j);
+		else
+			expand_answer(j, IPC_NONE, NULL);
 		free(w);
-		expand_answer(j, IPC_NONE, NULL);
 	}
 }
 

@@ -85,6 +85,7 @@ on_expand(struct lookup *lk, struct ipc_chan *c, uint32_t id,
 	static uint8_t		 buf[IPC_PAYLOAD_MAX];
 	struct wbuf		 wb;
 	char			 dsn[IPC_DSN_MAX], text[IPC_TEXT_MAX];
+	const char		*why;
 
 	if (dec_addr(rb, &req) == -1) {
 		ipc_chan_fail(c, "bad EXPAND payload");
@@ -93,6 +94,14 @@ on_expand(struct lookup *lk, struct ipc_chan *c, uint32_t id,
 	if (resolve_expand(&lk->res, req.addr, &rep, dsn, sizeof(dsn), text,
 	    sizeof(text)) == -1) {
 		ipc_reply_error(c, id, dsn, text);
+		return;
+	}
+	/* local would take it for a violation: refuse it here, for good. */
+	if ((why = ipc_check_expand_ok(&rep)) != NULL) {
+		log_warnx("%s: cannot hand over the expansion: %s", req.addr,
+		    why);
+		ipc_reply_error(c, id, "5.3.0", "alias expansion names a user "
+		    "or target this system cannot deliver to");
 		return;
 	}
 	wb_init(&wb, buf, sizeof(buf));
@@ -114,6 +123,11 @@ on_owner(struct lookup *lk, struct ipc_chan *c, uint32_t id,
 		return;
 	}
 	resolve_owner(&lk->res, req.addr, rep.addr, sizeof(rep.addr));
+	if (ipc_check_owner(&rep) != NULL) {
+		log_warnx("%s: owner %s not usable: ignored", req.addr,
+		    rep.addr);
+		rep.addr[0] = '\0';
+	}
 	wb_init(&wb, buf, sizeof(buf));
 	enc_owner(&wb, &rep);
 	ipc_reply(c, IPC_OWNER_REPLY, id, &wb, -1);

@@ -381,14 +381,21 @@ void
 ipc_reply_error(struct ipc_chan *c, uint32_t id, const char *dsn,
     const char *text)
 {
-	uint8_t		buf[1024];
+	uint8_t		buf[IPC_DSN_MAX + IPC_TEXT_MAX + 8];
 	struct wbuf	wb;
-	char		t[IPC_TEXT_MAX];	/* what dec_error accepts */
+	struct msg_error e;
 
-	strlcpy(t, text, sizeof(t));
+	/*
+	 * The text may quote what an outsider or a user wrote (a path, an
+	 * address, a command's output): made fit for the receiver's check
+	 * here, once for every sender.  The code is the sender's own; a bad
+	 * one is a bug (enc_error stops it).
+	 */
+	strlcpy(e.dsn, dsn, sizeof(e.dsn));
+	strlcpy(e.text, text, sizeof(e.text));
+	ipc_text_clean(e.text);
 	wb_init(&wb, buf, sizeof(buf));
-	wb_str(&wb, dsn);
-	wb_str(&wb, t);
+	enc_error(&wb, &e);
 	ipc_reply(c, IPC_ERROR, id, &wb, -1);
 }
 

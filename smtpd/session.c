@@ -810,9 +810,47 @@ reply_addr_error(struct session *s, enum smtp_parse_err err,
 		reply_error(s, "501 %s Bad %s address syntax", dsn, what);
 }
 
+/*
+ * The envelope and a recipient as queue will get them.  smtpd checks
+ * them with queue's own validators when it takes them (MAIL, RCPT), so
+ * that what it accepts from a client, queue accepts from smtpd; a value
+ * queue refused would get smtpd killed as compromised.
+ */
+#define QID_PLACEHOLDER	"0000000000000000"
+
+static const char *
+envelope_fill(const struct session *s, const char *qid, struct msg_commit *m)
+{
+	memset(m, 0, sizeof(*m));
+	strlcpy(m->qid, qid, sizeof(m->qid));
+	m->size = s->data_size;
+	strlcpy(m->sender, s->sender, sizeof(m->sender));
+	strlcpy(m->helo, s->helo, sizeof(m->helo));
+	strlcpy(m->client_addr, s->client_addr, sizeof(m->client_addr));
+	strlcpy(m->client_name, "unknown", sizeof(m->client_name));
+	m->ret = s->ret;
+	strlcpy(m->envid, s->envid, sizeof(m->envid));
+	m->flags = (s->body8bit ? MSG_FLAG_8BITMIME : 0) |
+	    (s->smtputf8 ? MSG_FLAG_SMTPUTF8 : 0);
+	return ipc_check_commit(m);
+}
+
+static const char *
+rcpt_fill(const char *qid, const struct rcpt *rc, struct msg_rcpt *r)
+{
+	memset(r, 0, sizeof(*r));
+	strlcpy(r->qid, qid, sizeof(r->qid));
+	strlcpy(r->addr, rc->addr, sizeof(r->addr));
+	r->notify = rc->notify;
+	strlcpy(r->orcpt, rc->orcpt, sizeof(r->orcpt));
+	return ipc_check_rcpt(r);
+}
+
 static void
 cmd_mail(struct session *s, const struct smtp_cmd *c)
 {
+	struct msg_commit	m;
+	const char		*why;
 	struct smtp_mailrcpt	mr;
 	enum smtp_parse_err	err;
 	int			flags = SMTP_ADDR_ALLOW_NULL;
@@ -855,6 +893,13 @@ cmd_mail(struct session *s, const struct smtp_cmd *c)
 	}
 	if (smtp_addr_format(&mr.addr, s->sender, sizeof(s->sender)) == -1) {
 		reply_error(s, "501 5.1.7 Bad sender address syntax");
+		transaction_reset(s);
+		return;
+	}
+	if ((why = envelope_fill(s, QID_PLACEHOLDER, &m)) != NULL) {
+		log_info("reject: MAIL from [%s]: 501 5.5.4 %s",
+		    s->client_addr, why);
+		reply_error(s, "501 5.5.4 Bad sender or parameters");
 		transaction_reset(s);
 		return;
 	}
@@ -911,15 +956,15 @@ ask_lookup(struct session *s, const char *addr)
 	struct wbuf		wb;
 
 	wb_init(&wb, buf, sizeof(buf));
-	if (strcmp(s->client_addr, "unknown") == 0) {
-		/* not an IP client: never inside mynetworks */
+	strlcpy(m.addr, addr, sizeof(m.addr));
+	strlcpy(m.client_addr, s->client_addr, sizeof(m.client_addr));
+	if (ipc_check_rcpt_check(&m) != NULL) {
+		/* not a numeric client ("unknown"): never inside mynetworks */
 		strlcpy(plain.addr, addr, sizeof(plain.addr));
 		enc_addr(&wb, &plain);
 		return smtpd_request(s->sd, s, ROLE_LOOKUP, IPC_RCPT_CHECK,
 		    &wb);
 	}
-	strlcpy(m.addr, addr, sizeof(m.addr));
-	strlcpy(m.client_addr, s->client_addr, sizeof(m.client_addr));
 	enc_rcpt_check(&wb, &m);
 	return smtpd_request(s->sd, s, ROLE_LOOKUP, IPC_RCPT_CHECK_CLIENT,
 	    &wb);
@@ -930,8 +975,10 @@ cmd_rcpt(struct session *s, const struct smtp_cmd *c)
 {
 	struct smtp_mailrcpt	mr;
 	struct msg_addr		m;
+	struct msg_rcpt		q;
 	struct rcpt		r;
 	enum smtp_parse_err	err;
+	const char		*why;
 	int			flags = SMTP_ADDR_POSTMASTER | SMTP_PARAM_LONG;
 
 	if (s->state == S_BDAT) {
@@ -963,6 +1010,12 @@ cmd_rcpt(struct session *s, const struct smtp_cmd *c)
 		return;
 	}
 	strlcpy(r.addr, m.addr, sizeof(r.addr));
+	if ((why = rcpt_fill(QID_PLACEHOLDER, &r, &q)) != NULL) {
+		log_info("reject: RCPT from [%s]: 501 5.5.4 %s",
+		    s->client_addr, why);
+		reply_error(s, "501 5.5.4 Bad recipient or parameters");
+		return;
+	}
 	if (ask_lookup(s, m.addr) == -1) {
 		reply(s, "451 4.3.0 <%s>: Temporary lookup failure", m.addr);
 		return;
@@ -1372,6 +1425,7 @@ data_end(struct session *s)
 	struct wbuf		 wb;
 	struct msg_rcpt		 r;
 	struct msg_commit	 m;
+	const char		*why;
 	size_t			 i;
 
 	data_flush(s);
@@ -1396,23 +1450,18 @@ data_end(struct session *s)
 		transaction_reset(s);
 		return;
 	}
-	memset(&m, 0, sizeof(m));
-	strlcpy(m.qid, s->qid, sizeof(m.qid));
-	m.size = s->data_size;
-	strlcpy(m.sender, s->sender, sizeof(m.sender));
-	strlcpy(m.helo, s->helo, sizeof(m.helo));
-	strlcpy(m.client_addr, s->client_addr, sizeof(m.client_addr));
-	strlcpy(m.client_name, "unknown", sizeof(m.client_name));
-	m.ret = s->ret;
-	strlcpy(m.envid, s->envid, sizeof(m.envid));
-	m.flags = (s->body8bit ? MSG_FLAG_8BITMIME : 0) |
-	    (s->smtputf8 ? MSG_FLAG_SMTPUTF8 : 0);
+	/* Checked at MAIL and RCPT: a failure here is a bug, not a client. */
+	why = envelope_fill(s, s->qid, &m);
+	for (i = 0; i < s->nrcpt && why == NULL; i++)
+		why = rcpt_fill(s->qid, &s->rcpts[i], &r);
+	if (why != NULL) {
+		log_warnx("%s: envelope refused: %s", s->qid, why);
+		reply(s, "554 5.3.0 Error: transaction failed");
+		transaction_reset(s);
+		return;
+	}
 	for (i = 0; i < s->nrcpt; i++) {
-		memset(&r, 0, sizeof(r));
-		strlcpy(r.qid, s->qid, sizeof(r.qid));
-		strlcpy(r.addr, s->rcpts[i].addr, sizeof(r.addr));
-		r.notify = s->rcpts[i].notify;
-		strlcpy(r.orcpt, s->rcpts[i].orcpt, sizeof(r.orcpt));
+		(void)rcpt_fill(s->qid, &s->rcpts[i], &r);
 		wb_init(&wb, buf, sizeof(buf));
 		enc_rcpt(&wb, &r);
 		if (smtpd_request(s->sd, s, ROLE_QUEUE, IPC_MSG_RCPT, &wb) == 0)
