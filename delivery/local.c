@@ -169,28 +169,29 @@ orphans_cb(evutil_socket_t fd, short ev, void *arg)
 }
 
 /*
- * A question local may not ask (lookup's decoder would refuse it): the
- * answer is a permanent error, given on the next loop turn like that
- * of a channel that closed.
+ * A question to lookup that has no channel: lookup was down, the send
+ * closed the channel, or (refused) local may not ask it because lookup's
+ * decoder would refuse it.  The answer (4.3.0, or 5.1.3 when refused)
+ * comes on the next loop turn, never from under the caller.
  */
 static void
-wait_refused(struct local *lo, struct job *j)
+wait_orphan(struct local *lo, struct job *j, int refused)
 {
 	static uint32_t	 next;
 	struct timeval	 now = { 0, 0 };
 	struct lwait	*w;
 
 	if ((w = calloc(1, sizeof(*w))) == NULL)
-		fatal("wait_refused");
+		fatal("wait_orphan");
 	w->peer = ROLE_LOOKUP;
-	w->refused = 1;
-	w->id = 0x80000000u | next++;
+	w->refused = refused;
+	w->id = next++;
 	w->job = j;
 	if (RB_INSERT(lwait_tree, &lo->waits, w) != NULL)
-		fatalx("wait_refused: id %u in use", w->id);
+		fatalx("wait_orphan: id %u in use", w->id);
 	if (event_base_once(lo->we.base, -1, EV_TIMEOUT, orphans_cb, lo,
 	    &now) == -1)
-		fatalx("wait_refused: event_base_once");
+		fatalx("wait_orphan: event_base_once");
 }
 
 /*
@@ -202,9 +203,12 @@ wait_refused(struct local *lo, struct job *j)
 static void
 wait_for(struct local *lo, enum bh_role peer, uint32_t id, struct job *j)
 {
-	struct timeval	 now = { 0, 0 };
 	struct lwait	*w;
 
+	if (peer == ROLE_LOOKUP && lo->lookup == NULL) {
+		wait_orphan(lo, j, 0);
+		return;
+	}
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		fatal("wait_for");
 	w->chan = peer == ROLE_LOOKUP ? lo->lookup : lo->we.master;
@@ -213,10 +217,6 @@ wait_for(struct local *lo, enum bh_role peer, uint32_t id, struct job *j)
 	w->job = j;
 	if (RB_INSERT(lwait_tree, &lo->waits, w) != NULL)
 		fatalx("wait_for: request id %u in use", id);
-	if (w->chan == NULL &&
-	    event_base_once(lo->we.base, -1, EV_TIMEOUT, orphans_cb, lo,
-	    &now) == -1)
-		fatalx("wait_for: event_base_once");
 }
 
 static struct job *
@@ -759,7 +759,11 @@ ask_lookup(struct job *j, uint32_t type, const char *addr)
 	if (ipc_check_addr(&a) != NULL) {
 		log_warnx("%s: to=<%s>: a .forward or :include: address is "
 		    "not valid: not looked up", j->d.qid, j->d.rcpt);
-		wait_refused(j->lo, j);
+		wait_orphan(j->lo, j, 1);
+		return;
+	}
+	if (j->lo->lookup == NULL) {
+		wait_orphan(j->lo, j, 0);
 		return;
 	}
 	wb_init(&wb, buf, sizeof(buf));
