@@ -1456,7 +1456,7 @@ on_deliver(struct local *lo, struct ipc_chan *c, uint32_t id,
 
 /* ---- channels ---- */
 
-/* lookup's answer to a question never asked (wait_refused). */
+/* lookup's answer to a question never asked (wait_orphan). */
 static void
 refused_answer(struct job *j)
 {

@@ -434,6 +434,11 @@ spawn_handover(struct master *m, enum bh_role role)
 	w->pid = 0;
 	w->chan = NULL;
 	spawn_worker(m, role);
+	if (w->pid == 0) {
+		/* No new one: the peers keep the old until it is killed. */
+		tv.tv_sec = 1;
+		evtimer_add(w->restart_ev, &tv);
+	}
 	log_info("retiring %s (pid %d)", ipc_role_name(role), (int)r->pid);
 	kill(r->pid, SIGHUP);
 }
