@@ -65,7 +65,8 @@ on_watch(evutil_socket_t fd, short ev, void *arg)
 		    "running lookup: %s", err);
 		return;
 	}
-	log_info("accounts or aliases changed: handing over to a new lookup");
+	log_info("accounts or aliases changed: restarting lookup (a new one "
+	    "takes over; the old one answers what it was asked)");
 	spawn_handover(m, ROLE_LOOKUP);
 }
 
