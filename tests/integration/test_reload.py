@@ -80,13 +80,13 @@ def _sender(d, n, replies, errors):
         errors.append(repr(e))
 
 
-def test_reload_under_load_is_invisible(make_daemon, users):
+def test_reload_under_load_is_invisible(make_daemon, users, sandbox):
     """200 messages over 4 sessions while users are added and the alias
     file is edited (each a new lookup): no 4xx reply, none lost."""
     aliases = "postmaster: {a}\nteam: {a}, {b}\nlist: {b}\n".format(
         a=ALICE, b=BOB)
     # the refused recipients are not errors this test is about
-    d = make_daemon(aliases=aliases,
+    d = make_daemon(sandbox, aliases=aliases,
                     extra_main="smtpd_hard_error_limit = 100000\n"
                     "smtpd_soft_error_limit = 100000\n")
     added = []
