@@ -70,9 +70,6 @@ user_valid(const char *s)
 	return 1;
 }
 
-static int	target_valid(uint32_t, const char *, const char *);
-static int	suffix_valid(const char *);
-
 /* The field validators, one per field type (see ipc_check.c). */
 int
 ipc_valid_text(const char *s)
@@ -90,18 +87,6 @@ int
 ipc_valid_user(const char *s)
 {
 	return user_valid(s);
-}
-
-int
-ipc_valid_suffix(const char *s)
-{
-	return suffix_valid(s);
-}
-
-int
-ipc_valid_target(uint32_t kind, const char *value, const char *suffix)
-{
-	return target_valid(kind, value, suffix);
 }
 
 int	ipc_enc_unchecked;
@@ -395,6 +380,8 @@ enc_expand_ok(struct wbuf *wb, const struct msg_expand_ok *m)
 	enc_failed(wb, m->nfailed, m->failed);
 }
 
+static int	target_valid(uint32_t, const char *, const char *);
+
 int
 dec_expand_ok(struct rbuf *rb, struct msg_expand_ok *m)
 {
@@ -604,4 +591,16 @@ dec_runner_open(struct rbuf *rb, struct msg_runner_open *m)
 	if (rb_end(rb) == -1 || ipc_check_runner_open(m) != NULL)
 		return -1;
 	return 0;
+}
+
+int
+ipc_valid_suffix(const char *s)
+{
+	return suffix_valid(s);
+}
+
+int
+ipc_valid_target(uint32_t kind, const char *value, const char *suffix)
+{
+	return target_valid(kind, value, suffix);
 }
