@@ -54,6 +54,40 @@ def test_lookup_dies_while_smtpd_sends(make_daemon):
     assert "in use" not in d.logtext()
 
 
+def test_alias_edit_while_smtpd_is_paused(make_daemon):
+    """The issue's own reproduction: smtpd paused with a RCPT in its
+    socket, the alias file edited (master replaces lookup), smtpd
+    resumed.  The old lookup is still there for smtpd's RCPT, so the
+    answer is a plain 250, smtpd lives, and the new alias works."""
+    d = make_daemon()
+    smtpd = d.wait_role("smtpd")
+    s = d.smtp()
+    s.ehlo("client.example")
+    assert s.mail("a@remote.example")[0] == 250
+    for rnd in range(2):
+        ready = d.log_count("lookup: ready")
+        os.kill(smtpd, signal.SIGSTOP)
+        try:
+            s.send(("RCPT TO:<%s@%s>\r\n" % (ALICE, DOMAIN)).encode())
+            with open(os.path.join(d.dir, "aliases"), "a") as f:
+                f.write("paused%d: %s\n" % (rnd, BOB))
+            wait_until(lambda: d.log_count("lookup: ready") > ready,
+                       "the new lookup")
+        finally:
+            os.kill(smtpd, signal.SIGCONT)
+        code, msg = s.getreply()
+        assert code == 250, (rnd, code, msg)
+        assert s.rcpt("paused%d@%s" % (rnd, DOMAIN))[0] == 250
+    code, msg = s.data(b"Subject: paused\r\n\r\nbody\r\n")
+    assert code == 250, msg
+    s.quit()
+    assert d.pids()["smtpd"] == smtpd
+    wait_until(lambda: d.log_count("retired lookup") >= 2,
+               "the old lookups to exit")
+    log = d.logtext()
+    assert "lost lookup" not in log and "in use" not in log
+
+
 SESSIONS = 4
 PER_SESSION = 50
 UNKNOWN = 6     # refused recipients per message: more lookups, no mail
