@@ -154,9 +154,9 @@ peer_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
 }
 
 /*
- * Master replaced this lookup with a new snapshot (SIGHUP): its peers
- * send it nothing new and close their ends once it answered the rest;
- * it answers at once, so then nothing is owed and it exits.
+ * Master replaced this lookup with a new snapshot (IPC_SIG_RETIRE): its
+ * peers send it nothing new and close their ends once it answered the
+ * rest; it answers at once, so then nothing is owed and it exits.
  */
 static void
 exit_if_retired(struct lookup *lk)
@@ -169,7 +169,7 @@ exit_if_retired(struct lookup *lk)
 }
 
 static void
-on_sighup(evutil_socket_t sig, short ev, void *arg)
+on_retire(evutil_socket_t sig, short ev, void *arg)
 {
 	struct lookup *lk = arg;
 
@@ -252,14 +252,14 @@ lookup_main(int argc, char **argv)
 {
 	static struct lookup	 lk;
 	struct sandbox_spec	 sb;
-	struct event		*hup;
+	struct event		*ev;
 
 	lk.we.on_peer = on_peer;
 	lk.we.arg = &lk;
 	worker_init(&lk.we, ROLE_LOOKUP, argc, argv);
-	if ((hup = evsignal_new(lk.we.base, SIGHUP, on_sighup, &lk)) == NULL ||
-	    evsignal_add(hup, NULL) == -1)
-		fatalx("cannot handle SIGHUP");
+	if ((ev = evsignal_new(lk.we.base, IPC_SIG_RETIRE, on_retire, &lk))
+	    == NULL || evsignal_add(ev, NULL) == -1)
+		fatalx("cannot handle the retire signal");
 	userdb_load(&lk.users);
 	load_aliases(&lk);
 	lk.res.cf = &lk.we.cf;

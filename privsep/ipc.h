@@ -15,6 +15,7 @@
 #ifndef BH_IPC_H
 #define BH_IPC_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,6 +39,12 @@ enum bh_role {
 #define R_ALL		((1u << ROLE_COUNT) - 1)
 
 #define IPC_PAYLOAD_MAX	16384
+/*
+ * Master to a worker it replaced (lookup, for a new snapshot): exit once
+ * your peers have closed their channels.  A real-time signal, which no
+ * terminal or admin sends by accident.
+ */
+#define IPC_SIG_RETIRE	(SIGRTMIN + 2)
 #define IPC_FD_NONE	0
 #define IPC_FD_REQUIRED	1
 

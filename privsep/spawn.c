@@ -399,9 +399,9 @@ retire_timeout(evutil_socket_t fd, short ev, void *arg)
 /*
  * A planned replacement (lookup, for a new snapshot of accounts and
  * aliases): start the new worker and wire it to its peers at once, so
- * that they send new requests there; tell the old one (SIGHUP) to exit
- * once its peers have closed their ends, which they do when it has
- * answered what they asked.  It keeps its channel to master (its log
+ * that they send new requests there; tell the old one (IPC_SIG_RETIRE)
+ * to exit once its peers have closed their ends, which they do when it
+ * has answered what they asked.  It keeps its channel to master (its log
  * lines) and nothing more; a retired worker that lingers is killed after
  * RETIRE_GRACE.  Without a free slot, or with no worker running, this is
  * a plain restart.
@@ -440,7 +440,7 @@ spawn_handover(struct master *m, enum bh_role role)
 		evtimer_add(w->restart_ev, &tv);
 	}
 	log_info("retiring %s (pid %d)", ipc_role_name(role), (int)r->pid);
-	kill(r->pid, SIGHUP);
+	kill(r->pid, IPC_SIG_RETIRE);
 }
 
 /* An orderly restart (new snapshot, new configuration): no backoff. */

@@ -154,6 +154,10 @@ def test_reload_under_load_is_invisible(make_daemon, users, sandbox):
     log = d.logtext()
     assert "lost lookup" not in log
     assert log.count("retiring lookup") >= 2, log[-3000:]
+    # the old ones exit by themselves once their peers let them go
+    wait_until(lambda: d.log_count("retired lookup") >=
+               d.log_count("retiring lookup"), "the old lookups to exit")
+    assert "still running after" not in d.logtext()
     total = SESSIONS * PER_SESSION
     wait_until(lambda: _maildir_count(users[ALICE]) == total and
                _maildir_count(users[BOB]) == total,
