@@ -90,8 +90,13 @@ struct job {
 	char			 text[IPC_TEXT_MAX];
 };
 
+#define LOOKUP_RETIRING_MAX	4
+
+/* A job waiting on a reply, by (channel, id): see wait_for(). */
 struct lwait {
 	RB_ENTRY(lwait)		 entry;
+	struct ipc_chan		*chan;		/* NULL: closed during the send */
+	int			 refused;	/* never sent: see ask_lookup */
 	enum bh_role		 peer;
 	uint32_t		 id;
 	struct job		*job;
@@ -100,6 +105,8 @@ struct lwait {
 static int
 lwait_cmp(struct lwait *a, struct lwait *b)
 {
+	if (a->chan != b->chan)
+		return a->chan < b->chan ? -1 : 1;
 	if (a->peer != b->peer)
 		return a->peer < b->peer ? -1 : 1;
 	return a->id < b->id ? -1 : a->id > b->id;
@@ -140,6 +147,8 @@ struct local {
 	struct worker_env	 we;
 	struct ipc_chan		*queue;
 	struct ipc_chan		*lookup;
+	struct ipc_chan		*retiring[LOOKUP_RETIRING_MAX]; /* replaced,
+						   still answering */
 	struct lwait_tree	 waits;
 	TAILQ_HEAD(, job)	 jobs;
 	TAILQ_HEAD(, wslot)	 idle;
@@ -151,14 +160,58 @@ struct local {
 
 static void next_user(struct job *);
 static void next_target(struct job *);
+static void fail_lookup_waits(struct local *, struct ipc_chan *);
 
+static void
+orphans_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	fail_lookup_waits(arg, NULL);
+}
+
+/*
+ * A question to lookup that has no channel: lookup was down, the send
+ * closed the channel, or (refused) local may not ask it because lookup's
+ * decoder would refuse it.  The answer (4.3.0, or 5.1.3 when refused)
+ * comes on the next loop turn, never from under the caller.
+ */
+static void
+wait_orphan(struct local *lo, struct job *j, int refused)
+{
+	static uint32_t	 next;
+	struct timeval	 now = { 0, 0 };
+	struct lwait	*w;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		fatal("wait_orphan");
+	w->peer = ROLE_LOOKUP;
+	w->refused = refused;
+	w->id = next++;
+	w->job = j;
+	if (RB_INSERT(lwait_tree, &lo->waits, w) != NULL)
+		fatalx("wait_orphan: id %u in use", w->id);
+	if (event_base_once(lo->we.base, -1, EV_TIMEOUT, orphans_cb, lo,
+	    &now) == -1)
+		fatalx("wait_orphan: event_base_once");
+}
+
+/*
+ * Remember that j waits for reply id on the channel to peer.  No wait
+ * outlives its channel: a lookup channel that closed during the send
+ * (lo->lookup is then NULL) gets its wait answered on the next loop
+ * turn, not from under the caller.
+ */
 static void
 wait_for(struct local *lo, enum bh_role peer, uint32_t id, struct job *j)
 {
-	struct lwait *w;
+	struct lwait	*w;
 
+	if (peer == ROLE_LOOKUP && lo->lookup == NULL) {
+		wait_orphan(lo, j, 0);
+		return;
+	}
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		fatal("wait_for");
+	w->chan = peer == ROLE_LOOKUP ? lo->lookup : lo->we.master;
 	w->peer = peer;
 	w->id = id;
 	w->job = j;
@@ -167,11 +220,13 @@ wait_for(struct local *lo, enum bh_role peer, uint32_t id, struct job *j)
 }
 
 static struct job *
-waited(struct local *lo, enum bh_role peer, uint32_t id)
+waited_on(struct local *lo, struct ipc_chan *c, enum bh_role peer,
+    uint32_t id)
 {
 	struct lwait	 key, *w;
 	struct job	*j;
 
+	key.chan = c;
 	key.peer = peer;
 	key.id = id;
 	if ((w = RB_FIND(lwait_tree, &lo->waits, &key)) == NULL)
@@ -180,6 +235,12 @@ waited(struct local *lo, enum bh_role peer, uint32_t id)
 	j = w->job;
 	free(w);
 	return j;
+}
+
+static struct job *
+waited(struct local *lo, enum bh_role peer, uint32_t id)
+{
+	return waited_on(lo, lo->we.master, peer, id);
 }
 
 /* Keep the first failure's words; a 4xx outranks a 5xx (retry wins). */
@@ -222,6 +283,7 @@ job_finish(struct job *j)
 	static struct msg_deliver_result r;
 	static uint8_t			 buf[IPC_PAYLOAD_MAX];
 	struct wbuf			 wb;
+	const char			*why;
 
 	memset(&r, 0, sizeof(r));
 	strlcpy(r.owner, j->owner, sizeof(r.owner));
@@ -246,6 +308,20 @@ job_finish(struct job *j)
 		else
 			snprintf(r.text, sizeof(r.text),
 			    "delivered to %d mailboxes", j->nsent);
+	}
+	/*
+	 * The text may quote a command's output, a path or an address:
+	 * queue would kill local for a control character.  Anything else
+	 * queue refuses is a bug here; the recipient is retried.
+	 */
+	ipc_text_clean(r.text);
+	if ((why = ipc_check_deliver_result(&r)) != NULL) {
+		log_warnx("%s: to=<%s>: result not sendable (%s): deferred",
+		    j->d.qid, j->d.rcpt, why);
+		memset(&r, 0, sizeof(r));
+		r.status = DELIVER_DEFER;
+		strlcpy(r.dsn, "4.3.0", sizeof(r.dsn));
+		strlcpy(r.text, "internal error", sizeof(r.text));
 	}
 	if (j->queue != NULL) {
 		wb_init(&wb, buf, sizeof(buf));
@@ -680,6 +756,16 @@ ask_lookup(struct job *j, uint32_t type, const char *addr)
 	struct wbuf	 wb;
 
 	strlcpy(a.addr, addr, sizeof(a.addr));
+	if (ipc_check_addr(&a) != NULL) {
+		log_warnx("%s: to=<%s>: a .forward or :include: address is "
+		    "not valid: not looked up", j->d.qid, j->d.rcpt);
+		wait_orphan(j->lo, j, 1);
+		return;
+	}
+	if (j->lo->lookup == NULL) {
+		wait_orphan(j->lo, j, 0);
+		return;
+	}
 	wb_init(&wb, buf, sizeof(buf));
 	enc_addr(&wb, &a);
 	wait_for(j->lo, ROLE_LOOKUP, ipc_request(j->lo->lookup, type, &wb, -1),
@@ -1013,10 +1099,19 @@ next_target(struct job *j)
 	uint8_t		 buf[sizeof(struct msg_runner_open) + 64];
 	struct wbuf	 wb;
 	uint32_t	 id;
+	const char	*why;
 
 	if (j->next_user < j->users->n) {	/* an :include: added some */
 		next_user(j);
 		return;
+	}
+	/* What master would refuse as a violation fails here, for good. */
+	while (j->next_tgt < j->ntgt &&
+	    (why = ipc_check_runner_open(&j->tgt[j->next_tgt])) != NULL) {
+		log_warnx("%s: to=<%s>: target %s cannot be run: %s",
+		    j->d.qid, j->d.rcpt, j->tgt[j->next_tgt].value, why);
+		job_fail(j, "5.3.0", "command or file target cannot be run");
+		j->next_tgt++;
 	}
 	if (j->next_tgt == j->ntgt) {
 		job_finish(j);
@@ -1158,6 +1253,7 @@ hostile_send(struct local *lo)
 	struct wbuf		 wb;
 	size_t			 i;
 
+	ipc_enc_unchecked = 1;		/* playing a compromised local */
 	for (i = 0; i < lo->hostile.n; i++) {
 		memset(&w, 0, sizeof(w));
 		strlcpy(w.user, lo->hostile.user[i], sizeof(w.user));
@@ -1174,6 +1270,7 @@ hostile_send(struct local *lo)
 		lo->hostile.run_id[i] = ipc_request(lo->we.master,
 		    IPC_RUNNER_OPEN, &wb, -1);
 	}
+	ipc_enc_unchecked = 0;
 }
 
 /* 1 if this was the answer to a hostile RUNNER_OPEN (logged, consumed). */
@@ -1359,6 +1456,90 @@ on_deliver(struct local *lo, struct ipc_chan *c, uint32_t id,
 
 /* ---- channels ---- */
 
+/* lookup's answer to a question never asked (wait_orphan). */
+static void
+refused_answer(struct job *j)
+{
+	struct msg_error e;
+	uint8_t		 buf[IPC_DSN_MAX + IPC_TEXT_MAX + 8];
+	struct wbuf	 wb;
+	struct rbuf	 rb;
+
+	strlcpy(e.dsn, "5.1.3", sizeof(e.dsn));
+	strlcpy(e.text, "bad address syntax", sizeof(e.text));
+	wb_init(&wb, buf, sizeof(buf));
+	enc_error(&wb, &e);
+	rb_init(&rb, buf, wb.len);
+	expand_answer(j, IPC_ERROR, &rb);
+}
+
+/*
+ * Jobs waiting on lookup channel c (NULL: one that closed during the
+ * send, or a question never sent) get their answer: 4.3.0 or 5.1.3.
+ */
+static void
+fail_lookup_waits(struct local *lo, struct ipc_chan *c)
+{
+	struct lwait	*w, *tmp;
+	struct job	*j;
+
+	RB_FOREACH_SAFE(w, lwait_tree, &lo->waits, tmp) {
+		if (w->peer != ROLE_LOOKUP || w->chan != c)
+			continue;
+		j = w->job;
+		RB_REMOVE(lwait_tree, &lo->waits, w);
+		if (w->refused)
+			refused_answer(j);
+		else
+			expand_answer(j, IPC_NONE, NULL);
+		free(w);
+	}
+}
+
+/*
+ * Master replaced lookup (a new snapshot): new requests go to the new
+ * channel, the old one is closed once it has answered the rest.
+ */
+static void
+lookup_retire(struct local *lo, struct ipc_chan *old, ipc_close_fn closed)
+{
+	size_t	i;
+
+	if (ipc_chan_npending(old) == 0) {
+		ipc_chan_free(old);
+		return;
+	}
+	for (i = 0; i < LOOKUP_RETIRING_MAX; i++)
+		if (lo->retiring[i] == NULL) {
+			lo->retiring[i] = old;
+			return;
+		}
+	closed(lo->retiring[0], "replaced twice", 0, lo);
+	lo->retiring[0] = old;
+}
+
+static void
+lookup_forget(struct local *lo, struct ipc_chan *c)
+{
+	size_t	i;
+
+	for (i = 0; i < LOOKUP_RETIRING_MAX; i++)
+		if (lo->retiring[i] == c)
+			lo->retiring[i] = NULL;
+}
+
+static void
+lookup_retire_if_drained(struct local *lo, struct ipc_chan *c)
+{
+	size_t	i;
+
+	for (i = 0; i < LOOKUP_RETIRING_MAX; i++)
+		if (lo->retiring[i] == c && ipc_chan_npending(c) == 0) {
+			lo->retiring[i] = NULL;
+			ipc_chan_free(c);
+		}
+}
+
 static void
 peer_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
     int fd, void *arg)
@@ -1372,17 +1553,17 @@ peer_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
 	}
 	if (fd != -1)
 		close(fd);
-	if ((j = waited(lo, ROLE_LOOKUP, h->id)) != NULL)
+	if ((j = waited_on(lo, c, ROLE_LOOKUP, h->id)) != NULL)
 		expand_answer(j, h->type, rb);
 	else
 		ipc_chan_fail(c, "unexpected message");
+	lookup_retire_if_drained(lo, c);
 }
 
 static void
 peer_closed(struct ipc_chan *c, const char *why, int violation, void *arg)
 {
 	struct local	*lo = arg;
-	struct lwait	*w, *tmp;
 	struct job	*j;
 
 	if (violation)
@@ -1391,16 +1572,11 @@ peer_closed(struct ipc_chan *c, const char *why, int violation, void *arg)
 		TAILQ_FOREACH(j, &lo->jobs, entry)
 			j->queue = NULL;
 		lo->queue = NULL;
-	} else if (c == lo->lookup) {
-		lo->lookup = NULL;
-		RB_FOREACH_SAFE(w, lwait_tree, &lo->waits, tmp) {
-			if (w->peer != ROLE_LOOKUP)
-				continue;
-			j = w->job;
-			RB_REMOVE(lwait_tree, &lo->waits, w);
-			free(w);
-			expand_answer(j, IPC_NONE, NULL);
-		}
+	} else if (ipc_chan_peer(c) == ROLE_LOOKUP) {
+		if (c == lo->lookup)
+			lo->lookup = NULL;
+		lookup_forget(lo, c);
+		fail_lookup_waits(lo, c);
 	}
 	ipc_chan_free(c);
 }
@@ -1420,7 +1596,9 @@ on_peer(struct worker_env *we, enum bh_role peer, int fd)
 		fatalx("master handed local a channel to %s",
 		    ipc_role_name(peer));
 	}
-	if (*slot != NULL)
+	if (*slot != NULL && peer == ROLE_LOOKUP)
+		lookup_retire(lo, *slot, peer_closed);
+	else if (*slot != NULL)
 		peer_closed(*slot, "replaced", 0, lo);
 	*slot = ipc_chan_new(we->base, fd, ROLE_LOCAL, peer, peer_msg,
 	    peer_closed, lo);

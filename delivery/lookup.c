@@ -18,6 +18,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <signal.h>
+
 #include <event2/event.h>
 
 #include "delivery/resolve.h"
@@ -33,6 +35,7 @@ struct lookup {
 	struct resolver		 res;
 	int			 map_line[IPC_MAPS_MAX];
 	struct ipc_chan		*peers[ROLE_COUNT];
+	int			 retiring;	/* replaced: exit when unused */
 };
 
 static void
@@ -82,6 +85,7 @@ on_expand(struct lookup *lk, struct ipc_chan *c, uint32_t id,
 	static uint8_t		 buf[IPC_PAYLOAD_MAX];
 	struct wbuf		 wb;
 	char			 dsn[IPC_DSN_MAX], text[IPC_TEXT_MAX];
+	const char		*why;
 
 	if (dec_addr(rb, &req) == -1) {
 		ipc_chan_fail(c, "bad EXPAND payload");
@@ -90,6 +94,14 @@ on_expand(struct lookup *lk, struct ipc_chan *c, uint32_t id,
 	if (resolve_expand(&lk->res, req.addr, &rep, dsn, sizeof(dsn), text,
 	    sizeof(text)) == -1) {
 		ipc_reply_error(c, id, dsn, text);
+		return;
+	}
+	/* local would take it for a violation: refuse it here, for good. */
+	if ((why = ipc_check_expand_ok(&rep)) != NULL) {
+		log_warnx("%s: cannot hand over the expansion: %s", req.addr,
+		    why);
+		ipc_reply_error(c, id, "5.3.0", "alias expansion names a user "
+		    "or target this system cannot deliver to");
 		return;
 	}
 	wb_init(&wb, buf, sizeof(buf));
@@ -111,6 +123,11 @@ on_owner(struct lookup *lk, struct ipc_chan *c, uint32_t id,
 		return;
 	}
 	resolve_owner(&lk->res, req.addr, rep.addr, sizeof(rep.addr));
+	if (ipc_check_owner(&rep) != NULL) {
+		log_warnx("%s: owner %s not usable: ignored", req.addr,
+		    rep.addr);
+		rep.addr[0] = '\0';
+	}
 	wb_init(&wb, buf, sizeof(buf));
 	enc_owner(&wb, &rep);
 	ipc_reply(c, IPC_OWNER_REPLY, id, &wb, -1);
@@ -136,6 +153,30 @@ peer_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
 		ipc_chan_fail(c, "unexpected message type");
 }
 
+/*
+ * Master replaced this lookup with a new snapshot (IPC_SIG_RETIRE): its
+ * peers send it nothing new and close their ends once it answered the
+ * rest; it answers at once, so then nothing is owed and it exits.
+ */
+static void
+exit_if_retired(struct lookup *lk)
+{
+	if (!lk->retiring || lk->peers[ROLE_SMTPD] != NULL ||
+	    lk->peers[ROLE_LOCAL] != NULL)
+		return;
+	log_info("retired: every peer has moved to the new lookup");
+	event_base_loopexit(lk->we.base, NULL);
+}
+
+static void
+on_retire(evutil_socket_t sig, short ev, void *arg)
+{
+	struct lookup *lk = arg;
+
+	lk->retiring = 1;
+	exit_if_retired(lk);
+}
+
 static void
 peer_closed(struct ipc_chan *c, const char *why, int violation, void *arg)
 {
@@ -147,6 +188,7 @@ peer_closed(struct ipc_chan *c, const char *why, int violation, void *arg)
 	if (lk->peers[peer] == c)
 		lk->peers[peer] = NULL;
 	ipc_chan_free(c);
+	exit_if_retired(lk);
 }
 
 static void
@@ -210,10 +252,14 @@ lookup_main(int argc, char **argv)
 {
 	static struct lookup	 lk;
 	struct sandbox_spec	 sb;
+	struct event		*ev;
 
 	lk.we.on_peer = on_peer;
 	lk.we.arg = &lk;
 	worker_init(&lk.we, ROLE_LOOKUP, argc, argv);
+	if ((ev = evsignal_new(lk.we.base, IPC_SIG_RETIRE, on_retire, &lk))
+	    == NULL || evsignal_add(ev, NULL) == -1)
+		fatalx("cannot handle the retire signal");
 	userdb_load(&lk.users);
 	load_aliases(&lk);
 	lk.res.cf = &lk.we.cf;
@@ -234,5 +280,6 @@ lookup_main(int argc, char **argv)
 	log_info("ready: %zu accounts, %zu aliases", lk.users.n,
 	    lk.aliases.n);
 	event_base_dispatch(lk.we.base);
+	ipc_chan_flush(lk.we.master);
 	return 0;
 }

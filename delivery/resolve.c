@@ -94,39 +94,53 @@ resolve_rcpt(const struct resolver *r, const char *addr)
 	return name_known(r, local) ? RCPT_OK : RCPT_UNKNOWN_USER;
 }
 
-/* The address family and bytes of a numeric address; -1 if not one. */
+/*
+ * A numeric address as 16 bytes of IPv6: an IPv4 address (or an
+ * IPv4-mapped one, ::ffff:192.0.2.1, the client it stands for) becomes
+ * ::ffff:a.b.c.d, so that every byte compared is set and one prefix
+ * comparison serves both families.  Returns AF_INET for those, AF_INET6
+ * for the rest, -1 if s is not an address.
+ */
 static int
-parse_numeric(const char *s, unsigned char *a)
+parse_numeric(const char *s, unsigned char a[16])
 {
-	const unsigned char v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	    0xff, 0xff };
+	static const unsigned char v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0,
+	    0, 0, 0xff, 0xff };
+	unsigned char	v4[4];
 
-	if (inet_pton(AF_INET, s, a) == 1)
-		return AF_INET;
-	if (inet_pton(AF_INET6, s, a) != 1)
-		return -1;
-	/* ::ffff:192.0.2.1 is the IPv4 client it stands for. */
-	if (memcmp(a, v4mapped, sizeof(v4mapped)) == 0) {
-		memmove(a, a + 12, 4);
+	if (inet_pton(AF_INET, s, v4) == 1) {
+		memcpy(a, v4mapped, sizeof(v4mapped));
+		memcpy(a + 12, v4, sizeof(v4));
 		return AF_INET;
 	}
-	return AF_INET6;
+	if (inet_pton(AF_INET6, s, a) != 1)
+		return -1;
+	return memcmp(a, v4mapped, sizeof(v4mapped)) == 0 ? AF_INET : AF_INET6;
 }
 
+/*
+ * Is a (16 bytes of family af, as parse_numeric makes them) in net
+ * ("addr/prefix")?  An IPv4 network never matches an IPv6 client and
+ * back.
+ */
 static int
 in_network(const char *net, int af, const unsigned char *a)
 {
 	unsigned char	 n[sizeof(struct in6_addr)];
-	char		 buf[INET6_ADDRSTRLEN + 8], *slash;
+	char		 buf[INET6_ADDRSTRLEN + 8], *slash, *end;
 	long		 prefix, i;
 
 	if (strlcpy(buf, net, sizeof(buf)) >= sizeof(buf) ||
 	    (slash = strchr(buf, '/')) == NULL)
 		return 0;
 	*slash = '\0';
-	prefix = strtol(slash + 1, NULL, 10);
-	if (parse_numeric(buf, n) != af)
+	prefix = strtol(slash + 1, &end, 10);
+	if (parse_numeric(buf, n) != af || *end != '\0' ||
+	    prefix < 0 || prefix > (strchr(buf, ':') ? 128 : 32))
 		return 0;
+	/* An IPv4 prefix counts from the start of its mapped form. */
+	if (strchr(buf, ':') == NULL)
+		prefix += 96;
 	for (i = 0; i < prefix; i++)
 		if ((a[i / 8] ^ n[i / 8]) & (0x80 >> (i % 8)))
 			return 0;

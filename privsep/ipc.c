@@ -127,6 +127,7 @@ struct ipc_chan {
 	TAILQ_HEAD(, outmsg)	 outq;
 	struct pending_tree	 pending;
 	uint32_t		 next_id;
+	size_t			 npending;	/* requests awaiting a reply */
 	ipc_msg_fn		 on_msg;
 	ipc_close_fn		 on_close;
 	void			*arg;
@@ -206,6 +207,12 @@ enum bh_role
 ipc_chan_peer(const struct ipc_chan *c)
 {
 	return c->peer;
+}
+
+size_t
+ipc_chan_npending(const struct ipc_chan *c)
+{
+	return c->npending;
 }
 
 void
@@ -347,6 +354,7 @@ ipc_request(struct ipc_chan *c, enum ipc_type type, const struct wbuf *wb,
 	p->type = type;
 	if (RB_INSERT(pending_tree, &c->pending, p) != NULL)
 		fatalx("ipc_request: request id %u reused", id);
+	c->npending++;
 	enqueue(c, type, id, wb, fd);
 	return id;
 }
@@ -373,14 +381,21 @@ void
 ipc_reply_error(struct ipc_chan *c, uint32_t id, const char *dsn,
     const char *text)
 {
-	uint8_t		buf[1024];
+	uint8_t		buf[IPC_DSN_MAX + IPC_TEXT_MAX + 8];
 	struct wbuf	wb;
-	char		t[IPC_TEXT_MAX];	/* what dec_error accepts */
+	struct msg_error e;
 
-	strlcpy(t, text, sizeof(t));
+	/*
+	 * The text may quote what an outsider or a user wrote (a path, an
+	 * address, a command's output): made fit for the receiver's check
+	 * here, once for every sender.  The code is the sender's own; a bad
+	 * one is a bug (enc_error stops it).
+	 */
+	strlcpy(e.dsn, dsn, sizeof(e.dsn));
+	strlcpy(e.text, text, sizeof(e.text));
+	ipc_text_clean(e.text);
 	wb_init(&wb, buf, sizeof(buf));
-	wb_str(&wb, dsn);
-	wb_str(&wb, t);
+	enc_error(&wb, &e);
 	ipc_reply(c, IPC_ERROR, id, &wb, -1);
 }
 
@@ -416,6 +431,7 @@ match_reply(struct ipc_chan *c, const struct ipc_hdr *h)
 		return "wrong reply type for the request";
 	RB_REMOVE(pending_tree, &c->pending, p);
 	free(p);
+	c->npending--;
 	return NULL;
 }
 

@@ -15,6 +15,8 @@
 #ifndef BH_IPC_H
 #define BH_IPC_H
 
+#include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "privsep/codec.h"
@@ -37,6 +39,12 @@ enum bh_role {
 #define R_ALL		((1u << ROLE_COUNT) - 1)
 
 #define IPC_PAYLOAD_MAX	16384
+/*
+ * Master to a worker it replaced (lookup, for a new snapshot): exit once
+ * your peers have closed their channels.  A real-time signal, which no
+ * terminal or admin sends by accident.
+ */
+#define IPC_SIG_RETIRE	(SIGRTMIN + 2)
 #define IPC_FD_NONE	0
 #define IPC_FD_REQUIRED	1
 
@@ -157,6 +165,12 @@ struct ipc_chan	*ipc_chan_new(struct event_base *, int fd, enum bh_role self,
 void		 ipc_chan_free(struct ipc_chan *);
 enum bh_role	 ipc_chan_peer(const struct ipc_chan *);
 void		 ipc_chan_set_arg(struct ipc_chan *, void *arg);
+/*
+ * Requests sent on the channel whose reply has not come yet.  Inside a
+ * reply's ipc_msg_fn that reply no longer counts: 0 there means it was
+ * the last one (a retiring channel may then be freed).
+ */
+size_t		 ipc_chan_npending(const struct ipc_chan *);
 
 /*
  * Send.  The payload is copied; fd (or -1) is owned by the channel from

@@ -11,6 +11,7 @@
 #include <ctype.h>
 #include <string.h>
 
+#include "lib/log.h"
 #include "privsep/ipc_msgs.h"
 
 #define QID_LEN	16
@@ -69,6 +70,42 @@ user_valid(const char *s)
 	return 1;
 }
 
+/* The field validators, one per field type (see ipc_check.c). */
+int
+ipc_valid_text(const char *s)
+{
+	return no_controls(s);
+}
+
+int
+ipc_valid_dsn(const char *s)
+{
+	return dsn_valid(s);
+}
+
+int
+ipc_valid_user(const char *s)
+{
+	return user_valid(s);
+}
+
+int	ipc_enc_unchecked;
+
+/*
+ * An encoder refuses what its decoder would: a sender that let such a
+ * value through has a bug, found here rather than by the receiver (which
+ * would have the sender killed as compromised).  Senders of outside
+ * values call ipc_check_*() first and handle a refusal themselves.
+ */
+static void
+enc_check(const char *what, const char *why)
+{
+	if (ipc_enc_unchecked)	/* a test playing a compromised sender */
+		return;
+	if (why != NULL)
+		fatalx("%s: %s", what, why);
+}
+
 int
 dec_empty(struct rbuf *rb)
 {
@@ -78,6 +115,7 @@ dec_empty(struct rbuf *rb)
 void
 enc_log(struct wbuf *wb, const struct msg_log *m)
 {
+	enc_check("enc_log", ipc_check_log(m));
 	wb_u32(wb, m->prio);
 	wb_str(wb, m->line);
 }
@@ -87,7 +125,7 @@ dec_log(struct rbuf *rb, struct msg_log *m)
 {
 	rb_u32(rb, &m->prio);
 	rb_str(rb, m->line, sizeof(m->line));
-	if (rb_end(rb) == -1 || m->prio > 7)
+	if (rb_end(rb) == -1 || ipc_check_log(m) != NULL)
 		return -1;
 	return 0;
 }
@@ -95,6 +133,7 @@ dec_log(struct rbuf *rb, struct msg_log *m)
 void
 enc_setup_peer(struct wbuf *wb, const struct msg_setup_peer *m)
 {
+	enc_check("enc_setup_peer", ipc_check_setup_peer(m));
 	wb_u32(wb, m->role);
 }
 
@@ -102,8 +141,7 @@ int
 dec_setup_peer(struct rbuf *rb, struct msg_setup_peer *m)
 {
 	rb_u32(rb, &m->role);
-	if (rb_end(rb) == -1 || m->role == ROLE_MASTER ||
-	    m->role >= ROLE_COUNT)
+	if (rb_end(rb) == -1 || ipc_check_setup_peer(m) != NULL)
 		return -1;
 	return 0;
 }
@@ -111,6 +149,7 @@ dec_setup_peer(struct rbuf *rb, struct msg_setup_peer *m)
 void
 enc_peer_violation(struct wbuf *wb, const struct msg_peer_violation *m)
 {
+	enc_check("enc_peer_violation", ipc_check_peer_violation(m));
 	wb_u32(wb, m->role);
 	wb_str(wb, m->reason);
 }
@@ -120,8 +159,7 @@ dec_peer_violation(struct rbuf *rb, struct msg_peer_violation *m)
 {
 	rb_u32(rb, &m->role);
 	rb_str(rb, m->reason, sizeof(m->reason));
-	if (rb_end(rb) == -1 || m->role == ROLE_MASTER ||
-	    m->role >= ROLE_COUNT || !no_controls(m->reason))
+	if (rb_end(rb) == -1 || ipc_check_peer_violation(m) != NULL)
 		return -1;
 	return 0;
 }
@@ -129,6 +167,7 @@ dec_peer_violation(struct rbuf *rb, struct msg_peer_violation *m)
 void
 enc_error(struct wbuf *wb, const struct msg_error *m)
 {
+	enc_check("enc_error", ipc_check_error(m));
 	wb_str(wb, m->dsn);
 	wb_str(wb, m->text);
 }
@@ -138,8 +177,7 @@ dec_error(struct rbuf *rb, struct msg_error *m)
 {
 	rb_str(rb, m->dsn, sizeof(m->dsn));
 	rb_str(rb, m->text, sizeof(m->text));
-	if (rb_end(rb) == -1 || !dsn_valid(m->dsn) || m->dsn[0] == '2' ||
-	    !no_controls(m->text))
+	if (rb_end(rb) == -1 || ipc_check_error(m) != NULL)
 		return -1;
 	return 0;
 }
@@ -147,6 +185,7 @@ dec_error(struct rbuf *rb, struct msg_error *m)
 void
 enc_addr(struct wbuf *wb, const struct msg_addr *m)
 {
+	enc_check("enc_addr", ipc_check_addr(m));
 	wb_str(wb, m->addr);
 }
 
@@ -154,7 +193,7 @@ int
 dec_addr(struct rbuf *rb, struct msg_addr *m)
 {
 	rb_str(rb, m->addr, sizeof(m->addr));
-	if (rb_end(rb) == -1 || m->addr[0] == '\0' || !no_controls(m->addr))
+	if (rb_end(rb) == -1 || ipc_check_addr(m) != NULL)
 		return -1;
 	return 0;
 }
@@ -162,6 +201,7 @@ dec_addr(struct rbuf *rb, struct msg_addr *m)
 void
 enc_rcpt_verdict(struct wbuf *wb, const struct msg_rcpt_verdict *m)
 {
+	enc_check("enc_rcpt_verdict", ipc_check_rcpt_verdict(m));
 	wb_u32(wb, m->verdict);
 }
 
@@ -169,7 +209,7 @@ int
 dec_rcpt_verdict(struct rbuf *rb, struct msg_rcpt_verdict *m)
 {
 	rb_u32(rb, &m->verdict);
-	if (rb_end(rb) == -1 || m->verdict >= RCPT_VERDICT_MAX)
+	if (rb_end(rb) == -1 || ipc_check_rcpt_verdict(m) != NULL)
 		return -1;
 	return 0;
 }
@@ -177,6 +217,7 @@ dec_rcpt_verdict(struct rbuf *rb, struct msg_rcpt_verdict *m)
 void
 enc_qid(struct wbuf *wb, const struct msg_qid *m)
 {
+	enc_check("enc_qid", ipc_check_qid(m));
 	wb_str(wb, m->qid);
 }
 
@@ -184,7 +225,7 @@ int
 dec_qid(struct rbuf *rb, struct msg_qid *m)
 {
 	rb_str(rb, m->qid, sizeof(m->qid));
-	if (rb_end(rb) == -1 || !qid_valid(m->qid))
+	if (rb_end(rb) == -1 || ipc_check_qid(m) != NULL)
 		return -1;
 	return 0;
 }
@@ -192,6 +233,7 @@ dec_qid(struct rbuf *rb, struct msg_qid *m)
 void
 enc_rcpt(struct wbuf *wb, const struct msg_rcpt *m)
 {
+	enc_check("enc_rcpt", ipc_check_rcpt(m));
 	wb_str(wb, m->qid);
 	wb_str(wb, m->addr);
 	wb_u32(wb, m->notify);
@@ -205,10 +247,7 @@ dec_rcpt(struct rbuf *rb, struct msg_rcpt *m)
 	rb_str(rb, m->addr, sizeof(m->addr));
 	rb_u32(rb, &m->notify);
 	rb_str(rb, m->orcpt, sizeof(m->orcpt));
-	if (rb_end(rb) == -1 || !qid_valid(m->qid) || m->addr[0] == '\0' ||
-	    !no_controls(m->addr) || !no_controls(m->orcpt) ||
-	    (m->notify & ~DSN_NOTIFY_MASK) != 0 ||
-	    ((m->notify & DSN_NOTIFY_NEVER) && m->notify != DSN_NOTIFY_NEVER))
+	if (rb_end(rb) == -1 || ipc_check_rcpt(m) != NULL)
 		return -1;
 	return 0;
 }
@@ -216,6 +255,7 @@ dec_rcpt(struct rbuf *rb, struct msg_rcpt *m)
 void
 enc_commit(struct wbuf *wb, const struct msg_commit *m)
 {
+	enc_check("enc_commit", ipc_check_commit(m));
 	wb_str(wb, m->qid);
 	wb_u64(wb, m->size);
 	wb_str(wb, m->sender);
@@ -239,11 +279,7 @@ dec_commit(struct rbuf *rb, struct msg_commit *m)
 	rb_u32(rb, &m->ret);
 	rb_str(rb, m->envid, sizeof(m->envid));
 	rb_u32(rb, &m->flags);
-	if (rb_end(rb) == -1 || !qid_valid(m->qid) ||
-	    !no_controls(m->sender) || !no_controls(m->helo) ||
-	    !no_controls(m->client_addr) || !no_controls(m->client_name) ||
-	    m->ret >= DSN_RET_MAX || !no_controls(m->envid) ||
-	    (m->flags & ~MSG_FLAG_MASK) != 0)
+	if (rb_end(rb) == -1 || ipc_check_commit(m) != NULL)
 		return -1;
 	return 0;
 }
@@ -251,6 +287,7 @@ dec_commit(struct rbuf *rb, struct msg_commit *m)
 void
 enc_deliver(struct wbuf *wb, const struct msg_deliver *m)
 {
+	enc_check("enc_deliver", ipc_check_deliver(m));
 	wb_str(wb, m->qid);
 	wb_u32(wb, m->rcpt_index);
 	wb_u64(wb, m->content_len);
@@ -266,9 +303,7 @@ dec_deliver(struct rbuf *rb, struct msg_deliver *m)
 	rb_u64(rb, &m->content_len);
 	rb_str(rb, m->sender, sizeof(m->sender));
 	rb_str(rb, m->rcpt, sizeof(m->rcpt));
-	if (rb_end(rb) == -1 || !qid_valid(m->qid) ||
-	    !no_controls(m->sender) || m->rcpt[0] == '\0' ||
-	    !no_controls(m->rcpt))
+	if (rb_end(rb) == -1 || ipc_check_deliver(m) != NULL)
 		return -1;
 	return 0;
 }
@@ -297,17 +332,15 @@ dec_failed(struct rbuf *rb, uint32_t *n, struct msg_failed *f)
 	for (i = 0; i < *n; i++)
 		if (rb_str(rb, f[i].addr, sizeof(f[i].addr)) == -1 ||
 		    rb_str(rb, f[i].dsn, sizeof(f[i].dsn)) == -1 ||
-		    rb_str(rb, f[i].text, sizeof(f[i].text)) == -1 ||
-		    f[i].addr[0] == '\0' || !no_controls(f[i].addr) ||
-		    strchr(f[i].addr, ' ') != NULL || !dsn_valid(f[i].dsn) ||
-		    f[i].dsn[0] != '5' || !no_controls(f[i].text))
+		    rb_str(rb, f[i].text, sizeof(f[i].text)) == -1)
 			return -1;
-	return 0;
+	return ipc_check_failed(*n, f) == NULL ? 0 : -1;
 }
 
 void
 enc_deliver_result(struct wbuf *wb, const struct msg_deliver_result *m)
 {
+	enc_check("enc_deliver_result", ipc_check_deliver_result(m));
 	wb_u32(wb, m->status);
 	wb_str(wb, m->dsn);
 	wb_str(wb, m->text);
@@ -318,20 +351,12 @@ enc_deliver_result(struct wbuf *wb, const struct msg_deliver_result *m)
 int
 dec_deliver_result(struct rbuf *rb, struct msg_deliver_result *m)
 {
-	static const char class_of[DELIVER_STATUS_MAX] = { '2', '4', '5' };
-
 	rb_u32(rb, &m->status);
 	rb_str(rb, m->dsn, sizeof(m->dsn));
 	rb_str(rb, m->text, sizeof(m->text));
 	rb_str(rb, m->owner, sizeof(m->owner));
 	if (dec_failed(rb, &m->nfailed, m->failed) == -1 ||
-	    (m->nfailed > 0 && m->status != DELIVER_SENT))
-		return -1;
-	if (rb_end(rb) == -1 || m->status >= DELIVER_STATUS_MAX ||
-	    !dsn_valid(m->dsn) || m->dsn[0] != class_of[m->status] ||
-	    !no_controls(m->text) || !no_controls(m->owner) ||
-	    strchr(m->owner, ' ') != NULL ||
-	    (m->owner[0] != '\0' && strchr(m->owner, '@') == NULL))
+	    rb_end(rb) == -1 || ipc_check_deliver_result(m) != NULL)
 		return -1;
 	return 0;
 }
@@ -341,6 +366,7 @@ enc_expand_ok(struct wbuf *wb, const struct msg_expand_ok *m)
 {
 	uint32_t i;
 
+	enc_check("enc_expand_ok", ipc_check_expand_ok(m));
 	wb_u32(wb, m->n);
 	for (i = 0; i < m->n && i < IPC_EXPAND_MAX; i++)
 		wb_str(wb, m->users[i]);
@@ -364,31 +390,29 @@ dec_expand_ok(struct rbuf *rb, struct msg_expand_ok *m)
 	if (rb_u32(rb, &m->n) == -1 || m->n > IPC_EXPAND_MAX)
 		return -1;
 	for (i = 0; i < m->n; i++)
-		if (rb_str(rb, m->users[i], sizeof(m->users[i])) == -1 ||
-		    !user_valid(m->users[i]))
+		if (rb_str(rb, m->users[i], sizeof(m->users[i])) == -1)
 			return -1;
 	if (rb_u32(rb, &m->ntargets) == -1 ||
-	    m->ntargets > IPC_TARGETS_MAX || m->n + m->ntargets == 0)
+	    m->ntargets > IPC_TARGETS_MAX)
 		return -1;
 	for (i = 0; i < m->ntargets; i++) {
 		struct msg_target *t = &m->targets[i];
 
 		if (rb_u32(rb, &t->kind) == -1 || rb_u32(rb, &t->map) == -1 ||
 		    rb_str(rb, t->name, sizeof(t->name)) == -1 ||
-		    rb_str(rb, t->value, sizeof(t->value)) == -1 ||
-		    t->map >= IPC_MAPS_MAX || t->name[0] == '\0' ||
-		    !no_controls(t->name) ||
-		    !target_valid(t->kind, t->value, NULL))
+		    rb_str(rb, t->value, sizeof(t->value)) == -1)
 			return -1;
 	}
-	if (dec_failed(rb, &m->nfailed, m->failed) == -1)
+	if (dec_failed(rb, &m->nfailed, m->failed) == -1 ||
+	    rb_end(rb) == -1 || ipc_check_expand_ok(m) != NULL)
 		return -1;
-	return rb_end(rb);
+	return 0;
 }
 
 void
 enc_writer_open(struct wbuf *wb, const struct msg_writer_open *m)
 {
+	enc_check("enc_writer_open", ipc_check_writer_open(m));
 	wb_str(wb, m->user);
 }
 
@@ -396,7 +420,7 @@ int
 dec_writer_open(struct rbuf *rb, struct msg_writer_open *m)
 {
 	rb_str(rb, m->user, sizeof(m->user));
-	if (rb_end(rb) == -1 || !user_valid(m->user))
+	if (rb_end(rb) == -1 || ipc_check_writer_open(m) != NULL)
 		return -1;
 	return 0;
 }
@@ -404,6 +428,7 @@ dec_writer_open(struct rbuf *rb, struct msg_writer_open *m)
 void
 enc_write_mail(struct wbuf *wb, const struct msg_write_mail *m)
 {
+	enc_check("enc_write_mail", ipc_check_write_mail(m));
 	wb_str(wb, m->qid);
 	wb_u64(wb, m->content_len);
 	wb_str(wb, m->return_path);
@@ -417,9 +442,7 @@ dec_write_mail(struct rbuf *rb, struct msg_write_mail *m)
 	rb_u64(rb, &m->content_len);
 	rb_str(rb, m->return_path, sizeof(m->return_path));
 	rb_str(rb, m->delivered_to, sizeof(m->delivered_to));
-	if (rb_end(rb) == -1 || !qid_valid(m->qid) ||
-	    !no_controls(m->return_path) || m->delivered_to[0] == '\0' ||
-	    !no_controls(m->delivered_to))
+	if (rb_end(rb) == -1 || ipc_check_write_mail(m) != NULL)
 		return -1;
 	return 0;
 }
@@ -427,6 +450,7 @@ dec_write_mail(struct rbuf *rb, struct msg_write_mail *m)
 void
 enc_forward_read(struct wbuf *wb, const struct msg_forward_read *m)
 {
+	enc_check("enc_forward_read", ipc_check_forward_read(m));
 	wb_str(wb, m->suffix);
 }
 
@@ -451,7 +475,7 @@ int
 dec_forward_read(struct rbuf *rb, struct msg_forward_read *m)
 {
 	rb_str(rb, m->suffix, sizeof(m->suffix));
-	if (rb_end(rb) == -1 || !suffix_valid(m->suffix))
+	if (rb_end(rb) == -1 || ipc_check_forward_read(m) != NULL)
 		return -1;
 	return 0;
 }
@@ -459,6 +483,7 @@ dec_forward_read(struct rbuf *rb, struct msg_forward_read *m)
 void
 enc_forward_data(struct wbuf *wb, const struct msg_forward_data *m)
 {
+	enc_check("enc_forward_data", ipc_check_forward_data(m));
 	wb_u32(wb, m->status);
 	wb_str(wb, m->reason);
 	wb_str(wb, m->text);
@@ -470,9 +495,7 @@ dec_forward_data(struct rbuf *rb, struct msg_forward_data *m)
 	rb_u32(rb, &m->status);
 	rb_str(rb, m->reason, sizeof(m->reason));
 	rb_str(rb, m->text, sizeof(m->text));
-	if (rb_end(rb) == -1 || m->status >= FORWARD_STATUS_MAX ||
-	    !no_controls(m->reason) ||
-	    (m->status != FORWARD_FOUND && m->text[0] != '\0'))
+	if (rb_end(rb) == -1 || ipc_check_forward_data(m) != NULL)
 		return -1;
 	return 0;
 }
@@ -480,6 +503,7 @@ dec_forward_data(struct rbuf *rb, struct msg_forward_data *m)
 void
 enc_owner(struct wbuf *wb, const struct msg_owner *m)
 {
+	enc_check("enc_owner", ipc_check_owner(m));
 	wb_str(wb, m->addr);
 }
 
@@ -487,9 +511,7 @@ int
 dec_owner(struct rbuf *rb, struct msg_owner *m)
 {
 	rb_str(rb, m->addr, sizeof(m->addr));
-	if (rb_end(rb) == -1 || !no_controls(m->addr) ||
-	    (m->addr[0] != '\0' && (strncmp(m->addr, "owner-", 6) != 0 ||
-	    strchr(m->addr, '@') == NULL)))
+	if (rb_end(rb) == -1 || ipc_check_owner(m) != NULL)
 		return -1;
 	return 0;
 }
@@ -497,6 +519,7 @@ dec_owner(struct rbuf *rb, struct msg_owner *m)
 void
 enc_rcpt_check(struct wbuf *wb, const struct msg_rcpt_check *m)
 {
+	enc_check("enc_rcpt_check", ipc_check_rcpt_check(m));
 	wb_str(wb, m->addr);
 	wb_str(wb, m->client_addr);
 }
@@ -504,13 +527,9 @@ enc_rcpt_check(struct wbuf *wb, const struct msg_rcpt_check *m)
 int
 dec_rcpt_check(struct rbuf *rb, struct msg_rcpt_check *m)
 {
-	unsigned char	a[sizeof(struct in6_addr)];
-
 	rb_str(rb, m->addr, sizeof(m->addr));
 	rb_str(rb, m->client_addr, sizeof(m->client_addr));
-	if (rb_end(rb) == -1 || m->addr[0] == '\0' || !no_controls(m->addr) ||
-	    (inet_pton(AF_INET, m->client_addr, a) != 1 &&
-	    inet_pton(AF_INET6, m->client_addr, a) != 1))
+	if (rb_end(rb) == -1 || ipc_check_rcpt_check(m) != NULL)
 		return -1;
 	return 0;
 }
@@ -541,6 +560,7 @@ enc_runner_open(struct wbuf *wb, const struct msg_runner_open *m)
 {
 	uint32_t i;
 
+	enc_check("enc_runner_open", ipc_check_runner_open(m));
 	wb_u32(wb, m->source);
 	wb_u32(wb, m->kind);
 	wb_u32(wb, m->map);
@@ -566,18 +586,21 @@ dec_runner_open(struct rbuf *rb, struct msg_runner_open *m)
 	if (rb_u32(rb, &m->depth) == -1 || m->depth > IPC_INCLUDE_DEPTH)
 		return -1;
 	for (i = 0; i < m->depth; i++)
-		if (rb_str(rb, m->chain[i], sizeof(m->chain[i])) == -1 ||
-		    !target_valid(RUNNER_INCLUDE, m->chain[i], NULL))
+		if (rb_str(rb, m->chain[i], sizeof(m->chain[i])) == -1)
 			return -1;
-	if (rb_end(rb) == -1 || m->source >= RUNNER_SOURCE_MAX ||
-	    !target_valid(m->kind, m->value, m->suffix))
+	if (rb_end(rb) == -1 || ipc_check_runner_open(m) != NULL)
 		return -1;
-	if (m->source == RUNNER_ALIAS)	/* an alias name: any text */
-		return m->map < IPC_MAPS_MAX && m->name[0] != '\0' &&
-		    no_controls(m->name) && m->suffix[0] == '\0' &&
-		    (m->kind != RUNNER_INCLUDE ||
-		    strlen(m->value) < IPC_PATH_MAX) ? 0 : -1;
-	/* A ~/.forward names no :include: file. */
-	return m->map == 0 && user_valid(m->name) && m->depth == 0 &&
-	    m->kind != RUNNER_INCLUDE ? 0 : -1;
+	return 0;
+}
+
+int
+ipc_valid_suffix(const char *s)
+{
+	return suffix_valid(s);
+}
+
+int
+ipc_valid_target(uint32_t kind, const char *value, const char *suffix)
+{
+	return target_valid(kind, value, suffix);
 }

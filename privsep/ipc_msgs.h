@@ -301,4 +301,52 @@ int	dec_runner_open(struct rbuf *, struct msg_runner_open *);
 /* Is s a well-formed queue id (what qid_new makes)? */
 int	qid_valid(const char *s);
 
+/*
+ * Field validators, one per field type, and one validator per message
+ * built from them (ipc_check.c).  A decoder ends with its message's
+ * ipc_check_*(), an encoder starts with it (and fatalx()es: a sender
+ * that gets there has a bug), and a sender whose values come from
+ * outside calls it first and refuses the value itself (a reply to the
+ * client, a bounce, a log line).  Each returns NULL or why not.
+ */
+int	ipc_valid_text(const char *);		/* no control characters */
+int	ipc_valid_dsn(const char *);		/* "4.3.0" */
+int	ipc_valid_user(const char *);		/* an account name */
+int	ipc_valid_suffix(const char *);		/* "" or "+ext" */
+int	ipc_valid_target(uint32_t kind, const char *value,
+	    const char *suffix);
+int	ipc_valid_client_addr(const char *);	/* numeric IPv4 or IPv6 */
+int	ipc_valid_notify(uint32_t);		/* DSN_NOTIFY_* */
+/* Make free text (a reason, an error text) pass ipc_valid_text: '?'s. */
+void	ipc_text_clean(char *);
+
+const char *ipc_check_log(const struct msg_log *);
+const char *ipc_check_setup_peer(const struct msg_setup_peer *);
+const char *ipc_check_peer_violation(const struct msg_peer_violation *);
+const char *ipc_check_error(const struct msg_error *);
+const char *ipc_check_addr(const struct msg_addr *);
+const char *ipc_check_rcpt_verdict(const struct msg_rcpt_verdict *);
+const char *ipc_check_qid(const struct msg_qid *);
+const char *ipc_check_rcpt(const struct msg_rcpt *);
+const char *ipc_check_commit(const struct msg_commit *);
+const char *ipc_check_deliver(const struct msg_deliver *);
+const char *ipc_check_failed(uint32_t n, const struct msg_failed *);
+const char *ipc_check_deliver_result(const struct msg_deliver_result *);
+const char *ipc_check_target(const struct msg_target *);
+const char *ipc_check_expand_ok(const struct msg_expand_ok *);
+const char *ipc_check_writer_open(const struct msg_writer_open *);
+const char *ipc_check_write_mail(const struct msg_write_mail *);
+const char *ipc_check_forward_read(const struct msg_forward_read *);
+const char *ipc_check_forward_data(const struct msg_forward_data *);
+const char *ipc_check_owner(const struct msg_owner *);
+const char *ipc_check_rcpt_check(const struct msg_rcpt_check *);
+const char *ipc_check_runner_open(const struct msg_runner_open *);
+
+/*
+ * Set only by tests playing a compromised sender: encoders then write
+ * what they are given (a compromised process can write any bytes, so
+ * this gives nothing away).
+ */
+extern int	ipc_enc_unchecked;
+
 #endif

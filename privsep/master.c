@@ -120,7 +120,7 @@ master_worker_closed(struct ipc_chan *c, const char *why, int violation,
 	struct worker *w = arg;
 
 	if (violation)
-		spawn_kill(w->m, w->role, why);
+		spawn_kill_worker(w, why);
 	/* Otherwise the SIGCHLD that follows restarts it. */
 }
 

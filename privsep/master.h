@@ -30,8 +30,12 @@ struct worker {
 	int		 backoff;	/* seconds before the next restart */
 	int		 asked;		/* master asked it to stop: no backoff */
 	struct event	*restart_ev;
+	struct event	*retire_ev;	/* retired: killed if still there */
 	struct master	*m;
 };
+
+/* lookups replaced by a new snapshot, answering what they still owe */
+#define RETIRED_MAX	4
 
 struct master {
 	struct event_base	*base;
@@ -44,6 +48,7 @@ struct master {
 	struct listener		 lis[LISTENER_MAX];
 	size_t			 nlis;
 	struct worker		 workers[ROLE_COUNT];	/* by role; not writer */
+	struct worker		 retired[RETIRED_MAX];
 	int			 nwriters;
 	int			 stopping;
 	struct event		*stop_ev;
@@ -71,6 +76,8 @@ void	spawn_stop_all(struct master *, int sig);
 int	spawn_running(const struct master *);
 void	spawn_kill(struct master *, enum bh_role, const char *why);
 void	spawn_restart(struct master *, enum bh_role);
+void	spawn_kill_worker(struct worker *, const char *why);
+void	spawn_handover(struct master *, enum bh_role);
 int	spawn_are_peers(enum bh_role, enum bh_role);
 
 /* watch.c */

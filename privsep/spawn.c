@@ -32,6 +32,7 @@
 
 #define BACKOFF_MAX	60	/* seconds */
 #define STABLE_AFTER	30	/* a worker that lived this long restarts at once */
+#define RETIRE_GRACE	60	/* a retired lookup still there is killed */
 
 /* Who talks to whom; master wires each pair. */
 static const enum bh_role peer_pairs[][2] = {
@@ -284,6 +285,30 @@ worker_died(struct master *m, struct worker *w, int status)
 	evtimer_add(w->restart_ev, &tv);
 }
 
+/* A retired worker exited (it should: its peers closed their ends). */
+static int
+retired_reaped(struct master *m, pid_t pid, int status)
+{
+	struct worker	*w;
+	char		 how[128];
+	size_t		 i;
+
+	for (i = 0; i < RETIRED_MAX; i++) {
+		w = &m->retired[i];
+		if (w->pid != pid || pid <= 0)
+			continue;
+		describe_death(how, sizeof(how), status);
+		log_info("retired %s (pid %d) %s", ipc_role_name(w->role),
+		    (int)pid, how);
+		ipc_chan_free(w->chan);
+		if (w->retire_ev != NULL)
+			event_free(w->retire_ev);
+		memset(w, 0, sizeof(*w));
+		return 1;
+	}
+	return 0;
+}
+
 void
 spawn_reap(struct master *m)
 {
@@ -291,6 +316,8 @@ spawn_reap(struct master *m)
 	int	status, r;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (retired_reaped(m, pid, status))
+			continue;
 		for (r = 0; r < ROLE_COUNT; r++)
 			if (m->workers[r].pid == pid) {
 				worker_died(m, &m->workers[r], status);
@@ -311,6 +338,9 @@ spawn_stop_all(struct master *m, int sig)
 			m->workers[r].asked = 1;
 			kill(m->workers[r].pid, sig);
 		}
+	for (r = 0; r < RETIRED_MAX; r++)
+		if (m->retired[r].pid > 0)
+			kill(m->retired[r].pid, sig);
 }
 
 int
@@ -321,20 +351,96 @@ spawn_running(const struct master *m)
 	for (r = 0; r < ROLE_COUNT; r++)
 		if (m->workers[r].pid > 0)
 			n++;
+	for (r = 0; r < RETIRED_MAX; r++)
+		if (m->retired[r].pid > 0)
+			n++;
 	return n + m->nwriters;
 }
 
-/* A worker broke the protocol: master never argues, it restarts it. */
+/* This worker broke the protocol: master never argues, it kills it. */
+void
+spawn_kill_worker(struct worker *w, const char *why)
+{
+	if (w->pid <= 0)
+		return;
+	log_security("killing %s (pid %d): %s", ipc_role_name(w->role),
+	    (int)w->pid, why);
+	kill(w->pid, SIGKILL);
+}
+
+/*
+ * A peer reports a violation by role: which process of that role sent
+ * it is not known, so the retired ones go too (they owe little).
+ */
 void
 spawn_kill(struct master *m, enum bh_role role, const char *why)
 {
-	struct worker *w = &m->workers[role];
+	size_t	i;
 
-	if (w->pid <= 0)
+	spawn_kill_worker(&m->workers[role], why);
+	for (i = 0; i < RETIRED_MAX; i++)
+		if (m->retired[i].role == role)
+			spawn_kill_worker(&m->retired[i], why);
+}
+
+static void
+retire_timeout(evutil_socket_t fd, short ev, void *arg)
+{
+	struct worker *w = arg;
+
+	if (w->pid > 0) {
+		log_warnx("retired %s (pid %d) still running after %ds: "
+		    "killing it", ipc_role_name(w->role), (int)w->pid,
+		    RETIRE_GRACE);
+		kill(w->pid, SIGKILL);
+	}
+}
+
+/*
+ * A planned replacement (lookup, for a new snapshot of accounts and
+ * aliases): start the new worker and wire it to its peers at once, so
+ * that they send new requests there; tell the old one (IPC_SIG_RETIRE)
+ * to exit once its peers have closed their ends, which they do when it
+ * has answered what they asked.  It keeps its channel to master (its log
+ * lines) and nothing more; a retired worker that lingers is killed after
+ * RETIRE_GRACE.  Without a free slot, or with no worker running, this is
+ * a plain restart.
+ */
+void
+spawn_handover(struct master *m, enum bh_role role)
+{
+	struct worker	*w = &m->workers[role], *r = NULL;
+	struct timeval	 tv = { RETIRE_GRACE, 0 };
+	size_t		 i;
+
+	for (i = 0; i < RETIRED_MAX && r == NULL; i++)
+		if (m->retired[i].pid == 0)
+			r = &m->retired[i];
+	if (w->pid <= 0 || w->chan == NULL || r == NULL) {
+		spawn_restart(m, role);
 		return;
-	log_security("killing %s (pid %d): %s", ipc_role_name(role),
-	    (int)w->pid, why);
-	kill(w->pid, SIGKILL);
+	}
+	memset(r, 0, sizeof(*r));
+	r->role = role;
+	r->pid = w->pid;
+	r->chan = w->chan;
+	r->started = w->started;
+	r->asked = 1;
+	r->m = m;
+	ipc_chan_set_arg(r->chan, r);
+	if ((r->retire_ev = evtimer_new(m->base, retire_timeout, r)) == NULL ||
+	    evtimer_add(r->retire_ev, &tv) == -1)
+		fatalx("evtimer_new");
+	w->pid = 0;
+	w->chan = NULL;
+	spawn_worker(m, role);
+	if (w->pid == 0) {
+		/* No new one: the peers keep the old until it is killed. */
+		tv.tv_sec = 1;
+		evtimer_add(w->restart_ev, &tv);
+	}
+	log_info("retiring %s (pid %d)", ipc_role_name(role), (int)r->pid);
+	kill(r->pid, IPC_SIG_RETIRE);
 }
 
 /* An orderly restart (new snapshot, new configuration): no backoff. */

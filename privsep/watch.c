@@ -4,8 +4,10 @@
  * lookup answers from a snapshot of passwd and the alias files, taken
  * before it entered its empty root.  Every WATCH_INTERVAL seconds master
  * stats those files; when one changed (mtime, size or inode: useradd and
- * editors replace files), it checks the alias files and restarts lookup,
- * which takes a new snapshot.  A broken alias file keeps the running
+ * editors replace files), it checks the alias files and starts a new
+ * lookup, which takes a new snapshot, and hands it to smtpd and local;
+ * the old one answers what it was asked and then exits (spawn_handover):
+ * clients never see the reload.  A broken alias file keeps the running
  * lookup and says why, as a failed reload does.
  */
 #include <sys/stat.h>
@@ -63,8 +65,9 @@ on_watch(evutil_socket_t fd, short ev, void *arg)
 		    "running lookup: %s", err);
 		return;
 	}
-	log_info("accounts or aliases changed: restarting lookup");
-	spawn_restart(m, ROLE_LOOKUP);
+	log_info("accounts or aliases changed: restarting lookup (a new one "
+	    "takes over; the old one answers what it was asked)");
+	spawn_handover(m, ROLE_LOOKUP);
 }
 
 void

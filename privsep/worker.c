@@ -189,6 +189,7 @@ worker_peer_violation(struct worker_env *we, enum bh_role peer,
 
 	m.role = peer;
 	strlcpy(m.reason, why, sizeof(m.reason));
+	ipc_text_clean(m.reason);
 	wb_init(&wb, buf, sizeof(buf));
 	enc_peer_violation(&wb, &m);
 	ipc_note(we->master, IPC_PEER_VIOLATION, &wb, -1);

@@ -5,6 +5,7 @@
  *   xchar   = any ASCII from "!" to "~" except "+" and "="
  *   hexchar = "+" 2(DIGIT / "A".."F")
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "privsep/ipc_msgs.h"
@@ -83,17 +84,32 @@ dsn_parse_ret(const char *s, size_t len, uint32_t *ret)
 	return 0;
 }
 
+/*
+ * The decoded value of ENVID and ORCPT: printable US-ASCII only (xtext
+ * can encode any octet, and a CR, LF or other control character would
+ * reach a queue file, a notice and queue's strict IPC decoder).  Returns
+ * the length, or -1.
+ */
 int
-dsn_parse_envid(const char *s, size_t len, char *buf, size_t bufsz)
+dsn_printable(const char *buf)
 {
 	size_t	i;
 
-	if (len == 0 || xtext_decode(s, len, buf, bufsz) == -1)
-		return -1;
 	for (i = 0; buf[i] != '\0'; i++)
 		if ((unsigned char)buf[i] < 0x20 || (unsigned char)buf[i] > 0x7e)
 			return -1;
-	return i <= 100 ? 0 : -1;
+	return i > INT32_MAX ? -1 : (int)i;
+}
+
+int
+dsn_parse_envid(const char *s, size_t len, char *buf, size_t bufsz)
+{
+	int	n;
+
+	if (len == 0 || xtext_decode(s, len, buf, bufsz) == -1 ||
+	    (n = dsn_printable(buf)) == -1)
+		return -1;
+	return n <= 100 ? 0 : -1;
 }
 
 int
@@ -147,6 +163,8 @@ dsn_parse_orcpt(const char *s, size_t len, char *buf, size_t bufsz)
 	buf[tlen] = ';';
 	if (len - tlen - 1 == 0)
 		return -1;
-	return xtext_decode(semi + 1, len - tlen - 1, buf + tlen + 1,
-	    bufsz - tlen - 1);
+	if (xtext_decode(semi + 1, len - tlen - 1, buf + tlen + 1,
+	    bufsz - tlen - 1) == -1 || dsn_printable(buf) == -1)
+		return -1;
+	return 0;
 }

@@ -1,7 +1,13 @@
 /*
  * peers.c: smtpd's channels to lookup and queue.  A session's request is
- * remembered by (peer, request id) until its reply comes, or until the
- * peer goes away, when the session gets a temporary failure.
+ * remembered by (channel, request id) until its reply comes, or until the
+ * channel goes away, when the session gets a temporary failure.
+ *
+ * When master replaces lookup for a new snapshot of accounts and aliases
+ * (a planned reload), new requests go to the new channel at once, and the
+ * old one stays open until it has answered what it was asked: a reload
+ * is invisible to clients.  The retiring lookup exits when its peers have
+ * closed their ends.
  *
  * Handlers:
  *   peer_msg		a reply from queue or lookup
@@ -17,8 +23,8 @@
 static int
 waiter_cmp(struct waiter *a, struct waiter *b)
 {
-	if (a->peer != b->peer)
-		return a->peer < b->peer ? -1 : 1;
+	if (a->chan != b->chan)
+		return a->chan < b->chan ? -1 : 1;
 	return a->id < b->id ? -1 : a->id > b->id;
 }
 RB_GENERATE_STATIC(waiter_tree, waiter, entry, waiter_cmp);
@@ -27,20 +33,54 @@ int
 smtpd_request(struct smtpd *sd, struct session *s, enum bh_role peer,
     enum ipc_type type, const struct wbuf *wb)
 {
-	struct ipc_chan	*c = peer == ROLE_QUEUE ? sd->queue : sd->lookup;
-	struct waiter	*w;
+	struct ipc_chan	**slot = peer == ROLE_QUEUE ? &sd->queue : &sd->lookup;
+	struct ipc_chan	 *c = *slot;
+	struct waiter	 *w;
+	uint32_t	  id;
 
 	if (c == NULL)
 		return -1;
+	id = ipc_request(c, type, wb, -1);
+	/*
+	 * A send that fails closes the channel at once (peer_closed clears
+	 * the slot and answers its waiters): this request then has no
+	 * channel to wait on, and the caller answers the client.
+	 */
+	if (*slot != c)
+		return -1;
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		fatal("smtpd_request");
+	w->chan = c;
+	w->id = id;
 	w->peer = peer;
 	w->req = type;
 	w->s = s;
-	w->id = ipc_request(c, type, wb, -1);
 	if (RB_INSERT(waiter_tree, &sd->waiters, w) != NULL)
 		fatalx("smtpd_request: request id %u in use", w->id);
 	return 0;
+}
+
+static int
+retiring_slot(struct smtpd *sd, struct ipc_chan *c)
+{
+	int i;
+
+	for (i = 0; i < SMTPD_RETIRING_MAX; i++)
+		if (sd->retiring[i] == c)
+			return i;
+	return -1;
+}
+
+/* A retired lookup answered its last request: close our end. */
+static void
+retire_if_drained(struct smtpd *sd, struct ipc_chan *c)
+{
+	int i;
+
+	if ((i = retiring_slot(sd, c)) == -1 || ipc_chan_npending(c) > 0)
+		return;
+	sd->retiring[i] = NULL;
+	ipc_chan_free(c);
 }
 
 static void
@@ -50,27 +90,29 @@ peer_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
 	struct smtpd	*sd = arg;
 	struct waiter	 key, *w;
 
-	key.peer = ipc_chan_peer(c);
+	key.chan = c;
 	key.id = h->id;
 	/* Only replies reach here: requests to smtpd are not in the table. */
 	if ((w = RB_FIND(waiter_tree, &sd->waiters, &key)) == NULL) {
 		if (fd != -1)
 			close(fd);
+		retire_if_drained(sd, c);
 		return;
 	}
 	RB_REMOVE(waiter_tree, &sd->waiters, w);
 	session_reply(w->s, w->req, h->type, rb, fd);
 	free(w);
+	retire_if_drained(sd, c);
 }
 
-/* Everyone waiting on a dead peer gets a temporary failure. */
+/* Everyone waiting on a dead channel gets a temporary failure. */
 static void
-fail_waiters(struct smtpd *sd, enum bh_role peer)
+fail_waiters(struct smtpd *sd, struct ipc_chan *c)
 {
 	struct waiter *w, *tmp;
 
 	RB_FOREACH_SAFE(w, waiter_tree, &sd->waiters, tmp) {
-		if (w->peer != peer)
+		if (w->chan != c)
 			continue;
 		RB_REMOVE(waiter_tree, &sd->waiters, w);
 		session_reply(w->s, w->req, IPC_NONE, NULL, -1);
@@ -83,6 +125,7 @@ peer_closed(struct ipc_chan *c, const char *why, int violation, void *arg)
 {
 	struct smtpd	*sd = arg;
 	enum bh_role	 peer = ipc_chan_peer(c);
+	int		 i;
 
 	if (violation)
 		worker_peer_violation(&sd->we, peer, why);
@@ -92,8 +135,33 @@ peer_closed(struct ipc_chan *c, const char *why, int violation, void *arg)
 		sd->queue = NULL;
 	if (sd->lookup == c)
 		sd->lookup = NULL;
+	if ((i = retiring_slot(sd, c)) != -1)
+		sd->retiring[i] = NULL;
+	/* Answer the waiters first: the channel's address may be reused. */
+	fail_waiters(sd, c);
 	ipc_chan_free(c);
-	fail_waiters(sd, peer);
+}
+
+/*
+ * Master handed us a new lookup while the old one still owes answers:
+ * keep it until they came.  With no room left, the oldest goes now.
+ */
+static void
+retire_lookup(struct smtpd *sd, struct ipc_chan *old)
+{
+	int i;
+
+	if (ipc_chan_npending(old) == 0) {
+		ipc_chan_free(old);
+		return;
+	}
+	for (i = 0; i < SMTPD_RETIRING_MAX; i++)
+		if (sd->retiring[i] == NULL) {
+			sd->retiring[i] = old;
+			return;
+		}
+	peer_closed(sd->retiring[0], "replaced twice", 0, sd);
+	sd->retiring[0] = old;
 }
 
 void
@@ -111,7 +179,9 @@ smtpd_on_peer(struct worker_env *we, enum bh_role peer, int fd)
 		fatalx("master handed smtpd a channel to %s",
 		    ipc_role_name(peer));
 	}
-	if (*slot != NULL)
+	if (*slot != NULL && peer == ROLE_LOOKUP)
+		retire_lookup(sd, *slot);
+	else if (*slot != NULL)
 		peer_closed(*slot, "replaced", 0, sd);
 	*slot = ipc_chan_new(we->base, fd, ROLE_SMTPD, peer, peer_msg,
 	    peer_closed, sd);

@@ -51,6 +51,13 @@
 #include "smtpd/tls.h"
 
 #define CMD_BUFFER_MAX	2048	/* a command line longer is thrown away */
+/*
+ * A TLS bufferevent runs SSL_write from inside evbuffer_add (the filter's
+ * output callback writes at once): an error there called on_event, which
+ * freed the session under reply()'s caller.  Deferred callbacks run from
+ * the event loop, never from under a reply.
+ */
+#define TLS_BEV_OPTS	(BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS)
 #define DATA_FLUSH	65536
 #define DATA_CHUNK_MAX	65536	/* a body "line" longer is split */
 #define OUTPUT_HIWAT	65536	/* stop reading commands above this */
@@ -622,7 +629,7 @@ tls_wrapper_bev(struct session *s, int fd)
 	if ((ssl = SSL_new(s->sd->tls)) == NULL)
 		fatalx("SSL_new");
 	bev = bufferevent_openssl_socket_new(s->sd->we.base, fd, ssl,
-	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+	    BUFFEREVENT_SSL_ACCEPTING, TLS_BEV_OPTS);
 	if (bev == NULL)
 		fatalx("bufferevent_openssl_socket_new");
 	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
@@ -803,9 +810,47 @@ reply_addr_error(struct session *s, enum smtp_parse_err err,
 		reply_error(s, "501 %s Bad %s address syntax", dsn, what);
 }
 
+/*
+ * The envelope and a recipient as queue will get them.  smtpd checks
+ * them with queue's own validators when it takes them (MAIL, RCPT), so
+ * that what it accepts from a client, queue accepts from smtpd; a value
+ * queue refused would get smtpd killed as compromised.
+ */
+#define QID_PLACEHOLDER	"0000000000000000"
+
+static const char *
+envelope_fill(const struct session *s, const char *qid, struct msg_commit *m)
+{
+	memset(m, 0, sizeof(*m));
+	strlcpy(m->qid, qid, sizeof(m->qid));
+	m->size = s->data_size;
+	strlcpy(m->sender, s->sender, sizeof(m->sender));
+	strlcpy(m->helo, s->helo, sizeof(m->helo));
+	strlcpy(m->client_addr, s->client_addr, sizeof(m->client_addr));
+	strlcpy(m->client_name, "unknown", sizeof(m->client_name));
+	m->ret = s->ret;
+	strlcpy(m->envid, s->envid, sizeof(m->envid));
+	m->flags = (s->body8bit ? MSG_FLAG_8BITMIME : 0) |
+	    (s->smtputf8 ? MSG_FLAG_SMTPUTF8 : 0);
+	return ipc_check_commit(m);
+}
+
+static const char *
+rcpt_fill(const char *qid, const struct rcpt *rc, struct msg_rcpt *r)
+{
+	memset(r, 0, sizeof(*r));
+	strlcpy(r->qid, qid, sizeof(r->qid));
+	strlcpy(r->addr, rc->addr, sizeof(r->addr));
+	r->notify = rc->notify;
+	strlcpy(r->orcpt, rc->orcpt, sizeof(r->orcpt));
+	return ipc_check_rcpt(r);
+}
+
 static void
 cmd_mail(struct session *s, const struct smtp_cmd *c)
 {
+	struct msg_commit	m;
+	const char		*why;
 	struct smtp_mailrcpt	mr;
 	enum smtp_parse_err	err;
 	int			flags = SMTP_ADDR_ALLOW_NULL;
@@ -848,6 +893,13 @@ cmd_mail(struct session *s, const struct smtp_cmd *c)
 	}
 	if (smtp_addr_format(&mr.addr, s->sender, sizeof(s->sender)) == -1) {
 		reply_error(s, "501 5.1.7 Bad sender address syntax");
+		transaction_reset(s);
+		return;
+	}
+	if ((why = envelope_fill(s, QID_PLACEHOLDER, &m)) != NULL) {
+		log_info("reject: MAIL from [%s]: 501 5.5.4 %s",
+		    s->client_addr, why);
+		reply_error(s, "501 5.5.4 Bad sender or parameters");
 		transaction_reset(s);
 		return;
 	}
@@ -904,15 +956,15 @@ ask_lookup(struct session *s, const char *addr)
 	struct wbuf		wb;
 
 	wb_init(&wb, buf, sizeof(buf));
-	if (strcmp(s->client_addr, "unknown") == 0) {
-		/* not an IP client: never inside mynetworks */
+	strlcpy(m.addr, addr, sizeof(m.addr));
+	strlcpy(m.client_addr, s->client_addr, sizeof(m.client_addr));
+	if (ipc_check_rcpt_check(&m) != NULL) {
+		/* not a numeric client ("unknown"): never inside mynetworks */
 		strlcpy(plain.addr, addr, sizeof(plain.addr));
 		enc_addr(&wb, &plain);
 		return smtpd_request(s->sd, s, ROLE_LOOKUP, IPC_RCPT_CHECK,
 		    &wb);
 	}
-	strlcpy(m.addr, addr, sizeof(m.addr));
-	strlcpy(m.client_addr, s->client_addr, sizeof(m.client_addr));
 	enc_rcpt_check(&wb, &m);
 	return smtpd_request(s->sd, s, ROLE_LOOKUP, IPC_RCPT_CHECK_CLIENT,
 	    &wb);
@@ -923,9 +975,11 @@ cmd_rcpt(struct session *s, const struct smtp_cmd *c)
 {
 	struct smtp_mailrcpt	mr;
 	struct msg_addr		m;
+	struct msg_rcpt		q;
 	struct rcpt		r;
 	enum smtp_parse_err	err;
-	int			flags = SMTP_ADDR_POSTMASTER;
+	const char		*why;
+	int			flags = SMTP_ADDR_POSTMASTER | SMTP_PARAM_LONG;
 
 	if (s->state == S_BDAT) {
 		reply_error(s, "503 5.5.1 Error: RCPT after BDAT");
@@ -956,6 +1010,12 @@ cmd_rcpt(struct session *s, const struct smtp_cmd *c)
 		return;
 	}
 	strlcpy(r.addr, m.addr, sizeof(r.addr));
+	if ((why = rcpt_fill(QID_PLACEHOLDER, &r, &q)) != NULL) {
+		log_info("reject: RCPT from [%s]: 501 5.5.4 %s",
+		    s->client_addr, why);
+		reply_error(s, "501 5.5.4 Bad recipient or parameters");
+		return;
+	}
 	if (ask_lookup(s, m.addr) == -1) {
 		reply(s, "451 4.3.0 <%s>: Temporary lookup failure", m.addr);
 		return;
@@ -1201,7 +1261,7 @@ tls_start(struct session *s)
 	if ((ssl = SSL_new(s->sd->tls)) == NULL)
 		fatalx("SSL_new");
 	fb = bufferevent_openssl_filter_new(s->sd->we.base, s->bev, ssl,
-	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+	    BUFFEREVENT_SSL_ACCEPTING, TLS_BEV_OPTS);
 	if (fb == NULL)
 		fatalx("bufferevent_openssl_filter_new");
 	bufferevent_openssl_set_allow_dirty_shutdown(fb, 1);
@@ -1365,6 +1425,7 @@ data_end(struct session *s)
 	struct wbuf		 wb;
 	struct msg_rcpt		 r;
 	struct msg_commit	 m;
+	const char		*why;
 	size_t			 i;
 
 	data_flush(s);
@@ -1389,23 +1450,18 @@ data_end(struct session *s)
 		transaction_reset(s);
 		return;
 	}
-	memset(&m, 0, sizeof(m));
-	strlcpy(m.qid, s->qid, sizeof(m.qid));
-	m.size = s->data_size;
-	strlcpy(m.sender, s->sender, sizeof(m.sender));
-	strlcpy(m.helo, s->helo, sizeof(m.helo));
-	strlcpy(m.client_addr, s->client_addr, sizeof(m.client_addr));
-	strlcpy(m.client_name, "unknown", sizeof(m.client_name));
-	m.ret = s->ret;
-	strlcpy(m.envid, s->envid, sizeof(m.envid));
-	m.flags = (s->body8bit ? MSG_FLAG_8BITMIME : 0) |
-	    (s->smtputf8 ? MSG_FLAG_SMTPUTF8 : 0);
+	/* Checked at MAIL and RCPT: a failure here is a bug, not a client. */
+	why = envelope_fill(s, s->qid, &m);
+	for (i = 0; i < s->nrcpt && why == NULL; i++)
+		why = rcpt_fill(s->qid, &s->rcpts[i], &r);
+	if (why != NULL) {
+		log_warnx("%s: envelope refused: %s", s->qid, why);
+		reply(s, "554 5.3.0 Error: transaction failed");
+		transaction_reset(s);
+		return;
+	}
 	for (i = 0; i < s->nrcpt; i++) {
-		memset(&r, 0, sizeof(r));
-		strlcpy(r.qid, s->qid, sizeof(r.qid));
-		strlcpy(r.addr, s->rcpts[i].addr, sizeof(r.addr));
-		r.notify = s->rcpts[i].notify;
-		strlcpy(r.orcpt, s->rcpts[i].orcpt, sizeof(r.orcpt));
+		(void)rcpt_fill(s->qid, &s->rcpts[i], &r);
 		wb_init(&wb, buf, sizeof(buf));
 		enc_rcpt(&wb, &r);
 		if (smtpd_request(s->sd, s, ROLE_QUEUE, IPC_MSG_RCPT, &wb) == 0)
@@ -1721,6 +1777,16 @@ reject_bare_lf_command(struct session *s)
 	close_after_output(s);
 }
 
+/* MAIL and RCPT may be longer than other commands (smtp_parse.h). */
+static size_t
+line_max(const char *line, size_t len)
+{
+	if (len > 5 && (strncasecmp(line, "MAIL ", 5) == 0 ||
+	    strncasecmp(line, "RCPT ", 5) == 0))
+		return SMTP_PARAM_LINE_MAX;
+	return SMTP_LINE_MAX;
+}
+
 /* One command line; returns 0 when input ran out. */
 static int
 process_command(struct session *s)
@@ -1751,7 +1817,7 @@ process_command(struct session *s)
 		s->skip_line = 0;
 	else if (!crlf && !normalize_bare_newline(s))
 		reject_bare_lf_command(s);
-	else if (len + 2 > SMTP_LINE_MAX)
+	else if (len + 2 > line_max(line, len))
 		reply_error(s, "500 5.5.2 Error: line too long");
 	else if (memchr(line, '\0', len) != NULL)
 		reply_error(s, "500 5.5.2 Error: NUL character in command");

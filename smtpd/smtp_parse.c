@@ -607,7 +607,8 @@ parse_param(const char *s, size_t len, int flags, struct smtp_param *p,
 				n = 1;
 			else
 				return SMTP_PARSE_PARAM;
-			if (v + n >= sizeof(p->value))
+			if (v + n > ((flags & SMTP_PARAM_LONG) ?
+			    SMTP_LONG_VALUE_MAX : SMTP_VALUE_MAX))
 				return SMTP_PARSE_PARAM;
 			memcpy(p->value + v, s + i, n);
 			v += n;

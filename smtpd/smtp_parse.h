@@ -10,6 +10,15 @@
 #include <stddef.h>
 
 #define SMTP_LINE_MAX		512	/* RFC 5321 4.5.3.1.4, with CRLF */
+/*
+ * MAIL and RCPT lines carry ESMTP parameters, and RFC 5321 4.5.3.1.4 lets
+ * each extension lengthen them (RFC 3461 4: 500 octets more on RCPT for
+ * NOTIFY and ORCPT, whose xtext may triple an address).  Postfix takes
+ * any line up to line_length_limit (2048); so do we for these two.
+ */
+#define SMTP_PARAM_LINE_MAX	2048
+#define SMTP_VALUE_MAX		511	/* one parameter value */
+#define SMTP_LONG_VALUE_MAX	1023	/* with SMTP_PARAM_LONG (ORCPT) */
 #define SMTP_LOCAL_MAX		64	/* 4.5.3.1.1 */
 #define SMTP_DOMAIN_MAX		255	/* 4.5.3.1.2 */
 #define SMTP_PATH_MAX		256	/* 4.5.3.1.3, with the brackets */
@@ -45,7 +54,7 @@ struct smtp_addr {
 
 struct smtp_param {
 	char	keyword[32];		/* upper-cased */
-	char	value[SMTP_PATH_MAX * 2];	/* "" when no '=' */
+	char	value[SMTP_LONG_VALUE_MAX + 1];	/* "" when no '=' */
 	int	has_value;
 };
 
@@ -68,6 +77,7 @@ enum smtp_parse_err {
 #define SMTP_ADDR_ALLOW_NULL	0x01	/* MAIL FROM:<> */
 #define SMTP_ADDR_ALLOW_UTF8	0x02	/* SMTPUTF8 given on MAIL */
 #define SMTP_ADDR_POSTMASTER	0x04	/* RCPT TO:<Postmaster> without domain */
+#define SMTP_PARAM_LONG		0x08	/* values up to SMTP_LONG_VALUE_MAX */
 
 /*
  * Parse the argument of MAIL ("FROM:<path> params") or RCPT

@@ -16,15 +16,22 @@
 /* fds kept for listeners, channels and the log, besides sessions */
 #define SMTPD_FD_RESERVE	64
 
+#define SMTPD_RETIRING_MAX	4
+
 struct session;
 struct ssl_ctx_st;
 struct listener_tls;
 
-/* A request a session is waiting on, by (peer, request id). */
+/*
+ * A request a session is waiting on, by (channel, request id).  No waiter
+ * outlives its channel: when a channel closes, its waiters are answered
+ * (IPC_NONE) and removed before it is freed.
+ */
 struct waiter {
 	RB_ENTRY(waiter)	 entry;
-	enum bh_role		 peer;
+	struct ipc_chan		*chan;
 	uint32_t		 id;
+	enum bh_role		 peer;
 	enum ipc_type		 req;		/* what was asked */
 	struct session		*s;
 };
@@ -42,6 +49,8 @@ struct smtpd {
 	struct worker_env	 we;
 	struct ipc_chan		*queue;
 	struct ipc_chan		*lookup;
+	/* lookups master replaced, still answering what they were asked */
+	struct ipc_chan		*retiring[SMTPD_RETIRING_MAX];
 	struct waiter_tree	 waiters;
 	struct client_tree	 clients;
 	int			 nsessions;

@@ -144,3 +144,79 @@ def test_pipelined_commands_are_answered_in_order(make_daemon, users):
     assert f.readline().startswith(b"250 2.0.0 Ok: queued as ")
     assert f.readline().startswith(b"221 ")
     sock.close()
+
+
+def _assert_no_kill(d):
+    log = d.logtext()
+    for bad in ("security:", "killing", "protocol violation"):
+        assert bad not in log, log[-3000:]
+
+
+def test_orcpt_with_control_characters_is_refused(make_daemon, users):
+    """Issue 16, item 1: ORCPT=rfc822;a+0D+0Ab decodes to a CR LF.  smtpd
+    refuses it (501 5.5.4, as ENVID) instead of handing it to queue, whose
+    decoder took it as a protocol violation and had smtpd killed: every
+    other session went down with it."""
+    import smtplib
+    d = make_daemon()
+    other = d.smtp()
+    other.ehlo("client.example")
+    assert other.mail("a@remote.example")[0] == 250
+    with smtplib.SMTP("127.0.0.1", d.port, timeout=WAIT,
+                      source_address=("127.0.0.2", 0)) as s:
+        s.ehlo("evil.example")
+        assert s.mail("x@remote.example")[0] == 250
+        for orcpt in ("rfc822;a+0D+0Ab", "rfc822;a+00b", "rfc822;a+09b",
+                      "rfc822;a+7F", "rfc822;+E2+80+A8"):
+            code, msg = s.docmd("RCPT", "TO:<%s@%s> ORCPT=%s" %
+                                (ALICE, DOMAIN, orcpt))
+            assert code == 501 and msg.startswith(b"5.5.4"), (orcpt, msg)
+        # the session goes on; a clean ORCPT is taken
+        code, _ = s.docmd("RCPT", "TO:<%s@%s> ORCPT=rfc822;a+20b@x" %
+                          (ALICE, DOMAIN))
+        assert code == 250
+    # the session that was open all along still sends mail
+    assert other.rcpt("%s@%s" % (ALICE, DOMAIN))[0] == 250
+    code, msg = other.data(b"Subject: survived\r\n\r\nstill here\r\n")
+    assert code == 250, msg
+    other.quit()
+    from conftest import maildir_messages
+    got = maildir_messages(users[ALICE])
+    assert b"still here" in got[0][0]
+    _assert_no_kill(d)
+
+
+def test_long_rcpt_line_with_orcpt_is_accepted(make_daemon, users):
+    """Issue 16, item 9: RFC 3461 lets NOTIFY and ORCPT lengthen a RCPT
+    line by 500 octets, and a relay's ORCPT in xtext may be longer still;
+    a 900-octet RCPT line is taken and the message delivered.  Other
+    commands keep the 512-octet limit."""
+    from conftest import maildir_messages
+    d = make_daemon()
+    orcpt = "rfc822;" + "+41" * 200 + "@relay.example"
+    head = "RCPT TO:<%s@%s> NOTIFY=SUCCESS,FAILURE ORCPT=" % (ALICE, DOMAIN)
+    pad = 900 - 2 - len(head) - len(orcpt)
+    assert pad > 0
+    orcpt = "rfc822;" + "b" * pad + "+41" * 200 + "@relay.example"
+    line = head + orcpt
+    assert len(line) + 2 == 900
+    with d.smtp() as s:
+        s.ehlo("relay.example")
+        assert s.mail("a@remote.example")[0] == 250
+        s.send((line + "\r\n").encode())
+        code, msg = s.getreply()
+        assert code == 250, msg
+        code, msg = s.data(b"Subject: long rcpt\r\n\r\nbody\r\n")
+        assert code == 250, msg
+        # beyond a parameter's bound, or the line's: refused, the session
+        # goes on
+        assert s.mail("a@remote.example")[0] == 250
+        s.send(("RCPT TO:<%s@%s> ORCPT=rfc822;%s\r\n" %
+                (ALICE, DOMAIN, "x" * 1100)).encode())
+        assert s.getreply()[0] == 501
+        s.send(("RCPT TO:<%s@%s> ORCPT=rfc822;%s NOTIFY=%s\r\n" %
+                (ALICE, DOMAIN, "x" * 1000, "N" * 1100)).encode())
+        assert s.getreply()[0] == 500
+        assert s.noop()[0] == 250
+    got = maildir_messages(users[ALICE])
+    assert b"long rcpt" in got[0][0]

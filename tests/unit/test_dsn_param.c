@@ -122,6 +122,19 @@ test_orcpt(void **state)
 	    "56789012345678901234567890123456789"), buf, sizeof(buf)), -1);
 	assert_int_equal(dsn_parse_orcpt(S("rfc822;0123456789012345678901234"
 	    "5678901234567890123456789012345"), buf, sizeof(buf)), 0);
+	/* control and non-ASCII octets after decoding: refused, as ENVID
+	   (queue's decoder would take a CR or LF as a protocol violation) */
+	assert_int_equal(dsn_parse_orcpt(S("rfc822;a+0D+0Ab"), buf,
+	    sizeof(buf)), -1);
+	assert_int_equal(dsn_parse_orcpt(S("rfc822;a+09b"), buf,
+	    sizeof(buf)), -1);
+	assert_int_equal(dsn_parse_orcpt(S("rfc822;a+7Fb"), buf,
+	    sizeof(buf)), -1);
+	assert_int_equal(dsn_parse_orcpt(S("rfc822;a+C3+A9b"), buf,
+	    sizeof(buf)), -1);
+	assert_int_equal(dsn_parse_orcpt(S("rfc822;a+20b"), buf,
+	    sizeof(buf)), 0);
+	assert_string_equal(buf, "rfc822;a b");
 }
 
 int

@@ -2464,10 +2464,69 @@ test_pair_reply_error_long(void **state)
 	assert_memory_equal(e.text, text, IPC_TEXT_MAX - 1);
 }
 
+/*
+ * The shared validators: one function decides for sender and receiver.
+ * What ipc_check_*() refuses, the decoder refuses; what it accepts,
+ * the decoder accepts (the fuzz harness fuzz_ipc_roundtrip checks the
+ * second half for every message).
+ */
+static void
+test_check_shared(void **state)
+{
+	struct msg_rcpt		r, r2;
+	struct msg_rcpt_check	c, c2;
+	struct msg_error	e, e2;
+	uint8_t			buf[2048];
+	struct wbuf		wb;
+	struct rbuf		rb;
+
+	memset(&r, 0, sizeof(r));
+	strlcpy(r.qid, "0123456789ABCDEF", sizeof(r.qid));
+	strlcpy(r.addr, "a@b.example", sizeof(r.addr));
+	strlcpy(r.orcpt, "rfc822;a b@c", sizeof(r.orcpt));
+	assert_null(ipc_check_rcpt(&r));
+	strlcpy(r.orcpt, "rfc822;a\r\nb", sizeof(r.orcpt));
+	assert_non_null(ipc_check_rcpt(&r));
+	wb_init(&wb, buf, sizeof(buf));
+	enc_rcpt(&wb, &r);		/* unchecked in this test program */
+	rb_init(&rb, buf, wb.len);
+	assert_int_equal(dec_rcpt(&rb, &r2), -1);
+	r.orcpt[0] = '\0';
+	r.notify = DSN_NOTIFY_NEVER | DSN_NOTIFY_DELAY;
+	assert_non_null(ipc_check_rcpt(&r));
+	assert_false(ipc_valid_notify(r.notify));
+
+	memset(&c, 0, sizeof(c));
+	strlcpy(c.addr, "a@b.example", sizeof(c.addr));
+	strlcpy(c.client_addr, "::ffff:192.0.2.1", sizeof(c.client_addr));
+	assert_null(ipc_check_rcpt_check(&c));
+	strlcpy(c.client_addr, "unknown", sizeof(c.client_addr));
+	assert_non_null(ipc_check_rcpt_check(&c));
+	wb_init(&wb, buf, sizeof(buf));
+	enc_rcpt_check(&wb, &c);
+	rb_init(&rb, buf, wb.len);
+	assert_int_equal(dec_rcpt_check(&rb, &c2), -1);
+
+	memset(&e, 0, sizeof(e));
+	strlcpy(e.dsn, "5.1.1", sizeof(e.dsn));
+	strlcpy(e.text, "unknown\tuser", sizeof(e.text));
+	assert_non_null(ipc_check_error(&e));
+	strlcpy(e.text, "unknown user", sizeof(e.text));
+	assert_null(ipc_check_error(&e));
+	wb_init(&wb, buf, sizeof(buf));
+	enc_error(&wb, &e);
+	rb_init(&rb, buf, wb.len);
+	assert_int_equal(dec_error(&rb, &e2), 0);
+	assert_string_equal(e2.text, "unknown user");
+	strlcpy(e.dsn, "2.0.0", sizeof(e.dsn));
+	assert_non_null(ipc_check_error(&e));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_check_shared),
 		cmocka_unit_test(test_codec_roundtrip),
 		cmocka_unit_test(test_codec_short),
 		cmocka_unit_test(test_codec_overlong),
@@ -2549,5 +2608,8 @@ main(void)
 	};
 
 	signal(SIGPIPE, SIG_IGN);
+	/* Most tests here encode what no honest sender may, to see the
+	   decoders refuse it: the encoders' own check would stop them. */
+	ipc_enc_unchecked = 1;
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

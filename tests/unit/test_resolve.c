@@ -185,6 +185,28 @@ test_networks(void **state)
 	assert_false(resolve_in_networks(&l, "2001:db8::1"));
 }
 
+/*
+ * An IPv4-mapped network (as config.c canonicalises "[::ffff:192.0.2.0]/120")
+ * matches the IPv4 clients it stands for, in both spellings, and every
+ * byte compared is a byte of the address (it used to run its IPv6 prefix
+ * over a 4-byte IPv4 address: uninitialised stack).
+ */
+static void
+test_networks_v4mapped(void **state)
+{
+	struct bh_strlist	l = { { "::ffff:192.0.2.0/120",
+	    "::ffff:198.51.100.7/128" }, 2 };
+
+	assert_true(resolve_in_networks(&l, "192.0.2.5"));
+	assert_true(resolve_in_networks(&l, "192.0.2.255"));
+	assert_true(resolve_in_networks(&l, "::ffff:192.0.2.9"));
+	assert_false(resolve_in_networks(&l, "192.0.3.5"));
+	assert_true(resolve_in_networks(&l, "198.51.100.7"));
+	assert_false(resolve_in_networks(&l, "198.51.100.8"));
+	assert_false(resolve_in_networks(&l, "::c000:205"));
+	assert_false(resolve_in_networks(&l, "2001:db8::1"));
+}
+
 /* --- RCPT time ------------------------------------------------------- */
 
 static void
@@ -459,6 +481,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_relay_control,
 		    setup_nodelim, teardown),
 		cmocka_unit_test(test_networks),
+		cmocka_unit_test(test_networks_v4mapped),
 		cmocka_unit_test_setup_teardown(test_expand_extra,
 		    setup_extra, teardown),
 		cmocka_unit_test_setup_teardown(test_owner,

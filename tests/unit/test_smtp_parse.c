@@ -434,6 +434,26 @@ test_param_syntax(void **state)
 	assert_int_equal(mail(line, 0, &m), SMTP_PARSE_PARAM);
 }
 
+/* RCPT's ORCPT (RFC 3461 4): with SMTP_PARAM_LONG, 1023 octets fit. */
+static void
+test_long_param_value(void **state)
+{
+	static char		line[1200], val[1100];
+	struct smtp_mailrcpt	m;
+
+	snprintf(line, sizeof(line), "TO:<a@b> ORCPT=%s",
+	    repeat(val, sizeof(val), 'v', 1023));
+	assert_int_equal(rcpt(line, SMTP_PARAM_LONG, &m), SMTP_PARSE_OK);
+	assert_string_equal(m.params[0].value, val);
+	assert_int_equal(rcpt(line, 0, &m), SMTP_PARSE_PARAM);
+	snprintf(line, sizeof(line), "TO:<a@b> ORCPT=%s",
+	    repeat(val, sizeof(val), 'v', 1024));
+	assert_int_equal(rcpt(line, SMTP_PARAM_LONG, &m), SMTP_PARSE_PARAM);
+	snprintf(line, sizeof(line), "TO:<a@b> ORCPT=%s",
+	    repeat(val, sizeof(val), 'v', 511));
+	assert_int_equal(rcpt(line, 0, &m), SMTP_PARSE_OK);
+}
+
 static void
 test_too_many_params(void **state)
 {
@@ -977,6 +997,7 @@ main(void)
 		cmocka_unit_test(test_mail_params),
 		cmocka_unit_test(test_rcpt_params),
 		cmocka_unit_test(test_param_syntax),
+		cmocka_unit_test(test_long_param_value),
 		cmocka_unit_test(test_too_many_params),
 		cmocka_unit_test(test_prefix),
 		cmocka_unit_test(test_brackets),

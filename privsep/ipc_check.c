@@ -1,0 +1,283 @@
+/*
+ * ipc_check.c: one validator per message, shared by sender and receiver.
+ *
+ * Every decoder in ipc_msgs.c ends with the ipc_check_*() of its message,
+ * and every encoder starts with it; a sender whose values come from
+ * outside (a client, a user's file, a command's output) calls it before
+ * encoding and handles a refusal where the value arose: a reply to the
+ * client, a bounce, a log line.  So what an honest sender sends, the
+ * receiver accepts; a decode failure, which gets the sender killed, is
+ * left for what only a compromised process sends.  The field validators
+ * (ipc_valid_*) are one per field type; tests/fuzz/fuzz_ipc_roundtrip.c
+ * checks that whatever passes here survives encode and decode unchanged.
+ *
+ * Each returns NULL when the message may be sent, else a static reason.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <string.h>
+
+#include "privsep/ipc_msgs.h"
+
+/* A field of a string type: "" is allowed where nonempty is 0. */
+static int
+text_ok(const char *s, int nonempty)
+{
+	return (!nonempty || s[0] != '\0') && ipc_valid_text(s);
+}
+
+/* An envelope address as queue and lookup take it: text, no blank. */
+static int
+mailbox_ok(const char *s)
+{
+	return text_ok(s, 1) && strchr(s, ' ') == NULL;
+}
+
+void
+ipc_text_clean(char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}
+
+int
+ipc_valid_client_addr(const char *s)
+{
+	unsigned char a[sizeof(struct in6_addr)];
+
+	return inet_pton(AF_INET, s, a) == 1 || inet_pton(AF_INET6, s, a) == 1;
+}
+
+int
+ipc_valid_notify(uint32_t n)
+{
+	return (n & ~DSN_NOTIFY_MASK) == 0 &&
+	    (!(n & DSN_NOTIFY_NEVER) || n == DSN_NOTIFY_NEVER);
+}
+
+const char *
+ipc_check_log(const struct msg_log *m)
+{
+	return m->prio > 7 ? "log priority out of range" : NULL;
+}
+
+const char *
+ipc_check_setup_peer(const struct msg_setup_peer *m)
+{
+	return m->role == ROLE_MASTER || m->role >= ROLE_COUNT ?
+	    "bad role" : NULL;
+}
+
+const char *
+ipc_check_peer_violation(const struct msg_peer_violation *m)
+{
+	if (m->role == ROLE_MASTER || m->role >= ROLE_COUNT)
+		return "bad role";
+	return text_ok(m->reason, 0) ? NULL : "control character in reason";
+}
+
+const char *
+ipc_check_error(const struct msg_error *m)
+{
+	if (!ipc_valid_dsn(m->dsn) || m->dsn[0] == '2')
+		return "bad enhanced status code";
+	return text_ok(m->text, 0) ? NULL : "control character in text";
+}
+
+const char *
+ipc_check_addr(const struct msg_addr *m)
+{
+	return text_ok(m->addr, 1) ? NULL : "empty address or control "
+	    "character in it";
+}
+
+const char *
+ipc_check_rcpt_verdict(const struct msg_rcpt_verdict *m)
+{
+	return m->verdict >= RCPT_VERDICT_MAX ? "bad verdict" : NULL;
+}
+
+const char *
+ipc_check_qid(const struct msg_qid *m)
+{
+	return qid_valid(m->qid) ? NULL : "bad queue id";
+}
+
+const char *
+ipc_check_rcpt(const struct msg_rcpt *m)
+{
+	if (!qid_valid(m->qid))
+		return "bad queue id";
+	if (!text_ok(m->addr, 1))
+		return "empty recipient or control character in it";
+	if (!ipc_valid_notify(m->notify))
+		return "bad NOTIFY";
+	return text_ok(m->orcpt, 0) ? NULL : "control character in ORCPT";
+}
+
+const char *
+ipc_check_commit(const struct msg_commit *m)
+{
+	if (!qid_valid(m->qid))
+		return "bad queue id";
+	if (!text_ok(m->sender, 0) || !text_ok(m->helo, 0) ||
+	    !text_ok(m->client_addr, 0) || !text_ok(m->client_name, 0) ||
+	    !text_ok(m->envid, 0))
+		return "control character in the envelope";
+	if (m->ret >= DSN_RET_MAX)
+		return "bad RET";
+	return (m->flags & ~MSG_FLAG_MASK) != 0 ? "unknown flags" : NULL;
+}
+
+const char *
+ipc_check_deliver(const struct msg_deliver *m)
+{
+	if (!qid_valid(m->qid))
+		return "bad queue id";
+	if (!text_ok(m->sender, 0) || !text_ok(m->rcpt, 1))
+		return "empty recipient or control character in the envelope";
+	return NULL;
+}
+
+const char *
+ipc_check_failed(uint32_t n, const struct msg_failed *f)
+{
+	uint32_t i;
+
+	if (n > IPC_FAILED_MAX)
+		return "too many failed members";
+	for (i = 0; i < n; i++)
+		if (!mailbox_ok(f[i].addr) || !ipc_valid_dsn(f[i].dsn) ||
+		    f[i].dsn[0] != '5' || !text_ok(f[i].text, 0))
+			return "bad failed member";
+	return NULL;
+}
+
+const char *
+ipc_check_deliver_result(const struct msg_deliver_result *m)
+{
+	static const char class_of[DELIVER_STATUS_MAX] = { '2', '4', '5' };
+	const char *why;
+
+	if ((why = ipc_check_failed(m->nfailed, m->failed)) != NULL)
+		return why;
+	if (m->nfailed > 0 && m->status != DELIVER_SENT)
+		return "failed members without a delivery";
+	if (m->status >= DELIVER_STATUS_MAX)
+		return "bad status";
+	if (!ipc_valid_dsn(m->dsn) || m->dsn[0] != class_of[m->status])
+		return "status code does not fit the status";
+	if (!text_ok(m->text, 0))
+		return "control character in text";
+	if (!text_ok(m->owner, 0) || strchr(m->owner, ' ') != NULL ||
+	    (m->owner[0] != '\0' && strchr(m->owner, '@') == NULL))
+		return "bad owner";
+	return NULL;
+}
+
+const char *
+ipc_check_target(const struct msg_target *t)
+{
+	if (t->map >= IPC_MAPS_MAX || !text_ok(t->name, 1))
+		return "bad target source";
+	return ipc_valid_target(t->kind, t->value, NULL) ? NULL :
+	    "bad target";
+}
+
+const char *
+ipc_check_expand_ok(const struct msg_expand_ok *m)
+{
+	const char	*why;
+	uint32_t	 i;
+
+	if (m->n > IPC_EXPAND_MAX || m->ntargets > IPC_TARGETS_MAX)
+		return "too many users or targets";
+	if (m->n + m->ntargets == 0)
+		return "an expansion to nothing";
+	for (i = 0; i < m->n; i++)
+		if (!ipc_valid_user(m->users[i]))
+			return "bad user name";
+	for (i = 0; i < m->ntargets; i++)
+		if ((why = ipc_check_target(&m->targets[i])) != NULL)
+			return why;
+	return ipc_check_failed(m->nfailed, m->failed);
+}
+
+const char *
+ipc_check_writer_open(const struct msg_writer_open *m)
+{
+	return ipc_valid_user(m->user) ? NULL : "bad user name";
+}
+
+const char *
+ipc_check_write_mail(const struct msg_write_mail *m)
+{
+	if (!qid_valid(m->qid))
+		return "bad queue id";
+	if (!text_ok(m->return_path, 0) || !text_ok(m->delivered_to, 1))
+		return "empty recipient or control character in the envelope";
+	return NULL;
+}
+
+const char *
+ipc_check_forward_read(const struct msg_forward_read *m)
+{
+	return ipc_valid_suffix(m->suffix) ? NULL : "bad .forward suffix";
+}
+
+const char *
+ipc_check_forward_data(const struct msg_forward_data *m)
+{
+	if (m->status >= FORWARD_STATUS_MAX)
+		return "bad status";
+	if (!text_ok(m->reason, 0))
+		return "control character in reason";
+	return m->status != FORWARD_FOUND && m->text[0] != '\0' ?
+	    "text without a .forward" : NULL;
+}
+
+const char *
+ipc_check_owner(const struct msg_owner *m)
+{
+	if (!text_ok(m->addr, 0))
+		return "control character in owner";
+	if (m->addr[0] != '\0' && (strncmp(m->addr, "owner-", 6) != 0 ||
+	    strchr(m->addr, '@') == NULL))
+		return "not an owner- address";
+	return NULL;
+}
+
+const char *
+ipc_check_rcpt_check(const struct msg_rcpt_check *m)
+{
+	if (!text_ok(m->addr, 1))
+		return "empty address or control character in it";
+	return ipc_valid_client_addr(m->client_addr) ? NULL :
+	    "client address not numeric";
+}
+
+const char *
+ipc_check_runner_open(const struct msg_runner_open *m)
+{
+	uint32_t i;
+
+	if (m->depth > IPC_INCLUDE_DEPTH)
+		return "include chain too deep";
+	for (i = 0; i < m->depth; i++)
+		if (!ipc_valid_target(RUNNER_INCLUDE, m->chain[i], NULL))
+			return "bad include file in the chain";
+	if (m->source >= RUNNER_SOURCE_MAX)
+		return "bad source";
+	if (!ipc_valid_target(m->kind, m->value, m->suffix))
+		return "bad target";
+	if (m->source == RUNNER_ALIAS)	/* an alias name: any text */
+		return m->map < IPC_MAPS_MAX && text_ok(m->name, 1) &&
+		    m->suffix[0] == '\0' && (m->kind != RUNNER_INCLUDE ||
+		    strlen(m->value) < IPC_PATH_MAX) ? NULL :
+		    "bad alias source";
+	/* A ~/.forward names no :include: file. */
+	return m->map == 0 && ipc_valid_user(m->name) && m->depth == 0 &&
+	    m->kind != RUNNER_INCLUDE ? NULL : "bad .forward source";
+}

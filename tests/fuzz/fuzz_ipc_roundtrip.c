@@ -1,0 +1,523 @@
+/*
+ * fuzz_ipc_roundtrip.c: the sender's side of every IPC message.
+ *
+ * The other IPC harness starts from bytes on the wire; this one starts
+ * where a sender does, from field values, and checks the rule of the
+ * security notes: whatever a sender may send, the receiver accepts.
+ *
+ * Input: one selector byte, then field material.  Selectors below
+ * MSG_COUNT build that message from a valid template whose fields the
+ * input overwrites one by one (a control byte per field says keep, or
+ * take raw bytes: a length and that many octets); if the message's
+ * validator (ipc_check_*) accepts it, it is encoded, must fit a payload,
+ * must decode, and must encode again to the same bytes.  The selectors
+ * after those run smtpd's own parsers on the input (RCPT with NOTIFY
+ * and ORCPT, MAIL with ENVID, HELO) and require that what they accept
+ * passes the validator of the message smtpd builds from it.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/log.h"
+#include "privsep/codec.h"
+#include "privsep/ipc_msgs.h"
+#include "smtpd/dsn_param.h"
+#include "smtpd/smtp_parse.h"
+
+int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+struct src {
+	const uint8_t	*p;
+	size_t		 n;
+};
+
+static uint8_t
+take8(struct src *s)
+{
+	if (s->n == 0)
+		return 0;
+	s->n--;
+	return *s->p++;
+}
+
+/* Mostly small values near the valid range, sometimes all 32 bits. */
+static void
+f_u32(struct src *s, uint32_t *v, uint32_t range)
+{
+	uint8_t c = take8(s);
+
+	if (c & 1)
+		return;			/* keep the template's */
+	if (c == 0xfe) {
+		*v = (uint32_t)take8(s) | (uint32_t)take8(s) << 8 |
+		    (uint32_t)take8(s) << 16 | (uint32_t)take8(s) << 24;
+		return;
+	}
+	*v = (c >> 1) % (range + 2);
+}
+
+static void
+f_u64(struct src *s, uint64_t *v)
+{
+	uint32_t lo = 0;
+
+	f_u32(s, &lo, 1u << 30);
+	*v = lo;
+}
+
+/* Keep, or raw octets (no NUL: a C string cannot hold one). */
+static void
+f_str(struct src *s, char *dst, size_t dstsz)
+{
+	size_t	len, i;
+	uint8_t	c = take8(s);
+
+	if (c & 1)
+		return;
+	len = (size_t)take8(s) | (size_t)(c & 0x0e) << 7;
+	if (len > dstsz - 1)
+		len = dstsz - 1;
+	for (i = 0; i < len && s->n > 0; i++) {
+		dst[i] = (char)take8(s);
+		if (dst[i] == '\0')
+			dst[i] = (char)(0x80 | (c >> 4));
+	}
+	dst[i] = '\0';
+}
+
+#define QID	"0123456789ABCDEF"
+
+/* ---- one builder per message: template, then the input's changes ---- */
+
+static void
+b_log(struct src *s, struct msg_log *m)
+{
+	m->prio = 6;
+	strlcpy(m->line, "a line", sizeof(m->line));
+	f_u32(s, &m->prio, 7);
+	f_str(s, m->line, sizeof(m->line));
+}
+
+static void
+b_setup_peer(struct src *s, struct msg_setup_peer *m)
+{
+	m->role = ROLE_LOOKUP;
+	f_u32(s, &m->role, ROLE_COUNT);
+}
+
+static void
+b_peer_violation(struct src *s, struct msg_peer_violation *m)
+{
+	m->role = ROLE_QUEUE;
+	strlcpy(m->reason, "bad payload", sizeof(m->reason));
+	f_u32(s, &m->role, ROLE_COUNT);
+	f_str(s, m->reason, sizeof(m->reason));
+}
+
+static void
+b_error(struct src *s, struct msg_error *m)
+{
+	strlcpy(m->dsn, "4.3.0", sizeof(m->dsn));
+	strlcpy(m->text, "temporary failure", sizeof(m->text));
+	f_str(s, m->dsn, sizeof(m->dsn));
+	f_str(s, m->text, sizeof(m->text));
+}
+
+static void
+b_addr(struct src *s, struct msg_addr *m)
+{
+	strlcpy(m->addr, "alice@example.org", sizeof(m->addr));
+	f_str(s, m->addr, sizeof(m->addr));
+}
+
+static void
+b_rcpt_verdict(struct src *s, struct msg_rcpt_verdict *m)
+{
+	m->verdict = RCPT_OK;
+	f_u32(s, &m->verdict, RCPT_VERDICT_MAX);
+}
+
+static void
+b_qid(struct src *s, struct msg_qid *m)
+{
+	strlcpy(m->qid, QID, sizeof(m->qid));
+	f_str(s, m->qid, sizeof(m->qid));
+}
+
+static void
+b_rcpt(struct src *s, struct msg_rcpt *m)
+{
+	strlcpy(m->qid, QID, sizeof(m->qid));
+	strlcpy(m->addr, "bob@example.org", sizeof(m->addr));
+	strlcpy(m->orcpt, "rfc822;bob@example.org", sizeof(m->orcpt));
+	m->notify = DSN_NOTIFY_FAILURE;
+	f_str(s, m->qid, sizeof(m->qid));
+	f_str(s, m->addr, sizeof(m->addr));
+	f_u32(s, &m->notify, DSN_NOTIFY_MASK);
+	f_str(s, m->orcpt, sizeof(m->orcpt));
+}
+
+static void
+b_commit(struct src *s, struct msg_commit *m)
+{
+	strlcpy(m->qid, QID, sizeof(m->qid));
+	strlcpy(m->sender, "a@remote.example", sizeof(m->sender));
+	strlcpy(m->helo, "client.example", sizeof(m->helo));
+	strlcpy(m->client_addr, "192.0.2.1", sizeof(m->client_addr));
+	strlcpy(m->client_name, "unknown", sizeof(m->client_name));
+	strlcpy(m->envid, "id-1", sizeof(m->envid));
+	m->size = 100;
+	f_str(s, m->qid, sizeof(m->qid));
+	f_u64(s, &m->size);
+	f_str(s, m->sender, sizeof(m->sender));
+	f_str(s, m->helo, sizeof(m->helo));
+	f_str(s, m->client_addr, sizeof(m->client_addr));
+	f_str(s, m->client_name, sizeof(m->client_name));
+	f_u32(s, &m->ret, DSN_RET_MAX);
+	f_str(s, m->envid, sizeof(m->envid));
+	f_u32(s, &m->flags, MSG_FLAG_MASK);
+}
+
+static void
+b_deliver(struct src *s, struct msg_deliver *m)
+{
+	strlcpy(m->qid, QID, sizeof(m->qid));
+	strlcpy(m->sender, "a@remote.example", sizeof(m->sender));
+	strlcpy(m->rcpt, "bob@example.org", sizeof(m->rcpt));
+	f_str(s, m->qid, sizeof(m->qid));
+	f_u32(s, &m->rcpt_index, 1000);
+	f_u64(s, &m->content_len);
+	f_str(s, m->sender, sizeof(m->sender));
+	f_str(s, m->rcpt, sizeof(m->rcpt));
+}
+
+static void
+b_failed(struct src *s, uint32_t *n, struct msg_failed *f)
+{
+	uint32_t i;
+
+	f_u32(s, n, IPC_FAILED_MAX);
+	for (i = 0; i < IPC_FAILED_MAX; i++) {
+		strlcpy(f[i].addr, "nobody@example.org", sizeof(f[i].addr));
+		strlcpy(f[i].dsn, "5.1.1", sizeof(f[i].dsn));
+		strlcpy(f[i].text, "unknown user", sizeof(f[i].text));
+		if (i < *n) {
+			f_str(s, f[i].addr, sizeof(f[i].addr));
+			f_str(s, f[i].dsn, sizeof(f[i].dsn));
+			f_str(s, f[i].text, sizeof(f[i].text));
+		}
+	}
+}
+
+static void
+b_deliver_result(struct src *s, struct msg_deliver_result *m)
+{
+	strlcpy(m->dsn, "2.0.0", sizeof(m->dsn));
+	strlcpy(m->text, "delivered to mailbox", sizeof(m->text));
+	f_u32(s, &m->status, DELIVER_STATUS_MAX);
+	f_str(s, m->dsn, sizeof(m->dsn));
+	f_str(s, m->text, sizeof(m->text));
+	f_str(s, m->owner, sizeof(m->owner));
+	b_failed(s, &m->nfailed, m->failed);
+}
+
+static void
+b_expand_ok(struct src *s, struct msg_expand_ok *m)
+{
+	uint32_t i;
+
+	m->n = 1;
+	f_u32(s, &m->n, 8);
+	for (i = 0; i < m->n && i < IPC_EXPAND_MAX; i++) {
+		strlcpy(m->users[i], "alice", sizeof(m->users[i]));
+		f_str(s, m->users[i], sizeof(m->users[i]));
+	}
+	f_u32(s, &m->ntargets, IPC_TARGETS_MAX);
+	for (i = 0; i < m->ntargets && i < IPC_TARGETS_MAX; i++) {
+		m->targets[i].kind = RUNNER_COMMAND;
+		strlcpy(m->targets[i].name, "list", sizeof(m->targets[i].name));
+		strlcpy(m->targets[i].value, "/usr/bin/true",
+		    sizeof(m->targets[i].value));
+		f_u32(s, &m->targets[i].kind, RUNNER_KIND_MAX);
+		f_u32(s, &m->targets[i].map, IPC_MAPS_MAX);
+		f_str(s, m->targets[i].name, sizeof(m->targets[i].name));
+		f_str(s, m->targets[i].value, sizeof(m->targets[i].value));
+	}
+	b_failed(s, &m->nfailed, m->failed);
+}
+
+static void
+b_writer_open(struct src *s, struct msg_writer_open *m)
+{
+	strlcpy(m->user, "alice", sizeof(m->user));
+	f_str(s, m->user, sizeof(m->user));
+}
+
+static void
+b_write_mail(struct src *s, struct msg_write_mail *m)
+{
+	strlcpy(m->qid, QID, sizeof(m->qid));
+	strlcpy(m->return_path, "a@remote.example", sizeof(m->return_path));
+	strlcpy(m->delivered_to, "alice@example.org",
+	    sizeof(m->delivered_to));
+	f_str(s, m->qid, sizeof(m->qid));
+	f_u64(s, &m->content_len);
+	f_str(s, m->return_path, sizeof(m->return_path));
+	f_str(s, m->delivered_to, sizeof(m->delivered_to));
+}
+
+static void
+b_forward_read(struct src *s, struct msg_forward_read *m)
+{
+	strlcpy(m->suffix, "+news", sizeof(m->suffix));
+	f_str(s, m->suffix, sizeof(m->suffix));
+}
+
+static void
+b_forward_data(struct src *s, struct msg_forward_data *m)
+{
+	m->status = FORWARD_FOUND;
+	strlcpy(m->text, "alice\n|/usr/bin/true\n", sizeof(m->text));
+	f_u32(s, &m->status, FORWARD_STATUS_MAX);
+	f_str(s, m->reason, sizeof(m->reason));
+	f_str(s, m->text, sizeof(m->text));
+}
+
+static void
+b_owner(struct src *s, struct msg_owner *m)
+{
+	strlcpy(m->addr, "owner-list@example.org", sizeof(m->addr));
+	f_str(s, m->addr, sizeof(m->addr));
+}
+
+static void
+b_rcpt_check(struct src *s, struct msg_rcpt_check *m)
+{
+	strlcpy(m->addr, "alice@example.org", sizeof(m->addr));
+	strlcpy(m->client_addr, "2001:db8::1", sizeof(m->client_addr));
+	f_str(s, m->addr, sizeof(m->addr));
+	f_str(s, m->client_addr, sizeof(m->client_addr));
+}
+
+static void
+b_runner_open(struct src *s, struct msg_runner_open *m)
+{
+	uint32_t i;
+
+	m->source = RUNNER_ALIAS;
+	m->kind = RUNNER_COMMAND;
+	strlcpy(m->name, "list", sizeof(m->name));
+	strlcpy(m->value, "/usr/bin/true", sizeof(m->value));
+	f_u32(s, &m->source, RUNNER_SOURCE_MAX);
+	f_u32(s, &m->kind, RUNNER_KIND_MAX);
+	f_u32(s, &m->map, IPC_MAPS_MAX);
+	f_str(s, m->name, sizeof(m->name));
+	f_str(s, m->suffix, sizeof(m->suffix));
+	f_str(s, m->value, sizeof(m->value));
+	f_u32(s, &m->depth, IPC_INCLUDE_DEPTH);
+	for (i = 0; i < m->depth && i < IPC_INCLUDE_DEPTH; i++) {
+		strlcpy(m->chain[i], "/etc/mail/list", sizeof(m->chain[i]));
+		f_str(s, m->chain[i], sizeof(m->chain[i]));
+	}
+}
+
+/* ---- the round trip ---- */
+
+struct msgdef {
+	size_t		  size;
+	void		(*build)(struct src *, void *);
+	const char	*(*check)(const void *);
+	void		(*enc)(struct wbuf *, const void *);
+	int		(*dec)(struct rbuf *, void *);
+};
+
+#define DEF(name, type)							\
+static void								\
+B_##name(struct src *s, void *m)					\
+{									\
+	b_##name(s, (type *)m);						\
+}									\
+static const char *							\
+C_##name(const void *m)							\
+{									\
+	return ipc_check_##name((const type *)m);			\
+}									\
+static void								\
+E_##name(struct wbuf *wb, const void *m)				\
+{									\
+	enc_##name(wb, (const type *)m);				\
+}									\
+static int								\
+D_##name(struct rbuf *rb, void *m)					\
+{									\
+	return dec_##name(rb, (type *)m);				\
+}
+
+DEF(log, struct msg_log)
+DEF(setup_peer, struct msg_setup_peer)
+DEF(peer_violation, struct msg_peer_violation)
+DEF(error, struct msg_error)
+DEF(addr, struct msg_addr)
+DEF(rcpt_verdict, struct msg_rcpt_verdict)
+DEF(qid, struct msg_qid)
+DEF(rcpt, struct msg_rcpt)
+DEF(commit, struct msg_commit)
+DEF(deliver, struct msg_deliver)
+DEF(deliver_result, struct msg_deliver_result)
+DEF(expand_ok, struct msg_expand_ok)
+DEF(writer_open, struct msg_writer_open)
+DEF(write_mail, struct msg_write_mail)
+DEF(forward_read, struct msg_forward_read)
+DEF(forward_data, struct msg_forward_data)
+DEF(owner, struct msg_owner)
+DEF(rcpt_check, struct msg_rcpt_check)
+DEF(runner_open, struct msg_runner_open)
+
+#define M(name, type)	{ sizeof(type), B_##name, C_##name, E_##name, D_##name }
+static const struct msgdef msgs[] = {
+	M(log, struct msg_log),
+	M(setup_peer, struct msg_setup_peer),
+	M(peer_violation, struct msg_peer_violation),
+	M(error, struct msg_error),
+	M(addr, struct msg_addr),
+	M(rcpt_verdict, struct msg_rcpt_verdict),
+	M(qid, struct msg_qid),
+	M(rcpt, struct msg_rcpt),
+	M(commit, struct msg_commit),
+	M(deliver, struct msg_deliver),
+	M(deliver_result, struct msg_deliver_result),
+	M(expand_ok, struct msg_expand_ok),
+	M(writer_open, struct msg_writer_open),
+	M(write_mail, struct msg_write_mail),
+	M(forward_read, struct msg_forward_read),
+	M(forward_data, struct msg_forward_data),
+	M(owner, struct msg_owner),
+	M(rcpt_check, struct msg_rcpt_check),
+	M(runner_open, struct msg_runner_open),
+};
+#undef M
+#define MSG_COUNT	(sizeof(msgs) / sizeof(msgs[0]))
+
+/* Whatever the validator accepts encodes, decodes, and encodes the same. */
+static void
+roundtrip(const struct msgdef *d, const void *m)
+{
+	static uint8_t	 b1[IPC_PAYLOAD_MAX], b2[IPC_PAYLOAD_MAX];
+	struct wbuf	 w1, w2;
+	struct rbuf	 rb;
+	void		*back;
+
+	if (d->check(m) != NULL)
+		return;
+	wb_init(&w1, b1, sizeof(b1));
+	d->enc(&w1, m);
+	if (w1.err)
+		abort();		/* a valid message must fit */
+	if ((back = calloc(1, d->size)) == NULL)
+		abort();
+	rb_init(&rb, b1, w1.len);
+	if (d->dec(&rb, back) != 0)
+		abort();		/* the receiver refused it */
+	wb_init(&w2, b2, sizeof(b2));
+	d->enc(&w2, back);
+	if (w2.err || w2.len != w1.len || memcmp(b1, b2, w1.len) != 0)
+		abort();		/* it changed on the way */
+	free(back);
+}
+
+/* ---- smtpd's parsers, then the message smtpd builds from them ---- */
+
+/* RCPT TO:<...> NOTIFY=... ORCPT=... as cmd_rcpt() takes it. */
+static void
+smtpd_rcpt(const char *line, size_t len)
+{
+	struct smtp_mailrcpt	mr;
+	struct msg_rcpt		r;
+	size_t			i;
+
+	if (smtp_parse_mailrcpt(line, len, "TO:", SMTP_ADDR_POSTMASTER |
+	    SMTP_ADDR_ALLOW_UTF8 | SMTP_PARAM_LONG, &mr) != SMTP_PARSE_OK ||
+	    mr.addr.is_null)
+		return;
+	memset(&r, 0, sizeof(r));
+	strlcpy(r.qid, QID, sizeof(r.qid));
+	if (smtp_addr_format(&mr.addr, r.addr, sizeof(r.addr)) == -1)
+		return;
+	for (i = 0; i < mr.nparams; i++) {
+		const struct smtp_param *p = &mr.params[i];
+
+		if (strcmp(p->keyword, "NOTIFY") == 0 && p->has_value &&
+		    dsn_parse_notify(p->value, strlen(p->value),
+		    &r.notify) == -1)
+			return;
+		if (strcmp(p->keyword, "ORCPT") == 0 && p->has_value &&
+		    dsn_parse_orcpt(p->value, strlen(p->value), r.orcpt,
+		    sizeof(r.orcpt)) == -1)
+			return;
+	}
+	if (ipc_check_rcpt(&r) != NULL)
+		abort();
+	roundtrip(&msgs[7], &r);
+}
+
+/* MAIL FROM:<...> ENVID=... and a HELO name, as cmd_mail()/cmd_helo(). */
+static void
+smtpd_mail(const char *line, size_t len)
+{
+	struct smtp_mailrcpt	mr;
+	struct msg_commit	c;
+	size_t			i, hl;
+
+	memset(&c, 0, sizeof(c));
+	strlcpy(c.qid, QID, sizeof(c.qid));
+	strlcpy(c.client_addr, "192.0.2.1", sizeof(c.client_addr));
+	strlcpy(c.client_name, "unknown", sizeof(c.client_name));
+	/* the HELO name: the first 64 octets, made printable */
+	hl = len < 64 ? len : 64;
+	log_printable(line, hl, c.helo, sizeof(c.helo));
+	if (smtp_parse_mailrcpt(line, len, "FROM:", SMTP_ADDR_ALLOW_NULL |
+	    SMTP_ADDR_ALLOW_UTF8, &mr) != SMTP_PARSE_OK ||
+	    smtp_addr_format(&mr.addr, c.sender, sizeof(c.sender)) == -1)
+		return;
+	for (i = 0; i < mr.nparams; i++) {
+		const struct smtp_param *p = &mr.params[i];
+
+		if (strcmp(p->keyword, "ENVID") == 0 && p->has_value &&
+		    dsn_parse_envid(p->value, strlen(p->value), c.envid,
+		    sizeof(c.envid)) == -1)
+			return;
+	}
+	if (ipc_check_commit(&c) != NULL)
+		abort();
+	roundtrip(&msgs[8], &c);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct src	 s;
+	void		*m;
+	unsigned	 sel;
+
+	if (size < 1)
+		return 0;
+	sel = data[0] % (MSG_COUNT + 2);
+	s.p = data + 1;
+	s.n = size - 1;
+	if (sel == MSG_COUNT) {
+		smtpd_rcpt((const char *)s.p, s.n);
+		return 0;
+	}
+	if (sel == MSG_COUNT + 1) {
+		smtpd_mail((const char *)s.p, s.n);
+		return 0;
+	}
+	if ((m = calloc(1, msgs[sel].size)) == NULL)
+		abort();
+	msgs[sel].build(&s, m);
+	roundtrip(&msgs[sel], m);
+	free(m);
+	return 0;
+}
