@@ -422,6 +422,9 @@ writer_closed(struct ipc_chan *c, const char *why, int violation, void *arg)
 	next_user(j);
 }
 
+static const char *cur_user(const struct job *);
+static const char *cur_ext(const struct job *);
+
 /*
  * Delivered-To: the recipient address as it reached this user.  When
  * the user is the recipient itself (perhaps with an extension: user+ext
@@ -446,6 +449,11 @@ delivered_to(const struct job *j, const char *user, char *out, size_t len)
 	for (i = 0; dom[i] != '\0' && i + 1 < sizeof(domain); i++)
 		domain[i] = tolower((unsigned char)dom[i]);
 	domain[i] = '\0';
+	/* A target user+ext (of an alias or a .forward) reached user. */
+	if (j->slot != NULL && !j->slot->runner && cur_ext(j)[0] != '\0' &&
+	    (size_t)snprintf(out, len, "%s%s@%s", user, cur_ext(j), domain) <
+	    len)
+		return;
 	base = (delims != NULL && *delims != '\0') ? strcspn(local, delims) :
 	    n;
 	if ((strcmp(local, user) == 0 || (base > 0 && base < n &&
@@ -455,8 +463,6 @@ delivered_to(const struct job *j, const char *user, char *out, size_t len)
 	if ((size_t)snprintf(out, len, "%s@%s", user, domain) >= len)
 		out[0] = '\0';		/* the writer's decoder refuses it */
 }
-
-static const char *cur_user(const struct job *);
 
 /*
  * user+ext@domain reached user: "+ext" (lower-cased), for ~/.forward+ext.
@@ -471,6 +477,10 @@ forward_suffix(const struct job *j, const char *user, char *out, size_t len)
 	size_t		 base, i, ulen = strlen(user);
 
 	out[0] = '\0';
+	if (cur_ext(j)[0] != '\0') {	/* a target user+ext reached user */
+		strlcpy(out, cur_ext(j), len);
+		return;
+	}
 	if (delims == NULL || *delims == '\0')
 		return;
 	base = strcspn(rcpt, delims);
@@ -549,9 +559,21 @@ cur_user(const struct job *j)
 	return j->users->users[j->next_user - 1];
 }
 
-/* Add a user a .forward reaches, once per job. */
+/* The extension the address that reached the current user carried. */
+static const char *
+cur_ext(const struct job *j)
+{
+	return j->users->ext[j->next_user - 1];
+}
+
+/*
+ * Add an account a .forward or :include: file reaches, once per job: an
+ * account is one mailbox, whatever address reached it.  nofwd: its own
+ * .forward is not read again.
+ */
 static void
-add_forwarded_user(struct job *j, const char *user)
+add_job_user(struct job *j, const char *user, const char *ext, int nofwd,
+    const char *what)
 {
 	size_t i;
 
@@ -559,16 +581,54 @@ add_forwarded_user(struct job *j, const char *user)
 		if (strcmp(j->users->users[i], user) == 0)
 			return;
 	if (j->users->n == IPC_EXPAND_MAX) {
-		job_fail(j, "5.3.0", ".forward expands too far");
+		job_fail(j, "5.3.0", what);
 		return;
 	}
-	j->nofwd[j->users->n] = 1;
+	j->nofwd[j->users->n] = nofwd;
+	strlcpy(j->users->ext[j->users->n], ext, sizeof(j->users->ext[0]));
 	strlcpy(j->users->users[j->users->n++], user,
 	    sizeof(j->users->users[0]));
 }
 
-/* A command or file for a runner, once per job. */
-static void
+/*
+ * The file whose owner's rights an alias target gets (master's
+ * alias_owner()): the :include: file that lists it, "" for its alias
+ * file (then the map tells which).
+ */
+static const char *
+target_rights_file(const struct msg_runner_open *t)
+{
+	if (t->source != RUNNER_ALIAS || t->depth == 0 ||
+	    t->kind == RUNNER_INCLUDE)
+		return "";
+	return t->chain[t->depth - 1];
+}
+
+/*
+ * Is t the same delivery as kind/value from that source?  As in Postfix,
+ * a command or file is one delivery per text and per account it runs
+ * as: the user of a ~/.forward, the owner of an alias or :include: file.
+ */
+static int
+same_target(const struct msg_runner_open *t, uint32_t source, uint32_t kind,
+    uint32_t map, const char *name, const char *value,
+    const struct msg_runner_open *parent)
+{
+	if (t->kind != kind || t->source != source ||
+	    strcmp(t->value, value) != 0)
+		return 0;
+	if (source == RUNNER_FORWARD)
+		return strcmp(t->name, name) == 0;
+	return t->map == map && strcmp(target_rights_file(t),
+	    parent == NULL || kind == RUNNER_INCLUDE ? "" : parent->value)
+	    == 0;
+}
+
+/*
+ * A command or file for a runner, once per job and account.  -1 when it
+ * cannot be (master would refuse it): the recipient fails for good.
+ */
+static int
 add_target(struct job *j, uint32_t source, uint32_t kind, uint32_t map,
     const char *name, const char *suffix, const char *value,
     const struct msg_runner_open *parent)
@@ -576,14 +636,26 @@ add_target(struct job *j, uint32_t source, uint32_t kind, uint32_t map,
 	struct msg_runner_open	*t;
 	size_t			 i;
 	uint32_t		 k;
+	const char		*why;
+	char			 text[IPC_TEXT_MAX];
 
+	if ((why = resolve_target_problem(kind, value)) != NULL ||
+	    !target_valid(kind, value, suffix)) {
+		if (why == NULL)
+			why = "bad ~/.forward extension";
+		snprintf(text, sizeof(text), "%s target of %s: %s", source ==
+		    RUNNER_FORWARD ? "~/.forward" : "alias", name, why);
+		log_warnx("%s: %s", j->d.qid, text);
+		job_fail(j, "5.3.0", text);
+		return -1;
+	}
 	for (i = 0; i < j->ntgt; i++)
-		if (j->tgt[i].kind == kind &&
-		    strcmp(j->tgt[i].value, value) == 0)
-			return;
+		if (same_target(&j->tgt[i], source, kind, map, name, value,
+		    parent))
+			return 0;
 	if (j->ntgt == JOB_TARGETS_MAX) {
 		job_fail(j, "5.3.0", "too many commands and files");
-		return;
+		return -1;
 	}
 	t = &j->tgt[j->ntgt];
 	memset(t, 0, sizeof(*t));
@@ -596,7 +668,7 @@ add_target(struct job *j, uint32_t source, uint32_t kind, uint32_t map,
 	    strlcpy(t->value, value, sizeof(t->value)) >= sizeof(t->value) ||
 	    (kind == RUNNER_INCLUDE && strlen(value) >= IPC_PATH_MAX)) {
 		job_fail(j, "5.3.0", "command or file name too long");
-		return;
+		return -1;
 	}
 	/* Found in an :include: file: the files that lead to it. */
 	if (parent != NULL) {
@@ -607,6 +679,7 @@ add_target(struct job *j, uint32_t source, uint32_t kind, uint32_t map,
 		t->depth = parent->depth + 1;
 	}
 	j->ntgt++;
+	return 0;
 }
 
 static void
@@ -615,7 +688,7 @@ add_alias_targets(struct job *j, const struct msg_expand_ok *x)
 	uint32_t i;
 
 	for (i = 0; i < x->ntargets; i++)
-		add_target(j, RUNNER_ALIAS, x->targets[i].kind,
+		(void)add_target(j, RUNNER_ALIAS, x->targets[i].kind,
 		    x->targets[i].map, x->targets[i].name, "",
 		    x->targets[i].value, NULL);
 }
@@ -655,8 +728,14 @@ forward_expanded(struct job *j, uint32_t type, struct rbuf *rb)
 		job_fail(j, x.failed[0].dsn, x.failed[0].text);
 		j->fwd_failed = 1;
 	} else if (ok) {
+		/* The account itself (user+ext, an alias that lists it):
+		   its own mailbox, as in Postfix. */
 		for (i = 0; i < x.n; i++)
-			add_forwarded_user(j, x.users[i]);
+			if (strcmp(x.users[i], cur_user(j)) == 0)
+				j->fwd_self = 1;
+			else
+				add_job_user(j, x.users[i], x.ext[i], 1,
+				    ".forward expands too far");
 		add_alias_targets(j, &x);
 	} else if (type == IPC_ERROR && dec_error(rb, &e) == 0) {
 		log_warnx("%s: %s: .forward target: %s", j->d.qid,
@@ -715,9 +794,10 @@ forward_sort(struct job *j, const struct forward *f, const char *suffix,
 	for (i = 0; i < f->n; i++) {
 		e = &f->v[i];
 		if (e->kind == FWD_COMMAND || e->kind == FWD_FILE) {
-			add_target(j, RUNNER_FORWARD, e->kind == FWD_COMMAND ?
-			    RUNNER_COMMAND : RUNNER_FILE, 0, cur_user(j),
-			    suffix, e->value, NULL);
+			if (add_target(j, RUNNER_FORWARD, e->kind ==
+			    FWD_COMMAND ? RUNNER_COMMAND : RUNNER_FILE, 0,
+			    cur_user(j), suffix, e->value, NULL) == -1)
+				j->fwd_failed = 1;
 			continue;
 		}
 		if (e->kind == FWD_INCLUDE)
@@ -773,7 +853,14 @@ on_forward(struct job *j, struct rbuf *rb)
 		return;
 	}
 	forward_suffix(j, cur_user(j), suffix, sizeof(suffix));
-	if ((why = forward_sort(j, &f, suffix, &self, local, &n)) != NULL) {
+	j->fwd_failed = 0;
+	why = forward_sort(j, &f, suffix, &self, local, &n);
+	if (j->fwd_failed) {	/* a target cannot run: none at all */
+		j->ntgt = tbase;
+		writer_done(j);
+		return;
+	}
+	if (why != NULL) {
 		j->ntgt = tbase;
 		log_warnx("%s: %s: ~/.forward ignored: it names %s, which this "
 		    "release does not deliver", j->d.qid, cur_user(j), why);
@@ -802,7 +889,6 @@ on_forward(struct job *j, struct rbuf *rb)
 	    j->d.qid, cur_user(j), n, n == 1 ? "" : "es",
 	    self ? " and the mailbox" : "");
 	j->fwd_self = self;
-	j->fwd_failed = 0;
 	j->fwd_base = j->users->n;
 	j->fwd_tbase = tbase;
 	for (i = 0; i < n; i++)
@@ -899,26 +985,14 @@ include_expanded(struct job *j, uint32_t type, struct rbuf *rb)
 {
 	static struct msg_expand_ok	 x;
 	struct msg_error		 e;
-	uint32_t			 i, k;
+	uint32_t			 i;
 
 	j->inc_wait--;
 	if (type == IPC_EXPAND_OK && dec_expand_ok(rb, &x) == 0) {
-		for (i = 0; i < x.n; i++) {
-			for (k = 0; k < j->users->n; k++)
-				if (strcmp(j->users->users[k], x.users[i]) == 0)
-					break;
-			if (k < j->users->n)
-				continue;
-			if (j->users->n == IPC_EXPAND_MAX) {
-				job_fail(j, "5.3.0", ":include: expands too "
-				    "far");
-				break;
-			}
-			/* A member like any recipient: its .forward counts. */
-			j->nofwd[j->users->n] = 0;
-			strlcpy(j->users->users[j->users->n++], x.users[i],
-			    sizeof(j->users->users[0]));
-		}
+		/* A member like any recipient: its .forward counts. */
+		for (i = 0; i < x.n; i++)
+			add_job_user(j, x.users[i], x.ext[i], 0,
+			    ":include: expands too far");
 		add_alias_targets(j, &x);
 		add_failed_members(j, &x);
 	} else if (type == IPC_ERROR && dec_error(rb, &e) == 0) {
@@ -977,8 +1051,8 @@ on_include(struct job *j, struct rbuf *rb)
 	for (i = 0; i < f.n; i++) {
 		e = &f.v[i];
 		if (e->kind != FWD_ADDRESS && e->kind != FWD_SELF) {
-			add_target(j, RUNNER_ALIAS, e->kind == FWD_COMMAND ?
-			    RUNNER_COMMAND : e->kind == FWD_FILE ?
+			(void)add_target(j, RUNNER_ALIAS, e->kind ==
+			    FWD_COMMAND ? RUNNER_COMMAND : e->kind == FWD_FILE ?
 			    RUNNER_FILE : RUNNER_INCLUDE, t->map, t->name, "",
 			    e->value, t);
 			continue;
@@ -1006,6 +1080,51 @@ on_include(struct job *j, struct rbuf *rb)
 		next_target(j);
 }
 
+/*
+ * /dev/null as a file target is delivered with nothing written, as in
+ * Postfix (no runner, no lock), when mail to files is allowed for its
+ * source.  1 if t was that.
+ */
+static int
+dev_null(struct job *j, const struct msg_runner_open *t)
+{
+	const struct bh_strlist	*allow = &j->lo->we.cf.allow_mail_to_files;
+	const char		*src;
+	size_t			 i;
+
+	if (t->kind != RUNNER_FILE || strcmp(t->value, "/dev/null") != 0)
+		return 0;
+	src = t->source == RUNNER_FORWARD ? "forward" : t->depth > 0 ?
+	    "include" : "alias";
+	for (i = 0; i < allow->n; i++)
+		if (strcasecmp(allow->v[i], src) == 0) {
+			log_info("%s: /dev/null of %s: delivered, nothing "
+			    "written", j->d.qid, t->name);
+			j->nrun++;
+			return 1;
+		}
+	log_warnx("%s: file /dev/null of %s: mail to file is restricted",
+	    j->d.qid, t->name);
+	job_fail(j, "5.7.1", "mail to file is restricted");
+	return 1;
+}
+
+/*
+ * Everything went, and nothing was written: every address this one led
+ * to was already being delivered in this job.  Never "sent" with no
+ * mailbox: such an expansion is a forwarding loop.
+ */
+static void
+nothing_delivered(struct job *j)
+{
+	if (j->defer || j->bounce || j->nsent + j->nrun > 0)
+		return;
+	log_warnx("%s: %s: expansion reaches no mailbox, command or file",
+	    j->d.qid, j->d.rcpt);
+	job_fail(j, "5.4.6", "mail forwarding loop: the expansion reaches no "
+	    "mailbox");
+}
+
 /* The mailboxes are done: now each command, file and :include: file. */
 static void
 next_target(struct job *j)
@@ -1018,7 +1137,10 @@ next_target(struct job *j)
 		next_user(j);
 		return;
 	}
+	while (j->next_tgt < j->ntgt && dev_null(j, &j->tgt[j->next_tgt]))
+		j->next_tgt++;
 	if (j->next_tgt == j->ntgt) {
+		nothing_delivered(j);
 		job_finish(j);
 		return;
 	}

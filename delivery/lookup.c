@@ -94,6 +94,13 @@ on_expand(struct lookup *lk, struct ipc_chan *c, uint32_t id,
 	}
 	wb_init(&wb, buf, sizeof(buf));
 	enc_expand_ok(&wb, &rep);
+	if (wb.err) {		/* more than one IPC message can carry */
+		log_warnx("expansion of %s does not fit in one answer "
+		    "(%u accounts, %u commands or files)", req.addr, rep.n,
+		    rep.ntargets);
+		ipc_reply_error(c, id, "5.3.0", "alias expands too far");
+		return;
+	}
 	ipc_reply(c, IPC_EXPAND_OK, id, &wb, -1);
 }
 

@@ -231,6 +231,12 @@ add_target(const struct resolver *r, const struct alias_target *t,
 	}
 	mt->kind = t->kind == ALIAS_COMMAND ? RUNNER_COMMAND :
 	    t->kind == ALIAS_FILE ? RUNNER_FILE : RUNNER_INCLUDE;
+	/* What master and the runner would refuse, refused here. */
+	if (!target_valid(mt->kind, mt->value, NULL)) {
+		snprintf(text, textlen, "alias %s: %s", t->alias,
+		    resolve_target_problem(mt->kind, mt->value));
+		return 1;
+	}
 	mt->map = map_of_line(r, t->line);
 	out->ntargets++;
 	return 0;
@@ -266,15 +272,80 @@ add_failed(const struct resolver *r, struct msg_expand_ok *out,
 	return 0;
 }
 
+/*
+ * Why master would refuse a |command, /file or :include: target, for
+ * resolve and for aliases check: NULL if it would not.
+ */
+const char *
+resolve_target_problem(uint32_t kind, const char *value)
+{
+	if (target_valid(kind, value, NULL))
+		return NULL;
+	if (value[0] == '\0')
+		return "empty command or file name";
+	if ((kind == RUNNER_FILE || kind == RUNNER_INCLUDE) && value[0] != '/')
+		return "file name is not an absolute path";
+	return "command or file name contains a control character (such as "
+	    "a tab), which cannot be run";
+}
+
+/*
+ * A local address target (lower-cased, no domain): the account it
+ * reaches, and the extension it carries ("+ext", or "" when there is
+ * none or it could not name a ~/.forward+ext file).  -1: no account.
+ */
+static int
+target_account(const struct resolver *r, const char *value, char *user,
+    size_t ulen, char *ext, size_t elen)
+{
+	const char	*delims = r->cf->recipient_delimiter;
+	size_t		 n;
+
+	ext[0] = '\0';
+	if (user_may_receive(r, value))
+		return strlcpy(user, value, ulen) < ulen ? 0 : -1;
+	if (delims == NULL || *delims == '\0')
+		return -1;
+	n = strcspn(value, delims);
+	if (n == 0 || value[n] == '\0' || n >= ulen)
+		return -1;
+	memcpy(user, value, n);
+	user[n] = '\0';
+	if (!user_may_receive(r, user))
+		return -1;
+	if (strlen(value + n) < elen && suffix_valid(value + n))
+		strlcpy(ext, value + n, elen);
+	return 0;
+}
+
+/* Add an account once (alice and alice+x are one mailbox); -1: full. */
+static int
+add_user(struct msg_expand_ok *out, const char *user, const char *ext)
+{
+	uint32_t i;
+
+	for (i = 0; i < out->n; i++)
+		if (strcmp(out->users[i], user) == 0)
+			return 0;
+	if (out->n == IPC_EXPAND_MAX || !user_valid(user))
+		return -1;
+	strlcpy(out->users[out->n], user, sizeof(out->users[0]));
+	strlcpy(out->ext[out->n], ext, sizeof(out->ext[0]));
+	out->n++;
+	return 0;
+}
+
 int
 resolve_expand(const struct resolver *r, const char *addr,
     struct msg_expand_ok *out, char *dsn, size_t dsnlen, char *text,
     size_t textlen)
 {
 	char			 local[IPC_ADDR_MAX], err[ALIAS_ERR_MAX];
+	char			 whole[IPC_ADDR_MAX], user[IPC_USER_MAX + 1];
+	char			 ext[IPC_USER_MAX + 1];
 	const char		*domain;
 	struct alias_target	*t = NULL;
-	int			 n, i, rc = -1;
+	int			 n, i, rc = -1, k;
 
 	out->n = 0;
 	out->ntargets = 0;
@@ -286,8 +357,10 @@ resolve_expand(const struct resolver *r, const char *addr,
 		snprintf(text, textlen, "not a local address");
 		return -1;
 	}
+	strlcpy(whole, local, sizeof(whole));
 	strip_extension(r, local);
-	if ((n = aliases_expand(r->aliases, local, resolve_is_local_domain,
+	if ((n = aliases_expand_delim(r->aliases, local,
+	    r->cf->recipient_delimiter, resolve_is_local_domain,
 	    (void *)r->cf, &t, err, sizeof(err))) < 0) {
 		strlcpy(dsn, "5.4.6", dsnlen);	/* routing loop */
 		snprintf(text, textlen, "%s", err);
@@ -296,8 +369,9 @@ resolve_expand(const struct resolver *r, const char *addr,
 	for (i = 0; i < n; i++) {
 		if (t[i].kind == ALIAS_COMMAND || t[i].kind == ALIAS_FILE ||
 		    t[i].kind == ALIAS_INCLUDE) {
-			if (add_target(r, &t[i], out, dsn, dsnlen, text,
-			    textlen) == -1)
+			if ((k = add_target(r, &t[i], out, dsn, dsnlen, text,
+			    textlen)) == -1 || (k == 1 && add_failed(r, out,
+			    t[i].alias, domain, dsn, text) == -1))
 				goto done;
 			continue;
 		}
@@ -311,7 +385,8 @@ resolve_expand(const struct resolver *r, const char *addr,
 				goto done;
 			continue;
 		}
-		if (!user_may_receive(r, t[i].value)) {
+		if (target_account(r, t[i].value, user, sizeof(user), ext,
+		    sizeof(ext)) == -1) {
 			strlcpy(dsn, "5.1.1", dsnlen);
 			snprintf(text, textlen, "unknown user %s", t[i].value);
 			if (add_failed(r, out, t[i].value, domain, dsn, text)
@@ -319,14 +394,17 @@ resolve_expand(const struct resolver *r, const char *addr,
 				goto done;
 			continue;
 		}
-		if (out->n == IPC_EXPAND_MAX ||
-		    strlen(t[i].value) > IPC_USER_MAX) {
+		/* user+ext asked for, user reached: the extension stays. */
+		if (ext[0] == '\0' && strcmp(user, local) == 0 &&
+		    strcmp(whole, local) != 0 &&
+		    suffix_valid(whole + strlen(local)) &&
+		    strlen(whole + strlen(local)) < sizeof(ext))
+			strlcpy(ext, whole + strlen(local), sizeof(ext));
+		if (add_user(out, user, ext) == -1) {
 			strlcpy(dsn, "5.3.0", dsnlen);
 			snprintf(text, textlen, "alias expands too far");
 			goto done;
 		}
-		strlcpy(out->users[out->n++], t[i].value,
-		    sizeof(out->users[0]));
 	}
 	rc = out->n + out->ntargets > 0 ? 0 : -1;
 	/* Only failed members: the alias fails, with the first reason. */

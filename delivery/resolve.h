@@ -54,6 +54,12 @@ int	resolve_expand(const struct resolver *, const char *addr,
 void	resolve_owner(const struct resolver *, const char *addr, char *out,
 	    size_t outlen);
 
+/*
+ * What master would refuse in a |command, /file or :include: target
+ * (kind: enum runner_kind), in words; NULL if nothing.
+ */
+const char *resolve_target_problem(uint32_t kind, const char *value);
+
 /* Is the domain one of mydestination (case-insensitive)? */
 int	resolve_is_local_domain(const char *domain, void *cf);
 

@@ -57,7 +57,7 @@ dsn_valid(const char *s)
 	return parts == 2 && digits > 0;
 }
 
-static int
+int
 user_valid(const char *s)
 {
 	if (*s == '\0' || *s == '-' || strchr(s, '/') != NULL ||
@@ -342,8 +342,10 @@ enc_expand_ok(struct wbuf *wb, const struct msg_expand_ok *m)
 	uint32_t i;
 
 	wb_u32(wb, m->n);
-	for (i = 0; i < m->n && i < IPC_EXPAND_MAX; i++)
+	for (i = 0; i < m->n && i < IPC_EXPAND_MAX; i++) {
 		wb_str(wb, m->users[i]);
+		wb_str(wb, m->ext[i]);
+	}
 	wb_u32(wb, m->ntargets);
 	for (i = 0; i < m->ntargets && i < IPC_TARGETS_MAX; i++) {
 		wb_u32(wb, m->targets[i].kind);
@@ -354,8 +356,6 @@ enc_expand_ok(struct wbuf *wb, const struct msg_expand_ok *m)
 	enc_failed(wb, m->nfailed, m->failed);
 }
 
-static int	target_valid(uint32_t, const char *, const char *);
-
 int
 dec_expand_ok(struct rbuf *rb, struct msg_expand_ok *m)
 {
@@ -365,7 +365,8 @@ dec_expand_ok(struct rbuf *rb, struct msg_expand_ok *m)
 		return -1;
 	for (i = 0; i < m->n; i++)
 		if (rb_str(rb, m->users[i], sizeof(m->users[i])) == -1 ||
-		    !user_valid(m->users[i]))
+		    rb_str(rb, m->ext[i], sizeof(m->ext[i])) == -1 ||
+		    !user_valid(m->users[i]) || !suffix_valid(m->ext[i]))
 			return -1;
 	if (rb_u32(rb, &m->ntargets) == -1 ||
 	    m->ntargets > IPC_TARGETS_MAX || m->n + m->ntargets == 0)
@@ -431,7 +432,7 @@ enc_forward_read(struct wbuf *wb, const struct msg_forward_read *m)
 }
 
 /* "", or a punctuation delimiter, then an extension: a file name in home. */
-static int
+int
 suffix_valid(const char *suffix)
 {
 	const char *p;
@@ -520,7 +521,7 @@ dec_rcpt_check(struct rbuf *rb, struct msg_rcpt_check *m)
  * path.  suffix (forward sources): "" or a delimiter and an extension,
  * as IPC_FORWARD_READ takes it.
  */
-static int
+int
 target_valid(uint32_t kind, const char *value, const char *suffix)
 {
 	if (value[0] == '\0' || !no_controls(value))

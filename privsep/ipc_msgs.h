@@ -178,6 +178,10 @@ struct msg_target {
 struct msg_expand_ok {
 	uint32_t	n;
 	char		users[IPC_EXPAND_MAX][IPC_USER_MAX + 1];
+	/* users[i]'s address extension, with its delimiter ("+lists" for
+	   an alias target alice+lists), or "": for Delivered-To and the
+	   ~/.forward+ext lookup.  A valid IPC_FORWARD_READ suffix. */
+	char		ext[IPC_EXPAND_MAX][IPC_USER_MAX + 1];
 	uint32_t	ntargets;	/* alias commands and files */
 	struct msg_target targets[IPC_TARGETS_MAX];
 	uint32_t	nfailed;	/* members that failed for good */
@@ -300,5 +304,15 @@ int	dec_runner_open(struct rbuf *, struct msg_runner_open *);
 
 /* Is s a well-formed queue id (what qid_new makes)? */
 int	qid_valid(const char *s);
+
+/*
+ * The decoders' own checks, for senders that must validate a value the
+ * same way before they send it: an account name local may ask a writer
+ * for; an address extension with its delimiter; a |command, /file or :include: target (suffix: NULL or that of a
+ * ~/.forward source).
+ */
+int	user_valid(const char *s);
+int	suffix_valid(const char *suffix);	/* "" or "+ext" */
+int	target_valid(uint32_t kind, const char *value, const char *suffix);
 
 #endif

@@ -1124,7 +1124,7 @@ test_dec_dsn_class_one_digit(void **state)
 	assert_int_equal(result_with(DELIVER_SENT, "20.0.0", "x"), -1);
 }
 
-/* n as given, then the names. */
+/* n as given, then the names (each with no extension). */
 static size_t
 expand_raw(uint8_t *buf, size_t cap, uint32_t n, const char **names,
     size_t nnames)
@@ -1134,8 +1134,10 @@ expand_raw(uint8_t *buf, size_t cap, uint32_t n, const char **names,
 
 	wb_init(&wb, buf, cap);
 	wb_u32(&wb, n);
-	for (i = 0; i < nnames; i++)
+	for (i = 0; i < nnames; i++) {
 		wb_str(&wb, names[i]);
+		wb_str(&wb, "");
+	}
 	wb_u32(&wb, 0);		/* no commands or files */
 	wb_u32(&wb, 0);		/* no failed members */
 	assert_int_equal(wb.err, 0);

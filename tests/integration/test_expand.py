@@ -1,0 +1,293 @@
+"""How local delivery expands aliases, ~/.forward and :include: files, and
+resolves their targets, as Postfix does: by the account a target reaches,
+never by its text; a target that cannot be run fails for its recipient
+alone; nothing ends "sent" with no mailbox written."""
+import os
+import pwd
+import re
+import shutil
+import subprocess
+import tempfile
+
+import pytest
+
+from conftest import ALICE, BOB, BULKCTL, BULKHEAD, DOMAIN, PREFIX, \
+    maildir_messages, split_delivered, wait_until
+
+DELIM = "recipient_delimiter = +\n"
+
+
+def outcome(d, rcpt):
+    """(dsn, status, text) of the last log line about rcpt, or None."""
+    found = None
+    for m in re.finditer(r"to=<%s>, (?:orig_to=<[^>]*>, )?relay=local, "
+                         r"delay=\d+, dsn=(\S+), status=(\w+) \((.*)\)"
+                         % re.escape(rcpt), d.logtext()):
+        found = m.groups()
+    return found
+
+
+def send(d, rcpts, body=b"x\r\n"):
+    if isinstance(rcpts, str):
+        rcpts = [rcpts]
+    with d.smtp() as s:
+        assert s.sendmail("s@remote.example", rcpts,
+                          b"Subject: e\r\n\r\n" + body) == {}
+    for r in rcpts:
+        wait_until(lambda: outcome(d, r), "the outcome for " + r)
+    return [outcome(d, r) for r in rcpts]
+
+
+def new_files(pw):
+    try:
+        return sorted(os.listdir(os.path.join(pw.pw_dir, "Maildir", "new")))
+    except FileNotFoundError:
+        return []
+
+
+def delivered_to(pw, count):
+    return sorted(split_delivered(data)[1]
+                  for data, _ in maildir_messages(pw, count=count))
+
+
+@pytest.fixture
+def dotforward(users):
+    made = []
+
+    def put(user, text, name=".forward"):
+        pw = users[user]
+        path = os.path.join(pw.pw_dir, name)
+        with open(path, "w") as f:
+            f.write(text)
+        os.chown(path, pw.pw_uid, pw.pw_gid)
+        os.chmod(path, 0o644)
+        made.append(path)
+    yield put
+    for p in made:
+        if os.path.lexists(p):
+            os.unlink(p)
+
+
+@pytest.fixture
+def outdir():
+    """A sticky world-writable directory commands record into."""
+    top = tempfile.mkdtemp(prefix="bhx-out-")
+    os.chmod(top, 0o1777)
+    yield top
+    shutil.rmtree(top, ignore_errors=True)
+
+
+def aliases(extra=""):
+    return "postmaster: {a}\nteam: {a}, {b}\n".format(a=ALICE, b=BOB) + extra
+
+
+# ---- issue 17 item 1: nothing is "sent" with no mailbox written ----
+
+def test_forward_to_own_extension_reaches_the_mailbox(make_daemon, users,
+                                                      dotforward):
+    dotforward(ALICE, "%s+foo\n" % ALICE)
+    d = make_daemon(extra_main=DELIM)
+    (got,) = send(d, ALICE + "@" + DOMAIN)
+    assert got[:2] == ("2.0.0", "sent"), got
+    assert "0 mailboxes" not in got[2]
+    assert len(maildir_messages(users[ALICE])) == 1
+
+
+def test_forward_to_alias_that_lists_the_user(make_daemon, users, dotforward):
+    dotforward(ALICE, "team\n")
+    d = make_daemon(extra_main=DELIM)
+    (got,) = send(d, ALICE + "@" + DOMAIN)
+    assert got[:2] == ("2.0.0", "sent"), got
+    assert len(maildir_messages(users[ALICE])) == 1
+    assert len(maildir_messages(users[BOB])) == 1
+    # exactly once each
+    assert len(new_files(users[ALICE])) == 1
+    assert len(new_files(users[BOB])) == 1
+
+
+def test_forward_loop_between_two_users_is_not_sent(make_daemon, users,
+                                                     dotforward):
+    """alice -> bob, bob -> alice, both reached through one alias: the
+    mail lands in a mailbox, or the recipient fails; never "sent" with
+    nothing written."""
+    dotforward(ALICE, BOB + "\n")
+    dotforward(BOB, ALICE + "\n")
+    d = make_daemon(extra_main=DELIM)
+    (got,) = send(d, "team@" + DOMAIN)
+    written = len(new_files(users[ALICE])) + len(new_files(users[BOB]))
+    assert not (got[1] == "sent" and written == 0), got
+    assert "0 mailboxes" not in got[2], got
+
+
+# ---- issue 17 item 2: a command's identity includes its uid ----
+
+def test_same_forward_command_runs_for_each_user(make_daemon, users,
+                                                 dotforward, outdir):
+    cmd = '"|/bin/sh -c \'id -u > %s/ran.$(id -u)\'"\n' % outdir
+    dotforward(ALICE, cmd)
+    dotforward(BOB, cmd)
+    d = make_daemon(extra_main=DELIM)
+    (got,) = send(d, "team@" + DOMAIN)
+    assert got[:2] == ("2.0.0", "sent"), got
+    uids = sorted(int(n.split(".")[1]) for n in os.listdir(outdir))
+    assert uids == sorted([users[ALICE].pw_uid, users[BOB].pw_uid])
+
+
+# ---- issue 16 item 2: a tab in a target fails its recipient alone ----
+
+def test_forward_command_with_tab_bounces_alone(make_daemon, users,
+                                                dotforward):
+    dotforward(ALICE, '"|/bin/cat\t-"\n')
+    d = make_daemon(extra_main=DELIM)
+    local = d.wait_role("local")
+    (got,) = send(d, ALICE + "@" + DOMAIN)
+    assert got[0].startswith("5.") and got[1] == "bounced", got
+    assert "control character" in got[2], got
+    # local was not killed, and bob's mail still flows
+    (got,) = send(d, BOB + "@" + DOMAIN)
+    assert got[:2] == ("2.0.0", "sent"), got
+    assert len(maildir_messages(users[BOB])) == 1
+    assert d.pids().get("local") == local
+    assert "protocol violation" not in d.logtext()
+    # the recipient whose command cannot run got no mailbox copy either
+    assert new_files(users[ALICE]) == []
+
+
+def test_alias_with_tab_target_is_reported_and_bounces(make_daemon, users):
+    d = make_daemon(extra_main=DELIM, aliases=aliases(
+        'tabby: "|/bin/cat\t-"\ntabfile: "/tmp/a\tb"\n'))
+    r = subprocess.run([BULKCTL, "-c", d.dir, "aliases", "check"],
+                       capture_output=True, text=True, timeout=30)
+    path = d.dir + "/aliases"
+    assert "%s:3: alias tabby:" % path in r.stderr, r.stderr
+    assert "%s:4: alias tabfile:" % path in r.stderr, r.stderr
+    assert "control character" in r.stderr
+    got = send(d, ["tabby@" + DOMAIN, "tabfile@" + DOMAIN])
+    for g in got:
+        assert g[0].startswith("5.") and g[1] == "bounced", g
+
+
+# ---- issue 16 item 8: /dev/null is delivered, nothing written ----
+
+def test_dev_null_alias_is_delivered(make_daemon, users):
+    d = make_daemon(extra_main=DELIM,
+                    aliases=aliases("devnull: /dev/null\n"
+                                    "both: /dev/null, %s\n" % ALICE))
+    got = send(d, ["devnull@" + DOMAIN, "both@" + DOMAIN])
+    for g in got:
+        assert g[:2] == ("2.0.0", "sent"), g
+    assert len(maildir_messages(users[ALICE])) == 1
+
+
+# ---- issue 11 item 2: targets resolve as in Postfix ----
+
+def test_alias_targets_with_extension_and_local_domain(make_daemon, users):
+    d = make_daemon(extra_main=DELIM, aliases=aliases(
+        "list: {a}+lists\n"
+        "carol: {a}@localhost\n"
+        "dave: {a}@{dom}\n"
+        "erin: {A}+Tag@{DOM}\n".format(a=ALICE, A=ALICE.upper(),
+                                       dom=DOMAIN, DOM=DOMAIN.upper())))
+    rc = ["list@" + DOMAIN, "carol@" + DOMAIN, "dave@" + DOMAIN,
+          "erin@" + DOMAIN]
+    got = send(d, rc)
+    for g in got:
+        assert g[:2] == ("2.0.0", "sent"), got
+    dt = delivered_to(users[ALICE], 4)
+    assert ("%s+lists@%s" % (ALICE, DOMAIN)).encode() in dt, dt
+    assert ("%s+tag@%s" % (ALICE, DOMAIN)).encode() in dt, dt
+
+
+def test_alias_target_extension_reads_forward_ext(make_daemon, users,
+                                                  dotforward):
+    dotforward(ALICE, BOB + "\n", name=".forward+lists")
+    d = make_daemon(extra_main=DELIM,
+                    aliases=aliases("list: %s+lists\n" % ALICE))
+    (got,) = send(d, "list@" + DOMAIN)
+    assert got[:2] == ("2.0.0", "sent"), got
+    assert len(maildir_messages(users[BOB])) == 1
+    assert new_files(users[ALICE]) == []
+
+
+def test_forward_target_with_extension(make_daemon, users, dotforward):
+    dotforward(ALICE, "%s+fromalice@localhost\n" % BOB)
+    d = make_daemon(extra_main=DELIM)
+    (got,) = send(d, ALICE + "@" + DOMAIN)
+    assert got[:2] == ("2.0.0", "sent"), got
+    (b,) = delivered_to(users[BOB], 1)
+    assert b == ("%s+fromalice@%s" % (BOB, DOMAIN)).encode(), b
+
+
+# ---- issue 11 item 4: a domain literal of this host is local ----
+
+def test_domain_literal_of_this_host(make_daemon, users):
+    d = make_daemon(extra_main=DELIM)
+    with d.smtp() as s:
+        s.ehlo("client.example")
+        s.mail("s@remote.example")
+        assert s.rcpt(ALICE + "@[127.0.0.1]")[0] == 250
+        code, _ = s.rcpt(ALICE + "@[192.0.2.77]")
+        assert 500 <= code < 600, code
+        s.data(b"Subject: lit\r\n\r\nx\r\n")
+    (data, _), = maildir_messages(users[ALICE])
+    assert split_delivered(data)[1] == ("%s@[127.0.0.1]" % ALICE).encode()
+
+
+# ---- issue 17 item 5: RCPT refuses what delivery would refuse ----
+
+@pytest.fixture
+def odd_accounts():
+    made = []
+
+    def add(name, home):
+        subprocess.run(["userdel", "-r", name], capture_output=True)
+        subprocess.run(["useradd", "--badname", "-m", "-d", home, "-s",
+                        "/bin/sh", name], check=True, capture_output=True)
+        made.append(name)
+        return pwd.getpwnam(name)
+    yield add
+    for n in made:
+        subprocess.run(["userdel", "-r", n], capture_output=True)
+
+
+def test_rcpt_refuses_account_delivery_cannot_use(make_daemon, users,
+                                                  odd_accounts):
+    dollar = odd_accounts(PREFIX + "mach$", "/home/%smach" % PREFIX)
+    slash = odd_accounts(PREFIX + "slash", "/home/%sslash/" % PREFIX)
+    assert slash.pw_dir.endswith("/")
+    d = make_daemon(extra_main=DELIM)
+    with d.smtp() as s:
+        s.ehlo("client.example")
+        s.mail("s@remote.example")
+        code, msg = s.rcpt(dollar.pw_name + "@" + DOMAIN)
+        assert 550 <= code < 560, (code, msg)
+        code, msg = s.rcpt(slash.pw_name + "@" + DOMAIN)
+        assert code == 250, (code, msg)
+        s.data(b"Subject: odd\r\n\r\nx\r\n")
+    wait_until(lambda: outcome(d, slash.pw_name + "@" + DOMAIN), "outcome")
+    assert outcome(d, slash.pw_name + "@" + DOMAIN)[:2] == ("2.0.0", "sent")
+    assert len(maildir_messages(slash)) == 1
+    assert "security" not in d.logtext().lower() or \
+        "mailbox" not in d.logtext().lower()
+
+
+# ---- issue 17 item 6: a root-owned 0600 alias file with commands ----
+
+def test_unreadable_alias_file_with_commands_is_refused(make_daemon, users):
+    d = make_daemon(extra_main=DELIM)
+    path = d.dir + "/aliases"
+    with open(path, "w") as f:
+        f.write(aliases("prog: |/bin/true\n"))
+    os.chown(path, 0, 0)
+    os.chmod(path, 0o600)
+    r = subprocess.run([BULKHEAD, "-n", "-c", d.dir], capture_output=True,
+                       text=True, timeout=30)
+    assert r.returncode != 0
+    assert "%s:3:" % path in r.stderr and "default_privs" in r.stderr, \
+        r.stderr
+    # without commands, files or :include: the mode does not matter
+    with open(path, "w") as f:
+        f.write(aliases())
+    r = subprocess.run([BULKHEAD, "-n", "-c", d.dir], capture_output=True,
+                       text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
