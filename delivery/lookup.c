@@ -10,9 +10,14 @@
  *   on_owner		local's IPC_OWNER_QUERY
  */
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <fcntl.h>
+#include <ifaddrs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,8 +37,21 @@ struct lookup {
 	struct alias_table	 aliases;
 	struct resolver		 res;
 	int			 map_line[IPC_MAPS_MAX];
+	struct bh_strlist	 own_addrs;
 	struct ipc_chan		*peers[ROLE_COUNT];
 };
+
+/* A refused account that exists: say why, once per RCPT. */
+static void
+log_refused_account(struct lookup *lk, const char *addr, uint32_t verdict)
+{
+	const char *why;
+
+	if (verdict == RCPT_UNKNOWN_USER &&
+	    (why = resolve_account_problem(&lk->res, addr)) != NULL)
+		log_warnx("recipient %s refused: the account cannot receive "
+		    "mail: %s", addr, why);
+}
 
 static void
 on_rcpt_check(struct lookup *lk, struct ipc_chan *c, uint32_t id,
@@ -49,6 +67,7 @@ on_rcpt_check(struct lookup *lk, struct ipc_chan *c, uint32_t id,
 		return;
 	}
 	rep.verdict = resolve_rcpt(&lk->res, req.addr);
+	log_refused_account(lk, req.addr, rep.verdict);
 	wb_init(&wb, buf, sizeof(buf));
 	enc_rcpt_verdict(&wb, &rep);
 	ipc_reply(c, IPC_RCPT_CHECK_REPLY, id, &wb, -1);
@@ -68,6 +87,7 @@ on_rcpt_check_client(struct lookup *lk, struct ipc_chan *c, uint32_t id,
 		return;
 	}
 	rep.verdict = resolve_rcpt_client(&lk->res, req.addr, req.client_addr);
+	log_refused_account(lk, req.addr, rep.verdict);
 	wb_init(&wb, buf, sizeof(buf));
 	enc_rcpt_verdict(&wb, &rep);
 	ipc_reply(c, IPC_RCPT_CHECK_REPLY, id, &wb, -1);
@@ -212,6 +232,57 @@ load_aliases(struct lookup *lk)
 	free(all);
 }
 
+static void
+own_add(struct bh_strlist *l, const char *addr)
+{
+	if (l->n == BH_LIST_MAX)
+		return;
+	if ((l->v[l->n] = strdup(addr)) == NULL)
+		fatal("own addresses");
+	l->n++;
+}
+
+/*
+ * This host's addresses, as Postfix's own_inet_addr: those of
+ * inet_interfaces, every interface's for "all".  Read before the
+ * sandbox, which may hide the interfaces.
+ */
+static void
+load_own_addrs(struct lookup *lk)
+{
+	const struct bh_strlist	*ifs = &lk->we.cf.inet_interfaces;
+	struct ifaddrs		*ifa, *i;
+	char			 buf[INET6_ADDRSTRLEN];
+	size_t			 k;
+
+	for (k = 0; k < ifs->n; k++) {
+		if (strcmp(ifs->v[k], "loopback-only") == 0) {
+			own_add(&lk->own_addrs, "127.0.0.1");
+			own_add(&lk->own_addrs, "::1");
+		} else if (strcmp(ifs->v[k], "all") != 0)
+			own_add(&lk->own_addrs, ifs->v[k]);
+		else if (getifaddrs(&ifa) == -1)
+			log_warn("getifaddrs");
+		else {
+			for (i = ifa; i != NULL; i = i->ifa_next) {
+				if (i->ifa_addr == NULL ||
+				    (i->ifa_addr->sa_family != AF_INET &&
+				    i->ifa_addr->sa_family != AF_INET6))
+					continue;
+				if (inet_ntop(i->ifa_addr->sa_family,
+				    i->ifa_addr->sa_family == AF_INET ?
+				    (void *)&((struct sockaddr_in *)
+				    i->ifa_addr)->sin_addr :
+				    (void *)&((struct sockaddr_in6 *)
+				    i->ifa_addr)->sin6_addr, buf,
+				    sizeof(buf)) != NULL)
+					own_add(&lk->own_addrs, buf);
+			}
+			freeifaddrs(ifa);
+		}
+	}
+}
+
 int
 lookup_main(int argc, char **argv)
 {
@@ -228,6 +299,8 @@ lookup_main(int argc, char **argv)
 	lk.res.aliases = &lk.aliases;
 	lk.res.map_line = lk.map_line;
 	lk.res.nmaps = lk.we.cf.alias_maps.n;
+	load_own_addrs(&lk);
+	lk.res.own_addrs = &lk.own_addrs;
 
 	memset(&sb, 0, sizeof(sb));
 	sb.role = ROLE_LOOKUP;

@@ -20,6 +20,7 @@
 #include <strings.h>
 
 #include "delivery/resolve.h"
+#include "privsep/mailbox_path.h"
 #include "privsep/sandbox.h"
 
 int
@@ -32,6 +33,51 @@ resolve_is_local_domain(const char *domain, void *arg)
 		if (strcasecmp(domain, cf->mydestination.v[i]) == 0)
 			return 1;
 	return 0;
+}
+
+static int	parse_numeric(const char *, unsigned char *);
+
+/*
+ * A domain literal, "[192.0.2.1]" or "[IPv6:2001:db8::1]" (RFC 5321
+ * 4.1.3), that names one of this host's own addresses (Postfix: those of
+ * inet_interfaces).  lookup collects them before it enters its sandbox.
+ */
+int
+resolve_is_own_literal(const struct resolver *r, const char *domain)
+{
+	unsigned char	 a[sizeof(struct in6_addr)], b[sizeof(a)];
+	char		 buf[INET6_ADDRSTRLEN + 8];
+	size_t		 n = strlen(domain), i;
+	int		 af;
+
+	if (n < 3 || domain[0] != '[' || domain[n - 1] != ']' ||
+	    n - 2 >= sizeof(buf) || r->own_addrs == NULL)
+		return 0;
+	memcpy(buf, domain + 1, n - 2);
+	buf[n - 2] = '\0';
+	if (strncasecmp(buf, "IPv6:", 5) == 0) {
+		if (inet_pton(AF_INET6, buf + 5, a) != 1)
+			return 0;
+		af = parse_numeric(buf + 5, a);
+	} else if (inet_pton(AF_INET, buf, a) == 1)
+		af = AF_INET;
+	else
+		return 0;
+	for (i = 0; i < r->own_addrs->n; i++)
+		if (parse_numeric(r->own_addrs->v[i], b) == af &&
+		    memcmp(a, b, af == AF_INET ? 4 : 16) == 0)
+			return 1;
+	return 0;
+}
+
+/* mydestination, or a literal of this host: an alias_domain_fn. */
+static int
+is_ours(const char *domain, void *arg)
+{
+	const struct resolver *r = arg;
+
+	return resolve_is_local_domain(domain, (void *)r->cf) ||
+	    resolve_is_own_literal(r, domain);
 }
 
 /* Split "local@domain" at the last '@'; the local part is lower-cased. */
@@ -50,14 +96,20 @@ split_addr(const char *addr, char *local, size_t llen, const char **domain)
 	return 0;
 }
 
+/*
+ * An account delivery will write as: master's own checks (so that RCPT
+ * refuses what delivery would), except root's, which must be aliased and
+ * is deferred, not refused, when it is not.
+ */
 static int
 user_may_receive(const struct resolver *r, const char *name)
 {
-	const struct userdb_entry *u = userdb_find(r->users, name);
+	const struct userdb_entry	*u = userdb_find(r->users, name);
+	const char			*dsn;
+	int				 sec;
 
-	return u != NULL && (u->uid == 0 ||
-	    ((long)u->uid >= r->cf->local_minimum_uid &&
-	    u->uid < BH_OVERFLOW_UID));
+	return u != NULL && (u->uid == 0 || account_refusal(u->name, u->uid,
+	    u->gid, u->home, r->cf->local_minimum_uid, &dsn, &sec) == NULL);
 }
 
 static int
@@ -88,10 +140,28 @@ resolve_rcpt(const struct resolver *r, const char *addr)
 
 	if (split_addr(addr, local, sizeof(local), &domain) == -1)
 		return RCPT_UNKNOWN_USER;
-	if (*domain != '\0' && !resolve_is_local_domain(domain, (void *)r->cf))
+	if (*domain != '\0' && !is_ours(domain, (void *)r))
 		return RCPT_RELAY_DENIED;
 	strip_extension(r, local);
 	return name_known(r, local) ? RCPT_OK : RCPT_UNKNOWN_USER;
+}
+
+const char *
+resolve_account_problem(const struct resolver *r, const char *addr)
+{
+	const struct userdb_entry	*u;
+	char				 local[IPC_ADDR_MAX];
+	const char			*domain, *dsn;
+	int				 sec;
+
+	if (split_addr(addr, local, sizeof(local), &domain) == -1)
+		return NULL;
+	strip_extension(r, local);
+	if (aliases_lookup(r->aliases, local) != NULL ||
+	    (u = userdb_find(r->users, local)) == NULL || u->uid == 0)
+		return NULL;
+	return account_refusal(u->name, u->uid, u->gid, u->home,
+	    r->cf->local_minimum_uid, &dsn, &sec);
 }
 
 /* The address family and bytes of a numeric address; -1 if not one. */
@@ -166,7 +236,8 @@ resolve_rcpt_client(const struct resolver *r, const char *addr,
 	enum rcpt_verdict	 v = resolve_rcpt(r, addr);
 	const char		*at = strrchr(addr, '@');
 
-	if (v != RCPT_RELAY_DENIED || at == NULL)
+	/* A literal not ours: nothing here could relay to it. */
+	if (v != RCPT_RELAY_DENIED || at == NULL || at[1] == '[')
 		return v;
 	if (is_relay_domain(r->cf, at + 1) ||
 	    resolve_in_networks(&r->cf->mynetworks, client_addr))
@@ -352,16 +423,15 @@ resolve_expand(const struct resolver *r, const char *addr,
 	out->nfailed = 0;
 	strlcpy(dsn, "5.1.1", dsnlen);
 	if (split_addr(addr, local, sizeof(local), &domain) == -1 ||
-	    (*domain != '\0' &&
-	    !resolve_is_local_domain(domain, (void *)r->cf))) {
+	    (*domain != '\0' && !is_ours(domain, (void *)r))) {
 		snprintf(text, textlen, "not a local address");
 		return -1;
 	}
 	strlcpy(whole, local, sizeof(whole));
 	strip_extension(r, local);
 	if ((n = aliases_expand_delim(r->aliases, local,
-	    r->cf->recipient_delimiter, resolve_is_local_domain,
-	    (void *)r->cf, &t, err, sizeof(err))) < 0) {
+	    r->cf->recipient_delimiter, is_ours, (void *)r, &t, err,
+	    sizeof(err))) < 0) {
 		strlcpy(dsn, "5.4.6", dsnlen);	/* routing loop */
 		snprintf(text, textlen, "%s", err);
 		return -1;
@@ -427,8 +497,7 @@ resolve_owner(const struct resolver *r, const char *addr, char *out,
 
 	out[0] = '\0';
 	if (split_addr(addr, local, sizeof(local), &domain) == -1 ||
-	    (*domain != '\0' &&
-	    !resolve_is_local_domain(domain, (void *)r->cf)))
+	    (*domain != '\0' && !is_ours(domain, (void *)r)))
 		return;
 	strip_extension(r, local);
 	if (strncmp(local, "owner-", 6) == 0 ||

@@ -239,10 +239,11 @@ def test_domain_literal_of_this_host(make_daemon, users):
 def odd_accounts():
     made = []
 
-    def add(name, home):
+    def add(name, home, *extra):
         subprocess.run(["userdel", "-r", name], capture_output=True)
         subprocess.run(["useradd", "--badname", "-m", "-d", home, "-s",
-                        "/bin/sh", name], check=True, capture_output=True)
+                        "/bin/sh"] + list(extra) + [name], check=True,
+                       capture_output=True)
         made.append(name)
         return pwd.getpwnam(name)
     yield add
@@ -254,6 +255,8 @@ def test_rcpt_refuses_account_delivery_cannot_use(make_daemon, users,
                                                   odd_accounts):
     dollar = odd_accounts(PREFIX + "mach$", "/home/%smach" % PREFIX)
     slash = odd_accounts(PREFIX + "slash", "/home/%sslash/" % PREFIX)
+    group0 = odd_accounts(PREFIX + "grp0", "/home/%sgrp0" % PREFIX,
+                          "-g", "0")
     assert slash.pw_dir.endswith("/")
     d = make_daemon(extra_main=DELIM)
     with d.smtp() as s:
@@ -261,14 +264,20 @@ def test_rcpt_refuses_account_delivery_cannot_use(make_daemon, users,
         s.mail("s@remote.example")
         code, msg = s.rcpt(dollar.pw_name + "@" + DOMAIN)
         assert 550 <= code < 560, (code, msg)
+        code, msg = s.rcpt(group0.pw_name + "@" + DOMAIN)
+        assert 550 <= code < 560, (code, msg)
         code, msg = s.rcpt(slash.pw_name + "@" + DOMAIN)
         assert code == 250, (code, msg)
         s.data(b"Subject: odd\r\n\r\nx\r\n")
     wait_until(lambda: outcome(d, slash.pw_name + "@" + DOMAIN), "outcome")
     assert outcome(d, slash.pw_name + "@" + DOMAIN)[:2] == ("2.0.0", "sent")
     assert len(maildir_messages(slash)) == 1
-    assert "security" not in d.logtext().lower() or \
-        "mailbox" not in d.logtext().lower()
+    log = d.logtext()
+    assert "recipient %s@%s refused: the account cannot receive mail: " \
+        "malformed user name" % (dollar.pw_name, DOMAIN) in log, log
+    # no false security alarm about the normalised home
+    assert not [ln for ln in log.splitlines()
+                if "security" in ln.lower() and slash.pw_name in ln], log
 
 
 # ---- issue 17 item 6: a root-owned 0600 alias file with commands ----
