@@ -899,7 +899,7 @@ static void
 start_writing(struct job *j)
 {
 	struct msg_write_mail	 m;
-	uint8_t			 buf[2 * IPC_ADDR_MAX + 128];
+	uint8_t			 buf[3 * IPC_ADDR_MAX + 128];
 	struct wbuf		 wb;
 	int			 p[2];
 
@@ -922,6 +922,7 @@ start_writing(struct job *j)
 	strlcpy(m.return_path, j->owner[0] != '\0' ? j->owner : j->d.sender,
 	    sizeof(m.return_path));
 	delivered_to(j, j->slot->user, m.delivered_to, sizeof(m.delivered_to));
+	strlcpy(m.orig_rcpt, j->d.rcpt, sizeof(m.orig_rcpt));
 	wb_init(&wb, buf, sizeof(buf));
 	enc_write_mail(&wb, &m);
 	ipc_request(j->writer, IPC_WRITE_MAIL, &wb, p[0]);

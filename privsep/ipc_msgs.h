@@ -197,6 +197,9 @@ struct msg_write_mail {
 	uint64_t	content_len;	/* bytes that must arrive on the pipe */
 	char		return_path[IPC_ADDR_MAX];
 	char		delivered_to[IPC_ADDR_MAX];
+	/* The envelope recipient before alias and .forward expansion
+	   (Postfix's ORIGINAL_RECIPIENT); "" = delivered_to. */
+	char		orig_rcpt[IPC_ADDR_MAX];
 };
 
 void	enc_log(struct wbuf *, const struct msg_log *);

@@ -300,3 +300,24 @@ def test_unreadable_alias_file_with_commands_is_refused(make_daemon, users):
     r = subprocess.run([BULKHEAD, "-n", "-c", d.dir], capture_output=True,
                        text=True, timeout=30)
     assert r.returncode == 0, r.stderr
+
+
+# ---- issue 16 item 10: ORIGINAL_RECIPIENT is the address before expansion
+
+def test_original_recipient_is_before_expansion(make_daemon, users,
+                                                 dotforward, outdir):
+    dotforward(ALICE, '"|/bin/sh -c \'env > %s/env.alice\'"\n' % outdir)
+    d = make_daemon(extra_main=DELIM, aliases=aliases(
+        "prog: \"|/bin/sh -c 'env > %s/env.prog'\"\nouter: prog\n"
+        % outdir))
+    got = send(d, ["Outer@" + DOMAIN, "team+x@" + DOMAIN])
+    for g in got:
+        assert g[:2] == ("2.0.0", "sent"), got
+
+    def env(tag):
+        with open(os.path.join(outdir, "env." + tag)) as f:
+            return dict(ln.split("=", 1) for ln in f.read().splitlines()
+                        if "=" in ln)
+    assert env("prog")["ORIGINAL_RECIPIENT"] == "Outer@" + DOMAIN
+    assert env("prog")["RECIPIENT"] == "prog@" + DOMAIN
+    assert env("alice")["ORIGINAL_RECIPIENT"] == "team+x@" + DOMAIN

@@ -1533,6 +1533,7 @@ test_dec_write_mail(void **state)
 	strlcpy(in.return_path, "s@remote.example", sizeof(in.return_path));
 	strlcpy(in.delivered_to, "alice@test.example",
 	    sizeof(in.delivered_to));
+	strlcpy(in.orig_rcpt, "Team@Test.Example", sizeof(in.orig_rcpt));
 	wb_init(&wb, buf, sizeof(buf));
 	enc_write_mail(&wb, &in);
 	rb_init(&rb, buf, wb.len);
@@ -1554,6 +1555,12 @@ test_dec_write_mail(void **state)
 	assert_int_equal(write_mail_with(&out), -1);
 	out = in;
 	strlcpy(out.delivered_to, "From a\n", sizeof(out.delivered_to));
+	assert_int_equal(write_mail_with(&out), -1);
+	out = in;
+	out.orig_rcpt[0] = '\0';		/* none: delivered_to */
+	assert_int_equal(write_mail_with(&out), 0);
+	out = in;
+	strlcpy(out.orig_rcpt, "a\tb@x", sizeof(out.orig_rcpt));
 	assert_int_equal(write_mail_with(&out), -1);
 }
 
