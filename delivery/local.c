@@ -37,6 +37,7 @@
 
 #include <event2/event.h>
 
+#include "delivery/dupfilter.h"
 #include "delivery/forward.h"
 #include "delivery/resolve.h"
 #include "lib/log.h"
@@ -50,6 +51,7 @@
 				   after 10) */
 #define WRITER_KEEP_MAX	48	/* idle writers kept, all users together */
 #define JOB_TARGETS_MAX	32	/* commands and files of one recipient */
+#define DUP_CLAIMS_MAX	20000	/* mailboxes remembered across recipients */
 
 struct local;
 struct wslot;
@@ -144,6 +146,7 @@ struct local {
 	TAILQ_HEAD(, job)	 jobs;
 	TAILQ_HEAD(, wslot)	 idle;
 	int			 nidle;
+	struct dupfilter	*dups;		/* mailboxes per message */
 #ifdef BH_TEST_HOOKS
 	struct hostile		 hostile;
 #endif
@@ -895,6 +898,31 @@ on_forward(struct job *j, struct rbuf *rb)
 		forward_lookup(j, local[i]);
 }
 
+/*
+ * Another recipient of this message writes this mailbox too (an alias
+ * and a direct recipient, two aliases): it gets one copy, written for
+ * the recipient that came to write it first (Postfix's duplicate
+ * filter).  1 if that is another one: then this recipient has it.
+ * Claimed when the mailbox is about to be written, after ~/.forward:
+ * a user whose .forward sends a recipient's copy away holds no claim.
+ */
+static int
+mailbox_claimed_elsewhere(struct job *j)
+{
+	char		key[IPC_USER_MAX + 16];
+	uint32_t	holder;
+
+	if (j->slot == NULL || j->slot->runner)
+		return 0;
+	snprintf(key, sizeof(key), "mailbox %s", j->slot->user);
+	if (dup_claim(j->lo->dups, j->d.qid, key, j->d.rcpt_index, &holder)
+	    == 0)
+		return 0;
+	log_info("%s: %s: mailbox gets this message for recipient #%u "
+	    "already: not written twice", j->d.qid, j->slot->user, holder);
+	return 1;
+}
+
 static void
 start_writing(struct job *j)
 {
@@ -903,6 +931,11 @@ start_writing(struct job *j)
 	struct wbuf		 wb;
 	int			 p[2];
 
+	if (mailbox_claimed_elsewhere(j)) {
+		j->nsent++;		/* the one copy is there */
+		writer_done(j);
+		return;
+	}
 	/* Only our end may be non-blocking: the writer reads until EOF. */
 	if (pipe2(p, O_CLOEXEC) == -1) {
 		job_fail(j, "4.3.0", "cannot create a pipe");
@@ -1558,6 +1591,7 @@ local_main(int argc, char **argv)
 	RB_INIT(&lo.waits);
 	TAILQ_INIT(&lo.jobs);
 	TAILQ_INIT(&lo.idle);
+	lo.dups = dup_new(DUP_CLAIMS_MAX);
 	lo.we.on_peer = on_peer;
 	lo.we.on_master_reply = writer_answer;
 	lo.we.arg = &lo;

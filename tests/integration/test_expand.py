@@ -188,11 +188,11 @@ def test_alias_targets_with_extension_and_local_domain(make_daemon, users):
         "dave: {a}@{dom}\n"
         "erin: {A}+Tag@{DOM}\n".format(a=ALICE, A=ALICE.upper(),
                                        dom=DOMAIN, DOM=DOMAIN.upper())))
-    rc = ["list@" + DOMAIN, "carol@" + DOMAIN, "dave@" + DOMAIN,
-          "erin@" + DOMAIN]
-    got = send(d, rc)
-    for g in got:
-        assert g[:2] == ("2.0.0", "sent"), got
+    # one message each: one message reaches a mailbox once
+    for r in ["list@" + DOMAIN, "carol@" + DOMAIN, "dave@" + DOMAIN,
+              "erin@" + DOMAIN]:
+        (got,) = send(d, r)
+        assert got[:2] == ("2.0.0", "sent"), (r, got)
     dt = delivered_to(users[ALICE], 4)
     assert ("%s+lists@%s" % (ALICE, DOMAIN)).encode() in dt, dt
     assert ("%s+tag@%s" % (ALICE, DOMAIN)).encode() in dt, dt
@@ -321,3 +321,23 @@ def test_original_recipient_is_before_expansion(make_daemon, users,
     assert env("prog")["ORIGINAL_RECIPIENT"] == "Outer@" + DOMAIN
     assert env("prog")["RECIPIENT"] == "prog@" + DOMAIN
     assert env("alice")["ORIGINAL_RECIPIENT"] == "team+x@" + DOMAIN
+
+
+# ---- issue 16 item 5: an alias overlapping a direct recipient ----
+
+def test_alias_and_direct_recipient_give_one_copy(make_daemon, users):
+    d = make_daemon(extra_main=DELIM, aliases=aliases(
+        "list: {a}+lists, {b}\n".format(a=ALICE, b=BOB)))
+    got = send(d, ["team@" + DOMAIN, ALICE + "@" + DOMAIN,
+                   "list@" + DOMAIN, ALICE.upper() + "+x@" + DOMAIN])
+    for g in got:
+        assert g[:2] == ("2.0.0", "sent"), got
+    assert len(maildir_messages(users[ALICE])) == 1
+    assert len(maildir_messages(users[BOB])) == 1
+    import time
+    time.sleep(1)
+    assert len(new_files(users[ALICE])) == 1, new_files(users[ALICE])
+    assert len(new_files(users[BOB])) == 1, new_files(users[BOB])
+    # another message is another copy
+    send(d, [ALICE + "@" + DOMAIN])
+    assert len(maildir_messages(users[ALICE], count=2)) == 2
