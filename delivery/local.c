@@ -1144,6 +1144,37 @@ dev_null(struct job *j, const struct msg_runner_open *t)
 }
 
 /*
+ * The same command or file, run as the same account, for another
+ * recipient of this message (a user reached directly and through an
+ * alias): it runs once per message, as a mailbox gets one copy.  1 if
+ * another recipient holds it (then this one has it too).
+ */
+static int
+target_claimed_elsewhere(struct job *j, const struct msg_runner_open *t)
+{
+	char		key[IPC_TEXT_MAX + IPC_PATH_MAX + IPC_USER_MAX + 32];
+	uint32_t	holder;
+
+	if (t->kind == RUNNER_INCLUDE)
+		return 0;	/* its addresses are claimed one by one */
+	if (t->source == RUNNER_FORWARD)
+		snprintf(key, sizeof(key), "%s forward:%s %s", t->kind ==
+		    RUNNER_COMMAND ? "command" : "file", t->name, t->value);
+	else
+		snprintf(key, sizeof(key), "%s alias:%u:%s %s", t->kind ==
+		    RUNNER_COMMAND ? "command" : "file", t->map,
+		    target_rights_file(t), t->value);
+	if (dup_claim(j->lo->dups, j->d.qid, key, j->d.rcpt_index, &holder)
+	    == 0)
+		return 0;
+	log_info("%s: %s %s of %s runs for recipient #%u already: not run "
+	    "twice", j->d.qid, t->kind == RUNNER_COMMAND ? "command" : "file",
+	    t->kind == RUNNER_COMMAND ? "" : t->value, t->name, holder);
+	j->nrun++;
+	return 1;
+}
+
+/*
  * Everything went, and nothing was written: every address this one led
  * to was already being delivered in this job.  Never "sent" with no
  * mailbox: such an expansion is a forwarding loop.
@@ -1171,7 +1202,8 @@ next_target(struct job *j)
 		next_user(j);
 		return;
 	}
-	while (j->next_tgt < j->ntgt && dev_null(j, &j->tgt[j->next_tgt]))
+	while (j->next_tgt < j->ntgt && (dev_null(j, &j->tgt[j->next_tgt]) ||
+	    target_claimed_elsewhere(j, &j->tgt[j->next_tgt])))
 		j->next_tgt++;
 	if (j->next_tgt == j->ntgt) {
 		nothing_delivered(j);

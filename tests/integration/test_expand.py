@@ -341,3 +341,63 @@ def test_alias_and_direct_recipient_give_one_copy(make_daemon, users):
     # another message is another copy
     send(d, [ALICE + "@" + DOMAIN])
     assert len(maildir_messages(users[ALICE], count=2)) == 2
+
+
+# ---- issue 17: a property test over random aliases and .forward files ----
+
+def test_random_forward_and_alias_graphs(make_daemon, users, dotforward,
+                                         outdir):
+    """Random alias files and ~/.forward files: every mailbox gets at most
+    one copy of a message, every command runs at most once per uid, no
+    recipient is deferred, and none is "sent" with nothing written."""
+    import random
+    names = ["a1", "a2", "a3"]
+    cmd = '"|/bin/sh -c \'echo x >> %s/cmd.$(id -u)\'"' % outdir
+    for seed in range(10):
+        rnd = random.Random(seed)
+
+        def target(owner=None):
+            c = rnd.choice(["alias", "aliasext", "user", "userext", "cmd"])
+            if c == "alias":
+                return rnd.choice(names)
+            if c == "aliasext":
+                return rnd.choice(names) + "+z"
+            u = owner if owner and rnd.random() < 0.3 else \
+                rnd.choice([ALICE, BOB])
+            if c == "user":
+                return u
+            if c == "userext":
+                return u + "+y"
+            return cmd
+        text = "".join("%s: %s\n" % (n, ", ".join(
+            target() for _ in range(rnd.randint(1, 3)))) for n in names)
+        for u in (ALICE, BOB):
+            fwd = [target(u) for _ in range(rnd.randint(0, 2))]
+            if fwd:
+                dotforward(u, ", ".join(fwd) + "\n")
+            else:
+                p = os.path.join(users[u].pw_dir, ".forward")
+                if os.path.lexists(p):
+                    os.unlink(p)
+        for f in os.listdir(outdir):
+            os.unlink(os.path.join(outdir, f))
+        # notices of failed members go to postmaster: /dev/null keeps
+        # other messages out of the mailboxes and commands counted here
+        d = make_daemon(extra_main=DELIM,
+                        aliases="postmaster: /dev/null\n" + text)
+        rcpts = rnd.sample([ALICE, BOB] + names, rnd.randint(1, 4))
+        got = send(d, [r + "@" + DOMAIN for r in rcpts])
+        ctx = (seed, text, rcpts, got)
+        d.stop()
+        for g in got:
+            assert g[1] in ("sent", "bounced"), ctx
+            assert "0 mailboxes" not in g[2] or "command" in g[2], ctx
+        for u in (ALICE, BOB):
+            assert len(new_files(users[u])) <= 1, ctx
+        for f in os.listdir(outdir):
+            with open(os.path.join(outdir, f)) as fh:
+                assert fh.read().count("x") == 1, (f, ctx)
+        written = sum(len(new_files(users[u])) for u in (ALICE, BOB)) + \
+            len(os.listdir(outdir))
+        if any(g[1] == "sent" for g in got):
+            assert written > 0, ctx
