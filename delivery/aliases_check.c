@@ -166,6 +166,43 @@ kind_unsupported(const struct bh_config *cf, enum alias_kind k)
 	}
 }
 
+/*
+ * An alias that expands to more accounts or commands than one answer of
+ * lookup carries: mail to it bounces (5.3.0).  Within its own file, and
+ * only for files of at most CHECK_SIZE_MAX aliases (each expansion costs
+ * a pass over the table).
+ */
+#define CHECK_SIZE_MAX	5000
+
+static const char *
+check_size(const struct bh_config *cf, const struct alias_table *t,
+    const struct alias_entry *e)
+{
+	struct alias_target	*out = NULL;
+	char			 err[ALIAS_ERR_MAX];
+	int			 n, i, addrs = 0, other = 0;
+
+	if (t->n > CHECK_SIZE_MAX)
+		return NULL;
+	if ((n = aliases_expand_delim(t, e->name, cf->recipient_delimiter,
+	    NULL, NULL, &out, err, sizeof(err))) < 0)
+		return NULL;	/* loops are reported when mail comes */
+	for (i = 0; i < n; i++) {
+		if (out[i].kind == ALIAS_ADDRESS)
+			addrs++;
+		else
+			other++;
+	}
+	aliases_free_targets(out, (size_t)n);
+	if (addrs > IPC_EXPAND_MAX)
+		return "expands to more than 200 recipients, which one "
+		    "delivery cannot carry: mail to it bounces";
+	if (other > IPC_TARGETS_MAX)
+		return "expands to more than 4 commands, files and :include: "
+		    "files: mail to it bounces";
+	return NULL;
+}
+
 int
 aliases_check(const struct bh_config *cf, const struct alias_table *t,
     size_t n, aliases_user_fn user, void *arg, void (*warn)(const char *))
@@ -192,6 +229,12 @@ aliases_check(const struct bh_config *cf, const struct alias_table *t,
 				    tg->kind == ALIAS_COMMAND ? "|" : "",
 				    printable(tg->value, shown, sizeof(shown)),
 				    why);
+				warn(msg);
+				found++;
+			}
+			if ((why = check_size(cf, &t[i], e)) != NULL) {
+				snprintf(msg, sizeof(msg), "%s:%d: alias %s: "
+				    "%s", t[i].file, e->line, e->name, why);
 				warn(msg);
 				found++;
 			}

@@ -406,6 +406,23 @@ add_user(struct msg_expand_ok *out, const char *user, const char *ext)
 	return 0;
 }
 
+size_t
+resolve_expand_size(const struct msg_expand_ok *m)
+{
+	size_t		n = 3 * 4;	/* the three counts */
+	uint32_t	i;
+
+	for (i = 0; i < m->n; i++)
+		n += 2 + strlen(m->users[i]) + 2 + strlen(m->ext[i]);
+	for (i = 0; i < m->ntargets; i++)
+		n += 8 + 2 + strlen(m->targets[i].name) + 2 +
+		    strlen(m->targets[i].value);
+	for (i = 0; i < m->nfailed; i++)
+		n += 2 + strlen(m->failed[i].addr) + 2 +
+		    strlen(m->failed[i].dsn) + 2 + strlen(m->failed[i].text);
+	return n;
+}
+
 int
 resolve_expand(const struct resolver *r, const char *addr,
     struct msg_expand_ok *out, char *dsn, size_t dsnlen, char *text,
@@ -475,6 +492,12 @@ resolve_expand(const struct resolver *r, const char *addr,
 			snprintf(text, textlen, "alias expands too far");
 			goto done;
 		}
+	}
+	if (resolve_expand_size(out) > IPC_PAYLOAD_MAX) {
+		strlcpy(dsn, "5.3.0", dsnlen);
+		snprintf(text, textlen, "alias expands too far (more than one "
+		    "answer can carry)");
+		goto done;
 	}
 	rc = out->n + out->ntargets > 0 ? 0 : -1;
 	/* Only failed members: the alias fails, with the first reason. */

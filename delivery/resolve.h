@@ -57,6 +57,9 @@ int	resolve_expand(const struct resolver *, const char *addr,
 	    struct msg_expand_ok *out, char *dsn, size_t dsnlen, char *text,
 	    size_t textlen);
 
+/* The bytes enc_expand_ok() writes for m (at most IPC_PAYLOAD_MAX fit). */
+size_t	resolve_expand_size(const struct msg_expand_ok *m);
+
 /*
  * The envelope sender for mail delivered through the alias addr names:
  * "owner-NAME@domain" when NAME is an alias and owner-NAME is one too

@@ -401,3 +401,21 @@ def test_random_forward_and_alias_graphs(make_daemon, users, dotforward,
             len(os.listdir(outdir))
         if any(g[1] == "sent" for g in got):
             assert written > 0, ctx
+
+
+# ---- issue 17 item 7: an expansion larger than one answer ----
+
+def test_alias_beyond_one_answer_is_reported(make_daemon, users):
+    """aliases check names an alias that expands to more than one lookup
+    answer carries (file:line); mail to it bounces, lookup stays up."""
+    many = ", ".join("%s+x%d" % (ALICE, i) for i in range(3)) + ", " + \
+        ", ".join('"|/bin/true %d"' % i for i in range(5))
+    d = make_daemon(extra_main=DELIM, aliases=aliases("big: %s\n" % many))
+    r = subprocess.run([BULKCTL, "-c", d.dir, "aliases", "check"],
+                       capture_output=True, text=True, timeout=30)
+    assert "%s/aliases:3: alias big: expands to more than 4 commands" \
+        % d.dir in r.stderr, r.stderr
+    lookup = d.wait_role("lookup")
+    (got,) = send(d, "big@" + DOMAIN)
+    assert got[0].startswith("5.") and got[1] == "bounced", got
+    assert d.pids().get("lookup") == lookup

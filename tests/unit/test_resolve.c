@@ -545,6 +545,56 @@ test_domain_literal(void **state)
 	f->r.own_addrs = NULL;
 }
 
+/* An expansion that would not fit in one IPC answer fails cleanly. */
+static void
+test_expand_reply_limit(void **state)
+{
+	struct fix	*f = *state;
+	static uint8_t	 buf[2 * IPC_PAYLOAD_MAX];
+	static char	 text[200000];
+	char		 name[IPC_USER_MAX + 1], line[700], dsn[IPC_DSN_MAX];
+	char		 why[IPC_TEXT_MAX], err[ALIAS_ERR_MAX];
+	struct wbuf	 wb;
+	int		 i;
+
+	strlcpy(text, "big: ", sizeof(text));
+	for (i = 0; i < IPC_EXPAND_MAX; i++) {
+		snprintf(name, sizeof(name), "u%03d%s", i,
+		    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+		userdb_add(&f->users, name, 2000 + i);
+		snprintf(line, sizeof(line), "%s+e, ", name);
+		strlcat(text, line, sizeof(text));
+	}
+	userdb_sort(&f->users);
+	for (i = 0; i < IPC_TARGETS_MAX; i++) {
+		snprintf(line, sizeof(line), "\"|/bin/echo %d %0400d\", ", i,
+		    0);
+		strlcat(text, line, sizeof(text));
+	}
+	for (i = 0; i < IPC_FAILED_MAX; i++) {
+		snprintf(line, sizeof(line), "ghost%d%0200d, ", i, 0);
+		strlcat(text, line, sizeof(text));
+	}
+	strlcat(text, "alice\nsmall: alice+x, bob, |/bin/true, ghost\n",
+	    sizeof(text));
+	aliases_free(&f->aliases);
+	if (aliases_parse_buffer(&f->aliases, text, strlen(text), "aliases",
+	    err, sizeof(err)) != 0)
+		fail_msg("aliases: %s", err);
+	f->cf.myhostname = "mx.test.example";
+	assert_int_equal(resolve_expand(&f->r, "big@test.example", &out, dsn,
+	    sizeof(dsn), why, sizeof(why)), -1);
+	assert_string_equal(dsn, "5.3.0");
+	assert_non_null(strstr(why, "expands too far"));
+	/* the size is the encoder's */
+	assert_int_equal(resolve_expand(&f->r, "small", &out, dsn,
+	    sizeof(dsn), why, sizeof(why)), 0);
+	wb_init(&wb, buf, sizeof(buf));
+	enc_expand_ok(&wb, &out);
+	assert_int_equal(wb.err, 0);
+	assert_int_equal(resolve_expand_size(&out), wb.len);
+}
+
 int
 main(void)
 {
@@ -579,6 +629,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_rcpt_accounts,
 		    setup_plus, teardown),
 		cmocka_unit_test_setup_teardown(test_domain_literal,
+		    setup_plus, teardown),
+		cmocka_unit_test_setup_teardown(test_expand_reply_limit,
 		    setup_plus, teardown),
 	};
 
