@@ -4,6 +4,7 @@
 #include <sys/queue.h>
 #include <sys/tree.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -102,4 +103,32 @@ size_t
 dup_count(const struct dupfilter *d)
 {
 	return d->n;
+}
+
+/*
+ * The file whose owner's rights an alias target gets (master's
+ * alias_owner()): the :include: file that lists it, "" for its alias
+ * file (the map tells which).
+ */
+static const char *
+rights_file(const struct msg_runner_open *t)
+{
+	if (t->source != RUNNER_ALIAS || t->depth == 0 ||
+	    t->kind == RUNNER_INCLUDE)
+		return "";
+	return t->chain[t->depth - 1];
+}
+
+void
+dup_target_key(const struct msg_runner_open *t, char *out, size_t len)
+{
+	const char *kind = t->kind == RUNNER_COMMAND ? "command" :
+	    t->kind == RUNNER_FILE ? "file" : "include";
+
+	if (t->source == RUNNER_FORWARD)
+		snprintf(out, len, "%s forward:%s %s", kind, t->name,
+		    t->value);
+	else
+		snprintf(out, len, "%s alias:%u:%s %s", kind,
+		    (unsigned)t->map, rights_file(t), t->value);
 }

@@ -594,53 +594,22 @@ add_job_user(struct job *j, const char *user, const char *ext, int nofwd,
 }
 
 /*
- * The file whose owner's rights an alias target gets (master's
- * alias_owner()): the :include: file that lists it, "" for its alias
- * file (then the map tells which).
- */
-static const char *
-target_rights_file(const struct msg_runner_open *t)
-{
-	if (t->source != RUNNER_ALIAS || t->depth == 0 ||
-	    t->kind == RUNNER_INCLUDE)
-		return "";
-	return t->chain[t->depth - 1];
-}
-
-/*
- * Is t the same delivery as kind/value from that source?  As in Postfix,
- * a command or file is one delivery per text and per account it runs
- * as: the user of a ~/.forward, the owner of an alias or :include: file.
- */
-static int
-same_target(const struct msg_runner_open *t, uint32_t source, uint32_t kind,
-    uint32_t map, const char *name, const char *value,
-    const struct msg_runner_open *parent)
-{
-	if (t->kind != kind || t->source != source ||
-	    strcmp(t->value, value) != 0)
-		return 0;
-	if (source == RUNNER_FORWARD)
-		return strcmp(t->name, name) == 0;
-	return t->map == map && strcmp(target_rights_file(t),
-	    parent == NULL || kind == RUNNER_INCLUDE ? "" : parent->value)
-	    == 0;
-}
-
-/*
- * A command or file for a runner, once per job and account.  -1 when it
- * cannot be (master would refuse it): the recipient fails for good.
+ * A command or file for a runner, once per job and per account it runs
+ * as (dup_target_key(): the same command in two users' .forward files
+ * runs twice, as each).  -1 when it cannot be (master would refuse it):
+ * the recipient fails for good.
  */
 static int
 add_target(struct job *j, uint32_t source, uint32_t kind, uint32_t map,
     const char *name, const char *suffix, const char *value,
     const struct msg_runner_open *parent)
 {
-	struct msg_runner_open	*t;
-	size_t			 i;
-	uint32_t		 k;
-	const char		*why;
-	char			 text[IPC_TEXT_MAX];
+	static struct msg_runner_open	 t;
+	static char			 key[DUP_KEY_MAX], old[DUP_KEY_MAX];
+	size_t				 i;
+	uint32_t			 k;
+	const char			*why;
+	char				 text[IPC_TEXT_MAX];
 
 	if ((why = resolve_target_problem(kind, value)) != NULL ||
 	    !target_valid(kind, value, suffix)) {
@@ -652,23 +621,13 @@ add_target(struct job *j, uint32_t source, uint32_t kind, uint32_t map,
 		job_fail(j, "5.3.0", text);
 		return -1;
 	}
-	for (i = 0; i < j->ntgt; i++)
-		if (same_target(&j->tgt[i], source, kind, map, name, value,
-		    parent))
-			return 0;
-	if (j->ntgt == JOB_TARGETS_MAX) {
-		job_fail(j, "5.3.0", "too many commands and files");
-		return -1;
-	}
-	t = &j->tgt[j->ntgt];
-	memset(t, 0, sizeof(*t));
-	t->source = source;
-	t->kind = kind;
-	t->map = map;
-	if (strlcpy(t->name, name, sizeof(t->name)) >= sizeof(t->name) ||
-	    strlcpy(t->suffix, suffix, sizeof(t->suffix)) >=
-	    sizeof(t->suffix) ||
-	    strlcpy(t->value, value, sizeof(t->value)) >= sizeof(t->value) ||
+	memset(&t, 0, sizeof(t));
+	t.source = source;
+	t.kind = kind;
+	t.map = map;
+	if (strlcpy(t.name, name, sizeof(t.name)) >= sizeof(t.name) ||
+	    strlcpy(t.suffix, suffix, sizeof(t.suffix)) >= sizeof(t.suffix) ||
+	    strlcpy(t.value, value, sizeof(t.value)) >= sizeof(t.value) ||
 	    (kind == RUNNER_INCLUDE && strlen(value) >= IPC_PATH_MAX)) {
 		job_fail(j, "5.3.0", "command or file name too long");
 		return -1;
@@ -676,12 +635,22 @@ add_target(struct job *j, uint32_t source, uint32_t kind, uint32_t map,
 	/* Found in an :include: file: the files that lead to it. */
 	if (parent != NULL) {
 		for (k = 0; k < parent->depth; k++)
-			strlcpy(t->chain[k], parent->chain[k],
-			    sizeof(t->chain[k]));
-		strlcpy(t->chain[k], parent->value, sizeof(t->chain[k]));
-		t->depth = parent->depth + 1;
+			strlcpy(t.chain[k], parent->chain[k],
+			    sizeof(t.chain[k]));
+		strlcpy(t.chain[k], parent->value, sizeof(t.chain[k]));
+		t.depth = parent->depth + 1;
 	}
-	j->ntgt++;
+	dup_target_key(&t, key, sizeof(key));
+	for (i = 0; i < j->ntgt; i++) {
+		dup_target_key(&j->tgt[i], old, sizeof(old));
+		if (strcmp(old, key) == 0)
+			return 0;
+	}
+	if (j->ntgt == JOB_TARGETS_MAX) {
+		job_fail(j, "5.3.0", "too many commands and files");
+		return -1;
+	}
+	j->tgt[j->ntgt++] = t;
 	return 0;
 }
 
@@ -1152,18 +1121,12 @@ dev_null(struct job *j, const struct msg_runner_open *t)
 static int
 target_claimed_elsewhere(struct job *j, const struct msg_runner_open *t)
 {
-	char		key[IPC_TEXT_MAX + IPC_PATH_MAX + IPC_USER_MAX + 32];
+	char		key[DUP_KEY_MAX];
 	uint32_t	holder;
 
 	if (t->kind == RUNNER_INCLUDE)
 		return 0;	/* its addresses are claimed one by one */
-	if (t->source == RUNNER_FORWARD)
-		snprintf(key, sizeof(key), "%s forward:%s %s", t->kind ==
-		    RUNNER_COMMAND ? "command" : "file", t->name, t->value);
-	else
-		snprintf(key, sizeof(key), "%s alias:%u:%s %s", t->kind ==
-		    RUNNER_COMMAND ? "command" : "file", t->map,
-		    target_rights_file(t), t->value);
+	dup_target_key(t, key, sizeof(key));
 	if (dup_claim(j->lo->dups, j->d.qid, key, j->d.rcpt_index, &holder)
 	    == 0)
 		return 0;

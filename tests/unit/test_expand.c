@@ -325,12 +325,53 @@ test_dupfilter(void **state)
 	dup_free(d);
 }
 
+/* A command's identity includes the account it runs as (issue 17). */
+static void
+test_target_key(void **state)
+{
+	static struct msg_runner_open	a, b;
+	char				ka[DUP_KEY_MAX], kb[DUP_KEY_MAX];
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	a.source = RUNNER_FORWARD;
+	a.kind = RUNNER_COMMAND;
+	strlcpy(a.name, "alice", sizeof(a.name));
+	strlcpy(a.value, "procmail", sizeof(a.value));
+	b = a;
+	strlcpy(b.name, "bob", sizeof(b.name));
+	dup_target_key(&a, ka, sizeof(ka));
+	dup_target_key(&b, kb, sizeof(kb));
+	assert_string_not_equal(ka, kb);		/* two users: twice */
+	b = a;
+	b.kind = RUNNER_FILE;
+	dup_target_key(&b, kb, sizeof(kb));
+	assert_string_not_equal(ka, kb);
+	/* aliases: one alias file (any alias in it) runs it once */
+	a.source = b.source = RUNNER_ALIAS;
+	a.kind = b.kind = RUNNER_COMMAND;
+	strlcpy(a.name, "list1", sizeof(a.name));
+	strlcpy(b.name, "list2", sizeof(b.name));
+	dup_target_key(&a, ka, sizeof(ka));
+	dup_target_key(&b, kb, sizeof(kb));
+	assert_string_equal(ka, kb);
+	b.map = 1;					/* another file */
+	dup_target_key(&b, kb, sizeof(kb));
+	assert_string_not_equal(ka, kb);
+	b.map = 0;					/* an :include: file */
+	b.depth = 1;
+	strlcpy(b.chain[0], "/etc/mail/team", sizeof(b.chain[0]));
+	dup_target_key(&b, kb, sizeof(kb));
+	assert_string_not_equal(ka, kb);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_random_alias_graphs),
 		cmocka_unit_test(test_dupfilter),
+		cmocka_unit_test(test_target_key),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
