@@ -419,3 +419,25 @@ def test_alias_beyond_one_answer_is_reported(make_daemon, users):
     (got,) = send(d, "big@" + DOMAIN)
     assert got[0].startswith("5.") and got[1] == "bounced", got
     assert d.pids().get("lookup") == lookup
+
+
+def test_include_command_with_tab_bounces_alone(make_daemon, users):
+    top = tempfile.mkdtemp(prefix="bhx-inc-")
+    try:
+        os.chmod(top, 0o755)
+        path = os.path.join(top, "list")
+        with open(path, "w") as f:
+            f.write('%s, "|/bin/cat\t-"\n' % BOB)
+        os.chmod(path, 0o644)
+        d = make_daemon(extra_main=DELIM,
+                        aliases=aliases("inc: :include:%s\n" % path))
+        local = d.wait_role("local")
+        (got,) = send(d, "inc@" + DOMAIN)
+        assert got[0].startswith("5.") and got[1] == "bounced", got
+        assert "control character" in got[2], got
+        (got,) = send(d, ALICE + "@" + DOMAIN)
+        assert got[:2] == ("2.0.0", "sent"), got
+        assert d.pids().get("local") == local
+        assert "protocol violation" not in d.logtext()
+    finally:
+        shutil.rmtree(top, ignore_errors=True)
