@@ -1130,9 +1130,9 @@ target_claimed_elsewhere(struct job *j, const struct msg_runner_open *t)
 	if (dup_claim(j->lo->dups, j->d.qid, key, j->d.rcpt_index, &holder)
 	    == 0)
 		return 0;
-	log_info("%s: %s %s of %s runs for recipient #%u already: not run "
-	    "twice", j->d.qid, t->kind == RUNNER_COMMAND ? "command" : "file",
-	    t->kind == RUNNER_COMMAND ? "" : t->value, t->name, holder);
+	log_info("%s: %s of %s runs for recipient #%u already: not run "
+	    "twice", j->d.qid, t->kind == RUNNER_COMMAND ? "a command" :
+	    "a file", t->name, holder);
 	j->nrun++;
 	return 1;
 }
