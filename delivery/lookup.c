@@ -10,14 +10,9 @@
  *   on_owner		local's IPC_OWNER_QUERY
  */
 #include <sys/resource.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-
 #include <fcntl.h>
-#include <ifaddrs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +23,7 @@
 #include "delivery/resolve.h"
 #include "lib/log.h"
 #include "privsep/ipc_msgs.h"
+#include "privsep/own_addrs.h"
 #include "privsep/sandbox.h"
 #include "privsep/worker.h"
 
@@ -232,57 +228,6 @@ load_aliases(struct lookup *lk)
 	free(all);
 }
 
-static void
-own_add(struct bh_strlist *l, const char *addr)
-{
-	if (l->n == BH_LIST_MAX)
-		return;
-	if ((l->v[l->n] = strdup(addr)) == NULL)
-		fatal("own addresses");
-	l->n++;
-}
-
-/*
- * This host's addresses, as Postfix's own_inet_addr: those of
- * inet_interfaces, every interface's for "all".  Read before the
- * sandbox, which may hide the interfaces.
- */
-static void
-load_own_addrs(struct lookup *lk)
-{
-	const struct bh_strlist	*ifs = &lk->we.cf.inet_interfaces;
-	struct ifaddrs		*ifa, *i;
-	char			 buf[INET6_ADDRSTRLEN];
-	size_t			 k;
-
-	for (k = 0; k < ifs->n; k++) {
-		if (strcmp(ifs->v[k], "loopback-only") == 0) {
-			own_add(&lk->own_addrs, "127.0.0.1");
-			own_add(&lk->own_addrs, "::1");
-		} else if (strcmp(ifs->v[k], "all") != 0)
-			own_add(&lk->own_addrs, ifs->v[k]);
-		else if (getifaddrs(&ifa) == -1)
-			log_warn("getifaddrs");
-		else {
-			for (i = ifa; i != NULL; i = i->ifa_next) {
-				if (i->ifa_addr == NULL ||
-				    (i->ifa_addr->sa_family != AF_INET &&
-				    i->ifa_addr->sa_family != AF_INET6))
-					continue;
-				if (inet_ntop(i->ifa_addr->sa_family,
-				    i->ifa_addr->sa_family == AF_INET ?
-				    (void *)&((struct sockaddr_in *)
-				    i->ifa_addr)->sin_addr :
-				    (void *)&((struct sockaddr_in6 *)
-				    i->ifa_addr)->sin6_addr, buf,
-				    sizeof(buf)) != NULL)
-					own_add(&lk->own_addrs, buf);
-			}
-			freeifaddrs(ifa);
-		}
-	}
-}
-
 int
 lookup_main(int argc, char **argv)
 {
@@ -299,7 +244,8 @@ lookup_main(int argc, char **argv)
 	lk.res.aliases = &lk.aliases;
 	lk.res.map_line = lk.map_line;
 	lk.res.nmaps = lk.we.cf.alias_maps.n;
-	load_own_addrs(&lk);
+	/* From master: in jail mode, lookup sees no interface of the host. */
+	own_addrs_parse(lk.we.own_addrs, &lk.own_addrs);
 	lk.res.own_addrs = &lk.own_addrs;
 
 	memset(&sb, 0, sizeof(sb));

@@ -19,6 +19,7 @@ struct worker_env {
 	struct bh_config	 cf;
 	struct ipc_chan		*master;
 	int			 nlisteners;	/* smtpd: fds 4 .. */
+	const char		*own_addrs;	/* lookup: -A, own_addrs.h */
 	/* Master handed us a channel to a peer compartment. */
 	void			(*on_peer)(struct worker_env *, enum bh_role,
 				    int fd);

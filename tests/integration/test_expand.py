@@ -136,9 +136,9 @@ def test_same_forward_command_runs_for_each_user(make_daemon, users,
 # ---- issue 16 item 2: a tab in a target fails its recipient alone ----
 
 def test_forward_command_with_tab_bounces_alone(make_daemon, users,
-                                                dotforward):
+                                                dotforward, sandbox):
     dotforward(ALICE, '"|/bin/cat\t-"\n')
-    d = make_daemon(extra_main=DELIM)
+    d = make_daemon(sandbox, extra_main=DELIM)
     local = d.wait_role("local")
     (got,) = send(d, ALICE + "@" + DOMAIN)
     assert got[0].startswith("5.") and got[1] == "bounced", got
@@ -220,8 +220,8 @@ def test_forward_target_with_extension(make_daemon, users, dotforward):
 
 # ---- issue 11 item 4: a domain literal of this host is local ----
 
-def test_domain_literal_of_this_host(make_daemon, users):
-    d = make_daemon(extra_main=DELIM)
+def test_domain_literal_of_this_host(make_daemon, users, sandbox):
+    d = make_daemon(sandbox, extra_main=DELIM)
     with d.smtp() as s:
         s.ehlo("client.example")
         s.mail("s@remote.example")

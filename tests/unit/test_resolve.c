@@ -19,6 +19,7 @@
 #include "delivery/userdb.h"
 #include "privsep/config.h"
 #include "privsep/ipc_msgs.h"
+#include "privsep/own_addrs.h"
 
 static const char aliases_text[] =
     "postmaster: alice\n"
@@ -518,11 +519,23 @@ test_domain_literal(void **state)
 	struct fix		*f = *state;
 	static struct bh_strlist own, nets;
 	const char		*alice[] = { "alice" };
+	size_t			 i;
 
-	own.v[0] = "127.0.0.1";
-	own.v[1] = "::1";
-	own.v[2] = "192.0.2.10";
-	own.n = 3;
+	/* as master hands them to lookup (-A) */
+	own_addrs_parse("127.0.0.1,::1,,192.0.2.10", &own);
+	assert_int_equal(own.n, 3);
+	assert_string_equal(own.v[1], "::1");
+	{
+		struct bh_config	cf;
+		char			buf[64];
+
+		memset(&cf, 0, sizeof(cf));
+		cf.inet_interfaces.v[0] = "loopback-only";
+		cf.inet_interfaces.v[1] = "192.0.2.10";
+		cf.inet_interfaces.n = 2;
+		own_addrs_string(&cf, buf, sizeof(buf));
+		assert_string_equal(buf, "127.0.0.1,::1,192.0.2.10");
+	}
 	nets.v[0] = "127.0.0.0/8";
 	nets.n = 1;
 	f->cf.mynetworks = nets;
@@ -543,6 +556,9 @@ test_domain_literal(void **state)
 	    "127.0.0.1"), RCPT_OK);
 	expand_ok(f, "alice@[127.0.0.1]", alice, 1);
 	f->r.own_addrs = NULL;
+	for (i = 0; i < own.n; i++)
+		free(own.v[i]);
+	own.n = 0;
 }
 
 /* An expansion that would not fit in one IPC answer fails cleanly. */
