@@ -57,6 +57,7 @@ struct expansion {
 	const struct alias_table	*t;
 	alias_domain_fn			 is_local_domain;
 	void				*arg;
+	const char			*delims;	/* or NULL */
 	/*
 	 * done[i] is 1 + the greatest depth at which entry i was expanded
 	 * completely, 0 if never.  Expanding it again at that depth or a
@@ -1059,6 +1060,30 @@ on_chain(const struct expansion *x, const struct alias_entry *e)
 }
 
 /*
+ * The alias a local part names: itself, else (user+ext, as Postfix) its
+ * base name before the first recipient_delimiter character.  An alias
+ * reached that way drops the extension (propagate_unmatched_extensions
+ * does not include alias by default).
+ */
+static const struct alias_entry *
+lookup_base(const struct expansion *x, const char *local)
+{
+	const struct alias_entry	*e;
+	char				 base[ALIAS_TARGET_MAX + 1];
+	size_t				 n;
+
+	if ((e = aliases_lookup(x->t, local)) != NULL || x->delims == NULL ||
+	    *x->delims == '\0')
+		return e;
+	n = strcspn(local, x->delims);
+	if (n == 0 || local[n] == '\0' || n >= sizeof(base))
+		return NULL;
+	memcpy(base, local, n);
+	base[n] = '\0';
+	return aliases_lookup(x->t, base);
+}
+
+/*
  * An address target of alias e.  A local one (no domain, or a domain
  * the callback calls ours; it sees the domain lower-cased) is looked up
  * again by its lower-cased local part.
@@ -1088,7 +1113,7 @@ expand_address(struct expansion *x, const struct alias_entry *e,
 			goto done;
 		}
 	}
-	next = aliases_lookup(x->t, local);
+	next = lookup_base(x, local);
 	if (next == NULL || next == e)	/* a user, or "root: root" */
 		r = emit(x, ALIAS_ADDRESS, local, NULL);
 	else if (on_chain(x, next)) {
@@ -1131,6 +1156,15 @@ aliases_expand(const struct alias_table *t, const char *name,
     alias_domain_fn is_local_domain, void *arg, struct alias_target **out,
     char *err, size_t errlen)
 {
+	return aliases_expand_delim(t, name, NULL, is_local_domain, arg, out,
+	    err, errlen);
+}
+
+int
+aliases_expand_delim(const struct alias_table *t, const char *name,
+    const char *delims, alias_domain_fn is_local_domain, void *arg,
+    struct alias_target **out, char *err, size_t errlen)
+{
 	struct expansion		 x;
 	const struct alias_entry	*e;
 	char				*key;
@@ -1145,6 +1179,7 @@ aliases_expand(const struct alias_table *t, const char *name,
 	x.t = t;
 	x.is_local_domain = is_local_domain;
 	x.arg = arg;
+	x.delims = delims;
 	x.err = err;
 	x.errlen = errlen;
 	if ((key = strdup(name)) == NULL) {

@@ -70,6 +70,14 @@ typedef int (*alias_domain_fn)(const char *domain, void *arg);
 int	aliases_expand(const struct alias_table *, const char *name,
 	    alias_domain_fn is_local_domain, void *arg,
 	    struct alias_target **out, char *err, size_t errlen);
+/*
+ * The same with recipient_delimiter (NULL or "": none): an address target
+ * user+ext that is not an alias itself is expanded as the alias user if
+ * there is one (the extension dropped), else returned as user+ext.
+ */
+int	aliases_expand_delim(const struct alias_table *, const char *name,
+	    const char *delims, alias_domain_fn is_local_domain, void *arg,
+	    struct alias_target **out, char *err, size_t errlen);
 void	aliases_free_targets(struct alias_target *, size_t);
 
 #endif

@@ -1,12 +1,38 @@
 /*
  * aliases_check.c: see aliases_check.h.
  */
+#include <sys/stat.h>
+
 #include <ctype.h>
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include "delivery/aliases_check.h"
+#include "delivery/resolve.h"
+
+/* s with control characters shown as \t, \r or \ooo, for a log line. */
+static const char *
+printable(const char *s, char *out, size_t len)
+{
+	size_t	o = 0;
+
+	for (; *s != '\0' && o + 5 < len; s++) {
+		if (*s == '\t')
+			o += snprintf(out + o, len - o, "\\t");
+		else if (*s == '\r')
+			o += snprintf(out + o, len - o, "\\r");
+		else if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			o += snprintf(out + o, len - o, "\\%03o",
+			    (unsigned char)*s);
+		else
+			out[o++] = *s;
+	}
+	out[o] = '\0';
+	return out;
+}
 
 static const struct alias_entry *
 find_alias(const struct alias_table *t, size_t n, const char *name)
@@ -76,6 +102,54 @@ allowed_for_aliases(const struct bh_strlist *l)
 	return 0;
 }
 
+static const char *kind_unsupported(const struct bh_config *,
+	    enum alias_kind);
+
+/*
+ * A /file target that cannot work as it is: a symbolic link or not a
+ * regular file (the runner refuses them), or in a directory that does
+ * not exist.  /dev/null is delivered with nothing written.
+ */
+static const char *
+file_problem(const char *path)
+{
+	struct stat	 st;
+	char		 dir[PATH_MAX], *slash;
+
+	if (strcmp(path, "/dev/null") == 0)
+		return NULL;
+	if (lstat(path, &st) == 0) {
+		if (S_ISLNK(st.st_mode))
+			return "file is a symbolic link, which delivery refuses";
+		if (!S_ISREG(st.st_mode))
+			return "not a regular file, which delivery refuses";
+		return NULL;
+	}
+	if (errno != ENOENT || strlcpy(dir, path, sizeof(dir)) >= sizeof(dir))
+		return NULL;
+	if ((slash = strrchr(dir, '/')) != NULL)
+		slash[slash == dir] = '\0';
+	if (stat(dir, &st) == -1 || !S_ISDIR(st.st_mode))
+		return "the file's directory does not exist";
+	return NULL;
+}
+
+/* A |command, /file or :include: target: what is wrong with it, or NULL. */
+static const char *
+check_runnable(const struct bh_config *cf, const struct alias_target *tg)
+{
+	const char *why;
+
+	why = resolve_target_problem(tg->kind == ALIAS_COMMAND ?
+	    RUNNER_COMMAND : tg->kind == ALIAS_FILE ? RUNNER_FILE :
+	    RUNNER_INCLUDE, tg->value);
+	if (why == NULL)
+		why = kind_unsupported(cf, tg->kind);
+	if (why == NULL && tg->kind == ALIAS_FILE)
+		why = file_problem(tg->value);
+	return why;
+}
+
 static const char *
 kind_unsupported(const struct bh_config *cf, enum alias_kind k)
 {
@@ -92,6 +166,43 @@ kind_unsupported(const struct bh_config *cf, enum alias_kind k)
 	}
 }
 
+/*
+ * An alias that expands to more accounts or commands than one answer of
+ * lookup carries: mail to it bounces (5.3.0).  Within its own file, and
+ * only for files of at most CHECK_SIZE_MAX aliases (each expansion costs
+ * a pass over the table).
+ */
+#define CHECK_SIZE_MAX	5000
+
+static const char *
+check_size(const struct bh_config *cf, const struct alias_table *t,
+    const struct alias_entry *e)
+{
+	struct alias_target	*out = NULL;
+	char			 err[ALIAS_ERR_MAX];
+	int			 n, i, addrs = 0, other = 0;
+
+	if (t->n > CHECK_SIZE_MAX)
+		return NULL;
+	if ((n = aliases_expand_delim(t, e->name, cf->recipient_delimiter,
+	    NULL, NULL, &out, err, sizeof(err))) < 0)
+		return NULL;	/* loops are reported when mail comes */
+	for (i = 0; i < n; i++) {
+		if (out[i].kind == ALIAS_ADDRESS)
+			addrs++;
+		else
+			other++;
+	}
+	aliases_free_targets(out, (size_t)n);
+	if (addrs > IPC_EXPAND_MAX)
+		return "expands to more than 200 recipients, which one "
+		    "delivery cannot carry: mail to it bounces";
+	if (other > IPC_TARGETS_MAX)
+		return "expands to more than 4 commands, files and :include: "
+		    "files: mail to it bounces";
+	return NULL;
+}
+
 int
 aliases_check(const struct bh_config *cf, const struct alias_table *t,
     size_t n, aliases_user_fn user, void *arg, void (*warn)(const char *))
@@ -99,7 +210,7 @@ aliases_check(const struct bh_config *cf, const struct alias_table *t,
 	const struct alias_entry	*e;
 	const struct alias_target	*tg;
 	const char			*why;
-	char				 msg[1024];
+	char				 msg[1024], shown[512];
 	size_t				 i, j, k;
 	int				 found = 0;
 
@@ -110,12 +221,20 @@ aliases_check(const struct bh_config *cf, const struct alias_table *t,
 				tg = &e->targets[k];
 				why = tg->kind == ALIAS_ADDRESS ?
 				    check_address(cf, t, n, tg->value, user,
-				    arg) : kind_unsupported(cf, tg->kind);
+				    arg) : check_runnable(cf, tg);
 				if (why == NULL)
 					continue;
 				snprintf(msg, sizeof(msg), "%s:%d: alias %s: "
-				    "%s: %s", t[i].file, e->line, e->name,
-				    tg->value, why);
+				    "%s%s: %s", t[i].file, e->line, e->name,
+				    tg->kind == ALIAS_COMMAND ? "|" : "",
+				    printable(tg->value, shown, sizeof(shown)),
+				    why);
+				warn(msg);
+				found++;
+			}
+			if ((why = check_size(cf, &t[i], e)) != NULL) {
+				snprintf(msg, sizeof(msg), "%s:%d: alias %s: "
+				    "%s", t[i].file, e->line, e->name, why);
 				warn(msg);
 				found++;
 			}

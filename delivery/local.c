@@ -37,6 +37,7 @@
 
 #include <event2/event.h>
 
+#include "delivery/dupfilter.h"
 #include "delivery/forward.h"
 #include "delivery/resolve.h"
 #include "lib/log.h"
@@ -50,6 +51,7 @@
 				   after 10) */
 #define WRITER_KEEP_MAX	48	/* idle writers kept, all users together */
 #define JOB_TARGETS_MAX	32	/* commands and files of one recipient */
+#define DUP_CLAIMS_MAX	20000	/* mailboxes remembered across recipients */
 
 struct local;
 struct wslot;
@@ -153,6 +155,7 @@ struct local {
 	TAILQ_HEAD(, job)	 jobs;
 	TAILQ_HEAD(, wslot)	 idle;
 	int			 nidle;
+	struct dupfilter	*dups;		/* mailboxes per message */
 #ifdef BH_TEST_HOOKS
 	struct hostile		 hostile;
 #endif
@@ -498,6 +501,9 @@ writer_closed(struct ipc_chan *c, const char *why, int violation, void *arg)
 	next_user(j);
 }
 
+static const char *cur_user(const struct job *);
+static const char *cur_ext(const struct job *);
+
 /*
  * Delivered-To: the recipient address as it reached this user.  When
  * the user is the recipient itself (perhaps with an extension: user+ext
@@ -522,6 +528,11 @@ delivered_to(const struct job *j, const char *user, char *out, size_t len)
 	for (i = 0; dom[i] != '\0' && i + 1 < sizeof(domain); i++)
 		domain[i] = tolower((unsigned char)dom[i]);
 	domain[i] = '\0';
+	/* A target user+ext (of an alias or a .forward) reached user. */
+	if (j->slot != NULL && !j->slot->runner && cur_ext(j)[0] != '\0' &&
+	    (size_t)snprintf(out, len, "%s%s@%s", user, cur_ext(j), domain) <
+	    len)
+		return;
 	base = (delims != NULL && *delims != '\0') ? strcspn(local, delims) :
 	    n;
 	if ((strcmp(local, user) == 0 || (base > 0 && base < n &&
@@ -531,8 +542,6 @@ delivered_to(const struct job *j, const char *user, char *out, size_t len)
 	if ((size_t)snprintf(out, len, "%s@%s", user, domain) >= len)
 		out[0] = '\0';		/* the writer's decoder refuses it */
 }
-
-static const char *cur_user(const struct job *);
 
 /*
  * user+ext@domain reached user: "+ext" (lower-cased), for ~/.forward+ext.
@@ -547,6 +556,10 @@ forward_suffix(const struct job *j, const char *user, char *out, size_t len)
 	size_t		 base, i, ulen = strlen(user);
 
 	out[0] = '\0';
+	if (cur_ext(j)[0] != '\0') {	/* a target user+ext reached user */
+		strlcpy(out, cur_ext(j), len);
+		return;
+	}
 	if (delims == NULL || *delims == '\0')
 		return;
 	base = strcspn(rcpt, delims);
@@ -625,9 +638,21 @@ cur_user(const struct job *j)
 	return j->users->users[j->next_user - 1];
 }
 
-/* Add a user a .forward reaches, once per job. */
+/* The extension the address that reached the current user carried. */
+static const char *
+cur_ext(const struct job *j)
+{
+	return j->users->ext[j->next_user - 1];
+}
+
+/*
+ * Add an account a .forward or :include: file reaches, once per job: an
+ * account is one mailbox, whatever address reached it.  nofwd: its own
+ * .forward is not read again.
+ */
 static void
-add_forwarded_user(struct job *j, const char *user)
+add_job_user(struct job *j, const char *user, const char *ext, int nofwd,
+    const char *what)
 {
 	size_t i;
 
@@ -635,54 +660,74 @@ add_forwarded_user(struct job *j, const char *user)
 		if (strcmp(j->users->users[i], user) == 0)
 			return;
 	if (j->users->n == IPC_EXPAND_MAX) {
-		job_fail(j, "5.3.0", ".forward expands too far");
+		job_fail(j, "5.3.0", what);
 		return;
 	}
-	j->nofwd[j->users->n] = 1;
+	j->nofwd[j->users->n] = nofwd;
+	strlcpy(j->users->ext[j->users->n], ext, sizeof(j->users->ext[0]));
 	strlcpy(j->users->users[j->users->n++], user,
 	    sizeof(j->users->users[0]));
 }
 
-/* A command or file for a runner, once per job. */
-static void
+/*
+ * A command or file for a runner, once per job and per account it runs
+ * as (dup_target_key(): the same command in two users' .forward files
+ * runs twice, as each).  -1 when it cannot be (master would refuse it):
+ * the recipient fails for good.
+ */
+static int
 add_target(struct job *j, uint32_t source, uint32_t kind, uint32_t map,
     const char *name, const char *suffix, const char *value,
     const struct msg_runner_open *parent)
 {
-	struct msg_runner_open	*t;
-	size_t			 i;
-	uint32_t		 k;
+	static struct msg_runner_open	 t;
+	static char			 key[DUP_KEY_MAX], old[DUP_KEY_MAX];
+	size_t				 i;
+	uint32_t			 k;
+	const char			*why;
+	char				 text[IPC_TEXT_MAX];
 
-	for (i = 0; i < j->ntgt; i++)
-		if (j->tgt[i].kind == kind &&
-		    strcmp(j->tgt[i].value, value) == 0)
-			return;
-	if (j->ntgt == JOB_TARGETS_MAX) {
-		job_fail(j, "5.3.0", "too many commands and files");
-		return;
+	if ((why = resolve_target_problem(kind, value)) != NULL ||
+	    !ipc_valid_target(kind, value, suffix)) {
+		if (why == NULL)
+			why = "bad ~/.forward extension";
+		snprintf(text, sizeof(text), "%s target of %s: %s", source ==
+		    RUNNER_FORWARD ? "~/.forward" : "alias", name, why);
+		log_warnx("%s: %s", j->d.qid, text);
+		job_fail(j, "5.3.0", text);
+		return -1;
 	}
-	t = &j->tgt[j->ntgt];
-	memset(t, 0, sizeof(*t));
-	t->source = source;
-	t->kind = kind;
-	t->map = map;
-	if (strlcpy(t->name, name, sizeof(t->name)) >= sizeof(t->name) ||
-	    strlcpy(t->suffix, suffix, sizeof(t->suffix)) >=
-	    sizeof(t->suffix) ||
-	    strlcpy(t->value, value, sizeof(t->value)) >= sizeof(t->value) ||
+	memset(&t, 0, sizeof(t));
+	t.source = source;
+	t.kind = kind;
+	t.map = map;
+	if (strlcpy(t.name, name, sizeof(t.name)) >= sizeof(t.name) ||
+	    strlcpy(t.suffix, suffix, sizeof(t.suffix)) >= sizeof(t.suffix) ||
+	    strlcpy(t.value, value, sizeof(t.value)) >= sizeof(t.value) ||
 	    (kind == RUNNER_INCLUDE && strlen(value) >= IPC_PATH_MAX)) {
 		job_fail(j, "5.3.0", "command or file name too long");
-		return;
+		return -1;
 	}
 	/* Found in an :include: file: the files that lead to it. */
 	if (parent != NULL) {
 		for (k = 0; k < parent->depth; k++)
-			strlcpy(t->chain[k], parent->chain[k],
-			    sizeof(t->chain[k]));
-		strlcpy(t->chain[k], parent->value, sizeof(t->chain[k]));
-		t->depth = parent->depth + 1;
+			strlcpy(t.chain[k], parent->chain[k],
+			    sizeof(t.chain[k]));
+		strlcpy(t.chain[k], parent->value, sizeof(t.chain[k]));
+		t.depth = parent->depth + 1;
 	}
-	j->ntgt++;
+	dup_target_key(&t, key, sizeof(key));
+	for (i = 0; i < j->ntgt; i++) {
+		dup_target_key(&j->tgt[i], old, sizeof(old));
+		if (strcmp(old, key) == 0)
+			return 0;
+	}
+	if (j->ntgt == JOB_TARGETS_MAX) {
+		job_fail(j, "5.3.0", "too many commands and files");
+		return -1;
+	}
+	j->tgt[j->ntgt++] = t;
+	return 0;
 }
 
 static void
@@ -691,7 +736,7 @@ add_alias_targets(struct job *j, const struct msg_expand_ok *x)
 	uint32_t i;
 
 	for (i = 0; i < x->ntargets; i++)
-		add_target(j, RUNNER_ALIAS, x->targets[i].kind,
+		(void)add_target(j, RUNNER_ALIAS, x->targets[i].kind,
 		    x->targets[i].map, x->targets[i].name, "",
 		    x->targets[i].value, NULL);
 }
@@ -731,8 +776,14 @@ forward_expanded(struct job *j, uint32_t type, struct rbuf *rb)
 		job_fail(j, x.failed[0].dsn, x.failed[0].text);
 		j->fwd_failed = 1;
 	} else if (ok) {
+		/* The account itself (user+ext, an alias that lists it):
+		   its own mailbox, as in Postfix. */
 		for (i = 0; i < x.n; i++)
-			add_forwarded_user(j, x.users[i]);
+			if (strcmp(x.users[i], cur_user(j)) == 0)
+				j->fwd_self = 1;
+			else
+				add_job_user(j, x.users[i], x.ext[i], 1,
+				    ".forward expands too far");
 		add_alias_targets(j, &x);
 	} else if (type == IPC_ERROR && dec_error(rb, &e) == 0) {
 		log_warnx("%s: %s: .forward target: %s", j->d.qid,
@@ -801,9 +852,10 @@ forward_sort(struct job *j, const struct forward *f, const char *suffix,
 	for (i = 0; i < f->n; i++) {
 		e = &f->v[i];
 		if (e->kind == FWD_COMMAND || e->kind == FWD_FILE) {
-			add_target(j, RUNNER_FORWARD, e->kind == FWD_COMMAND ?
-			    RUNNER_COMMAND : RUNNER_FILE, 0, cur_user(j),
-			    suffix, e->value, NULL);
+			if (add_target(j, RUNNER_FORWARD, e->kind ==
+			    FWD_COMMAND ? RUNNER_COMMAND : RUNNER_FILE, 0,
+			    cur_user(j), suffix, e->value, NULL) == -1)
+				j->fwd_failed = 1;
 			continue;
 		}
 		if (e->kind == FWD_INCLUDE)
@@ -859,7 +911,14 @@ on_forward(struct job *j, struct rbuf *rb)
 		return;
 	}
 	forward_suffix(j, cur_user(j), suffix, sizeof(suffix));
-	if ((why = forward_sort(j, &f, suffix, &self, local, &n)) != NULL) {
+	j->fwd_failed = 0;
+	why = forward_sort(j, &f, suffix, &self, local, &n);
+	if (j->fwd_failed) {	/* a target cannot run: none at all */
+		j->ntgt = tbase;
+		writer_done(j);
+		return;
+	}
+	if (why != NULL) {
 		j->ntgt = tbase;
 		log_warnx("%s: %s: ~/.forward ignored: it names %s, which this "
 		    "release does not deliver", j->d.qid, cur_user(j), why);
@@ -888,21 +947,50 @@ on_forward(struct job *j, struct rbuf *rb)
 	    j->d.qid, cur_user(j), n, n == 1 ? "" : "es",
 	    self ? " and the mailbox" : "");
 	j->fwd_self = self;
-	j->fwd_failed = 0;
 	j->fwd_base = j->users->n;
 	j->fwd_tbase = tbase;
 	for (i = 0; i < n; i++)
 		forward_lookup(j, local[i]);
 }
 
+/*
+ * Another recipient of this message writes this mailbox too (an alias
+ * and a direct recipient, two aliases): it gets one copy, written for
+ * the recipient that came to write it first (Postfix's duplicate
+ * filter).  1 if that is another one: then this recipient has it.
+ * Claimed when the mailbox is about to be written, after ~/.forward:
+ * a user whose .forward sends a recipient's copy away holds no claim.
+ */
+static int
+mailbox_claimed_elsewhere(struct job *j)
+{
+	char		key[IPC_USER_MAX + 16];
+	uint32_t	holder;
+
+	if (j->slot == NULL || j->slot->runner)
+		return 0;
+	snprintf(key, sizeof(key), "mailbox %s", j->slot->user);
+	if (dup_claim(j->lo->dups, j->d.qid, key, j->d.rcpt_index, &holder)
+	    == 0)
+		return 0;
+	log_info("%s: %s: mailbox gets this message for recipient #%u "
+	    "already: not written twice", j->d.qid, j->slot->user, holder);
+	return 1;
+}
+
 static void
 start_writing(struct job *j)
 {
 	struct msg_write_mail	 m;
-	uint8_t			 buf[2 * IPC_ADDR_MAX + 128];
+	uint8_t			 buf[3 * IPC_ADDR_MAX + 128];
 	struct wbuf		 wb;
 	int			 p[2];
 
+	if (mailbox_claimed_elsewhere(j)) {
+		j->nsent++;		/* the one copy is there */
+		writer_done(j);
+		return;
+	}
 	/* Only our end may be non-blocking: the writer reads until EOF. */
 	if (pipe2(p, O_CLOEXEC) == -1) {
 		job_fail(j, "4.3.0", "cannot create a pipe");
@@ -922,6 +1010,7 @@ start_writing(struct job *j)
 	strlcpy(m.return_path, j->owner[0] != '\0' ? j->owner : j->d.sender,
 	    sizeof(m.return_path));
 	delivered_to(j, j->slot->user, m.delivered_to, sizeof(m.delivered_to));
+	strlcpy(m.orig_rcpt, j->d.rcpt, sizeof(m.orig_rcpt));
 	wb_init(&wb, buf, sizeof(buf));
 	enc_write_mail(&wb, &m);
 	ipc_request(j->writer, IPC_WRITE_MAIL, &wb, p[0]);
@@ -985,26 +1074,14 @@ include_expanded(struct job *j, uint32_t type, struct rbuf *rb)
 {
 	static struct msg_expand_ok	 x;
 	struct msg_error		 e;
-	uint32_t			 i, k;
+	uint32_t			 i;
 
 	j->inc_wait--;
 	if (type == IPC_EXPAND_OK && dec_expand_ok(rb, &x) == 0) {
-		for (i = 0; i < x.n; i++) {
-			for (k = 0; k < j->users->n; k++)
-				if (strcmp(j->users->users[k], x.users[i]) == 0)
-					break;
-			if (k < j->users->n)
-				continue;
-			if (j->users->n == IPC_EXPAND_MAX) {
-				job_fail(j, "5.3.0", ":include: expands too "
-				    "far");
-				break;
-			}
-			/* A member like any recipient: its .forward counts. */
-			j->nofwd[j->users->n] = 0;
-			strlcpy(j->users->users[j->users->n++], x.users[i],
-			    sizeof(j->users->users[0]));
-		}
+		/* A member like any recipient: its .forward counts. */
+		for (i = 0; i < x.n; i++)
+			add_job_user(j, x.users[i], x.ext[i], 0,
+			    ":include: expands too far");
 		add_alias_targets(j, &x);
 		add_failed_members(j, &x);
 	} else if (type == IPC_ERROR && dec_error(rb, &e) == 0) {
@@ -1063,8 +1140,8 @@ on_include(struct job *j, struct rbuf *rb)
 	for (i = 0; i < f.n; i++) {
 		e = &f.v[i];
 		if (e->kind != FWD_ADDRESS && e->kind != FWD_SELF) {
-			add_target(j, RUNNER_ALIAS, e->kind == FWD_COMMAND ?
-			    RUNNER_COMMAND : e->kind == FWD_FILE ?
+			(void)add_target(j, RUNNER_ALIAS, e->kind ==
+			    FWD_COMMAND ? RUNNER_COMMAND : e->kind == FWD_FILE ?
 			    RUNNER_FILE : RUNNER_INCLUDE, t->map, t->name, "",
 			    e->value, t);
 			continue;
@@ -1092,6 +1169,76 @@ on_include(struct job *j, struct rbuf *rb)
 		next_target(j);
 }
 
+/*
+ * /dev/null as a file target is delivered with nothing written, as in
+ * Postfix (no runner, no lock), when mail to files is allowed for its
+ * source.  1 if t was that.
+ */
+static int
+dev_null(struct job *j, const struct msg_runner_open *t)
+{
+	const struct bh_strlist	*allow = &j->lo->we.cf.allow_mail_to_files;
+	const char		*src;
+	size_t			 i;
+
+	if (t->kind != RUNNER_FILE || strcmp(t->value, "/dev/null") != 0)
+		return 0;
+	src = t->source == RUNNER_FORWARD ? "forward" : t->depth > 0 ?
+	    "include" : "alias";
+	for (i = 0; i < allow->n; i++)
+		if (strcasecmp(allow->v[i], src) == 0) {
+			log_info("%s: /dev/null of %s: delivered, nothing "
+			    "written", j->d.qid, t->name);
+			j->nrun++;
+			return 1;
+		}
+	log_warnx("%s: file /dev/null of %s: mail to file is restricted",
+	    j->d.qid, t->name);
+	job_fail(j, "5.7.1", "mail to file is restricted");
+	return 1;
+}
+
+/*
+ * The same command or file, run as the same account, for another
+ * recipient of this message (a user reached directly and through an
+ * alias): it runs once per message, as a mailbox gets one copy.  1 if
+ * another recipient holds it (then this one has it too).
+ */
+static int
+target_claimed_elsewhere(struct job *j, const struct msg_runner_open *t)
+{
+	char		key[DUP_KEY_MAX];
+	uint32_t	holder;
+
+	if (t->kind == RUNNER_INCLUDE)
+		return 0;	/* its addresses are claimed one by one */
+	dup_target_key(t, key, sizeof(key));
+	if (dup_claim(j->lo->dups, j->d.qid, key, j->d.rcpt_index, &holder)
+	    == 0)
+		return 0;
+	log_info("%s: %s of %s runs for recipient #%u already: not run "
+	    "twice", j->d.qid, t->kind == RUNNER_COMMAND ? "a command" :
+	    "a file", t->name, holder);
+	j->nrun++;
+	return 1;
+}
+
+/*
+ * Everything went, and nothing was written: every address this one led
+ * to was already being delivered in this job.  Never "sent" with no
+ * mailbox: such an expansion is a forwarding loop.
+ */
+static void
+nothing_delivered(struct job *j)
+{
+	if (j->defer || j->bounce || j->nsent + j->nrun > 0)
+		return;
+	log_warnx("%s: %s: expansion reaches no mailbox, command or file",
+	    j->d.qid, j->d.rcpt);
+	job_fail(j, "5.4.6", "mail forwarding loop: the expansion reaches no "
+	    "mailbox");
+}
+
 /* The mailboxes are done: now each command, file and :include: file. */
 static void
 next_target(struct job *j)
@@ -1105,15 +1252,20 @@ next_target(struct job *j)
 		next_user(j);
 		return;
 	}
-	/* What master would refuse as a violation fails here, for good. */
-	while (j->next_tgt < j->ntgt &&
-	    (why = ipc_check_runner_open(&j->tgt[j->next_tgt])) != NULL) {
-		log_warnx("%s: to=<%s>: target %s cannot be run: %s",
-		    j->d.qid, j->d.rcpt, j->tgt[j->next_tgt].value, why);
-		job_fail(j, "5.3.0", "command or file target cannot be run");
+	while (j->next_tgt < j->ntgt) {
+		const struct msg_runner_open *t = &j->tgt[j->next_tgt];
+
+		/* What master would refuse as a violation fails here, for good. */
+		if ((why = ipc_check_runner_open(t)) != NULL) {
+			log_warnx("%s: to=<%s>: target %s cannot be run: %s",
+			    j->d.qid, j->d.rcpt, t->value, why);
+			job_fail(j, "5.3.0", "command or file target cannot be run");
+		} else if (!dev_null(j, t) && !target_claimed_elsewhere(j, t))
+			break;
 		j->next_tgt++;
 	}
 	if (j->next_tgt == j->ntgt) {
+		nothing_delivered(j);
 		job_finish(j);
 		return;
 	}
@@ -1613,6 +1765,7 @@ local_main(int argc, char **argv)
 	RB_INIT(&lo.waits);
 	TAILQ_INIT(&lo.jobs);
 	TAILQ_INIT(&lo.idle);
+	lo.dups = dup_new(DUP_CLAIMS_MAX);
 	lo.we.on_peer = on_peer;
 	lo.we.on_master_reply = writer_answer;
 	lo.we.arg = &lo;

@@ -25,6 +25,7 @@
 #include "delivery/resolve.h"
 #include "lib/log.h"
 #include "privsep/ipc_msgs.h"
+#include "privsep/own_addrs.h"
 #include "privsep/sandbox.h"
 #include "privsep/worker.h"
 
@@ -34,9 +35,22 @@ struct lookup {
 	struct alias_table	 aliases;
 	struct resolver		 res;
 	int			 map_line[IPC_MAPS_MAX];
+	struct bh_strlist	 own_addrs;
 	struct ipc_chan		*peers[ROLE_COUNT];
 	int			 retiring;	/* replaced: exit when unused */
 };
+
+/* A refused account that exists: say why, once per RCPT. */
+static void
+log_refused_account(struct lookup *lk, const char *addr, uint32_t verdict)
+{
+	const char *why;
+
+	if (verdict == RCPT_UNKNOWN_USER &&
+	    (why = resolve_account_problem(&lk->res, addr)) != NULL)
+		log_warnx("recipient %s refused: the account cannot receive "
+		    "mail: %s", addr, why);
+}
 
 static void
 on_rcpt_check(struct lookup *lk, struct ipc_chan *c, uint32_t id,
@@ -52,6 +66,7 @@ on_rcpt_check(struct lookup *lk, struct ipc_chan *c, uint32_t id,
 		return;
 	}
 	rep.verdict = resolve_rcpt(&lk->res, req.addr);
+	log_refused_account(lk, req.addr, rep.verdict);
 	wb_init(&wb, buf, sizeof(buf));
 	enc_rcpt_verdict(&wb, &rep);
 	ipc_reply(c, IPC_RCPT_CHECK_REPLY, id, &wb, -1);
@@ -71,6 +86,7 @@ on_rcpt_check_client(struct lookup *lk, struct ipc_chan *c, uint32_t id,
 		return;
 	}
 	rep.verdict = resolve_rcpt_client(&lk->res, req.addr, req.client_addr);
+	log_refused_account(lk, req.addr, rep.verdict);
 	wb_init(&wb, buf, sizeof(buf));
 	enc_rcpt_verdict(&wb, &rep);
 	ipc_reply(c, IPC_RCPT_CHECK_REPLY, id, &wb, -1);
@@ -106,6 +122,13 @@ on_expand(struct lookup *lk, struct ipc_chan *c, uint32_t id,
 	}
 	wb_init(&wb, buf, sizeof(buf));
 	enc_expand_ok(&wb, &rep);
+	if (wb.err) {		/* more than one IPC message can carry */
+		log_warnx("expansion of %s does not fit in one answer "
+		    "(%u accounts, %u commands or files)", req.addr, rep.n,
+		    rep.ntargets);
+		ipc_reply_error(c, id, "5.3.0", "alias expands too far");
+		return;
+	}
 	ipc_reply(c, IPC_EXPAND_OK, id, &wb, -1);
 }
 
@@ -267,6 +290,9 @@ lookup_main(int argc, char **argv)
 	lk.res.aliases = &lk.aliases;
 	lk.res.map_line = lk.map_line;
 	lk.res.nmaps = lk.we.cf.alias_maps.n;
+	/* From master: in jail mode, lookup sees no interface of the host. */
+	own_addrs_parse(lk.we.own_addrs, &lk.own_addrs);
+	lk.res.own_addrs = &lk.own_addrs;
 
 	memset(&sb, 0, sizeof(sb));
 	sb.role = ROLE_LOOKUP;

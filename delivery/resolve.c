@@ -20,6 +20,7 @@
 #include <strings.h>
 
 #include "delivery/resolve.h"
+#include "privsep/mailbox_path.h"
 #include "privsep/sandbox.h"
 
 int
@@ -32,6 +33,51 @@ resolve_is_local_domain(const char *domain, void *arg)
 		if (strcasecmp(domain, cf->mydestination.v[i]) == 0)
 			return 1;
 	return 0;
+}
+
+static int	parse_numeric(const char *, unsigned char *);
+
+/*
+ * A domain literal, "[192.0.2.1]" or "[IPv6:2001:db8::1]" (RFC 5321
+ * 4.1.3), that names one of this host's own addresses (Postfix: those of
+ * inet_interfaces).  lookup collects them before it enters its sandbox.
+ */
+int
+resolve_is_own_literal(const struct resolver *r, const char *domain)
+{
+	unsigned char	 a[sizeof(struct in6_addr)], b[sizeof(a)];
+	char		 buf[INET6_ADDRSTRLEN + 8];
+	size_t		 n = strlen(domain), i;
+	int		 af;
+
+	if (n < 3 || domain[0] != '[' || domain[n - 1] != ']' ||
+	    n - 2 >= sizeof(buf) || r->own_addrs == NULL)
+		return 0;
+	memcpy(buf, domain + 1, n - 2);
+	buf[n - 2] = '\0';
+	if (strncasecmp(buf, "IPv6:", 5) == 0) {
+		if (inet_pton(AF_INET6, buf + 5, a) != 1)
+			return 0;
+		af = parse_numeric(buf + 5, a);
+	} else if (inet_pton(AF_INET, buf, a) == 1)
+		af = AF_INET;
+	else
+		return 0;
+	for (i = 0; i < r->own_addrs->n; i++)
+		if (parse_numeric(r->own_addrs->v[i], b) == af &&
+		    memcmp(a, b, af == AF_INET ? 4 : 16) == 0)
+			return 1;
+	return 0;
+}
+
+/* mydestination, or a literal of this host: an alias_domain_fn. */
+static int
+is_ours(const char *domain, void *arg)
+{
+	const struct resolver *r = arg;
+
+	return resolve_is_local_domain(domain, (void *)r->cf) ||
+	    resolve_is_own_literal(r, domain);
 }
 
 /* Split "local@domain" at the last '@'; the local part is lower-cased. */
@@ -50,14 +96,20 @@ split_addr(const char *addr, char *local, size_t llen, const char **domain)
 	return 0;
 }
 
+/*
+ * An account delivery will write as: master's own checks (so that RCPT
+ * refuses what delivery would), except root's, which must be aliased and
+ * is deferred, not refused, when it is not.
+ */
 static int
 user_may_receive(const struct resolver *r, const char *name)
 {
-	const struct userdb_entry *u = userdb_find(r->users, name);
+	const struct userdb_entry	*u = userdb_find(r->users, name);
+	const char			*dsn;
+	int				 sec;
 
-	return u != NULL && (u->uid == 0 ||
-	    ((long)u->uid >= r->cf->local_minimum_uid &&
-	    u->uid < BH_OVERFLOW_UID));
+	return u != NULL && (u->uid == 0 || account_refusal(u->name, u->uid,
+	    u->gid, u->home, r->cf->local_minimum_uid, &dsn, &sec) == NULL);
 }
 
 static int
@@ -88,10 +140,28 @@ resolve_rcpt(const struct resolver *r, const char *addr)
 
 	if (split_addr(addr, local, sizeof(local), &domain) == -1)
 		return RCPT_UNKNOWN_USER;
-	if (*domain != '\0' && !resolve_is_local_domain(domain, (void *)r->cf))
+	if (*domain != '\0' && !is_ours(domain, (void *)r))
 		return RCPT_RELAY_DENIED;
 	strip_extension(r, local);
 	return name_known(r, local) ? RCPT_OK : RCPT_UNKNOWN_USER;
+}
+
+const char *
+resolve_account_problem(const struct resolver *r, const char *addr)
+{
+	const struct userdb_entry	*u;
+	char				 local[IPC_ADDR_MAX];
+	const char			*domain, *dsn;
+	int				 sec;
+
+	if (split_addr(addr, local, sizeof(local), &domain) == -1)
+		return NULL;
+	strip_extension(r, local);
+	if (aliases_lookup(r->aliases, local) != NULL ||
+	    (u = userdb_find(r->users, local)) == NULL || u->uid == 0)
+		return NULL;
+	return account_refusal(u->name, u->uid, u->gid, u->home,
+	    r->cf->local_minimum_uid, &dsn, &sec);
 }
 
 /*
@@ -180,7 +250,8 @@ resolve_rcpt_client(const struct resolver *r, const char *addr,
 	enum rcpt_verdict	 v = resolve_rcpt(r, addr);
 	const char		*at = strrchr(addr, '@');
 
-	if (v != RCPT_RELAY_DENIED || at == NULL)
+	/* A literal not ours: nothing here could relay to it. */
+	if (v != RCPT_RELAY_DENIED || at == NULL || at[1] == '[')
 		return v;
 	if (is_relay_domain(r->cf, at + 1) ||
 	    resolve_in_networks(&r->cf->mynetworks, client_addr))
@@ -245,6 +316,12 @@ add_target(const struct resolver *r, const struct alias_target *t,
 	}
 	mt->kind = t->kind == ALIAS_COMMAND ? RUNNER_COMMAND :
 	    t->kind == ALIAS_FILE ? RUNNER_FILE : RUNNER_INCLUDE;
+	/* What master and the runner would refuse, refused here. */
+	if (!ipc_valid_target(mt->kind, mt->value, NULL)) {
+		snprintf(text, textlen, "alias %s: %s", t->alias,
+		    resolve_target_problem(mt->kind, mt->value));
+		return 1;
+	}
 	mt->map = map_of_line(r, t->line);
 	out->ntargets++;
 	return 0;
@@ -280,29 +357,112 @@ add_failed(const struct resolver *r, struct msg_expand_ok *out,
 	return 0;
 }
 
+/*
+ * Why master would refuse a |command, /file or :include: target, for
+ * resolve and for aliases check: NULL if it would not.
+ */
+const char *
+resolve_target_problem(uint32_t kind, const char *value)
+{
+	if (ipc_valid_target(kind, value, NULL))
+		return NULL;
+	if (value[0] == '\0')
+		return "empty command or file name";
+	if ((kind == RUNNER_FILE || kind == RUNNER_INCLUDE) && value[0] != '/')
+		return "file name is not an absolute path";
+	return "command or file name contains a control character (such as "
+	    "a tab), which cannot be run";
+}
+
+/*
+ * A local address target (lower-cased, no domain): the account it
+ * reaches, and the extension it carries ("+ext", or "" when there is
+ * none or it could not name a ~/.forward+ext file).  -1: no account.
+ */
+static int
+target_account(const struct resolver *r, const char *value, char *user,
+    size_t ulen, char *ext, size_t elen)
+{
+	const char	*delims = r->cf->recipient_delimiter;
+	size_t		 n;
+
+	ext[0] = '\0';
+	if (user_may_receive(r, value))
+		return strlcpy(user, value, ulen) < ulen ? 0 : -1;
+	if (delims == NULL || *delims == '\0')
+		return -1;
+	n = strcspn(value, delims);
+	if (n == 0 || value[n] == '\0' || n >= ulen)
+		return -1;
+	memcpy(user, value, n);
+	user[n] = '\0';
+	if (!user_may_receive(r, user))
+		return -1;
+	if (strlen(value + n) < elen && ipc_valid_suffix(value + n))
+		strlcpy(ext, value + n, elen);
+	return 0;
+}
+
+/* Add an account once (alice and alice+x are one mailbox); -1: full. */
+static int
+add_user(struct msg_expand_ok *out, const char *user, const char *ext)
+{
+	uint32_t i;
+
+	for (i = 0; i < out->n; i++)
+		if (strcmp(out->users[i], user) == 0)
+			return 0;
+	if (out->n == IPC_EXPAND_MAX || !ipc_valid_user(user))
+		return -1;
+	strlcpy(out->users[out->n], user, sizeof(out->users[0]));
+	strlcpy(out->ext[out->n], ext, sizeof(out->ext[0]));
+	out->n++;
+	return 0;
+}
+
+size_t
+resolve_expand_size(const struct msg_expand_ok *m)
+{
+	size_t		n = 3 * 4;	/* the three counts */
+	uint32_t	i;
+
+	for (i = 0; i < m->n; i++)
+		n += 2 + strlen(m->users[i]) + 2 + strlen(m->ext[i]);
+	for (i = 0; i < m->ntargets; i++)
+		n += 8 + 2 + strlen(m->targets[i].name) + 2 +
+		    strlen(m->targets[i].value);
+	for (i = 0; i < m->nfailed; i++)
+		n += 2 + strlen(m->failed[i].addr) + 2 +
+		    strlen(m->failed[i].dsn) + 2 + strlen(m->failed[i].text);
+	return n;
+}
+
 int
 resolve_expand(const struct resolver *r, const char *addr,
     struct msg_expand_ok *out, char *dsn, size_t dsnlen, char *text,
     size_t textlen)
 {
 	char			 local[IPC_ADDR_MAX], err[ALIAS_ERR_MAX];
+	char			 whole[IPC_ADDR_MAX], user[IPC_USER_MAX + 1];
+	char			 ext[IPC_USER_MAX + 1];
 	const char		*domain;
 	struct alias_target	*t = NULL;
-	int			 n, i, rc = -1;
+	int			 n, i, rc = -1, k;
 
 	out->n = 0;
 	out->ntargets = 0;
 	out->nfailed = 0;
 	strlcpy(dsn, "5.1.1", dsnlen);
 	if (split_addr(addr, local, sizeof(local), &domain) == -1 ||
-	    (*domain != '\0' &&
-	    !resolve_is_local_domain(domain, (void *)r->cf))) {
+	    (*domain != '\0' && !is_ours(domain, (void *)r))) {
 		snprintf(text, textlen, "not a local address");
 		return -1;
 	}
+	strlcpy(whole, local, sizeof(whole));
 	strip_extension(r, local);
-	if ((n = aliases_expand(r->aliases, local, resolve_is_local_domain,
-	    (void *)r->cf, &t, err, sizeof(err))) < 0) {
+	if ((n = aliases_expand_delim(r->aliases, local,
+	    r->cf->recipient_delimiter, is_ours, (void *)r, &t, err,
+	    sizeof(err))) < 0) {
 		strlcpy(dsn, "5.4.6", dsnlen);	/* routing loop */
 		snprintf(text, textlen, "%s", err);
 		return -1;
@@ -310,8 +470,9 @@ resolve_expand(const struct resolver *r, const char *addr,
 	for (i = 0; i < n; i++) {
 		if (t[i].kind == ALIAS_COMMAND || t[i].kind == ALIAS_FILE ||
 		    t[i].kind == ALIAS_INCLUDE) {
-			if (add_target(r, &t[i], out, dsn, dsnlen, text,
-			    textlen) == -1)
+			if ((k = add_target(r, &t[i], out, dsn, dsnlen, text,
+			    textlen)) == -1 || (k == 1 && add_failed(r, out,
+			    t[i].alias, domain, dsn, text) == -1))
 				goto done;
 			continue;
 		}
@@ -325,7 +486,8 @@ resolve_expand(const struct resolver *r, const char *addr,
 				goto done;
 			continue;
 		}
-		if (!user_may_receive(r, t[i].value)) {
+		if (target_account(r, t[i].value, user, sizeof(user), ext,
+		    sizeof(ext)) == -1) {
 			strlcpy(dsn, "5.1.1", dsnlen);
 			snprintf(text, textlen, "unknown user %s", t[i].value);
 			if (add_failed(r, out, t[i].value, domain, dsn, text)
@@ -333,14 +495,23 @@ resolve_expand(const struct resolver *r, const char *addr,
 				goto done;
 			continue;
 		}
-		if (out->n == IPC_EXPAND_MAX ||
-		    strlen(t[i].value) > IPC_USER_MAX) {
+		/* user+ext asked for, user reached: the extension stays. */
+		if (ext[0] == '\0' && strcmp(user, local) == 0 &&
+		    strcmp(whole, local) != 0 &&
+		    ipc_valid_suffix(whole + strlen(local)) &&
+		    strlen(whole + strlen(local)) < sizeof(ext))
+			strlcpy(ext, whole + strlen(local), sizeof(ext));
+		if (add_user(out, user, ext) == -1) {
 			strlcpy(dsn, "5.3.0", dsnlen);
 			snprintf(text, textlen, "alias expands too far");
 			goto done;
 		}
-		strlcpy(out->users[out->n++], t[i].value,
-		    sizeof(out->users[0]));
+	}
+	if (resolve_expand_size(out) > IPC_PAYLOAD_MAX) {
+		strlcpy(dsn, "5.3.0", dsnlen);
+		snprintf(text, textlen, "alias expands too far (more than one "
+		    "answer can carry)");
+		goto done;
 	}
 	rc = out->n + out->ntargets > 0 ? 0 : -1;
 	/* Only failed members: the alias fails, with the first reason. */
@@ -363,8 +534,7 @@ resolve_owner(const struct resolver *r, const char *addr, char *out,
 
 	out[0] = '\0';
 	if (split_addr(addr, local, sizeof(local), &domain) == -1 ||
-	    (*domain != '\0' &&
-	    !resolve_is_local_domain(domain, (void *)r->cf)))
+	    (*domain != '\0' && !is_ours(domain, (void *)r)))
 		return;
 	strip_extension(r, local);
 	if (strncmp(local, "owner-", 6) == 0 ||

@@ -20,6 +20,9 @@ struct resolver {
 	   (nmaps 0: everything is map 0). */
 	const int		*map_line;
 	size_t			 nmaps;
+	/* This host's own addresses, numeric (NULL: none known), for
+	   domain literals such as user@[192.0.2.1]. */
+	const struct bh_strlist	*own_addrs;
 };
 
 /* RCPT time: is this address ours, and does it reach someone? */
@@ -34,6 +37,14 @@ enum rcpt_verdict resolve_rcpt(const struct resolver *, const char *addr);
 enum rcpt_verdict resolve_rcpt_client(const struct resolver *,
 	    const char *addr, const char *client_addr);
 
+/*
+ * Why a local address that names an account is refused (the account
+ * fails master's checks: account_refusal()), for lookup's log; NULL if
+ * it names no such account.
+ */
+const char *resolve_account_problem(const struct resolver *,
+	    const char *addr);
+
 /* Is the numeric address in one of the "address/prefix" networks? */
 int	resolve_in_networks(const struct bh_strlist *, const char *addr);
 
@@ -46,6 +57,9 @@ int	resolve_expand(const struct resolver *, const char *addr,
 	    struct msg_expand_ok *out, char *dsn, size_t dsnlen, char *text,
 	    size_t textlen);
 
+/* The bytes enc_expand_ok() writes for m (at most IPC_PAYLOAD_MAX fit). */
+size_t	resolve_expand_size(const struct msg_expand_ok *m);
+
 /*
  * The envelope sender for mail delivered through the alias addr names:
  * "owner-NAME@domain" when NAME is an alias and owner-NAME is one too
@@ -53,6 +67,15 @@ int	resolve_expand(const struct resolver *, const char *addr,
  */
 void	resolve_owner(const struct resolver *, const char *addr, char *out,
 	    size_t outlen);
+
+/*
+ * What master would refuse in a |command, /file or :include: target
+ * (kind: enum runner_kind), in words; NULL if nothing.
+ */
+const char *resolve_target_problem(uint32_t kind, const char *value);
+
+/* Is the domain "[addr]" ("[IPv6:addr]") with addr one of own_addrs? */
+int	resolve_is_own_literal(const struct resolver *, const char *domain);
 
 /* Is the domain one of mydestination (case-insensitive)? */
 int	resolve_is_local_domain(const char *domain, void *cf);

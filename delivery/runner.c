@@ -275,7 +275,8 @@ make_env(const struct runner *r, const struct msg_write_mail *m,
 	SETENV("PATH=%s", "/usr/bin:/bin");
 	SETENV("SENDER=%s", m->return_path);
 	SETENV("RECIPIENT=%s", m->delivered_to);
-	SETENV("ORIGINAL_RECIPIENT=%s", m->delivered_to);
+	SETENV("ORIGINAL_RECIPIENT=%s", m->orig_rcpt[0] != '\0' ?
+	    m->orig_rcpt : m->delivered_to);
 	SETENV("LOCAL=%s", local);
 	SETENV("DOMAIN=%s", domain);
 	SETENV("EXTENSION=%s", ext);

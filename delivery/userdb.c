@@ -2,6 +2,7 @@
  * userdb.c: the passwd snapshot.  See userdb.h.
  */
 #include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,17 +10,29 @@
 #include "lib/log.h"
 
 void
-userdb_add(struct userdb *db, const char *name, uid_t uid)
+userdb_add_account(struct userdb *db, const char *name, uid_t uid,
+    gid_t gid, const char *home)
 {
 	struct userdb_entry *v;
 
 	if ((v = reallocarray(db->v, db->n + 1, sizeof(*v))) == NULL)
 		fatal("userdb");
 	db->v = v;
-	if ((v[db->n].name = strdup(name)) == NULL)
+	if ((v[db->n].name = strdup(name)) == NULL ||
+	    (v[db->n].home = strdup(home != NULL ? home : "")) == NULL)
 		fatal("userdb");
 	v[db->n].uid = uid;
+	v[db->n].gid = gid;
 	db->n++;
+}
+
+void
+userdb_add(struct userdb *db, const char *name, uid_t uid)
+{
+	char home[256];
+
+	snprintf(home, sizeof(home), "/home/%s", name);
+	userdb_add_account(db, name, uid, uid, home);
 }
 
 static int
@@ -43,7 +56,8 @@ userdb_load(struct userdb *db)
 
 	setpwent();
 	while ((pw = getpwent()) != NULL)
-		userdb_add(db, pw->pw_name, pw->pw_uid);
+		userdb_add_account(db, pw->pw_name, pw->pw_uid, pw->pw_gid,
+		    pw->pw_dir);
 	endpwent();
 	userdb_sort(db);
 	return 0;
@@ -66,8 +80,10 @@ userdb_free(struct userdb *db)
 {
 	size_t i;
 
-	for (i = 0; i < db->n; i++)
+	for (i = 0; i < db->n; i++) {
 		free(db->v[i].name);
+		free(db->v[i].home);
+	}
 	free(db->v);
 	db->v = NULL;
 	db->n = 0;

@@ -12,6 +12,8 @@
 struct userdb_entry {
 	char	*name;
 	uid_t	 uid;
+	gid_t	 gid;
+	char	*home;
 };
 
 struct userdb {
@@ -20,7 +22,10 @@ struct userdb {
 };
 
 int	userdb_load(struct userdb *);
+/* userdb_add: gid = uid, home /home/NAME (for tests). */
 void	userdb_add(struct userdb *, const char *name, uid_t uid);
+void	userdb_add_account(struct userdb *, const char *name, uid_t uid,
+	    gid_t gid, const char *home);
 void	userdb_sort(struct userdb *);
 const struct userdb_entry *userdb_find(const struct userdb *, const char *);
 void	userdb_free(struct userdb *);

@@ -199,6 +199,8 @@ ipc_check_expand_ok(const struct msg_expand_ok *m)
 	for (i = 0; i < m->n; i++)
 		if (!ipc_valid_user(m->users[i]))
 			return "bad user name";
+		else if (!ipc_valid_suffix(m->ext[i]))
+			return "bad address extension";
 	for (i = 0; i < m->ntargets; i++)
 		if ((why = ipc_check_target(&m->targets[i])) != NULL)
 			return why;
@@ -216,7 +218,8 @@ ipc_check_write_mail(const struct msg_write_mail *m)
 {
 	if (!qid_valid(m->qid))
 		return "bad queue id";
-	if (!text_ok(m->return_path, 0) || !text_ok(m->delivered_to, 1))
+	if (!text_ok(m->return_path, 0) || !text_ok(m->delivered_to, 1) ||
+	    !text_ok(m->orig_rcpt, 0))
 		return "empty recipient or control character in the envelope";
 	return NULL;
 }

@@ -368,8 +368,10 @@ enc_expand_ok(struct wbuf *wb, const struct msg_expand_ok *m)
 
 	enc_check("enc_expand_ok", ipc_check_expand_ok(m));
 	wb_u32(wb, m->n);
-	for (i = 0; i < m->n && i < IPC_EXPAND_MAX; i++)
+	for (i = 0; i < m->n && i < IPC_EXPAND_MAX; i++) {
 		wb_str(wb, m->users[i]);
+		wb_str(wb, m->ext[i]);
+	}
 	wb_u32(wb, m->ntargets);
 	for (i = 0; i < m->ntargets && i < IPC_TARGETS_MAX; i++) {
 		wb_u32(wb, m->targets[i].kind);
@@ -380,8 +382,6 @@ enc_expand_ok(struct wbuf *wb, const struct msg_expand_ok *m)
 	enc_failed(wb, m->nfailed, m->failed);
 }
 
-static int	target_valid(uint32_t, const char *, const char *);
-
 int
 dec_expand_ok(struct rbuf *rb, struct msg_expand_ok *m)
 {
@@ -390,7 +390,8 @@ dec_expand_ok(struct rbuf *rb, struct msg_expand_ok *m)
 	if (rb_u32(rb, &m->n) == -1 || m->n > IPC_EXPAND_MAX)
 		return -1;
 	for (i = 0; i < m->n; i++)
-		if (rb_str(rb, m->users[i], sizeof(m->users[i])) == -1)
+		if (rb_str(rb, m->users[i], sizeof(m->users[i])) == -1 ||
+		    rb_str(rb, m->ext[i], sizeof(m->ext[i])) == -1)
 			return -1;
 	if (rb_u32(rb, &m->ntargets) == -1 ||
 	    m->ntargets > IPC_TARGETS_MAX)
@@ -433,6 +434,7 @@ enc_write_mail(struct wbuf *wb, const struct msg_write_mail *m)
 	wb_u64(wb, m->content_len);
 	wb_str(wb, m->return_path);
 	wb_str(wb, m->delivered_to);
+	wb_str(wb, m->orig_rcpt);
 }
 
 int
@@ -442,6 +444,7 @@ dec_write_mail(struct rbuf *rb, struct msg_write_mail *m)
 	rb_u64(rb, &m->content_len);
 	rb_str(rb, m->return_path, sizeof(m->return_path));
 	rb_str(rb, m->delivered_to, sizeof(m->delivered_to));
+	rb_str(rb, m->orig_rcpt, sizeof(m->orig_rcpt));
 	if (rb_end(rb) == -1 || ipc_check_write_mail(m) != NULL)
 		return -1;
 	return 0;

@@ -178,6 +178,10 @@ struct msg_target {
 struct msg_expand_ok {
 	uint32_t	n;
 	char		users[IPC_EXPAND_MAX][IPC_USER_MAX + 1];
+	/* users[i]'s address extension, with its delimiter ("+lists" for
+	   an alias target alice+lists), or "": for Delivered-To and the
+	   ~/.forward+ext lookup.  A valid IPC_FORWARD_READ suffix. */
+	char		ext[IPC_EXPAND_MAX][IPC_USER_MAX + 1];
 	uint32_t	ntargets;	/* alias commands and files */
 	struct msg_target targets[IPC_TARGETS_MAX];
 	uint32_t	nfailed;	/* members that failed for good */
@@ -193,6 +197,9 @@ struct msg_write_mail {
 	uint64_t	content_len;	/* bytes that must arrive on the pipe */
 	char		return_path[IPC_ADDR_MAX];
 	char		delivered_to[IPC_ADDR_MAX];
+	/* The envelope recipient before alias and .forward expansion
+	   (Postfix's ORIGINAL_RECIPIENT); "" = delivered_to. */
+	char		orig_rcpt[IPC_ADDR_MAX];
 };
 
 void	enc_log(struct wbuf *, const struct msg_log *);

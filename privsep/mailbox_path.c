@@ -3,7 +3,9 @@
  */
 #include <string.h>
 
+#include "privsep/ipc_msgs.h"
 #include "privsep/mailbox_path.h"
+#include "privsep/sandbox.h"
 
 /*
  * A user name as local may send it: what useradd accepts, and nothing a
@@ -57,4 +59,36 @@ path_inside(const char *path, const char *dir)
 		n--;
 	return path_canonical(path) && strncmp(path, dir, n) == 0 &&
 	    (path[n] == '/' || path[n] == '\0');
+}
+
+const char *
+account_refusal(const char *name, unsigned long uid, unsigned long gid,
+    const char *home, long minimum_uid, const char **dsn, int *security)
+{
+	*security = 0;
+	if (!user_name_ok(name) || !ipc_valid_user(name)) {
+		*dsn = "5.1.3";
+		*security = 1;
+		return "malformed user name";
+	}
+	if (uid == 0) {
+		*dsn = "4.3.0";
+		return "mail for root must be aliased to a user";
+	}
+	if ((long)uid < minimum_uid || uid >= BH_OVERFLOW_UID) {
+		*dsn = "4.7.0";
+		*security = 1;
+		return "system account (uid below local_minimum_uid, or nobody)";
+	}
+	if (gid == 0) {
+		*dsn = "4.7.0";
+		*security = 1;
+		return "account has primary group 0";
+	}
+	if (home == NULL || !path_canonical(home)) {
+		*dsn = "4.3.0";
+		*security = 1;
+		return "home directory is not a canonical absolute path";
+	}
+	return NULL;
 }

@@ -28,6 +28,7 @@
 #include "lib/log.h"
 #include "privsep/ipc_msgs.h"
 #include "privsep/master.h"
+#include "privsep/own_addrs.h"
 #include "privsep/sandbox.h"
 
 #define BACKOFF_MAX	60	/* seconds */
@@ -161,6 +162,7 @@ static void
 spawn_worker(struct master *m, enum bh_role role)
 {
 	struct worker	*w = &m->workers[role];
+	static char	 own[4096];
 	char		 nlis[24], *argv[16];
 	int		 fds[1 + LISTENER_MAX], nfds = 0, argc = 0, sv[2];
 	size_t		 i;
@@ -189,6 +191,14 @@ spawn_worker(struct master *m, enum bh_role role)
 	argv[argc++] = nlis;
 	argv[argc++] = "-S";
 	argv[argc++] = (char *)seccomp_get_mode();
+	/* lookup may have a network namespace of its own: our view. */
+	if (role == ROLE_LOOKUP) {
+		own_addrs_string(&m->cf, own, sizeof(own));
+		if (own[0] != '\0') {
+			argv[argc++] = "-A";
+			argv[argc++] = own;
+		}
+	}
 	if (m->verbose)
 		argv[argc++] = "-v";
 	argv[argc] = NULL;

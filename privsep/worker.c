@@ -129,8 +129,11 @@ worker_init(struct worker_env *we, enum bh_role role, int argc, char **argv)
 
 	we->role = role;
 	log_init(ipc_role_name(role), 1);
-	while ((ch = getopt(argc, argv, "c:L:S:v")) != -1) {
+	while ((ch = getopt(argc, argv, "A:c:L:S:v")) != -1) {
 		switch (ch) {
+		case 'A':
+			we->own_addrs = optarg;
+			break;
 		case 'c':
 			confdir = optarg;
 			break;

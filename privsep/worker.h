@@ -19,6 +19,7 @@ struct worker_env {
 	struct bh_config	 cf;
 	struct ipc_chan		*master;
 	int			 nlisteners;	/* smtpd: fds 4 .. */
+	const char		*own_addrs;	/* lookup: -A, own_addrs.h */
 	/* Master handed us a channel to a peer compartment. */
 	void			(*on_peer)(struct worker_env *, enum bh_role,
 				    int fd);
@@ -29,7 +30,8 @@ struct worker_env {
 	void			*arg;
 };
 
-/* Parse "-c DIR -L N -S MODE -v", read the config, connect to master. */
+/* Parse "-c DIR -L N -S MODE [-A ADDRS] -v", read the config, connect to
+   master. */
 void	worker_init(struct worker_env *, enum bh_role, int argc, char **argv);
 /* Tell master the compartment is entered (after sandbox_enter). */
 void	worker_ready(struct worker_env *);

@@ -166,6 +166,8 @@ account_check(const struct master *m, const char *user, struct passwd **pwp,
     const char **dsn, int *security)
 {
 	struct passwd	*pw;
+	const char	*why;
+	size_t		 n;
 
 	*security = 0;
 	if (!user_name_ok(user)) {
@@ -178,27 +180,13 @@ account_check(const struct master *m, const char *user, struct passwd **pwp,
 		*dsn = errno ? "4.3.0" : "5.1.1";
 		return errno ? "user database unavailable" : "no such user";
 	}
-	if (pw->pw_uid == 0) {
-		*dsn = "4.3.0";
-		return "mail for root must be aliased to a user";
-	}
-	if ((long)pw->pw_uid < m->cf.local_minimum_uid ||
-	    pw->pw_uid >= BH_OVERFLOW_UID) {
-		*dsn = "4.7.0";
-		*security = 1;
-		return "system account (uid below local_minimum_uid, "
-		    "or nobody)";
-	}
-	if (pw->pw_gid == 0) {
-		*dsn = "4.7.0";
-		*security = 1;
-		return "account has primary group 0";
-	}
-	if (pw->pw_dir == NULL || !path_canonical(pw->pw_dir)) {
-		*dsn = "4.3.0";
-		*security = 1;
-		return "home directory is not a canonical absolute path";
-	}
+	if ((why = account_refusal(pw->pw_name, pw->pw_uid, pw->pw_gid,
+	    pw->pw_dir, m->cf.local_minimum_uid, dsn, security)) != NULL)
+		return why;
+	/* "/home/alice/" is /home/alice: paths are built below it. */
+	n = strlen(pw->pw_dir);
+	while (n > 1 && pw->pw_dir[n - 1] == '/')
+		pw->pw_dir[--n] = '\0';
 	*pwp = pw;
 	return NULL;
 }

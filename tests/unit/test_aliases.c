@@ -729,6 +729,42 @@ test_expand_cap(void **state)
 	free(buf);
 }
 
+/* With recipient_delimiter: list: team+x expands team; alice+x stays. */
+static void
+test_expand_delimiter(void **state)
+{
+	static const char text[] =
+	    "list: team+x, alice+lists, \"team+y\"\n"
+	    "team: alice, bob\n"
+	    "self: self+x\n";
+	struct alias_table	 t;
+	struct alias_target	*out = NULL;
+	char			 err[ALIAS_ERR_MAX] = "";
+	int			 n;
+
+	(void)state;
+	parse_ok(&t, text);
+	n = aliases_expand_delim(&t, "list", "+", NULL, NULL, &out, err,
+	    sizeof(err));
+	assert_int_equal(n, 3);
+	assert_target(&out[0], ALIAS_ADDRESS, "alice");
+	assert_target(&out[1], ALIAS_ADDRESS, "bob");
+	assert_target(&out[2], ALIAS_ADDRESS, "alice+lists");
+	aliases_free_targets(out, (size_t)n);
+	/* self+x names self itself: a final recipient, not a loop */
+	n = aliases_expand_delim(&t, "self", "+", NULL, NULL, &out, err,
+	    sizeof(err));
+	assert_int_equal(n, 1);
+	assert_target(&out[0], ALIAS_ADDRESS, "self+x");
+	aliases_free_targets(out, (size_t)n);
+	/* without a delimiter team+x is an address of its own */
+	n = aliases_expand(&t, "list", NULL, NULL, &out, err, sizeof(err));
+	assert_int_equal(n, 3);
+	assert_target(&out[0], ALIAS_ADDRESS, "team+x");
+	aliases_free_targets(out, (size_t)n);
+	aliases_free(&t);
+}
+
 int
 main(void)
 {
@@ -759,6 +795,7 @@ main(void)
 		cmocka_unit_test(test_expand_case_insensitive),
 		cmocka_unit_test(test_expand_not_an_alias),
 		cmocka_unit_test(test_expand_cap),
+		cmocka_unit_test(test_expand_delimiter),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

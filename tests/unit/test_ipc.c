@@ -1124,7 +1124,7 @@ test_dec_dsn_class_one_digit(void **state)
 	assert_int_equal(result_with(DELIVER_SENT, "20.0.0", "x"), -1);
 }
 
-/* n as given, then the names. */
+/* n as given, then the names (each with no extension). */
 static size_t
 expand_raw(uint8_t *buf, size_t cap, uint32_t n, const char **names,
     size_t nnames)
@@ -1134,8 +1134,10 @@ expand_raw(uint8_t *buf, size_t cap, uint32_t n, const char **names,
 
 	wb_init(&wb, buf, cap);
 	wb_u32(&wb, n);
-	for (i = 0; i < nnames; i++)
+	for (i = 0; i < nnames; i++) {
 		wb_str(&wb, names[i]);
+		wb_str(&wb, "");
+	}
 	wb_u32(&wb, 0);		/* no commands or files */
 	wb_u32(&wb, 0);		/* no failed members */
 	assert_int_equal(wb.err, 0);
@@ -1531,6 +1533,7 @@ test_dec_write_mail(void **state)
 	strlcpy(in.return_path, "s@remote.example", sizeof(in.return_path));
 	strlcpy(in.delivered_to, "alice@test.example",
 	    sizeof(in.delivered_to));
+	strlcpy(in.orig_rcpt, "Team@Test.Example", sizeof(in.orig_rcpt));
 	wb_init(&wb, buf, sizeof(buf));
 	enc_write_mail(&wb, &in);
 	rb_init(&rb, buf, wb.len);
@@ -1552,6 +1555,12 @@ test_dec_write_mail(void **state)
 	assert_int_equal(write_mail_with(&out), -1);
 	out = in;
 	strlcpy(out.delivered_to, "From a\n", sizeof(out.delivered_to));
+	assert_int_equal(write_mail_with(&out), -1);
+	out = in;
+	out.orig_rcpt[0] = '\0';		/* none: delivered_to */
+	assert_int_equal(write_mail_with(&out), 0);
+	out = in;
+	strlcpy(out.orig_rcpt, "a\tb@x", sizeof(out.orig_rcpt));
 	assert_int_equal(write_mail_with(&out), -1);
 }
 

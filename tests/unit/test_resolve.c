@@ -19,6 +19,7 @@
 #include "delivery/userdb.h"
 #include "privsep/config.h"
 #include "privsep/ipc_msgs.h"
+#include "privsep/own_addrs.h"
 
 static const char aliases_text[] =
     "postmaster: alice\n"
@@ -456,6 +457,182 @@ test_owner(void **state)
 	owner_is(f, "team@remote.example", "");
 }
 
+/* --- targets as Postfix resolves them (issue 11, 16, 17) ------------ */
+
+static int
+setup_targets(void **state)
+{
+	*state = fix_new("+",
+	    "list: alice+lists\n"
+	    "viateam: team+x\n"
+	    "twice: alice, alice+x, ALICE+Y@localhost\n"
+	    "tab: \"|/bin/cat\t-\", alice\n"
+	    "tabonly: \"/tmp/a\tb\"\n"
+	    "odd: odd+x\n");
+	return 0;
+}
+
+static void
+test_expand_targets(void **state)
+{
+	struct fix	*f = *state;
+	const char	*alice[] = { "alice" };
+	const char	*team[] = { "alice", "bob" };
+
+	/* user+ext reaches user; the extension stays for Delivered-To. */
+	expand_ok(f, "list@test.example", alice, 1);
+	assert_string_equal(out.ext[0], "+lists");
+	/* an alias reached as alias+ext: its members, no extension */
+	expand_ok(f, "viateam", team, 2);
+	assert_string_equal(out.ext[0], "");
+	assert_string_equal(out.ext[1], "");
+	/* one account, one entry, whatever address reached it */
+	expand_ok(f, "twice", alice, 1);
+	assert_string_equal(out.ext[0], "");
+	/* the recipient's own extension */
+	expand_ok(f, "alice+news@test.example", alice, 1);
+	assert_string_equal(out.ext[0], "+news");
+	expand_ok(f, "alice@test.example", alice, 1);
+	assert_string_equal(out.ext[0], "");
+	/* a target master would refuse: a failed member, never sent */
+	f->cf.myhostname = "mx.test.example";
+	expand_ok(f, "tab", alice, 1);
+	assert_int_equal(out.ntargets, 0);
+	assert_int_equal(out.nfailed, 1);
+	assert_string_equal(out.failed[0].addr, "tab@mx.test.example");
+	assert_string_equal(out.failed[0].dsn, "5.3.0");
+	assert_non_null(strstr(out.failed[0].text, "control character"));
+	expand_fails(f, "tabonly@test.example", "5.3.0");
+	expand_fails(f, "odd@test.example", "5.1.1");
+	assert_null(resolve_target_problem(RUNNER_COMMAND, "/bin/cat -"));
+	assert_non_null(resolve_target_problem(RUNNER_COMMAND, "/bin/cat\t-"));
+	assert_non_null(resolve_target_problem(RUNNER_FILE, "rel/ative"));
+}
+
+/* RCPT refuses the accounts delivery would refuse (master's checks). */
+static void
+test_rcpt_accounts(void **state)
+{
+	struct fix	*f = *state;
+
+	userdb_add_account(&f->users, "mach$", 1005, 1005, "/home/mach");
+	userdb_add_account(&f->users, "grp0", 1006, 0, "/home/grp0");
+	userdb_add_account(&f->users, "slash", 1007, 1007, "/home/slash/");
+	userdb_add_account(&f->users, "dots", 1008, 1008, "/home/../x");
+	userdb_sort(&f->users);
+	verdict(f, "mach$@test.example", RCPT_UNKNOWN_USER);
+	verdict(f, "grp0@test.example", RCPT_UNKNOWN_USER);
+	verdict(f, "dots@test.example", RCPT_UNKNOWN_USER);
+	verdict(f, "slash@test.example", RCPT_OK);
+	verdict(f, "root@test.example", RCPT_OK);	/* deferred, aliased */
+	assert_string_equal(resolve_account_problem(&f->r,
+	    "mach$@test.example"), "malformed user name");
+	assert_string_equal(resolve_account_problem(&f->r,
+	    "grp0@test.example"), "account has primary group 0");
+	assert_null(resolve_account_problem(&f->r, "slash@test.example"));
+	assert_null(resolve_account_problem(&f->r, "nobody@test.example"));
+	expand_fails(f, "grp0@test.example", "5.1.1");
+}
+
+/* user@[one of this host's addresses] is local (RFC 5321 4.1.3). */
+static void
+test_domain_literal(void **state)
+{
+	struct fix		*f = *state;
+	static struct bh_strlist own, nets;
+	const char		*alice[] = { "alice" };
+	size_t			 i;
+
+	/* as master hands them to lookup (-A) */
+	own_addrs_parse("127.0.0.1,::1,,192.0.2.10", &own);
+	assert_int_equal(own.n, 3);
+	assert_string_equal(own.v[1], "::1");
+	{
+		struct bh_config	cf;
+		char			buf[64];
+
+		memset(&cf, 0, sizeof(cf));
+		cf.inet_interfaces.v[0] = "loopback-only";
+		cf.inet_interfaces.v[1] = "192.0.2.10";
+		cf.inet_interfaces.n = 2;
+		own_addrs_string(&cf, buf, sizeof(buf));
+		assert_string_equal(buf, "127.0.0.1,::1,192.0.2.10");
+	}
+	nets.v[0] = "127.0.0.0/8";
+	nets.n = 1;
+	f->cf.mynetworks = nets;
+	verdict(f, "alice@[127.0.0.1]", RCPT_RELAY_DENIED);	/* none known */
+	f->r.own_addrs = &own;
+	verdict(f, "alice@[127.0.0.1]", RCPT_OK);
+	verdict(f, "alice@[192.0.2.10]", RCPT_OK);
+	verdict(f, "alice@[IPv6:::1]", RCPT_OK);
+	verdict(f, "alice@[ipv6:0::1]", RCPT_OK);
+	verdict(f, "nobody@[127.0.0.1]", RCPT_UNKNOWN_USER);
+	verdict(f, "alice@[192.0.2.11]", RCPT_RELAY_DENIED);
+	verdict(f, "alice@[::1]", RCPT_RELAY_DENIED);	/* needs IPv6: */
+	verdict(f, "alice@[127.0.0.1", RCPT_RELAY_DENIED);
+	/* not ours: refused for a trusted client too, never 4xx */
+	assert_int_equal(resolve_rcpt_client(&f->r, "alice@[192.0.2.11]",
+	    "127.0.0.1"), RCPT_RELAY_DENIED);
+	assert_int_equal(resolve_rcpt_client(&f->r, "alice@[127.0.0.1]",
+	    "127.0.0.1"), RCPT_OK);
+	expand_ok(f, "alice@[127.0.0.1]", alice, 1);
+	f->r.own_addrs = NULL;
+	for (i = 0; i < own.n; i++)
+		free(own.v[i]);
+	own.n = 0;
+}
+
+/* An expansion that would not fit in one IPC answer fails cleanly. */
+static void
+test_expand_reply_limit(void **state)
+{
+	struct fix	*f = *state;
+	static uint8_t	 buf[2 * IPC_PAYLOAD_MAX];
+	static char	 text[200000];
+	char		 name[IPC_USER_MAX + 1], line[700], dsn[IPC_DSN_MAX];
+	char		 why[IPC_TEXT_MAX], err[ALIAS_ERR_MAX];
+	struct wbuf	 wb;
+	int		 i;
+
+	strlcpy(text, "big: ", sizeof(text));
+	for (i = 0; i < IPC_EXPAND_MAX; i++) {
+		snprintf(name, sizeof(name), "u%03d%s", i,
+		    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+		userdb_add(&f->users, name, 2000 + i);
+		snprintf(line, sizeof(line), "%s+e, ", name);
+		strlcat(text, line, sizeof(text));
+	}
+	userdb_sort(&f->users);
+	for (i = 0; i < IPC_TARGETS_MAX; i++) {
+		snprintf(line, sizeof(line), "\"|/bin/echo %d %0400d\", ", i,
+		    0);
+		strlcat(text, line, sizeof(text));
+	}
+	for (i = 0; i < IPC_FAILED_MAX; i++) {
+		snprintf(line, sizeof(line), "ghost%d%0200d, ", i, 0);
+		strlcat(text, line, sizeof(text));
+	}
+	strlcat(text, "alice\nsmall: alice+x, bob, |/bin/true, ghost\n",
+	    sizeof(text));
+	aliases_free(&f->aliases);
+	if (aliases_parse_buffer(&f->aliases, text, strlen(text), "aliases",
+	    err, sizeof(err)) != 0)
+		fail_msg("aliases: %s", err);
+	f->cf.myhostname = "mx.test.example";
+	assert_int_equal(resolve_expand(&f->r, "big@test.example", &out, dsn,
+	    sizeof(dsn), why, sizeof(why)), -1);
+	assert_string_equal(dsn, "5.3.0");
+	assert_non_null(strstr(why, "expands too far"));
+	/* the size is the encoder's */
+	assert_int_equal(resolve_expand(&f->r, "small", &out, dsn,
+	    sizeof(dsn), why, sizeof(why)), 0);
+	wb_init(&wb, buf, sizeof(buf));
+	enc_expand_ok(&wb, &out);
+	assert_int_equal(wb.err, 0);
+	assert_int_equal(resolve_expand_size(&out), wb.len);
+}
+
 int
 main(void)
 {
@@ -486,6 +663,14 @@ main(void)
 		    setup_extra, teardown),
 		cmocka_unit_test_setup_teardown(test_owner,
 		    setup_owner, teardown),
+		cmocka_unit_test_setup_teardown(test_expand_targets,
+		    setup_targets, teardown),
+		cmocka_unit_test_setup_teardown(test_rcpt_accounts,
+		    setup_plus, teardown),
+		cmocka_unit_test_setup_teardown(test_domain_literal,
+		    setup_plus, teardown),
+		cmocka_unit_test_setup_teardown(test_expand_reply_limit,
+		    setup_plus, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
