@@ -869,6 +869,7 @@ start_writing(struct job *j)
 	}
 	memset(&m, 0, sizeof(m));
 	strlcpy(m.qid, j->d.qid, sizeof(m.qid));
+	m.rcpt_index = j->d.rcpt_index;
 	m.content_len = j->d.content_len;
 	strlcpy(m.return_path, j->owner[0] != '\0' ? j->owner : j->d.sender,
 	    sizeof(m.return_path));

@@ -408,6 +408,7 @@ enc_write_mail(struct wbuf *wb, const struct msg_write_mail *m)
 	wb_u64(wb, m->content_len);
 	wb_str(wb, m->return_path);
 	wb_str(wb, m->delivered_to);
+	wb_u32(wb, m->rcpt_index);
 }
 
 int
@@ -417,6 +418,7 @@ dec_write_mail(struct rbuf *rb, struct msg_write_mail *m)
 	rb_u64(rb, &m->content_len);
 	rb_str(rb, m->return_path, sizeof(m->return_path));
 	rb_str(rb, m->delivered_to, sizeof(m->delivered_to));
+	rb_u32(rb, &m->rcpt_index);
 	if (rb_end(rb) == -1 || !qid_valid(m->qid) ||
 	    !no_controls(m->return_path) || m->delivered_to[0] == '\0' ||
 	    !no_controls(m->delivered_to))

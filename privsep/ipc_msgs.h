@@ -193,6 +193,8 @@ struct msg_write_mail {
 	uint64_t	content_len;	/* bytes that must arrive on the pipe */
 	char		return_path[IPC_ADDR_MAX];
 	char		delivered_to[IPC_ADDR_MAX];
+	uint32_t	rcpt_index;	/* in the queue file: with qid, names
+					   this delivery (Maildir file name) */
 };
 
 void	enc_log(struct wbuf *, const struct msg_log *);
