@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <sha2.h>
 
 #include "delivery/forward.h"
 #include "delivery/resolve.h"
@@ -93,6 +94,10 @@ struct job {
 	int			 bounce;	/* a 5xx happened */
 	char			 dsn[IPC_DSN_MAX];
 	char			 text[IPC_TEXT_MAX];
+	/* alias members delivered in this attempt, for queue (d.done: in
+	   earlier ones) */
+	uint32_t		 ndone;
+	char			 done[IPC_DONE_MAX][IPC_MEMBER_KEY_LEN + 1];
 };
 
 struct lwait {
@@ -223,6 +228,82 @@ add_failed_members(struct job *j, const struct msg_expand_ok *x)
 	}
 }
 
+/* ---- alias members already delivered (queue keeps them) ---- */
+
+static void
+key_part(char *buf, size_t len, size_t *off, const char *s)
+{
+	size_t n = strlen(s) + 1;	/* with its NUL: parts stay apart */
+
+	if (*off + n > len)
+		n = len - *off;
+	memcpy(buf + *off, s, n);
+	*off += n;
+}
+
+/*
+ * A member's key: a hash of its identity.  A mailbox is its user; a
+ * command or file is its text with the source it runs for (alias file
+ * and alias, or the .forward's user and suffix, and the :include: chain),
+ * which decides the account master runs it as.
+ */
+static void
+member_key(const char *user, const struct msg_runner_open *t,
+    char out[IPC_MEMBER_KEY_LEN + 1])
+{
+	static char	buf[sizeof(struct msg_runner_open) + 128];
+	char		num[64], hex[SHA256_DIGEST_STRING_LENGTH];
+	size_t		off = 0;
+	uint32_t	k;
+
+	if (t == NULL) {
+		key_part(buf, sizeof(buf), &off, "mailbox");
+		key_part(buf, sizeof(buf), &off, user);
+	} else {
+		snprintf(num, sizeof(num), "target %u %u %u %u",
+		    (unsigned)t->source, (unsigned)t->kind, (unsigned)t->map,
+		    (unsigned)t->depth);
+		key_part(buf, sizeof(buf), &off, num);
+		key_part(buf, sizeof(buf), &off, t->name);
+		key_part(buf, sizeof(buf), &off, t->suffix);
+		for (k = 0; k < t->depth && k < IPC_INCLUDE_DEPTH; k++)
+			key_part(buf, sizeof(buf), &off, t->chain[k]);
+		key_part(buf, sizeof(buf), &off, t->value);
+	}
+	SHA256Data((const uint8_t *)buf, off, hex);
+	memcpy(out, hex, IPC_MEMBER_KEY_LEN);
+	out[IPC_MEMBER_KEY_LEN] = '\0';
+}
+
+/* Did an earlier attempt deliver to this member? */
+static int
+member_was_done(const struct job *j, const char *user,
+    const struct msg_runner_open *t)
+{
+	char		key[IPC_MEMBER_KEY_LEN + 1];
+	uint32_t	i;
+
+	if (j->d.ndone == 0)
+		return 0;
+	member_key(user, t, key);
+	for (i = 0; i < j->d.ndone; i++)
+		if (strcmp(j->d.done[i], key) == 0)
+			return 1;
+	return 0;
+}
+
+/* The member has the message: tell queue with the result. */
+static void
+member_delivered(struct job *j, const char *user,
+    const struct msg_runner_open *t)
+{
+	char key[IPC_MEMBER_KEY_LEN + 1];
+
+	member_key(user, t, key);
+	if (j->ndone < IPC_DONE_MAX && member_key_valid(key))
+		strlcpy(j->done[j->ndone++], key, sizeof(j->done[0]));
+}
+
 static void
 job_finish(struct job *j)
 {
@@ -232,6 +313,8 @@ job_finish(struct job *j)
 
 	memset(&r, 0, sizeof(r));
 	strlcpy(r.owner, j->owner, sizeof(r.owner));
+	r.ndone = j->ndone;
+	memcpy(r.done, j->done, sizeof(r.done));
 	if (j->defer || j->bounce) {
 		r.status = j->defer ? DELIVER_DEFER : DELIVER_BOUNCE;
 		strlcpy(r.dsn, j->dsn, sizeof(r.dsn));
@@ -429,6 +512,8 @@ writer_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
 			j->nrun++;
 		else
 			j->nsent++;
+		member_delivered(j, ws->user, ws->runner ?
+		    &j->tgt[j->next_tgt - 1] : NULL);
 	} else if (h->type == IPC_ERROR && dec_error(rb, &e) == 0)
 		job_fail(j, e.dsn, e.text);
 	else {
@@ -854,6 +939,13 @@ start_writing(struct job *j)
 	struct wbuf		 wb;
 	int			 p[2];
 
+	if (!j->slot->runner && member_was_done(j, j->slot->user, NULL)) {
+		log_info("%s: %s: delivered by an earlier attempt, skipped",
+		    j->d.qid, j->slot->user);
+		j->nsent++;
+		writer_done(j);
+		return;
+	}
 	/* Only our end may be non-blocking: the writer reads until EOF. */
 	if (pipe2(p, O_CLOEXEC) == -1) {
 		job_fail(j, "4.3.0", "cannot create a pipe");
@@ -1118,6 +1210,15 @@ next_target(struct job *j)
 	if (j->next_user < j->users->n) {	/* an :include: added some */
 		next_user(j);
 		return;
+	}
+	while (j->next_tgt < j->ntgt && j->tgt[j->next_tgt].kind !=
+	    RUNNER_INCLUDE && member_was_done(j, NULL,
+	    &j->tgt[j->next_tgt])) {
+		log_info("%s: %s%s: delivered by an earlier attempt, skipped",
+		    j->d.qid, j->tgt[j->next_tgt].kind == RUNNER_COMMAND ?
+		    "|" : "", j->tgt[j->next_tgt].value);
+		j->nrun++;
+		j->next_tgt++;
 	}
 	if (j->next_tgt == j->ntgt) {
 		job_finish(j);

@@ -205,6 +205,7 @@ maildir_deliver(const char *maildir, const char *hostname,
 {
 	struct maildir_fds	d;
 	char			name[512], final[512], hdr[2048];
+	struct stat		st;
 	int			fd, n, short_input = 0, err, security = 0;
 
 	if (open_maildir(maildir, &d, &security) == -1) {
@@ -223,7 +224,7 @@ maildir_deliver(const char *maildir, const char *hostname,
 	    hostname) == -1) {
 		close_fds(&d);
 		return fail(dsn, dsnlen, why, whylen, EINVAL, "name");
-	} else if (faccessat(d.new, final, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+	} else if (fstatat(d.new, final, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		/* Delivered before; its result was lost (or new/'s fsync
 		 * failed): make sure it is on disk, write nothing. */
 		err = fsync(d.new) == -1 ? errno : 0;

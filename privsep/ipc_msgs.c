@@ -248,6 +248,52 @@ dec_commit(struct rbuf *rb, struct msg_commit *m)
 	return 0;
 }
 
+int
+member_key_valid(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < IPC_MEMBER_KEY_LEN; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		    (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return s[i] == '\0';
+}
+
+/* Member keys: count, then each; one bad key fails the whole list. */
+static void
+enc_done(struct wbuf *wb, uint32_t n,
+    const char (*done)[IPC_MEMBER_KEY_LEN + 1])
+{
+	uint32_t i;
+
+	if (n > IPC_DONE_MAX) {
+		wb->err = 1;
+		return;
+	}
+	wb_u32(wb, n);
+	for (i = 0; i < n; i++) {
+		if (!member_key_valid(done[i]))
+			wb->err = 1;
+		wb_str(wb, done[i]);
+	}
+}
+
+static int
+dec_done(struct rbuf *rb, uint32_t *n,
+    char (*done)[IPC_MEMBER_KEY_LEN + 1])
+{
+	uint32_t i;
+
+	if (rb_u32(rb, n) == -1 || *n > IPC_DONE_MAX)
+		return -1;
+	for (i = 0; i < *n; i++)
+		if (rb_str(rb, done[i], IPC_MEMBER_KEY_LEN + 1) == -1 ||
+		    !member_key_valid(done[i]))
+			return -1;
+	return 0;
+}
+
 void
 enc_deliver(struct wbuf *wb, const struct msg_deliver *m)
 {
@@ -256,6 +302,7 @@ enc_deliver(struct wbuf *wb, const struct msg_deliver *m)
 	wb_u64(wb, m->content_len);
 	wb_str(wb, m->sender);
 	wb_str(wb, m->rcpt);
+	enc_done(wb, m->ndone, m->done);
 }
 
 int
@@ -266,6 +313,8 @@ dec_deliver(struct rbuf *rb, struct msg_deliver *m)
 	rb_u64(rb, &m->content_len);
 	rb_str(rb, m->sender, sizeof(m->sender));
 	rb_str(rb, m->rcpt, sizeof(m->rcpt));
+	if (dec_done(rb, &m->ndone, m->done) == -1)
+		return -1;
 	if (rb_end(rb) == -1 || !qid_valid(m->qid) ||
 	    !no_controls(m->sender) || m->rcpt[0] == '\0' ||
 	    !no_controls(m->rcpt))
@@ -313,6 +362,7 @@ enc_deliver_result(struct wbuf *wb, const struct msg_deliver_result *m)
 	wb_str(wb, m->text);
 	wb_str(wb, m->owner);
 	enc_failed(wb, m->nfailed, m->failed);
+	enc_done(wb, m->ndone, m->done);
 }
 
 int
@@ -325,7 +375,8 @@ dec_deliver_result(struct rbuf *rb, struct msg_deliver_result *m)
 	rb_str(rb, m->text, sizeof(m->text));
 	rb_str(rb, m->owner, sizeof(m->owner));
 	if (dec_failed(rb, &m->nfailed, m->failed) == -1 ||
-	    (m->nfailed > 0 && m->status != DELIVER_SENT))
+	    (m->nfailed > 0 && m->status != DELIVER_SENT) ||
+	    dec_done(rb, &m->ndone, m->done) == -1)
 		return -1;
 	if (rb_end(rb) == -1 || m->status >= DELIVER_STATUS_MAX ||
 	    !dsn_valid(m->dsn) || m->dsn[0] != class_of[m->status] ||

@@ -99,12 +99,24 @@ struct msg_commit {
 	uint32_t	flags;			/* MSG_FLAG_* */
 };
 
+/*
+ * An alias member (a mailbox user, or a |command or /file with the
+ * source it runs for) that a deferred recipient already delivered to:
+ * 32 lower-case hex digits of a SHA-256 local computes
+ * (member_key_valid).  queue keeps them with the recipient (qfile.h)
+ * and hands them back with the next DELIVER; local skips those members.
+ */
+#define IPC_MEMBER_KEY_LEN	32
+#define IPC_DONE_MAX		256	/* users + targets of one recipient */
+
 struct msg_deliver {
 	char		qid[IPC_QID_MAX];
 	uint32_t	rcpt_index;
 	uint64_t	content_len;
 	char		sender[IPC_ADDR_MAX];
 	char		rcpt[IPC_ADDR_MAX];
+	uint32_t	ndone;
+	char		done[IPC_DONE_MAX][IPC_MEMBER_KEY_LEN + 1];
 };
 
 enum deliver_status {
@@ -140,6 +152,8 @@ struct msg_deliver_result {
 	char		owner[IPC_ADDR_MAX];
 	uint32_t	nfailed;	/* DELIVER_SENT only: alias members */
 	struct msg_failed failed[IPC_FAILED_MAX];
+	uint32_t	ndone;		/* members delivered this time */
+	char		done[IPC_DONE_MAX][IPC_MEMBER_KEY_LEN + 1];
 };
 
 /*
@@ -302,5 +316,7 @@ int	dec_runner_open(struct rbuf *, struct msg_runner_open *);
 
 /* Is s a well-formed queue id (what qid_new makes)? */
 int	qid_valid(const char *s);
+/* An alias member key: IPC_MEMBER_KEY_LEN lower-case hex digits. */
+int	member_key_valid(const char *s);
 
 #endif

@@ -357,8 +357,9 @@ on_abort(struct queue *q, struct ipc_chan *c, uint32_t id, struct rbuf *rb)
 static void
 deliver_one(struct queue *q, struct qmsg *m, size_t i)
 {
-	struct msg_deliver	 req;
-	static uint8_t		 buf[2 * IPC_ADDR_MAX + 128];
+	static struct msg_deliver req;
+	static uint8_t		 buf[IPC_PAYLOAD_MAX];
+	struct qrcpt		*rc = &m->env.rcpt[i];
 	struct wbuf		 wb;
 	struct inflight		*f;
 	int			 fd;
@@ -373,6 +374,10 @@ deliver_one(struct queue *q, struct qmsg *m, size_t i)
 	req.content_len = m->env.size;
 	strlcpy(req.sender, m->env.sender, sizeof(req.sender));
 	strlcpy(req.rcpt, m->env.rcpt[i].addr, sizeof(req.rcpt));
+	/* The alias members an earlier attempt reached: local skips them. */
+	for (req.ndone = 0; req.ndone < rc->ndone; req.ndone++)
+		strlcpy(req.done[req.ndone], rc->done[req.ndone],
+		    sizeof(req.done[0]));
 	wb_init(&wb, buf, sizeof(buf));
 	enc_deliver(&wb, &req);
 	if ((f = calloc(1, sizeof(*f))) == NULL)
@@ -528,6 +533,44 @@ record_defer(struct queue *q, struct qmsg *m, size_t i,
 		log_warn("%s: cannot record the next try of <%s>", m->env.qid,
 		    rc->addr);
 	log_outcome(m, i, "deferred", r);
+}
+
+/*
+ * A deferred recipient's alias members that local delivered to, kept
+ * durably with the recipient (M records) before the retry is scheduled:
+ * the next DELIVER hands them back and local skips them, so one
+ * member's temporary failure does not repeat the others.  local can only
+ * name members of the recipient it was given (the request id says
+ * which); the list is bounded (QRCPT_DONE_MAX).
+ */
+static void
+record_members(struct qmsg *m, size_t i, const struct msg_deliver_result *r)
+{
+	struct qrcpt	*rc = &m->env.rcpt[i];
+	uint32_t	 k, added = 0;
+
+	for (k = 0; k < r->ndone; k++)
+		switch (qrcpt_done_add(rc, r->done[k])) {
+		case 1:
+			added++;
+			break;
+		case -1:
+			log_warnx("%s: to=<%s>: too many alias members to "
+			    "remember; some may get the message again",
+			    m->env.qid, rc->addr);
+			k = r->ndone;
+			break;
+		}
+	if (added == 0)
+		return;
+	if (spool_append_envelope(m->fd, &m->env, &m->env_off) == -1)
+		log_warn("%s: to=<%s>: cannot record the %u member%s "
+		    "delivered; they may get the message again", m->env.qid,
+		    rc->addr, added, added == 1 ? "" : "s");
+	else
+		log_info("%s: to=<%s>: %u more alias member%s delivered, "
+		    "skipped when retried", m->env.qid, rc->addr, added,
+		    added == 1 ? "" : "s");
 }
 
 /* ---- notices ---- */
@@ -880,6 +923,7 @@ on_deliver_result(struct queue *q, struct ipc_chan *c, uint32_t id,
 		record_final(m, f->rcpt, QRCPT_BOUNCED, &r);
 		break;
 	default:
+		record_members(m, f->rcpt, &r);
 		record_defer(q, m, f->rcpt, &r);
 		break;
 	}

@@ -117,6 +117,51 @@ spool_commit_prepare(int fd, struct qenv *env, char *err, size_t errlen)
 }
 
 /*
+ * Append a new envelope and trailer after the file's end and sync it:
+ * recipients' M records changed.  On failure the file is cut back and
+ * env's offsets are again those of the envelope still in force.
+ */
+int
+spool_append_envelope(int fd, struct qenv *env, uint64_t *env_off)
+{
+	struct stat	 st;
+	uint64_t	*save, warn_off = env->warn_off;
+	char		*buf = NULL;
+	size_t		 len, i;
+	int		 err;
+
+	if (fstat(fd, &st) == -1)
+		return -1;
+	if ((save = calloc(env->nrcpt, sizeof(*save))) == NULL)
+		return -1;
+	for (i = 0; i < env->nrcpt; i++)
+		save[i] = env->rcpt[i].status_off;
+	if ((buf = qfile_format_at(env, st.st_size, &len)) == NULL) {
+		err = EINVAL;
+		goto fail;
+	}
+	if (write_all_at(fd, buf, len, st.st_size) == -1 ||
+	    fdatasync(fd) == -1) {
+		err = errno;
+		if (ftruncate(fd, st.st_size) == -1)
+			err = errno;
+		goto fail;
+	}
+	free(buf);
+	free(save);
+	*env_off = st.st_size;
+	return 0;
+fail:
+	for (i = 0; i < env->nrcpt; i++)
+		env->rcpt[i].status_off = save[i];
+	env->warn_off = warn_off;
+	free(buf);
+	free(save);
+	errno = err;
+	return -1;
+}
+
+/*
  * The durability promise: when this returns 0 the message and its
  * envelope are on disk under active/, and only then may smtpd say 250.
  * Blocking; safe in a pool thread (it touches only its arguments).
@@ -219,7 +264,7 @@ spool_load(const char *dir, const char *qid, struct qenv *env,
 	if (read_exact(fd, buf, len, off) == -1)
 		snprintf(err, errlen, "short read");
 	else if (qfile_parse_envelope(buf, len, env, err, errlen) == 0) {
-		if (strcmp(env->qid, qid) != 0 || env->size != (uint64_t)off) {
+		if (strcmp(env->qid, qid) != 0 || env->size > (uint64_t)off) {
 			snprintf(err, errlen, "envelope does not match file");
 			qenv_free(env);
 		} else

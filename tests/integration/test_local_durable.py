@@ -6,6 +6,7 @@ import os
 import pwd
 import shutil
 import subprocess
+import tempfile
 import time
 
 import pytest
@@ -72,3 +73,93 @@ def test_writer_limit_is_a_parameter(make_daemon, many_users):
     log = d.logtext()
     assert "4.3.2" not in log, log
     assert "status=deferred" not in log
+
+
+CAROL = PREFIX + "carol"
+FAST_RETRY = ("minimal_backoff_time = 1s\nmaximal_backoff_time = 1s\n"
+              "queue_run_delay = 1s\n")
+RUNS_SCRIPT = """\
+#!/bin/sh
+cat > /dev/null
+echo run >> {out}/runs
+"""
+
+
+@pytest.fixture
+def carol():
+    subprocess.run(["userdel", "-r", CAROL], stderr=subprocess.DEVNULL,
+                   stdout=subprocess.DEVNULL)
+    subprocess.run(["useradd", "--create-home", "--shell", "/bin/sh",
+                    CAROL], check=True)
+    yield pwd.getpwnam(CAROL)
+    subprocess.run(["userdel", "-r", CAROL], stderr=subprocess.DEVNULL,
+                   stdout=subprocess.DEVNULL)
+
+
+@pytest.fixture
+def runs():
+    """A root-owned script that counts its runs in a sticky directory."""
+    top = tempfile.mkdtemp(prefix="bhd-cmd-")
+    os.chmod(top, 0o755)
+    out = os.path.join(top, "out")
+    os.mkdir(out)
+    os.chmod(out, 0o1777)
+    script = os.path.join(top, "count.sh")
+    with open(script, "w") as f:
+        f.write(RUNS_SCRIPT.format(out=out))
+    os.chmod(script, 0o755)
+    yield script, os.path.join(out, "runs")
+    shutil.rmtree(top, ignore_errors=True)
+
+
+def nruns(path):
+    try:
+        with open(path) as f:
+            return len(f.readlines())
+    except FileNotFoundError:
+        return 0
+
+
+def test_member_defer_repeats_nobody(make_daemon, users, carol, runs):
+    """An alias of three mailboxes and a command: carol's Maildir is a
+    symbolic link, so her delivery defers, again and again.  The others
+    keep exactly one copy (the command ran once) over 3 retries, and once
+    carol's Maildir is repaired she gets exactly one copy too."""
+    script, runfile = runs
+    link = os.path.join(carol.pw_dir, "Maildir")
+    os.symlink("/tmp", link)
+    d = make_daemon(extra_main=FAST_RETRY, aliases=(
+        "postmaster: {a}\nlist: {a}, {b}, {c}, \"|{s}\"\n".format(
+            a=ALICE, b=BOB, c=CAROL, s=script)))
+    with d.smtp() as s:
+        s.sendmail("sender@example.org", ["list@test.example"],
+                   b"Subject: members\r\n\r\none each\r\n")
+    wait_until(lambda: d.log_count("to=<list@test.example>") >= 4
+               and d.log_count("status=deferred") >= 4,
+               "a first attempt and 3 retries", timeout=30)
+    assert len(maildir_messages(users[ALICE])) == 1
+    assert len(maildir_messages(users[BOB])) == 1
+    assert count_new(users[ALICE]) == 1 and count_new(users[BOB]) == 1
+    assert nruns(runfile) == 1
+    assert "skipped" in d.logtext()
+
+    # What was delivered is on disk: a new queue process knows it too.
+    queue = d.pids()["queue"]
+    os.kill(queue, 9)
+    d.wait_role("queue", not_pid=queue)
+    n = d.log_count("status=deferred")
+    wait_until(lambda: d.log_count("status=deferred") > n,
+               "a retry by the new queue", timeout=30)
+    assert count_new(users[ALICE]) == 1 and count_new(users[BOB]) == 1
+    assert nruns(runfile) == 1
+
+    os.unlink(link)
+    wait_until(lambda: "status=sent" in d.logtext(), "the retry to succeed",
+               timeout=30)
+    assert len(maildir_messages(carol)) == 1
+    time.sleep(1.5)     # nothing more arrives
+    assert count_new(carol) == 1
+    assert count_new(users[ALICE]) == 1 and count_new(users[BOB]) == 1
+    assert nruns(runfile) == 1
+    log = d.logtext()
+    assert log.count("status=sent") == 1, log
