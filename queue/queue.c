@@ -454,10 +454,17 @@ on_run(evutil_socket_t fd, short ev, void *arg)
 	}
 }
 
+/*
+ * Run the scheduler now.  Not as EV_TIMEOUT: libevent reschedules a
+ * persistent timer activated that way one period after its previous
+ * due time, so each call pushed the next tick a second further away
+ * (a burst of 1,000 commits: no tick for 1,000 s, and a flush or a
+ * retry waited that long).  Any other flag reschedules from now.
+ */
 static void
 schedule_soon(struct queue *q)
 {
-	event_active(q->run_ev, EV_TIMEOUT, 0);
+	event_active(q->run_ev, EV_READ, 0);
 }
 
 void
