@@ -163,3 +163,35 @@ def test_member_defer_repeats_nobody(make_daemon, users, carol, runs):
     assert nruns(runfile) == 1
     log = d.logtext()
     assert log.count("status=sent") == 1, log
+
+
+def test_torn_appended_envelope(make_daemon, users):
+    """A crash of the machine while queue appended a new envelope (with
+    M records) leaves a torn end: the envelope before it is in force, the
+    file is cut back to it and the message delivered, not called corrupt.
+    A version 2 file is read as before."""
+    from test_queue import qfile
+    d = make_daemon()
+    d.stop()
+    active = os.path.join(d.spool, "active")
+    st = os.stat(active)
+    base = int(time.time())
+    qid3 = "%09X%05X%02X" % (base, 0x301, 0)
+    qid2 = "%09X%05X%02X" % (base, 0x302, 0)
+    v3 = qfile(qid3, "%s@test.example" % BOB, version=b"3")
+    env2 = v3[v3.index(b"V3\n"):v3.index(b"BHQ2 ")].replace(
+        b"\nO\n", b"\nO\nM" + b"0" * 32 + b"\n")
+    torn = v3 + env2 + b"BHQ2 0000"          # the trailer half written
+    files = {qid3: torn, qid2: qfile(qid2, "%s@test.example" % ALICE)}
+    for name, data in files.items():
+        path = os.path.join(active, name)
+        with open(path, "wb") as f:
+            f.write(data)
+        os.chown(path, st.st_uid, st.st_gid)
+        os.chmod(path, 0o600)
+    d.start()
+    assert maildir_messages(users[BOB])[0][0].endswith(b"planted body\n")
+    assert maildir_messages(users[ALICE])[0][0].endswith(b"planted body\n")
+    log = d.logtext()
+    assert "%s: a torn envelope" % qid3 in log, log
+    assert "corrupt" not in log
