@@ -36,9 +36,9 @@
 #include <unistd.h>
 
 #include <event2/event.h>
-#include <sha2.h>
 
 #include "delivery/forward.h"
+#include "delivery/member.h"
 #include "delivery/resolve.h"
 #include "lib/log.h"
 #include "privsep/ipc_msgs.h"
@@ -229,51 +229,6 @@ add_failed_members(struct job *j, const struct msg_expand_ok *x)
 }
 
 /* ---- alias members already delivered (queue keeps them) ---- */
-
-static void
-key_part(char *buf, size_t len, size_t *off, const char *s)
-{
-	size_t n = strlen(s) + 1;	/* with its NUL: parts stay apart */
-
-	if (*off + n > len)
-		n = len - *off;
-	memcpy(buf + *off, s, n);
-	*off += n;
-}
-
-/*
- * A member's key: a hash of its identity.  A mailbox is its user; a
- * command or file is its text with the source it runs for (alias file
- * and alias, or the .forward's user and suffix, and the :include: chain),
- * which decides the account master runs it as.
- */
-static void
-member_key(const char *user, const struct msg_runner_open *t,
-    char out[IPC_MEMBER_KEY_LEN + 1])
-{
-	static char	buf[sizeof(struct msg_runner_open) + 128];
-	char		num[64], hex[SHA256_DIGEST_STRING_LENGTH];
-	size_t		off = 0;
-	uint32_t	k;
-
-	if (t == NULL) {
-		key_part(buf, sizeof(buf), &off, "mailbox");
-		key_part(buf, sizeof(buf), &off, user);
-	} else {
-		snprintf(num, sizeof(num), "target %u %u %u %u",
-		    (unsigned)t->source, (unsigned)t->kind, (unsigned)t->map,
-		    (unsigned)t->depth);
-		key_part(buf, sizeof(buf), &off, num);
-		key_part(buf, sizeof(buf), &off, t->name);
-		key_part(buf, sizeof(buf), &off, t->suffix);
-		for (k = 0; k < t->depth && k < IPC_INCLUDE_DEPTH; k++)
-			key_part(buf, sizeof(buf), &off, t->chain[k]);
-		key_part(buf, sizeof(buf), &off, t->value);
-	}
-	SHA256Data((const uint8_t *)buf, off, hex);
-	memcpy(out, hex, IPC_MEMBER_KEY_LEN);
-	out[IPC_MEMBER_KEY_LEN] = '\0';
-}
 
 /* Did an earlier attempt deliver to this member? */
 static int

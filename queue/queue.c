@@ -885,6 +885,7 @@ on_deliver_result(struct queue *q, struct ipc_chan *c, uint32_t id,
 			ipc_chan_fail(c, "bad ERROR payload");
 			return;
 		}
+		memset(&r, 0, sizeof(r));	/* no owner, members */
 		r.status = e.dsn[0] == '5' ? DELIVER_BOUNCE : DELIVER_DEFER;
 		strlcpy(r.dsn, e.dsn, sizeof(r.dsn));
 		strlcpy(r.text, e.text, sizeof(r.text));

@@ -5,8 +5,9 @@
  * Whatever qfile_parse_envelope accepts is well formed, and the writer
  * turns it back into exactly the same bytes (the format is canonical;
  * a version 2 envelope comes back as version 3, the V record's digit
- * the only change), which parse again to the same fields.  The last 22 bytes are also tried
- * as a trailer, for a file of a size derived from the input length.
+ * the only change), which parse again to the same fields.  The last 22
+ * bytes are also tried as a trailer, for a file of a size derived from
+ * the input length.
  */
 #include <inttypes.h>
 #include <stddef.h>

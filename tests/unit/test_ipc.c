@@ -22,6 +22,7 @@
 
 #include "privsep/codec.h"
 #include "privsep/ipc.h"
+#include "delivery/member.h"
 #include "privsep/ipc_msgs.h"
 
 #define QID_A	"0123456789ABCDEF"
@@ -1116,6 +1117,43 @@ test_deliver_done_keys(void **state)
 	memset(&r2, 0, sizeof(r2));
 	assert_int_equal(dec_deliver_result(&rb, &r2), 0);
 	assert_memory_equal(&r, &r2, sizeof(r));
+}
+
+/* Member keys: valid, stable, and one per identity (whose rights too). */
+static void
+test_member_keys(void **state)
+{
+	static struct msg_runner_open	 a, b;
+	char				 k[6][IPC_MEMBER_KEY_LEN + 1], again[40];
+	int				 i, j;
+
+	memset(&a, 0, sizeof(a));
+	a.source = RUNNER_FORWARD;
+	a.kind = RUNNER_COMMAND;
+	strlcpy(a.name, "alice", sizeof(a.name));
+	strlcpy(a.value, "/usr/bin/procmail", sizeof(a.value));
+	b = a;
+	strlcpy(b.name, "bob", sizeof(b.name));
+	member_key("alice", NULL, k[0]);
+	member_key("bob", NULL, k[1]);
+	member_key(NULL, &a, k[2]);
+	member_key(NULL, &b, k[3]);	/* the same command as another user */
+	b = a;
+	b.source = RUNNER_ALIAS;	/* the same text from an alias */
+	member_key(NULL, &b, k[4]);
+	b = a;
+	b.depth = 1;			/* reached through an :include: */
+	strlcpy(b.chain[0], "/etc/list", sizeof(b.chain[0]));
+	member_key(NULL, &b, k[5]);
+	for (i = 0; i < 6; i++) {
+		assert_int_equal(member_key_valid(k[i]), 1);
+		for (j = 0; j < i; j++)
+			assert_string_not_equal(k[i], k[j]);
+	}
+	member_key("alice", NULL, again);
+	assert_string_equal(again, k[0]);
+	member_key(NULL, &a, again);
+	assert_string_equal(again, k[2]);
 }
 
 static int
@@ -2557,6 +2595,7 @@ main(void)
 		cmocka_unit_test(test_dec_commit),
 		cmocka_unit_test(test_dec_deliver),
 		cmocka_unit_test(test_deliver_done_keys),
+		cmocka_unit_test(test_member_keys),
 		cmocka_unit_test(test_dec_deliver_result),
 		cmocka_unit_test(test_dec_failed_members),
 		cmocka_unit_test(test_dec_dsn_class_one_digit),
