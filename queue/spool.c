@@ -282,10 +282,12 @@ find_earlier(int fd, const char *qid, uint64_t size, struct qenv *env,
 	size_t		 len, p;
 	char		*tail, err[64];
 
+	if (size < 2 * QFILE_TRAILER_LEN)
+		return 0;
 	len = size > QFILE_ENVELOPE_MAX + 4096 ? QFILE_ENVELOPE_MAX + 4096 :
 	    size;
 	base = size - len;
-	if ((tail = malloc(len)) == NULL)
+	if ((tail = calloc(1, len)) == NULL)	/* calloc: for the analyser */
 		fatal("spool_load");
 	if (read_exact(fd, tail, len, base) == -1) {
 		free(tail);
