@@ -22,13 +22,13 @@ MANY_USERS = ["%sm%02d" % (PREFIX, i) for i in range(MANY)]
 def many_users():
     """70 throw-away accounts, removed afterwards."""
     for u in MANY_USERS:
-        subprocess.run(["userdel", "-r", u], stderr=subprocess.DEVNULL,
+        subprocess.run(["userdel", "-f", "-r", u], stderr=subprocess.DEVNULL,
                        stdout=subprocess.DEVNULL)
         subprocess.run(["useradd", "--create-home", "--shell", "/bin/sh",
                         u], check=True)
     yield {u: pwd.getpwnam(u) for u in MANY_USERS}
     for u in MANY_USERS:
-        subprocess.run(["userdel", "-r", u], stderr=subprocess.DEVNULL,
+        subprocess.run(["userdel", "-f", "-r", u], stderr=subprocess.DEVNULL,
                        stdout=subprocess.DEVNULL)
 
 
@@ -87,12 +87,12 @@ echo run >> {out}/runs
 
 @pytest.fixture
 def carol():
-    subprocess.run(["userdel", "-r", CAROL], stderr=subprocess.DEVNULL,
+    subprocess.run(["userdel", "-f", "-r", CAROL], stderr=subprocess.DEVNULL,
                    stdout=subprocess.DEVNULL)
     subprocess.run(["useradd", "--create-home", "--shell", "/bin/sh",
                     CAROL], check=True)
     yield pwd.getpwnam(CAROL)
-    subprocess.run(["userdel", "-r", CAROL], stderr=subprocess.DEVNULL,
+    subprocess.run(["userdel", "-f", "-r", CAROL], stderr=subprocess.DEVNULL,
                    stdout=subprocess.DEVNULL)
 
 
