@@ -247,16 +247,31 @@ member_was_done(const struct job *j, const char *user,
 	return 0;
 }
 
-/* The member has the message: tell queue with the result. */
+/*
+ * The member has the message: tell queue with the result, and a command
+ * or file with more members to come at once (a crash before the result
+ * must not run it again; a Maildir needs no note: it is idempotent).
+ */
 static void
 member_delivered(struct job *j, const char *user,
     const struct msg_runner_open *t)
 {
-	char key[IPC_MEMBER_KEY_LEN + 1];
+	struct msg_deliver_progress	 p;
+	uint8_t				 buf[64];
+	struct wbuf			 wb;
 
-	member_key(user, t, key);
-	if (j->ndone < IPC_DONE_MAX && member_key_valid(key))
-		strlcpy(j->done[j->ndone++], key, sizeof(j->done[0]));
+	member_key(user, t, p.key);
+	if (!member_key_valid(p.key))
+		return;
+	if (j->ndone < IPC_DONE_MAX)
+		strlcpy(j->done[j->ndone++], p.key, sizeof(j->done[0]));
+	if (t == NULL || j->queue == NULL ||
+	    (j->next_tgt == j->ntgt && j->next_user == j->users->n))
+		return;
+	p.deliver_id = j->queue_id;
+	wb_init(&wb, buf, sizeof(buf));
+	enc_deliver_progress(&wb, &p);
+	ipc_note(j->queue, IPC_DELIVER_PROGRESS, &wb, -1);
 }
 
 static void

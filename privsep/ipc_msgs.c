@@ -295,6 +295,26 @@ dec_done(struct rbuf *rb, uint32_t *n,
 }
 
 void
+enc_deliver_progress(struct wbuf *wb, const struct msg_deliver_progress *m)
+{
+	wb_u32(wb, m->deliver_id);
+	if (!member_key_valid(m->key))
+		wb->err = 1;
+	wb_str(wb, m->key);
+}
+
+int
+dec_deliver_progress(struct rbuf *rb, struct msg_deliver_progress *m)
+{
+	rb_u32(rb, &m->deliver_id);
+	rb_str(rb, m->key, sizeof(m->key));
+	if (rb_end(rb) == -1 || m->deliver_id == 0 ||
+	    !member_key_valid(m->key))
+		return -1;
+	return 0;
+}
+
+void
 enc_deliver(struct wbuf *wb, const struct msg_deliver *m)
 {
 	wb_str(wb, m->qid);

@@ -109,6 +109,17 @@ struct msg_commit {
 #define IPC_MEMBER_KEY_LEN	32
 #define IPC_DONE_MAX		256	/* users + targets of one recipient */
 
+/*
+ * IPC_DELIVER_PROGRESS (a note, local to queue): a command or file
+ * member of the recipient of DELIVER request deliver_id has the message,
+ * and more members follow.  queue records it at once, so that a crash
+ * before the result does not run the command again.
+ */
+struct msg_deliver_progress {
+	uint32_t	deliver_id;
+	char		key[IPC_MEMBER_KEY_LEN + 1];
+};
+
 struct msg_deliver {
 	char		qid[IPC_QID_MAX];
 	uint32_t	rcpt_index;
@@ -318,5 +329,8 @@ int	dec_runner_open(struct rbuf *, struct msg_runner_open *);
 int	qid_valid(const char *s);
 /* An alias member key: IPC_MEMBER_KEY_LEN lower-case hex digits. */
 int	member_key_valid(const char *s);
+
+void	enc_deliver_progress(struct wbuf *, const struct msg_deliver_progress *);
+int	dec_deliver_progress(struct rbuf *, struct msg_deliver_progress *);
 
 #endif

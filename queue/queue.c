@@ -941,6 +941,37 @@ on_deliver_result(struct queue *q, struct ipc_chan *c, uint32_t id,
 	schedule_soon(q);
 }
 
+/*
+ * local delivered to a command or file of a recipient it still works on:
+ * recorded now (an appended envelope, synced), so that a crash before
+ * its result does not run the command again.  Only for a recipient that
+ * is in local's hands; a note about one that is not (its result came
+ * first, or local was replaced) is ignored.
+ */
+static void
+on_progress(struct queue *q, struct ipc_chan *c, struct rbuf *rb)
+{
+	struct msg_deliver_progress	 p;
+	struct inflight			 key, *f;
+	struct qrcpt			*rc;
+
+	if (dec_deliver_progress(rb, &p) == -1) {
+		ipc_chan_fail(c, "bad DELIVER_PROGRESS payload");
+		return;
+	}
+	key.id = p.deliver_id;
+	if ((f = RB_FIND(inflight_tree, &q->inflight, &key)) == NULL ||
+	    f->msg->deleted)
+		return;
+	rc = &f->msg->env.rcpt[f->rcpt];
+	if (qrcpt_done_add(rc, p.key) != 1)
+		return;
+	if (spool_append_envelope(f->msg->fd, &f->msg->env,
+	    &f->msg->env_off) == -1)
+		log_warn("%s: to=<%s>: cannot record a delivered member; it "
+		    "may get the message again", f->msg->env.qid, rc->addr);
+}
+
 /* local went away: what it had in hand is retried shortly. */
 static void
 requeue_inflight(struct queue *q)
@@ -984,6 +1015,9 @@ peer_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
 	case IPC_DELIVER_RESULT:
 	case IPC_ERROR:
 		on_deliver_result(q, c, h->id, h->type, rb);
+		break;
+	case IPC_DELIVER_PROGRESS:
+		on_progress(q, c, rb);
 		break;
 	default:
 		ipc_chan_fail(c, "unexpected message type");

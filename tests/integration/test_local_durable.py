@@ -195,3 +195,38 @@ def test_torn_appended_envelope(make_daemon, users):
     log = d.logtext()
     assert "%s: a torn envelope" % qid3 in log, log
     assert "corrupt" not in log
+
+
+SLOW_SCRIPT = """\
+#!/bin/sh
+cat > /dev/null
+echo run >> {out}/slow
+[ -e {out}/fast ] || sleep 4
+exit 0
+"""
+
+
+def test_command_not_repeated_after_local_crash(make_daemon, users, runs):
+    """An alias of two commands; local is killed while the second runs.
+    The first is recorded the moment it is done (a progress note to
+    queue), so the retry runs only the second."""
+    script, runfile = runs
+    out = os.path.dirname(runfile)
+    slow = os.path.join(os.path.dirname(out), "slow.sh")
+    with open(slow, "w") as f:
+        f.write(SLOW_SCRIPT.format(out=out))
+    os.chmod(slow, 0o755)
+    d = make_daemon(aliases="postmaster: %s\nlist: \"|%s\", \"|%s\"\n" % (
+        ALICE, script, slow))
+    with d.smtp() as s:
+        s.sendmail("sender@example.org", ["list@test.example"],
+                   b"Subject: two commands\r\n\r\nbody\r\n")
+    slowfile = os.path.join(out, "slow")
+    wait_until(lambda: os.path.exists(slowfile), "the second command")
+    local = d.pids()["local"]
+    os.kill(local, 9)
+    d.wait_role("local", not_pid=local)
+    open(os.path.join(out, "fast"), "w").close()
+    wait_until(lambda: "status=sent" in d.logtext(), "the retry", timeout=30)
+    assert nruns(runfile) == 1, d.logtext()
+    assert "delivered by an earlier attempt, skipped" in d.logtext()

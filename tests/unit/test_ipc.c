@@ -320,6 +320,7 @@ TRY(rcpt, struct msg_rcpt)
 TRY(commit, struct msg_commit)
 TRY(deliver, struct msg_deliver)
 TRY(deliver_result, struct msg_deliver_result)
+TRY(deliver_progress, struct msg_deliver_progress)
 TRY(expand_ok, struct msg_expand_ok)
 TRY(writer_open, struct msg_writer_open)
 TRY(write_mail, struct msg_write_mail)
@@ -1117,6 +1118,41 @@ test_deliver_done_keys(void **state)
 	memset(&r2, 0, sizeof(r2));
 	assert_int_equal(dec_deliver_result(&rb, &r2), 0);
 	assert_memory_equal(&r, &r2, sizeof(r));
+}
+
+static void
+test_deliver_progress(void **state)
+{
+	uint8_t				buf[128];
+	struct wbuf			wb;
+	struct rbuf			rb;
+	struct msg_deliver_progress	in, out;
+
+	memset(&in, 0, sizeof(in));
+	in.deliver_id = 77;
+	strlcpy(in.key, "0123456789abcdef0123456789abcdef", sizeof(in.key));
+	wb_init(&wb, buf, sizeof(buf));
+	enc_deliver_progress(&wb, &in);
+	assert_int_equal(wb.err, 0);
+	rb_init(&rb, buf, wb.len);
+	memset(&out, 0, sizeof(out));
+	assert_int_equal(dec_deliver_progress(&rb, &out), 0);
+	assert_memory_equal(&in, &out, sizeof(in));
+	assert_int_equal(try_deliver_progress(buf, wb.len - 1), -1);
+	/* no request id 0, no bad key */
+	in.deliver_id = 0;
+	wb_init(&wb, buf, sizeof(buf));
+	enc_deliver_progress(&wb, &in);
+	assert_int_equal(try_deliver_progress(buf, wb.len), -1);
+	in.deliver_id = 1;
+	in.key[0] = 'X';
+	wb_init(&wb, buf, sizeof(buf));
+	enc_deliver_progress(&wb, &in);
+	assert_int_equal(wb.err, 1);
+	wb_init(&wb, buf, sizeof(buf));
+	wb_u32(&wb, 1);
+	wb_str(&wb, in.key);
+	assert_int_equal(try_deliver_progress(buf, wb.len), -1);
 }
 
 /* Member keys: valid, stable, and one per identity (whose rights too). */
@@ -2596,6 +2632,7 @@ main(void)
 		cmocka_unit_test(test_dec_deliver),
 		cmocka_unit_test(test_deliver_done_keys),
 		cmocka_unit_test(test_member_keys),
+		cmocka_unit_test(test_deliver_progress),
 		cmocka_unit_test(test_dec_deliver_result),
 		cmocka_unit_test(test_dec_failed_members),
 		cmocka_unit_test(test_dec_dsn_class_one_digit),
