@@ -39,6 +39,7 @@
 
 #include "delivery/dupfilter.h"
 #include "delivery/forward.h"
+#include "delivery/member.h"
 #include "delivery/resolve.h"
 #include "lib/log.h"
 #include "privsep/ipc_msgs.h"
@@ -49,7 +50,8 @@
 #define WRITER_KEEP	5	/* seconds an idle writer waits for its user's
 				   next delivery (the writer itself gives up
 				   after 10) */
-#define WRITER_KEEP_MAX	48	/* idle writers kept, all users together */
+#define BUSY_RETRY_MS	50	/* master has not seen a writer exit yet */
+#define BUSY_RETRY_MAX	200	/* then the refusal stands (10 s) */
 #define JOB_TARGETS_MAX	32	/* commands and files of one recipient */
 #define DUP_CLAIMS_MAX	20000	/* mailboxes remembered across recipients */
 
@@ -58,6 +60,10 @@ struct wslot;
 
 struct job {
 	TAILQ_ENTRY(job)	 entry;
+	TAILQ_ENTRY(job)	 wentry;	/* in lo->wwait */
+	int			 wwaiting;	/* for a writer slot */
+	struct event		*busy_ev;	/* asks master again */
+	int			 busy_tries;
 	struct local		*lo;
 	struct ipc_chan		*queue;		/* NULL once queue went away */
 	uint32_t		 queue_id;
@@ -90,6 +96,10 @@ struct job {
 	int			 bounce;	/* a 5xx happened */
 	char			 dsn[IPC_DSN_MAX];
 	char			 text[IPC_TEXT_MAX];
+	/* alias members delivered in this attempt, for queue (d.done: in
+	   earlier ones) */
+	uint32_t		 ndone;
+	char			 done[IPC_DONE_MAX][IPC_MEMBER_KEY_LEN + 1];
 };
 
 #define LOOKUP_RETIRING_MAX	4
@@ -156,6 +166,8 @@ struct local {
 	TAILQ_HEAD(, wslot)	 idle;
 	int			 nidle;
 	struct dupfilter	*dups;		/* mailboxes per message */
+	int			 nwriters;	/* slots alive + opens asked */
+	TAILQ_HEAD(, job)	 wwait;		/* jobs waiting for a slot */
 #ifdef BH_TEST_HOOKS
 	struct hostile		 hostile;
 #endif
@@ -280,6 +292,52 @@ add_failed_members(struct job *j, const struct msg_expand_ok *x)
 	}
 }
 
+/* ---- alias members already delivered (queue keeps them) ---- */
+
+/* Did an earlier attempt deliver to this member? */
+static int
+member_was_done(const struct job *j, const char *user,
+    const struct msg_runner_open *t)
+{
+	char		key[IPC_MEMBER_KEY_LEN + 1];
+	uint32_t	i;
+
+	if (j->d.ndone == 0)
+		return 0;
+	member_key(user, t, key);
+	for (i = 0; i < j->d.ndone; i++)
+		if (strcmp(j->d.done[i], key) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The member has the message: tell queue with the result, and a command
+ * or file with more members to come at once (a crash before the result
+ * must not run it again; a Maildir needs no note: it is idempotent).
+ */
+static void
+member_delivered(struct job *j, const char *user,
+    const struct msg_runner_open *t)
+{
+	struct msg_deliver_progress	 p;
+	uint8_t				 buf[64];
+	struct wbuf			 wb;
+
+	member_key(user, t, p.key);
+	if (!member_key_valid(p.key))
+		return;
+	if (j->ndone < IPC_DONE_MAX)
+		strlcpy(j->done[j->ndone++], p.key, sizeof(j->done[0]));
+	if (t == NULL || j->queue == NULL ||
+	    (j->next_tgt == j->ntgt && j->next_user == j->users->n))
+		return;
+	p.deliver_id = j->queue_id;
+	wb_init(&wb, buf, sizeof(buf));
+	enc_deliver_progress(&wb, &p);
+	ipc_note(j->queue, IPC_DELIVER_PROGRESS, &wb, -1);
+}
+
 static void
 job_finish(struct job *j)
 {
@@ -290,6 +348,8 @@ job_finish(struct job *j)
 
 	memset(&r, 0, sizeof(r));
 	strlcpy(r.owner, j->owner, sizeof(r.owner));
+	r.ndone = j->ndone;
+	memcpy(r.done, j->done, sizeof(r.done));
 	if (j->defer || j->bounce) {
 		r.status = j->defer ? DELIVER_DEFER : DELIVER_BOUNCE;
 		strlcpy(r.dsn, j->dsn, sizeof(r.dsn));
@@ -332,6 +392,8 @@ job_finish(struct job *j)
 		ipc_reply(j->queue, IPC_DELIVER_RESULT, j->queue_id, &wb, -1);
 	}
 	TAILQ_REMOVE(&j->lo->jobs, j, entry);
+	if (j->busy_ev != NULL)
+		event_free(j->busy_ev);
 	close(j->msg_fd);
 	free(j->users);
 	free(j);
@@ -382,12 +444,38 @@ on_pump(evutil_socket_t fd, short ev, void *arg)
 		pump_stop(j);
 }
 
+static void open_send(struct job *);
+
+/*
+ * A writer or runner slot is free: the first job waiting for one takes
+ * it.  local never holds (alive, idle or asked for) more than
+ * local_writer_limit writers and runners, so master need not refuse.
+ */
+static void
+open_release(struct local *lo)
+{
+	struct job *j;
+
+	if (lo->nwriters > 0)
+		lo->nwriters--;
+	if (lo->nwriters >= lo->we.cf.local_writer_limit ||
+	    (j = TAILQ_FIRST(&lo->wwait)) == NULL)
+		return;
+	TAILQ_REMOVE(&lo->wwait, j, wentry);
+	j->wwaiting = 0;
+	lo->nwriters++;
+	open_send(j);
+}
+
 static void
 slot_free(struct wslot *ws)
 {
+	struct local *lo = ws->lo;
+
 	event_free(ws->idle_ev);
 	ipc_chan_free(ws->chan);
 	free(ws);
+	open_release(lo);
 }
 
 static void
@@ -420,11 +508,13 @@ writer_release(struct job *j, int keep)
 	if (ws == NULL)
 		return;
 	ws->job = NULL;
-	if (!keep || ws->runner) {
+	/* A job waiting for a slot comes before the cache. */
+	if (!keep || ws->runner || !TAILQ_EMPTY(&ws->lo->wwait) ||
+	    ws->lo->we.cf.local_writer_idle_limit == 0) {
 		slot_free(ws);
 		return;
 	}
-	if (ws->lo->nidle >= WRITER_KEEP_MAX &&
+	if (ws->lo->nidle >= ws->lo->we.cf.local_writer_idle_limit &&
 	    (old = TAILQ_FIRST(&ws->lo->idle)) != NULL) {
 		slot_unidle(old);
 		slot_free(old);
@@ -471,6 +561,8 @@ writer_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
 			j->nrun++;
 		else
 			j->nsent++;
+		member_delivered(j, ws->user, ws->runner ?
+		    &j->tgt[j->next_tgt - 1] : NULL);
 	} else if (h->type == IPC_ERROR && dec_error(rb, &e) == 0)
 		job_fail(j, e.dsn, e.text);
 	else {
@@ -986,6 +1078,13 @@ start_writing(struct job *j)
 	struct wbuf		 wb;
 	int			 p[2];
 
+	if (!j->slot->runner && member_was_done(j, j->slot->user, NULL)) {
+		log_info("%s: %s: delivered by an earlier attempt, skipped",
+		    j->d.qid, j->slot->user);
+		j->nsent++;
+		writer_done(j);
+		return;
+	}
 	if (mailbox_claimed_elsewhere(j)) {
 		j->nsent++;		/* the one copy is there */
 		writer_done(j);
@@ -1006,6 +1105,7 @@ start_writing(struct job *j)
 	}
 	memset(&m, 0, sizeof(m));
 	strlcpy(m.qid, j->d.qid, sizeof(m.qid));
+	m.rcpt_index = j->d.rcpt_index;
 	m.content_len = j->d.content_len;
 	strlcpy(m.return_path, j->owner[0] != '\0' ? j->owner : j->d.sender,
 	    sizeof(m.return_path));
@@ -1022,28 +1122,95 @@ start_writing(struct job *j)
 		fatalx("pump event");
 }
 
+static void open_request(struct job *);
+
 static void
 next_user(struct job *j)
 {
 	struct wslot		*ws;
-	struct msg_writer_open	 w;
-	uint8_t			 buf[IPC_USER_MAX + 16];
-	struct wbuf		 wb;
-	uint32_t		 id;
 
 	if (j->next_user == j->users->n) {
 		next_target(j);
 		return;
 	}
-	strlcpy(w.user, j->users->users[j->next_user++], sizeof(w.user));
-	if ((ws = writer_kept(j->lo, w.user)) != NULL) {
+	if ((ws = writer_kept(j->lo, j->users->users[j->next_user++]))
+	    != NULL) {
 		writer_begin(j, ws);
 		return;
 	}
+	open_request(j);
+}
+
+/* Ask master for the job's writer, or its runner when runner_wait. */
+static void
+open_send(struct job *j)
+{
+	struct msg_writer_open	 w;
+	uint8_t			 buf[sizeof(struct msg_runner_open) + 64];
+	struct wbuf		 wb;
+	uint32_t		 id;
+
 	wb_init(&wb, buf, sizeof(buf));
-	enc_writer_open(&wb, &w);
-	id = ipc_request(j->lo->we.master, IPC_WRITER_OPEN, &wb, -1);
+	if (j->runner_wait) {
+		enc_runner_open(&wb, &j->tgt[j->next_tgt - 1]);
+		id = ipc_request(j->lo->we.master, IPC_RUNNER_OPEN, &wb, -1);
+	} else {
+		memset(&w, 0, sizeof(w));
+		strlcpy(w.user, cur_user(j), sizeof(w.user));
+		enc_writer_open(&wb, &w);
+		id = ipc_request(j->lo->we.master, IPC_WRITER_OPEN, &wb, -1);
+	}
 	wait_for(j->lo, ROLE_MASTER, id, j);
+}
+
+/*
+ * Within local_writer_limit: idle writers go first, and when all slots
+ * are busy the job waits for one (open_release), it does not fail.
+ */
+static void
+open_request(struct job *j)
+{
+	struct local	*lo = j->lo;
+	struct wslot	*old;
+
+	while (lo->nwriters >= lo->we.cf.local_writer_limit &&
+	    TAILQ_EMPTY(&lo->wwait) && (old = TAILQ_FIRST(&lo->idle)) != NULL) {
+		slot_unidle(old);
+		slot_free(old);
+	}
+	if (lo->nwriters >= lo->we.cf.local_writer_limit ||
+	    !TAILQ_EMPTY(&lo->wwait)) {
+		TAILQ_INSERT_TAIL(&lo->wwait, j, wentry);
+		j->wwaiting = 1;
+		return;
+	}
+	lo->nwriters++;
+	open_send(j);
+}
+
+static void
+on_busy_retry(evutil_socket_t fd, short ev, void *arg)
+{
+	open_send(arg);
+}
+
+/*
+ * master said 4.3.2: it still counts a writer local let go of and that
+ * has not exited yet.  The slot stays ours; ask again a little later.
+ */
+static int
+open_busy(struct job *j, const struct msg_error *e)
+{
+	struct timeval tv = { 0, BUSY_RETRY_MS * 1000 };
+
+	if (strcmp(e->dsn, "4.3.2") != 0 || j->busy_tries >= BUSY_RETRY_MAX)
+		return 0;
+	j->busy_tries++;
+	if (j->busy_ev == NULL && (j->busy_ev = evtimer_new(j->lo->we.base,
+	    on_busy_retry, j)) == NULL)
+		fatalx("writer retry timer");
+	evtimer_add(j->busy_ev, &tv);
+	return 1;
 }
 
 /* The runner is there: the :include: file, please. */
@@ -1243,9 +1410,6 @@ nothing_delivered(struct job *j)
 static void
 next_target(struct job *j)
 {
-	uint8_t		 buf[sizeof(struct msg_runner_open) + 64];
-	struct wbuf	 wb;
-	uint32_t	 id;
 	const char	*why;
 
 	if (j->next_user < j->users->n) {	/* an :include: added some */
@@ -1260,6 +1424,12 @@ next_target(struct job *j)
 			log_warnx("%s: to=<%s>: target %s cannot be run: %s",
 			    j->d.qid, j->d.rcpt, t->value, why);
 			job_fail(j, "5.3.0", "command or file target cannot be run");
+		} else if (t->kind != RUNNER_INCLUDE &&
+		    member_was_done(j, NULL, t)) {
+			log_info("%s: %s%s: delivered by an earlier attempt, "
+			    "skipped", j->d.qid,
+			    t->kind == RUNNER_COMMAND ? "|" : "", t->value);
+			j->nrun++;
 		} else if (!dev_null(j, t) && !target_claimed_elsewhere(j, t))
 			break;
 		j->next_tgt++;
@@ -1269,21 +1439,18 @@ next_target(struct job *j)
 		job_finish(j);
 		return;
 	}
-	wb_init(&wb, buf, sizeof(buf));
-	enc_runner_open(&wb, &j->tgt[j->next_tgt++]);
-	id = ipc_request(j->lo->we.master, IPC_RUNNER_OPEN, &wb, -1);
+	j->next_tgt++;
 	j->runner_wait = 1;
-	wait_for(j->lo, ROLE_MASTER, id, j);
+	open_request(j);
 }
 
-/* master forked a runner for the current target, or said why not. */
+/* master forked a runner for the current target. */
 static void
 runner_answer(struct job *j, const struct ipc_hdr *h, struct rbuf *rb,
     int fd)
 {
 	const struct msg_runner_open	*t = &j->tgt[j->next_tgt - 1];
 	struct wslot			*ws;
-	struct msg_error		 e;
 
 	j->runner_wait = 0;
 	if (h->type == IPC_RUNNER_OPEN_OK && dec_empty(rb) == 0) {
@@ -1306,14 +1473,20 @@ runner_answer(struct job *j, const struct ipc_hdr *h, struct rbuf *rb,
 			start_writing(j);
 		return;
 	}
-	if (fd != -1)
-		close(fd);
-	if (h->type != IPC_ERROR || dec_error(rb, &e) == -1)
-		fatalx("bad answer from master");
+	fatalx("bad answer from master");
+}
+
+/* master did not fork a runner for the current target: why. */
+static void
+runner_refused(struct job *j, const struct msg_error *e)
+{
+	const struct msg_runner_open	*t = &j->tgt[j->next_tgt - 1];
+
+	j->runner_wait = 0;
 	log_warnx("%s: %s %s%s of %s: %s", j->d.qid, t->kind ==
 	    RUNNER_COMMAND ? "command" : "file", t->kind == RUNNER_COMMAND ?
-	    "|" : "", t->value, t->name, e.text);
-	job_fail(j, e.dsn, e.text);
+	    "|" : "", t->value, t->name, e->text);
+	job_fail(j, e->dsn, e->text);
 	next_target(j);
 }
 
@@ -1478,6 +1651,8 @@ hostile_answer(struct local *lo, const struct ipc_hdr *h, struct rbuf *rb,
 }
 #endif
 
+static void writer_refused(struct job *, const struct msg_error *);
+
 static void
 writer_answer(struct worker_env *we, const struct ipc_hdr *h,
     struct rbuf *rb, int fd)
@@ -1492,6 +1667,20 @@ writer_answer(struct worker_env *we, const struct ipc_hdr *h,
 #endif
 	if ((j = waited(lo, ROLE_MASTER, h->id)) == NULL)
 		fatalx("master answered a request we did not make");
+	if (h->type == IPC_ERROR) {
+		if (fd != -1)
+			close(fd);
+		if (dec_error(rb, &e) == -1)
+			fatalx("bad answer from master");
+		if (open_busy(j, &e))
+			return;
+		open_release(lo);
+		if (j->runner_wait)
+			runner_refused(j, &e);
+		else
+			writer_refused(j, &e);
+		return;
+	}
 	if (j->runner_wait) {
 		runner_answer(j, h, rb, fd);
 		return;
@@ -1500,13 +1689,16 @@ writer_answer(struct worker_env *we, const struct ipc_hdr *h,
 		writer_ready(j, fd);
 		return;
 	}
-	if (fd != -1)
-		close(fd);
-	if (h->type != IPC_ERROR || dec_error(rb, &e) == -1)
-		fatalx("bad answer from master");
+	fatalx("bad answer from master");
+}
+
+/* master did not fork a writer for the current user: why. */
+static void
+writer_refused(struct job *j, const struct msg_error *e)
+{
 	log_warnx("%s: no writer for %s: %s", j->d.qid,
-	    j->users->users[j->next_user - 1], e.text);
-	job_fail(j, e.dsn, e.text);
+	    j->users->users[j->next_user - 1], e->text);
+	job_fail(j, e->dsn, e->text);
 	next_user(j);
 }
 
@@ -1766,6 +1958,7 @@ local_main(int argc, char **argv)
 	TAILQ_INIT(&lo.jobs);
 	TAILQ_INIT(&lo.idle);
 	lo.dups = dup_new(DUP_CLAIMS_MAX);
+	TAILQ_INIT(&lo.wwait);
 	lo.we.on_peer = on_peer;
 	lo.we.on_master_reply = writer_answer;
 	lo.we.arg = &lo;

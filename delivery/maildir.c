@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -105,6 +106,23 @@ open_maildir(const char *maildir, struct maildir_fds *d, int *security)
 	return 0;
 }
 
+/* '/' and ':' may not appear in a Maildir name. */
+static void
+host_part(char *host, size_t len, const char *hostname)
+{
+	size_t	i, j = 0;
+
+	for (i = 0; hostname[i] && j + 5 < len; i++) {
+		if (hostname[i] == '/')
+			j += snprintf(host + j, len - j, "\\057");
+		else if (hostname[i] == ':')
+			j += snprintf(host + j, len - j, "\\072");
+		else
+			host[j++] = hostname[i];
+	}
+	host[j] = '\0';
+}
+
 /* Unique per the Maildir spec: time, microseconds, pid, a counter, host. */
 static void
 unique_name(char *buf, size_t len, const char *hostname)
@@ -112,21 +130,40 @@ unique_name(char *buf, size_t len, const char *hostname)
 	static unsigned	counter;
 	struct timeval	tv;
 	char		host[256];
-	size_t		i, j = 0;
 
-	/* '/' and ':' may not appear in a Maildir name. */
-	for (i = 0; hostname[i] && j + 5 < sizeof(host); i++) {
-		if (hostname[i] == '/')
-			j += snprintf(host + j, sizeof(host) - j, "\\057");
-		else if (hostname[i] == ':')
-			j += snprintf(host + j, sizeof(host) - j, "\\072");
-		else
-			host[j++] = hostname[i];
-	}
-	host[j] = '\0';
+	host_part(host, sizeof(host), hostname);
 	gettimeofday(&tv, NULL);
 	snprintf(buf, len, "%lld.M%06ldP%dQ%u.%s", (long long)tv.tv_sec,
 	    (long)tv.tv_usec, (int)getpid(), ++counter, host);
+}
+
+/*
+ * The queue id's first 9 hex digits are its seconds: the name sorts by
+ * arrival like any other Maildir name, and names this one delivery.
+ */
+int
+maildir_name(char *buf, size_t len, const char *qid, uint32_t rcpt_index,
+    const char *hostname)
+{
+	unsigned long long	sec = 0;
+	char			host[256];
+	size_t			i, n = strlen(qid);
+
+	if (n < 9 || n > 32)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (!isxdigit((unsigned char)qid[i]))
+			return -1;
+		if (i < 9)
+			sec = sec << 4 | (unsigned)(isdigit((unsigned char)
+			    qid[i]) ? qid[i] - '0' :
+			    (tolower((unsigned char)qid[i]) - 'a' + 10));
+	}
+	host_part(host, sizeof(host), hostname);
+	if ((size_t)snprintf(buf, len, "%llu.B%sR%u.%s", sec, qid,
+	    (unsigned)rcpt_index, host) >= len)
+		return -1;
+	return 0;
 }
 
 /* Copy exactly len bytes from in to out; -1 on error or a short input. */
@@ -167,7 +204,8 @@ maildir_deliver(const char *maildir, const char *hostname,
     size_t whylen)
 {
 	struct maildir_fds	d;
-	char			name[512], hdr[2048];
+	char			name[512], final[512], hdr[2048];
+	struct stat		st;
 	int			fd, n, short_input = 0, err, security = 0;
 
 	if (open_maildir(maildir, &d, &security) == -1) {
@@ -179,6 +217,20 @@ maildir_deliver(const char *maildir, const char *hostname,
 			return -1;
 		}
 		return fail(dsn, dsnlen, why, whylen, errno, "open maildir");
+	}
+	if (m->qid == NULL)
+		unique_name(final, sizeof(final), hostname);
+	else if (maildir_name(final, sizeof(final), m->qid, m->rcpt_index,
+	    hostname) == -1) {
+		close_fds(&d);
+		return fail(dsn, dsnlen, why, whylen, EINVAL, "name");
+	} else if (fstatat(d.new, final, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		/* Delivered before; its result was lost (or new/'s fsync
+		 * failed): make sure it is on disk, write nothing. */
+		err = fsync(d.new) == -1 ? errno : 0;
+		close_fds(&d);
+		return err ? fail(dsn, dsnlen, why, whylen, err, "fsync new/") :
+		    0;
 	}
 	unique_name(name, sizeof(name), hostname);
 	fd = openat(d.tmp, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
@@ -211,10 +263,12 @@ maildir_deliver(const char *maildir, const char *hostname,
 		close_fds(&d);
 		return fail(dsn, dsnlen, why, whylen, err, "close");
 	}
-	if (linkat(d.tmp, name, d.new, name, 0) == -1) {
+	if (linkat(d.tmp, name, d.new, final, 0) == -1) {
 		err = errno;
 		unlinkat(d.tmp, name, 0);
 		close_fds(&d);
+		if (err == EEXIST && m->qid != NULL)
+			return 0;	/* a repeat, racing the first */
 		return fail(dsn, dsnlen, why, whylen, err, "link into new/");
 	}
 	unlinkat(d.tmp, name, 0);

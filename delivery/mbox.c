@@ -6,6 +6,10 @@
  * than block, so the order cannot deadlock).  Each is tried
  * deliver_lock_attempts times, deliver_lock_delay apart; a busy mailbox
  * then defers (4.2.0).  A dotlock older than stale_lock_time is removed.
+ * A dotlock that cannot be created for lack of permission (a mailbox in
+ * a directory its owner cannot write, as a /file target often is) is
+ * done without: the fcntl lock alone, as Postfix and procmail do, and a
+ * warning is logged.
  */
 #include <sys/stat.h>
 
@@ -18,6 +22,7 @@
 
 #include "delivery/mbox.h"
 #include "lib/fdio.h"
+#include "lib/log.h"
 
 static const char from_[] = "From ";
 
@@ -122,6 +127,37 @@ out_emit(const char *p, size_t n, void *arg)
 
 /* ---- locks ---- */
 
+/*
+ * Remove the stale dotlock seen (by lstat) at lock, and nothing else.
+ * Checking the age and then unlinking by name would remove a fresh lock
+ * another deliverer made in between (it broke the same stale lock a
+ * moment earlier).  So the lock is first renamed aside, which takes
+ * whatever is there at once; if that is not the file seen, it is put
+ * back with link(2), which cannot replace a lock made since.  Returns
+ * 1 when the stale lock is gone, 0 when it was not the one seen.
+ */
+int
+mbox_dotlock_break(const char *lock, const struct stat *seen)
+{
+	char		aside[4200];
+	struct stat	st;
+	int		same;
+
+	if ((size_t)snprintf(aside, sizeof(aside), "%s.stale.%ld", lock,
+	    (long)getpid()) >= sizeof(aside))
+		return 0;
+	if (rename(lock, aside) == -1)
+		return errno == ENOENT;		/* gone already */
+	same = lstat(aside, &st) == 0 && st.st_dev == seen->st_dev &&
+	    st.st_ino == seen->st_ino;
+	if (!same && link(aside, lock) == -1 && errno == EEXIST)
+		log_warnx("dotlock %s: a fresh lock was broken in a race",
+		    lock);
+	(void)unlink(aside);
+	return same;
+}
+
+/* 0 locked; -1 (busy or an error in errno); 1: no permission, no lock. */
 static int
 dotlock_take(const char *lock, const struct mbox_locking *lk, int *busy)
 {
@@ -136,13 +172,14 @@ dotlock_take(const char *lock, const struct mbox_locking *lk, int *busy)
 			close(fd);
 			return 0;
 		}
+		if (errno == EACCES || errno == EPERM || errno == EROFS)
+			return 1;
 		if (errno != EEXIST)
 			return -1;
 		if (lstat(lock, &st) == 0 &&
-		    time(NULL) - st.st_mtime > lk->stale) {
-			(void)unlink(lock);
+		    time(NULL) - st.st_mtime > lk->stale &&
+		    mbox_dotlock_break(lock, &st))
 			continue;
-		}
 		if (i + 1 < lk->attempts)
 			sleep(lk->delay);
 	}
@@ -274,12 +311,16 @@ mbox_deliver(const char *path, const struct mbox_locking *lk,
 {
 	char		lock[4096];
 	struct stat	st;
-	int		fd, err, busy, security, short_input, rc = -1;
+	int		fd, err, busy, security, short_input, rc = -1, dl;
 
 	if ((size_t)snprintf(lock, sizeof(lock), "%s.lock", path) >=
 	    sizeof(lock))
 		return fail(dsn, dsnlen, why, whylen, ENAMETOOLONG, "path");
-	if (dotlock_take(lock, lk, &busy) == -1) {
+	if ((dl = dotlock_take(lock, lk, &busy)) == 1) {
+		log_warnx("%s: cannot create the dotlock %s: %s; using the "
+		    "fcntl lock alone", path, lock, strerror(errno));
+		lock[0] = '\0';
+	} else if (dl == -1) {
 		err = errno;
 		if (busy) {
 			strlcpy(dsn, "4.2.0", dsnlen);
@@ -291,7 +332,8 @@ mbox_deliver(const char *path, const struct mbox_locking *lk,
 	}
 	if ((fd = open_mbox(path, &security)) == -1) {
 		err = errno;
-		(void)unlink(lock);
+		if (lock[0] != '\0')
+			(void)unlink(lock);
 		if (security) {
 			strlcpy(dsn, "4.7.0", dsnlen);
 			snprintf(why, whylen, "mbox delivery refused: %s is a "
@@ -333,6 +375,7 @@ mbox_deliver(const char *path, const struct mbox_locking *lk,
 	rc = 0;
 out:
 	close(fd);		/* releases the fcntl lock */
-	(void)unlink(lock);
+	if (lock[0] != '\0')
+		(void)unlink(lock);
 	return rc;
 }

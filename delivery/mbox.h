@@ -20,6 +20,8 @@ struct mbox_locking {
 	long	stale;		/* seconds: an older dotlock is removed */
 };
 
+struct stat;
+
 /* 0, or -1 with an enhanced status code and a reason. */
 int	mbox_deliver(const char *path, const struct mbox_locking *,
 	    const struct maildir_msg *, char *dsn, size_t dsnlen, char *why,
@@ -38,6 +40,13 @@ struct mbox_quote {
 typedef int (*mbox_emit_fn)(const char *, size_t, void *);
 
 void	mbox_quote_init(struct mbox_quote *);
+
+/*
+ * Remove the stale dotlock lock that lstat showed as *seen, never a
+ * fresh one made since: 1 removed (or gone), 0 it was another file.
+ * Exposed for the unit tests.
+ */
+int	mbox_dotlock_break(const char *lock, const struct stat *seen);
 int	mbox_quote(struct mbox_quote *, const char *, size_t, mbox_emit_fn,
 	    void *);
 /* Flush a pending partial match; end with a newline and a blank line. */

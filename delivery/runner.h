@@ -24,6 +24,8 @@ struct runner_cmd {
  * limit, a signal or a temporary sysexits code is 4.x.x, any other
  * status 5.x.x with the start of the command's output in why.
  */
+/* Close every fd from lowfd up (close_range, or one by one): 0 or -1. */
+int	runner_close_from(int lowfd, int use_close_range);
 int	runner_command(const struct runner_cmd *, const struct maildir_msg *,
 	    char *dsn, size_t dsnlen, char *why, size_t whylen);
 

@@ -5,6 +5,7 @@
  * It runs in the runner, after sandbox_enter(), as the target user.
  */
 #include <sys/types.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -83,6 +84,29 @@ ms_left(const struct timespec *deadline)
 	return ms < 0 ? 0 : ms > 1000000000 ? 1000000000 : (long)ms;
 }
 
+/*
+ * Close every fd from lowfd up: close_range(2), or where that fails
+ * (ENOSYS before Linux 5.9, a filter's EPERM) one by one up to the fd
+ * limit.  An fd left open would hand the command the runner's channel.
+ * 0, or -1 (no fd limit to go by): then the command must not run.
+ */
+int
+runner_close_from(int lowfd, int use_close_range)
+{
+	struct rlimit	rl;
+	rlim_t		fd, max;
+
+	if (use_close_range && syscall(SYS_close_range, lowfd, ~0U, 0) == 0)
+		return 0;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		return -1;
+	max = rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 65536 ? 65536 :
+	    rl.rlim_cur;
+	for (fd = lowfd; fd < max; fd++)
+		(void)close((int)fd);	/* Linux frees the fd even on EIO */
+	return 0;
+}
+
 static void
 child(const struct runner_cmd *rc, int in, int out)
 {
@@ -94,7 +118,8 @@ child(const struct runner_cmd *rc, int in, int out)
 	(void)setpgid(0, 0);
 	if (dup2(in, 0) == -1 || dup2(out, 1) == -1 || dup2(out, 2) == -1)
 		_exit(EX_OSERR);
-	syscall(SYS_close_range, 3, ~0U, 0);
+	if (runner_close_from(3, 1) == -1)
+		_exit(EX_OSERR);
 	if (chdir(rc->cwd) == -1 && chdir("/") == -1)
 		_exit(EX_OSERR);
 	execve("/bin/sh", argv, rc->envp);

@@ -72,6 +72,8 @@ on_write_mail(struct writer *w, uint32_t id, struct rbuf *rb, int fd)
 	mm.delivered_to = m.delivered_to;
 	mm.content_len = m.content_len;
 	mm.content_fd = fd;
+	mm.qid = m.qid;
+	mm.rcpt_index = m.rcpt_index;
 	if ((w->mbox ? mbox_deliver(w->mailbox, &w->lk, &mm, dsn, sizeof(dsn), why,
 	    sizeof(why)) : maildir_deliver(w->mailbox, w->hostname, &mm, dsn,
 	    sizeof(dsn), why, sizeof(why))) == -1)

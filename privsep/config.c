@@ -104,6 +104,9 @@ static const struct param params[] = {
 	NUM(smtpd_recipient_limit, "1000", K_LONG, 1, INT_MAX),
 	/* uid_t is 32 bits; (uid_t)-1 is "no uid". */
 	NUM(local_minimum_uid, "1000", K_LONG, 1, 4294967294LL),
+	/* Writers and runners master runs at once; idle ones local keeps. */
+	NUM(local_writer_limit, "64", K_LONG, 1, 1000),
+	NUM(local_writer_idle_limit, "48", K_LONG, 0, 1000),
 	TIME(minimal_backoff_time, "300s", 's', 1),
 	TIME(maximal_backoff_time, "4000s", 's', 1),
 	/* As in Postfix: a bare number is days; 0 = try once, then bounce. */

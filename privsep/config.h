@@ -86,6 +86,8 @@ struct bh_config {
 	long		 smtpd_timeout;		/* seconds */
 	long		 smtpd_recipient_limit;
 	long		 local_minimum_uid;
+	long		 local_writer_limit;	/* writers + runners at once */
+	long		 local_writer_idle_limit;	/* idle writers kept */
 	long		 minimal_backoff_time;	/* seconds */
 	long		 maximal_backoff_time;
 	long		 maximal_queue_lifetime;

@@ -111,7 +111,9 @@ enum ipc_kind {
 	X(IPC_RUNNER_OPEN,	REQ,	RB_(LOCAL), RB_(MASTER),	\
 	    IPC_FD_NONE, IPC_RUNNER_OPEN_OK)				\
 	X(IPC_RUNNER_OPEN_OK,	REPLY,	RB_(MASTER), RB_(LOCAL),	\
-	    IPC_FD_REQUIRED, 0)
+	    IPC_FD_REQUIRED, 0)						\
+	X(IPC_DELIVER_PROGRESS,	NOTE,	RB_(LOCAL), RB_(QUEUE),		\
+	    IPC_FD_NONE, 0)
 
 enum ipc_type {
 	IPC_NONE = 0,

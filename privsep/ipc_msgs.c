@@ -284,6 +284,72 @@ dec_commit(struct rbuf *rb, struct msg_commit *m)
 	return 0;
 }
 
+int
+member_key_valid(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < IPC_MEMBER_KEY_LEN; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		    (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return s[i] == '\0';
+}
+
+/* Member keys: count, then each; one bad key fails the whole list. */
+static void
+enc_done(struct wbuf *wb, uint32_t n,
+    const char (*done)[IPC_MEMBER_KEY_LEN + 1])
+{
+	uint32_t i;
+
+	if (n > IPC_DONE_MAX) {
+		wb->err = 1;
+		return;
+	}
+	wb_u32(wb, n);
+	for (i = 0; i < n; i++) {
+		if (!member_key_valid(done[i]))
+			wb->err = 1;
+		wb_str(wb, done[i]);
+	}
+}
+
+static int
+dec_done(struct rbuf *rb, uint32_t *n,
+    char (*done)[IPC_MEMBER_KEY_LEN + 1])
+{
+	uint32_t i;
+
+	if (rb_u32(rb, n) == -1 || *n > IPC_DONE_MAX)
+		return -1;
+	for (i = 0; i < *n; i++)
+		if (rb_str(rb, done[i], IPC_MEMBER_KEY_LEN + 1) == -1 ||
+		    !member_key_valid(done[i]))
+			return -1;
+	return 0;
+}
+
+void
+enc_deliver_progress(struct wbuf *wb, const struct msg_deliver_progress *m)
+{
+	wb_u32(wb, m->deliver_id);
+	if (!member_key_valid(m->key))
+		wb->err = 1;
+	wb_str(wb, m->key);
+}
+
+int
+dec_deliver_progress(struct rbuf *rb, struct msg_deliver_progress *m)
+{
+	rb_u32(rb, &m->deliver_id);
+	rb_str(rb, m->key, sizeof(m->key));
+	if (rb_end(rb) == -1 || m->deliver_id == 0 ||
+	    !member_key_valid(m->key))
+		return -1;
+	return 0;
+}
+
 void
 enc_deliver(struct wbuf *wb, const struct msg_deliver *m)
 {
@@ -293,6 +359,7 @@ enc_deliver(struct wbuf *wb, const struct msg_deliver *m)
 	wb_u64(wb, m->content_len);
 	wb_str(wb, m->sender);
 	wb_str(wb, m->rcpt);
+	enc_done(wb, m->ndone, m->done);
 }
 
 int
@@ -303,7 +370,8 @@ dec_deliver(struct rbuf *rb, struct msg_deliver *m)
 	rb_u64(rb, &m->content_len);
 	rb_str(rb, m->sender, sizeof(m->sender));
 	rb_str(rb, m->rcpt, sizeof(m->rcpt));
-	if (rb_end(rb) == -1 || ipc_check_deliver(m) != NULL)
+	if (dec_done(rb, &m->ndone, m->done) == -1 ||
+	    rb_end(rb) == -1 || ipc_check_deliver(m) != NULL)
 		return -1;
 	return 0;
 }
@@ -346,6 +414,7 @@ enc_deliver_result(struct wbuf *wb, const struct msg_deliver_result *m)
 	wb_str(wb, m->text);
 	wb_str(wb, m->owner);
 	enc_failed(wb, m->nfailed, m->failed);
+	enc_done(wb, m->ndone, m->done);
 }
 
 int
@@ -356,6 +425,7 @@ dec_deliver_result(struct rbuf *rb, struct msg_deliver_result *m)
 	rb_str(rb, m->text, sizeof(m->text));
 	rb_str(rb, m->owner, sizeof(m->owner));
 	if (dec_failed(rb, &m->nfailed, m->failed) == -1 ||
+	    dec_done(rb, &m->ndone, m->done) == -1 ||
 	    rb_end(rb) == -1 || ipc_check_deliver_result(m) != NULL)
 		return -1;
 	return 0;
@@ -435,6 +505,7 @@ enc_write_mail(struct wbuf *wb, const struct msg_write_mail *m)
 	wb_str(wb, m->return_path);
 	wb_str(wb, m->delivered_to);
 	wb_str(wb, m->orig_rcpt);
+	wb_u32(wb, m->rcpt_index);
 }
 
 int
@@ -445,6 +516,7 @@ dec_write_mail(struct rbuf *rb, struct msg_write_mail *m)
 	rb_str(rb, m->return_path, sizeof(m->return_path));
 	rb_str(rb, m->delivered_to, sizeof(m->delivered_to));
 	rb_str(rb, m->orig_rcpt, sizeof(m->orig_rcpt));
+	rb_u32(rb, &m->rcpt_index);
 	if (rb_end(rb) == -1 || ipc_check_write_mail(m) != NULL)
 		return -1;
 	return 0;

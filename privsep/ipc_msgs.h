@@ -99,12 +99,35 @@ struct msg_commit {
 	uint32_t	flags;			/* MSG_FLAG_* */
 };
 
+/*
+ * An alias member (a mailbox user, or a |command or /file with the
+ * source it runs for) that a deferred recipient already delivered to:
+ * 32 lower-case hex digits of a SHA-256 local computes
+ * (member_key_valid).  queue keeps them with the recipient (qfile.h)
+ * and hands them back with the next DELIVER; local skips those members.
+ */
+#define IPC_MEMBER_KEY_LEN	32
+#define IPC_DONE_MAX		256	/* users + targets of one recipient */
+
+/*
+ * IPC_DELIVER_PROGRESS (a note, local to queue): a command or file
+ * member of the recipient of DELIVER request deliver_id has the message,
+ * and more members follow.  queue records it at once, so that a crash
+ * before the result does not run the command again.
+ */
+struct msg_deliver_progress {
+	uint32_t	deliver_id;
+	char		key[IPC_MEMBER_KEY_LEN + 1];
+};
+
 struct msg_deliver {
 	char		qid[IPC_QID_MAX];
 	uint32_t	rcpt_index;
 	uint64_t	content_len;
 	char		sender[IPC_ADDR_MAX];
 	char		rcpt[IPC_ADDR_MAX];
+	uint32_t	ndone;
+	char		done[IPC_DONE_MAX][IPC_MEMBER_KEY_LEN + 1];
 };
 
 enum deliver_status {
@@ -140,6 +163,8 @@ struct msg_deliver_result {
 	char		owner[IPC_ADDR_MAX];
 	uint32_t	nfailed;	/* DELIVER_SENT only: alias members */
 	struct msg_failed failed[IPC_FAILED_MAX];
+	uint32_t	ndone;		/* members delivered this time */
+	char		done[IPC_DONE_MAX][IPC_MEMBER_KEY_LEN + 1];
 };
 
 /*
@@ -200,6 +225,8 @@ struct msg_write_mail {
 	/* The envelope recipient before alias and .forward expansion
 	   (Postfix's ORIGINAL_RECIPIENT); "" = delivered_to. */
 	char		orig_rcpt[IPC_ADDR_MAX];
+	uint32_t	rcpt_index;	/* in the queue file: with qid, names
+					   this delivery (Maildir file name) */
 };
 
 void	enc_log(struct wbuf *, const struct msg_log *);
@@ -307,6 +334,11 @@ int	dec_runner_open(struct rbuf *, struct msg_runner_open *);
 
 /* Is s a well-formed queue id (what qid_new makes)? */
 int	qid_valid(const char *s);
+/* An alias member key: IPC_MEMBER_KEY_LEN lower-case hex digits. */
+int	member_key_valid(const char *s);
+
+void	enc_deliver_progress(struct wbuf *, const struct msg_deliver_progress *);
+int	dec_deliver_progress(struct rbuf *, struct msg_deliver_progress *);
 
 /*
  * Field validators, one per field type, and one validator per message

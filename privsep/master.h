@@ -14,7 +14,6 @@
 #include "privsep/mastercf.h"
 
 #define LISTENER_MAX	16
-#define WRITER_MAX	64	/* concurrent per-recipient writers */
 
 struct listener {
 	int	 fd;

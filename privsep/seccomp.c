@@ -74,6 +74,8 @@ static const char *const writer_calls[] = {
 	/* owner checks (fstat is newfstatat in glibc 2.36), measured with
 	 * strace; ftruncate: an mbox append that failed is cut back */
 	"newfstatat", "geteuid", "ftruncate",
+	/* a stale mbox dotlock is renamed aside before it is removed */
+	"rename", "renameat", "renameat2",
 	NULL
 };
 

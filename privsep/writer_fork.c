@@ -253,7 +253,7 @@ child_start(struct master *m, struct ipc_chan *c, uint32_t id,
 	pid_t			pid;
 	int			sv[2], null;
 
-	if (m->nwriters >= WRITER_MAX) {
+	if (m->nwriters >= m->cf.local_writer_limit) {
 		ipc_reply_error(c, id, "4.3.2", "too many concurrent writers");
 		return -1;
 	}

@@ -39,9 +39,32 @@ qenv_add_rcpt_dsn(struct qenv *env, const char *addr, uint32_t notify,
 	return 0;
 }
 
+int
+qrcpt_done_add(struct qrcpt *r, const char *key)
+{
+	char		(*nd)[IPC_MEMBER_KEY_LEN + 1];
+	uint32_t	 i;
+
+	if (!member_key_valid(key))
+		return -1;
+	for (i = 0; i < r->ndone; i++)
+		if (strcmp(r->done[i], key) == 0)
+			return 0;
+	if (r->ndone >= QRCPT_DONE_MAX ||
+	    (nd = reallocarray(r->done, r->ndone + 1, sizeof(*nd))) == NULL)
+		return -1;
+	r->done = nd;
+	strlcpy(r->done[r->ndone++], key, sizeof(r->done[0]));
+	return 1;
+}
+
 void
 qenv_free(struct qenv *env)
 {
+	size_t i;
+
+	for (i = 0; i < env->nrcpt; i++)
+		free(env->rcpt[i].done);
 	free(env->rcpt);
 	env->rcpt = NULL;
 	env->nrcpt = 0;
@@ -100,21 +123,33 @@ rcpt_storable(const struct qrcpt *r)
 static int
 put_rcpt(char **buf, size_t *len, size_t *cap, struct qrcpt *r)
 {
-	char	rec[IPC_ADDR_MAX + 64], sched[QRCPT_SCHED_LEN + 1];
+	char		rec[IPC_ADDR_MAX + 64], sched[QRCPT_SCHED_LEN + 1];
+	uint32_t	i;
 
-	if (!rcpt_storable(r))
+	if (!rcpt_storable(r) || r->ndone > QRCPT_DONE_MAX)
 		return -1;
 	qfile_format_sched(r, sched);
 	r->status_off = *len + 1;
 	snprintf(rec, sizeof(rec), "%c%c %s %x %s", r->status, r->notice,
 	    sched, (unsigned)r->notify, r->addr);
-	if (put(buf, len, cap, 'R', rec) == -1)
+	if (put(buf, len, cap, 'R', rec) == -1 ||
+	    put(buf, len, cap, 'O', r->orcpt) == -1)
 		return -1;
-	return put(buf, len, cap, 'O', r->orcpt);
+	for (i = 0; i < r->ndone; i++)
+		if (!member_key_valid(r->done[i]) ||
+		    put(buf, len, cap, 'M', r->done[i]) == -1)
+			return -1;
+	return 0;
 }
 
 char *
 qfile_format(struct qenv *env, size_t *lenp)
+{
+	return qfile_format_at(env, env->size, lenp);
+}
+
+char *
+qfile_format_at(struct qenv *env, uint64_t env_off, size_t *lenp)
 {
 	char	*buf = NULL, num[32], w[2];
 	size_t	 len = 0, cap = 0, i;
@@ -146,7 +181,7 @@ qfile_format(struct qenv *env, size_t *lenp)
 	for (i = 0; i < env->nrcpt && !bad; i++)
 		bad |= put_rcpt(&buf, &len, &cap, &env->rcpt[i]);
 	bad |= put(&buf, &len, &cap, 'E', "");
-	snprintf(num, sizeof(num), "HQ2 %016" PRIx64, env->size);
+	snprintf(num, sizeof(num), "HQ2 %016" PRIx64, env_off);
 	bad |= put(&buf, &len, &cap, 'B', num);
 	if (bad || env->nrcpt == 0) {
 		free(buf);
@@ -296,8 +331,21 @@ parse_dsn_fields(struct cursor *c, struct qenv *env)
 	return 0;
 }
 
+/* A recipient's M records (version 3): each key once, in file order. */
 static int
-parse_recipients(struct cursor *c, struct qenv *env)
+parse_done(struct cursor *c, struct qrcpt *r)
+{
+	char	key[IPC_MEMBER_KEY_LEN + 2];
+
+	while (c->off < c->len && c->p[c->off] == 'M')
+		if (take(c, 'M', key, sizeof(key)) == -1 ||
+		    qrcpt_done_add(r, key) != 1)
+			return -1;
+	return 0;
+}
+
+static int
+parse_recipients(struct cursor *c, struct qenv *env, int v3)
 {
 	char		rec[IPC_ADDR_MAX + 32];
 	struct qrcpt	r, *nr;
@@ -310,10 +358,16 @@ parse_recipients(struct cursor *c, struct qenv *env)
 		    parse_rcpt(rec, &r) == -1 ||
 		    take(c, 'O', r.orcpt, sizeof(r.orcpt)) == -1)
 			return -1;
+		if (v3 && parse_done(c, &r) == -1) {
+			free(r.done);
+			return -1;
+		}
 		r.status_off = off;
 		if ((nr = reallocarray(env->rcpt, env->nrcpt + 1,
-		    sizeof(*nr))) == NULL)
+		    sizeof(*nr))) == NULL) {
+			free(r.done);
 			return -1;
+		}
 		env->rcpt = nr;
 		env->rcpt[env->nrcpt++] = r;
 	}
@@ -329,7 +383,8 @@ qfile_parse_envelope(const char *buf, size_t len, struct qenv *env,
 
 	memset(env, 0, sizeof(*env));
 	if (take(&c, 'V', ver, sizeof(ver)) == -1 ||
-	    strcmp(ver, QFILE_VERSION) != 0)
+	    (strcmp(ver, QFILE_VERSION) != 0 &&
+	    strcmp(ver, QFILE_VERSION_OLD) != 0))
 		return fail(err, errlen, "bad or unknown version record");
 	if (take(&c, 'I', env->qid, sizeof(env->qid)) == -1 ||
 	    !qid_valid(env->qid))
@@ -344,7 +399,7 @@ qfile_parse_envelope(const char *buf, size_t len, struct qenv *env,
 		return fail(err, errlen, "bad sender or client record");
 	if (parse_dsn_fields(&c, env) == -1)
 		return fail(err, errlen, "bad DSN or flags record");
-	if (parse_recipients(&c, env) == -1) {
+	if (parse_recipients(&c, env, strcmp(ver, QFILE_VERSION) == 0) == -1) {
 		qenv_free(env);
 		return fail(err, errlen, "bad recipient record");
 	}

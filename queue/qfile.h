@@ -1,11 +1,12 @@
 /*
- * qfile.h: the queue file, version 2.  One writer (qfile_format), one
- * reader (qfile_parse_envelope), fuzzed.
+ * qfile.h: the queue file, version 3.  One writer (qfile_format), one
+ * reader (qfile_parse_envelope), fuzzed.  Version 2 files (no M records)
+ * are still read, and written back as version 3.
  *
  *   [content]   the message as received: trace header, headers, body,
  *               LF line endings, written by smtpd into the fd queue gave it
  *   [envelope]  appended by queue at commit, one record a line:
- *                 V2            version
+ *                 V3            version (V2: the same without M)
  *                 I<queue id>
  *                 T<arrival, seconds since the epoch>
  *                 Z<content bytes>
@@ -27,6 +28,11 @@
  *                               attempts: 8 lower-case hex digits
  *                               notify: one hex digit, DSN_NOTIFY_*
  *                 O<orcpt>      DSN ORCPT ("rfc822;addr"; may be empty)
+ *                 M<key>        zero or more (up to QRCPT_DONE_MAX): an
+ *                               alias member the recipient already
+ *                               delivered to while it was deferred, as
+ *                               local keys it (IPC_MEMBER_KEY_LEN hex
+ *                               digits); retries skip it
  *                 E             end
  *   [trailer]   "BHQ2 " + 16 hex digits (the envelope offset) + "\n"
  *
@@ -37,6 +43,12 @@
  * notice flag only after the notice is committed: a crash may repeat a
  * delivery or a notice, never lose one.  A file without a valid trailer
  * and envelope is corrupt and is moved aside.
+ *
+ * M records are added by appending a whole new envelope and trailer
+ * after the old trailer (qfile_format_at with the new offset), then
+ * fdatasync: the old envelope stays behind as dead bytes, the last
+ * trailer names the envelope in force.  The content is still the first
+ * Z bytes; the envelope offset may be larger than Z.
  */
 #ifndef BH_QFILE_H
 #define BH_QFILE_H
@@ -46,7 +58,9 @@
 
 #include "privsep/ipc_msgs.h"
 
-#define QFILE_VERSION		"2"
+#define QFILE_VERSION		"3"
+#define QFILE_VERSION_OLD	"2"	/* read, never written */
+#define QRCPT_DONE_MAX		IPC_DONE_MAX
 #define QFILE_TRAILER_LEN	22
 #define QFILE_ENVELOPE_MAX	(8 * 1024 * 1024)
 #define QFILE_RCPT_MAX		10000
@@ -81,6 +95,8 @@ struct qrcpt {
 	uint64_t	next_try;	/* seconds since the epoch */
 	uint32_t	attempts;
 	uint64_t	status_off;	/* from the start of the envelope */
+	char		(*done)[IPC_MEMBER_KEY_LEN + 1];	/* M records */
+	uint32_t	ndone;
 };
 
 struct qenv {
@@ -107,6 +123,14 @@ struct qenv {
  * stored.
  */
 char	*qfile_format(struct qenv *, size_t *len);
+/* The same for an envelope that starts at env_off (its trailer says so). */
+char	*qfile_format_at(struct qenv *, uint64_t env_off, size_t *len);
+
+/*
+ * Add an alias member key to a recipient's done list: 1 added, 0 it was
+ * there, -1 a bad key, the list is full or no memory.
+ */
+int	 qrcpt_done_add(struct qrcpt *, const char *key);
 
 /* The bytes of a recipient's next try and attempts, for an in-place update. */
 void	 qfile_format_sched(const struct qrcpt *, char out[QRCPT_SCHED_LEN + 1]);

@@ -365,8 +365,9 @@ on_abort(struct queue *q, struct ipc_chan *c, uint32_t id, struct rbuf *rb)
 static void
 deliver_one(struct queue *q, struct qmsg *m, size_t i)
 {
-	struct msg_deliver	 req;
-	static uint8_t		 buf[2 * IPC_ADDR_MAX + 128];
+	static struct msg_deliver req;
+	static uint8_t		 buf[IPC_PAYLOAD_MAX];
+	struct qrcpt		*rc = &m->env.rcpt[i];
 	struct wbuf		 wb;
 	struct inflight		*f;
 	int			 fd;
@@ -381,6 +382,10 @@ deliver_one(struct queue *q, struct qmsg *m, size_t i)
 	req.content_len = m->env.size;
 	strlcpy(req.sender, m->env.sender, sizeof(req.sender));
 	strlcpy(req.rcpt, m->env.rcpt[i].addr, sizeof(req.rcpt));
+	/* The alias members an earlier attempt reached: local skips them. */
+	for (req.ndone = 0; req.ndone < rc->ndone; req.ndone++)
+		strlcpy(req.done[req.ndone], rc->done[req.ndone],
+		    sizeof(req.done[0]));
 	wb_init(&wb, buf, sizeof(buf));
 	enc_deliver(&wb, &req);
 	if ((f = calloc(1, sizeof(*f))) == NULL)
@@ -474,10 +479,17 @@ on_run(evutil_socket_t fd, short ev, void *arg)
 		q->deferred_scan = 0;
 }
 
+/*
+ * Run the scheduler now.  Not as EV_TIMEOUT: libevent reschedules a
+ * persistent timer activated that way one period after its previous
+ * due time, so each call pushed the next tick a second further away
+ * (a burst of 1,000 commits: no tick for 1,000 s, and a flush or a
+ * retry waited that long).  Any other flag reschedules from now.
+ */
 static void
 schedule_soon(struct queue *q)
 {
-	event_active(q->run_ev, EV_TIMEOUT, 0);
+	event_active(q->run_ev, EV_READ, 0);
 }
 
 void
@@ -553,6 +565,44 @@ record_defer(struct queue *q, struct qmsg *m, size_t i,
 		log_warn("%s: cannot record the next try of <%s>", m->env.qid,
 		    rc->addr);
 	log_outcome(m, i, "deferred", r);
+}
+
+/*
+ * A deferred recipient's alias members that local delivered to, kept
+ * durably with the recipient (M records) before the retry is scheduled:
+ * the next DELIVER hands them back and local skips them, so one
+ * member's temporary failure does not repeat the others.  local can only
+ * name members of the recipient it was given (the request id says
+ * which); the list is bounded (QRCPT_DONE_MAX).
+ */
+static void
+record_members(struct qmsg *m, size_t i, const struct msg_deliver_result *r)
+{
+	struct qrcpt	*rc = &m->env.rcpt[i];
+	uint32_t	 k, added = 0;
+
+	for (k = 0; k < r->ndone; k++)
+		switch (qrcpt_done_add(rc, r->done[k])) {
+		case 1:
+			added++;
+			break;
+		case -1:
+			log_warnx("%s: to=<%s>: too many alias members to "
+			    "remember; some may get the message again",
+			    m->env.qid, rc->addr);
+			k = r->ndone;
+			break;
+		}
+	if (added == 0)
+		return;
+	if (spool_append_envelope(m->fd, &m->env, &m->env_off) == -1)
+		log_warn("%s: to=<%s>: cannot record the %u member%s "
+		    "delivered; they may get the message again", m->env.qid,
+		    rc->addr, added, added == 1 ? "" : "s");
+	else
+		log_info("%s: to=<%s>: %u more alias member%s delivered, "
+		    "skipped when retried", m->env.qid, rc->addr, added,
+		    added == 1 ? "" : "s");
 }
 
 /* ---- notices ---- */
@@ -862,6 +912,7 @@ on_deliver_result(struct queue *q, struct ipc_chan *c, uint32_t id,
 			ipc_chan_fail(c, "bad ERROR payload");
 			return;
 		}
+		memset(&r, 0, sizeof(r));	/* no owner, members */
 		r.status = e.dsn[0] == '5' ? DELIVER_BOUNCE : DELIVER_DEFER;
 		strlcpy(r.dsn, e.dsn, sizeof(r.dsn));
 		strlcpy(r.text, e.text, sizeof(r.text));
@@ -907,6 +958,7 @@ on_deliver_result(struct queue *q, struct ipc_chan *c, uint32_t id,
 		record_final(m, f->rcpt, QRCPT_BOUNCED, &r);
 		break;
 	default:
+		record_members(m, f->rcpt, &r);
 		record_defer(q, m, f->rcpt, &r);
 		break;
 	}
@@ -914,6 +966,37 @@ on_deliver_result(struct queue *q, struct ipc_chan *c, uint32_t id,
 	if (!qmsg_idle_work(q, m, queue_now()))
 		sync_marks(m);
 	schedule_soon(q);
+}
+
+/*
+ * local delivered to a command or file of a recipient it still works on:
+ * recorded now (an appended envelope, synced), so that a crash before
+ * its result does not run the command again.  Only for a recipient that
+ * is in local's hands; a note about one that is not (its result came
+ * first, or local was replaced) is ignored.
+ */
+static void
+on_progress(struct queue *q, struct ipc_chan *c, struct rbuf *rb)
+{
+	struct msg_deliver_progress	 p;
+	struct inflight			 key, *f;
+	struct qrcpt			*rc;
+
+	if (dec_deliver_progress(rb, &p) == -1) {
+		ipc_chan_fail(c, "bad DELIVER_PROGRESS payload");
+		return;
+	}
+	key.id = p.deliver_id;
+	if ((f = RB_FIND(inflight_tree, &q->inflight, &key)) == NULL ||
+	    f->msg->deleted)
+		return;
+	rc = &f->msg->env.rcpt[f->rcpt];
+	if (qrcpt_done_add(rc, p.key) != 1)
+		return;
+	if (spool_append_envelope(f->msg->fd, &f->msg->env,
+	    &f->msg->env_off) == -1)
+		log_warn("%s: to=<%s>: cannot record a delivered member; it "
+		    "may get the message again", f->msg->env.qid, rc->addr);
 }
 
 /* local went away: what it had in hand is retried shortly. */
@@ -959,6 +1042,9 @@ peer_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
 	case IPC_DELIVER_RESULT:
 	case IPC_ERROR:
 		on_deliver_result(q, c, h->id, h->type, rb);
+		break;
+	case IPC_DELIVER_PROGRESS:
+		on_progress(q, c, rb);
 		break;
 	default:
 		ipc_chan_fail(c, "unexpected message type");

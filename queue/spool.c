@@ -117,6 +117,51 @@ spool_commit_prepare(int fd, struct qenv *env, char *err, size_t errlen)
 }
 
 /*
+ * Append a new envelope and trailer after the file's end and sync it:
+ * recipients' M records changed.  On failure the file is cut back and
+ * env's offsets are again those of the envelope still in force.
+ */
+int
+spool_append_envelope(int fd, struct qenv *env, uint64_t *env_off)
+{
+	struct stat	 st;
+	uint64_t	*save, warn_off = env->warn_off;
+	char		*buf = NULL;
+	size_t		 len, i;
+	int		 err;
+
+	if (fstat(fd, &st) == -1)
+		return -1;
+	if ((save = calloc(env->nrcpt, sizeof(*save))) == NULL)
+		return -1;
+	for (i = 0; i < env->nrcpt; i++)
+		save[i] = env->rcpt[i].status_off;
+	if ((buf = qfile_format_at(env, st.st_size, &len)) == NULL) {
+		err = EINVAL;
+		goto fail;
+	}
+	if (write_all_at(fd, buf, len, st.st_size) == -1 ||
+	    fdatasync(fd) == -1) {
+		err = errno;
+		if (ftruncate(fd, st.st_size) == -1)
+			err = errno;
+		goto fail;
+	}
+	free(buf);
+	free(save);
+	*env_off = st.st_size;
+	return 0;
+fail:
+	for (i = 0; i < env->nrcpt; i++)
+		env->rcpt[i].status_off = save[i];
+	env->warn_off = warn_off;
+	free(buf);
+	free(save);
+	errno = err;
+	return -1;
+}
+
+/*
  * The durability promise: when this returns 0 the message and its
  * envelope are on disk under active/, and only then may smtpd say 250.
  * Blocking; safe in a pool thread (it touches only its arguments).
@@ -188,47 +233,120 @@ read_exact(int fd, char *buf, size_t len, off_t off)
 	return 0;
 }
 
-int
-spool_load(const char *dir, const char *qid, struct qenv *env,
+/* The envelope the trailer ending at end names; 0, or -1 with err. */
+static int
+load_at(int fd, const char *qid, uint64_t end, struct qenv *env,
     uint64_t *env_off, char *err, size_t errlen)
 {
-	char		 path[64], trailer[QFILE_TRAILER_LEN], *buf;
-	struct stat	 st;
+	char		 trailer[QFILE_TRAILER_LEN], *buf;
 	int64_t		 off;
 	size_t		 len;
-	int		 fd, rc = -1;
+	int		 rc = -1;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, qid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
-		snprintf(err, errlen, "open: %s", strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
-	    st.st_size < QFILE_TRAILER_LEN ||
-	    read_exact(fd, trailer, sizeof(trailer),
-	    st.st_size - QFILE_TRAILER_LEN) == -1 ||
-	    (off = qfile_parse_trailer(trailer, sizeof(trailer), st.st_size))
+	if (end < QFILE_TRAILER_LEN ||
+	    read_exact(fd, trailer, sizeof(trailer), end - QFILE_TRAILER_LEN)
+	    == -1 || (off = qfile_parse_trailer(trailer, sizeof(trailer), end))
 	    == -1) {
 		snprintf(err, errlen, "missing or bad trailer");
-		close(fd);
 		return -1;
 	}
-	len = st.st_size - QFILE_TRAILER_LEN - off;
+	len = end - QFILE_TRAILER_LEN - off;
 	if ((buf = malloc(len + 1)) == NULL)
 		fatal("spool_load");
 	if (read_exact(fd, buf, len, off) == -1)
 		snprintf(err, errlen, "short read");
 	else if (qfile_parse_envelope(buf, len, env, err, errlen) == 0) {
-		if (strcmp(env->qid, qid) != 0 || env->size != (uint64_t)off) {
+		if (strcmp(env->qid, qid) != 0 || env->size > (uint64_t)off) {
 			snprintf(err, errlen, "envelope does not match file");
 			qenv_free(env);
 		} else
 			rc = 0;
 	}
 	free(buf);
-	close(fd);
 	*env_off = off;
 	return rc;
+}
+
+/*
+ * The last trailer is torn: a crash (of the machine) while queue
+ * appended a new envelope (spool_append_envelope).  The trailer before
+ * it still names the envelope that was in force: find the last one
+ * that loads, at a line start within the tail.  Returns the file length
+ * it ends at, or 0.
+ */
+static uint64_t
+find_earlier(int fd, const char *qid, uint64_t size, struct qenv *env,
+    uint64_t *env_off)
+{
+	uint64_t	 base, end;
+	size_t		 len, p;
+	char		*tail, err[64];
+
+	if (size < 2 * QFILE_TRAILER_LEN)
+		return 0;
+	len = size > QFILE_ENVELOPE_MAX + 4096 ? QFILE_ENVELOPE_MAX + 4096 :
+	    size;
+	base = size - len;
+	if ((tail = calloc(1, len)) == NULL)	/* calloc: for the analyser */
+		fatal("spool_load");
+	if (read_exact(fd, tail, len, base) == -1) {
+		free(tail);
+		return 0;
+	}
+	for (p = len >= QFILE_TRAILER_LEN ? len - QFILE_TRAILER_LEN : 0;
+	    p > 0; p--) {
+		if (tail[p - 1] != '\n' || memcmp(tail + p, "BHQ2 ", 5) != 0)
+			continue;
+		end = base + p + QFILE_TRAILER_LEN;
+		if (end < size &&
+		    load_at(fd, qid, end, env, env_off, err, sizeof(err)) == 0) {
+			free(tail);
+			return end;
+		}
+	}
+	free(tail);
+	return 0;
+}
+
+int
+spool_load(const char *dir, const char *qid, struct qenv *env,
+    uint64_t *env_off, char *err, size_t errlen)
+{
+	char		 path[64];
+	struct stat	 st;
+	uint64_t	 end;
+	int		 fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, qid);
+	if ((fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW)) == -1) {
+		snprintf(err, errlen, "open: %s", strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "not a regular file");
+		close(fd);
+		return -1;
+	}
+	if (load_at(fd, qid, st.st_size, env, env_off, err, errlen) == 0) {
+		close(fd);
+		return 0;
+	}
+	/* Only a version 3 file has envelopes appended; cut back to one. */
+	if ((end = find_earlier(fd, qid, st.st_size, env, env_off)) == 0) {
+		close(fd);
+		return -1;
+	}
+	if (ftruncate(fd, end) == -1 || fdatasync(fd) == -1) {
+		snprintf(err, errlen, "cannot cut back a torn envelope: %s",
+		    strerror(errno));
+		qenv_free(env);
+		close(fd);
+		return -1;
+	}
+	log_warnx("%s: a torn envelope at its end (a crash while it was "
+	    "appended) was cut off; the one before it is in force", qid);
+	close(fd);
+	return 0;
 }
 
 int

@@ -22,6 +22,8 @@ int	spool_commit(int fd, struct qenv *, char *err, size_t errlen);
 /* The same in two steps: the appending, then the blocking part. */
 int	spool_commit_prepare(int fd, struct qenv *, char *err, size_t errlen);
 int	spool_commit_sync(int fd, const char *qid);	/* 0 or an errno */
+/* A new envelope (M records changed) after the file's end, synced. */
+int	spool_append_envelope(int fd, struct qenv *, uint64_t *env_off);
 void	spool_discard_failed(const char *qid);
 void	spool_discard_incoming(const char *qid);
 /* Open and read <dir>/<qid>; -1 with err when it is corrupt. */

@@ -110,6 +110,7 @@ WRAP(rcpt, struct msg_rcpt)
 WRAP(commit, struct msg_commit)
 WRAP(deliver, struct msg_deliver)
 WRAP(deliver_result, struct msg_deliver_result)
+WRAP(deliver_progress, struct msg_deliver_progress)
 WRAP(expand_ok, struct msg_expand_ok)
 WRAP(writer_open, struct msg_writer_open)
 WRAP(write_mail, struct msg_write_mail)
@@ -157,6 +158,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		C(commit, struct msg_commit),
 		C(deliver, struct msg_deliver),
 		C(deliver_result, struct msg_deliver_result),
+		C(deliver_progress, struct msg_deliver_progress),
 		C(expand_ok, struct msg_expand_ok),
 		C(writer_open, struct msg_writer_open),
 		C(write_mail, struct msg_write_mail),

@@ -1,10 +1,13 @@
 /*
- * fuzz_qfile.c: the queue file reader (envelope and trailer), version 2.
+ * fuzz_qfile.c: the queue file reader (envelope and trailer), version 3
+ * (and version 2, which it still reads).
  *
  * Whatever qfile_parse_envelope accepts is well formed, and the writer
- * turns it back into exactly the same bytes (the format is canonical),
- * which parse again to the same fields.  The last 22 bytes are also tried
- * as a trailer, for a file of a size derived from the input length.
+ * turns it back into exactly the same bytes (the format is canonical;
+ * a version 2 envelope comes back as version 3, the V record's digit
+ * the only change), which parse again to the same fields.  The last 22
+ * bytes are also tried as a trailer, for a file of a size derived from
+ * the input length.
  */
 #include <inttypes.h>
 #include <stddef.h>
@@ -30,8 +33,9 @@ clean(const char *s)
 static void
 check_env(const struct qenv *e, const char *buf, size_t len)
 {
-	char	sched[QRCPT_SCHED_LEN + 1];
-	size_t	i;
+	char		sched[QRCPT_SCHED_LEN + 1];
+	size_t		i;
+	uint32_t	k;
 
 	if (!qid_valid(e->qid) || !clean(e->sender) || !clean(e->helo) ||
 	    !clean(e->client_addr) || !clean(e->client_name) ||
@@ -49,8 +53,13 @@ check_env(const struct qenv *e, const char *buf, size_t len)
 		    strchr("-N", e->rcpt[i].notice) == NULL ||
 		    e->rcpt[i].notice == '\0' ||
 		    e->rcpt[i].notify > DSN_NOTIFY_MASK ||
-		    !clean(e->rcpt[i].orcpt))
+		    !clean(e->rcpt[i].orcpt) ||
+		    e->rcpt[i].ndone > QRCPT_DONE_MAX ||
+		    (e->rcpt[i].ndone > 0 && e->rcpt[i].done == NULL))
 			abort();
+		for (k = 0; k < e->rcpt[i].ndone; k++)
+			if (!member_key_valid(e->rcpt[i].done[k]))
+				abort();
 		if (e->rcpt[i].status_off + QRCPT_SCHED_OFF + QRCPT_SCHED_LEN
 		    >= len ||
 		    buf[e->rcpt[i].status_off] != e->rcpt[i].status ||
@@ -86,7 +95,11 @@ same_env(const struct qenv *a, const struct qenv *b)
 		    a->rcpt[i].notify != b->rcpt[i].notify ||
 		    a->rcpt[i].next_try != b->rcpt[i].next_try ||
 		    a->rcpt[i].attempts != b->rcpt[i].attempts ||
-		    a->rcpt[i].status_off != b->rcpt[i].status_off)
+		    a->rcpt[i].status_off != b->rcpt[i].status_off ||
+		    a->rcpt[i].ndone != b->rcpt[i].ndone ||
+		    (a->rcpt[i].ndone > 0 && memcmp(a->rcpt[i].done,
+		    b->rcpt[i].done, a->rcpt[i].ndone *
+		    sizeof(a->rcpt[i].done[0])) != 0))
 			abort();
 }
 
@@ -122,7 +135,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    len < QFILE_TRAILER_LEN)
 			abort();
 		elen = len - QFILE_TRAILER_LEN;
-		if (elen != size || memcmp(buf, in, size) != 0)
+		/* V2 or V3 in, V3 out; everything else the same bytes */
+		if (elen != size || size < 2 || buf[0] != 'V' ||
+		    buf[1] != '3' || (in[1] != '2' && in[1] != '3') ||
+		    memcmp(buf + 2, in + 2, size - 2) != 0)
 			abort();
 		if (qfile_parse_envelope(buf, elen, &b, err, sizeof(err)) != 0)
 			abort();

@@ -230,6 +230,31 @@ def test_file_from_alias_and_forward(make_daemon, users, rec, forward):
         os.unlink(saved)
 
 
+def test_file_in_a_directory_its_owner_cannot_write(make_daemon, users):
+    """No dotlock can be made next to the file (the runner runs as
+    nobody, the directory is root's): delivered under the fcntl lock
+    alone, with a warning, not deferred until it expires."""
+    top = tempfile.mkdtemp(prefix="bhc-ro-")
+    try:
+        os.chmod(top, 0o755)
+        path = os.path.join(top, "list.mbox")
+        nobody = pwd.getpwnam("nobody")
+        with open(path, "w"):
+            pass
+        os.chown(path, nobody.pw_uid, nobody.pw_gid)
+        os.chmod(path, 0o600)
+        d = make_daemon(aliases="postmaster: %s\nlist: %s\n" % (ALICE,
+                                                                path))
+        dsn, status, text = send(d, "list@" + DOMAIN)
+        assert (dsn, status) == ("2.0.0", "sent"), text
+        msgs, _ = mbox_messages(path)
+        assert len(msgs) == 1
+        assert not os.path.exists(path + ".lock")
+        assert "using the fcntl lock alone" in d.logtext()
+    finally:
+        shutil.rmtree(top, ignore_errors=True)
+
+
 def test_file_that_is_a_symlink_is_refused(make_daemon, users, rec):
     _, out = rec
     target = os.path.join(out, "victim")

@@ -78,9 +78,17 @@ def check_delivered(d, users, sender, label):
     pw = users[BOB]
     want = set(sender.accepted)
     flush(d)
+    last = [time.monotonic()]
+
+    def all_there():
+        # A flush retries what is deferred in one scan, which stops at
+        # the delivery concurrency (issue 16 item 6): flush again.
+        if time.monotonic() - last[0] > 5:
+            flush(d)
+            last[0] = time.monotonic()
+        return want <= set(maildir_tags(pw))
     try:
-        wait_until(lambda: want <= set(maildir_tags(pw)),
-                   "every accepted message", timeout=90)
+        wait_until(all_there, "every accepted message", timeout=90)
     finally:
         got = maildir_tags(pw)
         missing = sorted(want - set(got))
@@ -89,11 +97,19 @@ def check_delivered(d, users, sender, label):
               "%d missing, duplicates: %s" % (
                   label, len(sender.tried), len(want), len(got),
                   len(missing), dups or "none"))
+        if missing:
+            print(subprocess.run([BULKCTL, "-c", d.dir, "mailq"],
+                                 capture_output=True, text=True,
+                                 timeout=30).stdout[-3000:])
     assert not missing, missing
     # A duplicate is allowed only for a message that got its 250: the
     # crash came between delivery and the status mark.
     for t in dups:
         assert got[t] <= 2, (t, got[t])
+    # Every message here has one recipient, and a Maildir delivery is
+    # idempotent (named by queue id and recipient): none twice.
+    assert not dups, dups
+    return len(dups)
 
 
 def test_kill_queue_under_load(make_daemon, users):
@@ -147,6 +163,79 @@ def test_kill_everything_under_load(make_daemon, users):
                    "queue after restart")
     sender.join(90)
     check_delivered(d, users, sender, "kill -9 master and workers x4")
+
+
+def writer_pids(d):
+    """Writers (children of master run as -x writer) alive now."""
+    out = []
+    for p in os.listdir("/proc"):
+        if not p.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % p) as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            with open("/proc/%s/cmdline" % p, "rb") as f:
+                argv = f.read().split(b"\0")
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid == d.proc.pid and argv[1:3] == [b"-x", b"writer"]:
+            out.append(int(p))
+    return out
+
+
+def kill_round(d, what):
+    """One kill -9 of what; wait until the daemon is whole again."""
+    if what == "master":
+        kill_everything(d)
+        n = d.log_count("queue: ready")
+        d.start()
+        wait_until(lambda: d.log_count("queue: ready") > n,
+                   "queue after restart")
+        return True
+    if what == "writer":
+        pids = writer_pids(d)
+        for p in pids:
+            try:
+                os.kill(p, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        return bool(pids)
+    pid = d.pids().get(what)
+    if not pid:
+        return False
+    os.kill(pid, signal.SIGKILL)
+    d.wait_role(what, not_pid=pid)
+    return True
+
+
+def test_kill_rounds_duplicates(make_daemon, users):
+    """20 rounds of kill -9 at random moments under load (master with
+    every worker, queue, local, smtpd, the writers): nothing acknowledged
+    is lost, and no message is delivered twice.  Each compartment is
+    killed at most 3 times between full restarts, so master's restart
+    backoff (1, 2, 4 s) keeps the test bounded."""
+    d = make_daemon()
+    rnd = random.Random(11)
+    sender = Sender(d.port, 100000, time.monotonic() + 90)
+    sender.start()
+    kills, since_restart = [], {}
+    for _ in range(20):
+        time.sleep(rnd.uniform(0.1, 0.6))
+        what = rnd.choice(["master", "queue", "local", "smtpd", "writer",
+                           "writer"])
+        if since_restart.get(what, 0) >= 3:
+            what = "master"
+        if kill_round(d, what):
+            kills.append(what)
+            since_restart = {} if what == "master" else since_restart
+            since_restart[what] = since_restart.get(what, 0) + 1
+    time.sleep(0.5)
+    sender.deadline = time.monotonic()      # stop sending
+    sender.join(30)
+    assert len(kills) >= 15, kills
+    dups = check_delivered(d, users, sender, "kill -9 rounds %s" %
+                           ",".join(kills))
+    print("duplicates per %d kill rounds: %d" % (len(kills), dups))
 
 
 def open_bodies(pw):

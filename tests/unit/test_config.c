@@ -962,6 +962,8 @@ test_config_print(void **state)
 	assert_non_null(strstr(out, "\ndefault_privs = nobody\n"));
 	assert_non_null(strstr(out, "\ndeliver_lock_attempts = 20\n"));
 	assert_non_null(strstr(out, "\nstale_lock_time = 500s\n"));
+	assert_non_null(strstr(out, "\nlocal_writer_limit = 64\n"));
+	assert_non_null(strstr(out, "\nlocal_writer_idle_limit = 48\n"));
 	assert_non_null(strstr(out, "\nbounce_queue_lifetime = 5d\n"));
 	assert_non_null(strstr(out, "\nbounce_size_limit = 50000\n"));
 	assert_non_null(strstr(out, "\ndelay_warning_time = 0s\n"));
@@ -975,7 +977,7 @@ test_config_print(void **state)
 		snprintf(prev, sizeof(prev), "%s", line);
 		lines++;
 	}
-	assert_int_equal(lines, 57);	/* every parameter */
+	assert_int_equal(lines, 59);	/* every parameter */
 }
 
 /* |command and /file delivery: Postfix's names and defaults. */

@@ -22,6 +22,7 @@
 
 #include "privsep/codec.h"
 #include "privsep/ipc.h"
+#include "delivery/member.h"
 #include "privsep/ipc_msgs.h"
 
 #define QID_A	"0123456789ABCDEF"
@@ -319,6 +320,7 @@ TRY(rcpt, struct msg_rcpt)
 TRY(commit, struct msg_commit)
 TRY(deliver, struct msg_deliver)
 TRY(deliver_result, struct msg_deliver_result)
+TRY(deliver_progress, struct msg_deliver_progress)
 TRY(expand_ok, struct msg_expand_ok)
 TRY(writer_open, struct msg_writer_open)
 TRY(write_mail, struct msg_write_mail)
@@ -1049,6 +1051,147 @@ test_dec_deliver(void **state)
 	assert_int_equal(deliver_with(&out), -1);
 }
 
+/* Alias members already delivered ride with DELIVER and its result. */
+static void
+test_deliver_done_keys(void **state)
+{
+	static uint8_t				 buf[IPC_PAYLOAD_MAX];
+	static struct msg_deliver		 in, out;
+	static struct msg_deliver_result	 r, r2;
+	struct wbuf				 wb;
+	struct rbuf				 rb;
+	uint32_t				 i;
+
+	memset(&in, 0, sizeof(in));
+	strlcpy(in.qid, "FEDCBA9876543210", sizeof(in.qid));
+	strlcpy(in.rcpt, "list@test.example", sizeof(in.rcpt));
+	for (i = 0; i < IPC_DONE_MAX; i++)
+		snprintf(in.done[i], sizeof(in.done[i]), "%032x", i * 7919u);
+	in.ndone = IPC_DONE_MAX;
+	wb_init(&wb, buf, sizeof(buf));
+	enc_deliver(&wb, &in);
+	assert_int_equal(wb.err, 0);	/* the most fits one message */
+	rb_init(&rb, buf, wb.len);
+	memset(&out, 0, sizeof(out));
+	assert_int_equal(dec_deliver(&rb, &out), 0);
+	assert_memory_equal(&in, &out, sizeof(in));
+	/* a key queue's rules refuse is refused by the encoder too */
+	strlcpy(in.done[3], "0123456789ABCDEF0123456789abcdef",
+	    sizeof(in.done[3]));
+	wb_init(&wb, buf, sizeof(buf));
+	enc_deliver(&wb, &in);
+	assert_int_equal(wb.err, 1);
+	assert_int_equal(member_key_valid(in.done[3]), 0);
+	assert_int_equal(member_key_valid("0123456789abcdef0123456789abcde"),
+	    0);
+	assert_int_equal(member_key_valid(in.done[4]), 1);
+	/* and a count over the limit */
+	wb_init(&wb, buf, sizeof(buf));
+	wb_str(&wb, in.qid);
+	wb_u32(&wb, 0);
+	wb_u64(&wb, 0);
+	wb_str(&wb, "");
+	wb_str(&wb, in.rcpt);
+	wb_u32(&wb, IPC_DONE_MAX + 1);
+	rb_init(&rb, buf, wb.len);
+	assert_int_equal(dec_deliver(&rb, &out), -1);
+
+	/* the result: with everything at its largest, it still fits */
+	memset(&r, 0, sizeof(r));
+	r.status = DELIVER_SENT;
+	strlcpy(r.dsn, "2.0.0", sizeof(r.dsn));
+	memset(r.text, 't', sizeof(r.text) - 1);
+	memset(r.owner, 'o', sizeof(r.owner) - 2);
+	r.owner[0] = '@';
+	r.nfailed = IPC_FAILED_MAX;
+	for (i = 0; i < IPC_FAILED_MAX; i++) {
+		memset(r.failed[i].addr, 'a', sizeof(r.failed[i].addr) - 1);
+		strlcpy(r.failed[i].dsn, "5.1.1", sizeof(r.failed[i].dsn));
+		memset(r.failed[i].text, 'x', sizeof(r.failed[i].text) - 1);
+	}
+	r.ndone = IPC_DONE_MAX;
+	memcpy(r.done, out.done, sizeof(r.done));
+	wb_init(&wb, buf, sizeof(buf));
+	enc_deliver_result(&wb, &r);
+	assert_int_equal(wb.err, 0);
+	rb_init(&rb, buf, wb.len);
+	memset(&r2, 0, sizeof(r2));
+	assert_int_equal(dec_deliver_result(&rb, &r2), 0);
+	assert_memory_equal(&r, &r2, sizeof(r));
+}
+
+static void
+test_deliver_progress(void **state)
+{
+	uint8_t				buf[128];
+	struct wbuf			wb;
+	struct rbuf			rb;
+	struct msg_deliver_progress	in, out;
+
+	memset(&in, 0, sizeof(in));
+	in.deliver_id = 77;
+	strlcpy(in.key, "0123456789abcdef0123456789abcdef", sizeof(in.key));
+	wb_init(&wb, buf, sizeof(buf));
+	enc_deliver_progress(&wb, &in);
+	assert_int_equal(wb.err, 0);
+	rb_init(&rb, buf, wb.len);
+	memset(&out, 0, sizeof(out));
+	assert_int_equal(dec_deliver_progress(&rb, &out), 0);
+	assert_memory_equal(&in, &out, sizeof(in));
+	assert_int_equal(try_deliver_progress(buf, wb.len - 1), -1);
+	/* no request id 0, no bad key */
+	in.deliver_id = 0;
+	wb_init(&wb, buf, sizeof(buf));
+	enc_deliver_progress(&wb, &in);
+	assert_int_equal(try_deliver_progress(buf, wb.len), -1);
+	in.deliver_id = 1;
+	in.key[0] = 'X';
+	wb_init(&wb, buf, sizeof(buf));
+	enc_deliver_progress(&wb, &in);
+	assert_int_equal(wb.err, 1);
+	wb_init(&wb, buf, sizeof(buf));
+	wb_u32(&wb, 1);
+	wb_str(&wb, in.key);
+	assert_int_equal(try_deliver_progress(buf, wb.len), -1);
+}
+
+/* Member keys: valid, stable, and one per identity (whose rights too). */
+static void
+test_member_keys(void **state)
+{
+	static struct msg_runner_open	 a, b;
+	char				 k[6][IPC_MEMBER_KEY_LEN + 1], again[40];
+	int				 i, j;
+
+	memset(&a, 0, sizeof(a));
+	a.source = RUNNER_FORWARD;
+	a.kind = RUNNER_COMMAND;
+	strlcpy(a.name, "alice", sizeof(a.name));
+	strlcpy(a.value, "/usr/bin/procmail", sizeof(a.value));
+	b = a;
+	strlcpy(b.name, "bob", sizeof(b.name));
+	member_key("alice", NULL, k[0]);
+	member_key("bob", NULL, k[1]);
+	member_key(NULL, &a, k[2]);
+	member_key(NULL, &b, k[3]);	/* the same command as another user */
+	b = a;
+	b.source = RUNNER_ALIAS;	/* the same text from an alias */
+	member_key(NULL, &b, k[4]);
+	b = a;
+	b.depth = 1;			/* reached through an :include: */
+	strlcpy(b.chain[0], "/etc/list", sizeof(b.chain[0]));
+	member_key(NULL, &b, k[5]);
+	for (i = 0; i < 6; i++) {
+		assert_int_equal(member_key_valid(k[i]), 1);
+		for (j = 0; j < i; j++)
+			assert_string_not_equal(k[i], k[j]);
+	}
+	member_key("alice", NULL, again);
+	assert_string_equal(again, k[0]);
+	member_key(NULL, &a, again);
+	assert_string_equal(again, k[2]);
+}
+
 static int
 result_owner(uint32_t status, const char *dsn, const char *text,
     const char *owner)
@@ -1065,6 +1208,7 @@ result_owner(uint32_t status, const char *dsn, const char *text,
 	wb_str(&wb, text);
 	wb_str(&wb, owner);
 	wb_u32(&wb, 0);			/* no failed alias members */
+	wb_u32(&wb, 0);			/* no members delivered */
 	rb_init(&rb, buf, wb.len);
 	memset(&m, 0, sizeof(m));
 	if ((r = dec_deliver_result(&rb, &m)) == 0) {
@@ -2554,6 +2698,9 @@ main(void)
 		cmocka_unit_test(test_dec_rcpt),
 		cmocka_unit_test(test_dec_commit),
 		cmocka_unit_test(test_dec_deliver),
+		cmocka_unit_test(test_deliver_done_keys),
+		cmocka_unit_test(test_member_keys),
+		cmocka_unit_test(test_deliver_progress),
 		cmocka_unit_test(test_dec_deliver_result),
 		cmocka_unit_test(test_dec_failed_members),
 		cmocka_unit_test(test_dec_dsn_class_one_digit),

@@ -4,7 +4,9 @@
  * and a failed delivery truncated back to the old size.
  */
 #include <sys/stat.h>
+#include <sys/wait.h>
 
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -143,12 +145,94 @@ test_deliver_and_truncate_back(void **state)
 	rmdir(dir);
 }
 
+/*
+ * A stale dotlock is broken by two deliverers at once: the first made a
+ * fresh lock before the second got to its unlink.  The second must not
+ * remove the fresh one.
+ */
+static void
+test_stale_lock_race(void **state)
+{
+	char		dir[] = "/tmp/bh-mbox-XXXXXX", lock[128], keep[160];
+	struct stat	seen, st;
+	struct timespec	old[2] = { { 1000, 0 }, { 1000, 0 } };
+	int		fd;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(lock, sizeof(lock), "%s/mbox.lock", dir);
+	snprintf(keep, sizeof(keep), "%s/old", dir);
+	/* the stale lock alone: broken */
+	assert_true((fd = open(lock, O_WRONLY | O_CREAT, 0600)) != -1);
+	close(fd);
+	assert_int_equal(utimensat(AT_FDCWD, lock, old, 0), 0);
+	assert_int_equal(lstat(lock, &seen), 0);
+	assert_int_equal(mbox_dotlock_break(lock, &seen), 1);
+	assert_int_equal(lstat(lock, &st), -1);
+
+	/* stale when looked at, fresh (another file) when broken */
+	assert_true((fd = open(lock, O_WRONLY | O_CREAT, 0600)) != -1);
+	close(fd);
+	assert_int_equal(utimensat(AT_FDCWD, lock, old, 0), 0);
+	assert_int_equal(lstat(lock, &seen), 0);
+	assert_int_equal(rename(lock, keep), 0);	/* its inode stays */
+	assert_true((fd = open(lock, O_WRONLY | O_CREAT | O_EXCL, 0600))
+	    != -1);
+	close(fd);
+	assert_int_equal(mbox_dotlock_break(lock, &seen), 0);
+	assert_int_equal(lstat(lock, &st), 0);		/* still locked */
+	assert_true(st.st_ino != seen.st_ino);
+	unlink(lock);
+	unlink(keep);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+/*
+ * A mailbox in a directory its owner cannot write: no dotlock can be
+ * made, and the delivery goes ahead under the fcntl lock.  Run as an
+ * unprivileged uid (root may write anywhere).
+ */
+static void
+test_no_dotlock_permission(void **state)
+{
+	char		dir[] = "/tmp/bh-mbox-XXXXXX", path[128], lock[160];
+	char		dsn[16], why[512];
+	const char	*msg = "Subject: x\n\nbody\n";
+	uid_t		uid = geteuid() == 0 ? 65534 : geteuid();
+	pid_t		pid;
+	int		fd, status;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/mbox", dir);
+	snprintf(lock, sizeof(lock), "%s.lock", path);
+	assert_true((fd = open(path, O_WRONLY | O_CREAT, 0600)) != -1);
+	close(fd);
+	assert_int_equal(chown(path, uid, uid), 0);
+	assert_int_equal(chown(dir, uid, uid), 0);
+	assert_int_equal(chmod(dir, 0555), 0);
+	if ((pid = fork()) == 0) {
+		if (geteuid() == 0 && (setgid(uid) == -1 || setuid(uid) == -1))
+			_exit(2);
+		_exit(deliver(path, msg, strlen(msg), dsn, why) == 0 ? 0 : 1);
+	}
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(access(lock, F_OK), -1);
+	assert_non_null(strstr(slurp(path, &(size_t){ 0 }), "\nbody\n"));
+	assert_int_equal(chmod(dir, 0700), 0);
+	unlink(path);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_quote),
 		cmocka_unit_test(test_deliver_and_truncate_back),
+		cmocka_unit_test(test_stale_lock_race),
+		cmocka_unit_test(test_no_dotlock_permission),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

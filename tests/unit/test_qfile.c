@@ -93,6 +93,10 @@ assert_env_equal(const struct qenv *a, const struct qenv *b)
 		assert_true(a->rcpt[i].next_try == b->rcpt[i].next_try);
 		assert_int_equal(a->rcpt[i].attempts, b->rcpt[i].attempts);
 		assert_true(a->rcpt[i].status_off == b->rcpt[i].status_off);
+		assert_int_equal(a->rcpt[i].ndone, b->rcpt[i].ndone);
+		if (a->rcpt[i].ndone > 0)
+			assert_memory_equal(a->rcpt[i].done, b->rcpt[i].done,
+			    a->rcpt[i].ndone * sizeof(a->rcpt[i].done[0]));
 	}
 }
 
@@ -392,8 +396,12 @@ test_parse_out_of_order(void **state)
 static void
 test_parse_version_qid(void **state)
 {
+	struct qenv env;
+
 	reject_line(0, "V1");
-	reject_line(0, "V3");
+	reject_line(0, "V4");	/* was V3, which is now the format */
+	accept_line(0, "V3", &env);
+	qenv_free(&env);
 	reject_line(0, "V");
 	reject_line(0, "V01");
 	reject_line(0, "V10");
@@ -405,6 +413,119 @@ test_parse_version_qid(void **state)
 	reject_line(1, "I0123456789ABCDEF0");
 	reject_line(1, "I../../etc/passwd");
 	reject_line(1, "I0123456789ABCDEF ");
+}
+
+/* --- version 3: alias members delivered (M records) ------------------ */
+
+#define KEY_A	"0123456789abcdef0123456789abcdef"
+#define KEY_B	"fedcba9876543210fedcba9876543210"
+
+/* The base envelope as version 3 with extra lines after line L_O1. */
+static size_t
+with_members(char *buf, size_t cap, const char **extra, size_t n)
+{
+	const char	*lines[NBASE + 8];
+	size_t		 i, k = 0;
+
+	assert_true(n <= 8);
+	for (i = 0; i < NBASE; i++) {
+		lines[k++] = i == 0 ? "V3" : base_lines[i];
+		if (i == L_O1) {
+			memcpy(lines + k, extra, n * sizeof(*extra));
+			k += n;
+		}
+	}
+	return join(buf, cap, lines, k, -1);
+}
+
+static void
+test_members_parse(void **state)
+{
+	static const char *two[] = { ("M" KEY_A), ("M" KEY_B) };
+	static const char *bad[][1] = {
+		{ "M" }, { ("M" KEY_A "0") }, { "M0123456789ABCDEF0123456789abcdef" },
+		{ "Mxyz" }, { ("M " KEY_A) }
+	};
+	static const char *dup[] = { ("M" KEY_A), ("M" KEY_A) };
+	struct qenv	 env, again;
+	char		 buf[4096], v2[4096], *out, err[128];
+	size_t		 len, olen, i;
+
+	len = with_members(buf, sizeof(buf), two, 2);
+	assert_int_equal(parse(buf, len, &env), 0);
+	assert_int_equal(env.rcpt[0].ndone, 2);
+	assert_string_equal(env.rcpt[0].done[0], KEY_A);
+	assert_string_equal(env.rcpt[0].done[1], KEY_B);
+	assert_int_equal(env.rcpt[1].ndone, 0);
+	/* canonical: written back byte for byte */
+	assert_non_null(out = qfile_format(&env, &olen));
+	assert_int_equal(olen - QFILE_TRAILER_LEN, len);
+	assert_memory_equal(out, buf, len);
+	assert_int_equal(qfile_parse_envelope(out, len, &again, err,
+	    sizeof(err)), 0);
+	assert_env_equal(&env, &again);
+	qenv_free(&again);
+	free(out);
+	qenv_free(&env);
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		len = with_members(buf, sizeof(buf), bad[i], 1);
+		reject(buf, len, bad[i][0]);
+	}
+	len = with_members(buf, sizeof(buf), dup, 2);
+	reject(buf, len, "a key twice");
+	/* version 2 has no M records */
+	len = with_members(buf, sizeof(buf), two, 2);
+	memcpy(v2, buf, len);
+	v2[1] = '2';
+	reject(v2, len, "M in version 2");
+}
+
+/* A version 2 file is read, and written back as version 3. */
+static void
+test_members_v2_upgrade(void **state)
+{
+	struct qenv	 env;
+	char		 buf[4096], *out;
+	size_t		 len, olen;
+
+	len = join(buf, sizeof(buf), base_lines, NBASE, -1);
+	assert_int_equal(parse(buf, len, &env), 0);
+	assert_int_equal(env.rcpt[0].ndone, 0);
+	assert_int_equal(qrcpt_done_add(&env.rcpt[1], KEY_B), 1);
+	assert_non_null(out = qfile_format(&env, &olen));
+	assert_memory_equal(out, "V3\n", 3);
+	assert_non_null(strstr(out, "\nM" KEY_B "\nE\n"));
+	free(out);
+	qenv_free(&env);
+}
+
+static void
+test_members_add(void **state)
+{
+	struct qenv	 env;
+	char		 key[IPC_MEMBER_KEY_LEN + 1], *buf;
+	size_t		 i, len;
+	int64_t		 off;
+
+	env_fill(&env, 1);
+	assert_int_equal(qrcpt_done_add(&env.rcpt[0], KEY_A), 1);
+	assert_int_equal(qrcpt_done_add(&env.rcpt[0], KEY_A), 0);
+	assert_int_equal(qrcpt_done_add(&env.rcpt[0], "nothex"), -1);
+	assert_int_equal(qrcpt_done_add(&env.rcpt[0], KEY_A "00"), -1);
+	for (i = 1; i < QRCPT_DONE_MAX; i++) {
+		snprintf(key, sizeof(key), "%032zx", i);
+		assert_int_equal(qrcpt_done_add(&env.rcpt[0], key), 1);
+	}
+	assert_int_equal(qrcpt_done_add(&env.rcpt[0], KEY_B), -1);
+	assert_int_equal(env.rcpt[0].ndone, QRCPT_DONE_MAX);
+	/* an envelope appended after the first: its trailer says where */
+	assert_non_null(buf = qfile_format_at(&env, 99999, &len));
+	off = qfile_parse_trailer(buf + len - QFILE_TRAILER_LEN,
+	    QFILE_TRAILER_LEN, 99999 + len);
+	assert_int_equal(off, 99999);
+	free(buf);
+	qenv_free(&env);
 }
 
 static void
@@ -896,6 +1017,9 @@ main(void)
 		cmocka_unit_test(test_parse_missing_record),
 		cmocka_unit_test(test_parse_out_of_order),
 		cmocka_unit_test(test_parse_version_qid),
+		cmocka_unit_test(test_members_parse),
+		cmocka_unit_test(test_members_v2_upgrade),
+		cmocka_unit_test(test_members_add),
 		cmocka_unit_test(test_parse_numbers),
 		cmocka_unit_test(test_parse_number_overflow),
 		cmocka_unit_test(test_parse_status),

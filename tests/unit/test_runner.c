@@ -3,6 +3,9 @@
  * real /bin/sh: the message on stdin, the fixed environment, exit status
  * mapping (Postfix's sys_exits table), signals, the time limit.
  */
+#include <sys/wait.h>
+
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -144,6 +147,40 @@ test_sys_exits_table(void **state)
 	assert_null(text);
 }
 
+/*
+ * The fds a command must not inherit are closed also when close_range(2)
+ * is not there (the fallback, forced here).
+ */
+static void
+close_from_check(int use_close_range)
+{
+	pid_t	pid;
+	int	st, fd, i, bad = 0;
+
+	if ((pid = fork()) == 0) {
+		for (i = 0; i < 5; i++)
+			(void)open("/dev/null", O_RDONLY);
+		(void)dup2(0, 200);
+		if (runner_close_from(3, use_close_range) == -1)
+			_exit(2);
+		for (fd = 3; fd < 256; fd++)
+			if (fcntl(fd, F_GETFD) != -1)
+				bad = 1;
+		_exit(bad || fcntl(0, F_GETFD) == -1 ? 1 : 0);
+	}
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
+static void
+test_close_from(void **state)
+{
+	close_from_check(1);
+	close_from_check(0);
+}
+
 int
 main(void)
 {
@@ -155,6 +192,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_time_limit_kills_the_group,
 		    setup, teardown),
 		cmocka_unit_test(test_sys_exits_table),
+		cmocka_unit_test(test_close_from),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
