@@ -35,7 +35,7 @@ resolve_is_local_domain(const char *domain, void *arg)
 	return 0;
 }
 
-static int	parse_numeric(const char *, unsigned char *);
+static int	parse_numeric(const char *, unsigned char [16]);
 
 /*
  * A domain literal, "[192.0.2.1]" or "[IPv6:2001:db8::1]" (RFC 5321
@@ -55,17 +55,18 @@ resolve_is_own_literal(const struct resolver *r, const char *domain)
 		return 0;
 	memcpy(buf, domain + 1, n - 2);
 	buf[n - 2] = '\0';
+	/* "[IPv6:...]" or "[a.b.c.d]"; both as 16 bytes (parse_numeric). */
 	if (strncasecmp(buf, "IPv6:", 5) == 0) {
 		if (inet_pton(AF_INET6, buf + 5, a) != 1)
 			return 0;
 		af = parse_numeric(buf + 5, a);
 	} else if (inet_pton(AF_INET, buf, a) == 1)
-		af = AF_INET;
+		af = parse_numeric(buf, a);
 	else
 		return 0;
 	for (i = 0; i < r->own_addrs->n; i++)
 		if (parse_numeric(r->own_addrs->v[i], b) == af &&
-		    memcmp(a, b, af == AF_INET ? 4 : 16) == 0)
+		    memcmp(a, b, sizeof(a)) == 0)
 			return 1;
 	return 0;
 }
