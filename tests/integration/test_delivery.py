@@ -37,9 +37,8 @@ def test_smtplib_to_two_users_and_an_alias(make_daemon, sandbox, users):
         assert refused == {}
     # Each is a recipient itself and a member of "team": one mailbox gets
     # one copy per message (issue 16 item 5; this was 2 copies before).
-    wait_until(lambda: d.log_count("queue: ") and
-               re.search(r"queue: [0-9A-F]{16}: removed", d.logtext()),
-               "the message to be done")
+    wait_until(lambda: re.search(tag("queue") + r"[0-9A-F]{16}: removed",
+                                 d.logtext()), "the message to be done")
     for user in (ALICE, BOB):
         pw = users[user]
         msgs = maildir_messages(pw, count=1)
@@ -100,7 +99,7 @@ def test_swaks_to_two_users_and_an_alias(make_daemon, users):
     assert b"Subject: swaks test\n" in sent
     assert b"\n\nhello from swaks\n.dotted line\nend\n" in sent
     # one copy per mailbox and message, though alias and user overlap
-    wait_until(lambda: re.search(r"queue: [0-9A-F]{16}: removed",
+    wait_until(lambda: re.search(tag("queue") + r"[0-9A-F]{16}: removed",
                                  d.logtext()), "the message to be done")
     for user in (ALICE, BOB):
         msgs = maildir_messages(users[user], count=1)
