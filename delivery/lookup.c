@@ -25,7 +25,7 @@
 #include "delivery/resolve.h"
 #include "lib/log.h"
 #include "privsep/ipc_msgs.h"
-#include "privsep/own_addrs.h"
+#include "conf/own_addrs.h"
 #include "privsep/sandbox.h"
 #include "privsep/worker.h"
 

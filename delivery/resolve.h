@@ -8,7 +8,7 @@
 
 #include "delivery/aliases.h"
 #include "delivery/userdb.h"
-#include "privsep/config.h"
+#include "conf/config.h"
 #include "privsep/ipc_msgs.h"
 
 struct resolver {

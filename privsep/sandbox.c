@@ -1,6 +1,10 @@
 /*
- * sandbox.c: the privilege drop, in the order DESIGN.md gives, and the
- * checks that it worked.  Every step is fatal on failure.
+ * sandbox.c: the privilege drop and the checks that it worked.  Every
+ * step is fatal on failure.  The order, in sandbox_enter(): settle the
+ * environment, enter the root (chroot, or a jail of private namespaces),
+ * empty the bounding set, change ids, clear capabilities, verify, set the
+ * parent-death signal, no_new_privs, not dumpable, rlimits, then seccomp
+ * last (it would forbid the calls before it).
  *
  * One deviation from the naive order: the capability bounding set is
  * emptied BEFORE the uid change, because dropping it needs CAP_SETPCAP,

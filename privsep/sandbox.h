@@ -12,7 +12,7 @@
 #include <sys/types.h>
 #include <sys/resource.h>
 
-#include "privsep/config.h"
+#include "conf/config.h"
 #include "privsep/ipc.h"
 
 /* nobody: the kernel's overflow uid is never a mailbox owner. */

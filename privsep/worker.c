@@ -13,7 +13,7 @@
 
 #include "lib/log.h"
 #include "privsep/ipc_msgs.h"
-#include "privsep/master.h"
+#include "conf/config_load.h"
 #include "privsep/sandbox.h"
 #include "privsep/worker.h"
 

@@ -6,7 +6,7 @@
 #ifndef BH_WORKER_H
 #define BH_WORKER_H
 
-#include "privsep/config.h"
+#include "conf/config.h"
 #include "privsep/ipc.h"
 
 #define WORKER_MASTER_FD	3

@@ -1,7 +1,7 @@
 #!/bin/sh
 # scripts/static-check.sh [DIR]: cppcheck, clang-tidy and gcc -fanalyzer
-# over bulkhead's C sources (lib, privsep, smtpd, queue, delivery; not the
-# tests).
+# over bulkhead's C sources (lib, privsep, master, conf, tools, smtpd,
+# queue, delivery; not the tests).
 #
 # DIR (default build-static in the source tree) is a clang build of its
 # own, configured with --enable-test-hooks so that the test-only code is
@@ -13,7 +13,7 @@ set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 dir=${1:-$top/build-static}
 supp=$top/scripts/static-check.supp
-srcre="^$top/(lib|privsep|smtpd|queue|delivery)/"
+srcre="^$top/(lib|privsep|master|conf|tools|smtpd|queue|delivery)/"
 
 for t in bear cppcheck clang-tidy run-clang-tidy gcc; do
 	command -v "$t" >/dev/null 2>&1 || {
@@ -89,7 +89,8 @@ echo "=== cppcheck ($nfiles files)"
 cppcheck -q -j2 --project="$dir/compile_commands.json" \
     --file-filter="$top/lib/*" --file-filter="$top/privsep/*" \
     --file-filter="$top/smtpd/*" --file-filter="$top/queue/*" \
-    --file-filter="$top/delivery/*" \
+    --file-filter="$top/delivery/*" --file-filter="$top/master/*" \
+    --file-filter="$top/conf/*" --file-filter="$top/tools/*" \
     --include=/usr/include/bsd/sys/queue.h \
     --include=/usr/include/bsd/sys/tree.h \
     --suppress='*:/usr/include/*' \

@@ -15,7 +15,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
-#include "privsep/mastercf.h"
+#include "conf/mastercf.h"
 #include "smtpd/tls.h"
 
 static void

@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "privsep/config.h"
+#include "conf/config.h"
 
 struct ssl_ctx_st;
 

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "privsep/config.h"
-#include "privsep/mastercf.h"
+#include "conf/config.h"
+#include "conf/mastercf.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

@@ -36,7 +36,7 @@
 #include <event2/event.h>
 
 #include "lib/log.h"
-#include "privsep/config.h"
+#include "conf/config.h"
 #include "privsep/ipc_msgs.h"
 #include "smtpd/smtpd.h"
 

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "privsep/config.h"
+#include "conf/config.h"
 
 #define FN	"t.cf"
 

@@ -19,7 +19,7 @@
 #include "delivery/dupfilter.h"
 #include "delivery/resolve.h"
 #include "delivery/userdb.h"
-#include "privsep/config.h"
+#include "conf/config.h"
 #include "privsep/ipc_msgs.h"
 
 #define NALIAS	8

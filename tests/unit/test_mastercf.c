@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "privsep/mastercf.h"
+#include "conf/mastercf.h"
 
 #define FN	"m.cf"
 #define ERRMAX	512

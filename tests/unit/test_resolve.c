@@ -17,9 +17,9 @@
 #include "delivery/aliases.h"
 #include "delivery/resolve.h"
 #include "delivery/userdb.h"
-#include "privsep/config.h"
+#include "conf/config.h"
 #include "privsep/ipc_msgs.h"
-#include "privsep/own_addrs.h"
+#include "conf/own_addrs.h"
 
 static const char aliases_text[] =
     "postmaster: alice\n"

@@ -24,7 +24,7 @@
 #include "lib/log.h"
 #include "privsep/ipc_msgs.h"
 #include "privsep/mailbox_path.h"
-#include "privsep/master.h"
+#include "master/master.h"
 #include "privsep/sandbox.h"
 
 struct writer_target {

@@ -20,7 +20,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "privsep/config.h"
+#include "conf/config.h"
 
 #ifndef BH_CONFIG_DIR
 #define BH_CONFIG_DIR	"/etc/bulkhead"

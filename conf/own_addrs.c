@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "lib/log.h"
-#include "privsep/own_addrs.h"
+#include "conf/own_addrs.h"
 
 static void
 add(char *out, size_t len, const char *addr)

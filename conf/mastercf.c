@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "lib/textfile.h"
-#include "privsep/mastercf.h"
+#include "conf/mastercf.h"
 
 #define MCF_FILE_MAX		(1024 * 1024)
 #define MCF_LINES_MAX		100000

@@ -27,7 +27,7 @@
 #include "lib/log.h"
 #include "privsep/ipc_msgs.h"
 #include "privsep/control.h"
-#include "privsep/master.h"
+#include "master/master.h"
 #include "privsep/sandbox.h"
 
 #define STOP_GRACE	5	/* seconds before SIGKILL at shutdown */

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "privsep/audit.h"
+#include "tools/audit.h"
 
 static void
 field(const char *line, const char *name, char *dst, size_t len)

@@ -1,6 +1,6 @@
 /*
- * master.h: state of the root process.  Only master.c, spawn.c, listen.c
- * and writer_fork.c see it.
+ * master.h: state of the root process, shared by the files of master/
+ * and seen by nothing outside it.
  */
 #ifndef BH_MASTER_H
 #define BH_MASTER_H
@@ -9,9 +9,10 @@
 #include <limits.h>
 #include <time.h>
 
-#include "privsep/config.h"
+#include "conf/config.h"
 #include "privsep/ipc.h"
-#include "privsep/mastercf.h"
+#include "conf/config_load.h"
+#include "conf/mastercf.h"
 
 #define LISTENER_MAX	16
 
@@ -55,15 +56,6 @@ struct master {
 	unsigned long long	 watch_sum;	/* passwd + aliases */
 	int			 control_fd;	/* handed to queue; -1: none */
 };
-
-/* config_load.c */
-int	config_load(struct bh_config *, const char *dir, cf_warn_fn,
-	    char *err, size_t errlen);
-int	config_load_mastercf(struct mcf_table *, const char *dir,
-	    char *err, size_t errlen);
-int	config_check_system(const struct bh_config *, char *err, size_t errlen);
-int	config_check_aliases(const struct bh_config *, char *err,
-	    size_t errlen);
 
 /* listen.c */
 int	listeners_open(struct master *, char *err, size_t errlen);

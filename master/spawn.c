@@ -27,8 +27,8 @@
 
 #include "lib/log.h"
 #include "privsep/ipc_msgs.h"
-#include "privsep/master.h"
-#include "privsep/own_addrs.h"
+#include "master/master.h"
+#include "conf/own_addrs.h"
 #include "privsep/sandbox.h"
 
 #define BACKOFF_MAX	60	/* seconds */

@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "lib/utf8.h"
-#include "privsep/bulkctl_queue.h"
+#include "tools/bulkctl_queue.h"
 #include "privsep/control.h"
 
 #define MQ_ID_WIDTH	17

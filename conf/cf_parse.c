@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "lib/textfile.h"
-#include "privsep/config.h"
+#include "conf/config.h"
 
 /* $name look-ups allowed while expanding one value (stops $a$a$a... bombs). */
 #define CF_EXPAND_BUDGET	1000

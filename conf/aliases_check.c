@@ -10,7 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "delivery/aliases_check.h"
+#include "conf/aliases_check.h"
 #include "delivery/resolve.h"
 
 /* s with control characters shown as \t, \r or \ooo, for a log line. */

@@ -22,7 +22,7 @@
 
 #include "lib/log.h"
 #include "privsep/ipc_msgs.h"
-#include "privsep/master.h"
+#include "master/master.h"
 #include "privsep/sandbox.h"
 
 struct runner_target {

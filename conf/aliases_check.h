@@ -12,7 +12,7 @@
 #include <sys/types.h>
 
 #include "delivery/aliases.h"
-#include "privsep/config.h"
+#include "conf/config.h"
 
 /* Does name reach a mailbox: -1 unknown, 0 yes, 1 a system account. */
 typedef int (*aliases_user_fn)(const char *name, void *arg);

@@ -17,7 +17,7 @@
 #include <event2/event.h>
 
 #include "lib/log.h"
-#include "privsep/master.h"
+#include "master/master.h"
 
 #define WATCH_INTERVAL	5	/* seconds */
 

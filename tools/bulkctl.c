@@ -18,9 +18,9 @@
 #include <unistd.h>
 
 #include "lib/log.h"
-#include "privsep/audit.h"
-#include "privsep/bulkctl_queue.h"
-#include "privsep/master.h"
+#include "tools/audit.h"
+#include "tools/bulkctl_queue.h"
+#include "conf/config_load.h"
 
 #define AUDIT_ROWS	256
 

@@ -7,14 +7,15 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "delivery/aliases.h"
-#include "delivery/aliases_check.h"
+#include "conf/aliases_check.h"
 #include "lib/log.h"
-#include "privsep/master.h"
+#include "conf/config_load.h"
 #include "privsep/sandbox.h"
 
 int

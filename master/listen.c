@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "lib/log.h"
-#include "privsep/master.h"
+#include "master/master.h"
 
 static int
 open_one(const char *host, const char *port, char *err, size_t errlen)

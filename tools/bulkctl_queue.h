@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 
-#include "privsep/config.h"
+#include "conf/config.h"
 
 /* One queue listing line "M\t..." or "R\t..." split; for tests too. */
 struct ql_msg {

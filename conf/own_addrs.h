@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-#include "privsep/config.h"
+#include "conf/config.h"
 
 /* The numeric addresses, comma-separated, into out ("" if none). */
 void	own_addrs_string(const struct bh_config *, char *out, size_t len);

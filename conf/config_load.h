@@ -1,0 +1,22 @@
+/*
+ * config_load.h: the configuration as master and every compartment read
+ * it at start: main.cf and master.cf from the configuration directory,
+ * then the checks that need the system (accounts, spool, alias file).
+ */
+#ifndef BH_CONFIG_LOAD_H
+#define BH_CONFIG_LOAD_H
+
+#include <stddef.h>
+
+#include "conf/config.h"
+#include "conf/mastercf.h"
+
+int	config_load(struct bh_config *, const char *dir, cf_warn_fn,
+	    char *err, size_t errlen);
+int	config_load_mastercf(struct mcf_table *, const char *dir,
+	    char *err, size_t errlen);
+int	config_check_system(const struct bh_config *, char *err, size_t errlen);
+int	config_check_aliases(const struct bh_config *, char *err,
+	    size_t errlen);
+
+#endif
