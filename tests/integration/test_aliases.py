@@ -22,9 +22,10 @@ owner-team: {a}
 
 
 def outcome(d, rcpt):
-    """(dsn, status, text) of the last log line about rcpt, or None."""
+    """(dsn, status, text) of the last log line about rcpt, or None.
+    Only rcpt's own lines: ": to=<rcpt>", not a member's "orig_to=<rcpt>"."""
     found = None
-    for m in re.finditer(r"to=<%s>, relay=local, delay=\d+, dsn=(\S+), "
+    for m in re.finditer(r": to=<%s>, relay=local, delay=\d+, dsn=(\S+), "
                          r"status=(\w+) \((.*)\)" % re.escape(rcpt),
                          d.logtext()):
         found = m.groups()

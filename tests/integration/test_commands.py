@@ -73,7 +73,7 @@ def forward(users):
 def outcome(d, rcpt):
     """(dsn, status, text) of the last log line about rcpt, or None."""
     found = None
-    for m in re.finditer(r"to=<%s>, relay=local, delay=\d+, dsn=(\S+), "
+    for m in re.finditer(r": to=<%s>, relay=local, delay=\d+, dsn=(\S+), "
                          r"status=(\w+) \((.*)\)" % re.escape(rcpt),
                          d.logtext()):
         found = m.groups()

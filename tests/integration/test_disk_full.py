@@ -61,7 +61,7 @@ def full_user():
 
 
 def outcomes(d, rcpt):
-    return re.findall(r"to=<%s>, relay=local, delay=\d+, dsn=(\S+), "
+    return re.findall(r": to=<%s>, relay=local, delay=\d+, dsn=(\S+), "
                       r"status=(\w+) \(([^)]*)" % re.escape(rcpt),
                       d.logtext())
 

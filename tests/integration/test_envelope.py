@@ -68,7 +68,7 @@ def test_deferred_recipients_drain_in_one_scan(make_daemon, users):
 
     def retried():
         """The recipients tried since the repair."""
-        return len(set(re.findall(r"to=<([^>]+)>, relay=local, [^\n]*"
+        return len(set(re.findall(r": to=<([^>]+)>, relay=local, [^\n]*"
                                   r"status=(?:sent|deferred)",
                                   d.logtext()[since:])))
     # The next deferred scan starts within queue_run_delay (30s); from its

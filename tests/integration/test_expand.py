@@ -20,7 +20,7 @@ DELIM = "recipient_delimiter = +\n"
 def outcome(d, rcpt):
     """(dsn, status, text) of the last log line about rcpt, or None."""
     found = None
-    for m in re.finditer(r"to=<%s>, (?:orig_to=<[^>]*>, )?relay=local, "
+    for m in re.finditer(r": to=<%s>, (?:orig_to=<[^>]*>, )?relay=local, "
                          r"delay=\d+, dsn=(\S+), status=(\w+) \((.*)\)"
                          % re.escape(rcpt), d.logtext()):
         found = m.groups()

@@ -32,7 +32,7 @@ def forward_files(users):
 
 def outcome(d, rcpt):
     found = None
-    for m in re.finditer(r"to=<%s>, relay=local, delay=\d+, dsn=(\S+), "
+    for m in re.finditer(r": to=<%s>, relay=local, delay=\d+, dsn=(\S+), "
                          r"status=(\w+)" % re.escape(rcpt), d.logtext()):
         found = m.groups()
     return found

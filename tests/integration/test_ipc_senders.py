@@ -9,7 +9,7 @@ from conftest import ALICE, BOB, DOMAIN, maildir_messages, wait_until
 
 def outcome(d, rcpt):
     found = None
-    for m in re.finditer(r"to=<%s>, relay=local, delay=\d+, dsn=(\S+), "
+    for m in re.finditer(r": to=<%s>, relay=local, delay=\d+, dsn=(\S+), "
                          r"status=(\w+)" % re.escape(rcpt), d.logtext()):
         found = m.groups()
     return found

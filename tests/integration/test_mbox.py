@@ -187,7 +187,7 @@ def test_lock_busy_defers_then_delivers(make_daemon, users, spool):
     os.close(os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL))
 
     def outcomes():
-        return re.findall(r"to=<%s>, relay=local, delay=\d+, dsn=(\S+), "
+        return re.findall(r": to=<%s>, relay=local, delay=\d+, dsn=(\S+), "
                           r"status=(\w+) \(([^)]*)\)" % re.escape(rcpt),
                           d.logtext())
     try:
