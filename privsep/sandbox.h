@@ -50,5 +50,10 @@ void	seccomp_apply(enum bh_role role);
 /* "kill" (default), "trap": print the blocked call and exit, "log" */
 void	seccomp_set_mode(const char *mode);
 const char *seccomp_get_mode(void);
+/*
+ * The role's filter as libseccomp's pseudo filter code, to fd: the one
+ * this build loads, or (table_only) without a sanitizer build's additions.
+ */
+int	seccomp_print(enum bh_role role, int table_only, int fd);
 
 #endif

@@ -82,6 +82,7 @@ static const char *const writer_calls[] = {
 static const char *const no_calls[] = { NULL };
 
 #ifdef BH_SANITIZER
+#define SANITIZER_BUILD	1
 /* ASan and UBSan need these to report from inside the filter. */
 static const char *const sanitizer_calls[] = {
 	"sigaltstack", "ioctl", "futex", "tgkill", "gettid", "readlink",
@@ -90,6 +91,8 @@ static const char *const sanitizer_calls[] = {
 	"sched_getaffinity",	/* ASan's thread start (queue's pool) */
 	NULL
 };
+#else
+#define SANITIZER_BUILD	0
 #endif
 
 static const char *const *
@@ -194,22 +197,21 @@ allow_threads(scmp_filter_ctx ctx)
 }
 
 static void
-allow_restricted(scmp_filter_ctx ctx, enum bh_role role)
+allow_restricted(scmp_filter_ctx ctx, enum bh_role role, int sanitizer)
 {
 	int rc = 0;
 
 	/* Memory may be mapped, never executable. */
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
 	    SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
-#ifndef BH_SANITIZER
-	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
-	    SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+	if (!sanitizer)
+		rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect),
+		    1, SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
 	/* evbuffer_read() asks how much is waiting; nothing else (smtpd,
 	   and queue's control socket connections). */
-	if (role == ROLE_SMTPD || role == ROLE_QUEUE)
+	if (!sanitizer && (role == ROLE_SMTPD || role == ROLE_QUEUE))
 		rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
 		    SCMP_A1(SCMP_CMP_EQ, FIONREAD, 0));
-#endif
 	if (role == ROLE_QUEUE)
 		rc |= allow_threads(ctx);
 	if (rc != 0)
@@ -239,7 +241,7 @@ static const char *const runner_denied[] = {
 	NULL
 };
 
-static void
+static scmp_filter_ctx
 runner_filter(void)
 {
 	static const unsigned long ns[] = { CLONE_NEWUSER, CLONE_NEWNS,
@@ -271,29 +273,16 @@ runner_filter(void)
 	    0);
 	if (rc != 0)
 		fatalx("seccomp: cannot build the runner's list");
-	if (seccomp_load(ctx) != 0)
-		fatalx("seccomp_load failed");
-	seccomp_release(ctx);
+	return ctx;
 }
 
-void
-seccomp_apply(enum bh_role role)
+static scmp_filter_ctx
+seccomp_build(enum bh_role role, int sanitizer)
 {
 	scmp_filter_ctx		ctx;
-	struct sigaction	sa;
 
-	if (role == ROLE_RUNNER) {
-		runner_filter();
-		return;
-	}
-
-	if (default_action == SCMP_ACT_TRAP) {
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_sigaction = sigsys_report;
-		sa.sa_flags = SA_SIGINFO;
-		if (sigaction(SIGSYS, &sa, NULL) == -1)
-			fatal("sigaction SIGSYS");
-	}
+	if (role == ROLE_RUNNER)
+		return runner_filter();
 	if ((ctx = seccomp_init(default_action)) == NULL)
 		fatalx("seccomp_init failed");
 	if (seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
@@ -302,10 +291,43 @@ seccomp_apply(enum bh_role role)
 	allow_list(ctx, base_calls);
 	allow_list(ctx, role_calls(role));
 #ifdef BH_SANITIZER
-	allow_list(ctx, sanitizer_calls);
+	if (sanitizer)
+		allow_list(ctx, sanitizer_calls);
 #endif
-	allow_restricted(ctx, role);
+	allow_restricted(ctx, role, sanitizer);
+	return ctx;
+}
+
+void
+seccomp_apply(enum bh_role role)
+{
+	scmp_filter_ctx		ctx;
+	struct sigaction	sa;
+
+	if (role != ROLE_RUNNER && default_action == SCMP_ACT_TRAP) {
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_sigaction = sigsys_report;
+		sa.sa_flags = SA_SIGINFO;
+		if (sigaction(SIGSYS, &sa, NULL) == -1)
+			fatal("sigaction SIGSYS");
+	}
+	ctx = seccomp_build(role, SANITIZER_BUILD);
 	if (seccomp_load(ctx) != 0)
 		fatalx("seccomp_load failed");
 	seccomp_release(ctx);
+}
+
+int
+seccomp_print(enum bh_role role, int table_only, int fd)
+{
+	scmp_filter_ctx	ctx;
+	int		rc;
+
+	if (SANITIZER_BUILD && !table_only)
+		dprintf(fd, "# sanitizer build: with the calls the sanitizers "
+		    "need (-t: without)\n");
+	ctx = seccomp_build(role, SANITIZER_BUILD && !table_only);
+	rc = seccomp_export_pfc(ctx, fd);
+	seccomp_release(ctx);
+	return rc == 0 ? 0 : -1;
 }
