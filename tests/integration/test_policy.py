@@ -5,9 +5,14 @@ regenerated, so every change shows up in review as a diff of it.
 
 The stored copies are the table's policy (-t), which is what a build
 without sanitizers loads; a sanitizer build (--enable-sanitizers) adds
-the calls ASan and UBSan need, and says so in its first line."""
+the calls ASan and UBSan need, and says so in its first line.
+
+The copies were made on Debian 12 x86_64 (libseccomp 2.5.4): another
+architecture numbers the calls differently, and the comparison is
+skipped there."""
 import difflib
 import os
+import platform
 import re
 import subprocess
 
@@ -31,6 +36,8 @@ def allowed(pfc):
     return set(re.findall(r'# filter for syscall "([a-z0-9_]+)"', pfc))
 
 
+@pytest.mark.skipif(platform.machine() != "x86_64",
+                    reason="the stored copies are x86_64's")
 @pytest.mark.parametrize("role", ROLES)
 def test_policy_matches_the_stored_copy(role):
     r = policy("-t", role)
@@ -73,7 +80,7 @@ def test_allowlists_deny_what_a_compartment_must_never_do(role):
     assert not (allowed(pfc) & never), allowed(pfc) & never
     # clone only for queue's threads, with glibc's thread flags.
     if role == "queue":
-        assert re.search(r'"clone".*\n\s+if \(\$syscall == 56\)\n\s+if '
+        assert re.search(r'"clone".*\n\s+if \(\$syscall == \d+\)\n\s+if '
                          r'\(\$a0\.hi32 == 0\)\n\s+if \(\$a0\.lo32 == '
                          r'4001536\)\n\s+action ALLOW;', pfc), pfc
     else:
