@@ -1948,39 +1948,43 @@ on_peer(struct worker_env *we, enum bh_role peer, int fd)
 	    peer_closed, lo);
 }
 
+#ifdef BH_TEST_HOOKS
+/* Test builds: the hostile requests, read before the privilege drop. */
+static void
+local_prepare(struct worker_env *we, struct sandbox_spec *sb)
+{
+	hostile_load(we->arg);
+	hostile_load_runner(we->arg);
+}
+#endif
+
+static void
+local_ready(struct worker_env *we)
+{
+	log_info("ready");
+#ifdef BH_TEST_HOOKS
+	hostile_send(we->arg);
+#endif
+}
+
 int
 local_main(int argc, char **argv)
 {
-	static struct local	 lo;
-	struct sandbox_spec	 sb;
+	static struct local		lo;
+	static const struct worker_role	role = {
+		.role = ROLE_LOCAL,
+#ifdef BH_TEST_HOOKS
+		.prepare = local_prepare,
+#endif
+		.ready = local_ready,
+		.on_peer = on_peer,
+		.on_master_reply = writer_answer,
+	};
 
 	RB_INIT(&lo.waits);
 	TAILQ_INIT(&lo.jobs);
 	TAILQ_INIT(&lo.idle);
 	lo.dups = dup_new(DUP_CLAIMS_MAX);
 	TAILQ_INIT(&lo.wwait);
-	lo.we.on_peer = on_peer;
-	lo.we.on_master_reply = writer_answer;
-	lo.we.arg = &lo;
-	worker_init(&lo.we, ROLE_LOCAL, argc, argv);
-#ifdef BH_TEST_HOOKS
-	hostile_load(&lo);
-	hostile_load_runner(&lo);
-#endif
-
-	memset(&sb, 0, sizeof(sb));
-	sb.role = ROLE_LOCAL;
-	sb.user = lo.we.cf.local_user;
-	sb.root = lo.we.cf.empty_directory;
-	sb.mode = lo.we.cf.sandbox;
-	sb.nofile = 1024;
-	sb.fsize = 0;
-	sandbox_enter(&sb);
-	worker_ready(&lo.we);
-	log_info("ready");
-#ifdef BH_TEST_HOOKS
-	hostile_send(&lo);
-#endif
-	event_base_dispatch(lo.we.base);
-	return 0;
+	return worker_main(&role, &lo.we, &lo, argc, argv);
 }

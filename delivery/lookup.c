@@ -270,42 +270,51 @@ load_aliases(struct lookup *lk)
 	free(all);
 }
 
+/* Before the privilege drop: the snapshot of accounts and aliases. */
+static void
+lookup_prepare(struct worker_env *we, struct sandbox_spec *sb)
+{
+	struct lookup	*lk = we->arg;
+	struct event	*ev;
+
+	if ((ev = evsignal_new(we->base, IPC_SIG_RETIRE, on_retire, lk))
+	    == NULL || evsignal_add(ev, NULL) == -1)
+		fatalx("cannot handle the retire signal");
+	userdb_load(&lk->users);
+	load_aliases(lk);
+	lk->res.cf = &we->cf;
+	lk->res.users = &lk->users;
+	lk->res.aliases = &lk->aliases;
+	lk->res.map_line = lk->map_line;
+	lk->res.nmaps = we->cf.alias_maps.n;
+	/* From master: in jail mode, lookup sees no interface of the host. */
+	own_addrs_parse(we->own_addrs, &lk->own_addrs);
+	lk->res.own_addrs = &lk->own_addrs;
+}
+
+static void
+lookup_ready(struct worker_env *we)
+{
+	struct lookup *lk = we->arg;
+
+	log_info("ready: %zu accounts, %zu aliases", lk->users.n,
+	    lk->aliases.n);
+}
+
 int
 lookup_main(int argc, char **argv)
 {
-	static struct lookup	 lk;
-	struct sandbox_spec	 sb;
-	struct event		*ev;
+	static struct lookup		lk;
+	static const struct worker_role	role = {
+		.role = ROLE_LOOKUP,
+		.prepare = lookup_prepare,
+		.ready = lookup_ready,
+		.on_peer = on_peer,
+	};
+	int				rc;
 
-	lk.we.on_peer = on_peer;
-	lk.we.arg = &lk;
-	worker_init(&lk.we, ROLE_LOOKUP, argc, argv);
-	if ((ev = evsignal_new(lk.we.base, IPC_SIG_RETIRE, on_retire, &lk))
-	    == NULL || evsignal_add(ev, NULL) == -1)
-		fatalx("cannot handle the retire signal");
-	userdb_load(&lk.users);
-	load_aliases(&lk);
-	lk.res.cf = &lk.we.cf;
-	lk.res.users = &lk.users;
-	lk.res.aliases = &lk.aliases;
-	lk.res.map_line = lk.map_line;
-	lk.res.nmaps = lk.we.cf.alias_maps.n;
-	/* From master: in jail mode, lookup sees no interface of the host. */
-	own_addrs_parse(lk.we.own_addrs, &lk.own_addrs);
-	lk.res.own_addrs = &lk.own_addrs;
-
-	memset(&sb, 0, sizeof(sb));
-	sb.role = ROLE_LOOKUP;
-	sb.user = lk.we.cf.lookup_user;
-	sb.root = lk.we.cf.empty_directory;
-	sb.mode = lk.we.cf.sandbox;
-	sb.nofile = 64;
-	sb.fsize = 0;
-	sandbox_enter(&sb);
-	worker_ready(&lk.we);
-	log_info("ready: %zu accounts, %zu aliases", lk.users.n,
-	    lk.aliases.n);
-	event_base_dispatch(lk.we.base);
+	rc = worker_main(&role, &lk.we, &lk, argc, argv);
+	/* Retired: what it still has to say reaches master. */
 	ipc_chan_flush(lk.we.master);
-	return 0;
+	return rc;
 }

@@ -421,8 +421,10 @@ usage(void)
 }
 
 static void
-parse_args(struct runner *r, struct sandbox_spec *sb, int argc, char **argv)
+parse_args(struct worker_env *we, struct sandbox_spec *sb, int argc,
+    char **argv)
 {
+	struct runner	*r = we->arg;
 	const char	*errstr = NULL;
 	int		 ch;
 
@@ -505,39 +507,46 @@ parse_args(struct runner *r, struct sandbox_spec *sb, int argc, char **argv)
 		usage();
 }
 
+static void
+runner_prepare(struct worker_env *we, struct sandbox_spec *sb)
+{
+	struct runner	*r = we->arg;
+	struct timeval	 tv = { RUNNER_IDLE, 0 };
+	struct event	*idle;
+
+	r->base = we->base;
+	r->chan = we->local;
+	if ((idle = evtimer_new(r->base, on_idle, r)) == NULL ||
+	    evtimer_add(idle, &tv) == -1)
+		fatalx("idle timer");
+}
+
+/* As its user now: is the target still listed in its source? */
+static void
+runner_start(struct worker_env *we)
+{
+	verify_source(we->arg);
+}
+
 int
 runner_main(int argc, char **argv)
 {
-	static struct runner	 r;
-	struct sandbox_spec	 sb;
-	struct timeval		 tv = { RUNNER_IDLE, 0 };
-	struct event		*idle;
+	static struct worker_env	we;
+	static struct runner		r;
+	static const struct worker_role	role = {
+		.role = ROLE_RUNNER,
+		.parse = parse_args,
+		.prepare = runner_prepare,
+		.start = runner_start,
+		.chan_msg = chan_msg,
+		.chan_closed = chan_closed,
+		/* the message table has no runner yet: it speaks as a
+		   writer, which local's channel to it expects */
+		.chan_as = ROLE_WRITER,
+	};
 
-	sandbox_close_fds(WORKER_MASTER_FD + 1);
-	log_init("runner", 1);
-	memset(&sb, 0, sizeof(sb));
 	r.lk.attempts = 20;		/* Postfix's defaults, if not given */
 	r.lk.delay = 1;
 	r.lk.stale = 500;
-	parse_args(&r, &sb, argc, argv);
-
-	if ((r.base = event_base_new()) == NULL)
-		fatalx("event_base_new");
-	r.chan = ipc_chan_new(r.base, WORKER_MASTER_FD, ROLE_WRITER,
-	    ROLE_LOCAL, chan_msg, chan_closed, &r);
-	if ((idle = evtimer_new(r.base, on_idle, &r)) == NULL ||
-	    evtimer_add(idle, &tv) == -1)
-		fatalx("idle timer");
-
-	/* No root directory: the command needs the file system. */
-	sb.role = ROLE_RUNNER;
-	sb.root = NULL;
-	sb.mode = SANDBOX_CHROOT;
-	sb.nofile = 1024;
-	sb.fsize = RLIM_INFINITY;
-	sb.may_fork = 1;
-	sandbox_enter(&sb);
-	verify_source(&r);
-	event_base_dispatch(r.base);
-	return 0;
+	return worker_main(&role, &we, &r, argc, argv);
 }

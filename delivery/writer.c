@@ -133,58 +133,51 @@ on_idle(evutil_socket_t fd, short ev, void *arg)
 	exit(0);
 }
 
-int
-writer_main(int argc, char **argv)
+/* Master's arguments: the account, the mailbox, how to lock it. */
+static void
+writer_parse(struct worker_env *we, struct sandbox_spec *sb, int argc,
+    char **argv)
 {
-	struct writer		 w;
-	struct sandbox_spec	 sb;
-	struct timeval		 tv = { WRITER_IDLE, 0 };
-	const char		*errstr = NULL;
-	int			 ch;
+	struct writer	*w = we->arg;
+	const char	*errstr = NULL;
+	int		 ch;
 
-	sandbox_close_fds(WORKER_MASTER_FD + 1);
-	log_init("writer", 1);
-	memset(&w, 0, sizeof(w));
-	memset(&sb, 0, sizeof(sb));
-	w.lk.attempts = 20;		/* Postfix's defaults, if not given */
-	w.lk.delay = 1;
-	w.lk.stale = 500;
 	while ((ch = getopt(argc, argv, "a:d:s:u:g:G:H:k:m:h:S:")) != -1) {
 		switch (ch) {
 		case 'u':
-			sb.uid = strtonum(optarg, 1, UINT32_MAX - 1, &errstr);
+			sb->uid = strtonum(optarg, 1, UINT32_MAX - 1, &errstr);
 			break;
 		case 'g':
-			sb.gid = strtonum(optarg, 1, UINT32_MAX - 1, &errstr);
+			sb->gid = strtonum(optarg, 1, UINT32_MAX - 1, &errstr);
 			break;
 		case 'G':
-			sb.spool_gid = strtonum(optarg, 1, UINT32_MAX - 1,
+			sb->spool_gid = strtonum(optarg, 1, UINT32_MAX - 1,
 			    &errstr);
 			break;
 		case 'H':
-			w.home = optarg;
+			w->home = optarg;
 			break;
 		case 'a':
-			w.lk.attempts = strtonum(optarg, 1, 1000, &errstr);
+			w->lk.attempts = strtonum(optarg, 1, 1000, &errstr);
 			break;
 		case 'd':
-			w.lk.delay = strtonum(optarg, 1, 86400, &errstr);
+			w->lk.delay = strtonum(optarg, 1, 86400, &errstr);
 			break;
 		case 's':
-			w.lk.stale = strtonum(optarg, 1, INT_MAX, &errstr);
+			w->lk.stale = strtonum(optarg, 1, INT_MAX, &errstr);
 			break;
 		case 'k':
 			if (strcmp(optarg, "mbox") == 0)
-				w.mbox = 1;
+				w->mbox = 1;
 			else if (strcmp(optarg, "maildir") != 0)
 				fatalx("writer: unknown mailbox kind %s",
 				    optarg);
 			break;
 		case 'm':
-			w.mailbox = optarg;
+			w->mailbox = optarg;
 			break;
 		case 'h':
-			w.hostname = optarg;
+			w->hostname = optarg;
 			break;
 		case 'S':
 			seccomp_set_mode(optarg);
@@ -198,25 +191,41 @@ writer_main(int argc, char **argv)
 		if (errstr != NULL)
 			fatalx("bad uid or gid: %s", errstr);
 	}
-	if (sb.uid == 0 || sb.gid == 0 || w.mailbox == NULL ||
-	    w.mailbox[0] != '/' || w.hostname == NULL ||
-	    (w.home != NULL && w.home[0] != '/'))
+	if (sb->uid == 0 || sb->gid == 0 || w->mailbox == NULL ||
+	    w->mailbox[0] != '/' || w->hostname == NULL ||
+	    (w->home != NULL && w->home[0] != '/'))
 		fatalx("writer: missing or bad arguments");
+}
 
-	if ((w.base = event_base_new()) == NULL)
-		fatalx("event_base_new");
-	w.chan = ipc_chan_new(w.base, WORKER_MASTER_FD, ROLE_WRITER,
-	    ROLE_LOCAL, chan_msg, chan_closed, &w);
-	if ((w.idle_ev = evtimer_new(w.base, on_idle, &w)) == NULL ||
-	    evtimer_add(w.idle_ev, &tv) == -1)
+static void
+writer_prepare(struct worker_env *we, struct sandbox_spec *sb)
+{
+	struct writer	*w = we->arg;
+	struct timeval	 tv = { WRITER_IDLE, 0 };
+
+	w->base = we->base;
+	w->chan = we->local;
+	if ((w->idle_ev = evtimer_new(w->base, on_idle, w)) == NULL ||
+	    evtimer_add(w->idle_ev, &tv) == -1)
 		fatalx("idle timer");
+}
 
-	sb.role = ROLE_WRITER;
-	sb.root = NULL;
-	sb.mode = SANDBOX_CHROOT;
-	sb.nofile = 32;
-	sb.fsize = RLIM_INFINITY;
-	sandbox_enter(&sb);
-	event_base_dispatch(w.base);
-	return 0;
+int
+writer_main(int argc, char **argv)
+{
+	static struct worker_env	we;
+	static struct writer		w;
+	static const struct worker_role	role = {
+		.role = ROLE_WRITER,
+		.parse = writer_parse,
+		.prepare = writer_prepare,
+		.chan_msg = chan_msg,
+		.chan_closed = chan_closed,
+		.chan_as = ROLE_WRITER,
+	};
+
+	w.lk.attempts = 20;		/* Postfix's defaults, if not given */
+	w.lk.delay = 1;
+	w.lk.stale = 500;
+	return worker_main(&role, &we, &w, argc, argv);
 }

@@ -45,8 +45,44 @@ usage(void)
 	fprintf(stderr, "usage: bulkhead [-dnv] [-c config_dir] "
 	    "[-S kill|trap|log]\n"
 	    "       bulkhead [-c config_dir] -P [parameter ...]\n"
+	    "       bulkhead -x policy [-t] [-S kill|trap|log] role\n"
 	    "       bulkhead -V\n");
 	exit(2);
+}
+
+/*
+ * bulkhead -x policy [-t] [-S mode] ROLE: the seccomp filter a
+ * compartment loads, as libseccomp's pseudo filter code.  -t: as the
+ * compartment table declares it, without a sanitizer build's additions.
+ */
+static int
+print_policy(int argc, char **argv)
+{
+	enum bh_role	role;
+	int		ch, table_only = 0;
+
+	while ((ch = getopt(argc, argv, "S:t")) != -1) {
+		switch (ch) {
+		case 'S':
+			seccomp_set_mode(optarg);
+			break;
+		case 't':
+			table_only = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (argc - optind != 1 ||
+	    ipc_role_from_name(argv[optind], &role) == -1 ||
+	    role == ROLE_MASTER)
+		usage();
+	if (seccomp_print(role, table_only, STDOUT_FILENO) == -1) {
+		fprintf(stderr, "bulkhead: cannot print the filter of %s\n",
+		    argv[optind]);
+		return 1;
+	}
+	return 0;
 }
 
 static int
@@ -54,6 +90,8 @@ run_role(const char *name, int argc, char **argv)
 {
 	enum bh_role role;
 
+	if (strcmp(name, "policy") == 0)
+		return print_policy(argc, argv);
 	if (ipc_role_from_name(name, &role) == -1)
 		usage();
 	switch (role) {

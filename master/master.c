@@ -25,6 +25,7 @@
 #include <event2/event.h>
 
 #include "lib/log.h"
+#include "privsep/compartment.h"
 #include "privsep/ipc_msgs.h"
 #include "privsep/control.h"
 #include "master/master.h"
@@ -69,7 +70,7 @@ on_peer_violation(struct worker *w, struct rbuf *rb)
 		return;
 	}
 	/* Only a peer it talks to can have wronged it. */
-	if (!spawn_are_peers(w->role, m.role)) {
+	if (!compartment_wired(w->role, m.role)) {
 		ipc_chan_fail(w->chan, "PEER_VIOLATION about a role that is "
 		    "not its peer");
 		return;

@@ -69,7 +69,6 @@ void	spawn_kill(struct master *, enum bh_role, const char *why);
 void	spawn_restart(struct master *, enum bh_role);
 void	spawn_kill_worker(struct worker *, const char *why);
 void	spawn_handover(struct master *, enum bh_role);
-int	spawn_are_peers(enum bh_role, enum bh_role);
 
 /* watch.c */
 void	watch_start(struct master *);

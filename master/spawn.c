@@ -26,6 +26,7 @@
 #include <event2/event.h>
 
 #include "lib/log.h"
+#include "privsep/compartment.h"
 #include "privsep/ipc_msgs.h"
 #include "master/master.h"
 #include "conf/own_addrs.h"
@@ -35,26 +36,6 @@
 #define STABLE_AFTER	30	/* a worker that lived this long restarts at once */
 #define RETIRE_GRACE	60	/* a retired lookup still there is killed */
 
-/* Who talks to whom; master wires each pair. */
-static const enum bh_role peer_pairs[][2] = {
-	{ ROLE_SMTPD, ROLE_QUEUE },
-	{ ROLE_SMTPD, ROLE_LOOKUP },
-	{ ROLE_QUEUE, ROLE_LOCAL },
-	{ ROLE_LOCAL, ROLE_LOOKUP },
-};
-
-int
-spawn_are_peers(enum bh_role a, enum bh_role b)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(peer_pairs) / sizeof(peer_pairs[0]); i++)
-		if ((peer_pairs[i][0] == a && peer_pairs[i][1] == b) ||
-		    (peer_pairs[i][0] == b && peer_pairs[i][1] == a))
-			return 1;
-	return 0;
-}
-
 static const enum bh_role worker_roles[] = {
 	ROLE_LOOKUP, ROLE_QUEUE, ROLE_LOCAL, ROLE_SMTPD
 };
@@ -63,18 +44,13 @@ void master_worker_msg(struct ipc_chan *, const struct ipc_hdr *,
     struct rbuf *, int, void *);
 void master_worker_closed(struct ipc_chan *, const char *, int, void *);
 
-/*
- * Jail mode: every compartment gets its own empty network namespace,
- * smtpd included: it only accepts on listeners master opened in the host
- * namespace, which works across namespaces, and it never connects out.
- */
+/* Jail mode: the namespaces of the role's row (compartment.c). */
 static int
 clone_flags(const struct master *m, enum bh_role role)
 {
 	if (m->cf.sandbox != SANDBOX_JAIL)
 		return 0;
-	return CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS |
-	    CLONE_NEWNET;
+	return compartment(role)->jail_clone;
 }
 
 /* Move fds to 3, 4, ... without clobbering one another. */
@@ -125,37 +101,44 @@ start_process(const struct master *m, int flags, int *fds, int nfds,
 	_exit(127);
 }
 
+/* Hand both ends of a new channel to a and b. */
 static void
-wire_peers(struct master *m, enum bh_role role)
+wire_pair(struct master *m, enum bh_role a, enum bh_role b)
 {
 	uint8_t			buf[16];
 	struct wbuf		wb;
 	struct msg_setup_peer	sp;
-	size_t			i;
 	int			sv[2];
 
-	for (i = 0; i < sizeof(peer_pairs) / sizeof(peer_pairs[0]); i++) {
-		enum bh_role a = peer_pairs[i][0], b = peer_pairs[i][1];
-
-		if (a != role && b != role)
-			continue;
-		if (m->workers[a].chan == NULL || m->workers[b].chan == NULL)
-			continue;
-		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv)
-		    == -1) {
-			log_warn("socketpair for %s-%s", ipc_role_name(a),
-			    ipc_role_name(b));
-			continue;
-		}
-		sp.role = b;
-		wb_init(&wb, buf, sizeof(buf));
-		enc_setup_peer(&wb, &sp);
-		ipc_note(m->workers[a].chan, IPC_SETUP_PEER, &wb, sv[0]);
-		sp.role = a;
-		wb_init(&wb, buf, sizeof(buf));
-		enc_setup_peer(&wb, &sp);
-		ipc_note(m->workers[b].chan, IPC_SETUP_PEER, &wb, sv[1]);
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
+		log_warn("socketpair for %s-%s", ipc_role_name(a),
+		    ipc_role_name(b));
+		return;
 	}
+	sp.role = b;
+	wb_init(&wb, buf, sizeof(buf));
+	enc_setup_peer(&wb, &sp);
+	ipc_note(m->workers[a].chan, IPC_SETUP_PEER, &wb, sv[0]);
+	sp.role = a;
+	wb_init(&wb, buf, sizeof(buf));
+	enc_setup_peer(&wb, &sp);
+	ipc_note(m->workers[b].chan, IPC_SETUP_PEER, &wb, sv[1]);
+}
+
+/* The channels of role that the compartment table asks for, each pair
+   once (a < b), to the workers that are running. */
+static void
+wire_peers(struct master *m, enum bh_role role)
+{
+	enum bh_role	a, b;
+
+	for (a = ROLE_SMTPD; a < ROLE_COUNT; a++)
+		for (b = a + 1; b < ROLE_COUNT; b++)
+			if ((a == role || b == role) &&
+			    compartment_wired(a, b) &&
+			    m->workers[a].chan != NULL &&
+			    m->workers[b].chan != NULL)
+				wire_pair(m, a, b);
 }
 
 static void

@@ -2,9 +2,10 @@
  * sandbox.h: entering a compartment.
  *
  * sandbox_enter() is the only code in bulkhead that changes credentials.
- * A worker opens what it needs, creates its event base, then calls it once
- * with the description of its compartment, before reading any untrusted
- * byte.  On any failure it exits: a worker never runs half-sandboxed.
+ * worker_main() (worker.c) calls it once, after the compartment opened
+ * what it needs and before it reads any untrusted byte, with the
+ * description its row of the compartment table makes (compartment.h).
+ * On any failure it exits: a worker never runs half-sandboxed.
  */
 #ifndef BH_SANDBOX_H
 #define BH_SANDBOX_H
@@ -50,5 +51,10 @@ void	seccomp_apply(enum bh_role role);
 /* "kill" (default), "trap": print the blocked call and exit, "log" */
 void	seccomp_set_mode(const char *mode);
 const char *seccomp_get_mode(void);
+/*
+ * The role's filter as libseccomp's pseudo filter code, to fd: the one
+ * this build loads, or (table_only) without a sanitizer build's additions.
+ */
+int	seccomp_print(enum bh_role role, int table_only, int fd);
 
 #endif

@@ -1,5 +1,6 @@
 /*
- * worker.c: the part of every compartment that talks to master.
+ * worker.c: the skeleton of every compartment (worker_main), and the
+ * part of it that talks to master.
  */
 #include <errno.h>
 #include <sched.h>
@@ -12,6 +13,7 @@
 #include <event2/event.h>
 
 #include "lib/log.h"
+#include "privsep/compartment.h"
 #include "privsep/ipc_msgs.h"
 #include "conf/config_load.h"
 #include "privsep/sandbox.h"
@@ -119,7 +121,9 @@ usage(void)
 	fatalx("usage: bulkhead -x ROLE -c DIR [-L N] [-S MODE] [-v]");
 }
 
-void
+/* Parse "-c DIR -L N -S MODE [-A ADDRS] -v", read the config, connect to
+   master. */
+static void
 worker_init(struct worker_env *we, enum bh_role role, int argc, char **argv)
 {
 	const char	*confdir = NULL;
@@ -176,10 +180,58 @@ worker_init(struct worker_env *we, enum bh_role role, int argc, char **argv)
 #endif
 }
 
-void
-worker_ready(struct worker_env *we)
+/* A writer or runner: master forked it for local, whose channel is fd 3. */
+static void
+forked_init(const struct worker_role *wr, struct worker_env *we,
+    struct sandbox_spec *sb, int argc, char **argv)
 {
-	ipc_note(we->master, IPC_READY, NULL, -1);
+	we->role = wr->role;
+	sandbox_close_fds(WORKER_MASTER_FD + 1);
+	log_init(ipc_role_name(wr->role), 1);
+	wr->parse(we, sb, argc, argv);
+	if ((we->base = event_base_new()) == NULL)
+		fatalx("event_base_new");
+	we->local = ipc_chan_new(we->base, WORKER_MASTER_FD, wr->chan_as,
+	    ROLE_LOCAL, wr->chan_msg, wr->chan_closed, we->arg);
+}
+
+int
+worker_main(const struct worker_role *wr, struct worker_env *we, void *arg,
+    int argc, char **argv)
+{
+	const struct compartment	*c = compartment(wr->role);
+	struct sandbox_spec		 sb;
+	int				 spawned;
+
+	if (c == NULL)
+		fatalx("no compartment for %s", ipc_role_name(wr->role));
+	spawned = c->start == COMP_SPAWNED;
+	memset(&sb, 0, sizeof(sb));
+	we->arg = arg;
+	we->on_peer = wr->on_peer;
+	we->on_master_reply = wr->on_master_reply;
+	if (spawned)
+		worker_init(we, wr->role, argc, argv);
+	else
+		forked_init(wr, we, &sb, argc, argv);
+	compartment_spec(wr->role, spawned ? &we->cf : NULL, &sb);
+	if (wr->prepare != NULL)
+		wr->prepare(we, &sb);
+	if (sb.nofile == COMP_NOFILE_BY_ROLE)
+		fatalx("%s: no RLIMIT_NOFILE", ipc_role_name(wr->role));
+	sandbox_enter(&sb);
+	if (wr->start != NULL)
+		wr->start(we);
+	if (spawned) {
+		/* Tell master the compartment is entered. */
+		ipc_note(we->master, IPC_READY, NULL, -1);
+		if (wr->ready != NULL)
+			wr->ready(we);
+		else
+			log_info("ready");
+	}
+	event_base_dispatch(we->base);
+	return 0;
 }
 
 void

@@ -26,6 +26,7 @@
 #include <event2/event.h>
 
 #include "lib/log.h"
+#include "privsep/compartment.h"
 #include "privsep/ipc_msgs.h"
 #include "privsep/sandbox.h"
 #include "privsep/worker.h"
@@ -39,7 +40,6 @@
 
 #define DELIVERY_CONCURRENCY	40
 #define LOCAL_DOWN_RETRY	5	/* seconds */
-#define COMMIT_THREADS		16	/* commits whose fsyncs overlap */
 
 struct inflight {
 	RB_ENTRY(inflight)	 entry;
@@ -1151,54 +1151,66 @@ load_held(const char *name, void *arg)
 	load_committed(arg, "hold", name);
 }
 
+/* Before the privilege drop: the scheduler's parameters and tick. */
+static void
+queue_prepare(struct worker_env *we, struct sandbox_spec *sb)
+{
+	struct queue	*q = we->arg;
+	struct timeval	 tick = { 1, 0 };
+
+	q->sp.minimal_backoff_time = we->cf.minimal_backoff_time;
+	q->sp.maximal_backoff_time = we->cf.maximal_backoff_time;
+	q->sp.maximal_queue_lifetime = we->cf.maximal_queue_lifetime;
+	q->sp.bounce_queue_lifetime = we->cf.bounce_queue_lifetime;
+	q->sp.delay_warning_time = we->cf.delay_warning_time;
+	q->sp.queue_run_delay = we->cf.queue_run_delay;
+	if ((q->run_ev = event_new(we->base, -1, EV_PERSIST, on_run, q))
+	    == NULL || event_add(q->run_ev, &tick) == -1)
+		fatalx("scheduler timer");
+}
+
+/* In the spool: the commit pool, then what the last run left. */
+static void
+queue_start(struct worker_env *we)
+{
+	struct queue *q = we->arg;
+
+	spool_init();
+	spare_init(&q->spares);
+	q->pool = fsync_pool_new(we->base, compartment(ROLE_QUEUE)->threads);
+	spool_walk("incoming", drop_unacknowledged, q);
+	spool_walk("active", load_active, q);
+	spool_walk("hold", load_held, q);
+	if (we->nlisteners == 1)
+		admin_start(q, WORKER_MASTER_FD + 1);
+}
+
+static void
+queue_ready(struct worker_env *we)
+{
+	struct queue	*q = we->arg;
+	struct qmsg	*m;
+	size_t		 n = 0;
+
+	TAILQ_FOREACH(m, &q->msgs, entry)
+		n++;
+	log_info("ready: %zu messages in the queue", n);
+}
+
 int
 queue_main(int argc, char **argv)
 {
-	static struct queue	 q;
-	struct sandbox_spec	 sb;
-	struct timeval		 tick = { 1, 0 };
-	struct qmsg		*m;
-	size_t			 n = 0;
+	static struct queue		q;
+	static const struct worker_role	role = {
+		.role = ROLE_QUEUE,
+		.prepare = queue_prepare,
+		.start = queue_start,
+		.ready = queue_ready,
+		.on_peer = on_peer,
+	};
 
 	TAILQ_INIT(&q.msgs);
 	TAILQ_INIT(&q.incoming);
 	RB_INIT(&q.inflight);
-	q.we.on_peer = on_peer;
-	q.we.arg = &q;
-	worker_init(&q.we, ROLE_QUEUE, argc, argv);
-	q.sp.minimal_backoff_time = q.we.cf.minimal_backoff_time;
-	q.sp.maximal_backoff_time = q.we.cf.maximal_backoff_time;
-	q.sp.maximal_queue_lifetime = q.we.cf.maximal_queue_lifetime;
-	q.sp.bounce_queue_lifetime = q.we.cf.bounce_queue_lifetime;
-	q.sp.delay_warning_time = q.we.cf.delay_warning_time;
-	q.sp.queue_run_delay = q.we.cf.queue_run_delay;
-	if ((q.run_ev = event_new(q.we.base, -1, EV_PERSIST, on_run, &q))
-	    == NULL || event_add(q.run_ev, &tick) == -1)
-		fatalx("scheduler timer");
-
-	memset(&sb, 0, sizeof(sb));
-	sb.role = ROLE_QUEUE;
-	sb.user = q.we.cf.queue_user;
-	sb.root = q.we.cf.queue_directory;
-	sb.root_writable = 1;
-	sb.mode = q.we.cf.sandbox;
-	sb.nofile = 4096;
-	sb.threads = COMMIT_THREADS;
-	sb.fsize = q.we.cf.message_size_limit * 2 + QFILE_ENVELOPE_MAX;
-	sandbox_enter(&sb);
-
-	spool_init();
-	spare_init(&q.spares);
-	q.pool = fsync_pool_new(q.we.base, COMMIT_THREADS);
-	spool_walk("incoming", drop_unacknowledged, &q);
-	spool_walk("active", load_active, &q);
-	spool_walk("hold", load_held, &q);
-	if (q.we.nlisteners == 1)
-		admin_start(&q, WORKER_MASTER_FD + 1);
-	TAILQ_FOREACH(m, &q.msgs, entry)
-		n++;
-	worker_ready(&q.we);
-	log_info("ready: %zu messages in the queue", n);
-	event_base_dispatch(q.we.base);
-	return 0;
+	return worker_main(&role, &q.we, &q, argc, argv);
 }

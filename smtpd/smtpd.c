@@ -120,31 +120,35 @@ tls_setup(struct smtpd *sd)
 		fatalx("TLS: %s", err);
 }
 
+/* Before the privilege drop: listeners, TLS key, the session limit. */
+static void
+smtpd_prepare(struct worker_env *we, struct sandbox_spec *sb)
+{
+	struct smtpd *sd = we->arg;
+
+	listen_all(sd);
+	tls_setup(sd);
+	sb->nofile = size_session_limit(sd);
+}
+
+static void
+smtpd_ready(struct worker_env *we)
+{
+	log_info("ready: %d listeners", we->nlisteners);
+}
+
 int
 smtpd_main(int argc, char **argv)
 {
-	static struct smtpd	 sd;
-	struct sandbox_spec	 sb;
+	static struct smtpd		sd;
+	static const struct worker_role	role = {
+		.role = ROLE_SMTPD,
+		.prepare = smtpd_prepare,
+		.ready = smtpd_ready,
+		.on_peer = smtpd_on_peer,
+	};
 
 	RB_INIT(&sd.waiters);
 	RB_INIT(&sd.clients);
-	sd.we.on_peer = smtpd_on_peer;
-	sd.we.arg = &sd;
-	worker_init(&sd.we, ROLE_SMTPD, argc, argv);
-	listen_all(&sd);
-	tls_setup(&sd);
-
-	memset(&sb, 0, sizeof(sb));
-	sb.role = ROLE_SMTPD;
-	sb.user = sd.we.cf.smtpd_user;
-	sb.root = sd.we.cf.empty_directory;
-	sb.mode = sd.we.cf.sandbox;
-	sb.nofile = size_session_limit(&sd);
-	/* smtpd writes message content into queue files; no more than this */
-	sb.fsize = sd.we.cf.message_size_limit + 65536;
-	sandbox_enter(&sb);
-	worker_ready(&sd.we);
-	log_info("ready: %d listeners", sd.we.nlisteners);
-	event_base_dispatch(sd.we.base);
-	return 0;
+	return worker_main(&role, &sd.we, &sd, argc, argv);
 }
