@@ -3,7 +3,8 @@
 # then for each of two builds -- the normal one and one with ASan+UBSan,
 # both with test hooks (--enable-test-hooks) -- it runs the unit tests and
 # fuzz corpus replays (make check) and the integration tests against the
-# real daemon (real users, spool, chroot and jail).  Then the fuzzers run
+# real daemon (real users, spool, chroot and jail).  Compiler warnings
+# are errors in every build here (--enable-werror).  Then the fuzzers run
 # for a bounded time and the static checks (see the block at the end).
 set -eu
 cd "$(dirname "$0")/.."
@@ -27,7 +28,7 @@ run_suite() {
 	mkdir "build-$name"
 	(
 		cd "build-$name"
-		../configure --enable-test-hooks --quiet "$@"
+		../configure --enable-test-hooks --enable-werror --quiet "$@"
 		make -j2 >/dev/null
 		if ! make -j2 check; then
 			cat test-suite.log
@@ -54,7 +55,7 @@ rm -rf build-fuzz
 mkdir build-fuzz
 (
 	cd build-fuzz
-	../configure --enable-fuzzing CC=clang --quiet
+	../configure --enable-fuzzing --enable-werror CC=clang --quiet
 	make -j2 >/dev/null
 	make fuzz FUZZTIME="$fuzztime"
 )
