@@ -4,8 +4,9 @@
 # both with test hooks (--enable-test-hooks) -- it runs the unit tests and
 # fuzz corpus replays (make check) and the integration tests against the
 # real daemon (real users, spool, chroot and jail).  Compiler warnings
-# are errors in every build here (--enable-werror).  Then the fuzzers run
-# for a bounded time and the static checks (see the block at the end).
+# are errors in every build here (--enable-werror).  Then make distcheck
+# checks the release tarball, the fuzzers run for a bounded time and the
+# static checks (see the blocks at the end).
 set -eu
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -43,6 +44,21 @@ run_suite() {
 
 run_suite asan --enable-sanitizers
 run_suite test
+
+# The release tarball: make distcheck builds it, then from it (read-only
+# sources, a build directory of its own) builds, runs make check (unit
+# tests and fuzz corpora, not the integration tests), installs into a
+# scratch prefix, checks the installed files (make installcheck) and
+# uninstalls.
+echo "=== release tarball: make distcheck"
+(
+	cd build-test
+	if ! make -j2 distcheck >distcheck.log 2>&1; then
+		tail -n 60 distcheck.log
+		exit 1
+	fi
+	tail -n 4 distcheck.log
+)
 
 # ---- fuzzing and static checks (issue 6) ----
 # A libFuzzer build (clang, ASan+UBSan) runs every harness for FUZZTIME
