@@ -60,7 +60,7 @@ echo "=== release tarball: make distcheck"
 	tail -n 4 distcheck.log
 )
 
-# ---- fuzzing and static checks (issue 6) ----
+# ---- fuzzing and static checks ----
 # A libFuzzer build (clang, ASan+UBSan) runs every harness for FUZZTIME
 # seconds (60 unless set) and prints per harness the executions and the
 # llvm-cov coverage reached; any crash, leak or timeout fails.  Then
