@@ -3,8 +3,8 @@
 # the build needs no autoconf-archive).
 #
 # A flag is tried together with -Werror: clang only warns about an option
-# it does not know, and glibc only warns when _FORTIFY_SOURCE meets -O0,
-# and either would break a build with --enable-werror later on.
+# it does not know, and some glibc versions only warn when _FORTIFY_SOURCE
+# meets -O0; either would break a build with --enable-werror later on.
 
 # BH_ADD_CFLAGS(VARIABLE, FLAGS): append to VARIABLE each of the
 # whitespace-separated FLAGS that $CC accepts when compiling.
@@ -44,8 +44,8 @@ done
 # _FORTIFY_SOURCE is already defined (by the compiler, as Ubuntu's gcc
 # does, or by CPPFLAGS/CFLAGS, as dpkg-buildflags does): defining it a
 # second time is a redefinition, and the level already chosen is kept.
-# Also left out where it does not compile cleanly (glibc warns without
-# optimisation, e.g. CFLAGS=-O0).
+# Also left out where it does not compile cleanly (some glibc versions
+# warn without optimisation, e.g. CFLAGS=-O0).
 AC_DEFUN([BH_ADD_FORTIFY], [
 AC_CACHE_CHECK([whether _FORTIFY_SOURCE is already defined],
   [bh_cv_fortify_predefined], [
