@@ -22,10 +22,6 @@
 
 #include "conf/config.h"
 
-#ifndef BH_CONFIG_DIR
-#define BH_CONFIG_DIR	"/etc/bulkhead"
-#endif
-
 #define DEFAULT_ORIGIN	"(default)"
 #define WHY_MAX		256
 

@@ -116,7 +116,7 @@ run_role(const char *name, int argc, char **argv)
 int
 main(int argc, char **argv)
 {
-	const char	*confdir = "/etc/bulkhead";
+	const char	*confdir = BH_CONFIG_DIR;
 	int		 ch, debug = 0, check = 0, verbose = 0, print = 0;
 
 	/* Compartments: "bulkhead -x ROLE ..." (argv[1], argv[2]). */

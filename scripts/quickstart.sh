@@ -19,7 +19,8 @@ fi
 mkdir -p build-quickstart
 (
 	cd build-quickstart
-	../configure --quiet
+	# Programs under /usr/local, the configuration in /etc/bulkhead.
+	../configure --quiet --sysconfdir=/etc
 	make -j2 >/dev/null
 	make install >/dev/null
 )

@@ -29,7 +29,8 @@ dir=$(cd "$dir" && pwd)
 	cd "$dir" || exit 1
 	if [ ! -f Makefile ]; then
 		[ -x "$top/configure" ] || (cd "$top" && ./bootstrap >/dev/null)
-		"$top/configure" --quiet CC=clang --enable-test-hooks || exit 1
+		"$top/configure" --quiet CC=clang --enable-test-hooks \
+		    --enable-werror || exit 1
 	fi
 	make clean >/dev/null
 	bear --output compile_commands.json -- make -j2 >build.log 2>&1 ||

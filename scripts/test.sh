@@ -3,8 +3,10 @@
 # then for each of two builds -- the normal one and one with ASan+UBSan,
 # both with test hooks (--enable-test-hooks) -- it runs the unit tests and
 # fuzz corpus replays (make check) and the integration tests against the
-# real daemon (real users, spool, chroot and jail).  Then the fuzzers run
-# for a bounded time and the static checks (see the block at the end).
+# real daemon (real users, spool, chroot and jail).  Compiler warnings
+# are errors in every build here (--enable-werror).  Then make distcheck
+# checks the release tarball, the fuzzers run for a bounded time and the
+# static checks (see the blocks at the end).
 set -eu
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -27,7 +29,7 @@ run_suite() {
 	mkdir "build-$name"
 	(
 		cd "build-$name"
-		../configure --enable-test-hooks --quiet "$@"
+		../configure --enable-test-hooks --enable-werror --quiet "$@"
 		make -j2 >/dev/null
 		if ! make -j2 check; then
 			cat test-suite.log
@@ -43,7 +45,22 @@ run_suite() {
 run_suite asan --enable-sanitizers
 run_suite test
 
-# ---- fuzzing and static checks (issue 6) ----
+# The release tarball: make distcheck builds it, then from it (read-only
+# sources, a build directory of its own) builds, runs make check (unit
+# tests and fuzz corpora, not the integration tests), installs into a
+# scratch prefix, checks the installed files (make installcheck) and
+# uninstalls.
+echo "=== release tarball: make distcheck"
+(
+	cd build-test
+	if ! make -j2 distcheck >distcheck.log 2>&1; then
+		tail -n 60 distcheck.log
+		exit 1
+	fi
+	tail -n 4 distcheck.log
+)
+
+# ---- fuzzing and static checks ----
 # A libFuzzer build (clang, ASan+UBSan) runs every harness for FUZZTIME
 # seconds (60 unless set) and prints per harness the executions and the
 # llvm-cov coverage reached; any crash, leak or timeout fails.  Then
@@ -54,7 +71,7 @@ rm -rf build-fuzz
 mkdir build-fuzz
 (
 	cd build-fuzz
-	../configure --enable-fuzzing CC=clang --quiet
+	../configure --enable-fuzzing --enable-werror CC=clang --quiet
 	make -j2 >/dev/null
 	make fuzz FUZZTIME="$fuzztime"
 )

@@ -102,7 +102,7 @@ int
 main(int argc, char **argv)
 {
 	struct bh_config	 cf;
-	const char		*confdir = "/etc/bulkhead", *prog;
+	const char		*confdir = BH_CONFIG_DIR, *prog;
 	char			 err[CF_ERR_MAX];
 	int			 ch, rc = 2, json = 0, as_mailq, as_newaliases;
 

@@ -40,7 +40,7 @@ fuzz_maincf(const uint8_t *data, size_t size)
 		cf_free(&tab);
 		return;
 	}
-	if (config_build(&cf, &tab, "/etc/bulkhead", NULL, err, sizeof(err))
+	if (config_build(&cf, &tab, BH_CONFIG_DIR, NULL, err, sizeof(err))
 	    == 0) {
 		if (cf.myhostname == NULL || cf.queue_directory == NULL ||
 		    cf.queue_directory[0] != '/')

@@ -191,7 +191,7 @@ config_for(struct bh_config *cf, uint8_t sel)
 		cf_set(&tab, "smtpd_recipient_limit", "2", "fuzz", 5);
 		cf_set(&tab, "smtpd_hard_error_limit", "5", "fuzz", 6);
 	}
-	if (config_build(cf, &tab, "/etc/bulkhead", NULL, err, sizeof(err))
+	if (config_build(cf, &tab, BH_CONFIG_DIR, NULL, err, sizeof(err))
 	    == -1)
 		abort();
 	cf_free(&tab);

@@ -51,3 +51,35 @@ def test_setup_finds_the_build_without_bulkhead_env():
         assert "cannot find the bulkhead binary" in r.stderr, r.stderr
     finally:
         shutil.rmtree(top)
+
+
+def test_setup_default_confdir_is_the_binarys():
+    """Without -c, bulkhead-setup works on the configuration directory the
+    bulkhead binary was built with (configure's --sysconfdir), which it
+    asks the binary for: here a bulkhead whose default is a temporary
+    directory."""
+    top = tempfile.mkdtemp(prefix="bh-confdir-")
+    os.chmod(top, 0o755)
+    try:
+        conf = os.path.join(top, "etc", "bulkhead")
+        fake = os.path.join(top, "bulkhead")
+        # The real binary, except that its built-in default is conf.
+        with open(fake, "w") as f:
+            f.write('#!/bin/sh\n'
+                    'if [ "$*" = "-P config_directory" ]; then\n'
+                    '\techo %s\n\texit 0\nfi\n'
+                    'exec %s "$@"\n' % (conf, BULKHEAD))
+        os.chmod(fake, 0o755)
+        os.makedirs(conf)
+        with open(os.path.join(conf, "main.cf"), "w") as f:
+            f.write("queue_directory = %s/spool\n"
+                    "alias_maps = hash:%s/aliases\n" % (top, conf))
+        r = subprocess.run([SETUP], capture_output=True, text=True,
+                           env=dict(os.environ, BULKHEAD=fake), timeout=60)
+        assert r.returncode == 0, r.stderr
+        assert "%s is ready" % conf in r.stdout, r.stdout
+        assert os.path.isfile(os.path.join(conf, "master.cf"))
+        assert os.path.isfile(os.path.join(conf, "aliases"))
+        assert os.path.isdir(os.path.join(top, "spool"))
+    finally:
+        shutil.rmtree(top)

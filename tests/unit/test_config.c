@@ -494,7 +494,7 @@ test_defaults(void **state)
 	/* NULL table and NULL config_dir: the built-in directory. */
 	assert_int_equal(config_build(&cf, NULL, NULL, NULL, err,
 	    sizeof(err)), 0);
-	assert_string_equal(cf.config_directory, "/etc/bulkhead");
+	assert_string_equal(cf.config_directory, BH_CONFIG_DIR);
 	config_free(&cf);
 }
 
