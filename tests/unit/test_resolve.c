@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "delivery/aliases.h"
+#include "conf/aliases.h"
 #include "delivery/resolve.h"
 #include "delivery/userdb.h"
 #include "conf/config.h"
