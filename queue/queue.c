@@ -294,6 +294,13 @@ on_peer(struct worker_env *we, enum bh_role peer, int fd)
 	schedule_soon(q);
 }
 
+/* master's hand-over of a peer channel; a unit test playing master too. */
+void
+queue_on_peer(struct worker_env *we, enum bh_role peer, int fd)
+{
+	on_peer(we, peer, fd);
+}
+
 int
 queue_main(int argc, char **argv)
 {

@@ -79,6 +79,10 @@ struct qmsg	*queue_find(struct queue *, const char *qid);
 void		 queue_delete(struct queue *, struct qmsg *);
 const char	*queue_dir(const struct qmsg *);
 
+/* queue.c: master hands over a channel to smtpd or local (the unit test
+   plays master with it) */
+void		 queue_on_peer(struct worker_env *, enum bh_role, int fd);
+
 /* queue.c, for the other parts */
 struct qmsg	*qmsg_new(struct queue *, struct qenv *, uint64_t env_off,
 		    int fd);
