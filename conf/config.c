@@ -423,7 +423,7 @@ param_name_cmp(const void *a, const void *b)
 void
 config_print(const struct bh_config *cf, int fd)
 {
-	const struct param	*sorted[NPARAMS_MAX];
+	const struct param	*sorted[NPARAMS_MAX] = { NULL };
 	size_t			 i;
 
 	for (i = 0; i < nparams; i++)
