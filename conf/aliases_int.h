@@ -1,7 +1,8 @@
 /*
- * aliases_int.h: small helpers shared by the aliases(5) parser
- * (conf/aliases.c) and the alias expansion (delivery/alias_expand.c).
- * Private to those two files.
+ * aliases_int.h: what the aliases(5) parser (conf/aliases.c), its table
+ * (conf/aliases_table.c) and the alias expansion
+ * (delivery/alias_expand.c) share: limits and small helpers.  Private to
+ * those files.
  */
 #ifndef BH_ALIASES_INT_H
 #define BH_ALIASES_INT_H
@@ -11,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#define ALIASES_FILE_MAX	(16 * 1024 * 1024)	/* octets in one file */
+#define ALIAS_NAME_MAX		64	/* RFC 5321 local-part limit */
 #define ALIAS_TARGET_MAX	1024
 
 static inline void	errf(char *, size_t, const char *, ...)
@@ -78,5 +81,12 @@ lower_str(char *s)
 	for (; *s != '\0'; s++)
 		*s = (char)lower((unsigned char)*s);
 }
+
+/* aliases_table.c, for the parser */
+struct alias_entry;
+/* Free one entry's strings, not the entry itself. */
+void	entry_free(struct alias_entry *);
+/* Sort by name; of several definitions of one name, keep the last. */
+void	sort_and_dedup(struct alias_entry *, size_t *n);
 
 #endif
