@@ -11,7 +11,7 @@
 
 #include <sys/types.h>
 
-#include "delivery/aliases.h"
+#include "delivery/alias_expand.h"
 #include "conf/config.h"
 
 /* Does name reach a mailbox: -1 unknown, 0 yes, 1 a system account. */

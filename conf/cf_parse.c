@@ -3,7 +3,7 @@
  *
  * The parser turns text into a table of raw "name = value" entries with the
  * file and line of each; it knows no parameter.  config.c gives the entries
- * their types.  See config.h and bulkhead.conf(5).
+ * their types (config_table.c lists them).  See config.h and bulkhead.conf(5).
  */
 #include <sys/stat.h>
 

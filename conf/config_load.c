@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "delivery/aliases.h"
+#include "conf/aliases.h"
 #include "conf/aliases_check.h"
 #include "lib/log.h"
 #include "conf/config_load.h"

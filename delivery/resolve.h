@@ -6,7 +6,7 @@
 #ifndef BH_RESOLVE_H
 #define BH_RESOLVE_H
 
-#include "delivery/aliases.h"
+#include "delivery/alias_expand.h"
 #include "delivery/userdb.h"
 #include "conf/config.h"
 #include "privsep/ipc_msgs.h"

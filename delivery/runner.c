@@ -34,7 +34,7 @@
 
 #include <event2/event.h>
 
-#include "delivery/aliases.h"
+#include "conf/aliases.h"
 #include "delivery/forward.h"
 #include "delivery/forward_read.h"
 #include "delivery/mbox.h"

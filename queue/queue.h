@@ -1,6 +1,8 @@
 /*
  * queue.h: the queue compartment's state, shared by its files: queue.c
- * (the handlers) and admin.c (the control socket).
+ * (the process: messages, scheduler, channels), queue_receive.c (from
+ * smtpd), queue_deliver.c (to and from local), queue_notice.c (notices),
+ * queue_load.c (start-up) and admin.c (the control socket).
  */
 #ifndef BH_QUEUE_H
 #define BH_QUEUE_H
@@ -11,6 +13,7 @@
 #include <time.h>
 
 #include "privsep/worker.h"
+#include "queue/dsn.h"
 #include "queue/qfile.h"
 #include "queue/qid.h"
 #include "queue/sched.h"
@@ -56,7 +59,7 @@ struct queue {
 	struct ipc_chan		*local;
 	TAILQ_HEAD(, qmsg)	 msgs;
 	TAILQ_HEAD(, incoming)	 incoming;
-	struct inflight_tree	 inflight;	/* see queue.c */
+	struct inflight_tree	 inflight;	/* see queue_deliver.c */
 	int			 ninflight;
 	struct event		*run_ev;
 	struct sched_params	 sp;
@@ -75,6 +78,46 @@ struct qmsg	*queue_find(struct queue *, const char *qid);
 /* Take a message out of the queue: its file and its state. */
 void		 queue_delete(struct queue *, struct qmsg *);
 const char	*queue_dir(const struct qmsg *);
+
+/* queue.c: master hands over a channel to smtpd or local (the unit test
+   plays master with it) */
+void		 queue_on_peer(struct worker_env *, enum bh_role, int fd);
+
+/* queue.c, for the other parts */
+struct qmsg	*qmsg_new(struct queue *, struct qenv *, uint64_t env_off,
+		    int fd);
+int		 qmsg_idle_work(struct queue *, struct qmsg *, time_t);
+
+/* queue_receive.c */
+void		 incoming_drop(struct queue *, struct incoming *);
+void		 on_create(struct queue *, struct ipc_chan *, uint32_t id,
+		    struct rbuf *);
+void		 on_rcpt(struct queue *, struct ipc_chan *, uint32_t id,
+		    struct rbuf *);
+void		 on_commit(struct queue *, struct ipc_chan *, uint32_t id,
+		    struct rbuf *);
+void		 on_abort(struct queue *, struct ipc_chan *, uint32_t id,
+		    struct rbuf *);
+
+/* queue_deliver.c */
+void		 deliver_one(struct queue *, struct qmsg *, size_t rcpt);
+void		 sync_marks(struct qmsg *);
+void		 on_deliver_result(struct queue *, struct ipc_chan *,
+		    uint32_t id, uint32_t type, struct rbuf *);
+void		 on_progress(struct queue *, struct ipc_chan *, struct rbuf *);
+void		 requeue_inflight(struct queue *);
+
+/* queue_notice.c */
+int		 notice_send(struct queue *, struct qmsg *, enum dsn_kind,
+		    struct dsn_entry *, size_t n, time_t now, const char *owner);
+void		 send_notices(struct queue *, struct qmsg *, time_t now);
+int		 notice_pending(struct qmsg *);
+void		 send_delay_warning(struct queue *, struct qmsg *, time_t now);
+
+/* queue_load.c: spool_walk() callbacks */
+void		 drop_unacknowledged(const char *name, void *arg);
+void		 load_active(const char *name, void *arg);
+void		 load_held(const char *name, void *arg);
 
 /* admin.c */
 void		 admin_start(struct queue *, int listen_fd);

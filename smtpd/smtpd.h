@@ -1,7 +1,8 @@
 /*
  * smtpd.h: the smtpd compartment, shared by smtpd.c (the worker and its
  * listeners), peers.c (requests to lookup and queue), clients.c (sessions
- * per client address) and session.c (one SMTP session).
+ * per client address) and session.c, session_cmd.c, session_data.c (one
+ * SMTP session; session_int.h is what those three share).
  */
 #ifndef BH_SMTPD_H
 #define BH_SMTPD_H

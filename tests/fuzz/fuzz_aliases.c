@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "delivery/aliases.h"
+#include "delivery/alias_expand.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

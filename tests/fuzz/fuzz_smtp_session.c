@@ -1,6 +1,7 @@
 /*
  * fuzz_smtp_session.c: the real SMTP session state machine (session.c,
- * peers.c, clients.c) driven by arbitrary client bytes, without network.
+ * session_cmd.c, session_data.c, peers.c, clients.c) driven by arbitrary
+ * client bytes, without network.
  *
  * The client is one end of a socketpair handed to session_accept(); queue
  * and lookup are fakes on SOCK_SEQPACKET socketpairs speaking the real IPC

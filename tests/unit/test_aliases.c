@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "delivery/aliases.h"
+#include "delivery/alias_expand.h"
 
 /* --- helpers --------------------------------------------------------- */
 

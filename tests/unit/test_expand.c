@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "delivery/aliases.h"
+#include "conf/aliases.h"
 #include "delivery/dupfilter.h"
 #include "delivery/resolve.h"
 #include "delivery/userdb.h"

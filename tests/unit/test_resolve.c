@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "delivery/aliases.h"
+#include "conf/aliases.h"
 #include "delivery/resolve.h"
 #include "delivery/userdb.h"
 #include "conf/config.h"
@@ -187,10 +187,11 @@ test_networks(void **state)
 }
 
 /*
- * An IPv4-mapped network (as config.c canonicalises "[::ffff:192.0.2.0]/120")
- * matches the IPv4 clients it stands for, in both spellings, and every
- * byte compared is a byte of the address (it used to run its IPv6 prefix
- * over a 4-byte IPv4 address: uninitialised stack).
+ * An IPv4-mapped network (as config_check.c canonicalises
+ * "[::ffff:192.0.2.0]/120") matches the IPv4 clients it stands for, in
+ * both spellings, and every byte compared is a byte of the address (it
+ * used to run its IPv6 prefix over a 4-byte IPv4 address: uninitialised
+ * stack).
  */
 static void
 test_networks_v4mapped(void **state)

@@ -1,6 +1,5 @@
 /*
- * aliases.c: read an aliases(5) file and expand a name to its final
- * recipients.
+ * aliases.c: read an aliases(5) file.
  *
  * The file belongs to root, but it is parsed as if it did not: the lookup
  * process reads it, and a parser that trusts its input is one typo away
@@ -8,14 +7,13 @@
  * size is bounded.  Nothing here logs or exits; errors are written to the
  * caller's buffer as "file:line: what is wrong".
  *
- * The parsed table is sorted by name with duplicates removed (the later
- * definition wins, as in Postfix), so that a lookup is a binary search.
+ * aliases_parse_buffer() is here; reading the file, sorting, looking up
+ * and freeing the table are in aliases_table.c, expanding a name to its
+ * final recipients in delivery/alias_expand.c.
  */
 #include <sys/types.h>
-#include <sys/stat.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -23,14 +21,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "delivery/aliases.h"
+#include "conf/aliases.h"
+#include "conf/aliases_int.h"
 
-#define ALIASES_FILE_MAX	(16 * 1024 * 1024)	/* octets in one file */
 #define ALIASES_ENTRIES_MAX	1000000
-#define ALIAS_NAME_MAX		64	/* RFC 5321 local-part limit */
-#define ALIAS_TARGET_MAX	1024
-
-#define EXPAND_HASH_SIZE	2048	/* power of two > 2 * ALIAS_EXPAND_MAX */
 
 #define INCLUDE_PREFIX		":include:"
 #define INCLUDE_PREFIX_LEN	(sizeof(INCLUDE_PREFIX) - 1)
@@ -53,50 +47,8 @@ struct parser {
 	size_t			 nseg, segcap;
 };
 
-struct expansion {
-	const struct alias_table	*t;
-	alias_domain_fn			 is_local_domain;
-	void				*arg;
-	const char			*delims;	/* or NULL */
-	/*
-	 * done[i] is 1 + the greatest depth at which entry i was expanded
-	 * completely, 0 if never.  Expanding it again at that depth or a
-	 * shallower one can only add duplicates and cannot hit the depth
-	 * limit (nor a loop: that would have failed the first time), so it
-	 * is skipped; without this, aliases that fan out to each other
-	 * cost exponential time.
-	 */
-	unsigned char			*done;
-	const char			*name;	/* what was asked for */
-	const struct alias_entry	*chain[ALIAS_EXPAND_DEPTH];
-	size_t				 depth;
-	struct alias_target		*out;
-	size_t				 n, cap;
-	/*
-	 * out[slot[h] - 1] hashes to h (open addressing, 0 = empty), so
-	 * that dropping duplicates costs O(1) and not O(n) per target.
-	 */
-	uint16_t			 slot[EXPAND_HASH_SIZE];
-	char				*err;
-	size_t				 errlen;
-};
-
-static void	errf(char *, size_t, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
 static void	perr(struct parser *, int, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
-
-static void
-errf(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* A parse error: "file:line: message". */
 static void
@@ -111,28 +63,6 @@ perr(struct parser *P, int line, const char *fmt, ...)
 	errf(P->err, P->errlen, "%s:%d: %s", P->fname, line, msg);
 }
 
-/* Make room for need items in *vp; capacity doubles. */
-static int
-grow(void **vp, size_t *cap, size_t need, size_t size)
-{
-	size_t	 ncap;
-	void	*nv;
-
-	if (need <= *cap)
-		return 0;
-	ncap = *cap != 0 ? *cap : 8;
-	while (ncap < need) {
-		if (ncap > SIZE_MAX / 2)
-			return -1;
-		ncap *= 2;
-	}
-	if ((nv = reallocarray(*vp, ncap, size)) == NULL)
-		return -1;
-	*vp = nv;
-	*cap = ncap;
-	return 0;
-}
-
 static int
 is_ws(int c)
 {
@@ -145,34 +75,6 @@ is_ctl(int c)
 	return (unsigned char)c < 0x20 || c == 0x7f;
 }
 
-/* ASCII only: case folding must not depend on the locale. */
-static int
-lower(int c)
-{
-	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
-}
-
-/* strcasecmp() folds by the locale; names and addresses fold ASCII. */
-static int
-ascii_ncase_eq(const char *a, const char *b, size_t n)
-{
-	size_t	i;
-
-	for (i = 0; i < n; i++) {
-		if (lower((unsigned char)a[i]) != lower((unsigned char)b[i]))
-			return 0;
-		if (a[i] == '\0')
-			break;
-	}
-	return 1;
-}
-
-static void
-lower_str(char *s)
-{
-	for (; *s != '\0'; s++)
-		*s = (char)lower((unsigned char)*s);
-}
 
 static void
 trim(const char **s, size_t *n)
@@ -238,19 +140,6 @@ unquote(const char *s, size_t n, char **out, size_t *outlen)
 	*out = p;
 	*outlen = j;
 	return NULL;
-}
-
-/* Free one entry's strings, not the entry itself. */
-static void
-entry_free(struct alias_entry *e)
-{
-	size_t	i;
-
-	free(e->name);
-	for (i = 0; i < e->ntargets; i++)
-		free(e->targets[i].value);
-	free(e->targets);
-	memset(e, 0, sizeof(*e));
 }
 
 /* --- the name before the colon ------------------------------------- */
@@ -743,46 +632,6 @@ parse_lines(struct parser *P, const char *buf, size_t len)
 	return logical_end(P);
 }
 
-/* --- the table ------------------------------------------------------- */
-
-static int
-entry_order(const void *a, const void *b)
-{
-	const struct alias_entry	*x = a, *y = b;
-	int				 c;
-
-	if ((c = strcmp(x->name, y->name)) != 0)
-		return c;
-	return (x->line > y->line) - (x->line < y->line);
-}
-
-static int
-entry_name_cmp(const void *a, const void *b)
-{
-	const struct alias_entry	*x = a, *y = b;
-
-	return strcmp(x->name, y->name);
-}
-
-/* Sort by name; of several definitions of one name, keep the last. */
-static void
-sort_and_dedup(struct alias_entry *v, size_t *n)
-{
-	size_t	i, j;
-
-	if (*n == 0)
-		return;
-	qsort(v, *n, sizeof(*v), entry_order);
-	for (i = 0, j = 0; i < *n; i++) {
-		if (i + 1 < *n && strcmp(v[i].name, v[i + 1].name) == 0) {
-			entry_free(&v[i]);
-			continue;
-		}
-		v[j++] = v[i];
-	}
-	*n = j;
-}
-
 /*
  * *t is overwritten, not freed first.  On failure it is left empty (safe
  * to pass to aliases_free()).
@@ -824,383 +673,4 @@ aliases_parse_buffer(struct alias_table *t, const char *buf, size_t len,
 	t->v = P.v;
 	t->n = P.n;
 	return 0;
-}
-
-/* Read all of fd, at most max octets; -1 with errno set (EFBIG if more). */
-static int
-read_all(int fd, size_t hint, size_t max, char **out, size_t *outlen)
-{
-	char	*buf = NULL;
-	void	*v;
-	size_t	 len = 0, cap = 0;
-	ssize_t	 r;
-
-	for (;;) {
-		if (len == cap) {
-			if (len > max) {
-				free(buf);
-				errno = EFBIG;
-				return -1;
-			}
-			v = buf;
-			if (grow(&v, &cap, len + (hint > 4096 ? hint : 4096),
-			    1) == -1) {
-				free(buf);
-				errno = ENOMEM;
-				return -1;
-			}
-			buf = v;
-		}
-		r = read(fd, buf + len, cap - len);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1) {
-			free(buf);
-			return -1;
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-	}
-	if (len > max) {
-		free(buf);
-		errno = EFBIG;
-		return -1;
-	}
-	*out = buf;
-	*outlen = len;
-	return 0;
-}
-
-int
-aliases_parse_file(struct alias_table *t, const char *path, char *err,
-    size_t errlen)
-{
-	struct stat	 st;
-	char		*buf = NULL;
-	size_t		 len = 0;
-	int		 fd, r, saved;
-
-	memset(t, 0, sizeof(*t));
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
-		errf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) == -1) {
-		errf(err, errlen, "%s: %s", path, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		errf(err, errlen, "%s: not a regular file", path);
-		close(fd);
-		return -1;
-	}
-	if (st.st_size > ALIASES_FILE_MAX) {
-		errf(err, errlen, "%s: larger than 16 MiB", path);
-		close(fd);
-		return -1;
-	}
-	/* The file may grow between fstat and read: read_all bounds it. */
-	r = read_all(fd, (size_t)st.st_size + 1, ALIASES_FILE_MAX, &buf, &len);
-	saved = errno;
-	close(fd);
-	if (r == -1) {
-		if (saved == EFBIG)
-			errf(err, errlen, "%s: larger than 16 MiB", path);
-		else
-			errf(err, errlen, "%s: %s", path, strerror(saved));
-		return -1;
-	}
-	r = aliases_parse_buffer(t, buf, len, path, err, errlen);
-	free(buf);
-	return r;
-}
-
-const struct alias_entry *
-aliases_lookup(const struct alias_table *t, const char *name)
-{
-	struct alias_entry	key;
-	char			buf[ALIAS_NAME_MAX + 1];
-	size_t			n;
-
-	if (t == NULL || name == NULL || t->n == 0)
-		return NULL;
-	n = strnlen(name, sizeof(buf));
-	if (n == 0 || n > ALIAS_NAME_MAX)	/* no name is that long */
-		return NULL;
-	memcpy(buf, name, n);
-	buf[n] = '\0';
-	lower_str(buf);
-	memset(&key, 0, sizeof(key));
-	key.name = buf;
-	return bsearch(&key, t->v, t->n, sizeof(*t->v), entry_name_cmp);
-}
-
-void
-aliases_free(struct alias_table *t)
-{
-	size_t	i;
-
-	if (t == NULL)
-		return;
-	for (i = 0; i < t->n; i++)
-		entry_free(&t->v[i]);
-	free(t->v);
-	free(t->file);
-	memset(t, 0, sizeof(*t));
-}
-
-/* --- expansion ----------------------------------------------------- */
-
-void
-aliases_free_targets(struct alias_target *v, size_t n)
-{
-	size_t	i;
-
-	if (v == NULL)
-		return;
-	for (i = 0; i < n; i++)
-		free(v[i].value);
-	free(v);
-}
-
-_Static_assert(EXPAND_HASH_SIZE > 2 * ALIAS_EXPAND_MAX &&
-    (EXPAND_HASH_SIZE & (EXPAND_HASH_SIZE - 1)) == 0 &&
-    EXPAND_HASH_SIZE <= UINT16_MAX, "EXPAND_HASH_SIZE");
-
-/* Addresses are the same without regard to case, files and commands not. */
-static int
-same_target(const struct alias_target *a, enum alias_kind kind,
-    const char *value)
-{
-	if (a->kind != kind)
-		return 0;
-	if (kind == ALIAS_ADDRESS)
-		return ascii_ncase_eq(a->value, value, SIZE_MAX);
-	return strcmp(a->value, value) == 0;
-}
-
-/* FNV-1a, folding case where same_target() does. */
-static size_t
-target_hash(enum alias_kind kind, const char *value)
-{
-	uint32_t	h = 2166136261u ^ (uint32_t)kind;
-	int		c;
-
-	for (; *value != '\0'; value++) {
-		c = (unsigned char)*value;
-		h ^= (uint32_t)(kind == ALIAS_ADDRESS ? lower(c) : c);
-		h *= 16777619u;
-	}
-	return h & (EXPAND_HASH_SIZE - 1);
-}
-
-/* Append a final target unless it is already there. */
-static int
-emit(struct expansion *x, enum alias_kind kind, const char *value,
-    const struct alias_entry *from)
-{
-	void	*v;
-	size_t	 h;
-
-	for (h = target_hash(kind, value); x->slot[h] != 0;
-	    h = (h + 1) & (EXPAND_HASH_SIZE - 1))
-		if (same_target(&x->out[x->slot[h] - 1], kind, value))
-			return 0;
-	if (x->n >= ALIAS_EXPAND_MAX) {
-		errf(x->err, x->errlen, "alias %s expands to more than %d "
-		    "recipients", x->name, ALIAS_EXPAND_MAX);
-		return -1;
-	}
-	v = x->out;
-	if (grow(&v, &x->cap, x->n + 1, sizeof(*x->out)) == -1)
-		goto nomem;
-	x->out = v;
-	if ((x->out[x->n].value = strdup(value)) == NULL)
-		goto nomem;
-	x->out[x->n].kind = kind;
-	x->out[x->n].alias = from != NULL ? from->name : NULL;
-	x->out[x->n].line = from != NULL ? from->line : 0;
-	x->n++;
-	x->slot[h] = (uint16_t)x->n;
-	return 0;
-nomem:
-	errf(x->err, x->errlen, "out of memory");
-	return -1;
-}
-
-/* "what a -> b -> ... -> last", cut to fit. */
-static void
-chain_error(struct expansion *x, const char *what, const char *last)
-{
-	char	msg[ALIAS_ERR_MAX];
-	size_t	i;
-
-	strlcpy(msg, what, sizeof(msg));
-	for (i = 0; i < x->depth; i++) {
-		strlcat(msg, x->chain[i]->name, sizeof(msg));
-		strlcat(msg, " -> ", sizeof(msg));
-	}
-	strlcat(msg, last, sizeof(msg));
-	errf(x->err, x->errlen, "%s", msg);
-}
-
-static int	expand_entry(struct expansion *, const struct alias_entry *);
-
-static int
-on_chain(const struct expansion *x, const struct alias_entry *e)
-{
-	size_t	i;
-
-	for (i = 0; i < x->depth; i++)
-		if (x->chain[i] == e)
-			return 1;
-	return 0;
-}
-
-/*
- * The alias a local part names: itself, else (user+ext, as Postfix) its
- * base name before the first recipient_delimiter character.  An alias
- * reached that way drops the extension (propagate_unmatched_extensions
- * does not include alias by default).
- */
-static const struct alias_entry *
-lookup_base(const struct expansion *x, const char *local)
-{
-	const struct alias_entry	*e;
-	char				 base[ALIAS_TARGET_MAX + 1];
-	size_t				 n;
-
-	if ((e = aliases_lookup(x->t, local)) != NULL || x->delims == NULL ||
-	    *x->delims == '\0')
-		return e;
-	n = strcspn(local, x->delims);
-	if (n == 0 || local[n] == '\0' || n >= sizeof(base))
-		return NULL;
-	memcpy(base, local, n);
-	base[n] = '\0';
-	return aliases_lookup(x->t, base);
-}
-
-/*
- * An address target of alias e.  A local one (no domain, or a domain
- * the callback calls ours; it sees the domain lower-cased) is looked up
- * again by its lower-cased local part.
- */
-static int
-expand_address(struct expansion *x, const struct alias_entry *e,
-    const char *value)
-{
-	const struct alias_entry	*next;
-	char				*local, *at;
-	int				 r;
-
-	if ((local = strdup(value)) == NULL) {
-		errf(x->err, x->errlen, "out of memory");
-		return -1;
-	}
-	lower_str(local);
-	if (local[0] == '\\') {		/* \user: no further aliasing */
-		r = emit(x, ALIAS_ADDRESS, local + 1, NULL);
-		goto done;
-	}
-	if ((at = strrchr(local, '@')) != NULL) {
-		*at = '\0';
-		if (x->is_local_domain == NULL ||
-		    !x->is_local_domain(at + 1, x->arg)) {
-			r = emit(x, ALIAS_ADDRESS, value, NULL);
-			goto done;
-		}
-	}
-	next = lookup_base(x, local);
-	if (next == NULL || next == e)	/* a user, or "root: root" */
-		r = emit(x, ALIAS_ADDRESS, local, NULL);
-	else if (on_chain(x, next)) {
-		chain_error(x, "alias loop: ", next->name);
-		r = -1;
-	} else
-		r = expand_entry(x, next);
-done:
-	free(local);
-	return r;
-}
-
-static int
-expand_entry(struct expansion *x, const struct alias_entry *e)
-{
-	size_t	i, idx = (size_t)(e - x->t->v);
-
-	if (x->depth >= ALIAS_EXPAND_DEPTH) {
-		chain_error(x, "aliases nested too deeply: ", e->name);
-		return -1;
-	}
-	if (x->done[idx] > x->depth)
-		return 0;
-	x->chain[x->depth++] = e;
-	for (i = 0; i < e->ntargets; i++) {
-		if (e->targets[i].kind != ALIAS_ADDRESS) {
-			if (emit(x, e->targets[i].kind,
-			    e->targets[i].value, e) == -1)
-				return -1;
-		} else if (expand_address(x, e, e->targets[i].value) == -1)
-			return -1;
-	}
-	x->depth--;
-	x->done[idx] = (unsigned char)(x->depth + 1);
-	return 0;
-}
-
-int
-aliases_expand(const struct alias_table *t, const char *name,
-    alias_domain_fn is_local_domain, void *arg, struct alias_target **out,
-    char *err, size_t errlen)
-{
-	return aliases_expand_delim(t, name, NULL, is_local_domain, arg, out,
-	    err, errlen);
-}
-
-int
-aliases_expand_delim(const struct alias_table *t, const char *name,
-    const char *delims, alias_domain_fn is_local_domain, void *arg,
-    struct alias_target **out, char *err, size_t errlen)
-{
-	struct expansion		 x;
-	const struct alias_entry	*e;
-	char				*key;
-	int				 r;
-
-	*out = NULL;
-	if (name == NULL || name[0] == '\0') {
-		errf(err, errlen, "empty alias name");
-		return -1;
-	}
-	memset(&x, 0, sizeof(x));
-	x.t = t;
-	x.is_local_domain = is_local_domain;
-	x.arg = arg;
-	x.delims = delims;
-	x.err = err;
-	x.errlen = errlen;
-	if ((key = strdup(name)) == NULL) {
-		errf(err, errlen, "out of memory");
-		return -1;
-	}
-	lower_str(key);
-	x.name = key;
-	if ((e = aliases_lookup(t, key)) == NULL)	/* a user, not an alias */
-		r = emit(&x, ALIAS_ADDRESS, key, NULL);
-	else if ((x.done = calloc(t->n, 1)) == NULL) {
-		errf(err, errlen, "out of memory");
-		r = -1;
-	} else
-		r = expand_entry(&x, e);
-	free(x.done);
-	free(key);
-	if (r == -1) {
-		aliases_free_targets(x.out, x.n);
-		return -1;
-	}
-	*out = x.out;
-	return (int)x.n;
 }

@@ -1,0 +1,352 @@
+/*
+ * queue_deliver.c: deliveries to local and their results.  deliver_one()
+ * hands local one recipient (request ids kept in the inflight tree); the
+ * result is recorded in the queue file: a final status mark, or the next
+ * try and the alias members already reached.  If local goes away, what
+ * it had in hand is retried shortly.
+ *
+ * Handlers:
+ *   on_deliver_result		local's result for one recipient
+ *   on_progress		local reached a command or file target
+ */
+#include <sys/queue.h>
+#include <sys/tree.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "lib/log.h"
+#include "privsep/ipc_msgs.h"
+#include "privsep/worker.h"
+#include "queue/dsn.h"
+#include "queue/fsync_pool.h"
+#include "queue/qid.h"
+#include "queue/rcptdup.h"
+#include "queue/sched.h"
+#include "queue/queue.h"
+#include "queue/spool.h"
+
+#define LOCAL_DOWN_RETRY	5	/* seconds */
+
+struct inflight {
+	RB_ENTRY(inflight)	 entry;
+	uint32_t		 id;		/* DELIVER request id */
+	struct qmsg		*msg;
+	size_t			 rcpt;
+};
+
+static int
+inflight_cmp(struct inflight *a, struct inflight *b)
+{
+	return a->id < b->id ? -1 : a->id > b->id;
+}
+RB_PROTOTYPE_STATIC(inflight_tree, inflight, entry, inflight_cmp);
+RB_GENERATE_STATIC(inflight_tree, inflight, entry, inflight_cmp);
+/* ---- to and from local ---- */
+
+void
+deliver_one(struct queue *q, struct qmsg *m, size_t i)
+{
+	static struct msg_deliver req;
+	static uint8_t		 buf[IPC_PAYLOAD_MAX];
+	struct qrcpt		*rc = &m->env.rcpt[i];
+	struct wbuf		 wb;
+	struct inflight		*f;
+	int			 fd;
+
+	if ((fd = spool_open(m->env.qid, O_RDONLY)) == -1) {
+		log_warn("%s: cannot open queue file", m->env.qid);
+		m->env.rcpt[i].next_try = queue_now() + LOCAL_DOWN_RETRY;
+		return;
+	}
+	strlcpy(req.qid, m->env.qid, sizeof(req.qid));
+	req.rcpt_index = i;
+	req.content_len = m->env.size;
+	strlcpy(req.sender, m->env.sender, sizeof(req.sender));
+	strlcpy(req.rcpt, m->env.rcpt[i].addr, sizeof(req.rcpt));
+	/* The alias members an earlier attempt reached: local skips them. */
+	for (req.ndone = 0; req.ndone < rc->ndone; req.ndone++)
+		strlcpy(req.done[req.ndone], rc->done[req.ndone],
+		    sizeof(req.done[0]));
+	wb_init(&wb, buf, sizeof(buf));
+	enc_deliver(&wb, &req);
+	if ((f = calloc(1, sizeof(*f))) == NULL)
+		fatal("deliver_one");
+	f->id = ipc_request(q->local, IPC_DELIVER, &wb, fd);
+	if (q->local == NULL) {
+		/* The send failed and closed the channel: retry later. */
+		free(f);
+		m->env.rcpt[i].next_try = queue_now() + LOCAL_DOWN_RETRY;
+		return;
+	}
+	f->msg = m;
+	f->rcpt = i;
+	if (RB_INSERT(inflight_tree, &q->inflight, f) != NULL)
+		fatalx("deliver_one: request id %u in use", f->id);
+	m->sched[i].inflight = 1;
+	m->ninflight++;
+	q->ninflight++;
+}
+
+static void
+log_outcome(struct qmsg *m, size_t i, const char *status,
+    const struct msg_deliver_result *r)
+{
+	log_info("%s: to=<%s>, relay=local, delay=%lld, dsn=%s, status=%s "
+	    "(%s)", m->env.qid, m->env.rcpt[i].addr,
+	    (long long)(queue_now() - (time_t)m->env.arrival), r->dsn, status,
+	    r->text);
+}
+
+static void
+record_final(struct qmsg *m, size_t i, char status,
+    const struct msg_deliver_result *r)
+{
+	m->env.rcpt[i].status = status;
+	strlcpy(m->sched[i].dsn, r->dsn, sizeof(m->sched[i].dsn));
+	strlcpy(m->sched[i].text, r->text, sizeof(m->sched[i].text));
+	m->unfinished--;
+	/*
+	 * Not synced yet: when this was the last recipient the file is
+	 * removed next and the fdatasync would buy nothing; otherwise
+	 * sync_marks() syncs it once the message is idle again.  A crash
+	 * in between may repeat this delivery, never lose one.
+	 */
+	if (spool_write_at(m->fd, m->env_off + m->env.rcpt[i].status_off,
+	    &status, 1) == -1)
+		log_warn("%s: cannot record the status of <%s>; it may be "
+		    "delivered again", m->env.qid, m->env.rcpt[i].addr);
+	m->marks_unsynced = 1;
+}
+
+/* The status marks record_final() wrote, to disk. */
+void
+sync_marks(struct qmsg *m)
+{
+	if (!m->marks_unsynced)
+		return;
+	m->marks_unsynced = 0;
+	if (fdatasync(m->fd) == -1)
+		log_warn("%s: cannot sync recipient status; deliveries may "
+		    "be repeated", m->env.qid);
+}
+
+/* A temporary failure: back off, or bounce when the message expired. */
+static void
+record_defer(struct queue *q, struct qmsg *m, size_t i,
+    struct msg_deliver_result *r)
+{
+	struct qrcpt	*rc = &m->env.rcpt[i];
+	char		 sched[QRCPT_SCHED_LEN + 1];
+	time_t		 now = queue_now();
+
+	if (sched_expired(&q->sp, &m->env, now)) {
+		log_outcome(m, i, "expired", r);
+		record_final(m, i, QRCPT_BOUNCED, r);
+		return;
+	}
+	rc->attempts++;
+	rc->next_try = sched_next_try(&q->sp, &m->env, now);
+	strlcpy(m->sched[i].dsn, r->dsn, sizeof(m->sched[i].dsn));
+	strlcpy(m->sched[i].text, r->text, sizeof(m->sched[i].text));
+	qfile_format_sched(rc, sched);
+	if (spool_patch(m->fd, m->env_off + rc->status_off + QRCPT_SCHED_OFF,
+	    sched, QRCPT_SCHED_LEN) == -1)
+		log_warn("%s: cannot record the next try of <%s>", m->env.qid,
+		    rc->addr);
+	log_outcome(m, i, "deferred", r);
+}
+
+/*
+ * A deferred recipient's alias members that local delivered to, kept
+ * durably with the recipient (M records) before the retry is scheduled:
+ * the next DELIVER hands them back and local skips them, so one
+ * member's temporary failure does not repeat the others.  local can only
+ * name members of the recipient it was given (the request id says
+ * which); the list is bounded (QRCPT_DONE_MAX).
+ */
+static void
+record_members(struct qmsg *m, size_t i, const struct msg_deliver_result *r)
+{
+	struct qrcpt	*rc = &m->env.rcpt[i];
+	uint32_t	 k, added = 0;
+
+	for (k = 0; k < r->ndone; k++)
+		switch (qrcpt_done_add(rc, r->done[k])) {
+		case 1:
+			added++;
+			break;
+		case -1:
+			log_warnx("%s: to=<%s>: too many alias members to "
+			    "remember; some may get the message again",
+			    m->env.qid, rc->addr);
+			k = r->ndone;
+			break;
+		}
+	if (added == 0)
+		return;
+	if (spool_append_envelope(m->fd, &m->env, &m->env_off) == -1)
+		log_warn("%s: to=<%s>: cannot record the %u member%s "
+		    "delivered; they may get the message again", m->env.qid,
+		    rc->addr, added, added == 1 ? "" : "s");
+	else
+		log_info("%s: to=<%s>: %u more alias member%s delivered, "
+		    "skipped when retried", m->env.qid, rc->addr, added,
+		    added == 1 ? "" : "s");
+}
+
+static int
+member_failures(struct queue *q, struct qmsg *m, size_t i,
+    const struct msg_deliver_result *r)
+{
+	struct dsn_entry	*e;
+	uint32_t		 k;
+	int			 rc = 0;
+
+	if ((e = calloc(r->nfailed, sizeof(*e))) == NULL)
+		fatal("member_failures");
+	for (k = 0; k < r->nfailed; k++) {
+		log_info("%s: to=<%s>, orig_to=<%s>, relay=local, delay=%lld, "
+		    "dsn=%s, status=bounced (%s)", m->env.qid,
+		    r->failed[k].addr, m->env.rcpt[i].addr,
+		    (long long)(queue_now() - (time_t)m->env.arrival),
+		    r->failed[k].dsn, r->failed[k].text);
+		e[k].rcpt = i;
+		strlcpy(e[k].status, r->failed[k].dsn, sizeof(e[k].status));
+		strlcpy(e[k].text, r->failed[k].text, sizeof(e[k].text));
+		strlcpy(e[k].member, r->failed[k].addr, sizeof(e[k].member));
+	}
+	if (dsn_wants(&m->env.rcpt[i], DSN_FAILURE))
+		rc = notice_send(q, m, DSN_FAILURE, e, r->nfailed, queue_now(),
+		    m->sched[i].owner);
+	free(e);
+	return rc;
+}
+
+void
+on_deliver_result(struct queue *q, struct ipc_chan *c, uint32_t id,
+    uint32_t type, struct rbuf *rb)
+{
+	struct inflight			 key, *f;
+	struct msg_deliver_result	 r;
+	struct msg_error		 e;
+	struct qmsg			*m;
+
+	key.id = id;
+	if ((f = RB_FIND(inflight_tree, &q->inflight, &key)) == NULL)
+		return;		/* cannot happen: ipc checked the id */
+	if (type == IPC_ERROR) {
+		if (dec_error(rb, &e) == -1) {
+			ipc_chan_fail(c, "bad ERROR payload");
+			return;
+		}
+		memset(&r, 0, sizeof(r));	/* no owner, members */
+		r.status = e.dsn[0] == '5' ? DELIVER_BOUNCE : DELIVER_DEFER;
+		strlcpy(r.dsn, e.dsn, sizeof(r.dsn));
+		strlcpy(r.text, e.text, sizeof(r.text));
+	} else if (dec_deliver_result(rb, &r) == -1) {
+		ipc_chan_fail(c, "bad DELIVER_RESULT payload");
+		return;
+	}
+	if (r.owner[0] != '\0' &&
+	    !dsn_owner_fits(f->msg->env.rcpt[f->rcpt].addr, r.owner,
+	    q->we.cf.recipient_delimiter, q->we.cf.myhostname)) {
+		log_security("%s: local named %s as the owner of <%s>",
+		    f->msg->env.qid, r.owner, f->msg->env.rcpt[f->rcpt].addr);
+		ipc_chan_fail(c, "owner address does not fit the recipient");
+		return;
+	}
+	RB_REMOVE(inflight_tree, &q->inflight, f);
+	m = f->msg;
+	m->sched[f->rcpt].inflight = 0;
+	strlcpy(m->sched[f->rcpt].owner, r.owner,
+	    sizeof(m->sched[f->rcpt].owner));
+	m->ninflight--;
+	q->ninflight--;
+	if (m->deleted) {
+		free(f);
+		qmsg_idle_work(q, m, queue_now());
+		return;
+	}
+	if (r.status == DELIVER_SENT && r.nfailed > 0 &&
+	    member_failures(q, m, f->rcpt, &r) == -1) {
+		/* Rather a repeat for the others than a lost notice. */
+		r.status = DELIVER_DEFER;
+		strlcpy(r.dsn, "4.3.0", sizeof(r.dsn));
+		strlcpy(r.text, "cannot queue the notice about failed alias "
+		    "members", sizeof(r.text));
+	}
+	switch (r.status) {
+	case DELIVER_SENT:
+		log_outcome(m, f->rcpt, "sent", &r);
+		record_final(m, f->rcpt, QRCPT_DELIVERED, &r);
+		break;
+	case DELIVER_BOUNCE:
+		log_outcome(m, f->rcpt, "bounced", &r);
+		record_final(m, f->rcpt, QRCPT_BOUNCED, &r);
+		break;
+	default:
+		record_members(m, f->rcpt, &r);
+		record_defer(q, m, f->rcpt, &r);
+		break;
+	}
+	free(f);
+	if (!qmsg_idle_work(q, m, queue_now()))
+		sync_marks(m);
+	queue_schedule_soon(q);
+}
+
+/*
+ * local delivered to a command or file of a recipient it still works on:
+ * recorded now (an appended envelope, synced), so that a crash before
+ * its result does not run the command again.  Only for a recipient that
+ * is in local's hands; a note about one that is not (its result came
+ * first, or local was replaced) is ignored.
+ */
+void
+on_progress(struct queue *q, struct ipc_chan *c, struct rbuf *rb)
+{
+	struct msg_deliver_progress	 p;
+	struct inflight			 key, *f;
+	struct qrcpt			*rc;
+
+	if (dec_deliver_progress(rb, &p) == -1) {
+		ipc_chan_fail(c, "bad DELIVER_PROGRESS payload");
+		return;
+	}
+	key.id = p.deliver_id;
+	if ((f = RB_FIND(inflight_tree, &q->inflight, &key)) == NULL ||
+	    f->msg->deleted)
+		return;
+	rc = &f->msg->env.rcpt[f->rcpt];
+	if (qrcpt_done_add(rc, p.key) != 1)
+		return;
+	if (spool_append_envelope(f->msg->fd, &f->msg->env,
+	    &f->msg->env_off) == -1)
+		log_warn("%s: to=<%s>: cannot record a delivered member; it "
+		    "may get the message again", f->msg->env.qid, rc->addr);
+}
+
+/* local went away: what it had in hand is retried shortly. */
+void
+requeue_inflight(struct queue *q)
+{
+	struct inflight	*f, *tmp;
+
+	RB_FOREACH_SAFE(f, inflight_tree, &q->inflight, tmp) {
+		RB_REMOVE(inflight_tree, &q->inflight, f);
+		f->msg->sched[f->rcpt].inflight = 0;
+		f->msg->ninflight--;
+		f->msg->env.rcpt[f->rcpt].next_try = queue_now() +
+		    LOCAL_DOWN_RETRY;
+		free(f);
+	}
+	q->ninflight = 0;
+}

@@ -1,0 +1,254 @@
+/*
+ * queue_receive.c: messages from smtpd.  MSG_CREATE opens a file in
+ * incoming/, MSG_RCPT adds a recipient, MSG_COMMIT writes the envelope
+ * and has a pool thread fsync it: only once that is done does smtpd hear
+ * COMMIT_OK (and say 250) and the message join the schedule.  MSG_ABORT,
+ * or smtpd going away, drops what was not committed.
+ *
+ * Handlers:
+ *   on_create, on_rcpt, on_commit, on_abort	from smtpd
+ *   commit_done				a commit is on disk
+ */
+#include <sys/queue.h>
+#include <sys/tree.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "lib/log.h"
+#include "privsep/ipc_msgs.h"
+#include "privsep/worker.h"
+#include "queue/dsn.h"
+#include "queue/fsync_pool.h"
+#include "queue/qid.h"
+#include "queue/rcptdup.h"
+#include "queue/sched.h"
+#include "queue/queue.h"
+#include "queue/spool.h"
+
+/* ---- from smtpd ---- */
+
+static struct incoming *
+incoming_find(struct queue *q, const char *qid)
+{
+	struct incoming *in;
+
+	TAILQ_FOREACH(in, &q->incoming, entry)
+		if (strcmp(in->env.qid, qid) == 0)
+			return in;
+	return NULL;
+}
+
+void
+incoming_drop(struct queue *q, struct incoming *in)
+{
+	TAILQ_REMOVE(&q->incoming, in, entry);
+	close(in->fd);
+	spool_discard_incoming(in->env.qid);
+	qenv_free(&in->env);
+	free(in);
+}
+
+static const char *
+storage_dsn(int err)
+{
+	return (err == ENOSPC || err == EDQUOT || err == EFBIG) ?
+	    "4.3.1" : "4.3.0";
+}
+
+void
+on_create(struct queue *q, struct ipc_chan *c, uint32_t id, struct rbuf *rb)
+{
+	struct incoming	*in;
+	struct msg_qid	 rep;
+	uint8_t		 buf[64];
+	struct wbuf	 wb;
+	int		 wo, tries;
+
+	if (dec_empty(rb) == -1) {
+		ipc_chan_fail(c, "bad MSG_CREATE payload");
+		return;
+	}
+	if ((in = calloc(1, sizeof(*in))) == NULL)
+		fatal("on_create");
+	for (tries = 0; tries < 10; tries++) {
+		qid_new(&q->qids, in->env.qid);
+		if (spare_take(&q->spares, in->env.qid, &in->fd, &wo) == 0 ||
+		    spool_create(in->env.qid, &in->fd, &wo) == 0 ||
+		    errno != EEXIST)
+			break;
+	}
+	if (tries == 10 || in->fd == -1) {
+		log_warn("cannot create a queue file");
+		ipc_reply_error(c, id, storage_dsn(errno),
+		    "Insufficient system storage");
+		free(in);
+		return;
+	}
+	TAILQ_INSERT_TAIL(&q->incoming, in, entry);
+	strlcpy(rep.qid, in->env.qid, sizeof(rep.qid));
+	wb_init(&wb, buf, sizeof(buf));
+	enc_qid(&wb, &rep);
+	ipc_reply(c, IPC_MSG_CREATE_OK, id, &wb, wo);
+}
+
+void
+on_rcpt(struct queue *q, struct ipc_chan *c, uint32_t id, struct rbuf *rb)
+{
+	struct msg_rcpt	 req;
+	struct incoming	*in;
+	struct qrcpt	*dup;
+
+	if (dec_rcpt(rb, &req) == -1) {
+		ipc_chan_fail(c, "bad MSG_RCPT payload");
+		return;
+	}
+	if ((in = incoming_find(q, req.qid)) == NULL) {
+		ipc_reply_error(c, id, "4.3.0", "no such incoming message");
+		return;
+	}
+	if ((dup = rcpt_find(&in->env, req.addr)) != NULL) {
+		/* One envelope recipient per address, as Postfix's cleanup. */
+		dup->notify = rcpt_merge_notify(dup->notify, req.notify);
+		ipc_reply(c, IPC_OK, id, NULL, -1);
+		return;
+	}
+	if (qenv_add_rcpt_dsn(&in->env, req.addr, req.notify, req.orcpt)
+	    == -1) {
+		in->failed = 1;
+		ipc_reply_error(c, id, "4.5.3", "too many recipients");
+		return;
+	}
+	ipc_reply(c, IPC_OK, id, NULL, -1);
+}
+
+/* A commit on its way to disk, in a pool thread. */
+struct commit_job {
+	struct queue	*q;
+	struct incoming	*in;
+	uint32_t	 id;		/* the MSG_COMMIT request */
+	uint64_t	 smtpd_gen;	/* of the channel that asked */
+	int		 error;		/* set by the thread */
+};
+
+static void
+commit_work(void *arg)
+{
+	struct commit_job *j = arg;
+
+	j->error = spool_commit_sync(j->in->fd, j->in->env.qid);
+}
+
+/* Back in the loop: only now may smtpd say 250. */
+static void
+commit_done(void *arg)
+{
+	struct commit_job	*j = arg;
+	struct queue		*q = j->q;
+	struct incoming		*in = j->in;
+	struct ipc_chan		*c = NULL;
+	struct msg_qid		 rep;
+	uint8_t			 buf[64];
+	struct wbuf		 wb;
+
+	if (q->smtpd != NULL && q->smtpd_gen == j->smtpd_gen)
+		c = q->smtpd;
+	if (j->error != 0) {
+		log_warnx("%s: commit failed: %s", in->env.qid,
+		    strerror(j->error));
+		if (c != NULL)
+			ipc_reply_error(c, j->id, storage_dsn(j->error),
+			    "Error: queue file write error");
+		close(in->fd);
+		spool_discard_failed(in->env.qid);
+		qenv_free(&in->env);
+		free(in);
+		free(j);
+		return;
+	}
+	log_info("%s: from=<%s>, size=%llu, nrcpt=%zu (queue active)",
+	    in->env.qid, in->env.sender, (unsigned long long)in->env.size,
+	    in->env.nrcpt);
+	if (c != NULL) {
+		strlcpy(rep.qid, in->env.qid, sizeof(rep.qid));
+		wb_init(&wb, buf, sizeof(buf));
+		enc_qid(&wb, &rep);
+		ipc_reply(c, IPC_MSG_COMMIT_OK, j->id, &wb, -1);
+	}
+	qmsg_new(q, &in->env, in->env.size, in->fd);
+	free(in);
+	free(j);
+	queue_schedule_soon(q);
+}
+
+void
+on_commit(struct queue *q, struct ipc_chan *c, uint32_t id, struct rbuf *rb)
+{
+	struct msg_commit	 req;
+	struct incoming		*in;
+	struct commit_job	*j;
+	char			 err[256];
+
+	if (dec_commit(rb, &req) == -1) {
+		ipc_chan_fail(c, "bad MSG_COMMIT payload");
+		return;
+	}
+	if ((in = incoming_find(q, req.qid)) == NULL) {
+		ipc_reply_error(c, id, "4.3.0", "no such incoming message");
+		return;
+	}
+	in->env.arrival = queue_now();
+	in->env.size = req.size;
+	in->env.ret = req.ret;
+	in->env.flags = req.flags & MSG_FLAG_MASK;
+	in->env.warned = QWARN_NONE;
+	strlcpy(in->env.envid, req.envid, sizeof(in->env.envid));
+	strlcpy(in->env.sender, req.sender, sizeof(in->env.sender));
+	strlcpy(in->env.helo, req.helo, sizeof(in->env.helo));
+	strlcpy(in->env.client_addr, req.client_addr,
+	    sizeof(in->env.client_addr));
+	strlcpy(in->env.client_name, req.client_name,
+	    sizeof(in->env.client_name));
+	errno = 0;
+	if (in->failed || in->env.nrcpt == 0 ||
+	    spool_commit_prepare(in->fd, &in->env, err, sizeof(err)) == -1) {
+		log_warnx("%s: commit failed: %s", req.qid,
+		    in->failed || in->env.nrcpt == 0 ?
+		    "recipient list incomplete" : err);
+		ipc_reply_error(c, id, storage_dsn(errno),
+		    "Error: queue file write error");
+		incoming_drop(q, in);
+		return;
+	}
+	/* From here the job owns the file: smtpd going away cannot drop it. */
+	TAILQ_REMOVE(&q->incoming, in, entry);
+	if ((j = calloc(1, sizeof(*j))) == NULL)
+		fatal("on_commit");
+	j->q = q;
+	j->in = in;
+	j->id = id;
+	j->smtpd_gen = q->smtpd_gen;
+	fsync_pool_submit(q->pool, commit_work, commit_done, j);
+}
+
+void
+on_abort(struct queue *q, struct ipc_chan *c, uint32_t id, struct rbuf *rb)
+{
+	struct msg_qid	 req;
+	struct incoming	*in;
+
+	if (dec_qid(rb, &req) == -1) {
+		ipc_chan_fail(c, "bad MSG_ABORT payload");
+		return;
+	}
+	if ((in = incoming_find(q, req.qid)) != NULL)
+		incoming_drop(q, in);
+	ipc_reply(c, IPC_OK, id, NULL, -1);
+}
