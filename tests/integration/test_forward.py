@@ -146,6 +146,8 @@ def test_forward_with_extension(make_daemon, users, forward_files):
                    b"Subject: 1\r\n\r\nx\r\n")
     (data, _), = maildir_messages(users[BOB])
     assert b"Subject: 1" in data
+    # the file is in place before queue hears back and logs the outcome
+    wait_until(lambda: outcome(d, ALICE + "+NEWS@" + DOMAIN), "the outcome")
     assert outcome(d, ALICE + "+NEWS@" + DOMAIN) == ("2.0.0", "sent")
     with d.smtp() as s:
         s.sendmail("s@remote.example", [ALICE + "+other@" + DOMAIN,
