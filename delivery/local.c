@@ -38,6 +38,7 @@
 #include <event2/event.h>
 
 #include "delivery/dupfilter.h"
+#include "delivery/local.h"
 #include "delivery/forward.h"
 #include "delivery/member.h"
 #include "delivery/resolve.h"
@@ -45,64 +46,6 @@
 #include "privsep/ipc_msgs.h"
 #include "privsep/sandbox.h"
 #include "privsep/worker.h"
-
-#define PUMP_CHUNK	65536
-#define WRITER_KEEP	5	/* seconds an idle writer waits for its user's
-				   next delivery (the writer itself gives up
-				   after 10) */
-#define BUSY_RETRY_MS	50	/* master has not seen a writer exit yet */
-#define BUSY_RETRY_MAX	200	/* then the refusal stands (10 s) */
-#define JOB_TARGETS_MAX	32	/* commands and files of one recipient */
-#define DUP_CLAIMS_MAX	20000	/* mailboxes remembered across recipients */
-
-struct local;
-struct wslot;
-
-struct job {
-	TAILQ_ENTRY(job)	 entry;
-	TAILQ_ENTRY(job)	 wentry;	/* in lo->wwait */
-	int			 wwaiting;	/* for a writer slot */
-	struct event		*busy_ev;	/* asks master again */
-	int			 busy_tries;
-	struct local		*lo;
-	struct ipc_chan		*queue;		/* NULL once queue went away */
-	uint32_t		 queue_id;
-	struct msg_deliver	 d;
-	int			 msg_fd;
-	struct msg_expand_ok	*users;
-	uint8_t			 nofwd[IPC_EXPAND_MAX];	/* came from a
-							   .forward: no
-							   .forward again */
-	size_t			 next_user;
-	int			 fwd_wait;	/* lookups for .forward targets */
-	int			 fwd_self;	/* and then the own mailbox */
-	int			 fwd_failed;	/* a target failed: none at all */
-	uint32_t		 fwd_base;	/* users before this .forward */
-	int			 owner_wait;	/* OWNER_QUERY outstanding */
-	struct msg_runner_open	 tgt[JOB_TARGETS_MAX];	/* commands, files */
-	size_t			 ntgt, next_tgt;
-	size_t			 fwd_tbase;	/* targets before this .forward */
-	int			 runner_wait;	/* RUNNER_OPEN outstanding */
-	int			 inc_wait;	/* lookups for :include: targets */
-	char			 owner[IPC_ADDR_MAX];	/* "": the sender */
-	struct wslot		*slot;		/* the writer in use */
-	struct ipc_chan		*writer;	/* its channel */
-	int			 pipe_w;
-	struct event		*pump_ev;
-	uint64_t		 sent;
-	int			 nsent;
-	int			 nrun;		/* commands and files delivered */
-	int			 defer;		/* a 4xx happened */
-	int			 bounce;	/* a 5xx happened */
-	char			 dsn[IPC_DSN_MAX];
-	char			 text[IPC_TEXT_MAX];
-	/* alias members delivered in this attempt, for queue (d.done: in
-	   earlier ones) */
-	uint32_t		 ndone;
-	char			 done[IPC_DONE_MAX][IPC_MEMBER_KEY_LEN + 1];
-};
-
-#define LOOKUP_RETIRING_MAX	4
 
 /* A job waiting on a reply, by (channel, id): see wait_for(). */
 struct lwait {
@@ -114,6 +57,18 @@ struct lwait {
 	struct job		*job;
 };
 
+static void fail_lookup_waits(struct local *lo, struct ipc_chan *c);
+static void next_user(struct job *j);
+static void open_send(struct job *j);
+static void on_forward(struct job *j, struct rbuf *rb);
+static void on_include(struct job *j, struct rbuf *rb);
+static const char *cur_ext(const struct job *j);
+static const char *cur_user(const struct job *j);
+static void start_writing(struct job *j);
+static void open_request(struct job *j);
+static void next_target(struct job *j);
+static void writer_refused(struct job *j, const struct msg_error *e);
+
 static int
 lwait_cmp(struct lwait *a, struct lwait *b)
 {
@@ -123,59 +78,7 @@ lwait_cmp(struct lwait *a, struct lwait *b)
 		return a->peer < b->peer ? -1 : 1;
 	return a->id < b->id ? -1 : a->id > b->id;
 }
-RB_HEAD(lwait_tree, lwait);
 RB_GENERATE_STATIC(lwait_tree, lwait, entry, lwait_cmp);
-
-#ifdef BH_TEST_HOOKS
-#define HOSTILE_MAX	32
-/* Test builds: requests local sends master as a compromised local would. */
-struct hostile {
-	char		 user[HOSTILE_MAX][IPC_USER_MAX + 1];
-	uint32_t	 id[HOSTILE_MAX];
-	size_t		 n;
-	/* test-hostile-runner-open: RUNNER_OPEN requests */
-	struct msg_runner_open run[HOSTILE_MAX];
-	uint32_t	 run_id[HOSTILE_MAX];
-	size_t		 nrun;
-};
-#endif
-
-/*
- * A writer master forked for one user.  It is kept a few seconds after a
- * delivery, so that a burst for the same user pays one fork and exec,
- * not one per message; it only ever serves the user master made it for.
- */
-struct wslot {
-	TAILQ_ENTRY(wslot)	 entry;		/* in idle while unused */
-	struct local		*lo;
-	char			 user[IPC_USER_MAX + 1];
-	struct ipc_chan		*chan;
-	struct job		*job;		/* NULL while idle */
-	struct event		*idle_ev;
-	int			 runner;	/* a runner: one delivery only */
-};
-
-struct local {
-	struct worker_env	 we;
-	struct ipc_chan		*queue;
-	struct ipc_chan		*lookup;
-	struct ipc_chan		*retiring[LOOKUP_RETIRING_MAX]; /* replaced,
-						   still answering */
-	struct lwait_tree	 waits;
-	TAILQ_HEAD(, job)	 jobs;
-	TAILQ_HEAD(, wslot)	 idle;
-	int			 nidle;
-	struct dupfilter	*dups;		/* mailboxes per message */
-	int			 nwriters;	/* slots alive + opens asked */
-	TAILQ_HEAD(, job)	 wwait;		/* jobs waiting for a slot */
-#ifdef BH_TEST_HOOKS
-	struct hostile		 hostile;
-#endif
-};
-
-static void next_user(struct job *);
-static void next_target(struct job *);
-static void fail_lookup_waits(struct local *, struct ipc_chan *);
 
 static void
 orphans_cb(evutil_socket_t fd, short ev, void *arg)
@@ -292,8 +195,6 @@ add_failed_members(struct job *j, const struct msg_expand_ok *x)
 	}
 }
 
-/* ---- alias members already delivered (queue keeps them) ---- */
-
 /* Did an earlier attempt deliver to this member? */
 static int
 member_was_done(const struct job *j, const char *user,
@@ -399,8 +300,6 @@ job_finish(struct job *j)
 	free(j);
 }
 
-/* ---- streaming to a writer ---- */
-
 static void
 pump_stop(struct job *j)
 {
@@ -443,8 +342,6 @@ on_pump(evutil_socket_t fd, short ev, void *arg)
 	if (j->sent == j->d.content_len)
 		pump_stop(j);
 }
-
-static void open_send(struct job *);
 
 /*
  * A writer or runner slot is free: the first job waiting for one takes
@@ -531,10 +428,6 @@ writer_done(struct job *j)
 	next_user(j);
 }
 
-static void on_forward(struct job *, struct rbuf *);
-static void on_include(struct job *, struct rbuf *);
-static void start_writing(struct job *);
-
 static void
 writer_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
     int fd, void *arg)
@@ -592,9 +485,6 @@ writer_closed(struct ipc_chan *c, const char *why, int violation, void *arg)
 		return;
 	next_user(j);
 }
-
-static const char *cur_user(const struct job *);
-static const char *cur_ext(const struct job *);
 
 /*
  * Delivered-To: the recipient address as it reached this user.  When
@@ -1122,8 +1012,6 @@ start_writing(struct job *j)
 		fatalx("pump event");
 }
 
-static void open_request(struct job *);
-
 static void
 next_user(struct job *j)
 {
@@ -1490,169 +1378,6 @@ runner_refused(struct job *j, const struct msg_error *e)
 	next_target(j);
 }
 
-#ifdef BH_TEST_HOOKS
-/*
- * Test builds only.  If the configuration directory holds a file
- * "test-hostile-writer-open", each of its lines (raw bytes, up to 64) is
- * sent to master as the user of an IPC_WRITER_OPEN once local is ready,
- * and master's answer is logged.  The integration tests use it to play a
- * compromised local against master's checks.
- */
-static void
-hostile_load(struct local *lo)
-{
-	char		 path[PATH_MAX], buf[4096], *line, *nl;
-	ssize_t		 n;
-	int		 fd;
-
-	snprintf(path, sizeof(path), "%s/test-hostile-writer-open",
-	    lo->we.cf.config_directory);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return;
-	buf[n] = '\0';
-	for (line = buf; *line != '\0' && lo->hostile.n < HOSTILE_MAX;
-	    line = nl + 1) {
-		if ((nl = strchr(line, '\n')) == NULL)
-			nl = line + strlen(line) - 1;
-		else
-			*nl = '\0';
-		strlcpy(lo->hostile.user[lo->hostile.n++], line,
-		    sizeof(lo->hostile.user[0]));
-	}
-}
-
-/*
- * "test-hostile-runner-open": lines "forward USER KIND VALUE" or
- * "alias:MAP NAME KIND VALUE" (KIND command, file or include; split at
- * the first three tabs), each sent to master as an IPC_RUNNER_OPEN.
- */
-static void
-hostile_load_runner(struct local *lo)
-{
-	struct msg_runner_open	*r;
-	char			 path[PATH_MAX], buf[4096], *line, *nl;
-	char			*f[4];
-	ssize_t			 n;
-	int			 fd, k;
-
-	snprintf(path, sizeof(path), "%s/test-hostile-runner-open",
-	    lo->we.cf.config_directory);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return;
-	buf[n] = '\0';
-	for (line = buf; line != NULL && *line != '\0' &&
-	    lo->hostile.nrun < HOSTILE_MAX; line = nl) {
-		if ((nl = strchr(line, '\n')) != NULL)
-			*nl++ = '\0';
-		for (k = 0; k < 4 && line != NULL; k++)
-			f[k] = strsep(&line, k < 3 ? "\t" : "");
-		if (k < 4 || f[3] == NULL)
-			continue;
-		r = &lo->hostile.run[lo->hostile.nrun++];
-		memset(r, 0, sizeof(*r));
-		r->source = strcmp(f[0], "forward") == 0 ? RUNNER_FORWARD :
-		    RUNNER_ALIAS;
-		if (strncmp(f[0], "alias:", 6) == 0)
-			r->map = (uint32_t)strtoul(f[0] + 6, NULL, 10);
-		strlcpy(r->name, f[1], sizeof(r->name));
-		r->kind = strcmp(f[2], "file") == 0 ? RUNNER_FILE :
-		    strcmp(f[2], "include") == 0 ? RUNNER_INCLUDE :
-		    RUNNER_COMMAND;
-		strlcpy(r->value, f[3], sizeof(r->value));
-	}
-}
-
-static void
-hostile_send(struct local *lo)
-{
-	struct msg_writer_open	 w;
-	uint8_t			 buf[IPC_USER_MAX + 16];
-	struct wbuf		 wb;
-	size_t			 i;
-
-	ipc_enc_unchecked = 1;		/* playing a compromised local */
-	for (i = 0; i < lo->hostile.n; i++) {
-		memset(&w, 0, sizeof(w));
-		strlcpy(w.user, lo->hostile.user[i], sizeof(w.user));
-		wb_init(&wb, buf, sizeof(buf));
-		enc_writer_open(&wb, &w);
-		lo->hostile.id[i] = ipc_request(lo->we.master,
-		    IPC_WRITER_OPEN, &wb, -1);
-	}
-	for (i = 0; i < lo->hostile.nrun; i++) {
-		uint8_t rbuf[sizeof(struct msg_runner_open) + 64];
-
-		wb_init(&wb, rbuf, sizeof(rbuf));
-		enc_runner_open(&wb, &lo->hostile.run[i]);
-		lo->hostile.run_id[i] = ipc_request(lo->we.master,
-		    IPC_RUNNER_OPEN, &wb, -1);
-	}
-	ipc_enc_unchecked = 0;
-}
-
-/* 1 if this was the answer to a hostile RUNNER_OPEN (logged, consumed). */
-static int
-hostile_runner_answer(struct local *lo, const struct ipc_hdr *h,
-    struct rbuf *rb, int fd)
-{
-	struct msg_error	 e;
-	size_t			 i;
-
-	for (i = 0; i < lo->hostile.nrun; i++)
-		if (lo->hostile.run_id[i] == h->id && h->id != 0)
-			break;
-	if (i == lo->hostile.nrun)
-		return 0;
-	lo->hostile.run_id[i] = 0;
-	/* Closing the channel at once: the runner checks its source first,
-	   before it waits for a message. */
-	if (fd != -1)
-		close(fd);
-	if (h->type == IPC_ERROR && dec_error(rb, &e) == 0)
-		log_info("test hook: RUNNER_OPEN #%zu refused: %s %s", i,
-		    e.dsn, e.text);
-	else
-		log_info("test hook: RUNNER_OPEN #%zu granted", i);
-	return 1;
-}
-
-/* 1 if this was the answer to a hostile request (logged, consumed). */
-static int
-hostile_answer(struct local *lo, const struct ipc_hdr *h, struct rbuf *rb,
-    int fd)
-{
-	struct msg_error	 e;
-	size_t			 i;
-
-	if (hostile_runner_answer(lo, h, rb, fd))
-		return 1;
-	for (i = 0; i < lo->hostile.n; i++)
-		if (lo->hostile.id[i] == h->id && h->id != 0)
-			break;
-	if (i == lo->hostile.n)
-		return 0;
-	lo->hostile.id[i] = 0;
-	if (fd != -1)
-		close(fd);
-	if (h->type == IPC_ERROR && dec_error(rb, &e) == 0)
-		log_info("test hook: WRITER_OPEN #%zu refused: %s %s", i,
-		    e.dsn, e.text);
-	else
-		log_info("test hook: WRITER_OPEN #%zu granted", i);
-	return 1;
-}
-#endif
-
-static void writer_refused(struct job *, const struct msg_error *);
-
 static void
 writer_answer(struct worker_env *we, const struct ipc_hdr *h,
     struct rbuf *rb, int fd)
@@ -1701,8 +1426,6 @@ writer_refused(struct job *j, const struct msg_error *e)
 	job_fail(j, e->dsn, e->text);
 	next_user(j);
 }
-
-/* ---- lookup ---- */
 
 /*
  * Mail through an alias with an owner-NAME companion goes out with that
@@ -1797,8 +1520,6 @@ on_deliver(struct local *lo, struct ipc_chan *c, uint32_t id,
 	else
 		owner_query(j);
 }
-
-/* ---- channels ---- */
 
 /* lookup's answer to a question never asked (wait_orphan). */
 static void

@@ -1,0 +1,128 @@
+/*
+ * local.h: what the files of the local delivery compartment share (not
+ * an interface to anything else): a job (one recipient queue handed to
+ * local), a writer or runner slot, the compartment's state, and the
+ * functions one file of local calls in another.
+ *
+ *   local.c		the handlers: channels to queue, lookup and master,
+ *			local_main
+ *   local_job.c	a job's life: IPC_DELIVER, the owner and the
+ *			recipient's expansion asked of lookup, failures,
+ *			members done, the result to queue
+ *   local_writer.c	the writer pool: opening, keeping and releasing
+ *			writers, streaming the message to one
+ *   local_expand.c	~/.forward and :include: files, and the accounts,
+ *			commands and files they add to a job
+ *   local_target.c	|command and /file targets, each by a runner
+ *   local_hooks.c	test-only triggers (--enable-test-hooks)
+ */
+#ifndef BH_DELIVERY_LOCAL_H
+#define BH_DELIVERY_LOCAL_H
+
+#include <sys/queue.h>
+#include <sys/tree.h>
+
+#include "privsep/ipc_msgs.h"
+#include "privsep/worker.h"
+
+#define PUMP_CHUNK	65536
+#define WRITER_KEEP	5	/* seconds an idle writer waits for its user's
+				   next delivery (the writer itself gives up
+				   after 10) */
+#define BUSY_RETRY_MS	50	/* master has not seen a writer exit yet */
+#define BUSY_RETRY_MAX	200	/* then the refusal stands (10 s) */
+#define JOB_TARGETS_MAX	32	/* commands and files of one recipient */
+#define DUP_CLAIMS_MAX	20000	/* mailboxes remembered across recipients */
+
+struct local;
+struct wslot;
+
+struct job {
+	TAILQ_ENTRY(job)	 entry;
+	TAILQ_ENTRY(job)	 wentry;	/* in lo->wwait */
+	int			 wwaiting;	/* for a writer slot */
+	struct event		*busy_ev;	/* asks master again */
+	int			 busy_tries;
+	struct local		*lo;
+	struct ipc_chan		*queue;		/* NULL once queue went away */
+	uint32_t		 queue_id;
+	struct msg_deliver	 d;
+	int			 msg_fd;
+	struct msg_expand_ok	*users;
+	uint8_t			 nofwd[IPC_EXPAND_MAX];	/* came from a
+							   .forward: no
+							   .forward again */
+	size_t			 next_user;
+	int			 fwd_wait;	/* lookups for .forward targets */
+	int			 fwd_self;	/* and then the own mailbox */
+	int			 fwd_failed;	/* a target failed: none at all */
+	uint32_t		 fwd_base;	/* users before this .forward */
+	int			 owner_wait;	/* OWNER_QUERY outstanding */
+	struct msg_runner_open	 tgt[JOB_TARGETS_MAX];	/* commands, files */
+	size_t			 ntgt, next_tgt;
+	size_t			 fwd_tbase;	/* targets before this .forward */
+	int			 runner_wait;	/* RUNNER_OPEN outstanding */
+	int			 inc_wait;	/* lookups for :include: targets */
+	char			 owner[IPC_ADDR_MAX];	/* "": the sender */
+	struct wslot		*slot;		/* the writer in use */
+	struct ipc_chan		*writer;	/* its channel */
+	int			 pipe_w;
+	struct event		*pump_ev;
+	uint64_t		 sent;
+	int			 nsent;
+	int			 nrun;		/* commands and files delivered */
+	int			 defer;		/* a 4xx happened */
+	int			 bounce;	/* a 5xx happened */
+	char			 dsn[IPC_DSN_MAX];
+	char			 text[IPC_TEXT_MAX];
+	/* alias members delivered in this attempt, for queue (d.done: in
+	   earlier ones) */
+	uint32_t		 ndone;
+	char			 done[IPC_DONE_MAX][IPC_MEMBER_KEY_LEN + 1];
+};
+
+#define LOOKUP_RETIRING_MAX	4
+
+struct lwait;
+RB_HEAD(lwait_tree, lwait);
+
+/*
+ * A writer master forked for one user.  It is kept a few seconds after a
+ * delivery, so that a burst for the same user pays one fork and exec,
+ * not one per message; it only ever serves the user master made it for.
+ */
+struct wslot {
+	TAILQ_ENTRY(wslot)	 entry;		/* in idle while unused */
+	struct local		*lo;
+	char			 user[IPC_USER_MAX + 1];
+	struct ipc_chan		*chan;
+	struct job		*job;		/* NULL while idle */
+	struct event		*idle_ev;
+	int			 runner;	/* a runner: one delivery only */
+};
+
+struct local {
+	struct worker_env	 we;
+	struct ipc_chan		*queue;
+	struct ipc_chan		*lookup;
+	struct ipc_chan		*retiring[LOOKUP_RETIRING_MAX]; /* replaced,
+						   still answering */
+	struct lwait_tree	 waits;
+	TAILQ_HEAD(, job)	 jobs;
+	TAILQ_HEAD(, wslot)	 idle;
+	int			 nidle;
+	struct dupfilter	*dups;		/* mailboxes per message */
+	int			 nwriters;	/* slots alive + opens asked */
+	TAILQ_HEAD(, job)	 wwait;		/* jobs waiting for a slot */
+};
+
+#ifdef BH_TEST_HOOKS
+/* local_hooks.c: requests played as a compromised local would. */
+void hostile_load(struct local *lo);
+void hostile_load_runner(struct local *lo);
+void hostile_send(struct local *lo);
+int hostile_answer(struct local *lo, const struct ipc_hdr *h, struct rbuf *rb,
+    int fd);
+#endif
+
+#endif
