@@ -22,21 +22,18 @@
 #include <sys/queue.h>
 #include <sys/tree.h>
 
+#include <event2/event.h>
+
 #include "privsep/ipc_msgs.h"
 #include "privsep/worker.h"
 
-#define PUMP_CHUNK	65536
-#define WRITER_KEEP	5	/* seconds an idle writer waits for its user's
-				   next delivery (the writer itself gives up
-				   after 10) */
-#define BUSY_RETRY_MS	50	/* master has not seen a writer exit yet */
-#define BUSY_RETRY_MAX	200	/* then the refusal stands (10 s) */
 #define JOB_TARGETS_MAX	32	/* commands and files of one recipient */
 #define DUP_CLAIMS_MAX	20000	/* mailboxes remembered across recipients */
 
 struct local;
 struct wslot;
 
+/* One recipient queue handed to local, until its result (local_job.c). */
 struct job {
 	TAILQ_ENTRY(job)	 entry;
 	TAILQ_ENTRY(job)	 wentry;	/* in lo->wwait */
@@ -101,6 +98,7 @@ struct wslot {
 	int			 runner;	/* a runner: one delivery only */
 };
 
+/* The compartment: its peers, its jobs, its writers. */
 struct local {
 	struct worker_env	 we;
 	struct ipc_chan		*queue;
@@ -115,6 +113,58 @@ struct local {
 	int			 nwriters;	/* slots alive + opens asked */
 	TAILQ_HEAD(, job)	 wwait;		/* jobs waiting for a slot */
 };
+
+/* local_job.c: a job's life, its questions to lookup, its result */
+void wait_for(struct local *lo, enum bh_role peer, uint32_t id, struct job *j);
+struct job *waited_on(struct local *lo, struct ipc_chan *c, enum bh_role peer,
+    uint32_t id);
+struct job *waited(struct local *lo, enum bh_role peer, uint32_t id);
+void job_fail(struct job *j, const char *dsn, const char *text);
+void add_failed_members(struct job *j, const struct msg_expand_ok *x);
+int member_was_done(const struct job *j, const char *user,
+    const struct msg_runner_open *t);
+void member_delivered(struct job *j, const char *user,
+    const struct msg_runner_open *t);
+void job_finish(struct job *j);
+void ask_lookup(struct job *j, uint32_t type, const char *addr);
+void expand_answer(struct job *j, uint32_t type, struct rbuf *rb);
+void on_deliver(struct local *lo, struct ipc_chan *c, uint32_t id,
+    struct rbuf *rb, int fd);
+void fail_lookup_waits(struct local *lo, struct ipc_chan *c);
+
+/* local_writer.c: the writer pool, streaming to a writer */
+void open_release(struct local *lo);
+void on_slot_idle(evutil_socket_t fd, short ev, void *arg);
+void writer_release(struct job *j, int keep);
+void writer_done(struct job *j);
+void writer_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
+    int fd, void *arg);
+void writer_closed(struct ipc_chan *c, const char *why, int violation,
+    void *arg);
+void writer_ready(struct job *j, int wfd);
+void start_writing(struct job *j);
+void next_user(struct job *j);
+void open_request(struct job *j);
+int open_busy(struct job *j, const struct msg_error *e);
+void writer_refused(struct job *j, const struct msg_error *e);
+
+/* local_expand.c: ~/.forward and :include: files */
+void forward_suffix(const struct job *j, const char *user, char *out,
+    size_t len);
+const char *cur_user(const struct job *j);
+const char *cur_ext(const struct job *j);
+void add_alias_targets(struct job *j, const struct msg_expand_ok *x);
+void forward_expanded(struct job *j, uint32_t type, struct rbuf *rb);
+void on_forward(struct job *j, struct rbuf *rb);
+void include_ask(struct job *j);
+void include_expanded(struct job *j, uint32_t type, struct rbuf *rb);
+void on_include(struct job *j, struct rbuf *rb);
+
+/* local_target.c: |command and /file targets, by a runner */
+void next_target(struct job *j);
+void runner_answer(struct job *j, const struct ipc_hdr *h, struct rbuf *rb,
+    int fd);
+void runner_refused(struct job *j, const struct msg_error *e);
 
 #ifdef BH_TEST_HOOKS
 /* local_hooks.c: requests played as a compromised local would. */
