@@ -14,6 +14,8 @@
  *   local_expand.c	~/.forward and :include: files, and the accounts,
  *			commands and files they add to a job
  *   local_target.c	|command and /file targets, each by a runner
+ *   worklist.c		the expansion as typed nodes with parents (pure,
+ *			in the library, unit-tested)
  *   local_hooks.c	test-only triggers (--enable-test-hooks)
  */
 #ifndef BH_DELIVERY_LOCAL_H
@@ -24,10 +26,10 @@
 
 #include <event2/event.h>
 
+#include "delivery/worklist.h"
 #include "privsep/ipc_msgs.h"
 #include "privsep/worker.h"
 
-#define JOB_TARGETS_MAX	32	/* commands and files of one recipient */
 #define DUP_CLAIMS_MAX	20000	/* mailboxes remembered across recipients */
 
 struct local;
@@ -45,21 +47,15 @@ struct job {
 	uint32_t		 queue_id;
 	struct msg_deliver	 d;
 	int			 msg_fd;
-	struct msg_expand_ok	*users;
-	uint8_t			 nofwd[IPC_EXPAND_MAX];	/* came from a
-							   .forward: no
-							   .forward again */
-	size_t			 next_user;
-	int			 fwd_wait;	/* lookups for .forward targets */
-	int			 fwd_self;	/* and then the own mailbox */
-	int			 fwd_failed;	/* a target failed: none at all */
-	uint32_t		 fwd_base;	/* users before this .forward */
+	struct worklist		 wl;		/* the expansion: accounts,
+						   targets, .forward and
+						   :include: lookups */
+	/* members that failed for good: queue bounces them if the rest
+	   goes */
+	uint32_t		 nfailed;
+	struct msg_failed	 failed[IPC_FAILED_MAX];
 	int			 owner_wait;	/* OWNER_QUERY outstanding */
-	struct msg_runner_open	 tgt[JOB_TARGETS_MAX];	/* commands, files */
-	size_t			 ntgt, next_tgt;
-	size_t			 fwd_tbase;	/* targets before this .forward */
 	int			 runner_wait;	/* RUNNER_OPEN outstanding */
-	int			 inc_wait;	/* lookups for :include: targets */
 	char			 owner[IPC_ADDR_MAX];	/* "": the sender */
 	struct wslot		*slot;		/* the writer in use */
 	struct ipc_chan		*writer;	/* its channel */
@@ -153,11 +149,14 @@ void forward_suffix(const struct job *j, const char *user, char *out,
     size_t len);
 const char *cur_user(const struct job *j);
 const char *cur_ext(const struct job *j);
-void add_alias_targets(struct job *j, const struct msg_expand_ok *x);
-void forward_expanded(struct job *j, uint32_t type, struct rbuf *rb);
+void add_alias_targets(struct job *j, const struct msg_expand_ok *x,
+    struct wl_node *node);
+void forward_expanded(struct job *j, struct wl_node *a, uint32_t type,
+    struct rbuf *rb);
 void on_forward(struct job *j, struct rbuf *rb);
 void include_ask(struct job *j);
-void include_expanded(struct job *j, uint32_t type, struct rbuf *rb);
+void include_expanded(struct job *j, struct wl_node *a, uint32_t type,
+    struct rbuf *rb);
 void on_include(struct job *j, struct rbuf *rb);
 
 /* local_target.c: |command and /file targets, by a runner */

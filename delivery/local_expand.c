@@ -3,8 +3,12 @@
  * :include: file (read by a runner, as the alias file's owner) adds to a
  * job: accounts, each one mailbox however reached, looked up by lookup;
  * commands, files and nested :include: files, as targets for runners.
- * A .forward stands or falls as a whole; an account reached from a
- * .forward does not have its own .forward read.
+ * Each is a node of the job's worklist (worklist.h) below the one that
+ * led to it: a WL_FORWARD below the account, a WL_ADDRESS per lookup
+ * outstanding below the .forward or :include: file, the accounts and
+ * targets lookup answers with below that address.  A .forward stands or
+ * falls as a whole (wl_drop_below()); an account reached from a .forward
+ * does not have its own .forward read (wl_by_forward()).
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -56,38 +60,28 @@ forward_suffix(const struct job *j, const char *user, char *out, size_t len)
 const char *
 cur_user(const struct job *j)
 {
-	return j->users->users[j->next_user - 1];
+	return j->wl.cur->value;
 }
 
 /* The extension the address that reached the current user carried. */
 const char *
 cur_ext(const struct job *j)
 {
-	return j->users->ext[j->next_user - 1];
+	return j->wl.cur->ext;
 }
 
 /*
- * Add an account a .forward or :include: file reaches, once per job: an
- * account is one mailbox, whatever address reached it.  nofwd: its own
- * .forward is not read again.
+ * Add an account a .forward or :include: file reaches (below the address
+ * that led to it), once per job: an account is one mailbox, whatever
+ * address reached it.  One a .forward reached does not have its own
+ * .forward read (wl_by_forward()).
  */
 static void
-add_job_user(struct job *j, const char *user, const char *ext, int nofwd,
-    const char *what)
+add_job_user(struct job *j, struct wl_node *parent, const char *user,
+    const char *ext, const char *what)
 {
-	size_t i;
-
-	for (i = 0; i < j->users->n; i++)
-		if (strcmp(j->users->users[i], user) == 0)
-			return;
-	if (j->users->n == IPC_EXPAND_MAX) {
+	if (wl_add_user(&j->wl, parent, user, ext, 1) == -1)
 		job_fail(j, "5.3.0", what);
-		return;
-	}
-	j->nofwd[j->users->n] = nofwd;
-	strlcpy(j->users->ext[j->users->n], ext, sizeof(j->users->ext[0]));
-	strlcpy(j->users->users[j->users->n++], user,
-	    sizeof(j->users->users[0]));
 }
 
 /*
@@ -97,13 +91,11 @@ add_job_user(struct job *j, const char *user, const char *ext, int nofwd,
  * the recipient fails for good.
  */
 static int
-add_target(struct job *j, uint32_t source, uint32_t kind, uint32_t map,
-    const char *name, const char *suffix, const char *value,
-    const struct msg_runner_open *parent)
+add_target(struct job *j, struct wl_node *node, uint32_t source,
+    uint32_t kind, uint32_t map, const char *name, const char *suffix,
+    const char *value, const struct msg_runner_open *parent)
 {
 	static struct msg_runner_open	 t;
-	static char			 key[DUP_KEY_MAX], old[DUP_KEY_MAX];
-	size_t				 i;
 	uint32_t			 k;
 	const char			*why;
 	char				 text[IPC_TEXT_MAX];
@@ -137,93 +129,90 @@ add_target(struct job *j, uint32_t source, uint32_t kind, uint32_t map,
 		strlcpy(t.chain[k], parent->value, sizeof(t.chain[k]));
 		t.depth = parent->depth + 1;
 	}
-	dup_target_key(&t, key, sizeof(key));
-	for (i = 0; i < j->ntgt; i++) {
-		dup_target_key(&j->tgt[i], old, sizeof(old));
-		if (strcmp(old, key) == 0)
-			return 0;
-	}
-	if (j->ntgt == JOB_TARGETS_MAX) {
+	if (wl_add_target(&j->wl, node, &t) == -1) {
 		job_fail(j, "5.3.0", "too many commands and files");
 		return -1;
 	}
-	j->tgt[j->ntgt++] = t;
 	return 0;
 }
 
 void
-add_alias_targets(struct job *j, const struct msg_expand_ok *x)
+add_alias_targets(struct job *j, const struct msg_expand_ok *x,
+    struct wl_node *node)
 {
 	uint32_t i;
 
 	for (i = 0; i < x->ntargets; i++)
-		(void)add_target(j, RUNNER_ALIAS, x->targets[i].kind,
+		(void)add_target(j, node, RUNNER_ALIAS, x->targets[i].kind,
 		    x->targets[i].map, x->targets[i].name, "",
 		    x->targets[i].value, NULL);
 }
 
+/* The .forward's lookups are answered. */
 static void
-forward_done(struct job *j)
+forward_done(struct job *j, struct wl_node *fwd)
 {
 	/* All or nothing, or a retry would deliver some copies twice. */
-	if (j->fwd_failed) {
-		j->users->n = j->fwd_base;
-		j->ntgt = j->fwd_tbase;
-		j->fwd_self = 0;
+	if (fwd->failed) {
+		wl_drop_below(&j->wl, fwd);
+		fwd->self = 0;
 	}
+	fwd->state = WL_DONE;
 	if (j->writer == NULL)		/* it died while lookup answered */
 		next_user(j);
-	else if (j->fwd_self)
+	else if (fwd->self)
 		start_writing(j);
 	else
 		writer_done(j);
 }
 
-/* lookup's answer for one target of a .forward. */
+/* lookup's answer for one address (a) of a .forward. */
 void
-forward_expanded(struct job *j, uint32_t type, struct rbuf *rb)
+forward_expanded(struct job *j, struct wl_node *a, uint32_t type,
+    struct rbuf *rb)
 {
 	static struct msg_expand_ok	 x;
+	struct wl_node			*fwd = a->parent;
 	struct msg_error		 e;
 	uint32_t			 i;
 	int				 ok;
 
-	j->fwd_wait--;
+	a->state = WL_DONE;
 	ok = type == IPC_EXPAND_OK && dec_expand_ok(rb, &x) == 0;
 	if (ok && x.nfailed > 0) {
 		/* A .forward stands or falls as a whole. */
 		log_warnx("%s: %s: .forward target: %s", j->d.qid,
 		    cur_user(j), x.failed[0].text);
 		job_fail(j, x.failed[0].dsn, x.failed[0].text);
-		j->fwd_failed = 1;
+		fwd->failed = 1;
 	} else if (ok) {
 		/* The account itself (user+ext, an alias that lists it):
 		   its own mailbox, as in Postfix. */
 		for (i = 0; i < x.n; i++)
 			if (strcmp(x.users[i], cur_user(j)) == 0)
-				j->fwd_self = 1;
+				fwd->self = 1;
 			else
-				add_job_user(j, x.users[i], x.ext[i], 1,
+				add_job_user(j, a, x.users[i], x.ext[i],
 				    ".forward expands too far");
-		add_alias_targets(j, &x);
+		add_alias_targets(j, &x, a);
 	} else if (type == IPC_ERROR && dec_error(rb, &e) == 0) {
 		log_warnx("%s: %s: .forward target: %s", j->d.qid,
 		    cur_user(j), e.text);
 		job_fail(j, e.dsn, e.text);
-		j->fwd_failed = 1;
+		fwd->failed = 1;
 	} else {
 		job_fail(j, "4.3.0", "lookup unavailable");
-		j->fwd_failed = 1;
+		fwd->failed = 1;
 	}
-	if (j->fwd_wait == 0)
-		forward_done(j);
+	if (wl_waiting(&j->wl) == NULL)
+		forward_done(j, fwd);
 }
 
 /* Ask lookup whom a local .forward target reaches. */
 static void
-forward_lookup(struct job *j, const char *local)
+forward_lookup(struct job *j, struct wl_node *fwd, const char *local)
 {
-	j->fwd_wait++;
+	(void)wl_add(&j->wl, fwd, WL_ADDRESS, local);
 	ask_lookup(j, IPC_EXPAND, local);
 }
 
@@ -236,7 +225,7 @@ forward_lookup(struct job *j, const char *local)
  * and the local parts filled.
  */
 static const char *
-forward_sort(struct job *j, const struct forward *f, const char *suffix,
+forward_sort(struct job *j, struct wl_node *fwd, const struct forward *f,
     int *self, char (*local)[IPC_ADDR_MAX], size_t *nlocal)
 {
 	const struct forward_entry	*e;
@@ -248,10 +237,10 @@ forward_sort(struct job *j, const struct forward *f, const char *suffix,
 	for (i = 0; i < f->n; i++) {
 		e = &f->v[i];
 		if (e->kind == FWD_COMMAND || e->kind == FWD_FILE) {
-			if (add_target(j, RUNNER_FORWARD, e->kind ==
+			if (add_target(j, fwd, RUNNER_FORWARD, e->kind ==
 			    FWD_COMMAND ? RUNNER_COMMAND : RUNNER_FILE, 0,
-			    cur_user(j), suffix, e->value, NULL) == -1)
-				j->fwd_failed = 1;
+			    cur_user(j), fwd->value, e->value, NULL) == -1)
+				fwd->failed = 1;
 			continue;
 		}
 		if (e->kind == FWD_INCLUDE)
@@ -281,8 +270,9 @@ on_forward(struct job *j, struct rbuf *rb)
 	static struct forward		 f;
 	static char			 local[FORWARD_ENTRIES_MAX][IPC_ADDR_MAX];
 	char				 err[256], suffix[IPC_USER_MAX + 1];
+	struct wl_node			*fwd;
 	const char			*why;
-	size_t				 i, n, tbase = j->ntgt;
+	size_t				 i, n, tbase = j->wl.ntargets;
 	int				 self;
 
 	if (dec_forward_data(rb, &fd) == -1) {
@@ -307,34 +297,39 @@ on_forward(struct job *j, struct rbuf *rb)
 		return;
 	}
 	forward_suffix(j, cur_user(j), suffix, sizeof(suffix));
-	j->fwd_failed = 0;
-	why = forward_sort(j, &f, suffix, &self, local, &n);
-	if (j->fwd_failed) {	/* a target cannot run: none at all */
-		j->ntgt = tbase;
+	fwd = wl_add(&j->wl, j->wl.cur, WL_FORWARD, suffix);
+	why = forward_sort(j, fwd, &f, &self, local, &n);
+	if (fwd->failed || why != NULL) {
+		wl_drop_below(&j->wl, fwd);
+		fwd->state = WL_DONE;
+	}
+	if (fwd->failed) {	/* a target cannot run: none at all */
 		writer_done(j);
 		return;
 	}
 	if (why != NULL) {
-		j->ntgt = tbase;
 		log_warnx("%s: %s: ~/.forward ignored: it names %s, which this "
 		    "release does not deliver", j->d.qid, cur_user(j), why);
 		start_writing(j);
 		return;
 	}
-	if (n == 0 && (self || j->ntgt == tbase)) {
+	if (n == 0)
+		fwd->state = WL_DONE;
+	if (n == 0 && (self || j->wl.ntargets == tbase)) {
 		/* empty, or only the user: the mailbox (and the commands) */
 		start_writing(j);
 		return;
 	}
 	if (n == 0) {		/* commands and files only: no mailbox */
+		n = j->wl.ntargets - tbase;
 		log_info("%s: %s: forwarded by ~/.forward to %zu command%s "
-		    "or file%s", j->d.qid, cur_user(j), j->ntgt - tbase,
-		    j->ntgt - tbase == 1 ? "" : "s",
-		    j->ntgt - tbase == 1 ? "" : "s");
+		    "or file%s", j->d.qid, cur_user(j), n, n == 1 ? "" : "s",
+		    n == 1 ? "" : "s");
 		writer_done(j);
 		return;
 	}
 	if (j->lo->lookup == NULL) {
+		fwd->state = WL_DONE;
 		job_fail(j, "4.3.0", "lookup unavailable");
 		writer_done(j);
 		return;
@@ -342,11 +337,9 @@ on_forward(struct job *j, struct rbuf *rb)
 	log_info("%s: %s: forwarded by ~/.forward to %zu local address%s%s",
 	    j->d.qid, cur_user(j), n, n == 1 ? "" : "es",
 	    self ? " and the mailbox" : "");
-	j->fwd_self = self;
-	j->fwd_base = j->users->n;
-	j->fwd_tbase = tbase;
+	fwd->self = self;
 	for (i = 0; i < n; i++)
-		forward_lookup(j, local[i]);
+		forward_lookup(j, fwd, local[i]);
 }
 
 /* The runner is there: the :include: file, please. */
@@ -365,34 +358,35 @@ include_ask(struct job *j)
 
 /* Ask lookup whom an address of an :include: file reaches. */
 static void
-include_lookup(struct job *j, const char *local)
+include_lookup(struct job *j, struct wl_node *inc, const char *local)
 {
-	j->inc_wait++;
+	(void)wl_add(&j->wl, inc, WL_ADDRESS, local);
 	ask_lookup(j, IPC_EXPAND, local);
 }
 
-/* lookup's answer for one address of an :include: file. */
+/* lookup's answer for one address (a) of an :include: file. */
 void
-include_expanded(struct job *j, uint32_t type, struct rbuf *rb)
+include_expanded(struct job *j, struct wl_node *a, uint32_t type,
+    struct rbuf *rb)
 {
 	static struct msg_expand_ok	 x;
 	struct msg_error		 e;
 	uint32_t			 i;
 
-	j->inc_wait--;
+	a->state = WL_DONE;
 	if (type == IPC_EXPAND_OK && dec_expand_ok(rb, &x) == 0) {
 		/* A member like any recipient: its .forward counts. */
 		for (i = 0; i < x.n; i++)
-			add_job_user(j, x.users[i], x.ext[i], 0,
+			add_job_user(j, a, x.users[i], x.ext[i],
 			    ":include: expands too far");
-		add_alias_targets(j, &x);
+		add_alias_targets(j, &x, a);
 		add_failed_members(j, &x);
 	} else if (type == IPC_ERROR && dec_error(rb, &e) == 0) {
 		log_warnx("%s: :include: address: %s", j->d.qid, e.text);
 		job_fail(j, e.dsn, e.text);
 	} else
 		job_fail(j, "4.3.0", "lookup unavailable");
-	if (j->inc_wait == 0)
+	if (wl_waiting(&j->wl) == NULL)
 		next_target(j);
 }
 
@@ -407,7 +401,8 @@ on_include(struct job *j, struct rbuf *rb)
 {
 	static struct msg_forward_data	 fd;
 	static struct forward		 f;
-	const struct msg_runner_open	*t = &j->tgt[j->next_tgt - 1];
+	struct wl_node			*inc = j->wl.cur;
+	const struct msg_runner_open	*t = inc->t;
 	const struct forward_entry	*e;
 	char				 err[512], local[IPC_ADDR_MAX];
 	const char			*at;
@@ -443,7 +438,7 @@ on_include(struct job *j, struct rbuf *rb)
 	for (i = 0; i < f.n; i++) {
 		e = &f.v[i];
 		if (e->kind != FWD_ADDRESS && e->kind != FWD_SELF) {
-			(void)add_target(j, RUNNER_ALIAS, e->kind ==
+			(void)add_target(j, inc, RUNNER_ALIAS, e->kind ==
 			    FWD_COMMAND ? RUNNER_COMMAND : e->kind == FWD_FILE ?
 			    RUNNER_FILE : RUNNER_INCLUDE, t->map, t->name, "",
 			    e->value, t);
@@ -464,10 +459,10 @@ on_include(struct job *j, struct rbuf *rb)
 			job_fail(j, "4.3.0", "lookup unavailable");
 			continue;
 		}
-		include_lookup(j, local);
+		include_lookup(j, inc, local);
 	}
 	log_info("%s: :include: file %s: %zu target%s", j->d.qid, t->value,
 	    f.n, f.n == 1 ? "" : "s");
-	if (j->inc_wait == 0)
+	if (wl_waiting(&j->wl) == NULL)
 		next_target(j);
 }

@@ -146,11 +146,11 @@ add_failed_members(struct job *j, const struct msg_expand_ok *x)
 	uint32_t i;
 
 	for (i = 0; i < x->nfailed; i++) {
-		if (j->users->nfailed == IPC_FAILED_MAX) {
+		if (j->nfailed == IPC_FAILED_MAX) {
 			job_fail(j, x->failed[i].dsn, x->failed[i].text);
 			return;
 		}
-		j->users->failed[j->users->nfailed++] = x->failed[i];
+		j->failed[j->nfailed++] = x->failed[i];
 	}
 }
 
@@ -189,8 +189,7 @@ member_delivered(struct job *j, const char *user,
 		return;
 	if (j->ndone < IPC_DONE_MAX)
 		strlcpy(j->done[j->ndone++], p.key, sizeof(j->done[0]));
-	if (t == NULL || j->queue == NULL ||
-	    (j->next_tgt == j->ntgt && j->next_user == j->users->n))
+	if (t == NULL || j->queue == NULL || !wl_more(&j->wl))
 		return;
 	p.deliver_id = j->queue_id;
 	wb_init(&wb, buf, sizeof(buf));
@@ -217,10 +216,8 @@ job_finish(struct job *j)
 	} else {
 		r.status = DELIVER_SENT;
 		strlcpy(r.dsn, "2.0.0", sizeof(r.dsn));
-		if (j->users != NULL) {
-			r.nfailed = j->users->nfailed;
-			memcpy(r.failed, j->users->failed, sizeof(r.failed));
-		}
+		r.nfailed = j->nfailed;
+		memcpy(r.failed, j->failed, sizeof(r.failed));
 		if (j->nrun > 0)
 			snprintf(r.text, sizeof(r.text), "delivered to %d "
 			    "mailbox%s and %d command%s or file%s", j->nsent,
@@ -255,7 +252,7 @@ job_finish(struct job *j)
 	if (j->busy_ev != NULL)
 		event_free(j->busy_ev);
 	close(j->msg_fd);
-	free(j->users);
+	wl_clear(&j->wl);
 	free(j);
 }
 
@@ -316,14 +313,17 @@ owner_answer(struct job *j, uint32_t type, struct rbuf *rb)
 void
 expand_answer(struct job *j, uint32_t type, struct rbuf *rb)
 {
-	struct msg_error e;
+	static struct msg_expand_ok	 x;
+	struct msg_error		 e;
+	struct wl_node			*a;
+	uint32_t			 i;
 
-	if (j->inc_wait > 0) {
-		include_expanded(j, type, rb);
-		return;
-	}
-	if (j->fwd_wait > 0) {
-		forward_expanded(j, type, rb);
+	/* An address of a .forward or an :include: file. */
+	if ((a = wl_waiting(&j->wl)) != NULL) {
+		if (a->parent->kind == WL_INCLUDE)
+			include_expanded(j, a, type, rb);
+		else
+			forward_expanded(j, a, type, rb);
 		return;
 	}
 	if (j->owner_wait) {
@@ -331,10 +331,14 @@ expand_answer(struct job *j, uint32_t type, struct rbuf *rb)
 		return;
 	}
 	if (type == IPC_EXPAND_OK) {
-		if ((j->users = calloc(1, sizeof(*j->users))) == NULL)
-			fatal("expand");
-		if (dec_expand_ok(rb, j->users) == 0) {
-			add_alias_targets(j, j->users);
+		if (dec_expand_ok(rb, &x) == 0) {
+			/* lookup made them one per account already */
+			for (i = 0; i < x.n; i++)
+				(void)wl_add_user(&j->wl, j->wl.root,
+				    x.users[i], x.ext[i], 0);
+			j->nfailed = x.nfailed;
+			memcpy(j->failed, x.failed, sizeof(j->failed));
+			add_alias_targets(j, &x, j->wl.root);
 			next_user(j);
 			return;
 		}
@@ -360,6 +364,7 @@ on_deliver(struct local *lo, struct ipc_chan *c, uint32_t id,
 		ipc_chan_fail(c, "bad DELIVER payload");
 		return;
 	}
+	wl_init(&j->wl, j->d.rcpt);
 	j->lo = lo;
 	j->queue = c;
 	j->queue_id = id;

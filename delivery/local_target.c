@@ -88,15 +88,18 @@ nothing_delivered(struct job *j)
 void
 next_target(struct job *j)
 {
-	const char	*why;
+	const struct msg_runner_open	*t;
+	struct wl_node			*n;
+	const char			*why;
 
-	if (j->next_user < j->users->n) {	/* an :include: added some */
+	/* An :include: file added accounts: their mailboxes first. */
+	if ((n = wl_next(&j->wl)) != NULL && n->kind == WL_USER) {
 		next_user(j);
 		return;
 	}
-	while (j->next_tgt < j->ntgt) {
-		const struct msg_runner_open *t = &j->tgt[j->next_tgt];
-
+	while ((n = wl_next(&j->wl)) != NULL) {
+		wl_take(&j->wl, n);
+		t = n->t;
 		/* What master would refuse as a violation fails here, for good. */
 		if ((why = ipc_check_runner_open(t)) != NULL) {
 			log_warnx("%s: to=<%s>: target %s cannot be run: %s",
@@ -110,14 +113,12 @@ next_target(struct job *j)
 			j->nrun++;
 		} else if (!dev_null(j, t) && !target_claimed_elsewhere(j, t))
 			break;
-		j->next_tgt++;
 	}
-	if (j->next_tgt == j->ntgt) {
+	if (n == NULL) {
 		nothing_delivered(j);
 		job_finish(j);
 		return;
 	}
-	j->next_tgt++;
 	j->runner_wait = 1;
 	open_request(j);
 }
@@ -127,7 +128,7 @@ void
 runner_answer(struct job *j, const struct ipc_hdr *h, struct rbuf *rb,
     int fd)
 {
-	const struct msg_runner_open	*t = &j->tgt[j->next_tgt - 1];
+	const struct msg_runner_open	*t = j->wl.cur->t;
 	struct wslot			*ws;
 
 	j->runner_wait = 0;
@@ -158,7 +159,7 @@ runner_answer(struct job *j, const struct ipc_hdr *h, struct rbuf *rb,
 void
 runner_refused(struct job *j, const struct msg_error *e)
 {
-	const struct msg_runner_open	*t = &j->tgt[j->next_tgt - 1];
+	const struct msg_runner_open	*t = j->wl.cur->t;
 
 	j->runner_wait = 0;
 	log_warnx("%s: %s %s%s of %s: %s", j->d.qid, t->kind ==

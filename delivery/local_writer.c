@@ -183,8 +183,8 @@ writer_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
 			j->nrun++;
 		else
 			j->nsent++;
-		member_delivered(j, ws->user, ws->runner ?
-		    &j->tgt[j->next_tgt - 1] : NULL);
+		member_delivered(j, ws->user, ws->runner ? j->wl.cur->t :
+		    NULL);
 	} else if (h->type == IPC_ERROR && dec_error(rb, &e) == 0)
 		job_fail(j, e.dsn, e.text);
 	else {
@@ -210,7 +210,7 @@ writer_closed(struct ipc_chan *c, const char *why, int violation, void *arg)
 	log_warnx("%s: %s for %s: %s", j->d.qid, ws->runner ? "runner" :
 	    "writer", ws->user, why);
 	writer_release(j, 0);
-	if (j->fwd_wait > 0)		/* forward_done moves on */
+	if (wl_waiting(&j->wl) != NULL)	/* forward_done moves on */
 		return;
 	next_user(j);
 }
@@ -265,7 +265,7 @@ writer_begin(struct job *j, struct wslot *ws)
 	ws->job = j;
 	j->slot = ws;
 	j->writer = ws->chan;
-	if (j->nofwd[j->next_user - 1]) {
+	if (wl_by_forward(j->wl.cur)) {
 		start_writing(j);
 		return;
 	}
@@ -388,13 +388,14 @@ void
 next_user(struct job *j)
 {
 	struct wslot		*ws;
+	struct wl_node		*n;
 
-	if (j->next_user == j->users->n) {
+	if ((n = wl_next(&j->wl)) == NULL || n->kind != WL_USER) {
 		next_target(j);
 		return;
 	}
-	if ((ws = writer_kept(j->lo, j->users->users[j->next_user++]))
-	    != NULL) {
+	wl_take(&j->wl, n);
+	if ((ws = writer_kept(j->lo, n->value)) != NULL) {
 		writer_begin(j, ws);
 		return;
 	}
@@ -412,7 +413,7 @@ open_send(struct job *j)
 
 	wb_init(&wb, buf, sizeof(buf));
 	if (j->runner_wait) {
-		enc_runner_open(&wb, &j->tgt[j->next_tgt - 1]);
+		enc_runner_open(&wb, j->wl.cur->t);
 		id = ipc_request(j->lo->we.master, IPC_RUNNER_OPEN, &wb, -1);
 	} else {
 		memset(&w, 0, sizeof(w));
@@ -478,7 +479,7 @@ void
 writer_refused(struct job *j, const struct msg_error *e)
 {
 	log_warnx("%s: no writer for %s: %s", j->d.qid,
-	    j->users->users[j->next_user - 1], e->text);
+	    cur_user(j), e->text);
 	job_fail(j, e->dsn, e->text);
 	next_user(j);
 }
