@@ -17,6 +17,11 @@
  *   worklist.c		the expansion as typed nodes with parents (pure,
  *			in the library, unit-tested)
  *   local_hooks.c	test-only triggers (--enable-test-hooks)
+ *
+ * The job machine (local_job, local_writer, local_expand, local_target,
+ * worklist) is in libbulkhead.a: tests/unit/test_local_job.c drives it
+ * through local.c's handlers against a fake queue, lookup, master and
+ * writers.
  */
 #ifndef BH_DELIVERY_LOCAL_H
 #define BH_DELIVERY_LOCAL_H
