@@ -4,7 +4,8 @@
  * queue hands it a recipient with a queue file, a fake lookup answers
  * from a table, a fake master hands it writers (socket pairs), and fake
  * writers serve ~/.forward files from a table and read the message from
- * the pipe.  local.c is included for its handlers, which are static.
+ * the pipe; fake runners serve :include: files and take the message for
+ * commands.  local.c is included for its handlers, which are static.
  */
 #include "delivery/local.c"
 
@@ -55,26 +56,38 @@ hostile_answer(struct local *lo, const struct ipc_hdr *h, struct rbuf *rb,
 }
 #endif
 
-/* lookup's table: an address, the accounts it reaches, or a failure. */
+/* lookup's table: an address, the accounts and targets it reaches, or a
+   failure. */
 struct fake_addr {
 	const char	*addr;
 	const char	*users[3];
 	const char	*dsn;
+	uint32_t	 kinds[2];
+	const char	*targets[2];
 };
 
 static const struct fake_addr table[] = {
-	{ "alice@example.org", { "alice" }, NULL },
-	{ "team@example.org", { "alice", "bob" }, NULL },
-	{ "bob", { "bob" }, NULL },
-	{ "carol", { "carol" }, NULL },
-	{ "nobody", { NULL }, "5.1.1" },
-	{ "nobody@example.org", { NULL }, "5.1.1" },
+	{ "alice@example.org", { "alice" }, NULL, { 0 }, { NULL } },
+	{ "team@example.org", { "alice", "bob" }, NULL, { 0 }, { NULL } },
+	{ "bob", { "bob" }, NULL, { 0 }, { NULL } },
+	{ "carol", { "carol" }, NULL, { 0 }, { NULL } },
+	{ "nobody", { NULL }, "5.1.1", { 0 }, { NULL } },
+	{ "nobody@example.org", { NULL }, "5.1.1", { 0 }, { NULL } },
+	{ "owners@example.org", { "alice" }, NULL,
+	    { RUNNER_INCLUDE, RUNNER_COMMAND },
+	    { "/etc/mail/owners.list", "/usr/bin/notify" } },
 };
 
-/* A writer the fake master handed local. */
+/* The :include: files the fake runners read. */
+static const char *include_text = "carol\n|/usr/bin/log\n";
+
+/* A writer (or runner) the fake master handed local. */
 struct fwriter {
 	struct ipc_chan	*chan;
 	char		 user[IPC_USER_MAX + 1];
+	int		 runner;
+	uint32_t	 kind, depth;
+	char		 value[IPC_TEXT_MAX];
 	int		 forward_reads;
 	int		 mail_fd;		/* the pipe, while it reads */
 	uint32_t	 mail_id;
@@ -154,6 +167,13 @@ fake_lookup_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
 	memset(&x, 0, sizeof(x));
 	for (i = 0; i < 3 && f->users[i] != NULL; i++)
 		strlcpy(x.users[x.n++], f->users[i], sizeof(x.users[0]));
+	for (i = 0; i < 2 && f->targets[i] != NULL; i++) {
+		x.targets[x.ntargets].kind = f->kinds[i];
+		strlcpy(x.targets[x.ntargets].name, "owners",
+		    sizeof(x.targets[0].name));
+		strlcpy(x.targets[x.ntargets++].value, f->targets[i],
+		    sizeof(x.targets[0].value));
+	}
 	enc_expand_ok(&wb, &x);
 	ipc_reply(c, IPC_EXPAND_OK, h->id, &wb, -1);
 }
@@ -185,7 +205,8 @@ fake_writer_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
 		assert_int_equal(dec_forward_read(rb, &r), 0);
 		w->forward_reads++;
 		memset(&fwd, 0, sizeof(fwd));
-		if ((text = forward_text(w->user)) != NULL) {
+		text = w->runner ? include_text : forward_text(w->user);
+		if (text != NULL) {
 			fwd.status = FORWARD_FOUND;
 			strlcpy(fwd.text, text, sizeof(fwd.text));
 		} else
@@ -205,29 +226,42 @@ fake_writer_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
 	strlcpy(w->delivered_to, m.delivered_to, sizeof(w->delivered_to));
 }
 
-/* The fake master: a writer for each WRITER_OPEN. */
+/* The fake master: a writer for each WRITER_OPEN, a runner for each
+   RUNNER_OPEN. */
 static void
 fake_master_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
     int fd, void *arg)
 {
-	struct msg_writer_open	 o;
-	struct fwriter		*w;
-	uint8_t			 buf[8];
-	struct wbuf		 wb;
-	int			 sv[2];
+	static struct msg_runner_open	 ro;
+	struct msg_writer_open		 o;
+	struct fwriter			*w;
+	uint8_t				 buf[8];
+	struct wbuf			 wb;
+	int				 sv[2];
 
-	assert_int_equal(h->type, IPC_WRITER_OPEN);
-	assert_int_equal(dec_writer_open(rb, &o), 0);
 	assert_true(W.nw < 8);
 	w = &W.w[W.nw++];
 	memset(w, 0, sizeof(*w));
-	strlcpy(w->user, o.user, sizeof(w->user));
 	w->mail_fd = -1;
+	if (h->type == IPC_RUNNER_OPEN) {
+		assert_int_equal(dec_runner_open(rb, &ro), 0);
+		assert_null(ipc_check_runner_open(&ro));
+		w->runner = 1;
+		w->kind = ro.kind;
+		w->depth = ro.depth;
+		strlcpy(w->value, ro.value, sizeof(w->value));
+		strlcpy(w->user, ro.name, sizeof(w->user));
+	} else {
+		assert_int_equal(h->type, IPC_WRITER_OPEN);
+		assert_int_equal(dec_writer_open(rb, &o), 0);
+		strlcpy(w->user, o.user, sizeof(w->user));
+	}
 	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
 	w->chan = ipc_chan_new(W.base, sv[0], ROLE_WRITER, ROLE_LOCAL,
 	    fake_writer_msg, fake_closed, w);
 	wb_init(&wb, buf, sizeof(buf));
-	ipc_reply(c, IPC_WRITER_OPEN_OK, h->id, &wb, sv[1]);
+	ipc_reply(c, w->runner ? IPC_RUNNER_OPEN_OK : IPC_WRITER_OPEN_OK, h->id,
+	    &wb, sv[1]);
 }
 
 /* local's end of its master channel, as worker.c dispatches it. */
@@ -447,6 +481,36 @@ test_forward_fails_whole(void **state)
 	assert_int_equal(W.w[0].ngot, 0);
 }
 
+/*
+ * An alias with a mailbox, an :include: file and a command: the mailbox,
+ * then the file, whose account comes before the command after it, then
+ * the commands; the file's own command carries the file as its chain.
+ */
+static void
+test_include_order(void **state)
+{
+	deliver("owners@example.org");
+	assert_int_equal(W.result.status, DELIVER_SENT);
+	assert_string_equal(W.result.text,
+	    "delivered to 2 mailboxes and 2 commands or files");
+	assert_int_equal(W.nw, 5);
+	assert_string_equal(W.w[0].user, "alice");
+	assert_string_equal(W.w[0].got, MSG);
+	assert_true(W.w[1].runner);
+	assert_int_equal(W.w[1].kind, RUNNER_INCLUDE);
+	assert_int_equal(W.w[1].ngot, 0);
+	/* an :include: member: its own ~/.forward is read */
+	assert_string_equal(W.w[2].user, "carol");
+	assert_int_equal(W.w[2].forward_reads, 1);
+	assert_string_equal(W.w[2].got, MSG);
+	assert_string_equal(W.w[3].value, "/usr/bin/notify");
+	assert_int_equal(W.w[3].depth, 0);
+	assert_string_equal(W.w[3].got, MSG);
+	assert_string_equal(W.w[4].value, "/usr/bin/log");
+	assert_int_equal(W.w[4].depth, 1);
+	assert_string_equal(W.w[4].got, MSG);
+}
+
 static void
 test_unknown_recipient(void **state)
 {
@@ -488,6 +552,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_forward_fails_whole,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_include_order, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_recipient, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_lookup_down, setup,
