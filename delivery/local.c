@@ -124,6 +124,7 @@ peer_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
 {
 	struct local	*lo = arg;
 	struct job	*j;
+	struct wl_node	*a;
 
 	if (h->type == IPC_DELIVER) {
 		on_deliver(lo, c, h->id, rb, fd);
@@ -131,8 +132,8 @@ peer_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
 	}
 	if (fd != -1)
 		close(fd);
-	if ((j = waited_on(lo, c, ROLE_LOOKUP, h->id)) != NULL)
-		expand_answer(j, h->type, rb);
+	if ((j = waited_on(lo, c, ROLE_LOOKUP, h->id, &a)) != NULL)
+		expand_answer(j, a, h->type, rb);
 	else
 		ipc_chan_fail(c, "unexpected message");
 	lookup_retire_if_drained(lo, c);

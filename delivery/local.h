@@ -116,9 +116,10 @@ struct local {
 };
 
 /* local_job.c: a job's life, its questions to lookup, its result */
-void wait_for(struct local *lo, enum bh_role peer, uint32_t id, struct job *j);
+void wait_for(struct local *lo, enum bh_role peer, uint32_t id, struct job *j,
+    struct wl_node *node);
 struct job *waited_on(struct local *lo, struct ipc_chan *c, enum bh_role peer,
-    uint32_t id);
+    uint32_t id, struct wl_node **node);
 struct job *waited(struct local *lo, enum bh_role peer, uint32_t id);
 void job_fail(struct job *j, const char *dsn, const char *text);
 void add_failed_members(struct job *j, const struct msg_expand_ok *x);
@@ -127,8 +128,10 @@ int member_was_done(const struct job *j, const char *user,
 void member_delivered(struct job *j, const char *user,
     const struct msg_runner_open *t);
 void job_finish(struct job *j);
-void ask_lookup(struct job *j, uint32_t type, const char *addr);
-void expand_answer(struct job *j, uint32_t type, struct rbuf *rb);
+void ask_lookup(struct job *j, struct wl_node *node, uint32_t type,
+    const char *addr);
+void expand_answer(struct job *j, struct wl_node *a, uint32_t type,
+    struct rbuf *rb);
 void on_deliver(struct local *lo, struct ipc_chan *c, uint32_t id,
     struct rbuf *rb, int fd);
 void fail_lookup_waits(struct local *lo, struct ipc_chan *c);

@@ -212,8 +212,8 @@ forward_expanded(struct job *j, struct wl_node *a, uint32_t type,
 static void
 forward_lookup(struct job *j, struct wl_node *fwd, const char *local)
 {
-	(void)wl_add(&j->wl, fwd, WL_ADDRESS, local);
-	ask_lookup(j, IPC_EXPAND, local);
+	ask_lookup(j, wl_add(&j->wl, fwd, WL_ADDRESS, local), IPC_EXPAND,
+	    local);
 }
 
 /*
@@ -360,8 +360,8 @@ include_ask(struct job *j)
 static void
 include_lookup(struct job *j, struct wl_node *inc, const char *local)
 {
-	(void)wl_add(&j->wl, inc, WL_ADDRESS, local);
-	ask_lookup(j, IPC_EXPAND, local);
+	ask_lookup(j, wl_add(&j->wl, inc, WL_ADDRESS, local), IPC_EXPAND,
+	    local);
 }
 
 /* lookup's answer for one address (a) of an :include: file. */

@@ -26,6 +26,8 @@ struct lwait {
 	enum bh_role		 peer;
 	uint32_t		 id;
 	struct job		*job;
+	struct wl_node		*node;		/* the address asked, or NULL:
+						   the recipient, its owner */
 };
 
 static int
@@ -52,7 +54,8 @@ orphans_cb(evutil_socket_t fd, short ev, void *arg)
  * comes on the next loop turn, never from under the caller.
  */
 static void
-wait_orphan(struct local *lo, struct job *j, int refused)
+wait_orphan(struct local *lo, struct job *j, struct wl_node *node,
+    int refused)
 {
 	static uint32_t	 next;
 	struct timeval	 now = { 0, 0 };
@@ -64,6 +67,7 @@ wait_orphan(struct local *lo, struct job *j, int refused)
 	w->refused = refused;
 	w->id = next++;
 	w->job = j;
+	w->node = node;
 	if (RB_INSERT(lwait_tree, &lo->waits, w) != NULL)
 		fatalx("wait_orphan: id %u in use", w->id);
 	if (event_base_once(lo->we.base, -1, EV_TIMEOUT, orphans_cb, lo,
@@ -78,12 +82,13 @@ wait_orphan(struct local *lo, struct job *j, int refused)
  * turn, not from under the caller.
  */
 void
-wait_for(struct local *lo, enum bh_role peer, uint32_t id, struct job *j)
+wait_for(struct local *lo, enum bh_role peer, uint32_t id, struct job *j,
+    struct wl_node *node)
 {
 	struct lwait	*w;
 
 	if (peer == ROLE_LOOKUP && lo->lookup == NULL) {
-		wait_orphan(lo, j, 0);
+		wait_orphan(lo, j, node, 0);
 		return;
 	}
 	if ((w = calloc(1, sizeof(*w))) == NULL)
@@ -92,13 +97,15 @@ wait_for(struct local *lo, enum bh_role peer, uint32_t id, struct job *j)
 	w->peer = peer;
 	w->id = id;
 	w->job = j;
+	w->node = node;
 	if (RB_INSERT(lwait_tree, &lo->waits, w) != NULL)
 		fatalx("wait_for: request id %u in use", id);
 }
 
+/* The job (and the node, if node != NULL) that waited for reply id. */
 struct job *
 waited_on(struct local *lo, struct ipc_chan *c, enum bh_role peer,
-    uint32_t id)
+    uint32_t id, struct wl_node **node)
 {
 	struct lwait	 key, *w;
 	struct job	*j;
@@ -110,6 +117,8 @@ waited_on(struct local *lo, struct ipc_chan *c, enum bh_role peer,
 		return NULL;
 	RB_REMOVE(lwait_tree, &lo->waits, w);
 	j = w->job;
+	if (node != NULL)
+		*node = w->node;
 	free(w);
 	return j;
 }
@@ -117,7 +126,7 @@ waited_on(struct local *lo, struct ipc_chan *c, enum bh_role peer,
 struct job *
 waited(struct local *lo, enum bh_role peer, uint32_t id)
 {
-	return waited_on(lo, lo->we.master, peer, id);
+	return waited_on(lo, lo->we.master, peer, id, NULL);
 }
 
 /* Keep the first failure's words; a 4xx outranks a 5xx (retry wins). */
@@ -256,9 +265,13 @@ job_finish(struct job *j)
 	free(j);
 }
 
-/* Ask lookup about addr (IPC_EXPAND or IPC_OWNER_QUERY) for job j. */
+/*
+ * Ask lookup about addr (IPC_EXPAND or IPC_OWNER_QUERY) for job j: the
+ * recipient (node NULL) or an address of a .forward or :include: file.
+ */
 void
-ask_lookup(struct job *j, uint32_t type, const char *addr)
+ask_lookup(struct job *j, struct wl_node *node, uint32_t type,
+    const char *addr)
 {
 	struct msg_addr	 a;
 	uint8_t		 buf[IPC_ADDR_MAX + 8];
@@ -268,17 +281,17 @@ ask_lookup(struct job *j, uint32_t type, const char *addr)
 	if (ipc_check_addr(&a) != NULL) {
 		log_warnx("%s: to=<%s>: a .forward or :include: address is "
 		    "not valid: not looked up", j->d.qid, j->d.rcpt);
-		wait_orphan(j->lo, j, 1);
+		wait_orphan(j->lo, j, node, 1);
 		return;
 	}
 	if (j->lo->lookup == NULL) {
-		wait_orphan(j->lo, j, 0);
+		wait_orphan(j->lo, j, node, 0);
 		return;
 	}
 	wb_init(&wb, buf, sizeof(buf));
 	enc_addr(&wb, &a);
 	wait_for(j->lo, ROLE_LOOKUP, ipc_request(j->lo->lookup, type, &wb, -1),
-	    j);
+	    j, node);
 }
 
 /*
@@ -291,7 +304,7 @@ static void
 owner_query(struct job *j)
 {
 	j->owner_wait = 1;
-	ask_lookup(j, IPC_OWNER_QUERY, j->d.rcpt);
+	ask_lookup(j, NULL, IPC_OWNER_QUERY, j->d.rcpt);
 }
 
 static void
@@ -302,7 +315,7 @@ owner_answer(struct job *j, uint32_t type, struct rbuf *rb)
 	j->owner_wait = 0;
 	if (type == IPC_OWNER_REPLY && dec_owner(rb, &o) == 0) {
 		strlcpy(j->owner, o.addr, sizeof(j->owner));
-		ask_lookup(j, IPC_EXPAND, j->d.rcpt);
+		ask_lookup(j, NULL, IPC_EXPAND, j->d.rcpt);
 		return;
 	}
 	job_fail(j, "4.3.0", type == IPC_NONE ? "lookup unavailable" :
@@ -310,16 +323,17 @@ owner_answer(struct job *j, uint32_t type, struct rbuf *rb)
 	job_finish(j);
 }
 
+/* lookup's answer for the recipient, its owner, or address a. */
 void
-expand_answer(struct job *j, uint32_t type, struct rbuf *rb)
+expand_answer(struct job *j, struct wl_node *a, uint32_t type,
+    struct rbuf *rb)
 {
 	static struct msg_expand_ok	 x;
 	struct msg_error		 e;
-	struct wl_node			*a;
 	uint32_t			 i;
 
 	/* An address of a .forward or an :include: file. */
-	if ((a = wl_waiting(&j->wl)) != NULL) {
+	if (a != NULL) {
 		if (a->parent->kind == WL_INCLUDE)
 			include_expanded(j, a, type, rb);
 		else
@@ -378,14 +392,14 @@ on_deliver(struct local *lo, struct ipc_chan *c, uint32_t id,
 	}
 	/* The owner first: it is the sender, and gets failures, either way. */
 	if (j->d.sender[0] == '\0')
-		ask_lookup(j, IPC_EXPAND, j->d.rcpt);
+		ask_lookup(j, NULL, IPC_EXPAND, j->d.rcpt);
 	else
 		owner_query(j);
 }
 
 /* lookup's answer to a question never asked (wait_orphan). */
 static void
-refused_answer(struct job *j)
+refused_answer(struct job *j, struct wl_node *node)
 {
 	struct msg_error e;
 	uint8_t		 buf[IPC_DSN_MAX + IPC_TEXT_MAX + 8];
@@ -397,7 +411,7 @@ refused_answer(struct job *j)
 	wb_init(&wb, buf, sizeof(buf));
 	enc_error(&wb, &e);
 	rb_init(&rb, buf, wb.len);
-	expand_answer(j, IPC_ERROR, &rb);
+	expand_answer(j, node, IPC_ERROR, &rb);
 }
 
 /*
@@ -416,9 +430,9 @@ fail_lookup_waits(struct local *lo, struct ipc_chan *c)
 		j = w->job;
 		RB_REMOVE(lwait_tree, &lo->waits, w);
 		if (w->refused)
-			refused_answer(j);
+			refused_answer(j, w->node);
 		else
-			expand_answer(j, IPC_NONE, NULL);
+			expand_answer(j, w->node, IPC_NONE, NULL);
 		free(w);
 	}
 }

@@ -421,7 +421,7 @@ open_send(struct job *j)
 		enc_writer_open(&wb, &w);
 		id = ipc_request(j->lo->we.master, IPC_WRITER_OPEN, &wb, -1);
 	}
-	wait_for(j->lo, ROLE_MASTER, id, j);
+	wait_for(j->lo, ROLE_MASTER, id, j, NULL);
 }
 
 /*

@@ -104,6 +104,9 @@ static struct {
 	int				 nw;
 	const char			*fwd_user[4], *fwd_text[4];
 	int				 expands;
+	const char			*hang_on;	/* lookup goes away
+							   instead */
+	int				 hang;
 	int				 nresult;
 	struct msg_deliver_result	 result;
 } W;
@@ -156,6 +159,10 @@ fake_lookup_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
 	}
 	assert_int_equal(h->type, IPC_EXPAND);
 	W.expands++;
+	if (W.hang_on != NULL && strcmp(a.addr, W.hang_on) == 0) {
+		W.hang = 1;
+		return;
+	}
 	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++)
 		if (strcmp(table[i].addr, a.addr) == 0)
 			f = &table[i];
@@ -314,6 +321,10 @@ run(void)
 	for (i = 0; i < 3000 && W.nresult == 0; i++) {
 		event_base_loop(W.base, EVLOOP_NONBLOCK);
 		pump_writers();
+		if (W.hang && W.lookup != NULL) {
+			ipc_chan_free(W.lookup);
+			W.lookup = NULL;
+		}
 		usleep(500);
 	}
 	assert_int_equal(W.nresult, 1);
@@ -511,6 +522,22 @@ test_include_order(void **state)
 	assert_string_equal(W.w[4].got, MSG);
 }
 
+/* lookup goes away while it owes the answer for a .forward's address. */
+static void
+test_lookup_dies_during_forward(void **state)
+{
+	W.fwd_user[0] = "alice";
+	W.fwd_text[0] = "\\alice\nbob\n";
+	W.hang_on = "bob";
+	deliver("alice@example.org");
+	assert_int_equal(W.result.status, DELIVER_DEFER);
+	assert_string_equal(W.result.dsn, "4.3.0");
+	assert_string_equal(W.result.text, "lookup unavailable");
+	assert_int_equal(W.nw, 1);
+	assert_int_equal(W.w[0].ngot, 0);
+	assert_null(L.lookup);
+}
+
 static void
 test_unknown_recipient(void **state)
 {
@@ -554,6 +581,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_include_order, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_lookup_dies_during_forward,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_recipient, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_lookup_down, setup,
