@@ -366,7 +366,7 @@ def test_bdat_bare_lf_is_refused(daemon):
 
 def test_nul_bytes_and_long_lines_pass_through(daemon, users):
     # Under 64 KiB in all: local hands the writer a pipe whose read end is
-    # non-blocking (delivery/local.c), so a larger message can be
+    # non-blocking (delivery/local_writer.c), so a larger message can be
     # deferred with EAGAIN.  smtpd's splitting of lines over 64 KiB is
     # covered by the session fuzz corpus (long_data_line).
     long_line = b"z" * 60000

@@ -1,0 +1,188 @@
+/*
+ * local_hooks.c: test builds only (--enable-test-hooks).  local plays a
+ * compromised local against master's checks: requests read from files
+ * in the configuration directory are sent to master once local is ready,
+ * and master's answers are logged.
+ */
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "delivery/local.h"
+#include "lib/log.h"
+
+#define HOSTILE_MAX	32
+/* Test builds: requests local sends master as a compromised local would. */
+struct hostile {
+	char		 user[HOSTILE_MAX][IPC_USER_MAX + 1];
+	uint32_t	 id[HOSTILE_MAX];
+	size_t		 n;
+	/* test-hostile-runner-open: RUNNER_OPEN requests */
+	struct msg_runner_open run[HOSTILE_MAX];
+	uint32_t	 run_id[HOSTILE_MAX];
+	size_t		 nrun;
+};
+
+static struct hostile hostile;
+
+/*
+ * Test builds only.  If the configuration directory holds a file
+ * "test-hostile-writer-open", each of its lines (raw bytes, up to 64) is
+ * sent to master as the user of an IPC_WRITER_OPEN once local is ready,
+ * and master's answer is logged.  The integration tests use it to play a
+ * compromised local against master's checks.
+ */
+void
+hostile_load(struct local *lo)
+{
+	char		 path[PATH_MAX], buf[4096], *line, *nl;
+	ssize_t		 n;
+	int		 fd;
+
+	snprintf(path, sizeof(path), "%s/test-hostile-writer-open",
+	    lo->we.cf.config_directory);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	for (line = buf; *line != '\0' && hostile.n < HOSTILE_MAX;
+	    line = nl + 1) {
+		if ((nl = strchr(line, '\n')) == NULL)
+			nl = line + strlen(line) - 1;
+		else
+			*nl = '\0';
+		strlcpy(hostile.user[hostile.n++], line,
+		    sizeof(hostile.user[0]));
+	}
+}
+
+/*
+ * "test-hostile-runner-open": lines "forward USER KIND VALUE" or
+ * "alias:MAP NAME KIND VALUE" (KIND command, file or include; split at
+ * the first three tabs), each sent to master as an IPC_RUNNER_OPEN.
+ */
+void
+hostile_load_runner(struct local *lo)
+{
+	struct msg_runner_open	*r;
+	char			 path[PATH_MAX], buf[4096], *line, *nl;
+	char			*f[4];
+	ssize_t			 n;
+	int			 fd, k;
+
+	snprintf(path, sizeof(path), "%s/test-hostile-runner-open",
+	    lo->we.cf.config_directory);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	for (line = buf; line != NULL && *line != '\0' &&
+	    hostile.nrun < HOSTILE_MAX; line = nl) {
+		if ((nl = strchr(line, '\n')) != NULL)
+			*nl++ = '\0';
+		for (k = 0; k < 4 && line != NULL; k++)
+			f[k] = strsep(&line, k < 3 ? "\t" : "");
+		if (k < 4 || f[3] == NULL)
+			continue;
+		r = &hostile.run[hostile.nrun++];
+		memset(r, 0, sizeof(*r));
+		r->source = strcmp(f[0], "forward") == 0 ? RUNNER_FORWARD :
+		    RUNNER_ALIAS;
+		if (strncmp(f[0], "alias:", 6) == 0)
+			r->map = (uint32_t)strtoul(f[0] + 6, NULL, 10);
+		strlcpy(r->name, f[1], sizeof(r->name));
+		r->kind = strcmp(f[2], "file") == 0 ? RUNNER_FILE :
+		    strcmp(f[2], "include") == 0 ? RUNNER_INCLUDE :
+		    RUNNER_COMMAND;
+		strlcpy(r->value, f[3], sizeof(r->value));
+	}
+}
+
+void
+hostile_send(struct local *lo)
+{
+	struct msg_writer_open	 w;
+	uint8_t			 buf[IPC_USER_MAX + 16];
+	struct wbuf		 wb;
+	size_t			 i;
+
+	ipc_enc_unchecked = 1;		/* playing a compromised local */
+	for (i = 0; i < hostile.n; i++) {
+		memset(&w, 0, sizeof(w));
+		strlcpy(w.user, hostile.user[i], sizeof(w.user));
+		wb_init(&wb, buf, sizeof(buf));
+		enc_writer_open(&wb, &w);
+		hostile.id[i] = ipc_request(lo->we.master,
+		    IPC_WRITER_OPEN, &wb, -1);
+	}
+	for (i = 0; i < hostile.nrun; i++) {
+		uint8_t rbuf[sizeof(struct msg_runner_open) + 64];
+
+		wb_init(&wb, rbuf, sizeof(rbuf));
+		enc_runner_open(&wb, &hostile.run[i]);
+		hostile.run_id[i] = ipc_request(lo->we.master,
+		    IPC_RUNNER_OPEN, &wb, -1);
+	}
+	ipc_enc_unchecked = 0;
+}
+
+/* 1 if this was the answer to a hostile RUNNER_OPEN (logged, consumed). */
+static int
+hostile_runner_answer(struct local *lo, const struct ipc_hdr *h,
+    struct rbuf *rb, int fd)
+{
+	struct msg_error	 e;
+	size_t			 i;
+
+	for (i = 0; i < hostile.nrun; i++)
+		if (hostile.run_id[i] == h->id && h->id != 0)
+			break;
+	if (i == hostile.nrun)
+		return 0;
+	hostile.run_id[i] = 0;
+	/* Closing the channel at once: the runner checks its source first,
+	   before it waits for a message. */
+	if (fd != -1)
+		close(fd);
+	if (h->type == IPC_ERROR && dec_error(rb, &e) == 0)
+		log_info("test hook: RUNNER_OPEN #%zu refused: %s %s", i,
+		    e.dsn, e.text);
+	else
+		log_info("test hook: RUNNER_OPEN #%zu granted", i);
+	return 1;
+}
+
+/* 1 if this was the answer to a hostile request (logged, consumed). */
+int
+hostile_answer(struct local *lo, const struct ipc_hdr *h, struct rbuf *rb,
+    int fd)
+{
+	struct msg_error	 e;
+	size_t			 i;
+
+	if (hostile_runner_answer(lo, h, rb, fd))
+		return 1;
+	for (i = 0; i < hostile.n; i++)
+		if (hostile.id[i] == h->id && h->id != 0)
+			break;
+	if (i == hostile.n)
+		return 0;
+	hostile.id[i] = 0;
+	if (fd != -1)
+		close(fd);
+	if (h->type == IPC_ERROR && dec_error(rb, &e) == 0)
+		log_info("test hook: WRITER_OPEN #%zu refused: %s %s", i,
+		    e.dsn, e.text);
+	else
+		log_info("test hook: WRITER_OPEN #%zu granted", i);
+	return 1;
+}
