@@ -51,6 +51,8 @@ def test_one_message_to_70_users(make_daemon, many_users):
     wait_until(lambda: all(count_new(pw) == 1
                            for pw in many_users.values()),
                "70 deliveries", timeout=60)
+    # the files are in place before queue hears back and logs
+    wait_until(lambda: d.logtext().count("status=") >= MANY, "70 outcomes")
     log = d.logtext()
     assert "4.3.2" not in log, log
     assert "too many concurrent writers" not in log

@@ -77,7 +77,8 @@ def test_concurrent_deliveries_wait_for_a_reader_lock(make_daemon, users,
                "the first message")
     st = os.lstat(path)
     assert st.st_uid == alice.pw_uid and stat.S_IMODE(st.st_mode) == 0o600
-    assert not os.path.exists(path + ".lock")
+    # the writer removes its dotlock after the message is in the file
+    wait_until(lambda: not os.path.exists(path + ".lock"), "the unlock")
 
     # A reader (mutt, procmail) holds both locks.
     lockfd = os.open(path + ".lock", os.O_WRONLY | os.O_CREAT | os.O_EXCL)
