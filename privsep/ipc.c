@@ -18,8 +18,9 @@
 #include "privsep/ipc_msgs.h"
 
 static const struct ipc_type_info type_table[IPC_TYPE_COUNT] = {
-#define IPC_INFO(name, kind, from, to, fd, reply)			\
-	[name] = { #name, IPC_##kind, from, to, fd, reply },
+#define IPC_INFO(name, kind, from, to, fd, reply, payload)		\
+	[name] = { #name, IPC_##kind, from, to, fd, reply,		\
+	    IPC_PAYLOAD_##payload },
 	IPC_MESSAGE_TABLE(IPC_INFO)
 #undef IPC_INFO
 };

@@ -55,69 +55,92 @@ enum ipc_kind {
 };
 
 /*
- * name, kind, senders, receivers, fd, successful reply type (requests).
+ * The payloads: one struct msg_NAME each, with enc_NAME, dec_NAME and
+ * ipc_check_NAME in ipc_msgs.c and ipc_check.c (ipc_codec.c collects
+ * them); "none" is the empty payload.  The order is that of the
+ * selectors of tests/fuzz/fuzz_ipc_roundtrip.c: add new ones at the end.
+ */
+#define IPC_PAYLOADS(P)							\
+	P(log) P(setup_peer) P(peer_violation) P(error) P(addr)		\
+	P(rcpt_verdict) P(qid) P(rcpt) P(commit) P(deliver)		\
+	P(deliver_result) P(expand_ok) P(writer_open) P(write_mail)	\
+	P(forward_read) P(forward_data) P(owner) P(rcpt_check)		\
+	P(runner_open) P(deliver_progress)
+
+enum ipc_payload {
+	IPC_PAYLOAD_none = 0,
+#define IPC_PAYLOAD_ENUM(name) IPC_PAYLOAD_##name,
+	IPC_PAYLOADS(IPC_PAYLOAD_ENUM)
+#undef IPC_PAYLOAD_ENUM
+	IPC_PAYLOAD_COUNT
+};
+
+/*
+ * name, kind, senders, receivers, fd, successful reply type (requests),
+ * payload (one of IPC_PAYLOADS, or none).  Every seed of a row is named
+ * after it in tests/fuzz/corpus/ipc/ (test_ipc_table checks).
  */
 #define IPC_MESSAGE_TABLE(X)						\
-	X(IPC_LOG,		NOTE,	R_WORKERS, RB_(MASTER),	\
-	    IPC_FD_NONE, 0)						\
+	X(IPC_LOG,		NOTE,	R_WORKERS, RB_(MASTER),		\
+	    IPC_FD_NONE, 0, log)					\
 	X(IPC_READY,		NOTE,	R_WORKERS, RB_(MASTER),		\
-	    IPC_FD_NONE, 0)						\
+	    IPC_FD_NONE, 0, none)					\
 	X(IPC_SETUP_PEER,	NOTE,	RB_(MASTER), R_WORKERS,		\
-	    IPC_FD_REQUIRED, 0)						\
+	    IPC_FD_REQUIRED, 0, setup_peer)				\
 	X(IPC_PEER_VIOLATION,	NOTE,	R_WORKERS, RB_(MASTER),		\
-	    IPC_FD_NONE, 0)						\
-	X(IPC_OK,		REPLY,	R_ALL, R_ALL, IPC_FD_NONE, 0)	\
-	X(IPC_ERROR,		REPLY,	R_ALL, R_ALL, IPC_FD_NONE, 0)	\
+	    IPC_FD_NONE, 0, peer_violation)				\
+	X(IPC_OK,		REPLY,	R_ALL, R_ALL, IPC_FD_NONE, 0, none) \
+	X(IPC_ERROR,		REPLY,	R_ALL, R_ALL, IPC_FD_NONE, 0, error) \
 	X(IPC_RCPT_CHECK,	REQ,	RB_(SMTPD), RB_(LOOKUP),	\
-	    IPC_FD_NONE, IPC_RCPT_CHECK_REPLY)				\
+	    IPC_FD_NONE, IPC_RCPT_CHECK_REPLY, addr)			\
 	X(IPC_RCPT_CHECK_REPLY,	REPLY,	RB_(LOOKUP), RB_(SMTPD),	\
-	    IPC_FD_NONE, 0)						\
+	    IPC_FD_NONE, 0, rcpt_verdict)				\
 	X(IPC_MSG_CREATE,	REQ,	RB_(SMTPD), RB_(QUEUE),		\
-	    IPC_FD_NONE, IPC_MSG_CREATE_OK)				\
+	    IPC_FD_NONE, IPC_MSG_CREATE_OK, none)			\
 	X(IPC_MSG_CREATE_OK,	REPLY,	RB_(QUEUE), RB_(SMTPD),		\
-	    IPC_FD_REQUIRED, 0)						\
+	    IPC_FD_REQUIRED, 0, qid)					\
 	X(IPC_MSG_RCPT,		REQ,	RB_(SMTPD), RB_(QUEUE),		\
-	    IPC_FD_NONE, IPC_OK)					\
+	    IPC_FD_NONE, IPC_OK, rcpt)					\
 	X(IPC_MSG_COMMIT,	REQ,	RB_(SMTPD), RB_(QUEUE),		\
-	    IPC_FD_NONE, IPC_MSG_COMMIT_OK)				\
+	    IPC_FD_NONE, IPC_MSG_COMMIT_OK, commit)			\
 	X(IPC_MSG_COMMIT_OK,	REPLY,	RB_(QUEUE), RB_(SMTPD),		\
-	    IPC_FD_NONE, 0)						\
+	    IPC_FD_NONE, 0, qid)					\
 	X(IPC_MSG_ABORT,	REQ,	RB_(SMTPD), RB_(QUEUE),		\
-	    IPC_FD_NONE, IPC_OK)					\
+	    IPC_FD_NONE, IPC_OK, qid)					\
 	X(IPC_DELIVER,		REQ,	RB_(QUEUE), RB_(LOCAL),		\
-	    IPC_FD_REQUIRED, IPC_DELIVER_RESULT)			\
+	    IPC_FD_REQUIRED, IPC_DELIVER_RESULT, deliver)		\
 	X(IPC_DELIVER_RESULT,	REPLY,	RB_(LOCAL), RB_(QUEUE),		\
-	    IPC_FD_NONE, 0)						\
+	    IPC_FD_NONE, 0, deliver_result)				\
 	X(IPC_EXPAND,		REQ,	RB_(LOCAL), RB_(LOOKUP),	\
-	    IPC_FD_NONE, IPC_EXPAND_OK)					\
+	    IPC_FD_NONE, IPC_EXPAND_OK, addr)				\
 	X(IPC_EXPAND_OK,	REPLY,	RB_(LOOKUP), RB_(LOCAL),	\
-	    IPC_FD_NONE, 0)						\
+	    IPC_FD_NONE, 0, expand_ok)					\
 	X(IPC_WRITER_OPEN,	REQ,	RB_(LOCAL), RB_(MASTER),	\
-	    IPC_FD_NONE, IPC_WRITER_OPEN_OK)				\
+	    IPC_FD_NONE, IPC_WRITER_OPEN_OK, writer_open)		\
 	X(IPC_WRITER_OPEN_OK,	REPLY,	RB_(MASTER), RB_(LOCAL),	\
-	    IPC_FD_REQUIRED, 0)						\
+	    IPC_FD_REQUIRED, 0, none)					\
 	X(IPC_WRITE_MAIL,	REQ,	RB_(LOCAL), RB_(WRITER),	\
-	    IPC_FD_REQUIRED, IPC_OK)					\
+	    IPC_FD_REQUIRED, IPC_OK, write_mail)			\
 	X(IPC_FORWARD_READ,	REQ,	RB_(LOCAL), RB_(WRITER),	\
-	    IPC_FD_NONE, IPC_FORWARD_DATA)				\
+	    IPC_FD_NONE, IPC_FORWARD_DATA, forward_read)		\
 	X(IPC_FORWARD_DATA,	REPLY,	RB_(WRITER), RB_(LOCAL),	\
-	    IPC_FD_NONE, 0)						\
+	    IPC_FD_NONE, 0, forward_data)				\
 	X(IPC_OWNER_QUERY,	REQ,	RB_(LOCAL), RB_(LOOKUP),	\
-	    IPC_FD_NONE, IPC_OWNER_REPLY)				\
+	    IPC_FD_NONE, IPC_OWNER_REPLY, addr)				\
 	X(IPC_OWNER_REPLY,	REPLY,	RB_(LOOKUP), RB_(LOCAL),	\
-	    IPC_FD_NONE, 0)						\
+	    IPC_FD_NONE, 0, owner)					\
 	X(IPC_RCPT_CHECK_CLIENT, REQ,	RB_(SMTPD), RB_(LOOKUP),	\
-	    IPC_FD_NONE, IPC_RCPT_CHECK_REPLY)				\
+	    IPC_FD_NONE, IPC_RCPT_CHECK_REPLY, rcpt_check)		\
 	X(IPC_RUNNER_OPEN,	REQ,	RB_(LOCAL), RB_(MASTER),	\
-	    IPC_FD_NONE, IPC_RUNNER_OPEN_OK)				\
+	    IPC_FD_NONE, IPC_RUNNER_OPEN_OK, runner_open)		\
 	X(IPC_RUNNER_OPEN_OK,	REPLY,	RB_(MASTER), RB_(LOCAL),	\
-	    IPC_FD_REQUIRED, 0)						\
+	    IPC_FD_REQUIRED, 0, none)					\
 	X(IPC_DELIVER_PROGRESS,	NOTE,	RB_(LOCAL), RB_(QUEUE),		\
-	    IPC_FD_NONE, 0)
+	    IPC_FD_NONE, 0, deliver_progress)
 
 enum ipc_type {
 	IPC_NONE = 0,
-#define IPC_ENUM(name, kind, from, to, fd, reply) name,
+#define IPC_ENUM(name, kind, from, to, fd, reply, payload) name,
 	IPC_MESSAGE_TABLE(IPC_ENUM)
 #undef IPC_ENUM
 	IPC_TYPE_COUNT
@@ -130,6 +153,7 @@ struct ipc_type_info {
 	uint32_t	 receivers;
 	int		 fd;
 	enum ipc_type	 reply;
+	enum ipc_payload payload;
 };
 
 struct ipc_hdr {

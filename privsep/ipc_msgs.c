@@ -344,8 +344,7 @@ dec_deliver_progress(struct rbuf *rb, struct msg_deliver_progress *m)
 {
 	rb_u32(rb, &m->deliver_id);
 	rb_str(rb, m->key, sizeof(m->key));
-	if (rb_end(rb) == -1 || m->deliver_id == 0 ||
-	    !member_key_valid(m->key))
+	if (rb_end(rb) == -1 || ipc_check_deliver_progress(m) != NULL)
 		return -1;
 	return 0;
 }

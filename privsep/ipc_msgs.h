@@ -7,6 +7,7 @@
 #ifndef BH_IPC_MSGS_H
 #define BH_IPC_MSGS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "privsep/codec.h"
@@ -380,6 +381,23 @@ const char *ipc_check_forward_data(const struct msg_forward_data *);
 const char *ipc_check_owner(const struct msg_owner *);
 const char *ipc_check_rcpt_check(const struct msg_rcpt_check *);
 const char *ipc_check_runner_open(const struct msg_runner_open *);
+
+const char *ipc_check_deliver_progress(const struct msg_deliver_progress *);
+
+/*
+ * A payload's codec, as the message table names it (ipc_codec.c): the
+ * struct's size (0: no payload), its strict decoder, its encoder and its
+ * validator, on a struct msg_NAME passed as void *.
+ */
+struct ipc_codec {
+	const char	*name;
+	size_t		 size;
+	int		(*dec)(struct rbuf *, void *);
+	void		(*enc)(struct wbuf *, const void *);
+	const char	*(*check)(const void *);
+};
+const struct ipc_codec *ipc_codec(uint32_t payload);	/* enum ipc_payload */
+const struct ipc_codec *ipc_type_codec(uint32_t type);	/* NULL: unknown */
 
 /*
  * Set only by tests playing a compromised sender: encoders then write

@@ -323,86 +323,44 @@ b_runner_open(struct src *s, struct msg_runner_open *m)
 	}
 }
 
+static void
+b_deliver_progress(struct src *s, struct msg_deliver_progress *m)
+{
+	m->deliver_id = 1;
+	strlcpy(m->key, "0123456789abcdef0123456789abcdef", sizeof(m->key));
+	f_u32(s, &m->deliver_id, 8);
+	f_str(s, m->key, sizeof(m->key));
+}
+
 /* ---- the round trip ---- */
 
+/*
+ * One builder per payload of the message table (IPC_PAYLOADS, in its
+ * order: selector i builds payload i + 1); the codec is the table's.
+ */
 struct msgdef {
-	size_t		  size;
 	void		(*build)(struct src *, void *);
-	const char	*(*check)(const void *);
-	void		(*enc)(struct wbuf *, const void *);
-	int		(*dec)(struct rbuf *, void *);
 };
 
-#define DEF(name, type)							\
+#define DEF(name)							\
 static void								\
 B_##name(struct src *s, void *m)					\
 {									\
-	b_##name(s, (type *)m);						\
-}									\
-static const char *							\
-C_##name(const void *m)							\
-{									\
-	return ipc_check_##name((const type *)m);			\
-}									\
-static void								\
-E_##name(struct wbuf *wb, const void *m)				\
-{									\
-	enc_##name(wb, (const type *)m);				\
-}									\
-static int								\
-D_##name(struct rbuf *rb, void *m)					\
-{									\
-	return dec_##name(rb, (type *)m);				\
+	b_##name(s, (struct msg_##name *)m);				\
 }
+IPC_PAYLOADS(DEF)
+#undef DEF
 
-DEF(log, struct msg_log)
-DEF(setup_peer, struct msg_setup_peer)
-DEF(peer_violation, struct msg_peer_violation)
-DEF(error, struct msg_error)
-DEF(addr, struct msg_addr)
-DEF(rcpt_verdict, struct msg_rcpt_verdict)
-DEF(qid, struct msg_qid)
-DEF(rcpt, struct msg_rcpt)
-DEF(commit, struct msg_commit)
-DEF(deliver, struct msg_deliver)
-DEF(deliver_result, struct msg_deliver_result)
-DEF(expand_ok, struct msg_expand_ok)
-DEF(writer_open, struct msg_writer_open)
-DEF(write_mail, struct msg_write_mail)
-DEF(forward_read, struct msg_forward_read)
-DEF(forward_data, struct msg_forward_data)
-DEF(owner, struct msg_owner)
-DEF(rcpt_check, struct msg_rcpt_check)
-DEF(runner_open, struct msg_runner_open)
-
-#define M(name, type)	{ sizeof(type), B_##name, C_##name, E_##name, D_##name }
-static const struct msgdef msgs[] = {
-	M(log, struct msg_log),
-	M(setup_peer, struct msg_setup_peer),
-	M(peer_violation, struct msg_peer_violation),
-	M(error, struct msg_error),
-	M(addr, struct msg_addr),
-	M(rcpt_verdict, struct msg_rcpt_verdict),
-	M(qid, struct msg_qid),
-	M(rcpt, struct msg_rcpt),
-	M(commit, struct msg_commit),
-	M(deliver, struct msg_deliver),
-	M(deliver_result, struct msg_deliver_result),
-	M(expand_ok, struct msg_expand_ok),
-	M(writer_open, struct msg_writer_open),
-	M(write_mail, struct msg_write_mail),
-	M(forward_read, struct msg_forward_read),
-	M(forward_data, struct msg_forward_data),
-	M(owner, struct msg_owner),
-	M(rcpt_check, struct msg_rcpt_check),
-	M(runner_open, struct msg_runner_open),
-};
+static const struct msgdef msgs[IPC_PAYLOAD_COUNT] = {
+#define M(name)	[IPC_PAYLOAD_##name] = { B_##name },
+	IPC_PAYLOADS(M)
 #undef M
-#define MSG_COUNT	(sizeof(msgs) / sizeof(msgs[0]))
+};
+#define MSG_COUNT	(IPC_PAYLOAD_COUNT - 1)
 
 /* Whatever the validator accepts encodes, decodes, and encodes the same. */
 static void
-roundtrip(const struct msgdef *d, const void *m)
+roundtrip(const struct ipc_codec *d, const void *m)
 {
 	static uint8_t	 b1[IPC_PAYLOAD_MAX], b2[IPC_PAYLOAD_MAX];
 	struct wbuf	 w1, w2;
@@ -459,7 +417,7 @@ smtpd_rcpt(const char *line, size_t len)
 	}
 	if (ipc_check_rcpt(&r) != NULL)
 		abort();
-	roundtrip(&msgs[7], &r);
+	roundtrip(ipc_codec(IPC_PAYLOAD_rcpt), &r);
 }
 
 /* MAIL FROM:<...> ENVID=... and a HELO name, as cmd_mail()/cmd_helo(). */
@@ -491,7 +449,7 @@ smtpd_mail(const char *line, size_t len)
 	}
 	if (ipc_check_commit(&c) != NULL)
 		abort();
-	roundtrip(&msgs[8], &c);
+	roundtrip(ipc_codec(IPC_PAYLOAD_commit), &c);
 }
 
 int
@@ -514,10 +472,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		smtpd_mail((const char *)s.p, s.n);
 		return 0;
 	}
-	if ((m = calloc(1, msgs[sel].size)) == NULL)
+	if ((m = calloc(1, ipc_codec(sel + 1)->size)) == NULL)
 		abort();
-	msgs[sel].build(&s, m);
-	roundtrip(&msgs[sel], m);
+	msgs[sel + 1].build(&s, m);
+	roundtrip(ipc_codec(sel + 1), m);
 	free(m);
 	return 0;
 }
