@@ -4,9 +4,11 @@
  * empty one) and has a seed in tests/fuzz/corpus/ipc/ named after it
  * ("IPC_MSG_ABORT": msg_abort) that passes the header check for its
  * selector and decodes with the row's decoder; every payload has a
- * template in tests/fuzz/corpus/ipc_roundtrip/.
+ * template in tests/fuzz/corpus/ipc_roundtrip/.  And the phases the
+ * table's last column gives, on real channels.
  */
 #include <sys/types.h>
+#include <sys/socket.h>
 
 #include <ctype.h>
 #include <setjmp.h>
@@ -18,6 +20,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <event2/event.h>
+#include <unistd.h>
 
 #include "privsep/codec.h"
 #include "privsep/ipc.h"
@@ -168,6 +172,181 @@ test_every_payload_has_a_template(void **state)
 	assert_int_equal(bad, 0);
 }
 
+/* ---- phases ---- */
+
+static void
+test_phase_column(void **state)
+{
+	const struct ipc_type_info	*ti;
+	uint32_t			 t;
+	int				 nready = 0;
+
+	for (t = IPC_NONE + 1; t < IPC_TYPE_COUNT; t++) {
+		ti = ipc_type_info(t);
+		assert_true(ti->phases != 0 && (ti->phases & ~IPC_PH_ANY) == 0);
+		if (ti->phases == IPC_PH_READY)
+			nready++;
+		/* Only what a worker says while it sets up may come early. */
+		if (t != IPC_LOG && t != IPC_READY)
+			assert_int_equal(ti->phases, IPC_PH_RUN);
+	}
+	assert_int_equal(nready, 1);
+	assert_int_equal(ipc_type_info(IPC_READY)->phases, IPC_PH_READY);
+	assert_null(ipc_check_phase(IPC_LOG, IPC_PHASE_START));
+	assert_null(ipc_check_phase(IPC_LOG, IPC_PHASE_RUN));
+	assert_string_equal(ipc_check_phase(IPC_READY, IPC_PHASE_RUN),
+	    "after READY");
+	assert_string_equal(ipc_check_phase(IPC_WRITER_OPEN,
+	    IPC_PHASE_START), "before READY");
+}
+
+struct phfix {
+	struct event_base	*base;
+	struct ipc_chan		*chan;
+	int			 raw;
+	int			 nmsg;
+	int			 nclose;
+	int			 violation;
+	char			 why[128];
+};
+
+static void
+ph_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
+    int fd, void *arg)
+{
+	struct phfix *f = arg;
+
+	f->nmsg++;
+	if (fd != -1)
+		close(fd);
+}
+
+static void
+ph_close(struct ipc_chan *c, const char *why, int violation, void *arg)
+{
+	struct phfix *f = arg;
+
+	f->nclose++;
+	f->violation = violation;
+	snprintf(f->why, sizeof(f->why), "%s", why);
+}
+
+/* master's end of a channel to a spawned smtpd, and smtpd's raw end */
+static struct phfix *
+phfix_new(int await)
+{
+	struct phfix	*f;
+	int		 sv[2];
+
+	assert_non_null(f = calloc(1, sizeof(*f)));
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+	assert_non_null(f->base = event_base_new());
+	f->chan = ipc_chan_new(f->base, sv[0], ROLE_MASTER, ROLE_SMTPD,
+	    ph_msg, ph_close, f);
+	if (await)
+		ipc_chan_await_ready(f->chan);
+	f->raw = sv[1];
+	return f;
+}
+
+static void
+phfix_free(struct phfix *f)
+{
+	ipc_chan_free(f->chan);
+	close(f->raw);
+	event_base_free(f->base);
+	free(f);
+}
+
+/* A note from smtpd's raw end, then let the channel read it. */
+static void
+ph_send(struct phfix *f, uint32_t type, const struct wbuf *wb)
+{
+	uint8_t		buf[sizeof(struct ipc_hdr) + 1200];
+	struct ipc_hdr	h = { type, wb ? wb->len : 0, 0, 0 };
+	int		i;
+
+	memcpy(buf, &h, sizeof(h));
+	if (wb != NULL)
+		memcpy(buf + sizeof(h), wb->p, wb->len);
+	assert_int_equal(send(f->raw, buf, sizeof(h) + h.len, 0),
+	    (ssize_t)(sizeof(h) + h.len));
+	for (i = 0; i < 5; i++)
+		event_base_loop(f->base, EVLOOP_NONBLOCK | EVLOOP_ONCE);
+}
+
+static void
+ph_send_log(struct phfix *f)
+{
+	uint8_t		buf[1100];
+	struct wbuf	wb;
+	struct msg_log	m = { 6, "setting up" };
+
+	wb_init(&wb, buf, sizeof(buf));
+	enc_log(&wb, &m);
+	ph_send(f, IPC_LOG, &wb);
+}
+
+static void
+test_phase_ready_once(void **state)
+{
+	struct phfix *f = phfix_new(1);
+
+	assert_int_equal(ipc_chan_phase(f->chan), IPC_PHASE_START);
+	ph_send_log(f);
+	ph_send(f, IPC_READY, NULL);
+	assert_int_equal(ipc_chan_phase(f->chan), IPC_PHASE_RUN);
+	ph_send_log(f);
+	assert_int_equal(f->nmsg, 3);
+	assert_int_equal(f->nclose, 0);
+	ph_send(f, IPC_READY, NULL);
+	assert_int_equal(f->nmsg, 3);
+	assert_int_equal(f->nclose, 1);
+	assert_int_equal(f->violation, 1);
+	assert_string_equal(f->why, "IPC_READY after READY");
+	phfix_free(f);
+}
+
+static void
+test_phase_nothing_privileged_before_ready(void **state)
+{
+	uint8_t				 buf[600];
+	struct wbuf			 wb;
+	struct msg_peer_violation	 pv = { ROLE_QUEUE, "early" };
+	struct phfix			*f = phfix_new(1);
+
+	wb_init(&wb, buf, sizeof(buf));
+	enc_peer_violation(&wb, &pv);
+	ph_send(f, IPC_PEER_VIOLATION, &wb);
+	assert_int_equal(f->nmsg, 0);
+	assert_int_equal(f->nclose, 1);
+	assert_int_equal(f->violation, 1);
+	assert_string_equal(f->why, "IPC_PEER_VIOLATION before READY");
+	phfix_free(f);
+
+	/* After READY it is handed on. */
+	f = phfix_new(1);
+	ph_send(f, IPC_READY, NULL);
+	ph_send(f, IPC_PEER_VIOLATION, &wb);
+	assert_int_equal(f->nmsg, 2);
+	assert_int_equal(f->nclose, 0);
+	phfix_free(f);
+}
+
+/* A channel that awaits no READY (a peer's, a writer's) is running. */
+static void
+test_phase_default_run(void **state)
+{
+	struct phfix *f = phfix_new(0);
+
+	assert_int_equal(ipc_chan_phase(f->chan), IPC_PHASE_RUN);
+	ph_send(f, IPC_READY, NULL);
+	assert_int_equal(f->nmsg, 0);
+	assert_int_equal(f->nclose, 1);
+	assert_string_equal(f->why, "IPC_READY after READY");
+	phfix_free(f);
+}
+
 int
 main(void)
 {
@@ -175,6 +354,10 @@ main(void)
 		cmocka_unit_test(test_every_row_has_a_decoder),
 		cmocka_unit_test(test_every_row_has_a_seed),
 		cmocka_unit_test(test_every_payload_has_a_template),
+		cmocka_unit_test(test_phase_column),
+		cmocka_unit_test(test_phase_ready_once),
+		cmocka_unit_test(test_phase_nothing_privileged_before_ready),
+		cmocka_unit_test(test_phase_default_run),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
