@@ -31,6 +31,7 @@ enum bh_role {
 	ROLE_LOCAL,
 	ROLE_WRITER,
 	ROLE_RUNNER,	/* a |command or /file delivery, forked by master */
+	ROLE_CONTROL,	/* bulkctl on the control socket: not a compartment */
 	ROLE_COUNT
 };
 
@@ -65,7 +66,8 @@ enum ipc_kind {
 	P(rcpt_verdict) P(qid) P(rcpt) P(commit) P(deliver)		\
 	P(deliver_result) P(expand_ok) P(writer_open) P(write_mail)	\
 	P(forward_read) P(forward_data) P(owner) P(rcpt_check)		\
-	P(runner_open) P(deliver_progress)
+	P(runner_open) P(deliver_progress) P(admin_entry) P(admin_rcpt)	\
+	P(admin_change) P(admin_done) P(admin_text)
 
 enum ipc_payload {
 	IPC_PAYLOAD_none = 0,
@@ -108,9 +110,9 @@ enum ipc_phase {
 	    IPC_FD_REQUIRED, 0, setup_peer, RUN)			\
 	X(IPC_PEER_VIOLATION,	NOTE,	R_WORKERS, RB_(MASTER),		\
 	    IPC_FD_NONE, 0, peer_violation, RUN)			\
-	X(IPC_OK,		REPLY,	R_ALL, R_ALL,				\
+	X(IPC_OK,		REPLY,	R_ALL, R_ALL,			\
 	    IPC_FD_NONE, 0, none, RUN)					\
-	X(IPC_ERROR,		REPLY,	R_ALL, R_ALL,				\
+	X(IPC_ERROR,		REPLY,	R_ALL, R_ALL,			\
 	    IPC_FD_NONE, 0, error, RUN)					\
 	X(IPC_RCPT_CHECK,	REQ,	RB_(SMTPD), RB_(LOOKUP),	\
 	    IPC_FD_NONE, IPC_RCPT_CHECK_REPLY, addr, RUN)		\
@@ -157,7 +159,23 @@ enum ipc_phase {
 	X(IPC_RUNNER_OPEN_OK,	REPLY,	RB_(MASTER), RB_(LOCAL),	\
 	    IPC_FD_REQUIRED, 0, none, RUN)				\
 	X(IPC_DELIVER_PROGRESS,	NOTE,	RB_(LOCAL), RB_(QUEUE),		\
-	    IPC_FD_NONE, 0, deliver_progress, RUN)
+	    IPC_FD_NONE, 0, deliver_progress, RUN)			\
+	X(IPC_ADMIN_LIST,	REQ,	RB_(CONTROL), RB_(QUEUE),	\
+	    IPC_FD_NONE, IPC_OK, none, RUN)				\
+	X(IPC_ADMIN_ENTRY,	NOTE,	RB_(QUEUE), RB_(CONTROL),	\
+	    IPC_FD_NONE, 0, admin_entry, RUN)				\
+	X(IPC_ADMIN_RCPT,	NOTE,	RB_(QUEUE), RB_(CONTROL),	\
+	    IPC_FD_NONE, 0, admin_rcpt, RUN)				\
+	X(IPC_ADMIN_FLUSH,	REQ,	RB_(CONTROL), RB_(QUEUE),	\
+	    IPC_FD_NONE, IPC_ADMIN_DONE, none, RUN)			\
+	X(IPC_ADMIN_CHANGE,	REQ,	RB_(CONTROL), RB_(QUEUE),	\
+	    IPC_FD_NONE, IPC_ADMIN_DONE, admin_change, RUN)		\
+	X(IPC_ADMIN_DONE,	REPLY,	RB_(QUEUE), RB_(CONTROL),	\
+	    IPC_FD_NONE, 0, admin_done, RUN)				\
+	X(IPC_ADMIN_CAT,	REQ,	RB_(CONTROL), RB_(QUEUE),	\
+	    IPC_FD_NONE, IPC_OK, qid, RUN)				\
+	X(IPC_ADMIN_TEXT,	NOTE,	RB_(QUEUE), RB_(CONTROL),	\
+	    IPC_FD_NONE, 0, admin_text, RUN)
 
 enum ipc_type {
 	IPC_NONE = 0,

@@ -5,13 +5,14 @@
  * where a sender does, from field values, and checks the rule of the
  * security notes: whatever a sender may send, the receiver accepts.
  *
- * Input: one selector byte, then field material.  Selectors below
- * MSG_COUNT build that message from a valid template whose fields the
+ * Input: one selector byte, then field material.  A selector below 0xfe
+ * (modulo the number of payloads: selector i is payload i + 1 of
+ * IPC_PAYLOADS) builds that message from a valid template whose fields the
  * input overwrites one by one (a control byte per field says keep, or
  * take raw bytes: a length and that many octets); if the message's
  * validator (ipc_check_*) accepts it, it is encoded, must fit a payload,
- * must decode, and must encode again to the same bytes.  The selectors
- * after those run smtpd's own parsers on the input (RCPT with NOTIFY
+ * must decode, and must encode again to the same bytes.  Selectors 0xfe
+ * and 0xff run smtpd's own parsers on the input (RCPT with NOTIFY
  * and ORCPT, MAIL with ENVID, HELO) and require that what they accept
  * passes the validator of the message smtpd builds from it.
  */
@@ -332,6 +333,62 @@ b_deliver_progress(struct src *s, struct msg_deliver_progress *m)
 	f_str(s, m->key, sizeof(m->key));
 }
 
+static void
+b_admin_entry(struct src *s, struct msg_admin_entry *m)
+{
+	m->queue = ADMIN_Q_DEFERRED;
+	strlcpy(m->qid, QID, sizeof(m->qid));
+	m->arrival = 1764720000;
+	m->size = 4096;
+	strlcpy(m->sender, "s@remote.example", sizeof(m->sender));
+	f_u32(s, &m->queue, ADMIN_Q_MAX);
+	f_str(s, m->qid, sizeof(m->qid));
+	f_u64(s, &m->arrival);
+	f_u64(s, &m->size);
+	f_str(s, m->sender, sizeof(m->sender));
+}
+
+static void
+b_admin_rcpt(struct src *s, struct msg_admin_rcpt *m)
+{
+	strlcpy(m->addr, "alice@example.org", sizeof(m->addr));
+	strlcpy(m->reason, "connection refused", sizeof(m->reason));
+	f_str(s, m->addr, sizeof(m->addr));
+	f_str(s, m->reason, sizeof(m->reason));
+}
+
+static void
+b_admin_change(struct src *s, struct msg_admin_change *m)
+{
+	m->op = ADMIN_HOLD;
+	strlcpy(m->id, QID, sizeof(m->id));
+	f_u32(s, &m->op, ADMIN_OP_MAX);
+	f_str(s, m->id, sizeof(m->id));
+}
+
+static void
+b_admin_done(struct src *s, struct msg_admin_done *m)
+{
+	m->n = 1;
+	f_u32(s, &m->n, 1000);
+}
+
+/* Raw octets, NUL too: the contents of a queue file. */
+static void
+b_admin_text(struct src *s, struct msg_admin_text *m)
+{
+	m->len = 6;
+	memcpy(m->data, "line\r\n", 6);
+	f_u32(s, &m->len, IPC_ADMIN_TEXT_MAX);
+	if (m->len <= IPC_ADMIN_TEXT_MAX && s->n > 0) {
+		size_t n = s->n < m->len ? s->n : m->len;
+
+		memcpy(m->data, s->p, n);
+		s->p += n;
+		s->n -= n;
+	}
+}
+
 /* ---- the round trip ---- */
 
 /*
@@ -357,6 +414,9 @@ static const struct msgdef msgs[IPC_PAYLOAD_COUNT] = {
 #undef M
 };
 #define MSG_COUNT	(IPC_PAYLOAD_COUNT - 1)
+/* The last two selectors run smtpd's parsers; the others build a payload. */
+#define SEL_SMTPD_RCPT	0xfe
+#define SEL_SMTPD_MAIL	0xff
 
 /* Whatever the validator accepts encodes, decodes, and encodes the same. */
 static void
@@ -461,17 +521,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
-	sel = data[0] % (MSG_COUNT + 2);
 	s.p = data + 1;
 	s.n = size - 1;
-	if (sel == MSG_COUNT) {
+	if (data[0] == SEL_SMTPD_RCPT) {
 		smtpd_rcpt((const char *)s.p, s.n);
 		return 0;
 	}
-	if (sel == MSG_COUNT + 1) {
+	if (data[0] == SEL_SMTPD_MAIL) {
 		smtpd_mail((const char *)s.p, s.n);
 		return 0;
 	}
+	sel = data[0] % MSG_COUNT;
 	if ((m = calloc(1, ipc_codec(sel + 1)->size)) == NULL)
 		abort();
 	msgs[sel + 1].build(&s, m);

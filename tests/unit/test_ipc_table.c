@@ -172,6 +172,95 @@ test_every_payload_has_a_template(void **state)
 	assert_int_equal(bad, 0);
 }
 
+/* ---- the control socket's payloads ---- */
+
+/* Encode m with the table's codec for type, decode into back: 0 if so. */
+static int
+via_table(uint32_t type, const void *m, void *back)
+{
+	const struct ipc_codec	*c = ipc_type_codec(type);
+	uint8_t			 buf[IPC_PAYLOAD_MAX];
+	struct wbuf		 wb;
+	struct rbuf		 rb;
+
+	wb_init(&wb, buf, sizeof(buf));
+	c->enc(&wb, m);
+	assert_false(wb.err);
+	rb_init(&rb, buf, wb.len);
+	return c->dec(&rb, back);
+}
+
+static void
+test_admin_payloads(void **state)
+{
+	static struct msg_admin_text	 t, tb;
+	struct msg_admin_entry		 e = { ADMIN_Q_HOLD, "0000065A1B2C3D4E",
+	    1764720000, 4096, "" }, eb;
+	struct msg_admin_rcpt		 r = { "alice@example.org", "" }, rb_;
+	struct msg_admin_change		 ch = { ADMIN_DELETE, ADMIN_ALL }, chb;
+	struct msg_admin_done		 d = { 7 }, db;
+
+	memset(&eb, 0, sizeof(eb));
+	assert_int_equal(via_table(IPC_ADMIN_ENTRY, &e, &eb), 0);
+	assert_memory_equal(&e, &eb, sizeof(e));
+	memset(&rb_, 0, sizeof(rb_));
+	assert_int_equal(via_table(IPC_ADMIN_RCPT, &r, &rb_), 0);
+	assert_string_equal(rb_.addr, r.addr);
+	assert_int_equal(via_table(IPC_ADMIN_CHANGE, &ch, &chb), 0);
+	assert_int_equal(chb.op, ADMIN_DELETE);
+	assert_string_equal(chb.id, ADMIN_ALL);
+	assert_int_equal(via_table(IPC_ADMIN_DONE, &d, &db), 0);
+	assert_int_equal(db.n, 7);
+	/* text: any octets, NUL too */
+	t.len = 5;
+	memcpy(t.data, "a\0b\r\n", 5);
+	assert_int_equal(via_table(IPC_ADMIN_TEXT, &t, &tb), 0);
+	assert_int_equal(tb.len, 5);
+	assert_memory_equal(tb.data, t.data, 5);
+
+	/* what the validators refuse, a decoder refuses */
+	ipc_enc_unchecked = 1;
+	e.queue = ADMIN_Q_MAX;
+	assert_int_equal(via_table(IPC_ADMIN_ENTRY, &e, &eb), -1);
+	e.queue = ADMIN_Q_ACTIVE;
+	strcpy(e.qid, "../etc/passwd");
+	assert_int_equal(via_table(IPC_ADMIN_ENTRY, &e, &eb), -1);
+	strcpy(e.qid, "0000065A1B2C3D4E");
+	strcpy(e.sender, "a\tb@example.org");
+	assert_int_equal(via_table(IPC_ADMIN_ENTRY, &e, &eb), -1);
+	r.addr[0] = '\0';
+	assert_int_equal(via_table(IPC_ADMIN_RCPT, &r, &rb_), -1);
+	ch.op = ADMIN_OP_MAX;
+	assert_int_equal(via_table(IPC_ADMIN_CHANGE, &ch, &chb), -1);
+	ch.op = ADMIN_HOLD;
+	strcpy(ch.id, "all");
+	assert_int_equal(via_table(IPC_ADMIN_CHANGE, &ch, &chb), -1);
+	t.len = 0;
+	assert_int_equal(via_table(IPC_ADMIN_TEXT, &t, &tb), -1);
+	ipc_enc_unchecked = 0;
+	assert_string_equal(ipc_check_admin_change(&ch), "bad request");
+}
+
+/* bulkctl is a role on the wire only: no compartment, no worker. */
+static void
+test_control_role(void **state)
+{
+	enum bh_role r;
+
+	assert_string_equal(ipc_role_name(ROLE_CONTROL), "bulkctl");
+	assert_int_equal(ipc_role_from_name("bulkctl", &r), 0);
+	assert_int_equal(r, ROLE_CONTROL);
+	assert_null(ipc_check_header(&(struct ipc_hdr){ IPC_ADMIN_LIST, 0,
+	    1, 0 }, ROLE_QUEUE, ROLE_CONTROL, 0));
+	/* nobody else may ask queue, nor bulkctl ask anyone else */
+	assert_non_null(ipc_check_header(&(struct ipc_hdr){ IPC_ADMIN_LIST,
+	    0, 1, 0 }, ROLE_QUEUE, ROLE_SMTPD, 0));
+	assert_non_null(ipc_check_header(&(struct ipc_hdr){ IPC_MSG_CREATE,
+	    0, 1, 0 }, ROLE_QUEUE, ROLE_CONTROL, 0));
+	assert_non_null(ipc_check_header(&(struct ipc_hdr){ IPC_LOG, 4, 0,
+	    0 }, ROLE_MASTER, ROLE_CONTROL, 0));
+}
+
 /* ---- phases ---- */
 
 static void
@@ -354,6 +443,8 @@ main(void)
 		cmocka_unit_test(test_every_row_has_a_decoder),
 		cmocka_unit_test(test_every_row_has_a_seed),
 		cmocka_unit_test(test_every_payload_has_a_template),
+		cmocka_unit_test(test_admin_payloads),
+		cmocka_unit_test(test_control_role),
 		cmocka_unit_test(test_phase_column),
 		cmocka_unit_test(test_phase_ready_once),
 		cmocka_unit_test(test_phase_nothing_privileged_before_ready),
