@@ -133,7 +133,7 @@ void
 enc_admin_text(struct wbuf *wb, const struct msg_admin_text *m)
 {
 	ipc_enc_check("enc_admin_text", ipc_check_admin_text(m));
-	if (m->len > IPC_ADMIN_TEXT_MAX) {	/* a test's compromised sender */
+	if (m->len > IPC_ADMIN_TEXT_MAX) {	/* a test's broken sender */
 		wb->err = 1;
 		return;
 	}

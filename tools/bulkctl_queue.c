@@ -1,8 +1,9 @@
 /*
  * bulkctl_queue.c: mailq, the JSON listing, flush, hold, release, delete,
  * requeue and cat, as IPC requests to queue on the control socket (the
- * ADMIN_* rows of the message table; queue/admin.c answers).  The listing layout is Postfix's mailq with its long
- * queue id widths (17/8/19), since bulkhead's ids are 16 characters.
+ * ADMIN_* rows of the message table; queue/admin.c answers).  The
+ * listing layout is Postfix's mailq with its long queue id widths
+ * (17/8/19), since bulkhead's ids are 16 characters.
  */
 #include <sys/types.h>
 #include <sys/socket.h>

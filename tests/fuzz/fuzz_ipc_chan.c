@@ -14,8 +14,9 @@
  * known, sent by the peer's role, received by ours, fd iff the table
  * says so, payload length as framed, in a phase its row admits: READY
  * once and only on a channel awaiting it, nothing but LOG before it)
- * and, for a reply, answered a request the channel sent, once; nothing arrives after on_close, which
- * comes at most once; no fd leaks (ASan/LSan and the fd count check).
+ * and, for a reply, answered a request the channel sent, once; nothing
+ * arrives after on_close, which comes at most once; no fd leaks
+ * (ASan/LSan and the fd count check).
  */
 #include <sys/socket.h>
 
