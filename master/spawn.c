@@ -199,6 +199,7 @@ spawn_worker(struct master *m, enum bh_role role)
 	w->started = time(NULL);
 	w->chan = ipc_chan_new(m->base, sv[0], ROLE_MASTER, role,
 	    master_worker_msg, master_worker_closed, w);
+	ipc_chan_await_ready(w->chan);	/* LOG and READY, nothing else */
 	w->asked = 0;
 	log_info("started %s (pid %d)", ipc_role_name(role), (int)w->pid);
 	wire_peers(m, role);

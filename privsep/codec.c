@@ -64,6 +64,21 @@ wb_str(struct wbuf *wb, const char *s)
 }
 
 void
+wb_blob(struct wbuf *wb, const void *p, size_t n)
+{
+	uint8_t	b[2];
+
+	if (n > UINT16_MAX) {
+		wb->err = 1;
+		return;
+	}
+	b[0] = n & 0xff;
+	b[1] = n >> 8;
+	wb_bytes(wb, b, sizeof(b));
+	wb_bytes(wb, p, n);
+}
+
+void
 rb_init(struct rbuf *rb, const uint8_t *buf, size_t len)
 {
 	rb->p = buf;
@@ -137,6 +152,27 @@ rb_str(struct rbuf *rb, char *dst, size_t dstsz)
 	}
 	memcpy(dst, q, n);
 	dst[n] = '\0';
+	return 0;
+}
+
+int
+rb_blob(struct rbuf *rb, void *dst, size_t dstsz, size_t *len)
+{
+	const uint8_t	*q;
+	size_t		 n;
+
+	*len = 0;
+	if ((q = rb_take(rb, 2)) == NULL)
+		return -1;
+	n = q[0] | ((size_t)q[1] << 8);
+	if (n > dstsz) {
+		rb->err = 1;
+		return -1;
+	}
+	if ((q = rb_take(rb, n)) == NULL)
+		return -1;
+	memcpy(dst, q, n);
+	*len = n;
 	return 0;
 }
 

@@ -243,7 +243,9 @@ static const struct compartment table[ROLE_COUNT] = {
 const struct compartment *
 compartment(enum bh_role role)
 {
-	if (role <= ROLE_MASTER || role >= ROLE_COUNT)
+	/* bulkctl (ROLE_CONTROL) is a role on the wire, not a compartment. */
+	if (role <= ROLE_MASTER || role >= ROLE_COUNT ||
+	    table[role].role != role)
 		return NULL;
 	return &table[role];
 }

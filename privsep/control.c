@@ -56,7 +56,7 @@ control_open(const char *path, char *err, size_t errlen)
 		}
 		unlink(path);
 	}
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
+	if ((fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)) == -1) {
 		snprintf(err, errlen, "control socket: %s", strerror(errno));
 		return -1;
 	}
@@ -81,7 +81,7 @@ control_connect(const char *path)
 
 	if (control_addr(path, &sun) == -1)
 		return -1;
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+	if ((fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)) == -1)
 		return -1;
 	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
 		close(fd);

@@ -7,6 +7,7 @@
 #include <sys/tree.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,14 +19,16 @@
 #include "privsep/ipc_msgs.h"
 
 static const struct ipc_type_info type_table[IPC_TYPE_COUNT] = {
-#define IPC_INFO(name, kind, from, to, fd, reply)			\
-	[name] = { #name, IPC_##kind, from, to, fd, reply },
+#define IPC_INFO(name, kind, from, to, fd, reply, payload, phase)	\
+	[name] = { #name, IPC_##kind, from, to, fd, reply,		\
+	    IPC_PAYLOAD_##payload, IPC_PH_##phase },
 	IPC_MESSAGE_TABLE(IPC_INFO)
 #undef IPC_INFO
 };
 
 static const char *role_names[ROLE_COUNT] = {
-	"master", "smtpd", "queue", "lookup", "local", "writer", "runner"
+	"master", "smtpd", "queue", "lookup", "local", "writer", "runner",
+	"bulkctl"
 };
 
 const struct ipc_type_info *
@@ -92,6 +95,18 @@ ipc_check_header(const struct ipc_hdr *h, enum bh_role self,
 	return NULL;
 }
 
+const char *
+ipc_check_phase(uint32_t type, enum ipc_phase phase)
+{
+	const struct ipc_type_info *ti;
+
+	if ((ti = ipc_type_info(type)) == NULL)
+		return "unknown message type";
+	if (ti->phases & phase)
+		return NULL;
+	return phase == IPC_PHASE_START ? "before READY" : "after READY";
+}
+
 /* ---- channels ---- */
 
 struct outmsg {
@@ -134,6 +149,8 @@ struct ipc_chan {
 	int			 in_dispatch;
 	int			 dead;		/* freed once dispatch unwinds */
 	int			 closed;	/* on_close already called */
+	enum ipc_phase		 phase;
+	char			 why[128];	/* a violation's reason */
 	uint8_t			 rxbuf[IPC_PAYLOAD_MAX];
 };
 
@@ -157,6 +174,7 @@ ipc_chan_new(struct event_base *base, int fd, enum bh_role self,
 	c->on_close = on_close;
 	c->arg = arg;
 	c->next_id = 1;
+	c->phase = IPC_PHASE_RUN;
 	TAILQ_INIT(&c->outq);
 	RB_INIT(&c->pending);
 	c->ev_read = event_new(base, fd, EV_READ | EV_PERSIST, chan_read_cb, c);
@@ -213,6 +231,18 @@ size_t
 ipc_chan_npending(const struct ipc_chan *c)
 {
 	return c->npending;
+}
+
+void
+ipc_chan_await_ready(struct ipc_chan *c)
+{
+	c->phase = IPC_PHASE_START;
+}
+
+enum ipc_phase
+ipc_chan_phase(const struct ipc_chan *c)
+{
+	return c->phase;
 }
 
 void
@@ -416,6 +446,25 @@ ipc_chan_flush(struct ipc_chan *c)
 }
 
 /*
+ * The phase the channel is in must admit the message (the table's last
+ * column); READY ends the start phase.
+ */
+static const char *
+match_phase(struct ipc_chan *c, const struct ipc_hdr *h)
+{
+	const char *why;
+
+	if ((why = ipc_check_phase(h->type, c->phase)) != NULL) {
+		snprintf(c->why, sizeof(c->why), "%s %s",
+		    ipc_type_name(h->type), why);
+		return c->why;
+	}
+	if (type_table[h->type].phases == IPC_PH_READY)
+		c->phase = IPC_PHASE_RUN;
+	return NULL;
+}
+
+/*
  * A reply must answer an outstanding request on this channel, with the
  * reply type the table declares for it (or IPC_ERROR).
  */
@@ -557,7 +606,7 @@ chan_read_cb(evutil_socket_t fd, short ev, void *arg)
 		}
 		if (r == -2 ||
 		    (why = ipc_check_header(&h, c->self, c->peer, mfd != -1))
-		    != NULL ||
+		    != NULL || (why = match_phase(c, &h)) != NULL ||
 		    (type_table[h.type].kind == IPC_REPLY &&
 		    (why = match_reply(c, &h)) != NULL)) {
 			if (mfd != -1)

@@ -31,6 +31,7 @@ enum bh_role {
 	ROLE_LOCAL,
 	ROLE_WRITER,
 	ROLE_RUNNER,	/* a |command or /file delivery, forked by master */
+	ROLE_CONTROL,	/* bulkctl on the control socket: not a compartment */
 	ROLE_COUNT
 };
 
@@ -55,69 +56,130 @@ enum ipc_kind {
 };
 
 /*
- * name, kind, senders, receivers, fd, successful reply type (requests).
+ * The payloads: one struct msg_NAME each, with enc_NAME, dec_NAME and
+ * ipc_check_NAME in ipc_msgs.c and ipc_check.c (ipc_codec.c collects
+ * them); "none" is the empty payload.  The order is that of the
+ * selectors of tests/fuzz/fuzz_ipc_roundtrip.c: add new ones at the end.
+ */
+#define IPC_PAYLOADS(P)							\
+	P(log) P(setup_peer) P(peer_violation) P(error) P(addr)		\
+	P(rcpt_verdict) P(qid) P(rcpt) P(commit) P(deliver)		\
+	P(deliver_result) P(expand_ok) P(writer_open) P(write_mail)	\
+	P(forward_read) P(forward_data) P(owner) P(rcpt_check)		\
+	P(runner_open) P(deliver_progress) P(admin_entry) P(admin_rcpt)	\
+	P(admin_change) P(admin_done) P(admin_text)
+
+enum ipc_payload {
+	IPC_PAYLOAD_none = 0,
+#define IPC_PAYLOAD_ENUM(name) IPC_PAYLOAD_##name,
+	IPC_PAYLOADS(IPC_PAYLOAD_ENUM)
+#undef IPC_PAYLOAD_ENUM
+	IPC_PAYLOAD_COUNT
+};
+
+/*
+ * The phases of a channel, as OpenSSH's monitor has them.  A channel on
+ * which master awaits a spawned worker's READY starts in IPC_PHASE_START
+ * (ipc_chan_await_ready); every other channel, and that one once READY
+ * came, is in IPC_PHASE_RUN.  Each row says in which phases its message
+ * may arrive:
+ *   ANY	either (LOG: a worker logs while it sets up);
+ *   READY	only in START, and it ends START: so READY comes once;
+ *   RUN	only in RUN: nothing privileged before READY.
+ */
+enum ipc_phase {
+	IPC_PHASE_START = 0x1,
+	IPC_PHASE_RUN = 0x2
+};
+#define IPC_PH_ANY	(IPC_PHASE_START | IPC_PHASE_RUN)
+#define IPC_PH_READY	IPC_PHASE_START
+#define IPC_PH_RUN	IPC_PHASE_RUN
+
+/*
+ * name, kind, senders, receivers, fd, successful reply type (requests),
+ * payload (one of IPC_PAYLOADS, or none), phases (IPC_PH_*).  Every seed
+ * of a row is named after it in tests/fuzz/corpus/ipc/ (test_ipc_table
+ * checks).
  */
 #define IPC_MESSAGE_TABLE(X)						\
-	X(IPC_LOG,		NOTE,	R_WORKERS, RB_(MASTER),	\
-	    IPC_FD_NONE, 0)						\
+	X(IPC_LOG,		NOTE,	R_WORKERS, RB_(MASTER),		\
+	    IPC_FD_NONE, 0, log, ANY)					\
 	X(IPC_READY,		NOTE,	R_WORKERS, RB_(MASTER),		\
-	    IPC_FD_NONE, 0)						\
+	    IPC_FD_NONE, 0, none, READY)				\
 	X(IPC_SETUP_PEER,	NOTE,	RB_(MASTER), R_WORKERS,		\
-	    IPC_FD_REQUIRED, 0)						\
+	    IPC_FD_REQUIRED, 0, setup_peer, RUN)			\
 	X(IPC_PEER_VIOLATION,	NOTE,	R_WORKERS, RB_(MASTER),		\
-	    IPC_FD_NONE, 0)						\
-	X(IPC_OK,		REPLY,	R_ALL, R_ALL, IPC_FD_NONE, 0)	\
-	X(IPC_ERROR,		REPLY,	R_ALL, R_ALL, IPC_FD_NONE, 0)	\
+	    IPC_FD_NONE, 0, peer_violation, RUN)			\
+	X(IPC_OK,		REPLY,	R_ALL, R_ALL,			\
+	    IPC_FD_NONE, 0, none, RUN)					\
+	X(IPC_ERROR,		REPLY,	R_ALL, R_ALL,			\
+	    IPC_FD_NONE, 0, error, RUN)					\
 	X(IPC_RCPT_CHECK,	REQ,	RB_(SMTPD), RB_(LOOKUP),	\
-	    IPC_FD_NONE, IPC_RCPT_CHECK_REPLY)				\
+	    IPC_FD_NONE, IPC_RCPT_CHECK_REPLY, addr, RUN)		\
 	X(IPC_RCPT_CHECK_REPLY,	REPLY,	RB_(LOOKUP), RB_(SMTPD),	\
-	    IPC_FD_NONE, 0)						\
+	    IPC_FD_NONE, 0, rcpt_verdict, RUN)				\
 	X(IPC_MSG_CREATE,	REQ,	RB_(SMTPD), RB_(QUEUE),		\
-	    IPC_FD_NONE, IPC_MSG_CREATE_OK)				\
+	    IPC_FD_NONE, IPC_MSG_CREATE_OK, none, RUN)			\
 	X(IPC_MSG_CREATE_OK,	REPLY,	RB_(QUEUE), RB_(SMTPD),		\
-	    IPC_FD_REQUIRED, 0)						\
+	    IPC_FD_REQUIRED, 0, qid, RUN)				\
 	X(IPC_MSG_RCPT,		REQ,	RB_(SMTPD), RB_(QUEUE),		\
-	    IPC_FD_NONE, IPC_OK)					\
+	    IPC_FD_NONE, IPC_OK, rcpt, RUN)				\
 	X(IPC_MSG_COMMIT,	REQ,	RB_(SMTPD), RB_(QUEUE),		\
-	    IPC_FD_NONE, IPC_MSG_COMMIT_OK)				\
+	    IPC_FD_NONE, IPC_MSG_COMMIT_OK, commit, RUN)		\
 	X(IPC_MSG_COMMIT_OK,	REPLY,	RB_(QUEUE), RB_(SMTPD),		\
-	    IPC_FD_NONE, 0)						\
+	    IPC_FD_NONE, 0, qid, RUN)					\
 	X(IPC_MSG_ABORT,	REQ,	RB_(SMTPD), RB_(QUEUE),		\
-	    IPC_FD_NONE, IPC_OK)					\
+	    IPC_FD_NONE, IPC_OK, qid, RUN)				\
 	X(IPC_DELIVER,		REQ,	RB_(QUEUE), RB_(LOCAL),		\
-	    IPC_FD_REQUIRED, IPC_DELIVER_RESULT)			\
+	    IPC_FD_REQUIRED, IPC_DELIVER_RESULT, deliver, RUN)		\
 	X(IPC_DELIVER_RESULT,	REPLY,	RB_(LOCAL), RB_(QUEUE),		\
-	    IPC_FD_NONE, 0)						\
+	    IPC_FD_NONE, 0, deliver_result, RUN)			\
 	X(IPC_EXPAND,		REQ,	RB_(LOCAL), RB_(LOOKUP),	\
-	    IPC_FD_NONE, IPC_EXPAND_OK)					\
+	    IPC_FD_NONE, IPC_EXPAND_OK, addr, RUN)			\
 	X(IPC_EXPAND_OK,	REPLY,	RB_(LOOKUP), RB_(LOCAL),	\
-	    IPC_FD_NONE, 0)						\
+	    IPC_FD_NONE, 0, expand_ok, RUN)				\
 	X(IPC_WRITER_OPEN,	REQ,	RB_(LOCAL), RB_(MASTER),	\
-	    IPC_FD_NONE, IPC_WRITER_OPEN_OK)				\
+	    IPC_FD_NONE, IPC_WRITER_OPEN_OK, writer_open, RUN)		\
 	X(IPC_WRITER_OPEN_OK,	REPLY,	RB_(MASTER), RB_(LOCAL),	\
-	    IPC_FD_REQUIRED, 0)						\
+	    IPC_FD_REQUIRED, 0, none, RUN)				\
 	X(IPC_WRITE_MAIL,	REQ,	RB_(LOCAL), RB_(WRITER),	\
-	    IPC_FD_REQUIRED, IPC_OK)					\
+	    IPC_FD_REQUIRED, IPC_OK, write_mail, RUN)			\
 	X(IPC_FORWARD_READ,	REQ,	RB_(LOCAL), RB_(WRITER),	\
-	    IPC_FD_NONE, IPC_FORWARD_DATA)				\
+	    IPC_FD_NONE, IPC_FORWARD_DATA, forward_read, RUN)		\
 	X(IPC_FORWARD_DATA,	REPLY,	RB_(WRITER), RB_(LOCAL),	\
-	    IPC_FD_NONE, 0)						\
+	    IPC_FD_NONE, 0, forward_data, RUN)				\
 	X(IPC_OWNER_QUERY,	REQ,	RB_(LOCAL), RB_(LOOKUP),	\
-	    IPC_FD_NONE, IPC_OWNER_REPLY)				\
+	    IPC_FD_NONE, IPC_OWNER_REPLY, addr, RUN)			\
 	X(IPC_OWNER_REPLY,	REPLY,	RB_(LOOKUP), RB_(LOCAL),	\
-	    IPC_FD_NONE, 0)						\
+	    IPC_FD_NONE, 0, owner, RUN)					\
 	X(IPC_RCPT_CHECK_CLIENT, REQ,	RB_(SMTPD), RB_(LOOKUP),	\
-	    IPC_FD_NONE, IPC_RCPT_CHECK_REPLY)				\
+	    IPC_FD_NONE, IPC_RCPT_CHECK_REPLY, rcpt_check, RUN)		\
 	X(IPC_RUNNER_OPEN,	REQ,	RB_(LOCAL), RB_(MASTER),	\
-	    IPC_FD_NONE, IPC_RUNNER_OPEN_OK)				\
+	    IPC_FD_NONE, IPC_RUNNER_OPEN_OK, runner_open, RUN)		\
 	X(IPC_RUNNER_OPEN_OK,	REPLY,	RB_(MASTER), RB_(LOCAL),	\
-	    IPC_FD_REQUIRED, 0)						\
+	    IPC_FD_REQUIRED, 0, none, RUN)				\
 	X(IPC_DELIVER_PROGRESS,	NOTE,	RB_(LOCAL), RB_(QUEUE),		\
-	    IPC_FD_NONE, 0)
+	    IPC_FD_NONE, 0, deliver_progress, RUN)			\
+	X(IPC_ADMIN_LIST,	REQ,	RB_(CONTROL), RB_(QUEUE),	\
+	    IPC_FD_NONE, IPC_OK, none, RUN)				\
+	X(IPC_ADMIN_ENTRY,	NOTE,	RB_(QUEUE), RB_(CONTROL),	\
+	    IPC_FD_NONE, 0, admin_entry, RUN)				\
+	X(IPC_ADMIN_RCPT,	NOTE,	RB_(QUEUE), RB_(CONTROL),	\
+	    IPC_FD_NONE, 0, admin_rcpt, RUN)				\
+	X(IPC_ADMIN_FLUSH,	REQ,	RB_(CONTROL), RB_(QUEUE),	\
+	    IPC_FD_NONE, IPC_ADMIN_DONE, none, RUN)			\
+	X(IPC_ADMIN_CHANGE,	REQ,	RB_(CONTROL), RB_(QUEUE),	\
+	    IPC_FD_NONE, IPC_ADMIN_DONE, admin_change, RUN)		\
+	X(IPC_ADMIN_DONE,	REPLY,	RB_(QUEUE), RB_(CONTROL),	\
+	    IPC_FD_NONE, 0, admin_done, RUN)				\
+	X(IPC_ADMIN_CAT,	REQ,	RB_(CONTROL), RB_(QUEUE),	\
+	    IPC_FD_NONE, IPC_OK, qid, RUN)				\
+	X(IPC_ADMIN_TEXT,	NOTE,	RB_(QUEUE), RB_(CONTROL),	\
+	    IPC_FD_NONE, 0, admin_text, RUN)
 
 enum ipc_type {
 	IPC_NONE = 0,
-#define IPC_ENUM(name, kind, from, to, fd, reply) name,
+#define IPC_ENUM(name, kind, from, to, fd, reply, payload, phase) name,
 	IPC_MESSAGE_TABLE(IPC_ENUM)
 #undef IPC_ENUM
 	IPC_TYPE_COUNT
@@ -130,6 +192,8 @@ struct ipc_type_info {
 	uint32_t	 receivers;
 	int		 fd;
 	enum ipc_type	 reply;
+	enum ipc_payload payload;
+	unsigned	 phases;	/* IPC_PHASE_* it may arrive in */
 };
 
 struct ipc_hdr {
@@ -173,6 +237,14 @@ void		 ipc_chan_set_arg(struct ipc_chan *, void *arg);
  * the last one (a retiring channel may then be freed).
  */
 size_t		 ipc_chan_npending(const struct ipc_chan *);
+/*
+ * master, for a worker it spawned: the channel starts in IPC_PHASE_START
+ * and accepts READY once (see the phases above the table).
+ */
+void		 ipc_chan_await_ready(struct ipc_chan *);
+enum ipc_phase	 ipc_chan_phase(const struct ipc_chan *);
+/* NULL if a message of this type may arrive in this phase, else why. */
+const char	*ipc_check_phase(uint32_t type, enum ipc_phase);
 
 /*
  * Send.  The payload is copied; fd (or -1) is owned by the channel from

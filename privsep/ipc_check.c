@@ -284,3 +284,11 @@ ipc_check_runner_open(const struct msg_runner_open *m)
 	return m->map == 0 && ipc_valid_user(m->name) && m->depth == 0 &&
 	    m->kind != RUNNER_INCLUDE ? NULL : "bad .forward source";
 }
+
+const char *
+ipc_check_deliver_progress(const struct msg_deliver_progress *m)
+{
+	if (m->deliver_id == 0)
+		return "no DELIVER request named";
+	return member_key_valid(m->key) ? NULL : "bad member key";
+}

@@ -97,8 +97,8 @@ int	ipc_enc_unchecked;
  * would have the sender killed as compromised).  Senders of outside
  * values call ipc_check_*() first and handle a refusal themselves.
  */
-static void
-enc_check(const char *what, const char *why)
+void
+ipc_enc_check(const char *what, const char *why)
 {
 	if (ipc_enc_unchecked)	/* a test playing a compromised sender */
 		return;
@@ -115,7 +115,7 @@ dec_empty(struct rbuf *rb)
 void
 enc_log(struct wbuf *wb, const struct msg_log *m)
 {
-	enc_check("enc_log", ipc_check_log(m));
+	ipc_enc_check("enc_log", ipc_check_log(m));
 	wb_u32(wb, m->prio);
 	wb_str(wb, m->line);
 }
@@ -133,7 +133,7 @@ dec_log(struct rbuf *rb, struct msg_log *m)
 void
 enc_setup_peer(struct wbuf *wb, const struct msg_setup_peer *m)
 {
-	enc_check("enc_setup_peer", ipc_check_setup_peer(m));
+	ipc_enc_check("enc_setup_peer", ipc_check_setup_peer(m));
 	wb_u32(wb, m->role);
 }
 
@@ -149,7 +149,7 @@ dec_setup_peer(struct rbuf *rb, struct msg_setup_peer *m)
 void
 enc_peer_violation(struct wbuf *wb, const struct msg_peer_violation *m)
 {
-	enc_check("enc_peer_violation", ipc_check_peer_violation(m));
+	ipc_enc_check("enc_peer_violation", ipc_check_peer_violation(m));
 	wb_u32(wb, m->role);
 	wb_str(wb, m->reason);
 }
@@ -167,7 +167,7 @@ dec_peer_violation(struct rbuf *rb, struct msg_peer_violation *m)
 void
 enc_error(struct wbuf *wb, const struct msg_error *m)
 {
-	enc_check("enc_error", ipc_check_error(m));
+	ipc_enc_check("enc_error", ipc_check_error(m));
 	wb_str(wb, m->dsn);
 	wb_str(wb, m->text);
 }
@@ -185,7 +185,7 @@ dec_error(struct rbuf *rb, struct msg_error *m)
 void
 enc_addr(struct wbuf *wb, const struct msg_addr *m)
 {
-	enc_check("enc_addr", ipc_check_addr(m));
+	ipc_enc_check("enc_addr", ipc_check_addr(m));
 	wb_str(wb, m->addr);
 }
 
@@ -201,7 +201,7 @@ dec_addr(struct rbuf *rb, struct msg_addr *m)
 void
 enc_rcpt_verdict(struct wbuf *wb, const struct msg_rcpt_verdict *m)
 {
-	enc_check("enc_rcpt_verdict", ipc_check_rcpt_verdict(m));
+	ipc_enc_check("enc_rcpt_verdict", ipc_check_rcpt_verdict(m));
 	wb_u32(wb, m->verdict);
 }
 
@@ -217,7 +217,7 @@ dec_rcpt_verdict(struct rbuf *rb, struct msg_rcpt_verdict *m)
 void
 enc_qid(struct wbuf *wb, const struct msg_qid *m)
 {
-	enc_check("enc_qid", ipc_check_qid(m));
+	ipc_enc_check("enc_qid", ipc_check_qid(m));
 	wb_str(wb, m->qid);
 }
 
@@ -233,7 +233,7 @@ dec_qid(struct rbuf *rb, struct msg_qid *m)
 void
 enc_rcpt(struct wbuf *wb, const struct msg_rcpt *m)
 {
-	enc_check("enc_rcpt", ipc_check_rcpt(m));
+	ipc_enc_check("enc_rcpt", ipc_check_rcpt(m));
 	wb_str(wb, m->qid);
 	wb_str(wb, m->addr);
 	wb_u32(wb, m->notify);
@@ -255,7 +255,7 @@ dec_rcpt(struct rbuf *rb, struct msg_rcpt *m)
 void
 enc_commit(struct wbuf *wb, const struct msg_commit *m)
 {
-	enc_check("enc_commit", ipc_check_commit(m));
+	ipc_enc_check("enc_commit", ipc_check_commit(m));
 	wb_str(wb, m->qid);
 	wb_u64(wb, m->size);
 	wb_str(wb, m->sender);
@@ -344,8 +344,7 @@ dec_deliver_progress(struct rbuf *rb, struct msg_deliver_progress *m)
 {
 	rb_u32(rb, &m->deliver_id);
 	rb_str(rb, m->key, sizeof(m->key));
-	if (rb_end(rb) == -1 || m->deliver_id == 0 ||
-	    !member_key_valid(m->key))
+	if (rb_end(rb) == -1 || ipc_check_deliver_progress(m) != NULL)
 		return -1;
 	return 0;
 }
@@ -353,7 +352,7 @@ dec_deliver_progress(struct rbuf *rb, struct msg_deliver_progress *m)
 void
 enc_deliver(struct wbuf *wb, const struct msg_deliver *m)
 {
-	enc_check("enc_deliver", ipc_check_deliver(m));
+	ipc_enc_check("enc_deliver", ipc_check_deliver(m));
 	wb_str(wb, m->qid);
 	wb_u32(wb, m->rcpt_index);
 	wb_u64(wb, m->content_len);
@@ -408,7 +407,7 @@ dec_failed(struct rbuf *rb, uint32_t *n, struct msg_failed *f)
 void
 enc_deliver_result(struct wbuf *wb, const struct msg_deliver_result *m)
 {
-	enc_check("enc_deliver_result", ipc_check_deliver_result(m));
+	ipc_enc_check("enc_deliver_result", ipc_check_deliver_result(m));
 	wb_u32(wb, m->status);
 	wb_str(wb, m->dsn);
 	wb_str(wb, m->text);
@@ -436,7 +435,7 @@ enc_expand_ok(struct wbuf *wb, const struct msg_expand_ok *m)
 {
 	uint32_t i;
 
-	enc_check("enc_expand_ok", ipc_check_expand_ok(m));
+	ipc_enc_check("enc_expand_ok", ipc_check_expand_ok(m));
 	wb_u32(wb, m->n);
 	for (i = 0; i < m->n && i < IPC_EXPAND_MAX; i++) {
 		wb_str(wb, m->users[i]);
@@ -483,7 +482,7 @@ dec_expand_ok(struct rbuf *rb, struct msg_expand_ok *m)
 void
 enc_writer_open(struct wbuf *wb, const struct msg_writer_open *m)
 {
-	enc_check("enc_writer_open", ipc_check_writer_open(m));
+	ipc_enc_check("enc_writer_open", ipc_check_writer_open(m));
 	wb_str(wb, m->user);
 }
 
@@ -499,7 +498,7 @@ dec_writer_open(struct rbuf *rb, struct msg_writer_open *m)
 void
 enc_write_mail(struct wbuf *wb, const struct msg_write_mail *m)
 {
-	enc_check("enc_write_mail", ipc_check_write_mail(m));
+	ipc_enc_check("enc_write_mail", ipc_check_write_mail(m));
 	wb_str(wb, m->qid);
 	wb_u64(wb, m->content_len);
 	wb_str(wb, m->return_path);
@@ -525,7 +524,7 @@ dec_write_mail(struct rbuf *rb, struct msg_write_mail *m)
 void
 enc_forward_read(struct wbuf *wb, const struct msg_forward_read *m)
 {
-	enc_check("enc_forward_read", ipc_check_forward_read(m));
+	ipc_enc_check("enc_forward_read", ipc_check_forward_read(m));
 	wb_str(wb, m->suffix);
 }
 
@@ -558,7 +557,7 @@ dec_forward_read(struct rbuf *rb, struct msg_forward_read *m)
 void
 enc_forward_data(struct wbuf *wb, const struct msg_forward_data *m)
 {
-	enc_check("enc_forward_data", ipc_check_forward_data(m));
+	ipc_enc_check("enc_forward_data", ipc_check_forward_data(m));
 	wb_u32(wb, m->status);
 	wb_str(wb, m->reason);
 	wb_str(wb, m->text);
@@ -578,7 +577,7 @@ dec_forward_data(struct rbuf *rb, struct msg_forward_data *m)
 void
 enc_owner(struct wbuf *wb, const struct msg_owner *m)
 {
-	enc_check("enc_owner", ipc_check_owner(m));
+	ipc_enc_check("enc_owner", ipc_check_owner(m));
 	wb_str(wb, m->addr);
 }
 
@@ -594,7 +593,7 @@ dec_owner(struct rbuf *rb, struct msg_owner *m)
 void
 enc_rcpt_check(struct wbuf *wb, const struct msg_rcpt_check *m)
 {
-	enc_check("enc_rcpt_check", ipc_check_rcpt_check(m));
+	ipc_enc_check("enc_rcpt_check", ipc_check_rcpt_check(m));
 	wb_str(wb, m->addr);
 	wb_str(wb, m->client_addr);
 }
@@ -635,7 +634,7 @@ enc_runner_open(struct wbuf *wb, const struct msg_runner_open *m)
 {
 	uint32_t i;
 
-	enc_check("enc_runner_open", ipc_check_runner_open(m));
+	ipc_enc_check("enc_runner_open", ipc_check_runner_open(m));
 	wb_u32(wb, m->source);
 	wb_u32(wb, m->kind);
 	wb_u32(wb, m->map);

@@ -7,6 +7,7 @@
 #ifndef BH_IPC_MSGS_H
 #define BH_IPC_MSGS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "privsep/codec.h"
@@ -380,6 +381,85 @@ const char *ipc_check_forward_data(const struct msg_forward_data *);
 const char *ipc_check_owner(const struct msg_owner *);
 const char *ipc_check_rcpt_check(const struct msg_rcpt_check *);
 const char *ipc_check_runner_open(const struct msg_runner_open *);
+
+const char *ipc_check_deliver_progress(const struct msg_deliver_progress *);
+
+/*
+ * bulkctl and queue on the control socket (ipc_admin.c).  ADMIN_LIST is
+ * answered by an ADMIN_ENTRY per message, each followed by an ADMIN_RCPT
+ * per pending recipient, then IPC_OK; ADMIN_CAT by ADMIN_TEXT chunks,
+ * then IPC_OK; ADMIN_FLUSH and ADMIN_CHANGE by ADMIN_DONE (how many
+ * messages); a refusal by IPC_ERROR, whose text bulkctl prints.
+ */
+enum admin_queue {
+	ADMIN_Q_ACTIVE = 0,
+	ADMIN_Q_DEFERRED,
+	ADMIN_Q_HOLD,
+	ADMIN_Q_MAX
+};
+struct msg_admin_entry {
+	uint32_t	queue;			/* enum admin_queue */
+	char		qid[IPC_QID_MAX];
+	uint64_t	arrival;
+	uint64_t	size;
+	char		sender[IPC_ADDR_MAX];	/* "" = null sender */
+};
+struct msg_admin_rcpt {
+	char		addr[IPC_ADDR_MAX];
+	char		reason[IPC_TEXT_MAX];	/* "" = none */
+};
+enum admin_op {
+	ADMIN_HOLD = 0,
+	ADMIN_RELEASE,
+	ADMIN_DELETE,
+	ADMIN_REQUEUE,
+	ADMIN_OP_MAX
+};
+#define ADMIN_ALL	"ALL"
+struct msg_admin_change {
+	uint32_t	op;			/* enum admin_op */
+	char		id[IPC_QID_MAX];	/* a queue id or ADMIN_ALL */
+};
+struct msg_admin_done {
+	uint32_t	n;
+};
+#define IPC_ADMIN_TEXT_MAX	8192
+struct msg_admin_text {
+	uint32_t	len;
+	uint8_t		data[IPC_ADMIN_TEXT_MAX];	/* any octets */
+};
+void	enc_admin_entry(struct wbuf *, const struct msg_admin_entry *);
+int	dec_admin_entry(struct rbuf *, struct msg_admin_entry *);
+void	enc_admin_rcpt(struct wbuf *, const struct msg_admin_rcpt *);
+int	dec_admin_rcpt(struct rbuf *, struct msg_admin_rcpt *);
+void	enc_admin_change(struct wbuf *, const struct msg_admin_change *);
+int	dec_admin_change(struct rbuf *, struct msg_admin_change *);
+void	enc_admin_done(struct wbuf *, const struct msg_admin_done *);
+int	dec_admin_done(struct rbuf *, struct msg_admin_done *);
+void	enc_admin_text(struct wbuf *, const struct msg_admin_text *);
+int	dec_admin_text(struct rbuf *, struct msg_admin_text *);
+const char *ipc_check_admin_entry(const struct msg_admin_entry *);
+const char *ipc_check_admin_rcpt(const struct msg_admin_rcpt *);
+const char *ipc_check_admin_change(const struct msg_admin_change *);
+const char *ipc_check_admin_done(const struct msg_admin_done *);
+const char *ipc_check_admin_text(const struct msg_admin_text *);
+/* An encoder's own check (ipc_msgs.c): fatal unless ipc_enc_unchecked. */
+void	ipc_enc_check(const char *what, const char *why);
+
+/*
+ * A payload's codec, as the message table names it (ipc_codec.c): the
+ * struct's size (0: no payload), its strict decoder, its encoder and its
+ * validator, on a struct msg_NAME passed as void *.
+ */
+struct ipc_codec {
+	const char	*name;
+	size_t		 size;
+	int		(*dec)(struct rbuf *, void *);
+	void		(*enc)(struct wbuf *, const void *);
+	const char	*(*check)(const void *);
+};
+const struct ipc_codec *ipc_codec(uint32_t payload);	/* enum ipc_payload */
+const struct ipc_codec *ipc_type_codec(uint32_t type);	/* NULL: unknown */
 
 /*
  * Set only by tests playing a compromised sender: encoders then write

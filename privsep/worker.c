@@ -85,12 +85,45 @@ on_sigterm(evutil_socket_t sig, short ev, void *arg)
  * with a priority no decoder accepts), as a compromised worker might.
  * SIGUSR2: attempt a forbidden system call.  SIGRTMIN+1: report queue
  * for a protocol violation (a false accusation unless queue is a peer).
+ * SIGRTMIN+3: a second READY.  And early_hook() below.
  */
 /* SIGRTMIN+1: accuse queue of a violation, whether or not it is a peer. */
 static void
 on_sigrt_accuse(evutil_socket_t sig, short ev, void *arg)
 {
 	worker_peer_violation(arg, ROLE_QUEUE, "test hook accusation");
+}
+
+/* SIGRTMIN+3: say READY once more, as a compromised worker might. */
+static void
+on_sigrt_ready(evutil_socket_t sig, short ev, void *arg)
+{
+	struct worker_env *we = arg;
+
+	ipc_note(we->master, IPC_READY, NULL, -1);
+}
+
+/*
+ * A file "test-hook-early" in the configuration directory naming this
+ * role: before entering the compartment (so before READY), accuse a
+ * peer of a protocol violation, a privileged note.
+ */
+static void
+early_hook(struct worker_env *we, const char *confdir)
+{
+	char	 path[1024], line[32];
+	FILE	*f;
+
+	snprintf(path, sizeof(path), "%s/test-hook-early", confdir);
+	if ((f = fopen(path, "r")) == NULL)
+		return;
+	if (fgets(line, sizeof(line), f) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		if (strcmp(line, ipc_role_name(we->role)) == 0)
+			worker_peer_violation(we, we->role == ROLE_QUEUE ?
+			    ROLE_SMTPD : ROLE_QUEUE, "test hook: before READY");
+	}
+	fclose(f);
 }
 
 static void
@@ -175,8 +208,11 @@ worker_init(struct worker_env *we, enum bh_role role, int argc, char **argv)
 	    (ev = evsignal_new(we->base, SIGUSR1, on_sigusr1, we)) == NULL ||
 	    evsignal_add(ev, NULL) == -1 ||
 	    (ev = evsignal_new(we->base, SIGRTMIN + 1, on_sigrt_accuse, we))
+	    == NULL || evsignal_add(ev, NULL) == -1 ||
+	    (ev = evsignal_new(we->base, SIGRTMIN + 3, on_sigrt_ready, we))
 	    == NULL || evsignal_add(ev, NULL) == -1)
 		fatalx("cannot handle the test signals");
+	early_hook(we, confdir);
 #endif
 }
 

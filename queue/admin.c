@@ -1,16 +1,18 @@
 /*
  * admin.c: the control socket, served by queue (master creates it and
- * hands it over; bulkctl connects).  A client writes request lines, then
- * shuts down its sending side; queue answers and closes.
+ * hands it over; bulkctl connects).  Each connection is an IPC channel
+ * (SOCK_SEQPACKET, the message table's ADMIN_* rows, bulkctl's role is
+ * ROLE_CONTROL), decoded strictly like every other channel:
  *
- *   list                         anyone: one "M" line per message, then
- *                                one "R" line per pending recipient
- *   flush                        anyone (as Postfix's default
- *                                authorized_flush_users): retry now
- *   hold|release|delete|requeue ID|ALL   root only
- *   cat ID                       root only: envelope, headers, body
+ *   ADMIN_LIST                    anyone: an ADMIN_ENTRY per message,
+ *                                 an ADMIN_RCPT per pending recipient
+ *   ADMIN_FLUSH                   anyone (as Postfix's default
+ *                                 authorized_flush_users): retry now
+ *   ADMIN_CHANGE hold|release|delete|requeue ID|ALL   root only
+ *   ADMIN_CAT ID                  root only: envelope, headers, body
  *
- * The peer is known by SO_PEERCRED, never by what it says.
+ * The peer is known by SO_PEERCRED, never by what it says.  A message
+ * the table or a decoder refuses drops the connection (and is logged).
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -24,68 +26,101 @@
 #include <unistd.h>
 
 #include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/listener.h>
 
 #include "lib/log.h"
+#include "privsep/ipc.h"
+#include "privsep/ipc_msgs.h"
 #include "queue/queue.h"
 #include "queue/spool.h"
 
-#define ADMIN_REQUEST_MAX	(1024 * 1024)
-#define ADMIN_TIMEOUT		30	/* seconds */
+#define ADMIN_TIMEOUT		30	/* seconds without a request */
 
 struct admin_conn {
 	struct queue		*q;
-	struct bufferevent	*bev;
+	struct ipc_chan		*chan;
+	struct event		*idle;
 	uid_t			 uid;
 };
 
-static const char *
+static const char *op_names[ADMIN_OP_MAX] = {
+	"hold", "release", "delete", "requeue"
+};
+
+static uint32_t
 queue_name(const struct qmsg *m)
 {
 	size_t i;
 
 	if (m->held)
-		return "hold";
+		return ADMIN_Q_HOLD;
 	if (m->ninflight > 0)
-		return "active";
+		return ADMIN_Q_ACTIVE;
 	for (i = 0; i < m->env.nrcpt; i++)
 		if (m->env.rcpt[i].status == QRCPT_PENDING &&
 		    m->env.rcpt[i].attempts > 0)
-			return "deferred";
-	return "active";
+			return ADMIN_Q_DEFERRED;
+	return ADMIN_Q_ACTIVE;
 }
 
-/* Reasons come from delivery agents: no tabs or newlines in the listing. */
+/* Text from a queue file or an agent, made fit for bulkctl's decoder. */
 static void
-put_clean(struct evbuffer *out, const char *s)
+clean(char *dst, const char *src, size_t dstsz)
 {
-	for (; *s; s++)
-		evbuffer_add_printf(out, "%c",
-		    (*s == '\t' || *s == '\n' || *s == '\r') ? ' ' : *s);
+	char *p;
+
+	strlcpy(dst, src, dstsz);
+	for (p = dst; *p != '\0'; p++)
+		if (*p == '\t' || *p == '\n' || *p == '\r')
+			*p = ' ';
+	ipc_text_clean(dst);
 }
 
 static void
-do_list(struct queue *q, struct evbuffer *out)
+list_one(struct ipc_chan *c, const struct qmsg *m)
 {
-	struct qmsg	*m;
-	size_t		 i;
+	uint8_t			buf[IPC_ADDR_MAX + IPC_TEXT_MAX + 64];
+	struct wbuf		wb;
+	struct msg_admin_entry	e;
+	struct msg_admin_rcpt	r;
+	size_t			i;
 
-	TAILQ_FOREACH(m, &q->msgs, entry) {
-		if (m->deleted)
-			continue;
-		evbuffer_add_printf(out, "M\t%s\t%s\t%" PRIu64 "\t%" PRIu64
-		    "\t0\t%s\n", queue_name(m), m->env.qid, m->env.arrival,
-		    m->env.size, m->env.sender);
-		for (i = 0; i < m->env.nrcpt; i++) {
-			if (m->env.rcpt[i].status != QRCPT_PENDING)
-				continue;
-			evbuffer_add_printf(out, "R\t%s\t", m->env.rcpt[i].addr);
-			put_clean(out, m->sched[i].text);
-			evbuffer_add_printf(out, "\n");
-		}
+	memset(&e, 0, sizeof(e));
+	e.queue = queue_name(m);
+	strlcpy(e.qid, m->env.qid, sizeof(e.qid));
+	e.arrival = m->env.arrival;
+	e.size = m->env.size;
+	clean(e.sender, m->env.sender, sizeof(e.sender));
+	if (ipc_check_admin_entry(&e) != NULL) {
+		log_warnx("%s: not listed: bad queue id", m->env.qid);
+		return;
 	}
+	wb_init(&wb, buf, sizeof(buf));
+	enc_admin_entry(&wb, &e);
+	ipc_note(c, IPC_ADMIN_ENTRY, &wb, -1);
+	for (i = 0; i < m->env.nrcpt; i++) {
+		if (m->env.rcpt[i].status != QRCPT_PENDING)
+			continue;
+		clean(r.addr, m->env.rcpt[i].addr, sizeof(r.addr));
+		clean(r.reason, m->sched[i].text, sizeof(r.reason));
+		if (ipc_check_admin_rcpt(&r) != NULL)
+			continue;	/* an empty address: none is stored */
+		wb_init(&wb, buf, sizeof(buf));
+		enc_admin_rcpt(&wb, &r);
+		ipc_note(c, IPC_ADMIN_RCPT, &wb, -1);
+	}
+}
+
+static void
+do_list(struct queue *q, struct ipc_chan *c, uint32_t id)
+{
+	struct qmsg *m;
+
+	TAILQ_FOREACH(m, &q->msgs, entry)
+		if (!m->deleted)
+			list_one(c, m);
+	ipc_reply(c, IPC_OK, id, NULL, -1);
 }
 
 /* Retry now: every pending recipient of m is due. */
@@ -128,13 +163,13 @@ do_flush(struct queue *q)
 
 /* One change to one message; 1 when done. */
 static int
-change(struct queue *q, const char *op, struct qmsg *m)
+change(struct queue *q, uint32_t op, struct qmsg *m)
 {
-	if (strcmp(op, "delete") == 0) {
+	if (op == ADMIN_DELETE) {
 		queue_delete(q, m);
 		return 1;
 	}
-	if (strcmp(op, "hold") == 0) {
+	if (op == ADMIN_HOLD) {
 		if (m->held)
 			return 0;
 		if (spool_move(m->env.qid, "active", "hold") == -1) {
@@ -145,7 +180,7 @@ change(struct queue *q, const char *op, struct qmsg *m)
 		log_info("%s: placed on hold", m->env.qid);
 		return 1;
 	}
-	if (strcmp(op, "release") == 0) {
+	if (op == ADMIN_RELEASE) {
 		if (!m->held)
 			return 0;
 		if (spool_move(m->env.qid, "hold", "active") == -1) {
@@ -163,23 +198,38 @@ change(struct queue *q, const char *op, struct qmsg *m)
 	return 1;
 }
 
+/* Reply the count, or an error; n: messages changed. */
 static void
-do_change(struct queue *q, const char *op, const char *arg,
-    struct evbuffer *out)
+reply_done(struct ipc_chan *c, uint32_t id, int n)
+{
+	uint8_t			buf[8];
+	struct wbuf		wb;
+	struct msg_admin_done	d = { (uint32_t)n };
+
+	wb_init(&wb, buf, sizeof(buf));
+	enc_admin_done(&wb, &d);
+	ipc_reply(c, IPC_ADMIN_DONE, id, &wb, -1);
+}
+
+static void
+do_change(struct queue *q, struct ipc_chan *c, uint32_t id,
+    const struct msg_admin_change *req)
 {
 	struct qmsg	*m, *next;
+	char		 text[IPC_TEXT_MAX];
 	int		 n = 0;
 
-	if (strcmp(arg, "ALL") == 0) {
+	if (strcmp(req->id, ADMIN_ALL) == 0) {
 		TAILQ_FOREACH_SAFE(m, &q->msgs, entry, next)
 			if (!m->deleted)
-				n += change(q, op, m);
-	} else if ((m = queue_find(q, arg)) == NULL) {
-		evbuffer_add_printf(out, "error %s: no such message\n", arg);
+				n += change(q, req->op, m);
+	} else if ((m = queue_find(q, req->id)) == NULL) {
+		snprintf(text, sizeof(text), "%s: no such message", req->id);
+		ipc_reply_error(c, id, "5.0.0", text);
 		return;
 	} else
-		n = change(q, op, m);
-	evbuffer_add_printf(out, "ok %d\n", n);
+		n = change(q, req->op, m);
+	reply_done(c, id, n);
 	queue_schedule_soon(q);
 }
 
@@ -194,8 +244,8 @@ put_time(struct evbuffer *out, const char *what, uint64_t t)
 }
 
 /* postcat's layout: envelope, then the contents split at the headers. */
-static void
-do_cat(struct queue *q, const char *qid, struct evbuffer *out)
+static int
+cat_text(struct queue *q, const char *qid, struct evbuffer *out)
 {
 	static const char *ret[] = { "", "FULL", "HDRS" };
 	static const char *status[] = { "pending", "delivered", "bounced" };
@@ -205,15 +255,15 @@ do_cat(struct queue *q, const char *qid, struct evbuffer *out)
 	size_t		 i, hdr;
 
 	if ((m = queue_find(q, qid)) == NULL) {
-		evbuffer_add_printf(out, "error %s: no such message\n", qid);
-		return;
+		evbuffer_add_printf(out, "%s: no such message", qid);
+		return -1;
 	}
 	if ((buf = malloc(m->env.size + 1)) == NULL)
 		fatal("do_cat");
 	if ((n = pread(m->fd, buf, m->env.size, 0)) != (ssize_t)m->env.size) {
-		evbuffer_add_printf(out, "error %s: cannot read\n", qid);
+		evbuffer_add_printf(out, "%s: cannot read", qid);
 		free(buf);
-		return;
+		return -1;
 	}
 	evbuffer_add_printf(out, "*** ENVELOPE RECORDS %s/%s ***\n",
 	    queue_dir(m), qid);
@@ -257,86 +307,125 @@ do_cat(struct queue *q, const char *qid, struct evbuffer *out)
 	evbuffer_add_printf(out, "*** MESSAGE FILE END %s/%s ***\n",
 	    queue_dir(m), qid);
 	free(buf);
+	return 0;
+}
+
+/* postcat's text in ADMIN_TEXT chunks, then IPC_OK; or IPC_ERROR. */
+static void
+do_cat(struct queue *q, struct ipc_chan *c, uint32_t id, const char *qid)
+{
+	static struct msg_admin_text	 t;
+	uint8_t				 buf[IPC_ADMIN_TEXT_MAX + 8];
+	char				 err[IPC_TEXT_MAX];
+	struct evbuffer			*out;
+	struct wbuf			 wb;
+	int				 n;
+
+	if ((out = evbuffer_new()) == NULL)
+		fatal("do_cat");
+	if (cat_text(q, qid, out) == -1) {
+		n = evbuffer_remove(out, err, sizeof(err) - 1);
+		err[n > 0 ? n : 0] = '\0';
+		ipc_reply_error(c, id, "5.0.0", err);
+		evbuffer_free(out);
+		return;
+	}
+	while ((n = evbuffer_remove(out, t.data, sizeof(t.data))) > 0) {
+		t.len = n;
+		wb_init(&wb, buf, sizeof(buf));
+		enc_admin_text(&wb, &t);
+		ipc_note(c, IPC_ADMIN_TEXT, &wb, -1);
+	}
+	evbuffer_free(out);
+	ipc_reply(c, IPC_OK, id, NULL, -1);
+}
+
+/* Root only; 0 if the peer may, else refused (and answered). */
+static int
+root_only(struct admin_conn *ac, uint32_t id, const char *op)
+{
+	char text[128];
+
+	if (ac->uid == 0)
+		return 0;
+	log_warnx("control: uid %u may not %s", (unsigned)ac->uid, op);
+	snprintf(text, sizeof(text), "permission denied: only root may %s",
+	    op);
+	ipc_reply_error(ac->chan, id, "5.7.1", text);
+	return -1;
 }
 
 static void
-handle_line(struct admin_conn *ac, char *line, struct evbuffer *out)
+admin_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
+    int fd, void *arg)
 {
-	char	*arg = strchr(line, ' ');
+	struct admin_conn	*ac = arg;
+	struct timeval		 tv = { ADMIN_TIMEOUT, 0 };
+	struct msg_admin_change	 ch;
+	struct msg_qid		 cat;
 
-	if (arg != NULL)
-		*arg++ = '\0';
-	if (strcmp(line, "list") == 0 && arg == NULL)
-		do_list(ac->q, out);
-	else if (strcmp(line, "flush") == 0 && arg == NULL)
-		evbuffer_add_printf(out, "ok %d\n", do_flush(ac->q));
-	else if (arg == NULL || (!qid_valid(arg) && strcmp(arg, "ALL") != 0))
-		evbuffer_add_printf(out, "error bad request\n");
-	else if (strcmp(line, "hold") != 0 && strcmp(line, "release") != 0 &&
-	    strcmp(line, "delete") != 0 && strcmp(line, "requeue") != 0 &&
-	    strcmp(line, "cat") != 0)
-		evbuffer_add_printf(out, "error unknown command\n");
-	else if (ac->uid != 0) {
-		log_warnx("control: uid %u may not %s", (unsigned)ac->uid, line);
-		evbuffer_add_printf(out, "error permission denied: only root "
-		    "may %s\n", line);
-	} else if (strcmp(line, "cat") == 0)
-		do_cat(ac->q, arg, out);
-	else
-		do_change(ac->q, line, arg, out);
+	evtimer_add(ac->idle, &tv);
+	switch (h->type) {
+	case IPC_ADMIN_LIST:
+		if (dec_empty(rb) == -1)
+			ipc_chan_fail(c, "bad ADMIN_LIST payload");
+		else
+			do_list(ac->q, c, h->id);
+		break;
+	case IPC_ADMIN_FLUSH:
+		if (dec_empty(rb) == -1)
+			ipc_chan_fail(c, "bad ADMIN_FLUSH payload");
+		else
+			reply_done(c, h->id, do_flush(ac->q));
+		break;
+	case IPC_ADMIN_CHANGE:
+		if (dec_admin_change(rb, &ch) == -1)
+			ipc_chan_fail(c, "bad ADMIN_CHANGE payload");
+		else if (root_only(ac, h->id, op_names[ch.op]) == 0)
+			do_change(ac->q, c, h->id, &ch);
+		break;
+	case IPC_ADMIN_CAT:
+		if (dec_qid(rb, &cat) == -1)
+			ipc_chan_fail(c, "bad ADMIN_CAT payload");
+		else if (root_only(ac, h->id, "cat") == 0)
+			do_cat(ac->q, c, h->id, cat.qid);
+		break;
+	default:
+		ipc_chan_fail(c, "unexpected message type");
+		break;
+	}
+	if (fd != -1)
+		close(fd);
 }
 
 static void
 conn_free(struct admin_conn *ac)
 {
-	bufferevent_free(ac->bev);
+	ipc_chan_free(ac->chan);
+	event_free(ac->idle);
 	free(ac);
 }
 
+/* bulkctl is done (or broke the protocol: logged by the channel). */
 static void
-conn_written(struct bufferevent *bev, void *arg)
-{
-	conn_free(arg);
-}
-
-static void
-conn_read(struct bufferevent *bev, void *arg)
+admin_closed(struct ipc_chan *c, const char *why, int violation, void *arg)
 {
 	struct admin_conn *ac = arg;
 
-	if (evbuffer_get_length(bufferevent_get_input(bev)) >
-	    ADMIN_REQUEST_MAX) {
-		log_warnx("control: request too long");
-		conn_free(ac);
-	}
+	if (violation)
+		log_warnx("control: dropped the connection of uid %u",
+		    (unsigned)ac->uid);
+	conn_free(ac);
 }
 
-/* The client is done sending: answer every line, then close. */
 static void
-conn_event(struct bufferevent *bev, short what, void *arg)
+admin_idle(evutil_socket_t fd, short ev, void *arg)
 {
-	struct admin_conn	*ac = arg;
-	struct evbuffer		*in = bufferevent_get_input(bev);
-	struct evbuffer		*out = bufferevent_get_output(bev);
-	char			*line;
-	size_t			 n;
+	struct admin_conn *ac = arg;
 
-	if (!(what & BEV_EVENT_EOF)) {
-		conn_free(ac);
-		return;
-	}
-	while ((line = evbuffer_readln(in, &n, EVBUFFER_EOL_LF)) != NULL) {
-		if (n > 0)
-			handle_line(ac, line, out);
-		free(line);
-	}
-	if (evbuffer_get_length(out) == 0) {
-		conn_free(ac);
-		return;
-	}
-	bufferevent_setcb(bev, NULL, conn_written, NULL, ac);
-	bufferevent_disable(bev, EV_READ);
-	bufferevent_enable(bev, EV_WRITE);
+	log_warnx("control: uid %u idle for %ds: closed", (unsigned)ac->uid,
+	    ADMIN_TIMEOUT);
+	conn_free(ac);
 }
 
 static void
@@ -355,14 +444,13 @@ on_admin_accept(struct evconnlistener *l, evutil_socket_t fd,
 		return;
 	}
 	if ((ac = calloc(1, sizeof(*ac))) == NULL ||
-	    (ac->bev = bufferevent_socket_new(q->we.base, fd,
-	    BEV_OPT_CLOSE_ON_FREE)) == NULL)
+	    (ac->idle = evtimer_new(q->we.base, admin_idle, ac)) == NULL)
 		fatal("on_admin_accept");
 	ac->q = q;
 	ac->uid = cred.uid;
-	bufferevent_setcb(ac->bev, conn_read, NULL, conn_event, ac);
-	bufferevent_set_timeouts(ac->bev, &tv, &tv);
-	bufferevent_enable(ac->bev, EV_READ);
+	ac->chan = ipc_chan_new(q->we.base, fd, ROLE_QUEUE, ROLE_CONTROL,
+	    admin_msg, admin_closed, ac);
+	evtimer_add(ac->idle, &tv);
 }
 
 void

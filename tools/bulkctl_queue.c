@@ -1,24 +1,30 @@
 /*
  * bulkctl_queue.c: mailq, the JSON listing, flush, hold, release, delete,
- * requeue and cat.  The listing layout is Postfix's mailq with its long
- * queue id widths (17/8/19), since bulkhead's ids are 16 characters.
+ * requeue and cat, as IPC requests to queue on the control socket (the
+ * ADMIN_* rows of the message table; queue/admin.c answers).  The
+ * listing layout is Postfix's mailq with its long queue id widths
+ * (17/8/19), since bulkhead's ids are 16 characters.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
 
 #include <ctype.h>
 #include <errno.h>
-#include <limits.h>
-#include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <event2/event.h>
+
 #include "lib/utf8.h"
-#include "tools/bulkctl_queue.h"
+#include "privsep/codec.h"
 #include "privsep/control.h"
+#include "privsep/ipc.h"
+#include "privsep/ipc_msgs.h"
+#include "tools/bulkctl_queue.h"
 
 #define MQ_ID_WIDTH	17
 #define MQ_SIZE_WIDTH	8
@@ -26,96 +32,219 @@
 /* Postfix's L_STRING_FORMAT "%-17s %8s %-19s %s" with empty columns. */
 #define RCPT_INDENT	(MQ_ID_WIDTH + 1 + MQ_SIZE_WIDTH + 1 + MQ_TIME_WIDTH + 1)
 
-/* Wait up to control_timeout for fd to be ready; -1 after a message. */
-static int
-wait_fd(const struct bh_config *cf, int fd, short events)
-{
-	struct pollfd	pfd = { .fd = fd, .events = events };
-	long		ms = cf->control_timeout * 1000;
-	int		n;
+/*
+ * A conversation with queue: one IPC channel (ROLE_CONTROL to ROLE_QUEUE)
+ * on the control socket, requests pipelined, answers handled as they
+ * come; every wait is at most control_timeout.
+ */
+struct session {
+	const struct bh_config	*cf;
+	struct event_base	*base;
+	struct ipc_chan		*chan;
+	struct event		*timer;
+	int			 done;
+	int			 rc;		/* 2: no answer, or a bad one */
+	int			 bad;		/* queue refused a request */
+	long			 total;		/* ADMIN_DONE counts */
+	char			*out;		/* the listing, as lines */
+	size_t			 len, cap;
+};
 
-	if (ms <= 0 || ms > INT_MAX)
-		ms = INT_MAX;
-	while ((n = poll(&pfd, 1, (int)ms)) == -1 && errno == EINTR)
-		;
-	if (n == 1)
+static const char *queue_names[ADMIN_Q_MAX] = { "active", "deferred", "hold" };
+
+static void
+session_stop(struct session *s, int rc)
+{
+	if (rc > s->rc)
+		s->rc = rc;
+	s->done = 1;
+	event_base_loopbreak(s->base);
+}
+
+static void
+arm_timer(struct session *s)
+{
+	struct timeval tv = { s->cf->control_timeout, 0 };
+
+	if (s->cf->control_timeout > 0)
+		evtimer_add(s->timer, &tv);
+}
+
+static void
+on_timeout(evutil_socket_t fd, short ev, void *arg)
+{
+	struct session *s = arg;
+
+	fprintf(stderr, "bulkctl: timed out after %lds waiting for the queue "
+	    "at %s (control_timeout)\n", s->cf->control_timeout,
+	    s->cf->control_socket);
+	session_stop(s, 2);
+}
+
+/* Append a formatted line to the listing. */
+static void
+out_add(struct session *s, const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 n;
+	char	*nb;
+
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(s->out + s->len, s->cap - s->len, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			session_stop(s, 2);
+			return;
+		}
+		if ((size_t)n < s->cap - s->len) {
+			s->len += n;
+			return;
+		}
+		if ((nb = realloc(s->out, s->cap * 2 + n + 1)) == NULL) {
+			fprintf(stderr, "bulkctl: out of memory\n");
+			session_stop(s, 2);
+			return;
+		}
+		s->out = nb;
+		s->cap = s->cap * 2 + n + 1;
+	}
+}
+
+static int
+on_note(struct session *s, const struct ipc_hdr *h, struct rbuf *rb)
+{
+	static struct msg_admin_text	t;
+	struct msg_admin_entry		e;
+	struct msg_admin_rcpt		r;
+
+	switch (h->type) {
+	case IPC_ADMIN_ENTRY:
+		if (dec_admin_entry(rb, &e) == -1)
+			return -1;
+		out_add(s, "M\t%s\t%s\t%llu\t%llu\t0\t%s\n",
+		    queue_names[e.queue], e.qid,
+		    (unsigned long long)e.arrival,
+		    (unsigned long long)e.size, e.sender);
 		return 0;
-	if (n == 0)
-		fprintf(stderr, "bulkctl: timed out after %lds waiting for "
-		    "the queue at %s (control_timeout)\n",
-		    cf->control_timeout, cf->control_socket);
-	else
-		fprintf(stderr, "bulkctl: poll: %s\n", strerror(errno));
+	case IPC_ADMIN_RCPT:
+		if (dec_admin_rcpt(rb, &r) == -1)
+			return -1;
+		out_add(s, "R\t%s\t%s\n", r.addr, r.reason);
+		return 0;
+	case IPC_ADMIN_TEXT:
+		if (dec_admin_text(rb, &t) == -1)
+			return -1;
+		fwrite(t.data, 1, t.len, stdout);
+		return 0;
+	}
 	return -1;
 }
 
-/*
- * Send the request lines, read the whole answer (malloc'd, NUL ended);
- * each step waits at most control_timeout.
- */
-static char *
-ask(const struct bh_config *cf, const char *req, size_t reqlen, size_t *len)
+static int
+on_reply(struct session *s, const struct ipc_hdr *h, struct rbuf *rb)
 {
-	char	*buf = NULL, *nb;
-	size_t	 cap = 0, off = 0;
-	ssize_t	 n;
-	int	 fd;
+	struct msg_admin_done	d;
+	struct msg_error	e;
 
+	switch (h->type) {
+	case IPC_OK:
+		return dec_empty(rb);
+	case IPC_ADMIN_DONE:
+		if (dec_admin_done(rb, &d) == -1)
+			return -1;
+		s->total += d.n;
+		return 0;
+	case IPC_ERROR:
+		if (dec_error(rb, &e) == -1)
+			return -1;
+		fprintf(stderr, "bulkctl: %s\n", e.text);
+		s->bad = 1;
+		return 0;
+	}
+	return -1;
+}
+
+static void
+session_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
+    int fd, void *arg)
+{
+	struct session	*s = arg;
+	int		 reply = ipc_type_info(h->type)->kind == IPC_REPLY;
+
+	if (fd != -1)
+		close(fd);
+	arm_timer(s);
+	if ((reply ? on_reply(s, h, rb) : on_note(s, h, rb)) == -1) {
+		ipc_chan_fail(c, "bad payload");
+		return;
+	}
+	if (reply && ipc_chan_npending(c) == 0)
+		session_stop(s, 0);
+}
+
+static void
+session_closed(struct ipc_chan *c, const char *why, int violation,
+    void *arg)
+{
+	struct session *s = arg;
+
+	if (s->done)
+		return;
+	fprintf(stderr, "bulkctl: %s from the queue at %s: %s\n",
+	    violation ? "a bad answer" : "no answer", s->cf->control_socket,
+	    why);
+	session_stop(s, 2);
+}
+
+static int
+session_open(struct session *s, const struct bh_config *cf)
+{
+	int fd;
+
+	memset(s, 0, sizeof(*s));
+	s->cf = cf;
 	if ((fd = control_connect(cf->control_socket)) == -1) {
 		fprintf(stderr, "bulkctl: cannot reach the queue at %s: %s "
 		    "(is bulkhead running?)\n", cf->control_socket,
 		    strerror(errno));
-		return NULL;
+		return -1;
 	}
-	while (reqlen > 0) {
-		if (wait_fd(cf, fd, POLLOUT) == -1) {
-			close(fd);
-			return NULL;
-		}
-		if ((n = write(fd, req, reqlen)) == -1) {
-			if (errno == EINTR)
-				continue;
-			fprintf(stderr, "bulkctl: write: %s\n",
-			    strerror(errno));
-			close(fd);
-			return NULL;
-		}
-		req += n;
-		reqlen -= n;
+	if ((s->base = event_base_new()) == NULL ||
+	    (s->timer = evtimer_new(s->base, on_timeout, s)) == NULL ||
+	    (s->out = malloc(s->cap = 4096)) == NULL) {
+		fprintf(stderr, "bulkctl: out of memory\n");
+		close(fd);
+		return -1;
 	}
-	shutdown(fd, SHUT_WR);
-	for (;;) {
-		if (off + 65536 + 1 > cap) {
-			cap = cap ? cap * 2 : 131072;
-			if ((nb = realloc(buf, cap)) == NULL) {
-				fprintf(stderr, "bulkctl: out of memory\n");
-				free(buf);
-				close(fd);
-				return NULL;
-			}
-			buf = nb;
-		}
-		if (wait_fd(cf, fd, POLLIN) == -1) {
-			free(buf);
-			close(fd);
-			return NULL;
-		}
-		if ((n = read(fd, buf + off, cap - off - 1)) == -1) {
-			if (errno == EINTR)
-				continue;
-			fprintf(stderr, "bulkctl: read: %s\n", strerror(errno));
-			free(buf);
-			close(fd);
-			return NULL;
-		}
-		if (n == 0)
-			break;
-		off += n;
+	s->out[0] = '\0';
+	s->chan = ipc_chan_new(s->base, fd, ROLE_CONTROL, ROLE_QUEUE,
+	    session_msg, session_closed, s);
+	return 0;
+}
+
+/* Wait for every answer; 0, or 2 when queue did not (properly) answer. */
+static int
+session_run(struct session *s)
+{
+	if (ipc_chan_npending(s->chan) > 0 && !s->done) {
+		arm_timer(s);
+		event_base_dispatch(s->base);
 	}
-	close(fd);
-	buf[off] = '\0';
-	*len = off;
-	return buf;
+	s->done = 1;
+	return s->rc;
+}
+
+static void
+session_close(struct session *s)
+{
+	if (s->chan != NULL)
+		ipc_chan_free(s->chan);
+	if (s->timer != NULL)
+		event_free(s->timer);
+	if (s->base != NULL)
+		event_base_free(s->base);
+	free(s->out);
 }
 
 static int
@@ -281,125 +410,173 @@ print_mailq(char *out)
 int
 bulkctl_mailq(const struct bh_config *cf, int json)
 {
-	char	*out;
-	size_t	 len;
-	int	 rc;
+	struct session	s;
+	int		rc;
 
-	if ((out = ask(cf, "list\n", 5, &len)) == NULL)
+	if (session_open(&s, cf) == -1)
 		return 2;
-	if (strncmp(out, "error ", 6) == 0) {
-		fprintf(stderr, "bulkctl: %s", out + 6);
-		free(out);
-		return 1;
-	}
-	rc = json ? print_json(out) : print_mailq(out);
-	free(out);
+	ipc_request(s.chan, IPC_ADMIN_LIST, NULL, -1);
+	if ((rc = session_run(&s)) == 0)
+		rc = json ? print_json(s.out) : print_mailq(s.out);
+	session_close(&s);
 	return rc;
 }
 
-/* Print what the queue answered; count "ok N" lines.  1 if any error. */
-static int
-report(const char *op, char *out)
+/* The summary of a change: "bulkctl: Deleted: 2 messages". */
+static void
+report(const char *op, long total)
 {
-	char	*line;
-	long	 total = 0;
-	int	 bad = 0;
-
-	while ((line = strsep(&out, "\n")) != NULL) {
-		if (strncmp(line, "ok ", 3) == 0)
-			total += strtol(line + 3, NULL, 10);
-		else if (strncmp(line, "error ", 6) == 0) {
-			fprintf(stderr, "bulkctl: %s\n", line + 6);
-			bad = 1;
-		}
-	}
 	fprintf(stderr, "bulkctl: %s%s: %ld message%s\n",
 	    (char[]){ (char)toupper((unsigned char)op[0]), '\0' }, op + 1,
 	    total, total == 1 ? "" : "s");
-	return bad;
 }
 
 int
 bulkctl_flush(const struct bh_config *cf)
 {
-	char	*out;
-	size_t	 len;
-	int	 rc;
+	struct session	s;
+	int		rc;
 
-	if ((out = ask(cf, "flush\n", 6, &len)) == NULL)
+	if (session_open(&s, cf) == -1)
 		return 2;
-	rc = report("flushed", out);
-	free(out);
+	ipc_request(s.chan, IPC_ADMIN_FLUSH, NULL, -1);
+	if ((rc = session_run(&s)) == 0) {
+		report("flushed", s.total);
+		rc = s.bad;
+	}
+	session_close(&s);
 	return rc;
 }
 
-static int
-add_line(char **req, size_t *len, const char *op, const char *id)
-{
-	size_t	 n = strlen(op) + strlen(id) + 2;
-	char	*nr;
+struct idlist {
+	char	**id;
+	size_t	  n, cap;
+};
 
-	if ((nr = realloc(*req, *len + n + 1)) == NULL)
+static int
+add_id(struct idlist *l, const char *id)
+{
+	char **nv;
+
+	if (l->n == l->cap) {
+		if ((nv = reallocarray(l->id, l->cap ? l->cap * 2 : 16,
+		    sizeof(*nv))) == NULL)
+			return -1;
+		l->id = nv;
+		l->cap = l->cap ? l->cap * 2 : 16;
+	}
+	if ((l->id[l->n] = strdup(id)) == NULL)
 		return -1;
-	*req = nr;
-	snprintf(*req + *len, n + 1, "%s %s\n", op, id);
-	*len += n;
+	l->n++;
 	return 0;
 }
 
 /* Ids as postsuper -d - reads them: one or more per line, blank-separated. */
 static int
-ids_from_stdin(char **req, size_t *len, const char *op)
+ids_from_stdin(struct idlist *l)
 {
 	char	 line[4096], *p, *id;
 
 	while (fgets(line, sizeof(line), stdin) != NULL) {
 		p = line;
 		while ((id = strsep(&p, " \t\r\n")) != NULL)
-			if (*id != '\0' && add_line(req, len, op, id) == -1)
+			if (*id != '\0' && add_id(l, id) == -1)
 				return -1;
 	}
 	return 0;
+}
+
+static void
+idlist_free(struct idlist *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->id[i]);
+	free(l->id);
+}
+
+/*
+ * One request per id.  An id queue's decoder would refuse is refused
+ * here, as queue used to answer it, and never sent.
+ */
+static void
+send_change(struct session *s, const char *op, const char *id)
+{
+	static const char	*ops[ADMIN_OP_MAX] = {
+		"hold", "release", "delete", "requeue"
+	};
+	uint8_t			 buf[IPC_QID_MAX + 16];
+	struct wbuf		 wb;
+	struct msg_admin_change	 ch;
+	struct msg_qid		 q;
+	uint32_t		 i;
+
+	wb_init(&wb, buf, sizeof(buf));
+	if (strcmp(op, "cat") == 0) {
+		if (strlcpy(q.qid, id, sizeof(q.qid)) >= sizeof(q.qid) ||
+		    ipc_check_qid(&q) != NULL) {
+			if (strcmp(id, ADMIN_ALL) == 0)
+				fprintf(stderr, "bulkctl: %s: no such "
+				    "message\n", id);
+			else
+				fprintf(stderr, "bulkctl: bad request\n");
+			s->bad = 1;
+			return;
+		}
+		enc_qid(&wb, &q);
+		ipc_request(s->chan, IPC_ADMIN_CAT, &wb, -1);
+		return;
+	}
+	for (i = 0; i < ADMIN_OP_MAX && strcmp(op, ops[i]) != 0; i++)
+		;
+	ch.op = i;
+	if (strlcpy(ch.id, id, sizeof(ch.id)) >= sizeof(ch.id) ||
+	    ipc_check_admin_change(&ch) != NULL) {
+		fprintf(stderr, "bulkctl: %s\n", i == ADMIN_OP_MAX ?
+		    "unknown command" : "bad request");
+		s->bad = 1;
+		return;
+	}
+	enc_admin_change(&wb, &ch);
+	ipc_request(s->chan, IPC_ADMIN_CHANGE, &wb, -1);
 }
 
 int
 bulkctl_change(const struct bh_config *cf, const char *op, int argc,
     char **argv)
 {
-	char	*req = NULL, *out;
-	size_t	 len = 0, olen;
-	int	 i, rc;
+	struct idlist	 ids = { NULL, 0, 0 };
+	struct session	 s;
+	size_t		 n;
+	int		 i, rc;
 
-	for (i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "-") == 0) {
-			if (ids_from_stdin(&req, &len, op) == -1)
-				goto nomem;
-		} else if (add_line(&req, &len, op, argv[i]) == -1)
-			goto nomem;
-	}
-	if (len == 0) {
-		free(req);
+	for (i = 0; i < argc; i++)
+		if ((strcmp(argv[i], "-") == 0 ? ids_from_stdin(&ids) :
+		    add_id(&ids, argv[i])) == -1) {
+			idlist_free(&ids);
+			fprintf(stderr, "bulkctl: out of memory\n");
+			return 2;
+		}
+	if (ids.n == 0) {
+		idlist_free(&ids);
 		return 0;
 	}
-	out = ask(cf, req, len, &olen);
-	free(req);
-	if (out == NULL)
+	if (session_open(&s, cf) == -1) {
+		idlist_free(&ids);
 		return 2;
-	if (strcmp(op, "cat") == 0) {
-		rc = strncmp(out, "error ", 6) == 0;
-		if (rc)
-			fprintf(stderr, "bulkctl: %s", out + 6);
-		else
-			fwrite(out, 1, olen, stdout);
-	} else
-		rc = report(strcmp(op, "delete") == 0 ? "deleted" :
-		    strcmp(op, "hold") == 0 ? "placed on hold" :
-		    strcmp(op, "release") == 0 ? "released from hold" :
-		    "requeued", out);
-	free(out);
+	}
+	for (n = 0; n < ids.n; n++)
+		send_change(&s, op, ids.id[n]);
+	idlist_free(&ids);
+	if ((rc = session_run(&s)) == 0) {
+		if (strcmp(op, "cat") != 0)
+			report(strcmp(op, "delete") == 0 ? "deleted" :
+			    strcmp(op, "hold") == 0 ? "placed on hold" :
+			    strcmp(op, "release") == 0 ? "released from hold" :
+			    "requeued", s.total);
+		rc = s.bad;
+	}
+	session_close(&s);
 	return rc;
-nomem:
-	free(req);
-	fprintf(stderr, "bulkctl: out of memory\n");
-	return 2;
 }

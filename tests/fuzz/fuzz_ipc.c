@@ -77,54 +77,21 @@ check_header(const uint8_t *sel, const uint8_t *hb)
 }
 
 /*
- * One decoder: decode into a zeroed struct; on success re-encode, which
- * must give the input bytes, and decode those into a second zeroed struct,
- * which must equal the first.
+ * One decoder, the table's (ipc_codec): decode into a zeroed struct; on
+ * success re-encode, which must give the input bytes, and decode those
+ * into a second zeroed struct, which must equal the first.
  */
-struct codec {
-	size_t	  size;
-	int	(*dec)(struct rbuf *, void *);
-	void	(*enc)(struct wbuf *, const void *);
-};
-
-#define WRAP(name, type)						\
-static int								\
-d_##name(struct rbuf *rb, void *m)					\
-{									\
-	return dec_##name(rb, (type *)m);				\
-}									\
-static void								\
-e_##name(struct wbuf *wb, const void *m)				\
-{									\
-	enc_##name(wb, (const type *)m);				\
-}
-
-WRAP(log, struct msg_log)
-WRAP(setup_peer, struct msg_setup_peer)
-WRAP(peer_violation, struct msg_peer_violation)
-WRAP(error, struct msg_error)
-WRAP(addr, struct msg_addr)
-WRAP(rcpt_verdict, struct msg_rcpt_verdict)
-WRAP(qid, struct msg_qid)
-WRAP(rcpt, struct msg_rcpt)
-WRAP(commit, struct msg_commit)
-WRAP(deliver, struct msg_deliver)
-WRAP(deliver_result, struct msg_deliver_result)
-WRAP(deliver_progress, struct msg_deliver_progress)
-WRAP(expand_ok, struct msg_expand_ok)
-WRAP(writer_open, struct msg_writer_open)
-WRAP(write_mail, struct msg_write_mail)
-WRAP(rcpt_check, struct msg_rcpt_check)
-WRAP(runner_open, struct msg_runner_open)
-
 static void
-roundtrip(const struct codec *c, const uint8_t *p, size_t n, uint8_t *wbuf)
+roundtrip(const struct ipc_codec *c, const uint8_t *p, size_t n,
+    uint8_t *wbuf)
 {
 	struct rbuf	 rb;
 	struct wbuf	 wb;
 	void		*a, *b;
 
-	if ((a = calloc(1, c->size)) == NULL || (b = calloc(1, c->size)) == NULL)
+	/* + 1: the empty payload's struct has no bytes */
+	if ((a = calloc(1, c->size + 1)) == NULL ||
+	    (b = calloc(1, c->size + 1)) == NULL)
 		abort();
 	rb_init(&rb, p, n);
 	if (c->dec(&rb, a) == 0) {
@@ -145,27 +112,6 @@ roundtrip(const struct codec *c, const uint8_t *p, size_t n, uint8_t *wbuf)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-#define C(name, type)	{ sizeof(type), d_##name, e_##name }
-	const struct codec codecs[] = {
-		C(log, struct msg_log),
-		C(setup_peer, struct msg_setup_peer),
-		C(peer_violation, struct msg_peer_violation),
-		C(error, struct msg_error),
-		C(addr, struct msg_addr),
-		C(rcpt_verdict, struct msg_rcpt_verdict),
-		C(qid, struct msg_qid),
-		C(rcpt, struct msg_rcpt),
-		C(commit, struct msg_commit),
-		C(deliver, struct msg_deliver),
-		C(deliver_result, struct msg_deliver_result),
-		C(deliver_progress, struct msg_deliver_progress),
-		C(expand_ok, struct msg_expand_ok),
-		C(writer_open, struct msg_writer_open),
-		C(write_mail, struct msg_write_mail),
-		C(rcpt_check, struct msg_rcpt_check),
-		C(runner_open, struct msg_runner_open),
-	};
-#undef C
 	const uint8_t	*p;
 	uint8_t		*wbuf;
 	struct rbuf	 rb;
@@ -182,8 +128,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if ((wbuf = malloc(IPC_PAYLOAD_MAX)) == NULL)
 		abort();
-	for (i = 0; i < sizeof(codecs) / sizeof(codecs[0]); i++)
-		roundtrip(&codecs[i], p, n, wbuf);
+	for (i = 0; i < IPC_PAYLOAD_COUNT; i++)
+		roundtrip(ipc_codec(i), p, n, wbuf);
 	free(wbuf);
 	return 0;
 }

@@ -3,7 +3,8 @@
  * worker sees it: datagrams off a real SOCK_SEQPACKET socketpair, with
  * fds attached, through framing, the header check and reply matching.
  *
- * Input: self role, peer role, a count n of requests the channel sends
+ * Input: self role (bit 7: the channel awaits READY, as master's to a
+ * worker it spawned), peer role, a count n of requests the channel sends
  * first (ids 1..n, types from the next n bytes, so replies can match),
  * then datagrams, each a 16-bit little-endian word and its bytes: the low
  * 12 bits are the length; bit 12 attaches one fd, bit 13 two, bit 14
@@ -11,9 +12,11 @@
  *
  * What must hold: every message handed to on_msg passed the table (type
  * known, sent by the peer's role, received by ours, fd iff the table
- * says so, payload length as framed) and, for a reply, answered a
- * request the channel sent, once; nothing arrives after on_close, which
- * comes at most once; no fd leaks (ASan/LSan and the fd count check).
+ * says so, payload length as framed, in a phase its row admits: READY
+ * once and only on a channel awaiting it, nothing but LOG before it)
+ * and, for a reply, answered a request the channel sent, once; nothing
+ * arrives after on_close, which comes at most once; no fd leaks
+ * (ASan/LSan and the fd count check).
  */
 #include <sys/socket.h>
 
@@ -38,6 +41,7 @@ int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 struct state {
 	int		closed;
+	int		awaiting;	/* no READY yet on an awaiting channel */
 	int		answered[REQ_MAX + 1];
 	uint32_t	req_type[REQ_MAX + 1];
 	unsigned	nreq;
@@ -64,6 +68,9 @@ on_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb, int fd,
 	CHECK(h->len <= IPC_PAYLOAD_MAX && rb->len == h->len);
 	CHECK((fd != -1) == (ti->fd == IPC_FD_REQUIRED));
 	CHECK((fd != -1) == ((h->flags & IPC_HDR_FD) != 0));
+	CHECK(ti->phases & (st->awaiting ? IPC_PHASE_START : IPC_PHASE_RUN));
+	if (h->type == IPC_READY)
+		st->awaiting = 0;
 	if (ti->kind == IPC_REPLY) {
 		CHECK(h->id >= 1 && h->id <= st->nreq);
 		CHECK(!st->answered[h->id]);
@@ -179,8 +186,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fds_before = count_fds();
 	CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == 0);
 	CHECK((base = event_base_new()) != NULL);
-	c = ipc_chan_new(base, sp[0], data[0] % ROLE_COUNT,
+	c = ipc_chan_new(base, sp[0], (data[0] & 0x7f) % ROLE_COUNT,
 	    data[1] % ROLE_COUNT, on_msg, on_close, &st);
+	if (data[0] & 0x80) {
+		ipc_chan_await_ready(c);
+		st.awaiting = 1;
+	}
 
 	/* Requests the channel sends, so that replies can match them. */
 	off = 3;

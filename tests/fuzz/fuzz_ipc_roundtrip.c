@@ -5,13 +5,14 @@
  * where a sender does, from field values, and checks the rule of the
  * security notes: whatever a sender may send, the receiver accepts.
  *
- * Input: one selector byte, then field material.  Selectors below
- * MSG_COUNT build that message from a valid template whose fields the
+ * Input: one selector byte, then field material.  A selector below 0xfe
+ * (modulo the number of payloads: selector i is payload i + 1 of
+ * IPC_PAYLOADS) builds that message from a valid template whose fields the
  * input overwrites one by one (a control byte per field says keep, or
  * take raw bytes: a length and that many octets); if the message's
  * validator (ipc_check_*) accepts it, it is encoded, must fit a payload,
- * must decode, and must encode again to the same bytes.  The selectors
- * after those run smtpd's own parsers on the input (RCPT with NOTIFY
+ * must decode, and must encode again to the same bytes.  Selectors 0xfe
+ * and 0xff run smtpd's own parsers on the input (RCPT with NOTIFY
  * and ORCPT, MAIL with ENVID, HELO) and require that what they accept
  * passes the validator of the message smtpd builds from it.
  */
@@ -323,86 +324,103 @@ b_runner_open(struct src *s, struct msg_runner_open *m)
 	}
 }
 
+static void
+b_deliver_progress(struct src *s, struct msg_deliver_progress *m)
+{
+	m->deliver_id = 1;
+	strlcpy(m->key, "0123456789abcdef0123456789abcdef", sizeof(m->key));
+	f_u32(s, &m->deliver_id, 8);
+	f_str(s, m->key, sizeof(m->key));
+}
+
+static void
+b_admin_entry(struct src *s, struct msg_admin_entry *m)
+{
+	m->queue = ADMIN_Q_DEFERRED;
+	strlcpy(m->qid, QID, sizeof(m->qid));
+	m->arrival = 1764720000;
+	m->size = 4096;
+	strlcpy(m->sender, "s@remote.example", sizeof(m->sender));
+	f_u32(s, &m->queue, ADMIN_Q_MAX);
+	f_str(s, m->qid, sizeof(m->qid));
+	f_u64(s, &m->arrival);
+	f_u64(s, &m->size);
+	f_str(s, m->sender, sizeof(m->sender));
+}
+
+static void
+b_admin_rcpt(struct src *s, struct msg_admin_rcpt *m)
+{
+	strlcpy(m->addr, "alice@example.org", sizeof(m->addr));
+	strlcpy(m->reason, "connection refused", sizeof(m->reason));
+	f_str(s, m->addr, sizeof(m->addr));
+	f_str(s, m->reason, sizeof(m->reason));
+}
+
+static void
+b_admin_change(struct src *s, struct msg_admin_change *m)
+{
+	m->op = ADMIN_HOLD;
+	strlcpy(m->id, QID, sizeof(m->id));
+	f_u32(s, &m->op, ADMIN_OP_MAX);
+	f_str(s, m->id, sizeof(m->id));
+}
+
+static void
+b_admin_done(struct src *s, struct msg_admin_done *m)
+{
+	m->n = 1;
+	f_u32(s, &m->n, 1000);
+}
+
+/* Raw octets, NUL too: the contents of a queue file. */
+static void
+b_admin_text(struct src *s, struct msg_admin_text *m)
+{
+	m->len = 6;
+	memcpy(m->data, "line\r\n", 6);
+	f_u32(s, &m->len, IPC_ADMIN_TEXT_MAX);
+	if (m->len <= IPC_ADMIN_TEXT_MAX && s->n > 0) {
+		size_t n = s->n < m->len ? s->n : m->len;
+
+		memcpy(m->data, s->p, n);
+		s->p += n;
+		s->n -= n;
+	}
+}
+
 /* ---- the round trip ---- */
 
+/*
+ * One builder per payload of the message table (IPC_PAYLOADS, in its
+ * order: selector i builds payload i + 1); the codec is the table's.
+ */
 struct msgdef {
-	size_t		  size;
 	void		(*build)(struct src *, void *);
-	const char	*(*check)(const void *);
-	void		(*enc)(struct wbuf *, const void *);
-	int		(*dec)(struct rbuf *, void *);
 };
 
-#define DEF(name, type)							\
+#define DEF(name)							\
 static void								\
 B_##name(struct src *s, void *m)					\
 {									\
-	b_##name(s, (type *)m);						\
-}									\
-static const char *							\
-C_##name(const void *m)							\
-{									\
-	return ipc_check_##name((const type *)m);			\
-}									\
-static void								\
-E_##name(struct wbuf *wb, const void *m)				\
-{									\
-	enc_##name(wb, (const type *)m);				\
-}									\
-static int								\
-D_##name(struct rbuf *rb, void *m)					\
-{									\
-	return dec_##name(rb, (type *)m);				\
+	b_##name(s, (struct msg_##name *)m);				\
 }
+IPC_PAYLOADS(DEF)
+#undef DEF
 
-DEF(log, struct msg_log)
-DEF(setup_peer, struct msg_setup_peer)
-DEF(peer_violation, struct msg_peer_violation)
-DEF(error, struct msg_error)
-DEF(addr, struct msg_addr)
-DEF(rcpt_verdict, struct msg_rcpt_verdict)
-DEF(qid, struct msg_qid)
-DEF(rcpt, struct msg_rcpt)
-DEF(commit, struct msg_commit)
-DEF(deliver, struct msg_deliver)
-DEF(deliver_result, struct msg_deliver_result)
-DEF(expand_ok, struct msg_expand_ok)
-DEF(writer_open, struct msg_writer_open)
-DEF(write_mail, struct msg_write_mail)
-DEF(forward_read, struct msg_forward_read)
-DEF(forward_data, struct msg_forward_data)
-DEF(owner, struct msg_owner)
-DEF(rcpt_check, struct msg_rcpt_check)
-DEF(runner_open, struct msg_runner_open)
-
-#define M(name, type)	{ sizeof(type), B_##name, C_##name, E_##name, D_##name }
-static const struct msgdef msgs[] = {
-	M(log, struct msg_log),
-	M(setup_peer, struct msg_setup_peer),
-	M(peer_violation, struct msg_peer_violation),
-	M(error, struct msg_error),
-	M(addr, struct msg_addr),
-	M(rcpt_verdict, struct msg_rcpt_verdict),
-	M(qid, struct msg_qid),
-	M(rcpt, struct msg_rcpt),
-	M(commit, struct msg_commit),
-	M(deliver, struct msg_deliver),
-	M(deliver_result, struct msg_deliver_result),
-	M(expand_ok, struct msg_expand_ok),
-	M(writer_open, struct msg_writer_open),
-	M(write_mail, struct msg_write_mail),
-	M(forward_read, struct msg_forward_read),
-	M(forward_data, struct msg_forward_data),
-	M(owner, struct msg_owner),
-	M(rcpt_check, struct msg_rcpt_check),
-	M(runner_open, struct msg_runner_open),
-};
+static const struct msgdef msgs[IPC_PAYLOAD_COUNT] = {
+#define M(name)	[IPC_PAYLOAD_##name] = { B_##name },
+	IPC_PAYLOADS(M)
 #undef M
-#define MSG_COUNT	(sizeof(msgs) / sizeof(msgs[0]))
+};
+#define MSG_COUNT	(IPC_PAYLOAD_COUNT - 1)
+/* The last two selectors run smtpd's parsers; the others build a payload. */
+#define SEL_SMTPD_RCPT	0xfe
+#define SEL_SMTPD_MAIL	0xff
 
 /* Whatever the validator accepts encodes, decodes, and encodes the same. */
 static void
-roundtrip(const struct msgdef *d, const void *m)
+roundtrip(const struct ipc_codec *d, const void *m)
 {
 	static uint8_t	 b1[IPC_PAYLOAD_MAX], b2[IPC_PAYLOAD_MAX];
 	struct wbuf	 w1, w2;
@@ -459,7 +477,7 @@ smtpd_rcpt(const char *line, size_t len)
 	}
 	if (ipc_check_rcpt(&r) != NULL)
 		abort();
-	roundtrip(&msgs[7], &r);
+	roundtrip(ipc_codec(IPC_PAYLOAD_rcpt), &r);
 }
 
 /* MAIL FROM:<...> ENVID=... and a HELO name, as cmd_mail()/cmd_helo(). */
@@ -491,7 +509,7 @@ smtpd_mail(const char *line, size_t len)
 	}
 	if (ipc_check_commit(&c) != NULL)
 		abort();
-	roundtrip(&msgs[8], &c);
+	roundtrip(ipc_codec(IPC_PAYLOAD_commit), &c);
 }
 
 int
@@ -503,21 +521,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
-	sel = data[0] % (MSG_COUNT + 2);
 	s.p = data + 1;
 	s.n = size - 1;
-	if (sel == MSG_COUNT) {
+	if (data[0] == SEL_SMTPD_RCPT) {
 		smtpd_rcpt((const char *)s.p, s.n);
 		return 0;
 	}
-	if (sel == MSG_COUNT + 1) {
+	if (data[0] == SEL_SMTPD_MAIL) {
 		smtpd_mail((const char *)s.p, s.n);
 		return 0;
 	}
-	if ((m = calloc(1, msgs[sel].size)) == NULL)
+	sel = data[0] % MSG_COUNT;
+	if ((m = calloc(1, ipc_codec(sel + 1)->size)) == NULL)
 		abort();
-	msgs[sel].build(&s, m);
-	roundtrip(&msgs[sel], m);
+	msgs[sel + 1].build(&s, m);
+	roundtrip(ipc_codec(sel + 1), m);
 	free(m);
 	return 0;
 }

@@ -77,7 +77,7 @@ def test_control_socket_that_never_answers(tmp_path):
     sock = str(tmp_path / "control")
     with open(tmp_path / "main.cf", "w") as f:
         f.write("control_socket = %s\ncontrol_timeout = 2s\n" % sock)
-    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     srv.bind(sock)
     srv.listen(4)
     try:
