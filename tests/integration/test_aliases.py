@@ -57,7 +57,7 @@ def test_alias_matrix(make_daemon, users):
     a = ("%s@%s" % (ALICE, DOMAIN)).encode()
     b = ("%s@%s" % (BOB, DOMAIN)).encode()
     # alice: +news, ALICE, via team, via big-team: one mailbox, one copy
-    # per message (issue 16 item 5; this asserted 4 copies before), with
+    # per message (this asserted 4 copies before), with
     # the Delivered-To of whichever recipient reached it first
     time.sleep(1)
     (dt,) = delivered_to(users[ALICE], 1)

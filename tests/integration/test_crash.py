@@ -82,7 +82,7 @@ def check_delivered(d, users, sender, label):
 
     def all_there():
         # A flush retries what is deferred in one scan, which stops at
-        # the delivery concurrency (issue 16 item 6): flush again.
+        # the delivery concurrency: flush again.
         if time.monotonic() - last[0] > 5:
             flush(d)
             last[0] = time.monotonic()

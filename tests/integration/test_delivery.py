@@ -36,7 +36,7 @@ def test_smtplib_to_two_users_and_an_alias(make_daemon, sandbox, users):
         refused = s.sendmail(SENDER, rcpts, BODY)
         assert refused == {}
     # Each is a recipient itself and a member of "team": one mailbox gets
-    # one copy per message (issue 16 item 5; this was 2 copies before).
+    # one copy per message (this was 2 copies before).
     wait_until(lambda: re.search(tag("queue") + r"[0-9A-F]{16}: removed",
                                  d.logtext()), "the message to be done")
     for user in (ALICE, BOB):

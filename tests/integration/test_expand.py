@@ -81,7 +81,7 @@ def aliases(extra=""):
     return "postmaster: {a}\nteam: {a}, {b}\n".format(a=ALICE, b=BOB) + extra
 
 
-# ---- issue 17 item 1: nothing is "sent" with no mailbox written ----
+# ---- nothing is "sent" with no mailbox written ----
 
 def test_forward_to_own_extension_reaches_the_mailbox(make_daemon, users,
                                                       dotforward):
@@ -119,7 +119,7 @@ def test_forward_loop_between_two_users_is_not_sent(make_daemon, users,
     assert "0 mailboxes" not in got[2], got
 
 
-# ---- issue 17 item 2: a command's identity includes its uid ----
+# ---- a command's identity includes its uid ----
 
 def test_same_forward_command_runs_for_each_user(make_daemon, users,
                                                  dotforward, outdir):
@@ -133,7 +133,7 @@ def test_same_forward_command_runs_for_each_user(make_daemon, users,
     assert uids == sorted([users[ALICE].pw_uid, users[BOB].pw_uid])
 
 
-# ---- issue 16 item 2: a tab in a target fails its recipient alone ----
+# ---- a tab in a target fails its recipient alone ----
 
 def test_forward_command_with_tab_bounces_alone(make_daemon, users,
                                                 dotforward, sandbox):
@@ -167,7 +167,7 @@ def test_alias_with_tab_target_is_reported_and_bounces(make_daemon, users):
         assert g[0].startswith("5.") and g[1] == "bounced", g
 
 
-# ---- issue 16 item 8: /dev/null is delivered, nothing written ----
+# ---- /dev/null is delivered, nothing written ----
 
 def test_dev_null_alias_is_delivered(make_daemon, users):
     d = make_daemon(extra_main=DELIM,
@@ -179,7 +179,7 @@ def test_dev_null_alias_is_delivered(make_daemon, users):
     assert len(maildir_messages(users[ALICE])) == 1
 
 
-# ---- issue 11 item 2: targets resolve as in Postfix ----
+# ---- targets resolve as in Postfix ----
 
 def test_alias_targets_with_extension_and_local_domain(make_daemon, users):
     d = make_daemon(extra_main=DELIM, aliases=aliases(
@@ -218,7 +218,7 @@ def test_forward_target_with_extension(make_daemon, users, dotforward):
     assert b == ("%s+fromalice@%s" % (BOB, DOMAIN)).encode(), b
 
 
-# ---- issue 11 item 4: a domain literal of this host is local ----
+# ---- a domain literal of this host is local ----
 
 def test_domain_literal_of_this_host(make_daemon, users, sandbox):
     d = make_daemon(sandbox, extra_main=DELIM)
@@ -233,7 +233,7 @@ def test_domain_literal_of_this_host(make_daemon, users, sandbox):
     assert split_delivered(data)[1] == ("%s@[127.0.0.1]" % ALICE).encode()
 
 
-# ---- issue 17 item 5: RCPT refuses what delivery would refuse ----
+# ---- RCPT refuses what delivery would refuse ----
 
 @pytest.fixture
 def odd_accounts():
@@ -280,7 +280,7 @@ def test_rcpt_refuses_account_delivery_cannot_use(make_daemon, users,
                 if "security" in ln.lower() and slash.pw_name in ln], log
 
 
-# ---- issue 17 item 6: a root-owned 0600 alias file with commands ----
+# ---- a root-owned 0600 alias file with commands ----
 
 def test_unreadable_alias_file_with_commands_is_refused(make_daemon, users):
     d = make_daemon(extra_main=DELIM)
@@ -302,7 +302,7 @@ def test_unreadable_alias_file_with_commands_is_refused(make_daemon, users):
     assert r.returncode == 0, r.stderr
 
 
-# ---- issue 16 item 10: ORIGINAL_RECIPIENT is the address before expansion
+# ---- ORIGINAL_RECIPIENT is the address before expansion
 
 def test_original_recipient_is_before_expansion(make_daemon, users,
                                                  dotforward, outdir):
@@ -323,7 +323,7 @@ def test_original_recipient_is_before_expansion(make_daemon, users,
     assert env("alice")["ORIGINAL_RECIPIENT"] == "team+x@" + DOMAIN
 
 
-# ---- issue 16 item 5: an alias overlapping a direct recipient ----
+# ---- an alias overlapping a direct recipient ----
 
 def test_alias_and_direct_recipient_give_one_copy(make_daemon, users):
     d = make_daemon(extra_main=DELIM, aliases=aliases(
@@ -343,7 +343,7 @@ def test_alias_and_direct_recipient_give_one_copy(make_daemon, users):
     assert len(maildir_messages(users[ALICE], count=2)) == 2
 
 
-# ---- issue 17: a property test over random aliases and .forward files ----
+# ---- a property test over random aliases and .forward files ----
 
 def test_random_forward_and_alias_graphs(make_daemon, users, dotforward,
                                          outdir):
@@ -403,7 +403,7 @@ def test_random_forward_and_alias_graphs(make_daemon, users, dotforward,
             assert written > 0, ctx
 
 
-# ---- issue 17 item 7: an expansion larger than one answer ----
+# ---- an expansion larger than one answer ----
 
 def test_alias_beyond_one_answer_is_reported(make_daemon, users):
     """aliases check names an alias that expands to more than one lookup

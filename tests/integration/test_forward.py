@@ -154,7 +154,7 @@ def test_forward_with_extension(make_daemon, users, forward_files):
                                         ALICE + "@" + DOMAIN],
                    b"Subject: 2\r\n\r\nx\r\n")
     # both reach alice's mailbox, which gets one copy per message
-    # (issue 16 item 5; this was 2 copies before)
+    # (this was 2 copies before)
     wait_until(lambda: outcome(d, ALICE + "+other@" + DOMAIN) and
                outcome(d, ALICE + "@" + DOMAIN), "both outcomes")
     assert len(maildir_messages(users[ALICE], count=1)) == 1

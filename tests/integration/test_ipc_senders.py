@@ -1,4 +1,4 @@
-"""Issue 16, item 3: a value an outsider or a user can put in an IPC
+"""A value an outsider or a user can put in an IPC
 message is refused by its sender with the receiver's own rules, where it
 arose: never a message that gets the honest sender killed."""
 import os

@@ -1,6 +1,6 @@
 """
 Local delivery neither repeats nor fails mail because of how it keeps
-its progress and its writers (issue 17 items 3 and 4, issue 11 item 6).
+its progress and its writers.
 """
 import os
 import pwd

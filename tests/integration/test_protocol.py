@@ -153,7 +153,7 @@ def _assert_no_kill(d):
 
 
 def test_orcpt_with_control_characters_is_refused(make_daemon, users):
-    """Issue 16, item 1: ORCPT=rfc822;a+0D+0Ab decodes to a CR LF.  smtpd
+    """ORCPT=rfc822;a+0D+0Ab decodes to a CR LF.  smtpd
     refuses it (501 5.5.4, as ENVID) instead of handing it to queue, whose
     decoder took it as a protocol violation and had smtpd killed: every
     other session went down with it."""
@@ -187,7 +187,7 @@ def test_orcpt_with_control_characters_is_refused(make_daemon, users):
 
 
 def test_long_rcpt_line_with_orcpt_is_accepted(make_daemon, users):
-    """Issue 16, item 9: RFC 3461 lets NOTIFY and ORCPT lengthen a RCPT
+    """RFC 3461 lets NOTIFY and ORCPT lengthen a RCPT
     line by 500 octets, and a relay's ORCPT in xtext may be longer still;
     a 900-octet RCPT line is taken and the message delivered.  Other
     commands keep the 512-octet limit."""

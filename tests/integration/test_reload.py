@@ -1,7 +1,6 @@
 """lookup replaced under load: a planned reload (passwd or alias change)
-is invisible to clients (issue 11, item 3), and a lookup that dies while
-smtpd is sending to it leaves no session waiting forever (issue 16,
-item 4)."""
+is invisible to clients, and a lookup that dies while smtpd is sending
+to it leaves no session waiting forever."""
 import os
 import signal
 import subprocess

@@ -1,6 +1,6 @@
 /*
- * test_expand.c: properties of the expansion, over random alias graphs
- * (issue 17): resolve_expand() against a reference model, every account
+ * test_expand.c: properties of the expansion, over random alias graphs:
+ * resolve_expand() against a reference model, every account
  * once, and local's duplicate filter (one copy per mailbox and message).
  */
 #include <sys/types.h>
@@ -325,7 +325,7 @@ test_dupfilter(void **state)
 	dup_free(d);
 }
 
-/* A command's identity includes the account it runs as (issue 17). */
+/* A command's identity includes the account it runs as. */
 static void
 test_target_key(void **state)
 {

@@ -458,7 +458,7 @@ test_owner(void **state)
 	owner_is(f, "team@remote.example", "");
 }
 
-/* --- targets as Postfix resolves them (issue 11, 16, 17) ------------ */
+/* --- targets as Postfix resolves them ------------ */
 
 static int
 setup_targets(void **state)
