@@ -20,6 +20,7 @@
 #include <strings.h>
 
 #include "delivery/resolve.h"
+#include "lib/netrange.h"
 #include "privsep/mailbox_path.h"
 #include "privsep/sandbox.h"
 
@@ -34,8 +35,6 @@ resolve_is_local_domain(const char *domain, void *arg)
 			return 1;
 	return 0;
 }
-
-static int	parse_numeric(const char *, unsigned char [16]);
 
 /*
  * A domain literal, "[192.0.2.1]" or "[IPv6:2001:db8::1]" (RFC 5321
@@ -55,17 +54,17 @@ resolve_is_own_literal(const struct resolver *r, const char *domain)
 		return 0;
 	memcpy(buf, domain + 1, n - 2);
 	buf[n - 2] = '\0';
-	/* "[IPv6:...]" or "[a.b.c.d]"; both as 16 bytes (parse_numeric). */
+	/* "[IPv6:...]" or "[a.b.c.d]", both as 16 bytes. */
 	if (strncasecmp(buf, "IPv6:", 5) == 0) {
 		if (inet_pton(AF_INET6, buf + 5, a) != 1)
 			return 0;
-		af = parse_numeric(buf + 5, a);
+		af = netrange_parse_addr(buf + 5, a);
 	} else if (inet_pton(AF_INET, buf, a) == 1)
-		af = parse_numeric(buf, a);
+		af = netrange_parse_addr(buf, a);
 	else
 		return 0;
 	for (i = 0; i < r->own_addrs->n; i++)
-		if (parse_numeric(r->own_addrs->v[i], b) == af &&
+		if (netrange_parse_addr(r->own_addrs->v[i], b) == af &&
 		    memcmp(a, b, sizeof(a)) == 0)
 			return 1;
 	return 0;
@@ -165,72 +164,10 @@ resolve_account_problem(const struct resolver *r, const char *addr)
 	    r->cf->local_minimum_uid, &dsn, &sec);
 }
 
-/*
- * A numeric address as 16 bytes of IPv6: an IPv4 address (or an
- * IPv4-mapped one, ::ffff:192.0.2.1, the client it stands for) becomes
- * ::ffff:a.b.c.d, so that every byte compared is set and one prefix
- * comparison serves both families.  Returns AF_INET for those, AF_INET6
- * for the rest, -1 if s is not an address.
- */
-static int
-parse_numeric(const char *s, unsigned char a[16])
-{
-	static const unsigned char v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0,
-	    0, 0, 0xff, 0xff };
-	unsigned char	v4[4];
-
-	if (inet_pton(AF_INET, s, v4) == 1) {
-		memcpy(a, v4mapped, sizeof(v4mapped));
-		memcpy(a + 12, v4, sizeof(v4));
-		return AF_INET;
-	}
-	if (inet_pton(AF_INET6, s, a) != 1)
-		return -1;
-	return memcmp(a, v4mapped, sizeof(v4mapped)) == 0 ? AF_INET : AF_INET6;
-}
-
-/*
- * Is a (16 bytes of family af, as parse_numeric makes them) in net
- * ("addr/prefix")?  An IPv4 network never matches an IPv6 client and
- * back.
- */
-static int
-in_network(const char *net, int af, const unsigned char *a)
-{
-	unsigned char	 n[sizeof(struct in6_addr)];
-	char		 buf[INET6_ADDRSTRLEN + 8], *slash, *end;
-	long		 prefix, i;
-
-	if (strlcpy(buf, net, sizeof(buf)) >= sizeof(buf) ||
-	    (slash = strchr(buf, '/')) == NULL)
-		return 0;
-	*slash = '\0';
-	prefix = strtol(slash + 1, &end, 10);
-	if (parse_numeric(buf, n) != af || *end != '\0' ||
-	    prefix < 0 || prefix > (strchr(buf, ':') ? 128 : 32))
-		return 0;
-	/* An IPv4 prefix counts from the start of its mapped form. */
-	if (strchr(buf, ':') == NULL)
-		prefix += 96;
-	for (i = 0; i < prefix; i++)
-		if ((a[i / 8] ^ n[i / 8]) & (0x80 >> (i % 8)))
-			return 0;
-	return 1;
-}
-
 int
 resolve_in_networks(const struct bh_strlist *nets, const char *addr)
 {
-	unsigned char	a[sizeof(struct in6_addr)];
-	int		af;
-	size_t		i;
-
-	if ((af = parse_numeric(addr, a)) == -1)
-		return 0;
-	for (i = 0; i < nets->n; i++)
-		if (in_network(nets->v[i], af, a))
-			return 1;
-	return 0;
+	return netrange_in_list(nets->v, nets->n, addr);
 }
 
 static int

@@ -48,8 +48,8 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
-#include "delivery/resolve.h"
 #include "lib/log.h"
+#include "lib/netrange.h"
 #include "smtpd/dsn_param.h"
 #include "smtpd/smtp_parse.h"
 #include "smtpd/smtpd.h"
@@ -482,7 +482,8 @@ refuse_if_full(struct session *s)
 		reply(s, "421 4.7.0 %s Error: too many connections",
 		    cf(s)->myhostname);
 	} else if (per_client > 0 && s->client->n > per_client &&
-	    !resolve_in_networks(&cf(s)->mynetworks, s->client_addr)) {
+	    !netrange_in_list(cf(s)->mynetworks.v, cf(s)->mynetworks.n,
+	    s->client_addr)) {
 		/* mynetworks is exempt, as Postfix's default
 		   smtpd_client_event_limit_exceptions = $mynetworks */
 		log_warnx("too many connections from [%s]", s->client_addr);

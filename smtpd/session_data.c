@@ -35,7 +35,6 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
-#include "delivery/resolve.h"
 #include "lib/log.h"
 #include "smtpd/dsn_param.h"
 #include "smtpd/smtp_parse.h"
