@@ -23,6 +23,7 @@
 #include <event2/event.h>
 
 #include "delivery/resolve.h"
+#include "lib/fdio.h"
 #include "lib/log.h"
 #include "privsep/ipc_msgs.h"
 #include "conf/own_addrs.h"
@@ -253,7 +254,7 @@ load_aliases(struct lookup *lk)
 			    maps->v[i]);
 		if ((all = realloc(all, len + st.st_size + 2)) == NULL)
 			fatal("aliases");
-		if (read(fd, all + len, st.st_size) != st.st_size)
+		if (fd_read_all(fd, all + len, st.st_size) != st.st_size)
 			fatal("read %s", maps->v[i]);
 		/* Where this file starts: commands name their file. */
 		lk->map_line[i] = line;

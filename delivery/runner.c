@@ -39,6 +39,7 @@
 #include "delivery/forward_read.h"
 #include "delivery/mbox.h"
 #include "delivery/runner.h"
+#include "lib/fdio.h"
 #include "lib/log.h"
 #include "privsep/ipc_msgs.h"
 #include "privsep/sandbox.h"
@@ -148,7 +149,7 @@ alias_lists(struct runner *r)
 	}
 	if ((buf = malloc(st.st_size + 1)) == NULL)
 		fatal("alias file");
-	n = read(fd, buf, st.st_size);
+	n = fd_read_all(fd, buf, st.st_size);
 	close(fd);
 	if (n != st.st_size) {
 		free(buf);

@@ -29,6 +29,7 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 
+#include "lib/fdio.h"
 #include "lib/log.h"
 #include "privsep/ipc.h"
 #include "privsep/ipc_msgs.h"
@@ -260,7 +261,8 @@ cat_text(struct queue *q, const char *qid, struct evbuffer *out)
 	}
 	if ((buf = malloc(m->env.size + 1)) == NULL)
 		fatal("do_cat");
-	if ((n = pread(m->fd, buf, m->env.size, 0)) != (ssize_t)m->env.size) {
+	if ((n = fd_pread_all(m->fd, buf, m->env.size, 0)) !=
+	    (ssize_t)m->env.size) {
 		evbuffer_add_printf(out, "%s: cannot read", qid);
 		free(buf);
 		return -1;

@@ -16,6 +16,7 @@
 
 #include <event2/event.h>
 
+#include "lib/fdio.h"
 #include "lib/log.h"
 #include "privsep/ipc_msgs.h"
 #include "privsep/worker.h"
@@ -77,7 +78,7 @@ notice_content(struct queue *q, struct qmsg *m, size_t *len, int *hdrs)
 		want = q->we.cf.bounce_size_limit;
 	if ((buf = malloc(want + 1)) == NULL)
 		return NULL;
-	if ((n = pread(m->fd, buf, want, 0)) < 0) {
+	if ((n = fd_pread_all(m->fd, buf, want, 0)) < 0) {
 		free(buf);
 		return NULL;
 	}

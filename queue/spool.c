@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/fdio.h"
 #include "lib/log.h"
 #include "queue/qid.h"
 #include "queue/spool.h"
@@ -215,22 +216,11 @@ spool_discard_failed(const char *qid)
 		log_warn("%s: unlink %s", qid, path);
 }
 
+/* All len bytes at off; -1 on an error or a short file. */
 static int
 read_exact(int fd, char *buf, size_t len, off_t off)
 {
-	ssize_t n;
-
-	while (len > 0) {
-		if ((n = pread(fd, buf, len, off)) <= 0) {
-			if (n == -1 && errno == EINTR)
-				continue;
-			return -1;
-		}
-		buf += n;
-		len -= n;
-		off += n;
-	}
-	return 0;
+	return fd_pread_all(fd, buf, len, off) == (ssize_t)len ? 0 : -1;
 }
 
 /* The envelope the trailer ending at end names; 0, or -1 with err. */
