@@ -17,6 +17,7 @@
 #include "delivery/local.h"
 #include "delivery/member.h"
 #include "lib/log.h"
+#include "lib/xmalloc.h"
 
 /* A job waiting on a reply, by (channel, id): see wait_for(). */
 struct lwait {
@@ -61,8 +62,7 @@ wait_orphan(struct local *lo, struct job *j, struct wl_node *node,
 	struct timeval	 now = { 0, 0 };
 	struct lwait	*w;
 
-	if ((w = calloc(1, sizeof(*w))) == NULL)
-		fatal("wait_orphan");
+	w = xcalloc(1, sizeof(*w));
 	w->peer = ROLE_LOOKUP;
 	w->refused = refused;
 	w->id = next++;
@@ -91,8 +91,7 @@ wait_for(struct local *lo, enum bh_role peer, uint32_t id, struct job *j,
 		wait_orphan(lo, j, node, 0);
 		return;
 	}
-	if ((w = calloc(1, sizeof(*w))) == NULL)
-		fatal("wait_for");
+	w = xcalloc(1, sizeof(*w));
 	w->chan = peer == ROLE_LOOKUP ? lo->lookup : lo->we.master;
 	w->peer = peer;
 	w->id = id;
@@ -370,8 +369,7 @@ on_deliver(struct local *lo, struct ipc_chan *c, uint32_t id,
 {
 	struct job	*j;
 
-	if ((j = calloc(1, sizeof(*j))) == NULL)
-		fatal("on_deliver");
+	j = xcalloc(1, sizeof(*j));
 	if (dec_deliver(rb, &j->d) == -1) {
 		free(j);
 		close(fd);

@@ -13,6 +13,7 @@
 #include "delivery/dupfilter.h"
 #include "delivery/local.h"
 #include "lib/log.h"
+#include "lib/xmalloc.h"
 
 /*
  * /dev/null as a file target is delivered with nothing written, as in
@@ -133,8 +134,7 @@ runner_answer(struct job *j, const struct ipc_hdr *h, struct rbuf *rb,
 
 	j->runner_wait = 0;
 	if (h->type == IPC_RUNNER_OPEN_OK && dec_empty(rb) == 0) {
-		if ((ws = calloc(1, sizeof(*ws))) == NULL)
-			fatal("runner_answer");
+		ws = xcalloc(1, sizeof(*ws));
 		ws->lo = j->lo;
 		ws->runner = 1;
 		strlcpy(ws->user, t->name, sizeof(ws->user));

@@ -19,6 +19,7 @@
 #include "delivery/dupfilter.h"
 #include "delivery/local.h"
 #include "lib/log.h"
+#include "lib/xmalloc.h"
 
 #define PUMP_CHUNK	65536
 #define WRITER_KEEP	5	/* seconds an idle writer waits for its user's
@@ -281,8 +282,7 @@ writer_ready(struct job *j, int wfd)
 {
 	struct wslot *ws;
 
-	if ((ws = calloc(1, sizeof(*ws))) == NULL)
-		fatal("writer_ready");
+	ws = xcalloc(1, sizeof(*ws));
 	ws->lo = j->lo;
 	strlcpy(ws->user, cur_user(j), sizeof(ws->user));
 	ws->chan = ipc_chan_new(j->lo->we.base, wfd, ROLE_LOCAL, ROLE_WRITER,

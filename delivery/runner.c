@@ -41,6 +41,7 @@
 #include "delivery/runner.h"
 #include "lib/fdio.h"
 #include "lib/log.h"
+#include "lib/xmalloc.h"
 #include "privsep/ipc_msgs.h"
 #include "privsep/sandbox.h"
 #include "privsep/worker.h"
@@ -147,8 +148,7 @@ alias_lists(struct runner *r)
 		    "or kind since master looked", r->alias_file);
 		return LISTED_NO;
 	}
-	if ((buf = malloc(st.st_size + 1)) == NULL)
-		fatal("alias file");
+	buf = xmalloc(st.st_size + 1);
 	n = fd_read_all(fd, buf, st.st_size);
 	close(fd);
 	if (n != st.st_size) {

@@ -8,6 +8,7 @@
 #include "delivery/dupfilter.h"
 #include "delivery/worklist.h"
 #include "lib/log.h"
+#include "lib/xmalloc.h"
 
 static struct wl_node *
 node_new(struct worklist *wl, struct wl_node *parent, enum wl_kind kind,
@@ -15,8 +16,7 @@ node_new(struct worklist *wl, struct wl_node *parent, enum wl_kind kind,
 {
 	struct wl_node *n;
 
-	if ((n = calloc(1, sizeof(*n))) == NULL)
-		fatal("worklist");
+	n = xcalloc(1, sizeof(*n));
 	n->kind = kind;
 	n->state = state;
 	n->parent = parent;
@@ -103,8 +103,7 @@ wl_add_target(struct worklist *wl, struct wl_node *parent,
 		return -1;
 	n = node_new(wl, parent, t->kind == RUNNER_COMMAND ? WL_COMMAND :
 	    t->kind == RUNNER_FILE ? WL_FILE : WL_INCLUDE, WL_PENDING, NULL);
-	if ((n->t = malloc(sizeof(*n->t))) == NULL)
-		fatal("worklist");
+	n->t = xmalloc(sizeof(*n->t));
 	*n->t = *t;
 	wl->ntargets++;
 	return 1;

@@ -15,6 +15,7 @@
 #include <event2/event.h>
 
 #include "lib/log.h"
+#include "lib/xmalloc.h"
 #include "privsep/ipc.h"
 #include "privsep/ipc_msgs.h"
 
@@ -163,8 +164,7 @@ ipc_chan_new(struct event_base *base, int fd, enum bh_role self,
 {
 	struct ipc_chan *c;
 
-	if ((c = calloc(1, sizeof(*c))) == NULL)
-		fatal("ipc_chan_new");
+	c = xcalloc(1, sizeof(*c));
 	if (evutil_make_socket_nonblocking(fd) == -1)
 		fatal("ipc_chan_new: nonblocking");
 	c->fd = fd;
@@ -352,8 +352,7 @@ enqueue(struct ipc_chan *c, enum ipc_type type, uint32_t id,
 			close(fd);
 		return;
 	}
-	if ((m = malloc(sizeof(*m) + len)) == NULL)
-		fatal("ipc enqueue");
+	m = xmalloc(sizeof(*m) + len);
 	m->hdr.type = type;
 	m->hdr.len = len;
 	m->hdr.id = id;
@@ -378,8 +377,7 @@ ipc_request(struct ipc_chan *c, enum ipc_type type, const struct wbuf *wb,
 		fatalx("ipc_request: %s is not a request", ipc_type_name(type));
 	if ((id = c->next_id++) == 0)
 		id = c->next_id++;
-	if ((p = malloc(sizeof(*p))) == NULL)
-		fatal("ipc_request");
+	p = xmalloc(sizeof(*p));
 	p->id = id;
 	p->type = type;
 	if (RB_INSERT(pending_tree, &c->pending, p) != NULL)

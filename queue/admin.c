@@ -31,6 +31,7 @@
 
 #include "lib/fdio.h"
 #include "lib/log.h"
+#include "lib/xmalloc.h"
 #include "privsep/ipc.h"
 #include "privsep/ipc_msgs.h"
 #include "queue/queue.h"
@@ -259,8 +260,7 @@ cat_text(struct queue *q, const char *qid, struct evbuffer *out)
 		evbuffer_add_printf(out, "%s: no such message", qid);
 		return -1;
 	}
-	if ((buf = malloc(m->env.size + 1)) == NULL)
-		fatal("do_cat");
+	buf = xmalloc(m->env.size + 1);
 	if ((n = fd_pread_all(m->fd, buf, m->env.size, 0)) !=
 	    (ssize_t)m->env.size) {
 		evbuffer_add_printf(out, "%s: cannot read", qid);
@@ -445,8 +445,8 @@ on_admin_accept(struct evconnlistener *l, evutil_socket_t fd,
 		close(fd);
 		return;
 	}
-	if ((ac = calloc(1, sizeof(*ac))) == NULL ||
-	    (ac->idle = evtimer_new(q->we.base, admin_idle, ac)) == NULL)
+	ac = xcalloc(1, sizeof(*ac));
+	if ((ac->idle = evtimer_new(q->we.base, admin_idle, ac)) == NULL)
 		fatal("on_admin_accept");
 	ac->q = q;
 	ac->uid = cred.uid;

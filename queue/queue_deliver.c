@@ -23,6 +23,7 @@
 #include <event2/event.h>
 
 #include "lib/log.h"
+#include "lib/xmalloc.h"
 #include "privsep/ipc_msgs.h"
 #include "privsep/worker.h"
 #include "queue/dsn.h"
@@ -77,8 +78,7 @@ deliver_one(struct queue *q, struct qmsg *m, size_t i)
 		    sizeof(req.done[0]));
 	wb_init(&wb, buf, sizeof(buf));
 	enc_deliver(&wb, &req);
-	if ((f = calloc(1, sizeof(*f))) == NULL)
-		fatal("deliver_one");
+	f = xcalloc(1, sizeof(*f));
 	f->id = ipc_request(q->local, IPC_DELIVER, &wb, fd);
 	if (q->local == NULL) {
 		/* The send failed and closed the channel: retry later. */
@@ -210,8 +210,7 @@ member_failures(struct queue *q, struct qmsg *m, size_t i,
 	uint32_t		 k;
 	int			 rc = 0;
 
-	if ((e = calloc(r->nfailed, sizeof(*e))) == NULL)
-		fatal("member_failures");
+	e = xcalloc(r->nfailed, sizeof(*e));
 	for (k = 0; k < r->nfailed; k++) {
 		log_info("%s: to=<%s>, orig_to=<%s>, relay=local, delay=%lld, "
 		    "dsn=%s, status=bounced (%s)", m->env.qid,

@@ -18,6 +18,7 @@
 
 #include "lib/fdio.h"
 #include "lib/log.h"
+#include "lib/xmalloc.h"
 #include "privsep/ipc_msgs.h"
 #include "privsep/worker.h"
 #include "queue/dsn.h"
@@ -235,8 +236,7 @@ send_notices(struct queue *q, struct qmsg *m, time_t now)
 	struct dsn_entry	*e;
 	size_t			 k, n;
 
-	if ((e = calloc(m->env.nrcpt, sizeof(*e))) == NULL)
-		fatal("send_notices");
+	e = xcalloc(m->env.nrcpt, sizeof(*e));
 	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
 		if ((n = collect_final(m, kinds[k], e)) > 0)
 			send_grouped(q, m, kinds[k], e, n, now);
@@ -249,8 +249,7 @@ notice_pending(struct qmsg *m)
 	struct dsn_entry	*e;
 	size_t			 n;
 
-	if ((e = calloc(m->env.nrcpt, sizeof(*e))) == NULL)
-		fatal("notice_pending");
+	e = xcalloc(m->env.nrcpt, sizeof(*e));
 	n = collect_final(m, DSN_FAILURE, e) + collect_final(m, DSN_SUCCESS, e);
 	free(e);
 	return n > 0;
@@ -262,8 +261,7 @@ send_delay_warning(struct queue *q, struct qmsg *m, time_t now)
 	struct dsn_entry	*e;
 	size_t			 i, n = 0;
 
-	if ((e = calloc(m->env.nrcpt, sizeof(*e))) == NULL)
-		fatal("send_delay_warning");
+	e = xcalloc(m->env.nrcpt, sizeof(*e));
 	for (i = 0; i < m->env.nrcpt; i++) {
 		if (m->env.rcpt[i].status != QRCPT_PENDING ||
 		    !dsn_wants(&m->env.rcpt[i], DSN_DELAY))

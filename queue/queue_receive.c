@@ -23,6 +23,7 @@
 #include <event2/event.h>
 
 #include "lib/log.h"
+#include "lib/xmalloc.h"
 #include "privsep/ipc_msgs.h"
 #include "privsep/worker.h"
 #include "queue/dsn.h"
@@ -76,8 +77,7 @@ on_create(struct queue *q, struct ipc_chan *c, uint32_t id, struct rbuf *rb)
 		ipc_chan_fail(c, "bad MSG_CREATE payload");
 		return;
 	}
-	if ((in = calloc(1, sizeof(*in))) == NULL)
-		fatal("on_create");
+	in = xcalloc(1, sizeof(*in));
 	for (tries = 0; tries < 10; tries++) {
 		qid_new(&q->qids, in->env.qid);
 		if (spare_take(&q->spares, in->env.qid, &in->fd, &wo) == 0 ||
@@ -229,8 +229,7 @@ on_commit(struct queue *q, struct ipc_chan *c, uint32_t id, struct rbuf *rb)
 	}
 	/* From here the job owns the file: smtpd going away cannot drop it. */
 	TAILQ_REMOVE(&q->incoming, in, entry);
-	if ((j = calloc(1, sizeof(*j))) == NULL)
-		fatal("on_commit");
+	j = xcalloc(1, sizeof(*j));
 	j->q = q;
 	j->in = in;
 	j->id = id;

@@ -13,6 +13,7 @@
 
 #include "lib/fdio.h"
 #include "lib/log.h"
+#include "lib/xmalloc.h"
 #include "queue/qid.h"
 #include "queue/spool.h"
 
@@ -241,8 +242,7 @@ load_at(int fd, const char *qid, uint64_t end, struct qenv *env,
 		return -1;
 	}
 	len = end - QFILE_TRAILER_LEN - off;
-	if ((buf = malloc(len + 1)) == NULL)
-		fatal("spool_load");
+	buf = xmalloc(len + 1);
 	if (read_exact(fd, buf, len, off) == -1)
 		snprintf(err, errlen, "short read");
 	else if (qfile_parse_envelope(buf, len, env, err, errlen) == 0) {
@@ -277,8 +277,7 @@ find_earlier(int fd, const char *qid, uint64_t size, struct qenv *env,
 	len = size > QFILE_ENVELOPE_MAX + 4096 ? QFILE_ENVELOPE_MAX + 4096 :
 	    size;
 	base = size - len;
-	if ((tail = calloc(1, len)) == NULL)	/* calloc: for the analyser */
-		fatal("spool_load");
+	tail = xcalloc(1, len);		/* calloc: for the analyser */
 	if (read_exact(fd, tail, len, base) == -1) {
 		free(tail);
 		return 0;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "lib/log.h"
+#include "lib/xmalloc.h"
 #include "smtpd/smtpd.h"
 
 static int
@@ -23,8 +24,7 @@ client_enter(struct smtpd *sd, const char *addr)
 
 	strlcpy(key.addr, addr, sizeof(key.addr));
 	if ((c = RB_FIND(client_tree, &sd->clients, &key)) == NULL) {
-		if ((c = calloc(1, sizeof(*c))) == NULL)
-			fatal("client_enter");
+		c = xcalloc(1, sizeof(*c));
 		strlcpy(c->addr, addr, sizeof(c->addr));
 		RB_INSERT(client_tree, &sd->clients, c);
 	}

@@ -50,6 +50,7 @@
 
 #include "lib/log.h"
 #include "lib/netrange.h"
+#include "lib/xmalloc.h"
 #include "smtpd/dsn_param.h"
 #include "smtpd/smtp_parse.h"
 #include "smtpd/smtpd.h"
@@ -520,8 +521,8 @@ session_accept(struct smtpd *sd, int fd, const struct sockaddr *sa,
 	struct session	*s;
 	struct timeval	 tv = { sd->we.cf.smtpd_timeout, 0 };
 
-	if ((s = calloc(1, sizeof(*s))) == NULL ||
-	    (s->data = evbuffer_new()) == NULL ||
+	s = xcalloc(1, sizeof(*s));
+	if ((s->data = evbuffer_new()) == NULL ||
 	    (s->timer = evtimer_new(sd->we.base, on_timer, s)) == NULL)
 		fatal("session_accept");
 	s->sd = sd;

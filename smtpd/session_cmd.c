@@ -33,6 +33,7 @@
 #include <openssl/ssl.h>
 
 #include "lib/log.h"
+#include "lib/xmalloc.h"
 #include "smtpd/dsn_param.h"
 #include "smtpd/smtp_parse.h"
 #include "smtpd/smtpd.h"
@@ -382,8 +383,8 @@ cmd_rcpt(struct session *s, const struct smtp_cmd *c)
 		reply(s, "451 4.3.0 <%s>: Temporary lookup failure", m.addr);
 		return;
 	}
-	if (s->pending == NULL && (s->pending = malloc(sizeof(r))) == NULL)
-		fatal("rcpt");
+	if (s->pending == NULL)
+		s->pending = xmalloc(sizeof(r));
 	*s->pending = r;
 	s->holds++;
 	s->blocked = 1;
@@ -400,9 +401,8 @@ rcpt_answer(struct session *s, uint32_t type, struct rbuf *rb)
 		v.verdict = RCPT_TEMPFAIL;
 	switch (v.verdict) {
 	case RCPT_OK:
-		if ((nr = reallocarray(s->rcpts, s->nrcpt + 1,
-		    sizeof(*nr))) == NULL)
-			fatal("rcpt");
+		nr = xreallocarray(s->rcpts, s->nrcpt + 1,
+		    sizeof(*nr));
 		s->rcpts = nr;
 		s->rcpts[s->nrcpt++] = *s->pending;
 		reply(s, "250 2.1.5 Ok");
