@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "lib/log.h"
+#include "lib/strl.h"
 
 struct log_state {
 	char		name[32];	/* syslog_name: "bulkhead" */
@@ -103,7 +104,7 @@ write_line(int fd, const char *role, pid_t pid, const char *line)
 
 	if (localtime_r(&now, &tm) == NULL ||
 	    strftime(stamp, sizeof(stamp), "%b %e %H:%M:%S", &tm) == 0)
-		strlcpy(stamp, "-", sizeof(stamp));
+		xstrlcpy(stamp, "-", sizeof(stamp));
 	n = snprintf(buf, sizeof(buf), "%s %s %s/%s[%d]: %s\n", stamp,
 	    logst.host, logst.name, role, (int)pid, line);
 	if (n < 0)

@@ -15,6 +15,7 @@
 #include <event2/event.h>
 
 #include "lib/log.h"
+#include "lib/strl.h"
 #include "lib/xmalloc.h"
 #include "privsep/ipc.h"
 #include "privsep/ipc_msgs.h"
@@ -419,8 +420,8 @@ ipc_reply_error(struct ipc_chan *c, uint32_t id, const char *dsn,
 	 * here, once for every sender.  The code is the sender's own; a bad
 	 * one is a bug (enc_error stops it).
 	 */
-	strlcpy(e.dsn, dsn, sizeof(e.dsn));
-	strlcpy(e.text, text, sizeof(e.text));
+	xstrlcpy(e.dsn, dsn, sizeof(e.dsn));
+	strlcpy_text(e.text, text, sizeof(e.text));
 	ipc_text_clean(e.text);
 	wb_init(&wb, buf, sizeof(buf));
 	enc_error(&wb, &e);

@@ -31,6 +31,7 @@
 
 #include "lib/fdio.h"
 #include "lib/log.h"
+#include "lib/strl.h"
 #include "lib/xmalloc.h"
 #include "privsep/ipc.h"
 #include "privsep/ipc_msgs.h"
@@ -72,7 +73,7 @@ clean(char *dst, const char *src, size_t dstsz)
 {
 	char *p;
 
-	strlcpy(dst, src, dstsz);
+	strlcpy_text(dst, src, dstsz);
 	for (p = dst; *p != '\0'; p++)
 		if (*p == '\t' || *p == '\n' || *p == '\r')
 			*p = ' ';
@@ -90,7 +91,7 @@ list_one(struct ipc_chan *c, const struct qmsg *m)
 
 	memset(&e, 0, sizeof(e));
 	e.queue = queue_name(m);
-	strlcpy(e.qid, m->env.qid, sizeof(e.qid));
+	STRLCPY_ARRAY(e.qid, m->env.qid);
 	e.arrival = m->env.arrival;
 	e.size = m->env.size;
 	clean(e.sender, m->env.sender, sizeof(e.sender));

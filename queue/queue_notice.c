@@ -18,6 +18,7 @@
 
 #include "lib/fdio.h"
 #include "lib/log.h"
+#include "lib/strl.h"
 #include "lib/xmalloc.h"
 #include "privsep/ipc_msgs.h"
 #include "privsep/worker.h"
@@ -58,9 +59,13 @@ notice_recipient(struct queue *q, struct qmsg *m, enum dsn_kind kind,
 		return NULL;
 	}
 	*flags = QFLAG_BOUNCE | QFLAG_DOUBLE_BOUNCE;
-	if (strchr(pm, '@') != NULL)
-		strlcpy(buf, pm, len);
-	else
+	if (strchr(pm, '@') != NULL) {
+		if (strlcpy(buf, pm, len) >= len) {
+			log_warnx("%s: double_bounce_notice_recipient too long: "
+			    "notice discarded", m->env.qid);
+			return NULL;
+		}
+	} else
 		snprintf(buf, len, "%s@%s", pm, q->we.cf.myhostname);
 	return buf;
 }
@@ -137,7 +142,7 @@ notice_send(struct queue *q, struct qmsg *m, enum dsn_kind kind,
 	nenv.arrival = now;
 	nenv.flags = flags;
 	nenv.warned = QWARN_NONE;
-	strlcpy(nenv.helo, q->we.cf.myhostname, sizeof(nenv.helo));
+	xstrlcpy(nenv.helo, q->we.cf.myhostname, sizeof(nenv.helo));
 	if (qenv_add_rcpt(&nenv, r.to) == -1 ||
 	    (fd = spool_inject(&q->qids, &nenv, msg, mlen, err, sizeof(err)))
 	    == -1) {
@@ -169,9 +174,9 @@ collect_final(struct qmsg *m, enum dsn_kind kind, struct dsn_entry *e)
 		    !dsn_wants(&m->env.rcpt[i], kind))
 			continue;
 		e[n].rcpt = i;
-		strlcpy(e[n].status, m->sched[i].dsn[0] ? m->sched[i].dsn :
+		xstrlcpy(e[n].status, m->sched[i].dsn[0] ? m->sched[i].dsn :
 		    default_dsn(kind), sizeof(e[n].status));
-		strlcpy(e[n].text, m->sched[i].text, sizeof(e[n].text));
+		STRLCPY_ARRAY(e[n].text, m->sched[i].text);
 		n++;
 	}
 	return n;
@@ -267,9 +272,9 @@ send_delay_warning(struct queue *q, struct qmsg *m, time_t now)
 		    !dsn_wants(&m->env.rcpt[i], DSN_DELAY))
 			continue;
 		e[n].rcpt = i;
-		strlcpy(e[n].status, m->sched[i].dsn[0] ? m->sched[i].dsn :
+		xstrlcpy(e[n].status, m->sched[i].dsn[0] ? m->sched[i].dsn :
 		    default_dsn(DSN_DELAY), sizeof(e[n].status));
-		strlcpy(e[n].text, m->sched[i].text, sizeof(e[n].text));
+		STRLCPY_ARRAY(e[n].text, m->sched[i].text);
 		n++;
 	}
 	if (n > 0 && notice_send(q, m, DSN_DELAY, e, n, now, "") == 0) {

@@ -23,6 +23,7 @@
 #include <event2/event.h>
 
 #include "lib/log.h"
+#include "lib/strl.h"
 #include "lib/xmalloc.h"
 #include "privsep/ipc_msgs.h"
 #include "privsep/worker.h"
@@ -93,7 +94,7 @@ on_create(struct queue *q, struct ipc_chan *c, uint32_t id, struct rbuf *rb)
 		return;
 	}
 	TAILQ_INSERT_TAIL(&q->incoming, in, entry);
-	strlcpy(rep.qid, in->env.qid, sizeof(rep.qid));
+	STRLCPY_ARRAY(rep.qid, in->env.qid);
 	wb_init(&wb, buf, sizeof(buf));
 	enc_qid(&wb, &rep);
 	ipc_reply(c, IPC_MSG_CREATE_OK, id, &wb, wo);
@@ -177,7 +178,7 @@ commit_done(void *arg)
 	    in->env.qid, in->env.sender, (unsigned long long)in->env.size,
 	    in->env.nrcpt);
 	if (c != NULL) {
-		strlcpy(rep.qid, in->env.qid, sizeof(rep.qid));
+		STRLCPY_ARRAY(rep.qid, in->env.qid);
 		wb_init(&wb, buf, sizeof(buf));
 		enc_qid(&wb, &rep);
 		ipc_reply(c, IPC_MSG_COMMIT_OK, j->id, &wb, -1);
