@@ -17,6 +17,7 @@
 #include "delivery/local.h"
 #include "delivery/member.h"
 #include "lib/log.h"
+#include "lib/strl.h"
 #include "lib/xmalloc.h"
 
 /* A job waiting on a reply, by (channel, id): see wait_for(). */
@@ -136,12 +137,12 @@ job_fail(struct job *j, const char *dsn, const char *text)
 		if (!j->defer)
 			snprintf(j->text, sizeof(j->text), "%s", text);
 		if (!j->defer)
-			strlcpy(j->dsn, dsn, sizeof(j->dsn));
+			xstrlcpy(j->dsn, dsn, sizeof(j->dsn));
 		j->defer = 1;
 	} else {
 		if (!j->defer && !j->bounce) {
 			snprintf(j->text, sizeof(j->text), "%s", text);
-			strlcpy(j->dsn, dsn, sizeof(j->dsn));
+			xstrlcpy(j->dsn, dsn, sizeof(j->dsn));
 		}
 		j->bounce = 1;
 	}
@@ -196,7 +197,7 @@ member_delivered(struct job *j, const char *user,
 	if (!member_key_valid(p.key))
 		return;
 	if (j->ndone < IPC_DONE_MAX)
-		strlcpy(j->done[j->ndone++], p.key, sizeof(j->done[0]));
+		STRLCPY_ARRAY(j->done[j->ndone++], p.key);
 	if (t == NULL || j->queue == NULL || !wl_more(&j->wl))
 		return;
 	p.deliver_id = j->queue_id;
@@ -214,16 +215,16 @@ job_finish(struct job *j)
 	const char			*why;
 
 	memset(&r, 0, sizeof(r));
-	strlcpy(r.owner, j->owner, sizeof(r.owner));
+	STRLCPY_ARRAY(r.owner, j->owner);
 	r.ndone = j->ndone;
 	memcpy(r.done, j->done, sizeof(r.done));
 	if (j->defer || j->bounce) {
 		r.status = j->defer ? DELIVER_DEFER : DELIVER_BOUNCE;
-		strlcpy(r.dsn, j->dsn, sizeof(r.dsn));
-		strlcpy(r.text, j->text, sizeof(r.text));
+		STRLCPY_ARRAY(r.dsn, j->dsn);
+		STRLCPY_ARRAY(r.text, j->text);
 	} else {
 		r.status = DELIVER_SENT;
-		strlcpy(r.dsn, "2.0.0", sizeof(r.dsn));
+		xstrlcpy(r.dsn, "2.0.0", sizeof(r.dsn));
 		r.nfailed = j->nfailed;
 		memcpy(r.failed, j->failed, sizeof(r.failed));
 		if (j->nrun > 0)
@@ -248,8 +249,8 @@ job_finish(struct job *j)
 		    j->d.qid, j->d.rcpt, why);
 		memset(&r, 0, sizeof(r));
 		r.status = DELIVER_DEFER;
-		strlcpy(r.dsn, "4.3.0", sizeof(r.dsn));
-		strlcpy(r.text, "internal error", sizeof(r.text));
+		xstrlcpy(r.dsn, "4.3.0", sizeof(r.dsn));
+		xstrlcpy(r.text, "internal error", sizeof(r.text));
 	}
 	if (j->queue != NULL) {
 		wb_init(&wb, buf, sizeof(buf));
@@ -404,8 +405,8 @@ refused_answer(struct job *j, struct wl_node *node)
 	struct wbuf	 wb;
 	struct rbuf	 rb;
 
-	strlcpy(e.dsn, "5.1.3", sizeof(e.dsn));
-	strlcpy(e.text, "bad address syntax", sizeof(e.text));
+	xstrlcpy(e.dsn, "5.1.3", sizeof(e.dsn));
+	xstrlcpy(e.text, "bad address syntax", sizeof(e.text));
 	wb_init(&wb, buf, sizeof(buf));
 	enc_error(&wb, &e);
 	rb_init(&rb, buf, wb.len);

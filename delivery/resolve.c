@@ -21,6 +21,7 @@
 
 #include "delivery/resolve.h"
 #include "lib/netrange.h"
+#include "lib/strl.h"
 #include "privsep/mailbox_path.h"
 #include "privsep/sandbox.h"
 
@@ -235,7 +236,7 @@ add_target(const struct resolver *r, const struct alias_target *t,
 {
 	struct msg_target *mt;
 
-	strlcpy(dsn, "5.3.0", dsnlen);
+	xstrlcpy(dsn, "5.3.0", dsnlen);
 	if (out->ntargets == IPC_TARGETS_MAX) {
 		snprintf(text, textlen, "alias expands to more than %d "
 		    "commands and files", IPC_TARGETS_MAX);
@@ -289,7 +290,7 @@ add_failed(const struct resolver *r, struct msg_expand_ok *out,
 	if (n < 0 || (size_t)n >= sizeof(f->addr) ||
 	    strpbrk(f->addr, " \t\r\n") != NULL)
 		return -1;
-	strlcpy(f->dsn, dsn, sizeof(f->dsn));
+	xstrlcpy(f->dsn, dsn, sizeof(f->dsn));
 	snprintf(f->text, sizeof(f->text), "%s", text);
 	out->nfailed++;
 	return 0;
@@ -337,7 +338,7 @@ target_account(const struct resolver *r, const char *value, char *user,
 	if (!user_may_receive(r, user))
 		return -1;
 	if (strlen(value + n) < elen && ipc_valid_suffix(value + n))
-		strlcpy(ext, value + n, elen);
+		xstrlcpy(ext, value + n, elen);
 	return 0;
 }
 
@@ -352,8 +353,8 @@ add_user(struct msg_expand_ok *out, const char *user, const char *ext)
 			return 0;
 	if (out->n == IPC_EXPAND_MAX || !ipc_valid_user(user))
 		return -1;
-	strlcpy(out->users[out->n], user, sizeof(out->users[0]));
-	strlcpy(out->ext[out->n], ext, sizeof(out->ext[0]));
+	xstrlcpy(out->users[out->n], user, sizeof(out->users[0]));
+	xstrlcpy(out->ext[out->n], ext, sizeof(out->ext[0]));
 	out->n++;
 	return 0;
 }
@@ -390,18 +391,18 @@ resolve_expand(const struct resolver *r, const char *addr,
 	out->n = 0;
 	out->ntargets = 0;
 	out->nfailed = 0;
-	strlcpy(dsn, "5.1.1", dsnlen);
+	xstrlcpy(dsn, "5.1.1", dsnlen);
 	if (split_addr(addr, local, sizeof(local), &domain) == -1 ||
 	    (*domain != '\0' && !is_ours(domain, (void *)r))) {
 		snprintf(text, textlen, "not a local address");
 		return -1;
 	}
-	strlcpy(whole, local, sizeof(whole));
+	STRLCPY_ARRAY(whole, local);
 	strip_extension(r, local);
 	if ((n = aliases_expand_delim(r->aliases, local,
 	    r->cf->recipient_delimiter, is_ours, (void *)r, &t, err,
 	    sizeof(err))) < 0) {
-		strlcpy(dsn, "5.4.6", dsnlen);	/* routing loop */
+		xstrlcpy(dsn, "5.4.6", dsnlen);	/* routing loop */
 		snprintf(text, textlen, "%s", err);
 		return -1;
 	}
@@ -415,7 +416,7 @@ resolve_expand(const struct resolver *r, const char *addr,
 			continue;
 		}
 		if (t[i].kind != ALIAS_ADDRESS || strchr(t[i].value, '@')) {
-			strlcpy(dsn, "5.3.0", dsnlen);
+			xstrlcpy(dsn, "5.3.0", dsnlen);
 			snprintf(text, textlen, "alias target %s (%s) is not "
 			    "supported by this release", t[i].value,
 			    kind_name(t[i].kind));
@@ -426,7 +427,7 @@ resolve_expand(const struct resolver *r, const char *addr,
 		}
 		if (target_account(r, t[i].value, user, sizeof(user), ext,
 		    sizeof(ext)) == -1) {
-			strlcpy(dsn, "5.1.1", dsnlen);
+			xstrlcpy(dsn, "5.1.1", dsnlen);
 			snprintf(text, textlen, "unknown user %s", t[i].value);
 			if (add_failed(r, out, t[i].value, domain, dsn, text)
 			    == -1)
@@ -438,15 +439,15 @@ resolve_expand(const struct resolver *r, const char *addr,
 		    strcmp(whole, local) != 0 &&
 		    ipc_valid_suffix(whole + strlen(local)) &&
 		    strlen(whole + strlen(local)) < sizeof(ext))
-			strlcpy(ext, whole + strlen(local), sizeof(ext));
+			xstrlcpy(ext, whole + strlen(local), sizeof(ext));
 		if (add_user(out, user, ext) == -1) {
-			strlcpy(dsn, "5.3.0", dsnlen);
+			xstrlcpy(dsn, "5.3.0", dsnlen);
 			snprintf(text, textlen, "alias expands too far");
 			goto done;
 		}
 	}
 	if (resolve_expand_size(out) > IPC_PAYLOAD_MAX) {
-		strlcpy(dsn, "5.3.0", dsnlen);
+		xstrlcpy(dsn, "5.3.0", dsnlen);
 		snprintf(text, textlen, "alias expands too far (more than one "
 		    "answer can carry)");
 		goto done;
@@ -454,7 +455,7 @@ resolve_expand(const struct resolver *r, const char *addr,
 	rc = out->n + out->ntargets > 0 ? 0 : -1;
 	/* Only failed members: the alias fails, with the first reason. */
 	if (rc == -1 && out->nfailed > 0) {
-		strlcpy(dsn, out->failed[0].dsn, dsnlen);
+		xstrlcpy(dsn, out->failed[0].dsn, dsnlen);
 		snprintf(text, textlen, "%s", out->failed[0].text);
 	} else if (rc == -1)
 		snprintf(text, textlen, "alias expands to nobody");

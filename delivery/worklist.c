@@ -8,6 +8,7 @@
 #include "delivery/dupfilter.h"
 #include "delivery/worklist.h"
 #include "lib/log.h"
+#include "lib/strl.h"
 #include "lib/xmalloc.h"
 
 static struct wl_node *
@@ -79,7 +80,7 @@ wl_add_user(struct worklist *wl, struct wl_node *parent, const char *user,
 	if (wl->nusers == IPC_EXPAND_MAX)
 		return -1;
 	n = node_new(wl, parent, WL_USER, WL_PENDING, user);
-	strlcpy(n->ext, ext, sizeof(n->ext));
+	xstrlcpy(n->ext, ext, sizeof(n->ext));
 	wl->nusers++;
 	return 1;
 }

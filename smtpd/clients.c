@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "lib/log.h"
+#include "lib/strl.h"
 #include "lib/xmalloc.h"
 #include "smtpd/smtpd.h"
 
@@ -22,10 +23,10 @@ client_enter(struct smtpd *sd, const char *addr)
 {
 	struct client	key, *c;
 
-	strlcpy(key.addr, addr, sizeof(key.addr));
+	xstrlcpy(key.addr, addr, sizeof(key.addr));
 	if ((c = RB_FIND(client_tree, &sd->clients, &key)) == NULL) {
 		c = xcalloc(1, sizeof(*c));
-		strlcpy(c->addr, addr, sizeof(c->addr));
+		xstrlcpy(c->addr, addr, sizeof(c->addr));
 		RB_INSERT(client_tree, &sd->clients, c);
 	}
 	c->n++;

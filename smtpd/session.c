@@ -50,6 +50,7 @@
 
 #include "lib/log.h"
 #include "lib/netrange.h"
+#include "lib/strl.h"
 #include "lib/xmalloc.h"
 #include "smtpd/dsn_param.h"
 #include "smtpd/smtp_parse.h"
@@ -208,7 +209,7 @@ transaction_reset(struct session *s)
 	data_fd_close(s);
 	if (s->qid[0] != '\0') {
 		/* Tell queue the file will never be committed. */
-		strlcpy(m.qid, s->qid, sizeof(m.qid));
+		STRLCPY_ARRAY(m.qid, s->qid);
 		wb_init(&wb, buf, sizeof(buf));
 		enc_qid(&wb, &m);
 		if (smtpd_request(s->sd, s, ROLE_QUEUE, IPC_MSG_ABORT, &wb)
@@ -468,7 +469,7 @@ format_peer(const struct sockaddr *sa, char *buf, size_t len)
 	else if (sa->sa_family == AF_INET)
 		inet_ntop(AF_INET, &s4->sin_addr, buf, len);
 	else
-		strlcpy(buf, "unknown", len);
+		xstrlcpy(buf, "unknown", len);
 }
 
 /* Over smtpd_session_limit or the per-client limit: 421 and close. */
