@@ -45,7 +45,7 @@ log_init(const char *role, int to_stderr)
 		host[sizeof(host) - 1] = '\0';
 		host[strcspn(host, ".")] = '\0';
 		if (host[0] != '\0')
-			strlcpy(logst.host, host, sizeof(logst.host));
+			strlcpy_text(logst.host, host, sizeof(logst.host));
 	}
 	logst.to_stderr = to_stderr;
 }
@@ -53,14 +53,14 @@ log_init(const char *role, int to_stderr)
 void
 log_set_ident(const char *role)
 {
-	strlcpy(logst.role, role, sizeof(logst.role));
+	strlcpy_text(logst.role, role, sizeof(logst.role));
 }
 
 void
 log_set_name(const char *name)
 {
 	if (name != NULL && *name != '\0')
-		strlcpy(logst.name, name, sizeof(logst.name));
+		strlcpy_text(logst.name, name, sizeof(logst.name));
 }
 
 void
