@@ -277,7 +277,8 @@ ask_lookup(struct job *j, struct wl_node *node, uint32_t type,
 	uint8_t		 buf[IPC_ADDR_MAX + 8];
 	struct wbuf	 wb;
 
-	strlcpy(a.addr, addr, sizeof(a.addr));
+	/* the recipient or a local part, both held in IPC_ADDR_MAX arrays */
+	xstrlcpy(a.addr, addr, sizeof(a.addr));
 	if (ipc_check_addr(&a) != NULL) {
 		log_warnx("%s: to=<%s>: a .forward or :include: address is "
 		    "not valid: not looked up", j->d.qid, j->d.rcpt);

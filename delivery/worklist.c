@@ -23,7 +23,8 @@ node_new(struct worklist *wl, struct wl_node *parent, enum wl_kind kind,
 	n->parent = parent;
 	n->depth = parent != NULL ? parent->depth + 1 : 0;
 	if (value != NULL)
-		strlcpy(n->value, value, sizeof(n->value));
+		/* a recipient, a local part or a user: IPC_ADDR_MAX at most */
+		xstrlcpy(n->value, value, sizeof(n->value));
 	TAILQ_INSERT_TAIL(&wl->nodes, n, entry);
 	return n;
 }
