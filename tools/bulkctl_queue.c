@@ -83,7 +83,7 @@ on_timeout(evutil_socket_t fd, short ev, void *arg)
 }
 
 /* Append a formatted line to the listing. */
-static void
+static void __attribute__((format(printf, 2, 3)))
 out_add(struct session *s, const char *fmt, ...)
 {
 	va_list	 ap;
