@@ -107,7 +107,9 @@ cov_build() {
 			    LDFLAGS="-fprofile-instr-generate" || exit 1
 			echo "$flags" >flags
 		fi
-		make -j2 "$@" >/dev/null
+		# bhpaths.h is a BUILT_SOURCE, made by "make all" but not
+		# when single targets are asked for
+		make bhpaths.h >/dev/null && make -j2 "$@" >/dev/null
 	)
 }
 
