@@ -125,14 +125,13 @@ next_target(struct job *j)
 
 /* master forked a runner for the current target. */
 void
-runner_answer(struct job *j, const struct ipc_hdr *h, struct rbuf *rb,
-    int fd)
+runner_answer(struct job *j, const struct ipc_hdr *h, int fd)
 {
 	const struct msg_runner_open	*t = j->wl.cur->t;
 	struct wslot			*ws;
 
 	j->runner_wait = 0;
-	if (h->type == IPC_RUNNER_OPEN_OK && dec_empty(rb) == 0) {
+	if (h->type == IPC_RUNNER_OPEN_OK) {
 		if ((ws = calloc(1, sizeof(*ws))) == NULL)
 			fatal("runner_answer");
 		ws->lo = j->lo;

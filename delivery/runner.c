@@ -312,17 +312,12 @@ deliver(struct runner *r, const struct msg_write_mail *m, int fd, char *dsn,
 }
 
 static void
-on_write_mail(struct runner *r, uint32_t id, struct rbuf *rb, int fd)
+on_write_mail(struct runner *r, uint32_t id, const struct msg_write_mail *m,
+    int fd)
 {
-	struct msg_write_mail	m;
 	char			dsn[IPC_DSN_MAX], why[IPC_TEXT_MAX];
 	int			flags, ok;
 
-	if (dec_write_mail(rb, &m) == -1) {
-		close(fd);
-		ipc_chan_fail(r->chan, "bad WRITE_MAIL payload");
-		return;
-	}
 	if (r->dsn[0] != '\0') {
 		close(fd);
 		ipc_reply_error(r->chan, id, r->dsn, r->why);
@@ -334,14 +329,14 @@ on_write_mail(struct runner *r, uint32_t id, struct rbuf *rb, int fd)
 		ipc_reply_error(r->chan, id, "4.3.0", "bad content pipe");
 		goto done;
 	}
-	deliver(r, &m, fd, dsn, why, &ok);
+	deliver(r, m, fd, dsn, why, &ok);
 	close(fd);
 	if (ok) {
-		log_info("%s: delivered to %s %s", m.qid, r->command ?
+		log_info("%s: delivered to %s %s", m->qid, r->command ?
 		    "command" : "file", r->target);
 		ipc_reply(r->chan, IPC_OK, id, NULL, -1);
 	} else {
-		log_info("%s: %s %s: %s %s", m.qid, r->command ? "command" :
+		log_info("%s: %s %s: %s %s", m->qid, r->command ? "command" :
 		    "file", r->target, dsn, why);
 		ipc_reply_error(r->chan, id, dsn, why);
 	}
@@ -352,15 +347,15 @@ done:
 
 /* The :include: file's bytes, as ~/.forward's are handed over. */
 static void
-on_include_read(struct runner *r, uint32_t id, struct rbuf *rb)
+on_include_read(struct runner *r, uint32_t id,
+    const struct msg_forward_read *req)
 {
 	static struct msg_forward_data	f;
 	static uint8_t			buf[IPC_PAYLOAD_MAX];
-	struct msg_forward_read		req;
 	struct wbuf			wb;
 	uid_t				owner;
 
-	if (dec_forward_read(rb, &req) == -1 || req.suffix[0] != '\0') {
+	if (req->suffix[0] != '\0') {
 		ipc_chan_fail(r->chan, "bad FORWARD_READ payload");
 		return;
 	}
@@ -379,14 +374,14 @@ done:
 }
 
 static void
-chan_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
-    int fd, void *arg)
+chan_msg(struct ipc_chan *c, const struct ipc_hdr *h,
+    const union ipc_msg *msg, int fd, void *arg)
 {
 	struct runner *r = arg;
 
 	/* The table lets only WRITE_MAIL (with its fd) and FORWARD_READ in. */
 	if (h->type == IPC_FORWARD_READ && r->include) {
-		on_include_read(r, h->id, rb);
+		on_include_read(r, h->id, &msg->forward_read);
 		return;
 	}
 	if (h->type != IPC_WRITE_MAIL || r->include) {
@@ -395,7 +390,7 @@ chan_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
 		ipc_chan_fail(c, "not what this runner was made for");
 		return;
 	}
-	on_write_mail(r, h->id, rb, fd);
+	on_write_mail(r, h->id, &msg->write_mail, fd);
 }
 
 static void

@@ -7,10 +7,12 @@
  *
  * Every message type is declared once, in IPC_MESSAGE_TABLE below, with who
  * may send it, who may receive it, whether an fd rides along, and (for a
- * request) the type of its successful reply.  The receiving channel checks
- * all of that before any payload is decoded; a reply must answer a request
- * id that is outstanding on that channel, with the declared reply type or
- * IPC_ERROR.  Any violation closes the channel (see ipc_close_fn).
+ * request) the type of its successful reply, its payload and the phases
+ * it may arrive in.  The receiving channel checks all of that, then
+ * decodes and validates the payload with the row's codec, before any
+ * handler runs; a reply must answer a request id that is outstanding on
+ * that channel, with the declared reply type or IPC_ERROR.  Any violation
+ * closes the channel (see ipc_close_fn).
  */
 #ifndef BH_IPC_H
 #define BH_IPC_H
@@ -219,9 +221,17 @@ const char	*ipc_check_header(const struct ipc_hdr *, enum bh_role self,
 /* ---- channels ---- */
 
 struct ipc_chan;
+union ipc_msg;		/* ipc_msgs.h */
 
+/*
+ * A message that passed the table and whose payload decoded: msg is the
+ * payload as the row names it (msg->NAME, ipc_msgs.h), already checked
+ * by its validator, and valid until the handler returns.  A payload that
+ * does not decode never reaches the handler: the channel closes as for
+ * any other violation ("bad TYPE payload").
+ */
 typedef void (*ipc_msg_fn)(struct ipc_chan *, const struct ipc_hdr *,
-    struct rbuf *payload, int fd, void *arg);
+    const union ipc_msg *msg, int fd, void *arg);
 /* The channel is dead: EOF, error, or (violation != 0) a protocol breach. */
 typedef void (*ipc_close_fn)(struct ipc_chan *, const char *why,
     int violation, void *arg);
@@ -260,7 +270,8 @@ void		 ipc_note(struct ipc_chan *, enum ipc_type,
 void		 ipc_reply_error(struct ipc_chan *, uint32_t id,
 		    const char *dsn, const char *text);
 
-/* A receiver found a bad payload: log, close, report through close_fn. */
+/* A receiver found a message it cannot accept: log, close, report
+   through close_fn. */
 void		 ipc_chan_fail(struct ipc_chan *, const char *why);
 
 /* Best effort: push queued messages out before the process exits. */

@@ -30,6 +30,7 @@
 
 #include "lib/log.h"
 #include "privsep/ipc.h"
+#include "privsep/ipc_msgs.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
@@ -55,8 +56,8 @@ quiet(int prio, const char *line)
 }
 
 static void
-on_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb, int fd,
-    void *arg)
+on_msg(struct ipc_chan *c, const struct ipc_hdr *h, const union ipc_msg *msg,
+    int fd, void *arg)
 {
 	struct state			*st = arg;
 	const struct ipc_type_info	*ti = ipc_type_info(h->type);
@@ -65,7 +66,9 @@ on_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb, int fd,
 	CHECK(!st->closed);
 	CHECK(ti != NULL);
 	CHECK(ti->senders & (1u << peer));
-	CHECK(h->len <= IPC_PAYLOAD_MAX && rb->len == h->len);
+	CHECK(h->len <= IPC_PAYLOAD_MAX);
+	/* The payload decoded, and its validator takes it. */
+	CHECK(ipc_type_codec(h->type)->check(msg) == NULL);
 	CHECK((fd != -1) == (ti->fd == IPC_FD_REQUIRED));
 	CHECK((fd != -1) == ((h->flags & IPC_HDR_FD) != 0));
 	CHECK(ti->phases & (st->awaiting ? IPC_PHASE_START : IPC_PHASE_RUN));

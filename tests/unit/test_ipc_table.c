@@ -297,15 +297,18 @@ struct phfix {
 	int			 nclose;
 	int			 violation;
 	char			 why[128];
+	char			 line[1024];	/* the last LOG's */
 };
 
 static void
-ph_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
+ph_msg(struct ipc_chan *c, const struct ipc_hdr *h, const union ipc_msg *msg,
     int fd, void *arg)
 {
 	struct phfix *f = arg;
 
 	f->nmsg++;
+	if (h->type == IPC_LOG)
+		snprintf(f->line, sizeof(f->line), "%s", msg->log.line);
 	if (fd != -1)
 		close(fd);
 }
@@ -436,6 +439,55 @@ test_phase_default_run(void **state)
 	phfix_free(f);
 }
 
+/*
+ * The channel decodes the payload with the row's codec before the
+ * handler runs: the handler gets the struct; a payload that does not
+ * decode, or that its validator refuses, never reaches it and closes the
+ * channel as a violation.
+ */
+static void
+test_chan_decodes_before_handler(void **state)
+{
+	uint8_t				 buf[600];
+	struct wbuf			 wb;
+	struct msg_peer_violation	 pv = { ROLE_COUNT + 3, "who?" };
+	struct phfix			*f = phfix_new(0);
+
+	ph_send_log(f);
+	assert_int_equal(f->nmsg, 1);
+	assert_string_equal(f->line, "setting up");
+	wb_init(&wb, buf, sizeof(buf));
+	wb_u32(&wb, 6);			/* a priority, then no line */
+	ph_send(f, IPC_LOG, &wb);
+	assert_int_equal(f->nmsg, 1);
+	assert_int_equal(f->nclose, 1);
+	assert_int_equal(f->violation, 1);
+	assert_string_equal(f->why, "bad LOG payload");
+	phfix_free(f);
+
+	/* It decodes, but names no role: the validator refuses it. */
+	f = phfix_new(0);
+	ipc_enc_unchecked = 1;
+	wb_init(&wb, buf, sizeof(buf));
+	enc_peer_violation(&wb, &pv);
+	ipc_enc_unchecked = 0;
+	ph_send(f, IPC_PEER_VIOLATION, &wb);
+	assert_int_equal(f->nmsg, 0);
+	assert_int_equal(f->nclose, 1);
+	assert_string_equal(f->why, "bad PEER_VIOLATION payload");
+	phfix_free(f);
+
+	/* An empty payload has no bytes. */
+	f = phfix_new(1);
+	wb_init(&wb, buf, sizeof(buf));
+	wb_u32(&wb, 0);
+	ph_send(f, IPC_READY, &wb);
+	assert_int_equal(f->nmsg, 0);
+	assert_int_equal(f->nclose, 1);
+	assert_string_equal(f->why, "bad READY payload");
+	phfix_free(f);
+}
+
 int
 main(void)
 {
@@ -449,6 +501,7 @@ main(void)
 		cmocka_unit_test(test_phase_ready_once),
 		cmocka_unit_test(test_phase_nothing_privileged_before_ready),
 		cmocka_unit_test(test_phase_default_run),
+		cmocka_unit_test(test_chan_decodes_before_handler),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
