@@ -343,14 +343,7 @@ on_forward(struct job *j, const struct msg_forward_data *fd)
 void
 include_ask(struct job *j)
 {
-	struct msg_forward_read	 r;
-	uint8_t			 buf[IPC_USER_MAX + 16];
-	struct wbuf		 wb;
-
-	memset(&r, 0, sizeof(r));
-	wb_init(&wb, buf, sizeof(buf));
-	enc_forward_read(&wb, &r);
-	ipc_request(j->writer, IPC_FORWARD_READ, &wb, -1);
+	ipc_request(j->writer, IPC_INCLUDE_READ, NULL, -1);
 }
 
 /* Ask lookup whom an address of an :include: file reaches. */

@@ -138,7 +138,7 @@ runner_answer(struct job *j, const struct ipc_hdr *h, int fd)
 		ws->runner = 1;
 		strlcpy(ws->user, t->name, sizeof(ws->user));
 		ws->chan = ipc_chan_new(j->lo->we.base, fd, ROLE_LOCAL,
-		    ROLE_WRITER, writer_msg, writer_closed, ws);
+		    ROLE_RUNNER, writer_msg, writer_closed, ws);
 		if ((ws->idle_ev = evtimer_new(j->lo->we.base, on_slot_idle,
 		    ws)) == NULL)
 			fatalx("runner idle timer");

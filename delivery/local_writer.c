@@ -170,11 +170,13 @@ writer_msg(struct ipc_chan *c, const struct ipc_hdr *h,
 		ipc_chan_fail(c, "message from an idle writer");
 		return;
 	}
+	/* The channel's peer says which: a writer's or a runner's. */
 	if (h->type == IPC_FORWARD_DATA) {
-		if (ws->runner)
-			on_include(j, &msg->forward_data);
-		else
-			on_forward(j, &msg->forward_data);
+		on_forward(j, &msg->forward_data);
+		return;
+	}
+	if (h->type == IPC_INCLUDE_DATA) {
+		on_include(j, &msg->forward_data);
 		return;
 	}
 	if (h->type == IPC_OK) {

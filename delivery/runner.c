@@ -10,7 +10,7 @@
  *
  * It serves one IPC_WRITE_MAIL from local on fd 3 (the message on a
  * pipe, as a writer gets it), answers, and exits.  For an :include:
- * file (-k include) it serves one IPC_FORWARD_READ instead: the file's
+ * file (-k include) it serves one IPC_INCLUDE_READ instead: the file's
  * bytes, read with the rights of the alias file's owner, for local to
  * parse.  A target reached through :include: files (-I, in order) is
  * checked along that chain: the alias lists the first file, each file
@@ -347,18 +347,13 @@ done:
 
 /* The :include: file's bytes, as ~/.forward's are handed over. */
 static void
-on_include_read(struct runner *r, uint32_t id,
-    const struct msg_forward_read *req)
+on_include_read(struct runner *r, uint32_t id)
 {
 	static struct msg_forward_data	f;
 	static uint8_t			buf[IPC_PAYLOAD_MAX];
 	struct wbuf			wb;
 	uid_t				owner;
 
-	if (req->suffix[0] != '\0') {
-		ipc_chan_fail(r->chan, "bad FORWARD_READ payload");
-		return;
-	}
 	memset(&f, 0, sizeof(f));
 	if (r->dsn[0] != '\0') {
 		ipc_reply_error(r->chan, id, r->dsn, r->why);
@@ -367,7 +362,7 @@ on_include_read(struct runner *r, uint32_t id,
 	include_read(r->target, &f, &owner);
 	wb_init(&wb, buf, sizeof(buf));
 	enc_forward_data(&wb, &f);
-	ipc_reply(r->chan, IPC_FORWARD_DATA, id, &wb, -1);
+	ipc_reply(r->chan, IPC_INCLUDE_DATA, id, &wb, -1);
 done:
 	ipc_chan_flush(r->chan);
 	exit(0);
@@ -379,9 +374,9 @@ chan_msg(struct ipc_chan *c, const struct ipc_hdr *h,
 {
 	struct runner *r = arg;
 
-	/* The table lets only WRITE_MAIL (with its fd) and FORWARD_READ in. */
-	if (h->type == IPC_FORWARD_READ && r->include) {
-		on_include_read(r, h->id, &msg->forward_read);
+	/* The table lets only WRITE_MAIL (with its fd) and INCLUDE_READ in. */
+	if (h->type == IPC_INCLUDE_READ && r->include) {
+		on_include_read(r, h->id);
 		return;
 	}
 	if (h->type != IPC_WRITE_MAIL || r->include) {
@@ -535,9 +530,7 @@ runner_main(int argc, char **argv)
 		.start = runner_start,
 		.chan_msg = chan_msg,
 		.chan_closed = chan_closed,
-		/* the message table has no runner yet: it speaks as a
-		   writer, which local's channel to it expects */
-		.chan_as = ROLE_WRITER,
+		.chan_as = ROLE_RUNNER,
 	};
 
 	r.lk.attempts = 20;		/* Postfix's defaults, if not given */

@@ -40,6 +40,13 @@ enum bh_role {
 #define RB_(r)		(1u << ROLE_##r)
 #define R_WORKERS	(RB_(SMTPD) | RB_(QUEUE) | RB_(LOOKUP) | RB_(LOCAL))
 #define R_ALL		((1u << ROLE_COUNT) - 1)
+/*
+ * Who writes a message for local: a writer (mailbox, ~/.forward, as the
+ * user) or a runner (|command, /file, :include:, as the alias owner or
+ * the user).  Each speaks as itself: FORWARD_READ/DATA are the writer's,
+ * INCLUDE_READ/DATA the runner's; WRITE_MAIL goes to either.
+ */
+#define R_DELIVERERS	(RB_(WRITER) | RB_(RUNNER))
 
 #define IPC_PAYLOAD_MAX	16384
 /*
@@ -144,7 +151,7 @@ enum ipc_phase {
 	    IPC_FD_NONE, IPC_WRITER_OPEN_OK, writer_open, RUN)		\
 	X(IPC_WRITER_OPEN_OK,	REPLY,	RB_(MASTER), RB_(LOCAL),	\
 	    IPC_FD_REQUIRED, 0, none, RUN)				\
-	X(IPC_WRITE_MAIL,	REQ,	RB_(LOCAL), RB_(WRITER),	\
+	X(IPC_WRITE_MAIL,	REQ,	RB_(LOCAL), R_DELIVERERS,	\
 	    IPC_FD_REQUIRED, IPC_OK, write_mail, RUN)			\
 	X(IPC_FORWARD_READ,	REQ,	RB_(LOCAL), RB_(WRITER),	\
 	    IPC_FD_NONE, IPC_FORWARD_DATA, forward_read, RUN)		\
@@ -177,7 +184,11 @@ enum ipc_phase {
 	X(IPC_ADMIN_CAT,	REQ,	RB_(CONTROL), RB_(QUEUE),	\
 	    IPC_FD_NONE, IPC_OK, qid, RUN)				\
 	X(IPC_ADMIN_TEXT,	NOTE,	RB_(QUEUE), RB_(CONTROL),	\
-	    IPC_FD_NONE, 0, admin_text, RUN)
+	    IPC_FD_NONE, 0, admin_text, RUN)				\
+	X(IPC_INCLUDE_READ,	REQ,	RB_(LOCAL), RB_(RUNNER),	\
+	    IPC_FD_NONE, IPC_INCLUDE_DATA, none, RUN)			\
+	X(IPC_INCLUDE_DATA,	REPLY,	RB_(RUNNER), RB_(LOCAL),	\
+	    IPC_FD_NONE, 0, forward_data, RUN)
 
 enum ipc_type {
 	IPC_NONE = 0,

@@ -59,7 +59,8 @@ struct worker_role {
 	void		(*on_master_reply)(struct worker_env *,
 			    const struct ipc_hdr *, const union ipc_msg *,
 			    int fd);
-	/* forked roles: the channel to local, and the role it speaks as */
+	/* forked roles: the channel to local, and the role it speaks as
+	   (its own: ROLE_WRITER or ROLE_RUNNER) */
 	ipc_msg_fn	 chan_msg;
 	ipc_close_fn	 chan_closed;
 	enum bh_role	 chan_as;

@@ -323,9 +323,9 @@ ph_close(struct ipc_chan *c, const char *why, int violation, void *arg)
 	snprintf(f->why, sizeof(f->why), "%s", why);
 }
 
-/* master's end of a channel to a spawned smtpd, and smtpd's raw end */
+/* self's end of a channel to peer, and the peer's raw end */
 static struct phfix *
-phfix_new(int await)
+phfix_roles(enum bh_role self, enum bh_role peer)
 {
 	struct phfix	*f;
 	int		 sv[2];
@@ -333,11 +333,20 @@ phfix_new(int await)
 	assert_non_null(f = calloc(1, sizeof(*f)));
 	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
 	assert_non_null(f->base = event_base_new());
-	f->chan = ipc_chan_new(f->base, sv[0], ROLE_MASTER, ROLE_SMTPD,
-	    ph_msg, ph_close, f);
+	f->chan = ipc_chan_new(f->base, sv[0], self, peer, ph_msg, ph_close,
+	    f);
+	f->raw = sv[1];
+	return f;
+}
+
+/* master's end of a channel to a spawned smtpd, and smtpd's raw end */
+static struct phfix *
+phfix_new(int await)
+{
+	struct phfix	*f = phfix_roles(ROLE_MASTER, ROLE_SMTPD);
+
 	if (await)
 		ipc_chan_await_ready(f->chan);
-	f->raw = sv[1];
 	return f;
 }
 
@@ -488,6 +497,89 @@ test_chan_decodes_before_handler(void **state)
 	phfix_free(f);
 }
 
+/*
+ * A runner speaks as a runner, a writer as a writer: the :include: read
+ * is the runner's, the ~/.forward read the writer's, and a mail to write
+ * goes to either.
+ */
+static void
+test_runner_role(void **state)
+{
+	struct ipc_hdr	 h = { 0, 0, 1, 0 };
+	const char	*wrong = "message type not allowed in this direction";
+
+	h.type = IPC_FORWARD_READ;
+	assert_null(ipc_check_header(&h, ROLE_WRITER, ROLE_LOCAL, 0));
+	assert_string_equal(ipc_check_header(&h, ROLE_RUNNER, ROLE_LOCAL, 0),
+	    wrong);
+	h.type = IPC_FORWARD_DATA;
+	assert_null(ipc_check_header(&h, ROLE_LOCAL, ROLE_WRITER, 0));
+	assert_string_equal(ipc_check_header(&h, ROLE_LOCAL, ROLE_RUNNER, 0),
+	    wrong);
+	h.type = IPC_INCLUDE_READ;
+	assert_null(ipc_check_header(&h, ROLE_RUNNER, ROLE_LOCAL, 0));
+	assert_string_equal(ipc_check_header(&h, ROLE_WRITER, ROLE_LOCAL, 0),
+	    wrong);
+	h.type = IPC_INCLUDE_DATA;
+	assert_null(ipc_check_header(&h, ROLE_LOCAL, ROLE_RUNNER, 0));
+	assert_string_equal(ipc_check_header(&h, ROLE_LOCAL, ROLE_WRITER, 0),
+	    wrong);
+	h.type = IPC_WRITE_MAIL;
+	h.flags = IPC_HDR_FD;
+	assert_null(ipc_check_header(&h, ROLE_WRITER, ROLE_LOCAL, 1));
+	assert_null(ipc_check_header(&h, ROLE_RUNNER, ROLE_LOCAL, 1));
+	/* Only local talks to them. */
+	assert_non_null(ipc_check_header(&h, ROLE_RUNNER, ROLE_MASTER, 1));
+}
+
+/*
+ * On a channel: local's end of a channel to a runner drops a writer's
+ * note of ~/.forward, and its end of a channel to a writer drops a
+ * runner's :include: bytes (with no request outstanding either, the
+ * direction is checked first).
+ */
+static void
+test_runner_channel(void **state)
+{
+	static struct msg_forward_data	 fd;
+	static uint8_t			 buf[IPC_PAYLOAD_MAX];
+	struct wbuf			 wb;
+	struct phfix			*f;
+	uint8_t				 dg[sizeof(struct ipc_hdr) + 64];
+	struct ipc_hdr			 h = { IPC_FORWARD_DATA, 0, 1, 0 };
+
+	fd.status = FORWARD_NONE;
+	wb_init(&wb, buf, sizeof(buf));
+	enc_forward_data(&wb, &fd);
+	assert_true(wb.len <= sizeof(dg) - sizeof(h));
+	h.len = wb.len;
+
+	f = phfix_roles(ROLE_LOCAL, ROLE_RUNNER);
+	memcpy(dg, &h, sizeof(h));
+	memcpy(dg + sizeof(h), buf, wb.len);
+	assert_int_equal(send(f->raw, dg, sizeof(h) + wb.len, 0),
+	    (ssize_t)(sizeof(h) + wb.len));
+	event_base_loop(f->base, EVLOOP_NONBLOCK | EVLOOP_ONCE);
+	assert_int_equal(f->nmsg, 0);
+	assert_int_equal(f->nclose, 1);
+	assert_int_equal(f->violation, 1);
+	assert_string_equal(f->why,
+	    "message type not allowed in this direction");
+	phfix_free(f);
+
+	f = phfix_roles(ROLE_LOCAL, ROLE_WRITER);
+	h.type = IPC_INCLUDE_DATA;
+	memcpy(dg, &h, sizeof(h));
+	assert_int_equal(send(f->raw, dg, sizeof(h) + wb.len, 0),
+	    (ssize_t)(sizeof(h) + wb.len));
+	event_base_loop(f->base, EVLOOP_NONBLOCK | EVLOOP_ONCE);
+	assert_int_equal(f->nmsg, 0);
+	assert_int_equal(f->nclose, 1);
+	assert_string_equal(f->why,
+	    "message type not allowed in this direction");
+	phfix_free(f);
+}
+
 int
 main(void)
 {
@@ -502,6 +594,8 @@ main(void)
 		cmocka_unit_test(test_phase_nothing_privileged_before_ready),
 		cmocka_unit_test(test_phase_default_run),
 		cmocka_unit_test(test_chan_decodes_before_handler),
+		cmocka_unit_test(test_runner_role),
+		cmocka_unit_test(test_runner_channel),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

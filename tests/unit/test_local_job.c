@@ -202,7 +202,9 @@ fake_writer_msg(struct ipc_chan *c, const struct ipc_hdr *h,
 	struct wbuf			 wb;
 	const char			*text;
 
-	if (h->type == IPC_FORWARD_READ) {
+	if (h->type == IPC_FORWARD_READ || h->type == IPC_INCLUDE_READ) {
+		assert_int_equal(h->type, w->runner ? IPC_INCLUDE_READ :
+		    IPC_FORWARD_READ);
 		w->forward_reads++;
 		memset(&fwd, 0, sizeof(fwd));
 		text = w->runner ? include_text : forward_text(w->user);
@@ -213,7 +215,8 @@ fake_writer_msg(struct ipc_chan *c, const struct ipc_hdr *h,
 			fwd.status = FORWARD_NONE;
 		wb_init(&wb, buf, sizeof(buf));
 		enc_forward_data(&wb, &fwd);
-		ipc_reply(c, IPC_FORWARD_DATA, h->id, &wb, -1);
+		ipc_reply(c, w->runner ? IPC_INCLUDE_DATA : IPC_FORWARD_DATA,
+		    h->id, &wb, -1);
 		return;
 	}
 	assert_int_equal(h->type, IPC_WRITE_MAIL);
@@ -253,7 +256,8 @@ fake_master_msg(struct ipc_chan *c, const struct ipc_hdr *h,
 		strlcpy(w->user, msg->writer_open.user, sizeof(w->user));
 	}
 	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
-	w->chan = ipc_chan_new(W.base, sv[0], ROLE_WRITER, ROLE_LOCAL,
+	w->chan = ipc_chan_new(W.base, sv[0],
+	    w->runner ? ROLE_RUNNER : ROLE_WRITER, ROLE_LOCAL,
 	    fake_writer_msg, fake_closed, w);
 	wb_init(&wb, buf, sizeof(buf));
 	ipc_reply(c, w->runner ? IPC_RUNNER_OPEN_OK : IPC_WRITER_OPEN_OK, h->id,
