@@ -1,7 +1,8 @@
 /*
  * fuzz_ipc_chan.c: the receiving side of an IPC channel, as master or a
  * worker sees it: datagrams off a real SOCK_SEQPACKET socketpair, with
- * fds attached, through framing, the header check and reply matching.
+ * fds attached, through framing, the header check, reply matching and
+ * the payload's decoder.
  *
  * Input: self role (bit 7: the channel awaits READY, as master's to a
  * worker it spawned), peer role, a count n of requests the channel sends
@@ -13,8 +14,9 @@
  * What must hold: every message handed to on_msg passed the table (type
  * known, sent by the peer's role, received by ours, fd iff the table
  * says so, payload length as framed, in a phase its row admits: READY
- * once and only on a channel awaiting it, nothing but LOG before it)
- * and, for a reply, answered a request the channel sent, once; nothing
+ * once and only on a channel awaiting it, nothing but LOG before it),
+ * its payload decoded and its row's validator takes it, and, for a
+ * reply, answered a request the channel sent, once; nothing
  * arrives after on_close, which comes at most once; no fd leaks
  * (ASan/LSan and the fd count check).
  */
