@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/rfc5321.h"
 #include "conf/aliases.h"
 #include "conf/aliases_int.h"
 
@@ -246,12 +247,7 @@ parse_name(struct parser *P, int line, const char *s, size_t n, char **out)
 static int
 is_atext(int c)
 {
-	if ((unsigned char)c >= 0x80)
-		return 1;
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9'))
-		return 1;
-	return strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL && c != '\0';
+	return rfc5321_is_atext(c, RFC5321_8BIT);
 }
 
 static const char *
@@ -276,29 +272,34 @@ check_local_part(const char *s, size_t n)
 	return NULL;
 }
 
-/* Dot-separated labels of letters, digits, '-' (and UTF-8). */
+/*
+ * Dot-separated labels of letters, digits, '-', '_' (and UTF-8); more
+ * tolerant than RFC 5321 (no hyphen rule, no length limits), as the
+ * aliases(5) parser has always been.
+ */
+#define ALIAS_DOMAIN_FLAGS (RFC5321_8BIT | RFC5321_UNDERSCORE | \
+	RFC5321_ANY_HYPHEN | RFC5321_NO_LIMITS)
+
 static const char *
 check_domain(const char *s, size_t n)
 {
-	size_t	i;
+	size_t	at = 0;
 
-	if (n == 0)
+	switch (rfc5321_check_domain(s, n, ALIAS_DOMAIN_FLAGS, &at)) {
+	case RFC5321_OK:
+		return NULL;
+	case RFC5321_EMPTY:
 		return "empty domain in address";
-	for (i = 0; i < n; i++) {
-		if (is_ws(s[i]))
-			return "white space in address";
-		if (s[i] == '<' || s[i] == '>')
-			return "misplaced '<' or '>' in address";
-		if (s[i] == '.') {
-			if (i == 0 || i == n - 1 || s[i - 1] == '.')
-				return "empty label in domain";
-			continue;
-		}
-		if (s[i] != '-' && (!is_atext(s[i]) ||
-		    strchr("!#$%&'*+/=?^`{|}~", s[i]) != NULL))
-			return "invalid character in domain";
+	case RFC5321_EMPTY_LABEL:
+		return "empty label in domain";
+	default:
+		break;
 	}
-	return NULL;
+	if (at < n && is_ws(s[at]))
+		return "white space in address";
+	if (at < n && (s[at] == '<' || s[at] == '>'))
+		return "misplaced '<' or '>' in address";
+	return "invalid character in domain";
 }
 
 /*

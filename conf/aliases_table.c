@@ -17,6 +17,7 @@
 
 #include "conf/aliases.h"
 #include "conf/aliases_int.h"
+#include "lib/fdio.h"
 
 /* Free one entry's strings, not the entry itself. */
 void
@@ -94,16 +95,13 @@ read_all(int fd, size_t hint, size_t max, char **out, size_t *outlen)
 			}
 			buf = v;
 		}
-		r = read(fd, buf + len, cap - len);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1) {
+		if ((r = fd_read_all(fd, buf + len, cap - len)) == -1) {
 			free(buf);
 			return -1;
 		}
-		if (r == 0)
-			break;
 		len += (size_t)r;
+		if (len < cap)
+			break;		/* end of file */
 	}
 	if (len > max) {
 		free(buf);

@@ -17,6 +17,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "lib/rfc5321.h"
 #include "conf/config.h"
 #include "conf/config_int.h"
 
@@ -35,39 +36,8 @@ is_digits(const char *s, size_t n)
 static int
 valid_domain(const char *s, size_t n)
 {
-	struct in_addr	 a;
-	char		 buf[256];
-	size_t		 i, lab = 0, last = 0;
-	char		 c;
-
-	if (n == 0 || n > 253)
-		return 0;
-	for (i = 0; i < n; i++) {
-		c = s[i];
-		if (c == '.') {
-			if (lab == 0 || s[i - 1] == '-')
-				return 0;
-			lab = 0;
-			last = i + 1;
-			continue;
-		}
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '-'))
-			return 0;
-		if (c == '-' && lab == 0)
-			return 0;
-		if (++lab > 63)
-			return 0;
-	}
-	if (lab == 0 || s[n - 1] == '-')
-		return 0;
-	/* "192.0.2.1" or "host.123" are addresses or typos, not names. */
-	memcpy(buf, s, n);
-	buf[n] = '\0';
-	if (inet_pton(AF_INET, buf, &a) == 1 ||
-	    (last > 0 && is_digits(s + last, n - last)))
-		return 0;
-	return 1;
+	return rfc5321_check_domain(s, n, RFC5321_NAME_ONLY, NULL) ==
+	    RFC5321_OK;
 }
 
 int

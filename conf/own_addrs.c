@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "lib/log.h"
+#include "lib/xmalloc.h"
 #include "conf/own_addrs.h"
 
 static void
@@ -76,8 +77,8 @@ own_addrs_parse(const char *s, struct bh_strlist *l)
 
 	for (p = s; p != NULL && *p != '\0' && l->n < BH_LIST_MAX; ) {
 		n = strcspn(p, ",");
-		if (n > 0 && (l->v[l->n++] = strndup(p, n)) == NULL)
-			fatal("own addresses");
+		if (n > 0)
+			l->v[l->n++] = xstrndup(p, n);
 		p += n;
 		if (*p == ',')
 			p++;

@@ -22,6 +22,7 @@
 #include "conf/aliases.h"
 #include "conf/aliases_int.h"
 #include "delivery/alias_expand.h"
+#include "lib/strl.h"
 
 #define EXPAND_HASH_SIZE	2048	/* power of two > 2 * ALIAS_EXPAND_MAX */
 
@@ -137,7 +138,7 @@ chain_error(struct expansion *x, const char *what, const char *last)
 	char	msg[ALIAS_ERR_MAX];
 	size_t	i;
 
-	strlcpy(msg, what, sizeof(msg));
+	strlcpy_text(msg, what, sizeof(msg));
 	for (i = 0; i < x->depth; i++) {
 		strlcat(msg, x->chain[i]->name, sizeof(msg));
 		strlcat(msg, " -> ", sizeof(msg));

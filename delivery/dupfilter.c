@@ -10,6 +10,7 @@
 
 #include "delivery/dupfilter.h"
 #include "lib/log.h"
+#include "lib/xmalloc.h"
 
 struct claim {
 	RB_ENTRY(claim)		 node;
@@ -43,8 +44,7 @@ dup_new(size_t max)
 {
 	struct dupfilter *d;
 
-	if ((d = calloc(1, sizeof(*d))) == NULL)
-		fatal("dup_new");
+	d = xcalloc(1, sizeof(*d));
 	RB_INIT(&d->tree);
 	TAILQ_INIT(&d->ages);
 	d->max = max > 0 ? max : 1;
@@ -88,9 +88,9 @@ dup_claim(struct dupfilter *d, const char *qid, const char *key,
 	}
 	if (d->n == d->max)
 		claim_drop(d, TAILQ_FIRST(&d->ages));
-	if ((c = calloc(1, sizeof(*c))) == NULL ||
-	    (c->qid = strdup(qid)) == NULL || (c->key = strdup(key)) == NULL)
-		fatal("dup_claim");
+	c = xcalloc(1, sizeof(*c));
+	c->qid = xstrdup(qid);
+	c->key = xstrdup(key);
 	c->idx = idx;
 	RB_INSERT(claim_tree, &d->tree, c);
 	TAILQ_INSERT_TAIL(&d->ages, c, age);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "delivery/forward_read.h"
+#include "lib/fdio.h"
 
 /* At most IPC_FORWARD_MAX bytes without NUL: FORWARD_FOUND, or why not. */
 static void
@@ -19,7 +20,7 @@ read_text(int fd, struct msg_forward_data *f)
 {
 	ssize_t n;
 
-	if ((n = read(fd, f->text, sizeof(f->text))) == -1)
+	if ((n = fd_read_all(fd, f->text, sizeof(f->text))) == -1)
 		snprintf(f->reason, sizeof(f->reason), "%s", strerror(errno));
 	else if ((size_t)n >= sizeof(f->text))
 		snprintf(f->reason, sizeof(f->reason), "larger than %d bytes",

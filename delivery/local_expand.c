@@ -20,6 +20,7 @@
 #include "delivery/resolve.h"
 #include "delivery/local.h"
 #include "lib/log.h"
+#include "lib/strl.h"
 
 /*
  * user+ext@domain reached user: "+ext" (lower-cased), for ~/.forward+ext.
@@ -35,7 +36,7 @@ forward_suffix(const struct job *j, const char *user, char *out, size_t len)
 
 	out[0] = '\0';
 	if (cur_ext(j)[0] != '\0') {	/* a target user+ext reached user */
-		strlcpy(out, cur_ext(j), len);
+		xstrlcpy(out, cur_ext(j), len);
 		return;
 	}
 	if (delims == NULL || *delims == '\0')
@@ -124,9 +125,9 @@ add_target(struct job *j, struct wl_node *node, uint32_t source,
 	/* Found in an :include: file: the files that lead to it. */
 	if (parent != NULL) {
 		for (k = 0; k < parent->depth; k++)
-			strlcpy(t.chain[k], parent->chain[k],
-			    sizeof(t.chain[k]));
-		strlcpy(t.chain[k], parent->value, sizeof(t.chain[k]));
+			STRLCPY_ARRAY(t.chain[k], parent->chain[k]);
+		/* an :include: path: under IPC_PATH_MAX, checked above */
+		xstrlcpy(t.chain[k], parent->value, sizeof(t.chain[k]));
 		t.depth = parent->depth + 1;
 	}
 	if (wl_add_target(&j->wl, node, &t) == -1) {

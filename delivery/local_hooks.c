@@ -13,6 +13,7 @@
 
 #include "delivery/local.h"
 #include "lib/log.h"
+#include "lib/strl.h"
 
 #define HOSTILE_MAX	32
 /* Test builds: requests local sends master as a compromised local would. */
@@ -57,7 +58,7 @@ hostile_load(struct local *lo)
 			nl = line + strlen(line) - 1;
 		else
 			*nl = '\0';
-		strlcpy(hostile.user[hostile.n++], line,
+		xstrlcpy(hostile.user[hostile.n++], line,
 		    sizeof(hostile.user[0]));
 	}
 }
@@ -99,11 +100,11 @@ hostile_load_runner(struct local *lo)
 		    RUNNER_ALIAS;
 		if (strncmp(f[0], "alias:", 6) == 0)
 			r->map = (uint32_t)strtoul(f[0] + 6, NULL, 10);
-		strlcpy(r->name, f[1], sizeof(r->name));
+		xstrlcpy(r->name, f[1], sizeof(r->name));
 		r->kind = strcmp(f[2], "file") == 0 ? RUNNER_FILE :
 		    strcmp(f[2], "include") == 0 ? RUNNER_INCLUDE :
 		    RUNNER_COMMAND;
-		strlcpy(r->value, f[3], sizeof(r->value));
+		xstrlcpy(r->value, f[3], sizeof(r->value));
 	}
 }
 
@@ -118,7 +119,7 @@ hostile_send(struct local *lo)
 	ipc_enc_unchecked = 1;		/* playing a compromised local */
 	for (i = 0; i < hostile.n; i++) {
 		memset(&w, 0, sizeof(w));
-		strlcpy(w.user, hostile.user[i], sizeof(w.user));
+		STRLCPY_ARRAY(w.user, hostile.user[i]);
 		wb_init(&wb, buf, sizeof(buf));
 		enc_writer_open(&wb, &w);
 		hostile.id[i] = ipc_request(lo->we.master,

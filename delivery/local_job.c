@@ -17,6 +17,8 @@
 #include "delivery/local.h"
 #include "delivery/member.h"
 #include "lib/log.h"
+#include "lib/strl.h"
+#include "lib/xmalloc.h"
 
 /* A job waiting on a reply, by (channel, id): see wait_for(). */
 struct lwait {
@@ -61,8 +63,7 @@ wait_orphan(struct local *lo, struct job *j, struct wl_node *node,
 	struct timeval	 now = { 0, 0 };
 	struct lwait	*w;
 
-	if ((w = calloc(1, sizeof(*w))) == NULL)
-		fatal("wait_orphan");
+	w = xcalloc(1, sizeof(*w));
 	w->peer = ROLE_LOOKUP;
 	w->refused = refused;
 	w->id = next++;
@@ -91,8 +92,7 @@ wait_for(struct local *lo, enum bh_role peer, uint32_t id, struct job *j,
 		wait_orphan(lo, j, node, 0);
 		return;
 	}
-	if ((w = calloc(1, sizeof(*w))) == NULL)
-		fatal("wait_for");
+	w = xcalloc(1, sizeof(*w));
 	w->chan = peer == ROLE_LOOKUP ? lo->lookup : lo->we.master;
 	w->peer = peer;
 	w->id = id;
@@ -137,12 +137,12 @@ job_fail(struct job *j, const char *dsn, const char *text)
 		if (!j->defer)
 			snprintf(j->text, sizeof(j->text), "%s", text);
 		if (!j->defer)
-			strlcpy(j->dsn, dsn, sizeof(j->dsn));
+			xstrlcpy(j->dsn, dsn, sizeof(j->dsn));
 		j->defer = 1;
 	} else {
 		if (!j->defer && !j->bounce) {
 			snprintf(j->text, sizeof(j->text), "%s", text);
-			strlcpy(j->dsn, dsn, sizeof(j->dsn));
+			xstrlcpy(j->dsn, dsn, sizeof(j->dsn));
 		}
 		j->bounce = 1;
 	}
@@ -197,7 +197,7 @@ member_delivered(struct job *j, const char *user,
 	if (!member_key_valid(p.key))
 		return;
 	if (j->ndone < IPC_DONE_MAX)
-		strlcpy(j->done[j->ndone++], p.key, sizeof(j->done[0]));
+		STRLCPY_ARRAY(j->done[j->ndone++], p.key);
 	if (t == NULL || j->queue == NULL || !wl_more(&j->wl))
 		return;
 	p.deliver_id = j->queue_id;
@@ -215,16 +215,16 @@ job_finish(struct job *j)
 	const char			*why;
 
 	memset(&r, 0, sizeof(r));
-	strlcpy(r.owner, j->owner, sizeof(r.owner));
+	STRLCPY_ARRAY(r.owner, j->owner);
 	r.ndone = j->ndone;
 	memcpy(r.done, j->done, sizeof(r.done));
 	if (j->defer || j->bounce) {
 		r.status = j->defer ? DELIVER_DEFER : DELIVER_BOUNCE;
-		strlcpy(r.dsn, j->dsn, sizeof(r.dsn));
-		strlcpy(r.text, j->text, sizeof(r.text));
+		STRLCPY_ARRAY(r.dsn, j->dsn);
+		STRLCPY_ARRAY(r.text, j->text);
 	} else {
 		r.status = DELIVER_SENT;
-		strlcpy(r.dsn, "2.0.0", sizeof(r.dsn));
+		xstrlcpy(r.dsn, "2.0.0", sizeof(r.dsn));
 		r.nfailed = j->nfailed;
 		memcpy(r.failed, j->failed, sizeof(r.failed));
 		if (j->nrun > 0)
@@ -249,8 +249,8 @@ job_finish(struct job *j)
 		    j->d.qid, j->d.rcpt, why);
 		memset(&r, 0, sizeof(r));
 		r.status = DELIVER_DEFER;
-		strlcpy(r.dsn, "4.3.0", sizeof(r.dsn));
-		strlcpy(r.text, "internal error", sizeof(r.text));
+		xstrlcpy(r.dsn, "4.3.0", sizeof(r.dsn));
+		xstrlcpy(r.text, "internal error", sizeof(r.text));
 	}
 	if (j->queue != NULL) {
 		wb_init(&wb, buf, sizeof(buf));
@@ -277,7 +277,8 @@ ask_lookup(struct job *j, struct wl_node *node, uint32_t type,
 	uint8_t		 buf[IPC_ADDR_MAX + 8];
 	struct wbuf	 wb;
 
-	strlcpy(a.addr, addr, sizeof(a.addr));
+	/* the recipient or a local part, both held in IPC_ADDR_MAX arrays */
+	xstrlcpy(a.addr, addr, sizeof(a.addr));
 	if (ipc_check_addr(&a) != NULL) {
 		log_warnx("%s: to=<%s>: a .forward or :include: address is "
 		    "not valid: not looked up", j->d.qid, j->d.rcpt);
@@ -312,7 +313,7 @@ owner_answer(struct job *j, uint32_t type, const union ipc_msg *msg)
 {
 	j->owner_wait = 0;
 	if (type == IPC_OWNER_REPLY) {
-		strlcpy(j->owner, msg->owner.addr, sizeof(j->owner));
+		STRLCPY_ARRAY(j->owner, msg->owner.addr);
 		ask_lookup(j, NULL, IPC_EXPAND, j->d.rcpt);
 		return;
 	}
@@ -366,8 +367,7 @@ on_deliver(struct local *lo, struct ipc_chan *c, uint32_t id,
 {
 	struct job	*j;
 
-	if ((j = calloc(1, sizeof(*j))) == NULL)
-		fatal("on_deliver");
+	j = xcalloc(1, sizeof(*j));
 	j->d = *d;
 	wl_init(&j->wl, j->d.rcpt);
 	j->lo = lo;
@@ -394,8 +394,8 @@ refused_answer(struct job *j, struct wl_node *node)
 {
 	static union ipc_msg	m;
 
-	strlcpy(m.error.dsn, "5.1.3", sizeof(m.error.dsn));
-	strlcpy(m.error.text, "bad address syntax", sizeof(m.error.text));
+	xstrlcpy(m.error.dsn, "5.1.3", sizeof(m.error.dsn));
+	xstrlcpy(m.error.text, "bad address syntax", sizeof(m.error.text));
 	expand_answer(j, node, IPC_ERROR, &m);
 }
 

@@ -13,6 +13,8 @@
 #include "delivery/dupfilter.h"
 #include "delivery/local.h"
 #include "lib/log.h"
+#include "lib/strl.h"
+#include "lib/xmalloc.h"
 
 /*
  * /dev/null as a file target is delivered with nothing written, as in
@@ -132,11 +134,10 @@ runner_answer(struct job *j, const struct ipc_hdr *h, int fd)
 
 	j->runner_wait = 0;
 	if (h->type == IPC_RUNNER_OPEN_OK) {
-		if ((ws = calloc(1, sizeof(*ws))) == NULL)
-			fatal("runner_answer");
+		ws = xcalloc(1, sizeof(*ws));
 		ws->lo = j->lo;
 		ws->runner = 1;
-		strlcpy(ws->user, t->name, sizeof(ws->user));
+		STRLCPY_ARRAY(ws->user, t->name);
 		ws->chan = ipc_chan_new(j->lo->we.base, fd, ROLE_LOCAL,
 		    ROLE_RUNNER, writer_msg, writer_closed, ws);
 		if ((ws->idle_ev = evtimer_new(j->lo->we.base, on_slot_idle,

@@ -19,6 +19,8 @@
 #include "delivery/dupfilter.h"
 #include "delivery/local.h"
 #include "lib/log.h"
+#include "lib/strl.h"
+#include "lib/xmalloc.h"
 
 #define PUMP_CHUNK	65536
 #define WRITER_KEEP	5	/* seconds an idle writer waits for its user's
@@ -278,10 +280,9 @@ writer_ready(struct job *j, int wfd)
 {
 	struct wslot *ws;
 
-	if ((ws = calloc(1, sizeof(*ws))) == NULL)
-		fatal("writer_ready");
+	ws = xcalloc(1, sizeof(*ws));
 	ws->lo = j->lo;
-	strlcpy(ws->user, cur_user(j), sizeof(ws->user));
+	xstrlcpy(ws->user, cur_user(j), sizeof(ws->user));
 	ws->chan = ipc_chan_new(j->lo->we.base, wfd, ROLE_LOCAL, ROLE_WRITER,
 	    writer_msg, writer_closed, ws);
 	if ((ws->idle_ev = evtimer_new(j->lo->we.base, on_slot_idle, ws))
@@ -363,13 +364,13 @@ start_writing(struct job *j)
 		return;
 	}
 	memset(&m, 0, sizeof(m));
-	strlcpy(m.qid, j->d.qid, sizeof(m.qid));
+	STRLCPY_ARRAY(m.qid, j->d.qid);
 	m.rcpt_index = j->d.rcpt_index;
 	m.content_len = j->d.content_len;
-	strlcpy(m.return_path, j->owner[0] != '\0' ? j->owner : j->d.sender,
+	xstrlcpy(m.return_path, j->owner[0] != '\0' ? j->owner : j->d.sender,
 	    sizeof(m.return_path));
 	delivered_to(j, j->slot->user, m.delivered_to, sizeof(m.delivered_to));
-	strlcpy(m.orig_rcpt, j->d.rcpt, sizeof(m.orig_rcpt));
+	STRLCPY_ARRAY(m.orig_rcpt, j->d.rcpt);
 	wb_init(&wb, buf, sizeof(buf));
 	enc_write_mail(&wb, &m);
 	ipc_request(j->writer, IPC_WRITE_MAIL, &wb, p[0]);
@@ -414,7 +415,7 @@ open_send(struct job *j)
 		id = ipc_request(j->lo->we.master, IPC_RUNNER_OPEN, &wb, -1);
 	} else {
 		memset(&w, 0, sizeof(w));
-		strlcpy(w.user, cur_user(j), sizeof(w.user));
+		xstrlcpy(w.user, cur_user(j), sizeof(w.user));
 		enc_writer_open(&wb, &w);
 		id = ipc_request(j->lo->we.master, IPC_WRITER_OPEN, &wb, -1);
 	}

@@ -23,7 +23,9 @@
 #include <event2/event.h>
 
 #include "delivery/resolve.h"
+#include "lib/fdio.h"
 #include "lib/log.h"
+#include "lib/xmalloc.h"
 #include "privsep/ipc_msgs.h"
 #include "conf/own_addrs.h"
 #include "privsep/sandbox.h"
@@ -232,9 +234,8 @@ load_aliases(struct lookup *lk)
 		if (fstat(fd, &st) == -1 || st.st_size > 16 * 1024 * 1024)
 			fatalx("alias_maps %s: unreadable or too large",
 			    maps->v[i]);
-		if ((all = realloc(all, len + st.st_size + 2)) == NULL)
-			fatal("aliases");
-		if (read(fd, all + len, st.st_size) != st.st_size)
+		all = xreallocarray(all, len + st.st_size + 2, 1);
+		if (fd_read_all(fd, all + len, st.st_size) != st.st_size)
 			fatal("read %s", maps->v[i]);
 		/* Where this file starts: commands name their file. */
 		lk->map_line[i] = line;

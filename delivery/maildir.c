@@ -13,6 +13,7 @@
 
 #include "delivery/maildir.h"
 #include "lib/fdio.h"
+#include "lib/strl.h"
 
 static int
 fail(char *dsn, size_t dsnlen, char *why, size_t whylen, int err,
@@ -20,7 +21,7 @@ fail(char *dsn, size_t dsnlen, char *why, size_t whylen, int err,
 {
 	/* A full disk or quota is worth waiting for; so is anything else
 	 * here, since the mailbox may be fixed by its owner. */
-	strlcpy(dsn, (err == EDQUOT) ? "4.2.2" : (err == ENOSPC) ? "4.3.1" :
+	xstrlcpy(dsn, (err == EDQUOT) ? "4.2.2" : (err == ENOSPC) ? "4.3.1" :
 	    "4.2.0", dsnlen);
 	snprintf(why, whylen, "maildir delivery failed: %s: %s", what,
 	    strerror(err));
@@ -210,7 +211,7 @@ maildir_deliver(const char *maildir, const char *hostname,
 
 	if (open_maildir(maildir, &d, &security) == -1) {
 		if (security) {
-			strlcpy(dsn, "4.7.0", dsnlen);
+			xstrlcpy(dsn, "4.7.0", dsnlen);
 			snprintf(why, whylen, "maildir delivery refused: %s is "
 			    "a symbolic link, not a directory, or not owned by "
 			    "the recipient", maildir);
@@ -251,7 +252,7 @@ maildir_deliver(const char *maildir, const char *hostname,
 		unlinkat(d.tmp, name, 0);
 		close_fds(&d);
 		if (short_input) {
-			strlcpy(dsn, "4.3.0", dsnlen);
+			xstrlcpy(dsn, "4.3.0", dsnlen);
 			snprintf(why, whylen, "message truncated in transit");
 			return -1;
 		}

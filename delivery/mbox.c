@@ -23,6 +23,7 @@
 #include "delivery/mbox.h"
 #include "lib/fdio.h"
 #include "lib/log.h"
+#include "lib/strl.h"
 
 static const char from_[] = "From ";
 
@@ -217,7 +218,7 @@ static int
 fail(char *dsn, size_t dsnlen, char *why, size_t whylen, int err,
     const char *what)
 {
-	strlcpy(dsn, (err == EDQUOT) ? "4.2.2" : (err == ENOSPC || err ==
+	xstrlcpy(dsn, (err == EDQUOT) ? "4.2.2" : (err == ENOSPC || err ==
 	    EFBIG) ? "4.3.1" : "4.2.0", dsnlen);
 	snprintf(why, whylen, "mbox delivery failed: %s: %s", what,
 	    strerror(err));
@@ -323,7 +324,7 @@ mbox_deliver(const char *path, const struct mbox_locking *lk,
 	} else if (dl == -1) {
 		err = errno;
 		if (busy) {
-			strlcpy(dsn, "4.2.0", dsnlen);
+			xstrlcpy(dsn, "4.2.0", dsnlen);
 			snprintf(why, whylen, "mailbox %s is locked (%s)",
 			    path, lock);
 			return -1;
@@ -335,7 +336,7 @@ mbox_deliver(const char *path, const struct mbox_locking *lk,
 		if (lock[0] != '\0')
 			(void)unlink(lock);
 		if (security) {
-			strlcpy(dsn, "4.7.0", dsnlen);
+			xstrlcpy(dsn, "4.7.0", dsnlen);
 			snprintf(why, whylen, "mbox delivery refused: %s is a "
 			    "symbolic link, not a regular file, has other "
 			    "links, or is not owned by the recipient", path);
@@ -346,7 +347,7 @@ mbox_deliver(const char *path, const struct mbox_locking *lk,
 	if (fcntl_take(fd, lk, &busy) == -1) {
 		err = errno;
 		if (busy) {
-			strlcpy(dsn, "4.2.0", dsnlen);
+			xstrlcpy(dsn, "4.2.0", dsnlen);
 			snprintf(why, whylen, "mailbox %s is locked (fcntl)",
 			    path);
 		} else
@@ -361,7 +362,7 @@ mbox_deliver(const char *path, const struct mbox_locking *lk,
 	if (append_message(fd, m, &short_input) == -1) {
 		err = errno;
 		if (short_input) {
-			strlcpy(dsn, "4.3.0", dsnlen);
+			xstrlcpy(dsn, "4.3.0", dsnlen);
 			snprintf(why, whylen, "message truncated in transit");
 		} else
 			fail(dsn, dsnlen, why, whylen, err, "write");

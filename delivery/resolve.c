@@ -20,6 +20,8 @@
 #include <strings.h>
 
 #include "delivery/resolve.h"
+#include "lib/netrange.h"
+#include "lib/strl.h"
 #include "privsep/mailbox_path.h"
 #include "privsep/sandbox.h"
 
@@ -34,8 +36,6 @@ resolve_is_local_domain(const char *domain, void *arg)
 			return 1;
 	return 0;
 }
-
-static int	parse_numeric(const char *, unsigned char [16]);
 
 /*
  * A domain literal, "[192.0.2.1]" or "[IPv6:2001:db8::1]" (RFC 5321
@@ -55,17 +55,17 @@ resolve_is_own_literal(const struct resolver *r, const char *domain)
 		return 0;
 	memcpy(buf, domain + 1, n - 2);
 	buf[n - 2] = '\0';
-	/* "[IPv6:...]" or "[a.b.c.d]"; both as 16 bytes (parse_numeric). */
+	/* "[IPv6:...]" or "[a.b.c.d]", both as 16 bytes. */
 	if (strncasecmp(buf, "IPv6:", 5) == 0) {
 		if (inet_pton(AF_INET6, buf + 5, a) != 1)
 			return 0;
-		af = parse_numeric(buf + 5, a);
+		af = netrange_parse_addr(buf + 5, a);
 	} else if (inet_pton(AF_INET, buf, a) == 1)
-		af = parse_numeric(buf, a);
+		af = netrange_parse_addr(buf, a);
 	else
 		return 0;
 	for (i = 0; i < r->own_addrs->n; i++)
-		if (parse_numeric(r->own_addrs->v[i], b) == af &&
+		if (netrange_parse_addr(r->own_addrs->v[i], b) == af &&
 		    memcmp(a, b, sizeof(a)) == 0)
 			return 1;
 	return 0;
@@ -165,72 +165,10 @@ resolve_account_problem(const struct resolver *r, const char *addr)
 	    r->cf->local_minimum_uid, &dsn, &sec);
 }
 
-/*
- * A numeric address as 16 bytes of IPv6: an IPv4 address (or an
- * IPv4-mapped one, ::ffff:192.0.2.1, the client it stands for) becomes
- * ::ffff:a.b.c.d, so that every byte compared is set and one prefix
- * comparison serves both families.  Returns AF_INET for those, AF_INET6
- * for the rest, -1 if s is not an address.
- */
-static int
-parse_numeric(const char *s, unsigned char a[16])
-{
-	static const unsigned char v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0,
-	    0, 0, 0xff, 0xff };
-	unsigned char	v4[4];
-
-	if (inet_pton(AF_INET, s, v4) == 1) {
-		memcpy(a, v4mapped, sizeof(v4mapped));
-		memcpy(a + 12, v4, sizeof(v4));
-		return AF_INET;
-	}
-	if (inet_pton(AF_INET6, s, a) != 1)
-		return -1;
-	return memcmp(a, v4mapped, sizeof(v4mapped)) == 0 ? AF_INET : AF_INET6;
-}
-
-/*
- * Is a (16 bytes of family af, as parse_numeric makes them) in net
- * ("addr/prefix")?  An IPv4 network never matches an IPv6 client and
- * back.
- */
-static int
-in_network(const char *net, int af, const unsigned char *a)
-{
-	unsigned char	 n[sizeof(struct in6_addr)];
-	char		 buf[INET6_ADDRSTRLEN + 8], *slash, *end;
-	long		 prefix, i;
-
-	if (strlcpy(buf, net, sizeof(buf)) >= sizeof(buf) ||
-	    (slash = strchr(buf, '/')) == NULL)
-		return 0;
-	*slash = '\0';
-	prefix = strtol(slash + 1, &end, 10);
-	if (parse_numeric(buf, n) != af || *end != '\0' ||
-	    prefix < 0 || prefix > (strchr(buf, ':') ? 128 : 32))
-		return 0;
-	/* An IPv4 prefix counts from the start of its mapped form. */
-	if (strchr(buf, ':') == NULL)
-		prefix += 96;
-	for (i = 0; i < prefix; i++)
-		if ((a[i / 8] ^ n[i / 8]) & (0x80 >> (i % 8)))
-			return 0;
-	return 1;
-}
-
 int
 resolve_in_networks(const struct bh_strlist *nets, const char *addr)
 {
-	unsigned char	a[sizeof(struct in6_addr)];
-	int		af;
-	size_t		i;
-
-	if ((af = parse_numeric(addr, a)) == -1)
-		return 0;
-	for (i = 0; i < nets->n; i++)
-		if (in_network(nets->v[i], af, a))
-			return 1;
-	return 0;
+	return netrange_in_list(nets->v, nets->n, addr);
 }
 
 static int
@@ -298,7 +236,7 @@ add_target(const struct resolver *r, const struct alias_target *t,
 {
 	struct msg_target *mt;
 
-	strlcpy(dsn, "5.3.0", dsnlen);
+	xstrlcpy(dsn, "5.3.0", dsnlen);
 	if (out->ntargets == IPC_TARGETS_MAX) {
 		snprintf(text, textlen, "alias expands to more than %d "
 		    "commands and files", IPC_TARGETS_MAX);
@@ -352,7 +290,7 @@ add_failed(const struct resolver *r, struct msg_expand_ok *out,
 	if (n < 0 || (size_t)n >= sizeof(f->addr) ||
 	    strpbrk(f->addr, " \t\r\n") != NULL)
 		return -1;
-	strlcpy(f->dsn, dsn, sizeof(f->dsn));
+	xstrlcpy(f->dsn, dsn, sizeof(f->dsn));
 	snprintf(f->text, sizeof(f->text), "%s", text);
 	out->nfailed++;
 	return 0;
@@ -400,7 +338,7 @@ target_account(const struct resolver *r, const char *value, char *user,
 	if (!user_may_receive(r, user))
 		return -1;
 	if (strlen(value + n) < elen && ipc_valid_suffix(value + n))
-		strlcpy(ext, value + n, elen);
+		xstrlcpy(ext, value + n, elen);
 	return 0;
 }
 
@@ -415,8 +353,8 @@ add_user(struct msg_expand_ok *out, const char *user, const char *ext)
 			return 0;
 	if (out->n == IPC_EXPAND_MAX || !ipc_valid_user(user))
 		return -1;
-	strlcpy(out->users[out->n], user, sizeof(out->users[0]));
-	strlcpy(out->ext[out->n], ext, sizeof(out->ext[0]));
+	xstrlcpy(out->users[out->n], user, sizeof(out->users[0]));
+	xstrlcpy(out->ext[out->n], ext, sizeof(out->ext[0]));
 	out->n++;
 	return 0;
 }
@@ -453,18 +391,18 @@ resolve_expand(const struct resolver *r, const char *addr,
 	out->n = 0;
 	out->ntargets = 0;
 	out->nfailed = 0;
-	strlcpy(dsn, "5.1.1", dsnlen);
+	xstrlcpy(dsn, "5.1.1", dsnlen);
 	if (split_addr(addr, local, sizeof(local), &domain) == -1 ||
 	    (*domain != '\0' && !is_ours(domain, (void *)r))) {
 		snprintf(text, textlen, "not a local address");
 		return -1;
 	}
-	strlcpy(whole, local, sizeof(whole));
+	STRLCPY_ARRAY(whole, local);
 	strip_extension(r, local);
 	if ((n = aliases_expand_delim(r->aliases, local,
 	    r->cf->recipient_delimiter, is_ours, (void *)r, &t, err,
 	    sizeof(err))) < 0) {
-		strlcpy(dsn, "5.4.6", dsnlen);	/* routing loop */
+		xstrlcpy(dsn, "5.4.6", dsnlen);	/* routing loop */
 		snprintf(text, textlen, "%s", err);
 		return -1;
 	}
@@ -478,7 +416,7 @@ resolve_expand(const struct resolver *r, const char *addr,
 			continue;
 		}
 		if (t[i].kind != ALIAS_ADDRESS || strchr(t[i].value, '@')) {
-			strlcpy(dsn, "5.3.0", dsnlen);
+			xstrlcpy(dsn, "5.3.0", dsnlen);
 			snprintf(text, textlen, "alias target %s (%s) is not "
 			    "supported by this release", t[i].value,
 			    kind_name(t[i].kind));
@@ -489,7 +427,7 @@ resolve_expand(const struct resolver *r, const char *addr,
 		}
 		if (target_account(r, t[i].value, user, sizeof(user), ext,
 		    sizeof(ext)) == -1) {
-			strlcpy(dsn, "5.1.1", dsnlen);
+			xstrlcpy(dsn, "5.1.1", dsnlen);
 			snprintf(text, textlen, "unknown user %s", t[i].value);
 			if (add_failed(r, out, t[i].value, domain, dsn, text)
 			    == -1)
@@ -501,15 +439,15 @@ resolve_expand(const struct resolver *r, const char *addr,
 		    strcmp(whole, local) != 0 &&
 		    ipc_valid_suffix(whole + strlen(local)) &&
 		    strlen(whole + strlen(local)) < sizeof(ext))
-			strlcpy(ext, whole + strlen(local), sizeof(ext));
+			xstrlcpy(ext, whole + strlen(local), sizeof(ext));
 		if (add_user(out, user, ext) == -1) {
-			strlcpy(dsn, "5.3.0", dsnlen);
+			xstrlcpy(dsn, "5.3.0", dsnlen);
 			snprintf(text, textlen, "alias expands too far");
 			goto done;
 		}
 	}
 	if (resolve_expand_size(out) > IPC_PAYLOAD_MAX) {
-		strlcpy(dsn, "5.3.0", dsnlen);
+		xstrlcpy(dsn, "5.3.0", dsnlen);
 		snprintf(text, textlen, "alias expands too far (more than one "
 		    "answer can carry)");
 		goto done;
@@ -517,7 +455,7 @@ resolve_expand(const struct resolver *r, const char *addr,
 	rc = out->n + out->ntargets > 0 ? 0 : -1;
 	/* Only failed members: the alias fails, with the first reason. */
 	if (rc == -1 && out->nfailed > 0) {
-		strlcpy(dsn, out->failed[0].dsn, dsnlen);
+		xstrlcpy(dsn, out->failed[0].dsn, dsnlen);
 		snprintf(text, textlen, "%s", out->failed[0].text);
 	} else if (rc == -1)
 		snprintf(text, textlen, "alias expands to nobody");

@@ -39,7 +39,10 @@
 #include "delivery/forward_read.h"
 #include "delivery/mbox.h"
 #include "delivery/runner.h"
+#include "lib/fdio.h"
 #include "lib/log.h"
+#include "lib/strl.h"
+#include "lib/xmalloc.h"
 #include "privsep/ipc_msgs.h"
 #include "privsep/sandbox.h"
 #include "privsep/worker.h"
@@ -146,9 +149,8 @@ alias_lists(struct runner *r)
 		    "or kind since master looked", r->alias_file);
 		return LISTED_NO;
 	}
-	if ((buf = malloc(st.st_size + 1)) == NULL)
-		fatal("alias file");
-	n = read(fd, buf, st.st_size);
+	buf = xmalloc(st.st_size + 1);
+	n = fd_read_all(fd, buf, st.st_size);
 	close(fd);
 	if (n != st.st_size) {
 		free(buf);
@@ -222,7 +224,7 @@ verify_source(struct runner *r)
 	if (l == LISTED_YES)
 		return;
 	if (l == LISTED_UNKNOWN) {
-		strlcpy(r->dsn, "4.3.0", sizeof(r->dsn));
+		xstrlcpy(r->dsn, "4.3.0", sizeof(r->dsn));
 		log_warnx("%s", r->why);
 		return;
 	}
@@ -244,11 +246,11 @@ split_recipient(const char *rcpt, const char *delims, char *local,
 		n = len - 1;
 	memcpy(local, rcpt, n);
 	local[n] = '\0';
-	strlcpy(domain, at != NULL ? at + 1 : "", len);
+	strlcpy_text(domain, at != NULL ? at + 1 : "", len);
 	ext[0] = '\0';
 	if (delims != NULL && delims[0] != '\0' &&
 	    (base = strcspn(local, delims)) > 0 && base < n)
-		strlcpy(ext, local + base + 1, len);
+		strlcpy_text(ext, local + base + 1, len);
 }
 
 #define ENV_MAX	12

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "delivery/runner.h"
+#include "lib/strl.h"
 
 #define FEED_CHUNK	65536
 
@@ -279,7 +280,7 @@ verdict(const struct runner_cmd *rc, const struct feed *f, int status,
 	if (f->outlen > 0)
 		snprintf(out, sizeof(out), ". Command output: %s", f->output);
 	if (WIFSIGNALED(status)) {
-		strlcpy(dsn, "4.3.0", dsnlen);
+		xstrlcpy(dsn, "4.3.0", dsnlen);
 		snprintf(why, whylen, "command died with signal %d: \"%.100s\"%s",
 		    WTERMSIG(status), rc->command, out);
 		return -1;
@@ -287,7 +288,7 @@ verdict(const struct runner_cmd *rc, const struct feed *f, int status,
 	if (WEXITSTATUS(status) == 0)
 		return 0;
 	code = runner_exit_dsn(WEXITSTATUS(status), &text);
-	strlcpy(dsn, code, dsnlen);
+	xstrlcpy(dsn, code, dsnlen);
 	if (text != NULL)
 		snprintf(why, whylen, "%s%s", text, out);
 	else
@@ -306,7 +307,7 @@ runner_command(const struct runner_cmd *rc, const struct maildir_msg *m,
 	pid_t			 pid;
 
 	memset(&f, 0, sizeof(f));
-	strlcpy(dsn, "4.3.0", dsnlen);
+	xstrlcpy(dsn, "4.3.0", dsnlen);
 	if (pipe2(in, O_CLOEXEC) == -1)
 		goto syserr;
 	if (pipe2(out, O_CLOEXEC) == -1) {
@@ -347,7 +348,7 @@ runner_command(const struct runner_cmd *rc, const struct maildir_msg *m,
 		close_in(&f);
 		if (f.out != -1)
 			close(f.out);
-		strlcpy(dsn, "4.2.0", dsnlen);
+		xstrlcpy(dsn, "4.2.0", dsnlen);
 		snprintf(why, whylen, "command time limit exceeded: "
 		    "\"%.100s\"", rc->command);
 		return -1;

@@ -8,6 +8,7 @@
 
 #include "delivery/userdb.h"
 #include "lib/log.h"
+#include "lib/xmalloc.h"
 
 void
 userdb_add_account(struct userdb *db, const char *name, uid_t uid,
@@ -15,12 +16,10 @@ userdb_add_account(struct userdb *db, const char *name, uid_t uid,
 {
 	struct userdb_entry *v;
 
-	if ((v = reallocarray(db->v, db->n + 1, sizeof(*v))) == NULL)
-		fatal("userdb");
+	v = xreallocarray(db->v, db->n + 1, sizeof(*v));
 	db->v = v;
-	if ((v[db->n].name = strdup(name)) == NULL ||
-	    (v[db->n].home = strdup(home != NULL ? home : "")) == NULL)
-		fatal("userdb");
+	v[db->n].name = xstrdup(name);
+	v[db->n].home = xstrdup(home != NULL ? home : "");
 	v[db->n].uid = uid;
 	v[db->n].gid = gid;
 	db->n++;

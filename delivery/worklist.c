@@ -8,6 +8,8 @@
 #include "delivery/dupfilter.h"
 #include "delivery/worklist.h"
 #include "lib/log.h"
+#include "lib/strl.h"
+#include "lib/xmalloc.h"
 
 static struct wl_node *
 node_new(struct worklist *wl, struct wl_node *parent, enum wl_kind kind,
@@ -15,14 +17,14 @@ node_new(struct worklist *wl, struct wl_node *parent, enum wl_kind kind,
 {
 	struct wl_node *n;
 
-	if ((n = calloc(1, sizeof(*n))) == NULL)
-		fatal("worklist");
+	n = xcalloc(1, sizeof(*n));
 	n->kind = kind;
 	n->state = state;
 	n->parent = parent;
 	n->depth = parent != NULL ? parent->depth + 1 : 0;
 	if (value != NULL)
-		strlcpy(n->value, value, sizeof(n->value));
+		/* a recipient, a local part or a user: IPC_ADDR_MAX at most */
+		xstrlcpy(n->value, value, sizeof(n->value));
 	TAILQ_INSERT_TAIL(&wl->nodes, n, entry);
 	return n;
 }
@@ -79,7 +81,7 @@ wl_add_user(struct worklist *wl, struct wl_node *parent, const char *user,
 	if (wl->nusers == IPC_EXPAND_MAX)
 		return -1;
 	n = node_new(wl, parent, WL_USER, WL_PENDING, user);
-	strlcpy(n->ext, ext, sizeof(n->ext));
+	xstrlcpy(n->ext, ext, sizeof(n->ext));
 	wl->nusers++;
 	return 1;
 }
@@ -103,8 +105,7 @@ wl_add_target(struct worklist *wl, struct wl_node *parent,
 		return -1;
 	n = node_new(wl, parent, t->kind == RUNNER_COMMAND ? WL_COMMAND :
 	    t->kind == RUNNER_FILE ? WL_FILE : WL_INCLUDE, WL_PENDING, NULL);
-	if ((n->t = malloc(sizeof(*n->t))) == NULL)
-		fatal("worklist");
+	n->t = xmalloc(sizeof(*n->t));
 	*n->t = *t;
 	wl->ntargets++;
 	return 1;

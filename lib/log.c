@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "lib/log.h"
+#include "lib/strl.h"
 
 struct log_state {
 	char		name[32];	/* syslog_name: "bulkhead" */
@@ -44,7 +45,7 @@ log_init(const char *role, int to_stderr)
 		host[sizeof(host) - 1] = '\0';
 		host[strcspn(host, ".")] = '\0';
 		if (host[0] != '\0')
-			strlcpy(logst.host, host, sizeof(logst.host));
+			strlcpy_text(logst.host, host, sizeof(logst.host));
 	}
 	logst.to_stderr = to_stderr;
 }
@@ -52,14 +53,14 @@ log_init(const char *role, int to_stderr)
 void
 log_set_ident(const char *role)
 {
-	strlcpy(logst.role, role, sizeof(logst.role));
+	strlcpy_text(logst.role, role, sizeof(logst.role));
 }
 
 void
 log_set_name(const char *name)
 {
 	if (name != NULL && *name != '\0')
-		strlcpy(logst.name, name, sizeof(logst.name));
+		strlcpy_text(logst.name, name, sizeof(logst.name));
 }
 
 void
@@ -103,7 +104,7 @@ write_line(int fd, const char *role, pid_t pid, const char *line)
 
 	if (localtime_r(&now, &tm) == NULL ||
 	    strftime(stamp, sizeof(stamp), "%b %e %H:%M:%S", &tm) == 0)
-		strlcpy(stamp, "-", sizeof(stamp));
+		xstrlcpy(stamp, "-", sizeof(stamp));
 	n = snprintf(buf, sizeof(buf), "%s %s %s/%s[%d]: %s\n", stamp,
 	    logst.host, logst.name, role, (int)pid, line);
 	if (n < 0)

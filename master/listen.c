@@ -87,15 +87,21 @@ listeners_open(struct master *m, char *err, size_t errlen)
 				    LISTENER_MAX);
 				goto fail;
 			}
+			if (strlcpy(m->lis[m->nlis].host, hosts[j] ? hosts[j] :
+			    "", sizeof(m->lis[m->nlis].host)) >=
+			    sizeof(m->lis[m->nlis].host) ||
+			    strlcpy(m->lis[m->nlis].port, s->port,
+			    sizeof(m->lis[m->nlis].port)) >=
+			    sizeof(m->lis[m->nlis].port)) {
+				snprintf(err, errlen, "listen address %s "
+				    "port %s: too long", hosts[j] ? hosts[j] :
+				    "*", s->port);
+				goto fail;
+			}
 			if ((fd = open_one(hosts[j], s->port, err, errlen))
 			    == -1)
 				goto fail;
-			m->lis[m->nlis].fd = fd;
-			strlcpy(m->lis[m->nlis].host, hosts[j] ? hosts[j] : "",
-			    sizeof(m->lis[m->nlis].host));
-			strlcpy(m->lis[m->nlis].port, s->port,
-			    sizeof(m->lis[m->nlis].port));
-			m->nlis++;
+			m->lis[m->nlis++].fd = fd;
 		}
 	}
 	return 0;

@@ -39,7 +39,7 @@ __ubsan_default_options(void)
 }
 #endif
 
-static void
+static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: bulkhead [-dnv] [-c config_dir] "

@@ -24,7 +24,7 @@
 #include "queue/qfile.h"
 
 #define CALLS(...)	((const char *const[]){ __VA_ARGS__, NULL })
-#define RULES(...)	((const struct comp_rule[]){ __VA_ARGS__, { NULL } })
+#define RULES(...)	((const struct comp_rule[]){ __VA_ARGS__, { .call = NULL } })
 /* Allowed only when argument n, op'ed with a (and b), holds. */
 #define ALLOW_IF(call, n, op, a, b) \
 	{ call, SCMP_ACT_ALLOW, 1, { n, op, a, b } }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/strl.h"
 #include "privsep/control.h"
 
 static int
@@ -40,7 +41,7 @@ control_open(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "control_socket %s: path too long", path);
 		return -1;
 	}
-	strlcpy(dir, path, sizeof(dir));
+	xstrlcpy(dir, path, sizeof(dir));
 	/* Its directory: root's, not writable by others (no replacement). */
 	if (mkdir(dirname(dir), 0755) == -1 && errno != EEXIST) {
 		snprintf(err, errlen, "control_socket %s: mkdir: %s", path,

@@ -15,6 +15,8 @@
 #include <event2/event.h>
 
 #include "lib/log.h"
+#include "lib/strl.h"
+#include "lib/xmalloc.h"
 #include "privsep/ipc.h"
 #include "privsep/ipc_msgs.h"
 
@@ -164,8 +166,7 @@ ipc_chan_new(struct event_base *base, int fd, enum bh_role self,
 {
 	struct ipc_chan *c;
 
-	if ((c = calloc(1, sizeof(*c))) == NULL)
-		fatal("ipc_chan_new");
+	c = xcalloc(1, sizeof(*c));
 	if (evutil_make_socket_nonblocking(fd) == -1)
 		fatal("ipc_chan_new: nonblocking");
 	c->fd = fd;
@@ -353,8 +354,7 @@ enqueue(struct ipc_chan *c, enum ipc_type type, uint32_t id,
 			close(fd);
 		return;
 	}
-	if ((m = malloc(sizeof(*m) + len)) == NULL)
-		fatal("ipc enqueue");
+	m = xmalloc(sizeof(*m) + len);
 	m->hdr.type = type;
 	m->hdr.len = len;
 	m->hdr.id = id;
@@ -379,8 +379,7 @@ ipc_request(struct ipc_chan *c, enum ipc_type type, const struct wbuf *wb,
 		fatalx("ipc_request: %s is not a request", ipc_type_name(type));
 	if ((id = c->next_id++) == 0)
 		id = c->next_id++;
-	if ((p = malloc(sizeof(*p))) == NULL)
-		fatal("ipc_request");
+	p = xmalloc(sizeof(*p));
 	p->id = id;
 	p->type = type;
 	if (RB_INSERT(pending_tree, &c->pending, p) != NULL)
@@ -422,8 +421,8 @@ ipc_reply_error(struct ipc_chan *c, uint32_t id, const char *dsn,
 	 * here, once for every sender.  The code is the sender's own; a bad
 	 * one is a bug (enc_error stops it).
 	 */
-	strlcpy(e.dsn, dsn, sizeof(e.dsn));
-	strlcpy(e.text, text, sizeof(e.text));
+	xstrlcpy(e.dsn, dsn, sizeof(e.dsn));
+	strlcpy_text(e.text, text, sizeof(e.text));
 	ipc_text_clean(e.text);
 	wb_init(&wb, buf, sizeof(buf));
 	enc_error(&wb, &e);

@@ -16,6 +16,7 @@
 #include "privsep/compartment.h"
 #include "privsep/ipc_msgs.h"
 #include "conf/config_load.h"
+#include "lib/strl.h"
 #include "privsep/sandbox.h"
 #include "privsep/worker.h"
 
@@ -30,7 +31,7 @@ log_to_master(int prio, const char *line)
 	struct msg_log	m;
 
 	m.prio = prio;
-	strlcpy(m.line, line, sizeof(m.line));
+	strlcpy_text(m.line, line, sizeof(m.line));
 	wb_init(&wb, buf, sizeof(buf));
 	enc_log(&wb, &m);
 	ipc_note(log_chan, IPC_LOG, &wb, -1);
@@ -274,7 +275,7 @@ worker_peer_violation(struct worker_env *we, enum bh_role peer,
 	struct msg_peer_violation	 m;
 
 	m.role = peer;
-	strlcpy(m.reason, why, sizeof(m.reason));
+	strlcpy_text(m.reason, why, sizeof(m.reason));
 	ipc_text_clean(m.reason);
 	wb_init(&wb, buf, sizeof(buf));
 	enc_peer_violation(&wb, &m);

@@ -29,7 +29,10 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 
+#include "lib/fdio.h"
 #include "lib/log.h"
+#include "lib/strl.h"
+#include "lib/xmalloc.h"
 #include "privsep/ipc.h"
 #include "privsep/ipc_msgs.h"
 #include "queue/queue.h"
@@ -70,7 +73,7 @@ clean(char *dst, const char *src, size_t dstsz)
 {
 	char *p;
 
-	strlcpy(dst, src, dstsz);
+	strlcpy_text(dst, src, dstsz);
 	for (p = dst; *p != '\0'; p++)
 		if (*p == '\t' || *p == '\n' || *p == '\r')
 			*p = ' ';
@@ -88,7 +91,7 @@ list_one(struct ipc_chan *c, const struct qmsg *m)
 
 	memset(&e, 0, sizeof(e));
 	e.queue = queue_name(m);
-	strlcpy(e.qid, m->env.qid, sizeof(e.qid));
+	STRLCPY_ARRAY(e.qid, m->env.qid);
 	e.arrival = m->env.arrival;
 	e.size = m->env.size;
 	clean(e.sender, m->env.sender, sizeof(e.sender));
@@ -258,9 +261,9 @@ cat_text(struct queue *q, const char *qid, struct evbuffer *out)
 		evbuffer_add_printf(out, "%s: no such message", qid);
 		return -1;
 	}
-	if ((buf = malloc(m->env.size + 1)) == NULL)
-		fatal("do_cat");
-	if ((n = pread(m->fd, buf, m->env.size, 0)) != (ssize_t)m->env.size) {
+	buf = xmalloc(m->env.size + 1);
+	if ((n = fd_pread_all(m->fd, buf, m->env.size, 0)) !=
+	    (ssize_t)m->env.size) {
 		evbuffer_add_printf(out, "%s: cannot read", qid);
 		free(buf);
 		return -1;
@@ -431,8 +434,8 @@ on_admin_accept(struct evconnlistener *l, evutil_socket_t fd,
 		close(fd);
 		return;
 	}
-	if ((ac = calloc(1, sizeof(*ac))) == NULL ||
-	    (ac->idle = evtimer_new(q->we.base, admin_idle, ac)) == NULL)
+	ac = xcalloc(1, sizeof(*ac));
+	if ((ac->idle = evtimer_new(q->we.base, admin_idle, ac)) == NULL)
 		fatal("on_admin_accept");
 	ac->q = q;
 	ac->uid = cred.uid;

@@ -13,6 +13,7 @@
 #include <event2/event.h>
 
 #include "lib/log.h"
+#include "lib/xmalloc.h"
 #include "queue/fsync_pool.h"
 
 struct job {
@@ -88,8 +89,7 @@ fsync_pool_new(struct event_base *base, int nthreads)
 	sigset_t		 all, old;
 	int			 i, rc;
 
-	if ((p = calloc(1, sizeof(*p))) == NULL)
-		fatal("fsync_pool_new");
+	p = xcalloc(1, sizeof(*p));
 	STAILQ_INIT(&p->todo);
 	STAILQ_INIT(&p->finished);
 	if (pthread_mutex_init(&p->lock, NULL) != 0 ||
@@ -120,8 +120,7 @@ fsync_pool_submit(struct fsync_pool *p, pool_work_fn work, pool_done_fn done,
 {
 	struct job *j;
 
-	if ((j = calloc(1, sizeof(*j))) == NULL)
-		fatal("fsync_pool_submit");
+	j = xcalloc(1, sizeof(*j));
 	j->work = work;
 	j->done = done;
 	j->arg = arg;

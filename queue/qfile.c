@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/strl.h"
 #include "queue/qfile.h"
 
 int
@@ -31,8 +32,8 @@ qenv_add_rcpt_dsn(struct qenv *env, const char *addr, uint32_t notify,
 	env->rcpt = r;
 	r += env->nrcpt++;
 	memset(r, 0, sizeof(*r));
-	strlcpy(r->addr, addr, sizeof(r->addr));
-	strlcpy(r->orcpt, orcpt, sizeof(r->orcpt));
+	xstrlcpy(r->addr, addr, sizeof(r->addr));
+	xstrlcpy(r->orcpt, orcpt, sizeof(r->orcpt));
 	r->status = QRCPT_PENDING;
 	r->notice = QNOTICE_NONE;
 	r->notify = notify;
@@ -54,7 +55,7 @@ qrcpt_done_add(struct qrcpt *r, const char *key)
 	    (nd = reallocarray(r->done, r->ndone + 1, sizeof(*nd))) == NULL)
 		return -1;
 	r->done = nd;
-	strlcpy(r->done[r->ndone++], key, sizeof(r->done[0]));
+	xstrlcpy(r->done[r->ndone++], key, sizeof(r->done[0]));
 	return 1;
 }
 
@@ -300,7 +301,8 @@ parse_rcpt(const char *rec, struct qrcpt *r)
 	if (hex_fixed(rec + 29, 1, &v) == -1)
 		return -1;
 	r->notify = (uint32_t)v;
-	strlcpy(r->addr, rec + 31, sizeof(r->addr));
+	if (strlcpy(r->addr, rec + 31, sizeof(r->addr)) >= sizeof(r->addr))
+		return -1;
 	return rcpt_storable(r) ? 0 : -1;
 }
 

@@ -35,6 +35,7 @@
 #include <event2/event.h>
 
 #include "lib/log.h"
+#include "lib/xmalloc.h"
 #include "privsep/compartment.h"
 #include "privsep/ipc_msgs.h"
 #include "privsep/sandbox.h"
@@ -63,9 +64,8 @@ qmsg_new(struct queue *q, struct qenv *env, uint64_t env_off, int fd)
 	struct qmsg	*m;
 	size_t		 i;
 
-	if ((m = calloc(1, sizeof(*m))) == NULL ||
-	    (m->sched = calloc(env->nrcpt, sizeof(*m->sched))) == NULL)
-		fatal("qmsg_new");
+	m = xcalloc(1, sizeof(*m));
+	m->sched = xcalloc(env->nrcpt, sizeof(*m->sched));
 	m->env = *env;
 	m->env_off = env_off;
 	m->fd = fd;

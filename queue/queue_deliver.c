@@ -23,6 +23,8 @@
 #include <event2/event.h>
 
 #include "lib/log.h"
+#include "lib/strl.h"
+#include "lib/xmalloc.h"
 #include "privsep/ipc_msgs.h"
 #include "privsep/worker.h"
 #include "queue/dsn.h"
@@ -66,19 +68,17 @@ deliver_one(struct queue *q, struct qmsg *m, size_t i)
 		m->env.rcpt[i].next_try = queue_now() + LOCAL_DOWN_RETRY;
 		return;
 	}
-	strlcpy(req.qid, m->env.qid, sizeof(req.qid));
+	STRLCPY_ARRAY(req.qid, m->env.qid);
 	req.rcpt_index = i;
 	req.content_len = m->env.size;
-	strlcpy(req.sender, m->env.sender, sizeof(req.sender));
-	strlcpy(req.rcpt, m->env.rcpt[i].addr, sizeof(req.rcpt));
+	STRLCPY_ARRAY(req.sender, m->env.sender);
+	STRLCPY_ARRAY(req.rcpt, m->env.rcpt[i].addr);
 	/* The alias members an earlier attempt reached: local skips them. */
 	for (req.ndone = 0; req.ndone < rc->ndone; req.ndone++)
-		strlcpy(req.done[req.ndone], rc->done[req.ndone],
-		    sizeof(req.done[0]));
+		STRLCPY_ARRAY(req.done[req.ndone], rc->done[req.ndone]);
 	wb_init(&wb, buf, sizeof(buf));
 	enc_deliver(&wb, &req);
-	if ((f = calloc(1, sizeof(*f))) == NULL)
-		fatal("deliver_one");
+	f = xcalloc(1, sizeof(*f));
 	f->id = ipc_request(q->local, IPC_DELIVER, &wb, fd);
 	if (q->local == NULL) {
 		/* The send failed and closed the channel: retry later. */
@@ -110,8 +110,8 @@ record_final(struct qmsg *m, size_t i, char status,
     const struct msg_deliver_result *r)
 {
 	m->env.rcpt[i].status = status;
-	strlcpy(m->sched[i].dsn, r->dsn, sizeof(m->sched[i].dsn));
-	strlcpy(m->sched[i].text, r->text, sizeof(m->sched[i].text));
+	STRLCPY_ARRAY(m->sched[i].dsn, r->dsn);
+	STRLCPY_ARRAY(m->sched[i].text, r->text);
 	m->unfinished--;
 	/*
 	 * Not synced yet: when this was the last recipient the file is
@@ -154,8 +154,8 @@ record_defer(struct queue *q, struct qmsg *m, size_t i,
 	}
 	rc->attempts++;
 	rc->next_try = sched_next_try(&q->sp, &m->env, now);
-	strlcpy(m->sched[i].dsn, r->dsn, sizeof(m->sched[i].dsn));
-	strlcpy(m->sched[i].text, r->text, sizeof(m->sched[i].text));
+	STRLCPY_ARRAY(m->sched[i].dsn, r->dsn);
+	STRLCPY_ARRAY(m->sched[i].text, r->text);
 	qfile_format_sched(rc, sched);
 	if (spool_patch(m->fd, m->env_off + rc->status_off + QRCPT_SCHED_OFF,
 	    sched, QRCPT_SCHED_LEN) == -1)
@@ -210,8 +210,7 @@ member_failures(struct queue *q, struct qmsg *m, size_t i,
 	uint32_t		 k;
 	int			 rc = 0;
 
-	if ((e = calloc(r->nfailed, sizeof(*e))) == NULL)
-		fatal("member_failures");
+	e = xcalloc(r->nfailed, sizeof(*e));
 	for (k = 0; k < r->nfailed; k++) {
 		log_info("%s: to=<%s>, orig_to=<%s>, relay=local, delay=%lld, "
 		    "dsn=%s, status=bounced (%s)", m->env.qid,
@@ -219,9 +218,9 @@ member_failures(struct queue *q, struct qmsg *m, size_t i,
 		    (long long)(queue_now() - (time_t)m->env.arrival),
 		    r->failed[k].dsn, r->failed[k].text);
 		e[k].rcpt = i;
-		strlcpy(e[k].status, r->failed[k].dsn, sizeof(e[k].status));
-		strlcpy(e[k].text, r->failed[k].text, sizeof(e[k].text));
-		strlcpy(e[k].member, r->failed[k].addr, sizeof(e[k].member));
+		STRLCPY_ARRAY(e[k].status, r->failed[k].dsn);
+		STRLCPY_ARRAY(e[k].text, r->failed[k].text);
+		STRLCPY_ARRAY(e[k].member, r->failed[k].addr);
 	}
 	if (dsn_wants(&m->env.rcpt[i], DSN_FAILURE))
 		rc = notice_send(q, m, DSN_FAILURE, e, r->nfailed, queue_now(),
@@ -245,8 +244,8 @@ on_deliver_result(struct queue *q, struct ipc_chan *c, uint32_t id,
 	if (type == IPC_ERROR) {
 		memset(&r, 0, sizeof(r));	/* no owner, members */
 		r.status = e->dsn[0] == '5' ? DELIVER_BOUNCE : DELIVER_DEFER;
-		strlcpy(r.dsn, e->dsn, sizeof(r.dsn));
-		strlcpy(r.text, e->text, sizeof(r.text));
+		STRLCPY_ARRAY(r.dsn, e->dsn);
+		STRLCPY_ARRAY(r.text, e->text);
 	} else
 		r = msg->deliver_result;	/* amended below */
 	if (r.owner[0] != '\0' &&
@@ -260,8 +259,7 @@ on_deliver_result(struct queue *q, struct ipc_chan *c, uint32_t id,
 	RB_REMOVE(inflight_tree, &q->inflight, f);
 	m = f->msg;
 	m->sched[f->rcpt].inflight = 0;
-	strlcpy(m->sched[f->rcpt].owner, r.owner,
-	    sizeof(m->sched[f->rcpt].owner));
+	STRLCPY_ARRAY(m->sched[f->rcpt].owner, r.owner);
 	m->ninflight--;
 	q->ninflight--;
 	if (m->deleted) {
@@ -273,8 +271,8 @@ on_deliver_result(struct queue *q, struct ipc_chan *c, uint32_t id,
 	    member_failures(q, m, f->rcpt, &r) == -1) {
 		/* Rather a repeat for the others than a lost notice. */
 		r.status = DELIVER_DEFER;
-		strlcpy(r.dsn, "4.3.0", sizeof(r.dsn));
-		strlcpy(r.text, "cannot queue the notice about failed alias "
+		xstrlcpy(r.dsn, "4.3.0", sizeof(r.dsn));
+		xstrlcpy(r.text, "cannot queue the notice about failed alias "
 		    "members", sizeof(r.text));
 	}
 	switch (r.status) {

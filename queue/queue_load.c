@@ -17,6 +17,7 @@
 #include <event2/event.h>
 
 #include "lib/log.h"
+#include "lib/strl.h"
 #include "privsep/ipc_msgs.h"
 #include "privsep/worker.h"
 #include "queue/dsn.h"
@@ -49,7 +50,7 @@ load_committed(struct queue *q, const char *dir, const char *name)
 	int		 fd;
 
 	if (!qid_valid(name)) {
-		strlcpy(err, "not a queue id", sizeof(err));
+		xstrlcpy(err, "not a queue id", sizeof(err));
 		goto corrupt;
 	}
 	if (spool_load(dir, name, &env, &off, err, sizeof(err)) == -1)

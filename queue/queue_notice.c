@@ -16,7 +16,10 @@
 
 #include <event2/event.h>
 
+#include "lib/fdio.h"
 #include "lib/log.h"
+#include "lib/strl.h"
+#include "lib/xmalloc.h"
 #include "privsep/ipc_msgs.h"
 #include "privsep/worker.h"
 #include "queue/dsn.h"
@@ -56,9 +59,13 @@ notice_recipient(struct queue *q, struct qmsg *m, enum dsn_kind kind,
 		return NULL;
 	}
 	*flags = QFLAG_BOUNCE | QFLAG_DOUBLE_BOUNCE;
-	if (strchr(pm, '@') != NULL)
-		strlcpy(buf, pm, len);
-	else
+	if (strchr(pm, '@') != NULL) {
+		if (strlcpy(buf, pm, len) >= len) {
+			log_warnx("%s: double_bounce_notice_recipient too long: "
+			    "notice discarded", m->env.qid);
+			return NULL;
+		}
+	} else
 		snprintf(buf, len, "%s@%s", pm, q->we.cf.myhostname);
 	return buf;
 }
@@ -77,7 +84,7 @@ notice_content(struct queue *q, struct qmsg *m, size_t *len, int *hdrs)
 		want = q->we.cf.bounce_size_limit;
 	if ((buf = malloc(want + 1)) == NULL)
 		return NULL;
-	if ((n = pread(m->fd, buf, want, 0)) < 0) {
+	if ((n = fd_pread_all(m->fd, buf, want, 0)) < 0) {
 		free(buf);
 		return NULL;
 	}
@@ -135,7 +142,7 @@ notice_send(struct queue *q, struct qmsg *m, enum dsn_kind kind,
 	nenv.arrival = now;
 	nenv.flags = flags;
 	nenv.warned = QWARN_NONE;
-	strlcpy(nenv.helo, q->we.cf.myhostname, sizeof(nenv.helo));
+	xstrlcpy(nenv.helo, q->we.cf.myhostname, sizeof(nenv.helo));
 	if (qenv_add_rcpt(&nenv, r.to) == -1 ||
 	    (fd = spool_inject(&q->qids, &nenv, msg, mlen, err, sizeof(err)))
 	    == -1) {
@@ -167,9 +174,9 @@ collect_final(struct qmsg *m, enum dsn_kind kind, struct dsn_entry *e)
 		    !dsn_wants(&m->env.rcpt[i], kind))
 			continue;
 		e[n].rcpt = i;
-		strlcpy(e[n].status, m->sched[i].dsn[0] ? m->sched[i].dsn :
+		xstrlcpy(e[n].status, m->sched[i].dsn[0] ? m->sched[i].dsn :
 		    default_dsn(kind), sizeof(e[n].status));
-		strlcpy(e[n].text, m->sched[i].text, sizeof(e[n].text));
+		STRLCPY_ARRAY(e[n].text, m->sched[i].text);
 		n++;
 	}
 	return n;
@@ -234,8 +241,7 @@ send_notices(struct queue *q, struct qmsg *m, time_t now)
 	struct dsn_entry	*e;
 	size_t			 k, n;
 
-	if ((e = calloc(m->env.nrcpt, sizeof(*e))) == NULL)
-		fatal("send_notices");
+	e = xcalloc(m->env.nrcpt, sizeof(*e));
 	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
 		if ((n = collect_final(m, kinds[k], e)) > 0)
 			send_grouped(q, m, kinds[k], e, n, now);
@@ -248,8 +254,7 @@ notice_pending(struct qmsg *m)
 	struct dsn_entry	*e;
 	size_t			 n;
 
-	if ((e = calloc(m->env.nrcpt, sizeof(*e))) == NULL)
-		fatal("notice_pending");
+	e = xcalloc(m->env.nrcpt, sizeof(*e));
 	n = collect_final(m, DSN_FAILURE, e) + collect_final(m, DSN_SUCCESS, e);
 	free(e);
 	return n > 0;
@@ -261,16 +266,15 @@ send_delay_warning(struct queue *q, struct qmsg *m, time_t now)
 	struct dsn_entry	*e;
 	size_t			 i, n = 0;
 
-	if ((e = calloc(m->env.nrcpt, sizeof(*e))) == NULL)
-		fatal("send_delay_warning");
+	e = xcalloc(m->env.nrcpt, sizeof(*e));
 	for (i = 0; i < m->env.nrcpt; i++) {
 		if (m->env.rcpt[i].status != QRCPT_PENDING ||
 		    !dsn_wants(&m->env.rcpt[i], DSN_DELAY))
 			continue;
 		e[n].rcpt = i;
-		strlcpy(e[n].status, m->sched[i].dsn[0] ? m->sched[i].dsn :
+		xstrlcpy(e[n].status, m->sched[i].dsn[0] ? m->sched[i].dsn :
 		    default_dsn(DSN_DELAY), sizeof(e[n].status));
-		strlcpy(e[n].text, m->sched[i].text, sizeof(e[n].text));
+		STRLCPY_ARRAY(e[n].text, m->sched[i].text);
 		n++;
 	}
 	if (n > 0 && notice_send(q, m, DSN_DELAY, e, n, now, "") == 0) {

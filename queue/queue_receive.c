@@ -23,6 +23,8 @@
 #include <event2/event.h>
 
 #include "lib/log.h"
+#include "lib/strl.h"
+#include "lib/xmalloc.h"
 #include "privsep/ipc_msgs.h"
 #include "privsep/worker.h"
 #include "queue/dsn.h"
@@ -72,8 +74,7 @@ on_create(struct queue *q, struct ipc_chan *c, uint32_t id)
 	struct wbuf	 wb;
 	int		 wo, tries;
 
-	if ((in = calloc(1, sizeof(*in))) == NULL)
-		fatal("on_create");
+	in = xcalloc(1, sizeof(*in));
 	for (tries = 0; tries < 10; tries++) {
 		qid_new(&q->qids, in->env.qid);
 		if (spare_take(&q->spares, in->env.qid, &in->fd, &wo) == 0 ||
@@ -89,7 +90,7 @@ on_create(struct queue *q, struct ipc_chan *c, uint32_t id)
 		return;
 	}
 	TAILQ_INSERT_TAIL(&q->incoming, in, entry);
-	strlcpy(rep.qid, in->env.qid, sizeof(rep.qid));
+	STRLCPY_ARRAY(rep.qid, in->env.qid);
 	wb_init(&wb, buf, sizeof(buf));
 	enc_qid(&wb, &rep);
 	ipc_reply(c, IPC_MSG_CREATE_OK, id, &wb, wo);
@@ -169,7 +170,7 @@ commit_done(void *arg)
 	    in->env.qid, in->env.sender, (unsigned long long)in->env.size,
 	    in->env.nrcpt);
 	if (c != NULL) {
-		strlcpy(rep.qid, in->env.qid, sizeof(rep.qid));
+		STRLCPY_ARRAY(rep.qid, in->env.qid);
 		wb_init(&wb, buf, sizeof(buf));
 		enc_qid(&wb, &rep);
 		ipc_reply(c, IPC_MSG_COMMIT_OK, j->id, &wb, -1);
@@ -197,13 +198,11 @@ on_commit(struct queue *q, struct ipc_chan *c, uint32_t id,
 	in->env.ret = req->ret;
 	in->env.flags = req->flags & MSG_FLAG_MASK;
 	in->env.warned = QWARN_NONE;
-	strlcpy(in->env.envid, req->envid, sizeof(in->env.envid));
-	strlcpy(in->env.sender, req->sender, sizeof(in->env.sender));
-	strlcpy(in->env.helo, req->helo, sizeof(in->env.helo));
-	strlcpy(in->env.client_addr, req->client_addr,
-	    sizeof(in->env.client_addr));
-	strlcpy(in->env.client_name, req->client_name,
-	    sizeof(in->env.client_name));
+	STRLCPY_ARRAY(in->env.envid, req->envid);
+	STRLCPY_ARRAY(in->env.sender, req->sender);
+	STRLCPY_ARRAY(in->env.helo, req->helo);
+	STRLCPY_ARRAY(in->env.client_addr, req->client_addr);
+	STRLCPY_ARRAY(in->env.client_name, req->client_name);
 	errno = 0;
 	if (in->failed || in->env.nrcpt == 0 ||
 	    spool_commit_prepare(in->fd, &in->env, err, sizeof(err)) == -1) {
@@ -217,8 +216,7 @@ on_commit(struct queue *q, struct ipc_chan *c, uint32_t id,
 	}
 	/* From here the job owns the file: smtpd going away cannot drop it. */
 	TAILQ_REMOVE(&q->incoming, in, entry);
-	if ((j = calloc(1, sizeof(*j))) == NULL)
-		fatal("on_commit");
+	j = xcalloc(1, sizeof(*j));
 	j->q = q;
 	j->in = in;
 	j->id = id;

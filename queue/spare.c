@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "lib/log.h"
+#include "lib/strl.h"
 #include "queue/spare.h"
 #include "queue/spool.h"
 
@@ -46,7 +47,7 @@ spare_put(struct spare_pool *p, int fd, const char *dir, const char *qid)
 	snprintf(to, sizeof(to), "spare/%s", qid);
 	if (rename(from, to) == -1)
 		return -1;
-	strlcpy(p->name[p->n++], qid, sizeof(p->name[0]));
+	xstrlcpy(p->name[p->n++], qid, sizeof(p->name[0]));
 	return 0;
 }
 

@@ -11,7 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/fdio.h"
 #include "lib/log.h"
+#include "lib/xmalloc.h"
 #include "queue/qid.h"
 #include "queue/spool.h"
 
@@ -215,22 +217,11 @@ spool_discard_failed(const char *qid)
 		log_warn("%s: unlink %s", qid, path);
 }
 
+/* All len bytes at off; -1 on an error or a short file. */
 static int
 read_exact(int fd, char *buf, size_t len, off_t off)
 {
-	ssize_t n;
-
-	while (len > 0) {
-		if ((n = pread(fd, buf, len, off)) <= 0) {
-			if (n == -1 && errno == EINTR)
-				continue;
-			return -1;
-		}
-		buf += n;
-		len -= n;
-		off += n;
-	}
-	return 0;
+	return fd_pread_all(fd, buf, len, off) == (ssize_t)len ? 0 : -1;
 }
 
 /* The envelope the trailer ending at end names; 0, or -1 with err. */
@@ -251,8 +242,7 @@ load_at(int fd, const char *qid, uint64_t end, struct qenv *env,
 		return -1;
 	}
 	len = end - QFILE_TRAILER_LEN - off;
-	if ((buf = malloc(len + 1)) == NULL)
-		fatal("spool_load");
+	buf = xmalloc(len + 1);
 	if (read_exact(fd, buf, len, off) == -1)
 		snprintf(err, errlen, "short read");
 	else if (qfile_parse_envelope(buf, len, env, err, errlen) == 0) {
@@ -287,8 +277,7 @@ find_earlier(int fd, const char *qid, uint64_t size, struct qenv *env,
 	len = size > QFILE_ENVELOPE_MAX + 4096 ? QFILE_ENVELOPE_MAX + 4096 :
 	    size;
 	base = size - len;
-	if ((tail = calloc(1, len)) == NULL)	/* calloc: for the analyser */
-		fatal("spool_load");
+	tail = xcalloc(1, len);		/* calloc: for the analyser */
 	if (read_exact(fd, tail, len, base) == -1) {
 		free(tail);
 		return 0;

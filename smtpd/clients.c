@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "lib/log.h"
+#include "lib/strl.h"
+#include "lib/xmalloc.h"
 #include "smtpd/smtpd.h"
 
 static int
@@ -21,11 +23,10 @@ client_enter(struct smtpd *sd, const char *addr)
 {
 	struct client	key, *c;
 
-	strlcpy(key.addr, addr, sizeof(key.addr));
+	xstrlcpy(key.addr, addr, sizeof(key.addr));
 	if ((c = RB_FIND(client_tree, &sd->clients, &key)) == NULL) {
-		if ((c = calloc(1, sizeof(*c))) == NULL)
-			fatal("client_enter");
-		strlcpy(c->addr, addr, sizeof(c->addr));
+		c = xcalloc(1, sizeof(*c));
+		xstrlcpy(c->addr, addr, sizeof(c->addr));
 		RB_INSERT(client_tree, &sd->clients, c);
 	}
 	c->n++;

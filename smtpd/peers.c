@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "lib/log.h"
+#include "lib/xmalloc.h"
 #include "smtpd/smtpd.h"
 
 static int
@@ -48,8 +49,7 @@ smtpd_request(struct smtpd *sd, struct session *s, enum bh_role peer,
 	 */
 	if (*slot != c)
 		return -1;
-	if ((w = calloc(1, sizeof(*w))) == NULL)
-		fatal("smtpd_request");
+	w = xcalloc(1, sizeof(*w));
 	w->chan = c;
 	w->id = id;
 	w->peer = peer;

@@ -48,8 +48,10 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
-#include "delivery/resolve.h"
 #include "lib/log.h"
+#include "lib/netrange.h"
+#include "lib/strl.h"
+#include "lib/xmalloc.h"
 #include "smtpd/dsn_param.h"
 #include "smtpd/smtp_parse.h"
 #include "smtpd/smtpd.h"
@@ -207,7 +209,7 @@ transaction_reset(struct session *s)
 	data_fd_close(s);
 	if (s->qid[0] != '\0') {
 		/* Tell queue the file will never be committed. */
-		strlcpy(m.qid, s->qid, sizeof(m.qid));
+		STRLCPY_ARRAY(m.qid, s->qid);
 		wb_init(&wb, buf, sizeof(buf));
 		enc_qid(&wb, &m);
 		if (smtpd_request(s->sd, s, ROLE_QUEUE, IPC_MSG_ABORT, &wb)
@@ -467,7 +469,7 @@ format_peer(const struct sockaddr *sa, char *buf, size_t len)
 	else if (sa->sa_family == AF_INET)
 		inet_ntop(AF_INET, &s4->sin_addr, buf, len);
 	else
-		strlcpy(buf, "unknown", len);
+		xstrlcpy(buf, "unknown", len);
 }
 
 /* Over smtpd_session_limit or the per-client limit: 421 and close. */
@@ -482,7 +484,8 @@ refuse_if_full(struct session *s)
 		reply(s, "421 4.7.0 %s Error: too many connections",
 		    cf(s)->myhostname);
 	} else if (per_client > 0 && s->client->n > per_client &&
-	    !resolve_in_networks(&cf(s)->mynetworks, s->client_addr)) {
+	    !netrange_in_list(cf(s)->mynetworks.v, cf(s)->mynetworks.n,
+	    s->client_addr)) {
 		/* mynetworks is exempt, as Postfix's default
 		   smtpd_client_event_limit_exceptions = $mynetworks */
 		log_warnx("too many connections from [%s]", s->client_addr);
@@ -519,8 +522,8 @@ session_accept(struct smtpd *sd, int fd, const struct sockaddr *sa,
 	struct session	*s;
 	struct timeval	 tv = { sd->we.cf.smtpd_timeout, 0 };
 
-	if ((s = calloc(1, sizeof(*s))) == NULL ||
-	    (s->data = evbuffer_new()) == NULL ||
+	s = xcalloc(1, sizeof(*s));
+	if ((s->data = evbuffer_new()) == NULL ||
 	    (s->timer = evtimer_new(sd->we.base, on_timer, s)) == NULL)
 		fatal("session_accept");
 	s->sd = sd;

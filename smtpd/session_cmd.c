@@ -32,8 +32,9 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
-#include "delivery/resolve.h"
 #include "lib/log.h"
+#include "lib/strl.h"
+#include "lib/xmalloc.h"
 #include "smtpd/dsn_param.h"
 #include "smtpd/smtp_parse.h"
 #include "smtpd/smtpd.h"
@@ -185,14 +186,14 @@ const char *
 envelope_fill(const struct session *s, const char *qid, struct msg_commit *m)
 {
 	memset(m, 0, sizeof(*m));
-	strlcpy(m->qid, qid, sizeof(m->qid));
+	xstrlcpy(m->qid, qid, sizeof(m->qid));
 	m->size = s->data_size;
-	strlcpy(m->sender, s->sender, sizeof(m->sender));
-	strlcpy(m->helo, s->helo, sizeof(m->helo));
-	strlcpy(m->client_addr, s->client_addr, sizeof(m->client_addr));
-	strlcpy(m->client_name, "unknown", sizeof(m->client_name));
+	STRLCPY_ARRAY(m->sender, s->sender);
+	STRLCPY_ARRAY(m->helo, s->helo);
+	STRLCPY_ARRAY(m->client_addr, s->client_addr);
+	xstrlcpy(m->client_name, "unknown", sizeof(m->client_name));
 	m->ret = s->ret;
-	strlcpy(m->envid, s->envid, sizeof(m->envid));
+	STRLCPY_ARRAY(m->envid, s->envid);
 	m->flags = (s->body8bit ? MSG_FLAG_8BITMIME : 0) |
 	    (s->smtputf8 ? MSG_FLAG_SMTPUTF8 : 0);
 	return ipc_check_commit(m);
@@ -202,10 +203,10 @@ const char *
 rcpt_fill(const char *qid, const struct rcpt *rc, struct msg_rcpt *r)
 {
 	memset(r, 0, sizeof(*r));
-	strlcpy(r->qid, qid, sizeof(r->qid));
-	strlcpy(r->addr, rc->addr, sizeof(r->addr));
+	xstrlcpy(r->qid, qid, sizeof(r->qid));
+	STRLCPY_ARRAY(r->addr, rc->addr);
 	r->notify = rc->notify;
-	strlcpy(r->orcpt, rc->orcpt, sizeof(r->orcpt));
+	STRLCPY_ARRAY(r->orcpt, rc->orcpt);
 	return ipc_check_rcpt(r);
 }
 
@@ -319,11 +320,11 @@ ask_lookup(struct session *s, const char *addr)
 	struct wbuf		wb;
 
 	wb_init(&wb, buf, sizeof(buf));
-	strlcpy(m.addr, addr, sizeof(m.addr));
-	strlcpy(m.client_addr, s->client_addr, sizeof(m.client_addr));
+	xstrlcpy(m.addr, addr, sizeof(m.addr));
+	STRLCPY_ARRAY(m.client_addr, s->client_addr);
 	if (ipc_check_rcpt_check(&m) != NULL) {
 		/* not a numeric client ("unknown"): never inside mynetworks */
-		strlcpy(plain.addr, addr, sizeof(plain.addr));
+		xstrlcpy(plain.addr, addr, sizeof(plain.addr));
 		enc_addr(&wb, &plain);
 		return smtpd_request(s->sd, s, ROLE_LOOKUP, IPC_RCPT_CHECK,
 		    &wb);
@@ -372,7 +373,7 @@ cmd_rcpt(struct session *s, const struct smtp_cmd *c)
 		reply_error(s, "452 4.5.3 Error: too many recipients");
 		return;
 	}
-	strlcpy(r.addr, m.addr, sizeof(r.addr));
+	STRLCPY_ARRAY(r.addr, m.addr);
 	if ((why = rcpt_fill(QID_PLACEHOLDER, &r, &q)) != NULL) {
 		log_info("reject: RCPT from [%s]: 501 5.5.4 %s",
 		    s->client_addr, why);
@@ -383,8 +384,8 @@ cmd_rcpt(struct session *s, const struct smtp_cmd *c)
 		reply(s, "451 4.3.0 <%s>: Temporary lookup failure", m.addr);
 		return;
 	}
-	if (s->pending == NULL && (s->pending = malloc(sizeof(r))) == NULL)
-		fatal("rcpt");
+	if (s->pending == NULL)
+		s->pending = xmalloc(sizeof(r));
 	*s->pending = r;
 	s->holds++;
 	s->blocked = 1;
@@ -401,9 +402,8 @@ rcpt_answer(struct session *s, uint32_t type, const union ipc_msg *msg)
 		verdict = msg->rcpt_verdict.verdict;
 	switch (verdict) {
 	case RCPT_OK:
-		if ((nr = reallocarray(s->rcpts, s->nrcpt + 1,
-		    sizeof(*nr))) == NULL)
-			fatal("rcpt");
+		nr = xreallocarray(s->rcpts, s->nrcpt + 1,
+		    sizeof(*nr));
 		s->rcpts = nr;
 		s->rcpts[s->nrcpt++] = *s->pending;
 		reply(s, "250 2.1.5 Ok");

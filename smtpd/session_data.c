@@ -35,8 +35,8 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
-#include "delivery/resolve.h"
 #include "lib/log.h"
+#include "lib/strl.h"
 #include "smtpd/dsn_param.h"
 #include "smtpd/smtp_parse.h"
 #include "smtpd/smtpd.h"
@@ -136,7 +136,7 @@ data_answer(struct session *s, uint32_t type, const union ipc_msg *msg,
 		}
 		return;
 	}
-	strlcpy(s->qid, msg->qid.qid, sizeof(s->qid));
+	STRLCPY_ARRAY(s->qid, msg->qid.qid);
 	s->data_fd = fd;
 	s->sd->ndata_fds++;
 	s->data_line_start = 1;

@@ -14,6 +14,7 @@
 #include <netinet/in.h>
 #include <string.h>
 
+#include "lib/rfc5321.h"
 #include "smtpd/smtp_parse.h"
 
 #define LABEL_MAX	63	/* RFC 1035 2.3.4 */
@@ -46,7 +47,7 @@ is_digit(unsigned char c)
 static int
 is_letdig(unsigned char c)
 {
-	return is_alpha(c) || is_digit(c);
+	return rfc5321_is_letdig(c);
 }
 
 static int
@@ -55,14 +56,11 @@ is_blank(unsigned char c)
 	return c == ' ' || c == '\t';
 }
 
-/* atext, RFC 5322 3.2.3, as RFC 5321 uses it for Atom. */
+/* atext, RFC 5322 3.2.3, as RFC 5321 uses it for Atom (ASCII only). */
 static int
 is_atext(unsigned char c)
 {
-	static const char specials[] = "!#$%&'*+-/=?^_`{|}~";
-
-	/* memchr, not strchr: strchr would find the terminator for c == 0. */
-	return is_letdig(c) || memchr(specials, c, sizeof(specials) - 1);
+	return rfc5321_is_atext(c, 0);
 }
 
 /* dcontent: printable US-ASCII except "[", "\" and "]". */
@@ -688,18 +686,7 @@ fail:
 static int
 is_dot_string(const char *s, size_t n)
 {
-	size_t i;
-
-	if (n == 0 || s[0] == '.' || s[n - 1] == '.')
-		return 0;
-	for (i = 0; i < n; i++) {
-		if (s[i] == '.') {
-			if (s[i - 1] == '.')
-				return 0;
-		} else if (!is_atext(s[i]) && (unsigned char)s[i] < 0x80)
-			return 0;
-	}
-	return 1;
+	return rfc5321_is_dot_string(s, n, RFC5321_8BIT);
 }
 
 /* A bounded writer: remembers overflow instead of truncating silently. */

@@ -20,6 +20,7 @@
 #include <event2/listener.h>
 
 #include "lib/log.h"
+#include "lib/xmalloc.h"
 #include "privsep/sandbox.h"
 #include "smtpd/smtpd.h"
 #include "smtpd/tls.h"
@@ -105,9 +106,8 @@ tls_setup(struct smtpd *sd)
 	char			 err[512];
 	int			 i, any = 0;
 
-	if ((sd->listeners = calloc(sd->we.nlisteners + 1,
-	    sizeof(*sd->listeners))) == NULL)
-		fatal("tls_setup");
+	sd->listeners = xcalloc(sd->we.nlisteners + 1,
+	    sizeof(*sd->listeners));
 	if (tls_listeners(cf, WORKER_MASTER_FD + 1, sd->we.nlisteners,
 	    sd->listeners, err, sizeof(err)) == -1)
 		fatalx("%s", err);

@@ -16,6 +16,7 @@
 #include <openssl/ssl.h>
 
 #include "conf/mastercf.h"
+#include "lib/strl.h"
 #include "smtpd/tls.h"
 
 static void
@@ -107,7 +108,7 @@ service_tls(const struct mcf_service *svc, struct listener_tls *lt,
 			if (*v != '\0' && strcmp(v, "none") != 0 &&
 			    !tls_level_offers(v))
 				goto bad;
-			strlcpy(lt->level, v, sizeof(lt->level));
+			xstrlcpy(lt->level, v, sizeof(lt->level));
 		}
 	}
 	return 0;
@@ -168,7 +169,8 @@ tls_listeners(const struct bh_config *cf, int first_fd, int n,
 		return -1;
 	for (i = 0; i < n && rc == 0; i++) {
 		out[i].wrapper = strcmp(cf->smtpd_tls_wrappermode, "yes") == 0;
-		strlcpy(out[i].level, cf->smtpd_tls_security_level,
+		/* one of "", none, may, encrypt: config_check made sure */
+		xstrlcpy(out[i].level, cf->smtpd_tls_security_level,
 		    sizeof(out[i].level));
 		if (listener_name(first_fd + i, host, sizeof(host), port,
 		    sizeof(port)) == -1)

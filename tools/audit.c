@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/strl.h"
 #include "tools/audit.h"
 
 static void
@@ -23,7 +24,7 @@ field(const char *line, const char *name, char *dst, size_t len)
 	line += n + 1;
 	while (*line == ' ' || *line == '\t')
 		line++;
-	strlcpy(dst, line, len);
+	strlcpy_text(dst, line, len);
 	dst[strcspn(dst, "\n")] = '\0';
 	/* tabs between the fields become single spaces */
 	for (char *p = dst; *p; p++)
@@ -40,7 +41,7 @@ read_role(pid_t pid, char *role, size_t len)
 	char	*args[8];
 	int	argc = 0;
 
-	strlcpy(role, "?", len);
+	xstrlcpy(role, "?", len);
 	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
 	if ((f = fopen(path, "r")) == NULL)
 		return;
@@ -50,9 +51,9 @@ read_role(pid_t pid, char *role, size_t len)
 	for (i = 0; i < n && argc < 8; i += strlen(buf + i) + 1)
 		args[argc++] = buf + i;
 	if (argc >= 3 && strcmp(args[1], "-x") == 0)
-		strlcpy(role, args[2], len);
+		strlcpy_text(role, args[2], len);
 	else
-		strlcpy(role, "master", len);
+		xstrlcpy(role, "master", len);
 }
 
 static void
@@ -80,7 +81,7 @@ read_namespaces(pid_t pid, pid_t master, char *out, size_t len)
 		strlcat(out, kinds[i], len);
 	}
 	if (out[0] == '\0')
-		strlcpy(out, "-", len);
+		xstrlcpy(out, "-", len);
 }
 
 static int
@@ -117,12 +118,12 @@ audit_read(pid_t pid, pid_t master, struct audit_row *r)
 	r->nnp = atoi(nnp);
 	r->seccomp = atoi(sec);
 	if (r->groups[0] == '\0')
-		strlcpy(r->groups, "-", sizeof(r->groups));
+		xstrlcpy(r->groups, "-", sizeof(r->groups));
 	while (strlen(r->groups) > 1 && r->groups[strlen(r->groups) - 1] == ' ')
 		r->groups[strlen(r->groups) - 1] = '\0';
 	snprintf(path, sizeof(path), "/proc/%d/root", (int)pid);
 	if ((n = readlink(path, r->root, sizeof(r->root) - 1)) == -1)
-		strlcpy(r->root, "?", sizeof(r->root));
+		xstrlcpy(r->root, "?", sizeof(r->root));
 	else
 		r->root[n] = '\0';
 	read_role(pid, r->role, sizeof(r->role));

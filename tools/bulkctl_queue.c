@@ -19,6 +19,7 @@
 
 #include <event2/event.h>
 
+#include "lib/strl.h"
 #include "lib/utf8.h"
 #include "privsep/codec.h"
 #include "privsep/control.h"
@@ -82,7 +83,7 @@ on_timeout(evutil_socket_t fd, short ev, void *arg)
 }
 
 /* Append a formatted line to the listing. */
-static void
+static void __attribute__((format(printf, 2, 3)))
 out_add(struct session *s, const char *fmt, ...)
 {
 	va_list	 ap;
@@ -241,11 +242,12 @@ parse_msg(char *line, struct ql_msg *m)
 			return -1;
 	if (line == NULL)
 		return -1;
-	strlcpy(m->queue, f[1], sizeof(m->queue));
-	strlcpy(m->id, f[2], sizeof(m->id));
+	if (strlcpy(m->queue, f[1], sizeof(m->queue)) >= sizeof(m->queue) ||
+	    strlcpy(m->id, f[2], sizeof(m->id)) >= sizeof(m->id) ||
+	    strlcpy(m->sender, line, sizeof(m->sender)) >= sizeof(m->sender))
+		return -1;
 	m->arrival = strtoll(f[3], NULL, 10);
 	m->size = strtoll(f[4], NULL, 10);
-	strlcpy(m->sender, line, sizeof(m->sender));
 	return 0;
 }
 
@@ -359,7 +361,7 @@ print_mailq(char *out)
 			    strcmp(m.queue, "active") == 0 ? '*' :
 			    strcmp(m.queue, "hold") == 0 ? '!' : ' ');
 			t = (time_t)m.arrival;
-			strlcpy(when, asctime(localtime(&t)), sizeof(when));
+			strlcpy_text(when, asctime(localtime(&t)), sizeof(when));
 			printf("%-*s %*lld %.*s %s\n", MQ_ID_WIDTH, idst,
 			    MQ_SIZE_WIDTH, m.size, MQ_TIME_WIDTH, when,
 			    m.sender[0] ? m.sender : "MAILER-DAEMON");
@@ -376,7 +378,7 @@ print_mailq(char *out)
 				snprintf(r, sizeof(r), "(%s)", reason[0] ?
 				    reason : "reason unavailable");
 				printf("%78s\n", r);
-				strlcpy(last, reason, sizeof(last));
+				strlcpy_text(last, reason, sizeof(last));
 			}
 			printf("%*s%s\n", RCPT_INDENT, "", addr);
 		}
