@@ -37,14 +37,13 @@
 
 static void
 writer_answer(struct worker_env *we, const struct ipc_hdr *h,
-    struct rbuf *rb, int fd)
+    const union ipc_msg *msg, int fd)
 {
 	struct local		*lo = we->arg;
 	struct job		*j;
-	struct msg_error	 e;
 
 #ifdef BH_TEST_HOOKS
-	if (hostile_answer(lo, h, rb, fd))
+	if (hostile_answer(lo, h, msg, fd))
 		return;
 #endif
 	if ((j = waited(lo, ROLE_MASTER, h->id)) == NULL)
@@ -52,22 +51,20 @@ writer_answer(struct worker_env *we, const struct ipc_hdr *h,
 	if (h->type == IPC_ERROR) {
 		if (fd != -1)
 			close(fd);
-		if (dec_error(rb, &e) == -1)
-			fatalx("bad answer from master");
-		if (open_busy(j, &e))
+		if (open_busy(j, &msg->error))
 			return;
 		open_release(lo);
 		if (j->runner_wait)
-			runner_refused(j, &e);
+			runner_refused(j, &msg->error);
 		else
-			writer_refused(j, &e);
+			writer_refused(j, &msg->error);
 		return;
 	}
 	if (j->runner_wait) {
-		runner_answer(j, h, rb, fd);
+		runner_answer(j, h, fd);
 		return;
 	}
-	if (h->type == IPC_WRITER_OPEN_OK && dec_empty(rb) == 0) {
+	if (h->type == IPC_WRITER_OPEN_OK) {
 		writer_ready(j, fd);
 		return;
 	}
@@ -119,21 +116,21 @@ lookup_retire_if_drained(struct local *lo, struct ipc_chan *c)
 }
 
 static void
-peer_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
-    int fd, void *arg)
+peer_msg(struct ipc_chan *c, const struct ipc_hdr *h,
+    const union ipc_msg *msg, int fd, void *arg)
 {
 	struct local	*lo = arg;
 	struct job	*j;
 	struct wl_node	*a;
 
 	if (h->type == IPC_DELIVER) {
-		on_deliver(lo, c, h->id, rb, fd);
+		on_deliver(lo, c, h->id, &msg->deliver, fd);
 		return;
 	}
 	if (fd != -1)
 		close(fd);
 	if ((j = waited_on(lo, c, ROLE_LOOKUP, h->id, &a)) != NULL)
-		expand_answer(j, a, h->type, rb);
+		expand_answer(j, a, h->type, msg);
 	else
 		ipc_chan_fail(c, "unexpected message");
 	lookup_retire_if_drained(lo, c);

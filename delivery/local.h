@@ -131,9 +131,9 @@ void job_finish(struct job *j);
 void ask_lookup(struct job *j, struct wl_node *node, uint32_t type,
     const char *addr);
 void expand_answer(struct job *j, struct wl_node *a, uint32_t type,
-    struct rbuf *rb);
+    const union ipc_msg *msg);
 void on_deliver(struct local *lo, struct ipc_chan *c, uint32_t id,
-    struct rbuf *rb, int fd);
+    const struct msg_deliver *d, int fd);
 void fail_lookup_waits(struct local *lo, struct ipc_chan *c);
 
 /* local_writer.c: the writer pool, streaming to a writer */
@@ -141,8 +141,8 @@ void open_release(struct local *lo);
 void on_slot_idle(evutil_socket_t fd, short ev, void *arg);
 void writer_release(struct job *j, int keep);
 void writer_done(struct job *j);
-void writer_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
-    int fd, void *arg);
+void writer_msg(struct ipc_chan *c, const struct ipc_hdr *h,
+    const union ipc_msg *msg, int fd, void *arg);
 void writer_closed(struct ipc_chan *c, const char *why, int violation,
     void *arg);
 void writer_ready(struct job *j, int wfd);
@@ -160,17 +160,16 @@ const char *cur_ext(const struct job *j);
 void add_alias_targets(struct job *j, const struct msg_expand_ok *x,
     struct wl_node *node);
 void forward_expanded(struct job *j, struct wl_node *a, uint32_t type,
-    struct rbuf *rb);
-void on_forward(struct job *j, struct rbuf *rb);
+    const union ipc_msg *msg);
+void on_forward(struct job *j, const struct msg_forward_data *fd);
 void include_ask(struct job *j);
 void include_expanded(struct job *j, struct wl_node *a, uint32_t type,
-    struct rbuf *rb);
-void on_include(struct job *j, struct rbuf *rb);
+    const union ipc_msg *msg);
+void on_include(struct job *j, const struct msg_forward_data *fd);
 
 /* local_target.c: |command and /file targets, by a runner */
 void next_target(struct job *j);
-void runner_answer(struct job *j, const struct ipc_hdr *h, struct rbuf *rb,
-    int fd);
+void runner_answer(struct job *j, const struct ipc_hdr *h, int fd);
 void runner_refused(struct job *j, const struct msg_error *e);
 
 #ifdef BH_TEST_HOOKS
@@ -178,8 +177,8 @@ void runner_refused(struct job *j, const struct msg_error *e);
 void hostile_load(struct local *lo);
 void hostile_load_runner(struct local *lo);
 void hostile_send(struct local *lo);
-int hostile_answer(struct local *lo, const struct ipc_hdr *h, struct rbuf *rb,
-    int fd);
+int hostile_answer(struct local *lo, const struct ipc_hdr *h,
+    const union ipc_msg *msg, int fd);
 #endif
 
 #endif

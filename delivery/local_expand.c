@@ -170,36 +170,38 @@ forward_done(struct job *j, struct wl_node *fwd)
 /* lookup's answer for one address (a) of a .forward. */
 void
 forward_expanded(struct job *j, struct wl_node *a, uint32_t type,
-    struct rbuf *rb)
+    const union ipc_msg *msg)
 {
-	static struct msg_expand_ok	 x;
+	const struct msg_expand_ok	*x = NULL;
 	struct wl_node			*fwd = a->parent;
-	struct msg_error		 e;
+	const struct msg_error		*e;
 	uint32_t			 i;
 	int				 ok;
 
 	a->state = WL_DONE;
-	ok = type == IPC_EXPAND_OK && dec_expand_ok(rb, &x) == 0;
-	if (ok && x.nfailed > 0) {
+	if ((ok = type == IPC_EXPAND_OK))	/* msg NULL: lookup died */
+		x = &msg->expand_ok;
+	if (ok && x->nfailed > 0) {
 		/* A .forward stands or falls as a whole. */
 		log_warnx("%s: %s: .forward target: %s", j->d.qid,
-		    cur_user(j), x.failed[0].text);
-		job_fail(j, x.failed[0].dsn, x.failed[0].text);
+		    cur_user(j), x->failed[0].text);
+		job_fail(j, x->failed[0].dsn, x->failed[0].text);
 		fwd->failed = 1;
 	} else if (ok) {
 		/* The account itself (user+ext, an alias that lists it):
 		   its own mailbox, as in Postfix. */
-		for (i = 0; i < x.n; i++)
-			if (strcmp(x.users[i], cur_user(j)) == 0)
+		for (i = 0; i < x->n; i++)
+			if (strcmp(x->users[i], cur_user(j)) == 0)
 				fwd->self = 1;
 			else
-				add_job_user(j, a, x.users[i], x.ext[i],
+				add_job_user(j, a, x->users[i], x->ext[i],
 				    ".forward expands too far");
-		add_alias_targets(j, &x, a);
-	} else if (type == IPC_ERROR && dec_error(rb, &e) == 0) {
+		add_alias_targets(j, x, a);
+	} else if (type == IPC_ERROR) {
+		e = &msg->error;
 		log_warnx("%s: %s: .forward target: %s", j->d.qid,
-		    cur_user(j), e.text);
-		job_fail(j, e.dsn, e.text);
+		    cur_user(j), e->text);
+		job_fail(j, e->dsn, e->text);
 		fwd->failed = 1;
 	} else {
 		job_fail(j, "4.3.0", "lookup unavailable");
@@ -265,9 +267,8 @@ forward_sort(struct job *j, struct wl_node *fwd, const struct forward *f,
 }
 
 void
-on_forward(struct job *j, struct rbuf *rb)
+on_forward(struct job *j, const struct msg_forward_data *fd)
 {
-	static struct msg_forward_data	 fd;
 	static struct forward		 f;
 	static char			 local[FORWARD_ENTRIES_MAX][IPC_ADDR_MAX];
 	char				 err[256], suffix[IPC_USER_MAX + 1];
@@ -276,21 +277,17 @@ on_forward(struct job *j, struct rbuf *rb)
 	size_t				 i, n, tbase = j->wl.ntargets;
 	int				 self;
 
-	if (dec_forward_data(rb, &fd) == -1) {
-		ipc_chan_fail(j->writer, "bad FORWARD_DATA from writer");
-		return;
-	}
-	if (fd.status == FORWARD_NONE) {
+	if (fd->status == FORWARD_NONE) {
 		start_writing(j);
 		return;
 	}
-	if (fd.status == FORWARD_IGNORED) {
+	if (fd->status == FORWARD_IGNORED) {
 		log_warnx("%s: %s: ~/.forward ignored: %s", j->d.qid,
-		    cur_user(j), fd.reason);
+		    cur_user(j), fd->reason);
 		start_writing(j);
 		return;
 	}
-	if (forward_parse(&f, fd.text, strlen(fd.text), err, sizeof(err))
+	if (forward_parse(&f, fd->text, strlen(fd->text), err, sizeof(err))
 	    == -1) {
 		log_warnx("%s: %s: ~/.forward ignored: %s", j->d.qid,
 		    cur_user(j), err);
@@ -347,14 +344,7 @@ on_forward(struct job *j, struct rbuf *rb)
 void
 include_ask(struct job *j)
 {
-	struct msg_forward_read	 r;
-	uint8_t			 buf[IPC_USER_MAX + 16];
-	struct wbuf		 wb;
-
-	memset(&r, 0, sizeof(r));
-	wb_init(&wb, buf, sizeof(buf));
-	enc_forward_read(&wb, &r);
-	ipc_request(j->writer, IPC_FORWARD_READ, &wb, -1);
+	ipc_request(j->writer, IPC_INCLUDE_READ, NULL, -1);
 }
 
 /* Ask lookup whom an address of an :include: file reaches. */
@@ -368,23 +358,25 @@ include_lookup(struct job *j, struct wl_node *inc, const char *local)
 /* lookup's answer for one address (a) of an :include: file. */
 void
 include_expanded(struct job *j, struct wl_node *a, uint32_t type,
-    struct rbuf *rb)
+    const union ipc_msg *msg)
 {
-	static struct msg_expand_ok	 x;
-	struct msg_error		 e;
+	const struct msg_expand_ok	*x;
+	const struct msg_error		*e;
 	uint32_t			 i;
 
 	a->state = WL_DONE;
-	if (type == IPC_EXPAND_OK && dec_expand_ok(rb, &x) == 0) {
+	if (type == IPC_EXPAND_OK) {		/* msg NULL: lookup died */
+		x = &msg->expand_ok;
 		/* A member like any recipient: its .forward counts. */
-		for (i = 0; i < x.n; i++)
-			add_job_user(j, a, x.users[i], x.ext[i],
+		for (i = 0; i < x->n; i++)
+			add_job_user(j, a, x->users[i], x->ext[i],
 			    ":include: expands too far");
-		add_alias_targets(j, &x, a);
-		add_failed_members(j, &x);
-	} else if (type == IPC_ERROR && dec_error(rb, &e) == 0) {
-		log_warnx("%s: :include: address: %s", j->d.qid, e.text);
-		job_fail(j, e.dsn, e.text);
+		add_alias_targets(j, x, a);
+		add_failed_members(j, x);
+	} else if (type == IPC_ERROR) {
+		e = &msg->error;
+		log_warnx("%s: :include: address: %s", j->d.qid, e->text);
+		job_fail(j, e->dsn, e->text);
 	} else
 		job_fail(j, "4.3.0", "lookup unavailable");
 	if (wl_waiting(&j->wl) == NULL)
@@ -398,9 +390,8 @@ include_expanded(struct job *j, struct wl_node *a, uint32_t type,
  * that led to them, for master and the runner to check.
  */
 void
-on_include(struct job *j, struct rbuf *rb)
+on_include(struct job *j, const struct msg_forward_data *fd)
 {
-	static struct msg_forward_data	 fd;
 	static struct forward		 f;
 	struct wl_node			*inc = j->wl.cur;
 	const struct msg_runner_open	*t = inc->t;
@@ -409,21 +400,17 @@ on_include(struct job *j, struct rbuf *rb)
 	const char			*at;
 	size_t				 i, k, n;
 
-	if (dec_forward_data(rb, &fd) == -1) {
-		ipc_chan_fail(j->writer, "bad FORWARD_DATA from runner");
-		return;
-	}
 	writer_release(j, 0);
-	if (fd.status != FORWARD_FOUND) {
+	if (fd->status != FORWARD_FOUND) {
 		snprintf(err, sizeof(err), ":include: file %.200s %.200s",
-		    t->value, fd.status == FORWARD_NONE ? "does not exist" :
-		    fd.reason);
+		    t->value, fd->status == FORWARD_NONE ? "does not exist" :
+		    fd->reason);
 		log_warnx("%s: %s", j->d.qid, err);
 		job_fail(j, "4.3.0", err);
 		next_target(j);
 		return;
 	}
-	if (forward_parse(&f, fd.text, strlen(fd.text), err, sizeof(err))
+	if (forward_parse(&f, fd->text, strlen(fd->text), err, sizeof(err))
 	    == -1) {
 		log_warnx("%s: :include: file %s: %s", j->d.qid, t->value,
 		    err);

@@ -139,9 +139,8 @@ hostile_send(struct local *lo)
 /* 1 if this was the answer to a hostile RUNNER_OPEN (logged, consumed). */
 static int
 hostile_runner_answer(struct local *lo, const struct ipc_hdr *h,
-    struct rbuf *rb, int fd)
+    const union ipc_msg *msg, int fd)
 {
-	struct msg_error	 e;
 	size_t			 i;
 
 	for (i = 0; i < hostile.nrun; i++)
@@ -154,9 +153,9 @@ hostile_runner_answer(struct local *lo, const struct ipc_hdr *h,
 	   before it waits for a message. */
 	if (fd != -1)
 		close(fd);
-	if (h->type == IPC_ERROR && dec_error(rb, &e) == 0)
+	if (h->type == IPC_ERROR)
 		log_info("test hook: RUNNER_OPEN #%zu refused: %s %s", i,
-		    e.dsn, e.text);
+		    msg->error.dsn, msg->error.text);
 	else
 		log_info("test hook: RUNNER_OPEN #%zu granted", i);
 	return 1;
@@ -164,13 +163,12 @@ hostile_runner_answer(struct local *lo, const struct ipc_hdr *h,
 
 /* 1 if this was the answer to a hostile request (logged, consumed). */
 int
-hostile_answer(struct local *lo, const struct ipc_hdr *h, struct rbuf *rb,
-    int fd)
+hostile_answer(struct local *lo, const struct ipc_hdr *h,
+    const union ipc_msg *msg, int fd)
 {
-	struct msg_error	 e;
 	size_t			 i;
 
-	if (hostile_runner_answer(lo, h, rb, fd))
+	if (hostile_runner_answer(lo, h, msg, fd))
 		return 1;
 	for (i = 0; i < hostile.n; i++)
 		if (hostile.id[i] == h->id && h->id != 0)
@@ -180,9 +178,9 @@ hostile_answer(struct local *lo, const struct ipc_hdr *h, struct rbuf *rb,
 	hostile.id[i] = 0;
 	if (fd != -1)
 		close(fd);
-	if (h->type == IPC_ERROR && dec_error(rb, &e) == 0)
+	if (h->type == IPC_ERROR)
 		log_info("test hook: WRITER_OPEN #%zu refused: %s %s", i,
-		    e.dsn, e.text);
+		    msg->error.dsn, msg->error.text);
 	else
 		log_info("test hook: WRITER_OPEN #%zu granted", i);
 	return 1;

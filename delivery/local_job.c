@@ -309,13 +309,11 @@ owner_query(struct job *j)
 }
 
 static void
-owner_answer(struct job *j, uint32_t type, struct rbuf *rb)
+owner_answer(struct job *j, uint32_t type, const union ipc_msg *msg)
 {
-	struct msg_owner o;
-
 	j->owner_wait = 0;
-	if (type == IPC_OWNER_REPLY && dec_owner(rb, &o) == 0) {
-		strlcpy(j->owner, o.addr, sizeof(j->owner));
+	if (type == IPC_OWNER_REPLY) {
+		STRLCPY_ARRAY(j->owner, msg->owner.addr);
 		ask_lookup(j, NULL, IPC_EXPAND, j->d.rcpt);
 		return;
 	}
@@ -327,39 +325,37 @@ owner_answer(struct job *j, uint32_t type, struct rbuf *rb)
 /* lookup's answer for the recipient, its owner, or address a. */
 void
 expand_answer(struct job *j, struct wl_node *a, uint32_t type,
-    struct rbuf *rb)
+    const union ipc_msg *msg)
 {
-	static struct msg_expand_ok	 x;
-	struct msg_error		 e;
+	const struct msg_expand_ok	*x;
 	uint32_t			 i;
 
 	/* An address of a .forward or an :include: file. */
 	if (a != NULL) {
 		if (a->parent->kind == WL_INCLUDE)
-			include_expanded(j, a, type, rb);
+			include_expanded(j, a, type, msg);
 		else
-			forward_expanded(j, a, type, rb);
+			forward_expanded(j, a, type, msg);
 		return;
 	}
 	if (j->owner_wait) {
-		owner_answer(j, type, rb);
+		owner_answer(j, type, msg);
 		return;
 	}
-	if (type == IPC_EXPAND_OK) {
-		if (dec_expand_ok(rb, &x) == 0) {
-			/* lookup made them one per account already */
-			for (i = 0; i < x.n; i++)
-				(void)wl_add_user(&j->wl, j->wl.root,
-				    x.users[i], x.ext[i], 0);
-			j->nfailed = x.nfailed;
-			memcpy(j->failed, x.failed, sizeof(j->failed));
-			add_alias_targets(j, &x, j->wl.root);
-			next_user(j);
-			return;
-		}
-		job_fail(j, "4.3.0", "bad answer from lookup");
-	} else if (type == IPC_ERROR && dec_error(rb, &e) == 0)
-		job_fail(j, e.dsn, e.text);
+	if (type == IPC_EXPAND_OK) {		/* msg NULL: lookup died */
+		x = &msg->expand_ok;
+		/* lookup made them one per account already */
+		for (i = 0; i < x->n; i++)
+			(void)wl_add_user(&j->wl, j->wl.root, x->users[i],
+			    x->ext[i], 0);
+		j->nfailed = x->nfailed;
+		memcpy(j->failed, x->failed, sizeof(j->failed));
+		add_alias_targets(j, x, j->wl.root);
+		next_user(j);
+		return;
+	}
+	if (type == IPC_ERROR)
+		job_fail(j, msg->error.dsn, msg->error.text);
 	else
 		job_fail(j, "4.3.0", "lookup unavailable");
 	job_finish(j);
@@ -367,17 +363,12 @@ expand_answer(struct job *j, struct wl_node *a, uint32_t type,
 
 void
 on_deliver(struct local *lo, struct ipc_chan *c, uint32_t id,
-    struct rbuf *rb, int fd)
+    const struct msg_deliver *d, int fd)
 {
 	struct job	*j;
 
 	j = xcalloc(1, sizeof(*j));
-	if (dec_deliver(rb, &j->d) == -1) {
-		free(j);
-		close(fd);
-		ipc_chan_fail(c, "bad DELIVER payload");
-		return;
-	}
+	j->d = *d;
 	wl_init(&j->wl, j->d.rcpt);
 	j->lo = lo;
 	j->queue = c;
@@ -401,17 +392,11 @@ on_deliver(struct local *lo, struct ipc_chan *c, uint32_t id,
 static void
 refused_answer(struct job *j, struct wl_node *node)
 {
-	struct msg_error e;
-	uint8_t		 buf[IPC_DSN_MAX + IPC_TEXT_MAX + 8];
-	struct wbuf	 wb;
-	struct rbuf	 rb;
+	static union ipc_msg	m;
 
-	xstrlcpy(e.dsn, "5.1.3", sizeof(e.dsn));
-	xstrlcpy(e.text, "bad address syntax", sizeof(e.text));
-	wb_init(&wb, buf, sizeof(buf));
-	enc_error(&wb, &e);
-	rb_init(&rb, buf, wb.len);
-	expand_answer(j, node, IPC_ERROR, &rb);
+	xstrlcpy(m.error.dsn, "5.1.3", sizeof(m.error.dsn));
+	xstrlcpy(m.error.text, "bad address syntax", sizeof(m.error.text));
+	expand_answer(j, node, IPC_ERROR, &m);
 }
 
 /*

@@ -13,6 +13,7 @@
 #include "delivery/dupfilter.h"
 #include "delivery/local.h"
 #include "lib/log.h"
+#include "lib/strl.h"
 #include "lib/xmalloc.h"
 
 /*
@@ -126,20 +127,19 @@ next_target(struct job *j)
 
 /* master forked a runner for the current target. */
 void
-runner_answer(struct job *j, const struct ipc_hdr *h, struct rbuf *rb,
-    int fd)
+runner_answer(struct job *j, const struct ipc_hdr *h, int fd)
 {
 	const struct msg_runner_open	*t = j->wl.cur->t;
 	struct wslot			*ws;
 
 	j->runner_wait = 0;
-	if (h->type == IPC_RUNNER_OPEN_OK && dec_empty(rb) == 0) {
+	if (h->type == IPC_RUNNER_OPEN_OK) {
 		ws = xcalloc(1, sizeof(*ws));
 		ws->lo = j->lo;
 		ws->runner = 1;
-		strlcpy(ws->user, t->name, sizeof(ws->user));
+		STRLCPY_ARRAY(ws->user, t->name);
 		ws->chan = ipc_chan_new(j->lo->we.base, fd, ROLE_LOCAL,
-		    ROLE_WRITER, writer_msg, writer_closed, ws);
+		    ROLE_RUNNER, writer_msg, writer_closed, ws);
 		if ((ws->idle_ev = evtimer_new(j->lo->we.base, on_slot_idle,
 		    ws)) == NULL)
 			fatalx("runner idle timer");

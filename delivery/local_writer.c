@@ -160,12 +160,11 @@ writer_done(struct job *j)
 }
 
 void
-writer_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
-    int fd, void *arg)
+writer_msg(struct ipc_chan *c, const struct ipc_hdr *h,
+    const union ipc_msg *msg, int fd, void *arg)
 {
 	struct wslot		*ws = arg;
 	struct job		*j = ws->job;
-	struct msg_error	 e;
 
 	if (fd != -1)
 		close(fd);
@@ -173,26 +172,24 @@ writer_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
 		ipc_chan_fail(c, "message from an idle writer");
 		return;
 	}
+	/* The channel's peer says which: a writer's or a runner's. */
 	if (h->type == IPC_FORWARD_DATA) {
-		if (ws->runner)
-			on_include(j, rb);
-		else
-			on_forward(j, rb);
+		on_forward(j, &msg->forward_data);
 		return;
 	}
-	if (h->type == IPC_OK && dec_empty(rb) == 0) {
+	if (h->type == IPC_INCLUDE_DATA) {
+		on_include(j, &msg->forward_data);
+		return;
+	}
+	if (h->type == IPC_OK) {
 		if (ws->runner)
 			j->nrun++;
 		else
 			j->nsent++;
 		member_delivered(j, ws->user, ws->runner ? j->wl.cur->t :
 		    NULL);
-	} else if (h->type == IPC_ERROR && dec_error(rb, &e) == 0)
-		job_fail(j, e.dsn, e.text);
-	else {
-		ipc_chan_fail(c, "bad reply from writer");
-		return;
-	}
+	} else		/* the table lets only OK and ERROR come here */
+		job_fail(j, msg->error.dsn, msg->error.text);
 	writer_done(j);
 }
 

@@ -56,19 +56,14 @@ log_refused_account(struct lookup *lk, const char *addr, uint32_t verdict)
 
 static void
 on_rcpt_check(struct lookup *lk, struct ipc_chan *c, uint32_t id,
-    struct rbuf *rb)
+    const struct msg_addr *req)
 {
-	struct msg_addr		 req;
 	struct msg_rcpt_verdict	 rep;
 	uint8_t			 buf[16];
 	struct wbuf		 wb;
 
-	if (dec_addr(rb, &req) == -1) {
-		ipc_chan_fail(c, "bad RCPT_CHECK payload");
-		return;
-	}
-	rep.verdict = resolve_rcpt(&lk->res, req.addr);
-	log_refused_account(lk, req.addr, rep.verdict);
+	rep.verdict = resolve_rcpt(&lk->res, req->addr);
+	log_refused_account(lk, req->addr, rep.verdict);
 	wb_init(&wb, buf, sizeof(buf));
 	enc_rcpt_verdict(&wb, &rep);
 	ipc_reply(c, IPC_RCPT_CHECK_REPLY, id, &wb, -1);
@@ -76,19 +71,15 @@ on_rcpt_check(struct lookup *lk, struct ipc_chan *c, uint32_t id,
 
 static void
 on_rcpt_check_client(struct lookup *lk, struct ipc_chan *c, uint32_t id,
-    struct rbuf *rb)
+    const struct msg_rcpt_check *req)
 {
-	struct msg_rcpt_check	 req;
 	struct msg_rcpt_verdict	 rep;
 	uint8_t			 buf[16];
 	struct wbuf		 wb;
 
-	if (dec_rcpt_check(rb, &req) == -1) {
-		ipc_chan_fail(c, "bad RCPT_CHECK_CLIENT payload");
-		return;
-	}
-	rep.verdict = resolve_rcpt_client(&lk->res, req.addr, req.client_addr);
-	log_refused_account(lk, req.addr, rep.verdict);
+	rep.verdict = resolve_rcpt_client(&lk->res, req->addr,
+	    req->client_addr);
+	log_refused_account(lk, req->addr, rep.verdict);
 	wb_init(&wb, buf, sizeof(buf));
 	enc_rcpt_verdict(&wb, &rep);
 	ipc_reply(c, IPC_RCPT_CHECK_REPLY, id, &wb, -1);
@@ -96,27 +87,22 @@ on_rcpt_check_client(struct lookup *lk, struct ipc_chan *c, uint32_t id,
 
 static void
 on_expand(struct lookup *lk, struct ipc_chan *c, uint32_t id,
-    struct rbuf *rb)
+    const struct msg_addr *req)
 {
-	struct msg_addr		 req;
 	static struct msg_expand_ok rep;	/* 13 KiB: not on the stack */
 	static uint8_t		 buf[IPC_PAYLOAD_MAX];
 	struct wbuf		 wb;
 	char			 dsn[IPC_DSN_MAX], text[IPC_TEXT_MAX];
 	const char		*why;
 
-	if (dec_addr(rb, &req) == -1) {
-		ipc_chan_fail(c, "bad EXPAND payload");
-		return;
-	}
-	if (resolve_expand(&lk->res, req.addr, &rep, dsn, sizeof(dsn), text,
+	if (resolve_expand(&lk->res, req->addr, &rep, dsn, sizeof(dsn), text,
 	    sizeof(text)) == -1) {
 		ipc_reply_error(c, id, dsn, text);
 		return;
 	}
 	/* local would take it for a violation: refuse it here, for good. */
 	if ((why = ipc_check_expand_ok(&rep)) != NULL) {
-		log_warnx("%s: cannot hand over the expansion: %s", req.addr,
+		log_warnx("%s: cannot hand over the expansion: %s", req->addr,
 		    why);
 		ipc_reply_error(c, id, "5.3.0", "alias expansion names a user "
 		    "or target this system cannot deliver to");
@@ -126,7 +112,7 @@ on_expand(struct lookup *lk, struct ipc_chan *c, uint32_t id,
 	enc_expand_ok(&wb, &rep);
 	if (wb.err) {		/* more than one IPC message can carry */
 		log_warnx("expansion of %s does not fit in one answer "
-		    "(%u accounts, %u commands or files)", req.addr, rep.n,
+		    "(%u accounts, %u commands or files)", req->addr, rep.n,
 		    rep.ntargets);
 		ipc_reply_error(c, id, "5.3.0", "alias expands too far");
 		return;
@@ -136,20 +122,15 @@ on_expand(struct lookup *lk, struct ipc_chan *c, uint32_t id,
 
 static void
 on_owner(struct lookup *lk, struct ipc_chan *c, uint32_t id,
-    struct rbuf *rb)
+    const struct msg_addr *req)
 {
-	struct msg_addr		 req;
 	struct msg_owner	 rep;
 	uint8_t			 buf[IPC_ADDR_MAX + 8];
 	struct wbuf		 wb;
 
-	if (dec_addr(rb, &req) == -1) {
-		ipc_chan_fail(c, "bad OWNER_QUERY payload");
-		return;
-	}
-	resolve_owner(&lk->res, req.addr, rep.addr, sizeof(rep.addr));
+	resolve_owner(&lk->res, req->addr, rep.addr, sizeof(rep.addr));
 	if (ipc_check_owner(&rep) != NULL) {
-		log_warnx("%s: owner %s not usable: ignored", req.addr,
+		log_warnx("%s: owner %s not usable: ignored", req->addr,
 		    rep.addr);
 		rep.addr[0] = '\0';
 	}
@@ -159,21 +140,21 @@ on_owner(struct lookup *lk, struct ipc_chan *c, uint32_t id,
 }
 
 static void
-peer_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
-    int fd, void *arg)
+peer_msg(struct ipc_chan *c, const struct ipc_hdr *h,
+    const union ipc_msg *msg, int fd, void *arg)
 {
 	struct lookup *lk = arg;
 
 	if (fd != -1)
 		close(fd);	/* the table allows none here; never reached */
 	if (h->type == IPC_RCPT_CHECK)
-		on_rcpt_check(lk, c, h->id, rb);
+		on_rcpt_check(lk, c, h->id, &msg->addr);
 	else if (h->type == IPC_RCPT_CHECK_CLIENT)
-		on_rcpt_check_client(lk, c, h->id, rb);
+		on_rcpt_check_client(lk, c, h->id, &msg->rcpt_check);
 	else if (h->type == IPC_EXPAND)
-		on_expand(lk, c, h->id, rb);
+		on_expand(lk, c, h->id, &msg->addr);
 	else if (h->type == IPC_OWNER_QUERY)
-		on_owner(lk, c, h->id, rb);
+		on_owner(lk, c, h->id, &msg->addr);
 	else
 		ipc_chan_fail(c, "unexpected message type");
 }

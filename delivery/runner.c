@@ -10,7 +10,7 @@
  *
  * It serves one IPC_WRITE_MAIL from local on fd 3 (the message on a
  * pipe, as a writer gets it), answers, and exits.  For an :include:
- * file (-k include) it serves one IPC_FORWARD_READ instead: the file's
+ * file (-k include) it serves one IPC_INCLUDE_READ instead: the file's
  * bytes, read with the rights of the alias file's owner, for local to
  * parse.  A target reached through :include: files (-I, in order) is
  * checked along that chain: the alias lists the first file, each file
@@ -314,17 +314,12 @@ deliver(struct runner *r, const struct msg_write_mail *m, int fd, char *dsn,
 }
 
 static void
-on_write_mail(struct runner *r, uint32_t id, struct rbuf *rb, int fd)
+on_write_mail(struct runner *r, uint32_t id, const struct msg_write_mail *m,
+    int fd)
 {
-	struct msg_write_mail	m;
 	char			dsn[IPC_DSN_MAX], why[IPC_TEXT_MAX];
 	int			flags, ok;
 
-	if (dec_write_mail(rb, &m) == -1) {
-		close(fd);
-		ipc_chan_fail(r->chan, "bad WRITE_MAIL payload");
-		return;
-	}
 	if (r->dsn[0] != '\0') {
 		close(fd);
 		ipc_reply_error(r->chan, id, r->dsn, r->why);
@@ -336,14 +331,14 @@ on_write_mail(struct runner *r, uint32_t id, struct rbuf *rb, int fd)
 		ipc_reply_error(r->chan, id, "4.3.0", "bad content pipe");
 		goto done;
 	}
-	deliver(r, &m, fd, dsn, why, &ok);
+	deliver(r, m, fd, dsn, why, &ok);
 	close(fd);
 	if (ok) {
-		log_info("%s: delivered to %s %s", m.qid, r->command ?
+		log_info("%s: delivered to %s %s", m->qid, r->command ?
 		    "command" : "file", r->target);
 		ipc_reply(r->chan, IPC_OK, id, NULL, -1);
 	} else {
-		log_info("%s: %s %s: %s %s", m.qid, r->command ? "command" :
+		log_info("%s: %s %s: %s %s", m->qid, r->command ? "command" :
 		    "file", r->target, dsn, why);
 		ipc_reply_error(r->chan, id, dsn, why);
 	}
@@ -354,18 +349,13 @@ done:
 
 /* The :include: file's bytes, as ~/.forward's are handed over. */
 static void
-on_include_read(struct runner *r, uint32_t id, struct rbuf *rb)
+on_include_read(struct runner *r, uint32_t id)
 {
 	static struct msg_forward_data	f;
 	static uint8_t			buf[IPC_PAYLOAD_MAX];
-	struct msg_forward_read		req;
 	struct wbuf			wb;
 	uid_t				owner;
 
-	if (dec_forward_read(rb, &req) == -1 || req.suffix[0] != '\0') {
-		ipc_chan_fail(r->chan, "bad FORWARD_READ payload");
-		return;
-	}
 	memset(&f, 0, sizeof(f));
 	if (r->dsn[0] != '\0') {
 		ipc_reply_error(r->chan, id, r->dsn, r->why);
@@ -374,21 +364,21 @@ on_include_read(struct runner *r, uint32_t id, struct rbuf *rb)
 	include_read(r->target, &f, &owner);
 	wb_init(&wb, buf, sizeof(buf));
 	enc_forward_data(&wb, &f);
-	ipc_reply(r->chan, IPC_FORWARD_DATA, id, &wb, -1);
+	ipc_reply(r->chan, IPC_INCLUDE_DATA, id, &wb, -1);
 done:
 	ipc_chan_flush(r->chan);
 	exit(0);
 }
 
 static void
-chan_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
-    int fd, void *arg)
+chan_msg(struct ipc_chan *c, const struct ipc_hdr *h,
+    const union ipc_msg *msg, int fd, void *arg)
 {
 	struct runner *r = arg;
 
-	/* The table lets only WRITE_MAIL (with its fd) and FORWARD_READ in. */
-	if (h->type == IPC_FORWARD_READ && r->include) {
-		on_include_read(r, h->id, rb);
+	/* The table lets only WRITE_MAIL (with its fd) and INCLUDE_READ in. */
+	if (h->type == IPC_INCLUDE_READ && r->include) {
+		on_include_read(r, h->id);
 		return;
 	}
 	if (h->type != IPC_WRITE_MAIL || r->include) {
@@ -397,7 +387,7 @@ chan_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
 		ipc_chan_fail(c, "not what this runner was made for");
 		return;
 	}
-	on_write_mail(r, h->id, rb, fd);
+	on_write_mail(r, h->id, &msg->write_mail, fd);
 }
 
 static void
@@ -542,9 +532,7 @@ runner_main(int argc, char **argv)
 		.start = runner_start,
 		.chan_msg = chan_msg,
 		.chan_closed = chan_closed,
-		/* the message table has no runner yet: it speaks as a
-		   writer, which local's channel to it expects */
-		.chan_as = ROLE_WRITER,
+		.chan_as = ROLE_RUNNER,
 	};
 
 	r.lk.attempts = 20;		/* Postfix's defaults, if not given */

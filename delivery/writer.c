@@ -49,18 +49,13 @@ struct writer {
 };
 
 static void
-on_write_mail(struct writer *w, uint32_t id, struct rbuf *rb, int fd)
+on_write_mail(struct writer *w, uint32_t id, const struct msg_write_mail *m,
+    int fd)
 {
-	struct msg_write_mail	m;
 	struct maildir_msg	mm;
 	char			dsn[IPC_DSN_MAX], why[IPC_TEXT_MAX];
 	int			flags;
 
-	if (dec_write_mail(rb, &m) == -1) {
-		close(fd);
-		ipc_chan_fail(w->chan, "bad WRITE_MAIL payload");
-		return;
-	}
 	/* A non-blocking pipe would fail with EAGAIN whenever local lags. */
 	if ((flags = fcntl(fd, F_GETFL)) == -1 ||
 	    fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == -1) {
@@ -68,12 +63,12 @@ on_write_mail(struct writer *w, uint32_t id, struct rbuf *rb, int fd)
 		ipc_reply_error(w->chan, id, "4.3.0", "bad content pipe");
 		return;
 	}
-	mm.return_path = m.return_path;
-	mm.delivered_to = m.delivered_to;
-	mm.content_len = m.content_len;
+	mm.return_path = m->return_path;
+	mm.delivered_to = m->delivered_to;
+	mm.content_len = m->content_len;
 	mm.content_fd = fd;
-	mm.qid = m.qid;
-	mm.rcpt_index = m.rcpt_index;
+	mm.qid = m->qid;
+	mm.rcpt_index = m->rcpt_index;
 	if ((w->mbox ? mbox_deliver(w->mailbox, &w->lk, &mm, dsn, sizeof(dsn), why,
 	    sizeof(why)) : maildir_deliver(w->mailbox, w->hostname, &mm, dsn,
 	    sizeof(dsn), why, sizeof(why))) == -1)
@@ -84,39 +79,35 @@ on_write_mail(struct writer *w, uint32_t id, struct rbuf *rb, int fd)
 }
 
 static void
-on_forward_read(struct writer *w, uint32_t id, struct rbuf *rb)
+on_forward_read(struct writer *w, uint32_t id,
+    const struct msg_forward_read *req)
 {
 	static struct msg_forward_data	f;
 	static uint8_t			buf[IPC_PAYLOAD_MAX];
-	struct msg_forward_read		req;
 	struct wbuf			wb;
 
-	if (dec_forward_read(rb, &req) == -1) {
-		ipc_chan_fail(w->chan, "bad FORWARD_READ payload");
-		return;
-	}
 	memset(&f, 0, sizeof(f));
 	if (w->home == NULL)
 		f.status = FORWARD_NONE;
 	else
-		forward_read(w->home, req.suffix, &f);
+		forward_read(w->home, req->suffix, &f);
 	wb_init(&wb, buf, sizeof(buf));
 	enc_forward_data(&wb, &f);
 	ipc_reply(w->chan, IPC_FORWARD_DATA, id, &wb, -1);
 }
 
 static void
-chan_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
-    int fd, void *arg)
+chan_msg(struct ipc_chan *c, const struct ipc_hdr *h,
+    const union ipc_msg *msg, int fd, void *arg)
 {
 	struct writer	*w = arg;
 	struct timeval	 tv = { WRITER_IDLE, 0 };
 
 	/* The table lets only these two (WRITE_MAIL with its fd) here. */
 	if (h->type == IPC_FORWARD_READ)
-		on_forward_read(w, h->id, rb);
+		on_forward_read(w, h->id, &msg->forward_read);
 	else
-		on_write_mail(w, h->id, rb, fd);
+		on_write_mail(w, h->id, &msg->write_mail, fd);
 	evtimer_add(w->idle_ev, &tv);
 }
 

@@ -37,7 +37,7 @@ int	master_print(const char *confdir, int argc, char **argv);
 int	master_main(const char *confdir, int debug, int check_only,
 	    int verbose);
 void	master_worker_msg(struct ipc_chan *, const struct ipc_hdr *,
-	    struct rbuf *, int, void *);
+	    const union ipc_msg *, int, void *);
 void	master_worker_closed(struct ipc_chan *, const char *, int, void *);
 
 static void
@@ -47,64 +47,51 @@ warn_stderr(const char *msg)
 }
 
 static void
-on_log(struct worker *w, struct rbuf *rb)
+on_log(struct worker *w, const struct msg_log *m)
 {
-	struct msg_log	 m;
+	char	line[sizeof(m->line)];
 
-	if (dec_log(rb, &m) == -1) {
-		ipc_chan_fail(w->chan, "bad LOG payload");
-		return;
-	}
 	/* Untrusted text: strip controls; the tag names role and pid. */
-	log_printable(m.line, strlen(m.line), m.line, sizeof(m.line));
-	log_emit_as(m.prio, ipc_role_name(w->role), w->pid, m.line);
+	log_printable(m->line, strlen(m->line), line, sizeof(line));
+	log_emit_as(m->prio, ipc_role_name(w->role), w->pid, line);
 }
 
 static void
-on_peer_violation(struct worker *w, struct rbuf *rb)
+on_peer_violation(struct worker *w, const struct msg_peer_violation *m)
 {
-	struct msg_peer_violation m;
-
-	if (dec_peer_violation(rb, &m) == -1) {
-		ipc_chan_fail(w->chan, "bad PEER_VIOLATION payload");
-		return;
-	}
 	/* Only a peer it talks to can have wronged it. */
-	if (!compartment_wired(w->role, m.role)) {
+	if (!compartment_wired(w->role, m->role)) {
 		ipc_chan_fail(w->chan, "PEER_VIOLATION about a role that is "
 		    "not its peer");
 		return;
 	}
 	log_security("%s reports a protocol violation by %s: %s",
-	    ipc_role_name(w->role), ipc_role_name(m.role), m.reason);
-	spawn_kill(w->m, m.role, "protocol violation reported by a peer");
+	    ipc_role_name(w->role), ipc_role_name(m->role), m->reason);
+	spawn_kill(w->m, m->role, "protocol violation reported by a peer");
 }
 
 void
 master_worker_msg(struct ipc_chan *c, const struct ipc_hdr *h,
-    struct rbuf *rb, int fd, void *arg)
+    const union ipc_msg *msg, int fd, void *arg)
 {
 	struct worker *w = arg;
 
 	switch (h->type) {
 	case IPC_LOG:
-		on_log(w, rb);
+		on_log(w, &msg->log);
 		break;
 	case IPC_READY:
-		if (dec_empty(rb) == -1)
-			ipc_chan_fail(c, "bad READY payload");
-		else
-			log_debug("%s (pid %d) is in its compartment",
-			    ipc_role_name(w->role), (int)w->pid);
+		log_debug("%s (pid %d) is in its compartment",
+		    ipc_role_name(w->role), (int)w->pid);
 		break;
 	case IPC_PEER_VIOLATION:
-		on_peer_violation(w, rb);
+		on_peer_violation(w, &msg->peer_violation);
 		break;
 	case IPC_WRITER_OPEN:
-		writer_open(w->m, c, h->id, rb);
+		writer_open(w->m, c, h->id, &msg->writer_open);
 		break;
 	case IPC_RUNNER_OPEN:
-		runner_open(w->m, c, h->id, rb);
+		runner_open(w->m, c, h->id, &msg->runner_open);
 		break;
 	default:
 		ipc_chan_fail(c, "unexpected message type");

@@ -75,8 +75,9 @@ void	watch_start(struct master *);
 void	watch_reset(struct master *);
 
 /* writer_fork.c */
+struct msg_writer_open;
 void	writer_open(struct master *, struct ipc_chan *, uint32_t id,
-	    struct rbuf *);
+	    const struct msg_writer_open *);
 int	writer_reaped(struct master *, pid_t, int status);
 struct passwd;
 const char *account_check(const struct master *, const char *user,
@@ -86,7 +87,8 @@ pid_t	child_start(struct master *, struct ipc_chan *, uint32_t id,
 	    uint32_t ok_type, const char *what, char *const argv[]);
 
 /* runner_fork.c */
+struct msg_runner_open;
 void	runner_open(struct master *, struct ipc_chan *, uint32_t id,
-	    struct rbuf *);
+	    const struct msg_runner_open *);
 
 #endif

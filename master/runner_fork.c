@@ -200,22 +200,16 @@ start_runner(struct master *m, struct ipc_chan *c, uint32_t id,
 
 void
 runner_open(struct master *m, struct ipc_chan *c, uint32_t id,
-    struct rbuf *rb)
+    const struct msg_runner_open *req)
 {
-	static struct msg_runner_open	req;
 	struct runner_target		t;
 	const char			*why, *dsn;
 	char				 name[IPC_USER_MAX + 1];
 	int				 security;
 	pid_t				 pid;
 
-	memset(&req, 0, sizeof(req));
-	if (dec_runner_open(rb, &req) == -1) {
-		ipc_chan_fail(c, "bad RUNNER_OPEN payload");
-		return;
-	}
-	printable(name, req.name, sizeof(name));
-	if ((why = runner_check(m, &req, &t, &dsn, &security)) != NULL) {
+	printable(name, req->name, sizeof(name));
+	if ((why = runner_check(m, req, &t, &dsn, &security)) != NULL) {
 		if (security)
 			log_security("refused runner for %s from local: %s",
 			    name, why);
@@ -224,7 +218,7 @@ runner_open(struct master *m, struct ipc_chan *c, uint32_t id,
 		ipc_reply_error(c, id, dsn, why);
 		return;
 	}
-	if ((pid = start_runner(m, c, id, &req, &t)) != -1)
+	if ((pid = start_runner(m, c, id, req, &t)) != -1)
 		log_debug("runner for %s (uid %u) is pid %d", name,
 		    (unsigned)t.uid, (int)pid);
 }

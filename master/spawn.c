@@ -41,7 +41,7 @@ static const enum bh_role worker_roles[] = {
 };
 
 void master_worker_msg(struct ipc_chan *, const struct ipc_hdr *,
-    struct rbuf *, int, void *);
+    const union ipc_msg *, int, void *);
 void master_worker_closed(struct ipc_chan *, const char *, int, void *);
 
 /* Jail mode: the namespaces of the role's row (compartment.c). */

@@ -347,21 +347,16 @@ printable(char *dst, const char *src, size_t len)
 
 void
 writer_open(struct master *m, struct ipc_chan *c, uint32_t id,
-    struct rbuf *rb)
+    const struct msg_writer_open *req)
 {
-	struct msg_writer_open	req;
 	struct writer_target	t;
 	const char		*why, *dsn;
 	char			 name[IPC_USER_MAX + 1];
 	int			 security;
 	pid_t			 pid;
 
-	if (dec_writer_open(rb, &req) == -1) {
-		ipc_chan_fail(c, "bad WRITER_OPEN payload");
-		return;
-	}
-	printable(name, req.user, sizeof(name));
-	if ((why = writer_check(m, req.user, &t, &dsn, &security)) != NULL) {
+	printable(name, req->user, sizeof(name));
+	if ((why = writer_check(m, req->user, &t, &dsn, &security)) != NULL) {
 		if (security)
 			log_security("refused writer for %s from local: %s",
 			    name, why);

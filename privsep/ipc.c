@@ -154,6 +154,7 @@ struct ipc_chan {
 	enum ipc_phase		 phase;
 	char			 why[128];	/* a violation's reason */
 	uint8_t			 rxbuf[IPC_PAYLOAD_MAX];
+	union ipc_msg		 msg;		/* rxbuf, decoded */
 };
 
 static void chan_read_cb(evutil_socket_t, short, void *);
@@ -483,6 +484,26 @@ match_reply(struct ipc_chan *c, const struct ipc_hdr *h)
 	return NULL;
 }
 
+/*
+ * Decode and validate the payload with the codec the row names; a
+ * payload that does not decode is the sender breaking the protocol.
+ */
+static const char *
+decode_payload(struct ipc_chan *c, const struct ipc_hdr *h,
+    const uint8_t *payload)
+{
+	const struct ipc_codec	*codec = ipc_type_codec(h->type);
+	struct rbuf		 rb;
+
+	rb_init(&rb, payload, h->len);
+	if (codec != NULL && codec->dec(&rb, &c->msg) == 0)
+		return NULL;
+	/* "bad MSG_ABORT payload": the type's name without "IPC_" */
+	snprintf(c->why, sizeof(c->why), "bad %s payload",
+	    ipc_type_name(h->type) + strlen("IPC_"));
+	return c->why;
+}
+
 #define IPC_FDS_SEEN	8	/* room to receive (and close) extra fds */
 
 /* Close every fd a control message brought; returns how many. */
@@ -590,7 +611,6 @@ chan_read_cb(evutil_socket_t fd, short ev, void *arg)
 	struct ipc_chan	*c = arg;
 	struct ipc_hdr	 h;
 	uint8_t		*payload = c->rxbuf;
-	struct rbuf	 rb;
 	const char	*why = NULL;
 	int		 r, mfd, budget = 64;
 
@@ -607,14 +627,14 @@ chan_read_cb(evutil_socket_t fd, short ev, void *arg)
 		    (why = ipc_check_header(&h, c->self, c->peer, mfd != -1))
 		    != NULL || (why = match_phase(c, &h)) != NULL ||
 		    (type_table[h.type].kind == IPC_REPLY &&
-		    (why = match_reply(c, &h)) != NULL)) {
+		    (why = match_reply(c, &h)) != NULL) ||
+		    (why = decode_payload(c, &h, payload)) != NULL) {
 			if (mfd != -1)
 				close(mfd);
 			chan_close(c, why, 1);
 			break;
 		}
-		rb_init(&rb, payload, h.len);
-		c->on_msg(c, &h, &rb, mfd, c->arg);
+		c->on_msg(c, &h, &c->msg, mfd, c->arg);
 	}
 	c->in_dispatch--;
 	if (c->dead && c->in_dispatch == 0)

@@ -7,10 +7,12 @@
  *
  * Every message type is declared once, in IPC_MESSAGE_TABLE below, with who
  * may send it, who may receive it, whether an fd rides along, and (for a
- * request) the type of its successful reply.  The receiving channel checks
- * all of that before any payload is decoded; a reply must answer a request
- * id that is outstanding on that channel, with the declared reply type or
- * IPC_ERROR.  Any violation closes the channel (see ipc_close_fn).
+ * request) the type of its successful reply, its payload and the phases
+ * it may arrive in.  The receiving channel checks all of that, then
+ * decodes and validates the payload with the row's codec, before any
+ * handler runs; a reply must answer a request id that is outstanding on
+ * that channel, with the declared reply type or IPC_ERROR.  Any violation
+ * closes the channel (see ipc_close_fn).
  */
 #ifndef BH_IPC_H
 #define BH_IPC_H
@@ -38,6 +40,13 @@ enum bh_role {
 #define RB_(r)		(1u << ROLE_##r)
 #define R_WORKERS	(RB_(SMTPD) | RB_(QUEUE) | RB_(LOOKUP) | RB_(LOCAL))
 #define R_ALL		((1u << ROLE_COUNT) - 1)
+/*
+ * Who writes a message for local: a writer (mailbox, ~/.forward, as the
+ * user) or a runner (|command, /file, :include:, as the alias owner or
+ * the user).  Each speaks as itself: FORWARD_READ/DATA are the writer's,
+ * INCLUDE_READ/DATA the runner's; WRITE_MAIL goes to either.
+ */
+#define R_DELIVERERS	(RB_(WRITER) | RB_(RUNNER))
 
 #define IPC_PAYLOAD_MAX	16384
 /*
@@ -142,7 +151,7 @@ enum ipc_phase {
 	    IPC_FD_NONE, IPC_WRITER_OPEN_OK, writer_open, RUN)		\
 	X(IPC_WRITER_OPEN_OK,	REPLY,	RB_(MASTER), RB_(LOCAL),	\
 	    IPC_FD_REQUIRED, 0, none, RUN)				\
-	X(IPC_WRITE_MAIL,	REQ,	RB_(LOCAL), RB_(WRITER),	\
+	X(IPC_WRITE_MAIL,	REQ,	RB_(LOCAL), R_DELIVERERS,	\
 	    IPC_FD_REQUIRED, IPC_OK, write_mail, RUN)			\
 	X(IPC_FORWARD_READ,	REQ,	RB_(LOCAL), RB_(WRITER),	\
 	    IPC_FD_NONE, IPC_FORWARD_DATA, forward_read, RUN)		\
@@ -175,7 +184,11 @@ enum ipc_phase {
 	X(IPC_ADMIN_CAT,	REQ,	RB_(CONTROL), RB_(QUEUE),	\
 	    IPC_FD_NONE, IPC_OK, qid, RUN)				\
 	X(IPC_ADMIN_TEXT,	NOTE,	RB_(QUEUE), RB_(CONTROL),	\
-	    IPC_FD_NONE, 0, admin_text, RUN)
+	    IPC_FD_NONE, 0, admin_text, RUN)				\
+	X(IPC_INCLUDE_READ,	REQ,	RB_(LOCAL), RB_(RUNNER),	\
+	    IPC_FD_NONE, IPC_INCLUDE_DATA, none, RUN)			\
+	X(IPC_INCLUDE_DATA,	REPLY,	RB_(RUNNER), RB_(LOCAL),	\
+	    IPC_FD_NONE, 0, forward_data, RUN)
 
 enum ipc_type {
 	IPC_NONE = 0,
@@ -219,9 +232,17 @@ const char	*ipc_check_header(const struct ipc_hdr *, enum bh_role self,
 /* ---- channels ---- */
 
 struct ipc_chan;
+union ipc_msg;		/* ipc_msgs.h */
 
+/*
+ * A message that passed the table and whose payload decoded: msg is the
+ * payload as the row names it (msg->NAME, ipc_msgs.h), already checked
+ * by its validator, and valid until the handler returns.  A payload that
+ * does not decode never reaches the handler: the channel closes as for
+ * any other violation ("bad TYPE payload").
+ */
 typedef void (*ipc_msg_fn)(struct ipc_chan *, const struct ipc_hdr *,
-    struct rbuf *payload, int fd, void *arg);
+    const union ipc_msg *msg, int fd, void *arg);
 /* The channel is dead: EOF, error, or (violation != 0) a protocol breach. */
 typedef void (*ipc_close_fn)(struct ipc_chan *, const char *why,
     int violation, void *arg);
@@ -260,7 +281,8 @@ void		 ipc_note(struct ipc_chan *, enum ipc_type,
 void		 ipc_reply_error(struct ipc_chan *, uint32_t id,
 		    const char *dsn, const char *text);
 
-/* A receiver found a bad payload: log, close, report through close_fn. */
+/* A receiver found a message it cannot accept: log, close, report
+   through close_fn. */
 void		 ipc_chan_fail(struct ipc_chan *, const char *why);
 
 /* Best effort: push queued messages out before the process exits. */

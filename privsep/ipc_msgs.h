@@ -2,7 +2,8 @@
  * ipc_msgs.h: the payload of every message type, with its encoder and its
  * strict decoder.  A decoder returns 0, or -1 for a short payload, an
  * overlong or NUL-carrying string, a value out of range or trailing bytes;
- * the caller then drops the channel (ipc_chan_fail).
+ * the channel (ipc.c) decodes every message with its row's decoder before
+ * a handler runs, and drops the channel when that fails.
  */
 #ifndef BH_IPC_MSGS_H
 #define BH_IPC_MSGS_H
@@ -460,6 +461,18 @@ struct ipc_codec {
 };
 const struct ipc_codec *ipc_codec(uint32_t payload);	/* enum ipc_payload */
 const struct ipc_codec *ipc_type_codec(uint32_t type);	/* NULL: unknown */
+
+/*
+ * Every payload, as the channel hands it to a handler: the member is the
+ * row's payload name (msg->qid for a row whose payload is qid), decoded
+ * and validated before the handler runs.  A row without a payload
+ * (none) leaves it unset.
+ */
+union ipc_msg {
+#define IPC_MSG_MEMBER(name) struct msg_##name name;
+	IPC_PAYLOADS(IPC_MSG_MEMBER)
+#undef IPC_MSG_MEMBER
+};
 
 /*
  * Set only by tests playing a compromised sender: encoders then write

@@ -40,23 +40,18 @@ log_to_master(int prio, const char *line)
 }
 
 static void
-master_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
-    int fd, void *arg)
+master_msg(struct ipc_chan *c, const struct ipc_hdr *h,
+    const union ipc_msg *msg, int fd, void *arg)
 {
 	struct worker_env	*we = arg;
-	struct msg_setup_peer	 sp;
 
 	if (h->type == IPC_SETUP_PEER) {
-		if (dec_setup_peer(rb, &sp) == -1) {
-			close(fd);
-			fatalx("bad SETUP_PEER from master");
-		}
-		we->on_peer(we, sp.role, fd);
+		we->on_peer(we, msg->setup_peer.role, fd);
 		return;
 	}
 	if (we->on_master_reply != NULL &&
 	    ipc_type_info(h->type)->kind == IPC_REPLY) {
-		we->on_master_reply(we, h, rb, fd);
+		we->on_master_reply(we, h, msg, fd);
 		return;
 	}
 	if (fd != -1)

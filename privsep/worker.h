@@ -31,8 +31,8 @@ struct worker_env {
 				    int fd);
 	/* A reply from master (local: WRITER_OPEN_OK / ERROR). */
 	void			(*on_master_reply)(struct worker_env *,
-				    const struct ipc_hdr *, struct rbuf *,
-				    int fd);
+				    const struct ipc_hdr *,
+				    const union ipc_msg *, int fd);
 	void			*arg;
 };
 
@@ -57,8 +57,10 @@ struct worker_role {
 	/* spawned roles: from master, as in struct worker_env */
 	void		(*on_peer)(struct worker_env *, enum bh_role, int fd);
 	void		(*on_master_reply)(struct worker_env *,
-			    const struct ipc_hdr *, struct rbuf *, int fd);
-	/* forked roles: the channel to local, and the role it speaks as */
+			    const struct ipc_hdr *, const union ipc_msg *,
+			    int fd);
+	/* forked roles: the channel to local, and the role it speaks as
+	   (its own: ROLE_WRITER or ROLE_RUNNER) */
 	ipc_msg_fn	 chan_msg;
 	ipc_close_fn	 chan_closed;
 	enum bh_role	 chan_as;

@@ -359,39 +359,27 @@ root_only(struct admin_conn *ac, uint32_t id, const char *op)
 }
 
 static void
-admin_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
-    int fd, void *arg)
+admin_msg(struct ipc_chan *c, const struct ipc_hdr *h,
+    const union ipc_msg *msg, int fd, void *arg)
 {
 	struct admin_conn	*ac = arg;
 	struct timeval		 tv = { ADMIN_TIMEOUT, 0 };
-	struct msg_admin_change	 ch;
-	struct msg_qid		 cat;
 
 	evtimer_add(ac->idle, &tv);
 	switch (h->type) {
 	case IPC_ADMIN_LIST:
-		if (dec_empty(rb) == -1)
-			ipc_chan_fail(c, "bad ADMIN_LIST payload");
-		else
-			do_list(ac->q, c, h->id);
+		do_list(ac->q, c, h->id);
 		break;
 	case IPC_ADMIN_FLUSH:
-		if (dec_empty(rb) == -1)
-			ipc_chan_fail(c, "bad ADMIN_FLUSH payload");
-		else
-			reply_done(c, h->id, do_flush(ac->q));
+		reply_done(c, h->id, do_flush(ac->q));
 		break;
 	case IPC_ADMIN_CHANGE:
-		if (dec_admin_change(rb, &ch) == -1)
-			ipc_chan_fail(c, "bad ADMIN_CHANGE payload");
-		else if (root_only(ac, h->id, op_names[ch.op]) == 0)
-			do_change(ac->q, c, h->id, &ch);
+		if (root_only(ac, h->id, op_names[msg->admin_change.op]) == 0)
+			do_change(ac->q, c, h->id, &msg->admin_change);
 		break;
 	case IPC_ADMIN_CAT:
-		if (dec_qid(rb, &cat) == -1)
-			ipc_chan_fail(c, "bad ADMIN_CAT payload");
-		else if (root_only(ac, h->id, "cat") == 0)
-			do_cat(ac->q, c, h->id, cat.qid);
+		if (root_only(ac, h->id, "cat") == 0)
+			do_cat(ac->q, c, h->id, msg->qid.qid);
 		break;
 	default:
 		ipc_chan_fail(c, "unexpected message type");

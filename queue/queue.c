@@ -219,8 +219,8 @@ queue_schedule_soon(struct queue *q)
 /* ---- channels ---- */
 
 static void
-peer_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
-    int fd, void *arg)
+peer_msg(struct ipc_chan *c, const struct ipc_hdr *h,
+    const union ipc_msg *msg, int fd, void *arg)
 {
 	struct queue *q = arg;
 
@@ -228,23 +228,23 @@ peer_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
 		close(fd);
 	switch (h->type) {
 	case IPC_MSG_CREATE:
-		on_create(q, c, h->id, rb);
+		on_create(q, c, h->id);
 		break;
 	case IPC_MSG_RCPT:
-		on_rcpt(q, c, h->id, rb);
+		on_rcpt(q, c, h->id, &msg->rcpt);
 		break;
 	case IPC_MSG_COMMIT:
-		on_commit(q, c, h->id, rb);
+		on_commit(q, c, h->id, &msg->commit);
 		break;
 	case IPC_MSG_ABORT:
-		on_abort(q, c, h->id, rb);
+		on_abort(q, c, h->id, &msg->qid);
 		break;
 	case IPC_DELIVER_RESULT:
 	case IPC_ERROR:
-		on_deliver_result(q, c, h->id, h->type, rb);
+		on_deliver_result(q, c, h->id, h->type, msg);
 		break;
 	case IPC_DELIVER_PROGRESS:
-		on_progress(q, c, rb);
+		on_progress(q, c, &msg->deliver_progress);
 		break;
 	default:
 		ipc_chan_fail(c, "unexpected message type");

@@ -12,6 +12,7 @@
 
 #include <time.h>
 
+#include "privsep/ipc_msgs.h"
 #include "privsep/worker.h"
 #include "queue/dsn.h"
 #include "queue/qfile.h"
@@ -90,21 +91,21 @@ int		 qmsg_idle_work(struct queue *, struct qmsg *, time_t);
 
 /* queue_receive.c */
 void		 incoming_drop(struct queue *, struct incoming *);
-void		 on_create(struct queue *, struct ipc_chan *, uint32_t id,
-		    struct rbuf *);
+void		 on_create(struct queue *, struct ipc_chan *, uint32_t id);
 void		 on_rcpt(struct queue *, struct ipc_chan *, uint32_t id,
-		    struct rbuf *);
+		    const struct msg_rcpt *);
 void		 on_commit(struct queue *, struct ipc_chan *, uint32_t id,
-		    struct rbuf *);
+		    const struct msg_commit *);
 void		 on_abort(struct queue *, struct ipc_chan *, uint32_t id,
-		    struct rbuf *);
+		    const struct msg_qid *);
 
 /* queue_deliver.c */
 void		 deliver_one(struct queue *, struct qmsg *, size_t rcpt);
 void		 sync_marks(struct qmsg *);
 void		 on_deliver_result(struct queue *, struct ipc_chan *,
-		    uint32_t id, uint32_t type, struct rbuf *);
-void		 on_progress(struct queue *, struct ipc_chan *, struct rbuf *);
+		    uint32_t id, uint32_t type, const union ipc_msg *);
+void		 on_progress(struct queue *, struct ipc_chan *,
+		    const struct msg_deliver_progress *);
 void		 requeue_inflight(struct queue *);
 
 /* queue_notice.c */

@@ -231,29 +231,23 @@ member_failures(struct queue *q, struct qmsg *m, size_t i,
 
 void
 on_deliver_result(struct queue *q, struct ipc_chan *c, uint32_t id,
-    uint32_t type, struct rbuf *rb)
+    uint32_t type, const union ipc_msg *msg)
 {
 	struct inflight			 key, *f;
 	struct msg_deliver_result	 r;
-	struct msg_error		 e;
+	const struct msg_error		*e = &msg->error;
 	struct qmsg			*m;
 
 	key.id = id;
 	if ((f = RB_FIND(inflight_tree, &q->inflight, &key)) == NULL)
 		return;		/* cannot happen: ipc checked the id */
 	if (type == IPC_ERROR) {
-		if (dec_error(rb, &e) == -1) {
-			ipc_chan_fail(c, "bad ERROR payload");
-			return;
-		}
 		memset(&r, 0, sizeof(r));	/* no owner, members */
-		r.status = e.dsn[0] == '5' ? DELIVER_BOUNCE : DELIVER_DEFER;
-		strlcpy(r.dsn, e.dsn, sizeof(r.dsn));
-		strlcpy(r.text, e.text, sizeof(r.text));
-	} else if (dec_deliver_result(rb, &r) == -1) {
-		ipc_chan_fail(c, "bad DELIVER_RESULT payload");
-		return;
-	}
+		r.status = e->dsn[0] == '5' ? DELIVER_BOUNCE : DELIVER_DEFER;
+		STRLCPY_ARRAY(r.dsn, e->dsn);
+		STRLCPY_ARRAY(r.text, e->text);
+	} else
+		r = msg->deliver_result;	/* amended below */
 	if (r.owner[0] != '\0' &&
 	    !dsn_owner_fits(f->msg->env.rcpt[f->rcpt].addr, r.owner,
 	    q->we.cf.recipient_delimiter, q->we.cf.myhostname)) {
@@ -309,22 +303,18 @@ on_deliver_result(struct queue *q, struct ipc_chan *c, uint32_t id,
  * first, or local was replaced) is ignored.
  */
 void
-on_progress(struct queue *q, struct ipc_chan *c, struct rbuf *rb)
+on_progress(struct queue *q, struct ipc_chan *c,
+    const struct msg_deliver_progress *p)
 {
-	struct msg_deliver_progress	 p;
 	struct inflight			 key, *f;
 	struct qrcpt			*rc;
 
-	if (dec_deliver_progress(rb, &p) == -1) {
-		ipc_chan_fail(c, "bad DELIVER_PROGRESS payload");
-		return;
-	}
-	key.id = p.deliver_id;
+	key.id = p->deliver_id;
 	if ((f = RB_FIND(inflight_tree, &q->inflight, &key)) == NULL ||
 	    f->msg->deleted)
 		return;
 	rc = &f->msg->env.rcpt[f->rcpt];
-	if (qrcpt_done_add(rc, p.key) != 1)
+	if (qrcpt_done_add(rc, p->key) != 1)
 		return;
 	if (spool_append_envelope(f->msg->fd, &f->msg->env,
 	    &f->msg->env_off) == -1)

@@ -66,7 +66,7 @@ storage_dsn(int err)
 }
 
 void
-on_create(struct queue *q, struct ipc_chan *c, uint32_t id, struct rbuf *rb)
+on_create(struct queue *q, struct ipc_chan *c, uint32_t id)
 {
 	struct incoming	*in;
 	struct msg_qid	 rep;
@@ -74,10 +74,6 @@ on_create(struct queue *q, struct ipc_chan *c, uint32_t id, struct rbuf *rb)
 	struct wbuf	 wb;
 	int		 wo, tries;
 
-	if (dec_empty(rb) == -1) {
-		ipc_chan_fail(c, "bad MSG_CREATE payload");
-		return;
-	}
 	in = xcalloc(1, sizeof(*in));
 	for (tries = 0; tries < 10; tries++) {
 		qid_new(&q->qids, in->env.qid);
@@ -101,27 +97,23 @@ on_create(struct queue *q, struct ipc_chan *c, uint32_t id, struct rbuf *rb)
 }
 
 void
-on_rcpt(struct queue *q, struct ipc_chan *c, uint32_t id, struct rbuf *rb)
+on_rcpt(struct queue *q, struct ipc_chan *c, uint32_t id,
+    const struct msg_rcpt *req)
 {
-	struct msg_rcpt	 req;
 	struct incoming	*in;
 	struct qrcpt	*dup;
 
-	if (dec_rcpt(rb, &req) == -1) {
-		ipc_chan_fail(c, "bad MSG_RCPT payload");
-		return;
-	}
-	if ((in = incoming_find(q, req.qid)) == NULL) {
+	if ((in = incoming_find(q, req->qid)) == NULL) {
 		ipc_reply_error(c, id, "4.3.0", "no such incoming message");
 		return;
 	}
-	if ((dup = rcpt_find(&in->env, req.addr)) != NULL) {
+	if ((dup = rcpt_find(&in->env, req->addr)) != NULL) {
 		/* One envelope recipient per address, as Postfix's cleanup. */
-		dup->notify = rcpt_merge_notify(dup->notify, req.notify);
+		dup->notify = rcpt_merge_notify(dup->notify, req->notify);
 		ipc_reply(c, IPC_OK, id, NULL, -1);
 		return;
 	}
-	if (qenv_add_rcpt_dsn(&in->env, req.addr, req.notify, req.orcpt)
+	if (qenv_add_rcpt_dsn(&in->env, req->addr, req->notify, req->orcpt)
 	    == -1) {
 		in->failed = 1;
 		ipc_reply_error(c, id, "4.5.3", "too many recipients");
@@ -190,37 +182,31 @@ commit_done(void *arg)
 }
 
 void
-on_commit(struct queue *q, struct ipc_chan *c, uint32_t id, struct rbuf *rb)
+on_commit(struct queue *q, struct ipc_chan *c, uint32_t id,
+    const struct msg_commit *req)
 {
-	struct msg_commit	 req;
 	struct incoming		*in;
 	struct commit_job	*j;
 	char			 err[256];
 
-	if (dec_commit(rb, &req) == -1) {
-		ipc_chan_fail(c, "bad MSG_COMMIT payload");
-		return;
-	}
-	if ((in = incoming_find(q, req.qid)) == NULL) {
+	if ((in = incoming_find(q, req->qid)) == NULL) {
 		ipc_reply_error(c, id, "4.3.0", "no such incoming message");
 		return;
 	}
 	in->env.arrival = queue_now();
-	in->env.size = req.size;
-	in->env.ret = req.ret;
-	in->env.flags = req.flags & MSG_FLAG_MASK;
+	in->env.size = req->size;
+	in->env.ret = req->ret;
+	in->env.flags = req->flags & MSG_FLAG_MASK;
 	in->env.warned = QWARN_NONE;
-	strlcpy(in->env.envid, req.envid, sizeof(in->env.envid));
-	strlcpy(in->env.sender, req.sender, sizeof(in->env.sender));
-	strlcpy(in->env.helo, req.helo, sizeof(in->env.helo));
-	strlcpy(in->env.client_addr, req.client_addr,
-	    sizeof(in->env.client_addr));
-	strlcpy(in->env.client_name, req.client_name,
-	    sizeof(in->env.client_name));
+	STRLCPY_ARRAY(in->env.envid, req->envid);
+	STRLCPY_ARRAY(in->env.sender, req->sender);
+	STRLCPY_ARRAY(in->env.helo, req->helo);
+	STRLCPY_ARRAY(in->env.client_addr, req->client_addr);
+	STRLCPY_ARRAY(in->env.client_name, req->client_name);
 	errno = 0;
 	if (in->failed || in->env.nrcpt == 0 ||
 	    spool_commit_prepare(in->fd, &in->env, err, sizeof(err)) == -1) {
-		log_warnx("%s: commit failed: %s", req.qid,
+		log_warnx("%s: commit failed: %s", req->qid,
 		    in->failed || in->env.nrcpt == 0 ?
 		    "recipient list incomplete" : err);
 		ipc_reply_error(c, id, storage_dsn(errno),
@@ -239,16 +225,12 @@ on_commit(struct queue *q, struct ipc_chan *c, uint32_t id, struct rbuf *rb)
 }
 
 void
-on_abort(struct queue *q, struct ipc_chan *c, uint32_t id, struct rbuf *rb)
+on_abort(struct queue *q, struct ipc_chan *c, uint32_t id,
+    const struct msg_qid *req)
 {
-	struct msg_qid	 req;
 	struct incoming	*in;
 
-	if (dec_qid(rb, &req) == -1) {
-		ipc_chan_fail(c, "bad MSG_ABORT payload");
-		return;
-	}
-	if ((in = incoming_find(q, req.qid)) != NULL)
+	if ((in = incoming_find(q, req->qid)) != NULL)
 		incoming_drop(q, in);
 	ipc_reply(c, IPC_OK, id, NULL, -1);
 }

@@ -84,8 +84,8 @@ retire_if_drained(struct smtpd *sd, struct ipc_chan *c)
 }
 
 static void
-peer_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
-    int fd, void *arg)
+peer_msg(struct ipc_chan *c, const struct ipc_hdr *h,
+    const union ipc_msg *msg, int fd, void *arg)
 {
 	struct smtpd	*sd = arg;
 	struct waiter	 key, *w;
@@ -100,7 +100,7 @@ peer_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
 		return;
 	}
 	RB_REMOVE(waiter_tree, &sd->waiters, w);
-	session_reply(w->s, w->req, h->type, rb, fd);
+	session_reply(w->s, w->req, h->type, msg, fd);
 	free(w);
 	retire_if_drained(sd, c);
 }

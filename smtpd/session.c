@@ -679,7 +679,7 @@ process_input(struct session *s)
 
 void
 session_reply(struct session *s, enum ipc_type req, uint32_t type,
-    struct rbuf *rb, int fd)
+    const union ipc_msg *msg, int fd)
 {
 	if (s->closed) {
 		if (fd != -1)
@@ -691,11 +691,11 @@ session_reply(struct session *s, enum ipc_type req, uint32_t type,
 	case IPC_RCPT_CHECK:
 	case IPC_RCPT_CHECK_CLIENT:
 		s->blocked = 0;
-		rcpt_answer(s, type, rb);
+		rcpt_answer(s, type, msg);
 		break;
 	case IPC_MSG_CREATE:
 		s->blocked = 0;
-		data_answer(s, type, rb, fd);
+		data_answer(s, type, msg, fd);
 		fd = -1;
 		break;
 	case IPC_MSG_RCPT:
@@ -704,7 +704,7 @@ session_reply(struct session *s, enum ipc_type req, uint32_t type,
 		break;
 	case IPC_MSG_COMMIT:
 		s->blocked = 0;
-		commit_answer(s, type, rb);
+		commit_answer(s, type, msg);
 		break;
 	default:	/* IPC_MSG_ABORT: nothing waits for it */
 		break;

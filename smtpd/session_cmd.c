@@ -392,15 +392,15 @@ cmd_rcpt(struct session *s, const struct smtp_cmd *c)
 }
 
 void
-rcpt_answer(struct session *s, uint32_t type, struct rbuf *rb)
+rcpt_answer(struct session *s, uint32_t type, const union ipc_msg *msg)
 {
-	struct msg_rcpt_verdict	 v;
 	const char		*a = s->pending->addr;
 	struct rcpt		*nr;
+	uint32_t		 verdict = RCPT_TEMPFAIL;
 
-	if (type != IPC_RCPT_CHECK_REPLY || dec_rcpt_verdict(rb, &v) == -1)
-		v.verdict = RCPT_TEMPFAIL;
-	switch (v.verdict) {
+	if (type == IPC_RCPT_CHECK_REPLY)
+		verdict = msg->rcpt_verdict.verdict;
+	switch (verdict) {
 	case RCPT_OK:
 		nr = xreallocarray(s->rcpts, s->nrcpt + 1,
 		    sizeof(*nr));

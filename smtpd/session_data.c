@@ -36,6 +36,7 @@
 #include <openssl/ssl.h>
 
 #include "lib/log.h"
+#include "lib/strl.h"
 #include "smtpd/dsn_param.h"
 #include "smtpd/smtp_parse.h"
 #include "smtpd/smtpd.h"
@@ -119,13 +120,13 @@ write_received(struct session *s)
 }
 
 void
-data_answer(struct session *s, uint32_t type, struct rbuf *rb, int fd)
+data_answer(struct session *s, uint32_t type, const union ipc_msg *msg,
+    int fd)
 {
-	struct msg_qid	m;
-	int		bdat = s->chunk_first;
+	int	bdat = s->chunk_first;
 
 	s->chunk_first = 0;
-	if (type != IPC_MSG_CREATE_OK || dec_qid(rb, &m) == -1) {
+	if (type != IPC_MSG_CREATE_OK) {
 		if (fd != -1)
 			close(fd);
 		reply(s, "451 4.3.0 Error: queue file write error");
@@ -135,7 +136,7 @@ data_answer(struct session *s, uint32_t type, struct rbuf *rb, int fd)
 		}
 		return;
 	}
-	strlcpy(s->qid, m.qid, sizeof(s->qid));
+	STRLCPY_ARRAY(s->qid, msg->qid.qid);
 	s->data_fd = fd;
 	s->sd->ndata_fds++;
 	s->data_line_start = 1;
@@ -298,16 +299,12 @@ data_end(struct session *s)
 }
 
 void
-commit_answer(struct session *s, uint32_t type, struct rbuf *rb)
+commit_answer(struct session *s, uint32_t type, const union ipc_msg *msg)
 {
-	struct msg_qid	 ok;
-	struct msg_error e;
-
-	if (type == IPC_MSG_COMMIT_OK && dec_qid(rb, &ok) == 0 &&
-	    strcmp(ok.qid, s->qid) == 0 && !s->commit_failed) {
+	if (type == IPC_MSG_COMMIT_OK && strcmp(msg->qid.qid, s->qid) == 0 &&
+	    !s->commit_failed) {
 		reply(s, "250 2.0.0 Ok: queued as %s", s->qid);
-	} else if (type == IPC_ERROR && dec_error(rb, &e) == 0 &&
-	    strcmp(e.dsn, "4.3.1") == 0)
+	} else if (type == IPC_ERROR && strcmp(msg->error.dsn, "4.3.1") == 0)
 		reply(s, "452 4.3.1 Insufficient system storage");
 	else
 		reply(s, "451 4.3.0 Error: queue file write error");

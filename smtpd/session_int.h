@@ -149,13 +149,15 @@ const char *
 envelope_fill(const struct session *s, const char *qid, struct msg_commit *m);
 const char *
 rcpt_fill(const char *qid, const struct rcpt *rc, struct msg_rcpt *r);
-void rcpt_answer(struct session *s, uint32_t type, struct rbuf *rb);
+void rcpt_answer(struct session *s, uint32_t type, const union ipc_msg *msg);
 void dispatch(struct session *s, const char *line, size_t len);
 
 /* session_data.c: DATA, BDAT, the Received header */
 void cmd_data(struct session *s, const struct smtp_cmd *c);
-void data_answer(struct session *s, uint32_t type, struct rbuf *rb, int fd);
-void commit_answer(struct session *s, uint32_t type, struct rbuf *rb);
+void data_answer(struct session *s, uint32_t type, const union ipc_msg *msg,
+    int fd);
+void commit_answer(struct session *s, uint32_t type,
+    const union ipc_msg *msg);
 int process_data(struct session *s);
 void cmd_bdat(struct session *s, const struct smtp_cmd *c);
 int process_chunk(struct session *s);

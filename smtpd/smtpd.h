@@ -78,10 +78,10 @@ void	session_accept(struct smtpd *, int fd, const struct sockaddr *,
 	    socklen_t, const struct listener_tls *lt);
 /*
  * The answer to a request of type req.  type is the reply type, or
- * IPC_NONE (rb NULL) when the peer went away before answering; the
- * session owns fd (or -1).
+ * IPC_NONE (msg NULL) when the peer went away before answering; msg is
+ * the decoded reply, the session owns fd (or -1).
  */
 void	session_reply(struct session *, enum ipc_type req, uint32_t type,
-	    struct rbuf *, int fd);
+	    const union ipc_msg *msg, int fd);
 
 #endif

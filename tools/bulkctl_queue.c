@@ -112,63 +112,46 @@ out_add(struct session *s, const char *fmt, ...)
 	}
 }
 
-static int
-on_note(struct session *s, const struct ipc_hdr *h, struct rbuf *rb)
+/* The table lets only the notes and replies below come here. */
+static void
+on_note(struct session *s, const struct ipc_hdr *h, const union ipc_msg *msg)
 {
-	static struct msg_admin_text	t;
-	struct msg_admin_entry		e;
-	struct msg_admin_rcpt		r;
+	const struct msg_admin_entry	*e = &msg->admin_entry;
 
 	switch (h->type) {
 	case IPC_ADMIN_ENTRY:
-		if (dec_admin_entry(rb, &e) == -1)
-			return -1;
 		out_add(s, "M\t%s\t%s\t%llu\t%llu\t0\t%s\n",
-		    queue_names[e.queue], e.qid,
-		    (unsigned long long)e.arrival,
-		    (unsigned long long)e.size, e.sender);
-		return 0;
+		    queue_names[e->queue], e->qid,
+		    (unsigned long long)e->arrival,
+		    (unsigned long long)e->size, e->sender);
+		break;
 	case IPC_ADMIN_RCPT:
-		if (dec_admin_rcpt(rb, &r) == -1)
-			return -1;
-		out_add(s, "R\t%s\t%s\n", r.addr, r.reason);
-		return 0;
+		out_add(s, "R\t%s\t%s\n", msg->admin_rcpt.addr,
+		    msg->admin_rcpt.reason);
+		break;
 	case IPC_ADMIN_TEXT:
-		if (dec_admin_text(rb, &t) == -1)
-			return -1;
-		fwrite(t.data, 1, t.len, stdout);
-		return 0;
+		fwrite(msg->admin_text.data, 1, msg->admin_text.len, stdout);
+		break;
 	}
-	return -1;
-}
-
-static int
-on_reply(struct session *s, const struct ipc_hdr *h, struct rbuf *rb)
-{
-	struct msg_admin_done	d;
-	struct msg_error	e;
-
-	switch (h->type) {
-	case IPC_OK:
-		return dec_empty(rb);
-	case IPC_ADMIN_DONE:
-		if (dec_admin_done(rb, &d) == -1)
-			return -1;
-		s->total += d.n;
-		return 0;
-	case IPC_ERROR:
-		if (dec_error(rb, &e) == -1)
-			return -1;
-		fprintf(stderr, "bulkctl: %s\n", e.text);
-		s->bad = 1;
-		return 0;
-	}
-	return -1;
 }
 
 static void
-session_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
-    int fd, void *arg)
+on_reply(struct session *s, const struct ipc_hdr *h, const union ipc_msg *msg)
+{
+	switch (h->type) {
+	case IPC_ADMIN_DONE:
+		s->total += msg->admin_done.n;
+		break;
+	case IPC_ERROR:
+		fprintf(stderr, "bulkctl: %s\n", msg->error.text);
+		s->bad = 1;
+		break;
+	}
+}
+
+static void
+session_msg(struct ipc_chan *c, const struct ipc_hdr *h,
+    const union ipc_msg *msg, int fd, void *arg)
 {
 	struct session	*s = arg;
 	int		 reply = ipc_type_info(h->type)->kind == IPC_REPLY;
@@ -176,10 +159,10 @@ session_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
 	if (fd != -1)
 		close(fd);
 	arm_timer(s);
-	if ((reply ? on_reply(s, h, rb) : on_note(s, h, rb)) == -1) {
-		ipc_chan_fail(c, "bad payload");
-		return;
-	}
+	if (reply)
+		on_reply(s, h, msg);
+	else
+		on_note(s, h, msg);
 	if (reply && ipc_chan_npending(c) == 0)
 		session_stop(s, 0);
 }

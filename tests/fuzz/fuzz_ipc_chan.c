@@ -1,7 +1,8 @@
 /*
  * fuzz_ipc_chan.c: the receiving side of an IPC channel, as master or a
  * worker sees it: datagrams off a real SOCK_SEQPACKET socketpair, with
- * fds attached, through framing, the header check and reply matching.
+ * fds attached, through framing, the header check, reply matching and
+ * the payload's decoder.
  *
  * Input: self role (bit 7: the channel awaits READY, as master's to a
  * worker it spawned), peer role, a count n of requests the channel sends
@@ -13,8 +14,9 @@
  * What must hold: every message handed to on_msg passed the table (type
  * known, sent by the peer's role, received by ours, fd iff the table
  * says so, payload length as framed, in a phase its row admits: READY
- * once and only on a channel awaiting it, nothing but LOG before it)
- * and, for a reply, answered a request the channel sent, once; nothing
+ * once and only on a channel awaiting it, nothing but LOG before it),
+ * its payload decoded and its row's validator takes it, and, for a
+ * reply, answered a request the channel sent, once; nothing
  * arrives after on_close, which comes at most once; no fd leaks
  * (ASan/LSan and the fd count check).
  */
@@ -30,6 +32,7 @@
 
 #include "lib/log.h"
 #include "privsep/ipc.h"
+#include "privsep/ipc_msgs.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
@@ -55,8 +58,8 @@ quiet(int prio, const char *line)
 }
 
 static void
-on_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb, int fd,
-    void *arg)
+on_msg(struct ipc_chan *c, const struct ipc_hdr *h, const union ipc_msg *msg,
+    int fd, void *arg)
 {
 	struct state			*st = arg;
 	const struct ipc_type_info	*ti = ipc_type_info(h->type);
@@ -65,7 +68,9 @@ on_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb, int fd,
 	CHECK(!st->closed);
 	CHECK(ti != NULL);
 	CHECK(ti->senders & (1u << peer));
-	CHECK(h->len <= IPC_PAYLOAD_MAX && rb->len == h->len);
+	CHECK(h->len <= IPC_PAYLOAD_MAX);
+	/* The payload decoded, and its validator takes it. */
+	CHECK(ipc_type_codec(h->type)->check(msg) == NULL);
 	CHECK((fd != -1) == (ti->fd == IPC_FD_REQUIRED));
 	CHECK((fd != -1) == ((h->flags & IPC_HDR_FD) != 0));
 	CHECK(ti->phases & (st->awaiting ? IPC_PHASE_START : IPC_PHASE_RUN));

@@ -1914,15 +1914,20 @@ struct chfix {
 };
 
 static void
-rx_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
+rx_msg(struct ipc_chan *c, const struct ipc_hdr *h, const union ipc_msg *msg,
     int fd, void *arg)
 {
-	struct rx *rx = arg;
+	struct rx		*rx = arg;
+	const struct ipc_codec	*codec = ipc_type_codec(h->type);
+	struct wbuf		 wb;
 
+	/* The channel decoded it: encoded again, it is what was sent. */
 	rx->nmsg++;
 	rx->h = *h;
-	rx->len = rb->len;
-	memcpy(rx->payload, rb->p, rb->len);
+	wb_init(&wb, rx->payload, sizeof(rx->payload));
+	codec->enc(&wb, msg);
+	assert_false(wb.err);
+	rx->len = wb.len;
 	if (rx->fd != -1)
 		close(rx->fd);
 	rx->fd = fd;
@@ -2359,6 +2364,9 @@ test_chan_request_reply(void **state)
 	struct wbuf		 wb;
 	struct rbuf		 rb;
 	struct msg_qid		 q;
+	struct msg_error	 e;
+	uint8_t			 ebuf[64];
+	struct wbuf		 ewb;
 	uint32_t		 id, id2;
 	int			 p[2], fd;
 	char			 c;
@@ -2402,8 +2410,12 @@ test_chan_request_reply(void **state)
 	assert_int_equal(raw_recv(f->raw, &h, pl, sizeof(pl), &fd),
 	    (ssize_t)sizeof(h));
 	assert_int_equal(h.id, id2);
-	rep = hdr(IPC_ERROR, 0, id2, 0);
-	raw_send(f->raw, &rep, NULL, 0, NULL, 0);
+	memset(&e, 0, sizeof(e));
+	strlcpy(e.dsn, "4.3.0", sizeof(e.dsn));
+	wb_init(&ewb, ebuf, sizeof(ebuf));
+	enc_error(&ewb, &e);
+	rep = hdr(IPC_ERROR, ewb.len, id2, 0);
+	raw_send(f->raw, &rep, ebuf, ewb.len, NULL, 0);
 	run(f->base);
 	assert_int_equal(f->rx.nmsg, 2);
 	assert_int_equal(f->rx.h.type, IPC_ERROR);
@@ -2597,13 +2609,19 @@ test_pair_reply_error_long(void **state)
 	struct pair		*pr = *state;
 	struct rbuf		 rb;
 	struct msg_error	 e;
+	struct msg_addr		 a;
+	uint8_t			 buf[IPC_ADDR_MAX + 8];
+	struct wbuf		 wb;
 	uint32_t		 id;
 	char			 text[701];
 
 	memset(text, 't', sizeof(text) - 1);
 	text[sizeof(text) - 1] = '\0';
 	pair_new(pr, ROLE_LOOKUP, ROLE_LOCAL);
-	id = ipc_request(pr->s, IPC_EXPAND, NULL, -1);
+	strlcpy(a.addr, "alias@example.org", sizeof(a.addr));
+	wb_init(&wb, buf, sizeof(buf));
+	enc_addr(&wb, &a);
+	id = ipc_request(pr->s, IPC_EXPAND, &wb, -1);
 	run(pr->base);
 	assert_int_equal(pr->qrx.nmsg, 1);
 	ipc_reply_error(pr->q, id, "5.4.6", text);

@@ -297,15 +297,18 @@ struct phfix {
 	int			 nclose;
 	int			 violation;
 	char			 why[128];
+	char			 line[1024];	/* the last LOG's */
 };
 
 static void
-ph_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
+ph_msg(struct ipc_chan *c, const struct ipc_hdr *h, const union ipc_msg *msg,
     int fd, void *arg)
 {
 	struct phfix *f = arg;
 
 	f->nmsg++;
+	if (h->type == IPC_LOG)
+		snprintf(f->line, sizeof(f->line), "%s", msg->log.line);
 	if (fd != -1)
 		close(fd);
 }
@@ -320,9 +323,9 @@ ph_close(struct ipc_chan *c, const char *why, int violation, void *arg)
 	snprintf(f->why, sizeof(f->why), "%s", why);
 }
 
-/* master's end of a channel to a spawned smtpd, and smtpd's raw end */
+/* self's end of a channel to peer, and the peer's raw end */
 static struct phfix *
-phfix_new(int await)
+phfix_roles(enum bh_role self, enum bh_role peer)
 {
 	struct phfix	*f;
 	int		 sv[2];
@@ -330,11 +333,20 @@ phfix_new(int await)
 	assert_non_null(f = calloc(1, sizeof(*f)));
 	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
 	assert_non_null(f->base = event_base_new());
-	f->chan = ipc_chan_new(f->base, sv[0], ROLE_MASTER, ROLE_SMTPD,
-	    ph_msg, ph_close, f);
+	f->chan = ipc_chan_new(f->base, sv[0], self, peer, ph_msg, ph_close,
+	    f);
+	f->raw = sv[1];
+	return f;
+}
+
+/* master's end of a channel to a spawned smtpd, and smtpd's raw end */
+static struct phfix *
+phfix_new(int await)
+{
+	struct phfix	*f = phfix_roles(ROLE_MASTER, ROLE_SMTPD);
+
 	if (await)
 		ipc_chan_await_ready(f->chan);
-	f->raw = sv[1];
 	return f;
 }
 
@@ -436,6 +448,138 @@ test_phase_default_run(void **state)
 	phfix_free(f);
 }
 
+/*
+ * The channel decodes the payload with the row's codec before the
+ * handler runs: the handler gets the struct; a payload that does not
+ * decode, or that its validator refuses, never reaches it and closes the
+ * channel as a violation.
+ */
+static void
+test_chan_decodes_before_handler(void **state)
+{
+	uint8_t				 buf[600];
+	struct wbuf			 wb;
+	struct msg_peer_violation	 pv = { ROLE_COUNT + 3, "who?" };
+	struct phfix			*f = phfix_new(0);
+
+	ph_send_log(f);
+	assert_int_equal(f->nmsg, 1);
+	assert_string_equal(f->line, "setting up");
+	wb_init(&wb, buf, sizeof(buf));
+	wb_u32(&wb, 6);			/* a priority, then no line */
+	ph_send(f, IPC_LOG, &wb);
+	assert_int_equal(f->nmsg, 1);
+	assert_int_equal(f->nclose, 1);
+	assert_int_equal(f->violation, 1);
+	assert_string_equal(f->why, "bad LOG payload");
+	phfix_free(f);
+
+	/* It decodes, but names no role: the validator refuses it. */
+	f = phfix_new(0);
+	ipc_enc_unchecked = 1;
+	wb_init(&wb, buf, sizeof(buf));
+	enc_peer_violation(&wb, &pv);
+	ipc_enc_unchecked = 0;
+	ph_send(f, IPC_PEER_VIOLATION, &wb);
+	assert_int_equal(f->nmsg, 0);
+	assert_int_equal(f->nclose, 1);
+	assert_string_equal(f->why, "bad PEER_VIOLATION payload");
+	phfix_free(f);
+
+	/* An empty payload has no bytes. */
+	f = phfix_new(1);
+	wb_init(&wb, buf, sizeof(buf));
+	wb_u32(&wb, 0);
+	ph_send(f, IPC_READY, &wb);
+	assert_int_equal(f->nmsg, 0);
+	assert_int_equal(f->nclose, 1);
+	assert_string_equal(f->why, "bad READY payload");
+	phfix_free(f);
+}
+
+/*
+ * A runner speaks as a runner, a writer as a writer: the :include: read
+ * is the runner's, the ~/.forward read the writer's, and a mail to write
+ * goes to either.
+ */
+static void
+test_runner_role(void **state)
+{
+	struct ipc_hdr	 h = { 0, 0, 1, 0 };
+	const char	*wrong = "message type not allowed in this direction";
+
+	h.type = IPC_FORWARD_READ;
+	assert_null(ipc_check_header(&h, ROLE_WRITER, ROLE_LOCAL, 0));
+	assert_string_equal(ipc_check_header(&h, ROLE_RUNNER, ROLE_LOCAL, 0),
+	    wrong);
+	h.type = IPC_FORWARD_DATA;
+	assert_null(ipc_check_header(&h, ROLE_LOCAL, ROLE_WRITER, 0));
+	assert_string_equal(ipc_check_header(&h, ROLE_LOCAL, ROLE_RUNNER, 0),
+	    wrong);
+	h.type = IPC_INCLUDE_READ;
+	assert_null(ipc_check_header(&h, ROLE_RUNNER, ROLE_LOCAL, 0));
+	assert_string_equal(ipc_check_header(&h, ROLE_WRITER, ROLE_LOCAL, 0),
+	    wrong);
+	h.type = IPC_INCLUDE_DATA;
+	assert_null(ipc_check_header(&h, ROLE_LOCAL, ROLE_RUNNER, 0));
+	assert_string_equal(ipc_check_header(&h, ROLE_LOCAL, ROLE_WRITER, 0),
+	    wrong);
+	h.type = IPC_WRITE_MAIL;
+	h.flags = IPC_HDR_FD;
+	assert_null(ipc_check_header(&h, ROLE_WRITER, ROLE_LOCAL, 1));
+	assert_null(ipc_check_header(&h, ROLE_RUNNER, ROLE_LOCAL, 1));
+	/* Only local talks to them. */
+	assert_non_null(ipc_check_header(&h, ROLE_RUNNER, ROLE_MASTER, 1));
+}
+
+/*
+ * On a channel: local's end of a channel to a runner drops a writer's
+ * note of ~/.forward, and its end of a channel to a writer drops a
+ * runner's :include: bytes (with no request outstanding either, the
+ * direction is checked first).
+ */
+static void
+test_runner_channel(void **state)
+{
+	static struct msg_forward_data	 fd;
+	static uint8_t			 buf[IPC_PAYLOAD_MAX];
+	struct wbuf			 wb;
+	struct phfix			*f;
+	uint8_t				 dg[sizeof(struct ipc_hdr) + 64];
+	struct ipc_hdr			 h = { IPC_FORWARD_DATA, 0, 1, 0 };
+
+	fd.status = FORWARD_NONE;
+	wb_init(&wb, buf, sizeof(buf));
+	enc_forward_data(&wb, &fd);
+	assert_true(wb.len <= sizeof(dg) - sizeof(h));
+	h.len = wb.len;
+
+	f = phfix_roles(ROLE_LOCAL, ROLE_RUNNER);
+	memcpy(dg, &h, sizeof(h));
+	memcpy(dg + sizeof(h), buf, wb.len);
+	assert_int_equal(send(f->raw, dg, sizeof(h) + wb.len, 0),
+	    (ssize_t)(sizeof(h) + wb.len));
+	event_base_loop(f->base, EVLOOP_NONBLOCK | EVLOOP_ONCE);
+	assert_int_equal(f->nmsg, 0);
+	assert_int_equal(f->nclose, 1);
+	assert_int_equal(f->violation, 1);
+	assert_string_equal(f->why,
+	    "message type not allowed in this direction");
+	phfix_free(f);
+
+	f = phfix_roles(ROLE_LOCAL, ROLE_WRITER);
+	h.type = IPC_INCLUDE_DATA;
+	memcpy(dg, &h, sizeof(h));
+	assert_int_equal(send(f->raw, dg, sizeof(h) + wb.len, 0),
+	    (ssize_t)(sizeof(h) + wb.len));
+	event_base_loop(f->base, EVLOOP_NONBLOCK | EVLOOP_ONCE);
+	assert_int_equal(f->nmsg, 0);
+	assert_int_equal(f->nclose, 1);
+	assert_string_equal(f->why,
+	    "message type not allowed in this direction");
+	phfix_free(f);
+}
+
 int
 main(void)
 {
@@ -449,6 +593,9 @@ main(void)
 		cmocka_unit_test(test_phase_ready_once),
 		cmocka_unit_test(test_phase_nothing_privileged_before_ready),
 		cmocka_unit_test(test_phase_default_run),
+		cmocka_unit_test(test_chan_decodes_before_handler),
+		cmocka_unit_test(test_runner_role),
+		cmocka_unit_test(test_runner_channel),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

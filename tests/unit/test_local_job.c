@@ -45,8 +45,8 @@ void hostile_load(struct local *lo) { }
 void hostile_load_runner(struct local *lo) { }
 void hostile_send(struct local *lo) { }
 int
-hostile_answer(struct local *lo, const struct ipc_hdr *h, struct rbuf *rb,
-    int fd)
+hostile_answer(struct local *lo, const struct ipc_hdr *h,
+    const union ipc_msg *msg, int fd)
 {
 	return 0;
 }
@@ -123,29 +123,28 @@ fake_closed(struct ipc_chan *c, const char *why, int violation, void *arg)
 }
 
 static void
-fake_queue_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
-    int fd, void *arg)
+fake_queue_msg(struct ipc_chan *c, const struct ipc_hdr *h,
+    const union ipc_msg *msg, int fd, void *arg)
 {
 	assert_int_equal(fd, -1);
 	if (h->type == IPC_DELIVER_RESULT) {
-		assert_int_equal(dec_deliver_result(rb, &W.result), 0);
+		W.result = msg->deliver_result;
 		W.nresult++;
 	}
 }
 
 static void
-fake_lookup_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
-    int fd, void *arg)
+fake_lookup_msg(struct ipc_chan *c, const struct ipc_hdr *h,
+    const union ipc_msg *msg, int fd, void *arg)
 {
 	static struct msg_expand_ok	 x;
 	static uint8_t			 buf[IPC_PAYLOAD_MAX];
 	const struct fake_addr		*f = NULL;
-	struct msg_addr			 a;
+	const struct msg_addr		*a = &msg->addr;
 	struct msg_owner		 o;
 	struct wbuf			 wb;
 	size_t				 i;
 
-	assert_int_equal(dec_addr(rb, &a), 0);
 	wb_init(&wb, buf, sizeof(buf));
 	if (h->type == IPC_OWNER_QUERY) {
 		memset(&o, 0, sizeof(o));
@@ -155,12 +154,12 @@ fake_lookup_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
 	}
 	assert_int_equal(h->type, IPC_EXPAND);
 	W.expands++;
-	if (W.hang_on != NULL && strcmp(a.addr, W.hang_on) == 0) {
+	if (W.hang_on != NULL && strcmp(a->addr, W.hang_on) == 0) {
 		W.hang = 1;
 		return;
 	}
 	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++)
-		if (strcmp(table[i].addr, a.addr) == 0)
+		if (strcmp(table[i].addr, a->addr) == 0)
 			f = &table[i];
 	assert_non_null(f);
 	if (f->dsn != NULL) {
@@ -193,19 +192,19 @@ forward_text(const char *user)
 }
 
 static void
-fake_writer_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
-    int fd, void *arg)
+fake_writer_msg(struct ipc_chan *c, const struct ipc_hdr *h,
+    const union ipc_msg *msg, int fd, void *arg)
 {
 	static struct msg_forward_data	 fwd;
 	static uint8_t			 buf[IPC_PAYLOAD_MAX];
 	struct fwriter			*w = arg;
-	struct msg_forward_read		 r;
-	struct msg_write_mail		 m;
+	const struct msg_write_mail	*m = &msg->write_mail;
 	struct wbuf			 wb;
 	const char			*text;
 
-	if (h->type == IPC_FORWARD_READ) {
-		assert_int_equal(dec_forward_read(rb, &r), 0);
+	if (h->type == IPC_FORWARD_READ || h->type == IPC_INCLUDE_READ) {
+		assert_int_equal(h->type, w->runner ? IPC_INCLUDE_READ :
+		    IPC_FORWARD_READ);
 		w->forward_reads++;
 		memset(&fwd, 0, sizeof(fwd));
 		text = w->runner ? include_text : forward_text(w->user);
@@ -216,27 +215,26 @@ fake_writer_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
 			fwd.status = FORWARD_NONE;
 		wb_init(&wb, buf, sizeof(buf));
 		enc_forward_data(&wb, &fwd);
-		ipc_reply(c, IPC_FORWARD_DATA, h->id, &wb, -1);
+		ipc_reply(c, w->runner ? IPC_INCLUDE_DATA : IPC_FORWARD_DATA,
+		    h->id, &wb, -1);
 		return;
 	}
 	assert_int_equal(h->type, IPC_WRITE_MAIL);
-	assert_int_equal(dec_write_mail(rb, &m), 0);
 	assert_int_not_equal(fd, -1);
 	assert_int_equal(fcntl(fd, F_SETFL, O_NONBLOCK), 0);
 	w->mail_fd = fd;
 	w->mail_id = h->id;
-	w->want = m.content_len;
-	strlcpy(w->delivered_to, m.delivered_to, sizeof(w->delivered_to));
+	w->want = m->content_len;
+	strlcpy(w->delivered_to, m->delivered_to, sizeof(w->delivered_to));
 }
 
 /* The fake master: a writer for each WRITER_OPEN, a runner for each
    RUNNER_OPEN. */
 static void
-fake_master_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
-    int fd, void *arg)
+fake_master_msg(struct ipc_chan *c, const struct ipc_hdr *h,
+    const union ipc_msg *msg, int fd, void *arg)
 {
-	static struct msg_runner_open	 ro;
-	struct msg_writer_open		 o;
+	const struct msg_runner_open	*ro = &msg->runner_open;
 	struct fwriter			*w;
 	uint8_t				 buf[8];
 	struct wbuf			 wb;
@@ -247,20 +245,19 @@ fake_master_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
 	memset(w, 0, sizeof(*w));
 	w->mail_fd = -1;
 	if (h->type == IPC_RUNNER_OPEN) {
-		assert_int_equal(dec_runner_open(rb, &ro), 0);
-		assert_null(ipc_check_runner_open(&ro));
+		assert_null(ipc_check_runner_open(ro));
 		w->runner = 1;
-		w->kind = ro.kind;
-		w->depth = ro.depth;
-		strlcpy(w->value, ro.value, sizeof(w->value));
-		strlcpy(w->user, ro.name, sizeof(w->user));
+		w->kind = ro->kind;
+		w->depth = ro->depth;
+		strlcpy(w->value, ro->value, sizeof(w->value));
+		strlcpy(w->user, ro->name, sizeof(w->user));
 	} else {
 		assert_int_equal(h->type, IPC_WRITER_OPEN);
-		assert_int_equal(dec_writer_open(rb, &o), 0);
-		strlcpy(w->user, o.user, sizeof(w->user));
+		strlcpy(w->user, msg->writer_open.user, sizeof(w->user));
 	}
 	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
-	w->chan = ipc_chan_new(W.base, sv[0], ROLE_WRITER, ROLE_LOCAL,
+	w->chan = ipc_chan_new(W.base, sv[0],
+	    w->runner ? ROLE_RUNNER : ROLE_WRITER, ROLE_LOCAL,
 	    fake_writer_msg, fake_closed, w);
 	wb_init(&wb, buf, sizeof(buf));
 	ipc_reply(c, w->runner ? IPC_RUNNER_OPEN_OK : IPC_WRITER_OPEN_OK, h->id,
@@ -270,9 +267,9 @@ fake_master_msg(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *rb,
 /* local's end of its master channel, as worker.c dispatches it. */
 static void
 local_master_msg(struct ipc_chan *c, const struct ipc_hdr *h,
-    struct rbuf *rb, int fd, void *arg)
+    const union ipc_msg *msg, int fd, void *arg)
 {
-	L.we.on_master_reply(&L.we, h, rb, fd);
+	L.we.on_master_reply(&L.we, h, msg, fd);
 }
 
 static void
