@@ -234,7 +234,7 @@ session_close(struct session *s)
 static int
 parse_msg(char *line, struct ql_msg *m)
 {
-	char	*f[6];
+	char	*f[6] = { NULL };	/* gcc's analyser loses the loop */
 	int	 i;
 
 	for (i = 0; i < 6; i++)
