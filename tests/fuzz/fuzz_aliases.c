@@ -14,6 +14,8 @@
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
+#define EXPAND_FIRST	4	/* entries expanded from the start of a file */
+
 /* Some domains must be "ours", or local@domain recursion goes untested. */
 static int
 fuzz_is_local(const char *domain, void *arg)
@@ -67,7 +69,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		e = aliases_lookup(&t, t.v[i].name);
 		if (e != &t.v[i] || e->ntargets == 0)
 			abort();
-		check_expansion(&t, t.v[i].name);
+		/*
+		 * Expanding every entry made a fan-in seed (200 names, each
+		 * a 1,000-member list) cost 200,000 targets per input, and
+		 * its mutants held the whole run to a few hundred inputs a
+		 * second: the first entries and the last are enough to
+		 * reach every path of the expansion.
+		 */
+		if (i < EXPAND_FIRST || i == t.n - 1)
+			check_expansion(&t, t.v[i].name);
 	}
 	check_expansion(&t, "Postmaster");
 	aliases_free(&t);

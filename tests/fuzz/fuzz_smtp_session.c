@@ -8,7 +8,8 @@
  * protocol, so every request smtpd sends is checked by ipc_chan on the way
  * in, exactly as in the daemon.  The event loop runs non-blocking, feeding
  * input and draining replies, for a bounded number of rounds; at the end
- * the client hangs up, and every session, waiter and fd must be gone.
+ * the client hangs up, and every session, waiter and fd must be gone:
+ * smtpd and its fakes live on for the next input.
  *
  * Input: one selector byte, then the client's bytes.
  *   bit 0	smtpd_forbid_bare_newline = normalize (else reject)
@@ -204,55 +205,98 @@ fake_peer(struct smtpd *sd, enum bh_role role, ipc_msg_fn fn,
 
 /*
  * Read and drop whatever smtpd sent the client (shown on stderr when
- * FUZZ_SHOW is set, to triage a case); 1 if there was any.
+ * FUZZ_SHOW is set, to triage a case); 1 if there was any.  smtpd's
+ * hang-up is news once: counted as progress every round, it kept each
+ * input in the loop for all ROUNDS_MAX rounds (a few executions a
+ * second instead of thousands).
  */
 static int
-drain_client(int fd, int show)
+drain_client(int fd, int show, int *eof)
 {
 	char	buf[65536];
 	ssize_t	n;
 	int	got = 0;
 
+	if (*eof)
+		return 0;
 	while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
 		got = 1;
 		if (show)
 			fwrite(buf, 1, n, stderr);
 	}
-	return got || n == 0;
+	if (n == 0) {
+		*eof = 1;
+		got = 1;
+	}
+	return got;
+}
+
+/*
+ * One smtpd with its fake peers for the whole run, and the 16
+ * configurations the selector's low bits choose, built on first use:
+ * setting them up for every input cost more than the session itself.
+ * Each input must leave smtpd as it found it (checked at the end).
+ */
+struct harness {
+	struct smtpd		 sd;
+	struct fake		 f;
+	struct bh_config	 cf[16];
+	int			 built[16];
+};
+
+static struct harness *
+harness(uint8_t sel)
+{
+	static struct harness	*h;
+	unsigned int		 k = sel & 0x0f;
+
+	if (h == NULL) {
+		if ((h = calloc(1, sizeof(*h))) == NULL)
+			abort();
+		log_set_sink(discard_log);
+		RB_INIT(&h->sd.waiters);
+		RB_INIT(&h->sd.clients);
+		if ((h->sd.we.base = event_base_new()) == NULL)
+			abort();
+		h->sd.we.arg = &h->sd;
+		h->sd.nofile = 1024;
+		h->f.queue = fake_peer(&h->sd, ROLE_QUEUE, fake_queue_msg,
+		    &h->f);
+		h->f.lookup = fake_peer(&h->sd, ROLE_LOOKUP, fake_lookup_msg,
+		    &h->f);
+	}
+	if (!h->built[k]) {
+		config_for(&h->cf[k], (uint8_t)k);
+		h->built[k] = 1;
+	}
+	/* A copy that shares the cached one's strings, never freed. */
+	h->sd.we.cf = h->cf[k];
+	h->sd.session_limit = h->sd.we.cf.smtpd_session_limit;
+	h->f.sel = sel;
+	return h;
 }
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct smtpd		 sd;
-	struct fake		 f;
+	struct harness		*h;
+	struct smtpd		*sd;
+	struct fake		*f;
 	struct sockaddr_in	 sin;
 	const uint8_t		*in;
 	size_t			 left, piece;
 	ssize_t			 n;
-	int			 sv[2], rounds, idle = 0, shut = 0;
+	int			 sv[2], rounds, idle = 0, shut = 0, eof = 0;
 	int			 show = getenv("FUZZ_SHOW") != NULL;
 
 	if (size < 1)
 		return 0;
-	log_set_sink(discard_log);
-	memset(&f, 0, sizeof(f));
-	f.sel = data[0];
+	h = harness(data[0]);
+	sd = &h->sd;
+	f = &h->f;
 	in = data + 1;
 	left = size - 1;
 	piece = (size_t)1 << (data[0] >> 4);
-
-	memset(&sd, 0, sizeof(sd));
-	RB_INIT(&sd.waiters);
-	RB_INIT(&sd.clients);
-	if ((sd.we.base = event_base_new()) == NULL)
-		abort();
-	sd.we.arg = &sd;
-	config_for(&sd.we.cf, f.sel);
-	sd.session_limit = sd.we.cf.smtpd_session_limit;
-	sd.nofile = 1024;
-	f.queue = fake_peer(&sd, ROLE_QUEUE, fake_queue_msg, &f);
-	f.lookup = fake_peer(&sd, ROLE_LOOKUP, fake_lookup_msg, &f);
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1)
 		abort();
@@ -260,25 +304,25 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	sin.sin_addr.s_addr = htonl(0x7f000001);
-	session_accept(&sd, sv[0], (struct sockaddr *)&sin, sizeof(sin), NULL);
+	session_accept(sd, sv[0], (struct sockaddr *)&sin, sizeof(sin), NULL);
 
 	for (rounds = 0; rounds < ROUNDS_MAX; rounds++) {
-		f.progress = 0;
+		f->progress = 0;
 		if (left > 0) {
 			n = send(sv[1], in, left < piece ? left : piece,
 			    MSG_DONTWAIT | MSG_NOSIGNAL);
 			if (n > 0) {
 				in += n;
 				left -= n;
-				f.progress = 1;
+				f->progress = 1;
 			} else if (n == -1 && errno != EAGAIN) {
 				left = 0;	/* smtpd hung up */
 			}
 		}
-		event_base_loop(sd.we.base, EVLOOP_NONBLOCK);
-		if (drain_client(sv[1], show))
-			f.progress = 1;
-		if (f.progress) {
+		event_base_loop(sd->we.base, EVLOOP_NONBLOCK);
+		if (drain_client(sv[1], show, &eof))
+			f->progress = 1;
+		if (f->progress) {
 			idle = 0;
 			continue;
 		}
@@ -291,22 +335,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			idle = 0;
 			continue;
 		}
-		if (shut && sd.nsessions == 0 && RB_EMPTY(&sd.waiters))
+		if (shut && sd->nsessions == 0 && RB_EMPTY(&sd->waiters))
 			break;
 		if (left > 0 && idle > 1000)
 			left = 0;	/* smtpd stopped reading for good */
 	}
 	/* A session still open after the hang-up is a bug. */
-	if (sd.nsessions != 0 || sd.ndata_fds != 0 ||
-	    !RB_EMPTY(&sd.waiters) || !RB_EMPTY(&sd.clients))
+	if (sd->nsessions != 0 || sd->ndata_fds != 0 ||
+	    !RB_EMPTY(&sd->waiters) || !RB_EMPTY(&sd->clients))
 		abort();
-
+	/* Nor may a fake's channel have been closed on the way. */
+	if (sd->queue == NULL || sd->lookup == NULL)
+		abort();
 	close(sv[1]);
-	ipc_chan_free(f.queue);
-	ipc_chan_free(f.lookup);
-	ipc_chan_free(sd.queue);
-	ipc_chan_free(sd.lookup);
-	event_base_free(sd.we.base);
-	config_free(&sd.we.cf);
 	return 0;
 }
