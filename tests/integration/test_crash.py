@@ -5,6 +5,7 @@ in count and time."""
 import hashlib
 import os
 import random
+import re
 import signal
 import smtplib
 import subprocess
@@ -74,6 +75,17 @@ def flush(d):
     wait_until(flushed, "bulkctl flush to be answered")
 
 
+def print_history(d, mailq):
+    """What the log says of the messages still queued, and how the
+    compartments came and went: enough to tell a lost job from a slow
+    one when a run fails far from here (CI)."""
+    qids = re.findall(r"^([0-9A-F]{10,})[*!]?\s", mailq, re.M)
+    for line in d.logtext().splitlines():
+        if any(q in line for q in qids) or re.search(
+                r"bulkhead/master\[|exited|killed|restart|signal", line):
+            print(line)
+
+
 def check_delivered(d, users, sender, label):
     pw = users[BOB]
     want = set(sender.accepted)
@@ -98,9 +110,11 @@ def check_delivered(d, users, sender, label):
                   label, len(sender.tried), len(want), len(got),
                   len(missing), dups or "none"))
         if missing:
-            print(subprocess.run([BULKCTL, "-c", d.dir, "mailq"],
-                                 capture_output=True, text=True,
-                                 timeout=30).stdout[-3000:])
+            mailq = subprocess.run([BULKCTL, "-c", d.dir, "mailq"],
+                                   capture_output=True, text=True,
+                                   timeout=30).stdout
+            print(mailq[-3000:])
+            print_history(d, mailq)
     assert not missing, missing
     # A duplicate is allowed only for a message that got its 250: the
     # crash came between delivery and the status mark.
