@@ -82,7 +82,7 @@ def print_history(d, mailq):
     qids = re.findall(r"^([0-9A-F]{10,})[*!]?\s", mailq, re.M)
     for line in d.logtext().splitlines():
         if any(q in line for q in qids) or re.search(
-                r"bulkhead/master\[|exited|killed|restart|signal", line):
+                r"exited|killed|restart|signal|violation", line):
             print(line)
 
 
