@@ -24,6 +24,25 @@ fd_write_all(int fd, const void *buf, size_t n)
 	return 0;
 }
 
+int
+fd_pwrite_all(int fd, const void *buf, size_t n, off_t off)
+{
+	const char	*p = buf;
+	ssize_t		 w;
+
+	while (n > 0) {
+		if ((w = pwrite(fd, p, n, off)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		n -= w;
+		off += w;
+	}
+	return 0;
+}
+
 /* pread when off >= 0, read otherwise. */
 static ssize_t
 read_loop(int fd, void *buf, size_t n, off_t off)

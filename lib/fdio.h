@@ -10,6 +10,8 @@
 
 /* Write all n bytes, retrying short writes and EINTR; 0 or -1 (errno). */
 int	fd_write_all(int fd, const void *p, size_t n);
+/* The same at offset off, with pwrite(2). */
+int	fd_pwrite_all(int fd, const void *p, size_t n, off_t off);
 
 /*
  * Read n bytes, retrying short reads and EINTR: the count read, less than

@@ -121,6 +121,9 @@ static const struct compartment table[ROLE_COUNT] = {
 			    "mkdir", "mkdirat", "getdents64",
 			    /* spare files are checked and emptied */
 			    "geteuid", "ftruncate",
+			    /* smtpd writes the content into a memory file
+			       that queue seals (fcntl) at the commit */
+			    "memfd_create",
 			    /* the commit pool (glibc 2.36): its wake-up pipe,
 			       locks, the signal mask around clone, each
 			       thread's set-up; clone under THREADS */

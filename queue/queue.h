@@ -49,7 +49,8 @@ struct qmsg {
 struct incoming {
 	TAILQ_ENTRY(incoming)	 entry;
 	struct qenv		 env;
-	int			 fd;
+	int			 fd;		/* the queue file: queue's alone */
+	int			 content;	/* the memory file smtpd writes */
 	int			 failed;	/* a recipient could not be kept */
 };
 

@@ -1,9 +1,12 @@
 /*
  * queue_receive.c: messages from smtpd.  MSG_CREATE opens a file in
- * incoming/, MSG_RCPT adds a recipient, MSG_COMMIT writes the envelope
- * and has a pool thread fsync it: only once that is done does smtpd hear
- * COMMIT_OK (and say 250) and the message join the schedule.  MSG_ABORT,
- * or smtpd going away, drops what was not committed.
+ * incoming/ and hands smtpd a memory file for the content (content.h:
+ * smtpd never holds a queue file), MSG_RCPT adds a recipient,
+ * MSG_COMMIT seals the content and has a pool thread copy it into the
+ * queue file, append the envelope and fsync: only once that is done
+ * does smtpd hear COMMIT_OK (and say 250) and the message join the
+ * schedule.  MSG_ABORT, or smtpd going away, drops what was not
+ * committed.
  *
  * Handlers:
  *   on_create, on_rcpt, on_commit, on_abort	from smtpd
@@ -27,6 +30,7 @@
 #include "lib/xmalloc.h"
 #include "privsep/ipc_msgs.h"
 #include "privsep/worker.h"
+#include "queue/content.h"
 #include "queue/dsn.h"
 #include "queue/fsync_pool.h"
 #include "queue/qid.h"
@@ -53,6 +57,7 @@ incoming_drop(struct queue *q, struct incoming *in)
 {
 	TAILQ_REMOVE(&q->incoming, in, entry);
 	close(in->fd);
+	close(in->content);
 	spool_discard_incoming(in->env.qid);
 	qenv_free(&in->env);
 	free(in);
@@ -72,13 +77,14 @@ on_create(struct queue *q, struct ipc_chan *c, uint32_t id)
 	struct msg_qid	 rep;
 	uint8_t		 buf[64];
 	struct wbuf	 wb;
-	int		 wo, tries;
+	int		 give, tries;
 
 	in = xcalloc(1, sizeof(*in));
+	in->content = -1;
 	for (tries = 0; tries < 10; tries++) {
 		qid_new(&q->qids, in->env.qid);
-		if (spare_take(&q->spares, in->env.qid, &in->fd, &wo) == 0 ||
-		    spool_create(in->env.qid, &in->fd, &wo) == 0 ||
+		if (spare_take(&q->spares, in->env.qid, &in->fd) == 0 ||
+		    spool_create(in->env.qid, &in->fd) == 0 ||
 		    errno != EEXIST)
 			break;
 	}
@@ -89,11 +95,22 @@ on_create(struct queue *q, struct ipc_chan *c, uint32_t id)
 		free(in);
 		return;
 	}
+	if ((in->content = content_new(in->env.qid)) == -1 ||
+	    (give = fcntl(in->content, F_DUPFD_CLOEXEC, 0)) == -1) {
+		log_warn("%s: cannot make a content file", in->env.qid);
+		ipc_reply_error(c, id, "4.3.0", "Insufficient system storage");
+		if (in->content != -1)
+			close(in->content);
+		close(in->fd);
+		spool_discard_incoming(in->env.qid);
+		free(in);
+		return;
+	}
 	TAILQ_INSERT_TAIL(&q->incoming, in, entry);
 	STRLCPY_ARRAY(rep.qid, in->env.qid);
 	wb_init(&wb, buf, sizeof(buf));
 	enc_qid(&wb, &rep);
-	ipc_reply(c, IPC_MSG_CREATE_OK, id, &wb, wo);
+	ipc_reply(c, IPC_MSG_CREATE_OK, id, &wb, give);
 }
 
 void
@@ -129,14 +146,29 @@ struct commit_job {
 	uint32_t	 id;		/* the MSG_COMMIT request */
 	uint64_t	 smtpd_gen;	/* of the channel that asked */
 	int		 error;		/* set by the thread */
+	char		 why[256];	/* and what failed */
 };
 
+/* Content into the queue file, the envelope after it, all to disk. */
 static void
 commit_work(void *arg)
 {
-	struct commit_job *j = arg;
+	struct commit_job	*j = arg;
+	struct incoming		*in = j->in;
 
-	j->error = spool_commit_sync(j->in->fd, j->in->env.qid);
+	if ((j->error = content_copy(in->content, in->fd, in->env.size))
+	    != 0) {
+		snprintf(j->why, sizeof(j->why), "%s", strerror(j->error));
+		return;
+	}
+	errno = 0;
+	if (spool_commit_prepare(in->fd, &in->env, j->why, sizeof(j->why))
+	    == -1) {
+		j->error = errno != 0 ? errno : EINVAL;
+		return;
+	}
+	if ((j->error = spool_commit_sync(in->fd, in->env.qid)) != 0)
+		snprintf(j->why, sizeof(j->why), "%s", strerror(j->error));
 }
 
 /* Back in the loop: only now may smtpd say 250. */
@@ -153,9 +185,9 @@ commit_done(void *arg)
 
 	if (q->smtpd != NULL && q->smtpd_gen == j->smtpd_gen)
 		c = q->smtpd;
+	close(in->content);
 	if (j->error != 0) {
-		log_warnx("%s: commit failed: %s", in->env.qid,
-		    strerror(j->error));
+		log_warnx("%s: commit failed: %s", in->env.qid, j->why);
 		if (c != NULL)
 			ipc_reply_error(c, j->id, storage_dsn(j->error),
 			    "Error: queue file write error");
@@ -205,7 +237,7 @@ on_commit(struct queue *q, struct ipc_chan *c, uint32_t id,
 	STRLCPY_ARRAY(in->env.client_name, req->client_name);
 	errno = 0;
 	if (in->failed || in->env.nrcpt == 0 ||
-	    spool_commit_prepare(in->fd, &in->env, err, sizeof(err)) == -1) {
+	    content_seal(in->content, in->env.size, err, sizeof(err)) == -1) {
 		log_warnx("%s: commit failed: %s", req->qid,
 		    in->failed || in->env.nrcpt == 0 ?
 		    "recipient list incomplete" : err);
@@ -214,7 +246,10 @@ on_commit(struct queue *q, struct ipc_chan *c, uint32_t id,
 		incoming_drop(q, in);
 		return;
 	}
-	/* From here the job owns the file: smtpd going away cannot drop it. */
+	/*
+	 * Sealed: from here nothing smtpd holds can change the content,
+	 * and the job owns the files: smtpd going away cannot drop them.
+	 */
 	TAILQ_REMOVE(&q->incoming, in, entry);
 	j = xcalloc(1, sizeof(*j));
 	j->q = q;

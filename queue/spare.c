@@ -65,7 +65,7 @@ fit(int fd)
 }
 
 int
-spare_take(struct spare_pool *p, const char *qid, int *rw, int *wo)
+spare_take(struct spare_pool *p, const char *qid, int *fd)
 {
 	char	from[64], to[64];
 
@@ -78,12 +78,10 @@ spare_take(struct spare_pool *p, const char *qid, int *rw, int *wo)
 		unlink(from);
 		return -1;
 	}
-	*wo = -1;
-	if ((*rw = open(to, O_RDWR | O_CLOEXEC | O_NOFOLLOW)) == -1 ||
-	    !fit(*rw) ||
-	    (*wo = open(to, O_WRONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
-		if (*rw != -1)
-			close(*rw);
+	if ((*fd = open(to, O_RDWR | O_CLOEXEC | O_NOFOLLOW)) == -1 ||
+	    !fit(*fd)) {
+		if (*fd != -1)
+			close(*fd);
 		unlink(to);
 		return -1;
 	}

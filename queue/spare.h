@@ -39,9 +39,9 @@ int	spare_put(struct spare_pool *, int fd, const char *dir,
 	    const char *qid);
 /*
  * Make a spare file incoming/<qid>, as spool_create() would: an empty
- * regular file of ours with one link, opened read-write and write-only.
- * Returns -1 when there is none or it was not fit (it is then removed).
+ * regular file of ours with one link, opened read-write.  Returns -1
+ * when there is none or it was not fit (it is then removed).
  */
-int	spare_take(struct spare_pool *, const char *qid, int *rw, int *wo);
+int	spare_take(struct spare_pool *, const char *qid, int *fd);
 
 #endif

@@ -32,22 +32,14 @@ spool_init(void)
 }
 
 int
-spool_create(const char *qid, int *rw, int *wo)
+spool_create(const char *qid, int *fd)
 {
 	char path[64];
 
 	snprintf(path, sizeof(path), "incoming/%s", qid);
-	*rw = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+	*fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
 	    0600);
-	if (*rw == -1)
-		return -1;
-	*wo = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (*wo == -1) {
-		close(*rw);
-		unlink(path);
-		return -1;
-	}
-	return 0;
+	return *fd == -1 ? -1 : 0;
 }
 
 void
@@ -72,24 +64,6 @@ fsync_dir(const char *dir)
 	return rc;
 }
 
-static int
-write_all_at(int fd, const char *buf, size_t len, off_t off)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		if ((n = pwrite(fd, buf, len, off)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		buf += n;
-		len -= n;
-		off += n;
-	}
-	return 0;
-}
-
 /* Append the envelope and trailer after the content: no fsync yet. */
 int
 spool_commit_prepare(int fd, struct qenv *env, char *err, size_t errlen)
@@ -109,7 +83,7 @@ spool_commit_prepare(int fd, struct qenv *env, char *err, size_t errlen)
 		errno = EINVAL;
 		return -1;
 	}
-	if (write_all_at(fd, buf, len, st.st_size) == -1) {
+	if (fd_pwrite_all(fd, buf, len, st.st_size) == -1) {
 		snprintf(err, errlen, "%s", strerror(errno));
 		free(buf);
 		return -1;
@@ -142,7 +116,7 @@ spool_append_envelope(int fd, struct qenv *env, uint64_t *env_off)
 		err = EINVAL;
 		goto fail;
 	}
-	if (write_all_at(fd, buf, len, st.st_size) == -1 ||
+	if (fd_pwrite_all(fd, buf, len, st.st_size) == -1 ||
 	    fdatasync(fd) == -1) {
 		err = errno;
 		if (ftruncate(fd, st.st_size) == -1)
@@ -350,13 +324,13 @@ spool_open(const char *qid, int flags)
 int
 spool_write_at(int fd, uint64_t off, const void *buf, size_t len)
 {
-	return write_all_at(fd, buf, len, off);
+	return fd_pwrite_all(fd, buf, len, off);
 }
 
 int
 spool_mark(int fd, uint64_t off, char status)
 {
-	if (write_all_at(fd, &status, 1, off) == -1 || fdatasync(fd) == -1)
+	if (fd_pwrite_all(fd, &status, 1, off) == -1 || fdatasync(fd) == -1)
 		return -1;
 	return 0;
 }
@@ -364,7 +338,7 @@ spool_mark(int fd, uint64_t off, char status)
 int
 spool_patch(int fd, uint64_t off, const char *buf, size_t len)
 {
-	if (write_all_at(fd, buf, len, off) == -1 || fdatasync(fd) == -1)
+	if (fd_pwrite_all(fd, buf, len, off) == -1 || fdatasync(fd) == -1)
 		return -1;
 	return 0;
 }
@@ -373,12 +347,12 @@ int
 spool_inject(struct qid_gen *g, struct qenv *env, const char *content,
     size_t len, char *err, size_t errlen)
 {
-	int	rw, wo, tries;
+	int	rw, tries;
 
 	for (tries = 0; tries < 10; tries++) {
 		if (tries > 0 || env->qid[0] == '\0')
 			qid_new(g, env->qid);
-		if (spool_create(env->qid, &rw, &wo) == 0)
+		if (spool_create(env->qid, &rw) == 0)
 			break;
 		if (errno != EEXIST) {
 			snprintf(err, errlen, "create: %s", strerror(errno));
@@ -389,9 +363,8 @@ spool_inject(struct qid_gen *g, struct qenv *env, const char *content,
 		snprintf(err, errlen, "no free queue id");
 		return -1;
 	}
-	close(wo);
 	env->size = len;
-	if (write_all_at(rw, content, len, 0) == -1) {
+	if (fd_pwrite_all(rw, content, len, 0) == -1) {
 		snprintf(err, errlen, "write: %s", strerror(errno));
 		goto fail;
 	}

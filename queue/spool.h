@@ -15,8 +15,8 @@
 #include "queue/qfile.h"
 
 void	spool_init(void);
-/* Create incoming/<qid>: our read-write fd and smtpd's write-only fd. */
-int	spool_create(const char *qid, int *rw, int *wo);
+/* Create incoming/<qid>, read-write; no other process ever holds it. */
+int	spool_create(const char *qid, int *fd);
 /* Append the envelope, fsync, move to active/, fsync the directory. */
 int	spool_commit(int fd, struct qenv *, char *err, size_t errlen);
 /* The same in two steps: the appending, then the blocking part. */

@@ -20,6 +20,7 @@
 #include <arpa/inet.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -237,6 +238,40 @@ data_store(struct session *s, const char *p, size_t len, int newline)
 		data_flush(s);
 }
 
+#ifdef BH_TEST_HOOKS
+/*
+ * Test builds only: a sender named tamper-after-commit@... plays a
+ * compromised smtpd that keeps its content fd past the commit and, once
+ * the client has its 250, writes through it again (write(2): what
+ * smtpd's seccomp filter allows), where queue keeps the envelope.
+ */
+#define TAMPER_SENDER	"tamper-after-commit@"
+
+static void
+hook_keep_fd(struct session *s)
+{
+	if (strncmp(s->sender, TAMPER_SENDER, strlen(TAMPER_SENDER)) == 0 &&
+	    s->data_fd != -1)
+		s->hook_fd = fcntl(s->data_fd, F_DUPFD_CLOEXEC, 0);
+}
+
+static void
+hook_tamper(struct session *s)
+{
+	char	junk[512];
+	ssize_t	n;
+
+	if (s->hook_fd <= 0)
+		return;
+	memset(junk, 'T', sizeof(junk));
+	n = write(s->hook_fd, junk, sizeof(junk));
+	log_info("%s: test hook: write after commit %s", s->qid,
+	    n > 0 ? "succeeded" : strerror(errno));
+	close(s->hook_fd);
+	s->hook_fd = 0;
+}
+#endif
+
 static void
 data_end(struct session *s)
 {
@@ -248,6 +283,9 @@ data_end(struct session *s)
 	size_t			 i;
 
 	data_flush(s);
+#ifdef BH_TEST_HOOKS
+	hook_keep_fd(s);
+#endif
 	data_fd_close(s);
 	if (s->data_bare != EOL_NONE) {
 		/* Postfix's smtpd_forbid_bare_newline = reject. */
@@ -304,6 +342,9 @@ commit_answer(struct session *s, uint32_t type, const union ipc_msg *msg)
 	if (type == IPC_MSG_COMMIT_OK && strcmp(msg->qid.qid, s->qid) == 0 &&
 	    !s->commit_failed) {
 		reply(s, "250 2.0.0 Ok: queued as %s", s->qid);
+#ifdef BH_TEST_HOOKS
+		hook_tamper(s);
+#endif
 	} else if (type == IPC_ERROR && strcmp(msg->error.dsn, "4.3.1") == 0)
 		reply(s, "452 4.3.1 Insufficient system storage");
 	else

@@ -87,6 +87,9 @@ struct session {
 	size_t			 nrcpt;
 	char			 qid[IPC_QID_MAX];
 	int			 data_fd;
+#ifdef BH_TEST_HOOKS
+	int			 hook_fd;	/* kept past the commit, or 0 */
+#endif
 	struct evbuffer		*data;		/* body waiting to be written */
 	uint64_t		 data_size;	/* bytes written + buffered */
 	int			 data_line_start;
