@@ -25,6 +25,7 @@
 
 #include <event2/event.h>
 
+#include "lib/fdio.h"
 #include "lib/log.h"
 #include "lib/strl.h"
 #include "lib/xmalloc.h"
@@ -145,11 +146,16 @@ struct commit_job {
 	struct incoming	*in;
 	uint32_t	 id;		/* the MSG_COMMIT request */
 	uint64_t	 smtpd_gen;	/* of the channel that asked */
+	char		*envelope;	/* formatted in the loop */
+	size_t		 envelope_len;
 	int		 error;		/* set by the thread */
-	char		 why[256];	/* and what failed */
 };
 
-/* Content into the queue file, the envelope after it, all to disk. */
+/*
+ * Content into the queue file, the envelope after it, all to disk.  No
+ * malloc here: a pool thread's first malloc makes glibc set up an arena
+ * (and ask sched_getaffinity, which the filter does not allow).
+ */
 static void
 commit_work(void *arg)
 {
@@ -157,18 +163,14 @@ commit_work(void *arg)
 	struct incoming		*in = j->in;
 
 	if ((j->error = content_copy(in->content, in->fd, in->env.size))
-	    != 0) {
-		snprintf(j->why, sizeof(j->why), "%s", strerror(j->error));
+	    != 0)
+		return;
+	if (fd_pwrite_all(in->fd, j->envelope, j->envelope_len,
+	    in->env.size) == -1) {
+		j->error = errno;
 		return;
 	}
-	errno = 0;
-	if (spool_commit_prepare(in->fd, &in->env, j->why, sizeof(j->why))
-	    == -1) {
-		j->error = errno != 0 ? errno : EINVAL;
-		return;
-	}
-	if ((j->error = spool_commit_sync(in->fd, in->env.qid)) != 0)
-		snprintf(j->why, sizeof(j->why), "%s", strerror(j->error));
+	j->error = spool_commit_sync(in->fd, in->env.qid);
 }
 
 /* Back in the loop: only now may smtpd say 250. */
@@ -186,8 +188,10 @@ commit_done(void *arg)
 	if (q->smtpd != NULL && q->smtpd_gen == j->smtpd_gen)
 		c = q->smtpd;
 	close(in->content);
+	free(j->envelope);
 	if (j->error != 0) {
-		log_warnx("%s: commit failed: %s", in->env.qid, j->why);
+		log_warnx("%s: commit failed: %s", in->env.qid,
+		    strerror(j->error));
 		if (c != NULL)
 			ipc_reply_error(c, j->id, storage_dsn(j->error),
 			    "Error: queue file write error");
@@ -219,7 +223,8 @@ on_commit(struct queue *q, struct ipc_chan *c, uint32_t id,
 {
 	struct incoming		*in;
 	struct commit_job	*j;
-	char			 err[256];
+	char			 err[256], *envelope = NULL;
+	size_t			 envelope_len = 0;
 
 	if ((in = incoming_find(q, req->qid)) == NULL) {
 		ipc_reply_error(c, id, "4.3.0", "no such incoming message");
@@ -236,11 +241,13 @@ on_commit(struct queue *q, struct ipc_chan *c, uint32_t id,
 	STRLCPY_ARRAY(in->env.client_addr, req->client_addr);
 	STRLCPY_ARRAY(in->env.client_name, req->client_name);
 	errno = 0;
-	if (in->failed || in->env.nrcpt == 0 ||
-	    content_seal(in->content, in->env.size, err, sizeof(err)) == -1) {
-		log_warnx("%s: commit failed: %s", req->qid,
-		    in->failed || in->env.nrcpt == 0 ?
-		    "recipient list incomplete" : err);
+	if (in->failed || in->env.nrcpt == 0)
+		xstrlcpy(err, "recipient list incomplete", sizeof(err));
+	else if (content_seal(in->content, in->env.size, err, sizeof(err))
+	    == 0 && (envelope = qfile_format(&in->env, &envelope_len)) == NULL)
+		xstrlcpy(err, "envelope cannot be stored", sizeof(err));
+	if (envelope == NULL) {
+		log_warnx("%s: commit failed: %s", req->qid, err);
 		ipc_reply_error(c, id, storage_dsn(errno),
 		    "Error: queue file write error");
 		incoming_drop(q, in);
@@ -256,6 +263,8 @@ on_commit(struct queue *q, struct ipc_chan *c, uint32_t id,
 	j->in = in;
 	j->id = id;
 	j->smtpd_gen = q->smtpd_gen;
+	j->envelope = envelope;
+	j->envelope_len = envelope_len;
 	fsync_pool_submit(q->pool, commit_work, commit_done, j);
 }
 
