@@ -207,7 +207,11 @@ def kill_round(d, what):
                    "queue after restart")
         return True
     if what == "writer":
-        pids = writer_pids(d)
+        # On a loaded machine the sender may be between messages: give
+        # the writers a moment to exist.
+        deadline = time.monotonic() + 3
+        while not (pids := writer_pids(d)) and time.monotonic() < deadline:
+            time.sleep(0.05)
         for p in pids:
             try:
                 os.kill(p, signal.SIGKILL)
