@@ -60,6 +60,12 @@ echo "=== release tarball: make distcheck"
 	tail -n 4 distcheck.log
 )
 
+# The installed bulkhead: ./configure --prefix=/usr --sysconfdir=/etc &&
+# make install, and the Debian package (dpkg-buildpackage, lintian,
+# dpkg -i and --purge), each in a throwaway root; see the script.
+echo "=== installation: make install and the Debian package"
+sh scripts/test-package.sh
+
 # ---- fuzzing and static checks ----
 # A libFuzzer build (clang, ASan+UBSan) runs every harness for FUZZTIME
 # seconds (60 unless set) and prints per harness the executions and the

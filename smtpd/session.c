@@ -133,7 +133,7 @@ count_error(struct session *s)
 	if (++s->errors >= cf(s)->smtpd_hard_error_limit) {
 		reply(s, "421 4.7.0 %s Error: too many errors",
 		    cf(s)->myhostname);
-		log_info("too many errors after %s from [%s]",
+		log_info("too many errors after %s from unknown[%s]",
 		    s->state >= S_DATA ? "DATA" : "command", s->client_addr);
 		close_after_output(s);
 		return;
@@ -252,7 +252,7 @@ session_close(struct session *s)
 {
 	if (s->closed)
 		return;
-	log_info("disconnect from [%s]", s->client_addr);
+	log_info("disconnect from unknown[%s]", s->client_addr);
 	transaction_reset(s);
 	timer_stop(s);
 	s->closed = 1;
@@ -345,7 +345,7 @@ on_event(struct bufferevent *bev, short what, void *arg)
 		return;
 	}
 	if (what & BEV_EVENT_TIMEOUT)
-		log_info("timeout sending to [%s]", s->client_addr);
+		log_info("timeout sending to unknown[%s]", s->client_addr);
 	if (s->tls && (what & BEV_EVENT_ERROR) &&
 	    (e = bufferevent_get_openssl_error(bev)) != 0) {
 		ERR_error_string_n(e, buf, sizeof(buf));
@@ -417,7 +417,7 @@ greet(struct session *s)
 static void
 on_deadline(struct session *s)
 {
-	log_info("timeout after %s from [%s]",
+	log_info("timeout after %s from unknown[%s]",
 	    s->state == S_DATA ? "DATA" : "command", s->client_addr);
 	reply(s, "421 4.4.2 %s Error: timeout exceeded", cf(s)->myhostname);
 	close_after_output(s);
@@ -488,7 +488,8 @@ refuse_if_full(struct session *s)
 	    s->client_addr)) {
 		/* mynetworks is exempt, as Postfix's default
 		   smtpd_client_event_limit_exceptions = $mynetworks */
-		log_warnx("too many connections from [%s]", s->client_addr);
+		log_warnx("too many connections from unknown[%s]",
+		    s->client_addr);
 		reply(s, "421 4.7.0 %s Error: too many connections from %s",
 		    cf(s)->myhostname, s->client_addr);
 	} else
@@ -594,10 +595,33 @@ tls_start(struct session *s)
 	s->state = S_INIT;
 }
 
+/*
+ * A refusal in Postfix's shape, which pflogsumm and fail2ban's postfix
+ * filter read: "NOQUEUE: reject: RCPT from unknown[addr]: <the reply
+ * sent>; from=<s> to=<r> proto=ESMTP helo=<h>" (qid NULL: NOQUEUE, as
+ * before DATA; rcpt NULL: no to=; no from= before MAIL, no helo= before
+ * HELO/EHLO).
+ */
+void
+log_reject(struct session *s, const char *qid, const char *stage,
+    const char *rcpt, const char *text)
+{
+	int	 mail = s->state >= S_MAIL || strcmp(stage, "MAIL") == 0;
+
+	log_info("%s: reject: %s from unknown[%s]: %s;%s%s%s%s%s%s proto=%s"
+	    "%s%s%s", qid != NULL ? qid : "NOQUEUE", stage, s->client_addr,
+	    text, mail || rcpt != NULL ? " from=<" : "", s->sender,
+	    mail || rcpt != NULL ? ">" : "", rcpt != NULL ? " to=<" : "",
+	    rcpt != NULL ? rcpt : "", rcpt != NULL ? ">" : "",
+	    s->esmtp ? "ESMTP" : "SMTP", s->helo[0] != '\0' ? " helo=<" : "",
+	    s->helo, s->helo[0] != '\0' ? ">" : "");
+}
+
 static void
 reject_bare_lf_command(struct session *s)
 {
-	log_info("reject: bare <LF> received from [%s]", s->client_addr);
+	log_reject(s, NULL, "COMMAND", NULL,
+	    "550 5.5.2 Error: bare <LF> received");
 	reply(s, "550 5.5.2 Error: bare <LF> received");
 	close_after_output(s);
 }

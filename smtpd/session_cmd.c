@@ -43,6 +43,7 @@
 
 /* ---- commands ---- */
 
+
 static void
 cmd_helo(struct session *s, const struct smtp_cmd *c, int esmtp)
 {
@@ -215,6 +216,7 @@ cmd_mail(struct session *s, const struct smtp_cmd *c)
 {
 	struct msg_commit	m;
 	const char		*why;
+	char			text[BH_LOG_LINE_MAX];
 	struct smtp_mailrcpt	mr;
 	enum smtp_parse_err	err;
 	int			flags = SMTP_ADDR_ALLOW_NULL;
@@ -261,8 +263,9 @@ cmd_mail(struct session *s, const struct smtp_cmd *c)
 		return;
 	}
 	if ((why = envelope_fill(s, QID_PLACEHOLDER, &m)) != NULL) {
-		log_info("reject: MAIL from [%s]: 501 5.5.4 %s",
-		    s->client_addr, why);
+		snprintf(text, sizeof(text), "501 5.5.4 Bad sender or "
+		    "parameters (%s)", why);
+		log_reject(s, NULL, "MAIL", NULL, text);
 		reply_error(s, "501 5.5.4 Bad sender or parameters");
 		transaction_reset(s);
 		return;
@@ -343,6 +346,7 @@ cmd_rcpt(struct session *s, const struct smtp_cmd *c)
 	struct rcpt		r;
 	enum smtp_parse_err	err;
 	const char		*why;
+	char			text[BH_LOG_LINE_MAX];
 	int			flags = SMTP_ADDR_POSTMASTER | SMTP_PARAM_LONG;
 
 	if (s->state == S_BDAT) {
@@ -375,8 +379,9 @@ cmd_rcpt(struct session *s, const struct smtp_cmd *c)
 	}
 	STRLCPY_ARRAY(r.addr, m.addr);
 	if ((why = rcpt_fill(QID_PLACEHOLDER, &r, &q)) != NULL) {
-		log_info("reject: RCPT from [%s]: 501 5.5.4 %s",
-		    s->client_addr, why);
+		snprintf(text, sizeof(text), "501 5.5.4 Bad recipient or "
+		    "parameters (%s)", why);
+		log_reject(s, NULL, "RCPT", m.addr, text);
 		reply_error(s, "501 5.5.4 Bad recipient or parameters");
 		return;
 	}
@@ -397,6 +402,7 @@ rcpt_answer(struct session *s, uint32_t type, const union ipc_msg *msg)
 	const char		*a = s->pending->addr;
 	struct rcpt		*nr;
 	uint32_t		 verdict = RCPT_TEMPFAIL;
+	char			text[BH_LOG_LINE_MAX];
 
 	if (type == IPC_RCPT_CHECK_REPLY)
 		verdict = msg->rcpt_verdict.verdict;
@@ -409,21 +415,23 @@ rcpt_answer(struct session *s, uint32_t type, const union ipc_msg *msg)
 		reply(s, "250 2.1.5 Ok");
 		break;
 	case RCPT_UNKNOWN_USER:
-		log_info("reject: RCPT from [%s]: 550 5.1.1 <%s>: User unknown",
-		    s->client_addr, a);
-		reply_error(s, "550 5.1.1 <%s>: Recipient address rejected: "
-		    "User unknown in local recipient table", a);
+		snprintf(text, sizeof(text), "550 5.1.1 <%s>: Recipient "
+		    "address rejected: User unknown in local recipient table",
+		    a);
+		log_reject(s, NULL, "RCPT", a, text);
+		reply_error(s, "%s", text);
 		break;
 	case RCPT_RELAY_DENIED:
-		log_info("reject: RCPT from [%s]: 554 5.7.1 <%s>: Relay access "
-		    "denied", s->client_addr, a);
-		reply_error(s, "554 5.7.1 <%s>: Relay access denied", a);
+		snprintf(text, sizeof(text), "554 5.7.1 <%s>: Relay access "
+		    "denied", a);
+		log_reject(s, NULL, "RCPT", a, text);
+		reply_error(s, "%s", text);
 		break;
 	case RCPT_RELAY_UNAVAILABLE:
 		/* Relaying is allowed, but there is no relay agent yet. */
-		log_info("defer: RCPT from [%s]: 451 4.4.0 <%s>: relaying is "
-		    "allowed for this client, but this release has no relay "
-		    "agent", s->client_addr, a);
+		log_info("defer: RCPT from unknown[%s]: 451 4.4.0 <%s>: "
+		    "relaying is allowed for this client, but this release "
+		    "has no relay agent", s->client_addr, a);
 		reply(s, "451 4.4.0 <%s>: Recipient address rejected: this "
 		    "server cannot relay mail to other hosts yet", a);
 		break;

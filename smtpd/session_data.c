@@ -289,8 +289,9 @@ data_end(struct session *s)
 	data_fd_close(s);
 	if (s->data_bare != EOL_NONE) {
 		/* Postfix's smtpd_forbid_bare_newline = reject. */
-		log_info("%s: reject: bare <%s> received from [%s]", s->qid,
-		    s->data_bare == EOL_LF ? "LF" : "CR", s->client_addr);
+		log_reject(s, s->qid, "END-OF-MESSAGE", NULL,
+		    s->data_bare == EOL_LF ? "550 5.5.2 Error: bare <LF> "
+		    "received" : "550 5.5.2 Error: bare <CR> received");
 		reply(s, "550 5.5.2 Error: bare <%s> received",
 		    s->data_bare == EOL_LF ? "LF" : "CR");
 		transaction_reset(s);

@@ -143,6 +143,8 @@ void
 reply_error(struct session *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void count_junk(struct session *s);
+void log_reject(struct session *s, const char *qid, const char *stage,
+    const char *rcpt, const char *text);
 void data_fd_close(struct session *s);
 int no_fd_for_data(struct session *s);
 void transaction_reset(struct session *s);

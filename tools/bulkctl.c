@@ -6,6 +6,7 @@
  *   bulkctl [-c config_dir] hold | release | delete | requeue | cat
  *       id ... | ALL | -
  *   bulkctl [-c config_dir] aliases check
+ *   bulkctl [-c config_dir] config ...	postconf (bulkctl_config.c)
  *   mailq [-c config_dir] [-j]		(bulkctl called as mailq)
  *   newaliases [-c config_dir]		(bulkctl aliases check)
  */
@@ -20,6 +21,7 @@
 #include "lib/log.h"
 #include "tools/audit.h"
 #include "tools/bulkctl_queue.h"
+#include "tools/bulkctl_config.h"
 #include "conf/config_load.h"
 
 #define AUDIT_ROWS	256
@@ -32,6 +34,8 @@ usage(void)
 	    "       bulkctl [-c config_dir] hold | release | delete | "
 	    "requeue | cat  id ... | ALL | -\n"
 	    "       bulkctl [-c config_dir] aliases check\n"
+	    "       bulkctl [-c config_dir] config [-dhnx] [name[=value] ...]"
+	    " | -M\n"
 	    "       bulkctl -V\n"
 	    "       mailq [-c config_dir] [-j]\n"
 	    "       newaliases [-c config_dir]\n");
@@ -129,6 +133,8 @@ main(int argc, char **argv)
 	if (!as_mailq && !as_newaliases && argc < 1)
 		usage();
 	log_init("bulkctl", 1);
+	if (!as_mailq && !as_newaliases && strcmp(argv[0], "config") == 0)
+		return bulkctl_config(confdir, argc, argv);
 	memset(&cf, 0, sizeof(cf));
 	if (config_load(&cf, confdir, NULL, err, sizeof(err)) == -1) {
 		fprintf(stderr, "bulkctl: %s\n", err);
