@@ -12,6 +12,7 @@
  */
 #include <sys/types.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -294,6 +295,41 @@ daemonize(void)
 	}
 }
 
+/*
+ * Whatever started master (a shell, an init script, a terminal) leaves a
+ * working directory, open files and an environment behind: none of it
+ * is master's to keep or hand on.  fds 0-2 stay (on /dev/null if they
+ * were closed, so no later open becomes one); every other fd is closed;
+ * the environment is wiped in place (so /proc/PID/environ shows nothing
+ * either) and only TZ and a fixed PATH are set again.
+ */
+static void
+master_hygiene(void)
+{
+	extern char	**environ;
+	char		**e, tz[128];
+	const char	*v;
+	int		  fd, have_tz = 0;
+
+	if (syscall(SYS_close_range, 3U, ~0U, 0) == -1)
+		fatal("close_range");
+	while ((fd = open("/dev/null", O_RDWR)) != -1 && fd <= 2)
+		;
+	if (fd > 2)
+		close(fd);
+	if ((v = getenv("TZ")) != NULL && strlen(v) < sizeof(tz)) {
+		memcpy(tz, v, strlen(v) + 1);
+		have_tz = 1;
+	}
+	for (e = environ; e && *e; e++)
+		explicit_bzero(*e, strlen(*e));
+	if (clearenv() != 0)
+		fatalx("clearenv failed");
+	if ((have_tz && setenv("TZ", tz, 1) == -1) ||
+	    setenv("PATH", "/usr/bin:/bin:/usr/sbin:/sbin", 1) == -1)
+		fatal("setenv");
+}
+
 static int
 load_everything(struct master *m, int check_only)
 {
@@ -349,12 +385,15 @@ master_main(const char *confdir, int debug, int check_only, int verbose)
 		fprintf(stderr, "bulkhead: must be started as root\n");
 		return 1;
 	}
+	master_hygiene();
 	log_init("master", 1);
 	log_set_verbose(verbose);
 	if (realpath(confdir, m->confdir) == NULL) {
 		fprintf(stderr, "bulkhead: %s: %s\n", confdir, strerror(errno));
 		return 1;
 	}
+	if (chdir("/") == -1)
+		fatal("chdir /");
 	m->debug = debug;
 	m->verbose = verbose;
 	if (load_everything(m, check_only) == -1)
