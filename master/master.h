@@ -86,6 +86,12 @@ void	printable(char *dst, const char *src, size_t len);
 pid_t	child_start(struct master *, struct ipc_chan *, uint32_t id,
 	    uint32_t ok_type, const char *what, char *const argv[]);
 
+/* child_log.c */
+int	child_log_open(const struct master *, int *rfd);
+void	child_log_watch(struct master *, int rfd, int wfd, const char *role,
+	    pid_t);
+int	child_log_stdio(int wfd);
+
 /* runner_fork.c */
 struct msg_runner_open;
 void	runner_open(struct master *, struct ipc_chan *, uint32_t id,

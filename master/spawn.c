@@ -68,34 +68,28 @@ place_fds(int *fds, int n)
 	syscall(SYS_close_range, 3 + n, ~0U, 0);
 }
 
-static void
-child_stdio(const struct master *m)
-{
-	int fd = open("/dev/null", O_RDWR);
-
-	if (fd == -1)
-		_exit(127);
-	dup2(fd, 0);
-	dup2(fd, 1);
-	if (!m->debug)
-		dup2(fd, 2);
-	if (fd > 2)
-		close(fd);
-}
-
-/* Fork/clone + exec.  In the child only async-signal-safe calls. */
+/*
+ * Fork/clone + exec.  In the child only async-signal-safe calls.  Its
+ * stdio: /dev/null, and stderr with -d a pipe to master's log path
+ * (child_log.c), never the terminal.
+ */
 static pid_t
-start_process(const struct master *m, int flags, int *fds, int nfds,
+start_process(struct master *m, int flags, int *fds, int nfds,
     char *const argv[])
 {
 	static char *const	envp[] = { NULL };
 	pid_t			pid;
+	int			errw, errr;
 
+	errw = child_log_open(m, &errr);
 	pid = syscall(SYS_clone, (unsigned long)flags | SIGCHLD, NULL, NULL,
 	    NULL, 0);
-	if (pid != 0)
+	if (pid != 0) {
+		child_log_watch(m, errr, errw, argv[2], pid);
 		return pid;
-	child_stdio(m);
+	}
+	if (child_log_stdio(errw) == -1)
+		_exit(127);
 	place_fds(fds, nfds);
 	execve(m->self_exe, argv, envp);
 	_exit(127);
