@@ -68,6 +68,20 @@ on_peer_violation(struct worker *w, const struct msg_peer_violation *m)
 	}
 	log_security("%s reports a protocol violation by %s: %s",
 	    ipc_role_name(w->role), ipc_role_name(m->role), m->reason);
+	/*
+	 * Unproven: the accused is restarted without penalty, and only a
+	 * few reports a minute from one compartment are believed; beyond
+	 * that the two get a fresh channel and both keep running.
+	 */
+	if (!rl_allow(&w->reports, time(NULL))) {
+		log_security("report from %s not believed: more than %u "
+		    "reports in %us; new channel between %s and %s",
+		    ipc_role_name(w->role), w->reports.limit,
+		    w->reports.window, ipc_role_name(w->role),
+		    ipc_role_name(m->role));
+		spawn_rewire(w->m, w->role, m->role);
+		return;
+	}
 	spawn_kill(w->m, m->role, "protocol violation reported by a peer");
 }
 

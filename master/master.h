@@ -13,6 +13,7 @@
 #include "privsep/ipc.h"
 #include "conf/config_load.h"
 #include "conf/mastercf.h"
+#include "lib/ratelimit.h"
 
 #define LISTENER_MAX	16
 
@@ -29,6 +30,8 @@ struct worker {
 	time_t		 started;
 	int		 backoff;	/* seconds before the next restart */
 	int		 asked;		/* master asked it to stop: no backoff */
+	int		 accused;	/* killed on a peer's report: no backoff */
+	struct ratelimit reports;	/* its reports master believes */
 	struct event	*restart_ev;
 	struct event	*retire_ev;	/* retired: killed if still there */
 	struct master	*m;
@@ -66,6 +69,7 @@ void	spawn_reap(struct master *);
 void	spawn_stop_all(struct master *, int sig);
 int	spawn_running(const struct master *);
 void	spawn_kill(struct master *, enum bh_role, const char *why);
+void	spawn_rewire(struct master *, enum bh_role, enum bh_role);
 void	spawn_restart(struct master *, enum bh_role);
 void	spawn_kill_worker(struct worker *, const char *why);
 void	spawn_handover(struct master *, enum bh_role);

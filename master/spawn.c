@@ -35,6 +35,8 @@
 #define BACKOFF_MAX	60	/* seconds */
 #define STABLE_AFTER	30	/* a worker that lived this long restarts at once */
 #define RETIRE_GRACE	60	/* a retired lookup still there is killed */
+#define REPORT_LIMIT	3	/* a compartment's reports believed ... */
+#define REPORT_WINDOW	60	/* ... per this many seconds */
 
 static const enum bh_role worker_roles[] = {
 	ROLE_LOOKUP, ROLE_QUEUE, ROLE_LOCAL, ROLE_SMTPD
@@ -195,6 +197,7 @@ spawn_worker(struct master *m, enum bh_role role)
 	    master_worker_msg, master_worker_closed, w);
 	ipc_chan_await_ready(w->chan);	/* LOG and READY, nothing else */
 	w->asked = 0;
+	w->accused = 0;
 	log_info("started %s (pid %d)", ipc_role_name(role), (int)w->pid);
 	wire_peers(m, role);
 }
@@ -219,6 +222,7 @@ spawn_all(struct master *m)
 		w->role = worker_roles[i];
 		w->m = m;
 		w->backoff = 1;
+		rl_init(&w->reports, REPORT_LIMIT, REPORT_WINDOW);
 		if (w->restart_ev == NULL &&
 		    (w->restart_ev = evtimer_new(m->base, restart_cb, w))
 		    == NULL)
@@ -260,8 +264,15 @@ worker_died(struct master *m, struct worker *w, int status)
 	w->pid = 0;
 	if (m->stopping)
 		return;
-	/* A worker that keeps dying at once is throttled, not spun. */
-	if (lived >= STABLE_AFTER || w->asked)
+	/*
+	 * A worker that keeps dying at once is throttled, not spun.  One
+	 * killed on a peer's unproven report is restarted at once and its
+	 * backoff left as it was: the report may be a lie (how often a
+	 * compartment's reports are believed is limited, master.c).
+	 */
+	if (w->accused)
+		;
+	else if (lived >= STABLE_AFTER || w->asked)
 		w->backoff = 1;
 	else {
 		tv.tv_sec = w->backoff;
@@ -365,10 +376,21 @@ spawn_kill(struct master *m, enum bh_role role, const char *why)
 {
 	size_t	i;
 
+	if (m->workers[role].pid > 0)
+		m->workers[role].accused = 1;
 	spawn_kill_worker(&m->workers[role], why);
 	for (i = 0; i < RETIRED_MAX; i++)
 		if (m->retired[i].role == role)
 			spawn_kill_worker(&m->retired[i], why);
+}
+
+/* A fresh channel between a and b (both running), replacing the old. */
+void
+spawn_rewire(struct master *m, enum bh_role a, enum bh_role b)
+{
+	if (m->workers[a].chan != NULL && m->workers[b].chan != NULL &&
+	    compartment_wired(a, b))
+		wire_pair(m, a, b);
 }
 
 static void
