@@ -85,6 +85,22 @@ on_peer_violation(struct worker *w, const struct msg_peer_violation *m)
 	spawn_kill(w->m, m->role, "protocol violation reported by a peer");
 }
 
+/*
+ * Every request costs master work as root (a passwd lookup, lstat, a
+ * fork), refused or not: a worker that asks faster than any honest one
+ * does is a flooder, killed and restarted with backoff.
+ */
+static int
+request_flood(struct worker *w, struct ipc_chan *c)
+{
+	if (rl_allow(&w->requests, time(NULL)))
+		return 0;
+	log_security("request flood from %s: more than %u requests in %us",
+	    ipc_role_name(w->role), w->requests.limit, w->requests.window);
+	ipc_chan_fail(c, "request flood");
+	return 1;
+}
+
 void
 master_worker_msg(struct ipc_chan *c, const struct ipc_hdr *h,
     const union ipc_msg *msg, int fd, void *arg)
@@ -103,9 +119,13 @@ master_worker_msg(struct ipc_chan *c, const struct ipc_hdr *h,
 		on_peer_violation(w, &msg->peer_violation);
 		break;
 	case IPC_WRITER_OPEN:
+		if (request_flood(w, c))
+			break;
 		writer_open(w->m, c, h->id, &msg->writer_open);
 		break;
 	case IPC_RUNNER_OPEN:
+		if (request_flood(w, c))
+			break;
 		runner_open(w->m, c, h->id, &msg->runner_open);
 		break;
 	default:

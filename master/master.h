@@ -32,6 +32,7 @@ struct worker {
 	int		 asked;		/* master asked it to stop: no backoff */
 	int		 accused;	/* killed on a peer's report: no backoff */
 	struct ratelimit reports;	/* its reports master believes */
+	struct ratelimit requests;	/* its requests master serves */
 	struct event	*restart_ev;
 	struct event	*retire_ev;	/* retired: killed if still there */
 	struct master	*m;

@@ -37,6 +37,8 @@
 #define RETIRE_GRACE	60	/* a retired lookup still there is killed */
 #define REPORT_LIMIT	3	/* a compartment's reports believed ... */
 #define REPORT_WINDOW	60	/* ... per this many seconds */
+#define REQUEST_LIMIT	500	/* requests a second; more: a flood */
+#define OUTQ_MAX	1024	/* messages master keeps for one worker */
 
 static const enum bh_role worker_roles[] = {
 	ROLE_LOOKUP, ROLE_QUEUE, ROLE_LOCAL, ROLE_SMTPD
@@ -137,6 +139,24 @@ wire_peers(struct master *m, enum bh_role role)
 				wire_pair(m, a, b);
 }
 
+/*
+ * A start that failed (no fds, no processes) is tried again with the
+ * same backoff as a crash: master never gives a compartment up.
+ */
+static void
+restart_later(struct worker *w)
+{
+	struct timeval tv = { w->backoff, 0 };
+
+	if (w->restart_ev == NULL || w->m->stopping)
+		return;
+	log_warnx("restarting %s in %lds", ipc_role_name(w->role),
+	    (long)tv.tv_sec);
+	w->backoff = w->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX :
+	    w->backoff * 2;
+	evtimer_add(w->restart_ev, &tv);
+}
+
 static void
 spawn_worker(struct master *m, enum bh_role role)
 {
@@ -148,6 +168,7 @@ spawn_worker(struct master *m, enum bh_role role)
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
 		log_warn("socketpair for %s", ipc_role_name(role));
+		restart_later(w);
 		return;
 	}
 	fds[nfds++] = sv[1];
@@ -188,6 +209,7 @@ spawn_worker(struct master *m, enum bh_role role)
 		log_warn("cannot start %s", ipc_role_name(role));
 		close(sv[0]);
 		w->pid = 0;
+		restart_later(w);
 		return;
 	}
 	w->role = role;
@@ -196,6 +218,7 @@ spawn_worker(struct master *m, enum bh_role role)
 	w->chan = ipc_chan_new(m->base, sv[0], ROLE_MASTER, role,
 	    master_worker_msg, master_worker_closed, w);
 	ipc_chan_await_ready(w->chan);	/* LOG and READY, nothing else */
+	ipc_chan_set_outq_max(w->chan, OUTQ_MAX);
 	w->asked = 0;
 	w->accused = 0;
 	log_info("started %s (pid %d)", ipc_role_name(role), (int)w->pid);
@@ -223,6 +246,7 @@ spawn_all(struct master *m)
 		w->m = m;
 		w->backoff = 1;
 		rl_init(&w->reports, REPORT_LIMIT, REPORT_WINDOW);
+		rl_init(&w->requests, REQUEST_LIMIT, 1);
 		if (w->restart_ev == NULL &&
 		    (w->restart_ev = evtimer_new(m->base, restart_cb, w))
 		    == NULL)
@@ -437,6 +461,8 @@ spawn_handover(struct master *m, enum bh_role role)
 	r->started = w->started;
 	r->asked = 1;
 	r->m = m;
+	r->reports = w->reports;
+	r->requests = w->requests;
 	ipc_chan_set_arg(r->chan, r);
 	if ((r->retire_ev = evtimer_new(m->base, retire_timeout, r)) == NULL ||
 	    evtimer_add(r->retire_ev, &tv) == -1)
