@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -47,14 +48,35 @@ warn_stderr(const char *msg)
 	log_warnx("%s", msg);
 }
 
+/* Say how many of w's lines were dropped since the last it logged. */
+void
+log_suppressed(struct worker *w)
+{
+	char		line[64];
+	unsigned long	n;
+
+	if ((n = rl_take_dropped(&w->logs)) == 0)
+		return;
+	snprintf(line, sizeof(line), "%lu lines suppressed", n);
+	log_emit_as(LOG_WARNING, ipc_role_name(w->role), w->pid, line);
+}
+
+/*
+ * Untrusted text: controls stripped, the tag names the role and pid
+ * master knows, the priority clamped (at most LOG_ERR), and at most
+ * LOG_LINES_MAX lines a second per compartment; the rest are counted.
+ */
 static void
 on_log(struct worker *w, const struct msg_log *m)
 {
 	char	line[sizeof(m->line)];
 
-	/* Untrusted text: strip controls; the tag names role and pid. */
+	if (!rl_allow(&w->logs, time(NULL)))
+		return;
+	log_suppressed(w);
 	log_printable(m->line, strlen(m->line), line, sizeof(line));
-	log_emit_as(m->prio, ipc_role_name(w->role), w->pid, line);
+	log_emit_as(log_clamp_prio(m->prio), ipc_role_name(w->role), w->pid,
+	    line);
 }
 
 static void

@@ -33,6 +33,7 @@ struct worker {
 	int		 accused;	/* killed on a peer's report: no backoff */
 	struct ratelimit reports;	/* its reports master believes */
 	struct ratelimit requests;	/* its requests master serves */
+	struct ratelimit logs;		/* its log lines master writes */
 	struct event	*restart_ev;
 	struct event	*retire_ev;	/* retired: killed if still there */
 	struct master	*m;
@@ -71,6 +72,7 @@ void	spawn_stop_all(struct master *, int sig);
 int	spawn_running(const struct master *);
 void	spawn_kill(struct master *, enum bh_role, const char *why);
 void	spawn_rewire(struct master *, enum bh_role, enum bh_role);
+void	log_suppressed(struct worker *);
 void	spawn_restart(struct master *, enum bh_role);
 void	spawn_kill_worker(struct worker *, const char *why);
 void	spawn_handover(struct master *, enum bh_role);

@@ -39,6 +39,7 @@
 #define REPORT_WINDOW	60	/* ... per this many seconds */
 #define REQUEST_LIMIT	500	/* requests a second; more: a flood */
 #define OUTQ_MAX	1024	/* messages master keeps for one worker */
+#define LOG_LINES_MAX	1000	/* a worker's log lines a second */
 
 static const enum bh_role worker_roles[] = {
 	ROLE_LOOKUP, ROLE_QUEUE, ROLE_LOCAL, ROLE_SMTPD
@@ -247,6 +248,7 @@ spawn_all(struct master *m)
 		w->backoff = 1;
 		rl_init(&w->reports, REPORT_LIMIT, REPORT_WINDOW);
 		rl_init(&w->requests, REQUEST_LIMIT, 1);
+		rl_init(&w->logs, LOG_LINES_MAX, 1);
 		if (w->restart_ev == NULL &&
 		    (w->restart_ev = evtimer_new(m->base, restart_cb, w))
 		    == NULL)
@@ -276,6 +278,7 @@ worker_died(struct master *m, struct worker *w, int status)
 	char		how[128];
 	time_t		lived = time(NULL) - w->started;
 
+	log_suppressed(w);
 	describe_death(how, sizeof(how), status);
 	if (m->stopping || w->asked)
 		log_info("%s (pid %d) %s", ipc_role_name(w->role),
@@ -463,6 +466,7 @@ spawn_handover(struct master *m, enum bh_role role)
 	r->m = m;
 	r->reports = w->reports;
 	r->requests = w->requests;
+	r->logs = w->logs;
 	ipc_chan_set_arg(r->chan, r);
 	if ((r->retire_ev = evtimer_new(m->base, retire_timeout, r)) == NULL ||
 	    evtimer_add(r->retire_ev, &tv) == -1)

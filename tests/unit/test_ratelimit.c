@@ -1,6 +1,7 @@
 /*
  * test_ratelimit.c: the fixed-window limiter master uses for peers'
- * reports, requests and log lines.
+ * reports, requests and log lines, and the clamp on compartments' log
+ * priorities.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,6 +10,9 @@
 
 #include <cmocka.h>
 
+#include <syslog.h>
+
+#include "lib/log.h"
 #include "lib/ratelimit.h"
 
 static void
@@ -60,6 +64,22 @@ test_clock_step_back(void **state)
 	assert_int_equal(rl_allow(&rl, 101), 0);
 }
 
+/* A compartment's priority as master logs it: never above LOG_ERR. */
+static void
+test_clamp_prio(void **state)
+{
+	(void)state;
+	assert_int_equal(log_clamp_prio(LOG_EMERG), LOG_ERR);
+	assert_int_equal(log_clamp_prio(LOG_ALERT), LOG_ERR);
+	assert_int_equal(log_clamp_prio(LOG_CRIT), LOG_ERR);
+	assert_int_equal(log_clamp_prio(LOG_ERR), LOG_ERR);
+	assert_int_equal(log_clamp_prio(LOG_WARNING), LOG_WARNING);
+	assert_int_equal(log_clamp_prio(LOG_INFO), LOG_INFO);
+	assert_int_equal(log_clamp_prio(LOG_DEBUG), LOG_DEBUG);
+	assert_int_equal(log_clamp_prio(-1), LOG_ERR);
+	assert_int_equal(log_clamp_prio(99), LOG_DEBUG);
+}
+
 int
 main(void)
 {
@@ -67,6 +87,7 @@ main(void)
 		cmocka_unit_test(test_limit_per_window),
 		cmocka_unit_test(test_zero_limit_refuses_all),
 		cmocka_unit_test(test_clock_step_back),
+		cmocka_unit_test(test_clamp_prio),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
