@@ -60,6 +60,9 @@ struct master {
 	struct event		*watch_ev;
 	unsigned long long	 watch_sum;	/* passwd + aliases */
 	int			 control_fd;	/* handed to queue; -1: none */
+	struct child		*kids;		/* writers and runners */
+	size_t			 nkids, capkids;
+	struct event		*kids_ev;	/* child_watch.c's tick */
 };
 
 /* listen.c */
@@ -92,6 +95,11 @@ const char *account_check(const struct master *, const char *user,
 void	printable(char *dst, const char *src, size_t len);
 pid_t	child_start(struct master *, struct ipc_chan *, uint32_t id,
 	    uint32_t ok_type, const char *what, char *const argv[]);
+
+/* child_watch.c */
+struct child;
+void	child_track(struct master *, pid_t, const char *what);
+void	child_untrack(struct master *, pid_t);
 
 /* child_log.c */
 int	child_log_open(const struct master *, int *rfd);

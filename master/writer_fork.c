@@ -282,6 +282,7 @@ child_start(struct master *m, struct ipc_chan *c, uint32_t id,
 		return -1;
 	}
 	m->nwriters++;
+	child_track(m, pid, what);
 	ipc_reply(c, ok_type, id, NULL, sv[0]);
 	return pid;
 }
@@ -375,6 +376,7 @@ writer_reaped(struct master *m, pid_t pid, int status)
 {
 	if (m->nwriters > 0)
 		m->nwriters--;
+	child_untrack(m, pid);
 	if (WIFSIGNALED(status))
 		log_warnx("writer (pid %d) killed by signal %d%s", (int)pid,
 		    WTERMSIG(status), WTERMSIG(status) == SIGSYS ?
