@@ -88,6 +88,8 @@ struct bh_config {
 	long		 local_minimum_uid;
 	long		 local_writer_limit;	/* writers + runners at once */
 	long		 local_writer_idle_limit;	/* idle writers kept */
+	long		 local_time_limit;	/* seconds per local delivery */
+	long		 local_destination_concurrency_limit; /* per user */
 	long		 minimal_backoff_time;	/* seconds */
 	long		 maximal_backoff_time;
 	long		 maximal_queue_lifetime;

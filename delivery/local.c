@@ -187,6 +187,7 @@ local_prepare(struct worker_env *we, struct sandbox_spec *sb)
 {
 	hostile_load(we->arg);
 	hostile_load_runner(we->arg);
+	hostile_load_flood(we->arg);
 }
 #endif
 

@@ -176,6 +176,7 @@ void runner_refused(struct job *j, const struct msg_error *e);
 /* local_hooks.c: requests played as a compromised local would. */
 void hostile_load(struct local *lo);
 void hostile_load_runner(struct local *lo);
+void hostile_load_flood(struct local *lo);
 void hostile_send(struct local *lo);
 int hostile_answer(struct local *lo, const struct ipc_hdr *h,
     const union ipc_msg *msg, int fd);

@@ -25,6 +25,10 @@ struct hostile {
 	struct msg_runner_open run[HOSTILE_MAX];
 	uint32_t	 run_id[HOSTILE_MAX];
 	size_t		 nrun;
+	/* test-hostile-flood "N USER": N WRITER_OPENs at once */
+	unsigned long	 nflood;
+	char		 flood_user[IPC_USER_MAX + 1];
+	uint32_t	 flood_first, flood_last;
 };
 
 static struct hostile hostile;
@@ -108,6 +112,48 @@ hostile_load_runner(struct local *lo)
 	}
 }
 
+/* "test-hostile-flood": "N USER", N requests sent at once, answers
+   swallowed: a compromised local flooding master. */
+void
+hostile_load_flood(struct local *lo)
+{
+	char	 path[PATH_MAX];
+	FILE	*f;
+
+	snprintf(path, sizeof(path), "%s/test-hostile-flood",
+	    lo->we.cf.config_directory);
+	if ((f = fopen(path, "r")) == NULL)
+		return;
+	if (fscanf(f, "%lu %32s", &hostile.nflood, hostile.flood_user) != 2)
+		hostile.nflood = 0;
+	fclose(f);
+}
+
+static void
+hostile_send_flood(struct local *lo)
+{
+	struct msg_writer_open	 w;
+	uint8_t			 buf[IPC_USER_MAX + 16];
+	struct wbuf		 wb;
+	unsigned long		 i;
+	uint32_t		 id;
+
+	if (hostile.nflood == 0)
+		return;
+	log_info("test hook: flooding master with %lu WRITER_OPEN",
+	    hostile.nflood);
+	memset(&w, 0, sizeof(w));
+	STRLCPY_ARRAY(w.user, hostile.flood_user);
+	for (i = 0; i < hostile.nflood; i++) {
+		wb_init(&wb, buf, sizeof(buf));
+		enc_writer_open(&wb, &w);
+		id = ipc_request(lo->we.master, IPC_WRITER_OPEN, &wb, -1);
+		if (i == 0)
+			hostile.flood_first = id;
+		hostile.flood_last = id;
+	}
+}
+
 void
 hostile_send(struct local *lo)
 {
@@ -134,6 +180,7 @@ hostile_send(struct local *lo)
 		    IPC_RUNNER_OPEN, &wb, -1);
 	}
 	ipc_enc_unchecked = 0;
+	hostile_send_flood(lo);
 }
 
 /* 1 if this was the answer to a hostile RUNNER_OPEN (logged, consumed). */
@@ -170,6 +217,12 @@ hostile_answer(struct local *lo, const struct ipc_hdr *h,
 
 	if (hostile_runner_answer(lo, h, msg, fd))
 		return 1;
+	if (hostile.nflood > 0 && h->id >= hostile.flood_first &&
+	    h->id <= hostile.flood_last) {
+		if (fd != -1)
+			close(fd);
+		return 1;
+	}
 	for (i = 0; i < hostile.n; i++)
 		if (hostile.id[i] == h->id && h->id != 0)
 			break;

@@ -132,6 +132,22 @@ syslog_line(int prio, const char *role, pid_t pid, const char *line)
 	syslog(prio, "%s", line);
 }
 
+/*
+ * A compartment's priority as master logs it: never above LOG_ERR (what
+ * a security event is), so that no compartment can raise an emergency
+ * that journald or syslogd broadcasts to every terminal; out of range
+ * is LOG_DEBUG's end.
+ */
+int
+log_clamp_prio(int prio)
+{
+	if (prio < LOG_ERR)
+		return LOG_ERR;
+	if (prio > LOG_DEBUG)
+		return LOG_DEBUG;
+	return prio;
+}
+
 void
 log_emit_as(int prio, const char *role, pid_t pid, const char *line)
 {

@@ -50,5 +50,6 @@ void	fatalx(const char *fmt, ...)
 
 /* Copy untrusted text for a log line: non-printables become '?'. */
 const char *log_printable(const char *s, size_t len, char *buf, size_t bufsz);
+int	log_clamp_prio(int prio);
 
 #endif

@@ -12,6 +12,7 @@
  */
 #include <sys/types.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -46,14 +48,35 @@ warn_stderr(const char *msg)
 	log_warnx("%s", msg);
 }
 
+/* Say how many of w's lines were dropped since the last it logged. */
+void
+log_suppressed(struct worker *w)
+{
+	char		line[64];
+	unsigned long	n;
+
+	if ((n = rl_take_dropped(&w->logs)) == 0)
+		return;
+	snprintf(line, sizeof(line), "%lu lines suppressed", n);
+	log_emit_as(LOG_WARNING, ipc_role_name(w->role), w->pid, line);
+}
+
+/*
+ * Untrusted text: controls stripped, the tag names the role and pid
+ * master knows, the priority clamped (at most LOG_ERR), and at most
+ * LOG_LINES_MAX lines a second per compartment; the rest are counted.
+ */
 static void
 on_log(struct worker *w, const struct msg_log *m)
 {
 	char	line[sizeof(m->line)];
 
-	/* Untrusted text: strip controls; the tag names role and pid. */
+	if (!rl_allow(&w->logs, time(NULL)))
+		return;
+	log_suppressed(w);
 	log_printable(m->line, strlen(m->line), line, sizeof(line));
-	log_emit_as(m->prio, ipc_role_name(w->role), w->pid, line);
+	log_emit_as(log_clamp_prio(m->prio), ipc_role_name(w->role), w->pid,
+	    line);
 }
 
 static void
@@ -67,7 +90,37 @@ on_peer_violation(struct worker *w, const struct msg_peer_violation *m)
 	}
 	log_security("%s reports a protocol violation by %s: %s",
 	    ipc_role_name(w->role), ipc_role_name(m->role), m->reason);
+	/*
+	 * Unproven: the accused is restarted without penalty, and only a
+	 * few reports a minute from one compartment are believed; beyond
+	 * that the two get a fresh channel and both keep running.
+	 */
+	if (!rl_allow(&w->reports, time(NULL))) {
+		log_security("report from %s not believed: more than %u "
+		    "reports in %us; new channel between %s and %s",
+		    ipc_role_name(w->role), w->reports.limit,
+		    w->reports.window, ipc_role_name(w->role),
+		    ipc_role_name(m->role));
+		spawn_rewire(w->m, w->role, m->role);
+		return;
+	}
 	spawn_kill(w->m, m->role, "protocol violation reported by a peer");
+}
+
+/*
+ * Every request costs master work as root (a passwd lookup, lstat, a
+ * fork), refused or not: a worker that asks faster than any honest one
+ * does is a flooder, killed and restarted with backoff.
+ */
+static int
+request_flood(struct worker *w, struct ipc_chan *c)
+{
+	if (rl_allow(&w->requests, time(NULL)))
+		return 0;
+	log_security("request flood from %s: more than %u requests in %us",
+	    ipc_role_name(w->role), w->requests.limit, w->requests.window);
+	ipc_chan_fail(c, "request flood");
+	return 1;
 }
 
 void
@@ -88,9 +141,13 @@ master_worker_msg(struct ipc_chan *c, const struct ipc_hdr *h,
 		on_peer_violation(w, &msg->peer_violation);
 		break;
 	case IPC_WRITER_OPEN:
+		if (request_flood(w, c))
+			break;
 		writer_open(w->m, c, h->id, &msg->writer_open);
 		break;
 	case IPC_RUNNER_OPEN:
+		if (request_flood(w, c))
+			break;
 		runner_open(w->m, c, h->id, &msg->runner_open);
 		break;
 	default:
@@ -294,6 +351,41 @@ daemonize(void)
 	}
 }
 
+/*
+ * Whatever started master (a shell, an init script, a terminal) leaves a
+ * working directory, open files and an environment behind: none of it
+ * is master's to keep or hand on.  fds 0-2 stay (on /dev/null if they
+ * were closed, so no later open becomes one); every other fd is closed;
+ * the environment is wiped in place (so /proc/PID/environ shows nothing
+ * either) and only TZ and a fixed PATH are set again.
+ */
+static void
+master_hygiene(void)
+{
+	extern char	**environ;
+	char		**e, tz[128];
+	const char	*v;
+	int		  fd, have_tz = 0;
+
+	if (syscall(SYS_close_range, 3U, ~0U, 0) == -1)
+		fatal("close_range");
+	while ((fd = open("/dev/null", O_RDWR)) != -1 && fd <= 2)
+		;
+	if (fd > 2)
+		close(fd);
+	if ((v = getenv("TZ")) != NULL && strlen(v) < sizeof(tz)) {
+		memcpy(tz, v, strlen(v) + 1);
+		have_tz = 1;
+	}
+	for (e = environ; e && *e; e++)
+		explicit_bzero(*e, strlen(*e));
+	if (clearenv() != 0)
+		fatalx("clearenv failed");
+	if ((have_tz && setenv("TZ", tz, 1) == -1) ||
+	    setenv("PATH", "/usr/bin:/bin:/usr/sbin:/sbin", 1) == -1)
+		fatal("setenv");
+}
+
 static int
 load_everything(struct master *m, int check_only)
 {
@@ -349,12 +441,15 @@ master_main(const char *confdir, int debug, int check_only, int verbose)
 		fprintf(stderr, "bulkhead: must be started as root\n");
 		return 1;
 	}
+	master_hygiene();
 	log_init("master", 1);
 	log_set_verbose(verbose);
 	if (realpath(confdir, m->confdir) == NULL) {
 		fprintf(stderr, "bulkhead: %s: %s\n", confdir, strerror(errno));
 		return 1;
 	}
+	if (chdir("/") == -1)
+		fatal("chdir /");
 	m->debug = debug;
 	m->verbose = verbose;
 	if (load_everything(m, check_only) == -1)

@@ -13,6 +13,7 @@
 #include "privsep/ipc.h"
 #include "conf/config_load.h"
 #include "conf/mastercf.h"
+#include "lib/ratelimit.h"
 
 #define LISTENER_MAX	16
 
@@ -29,6 +30,10 @@ struct worker {
 	time_t		 started;
 	int		 backoff;	/* seconds before the next restart */
 	int		 asked;		/* master asked it to stop: no backoff */
+	int		 accused;	/* killed on a peer's report: no backoff */
+	struct ratelimit reports;	/* its reports master believes */
+	struct ratelimit requests;	/* its requests master serves */
+	struct ratelimit logs;		/* its log lines master writes */
 	struct event	*restart_ev;
 	struct event	*retire_ev;	/* retired: killed if still there */
 	struct master	*m;
@@ -55,6 +60,9 @@ struct master {
 	struct event		*watch_ev;
 	unsigned long long	 watch_sum;	/* passwd + aliases */
 	int			 control_fd;	/* handed to queue; -1: none */
+	struct child		*kids;		/* writers and runners */
+	size_t			 nkids, capkids;
+	struct event		*kids_ev;	/* child_watch.c's tick */
 };
 
 /* listen.c */
@@ -66,6 +74,8 @@ void	spawn_reap(struct master *);
 void	spawn_stop_all(struct master *, int sig);
 int	spawn_running(const struct master *);
 void	spawn_kill(struct master *, enum bh_role, const char *why);
+void	spawn_rewire(struct master *, enum bh_role, enum bh_role);
+void	log_suppressed(struct worker *);
 void	spawn_restart(struct master *, enum bh_role);
 void	spawn_kill_worker(struct worker *, const char *why);
 void	spawn_handover(struct master *, enum bh_role);
@@ -85,6 +95,17 @@ const char *account_check(const struct master *, const char *user,
 void	printable(char *dst, const char *src, size_t len);
 pid_t	child_start(struct master *, struct ipc_chan *, uint32_t id,
 	    uint32_t ok_type, const char *what, char *const argv[]);
+
+/* child_watch.c */
+struct child;
+void	child_track(struct master *, pid_t, const char *what);
+void	child_untrack(struct master *, pid_t);
+
+/* child_log.c */
+int	child_log_open(const struct master *, int *rfd);
+void	child_log_watch(struct master *, int rfd, int wfd, const char *role,
+	    pid_t);
+int	child_log_stdio(int wfd);
 
 /* runner_fork.c */
 struct msg_runner_open;

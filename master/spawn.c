@@ -35,6 +35,11 @@
 #define BACKOFF_MAX	60	/* seconds */
 #define STABLE_AFTER	30	/* a worker that lived this long restarts at once */
 #define RETIRE_GRACE	60	/* a retired lookup still there is killed */
+#define REPORT_LIMIT	3	/* a compartment's reports believed ... */
+#define REPORT_WINDOW	60	/* ... per this many seconds */
+#define REQUEST_LIMIT	500	/* requests a second; more: a flood */
+#define OUTQ_MAX	1024	/* messages master keeps for one worker */
+#define LOG_LINES_MAX	1000	/* a worker's log lines a second */
 
 static const enum bh_role worker_roles[] = {
 	ROLE_LOOKUP, ROLE_QUEUE, ROLE_LOCAL, ROLE_SMTPD
@@ -68,34 +73,28 @@ place_fds(int *fds, int n)
 	syscall(SYS_close_range, 3 + n, ~0U, 0);
 }
 
-static void
-child_stdio(const struct master *m)
-{
-	int fd = open("/dev/null", O_RDWR);
-
-	if (fd == -1)
-		_exit(127);
-	dup2(fd, 0);
-	dup2(fd, 1);
-	if (!m->debug)
-		dup2(fd, 2);
-	if (fd > 2)
-		close(fd);
-}
-
-/* Fork/clone + exec.  In the child only async-signal-safe calls. */
+/*
+ * Fork/clone + exec.  In the child only async-signal-safe calls.  Its
+ * stdio: /dev/null, and stderr with -d a pipe to master's log path
+ * (child_log.c), never the terminal.
+ */
 static pid_t
-start_process(const struct master *m, int flags, int *fds, int nfds,
+start_process(struct master *m, int flags, int *fds, int nfds,
     char *const argv[])
 {
 	static char *const	envp[] = { NULL };
 	pid_t			pid;
+	int			errw, errr;
 
+	errw = child_log_open(m, &errr);
 	pid = syscall(SYS_clone, (unsigned long)flags | SIGCHLD, NULL, NULL,
 	    NULL, 0);
-	if (pid != 0)
+	if (pid != 0) {
+		child_log_watch(m, errr, errw, argv[2], pid);
 		return pid;
-	child_stdio(m);
+	}
+	if (child_log_stdio(errw) == -1)
+		_exit(127);
 	place_fds(fds, nfds);
 	execve(m->self_exe, argv, envp);
 	_exit(127);
@@ -141,6 +140,24 @@ wire_peers(struct master *m, enum bh_role role)
 				wire_pair(m, a, b);
 }
 
+/*
+ * A start that failed (no fds, no processes) is tried again with the
+ * same backoff as a crash: master never gives a compartment up.
+ */
+static void
+restart_later(struct worker *w)
+{
+	struct timeval tv = { w->backoff, 0 };
+
+	if (w->restart_ev == NULL || w->m->stopping)
+		return;
+	log_warnx("restarting %s in %lds", ipc_role_name(w->role),
+	    (long)tv.tv_sec);
+	w->backoff = w->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX :
+	    w->backoff * 2;
+	evtimer_add(w->restart_ev, &tv);
+}
+
 static void
 spawn_worker(struct master *m, enum bh_role role)
 {
@@ -152,6 +169,7 @@ spawn_worker(struct master *m, enum bh_role role)
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
 		log_warn("socketpair for %s", ipc_role_name(role));
+		restart_later(w);
 		return;
 	}
 	fds[nfds++] = sv[1];
@@ -192,6 +210,7 @@ spawn_worker(struct master *m, enum bh_role role)
 		log_warn("cannot start %s", ipc_role_name(role));
 		close(sv[0]);
 		w->pid = 0;
+		restart_later(w);
 		return;
 	}
 	w->role = role;
@@ -200,7 +219,9 @@ spawn_worker(struct master *m, enum bh_role role)
 	w->chan = ipc_chan_new(m->base, sv[0], ROLE_MASTER, role,
 	    master_worker_msg, master_worker_closed, w);
 	ipc_chan_await_ready(w->chan);	/* LOG and READY, nothing else */
+	ipc_chan_set_outq_max(w->chan, OUTQ_MAX);
 	w->asked = 0;
+	w->accused = 0;
 	log_info("started %s (pid %d)", ipc_role_name(role), (int)w->pid);
 	wire_peers(m, role);
 }
@@ -225,6 +246,9 @@ spawn_all(struct master *m)
 		w->role = worker_roles[i];
 		w->m = m;
 		w->backoff = 1;
+		rl_init(&w->reports, REPORT_LIMIT, REPORT_WINDOW);
+		rl_init(&w->requests, REQUEST_LIMIT, 1);
+		rl_init(&w->logs, LOG_LINES_MAX, 1);
 		if (w->restart_ev == NULL &&
 		    (w->restart_ev = evtimer_new(m->base, restart_cb, w))
 		    == NULL)
@@ -254,6 +278,7 @@ worker_died(struct master *m, struct worker *w, int status)
 	char		how[128];
 	time_t		lived = time(NULL) - w->started;
 
+	log_suppressed(w);
 	describe_death(how, sizeof(how), status);
 	if (m->stopping || w->asked)
 		log_info("%s (pid %d) %s", ipc_role_name(w->role),
@@ -266,8 +291,15 @@ worker_died(struct master *m, struct worker *w, int status)
 	w->pid = 0;
 	if (m->stopping)
 		return;
-	/* A worker that keeps dying at once is throttled, not spun. */
-	if (lived >= STABLE_AFTER || w->asked)
+	/*
+	 * A worker that keeps dying at once is throttled, not spun.  One
+	 * killed on a peer's unproven report is restarted at once and its
+	 * backoff left as it was: the report may be a lie (how often a
+	 * compartment's reports are believed is limited, master.c).
+	 */
+	if (w->accused)
+		;
+	else if (lived >= STABLE_AFTER || w->asked)
 		w->backoff = 1;
 	else {
 		tv.tv_sec = w->backoff;
@@ -371,10 +403,21 @@ spawn_kill(struct master *m, enum bh_role role, const char *why)
 {
 	size_t	i;
 
+	if (m->workers[role].pid > 0)
+		m->workers[role].accused = 1;
 	spawn_kill_worker(&m->workers[role], why);
 	for (i = 0; i < RETIRED_MAX; i++)
 		if (m->retired[i].role == role)
 			spawn_kill_worker(&m->retired[i], why);
+}
+
+/* A fresh channel between a and b (both running), replacing the old. */
+void
+spawn_rewire(struct master *m, enum bh_role a, enum bh_role b)
+{
+	if (m->workers[a].chan != NULL && m->workers[b].chan != NULL &&
+	    compartment_wired(a, b))
+		wire_pair(m, a, b);
 }
 
 static void
@@ -421,6 +464,9 @@ spawn_handover(struct master *m, enum bh_role role)
 	r->started = w->started;
 	r->asked = 1;
 	r->m = m;
+	r->reports = w->reports;
+	r->requests = w->requests;
+	r->logs = w->logs;
 	ipc_chan_set_arg(r->chan, r);
 	if ((r->retire_ev = evtimer_new(m->base, retire_timeout, r)) == NULL ||
 	    evtimer_add(r->retire_ev, &tv) == -1)

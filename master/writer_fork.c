@@ -240,8 +240,10 @@ ok:
 /*
  * Start bulkhead as a writer or a runner (what) with argv and answer
  * local's request id with ok_type and a channel to it.  The child gets
- * an empty environment, /dev/null for stdin and stdout (and stderr unless
- * -d), its channel at fd 3 and nothing else; it enters its own sandbox.
+ * an empty environment, a session of its own (no controlling terminal),
+ * /dev/null for stdin and stdout, stderr on /dev/null (-d: a pipe to
+ * master's log, child_log.c), its channel at fd 3 and nothing else; it
+ * enters its own sandbox.
  * Returns its pid, or -1 after an error reply.
  */
 pid_t
@@ -251,7 +253,7 @@ child_start(struct master *m, struct ipc_chan *c, uint32_t id,
 	static char *const	envp[] = { NULL };
 	char			text[64];
 	pid_t			pid;
-	int			sv[2], null;
+	int			sv[2], errw, errr;
 
 	if (m->nwriters >= m->cf.local_writer_limit) {
 		ipc_reply_error(c, id, "4.3.2", "too many concurrent writers");
@@ -262,20 +264,17 @@ child_start(struct master *m, struct ipc_chan *c, uint32_t id,
 		ipc_reply_error(c, id, "4.3.0", text);
 		return -1;
 	}
+	errw = child_log_open(m, &errr);
 	if ((pid = fork()) == 0) {
-		if ((null = open("/dev/null", O_RDWR)) != -1) {
-			dup2(null, 0);
-			dup2(null, 1);
-			if (!m->debug)
-				dup2(null, 2);
-		}
-		if (dup2(sv[1], 3) == -1)
+		/* It runs as a user: no terminal, not even as stderr. */
+		if (child_log_stdio(errw) == -1 || dup2(sv[1], 3) == -1)
 			_exit(127);
 		syscall(SYS_close_range, 4, ~0U, 0);
 		execve(m->self_exe, argv, envp);
 		_exit(127);
 	}
 	close(sv[1]);
+	child_log_watch(m, errr, errw, argv[2], pid);
 	if (pid == -1) {
 		close(sv[0]);
 		snprintf(text, sizeof(text), "cannot fork %s", what);
@@ -283,6 +282,7 @@ child_start(struct master *m, struct ipc_chan *c, uint32_t id,
 		return -1;
 	}
 	m->nwriters++;
+	child_track(m, pid, what);
 	ipc_reply(c, ok_type, id, NULL, sv[0]);
 	return pid;
 }
@@ -376,6 +376,7 @@ writer_reaped(struct master *m, pid_t pid, int status)
 {
 	if (m->nwriters > 0)
 		m->nwriters--;
+	child_untrack(m, pid);
 	if (WIFSIGNALED(status))
 		log_warnx("writer (pid %d) killed by signal %d%s", (int)pid,
 		    WTERMSIG(status), WTERMSIG(status) == SIGSYS ?

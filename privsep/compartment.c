@@ -238,7 +238,14 @@ static const struct compartment table[ROLE_COUNT] = {
 			    NO_NAMESPACE(CLONE_NEWUTS),
 			    NO_NAMESPACE(CLONE_NEWCGROUP),
 			    /* glibc falls back to clone on ENOSYS */
-			    FAIL("clone3", ENOSYS)),
+			    FAIL("clone3", ENOSYS),
+			    /* no keystrokes pushed into a terminal, no
+			       console tricks (the kernel reads cmd as an
+			       unsigned int: the high bits do not count) */
+			    FAIL_IF("ioctl", EPERM, 1, SCMP_CMP_MASKED_EQ,
+			    0xffffffffU, TIOCSTI),
+			    FAIL_IF("ioctl", EPERM, 1, SCMP_CMP_MASKED_EQ,
+			    0xffffffffU, TIOCLINUX)),
 		},
 	},
 };

@@ -142,6 +142,8 @@ struct ipc_chan {
 	struct event		*ev_read;
 	struct event		*ev_write;
 	TAILQ_HEAD(, outmsg)	 outq;
+	size_t			 noutq;		/* messages in outq */
+	size_t			 outq_max;	/* 0: unbounded */
 	struct pending_tree	 pending;
 	uint32_t		 next_id;
 	size_t			 npending;	/* requests awaiting a reply */
@@ -247,6 +249,14 @@ ipc_chan_phase(const struct ipc_chan *c)
 	return c->phase;
 }
 
+/* At most max messages waiting to be sent; one more closes the channel
+   as a violation.  0: no bound. */
+void
+ipc_chan_set_outq_max(struct ipc_chan *c, size_t max)
+{
+	c->outq_max = max;
+}
+
 void
 ipc_chan_set_arg(struct ipc_chan *c, void *arg)
 {
@@ -323,6 +333,7 @@ flush_queue(struct ipc_chan *c)
 			return;
 		}
 		TAILQ_REMOVE(&c->outq, m, entry);
+		c->noutq--;
 		if (r == -1) {
 			if (m->fd != -1)
 				close(m->fd);
@@ -354,6 +365,14 @@ enqueue(struct ipc_chan *c, enum ipc_type type, uint32_t id,
 			close(fd);
 		return;
 	}
+	/* A peer that asks and does not read its answers runs out here. */
+	if (c->outq_max != 0 && c->noutq >= c->outq_max) {
+		if (fd != -1)
+			close(fd);
+		chan_close(c, "does not read its messages: outgoing queue full",
+		    1);
+		return;
+	}
 	m = xmalloc(sizeof(*m) + len);
 	m->hdr.type = type;
 	m->hdr.len = len;
@@ -364,6 +383,7 @@ enqueue(struct ipc_chan *c, enum ipc_type type, uint32_t id,
 	if (len)
 		memcpy(m->payload, wb->p, len);
 	TAILQ_INSERT_TAIL(&c->outq, m, entry);
+	c->noutq++;
 	if (TAILQ_FIRST(&c->outq) == m)
 		flush_queue(c);
 }
@@ -441,6 +461,7 @@ ipc_chan_flush(struct ipc_chan *c)
 			continue;
 		}
 		TAILQ_REMOVE(&c->outq, m, entry);
+		c->noutq--;
 		free(m);
 	}
 }

@@ -2,9 +2,9 @@
  * sandbox.c: the privilege drop and the checks that it worked.  Every
  * step is fatal on failure.  The order, in sandbox_enter(): settle the
  * environment, enter the root (chroot, or a jail of private namespaces),
- * empty the bounding set, change ids, clear capabilities, verify, set the
- * parent-death signal, no_new_privs, not dumpable, rlimits, then seccomp
- * last (it would forbid the calls before it).
+ * rlimits, empty the bounding set, change ids, clear capabilities, verify,
+ * set the parent-death signal, no_new_privs, not dumpable, RLIMIT_NPROC,
+ * then seccomp last (it would forbid the calls before it).
  *
  * One deviation from the naive order: the capability bounding set is
  * emptied BEFORE the uid change, because dropping it needs CAP_SETPCAP,
@@ -213,6 +213,29 @@ set_limit(int resource, rlim_t value, const char *name)
 		fatal("setrlimit %s", name);
 }
 
+/*
+ * RLIMIT_NOFILE, while still root.  Where root lacks CAP_SYS_RESOURCE (a
+ * container) a hard limit below the role's cannot be raised: the role
+ * then lives with the hard limit it inherited, and says so, rather than
+ * dying at every start.
+ */
+static void
+set_nofile(enum bh_role role, rlim_t want)
+{
+	struct rlimit rl = { want, want };
+
+	if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+		return;
+	if (errno != EPERM || getrlimit(RLIMIT_NOFILE, &rl) == -1 ||
+	    rl.rlim_max >= want)
+		fatal("setrlimit nofile");
+	log_warnx("%s: RLIMIT_NOFILE hard limit %llu is below %llu and "
+	    "cannot be raised: using %llu", ipc_role_name(role),
+	    (unsigned long long)rl.rlim_max, (unsigned long long)want,
+	    (unsigned long long)rl.rlim_max);
+	set_limit(RLIMIT_NOFILE, rl.rlim_max, "nofile");
+}
+
 void
 sandbox_enter(const struct sandbox_spec *spec)
 {
@@ -241,6 +264,13 @@ sandbox_enter(const struct sandbox_spec *spec)
 		else
 			enter_chroot(&sb);
 	}
+	/*
+	 * Limits while still root: raising a hard limit above what master
+	 * inherited needs CAP_SYS_RESOURCE, which the uid change takes.
+	 */
+	set_limit(RLIMIT_CORE, 0, "core");
+	set_nofile(sb.role, sb.nofile);
+	set_limit(RLIMIT_FSIZE, sb.fsize, "fsize");
 	drop_bounding_set();
 	change_ids(&sb);
 	clear_capabilities();
@@ -256,9 +286,6 @@ sandbox_enter(const struct sandbox_spec *spec)
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
 		fatal("PR_SET_DUMPABLE");
 
-	set_limit(RLIMIT_CORE, 0, "core");
-	set_limit(RLIMIT_NOFILE, sb.nofile, "nofile");
-	set_limit(RLIMIT_FSIZE, sb.fsize, "fsize");
 	/*
 	 * RLIMIT_NPROC 0 forbids fork.  It counts every task of the account
 	 * system-wide, threads included, so it cannot leave room for a

@@ -81,13 +81,39 @@ on_sigterm(evutil_socket_t sig, short ev, void *arg)
  * with a priority no decoder accepts), as a compromised worker might.
  * SIGUSR2: attempt a forbidden system call.  SIGRTMIN+1: report queue
  * for a protocol violation (a false accusation unless queue is a peer).
- * SIGRTMIN+3: a second READY.  And early_hook() below.
+ * SIGRTMIN+3: a second READY.  SIGRTMIN+4: a LOG_EMERG line; SIGRTMIN+5:
+ * a flood of log lines.  And early_hook() below.
  */
 /* SIGRTMIN+1: accuse queue of a violation, whether or not it is a peer. */
 static void
 on_sigrt_accuse(evutil_socket_t sig, short ev, void *arg)
 {
 	worker_peer_violation(arg, ROLE_QUEUE, "test hook accusation");
+}
+
+/* SIGRTMIN+4: a LOG_EMERG line, which journald would wall to every
+   terminal; SIGRTMIN+5: 5000 lines at once. */
+static void
+on_sigrt_emerg(evutil_socket_t sig, short ev, void *arg)
+{
+	uint8_t		buf[128];
+	struct wbuf	wb;
+	struct msg_log	m;
+
+	m.prio = 0;
+	strlcpy_text(m.line, "test hook: emergency", sizeof(m.line));
+	wb_init(&wb, buf, sizeof(buf));
+	enc_log(&wb, &m);
+	ipc_note(log_chan, IPC_LOG, &wb, -1);
+}
+
+static void
+on_sigrt_flood(evutil_socket_t sig, short ev, void *arg)
+{
+	int i;
+
+	for (i = 0; i < 5000; i++)
+		log_info("test hook: log flood line %d", i);
 }
 
 /* SIGRTMIN+3: say READY once more, as a compromised worker might. */
@@ -206,6 +232,10 @@ worker_init(struct worker_env *we, enum bh_role role, int argc, char **argv)
 	    (ev = evsignal_new(we->base, SIGRTMIN + 1, on_sigrt_accuse, we))
 	    == NULL || evsignal_add(ev, NULL) == -1 ||
 	    (ev = evsignal_new(we->base, SIGRTMIN + 3, on_sigrt_ready, we))
+	    == NULL || evsignal_add(ev, NULL) == -1 ||
+	    (ev = evsignal_new(we->base, SIGRTMIN + 4, on_sigrt_emerg, we))
+	    == NULL || evsignal_add(ev, NULL) == -1 ||
+	    (ev = evsignal_new(we->base, SIGRTMIN + 5, on_sigrt_flood, we))
 	    == NULL || evsignal_add(ev, NULL) == -1)
 		fatalx("cannot handle the test signals");
 	early_hook(we, confdir);

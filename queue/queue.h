@@ -19,6 +19,7 @@
 #include "queue/qid.h"
 #include "queue/sched.h"
 #include "queue/spare.h"
+#include "queue/local_slots.h"
 
 struct inflight;
 RB_HEAD(inflight_tree, inflight);
@@ -63,6 +64,7 @@ struct queue {
 	TAILQ_HEAD(, incoming)	 incoming;
 	struct inflight_tree	 inflight;	/* see queue_deliver.c */
 	int			 ninflight;
+	struct slot_table	 slots;		/* in flight per destination */
 	struct event		*run_ev;
 	struct sched_params	 sp;
 	time_t			 next_deferred_scan;

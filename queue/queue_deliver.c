@@ -42,6 +42,10 @@ struct inflight {
 	uint32_t		 id;		/* DELIVER request id */
 	struct qmsg		*msg;
 	size_t			 rcpt;
+	struct queue		*q;
+	char			 key[SLOT_KEY_MAX];	/* its destination */
+	struct event		*deadline;	/* local_time_limit */
+	int			 expired;	/* deferred; slot given back */
 };
 
 static int
@@ -53,6 +57,22 @@ RB_PROTOTYPE_STATIC(inflight_tree, inflight, entry, inflight_cmp);
 RB_GENERATE_STATIC(inflight_tree, inflight, entry, inflight_cmp);
 /* ---- to and from local ---- */
 
+static void	on_deadline(evutil_socket_t, short, void *);
+
+/* The slot a delivery held goes back (its deadline, or its result). */
+static void
+slot_give_back(struct queue *q, struct inflight *f)
+{
+	if (f->deadline != NULL) {
+		event_free(f->deadline);
+		f->deadline = NULL;
+	}
+	if (f->expired)
+		return;
+	slot_release(&q->slots, f->key);
+	q->ninflight--;
+}
+
 void
 deliver_one(struct queue *q, struct qmsg *m, size_t i)
 {
@@ -61,8 +81,17 @@ deliver_one(struct queue *q, struct qmsg *m, size_t i)
 	struct qrcpt		*rc = &m->env.rcpt[i];
 	struct wbuf		 wb;
 	struct inflight		*f;
+	struct timeval		 tv = { q->we.cf.local_time_limit, 0 };
+	char			 key[SLOT_KEY_MAX];
 	int			 fd;
 
+	/* Fair shares: this destination has its slots; others go first. */
+	slot_key(m->env.rcpt[i].addr, q->we.cf.recipient_delimiter, key,
+	    sizeof(key));
+	if (q->we.cf.local_destination_concurrency_limit > 0 &&
+	    !slot_may_take(&q->slots, key,
+	    (unsigned)q->we.cf.local_destination_concurrency_limit))
+		return;
 	if ((fd = spool_open(m->env.qid, O_RDONLY)) == -1) {
 		log_warn("%s: cannot open queue file", m->env.qid);
 		m->env.rcpt[i].next_try = queue_now() + LOCAL_DOWN_RETRY;
@@ -88,8 +117,14 @@ deliver_one(struct queue *q, struct qmsg *m, size_t i)
 	}
 	f->msg = m;
 	f->rcpt = i;
+	f->q = q;
+	STRLCPY_ARRAY(f->key, key);
 	if (RB_INSERT(inflight_tree, &q->inflight, f) != NULL)
 		fatalx("deliver_one: request id %u in use", f->id);
+	if (tv.tv_sec > 0 && ((f->deadline = evtimer_new(q->we.base,
+	    on_deadline, f)) == NULL || evtimer_add(f->deadline, &tv) == -1))
+		fatalx("deliver_one: evtimer");
+	slot_take(&q->slots, key);
 	m->sched[i].inflight = 1;
 	m->ninflight++;
 	q->ninflight++;
@@ -162,6 +197,35 @@ record_defer(struct queue *q, struct qmsg *m, size_t i,
 		log_warn("%s: cannot record the next try of <%s>", m->env.qid,
 		    rc->addr);
 	log_outcome(m, i, "deferred", r);
+}
+
+/*
+ * local_time_limit passed and local has not answered (a writer or runner
+ * stopped or stuck; master kills those): the recipient is deferred and
+ * its slot given back now.  It stays in local's hands, so it is not
+ * tried again before local answers; a late final answer still counts.
+ */
+static void
+on_deadline(evutil_socket_t fd, short ev, void *arg)
+{
+	struct inflight			*f = arg;
+	struct queue			*q = f->q;
+	struct qmsg			*m = f->msg;
+	struct msg_deliver_result	 r;
+
+	slot_give_back(q, f);
+	f->expired = 1;
+	if (!m->deleted) {
+		memset(&r, 0, sizeof(r));
+		r.status = DELIVER_DEFER;
+		xstrlcpy(r.dsn, "4.3.0", sizeof(r.dsn));
+		snprintf(r.text, sizeof(r.text), "delivery time limit "
+		    "exceeded (local_time_limit %lds)",
+		    q->we.cf.local_time_limit);
+		record_defer(q, m, f->rcpt, &r);
+		sync_marks(m);
+	}
+	queue_schedule_soon(q);
 }
 
 /*
@@ -257,14 +321,18 @@ on_deliver_result(struct queue *q, struct ipc_chan *c, uint32_t id,
 		return;
 	}
 	RB_REMOVE(inflight_tree, &q->inflight, f);
+	slot_give_back(q, f);
 	m = f->msg;
 	m->sched[f->rcpt].inflight = 0;
 	STRLCPY_ARRAY(m->sched[f->rcpt].owner, r.owner);
 	m->ninflight--;
-	q->ninflight--;
-	if (m->deleted) {
+	/* Past its deadline it was deferred already: only a final answer
+	   changes that. */
+	if (m->deleted || (f->expired && r.status == DELIVER_DEFER)) {
 		free(f);
-		qmsg_idle_work(q, m, queue_now());
+		if (!qmsg_idle_work(q, m, queue_now()))
+			sync_marks(m);
+		queue_schedule_soon(q);
 		return;
 	}
 	if (r.status == DELIVER_SENT && r.nfailed > 0 &&
@@ -330,11 +398,11 @@ requeue_inflight(struct queue *q)
 
 	RB_FOREACH_SAFE(f, inflight_tree, &q->inflight, tmp) {
 		RB_REMOVE(inflight_tree, &q->inflight, f);
+		slot_give_back(q, f);
 		f->msg->sched[f->rcpt].inflight = 0;
 		f->msg->ninflight--;
 		f->msg->env.rcpt[f->rcpt].next_try = queue_now() +
 		    LOCAL_DOWN_RETRY;
 		free(f);
 	}
-	q->ninflight = 0;
 }

@@ -105,10 +105,13 @@ class Daemon:
                        env=dict(os.environ, BULKHEAD=BULKHEAD),
                        stdout=subprocess.DEVNULL)
 
-    def start(self):
+    def start(self, **popen_kw):
+        """popen_kw: what a test changes in master's start (cwd, env,
+        inherited fds, limits); stdout and stderr go to the log."""
         self.log = open(self.logfile, "ab")
-        self.proc = subprocess.Popen([BULKHEAD, "-d", "-c", self.dir],
-                                     stdout=self.log, stderr=self.log)
+        kw = dict(stdout=self.log, stderr=self.log)
+        kw.update(popen_kw)
+        self.proc = subprocess.Popen([BULKHEAD, "-d", "-c", self.dir], **kw)
         wait_until(lambda: self.log_count("smtpd: ready") >= 1,
                    "smtpd to be ready")
         wait_until(lambda: self.log_count("queue: ready") >= 1
@@ -117,6 +120,8 @@ class Daemon:
                    "all compartments to be ready")
 
     def stop(self):
+        if self.proc is None:
+            return
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
@@ -179,7 +184,7 @@ def make_daemon(users):
     made = []
 
     def make(sandbox="chroot", extra_main="",
-             aliases=None):
+             aliases=None, start=True):
         if aliases is None:
             aliases = "postmaster: {a}\nteam: {a}, {b}\n".format(a=ALICE,
                                                                  b=BOB)
@@ -190,7 +195,8 @@ def make_daemon(users):
                           ignore_errors=True)
         d = Daemon(tmp, free_port(), sandbox, extra_main, aliases)
         made.append(d)
-        d.start()
+        if start:
+            d.start()
         return d
 
     yield make

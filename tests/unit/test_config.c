@@ -964,6 +964,9 @@ test_config_print(void **state)
 	assert_non_null(strstr(out, "\nstale_lock_time = 500s\n"));
 	assert_non_null(strstr(out, "\nlocal_writer_limit = 64\n"));
 	assert_non_null(strstr(out, "\nlocal_writer_idle_limit = 48\n"));
+	assert_non_null(strstr(out, "\nlocal_time_limit = 1000s\n"));
+	assert_non_null(strstr(out,
+	    "\nlocal_destination_concurrency_limit = 2\n"));
 	assert_non_null(strstr(out, "\nbounce_queue_lifetime = 5d\n"));
 	assert_non_null(strstr(out, "\nbounce_size_limit = 50000\n"));
 	assert_non_null(strstr(out, "\ndelay_warning_time = 0s\n"));
@@ -977,7 +980,7 @@ test_config_print(void **state)
 		snprintf(prev, sizeof(prev), "%s", line);
 		lines++;
 	}
-	assert_int_equal(lines, 59);	/* every parameter */
+	assert_int_equal(lines, 61);	/* every parameter */
 }
 
 /* |command and /file delivery: Postfix's names and defaults. */
