@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <sched.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "lib/log.h"
 #include "privsep/compartment.h"
@@ -264,6 +265,7 @@ compartment_spec(enum bh_role role, const struct bh_config *cf,
     struct sandbox_spec *sb)
 {
 	const struct compartment *c = compartment(role);
+	char			*drop;
 
 	if (c == NULL)
 		fatalx("no compartment for %s", ipc_role_name(role));
@@ -282,9 +284,18 @@ compartment_spec(enum bh_role role, const struct bh_config *cf,
 		break;
 	case COMP_ROOT_SPOOL:
 		sb->root = cf->queue_directory;
+		sb->root_deny = 066;
+		break;
+	case COMP_ROOT_MAILDROP:
+		/* once per process: the compartment's root for its life */
+		if (asprintf(&drop, "%s/maildrop", cf->queue_directory) == -1)
+			fatalx("out of memory");
+		sb->root = drop;
+		sb->root_deny = 047;
 		break;
 	}
-	sb->root_writable = c->root == COMP_ROOT_SPOOL;
+	sb->root_writable = c->root == COMP_ROOT_SPOOL ||
+	    c->root == COMP_ROOT_MAILDROP;
 	sb->mode = c->root == COMP_ROOT_NONE ? SANDBOX_CHROOT : cf->sandbox;
 	sb->nofile = c->nofile;
 	sb->fsize = c->fsize_plus == RLIM_INFINITY ? RLIM_INFINITY :

@@ -970,6 +970,8 @@ test_config_print(void **state)
 	assert_non_null(strstr(out, "2bounce_notice_recipient = postmaster\n"));
 	assert_non_null(strstr(out, "\ncontrol_timeout = 1m\n"));
 	assert_non_null(strstr(out, "\nsyslog_name = bulkhead\n"));
+	assert_non_null(strstr(out, "\npickup_user = _bhpickup\n"));
+	assert_non_null(strstr(out, "\ntrusted_users = root\n"));
 	for (line = strtok_r(out, "\n", &save); line != NULL;
 	    line = strtok_r(NULL, "\n", &save)) {
 		assert_true(strcmp(prev, line) < 0);
@@ -977,7 +979,7 @@ test_config_print(void **state)
 		snprintf(prev, sizeof(prev), "%s", line);
 		lines++;
 	}
-	assert_int_equal(lines, 59);	/* every parameter */
+	assert_int_equal(lines, 61);	/* every parameter */
 }
 
 /* |command and /file delivery: Postfix's names and defaults. */
