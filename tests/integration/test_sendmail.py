@@ -160,3 +160,77 @@ def test_no_setuid_file_installed(tmp_path):
     assert st.st_mode & stat.S_ISGID
     assert grp.getgrgid(st.st_gid).gr_name == "bulkdrop"
     del top
+
+
+def read_drop(d):
+    names = drop_files(d)
+    assert len(names) == 1, names
+    with open(os.path.join(drop_dir(d), names[0]), "rb") as f:
+        return f.read()
+
+
+def test_sendmail_writes_the_drop_file(make_daemon):
+    d = make_daemon()
+    d.stop()
+    sm = os.path.join(install_tools(d), "sendmail")
+    msg = (b"From: me\r\nTo: Alice <%s@%s>\r\nBcc: %s,\r\n  root\r\n"
+           b"Subject: t\r\n\r\nline\r\n.\r\nafter the dot\r\n"
+           % (ALICE.encode(), DOMAIN.encode(), BOB.encode()))
+    r = run_as(ALICE, [sm, "-C", d.dir, "-t", "-i", "-FAlice Test",
+                       "-N", "SUCCESS,failure", "-oem", "-odb",
+                       "-B8BITMIME"], msg)
+    assert r.returncode == 0, r.stderr
+    data = read_drop(d)
+    env, _, content = data.partition(b"\n\n")
+    lines = env.split(b"\n")
+    assert lines[0] == b"bulkdrop 1"
+    assert b"fullname Alice Test" in lines
+    assert b"notify success,failure" in lines
+    assert b"body 8bitmime" in lines
+    assert [x for x in lines if x.startswith(b"rcpt ")] == [
+        b"rcpt %s@%s" % (ALICE.encode(), DOMAIN.encode()),
+        b"rcpt " + BOB.encode(), b"rcpt root"]
+    # Bcc gone, CRLF now LF, -i: the dot line is text
+    assert b"Bcc" not in content
+    assert content == (b"From: me\nTo: Alice <%s@%s>\nSubject: t\n\n"
+                       b"line\n.\nafter the dot\n"
+                       % (ALICE.encode(), DOMAIN.encode()))
+
+
+def test_sendmail_errors(make_daemon):
+    d = make_daemon(extra_main="message_size_limit = 2000\n")
+    d.stop()
+    sm = os.path.join(install_tools(d), "sendmail")
+    cf = ["-C", d.dir]
+    r = run_as(ALICE, [sm] + cf, b"Subject: x\n\nbody\n")
+    assert r.returncode == 64 and b"no recipient" in r.stderr, r
+    r = run_as(ALICE, [sm, "-t"] + cf, b"Subject: x\n\nbody\n")
+    assert r.returncode == 64 and b"no recipient" in r.stderr, r
+    r = run_as(ALICE, [sm] + cf + ["a@@b"], b"x\n")
+    assert r.returncode == 65 and b"malformed" in r.stderr, r
+    r = run_as(ALICE, [sm, "-t"] + cf, b"To: a b c <\n\nx\n")
+    assert r.returncode == 65 and b"malformed" in r.stderr, r
+    r = run_as(ALICE, [sm] + cf + [ALICE], b"x" * 3000)
+    assert r.returncode == 65 and b"too big" in r.stderr, r
+    r = run_as(ALICE, [sm, "-Z"] + cf + [ALICE], b"x\n")
+    assert r.returncode == 64 and b"illegal option" in r.stderr, r
+    r = run_as(ALICE, [sm, "-R", "most"] + cf + [ALICE], b"x\n")
+    assert r.returncode == 64, r
+    # standard input that cannot be read (a directory)
+    fd = os.open("/", os.O_RDONLY)
+    try:
+        r = subprocess.run([sm] + cf + [ALICE], stdin=fd,
+                           capture_output=True, preexec_fn=as_user(ALICE),
+                           timeout=WAIT)
+    finally:
+        os.close(fd)
+    assert r.returncode == 66 and b"cannot read" in r.stderr, r
+    assert drop_files(d) == []
+    # without -i a line of one dot ends the message; -f is written as
+    # asked (pickup decides whether it counts)
+    r = run_as(ALICE, [sm, "-f", "boss@example.org"] + cf + [BOB],
+               b"Subject: x\n\nbody\n.\nnot sent\n")
+    assert r.returncode == 0, r
+    data = read_drop(d)
+    assert b"sender boss@example.org\n" in data
+    assert data.endswith(b"\n\nSubject: x\n\nbody\n")
