@@ -111,7 +111,7 @@ static const struct compartment table[ROLE_COUNT] = {
 		.fsize_msgs = 2, .fsize_plus = QFILE_ENVELOPE_MAX,
 		/* the commit pool: fsyncs of concurrent commits overlap */
 		.threads = 16,
-		.peers = RB_(SMTPD) | RB_(LOCAL),
+		.peers = RB_(SMTPD) | RB_(LOCAL) | RB_(PICKUP),
 		.seccomp = {
 			.kind = COMP_ALLOWLIST,
 			.calls = CALLS(BASE_CALLS,
@@ -139,7 +139,7 @@ static const struct compartment table[ROLE_COUNT] = {
 		.root = COMP_ROOT_EMPTY,
 		.jail_clone = JAIL_NS,
 		.nofile = 64,
-		.peers = RB_(SMTPD) | RB_(LOCAL),
+		.peers = RB_(SMTPD) | RB_(LOCAL) | RB_(PICKUP),
 		.seccomp = {
 			/* it answers from memory */
 			.kind = COMP_ALLOWLIST,
@@ -237,6 +237,34 @@ static const struct compartment table[ROLE_COUNT] = {
 			    NO_NAMESPACE(CLONE_NEWCGROUP),
 			    /* glibc falls back to clone on ENOSYS */
 			    FAIL("clone3", ENOSYS)),
+		},
+	},
+	[ROLE_PICKUP] = {
+		/*
+		 * Local submissions: in the drop directory, its own, as
+		 * its root; it reads what users dropped there (hostile
+		 * input) and writes it into the fd queue gave it.
+		 */
+		.role = ROLE_PICKUP,
+		.start = COMP_SPAWNED,
+		.account = ACCOUNT(pickup_user),
+		.root = COMP_ROOT_MAILDROP,
+		.jail_clone = JAIL_NS,
+		.nofile = 64,
+		/* the message plus the headers it adds */
+		.fsize_msgs = 1, .fsize_plus = 65536,
+		.peers = RB_(QUEUE) | RB_(LOOKUP),
+		.seccomp = {
+			.kind = COMP_ALLOWLIST,
+			.calls = CALLS(BASE_CALLS,
+			    /* the drop files: read, checked, removed or
+			       moved to corrupt/ */
+			    "openat", "newfstatat", "fstat", "pread64",
+			    "getdents64", "unlink", "unlinkat", "rename",
+			    "renameat", "renameat2", "mkdir", "mkdirat",
+			    /* new files wake it up */
+			    "inotify_init1", "inotify_add_watch"),
+			.rules = RULES(NO_EXEC_MEMORY),
 		},
 	},
 };

@@ -6,6 +6,7 @@ compartment hands it to queue.  Everything here runs the real programs
 as an ordinary test user.
 """
 import grp
+import re
 import os
 import pwd
 import shutil
@@ -234,3 +235,41 @@ def test_sendmail_errors(make_daemon):
     data = read_drop(d)
     assert b"sender boss@example.org\n" in data
     assert data.endswith(b"\n\nSubject: x\n\nbody\n")
+
+
+def delivered(pw, count=1):
+    """(Return-Path, whole message) of each file in ~/Maildir/new."""
+    out = []
+    for data, _ in maildir_messages(pw, count=count):
+        rp = data.split(b"\n", 1)[0]
+        out.append((rp, data))
+    return out
+
+
+def test_sendmail_t_i_as_a_user_is_delivered(make_daemon, users, sandbox):
+    d = make_daemon(sandbox=sandbox)
+    sm = os.path.join(install_tools(d), "sendmail")
+    msg = ("To: %s@%s\nCc: %s\nBcc: %s\nSubject: via sendmail\n\n"
+           "hello from python\n" % (ALICE, DOMAIN, BOB, BOB)).encode()
+    r = run_as(ALICE, [sm, "-C", d.dir, "-t", "-i"], msg)
+    assert r.returncode == 0, r.stderr
+    for u in (ALICE, BOB):
+        [(rp, data)] = delivered(users[u])
+        assert rp == b"Return-Path: <%s@mx.%s>" % (ALICE.encode(),
+                                                   DOMAIN.encode())
+        head = data.split(b"\n\n", 1)[0]
+        assert re.search(rb"\nReceived: by mx\.test\.example \(bulkhead, "
+                         rb"from userid %d\)\n\tid [0-9A-F]{16}; "
+                         % users[ALICE].pw_uid, head), head
+        assert re.search(rb"\nDate: [A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} ",
+                         head), head
+        assert re.search(rb"\nMessage-ID: <\d{14}\.[0-9A-F]{16}@mx\."
+                         rb"test\.example>\n", head), head
+        assert b"\nFrom: %s@mx.%s\n" % (ALICE.encode(),
+                                        DOMAIN.encode()) in head
+        assert b"Bcc" not in data
+        assert data.endswith(b"\n\nhello from python\n")
+    assert drop_files(d) == []
+    assert d.log_count("pickup: ") > 0
+    assert re.search(r"pickup\[\d+\]: [0-9A-F]{16}: uid=%d from=<%s@" %
+                     (users[ALICE].pw_uid, ALICE), d.logtext())
