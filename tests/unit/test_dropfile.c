@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "pickup/dropfile.h"
+#include "pickup/pickup.h"
 #include "privsep/ipc_msgs.h"
 
 static int
@@ -128,6 +129,39 @@ test_scan_headers(void **state)
 	assert_false(drop_name_valid("corrupt"));
 }
 
+static void
+test_added_headers(void **state)
+{
+	struct pickup_hdr_in	in = { "mx.example", "bulkhead",
+	    "0123456789ABCDEF", 1000, "alice@mx.example", "Alice \"A.\" B",
+	    0, 0 };
+	char			buf[1024];
+	size_t			n;
+
+	(void)state;
+	setenv("TZ", "UTC", 1);
+	n = pickup_headers(&in, buf, sizeof(buf));
+	assert_true(n > 0 && n == strlen(buf));
+	assert_string_equal(buf,
+	    "Received: by mx.example (bulkhead, from userid 1000)\n"
+	    "\tid 0123456789ABCDEF; Thu, 01 Jan 1970 00:00:00 +0000 (UTC)\n"
+	    "Date: Thu, 01 Jan 1970 00:00:00 +0000 (UTC)\n"
+	    "Message-ID: <19700101000000.0123456789ABCDEF@mx.example>\n"
+	    "From: \"Alice \\\"A.\\\" B\" <alice@mx.example>\n");
+	/* what the message has is not added; a plain name stays plain */
+	in.have = DROP_HAVE_DATE | DROP_HAVE_MSGID;
+	in.fullname = "Cron Daemon";
+	n = pickup_headers(&in, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "\nFrom: Cron Daemon <alice@mx.example>\n"));
+	assert_null(strstr(buf, "Date:"));
+	assert_null(strstr(buf, "Message-ID:"));
+	in.have = DROP_HAVE_FROM;
+	n = pickup_headers(&in, buf, sizeof(buf));
+	assert_null(strstr(buf, "From:"));
+	/* too small: nothing */
+	assert_int_equal(pickup_headers(&in, buf, 40), 0);
+}
+
 int
 main(void)
 {
@@ -136,6 +170,7 @@ main(void)
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_scan_headers),
+		cmocka_unit_test(test_added_headers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
