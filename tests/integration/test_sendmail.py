@@ -10,8 +10,10 @@ import re
 import os
 import pwd
 import shutil
+import signal
 import stat
 import subprocess
+import time
 
 import pytest
 
@@ -237,6 +239,16 @@ def test_sendmail_errors(make_daemon):
     assert data.endswith(b"\n\nSubject: x\n\nbody\n")
 
 
+def plant(d, name, data, uid, mode=0o744):
+    """A drop file made by hand (as root), renamed into place whole."""
+    tmp = os.path.join(d.dir, name + ".t")
+    with open(tmp, "wb") as f:
+        f.write(data)
+    os.chown(tmp, uid, -1)
+    os.chmod(tmp, mode)
+    os.rename(tmp, os.path.join(drop_dir(d), name))
+
+
 def delivered(pw, count=1):
     """(Return-Path, whole message) of each file in ~/Maildir/new."""
     out = []
@@ -273,3 +285,145 @@ def test_sendmail_t_i_as_a_user_is_delivered(make_daemon, users, sandbox):
     assert d.log_count("pickup: ") > 0
     assert re.search(r"pickup\[\d+\]: [0-9A-F]{16}: uid=%d from=<%s@" %
                      (users[ALICE].pw_uid, ALICE), d.logtext())
+
+
+def test_cron_command_line(make_daemon, users):
+    """What cron runs for alice's job: sendmail -FCronDaemon -i
+    -B8BITMIME -oem alice, as alice, a message without From:."""
+    d = make_daemon()
+    sm = os.path.join(install_tools(d), "sendmail")
+    msg = (b"To: %s\nSubject: Cron <%s@mx> echo hi\nMIME-Version: 1.0\n"
+           b"Content-Type: text/plain; charset=UTF-8\n"
+           b"Content-Transfer-Encoding: 8bit\n\nhi \xc3\xa9\n"
+           % (ALICE.encode(), ALICE.encode()))
+    r = run_as(ALICE, [sm, "-C", d.dir, "-FCronDaemon", "-i",
+                       "-B8BITMIME", "-oem", ALICE], msg)
+    assert r.returncode == 0, r.stderr
+    [(rp, data)] = delivered(users[ALICE])
+    assert rp == b"Return-Path: <%s@mx.%s>" % (ALICE.encode(),
+                                               DOMAIN.encode())
+    assert b"\nFrom: CronDaemon <%s@mx.%s>\n" % (ALICE.encode(),
+                                                 DOMAIN.encode()) in data
+    assert data.endswith(b"\n\nhi \xc3\xa9\n")
+
+
+def test_submission_while_stopped_is_delivered_after_start(make_daemon,
+                                                           users):
+    d = make_daemon()
+    d.stop()
+    sm = os.path.join(install_tools(d), "sendmail")
+    for i in range(3):
+        r = run_as(BOB, [sm, "-C", d.dir, ALICE],
+                   b"Subject: while stopped %d\n\nbody\n" % i)
+        assert r.returncode == 0, r.stderr
+    assert len(drop_files(d)) == 3
+    ready = d.log_count("pickup: ready")
+    d.start()
+    wait_until(lambda: d.log_count("pickup: ready") > ready, "pickup")
+    got = delivered(users[ALICE], count=3)
+    assert len(got) == 3
+    assert sorted(re.search(rb"Subject: while stopped (\d)", m).group(1)
+                  for _, m in got) == [b"0", b"1", b"2"]
+    for rp, _ in got:
+        assert rp == b"Return-Path: <%s@mx.%s>" % (BOB.encode(),
+                                                   DOMAIN.encode())
+    wait_until(lambda: drop_files(d) == [], "the drop files to go")
+
+
+def test_sender_is_the_uid_not_what_the_file_says(make_daemon, users):
+    """-f by an ordinary user is logged and ignored; From:/Return-Path:
+    headers change nothing; root (trusted) may set the sender."""
+    d = make_daemon()
+    sm = os.path.join(install_tools(d), "sendmail")
+    r = run_as(ALICE, [sm, "-C", d.dir, "-f", "boss@example.org", BOB],
+               b"From: boss@example.org\nReturn-Path: <boss@example.org>\n"
+               b"Subject: forged\n\nx\n")
+    assert r.returncode == 0, r.stderr
+    [(rp, data)] = delivered(users[BOB])
+    assert rp == b"Return-Path: <%s@mx.%s>" % (ALICE.encode(),
+                                               DOMAIN.encode())
+    assert b"from userid %d)" % users[ALICE].pw_uid in data
+    wait_until(lambda: re.search(
+        r"uid=%d \(%s\) may not set the sender <boss@example.org>"
+        % (users[ALICE].pw_uid, ALICE), d.logtext()), "the -f log line")
+    shutil.rmtree(os.path.join(users[BOB].pw_dir, "Maildir"))
+    # a drop file written by hand, owned by alice, claiming root's sender
+    plant(d, "00000000000000AA", b"bulkdrop 1\nsender root\nrcpt %s\n\n"
+          b"Subject: y\n\ny\n" % BOB.encode(), users[ALICE].pw_uid)
+    [(rp, data)] = delivered(users[BOB])
+    assert rp == b"Return-Path: <%s@mx.%s>" % (ALICE.encode(),
+                                               DOMAIN.encode())
+    shutil.rmtree(os.path.join(users[BOB].pw_dir, "Maildir"))
+    # root is trusted
+    r = subprocess.run([sm, "-C", d.dir, "-f", "boss@example.org", BOB],
+                       input=b"Subject: z\n\nz\n", capture_output=True,
+                       timeout=WAIT)
+    assert r.returncode == 0, r.stderr
+    [(rp, data)] = delivered(users[BOB])
+    assert rp == b"Return-Path: <boss@example.org>"
+    assert b"from userid 0)" in data
+
+
+
+
+def test_bad_drop_files_are_moved_aside_never_followed(make_daemon, users):
+    """As if the bulkdrop group were compromised: a symbolic link, a
+    hard link, a malformed envelope: each goes to maildrop/corrupt with
+    a log line; nothing is read through a link, nothing deleted."""
+    d = make_daemon()
+    secret = os.path.join(d.dir, "secret")
+    with open(secret, "wb") as f:
+        f.write(b"bulkdrop 1\nrcpt %s\n\nSubject: secret\n\nx\n"
+                % BOB.encode())
+    os.chmod(secret, 0o644)
+    os.symlink(secret, os.path.join(drop_dir(d), "00000000000000B1"))
+    os.link(secret, os.path.join(drop_dir(d), "00000000000000B2"))
+    plant(d, "00000000000000B3", b"bulkdrop 1\nrcpt a b\n\nx\n",
+          users[ALICE].pw_uid)
+    plant(d, "00000000000000B4", b"not a drop file\n", users[ALICE].pw_uid)
+    # and a good one after them still goes through
+    plant(d, "00000000000000B5", b"bulkdrop 1\nrcpt %s\n\nSubject: ok\n\n"
+          b"ok\n" % ALICE.encode(), users[ALICE].pw_uid)
+    [(rp, data)] = delivered(users[ALICE])
+    assert b"Subject: ok" in data
+    corrupt = os.path.join(drop_dir(d), "corrupt")
+    wait_until(lambda: len(os.listdir(corrupt)) == 4, "4 files aside")
+    assert sorted(os.listdir(corrupt)) == ["00000000000000B%d" % i
+                                           for i in (1, 2, 3, 4)]
+    for name, why in (("B1", "symbolic link"), ("B2", "one link"),
+                      ("B3", "malformed recipient"),
+                      ("B4", "not a drop file")):
+        wait_until(lambda: re.search(
+            r"pickup\[\d+\]: warning: 00000000000000%s: uid=\d+: "
+            r"malformed drop file moved to maildrop/corrupt: .*%s"
+            % (name, why), d.logtext()), "the log line for " + name)
+    assert not os.path.exists(os.path.join(users[BOB].pw_dir, "Maildir",
+                                           "new")) or \
+        os.listdir(os.path.join(users[BOB].pw_dir, "Maildir", "new")) == []
+    assert d.pids().get("pickup")          # and pickup still runs
+
+
+def test_kill_pickup_mid_file_loses_and_duplicates_nothing(make_daemon,
+                                                            users):
+    """pickup killed while queue holds its half-made message: queue drops
+    it, the drop file stays, the new pickup queues it once."""
+    d = make_daemon()
+    sm = os.path.join(install_tools(d), "sendmail")
+    queue = d.pids()["queue"]
+    pickup = d.pids()["pickup"]
+    os.kill(queue, signal.SIGSTOP)
+    try:
+        r = run_as(ALICE, [sm, "-C", d.dir, BOB], b"Subject: once\n\nx\n")
+        assert r.returncode == 0, r.stderr
+        time.sleep(0.5)        # pickup has asked queue for a file
+        os.kill(pickup, signal.SIGKILL)
+        time.sleep(0.2)
+    finally:
+        os.kill(queue, signal.SIGCONT)
+    d.wait_role("pickup", not_pid=pickup)
+    [(rp, data)] = delivered(users[BOB])
+    assert b"Subject: once" in data
+    time.sleep(2)
+    assert len(os.listdir(os.path.join(users[BOB].pw_dir, "Maildir",
+                                       "new"))) == 1
+    assert drop_files(d) == []
