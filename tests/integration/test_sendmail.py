@@ -427,3 +427,41 @@ def test_kill_pickup_mid_file_loses_and_duplicates_nothing(make_daemon,
     assert len(os.listdir(os.path.join(users[BOB].pw_dir, "Maildir",
                                        "new"))) == 1
     assert drop_files(d) == []
+
+
+MAILX = shutil.which("bsd-mailx") or "/usr/bin/bsd-mailx"
+
+
+@pytest.mark.skipif(not os.path.exists(MAILX),
+                    reason="bsd-mailx is not installed (scripts/install-deps)")
+def test_mail_s_from_bsd_mailx(make_daemon, users):
+    """mail -s as bob: mailx runs "sendmail -i [-oem] alice@..." (here a
+    wrapper that adds -C, through mailx's sendmail variable)."""
+    d = make_daemon()
+    bindir = install_tools(d)
+    wrapper = os.path.join(bindir, "sendmail-wrapper")
+    with open(wrapper, "w") as f:
+        f.write("#!/bin/sh\nexec %s/sendmail -C %s \"$@\"\n"
+                % (bindir, d.dir))
+    os.chmod(wrapper, 0o755)
+    rc = os.path.join(d.dir, "mailrc")
+    with open(rc, "w") as f:
+        f.write("set sendmail=%s\n" % wrapper)
+    os.chmod(rc, 0o644)
+    pw = pwd.getpwnam(BOB)
+    env = {"PATH": "/usr/bin:/bin", "HOME": pw.pw_dir, "USER": BOB,
+           "LOGNAME": BOB, "MAILRC": rc}
+    r = subprocess.run([MAILX, "-s", "hello from mailx",
+                        "%s@%s" % (ALICE, DOMAIN)],
+                       input=b"a line from mailx\n", capture_output=True,
+                       preexec_fn=as_user(BOB), env=env, cwd="/",
+                       timeout=WAIT)
+    assert r.returncode == 0, r
+    [(rp, data)] = delivered(users[ALICE])
+    assert rp == b"Return-Path: <%s@mx.%s>" % (BOB.encode(),
+                                               DOMAIN.encode())
+    assert b"\nSubject: hello from mailx\n" in data
+    assert b"from userid %d)" % users[BOB].pw_uid in data
+    assert re.search(rb"\nFrom: .*%s@mx\.test\.example" % BOB.encode(),
+                     data)
+    assert data.endswith(b"a line from mailx\n")
