@@ -110,12 +110,12 @@ move_aside(const char *name, uid_t uid, const char *why)
 		    "maildrop/corrupt: %s", name, (unsigned)uid, why);
 }
 
+/* The file in hand is bad: aside with it.  The caller looks on. */
 static void
 job_fail(struct pickup *p, const char *why)
 {
 	move_aside(p->job.name, p->job.st.st_uid, why);
 	job_end(p);
-	scan(p);
 }
 
 /* A temporary failure: the file stays for the next timer scan. */
@@ -165,8 +165,9 @@ file_open(struct pickup *p, const char *name)
 			job_fail(p, "left unfinished by bulkdrop");
 		else if (!S_ISREG(st.st_mode))
 			job_fail(p, "not a regular file");
-		job_end(p);
-		return 0;		/* 0600: bulkdrop is writing it */
+		else
+			job_end(p);	/* 0600: bulkdrop is writing it */
+		return 0;
 	}
 	if (fstat(j->fd, &j->st) == -1) {
 		job_end(p);
@@ -430,8 +431,10 @@ peer_msg(struct ipc_chan *c, const struct ipc_hdr *h,
 		return;		/* an old lookup's answer to a dropped job */
 	if (h->type == IPC_UID_REPLY)
 		on_login(p, &m->login);
-	else
+	else {
 		job_fail(p, "its owner's uid has no account");
+		scan(p);
+	}
 }
 
 static void
@@ -513,6 +516,8 @@ scan(struct pickup *p)
 			ask_uid(p);
 			break;
 		}
+		if (p->hold_off)
+			break;		/* a temporary failure: later */
 	}
 	closedir(d);
 }

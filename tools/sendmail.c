@@ -28,23 +28,9 @@
 #include "conf/config_load.h"
 #include "lib/xmalloc.h"
 #include "pickup/dropfile.h"
+#include "tools/sendmail.h"
 #include "tools/sendmail_msg.h"
 
-struct opts {
-	const char	*confdir;	/* -C, -c */
-	int		 confdir_given;
-	char		 mode;		/* -b: m (send), p, i, v, s */
-	int		 extract;	/* -t */
-	int		 dot_ends;	/* not -i, -oi */
-	const char	*sender;	/* -f, -r */
-	const char	*fullname;	/* -F */
-	const char	*notify;	/* -N */
-	const char	*ret;		/* -R */
-	const char	*envid;		/* -V */
-	const char	*body;		/* -B */
-	int		 queue_run;	/* -q */
-	int		 verbose;	/* -v */
-};
 
 static void __attribute__((noreturn, format(printf, 2, 3)))
 die(int status, const char *fmt, ...)
@@ -287,8 +273,8 @@ check_opts(struct opts *o, char *sender, size_t slen)
 }
 
 /* Pipe the drop file to bulkdrop and return its exit status. */
-static int
-drop(const struct opts *o, const struct sm_rcpts *r, const struct sm_msg *m)
+int
+sm_drop(const struct opts *o, const struct sm_rcpts *r, const struct sm_msg *m)
 {
 	char	path[PATH_MAX];
 	int	p[2], status;
@@ -386,8 +372,12 @@ main(int argc, char **argv)
 	case 'v':
 		return verify(argc, argv, first);
 	case 's':
-		die(EX_USAGE, "-bs (SMTP on standard input) is not supported "
-		    "yet");
+		memset(&cf, 0, sizeof(cf));
+		if (config_load(&cf, o.confdir, NULL, err, sizeof(err)) == -1)
+			die(EX_CONFIG, "%s", err);
+		check_opts(&o, sender, sizeof(sender));
+		default_fullname(&o);
+		return sm_smtp(&o, &cf);
 	case 'd':
 		die(EX_USAGE, "-bd: run bulkhead(8) to start the daemon");
 	default:
@@ -424,7 +414,7 @@ main(int argc, char **argv)
 		    " found in the message header" : " given");
 	if (r.n > DROP_RCPT_MAX)
 		die(EX_USAGE, "more than %d recipients", DROP_RCPT_MAX);
-	rc = drop(&o, &r, &m);
+	rc = sm_drop(&o, &r, &m);
 	if (o.verbose && rc == EX_OK)
 		fprintf(stderr, "sendmail: queued for %zu recipient%s\n", r.n,
 		    r.n == 1 ? "" : "s");

@@ -239,13 +239,16 @@ def test_sendmail_errors(make_daemon):
     assert data.endswith(b"\n\nSubject: x\n\nbody\n")
 
 
-def plant(d, name, data, uid, mode=0o744):
+def plant(d, name, data, uid, mode=0o744, age=0):
     """A drop file made by hand (as root), renamed into place whole."""
     tmp = os.path.join(d.dir, name + ".t")
     with open(tmp, "wb") as f:
         f.write(data)
     os.chown(tmp, uid, -1)
     os.chmod(tmp, mode)
+    if age:
+        t = time.time() - age
+        os.utime(tmp, (t, t))
     os.rename(tmp, os.path.join(drop_dir(d), name))
 
 
@@ -381,18 +384,26 @@ def test_bad_drop_files_are_moved_aside_never_followed(make_daemon, users):
     plant(d, "00000000000000B3", b"bulkdrop 1\nrcpt a b\n\nx\n",
           users[ALICE].pw_uid)
     plant(d, "00000000000000B4", b"not a drop file\n", users[ALICE].pw_uid)
+    # bulkdrop still writing (0600): left alone; left so for two days:
+    # aside
+    plant(d, "00000000000000B6", b"bulkdrop 1\n", users[ALICE].pw_uid,
+          mode=0o600, age=2 * 86400)
+    plant(d, "00000000000000B7", b"bulkdrop 1\n", users[ALICE].pw_uid,
+          mode=0o600)
     # and a good one after them still goes through
     plant(d, "00000000000000B5", b"bulkdrop 1\nrcpt %s\n\nSubject: ok\n\n"
           b"ok\n" % ALICE.encode(), users[ALICE].pw_uid)
     [(rp, data)] = delivered(users[ALICE])
     assert b"Subject: ok" in data
     corrupt = os.path.join(drop_dir(d), "corrupt")
-    wait_until(lambda: len(os.listdir(corrupt)) == 4, "4 files aside")
+    wait_until(lambda: len(os.listdir(corrupt)) == 5, "5 files aside")
     assert sorted(os.listdir(corrupt)) == ["00000000000000B%d" % i
-                                           for i in (1, 2, 3, 4)]
+                                           for i in (1, 2, 3, 4, 6)]
+    assert drop_files(d) == ["00000000000000B7"]
     for name, why in (("B1", "symbolic link"), ("B2", "one link"),
                       ("B3", "malformed recipient"),
-                      ("B4", "not a drop file")):
+                      ("B4", "not a drop file"),
+                      ("B6", "left unfinished by bulkdrop")):
         wait_until(lambda: re.search(
             r"pickup\[\d+\]: warning: 00000000000000%s: uid=\d+: "
             r"malformed drop file moved to maildrop/corrupt: .*%s"
@@ -465,3 +476,44 @@ def test_mail_s_from_bsd_mailx(make_daemon, users):
     assert re.search(rb"\nFrom: .*%s@mx\.test\.example" % BOB.encode(),
                      data)
     assert data.endswith(b"a line from mailx\n")
+
+
+def test_sendmail_bs_smtp_on_stdin(make_daemon, users):
+    """sendmail -bs as alice: an SMTP dialogue on stdin and stdout; MAIL
+    FROM counts as -f does (not for a user)."""
+    d = make_daemon()
+    sm = os.path.join(install_tools(d), "sendmail")
+    dialogue = (b"EHLO client\r\nMAIL FROM:<boss@example.org> BODY=8BITMIME"
+                b"\r\nRCPT TO:<%s>\r\nRCPT TO:<a b>\r\nDATA\r\n"
+                b"Subject: over -bs\r\n\r\n..dot stuffed\r\nline\r\n.\r\n"
+                b"NOOP\r\nQUIT\r\n" % BOB.encode())
+    r = run_as(ALICE, [sm, "-C", d.dir, "-bs"], dialogue)
+    assert r.returncode == 0, r
+    codes = [l[:3] for l in r.stdout.split(b"\r\n") if l[3:4] == b" "]
+    assert codes == [b"220", b"250", b"250", b"250", b"501", b"354",
+                     b"250", b"250", b"221"], r.stdout
+    assert b"250 2.0.0 Ok: queued" in r.stdout
+    [(rp, data)] = delivered(users[BOB])
+    assert rp == b"Return-Path: <%s@mx.%s>" % (ALICE.encode(),
+                                               DOMAIN.encode())
+    assert data.endswith(b"Subject: over -bs\n\n.dot stuffed\nline\n")
+
+
+def test_full_disk_leaves_no_partial_drop_file(make_daemon):
+    """The drop directory's file system is full: sendmail exits 75
+    (EX_TEMPFAIL) and bulkdrop removes what it had written."""
+    d = make_daemon()
+    d.stop()
+    sm = os.path.join(install_tools(d), "sendmail")
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k,mode=1730",
+                    "tmpfs", drop_dir(d)], check=True)
+    try:
+        shutil.chown(drop_dir(d), "_bhpickup", "bulkdrop")
+        os.chmod(drop_dir(d), 0o1730)
+        r = run_as(ALICE, [sm, "-C", d.dir, BOB],
+                   b"Subject: big\n\n" + b"y" * 200000 + b"\n")
+        assert r.returncode == 75, r
+        assert b"cannot write the drop file" in r.stderr
+        assert os.listdir(drop_dir(d)) == []
+    finally:
+        subprocess.run(["umount", drop_dir(d)], check=True)
