@@ -4,7 +4,8 @@
  * it runs as the user, reads the message, and pipes a drop file
  * (pickup/dropfile.h) to the set-gid bulkdrop, which puts it into the
  * drop directory for the pickup compartment.  The mailq (-bp),
- * newaliases (-bi) and flush (-q) modes run bulkctl.
+ * newaliases (-bi) and flush (-q) modes run bulkctl; -bs speaks SMTP on
+ * standard input (sendmail_smtp.c).
  *
  * Options are Postfix's sendmail(1)'s; those that make no sense here are
  * accepted and ignored as Postfix does.  Exit status: sysexits(3).
