@@ -197,6 +197,14 @@ file_open(struct pickup *p, const char *name)
 		job_fail(p, err);
 		return 0;
 	}
+	/* the message itself within message_size_limit (pickup's
+	   RLIMIT_FSIZE is that plus the headers it adds) */
+	if ((unsigned long long)j->st.st_size - j->env.env_len >
+	    (unsigned long long)p->we.cf.message_size_limit) {
+		free(head);
+		job_fail(p, "the message is larger than message_size_limit");
+		return 0;
+	}
 	j->have = drop_scan_headers(head + j->env.env_len,
 	    max - j->env.env_len);
 	free(head);

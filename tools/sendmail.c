@@ -361,6 +361,7 @@ main(int argc, char **argv)
 	char		 err[512], addr[DROP_ADDR_MAX + 1];
 	char		 sender[DROP_ADDR_MAX + 1];
 	int		 first, i, rc;
+	size_t		 envlen;
 
 	first = parse_opts(argc, argv, &o);
 	if (o.queue_run)
@@ -415,6 +416,11 @@ main(int argc, char **argv)
 		    " found in the message header" : " given");
 	if (r.n > DROP_RCPT_MAX)
 		die(EX_USAGE, "more than %d recipients", DROP_RCPT_MAX);
+	for (envlen = 1024, i = 0; (size_t)i < r.n; i++)
+		envlen += strlen(r.v[i]) + 6;
+	if (envlen > DROP_ENVELOPE_MAX)
+		die(EX_USAGE, "the recipient list is longer than %d bytes",
+		    DROP_ENVELOPE_MAX - 1024);
 	rc = sm_drop(&o, &r, &m);
 	if (o.verbose && rc == EX_OK)
 		fprintf(stderr, "sendmail: queued for %zu recipient%s\n", r.n,

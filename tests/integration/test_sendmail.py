@@ -517,3 +517,31 @@ def test_full_disk_leaves_no_partial_drop_file(make_daemon):
         assert os.listdir(drop_dir(d)) == []
     finally:
         subprocess.run(["umount", drop_dir(d)], check=True)
+
+
+def test_trusted_users_may_set_the_sender(make_daemon, users):
+    d = make_daemon(extra_main="trusted_users = root, %s\n" % BOB)
+    sm = os.path.join(install_tools(d), "sendmail")
+    r = run_as(BOB, [sm, "-C", d.dir, "-f", "lists@example.org", ALICE],
+               b"Subject: from a list\n\nx\n")
+    assert r.returncode == 0, r.stderr
+    [(rp, data)] = delivered(users[ALICE])
+    assert rp == b"Return-Path: <lists@example.org>"
+    assert b"from userid %d)" % users[BOB].pw_uid in data
+
+
+def test_oversize_message_in_a_small_envelope_goes_aside(make_daemon, users):
+    """The file may be message_size_limit + 256 KiB; the message in it
+    no more than message_size_limit: else aside, and pickup lives."""
+    d = make_daemon(extra_main="message_size_limit = 1000\n")
+    plant(d, "00000000000000C1", b"bulkdrop 1\nrcpt %s\n\n" % ALICE.encode()
+          + b"x" * 5000, users[ALICE].pw_uid)
+    wait_until(lambda: os.listdir(os.path.join(drop_dir(d), "corrupt"))
+               == ["00000000000000C1"], "the file aside")
+    wait_until(lambda: "larger than message_size_limit" in d.logtext(),
+               "the log line")
+    pickup = d.pids()["pickup"]
+    plant(d, "00000000000000C2", b"bulkdrop 1\nrcpt %s\n\nSubject: small"
+          b"\n\nx\n" % ALICE.encode(), users[ALICE].pw_uid)
+    [(rp, data)] = delivered(users[ALICE])
+    assert d.pids()["pickup"] == pickup
