@@ -127,6 +127,8 @@ struct bh_config {
 							   include */
 	struct bh_strlist allow_mail_to_files;
 	long		 command_time_limit;	/* seconds */
+	char		*pickup_user;
+	struct bh_strlist trusted_users;	/* login names: sendmail -f */
 };
 
 /*

@@ -573,3 +573,22 @@ elem_mailto(const char *s, size_t n, char *why, size_t whylen)
 		snprintf(why, whylen, "out of memory");
 	return r;
 }
+
+/* trusted_users: login names (root may be one). */
+char *
+elem_login(const char *s, size_t n, char *why, size_t whylen)
+{
+	char	*r;
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] <= ' ' || s[i] == 0x7f || s[i] == ':' ||
+		    s[i] == '@') {
+			snprintf(why, whylen, "'%.*s' is not a login name",
+			    (int)n, s);
+			return NULL;
+		}
+	if ((r = strndup(s, n)) == NULL)
+		snprintf(why, whylen, "out of memory");
+	return r;
+}

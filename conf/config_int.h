@@ -71,6 +71,7 @@ char	*elem_domain(const char *, size_t, char *, size_t);
 char	*elem_interface(const char *, size_t, char *, size_t);
 char	*elem_aliasmap(const char *, size_t, char *, size_t);
 char	*elem_mailto(const char *, size_t, char *, size_t);
+char	*elem_login(const char *, size_t, char *, size_t);
 /* Convert, check and store v in p's field of cf. */
 int	 set_value(struct bh_config *, const struct param *, const char *v,
 	    char *why, size_t whylen);

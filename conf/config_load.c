@@ -71,7 +71,7 @@ check_dir(const char *what, const char *path, uid_t owner, int mode_mask,
 	    (st.st_mode & mode_mask) != 0) {
 		snprintf(err, errlen, "%s %s must be a directory owned by "
 		    "uid %u with no %s permissions (run bulkhead-setup)", what,
-		    path, (unsigned)owner, mode_mask == 077 ? "group or other" :
+		    path, (unsigned)owner, mode_mask == 066 ? "group or other read or write" :
 		    "group or other write");
 		return -1;
 	}
@@ -102,13 +102,13 @@ check_default_privs(const struct bh_config *cf, char *err, size_t errlen)
 int
 config_check_system(const struct bh_config *cf, char *err, size_t errlen)
 {
-	const char	*users[4] = { cf->smtpd_user, cf->queue_user,
-			    cf->lookup_user, cf->local_user };
-	uid_t		 uids[4];
+	const char	*users[5] = { cf->smtpd_user, cf->queue_user,
+			    cf->lookup_user, cf->local_user, cf->pickup_user };
+	uid_t		 uids[5];
 	gid_t		 gid;
 	int		 i, j;
 
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < 5; i++) {
 		if (sandbox_resolve_user(users[i], &uids[i], &gid, err,
 		    errlen) == -1)
 			return -1;
@@ -122,7 +122,8 @@ config_check_system(const struct bh_config *cf, char *err, size_t errlen)
 	}
 	if (check_default_privs(cf, err, errlen) == -1)
 		return -1;
-	if (check_dir("queue_directory", cf->queue_directory, uids[1], 077,
+	/* 0711 at most: users' bulkdrop passes through to maildrop/ */
+	if (check_dir("queue_directory", cf->queue_directory, uids[1], 066,
 	    err, errlen) == -1)
 		return -1;
 	return check_dir("empty_directory", cf->empty_directory, 0, 022, err,

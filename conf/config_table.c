@@ -106,6 +106,10 @@ const struct param params[] = {
 	LIST(allow_mail_to_commands, "alias, forward", elem_mailto),
 	LIST(allow_mail_to_files, "alias, forward", elem_mailto),
 	TIME(command_time_limit, "1000s", 's', 1),
+	/* Local submission (sendmail, bulkdrop, pickup). */
+	STR(pickup_user, "_bhpickup", check_user),
+	/* Sendmail's trusted users: who may name another sender (-f). */
+	LIST(trusted_users, "root", elem_login),
 };
 
 #define NPARAMS	(sizeof(params) / sizeof(params[0]))

@@ -139,6 +139,38 @@ on_owner(struct lookup *lk, struct ipc_chan *c, uint32_t id,
 	ipc_reply(c, IPC_OWNER_REPLY, id, &wb, -1);
 }
 
+/* pickup: whose is the drop file's owner uid?  The first passwd entry
+   with it, as getpwuid() answers. */
+static void
+on_uid(struct lookup *lk, struct ipc_chan *c, uint32_t id,
+    const struct msg_uid *req)
+{
+	struct msg_login	 rep;
+	uint8_t			 buf[IPC_USER_MAX + 16];
+	struct wbuf		 wb;
+	size_t			 i, n;
+
+	for (i = 0; i < lk->users.n; i++)
+		if (lk->users.v[i].uid == req->uid)
+			break;
+	if (i == lk->users.n) {
+		ipc_reply_error(c, id, "5.1.8", "no such uid");
+		return;
+	}
+	rep.uid = req->uid;
+	n = strlen(lk->users.v[i].name);
+	if (n < sizeof(rep.name))
+		memcpy(rep.name, lk->users.v[i].name, n + 1);
+	if (n >= sizeof(rep.name) || ipc_check_login(&rep) != NULL) {
+		log_warnx("uid %u: login name not usable", (unsigned)req->uid);
+		ipc_reply_error(c, id, "5.1.8", "unusable login name");
+		return;
+	}
+	wb_init(&wb, buf, sizeof(buf));
+	enc_login(&wb, &rep);
+	ipc_reply(c, IPC_UID_REPLY, id, &wb, -1);
+}
+
 static void
 peer_msg(struct ipc_chan *c, const struct ipc_hdr *h,
     const union ipc_msg *msg, int fd, void *arg)
@@ -155,6 +187,8 @@ peer_msg(struct ipc_chan *c, const struct ipc_hdr *h,
 		on_expand(lk, c, h->id, &msg->addr);
 	else if (h->type == IPC_OWNER_QUERY)
 		on_owner(lk, c, h->id, &msg->addr);
+	else if (h->type == IPC_UID_QUERY)
+		on_uid(lk, c, h->id, &msg->uid);
 	else
 		ipc_chan_fail(c, "unexpected message type");
 }
@@ -168,7 +202,7 @@ static void
 exit_if_retired(struct lookup *lk)
 {
 	if (!lk->retiring || lk->peers[ROLE_SMTPD] != NULL ||
-	    lk->peers[ROLE_LOCAL] != NULL)
+	    lk->peers[ROLE_LOCAL] != NULL || lk->peers[ROLE_PICKUP] != NULL)
 		return;
 	log_info("retired: every peer has moved to the new lookup");
 	event_base_loopexit(lk->we.base, NULL);
@@ -202,7 +236,7 @@ on_peer(struct worker_env *we, enum bh_role peer, int fd)
 {
 	struct lookup *lk = we->arg;
 
-	if (peer != ROLE_SMTPD && peer != ROLE_LOCAL) {
+	if (peer != ROLE_SMTPD && peer != ROLE_LOCAL && peer != ROLE_PICKUP) {
 		close(fd);
 		fatalx("master handed lookup a channel to %s",
 		    ipc_role_name(peer));

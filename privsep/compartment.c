@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <sched.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "lib/log.h"
 #include "privsep/compartment.h"
@@ -110,7 +111,7 @@ static const struct compartment table[ROLE_COUNT] = {
 		.fsize_msgs = 2, .fsize_plus = QFILE_ENVELOPE_MAX,
 		/* the commit pool: fsyncs of concurrent commits overlap */
 		.threads = 16,
-		.peers = RB_(SMTPD) | RB_(LOCAL),
+		.peers = RB_(SMTPD) | RB_(LOCAL) | RB_(PICKUP),
 		.seccomp = {
 			.kind = COMP_ALLOWLIST,
 			.calls = CALLS(BASE_CALLS,
@@ -141,7 +142,7 @@ static const struct compartment table[ROLE_COUNT] = {
 		.root = COMP_ROOT_EMPTY,
 		.jail_clone = JAIL_NS,
 		.nofile = 64,
-		.peers = RB_(SMTPD) | RB_(LOCAL),
+		.peers = RB_(SMTPD) | RB_(LOCAL) | RB_(PICKUP),
 		.seccomp = {
 			/* it answers from memory */
 			.kind = COMP_ALLOWLIST,
@@ -248,6 +249,34 @@ static const struct compartment table[ROLE_COUNT] = {
 			    0xffffffffU, TIOCLINUX)),
 		},
 	},
+	[ROLE_PICKUP] = {
+		/*
+		 * Local submissions: in the drop directory, its own, as
+		 * its root; it reads what users dropped there (hostile
+		 * input) and writes it into the fd queue gave it.
+		 */
+		.role = ROLE_PICKUP,
+		.start = COMP_SPAWNED,
+		.account = ACCOUNT(pickup_user),
+		.root = COMP_ROOT_MAILDROP,
+		.jail_clone = JAIL_NS,
+		.nofile = 64,
+		/* the message plus the headers it adds */
+		.fsize_msgs = 1, .fsize_plus = 65536,
+		.peers = RB_(QUEUE) | RB_(LOOKUP),
+		.seccomp = {
+			.kind = COMP_ALLOWLIST,
+			.calls = CALLS(BASE_CALLS,
+			    /* the drop files: read, checked, removed or
+			       moved to corrupt/ */
+			    "openat", "newfstatat", "fstat", "pread64",
+			    "getdents64", "unlink", "unlinkat", "rename",
+			    "renameat", "renameat2", "mkdir", "mkdirat",
+			    /* new files wake it up */
+			    "inotify_init1", "inotify_add_watch"),
+			.rules = RULES(NO_EXEC_MEMORY),
+		},
+	},
 };
 
 const struct compartment *
@@ -274,6 +303,7 @@ compartment_spec(enum bh_role role, const struct bh_config *cf,
     struct sandbox_spec *sb)
 {
 	const struct compartment *c = compartment(role);
+	char			*drop;
 
 	if (c == NULL)
 		fatalx("no compartment for %s", ipc_role_name(role));
@@ -292,9 +322,18 @@ compartment_spec(enum bh_role role, const struct bh_config *cf,
 		break;
 	case COMP_ROOT_SPOOL:
 		sb->root = cf->queue_directory;
+		sb->root_deny = 066;
+		break;
+	case COMP_ROOT_MAILDROP:
+		/* once per process: the compartment's root for its life */
+		if (asprintf(&drop, "%s/maildrop", cf->queue_directory) == -1)
+			fatalx("out of memory");
+		sb->root = drop;
+		sb->root_deny = 047;
 		break;
 	}
-	sb->root_writable = c->root == COMP_ROOT_SPOOL;
+	sb->root_writable = c->root == COMP_ROOT_SPOOL ||
+	    c->root == COMP_ROOT_MAILDROP;
 	sb->mode = c->root == COMP_ROOT_NONE ? SANDBOX_CHROOT : cf->sandbox;
 	sb->nofile = c->nofile;
 	sb->fsize = c->fsize_plus == RLIM_INFINITY ? RLIM_INFINITY :

@@ -38,7 +38,9 @@ enum comp_root {
 				   files */
 	COMP_ROOT_EMPTY,	/* empty_directory (jail: an empty read-only
 				   tmpfs) */
-	COMP_ROOT_SPOOL		/* queue_directory, its own and writable */
+	COMP_ROOT_SPOOL,	/* queue_directory, its own and writable */
+	COMP_ROOT_MAILDROP	/* queue_directory/maildrop, its own (mode
+				   1730, group bulkdrop) */
 };
 
 /* A call with an action other than allow, or allowed only with one

@@ -34,11 +34,15 @@ enum bh_role {
 	ROLE_WRITER,
 	ROLE_RUNNER,	/* a |command or /file delivery, forked by master */
 	ROLE_CONTROL,	/* bulkctl on the control socket: not a compartment */
+	ROLE_PICKUP,	/* local submissions from the drop directory */
 	ROLE_COUNT
 };
 
 #define RB_(r)		(1u << ROLE_##r)
-#define R_WORKERS	(RB_(SMTPD) | RB_(QUEUE) | RB_(LOOKUP) | RB_(LOCAL))
+#define R_WORKERS	(RB_(SMTPD) | RB_(QUEUE) | RB_(LOOKUP) | RB_(LOCAL) | \
+			    RB_(PICKUP))
+/* Who hands queue new messages: smtpd, and pickup the same way. */
+#define R_SUBMITTERS	(RB_(SMTPD) | RB_(PICKUP))
 #define R_ALL		((1u << ROLE_COUNT) - 1)
 /*
  * Who writes a message for local: a writer (mailbox, ~/.forward, as the
@@ -76,7 +80,7 @@ enum ipc_kind {
 	P(deliver_result) P(expand_ok) P(writer_open) P(write_mail)	\
 	P(forward_read) P(forward_data) P(owner) P(rcpt_check)		\
 	P(runner_open) P(deliver_progress) P(admin_entry) P(admin_rcpt)	\
-	P(admin_change) P(admin_done) P(admin_text)
+	P(admin_change) P(admin_done) P(admin_text) P(uid) P(login)
 
 enum ipc_payload {
 	IPC_PAYLOAD_none = 0,
@@ -127,17 +131,17 @@ enum ipc_phase {
 	    IPC_FD_NONE, IPC_RCPT_CHECK_REPLY, addr, RUN)		\
 	X(IPC_RCPT_CHECK_REPLY,	REPLY,	RB_(LOOKUP), RB_(SMTPD),	\
 	    IPC_FD_NONE, 0, rcpt_verdict, RUN)				\
-	X(IPC_MSG_CREATE,	REQ,	RB_(SMTPD), RB_(QUEUE),		\
+	X(IPC_MSG_CREATE,	REQ,	R_SUBMITTERS, RB_(QUEUE),		\
 	    IPC_FD_NONE, IPC_MSG_CREATE_OK, none, RUN)			\
-	X(IPC_MSG_CREATE_OK,	REPLY,	RB_(QUEUE), RB_(SMTPD),		\
+	X(IPC_MSG_CREATE_OK,	REPLY,	RB_(QUEUE), R_SUBMITTERS,		\
 	    IPC_FD_REQUIRED, 0, qid, RUN)				\
-	X(IPC_MSG_RCPT,		REQ,	RB_(SMTPD), RB_(QUEUE),		\
+	X(IPC_MSG_RCPT,		REQ,	R_SUBMITTERS, RB_(QUEUE),		\
 	    IPC_FD_NONE, IPC_OK, rcpt, RUN)				\
-	X(IPC_MSG_COMMIT,	REQ,	RB_(SMTPD), RB_(QUEUE),		\
+	X(IPC_MSG_COMMIT,	REQ,	R_SUBMITTERS, RB_(QUEUE),		\
 	    IPC_FD_NONE, IPC_MSG_COMMIT_OK, commit, RUN)		\
-	X(IPC_MSG_COMMIT_OK,	REPLY,	RB_(QUEUE), RB_(SMTPD),		\
+	X(IPC_MSG_COMMIT_OK,	REPLY,	RB_(QUEUE), R_SUBMITTERS,		\
 	    IPC_FD_NONE, 0, qid, RUN)					\
-	X(IPC_MSG_ABORT,	REQ,	RB_(SMTPD), RB_(QUEUE),		\
+	X(IPC_MSG_ABORT,	REQ,	R_SUBMITTERS, RB_(QUEUE),		\
 	    IPC_FD_NONE, IPC_OK, qid, RUN)				\
 	X(IPC_DELIVER,		REQ,	RB_(QUEUE), RB_(LOCAL),		\
 	    IPC_FD_REQUIRED, IPC_DELIVER_RESULT, deliver, RUN)		\
@@ -188,7 +192,11 @@ enum ipc_phase {
 	X(IPC_INCLUDE_READ,	REQ,	RB_(LOCAL), RB_(RUNNER),	\
 	    IPC_FD_NONE, IPC_INCLUDE_DATA, none, RUN)			\
 	X(IPC_INCLUDE_DATA,	REPLY,	RB_(RUNNER), RB_(LOCAL),	\
-	    IPC_FD_NONE, 0, forward_data, RUN)
+	    IPC_FD_NONE, 0, forward_data, RUN)				\
+	X(IPC_UID_QUERY,	REQ,	RB_(PICKUP), RB_(LOOKUP),	\
+	    IPC_FD_NONE, IPC_UID_REPLY, uid, RUN)			\
+	X(IPC_UID_REPLY,	REPLY,	RB_(LOOKUP), RB_(PICKUP),	\
+	    IPC_FD_NONE, 0, login, RUN)
 
 enum ipc_type {
 	IPC_NONE = 0,

@@ -292,3 +292,18 @@ ipc_check_deliver_progress(const struct msg_deliver_progress *m)
 		return "no DELIVER request named";
 	return member_key_valid(m->key) ? NULL : "bad member key";
 }
+
+/* (uid_t)-1 is no uid. */
+const char *
+ipc_check_uid(const struct msg_uid *m)
+{
+	return m->uid == UINT32_MAX ? "bad uid" : NULL;
+}
+
+const char *
+ipc_check_login(const struct msg_login *m)
+{
+	if (m->uid == UINT32_MAX)
+		return "bad uid";
+	return ipc_valid_user(m->name) ? NULL : "bad user name";
+}

@@ -678,3 +678,37 @@ ipc_valid_target(uint32_t kind, const char *value, const char *suffix)
 {
 	return target_valid(kind, value, suffix);
 }
+
+void
+enc_uid(struct wbuf *wb, const struct msg_uid *m)
+{
+	ipc_enc_check("enc_uid", ipc_check_uid(m));
+	wb_u32(wb, m->uid);
+}
+
+int
+dec_uid(struct rbuf *rb, struct msg_uid *m)
+{
+	rb_u32(rb, &m->uid);
+	if (rb_end(rb) == -1 || ipc_check_uid(m) != NULL)
+		return -1;
+	return 0;
+}
+
+void
+enc_login(struct wbuf *wb, const struct msg_login *m)
+{
+	ipc_enc_check("enc_login", ipc_check_login(m));
+	wb_u32(wb, m->uid);
+	wb_str(wb, m->name);
+}
+
+int
+dec_login(struct rbuf *rb, struct msg_login *m)
+{
+	rb_u32(rb, &m->uid);
+	rb_str(rb, m->name, sizeof(m->name));
+	if (rb_end(rb) == -1 || ipc_check_login(m) != NULL)
+		return -1;
+	return 0;
+}

@@ -386,6 +386,27 @@ const char *ipc_check_runner_open(const struct msg_runner_open *);
 const char *ipc_check_deliver_progress(const struct msg_deliver_progress *);
 
 /*
+ * pickup asks lookup whose a drop file's owner uid is (UID_QUERY); the
+ * answer is the login name (UID_REPLY), or IPC_ERROR for a uid lookup
+ * does not know.
+ */
+struct msg_uid {
+	uint32_t	uid;
+};
+
+struct msg_login {
+	uint32_t	uid;
+	char		name[IPC_USER_MAX + 1];
+};
+
+void	enc_uid(struct wbuf *, const struct msg_uid *);
+int	dec_uid(struct rbuf *, struct msg_uid *);
+void	enc_login(struct wbuf *, const struct msg_login *);
+int	dec_login(struct rbuf *, struct msg_login *);
+const char *ipc_check_uid(const struct msg_uid *);
+const char *ipc_check_login(const struct msg_login *);
+
+/*
  * bulkctl and queue on the control socket (ipc_admin.c).  ADMIN_LIST is
  * answered by an ADMIN_ENTRY per message, each followed by an ADMIN_RCPT
  * per pending recipient, then IPC_OK; ADMIN_CAT by ADMIN_TEXT chunks,

@@ -93,9 +93,10 @@ check_root_dir(const struct sandbox_spec *sb)
 		fatalx("%s root %s is not a directory", ipc_role_name(sb->role),
 		    sb->root);
 	if (sb->root_writable) {
-		if (st.st_uid != sb->uid || (st.st_mode & 077) != 0)
-			fatalx("%s must be owned by uid %u with mode 0700",
-			    sb->root, (unsigned)sb->uid);
+		if (st.st_uid != sb->uid || (st.st_mode & sb->root_deny) != 0)
+			fatalx("%s must be owned by uid %u with no %03o "
+			    "permissions (run bulkhead-setup)", sb->root,
+			    (unsigned)sb->uid, (unsigned)sb->root_deny);
 	} else if (st.st_uid != 0 || (st.st_mode & 022) != 0)
 		fatalx("%s must be owned by root and not writable by others",
 		    sb->root);

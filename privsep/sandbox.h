@@ -26,6 +26,9 @@ struct sandbox_spec {
 	gid_t		 gid;
 	const char	*root;		/* chroot or jail root; NULL = none */
 	int		 root_writable;	/* the spool: bind it, do not empty it */
+	mode_t		 root_deny;	/* a writable root's mode has none of
+					   these bits: the spool 066 (0711),
+					   the drop directory 047 (1730) */
 	enum sandbox_mode mode;
 	rlim_t		 nofile;
 	rlim_t		 fsize;		/* RLIM_INFINITY for file writers */

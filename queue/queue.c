@@ -255,15 +255,17 @@ static void
 peer_closed(struct ipc_chan *c, const char *why, int violation, void *arg)
 {
 	struct queue	*q = arg;
-	struct incoming	*in;
 
 	if (violation)
 		worker_peer_violation(&q->we, ipc_chan_peer(c), why);
-	if (c == q->smtpd) {
-		/* Nothing smtpd had not committed was ever acknowledged. */
-		while ((in = TAILQ_FIRST(&q->incoming)) != NULL)
-			incoming_drop(q, in);
-		q->smtpd = NULL;
+	if (c == q->smtpd || c == q->pickup) {
+		/* Nothing smtpd or pickup had not committed was ever
+		   acknowledged. */
+		incoming_drop_chan(q, c);
+		if (c == q->smtpd)
+			q->smtpd = NULL;
+		else
+			q->pickup = NULL;
 	} else if (c == q->local) {
 		requeue_inflight(q);
 		q->local = NULL;
@@ -280,6 +282,9 @@ on_peer(struct worker_env *we, enum bh_role peer, int fd)
 	if (peer == ROLE_SMTPD) {
 		slot = &q->smtpd;
 		q->smtpd_gen++;
+	} else if (peer == ROLE_PICKUP) {
+		slot = &q->pickup;
+		q->pickup_gen++;
 	} else if (peer == ROLE_LOCAL)
 		slot = &q->local;
 	else {

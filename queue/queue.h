@@ -53,6 +53,7 @@ struct incoming {
 	int			 fd;		/* the queue file: queue's alone */
 	int			 content;	/* the memory file smtpd writes */
 	int			 failed;	/* a recipient could not be kept */
+	struct ipc_chan		*chan;		/* smtpd's or pickup's */
 };
 
 struct queue {
@@ -60,6 +61,7 @@ struct queue {
 	struct qid_gen		 qids;
 	struct ipc_chan		*smtpd;
 	struct ipc_chan		*local;
+	struct ipc_chan		*pickup;	/* local submissions */
 	TAILQ_HEAD(, qmsg)	 msgs;
 	TAILQ_HEAD(, incoming)	 incoming;
 	struct inflight_tree	 inflight;	/* see queue_deliver.c */
@@ -71,6 +73,7 @@ struct queue {
 	int			 deferred_scan;	/* one is under way */
 	struct fsync_pool	*pool;
 	uint64_t		 smtpd_gen;	/* bumped for each smtpd channel */
+	uint64_t		 pickup_gen;	/* and each pickup channel */
 	struct evconnlistener	*admin;		/* the control socket */
 	struct spare_pool	 spares;	/* emptied files for reuse */
 };
@@ -94,6 +97,8 @@ int		 qmsg_idle_work(struct queue *, struct qmsg *, time_t);
 
 /* queue_receive.c */
 void		 incoming_drop(struct queue *, struct incoming *);
+/* A submitter's channel closed: what it had not committed goes. */
+void		 incoming_drop_chan(struct queue *, struct ipc_chan *);
 void		 on_create(struct queue *, struct ipc_chan *, uint32_t id);
 void		 on_rcpt(struct queue *, struct ipc_chan *, uint32_t id,
 		    const struct msg_rcpt *);

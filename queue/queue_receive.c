@@ -1,12 +1,13 @@
 /*
- * queue_receive.c: messages from smtpd.  MSG_CREATE opens a file in
- * incoming/ and hands smtpd a memory file for the content (content.h:
- * smtpd never holds a queue file), MSG_RCPT adds a recipient,
- * MSG_COMMIT seals the content and has a pool thread copy it into the
- * queue file, append the envelope and fsync: only once that is done
- * does smtpd hear COMMIT_OK (and say 250) and the message join the
- * schedule.  MSG_ABORT, or smtpd going away, drops what was not
- * committed.
+ * queue_receive.c: messages from smtpd, and from pickup the same way
+ * (each sees only the files it created).  MSG_CREATE opens a file in
+ * incoming/ and hands the sender a memory file for the content
+ * (content.h: no sender ever holds a queue file), MSG_RCPT adds a
+ * recipient, MSG_COMMIT seals the content and has a pool thread copy it
+ * into the queue file, append the envelope and fsync: only once that is
+ * done does the sender hear COMMIT_OK (smtpd says 250) and the message
+ * join the schedule.  MSG_ABORT, or the sender going away, drops what
+ * was not committed.
  *
  * Handlers:
  *   on_create, on_rcpt, on_commit, on_abort	from smtpd
@@ -43,14 +44,26 @@
 /* ---- from smtpd ---- */
 
 static struct incoming *
-incoming_find(struct queue *q, const char *qid)
+incoming_find(struct queue *q, struct ipc_chan *c, const char *qid)
 {
 	struct incoming *in;
 
 	TAILQ_FOREACH(in, &q->incoming, entry)
-		if (strcmp(in->env.qid, qid) == 0)
+		if (in->chan == c && strcmp(in->env.qid, qid) == 0)
 			return in;
 	return NULL;
+}
+
+void
+incoming_drop_chan(struct queue *q, struct ipc_chan *c)
+{
+	struct incoming *in, *next;
+
+	for (in = TAILQ_FIRST(&q->incoming); in != NULL; in = next) {
+		next = TAILQ_NEXT(in, entry);
+		if (in->chan == c)
+			incoming_drop(q, in);
+	}
 }
 
 void
@@ -107,6 +120,7 @@ on_create(struct queue *q, struct ipc_chan *c, uint32_t id)
 		free(in);
 		return;
 	}
+	in->chan = c;
 	TAILQ_INSERT_TAIL(&q->incoming, in, entry);
 	STRLCPY_ARRAY(rep.qid, in->env.qid);
 	wb_init(&wb, buf, sizeof(buf));
@@ -121,7 +135,7 @@ on_rcpt(struct queue *q, struct ipc_chan *c, uint32_t id,
 	struct incoming	*in;
 	struct qrcpt	*dup;
 
-	if ((in = incoming_find(q, req->qid)) == NULL) {
+	if ((in = incoming_find(q, c, req->qid)) == NULL) {
 		ipc_reply_error(c, id, "4.3.0", "no such incoming message");
 		return;
 	}
@@ -145,7 +159,8 @@ struct commit_job {
 	struct queue	*q;
 	struct incoming	*in;
 	uint32_t	 id;		/* the MSG_COMMIT request */
-	uint64_t	 smtpd_gen;	/* of the channel that asked */
+	enum bh_role	 from;		/* smtpd or pickup */
+	uint64_t	 gen;		/* of the channel that asked */
 	char		*envelope;	/* formatted in the loop */
 	size_t		 envelope_len;
 	int		 error;		/* set by the thread */
@@ -173,7 +188,8 @@ commit_work(void *arg)
 	j->error = spool_commit_sync(in->fd, in->env.qid);
 }
 
-/* Back in the loop: only now may smtpd say 250. */
+/* Back in the loop: only now may smtpd say 250 (and pickup remove the
+   drop file). */
 static void
 commit_done(void *arg)
 {
@@ -185,8 +201,12 @@ commit_done(void *arg)
 	uint8_t			 buf[64];
 	struct wbuf		 wb;
 
-	if (q->smtpd != NULL && q->smtpd_gen == j->smtpd_gen)
+	if (j->from == ROLE_SMTPD && q->smtpd != NULL &&
+	    q->smtpd_gen == j->gen)
 		c = q->smtpd;
+	else if (j->from == ROLE_PICKUP && q->pickup != NULL &&
+	    q->pickup_gen == j->gen)
+		c = q->pickup;
 	close(in->content);
 	free(j->envelope);
 	if (j->error != 0) {
@@ -226,7 +246,7 @@ on_commit(struct queue *q, struct ipc_chan *c, uint32_t id,
 	char			 err[256], *envelope = NULL;
 	size_t			 envelope_len = 0;
 
-	if ((in = incoming_find(q, req->qid)) == NULL) {
+	if ((in = incoming_find(q, c, req->qid)) == NULL) {
 		ipc_reply_error(c, id, "4.3.0", "no such incoming message");
 		return;
 	}
@@ -262,7 +282,8 @@ on_commit(struct queue *q, struct ipc_chan *c, uint32_t id,
 	j->q = q;
 	j->in = in;
 	j->id = id;
-	j->smtpd_gen = q->smtpd_gen;
+	j->from = ipc_chan_peer(c);
+	j->gen = j->from == ROLE_PICKUP ? q->pickup_gen : q->smtpd_gen;
 	j->envelope = envelope;
 	j->envelope_len = envelope_len;
 	fsync_pool_submit(q->pool, commit_work, commit_done, j);
@@ -274,7 +295,7 @@ on_abort(struct queue *q, struct ipc_chan *c, uint32_t id,
 {
 	struct incoming	*in;
 
-	if ((in = incoming_find(q, req->qid)) != NULL)
+	if ((in = incoming_find(q, c, req->qid)) != NULL)
 		incoming_drop(q, in);
 	ipc_reply(c, IPC_OK, id, NULL, -1);
 }

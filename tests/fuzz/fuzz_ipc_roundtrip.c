@@ -389,6 +389,22 @@ b_admin_text(struct src *s, struct msg_admin_text *m)
 	}
 }
 
+static void
+b_uid(struct src *s, struct msg_uid *m)
+{
+	m->uid = 1000;
+	f_u32(s, &m->uid, 70000);
+}
+
+static void
+b_login(struct src *s, struct msg_login *m)
+{
+	m->uid = 1000;
+	strlcpy(m->name, "alice", sizeof(m->name));
+	f_u32(s, &m->uid, 70000);
+	f_str(s, m->name, sizeof(m->name));
+}
+
 /* ---- the round trip ---- */
 
 /*

@@ -6,7 +6,7 @@ import subprocess
 
 from conftest import BOB, BULKCTL, DOMAIN, maildir_messages
 
-ROLES = ("smtpd", "queue", "lookup", "local")
+ROLES = ("smtpd", "queue", "lookup", "local", "pickup")
 ZERO = "0000000000000000"
 
 
@@ -43,13 +43,15 @@ def test_bulkctl_audit_table(make_daemon, sandbox):
         assert cap_eff == ZERO and cap_bnd == ZERO, f
         assert nnp == "1" and sec == "2", f
         if sandbox == "chroot":
-            want = d.spool if role == "queue" else "/var/empty"
+            want = {"queue": d.spool,
+                    "pickup": os.path.join(d.spool, "maildrop")}.get(
+                        role, "/var/empty")
             assert root == want, f
             assert ns == "-"
         else:
             assert root == "/"
             assert set(ns.split(",")) >= {"mnt", "pid", "net", "ipc", "uts"}
-    assert len(uids) == 4          # each compartment has its own uid
+    assert len(uids) == 5          # each compartment has its own uid
 
 
 def test_compartments_seen_from_proc(make_daemon, sandbox):
@@ -79,6 +81,8 @@ def test_compartments_seen_from_proc(make_daemon, sandbox):
         root = os.listdir("/proc/%d/root" % pid)
         if role == "queue":
             assert {"incoming", "active", "corrupt"} <= set(root)
+        elif role == "pickup":
+            assert root == ["corrupt"], root    # the drop directory
         else:
             assert root == [], (role, root)   # an empty root
         # only the fds it was given, plus libevent's own
@@ -86,7 +90,8 @@ def test_compartments_seen_from_proc(make_daemon, sandbox):
         assert len(fds) < 16, (role, fds)
     users = {pwd.getpwuid(int(proc_status(p)["Uid"][0])).pw_name
              for p in pids.values()}
-    assert users == {"_bhsmtpd", "_bhqueue", "_bhlookup", "_bhlocal"}
+    assert users == {"_bhsmtpd", "_bhqueue", "_bhlookup", "_bhlocal",
+                     "_bhpickup"}
 
 
 def test_mailbox_written_as_the_recipient(make_daemon, users):

@@ -973,6 +973,8 @@ test_config_print(void **state)
 	assert_non_null(strstr(out, "2bounce_notice_recipient = postmaster\n"));
 	assert_non_null(strstr(out, "\ncontrol_timeout = 1m\n"));
 	assert_non_null(strstr(out, "\nsyslog_name = bulkhead\n"));
+	assert_non_null(strstr(out, "\npickup_user = _bhpickup\n"));
+	assert_non_null(strstr(out, "\ntrusted_users = root\n"));
 	for (line = strtok_r(out, "\n", &save); line != NULL;
 	    line = strtok_r(NULL, "\n", &save)) {
 		assert_true(strcmp(prev, line) < 0);
