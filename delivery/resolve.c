@@ -194,7 +194,10 @@ resolve_rcpt_client(const struct resolver *r, const char *addr,
 		return v;
 	if (is_relay_domain(r->cf, at + 1) ||
 	    resolve_in_networks(&r->cf->mynetworks, client_addr))
-		return RCPT_RELAY_UNAVAILABLE;
+		/* relay has somewhere to send it: relayhost */
+		return r->cf->relayhost != NULL &&
+		    r->cf->relayhost[0] != '\0' ? RCPT_OK :
+		    RCPT_RELAY_UNAVAILABLE;
 	return RCPT_RELAY_DENIED;
 }
 

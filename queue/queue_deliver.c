@@ -105,7 +105,7 @@ log_outcome(struct qmsg *m, size_t i, const char *status,
 	    r->text);
 }
 
-static void
+void
 record_final(struct qmsg *m, size_t i, char status,
     const struct msg_deliver_result *r)
 {

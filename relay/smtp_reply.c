@@ -19,6 +19,8 @@ smtp_reply_init(struct smtp_reply *r)
 	r->nlines = 0;
 	r->error = NULL;
 	r->line[0] = '\0';
+	r->line_fn = NULL;
+	r->line_arg = NULL;
 }
 
 static enum smtp_reply_rc
@@ -90,6 +92,8 @@ smtp_reply_line(struct smtp_reply *r, const char *s, size_t len)
 		r->line[i] = (unsigned char)text[i] < 0x20 ||
 		    text[i] == 0x7f ? '?' : text[i];
 	r->line[tlen] = '\0';
+	if (r->line_fn != NULL)
+		r->line_fn(r->line_arg, r->line);
 	/* the first enhanced code is kept; every line's is cut */
 	if ((elen = enhanced_len(text, tlen, s[0])) > 0) {
 		if (r->dsn[0] == '\0' && elen < sizeof(r->dsn)) {

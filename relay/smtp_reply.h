@@ -38,6 +38,9 @@ struct smtp_reply {
 	const char	*error;		/* SMTP_REPLY_BAD: why */
 	/* the last line fed, cleaned and terminated (for EHLO keywords) */
 	char		 line[SMTP_REPLY_LINE_MAX + 1];
+	/* if set (after smtp_reply_init): called with each line's text */
+	void		(*line_fn)(void *arg, const char *text);
+	void		*line_arg;
 };
 
 /* Start a new reply. */

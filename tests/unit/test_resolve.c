@@ -162,6 +162,16 @@ test_relay_control(void **state)
 	   parent_domain_matches_subdomains does not list relay_domains) */
 	assert_int_equal(resolve_rcpt_client(&f->r, "x@sub.relay.example",
 	    "203.0.113.9"), RCPT_RELAY_DENIED);
+	/* with a relayhost, relay has somewhere to send it: accepted */
+	f->cf.relayhost = "[192.0.2.25]:2525";
+	assert_int_equal(resolve_rcpt_client(&f->r, "x@else.example",
+	    "127.0.0.1"), RCPT_OK);
+	assert_int_equal(resolve_rcpt_client(&f->r, "x@RELAY.example",
+	    "203.0.113.9"), RCPT_OK);
+	/* and still not for outsiders to other domains */
+	assert_int_equal(resolve_rcpt_client(&f->r, "x@else.example",
+	    "203.0.113.9"), RCPT_RELAY_DENIED);
+	f->cf.relayhost = NULL;
 }
 
 static void
