@@ -137,6 +137,7 @@ struct bh_config {
 	long		 smtp_data_xfer_timeout;
 	long		 smtp_data_done_timeout;
 	long		 smtp_quit_timeout;
+	struct bh_strlist transport_maps;	/* file paths, type: removed */
 };
 
 /*

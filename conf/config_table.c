@@ -114,6 +114,7 @@ const struct param params[] = {
 	TIME(smtp_data_xfer_timeout, "180s", 's', 1),
 	TIME(smtp_data_done_timeout, "600s", 's', 1),
 	TIME(smtp_quit_timeout, "300s", 's', 1),
+	LIST(transport_maps, "", elem_aliasmap),
 };
 
 #define NPARAMS	(sizeof(params) / sizeof(params[0]))

@@ -194,8 +194,8 @@ on_run(evutil_socket_t fd, short ev, void *arg)
 				continue;
 			if (!relay_wanted(q, m, i))
 				deliver_one(q, m, i);
-			else if (relay_can_send(q))
-				relay_batch(q, m, i, now, deferred_scan);
+			else		/* queue_relay.c */
+				relay_dispatch(q, m, i, now, deferred_scan);
 		}
 	}
 	if (q->local != NULL)
@@ -330,6 +330,7 @@ queue_prepare(struct worker_env *we, struct sandbox_spec *sb)
 	q->sp.bounce_queue_lifetime = we->cf.bounce_queue_lifetime;
 	q->sp.delay_warning_time = we->cf.delay_warning_time;
 	q->sp.queue_run_delay = we->cf.queue_run_delay;
+	relay_prepare(q);	/* transport_maps */
 	if ((q->run_ev = event_new(we->base, -1, EV_PERSIST, on_run, q))
 	    == NULL || event_add(q->run_ev, &tick) == -1)
 		fatalx("scheduler timer");

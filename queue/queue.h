@@ -112,10 +112,10 @@ void		 record_final(struct qmsg *, size_t i, char status,
 		    const struct msg_deliver_result *);
 
 /* queue_relay.c */
+void		 relay_prepare(struct queue *);
 int		 relay_wanted(const struct queue *, const struct qmsg *,
 		    size_t rcpt);
-int		 relay_can_send(const struct queue *);
-void		 relay_batch(struct queue *, struct qmsg *, size_t rcpt,
+void		 relay_dispatch(struct queue *, struct qmsg *, size_t rcpt,
 		    time_t now, int deferred_scan);
 void		 on_relay_result(struct queue *, struct ipc_chan *,
 		    uint32_t id, uint32_t type, const union ipc_msg *);

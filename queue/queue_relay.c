@@ -32,6 +32,7 @@
 #include "queue/queue.h"
 #include "queue/spool.h"
 #include "relay/nexthop.h"
+#include "relay/transport.h"
 
 #define RELAY_CONCURRENCY	20	/* transactions in flight */
 #define RELAY_DOWN_RETRY	5	/* seconds */
@@ -57,36 +58,127 @@ RB_GENERATE_STATIC(rinflight_tree, rinflight, entry, rinflight_cmp);
 static struct rinflight_tree	rtree = RB_INITIALIZER(&rtree);
 static size_t			nrelay;
 
-/* Is recipient i of m for the relay? */
-int
-relay_wanted(const struct queue *q, const struct qmsg *m, size_t i)
+/* transport_maps, read before the privilege drop (relay_prepare). */
+static struct transport_table	transports[BH_LIST_MAX];
+static size_t			ntransports;
+static char			transport_error[IPC_TEXT_MAX];
+
+enum route_kind {
+	ROUTE_LOCAL = 0,
+	ROUTE_SMTP,
+	ROUTE_ERROR,		/* bounce with text */
+	ROUTE_RETRY,		/* defer with text */
+	ROUTE_DISCARD
+};
+
+struct route {
+	enum route_kind	 kind;
+	struct nexthop	 nh;		/* ROUTE_SMTP */
+	const char	*dsn;		/* the others */
+	const char	*text;
+};
+
+void
+relay_prepare(struct queue *q)
 {
 	const struct bh_config	*cf = &q->we.cf;
-	const char		*at = strrchr(m->env.rcpt[i].addr, '@');
-	size_t			 k;
+	char			 err[IPC_TEXT_MAX - 64];
+	size_t			 i;
 
-	if (cf->relayhost == NULL || cf->relayhost[0] == '\0' || at == NULL ||
-	    at[1] == '[')
-		return 0;
-	for (k = 0; k < cf->mydestination.n; k++)
-		if (strcasecmp(at + 1, cf->mydestination.v[k]) == 0)
-			return 0;
-	return 1;
+	for (i = 0; i < cf->transport_maps.n; i++) {
+		if (transport_parse_file(&transports[i],
+		    cf->transport_maps.v[i], err, sizeof(err)) == -1) {
+			/* as Postfix: a table that fails defers the mail */
+			log_warnx("transport_maps: %s; deliveries are deferred "
+			    "until it is fixed", err);
+			snprintf(transport_error, sizeof(transport_error),
+			    "transport_maps lookup failure: %s", err);
+			ipc_text_clean(transport_error);
+			break;
+		}
+		ntransports++;
+	}
 }
 
 /* Can a relay request go out now? */
-int
+static int
 relay_can_send(const struct queue *q)
 {
 	return q->relay != NULL && nrelay < RELAY_CONCURRENCY;
 }
 
+/* Where recipient i of m goes. */
 static void
-fill_request(struct queue *q, struct qmsg *m, struct rinflight *f,
+route_of(const struct queue *q, const struct qmsg *m, size_t i,
+    struct route *r)
+{
+	const struct bh_config		*cf = &q->we.cf;
+	const char			*at = strrchr(m->env.rcpt[i].addr, '@');
+	const struct transport_entry	*e;
+	const char			*why;
+	size_t				 k;
+
+	memset(r, 0, sizeof(*r));
+	r->kind = ROUTE_LOCAL;
+	if (at == NULL || at[1] == '[')
+		return;
+	if (transport_error[0] != '\0') {
+		r->kind = ROUTE_RETRY;
+		r->dsn = "4.3.0";
+		r->text = transport_error;
+		return;
+	}
+	if ((e = transport_find(transports, ntransports, at + 1)) != NULL) {
+		static const enum route_kind kinds[] = {
+			[TRANSPORT_SMTP] = ROUTE_SMTP,
+			[TRANSPORT_LOCAL] = ROUTE_LOCAL,
+			[TRANSPORT_ERROR] = ROUTE_ERROR,
+			[TRANSPORT_RETRY] = ROUTE_RETRY,
+			[TRANSPORT_DISCARD] = ROUTE_DISCARD,
+		};
+
+		r->kind = kinds[e->kind];
+		r->nh = e->nh;
+		r->dsn = e->dsn;
+		r->text = e->text[0] != '\0' ? e->text : at + 1;
+		return;
+	}
+	for (k = 0; k < cf->mydestination.n; k++)
+		if (strcasecmp(at + 1, cf->mydestination.v[k]) == 0)
+			return;
+	if (cf->relayhost == NULL || cf->relayhost[0] == '\0')
+		return;
+	/* checked when the configuration was read */
+	if (nexthop_parse(cf->relayhost, &r->nh, &why) == -1)
+		fatalx("relayhost: %s", why);
+	r->kind = ROUTE_SMTP;
+}
+
+/* Is recipient i of m for the relay (or error, retry, discard)? */
+int
+relay_wanted(const struct queue *q, const struct qmsg *m, size_t i)
+{
+	struct route r;
+
+	route_of(q, m, i, &r);
+	return r.kind != ROUTE_LOCAL;
+}
+
+static int
+same_hop(const struct queue *q, const struct qmsg *m, size_t j,
+    const struct route *r)
+{
+	struct route rj;
+
+	route_of(q, m, j, &rj);
+	return rj.kind == ROUTE_SMTP && rj.nh.port == r->nh.port &&
+	    strcmp(rj.nh.addr, r->nh.addr) == 0;
+}
+
+static void
+fill_request(struct qmsg *m, struct rinflight *f, const struct nexthop *nh,
     struct msg_relay *req)
 {
-	struct nexthop	 nh;
-	const char	*why;
 	size_t		 k;
 
 	memset(req, 0, sizeof(*req));
@@ -104,22 +196,19 @@ fill_request(struct queue *q, struct qmsg *m, struct rinflight *f,
 		req->rcpt[k].notify = rc->notify;
 		STRLCPY_ARRAY(req->rcpt[k].orcpt, rc->orcpt);
 	}
-	/* checked when the configuration was read */
-	if (nexthop_parse(q->we.cf.relayhost, &nh, &why) == -1)
-		fatalx("relayhost: %s", why);
 	req->nhops = 1;
-	STRLCPY_ARRAY(req->hops[0].name, nh.addr);
-	STRLCPY_ARRAY(req->hops[0].addr, nh.addr);
-	req->hops[0].port = nh.port;
+	STRLCPY_ARRAY(req->hops[0].name, nh->addr);
+	STRLCPY_ARRAY(req->hops[0].addr, nh->addr);
+	req->hops[0].port = nh->port;
 }
 
 /*
- * Hand relay recipient i of m and the other due relay recipients of m
- * after it, up to IPC_RELAY_RCPT_MAX: one transaction.
+ * Hand relay recipient i of m and the other due recipients of m after
+ * it for the same next hop, up to IPC_RELAY_RCPT_MAX: one transaction.
  */
-void
-relay_batch(struct queue *q, struct qmsg *m, size_t i, time_t now,
-    int deferred_scan)
+static void
+relay_batch(struct queue *q, struct qmsg *m, size_t i, const struct route *r,
+    time_t now, int deferred_scan)
 {
 	static struct msg_relay	 req;
 	static uint8_t		 buf[IPC_PAYLOAD_MAX];
@@ -132,9 +221,9 @@ relay_batch(struct queue *q, struct qmsg *m, size_t i, time_t now,
 	for (j = i; j < m->env.nrcpt && f->n < IPC_RELAY_RCPT_MAX; j++)
 		if (j == i || (!m->sched[j].inflight &&
 		    sched_rcpt_due(&m->env, j, now, deferred_scan) &&
-		    relay_wanted(q, m, j)))
+		    same_hop(q, m, j, r)))
 			f->rcpt[f->n++] = j;
-	fill_request(q, m, f, &req);
+	fill_request(m, f, &r->nh, &req);
 	if (ipc_check_relay(&req) != NULL) {
 		/* cannot happen: queue took these from its own checks */
 		log_warnx("%s: cannot hand to relay: %s", m->env.qid,
@@ -180,11 +269,12 @@ secs(char *out, size_t outsz, double v)
 		snprintf(out, outsz, "%.2f", v);
 }
 
+/* Postfix's line: relay, delay, delays=a/b/c/d, dsn, status (text). */
 static void
-log_relay(const struct rinflight *f, size_t i, const struct msg_relay_result *r,
-    const struct msg_relay_verdict *v, const char *status)
+log_relay(const struct qmsg *m, size_t i, const struct timespec *handed,
+    const struct msg_relay_result *r, const struct msg_relay_verdict *v,
+    const char *status)
 {
-	const struct qmsg	*m = f->msg;
 	struct timespec		 now;
 	double			 total, a, c, d;
 	char			 sa[32], sc[32], sd[32], st[32];
@@ -192,8 +282,8 @@ log_relay(const struct rinflight *f, size_t i, const struct msg_relay_result *r,
 	clock_gettime(CLOCK_REALTIME, &now);
 	total = (double)now.tv_sec - (double)m->env.arrival +
 	    now.tv_nsec / 1e9;
-	a = (double)f->handed.tv_sec - (double)m->env.arrival +
-	    f->handed.tv_nsec / 1e9;
+	a = (double)handed->tv_sec - (double)m->env.arrival +
+	    handed->tv_nsec / 1e9;
 	c = r->conn_ms / 1000.0;
 	d = r->xfer_ms / 1000.0;
 	secs(st, sizeof(st), total);
@@ -225,14 +315,13 @@ relay_defer(struct queue *q, struct qmsg *m, size_t i,
 		    rc->addr);
 }
 
+/* One recipient's verdict, recorded as local's are. */
 static void
-record_one(struct queue *q, struct rinflight *f, size_t k,
-    const struct msg_relay_result *r)
+record_one(struct queue *q, struct qmsg *m, size_t i,
+    const struct timespec *handed, const struct msg_relay_result *r,
+    const struct msg_relay_verdict *v)
 {
-	const struct msg_relay_verdict	*v = &r->v[k];
 	struct msg_deliver_result	 dr;
-	struct qmsg			*m = f->msg;
-	size_t				 i = f->rcpt[k];
 
 	memset(&dr, 0, sizeof(dr));
 	dr.status = v->status;
@@ -240,21 +329,64 @@ record_one(struct queue *q, struct rinflight *f, size_t k,
 	STRLCPY_ARRAY(dr.text, v->text);
 	switch (v->status) {
 	case DELIVER_SENT:
-		log_relay(f, i, r, v, "sent");
+		log_relay(m, i, handed, r, v, "sent");
 		record_final(m, i, QRCPT_DELIVERED, &dr);
 		break;
 	case DELIVER_BOUNCE:
-		log_relay(f, i, r, v, "bounced");
+		log_relay(m, i, handed, r, v, "bounced");
 		record_final(m, i, QRCPT_BOUNCED, &dr);
 		break;
 	default:
 		if (sched_expired(&q->sp, &m->env, queue_now())) {
-			log_relay(f, i, r, v, "expired");
+			log_relay(m, i, handed, r, v, "expired");
 			record_final(m, i, QRCPT_BOUNCED, &dr);
 		} else {
-			log_relay(f, i, r, v, "deferred");
+			log_relay(m, i, handed, r, v, "deferred");
 			relay_defer(q, m, i, &dr);
 		}
+	}
+}
+
+/* error:, retry: and discard: need no process: recorded at once. */
+static void
+record_now(struct queue *q, struct qmsg *m, size_t i, const struct route *rt)
+{
+	static const uint32_t	 status[] = {
+		[ROUTE_ERROR] = DELIVER_BOUNCE,
+		[ROUTE_RETRY] = DELIVER_DEFER,
+		[ROUTE_DISCARD] = DELIVER_SENT,
+	};
+	struct msg_relay_result	 r;
+	struct timespec		 now;
+
+	memset(&r, 0, sizeof(r));
+	xstrlcpy(r.relay, "none", sizeof(r.relay));
+	r.nrcpt = 1;
+	r.v[0].status = status[rt->kind];
+	xstrlcpy(r.v[0].dsn, rt->dsn, sizeof(r.v[0].dsn));
+	strlcpy_text(r.v[0].text, rt->text, sizeof(r.v[0].text));
+	clock_gettime(CLOCK_REALTIME, &now);
+	record_one(q, m, i, &now, &r, &r.v[0]);
+	queue_schedule_soon(q);
+}
+
+/* Recipient i of m is due and not local's (relay_wanted). */
+void
+relay_dispatch(struct queue *q, struct qmsg *m, size_t i, time_t now,
+    int deferred_scan)
+{
+	struct route	r;
+
+	route_of(q, m, i, &r);
+	switch (r.kind) {
+	case ROUTE_LOCAL:
+		fatalx("relay_dispatch: a local recipient");
+	case ROUTE_SMTP:
+		if (relay_can_send(q))
+			relay_batch(q, m, i, &r, now, deferred_scan);
+		return;
+	default:
+		record_now(q, m, i, &r);
 	}
 }
 
@@ -292,7 +424,7 @@ on_relay_result(struct queue *q, struct ipc_chan *c, uint32_t id,
 	m->ninflight -= f->n;
 	if (!m->deleted)
 		for (k = 0; k < f->n; k++)
-			record_one(q, f, k, &r);
+			record_one(q, m, f->rcpt[k], &f->handed, &r, &r.v[k]);
 	free(f);
 	if (!qmsg_idle_work(q, m, queue_now()))
 		sync_marks(m);

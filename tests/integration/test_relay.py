@@ -376,3 +376,65 @@ def test_hostile_server_defers_and_relay_survives(make_daemon, script_server,
     assert want in line, line
     assert d.pids()["relay"] == relay_pid     # it survived
     assert "relay" in d.pids()
+
+
+def test_transport_maps(make_daemon, script_server, users):
+    """transport_maps: smtp:[address]:port overrides relayhost, error:
+    bounces with its text, retry: defers, discard: drops, and what no
+    entry names goes to relayhost (dead here: deferred)."""
+    sc, port = script_server()
+    dead = free_port()
+    tmp = tempfile.mkdtemp(prefix="bh-tr-")
+    os.chmod(tmp, 0o755)
+    table = os.path.join(tmp, "transport")
+    with open(table, "w") as f:
+        f.write("# test table\n"
+                "a.example        smtp:[127.0.0.1]:%d\n"
+                ".a.example       smtp:[127.0.0.1]:%d\n"
+                "gone.example     error:5.1.2 this domain is gone\n"
+                "later.example    retry:4.4.7 held here for now\n"
+                "spam.example     discard:dropped\n" % (port, port))
+    try:
+        d = make_daemon(extra_main="relayhost = [127.0.0.1]:%d\n"
+                        "transport_maps = hash:%s\n%s" % (dead, table, FAST))
+        send(d, ["x@a.example", "y@mx.a.example", "z@gone.example",
+                 "w@later.example", "v@spam.example", "u@other.example"],
+             sender="%s@%s" % (ALICE, DOMAIN))
+        wait_until(lambda: len(status_lines(d, "sent")) == 3, "3 sent")
+        sent = status_lines(d, "sent")
+        assert any("to=<x@a.example>, relay=127.0.0.1[127.0.0.1]:%d" % port
+                   in l for l in sent), sent
+        assert any("to=<v@spam.example>, relay=none" in l and
+                   "dsn=2.0.0, status=sent (dropped)" in l for l in sent), sent
+        # both a.example recipients in one transaction; spam.example never
+        assert len(sc.txns) == 1 and len(sc.txns[0][1]) == 2, sc.txns
+        bounced = wait_until(lambda: status_lines(d, "bounced"), "bounced")
+        assert "to=<z@gone.example>, relay=none" in bounced[0]
+        assert "dsn=5.1.2, status=bounced (this domain is gone)" in \
+            bounced[0], bounced
+        deferred = wait_until(
+            lambda: len(status_lines(d, "deferred")) >= 2 and
+            status_lines(d, "deferred"), "deferred")
+        text = "\n".join(deferred)
+        assert "to=<w@later.example>, relay=none" in text
+        assert "dsn=4.4.7, status=deferred (held here for now)" in text
+        assert "to=<u@other.example>, relay=none" in text and \
+            "Connection refused" in text, text
+        notice = maildir_messages(users[ALICE])[0][0]
+        assert b"this domain is gone" in notice
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_bad_transport_table_is_refused_at_start(make_daemon):
+    d = make_daemon()
+    table = os.path.join(d.dir, "transport")
+    with open(table, "w") as f:
+        f.write("ok.example local:\nbad.example smtp:mx.bad.example\n")
+    with open(os.path.join(d.dir, "main.cf"), "a") as f:
+        f.write("transport_maps = hash:%s\n" % table)
+    r = subprocess.run([os.environ.get("BULKHEAD", "bulkhead"), "-n", "-c",
+                        d.dir], capture_output=True, text=True, timeout=30)
+    assert r.returncode != 0
+    assert "transport_maps: %s:2: a host name needs MX and address " \
+        "lookups, which are not built yet" % table in r.stderr, r.stderr
