@@ -10,6 +10,7 @@
 #include "delivery/userdb.h"
 #include "conf/config.h"
 #include "privsep/ipc_msgs.h"
+#include "relay/transport.h"
 
 struct resolver {
 	const struct bh_config	*cf;
@@ -23,6 +24,10 @@ struct resolver {
 	/* This host's own addresses, numeric (NULL: none known), for
 	   domain literals such as user@[192.0.2.1]. */
 	const struct bh_strlist	*own_addrs;
+	/* transport_maps (NULL: none): a domain they send somewhere is
+	   one a trusted client may relay to without a relayhost */
+	const struct transport_table *transports;
+	size_t			 ntransports;
 };
 
 /* RCPT time: is this address ours, and does it reach someone? */

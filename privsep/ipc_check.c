@@ -155,6 +155,20 @@ ipc_check_failed(uint32_t n, const struct msg_failed *f)
 	return NULL;
 }
 
+/* Remote addresses to forward to: mailboxes with a domain. */
+const char *
+ipc_check_remote(uint32_t n, const char (*remote)[IPC_ADDR_MAX])
+{
+	uint32_t i;
+
+	if (n > IPC_REMOTE_MAX)
+		return "too many remote addresses";
+	for (i = 0; i < n; i++)
+		if (!mailbox_ok(remote[i]) || strchr(remote[i], '@') == NULL)
+			return "bad remote address";
+	return NULL;
+}
+
 const char *
 ipc_check_deliver_result(const struct msg_deliver_result *m)
 {
@@ -165,6 +179,10 @@ ipc_check_deliver_result(const struct msg_deliver_result *m)
 		return why;
 	if (m->nfailed > 0 && m->status != DELIVER_SENT)
 		return "failed members without a delivery";
+	if ((why = ipc_check_remote(m->nremote, m->remote)) != NULL)
+		return why;
+	if (m->nremote > 0 && m->status != DELIVER_SENT)
+		return "forwards without a delivery";
 	if (m->status >= DELIVER_STATUS_MAX)
 		return "bad status";
 	if (!ipc_valid_dsn(m->dsn) || m->dsn[0] != class_of[m->status])
@@ -194,8 +212,10 @@ ipc_check_expand_ok(const struct msg_expand_ok *m)
 
 	if (m->n > IPC_EXPAND_MAX || m->ntargets > IPC_TARGETS_MAX)
 		return "too many users or targets";
-	if (m->n + m->ntargets == 0)
+	if (m->n + m->ntargets + m->nremote == 0)
 		return "an expansion to nothing";
+	if ((why = ipc_check_remote(m->nremote, m->remote)) != NULL)
+		return why;
 	for (i = 0; i < m->n; i++)
 		if (!ipc_valid_user(m->users[i]))
 			return "bad user name";

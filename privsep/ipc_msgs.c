@@ -375,6 +375,30 @@ dec_deliver(struct rbuf *rb, struct msg_deliver *m)
 	return 0;
 }
 
+/* Remote addresses to forward to: count, then each. */
+static void
+enc_remote(struct wbuf *wb, uint32_t n, const char (*remote)[IPC_ADDR_MAX])
+{
+	uint32_t i;
+
+	wb_u32(wb, n);
+	for (i = 0; i < n && i < IPC_REMOTE_MAX; i++)
+		wb_str(wb, remote[i]);
+}
+
+static int
+dec_remote(struct rbuf *rb, uint32_t *n, char (*remote)[IPC_ADDR_MAX])
+{
+	uint32_t i;
+
+	if (rb_u32(rb, n) == -1 || *n > IPC_REMOTE_MAX)
+		return -1;
+	for (i = 0; i < *n; i++)
+		if (rb_str(rb, remote[i], IPC_ADDR_MAX) == -1)
+			return -1;
+	return 0;
+}
+
 /* The members of an alias that failed for good: count, then each. */
 static void
 enc_failed(struct wbuf *wb, uint32_t n, const struct msg_failed *f)
@@ -414,6 +438,7 @@ enc_deliver_result(struct wbuf *wb, const struct msg_deliver_result *m)
 	wb_str(wb, m->owner);
 	enc_failed(wb, m->nfailed, m->failed);
 	enc_done(wb, m->ndone, m->done);
+	enc_remote(wb, m->nremote, m->remote);
 }
 
 int
@@ -425,6 +450,7 @@ dec_deliver_result(struct rbuf *rb, struct msg_deliver_result *m)
 	rb_str(rb, m->owner, sizeof(m->owner));
 	if (dec_failed(rb, &m->nfailed, m->failed) == -1 ||
 	    dec_done(rb, &m->ndone, m->done) == -1 ||
+	    dec_remote(rb, &m->nremote, m->remote) == -1 ||
 	    rb_end(rb) == -1 || ipc_check_deliver_result(m) != NULL)
 		return -1;
 	return 0;
@@ -449,6 +475,7 @@ enc_expand_ok(struct wbuf *wb, const struct msg_expand_ok *m)
 		wb_str(wb, m->targets[i].value);
 	}
 	enc_failed(wb, m->nfailed, m->failed);
+	enc_remote(wb, m->nremote, m->remote);
 }
 
 int
@@ -474,6 +501,7 @@ dec_expand_ok(struct rbuf *rb, struct msg_expand_ok *m)
 			return -1;
 	}
 	if (dec_failed(rb, &m->nfailed, m->failed) == -1 ||
+	    dec_remote(rb, &m->nremote, m->remote) == -1 ||
 	    rb_end(rb) == -1 || ipc_check_expand_ok(m) != NULL)
 		return -1;
 	return 0;

@@ -146,6 +146,12 @@ enum deliver_status {
  */
 #define IPC_FAILED_MAX		4
 #define IPC_FAILED_TEXT_MAX	128
+/*
+ * Remote addresses an alias forwards to (with a relayhost: lookup lists
+ * them, local passes them on with a successful result, queue adds them
+ * to the message as recipients for the relay).
+ */
+#define IPC_REMOTE_MAX		4
 struct msg_failed {
 	char		addr[IPC_ADDR_MAX];
 	char		dsn[IPC_DSN_MAX];		/* 5.x.x */
@@ -167,6 +173,8 @@ struct msg_deliver_result {
 	struct msg_failed failed[IPC_FAILED_MAX];
 	uint32_t	ndone;		/* members delivered this time */
 	char		done[IPC_DONE_MAX][IPC_MEMBER_KEY_LEN + 1];
+	uint32_t	nremote;	/* DELIVER_SENT only: forward to */
+	char		remote[IPC_REMOTE_MAX][IPC_ADDR_MAX];
 };
 
 /*
@@ -213,6 +221,8 @@ struct msg_expand_ok {
 	struct msg_target targets[IPC_TARGETS_MAX];
 	uint32_t	nfailed;	/* members that failed for good */
 	struct msg_failed failed[IPC_FAILED_MAX];
+	uint32_t	nremote;	/* remote addresses to forward to */
+	char		remote[IPC_REMOTE_MAX][IPC_ADDR_MAX];
 };
 
 struct msg_writer_open {
@@ -372,6 +382,8 @@ const char *ipc_check_rcpt(const struct msg_rcpt *);
 const char *ipc_check_commit(const struct msg_commit *);
 const char *ipc_check_deliver(const struct msg_deliver *);
 const char *ipc_check_failed(uint32_t n, const struct msg_failed *);
+const char *ipc_check_remote(uint32_t n,
+	    const char (*remote)[IPC_ADDR_MAX]);
 const char *ipc_check_deliver_result(const struct msg_deliver_result *);
 const char *ipc_check_target(const struct msg_target *);
 const char *ipc_check_expand_ok(const struct msg_expand_ok *);

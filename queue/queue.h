@@ -120,6 +120,8 @@ void		 relay_dispatch(struct queue *, struct qmsg *, size_t rcpt,
 void		 on_relay_result(struct queue *, struct ipc_chan *,
 		    uint32_t id, uint32_t type, const union ipc_msg *);
 void		 relay_requeue_inflight(struct queue *);
+int		 relay_add_forwards(struct queue *, struct qmsg *, size_t rcpt,
+		    const struct msg_deliver_result *);
 
 /* queue_notice.c */
 int		 notice_send(struct queue *, struct qmsg *, enum dsn_kind,

@@ -450,3 +450,56 @@ relay_requeue_inflight(struct queue *q)
 	}
 	nrelay = 0;
 }
+
+/*
+ * local delivered recipient i through an alias that forwards to remote
+ * addresses: they become recipients of m (for the relay), with the
+ * original's NOTIFY and, as ORCPT, the original's (or its address), and
+ * the envelope is appended and synced before the original is marked
+ * delivered.  0, or -1 if they could not be kept (the original is then
+ * deferred: a repeat rather than a loss).
+ */
+int
+relay_add_forwards(struct queue *q, struct qmsg *m, size_t i,
+    const struct msg_deliver_result *r)
+{
+	char		 orcpt[IPC_ADDR_MAX], from[IPC_ADDR_MAX];
+	uint32_t	 notify = m->env.rcpt[i].notify, k;
+	size_t		 old = m->env.nrcpt, j, added = 0;
+	int		 n;
+
+	STRLCPY_ARRAY(from, m->env.rcpt[i].addr);
+	if (m->env.rcpt[i].orcpt[0] != '\0')
+		STRLCPY_ARRAY(orcpt, m->env.rcpt[i].orcpt);
+	else if ((n = snprintf(orcpt, sizeof(orcpt), "rfc822;%s", from)) < 0 ||
+	    (size_t)n >= sizeof(orcpt))
+		orcpt[0] = '\0';
+	for (k = 0; k < r->nremote; k++) {
+		for (j = 0; j < m->env.nrcpt; j++)
+			if (strcasecmp(m->env.rcpt[j].addr, r->remote[k]) == 0)
+				break;
+		if (j < m->env.nrcpt)
+			continue;	/* already a recipient */
+		if (qenv_add_rcpt_dsn(&m->env, r->remote[k], notify, orcpt)
+		    == -1)
+			goto fail;
+		added++;
+	}
+	if (added == 0)
+		return 0;
+	if (spool_append_envelope(m->fd, &m->env, &m->env_off) == -1)
+		goto fail;
+	m->sched = xreallocarray(m->sched, m->env.nrcpt, sizeof(*m->sched));
+	memset(m->sched + old, 0, added * sizeof(*m->sched));
+	m->unfinished += added;
+	for (j = old; j < m->env.nrcpt; j++)
+		log_info("%s: to=<%s>: forwarded to <%s>", m->env.qid, from,
+		    m->env.rcpt[j].addr);
+	queue_schedule_soon(q);
+	return 0;
+fail:
+	log_warnx("%s: to=<%s>: cannot add the remote addresses it forwards "
+	    "to", m->env.qid, from);
+	m->env.nrcpt = old;
+	return -1;
+}

@@ -212,6 +212,19 @@ b_failed(struct src *s, uint32_t *n, struct msg_failed *f)
 	}
 }
 
+/* Remote addresses to forward to. */
+static void
+b_remote(struct src *s, uint32_t *n, char (*remote)[IPC_ADDR_MAX])
+{
+	uint32_t i;
+
+	f_u32(s, n, IPC_REMOTE_MAX);
+	for (i = 0; i < *n && i < IPC_REMOTE_MAX; i++) {
+		strlcpy(remote[i], "bob@remote.example", IPC_ADDR_MAX);
+		f_str(s, remote[i], IPC_ADDR_MAX);
+	}
+}
+
 static void
 b_deliver_result(struct src *s, struct msg_deliver_result *m)
 {
@@ -222,6 +235,7 @@ b_deliver_result(struct src *s, struct msg_deliver_result *m)
 	f_str(s, m->text, sizeof(m->text));
 	f_str(s, m->owner, sizeof(m->owner));
 	b_failed(s, &m->nfailed, m->failed);
+	b_remote(s, &m->nremote, m->remote);
 }
 
 static void
@@ -247,6 +261,7 @@ b_expand_ok(struct src *s, struct msg_expand_ok *m)
 		f_str(s, m->targets[i].value, sizeof(m->targets[i].value));
 	}
 	b_failed(s, &m->nfailed, m->failed);
+	b_remote(s, &m->nremote, m->remote);
 }
 
 static void

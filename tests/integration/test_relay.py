@@ -438,3 +438,59 @@ def test_bad_transport_table_is_refused_at_start(make_daemon):
     assert r.returncode != 0
     assert "transport_maps: %s:2: a host name needs MX and address " \
         "lookups, which are not built yet" % table in r.stderr, r.stderr
+
+
+def test_alias_to_remote_addresses_goes_out(make_daemon, script_server,
+                                             users):
+    """An alias that lists remote addresses (today: bounced 5.3.0): with
+    a relayhost they go out, with the original sender and ORCPT, next to
+    the local member's copy."""
+    sc, port = script_server(Script(ext=("PIPELINING", "8BITMIME", "DSN")))
+    d = make_daemon(extra_main="relayhost = [127.0.0.1]:%d\n%s" % (port, FAST),
+                    aliases="postmaster: %s\n"
+                    "fwd: %s, admin@remote.example, Other@Far.Example\n"
+                    "away: boss@remote.example\n" % (ALICE, ALICE))
+    send(d, ["fwd@%s" % DOMAIN, "away@%s" % DOMAIN],
+         sender="someone@client.example")
+    maildir_messages(users[ALICE])
+    wait_until(lambda: len(status_lines(d, "sent")) == 3, "3 relayed")
+    got = sorted(r for _, rs, _ in sc.txns for r in rs)
+    assert [r.split()[1] for r in got] == [
+        "TO:<Other@Far.Example>", "TO:<admin@remote.example>",
+        "TO:<boss@remote.example>"], got
+    assert all("ORCPT=rfc822;" in r for r in got), got
+    assert any("ORCPT=rfc822;fwd@%s" % DOMAIN in r for r in got), got
+    assert all(m.startswith("MAIL FROM:<someone@client.example>")
+               for m, _, _ in sc.txns), sc.txns
+    log = d.logtext()
+    assert "to=<fwd@%s>: forwarded to <admin@remote.example>" % DOMAIN in log
+    assert "to=<away@%s>, relay=local" % DOMAIN in log and \
+        "status=sent (forwarded to 1 remote address)" in log, log
+    assert "5.3.0" not in log
+
+
+def test_transport_maps_alone_lets_a_trusted_client_relay(make_daemon,
+                                                         script_server):
+    """No relayhost: a domain transport_maps sends somewhere is accepted
+    from a trusted client; any other remote domain still gets 451."""
+    import smtplib
+    sc, port = script_server()
+    tmp = tempfile.mkdtemp(prefix="bh-tr-")
+    os.chmod(tmp, 0o755)
+    table = os.path.join(tmp, "transport")
+    with open(table, "w") as f:
+        f.write("partner.example smtp:[127.0.0.1]:%d\n" % port)
+    try:
+        d = make_daemon(extra_main="transport_maps = %s\n%s" % (table, FAST))
+        with d.smtp() as s:
+            s.ehlo()
+            s.mail("someone@client.example")
+            assert s.rcpt("a@partner.example")[0] == 250
+            code, msg = s.rcpt("b@elsewhere.example")
+            assert code == 451 and b"4.4.0" in msg, (code, msg)
+            s.data(b"Subject: x\r\n\r\nhi\r\n")
+        wait_until(lambda: status_lines(d, "sent"), "sent")
+        assert [r.split()[1] for _, rs, _ in sc.txns for r in rs] == \
+            ["TO:<a@partner.example>"]
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
