@@ -69,7 +69,9 @@ check_address(const struct bh_config *cf, const struct alias_table *t,
 	int		 u;
 
 	if (at != NULL && !local_domain(cf, at + 1))
-		return "remote address: this release cannot forward mail";
+		return cf->relayhost != NULL && cf->relayhost[0] != '\0' ?
+		    NULL : "remote address: this release cannot forward mail "
+		    "without a relayhost";
 	if (len == 0 || len >= sizeof(local))
 		return "empty or overlong local part";
 	for (i = 0; i < len; i++)

@@ -129,6 +129,19 @@ struct bh_config {
 	long		 command_time_limit;	/* seconds */
 	char		*pickup_user;
 	struct bh_strlist trusted_users;	/* login names: sendmail -f */
+	/* relay: the outbound SMTP client */
+	char		*relay_user;
+	char		*relayhost;		/* "" or "[address]:port" */
+	char		*smtp_helo_name;
+	long		 smtp_connect_timeout;	/* seconds, as all below */
+	long		 smtp_helo_timeout;
+	long		 smtp_mail_timeout;
+	long		 smtp_rcpt_timeout;
+	long		 smtp_data_init_timeout;
+	long		 smtp_data_xfer_timeout;
+	long		 smtp_data_done_timeout;
+	long		 smtp_quit_timeout;
+	struct bh_strlist transport_maps;	/* file paths, type: removed */
 };
 
 /*

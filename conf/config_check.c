@@ -20,6 +20,7 @@
 #include "lib/rfc5321.h"
 #include "conf/config.h"
 #include "conf/config_int.h"
+#include "relay/nexthop.h"
 
 static int
 is_digits(const char *s, size_t n)
@@ -591,4 +592,17 @@ elem_login(const char *s, size_t n, char *why, size_t whylen)
 	if ((r = strndup(s, n)) == NULL)
 		snprintf(why, whylen, "out of memory");
 	return r;
+}
+
+/* relayhost: "" (deliver directly; not built yet) or [address]:port. */
+int
+check_relayhost(const char *v, char *why, size_t whylen)
+{
+	struct nexthop	 nh;
+	const char	*reason;
+
+	if (*v == '\0' || nexthop_parse(v, &nh, &reason) == 0)
+		return 0;
+	snprintf(why, whylen, "%s", reason);
+	return -1;
 }

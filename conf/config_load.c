@@ -17,6 +17,7 @@
 #include "lib/log.h"
 #include "conf/config_load.h"
 #include "privsep/sandbox.h"
+#include "relay/transport.h"
 
 int
 config_load(struct bh_config *cf, const char *dir, cf_warn_fn warn,
@@ -98,17 +99,37 @@ check_default_privs(const struct bh_config *cf, char *err, size_t errlen)
 	return 0;
 }
 
+/* Every transport_maps file parses (queue reads them when it starts). */
+static int
+check_transport_maps(const struct bh_config *cf, char *err, size_t errlen)
+{
+	struct transport_table	t;
+	char			why[CF_ERR_MAX];
+	size_t			i;
+
+	for (i = 0; i < cf->transport_maps.n; i++) {
+		if (transport_parse_file(&t, cf->transport_maps.v[i], why,
+		    sizeof(why)) == -1) {
+			snprintf(err, errlen, "transport_maps: %s", why);
+			return -1;
+		}
+		transport_free(&t);
+	}
+	return 0;
+}
+
 /* Every compartment's account exists, is not root, and has its own uid. */
 int
 config_check_system(const struct bh_config *cf, char *err, size_t errlen)
 {
-	const char	*users[5] = { cf->smtpd_user, cf->queue_user,
-			    cf->lookup_user, cf->local_user, cf->pickup_user };
-	uid_t		 uids[5];
+	const char	*users[] = { cf->smtpd_user, cf->queue_user,
+			    cf->lookup_user, cf->local_user, cf->pickup_user,
+			    cf->relay_user };
+	uid_t		 uids[sizeof(users) / sizeof(users[0])];
 	gid_t		 gid;
-	int		 i, j;
+	size_t		 i, j;
 
-	for (i = 0; i < 5; i++) {
+	for (i = 0; i < sizeof(users) / sizeof(users[0]); i++) {
 		if (sandbox_resolve_user(users[i], &uids[i], &gid, err,
 		    errlen) == -1)
 			return -1;
@@ -125,6 +146,8 @@ config_check_system(const struct bh_config *cf, char *err, size_t errlen)
 	/* 0711 at most: users' bulkdrop passes through to maildrop/ */
 	if (check_dir("queue_directory", cf->queue_directory, uids[1], 066,
 	    err, errlen) == -1)
+		return -1;
+	if (check_transport_maps(cf, err, errlen) == -1)
 		return -1;
 	return check_dir("empty_directory", cf->empty_directory, 0, 022, err,
 	    errlen);

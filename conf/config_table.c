@@ -110,6 +110,19 @@ const struct param params[] = {
 	STR(pickup_user, "_bhpickup", check_user),
 	/* Sendmail's trusted users: who may name another sender (-f). */
 	LIST(trusted_users, "root", elem_login),
+	/* the relay compartment: outbound SMTP, Postfix's smtp(8) names */
+	STR(relay_user, "_bhrelay", check_user),
+	STR(relayhost, "", check_relayhost),
+	STR(smtp_helo_name, "$myhostname", check_domain),
+	TIME(smtp_connect_timeout, "30s", 's', 1),
+	TIME(smtp_helo_timeout, "300s", 's', 1),
+	TIME(smtp_mail_timeout, "300s", 's', 1),
+	TIME(smtp_rcpt_timeout, "300s", 's', 1),
+	TIME(smtp_data_init_timeout, "120s", 's', 1),
+	TIME(smtp_data_xfer_timeout, "180s", 's', 1),
+	TIME(smtp_data_done_timeout, "600s", 's', 1),
+	TIME(smtp_quit_timeout, "300s", 's', 1),
+	LIST(transport_maps, "", elem_aliasmap),
 };
 
 #define NPARAMS	(sizeof(params) / sizeof(params[0]))

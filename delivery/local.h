@@ -59,6 +59,9 @@ struct job {
 	   goes */
 	uint32_t		 nfailed;
 	struct msg_failed	 failed[IPC_FAILED_MAX];
+	/* remote addresses the alias forwards to: queue adds them */
+	uint32_t		 nremote;
+	char			 remote[IPC_REMOTE_MAX][IPC_ADDR_MAX];
 	int			 owner_wait;	/* OWNER_QUERY outstanding */
 	int			 runner_wait;	/* RUNNER_OPEN outstanding */
 	char			 owner[IPC_ADDR_MAX];	/* "": the sender */

@@ -227,7 +227,13 @@ job_finish(struct job *j)
 		xstrlcpy(r.dsn, "2.0.0", sizeof(r.dsn));
 		r.nfailed = j->nfailed;
 		memcpy(r.failed, j->failed, sizeof(r.failed));
-		if (j->nrun > 0)
+		r.nremote = j->nremote;
+		memcpy(r.remote, j->remote, sizeof(r.remote));
+		if (j->nsent == 0 && j->nrun == 0 && j->nremote > 0)
+			snprintf(r.text, sizeof(r.text), "forwarded to %u "
+			    "remote address%s", j->nremote,
+			    j->nremote == 1 ? "" : "es");
+		else if (j->nrun > 0)
 			snprintf(r.text, sizeof(r.text), "delivered to %d "
 			    "mailbox%s and %d command%s or file%s", j->nsent,
 			    j->nsent == 1 ? "" : "es", j->nrun,
@@ -350,6 +356,8 @@ expand_answer(struct job *j, struct wl_node *a, uint32_t type,
 			    x->ext[i], 0);
 		j->nfailed = x->nfailed;
 		memcpy(j->failed, x->failed, sizeof(j->failed));
+		j->nremote = x->nremote;
+		memcpy(j->remote, x->remote, sizeof(j->remote));
 		add_alias_targets(j, x, j->wl.root);
 		next_user(j);
 		return;

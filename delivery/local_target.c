@@ -78,7 +78,8 @@ target_claimed_elsewhere(struct job *j, const struct msg_runner_open *t)
 static void
 nothing_delivered(struct job *j)
 {
-	if (j->defer || j->bounce || j->nsent + j->nrun > 0)
+	/* remote addresses count: queue sends them on (relayhost) */
+	if (j->defer || j->bounce || j->nsent + j->nrun + j->nremote > 0)
 		return;
 	log_warnx("%s: %s: expansion reaches no mailbox, command or file",
 	    j->d.qid, j->d.rcpt);

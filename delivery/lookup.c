@@ -38,6 +38,7 @@ struct lookup {
 	struct resolver		 res;
 	int			 map_line[IPC_MAPS_MAX];
 	struct bh_strlist	 own_addrs;
+	struct transport_table	 transports[BH_LIST_MAX];
 	struct ipc_chan		*peers[ROLE_COUNT];
 	int			 retiring;	/* replaced: exit when unused */
 };
@@ -286,6 +287,27 @@ load_aliases(struct lookup *lk)
 	free(all);
 }
 
+/*
+ * transport_maps, for RCPT: which other domains have somewhere to go.
+ * A file that does not load leaves the table out (queue then defers
+ * such mail; master checked the files at start).
+ */
+static void
+load_transports(struct lookup *lk)
+{
+	char	err[512];
+	size_t	i;
+
+	for (i = 0; i < lk->we.cf.transport_maps.n; i++)
+		if (transport_parse_file(&lk->transports[i],
+		    lk->we.cf.transport_maps.v[i], err, sizeof(err)) == -1) {
+			log_warnx("transport_maps: %s", err);
+			return;
+		}
+	lk->res.transports = lk->transports;
+	lk->res.ntransports = lk->we.cf.transport_maps.n;
+}
+
 /* Before the privilege drop: the snapshot of accounts and aliases. */
 static void
 lookup_prepare(struct worker_env *we, struct sandbox_spec *sb)
@@ -306,6 +328,7 @@ lookup_prepare(struct worker_env *we, struct sandbox_spec *sb)
 	/* From master: in jail mode, lookup sees no interface of the host. */
 	own_addrs_parse(we->own_addrs, &lk->own_addrs);
 	lk->res.own_addrs = &lk->own_addrs;
+	load_transports(lk);
 }
 
 static void

@@ -182,6 +182,21 @@ is_relay_domain(const struct bh_config *cf, const char *domain)
 	return 0;
 }
 
+/*
+ * Has relay somewhere to send mail for this domain: a transport_maps
+ * entry that does not say local:, or a relayhost?  (No MX lookups yet.)
+ */
+static int
+can_send_on(const struct resolver *r, const char *domain)
+{
+	const struct transport_entry *e;
+
+	if (r->transports != NULL && (e = transport_find(r->transports,
+	    r->ntransports, domain)) != NULL)
+		return e->kind != TRANSPORT_LOCAL;
+	return r->cf->relayhost != NULL && r->cf->relayhost[0] != '\0';
+}
+
 enum rcpt_verdict
 resolve_rcpt_client(const struct resolver *r, const char *addr,
     const char *client_addr)
@@ -194,7 +209,8 @@ resolve_rcpt_client(const struct resolver *r, const char *addr,
 		return v;
 	if (is_relay_domain(r->cf, at + 1) ||
 	    resolve_in_networks(&r->cf->mynetworks, client_addr))
-		return RCPT_RELAY_UNAVAILABLE;
+		return can_send_on(r, at + 1) ? RCPT_OK :
+		    RCPT_RELAY_UNAVAILABLE;
 	return RCPT_RELAY_DENIED;
 }
 
@@ -297,6 +313,35 @@ add_failed(const struct resolver *r, struct msg_expand_ok *out,
 }
 
 /*
+ * A remote address an alias lists: with a relayhost it goes out (queue
+ * adds it to the message for relay).  1 if taken, 0 if it is not such
+ * an address (or there is no relayhost: "not supported" as before), -1
+ * if there is no room left.
+ */
+static int
+add_remote(const struct resolver *r, const struct alias_target *t,
+    struct msg_expand_ok *out)
+{
+	const char	*at = strrchr(t->value, '@');
+	uint32_t	 i;
+
+	if (t->kind != ALIAS_ADDRESS || at == NULL || at == t->value ||
+	    at[1] == '\0' || at[1] == '[' || r->cf->relayhost == NULL ||
+	    r->cf->relayhost[0] == '\0' ||
+	    resolve_is_local_domain(at + 1, (void *)r->cf) ||
+	    strlen(t->value) >= IPC_ADDR_MAX || !ipc_valid_text(t->value) ||
+	    strchr(t->value, ' ') != NULL)
+		return 0;
+	for (i = 0; i < out->nremote; i++)
+		if (strcasecmp(out->remote[i], t->value) == 0)
+			return 1;
+	if (out->nremote == IPC_REMOTE_MAX)
+		return -1;
+	xstrlcpy(out->remote[out->nremote++], t->value, IPC_ADDR_MAX);
+	return 1;
+}
+
+/*
  * Why master would refuse a |command, /file or :include: target, for
  * resolve and for aliases check: NULL if it would not.
  */
@@ -373,6 +418,9 @@ resolve_expand_size(const struct msg_expand_ok *m)
 	for (i = 0; i < m->nfailed; i++)
 		n += 2 + strlen(m->failed[i].addr) + 2 +
 		    strlen(m->failed[i].dsn) + 2 + strlen(m->failed[i].text);
+	n += 4;		/* nremote */
+	for (i = 0; i < m->nremote; i++)
+		n += 2 + strlen(m->remote[i]);
 	return n;
 }
 
@@ -391,6 +439,7 @@ resolve_expand(const struct resolver *r, const char *addr,
 	out->n = 0;
 	out->ntargets = 0;
 	out->nfailed = 0;
+	out->nremote = 0;
 	xstrlcpy(dsn, "5.1.1", dsnlen);
 	if (split_addr(addr, local, sizeof(local), &domain) == -1 ||
 	    (*domain != '\0' && !is_ours(domain, (void *)r))) {
@@ -412,6 +461,17 @@ resolve_expand(const struct resolver *r, const char *addr,
 			if ((k = add_target(r, &t[i], out, dsn, dsnlen, text,
 			    textlen)) == -1 || (k == 1 && add_failed(r, out,
 			    t[i].alias, domain, dsn, text) == -1))
+				goto done;
+			continue;
+		}
+		if ((k = add_remote(r, &t[i], out)) == 1)
+			continue;
+		if (k == -1) {
+			xstrlcpy(dsn, "5.3.0", dsnlen);
+			snprintf(text, textlen, "alias forwards to more than %d "
+			    "remote addresses", IPC_REMOTE_MAX);
+			if (add_failed(r, out, t[i].value, domain, dsn, text)
+			    == -1)
 				goto done;
 			continue;
 		}
@@ -452,7 +512,7 @@ resolve_expand(const struct resolver *r, const char *addr,
 		    "answer can carry)");
 		goto done;
 	}
-	rc = out->n + out->ntargets > 0 ? 0 : -1;
+	rc = out->n + out->ntargets + out->nremote > 0 ? 0 : -1;
 	/* Only failed members: the alias fails, with the first reason. */
 	if (rc == -1 && out->nfailed > 0) {
 		xstrlcpy(dsn, out->failed[0].dsn, dsnlen);

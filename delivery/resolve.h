@@ -10,6 +10,7 @@
 #include "delivery/userdb.h"
 #include "conf/config.h"
 #include "privsep/ipc_msgs.h"
+#include "relay/transport.h"
 
 struct resolver {
 	const struct bh_config	*cf;
@@ -23,6 +24,10 @@ struct resolver {
 	/* This host's own addresses, numeric (NULL: none known), for
 	   domain literals such as user@[192.0.2.1]. */
 	const struct bh_strlist	*own_addrs;
+	/* transport_maps (NULL: none): a domain they send somewhere is
+	   one a trusted client may relay to without a relayhost */
+	const struct transport_table *transports;
+	size_t			 ntransports;
 };
 
 /* RCPT time: is this address ours, and does it reach someone? */
@@ -31,8 +36,9 @@ enum rcpt_verdict resolve_rcpt(const struct resolver *, const char *addr);
 /*
  * The same, knowing the client's numeric address: mail for a domain that
  * is not ours may be relayed for a client in mynetworks, or to a domain
- * in relay_domains; bulkhead has no relay agent yet, so such a recipient
- * is RCPT_RELAY_UNAVAILABLE (a temporary refusal), never accepted.
+ * in relay_domains.  With relayhost set it is RCPT_OK (queue hands it
+ * to relay); without, bulkhead has nowhere to send it (no MX lookups
+ * yet), so it is RCPT_RELAY_UNAVAILABLE (a temporary refusal).
  */
 enum rcpt_verdict resolve_rcpt_client(const struct resolver *,
 	    const char *addr, const char *client_addr);

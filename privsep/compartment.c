@@ -13,6 +13,7 @@
  */
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 
 #include <errno.h>
 #include <sched.h>
@@ -111,7 +112,8 @@ static const struct compartment table[ROLE_COUNT] = {
 		.fsize_msgs = 2, .fsize_plus = QFILE_ENVELOPE_MAX,
 		/* the commit pool: fsyncs of concurrent commits overlap */
 		.threads = 16,
-		.peers = RB_(SMTPD) | RB_(LOCAL) | RB_(PICKUP),
+		.peers = RB_(SMTPD) | RB_(LOCAL) | RB_(PICKUP) |
+		    RB_(RELAY),
 		.seccomp = {
 			.kind = COMP_ALLOWLIST,
 			.calls = CALLS(BASE_CALLS,
@@ -275,6 +277,32 @@ static const struct compartment table[ROLE_COUNT] = {
 			    /* new files wake it up */
 			    "inotify_init1", "inotify_add_watch"),
 			.rules = RULES(NO_EXEC_MEMORY),
+		},
+	},
+	[ROLE_RELAY] = {
+		/*
+		 * The outbound SMTP client: TCP connections to the numeric
+		 * addresses queue names (it never resolves a name), the
+		 * queue file queue hands it, read with pread.  In jail mode
+		 * it keeps the host's network namespace: it must reach the
+		 * network.
+		 */
+		.role = ROLE_RELAY,
+		.start = COMP_SPAWNED,
+		.account = ACCOUNT(relay_user),
+		.root = COMP_ROOT_EMPTY,
+		.jail_clone = JAIL_NS & ~CLONE_NEWNET,
+		.nofile = 1024,
+		.peers = RB_(QUEUE),
+		.seccomp = {
+			.kind = COMP_ALLOWLIST,
+			/* connect, then SO_ERROR of a non-blocking connect */
+			.calls = CALLS(BASE_CALLS, "pread64", "connect",
+			    "getsockopt"),
+			.rules = RULES(NO_EXEC_MEMORY, FIONREAD_ONLY,
+			    /* TCP over IPv4 or IPv6 only */
+			    ALLOW_IF("socket", 0, SCMP_CMP_EQ, AF_INET, 0),
+			    ALLOW_IF("socket", 0, SCMP_CMP_EQ, AF_INET6, 0)),
 		},
 	},
 };

@@ -35,12 +35,13 @@ enum bh_role {
 	ROLE_RUNNER,	/* a |command or /file delivery, forked by master */
 	ROLE_CONTROL,	/* bulkctl on the control socket: not a compartment */
 	ROLE_PICKUP,	/* local submissions from the drop directory */
+	ROLE_RELAY,	/* the outbound SMTP client */
 	ROLE_COUNT
 };
 
 #define RB_(r)		(1u << ROLE_##r)
 #define R_WORKERS	(RB_(SMTPD) | RB_(QUEUE) | RB_(LOOKUP) | RB_(LOCAL) | \
-			    RB_(PICKUP))
+			    RB_(PICKUP) | RB_(RELAY))
 /* Who hands queue new messages: smtpd, and pickup the same way. */
 #define R_SUBMITTERS	(RB_(SMTPD) | RB_(PICKUP))
 #define R_ALL		((1u << ROLE_COUNT) - 1)
@@ -80,7 +81,8 @@ enum ipc_kind {
 	P(deliver_result) P(expand_ok) P(writer_open) P(write_mail)	\
 	P(forward_read) P(forward_data) P(owner) P(rcpt_check)		\
 	P(runner_open) P(deliver_progress) P(admin_entry) P(admin_rcpt)	\
-	P(admin_change) P(admin_done) P(admin_text) P(uid) P(login)
+	P(admin_change) P(admin_done) P(admin_text) P(uid) P(login)	\
+	P(relay) P(relay_result)
 
 enum ipc_payload {
 	IPC_PAYLOAD_none = 0,
@@ -196,7 +198,11 @@ enum ipc_phase {
 	X(IPC_UID_QUERY,	REQ,	RB_(PICKUP), RB_(LOOKUP),	\
 	    IPC_FD_NONE, IPC_UID_REPLY, uid, RUN)			\
 	X(IPC_UID_REPLY,	REPLY,	RB_(LOOKUP), RB_(PICKUP),	\
-	    IPC_FD_NONE, 0, login, RUN)
+	    IPC_FD_NONE, 0, login, RUN)				\
+	X(IPC_RELAY,		REQ,	RB_(QUEUE), RB_(RELAY),		\
+	    IPC_FD_REQUIRED, IPC_RELAY_RESULT, relay, RUN)		\
+	X(IPC_RELAY_RESULT,	REPLY,	RB_(RELAY), RB_(QUEUE),		\
+	    IPC_FD_NONE, 0, relay_result, RUN)
 
 enum ipc_type {
 	IPC_NONE = 0,

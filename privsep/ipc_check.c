@@ -155,6 +155,20 @@ ipc_check_failed(uint32_t n, const struct msg_failed *f)
 	return NULL;
 }
 
+/* Remote addresses to forward to: mailboxes with a domain. */
+const char *
+ipc_check_remote(uint32_t n, const char (*remote)[IPC_ADDR_MAX])
+{
+	uint32_t i;
+
+	if (n > IPC_REMOTE_MAX)
+		return "too many remote addresses";
+	for (i = 0; i < n; i++)
+		if (!mailbox_ok(remote[i]) || strchr(remote[i], '@') == NULL)
+			return "bad remote address";
+	return NULL;
+}
+
 const char *
 ipc_check_deliver_result(const struct msg_deliver_result *m)
 {
@@ -165,6 +179,10 @@ ipc_check_deliver_result(const struct msg_deliver_result *m)
 		return why;
 	if (m->nfailed > 0 && m->status != DELIVER_SENT)
 		return "failed members without a delivery";
+	if ((why = ipc_check_remote(m->nremote, m->remote)) != NULL)
+		return why;
+	if (m->nremote > 0 && m->status != DELIVER_SENT)
+		return "forwards without a delivery";
 	if (m->status >= DELIVER_STATUS_MAX)
 		return "bad status";
 	if (!ipc_valid_dsn(m->dsn) || m->dsn[0] != class_of[m->status])
@@ -194,8 +212,10 @@ ipc_check_expand_ok(const struct msg_expand_ok *m)
 
 	if (m->n > IPC_EXPAND_MAX || m->ntargets > IPC_TARGETS_MAX)
 		return "too many users or targets";
-	if (m->n + m->ntargets == 0)
+	if (m->n + m->ntargets + m->nremote == 0)
 		return "an expansion to nothing";
+	if ((why = ipc_check_remote(m->nremote, m->remote)) != NULL)
+		return why;
 	for (i = 0; i < m->n; i++)
 		if (!ipc_valid_user(m->users[i]))
 			return "bad user name";
@@ -306,4 +326,64 @@ ipc_check_login(const struct msg_login *m)
 	if (m->uid == UINT32_MAX)
 		return "bad uid";
 	return ipc_valid_user(m->name) ? NULL : "bad user name";
+}
+
+/* A next hop: a name for the log, a numeric address, a port. */
+static int
+hop_ok(const struct msg_relay_hop *h)
+{
+	return text_ok(h->name, 1) && strchr(h->name, ' ') == NULL &&
+	    ipc_valid_client_addr(h->addr) && h->port >= 1 &&
+	    h->port <= 65535;
+}
+
+const char *
+ipc_check_relay(const struct msg_relay *m)
+{
+	uint32_t i;
+
+	if (!qid_valid(m->qid))
+		return "bad queue id";
+	if (!text_ok(m->sender, 0) || strchr(m->sender, ' ') != NULL ||
+	    !text_ok(m->envid, 0))
+		return "control character in the envelope";
+	if ((m->flags & ~MSG_FLAG_MASK) != 0)
+		return "unknown flags";
+	if (m->ret >= DSN_RET_MAX)
+		return "bad RET";
+	if (m->nrcpt == 0 || m->nrcpt > IPC_RELAY_RCPT_MAX)
+		return "bad recipient count";
+	for (i = 0; i < m->nrcpt; i++)
+		if (!mailbox_ok(m->rcpt[i].addr) ||
+		    !ipc_valid_notify(m->rcpt[i].notify) ||
+		    !text_ok(m->rcpt[i].orcpt, 0))
+			return "bad recipient";
+	if (m->nhops == 0 || m->nhops > IPC_RELAY_HOPS_MAX)
+		return "bad next-hop count";
+	for (i = 0; i < m->nhops; i++)
+		if (!hop_ok(&m->hops[i]))
+			return "bad next hop";
+	return NULL;
+}
+
+const char *
+ipc_check_relay_result(const struct msg_relay_result *m)
+{
+	static const char class_of[DELIVER_STATUS_MAX] = { '2', '4', '5' };
+	uint32_t i;
+
+	if (!text_ok(m->relay, 1) || strchr(m->relay, ' ') != NULL)
+		return "bad relay";
+	if (m->nrcpt == 0 || m->nrcpt > IPC_RELAY_RCPT_MAX)
+		return "bad recipient count";
+	for (i = 0; i < m->nrcpt; i++) {
+		if (m->v[i].status >= DELIVER_STATUS_MAX)
+			return "bad status";
+		if (!ipc_valid_dsn(m->v[i].dsn) ||
+		    m->v[i].dsn[0] != class_of[m->v[i].status])
+			return "status code does not fit the status";
+		if (!text_ok(m->v[i].text, 0))
+			return "control character in text";
+	}
+	return NULL;
 }

@@ -375,6 +375,30 @@ dec_deliver(struct rbuf *rb, struct msg_deliver *m)
 	return 0;
 }
 
+/* Remote addresses to forward to: count, then each. */
+static void
+enc_remote(struct wbuf *wb, uint32_t n, const char (*remote)[IPC_ADDR_MAX])
+{
+	uint32_t i;
+
+	wb_u32(wb, n);
+	for (i = 0; i < n && i < IPC_REMOTE_MAX; i++)
+		wb_str(wb, remote[i]);
+}
+
+static int
+dec_remote(struct rbuf *rb, uint32_t *n, char (*remote)[IPC_ADDR_MAX])
+{
+	uint32_t i;
+
+	if (rb_u32(rb, n) == -1 || *n > IPC_REMOTE_MAX)
+		return -1;
+	for (i = 0; i < *n; i++)
+		if (rb_str(rb, remote[i], IPC_ADDR_MAX) == -1)
+			return -1;
+	return 0;
+}
+
 /* The members of an alias that failed for good: count, then each. */
 static void
 enc_failed(struct wbuf *wb, uint32_t n, const struct msg_failed *f)
@@ -414,6 +438,7 @@ enc_deliver_result(struct wbuf *wb, const struct msg_deliver_result *m)
 	wb_str(wb, m->owner);
 	enc_failed(wb, m->nfailed, m->failed);
 	enc_done(wb, m->ndone, m->done);
+	enc_remote(wb, m->nremote, m->remote);
 }
 
 int
@@ -425,6 +450,7 @@ dec_deliver_result(struct rbuf *rb, struct msg_deliver_result *m)
 	rb_str(rb, m->owner, sizeof(m->owner));
 	if (dec_failed(rb, &m->nfailed, m->failed) == -1 ||
 	    dec_done(rb, &m->ndone, m->done) == -1 ||
+	    dec_remote(rb, &m->nremote, m->remote) == -1 ||
 	    rb_end(rb) == -1 || ipc_check_deliver_result(m) != NULL)
 		return -1;
 	return 0;
@@ -449,6 +475,7 @@ enc_expand_ok(struct wbuf *wb, const struct msg_expand_ok *m)
 		wb_str(wb, m->targets[i].value);
 	}
 	enc_failed(wb, m->nfailed, m->failed);
+	enc_remote(wb, m->nremote, m->remote);
 }
 
 int
@@ -474,6 +501,7 @@ dec_expand_ok(struct rbuf *rb, struct msg_expand_ok *m)
 			return -1;
 	}
 	if (dec_failed(rb, &m->nfailed, m->failed) == -1 ||
+	    dec_remote(rb, &m->nremote, m->remote) == -1 ||
 	    rb_end(rb) == -1 || ipc_check_expand_ok(m) != NULL)
 		return -1;
 	return 0;
@@ -696,6 +724,62 @@ dec_uid(struct rbuf *rb, struct msg_uid *m)
 }
 
 void
+enc_relay(struct wbuf *wb, const struct msg_relay *m)
+{
+	uint32_t i;
+
+	ipc_enc_check("enc_relay", ipc_check_relay(m));
+	wb_str(wb, m->qid);
+	wb_u64(wb, m->content_len);
+	wb_str(wb, m->sender);
+	wb_u32(wb, m->flags);
+	wb_u32(wb, m->ret);
+	wb_str(wb, m->envid);
+	wb_u32(wb, m->nrcpt);
+	for (i = 0; i < m->nrcpt && i < IPC_RELAY_RCPT_MAX; i++) {
+		wb_str(wb, m->rcpt[i].addr);
+		wb_u32(wb, m->rcpt[i].notify);
+		wb_str(wb, m->rcpt[i].orcpt);
+	}
+	wb_u32(wb, m->nhops);
+	for (i = 0; i < m->nhops && i < IPC_RELAY_HOPS_MAX; i++) {
+		wb_str(wb, m->hops[i].name);
+		wb_str(wb, m->hops[i].addr);
+		wb_u32(wb, m->hops[i].port);
+	}
+}
+
+int
+dec_relay(struct rbuf *rb, struct msg_relay *m)
+{
+	uint32_t i;
+
+	rb_str(rb, m->qid, sizeof(m->qid));
+	rb_u64(rb, &m->content_len);
+	rb_str(rb, m->sender, sizeof(m->sender));
+	rb_u32(rb, &m->flags);
+	rb_u32(rb, &m->ret);
+	rb_str(rb, m->envid, sizeof(m->envid));
+	if (rb_u32(rb, &m->nrcpt) == -1 || m->nrcpt > IPC_RELAY_RCPT_MAX)
+		return -1;
+	for (i = 0; i < m->nrcpt; i++) {
+		rb_str(rb, m->rcpt[i].addr, sizeof(m->rcpt[i].addr));
+		rb_u32(rb, &m->rcpt[i].notify);
+		rb_str(rb, m->rcpt[i].orcpt, sizeof(m->rcpt[i].orcpt));
+	}
+	if (rb_u32(rb, &m->nhops) == -1 || m->nhops > IPC_RELAY_HOPS_MAX)
+		return -1;
+	for (i = 0; i < m->nhops; i++) {
+		rb_str(rb, m->hops[i].name, sizeof(m->hops[i].name));
+		rb_str(rb, m->hops[i].addr, sizeof(m->hops[i].addr));
+		rb_u32(rb, &m->hops[i].port);
+	}
+	if (rb_end(rb) == -1 || ipc_check_relay(m) != NULL)
+		return -1;
+	return 0;
+}
+
+void
 enc_login(struct wbuf *wb, const struct msg_login *m)
 {
 	ipc_enc_check("enc_login", ipc_check_login(m));
@@ -709,6 +793,43 @@ dec_login(struct rbuf *rb, struct msg_login *m)
 	rb_u32(rb, &m->uid);
 	rb_str(rb, m->name, sizeof(m->name));
 	if (rb_end(rb) == -1 || ipc_check_login(m) != NULL)
+		return -1;
+	return 0;
+}
+
+void
+enc_relay_result(struct wbuf *wb, const struct msg_relay_result *m)
+{
+	uint32_t i;
+
+	ipc_enc_check("enc_relay_result", ipc_check_relay_result(m));
+	wb_str(wb, m->relay);
+	wb_u32(wb, m->conn_ms);
+	wb_u32(wb, m->xfer_ms);
+	wb_u32(wb, m->nrcpt);
+	for (i = 0; i < m->nrcpt && i < IPC_RELAY_RCPT_MAX; i++) {
+		wb_u32(wb, m->v[i].status);
+		wb_str(wb, m->v[i].dsn);
+		wb_str(wb, m->v[i].text);
+	}
+}
+
+int
+dec_relay_result(struct rbuf *rb, struct msg_relay_result *m)
+{
+	uint32_t i;
+
+	rb_str(rb, m->relay, sizeof(m->relay));
+	rb_u32(rb, &m->conn_ms);
+	rb_u32(rb, &m->xfer_ms);
+	if (rb_u32(rb, &m->nrcpt) == -1 || m->nrcpt > IPC_RELAY_RCPT_MAX)
+		return -1;
+	for (i = 0; i < m->nrcpt; i++) {
+		rb_u32(rb, &m->v[i].status);
+		rb_str(rb, m->v[i].dsn, sizeof(m->v[i].dsn));
+		rb_str(rb, m->v[i].text, sizeof(m->v[i].text));
+	}
+	if (rb_end(rb) == -1 || ipc_check_relay_result(m) != NULL)
 		return -1;
 	return 0;
 }

@@ -146,6 +146,12 @@ enum deliver_status {
  */
 #define IPC_FAILED_MAX		4
 #define IPC_FAILED_TEXT_MAX	128
+/*
+ * Remote addresses an alias forwards to (with a relayhost: lookup lists
+ * them, local passes them on with a successful result, queue adds them
+ * to the message as recipients for the relay).
+ */
+#define IPC_REMOTE_MAX		4
 struct msg_failed {
 	char		addr[IPC_ADDR_MAX];
 	char		dsn[IPC_DSN_MAX];		/* 5.x.x */
@@ -167,6 +173,8 @@ struct msg_deliver_result {
 	struct msg_failed failed[IPC_FAILED_MAX];
 	uint32_t	ndone;		/* members delivered this time */
 	char		done[IPC_DONE_MAX][IPC_MEMBER_KEY_LEN + 1];
+	uint32_t	nremote;	/* DELIVER_SENT only: forward to */
+	char		remote[IPC_REMOTE_MAX][IPC_ADDR_MAX];
 };
 
 /*
@@ -213,6 +221,8 @@ struct msg_expand_ok {
 	struct msg_target targets[IPC_TARGETS_MAX];
 	uint32_t	nfailed;	/* members that failed for good */
 	struct msg_failed failed[IPC_FAILED_MAX];
+	uint32_t	nremote;	/* remote addresses to forward to */
+	char		remote[IPC_REMOTE_MAX][IPC_ADDR_MAX];
 };
 
 struct msg_writer_open {
@@ -372,6 +382,8 @@ const char *ipc_check_rcpt(const struct msg_rcpt *);
 const char *ipc_check_commit(const struct msg_commit *);
 const char *ipc_check_deliver(const struct msg_deliver *);
 const char *ipc_check_failed(uint32_t n, const struct msg_failed *);
+const char *ipc_check_remote(uint32_t n,
+	    const char (*remote)[IPC_ADDR_MAX]);
 const char *ipc_check_deliver_result(const struct msg_deliver_result *);
 const char *ipc_check_target(const struct msg_target *);
 const char *ipc_check_expand_ok(const struct msg_expand_ok *);
@@ -465,6 +477,68 @@ const char *ipc_check_admin_rcpt(const struct msg_admin_rcpt *);
 const char *ipc_check_admin_change(const struct msg_admin_change *);
 const char *ipc_check_admin_done(const struct msg_admin_done *);
 const char *ipc_check_admin_text(const struct msg_admin_text *);
+/*
+ * IPC_RELAY (queue to relay, with a read-only fd of the queue file): one
+ * SMTP transaction for up to IPC_RELAY_RCPT_MAX recipients of one
+ * destination, tried at the next hops in order (numeric addresses: relay
+ * never resolves names; name is what the log shows).  content_len
+ * octets from offset 0 of the fd are the message, stored with LF line
+ * ends and no dot-stuffing.  IPC_RELAY_RESULT: one verdict per
+ * recipient, in order, and the hop that gave them.
+ */
+#define IPC_RELAY_RCPT_MAX	8
+#define IPC_RELAY_HOPS_MAX	8
+#define IPC_HOST_MAX		256	/* a domain name, 255 octets */
+#define IPC_NUMADDR_MAX		64	/* a numeric IPv4 or IPv6 address */
+
+struct msg_relay_rcpt {
+	char		addr[IPC_ADDR_MAX];
+	uint32_t	notify;			/* DSN_NOTIFY_*; 0: not given */
+	char		orcpt[IPC_ADDR_MAX];	/* "rfc822;addr" or "" */
+};
+
+struct msg_relay_hop {
+	char		name[IPC_HOST_MAX];	/* for the log: mx.example */
+	char		addr[IPC_NUMADDR_MAX];	/* numeric */
+	uint32_t	port;			/* 1 .. 65535 */
+};
+
+struct msg_relay {
+	char		qid[IPC_QID_MAX];
+	uint64_t	content_len;
+	char		sender[IPC_ADDR_MAX];	/* "" = null sender */
+	uint32_t	flags;			/* MSG_FLAG_* */
+	uint32_t	ret;			/* enum dsn_ret */
+	char		envid[IPC_ENVID_MAX];
+	uint32_t	nrcpt;			/* 1 .. IPC_RELAY_RCPT_MAX */
+	struct msg_relay_rcpt rcpt[IPC_RELAY_RCPT_MAX];
+	uint32_t	nhops;			/* 1 .. IPC_RELAY_HOPS_MAX */
+	struct msg_relay_hop hops[IPC_RELAY_HOPS_MAX];
+};
+
+struct msg_relay_verdict {
+	uint32_t	status;			/* enum deliver_status */
+	char		dsn[IPC_DSN_MAX];
+	char		text[IPC_TEXT_MAX];	/* the server's reply, or why */
+};
+
+struct msg_relay_result {
+	/* "mx.example[192.0.2.1]:25", or "none" when no hop answered */
+	char		relay[IPC_HOST_MAX + IPC_NUMADDR_MAX + 16];
+	/* Postfix's delays c/d: connection set-up and transmission, ms */
+	uint32_t	conn_ms;
+	uint32_t	xfer_ms;
+	uint32_t	nrcpt;
+	struct msg_relay_verdict v[IPC_RELAY_RCPT_MAX];
+};
+
+void	enc_relay(struct wbuf *, const struct msg_relay *);
+int	dec_relay(struct rbuf *, struct msg_relay *);
+void	enc_relay_result(struct wbuf *, const struct msg_relay_result *);
+int	dec_relay_result(struct rbuf *, struct msg_relay_result *);
+const char *ipc_check_relay(const struct msg_relay *);
+const char *ipc_check_relay_result(const struct msg_relay_result *);
+
 /* An encoder's own check (ipc_msgs.c): fatal unless ipc_enc_unchecked. */
 void	ipc_enc_check(const char *what, const char *why);
 

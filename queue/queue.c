@@ -189,9 +189,13 @@ on_run(evutil_socket_t fd, short ev, void *arg)
 			if (q->local == NULL ||
 			    q->ninflight >= DELIVERY_CONCURRENCY)
 				return;	/* the scan goes on as slots free */
-			if (!m->sched[i].inflight &&
-			    sched_rcpt_due(&m->env, i, now, deferred_scan))
+			if (m->sched[i].inflight ||
+			    !sched_rcpt_due(&m->env, i, now, deferred_scan))
+				continue;
+			if (!relay_wanted(q, m, i))
 				deliver_one(q, m, i);
+			else		/* queue_relay.c */
+				relay_dispatch(q, m, i, now, deferred_scan);
 		}
 	}
 	if (q->local != NULL)
@@ -226,6 +230,13 @@ peer_msg(struct ipc_chan *c, const struct ipc_hdr *h,
 
 	if (fd != -1)
 		close(fd);
+	if (c == q->relay) {		/* queue_relay.c */
+		if (h->type == IPC_RELAY_RESULT || h->type == IPC_ERROR)
+			on_relay_result(q, c, h->id, h->type, msg);
+		else
+			ipc_chan_fail(c, "unexpected message type");
+		return;
+	}
 	switch (h->type) {
 	case IPC_MSG_CREATE:
 		on_create(q, c, h->id);
@@ -269,6 +280,9 @@ peer_closed(struct ipc_chan *c, const char *why, int violation, void *arg)
 	} else if (c == q->local) {
 		requeue_inflight(q);
 		q->local = NULL;
+	} else if (c == q->relay) {
+		relay_requeue_inflight(q);
+		q->relay = NULL;
 	}
 	ipc_chan_free(c);
 }
@@ -287,6 +301,8 @@ on_peer(struct worker_env *we, enum bh_role peer, int fd)
 		q->pickup_gen++;
 	} else if (peer == ROLE_LOCAL)
 		slot = &q->local;
+	else if (peer == ROLE_RELAY)
+		slot = &q->relay;
 	else {
 		close(fd);
 		fatalx("master handed queue a channel to %s",
@@ -319,6 +335,7 @@ queue_prepare(struct worker_env *we, struct sandbox_spec *sb)
 	q->sp.bounce_queue_lifetime = we->cf.bounce_queue_lifetime;
 	q->sp.delay_warning_time = we->cf.delay_warning_time;
 	q->sp.queue_run_delay = we->cf.queue_run_delay;
+	relay_prepare(q);	/* transport_maps */
 	if ((q->run_ev = event_new(we->base, -1, EV_PERSIST, on_run, q))
 	    == NULL || event_add(q->run_ev, &tick) == -1)
 		fatalx("scheduler timer");

@@ -62,6 +62,7 @@ struct queue {
 	struct ipc_chan		*smtpd;
 	struct ipc_chan		*local;
 	struct ipc_chan		*pickup;	/* local submissions */
+	struct ipc_chan		*relay;		/* queue_relay.c */
 	TAILQ_HEAD(, qmsg)	 msgs;
 	TAILQ_HEAD(, incoming)	 incoming;
 	struct inflight_tree	 inflight;	/* see queue_deliver.c */
@@ -115,6 +116,20 @@ void		 on_deliver_result(struct queue *, struct ipc_chan *,
 void		 on_progress(struct queue *, struct ipc_chan *,
 		    const struct msg_deliver_progress *);
 void		 requeue_inflight(struct queue *);
+void		 record_final(struct qmsg *, size_t i, char status,
+		    const struct msg_deliver_result *);
+
+/* queue_relay.c */
+void		 relay_prepare(struct queue *);
+int		 relay_wanted(const struct queue *, const struct qmsg *,
+		    size_t rcpt);
+void		 relay_dispatch(struct queue *, struct qmsg *, size_t rcpt,
+		    time_t now, int deferred_scan);
+void		 on_relay_result(struct queue *, struct ipc_chan *,
+		    uint32_t id, uint32_t type, const union ipc_msg *);
+void		 relay_requeue_inflight(struct queue *);
+int		 relay_add_forwards(struct queue *, struct qmsg *, size_t rcpt,
+		    const struct msg_deliver_result *);
 
 /* queue_notice.c */
 int		 notice_send(struct queue *, struct qmsg *, enum dsn_kind,

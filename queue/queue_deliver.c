@@ -140,7 +140,7 @@ log_outcome(struct qmsg *m, size_t i, const char *status,
 	    r->text);
 }
 
-static void
+void
 record_final(struct qmsg *m, size_t i, char status,
     const struct msg_deliver_result *r)
 {
@@ -342,6 +342,13 @@ on_deliver_result(struct queue *q, struct ipc_chan *c, uint32_t id,
 		xstrlcpy(r.dsn, "4.3.0", sizeof(r.dsn));
 		xstrlcpy(r.text, "cannot queue the notice about failed alias "
 		    "members", sizeof(r.text));
+	}
+	if (r.status == DELIVER_SENT && r.nremote > 0 &&
+	    relay_add_forwards(q, m, f->rcpt, &r) == -1) {	/* queue_relay.c */
+		r.status = DELIVER_DEFER;
+		xstrlcpy(r.dsn, "4.3.0", sizeof(r.dsn));
+		xstrlcpy(r.text, "cannot queue the forwarded copies",
+		    sizeof(r.text));
 	}
 	switch (r.status) {
 	case DELIVER_SENT:

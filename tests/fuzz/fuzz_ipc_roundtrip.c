@@ -212,6 +212,19 @@ b_failed(struct src *s, uint32_t *n, struct msg_failed *f)
 	}
 }
 
+/* Remote addresses to forward to. */
+static void
+b_remote(struct src *s, uint32_t *n, char (*remote)[IPC_ADDR_MAX])
+{
+	uint32_t i;
+
+	f_u32(s, n, IPC_REMOTE_MAX);
+	for (i = 0; i < *n && i < IPC_REMOTE_MAX; i++) {
+		strlcpy(remote[i], "bob@remote.example", IPC_ADDR_MAX);
+		f_str(s, remote[i], IPC_ADDR_MAX);
+	}
+}
+
 static void
 b_deliver_result(struct src *s, struct msg_deliver_result *m)
 {
@@ -222,6 +235,7 @@ b_deliver_result(struct src *s, struct msg_deliver_result *m)
 	f_str(s, m->text, sizeof(m->text));
 	f_str(s, m->owner, sizeof(m->owner));
 	b_failed(s, &m->nfailed, m->failed);
+	b_remote(s, &m->nremote, m->remote);
 }
 
 static void
@@ -247,6 +261,7 @@ b_expand_ok(struct src *s, struct msg_expand_ok *m)
 		f_str(s, m->targets[i].value, sizeof(m->targets[i].value));
 	}
 	b_failed(s, &m->nfailed, m->failed);
+	b_remote(s, &m->nremote, m->remote);
 }
 
 static void
@@ -403,6 +418,75 @@ b_login(struct src *s, struct msg_login *m)
 	strlcpy(m->name, "alice", sizeof(m->name));
 	f_u32(s, &m->uid, 70000);
 	f_str(s, m->name, sizeof(m->name));
+}
+
+static void
+b_relay(struct src *s, struct msg_relay *m)
+{
+	uint32_t i;
+
+	strlcpy(m->qid, QID, sizeof(m->qid));
+	m->content_len = 1234;
+	strlcpy(m->sender, "alice@test.example", sizeof(m->sender));
+	m->flags = MSG_FLAG_8BITMIME;
+	m->ret = DSN_RET_HDRS;
+	strlcpy(m->envid, "env1", sizeof(m->envid));
+	m->nrcpt = 2;
+	m->nhops = 1;
+	f_str(s, m->qid, sizeof(m->qid));
+	f_u64(s, &m->content_len);
+	f_str(s, m->sender, sizeof(m->sender));
+	f_u32(s, &m->flags, MSG_FLAG_MASK);
+	f_u32(s, &m->ret, DSN_RET_MAX);
+	f_str(s, m->envid, sizeof(m->envid));
+	f_u32(s, &m->nrcpt, IPC_RELAY_RCPT_MAX);
+	for (i = 0; i < m->nrcpt && i < IPC_RELAY_RCPT_MAX; i++) {
+		strlcpy(m->rcpt[i].addr, "bob@remote.example",
+		    sizeof(m->rcpt[i].addr));
+		m->rcpt[i].notify = DSN_NOTIFY_FAILURE;
+		strlcpy(m->rcpt[i].orcpt, "rfc822;bob@remote.example",
+		    sizeof(m->rcpt[i].orcpt));
+		f_str(s, m->rcpt[i].addr, sizeof(m->rcpt[i].addr));
+		f_u32(s, &m->rcpt[i].notify, DSN_NOTIFY_MASK);
+		f_str(s, m->rcpt[i].orcpt, sizeof(m->rcpt[i].orcpt));
+	}
+	f_u32(s, &m->nhops, IPC_RELAY_HOPS_MAX);
+	for (i = 0; i < m->nhops && i < IPC_RELAY_HOPS_MAX; i++) {
+		strlcpy(m->hops[i].name, "mx.remote.example",
+		    sizeof(m->hops[i].name));
+		strlcpy(m->hops[i].addr, "192.0.2.25",
+		    sizeof(m->hops[i].addr));
+		m->hops[i].port = 25;
+		f_str(s, m->hops[i].name, sizeof(m->hops[i].name));
+		f_str(s, m->hops[i].addr, sizeof(m->hops[i].addr));
+		f_u32(s, &m->hops[i].port, 65536);
+	}
+}
+
+static void
+b_relay_result(struct src *s, struct msg_relay_result *m)
+{
+	static const char *const dsn[] = { "2.0.0", "4.4.1", "5.1.1" };
+	uint32_t i;
+
+	strlcpy(m->relay, "mx.remote.example[192.0.2.25]:25",
+	    sizeof(m->relay));
+	m->conn_ms = 3;
+	m->xfer_ms = 7;
+	m->nrcpt = 1;
+	f_str(s, m->relay, sizeof(m->relay));
+	f_u32(s, &m->conn_ms, 1000);
+	f_u32(s, &m->xfer_ms, 1000);
+	f_u32(s, &m->nrcpt, IPC_RELAY_RCPT_MAX);
+	for (i = 0; i < m->nrcpt && i < IPC_RELAY_RCPT_MAX; i++) {
+		m->v[i].status = i % DELIVER_STATUS_MAX;
+		strlcpy(m->v[i].dsn, dsn[m->v[i].status],
+		    sizeof(m->v[i].dsn));
+		strlcpy(m->v[i].text, "250 2.0.0 Ok", sizeof(m->v[i].text));
+		f_u32(s, &m->v[i].status, DELIVER_STATUS_MAX);
+		f_str(s, m->v[i].dsn, sizeof(m->v[i].dsn));
+		f_str(s, m->v[i].text, sizeof(m->v[i].text));
+	}
 }
 
 /* ---- the round trip ---- */

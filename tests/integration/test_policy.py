@@ -20,7 +20,8 @@ import pytest
 
 from conftest import BULKHEAD
 
-ROLES = ("smtpd", "queue", "lookup", "local", "writer", "runner", "pickup")
+ROLES = ("smtpd", "queue", "lookup", "local", "writer", "runner", "pickup",
+         "relay")
 STORED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
                       "policy")
 SANITIZER_MARK = "# sanitizer build"
@@ -85,6 +86,26 @@ def test_allowlists_deny_what_a_compartment_must_never_do(role):
                          r'4001536\)\n\s+action ALLOW;', pfc), pfc
     else:
         assert "clone" not in allowed(pfc)
+
+
+def test_relay_may_connect_and_nothing_of_the_file_system():
+    """relay: TCP sockets (AF_INET, AF_INET6 only) and connect; no file
+    call but pread on the fd queue gave it, no process, no credentials."""
+    pfc = policy("-t", "relay").stdout
+    assert "  # default action\n  action KILL_PROCESS;" in pfc
+    calls = allowed(pfc)
+    assert {"socket", "connect", "getsockopt", "pread64"} <= calls, calls
+    never = {"open", "openat", "creat", "unlink", "unlinkat", "rename",
+             "mkdir", "execve", "execveat", "fork", "vfork", "clone",
+             "bind", "listen", "accept4", "ptrace", "unshare", "setns",
+             "mount", "chroot", "setuid", "setresuid", "setgroups",
+             "kill", "prctl", "newfstatat"}
+    assert not (calls & never), calls & never
+    # socket only for AF_INET (2) and AF_INET6 (10)
+    sock = pfc[pfc.index('"socket"'):]
+    sock = re.split(r"# filter for syscall|# default action", sock)[0]
+    assert sorted(re.findall(r"\$a0\.lo32 == (\d+)", sock)) == \
+        ["10", "2"], sock
 
 
 def test_runner_denies_namespaces_and_ptrace():

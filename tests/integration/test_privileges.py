@@ -6,7 +6,7 @@ import subprocess
 
 from conftest import BOB, BULKCTL, DOMAIN, maildir_messages
 
-ROLES = ("smtpd", "queue", "lookup", "local", "pickup")
+ROLES = ("smtpd", "queue", "lookup", "local", "pickup", "relay")
 ZERO = "0000000000000000"
 
 
@@ -48,6 +48,10 @@ def test_bulkctl_audit_table(make_daemon, sandbox):
                         role, "/var/empty")
             assert root == want, f
             assert ns == "-"
+        elif role == "relay":
+            # relay connects out: the host's network, all else its own
+            assert root == "/"
+            assert set(ns.split(",")) == {"mnt", "pid", "ipc", "uts"}, f
         else:
             assert root == "/"
             assert set(ns.split(",")) >= {"mnt", "pid", "net", "ipc", "uts"}
@@ -91,7 +95,7 @@ def test_compartments_seen_from_proc(make_daemon, sandbox):
     users = {pwd.getpwuid(int(proc_status(p)["Uid"][0])).pw_name
              for p in pids.values()}
     assert users == {"_bhsmtpd", "_bhqueue", "_bhlookup", "_bhlocal",
-                     "_bhpickup"}
+                     "_bhpickup", "_bhrelay"}
 
 
 def test_mailbox_written_as_the_recipient(make_daemon, users):

@@ -141,6 +141,39 @@ test_spawned_sandboxes(void **state)
 	assert_int_equal(sb.may_fork, 0);
 }
 
+/* relay: its own account, an empty root, a channel to queue only, and
+   the host's network in jail mode (it must connect out). */
+static void
+test_relay_row(void **state)
+{
+	static char		 relay[] = "bh-relay";
+	const struct compartment *c = compartment(ROLE_RELAY);
+	struct bh_config	 cf;
+	struct sandbox_spec	 sb;
+	size_t			 i;
+
+	assert_non_null(c);
+	assert_int_equal(c->role, ROLE_RELAY);
+	assert_int_equal(c->start, COMP_SPAWNED);
+	assert_true(compartment_wired(ROLE_QUEUE, ROLE_RELAY));
+	assert_true(compartment(ROLE_QUEUE)->peers & RB_(RELAY));
+	for (i = 0; i < NROLES; i++)
+		if (roles[i] != ROLE_QUEUE)
+			assert_false(compartment_wired(ROLE_RELAY, roles[i]));
+	assert_int_equal(c->jail_clone & CLONE_NEWNET, 0);
+	assert_int_equal(c->jail_clone, CLONE_NEWNS | CLONE_NEWPID |
+	    CLONE_NEWIPC | CLONE_NEWUTS);
+	fake_config(&cf);
+	cf.relay_user = relay;
+	spec(ROLE_RELAY, &cf, &sb);
+	assert_string_equal(sb.user, "bh-relay");
+	assert_string_equal(sb.root, "/var/empty");
+	assert_int_equal(sb.root_writable, 0);
+	assert_int_equal(sb.fsize, 0);
+	assert_int_equal(sb.may_fork, 0);
+	assert_int_equal(sb.threads, 0);
+}
+
 static void
 test_forked_sandboxes(void **state)
 {
@@ -202,6 +235,7 @@ main(void)
 		cmocka_unit_test(test_wired_pairs),
 		cmocka_unit_test(test_spawned_sandboxes),
 		cmocka_unit_test(test_forked_sandboxes),
+		cmocka_unit_test(test_relay_row),
 		cmocka_unit_test(test_clone_flags),
 		cmocka_unit_test(test_threads_match_the_filter),
 	};

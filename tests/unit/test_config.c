@@ -975,6 +975,10 @@ test_config_print(void **state)
 	assert_non_null(strstr(out, "\nsyslog_name = bulkhead\n"));
 	assert_non_null(strstr(out, "\npickup_user = _bhpickup\n"));
 	assert_non_null(strstr(out, "\ntrusted_users = root\n"));
+	assert_non_null(strstr(out, "\nrelay_user = _bhrelay\n"));
+	assert_non_null(strstr(out, "\nrelayhost =\n"));
+	assert_non_null(strstr(out, "\nsmtp_connect_timeout = 30s\n"));
+	assert_non_null(strstr(out, "\nsmtp_data_done_timeout = 10m\n"));
 	for (line = strtok_r(out, "\n", &save); line != NULL;
 	    line = strtok_r(NULL, "\n", &save)) {
 		assert_true(strcmp(prev, line) < 0);
@@ -982,7 +986,8 @@ test_config_print(void **state)
 		snprintf(prev, sizeof(prev), "%s", line);
 		lines++;
 	}
-	assert_int_equal(lines, 61);	/* every parameter */
+	/* every parameter: 61, and the relay's 12 */
+	assert_int_equal(lines, 61 + 12);
 }
 
 /* |command and /file delivery: Postfix's names and defaults. */
@@ -1063,10 +1068,51 @@ test_smtpd_parameters(void **state)
 	    "(= normalize)");
 }
 
+/* The relay's parameters: Postfix's names and defaults; relayhost. */
+static void
+test_relay_parameters(void **state)
+{
+	struct bh_config	 cf;
+
+	memset(&cf, 0, sizeof(cf));
+	build_ok(&cf, "myhostname = h.example\n");
+	assert_string_equal(cf.relay_user, "_bhrelay");
+	assert_string_equal(cf.relayhost, "");
+	assert_string_equal(cf.smtp_helo_name, "h.example");
+	assert_int_equal(cf.smtp_connect_timeout, 30);
+	assert_int_equal(cf.smtp_helo_timeout, 300);
+	assert_int_equal(cf.smtp_data_init_timeout, 120);
+	assert_int_equal(cf.smtp_data_xfer_timeout, 180);
+	assert_int_equal(cf.smtp_data_done_timeout, 600);
+	config_free(&cf);
+
+	build_ok(&cf, "myhostname = h.example\n"
+	    "relayhost = [192.0.2.1]:2525\nsmtp_connect_timeout = 5\n");
+	assert_string_equal(cf.relayhost, "[192.0.2.1]:2525");
+	assert_int_equal(cf.smtp_connect_timeout, 5);
+	config_free(&cf);
+	build_ok(&cf, "myhostname = h.example\nrelayhost = [2001:db8::1]\n");
+	config_free(&cf);
+
+	assert_build_error("relayhost = [192.0.2.1]:0\n", FN ":1: bad value "
+	    "for relayhost: '[192.0.2.1]:0': bad port: write [address]:port, "
+	    "port 1..65535");
+	assert_build_error("relayhost = [192.0.2.1\n", FN ":1: bad value "
+	    "for relayhost: '[192.0.2.1': no closing ]");
+	assert_build_error("relayhost = [smart.example]\n", FN ":1: bad value "
+	    "for relayhost: '[smart.example]': a host name in brackets needs "
+	    "address lookups, which are not built yet: write a numeric "
+	    "address");
+	assert_build_error("relay_user = _bhlocal\n", FN ":1: bad value for "
+	    "relay_user: '_bhlocal': same user as local_user (default): each compartment needs its "
+	    "own uid");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_relay_parameters),
 		cmocka_unit_test(test_comments_and_blank_lines),
 		cmocka_unit_test(test_white_space),
 		cmocka_unit_test(test_smtpd_parameters),

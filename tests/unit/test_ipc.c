@@ -1209,6 +1209,7 @@ result_owner(uint32_t status, const char *dsn, const char *text,
 	wb_str(&wb, owner);
 	wb_u32(&wb, 0);			/* no failed alias members */
 	wb_u32(&wb, 0);			/* no members delivered */
+	wb_u32(&wb, 0);			/* no remote addresses */
 	rb_init(&rb, buf, wb.len);
 	memset(&m, 0, sizeof(m));
 	if ((r = dec_deliver_result(&rb, &m)) == 0) {
@@ -1224,6 +1225,44 @@ static int
 result_with(uint32_t status, const char *dsn, const char *text)
 {
 	return result_owner(status, dsn, text, "");
+}
+
+/* Remote addresses to forward to: with a delivery only, mailboxes. */
+static void
+test_deliver_result_remote(void **state)
+{
+	static struct msg_deliver_result	 m, back;
+	static uint8_t				 buf[IPC_PAYLOAD_MAX];
+	struct wbuf				 wb;
+	struct rbuf				 rb;
+
+	memset(&m, 0, sizeof(m));
+	m.status = DELIVER_SENT;
+	strlcpy(m.dsn, "2.0.0", sizeof(m.dsn));
+	m.nremote = 2;
+	strlcpy(m.remote[0], "a@remote.example", sizeof(m.remote[0]));
+	strlcpy(m.remote[1], "B@Far.Example", sizeof(m.remote[1]));
+	assert_null(ipc_check_deliver_result(&m));
+	wb_init(&wb, buf, sizeof(buf));
+	enc_deliver_result(&wb, &m);
+	rb_init(&rb, buf, wb.len);
+	memset(&back, 0, sizeof(back));
+	assert_int_equal(dec_deliver_result(&rb, &back), 0);
+	assert_int_equal(back.nremote, 2);
+	assert_string_equal(back.remote[1], "B@Far.Example");
+	strlcpy(m.remote[1], "no-domain", sizeof(m.remote[1]));
+	assert_non_null(ipc_check_deliver_result(&m));
+	strlcpy(m.remote[1], "a b@x.example", sizeof(m.remote[1]));
+	assert_non_null(ipc_check_deliver_result(&m));
+	strlcpy(m.remote[1], "b@x.example", sizeof(m.remote[1]));
+	m.status = DELIVER_DEFER;
+	strlcpy(m.dsn, "4.0.0", sizeof(m.dsn));
+	assert_string_equal(ipc_check_deliver_result(&m),
+	    "forwards without a delivery");
+	m.status = DELIVER_SENT;
+	strlcpy(m.dsn, "2.0.0", sizeof(m.dsn));
+	m.nremote = IPC_REMOTE_MAX + 1;
+	assert_non_null(ipc_check_deliver_result(&m));
 }
 
 static void
@@ -1284,6 +1323,7 @@ expand_raw(uint8_t *buf, size_t cap, uint32_t n, const char **names,
 	}
 	wb_u32(&wb, 0);		/* no commands or files */
 	wb_u32(&wb, 0);		/* no failed members */
+	wb_u32(&wb, 0);		/* no remote addresses */
 	assert_int_equal(wb.err, 0);
 	return wb.len;
 }
@@ -2720,6 +2760,7 @@ main(void)
 		cmocka_unit_test(test_member_keys),
 		cmocka_unit_test(test_deliver_progress),
 		cmocka_unit_test(test_dec_deliver_result),
+		cmocka_unit_test(test_deliver_result_remote),
 		cmocka_unit_test(test_dec_failed_members),
 		cmocka_unit_test(test_dec_dsn_class_one_digit),
 		cmocka_unit_test(test_dec_expand_ok),

@@ -162,6 +162,38 @@ test_relay_control(void **state)
 	   parent_domain_matches_subdomains does not list relay_domains) */
 	assert_int_equal(resolve_rcpt_client(&f->r, "x@sub.relay.example",
 	    "203.0.113.9"), RCPT_RELAY_DENIED);
+	/* with a relayhost, relay has somewhere to send it: accepted */
+	f->cf.relayhost = "[192.0.2.25]:2525";
+	assert_int_equal(resolve_rcpt_client(&f->r, "x@else.example",
+	    "127.0.0.1"), RCPT_OK);
+	assert_int_equal(resolve_rcpt_client(&f->r, "x@RELAY.example",
+	    "203.0.113.9"), RCPT_OK);
+	/* and still not for outsiders to other domains */
+	assert_int_equal(resolve_rcpt_client(&f->r, "x@else.example",
+	    "203.0.113.9"), RCPT_RELAY_DENIED);
+	f->cf.relayhost = NULL;
+
+	/* no relayhost: a transport_maps entry that sends it somewhere */
+	{
+		struct transport_table	t;
+		char			err[256];
+		const char		*tt = "else.example smtp:[192.0.2.1]\n"
+		    "here.example local:\n";
+
+		assert_int_equal(transport_parse_buffer(&t, tt, strlen(tt),
+		    "t", err, sizeof(err)), 0);
+		f->r.transports = &t;
+		f->r.ntransports = 1;
+		assert_int_equal(resolve_rcpt_client(&f->r, "x@else.example",
+		    "127.0.0.1"), RCPT_OK);
+		assert_int_equal(resolve_rcpt_client(&f->r, "x@here.example",
+		    "127.0.0.1"), RCPT_RELAY_UNAVAILABLE);
+		assert_int_equal(resolve_rcpt_client(&f->r, "x@other.example",
+		    "127.0.0.1"), RCPT_RELAY_UNAVAILABLE);
+		f->r.transports = NULL;
+		f->r.ntransports = 0;
+		transport_free(&t);
+	}
 }
 
 static void
@@ -634,10 +666,52 @@ test_expand_reply_limit(void **state)
 	assert_int_equal(resolve_expand_size(&out), wb.len);
 }
 
+/* Remote alias targets: sent on with a relayhost, refused without. */
+static void
+test_remote_targets(void **state)
+{
+	struct fix	*f = fix_new("+", "fwd: alice, Admin@Remote.Example, "
+			    "b@far.example\nonly: x@remote.example\n"
+			    "many: a@r.example, b@r.example, c@r.example, "
+			    "d@r.example, e@r.example\n");
+	const char	*alice[] = { "alice" };
+	char		 dsn[IPC_DSN_MAX], text[IPC_TEXT_MAX];
+
+	/* no relayhost: as before, a failed member */
+	expand_ok(f, "fwd@test.example", alice, 1);
+	assert_int_equal(out.nremote, 0);
+	assert_int_equal(out.nfailed, 2);
+	assert_string_equal(out.failed[0].dsn, "5.3.0");
+	expand_fails(f, "only@test.example", "5.3.0");
+
+	f->cf.relayhost = "[192.0.2.25]:2525";
+	expand_ok(f, "fwd@test.example", alice, 1);
+	assert_int_equal(out.nfailed, 0);
+	assert_int_equal(out.nremote, 2);
+	assert_string_equal(out.remote[0], "Admin@Remote.Example");
+	assert_string_equal(out.remote[1], "b@far.example");
+	assert_null(ipc_check_expand_ok(&out));
+	/* an alias of remote addresses only expands to them */
+	expand_ok(f, "only@test.example", NULL, 0);
+	assert_int_equal(out.nremote, 1);
+	assert_null(ipc_check_expand_ok(&out));
+	/* the count starts afresh on each call (lookup reuses its answer) */
+	assert_int_equal(resolve_expand(&f->r, "alice@test.example", &out,
+	    dsn, sizeof(dsn), text, sizeof(text)), 0);
+	assert_int_equal(out.nremote, 0);
+	/* more than IPC_REMOTE_MAX: the rest fail, not lost silently */
+	expand_ok(f, "many@test.example", NULL, 0);
+	assert_int_equal(out.nremote, IPC_REMOTE_MAX);
+	assert_int_equal(out.nfailed, 1);
+	assert_string_equal(out.failed[0].addr, "e@r.example");
+	*state = f;
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_remote_targets, teardown),
 		cmocka_unit_test_setup_teardown(test_rcpt_common,
 		    setup_nodelim, teardown),
 		{ "test_rcpt_common (delimiter +)", test_rcpt_common,

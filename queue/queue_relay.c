@@ -1,0 +1,505 @@
+/*
+ * queue_relay.c: deliveries through the relay compartment.
+ *
+ * A recipient whose domain is not one of mydestination goes to relay
+ * when relayhost is set (a numeric [address]:port until the dns
+ * compartment exists; without relayhost such mail is not relayed and
+ * stays with local, as before).  queue hands relay up to
+ * IPC_RELAY_RCPT_MAX due recipients of one message in one request (one
+ * SMTP transaction), with a read-only fd of the queue file; relay's
+ * verdict for each is recorded as local's are: a final status mark, or
+ * the next try by the same backoff, expiry and notices (whose text
+ * quotes the remote server's reply).  The log line is Postfix's:
+ * relay=host[addr]:port, delay, delays=a/b/c/d, dsn, status.
+ *
+ * Handlers:
+ *   on_relay_result	relay's verdicts (IPC_RELAY_RESULT or IPC_ERROR)
+ */
+#include <sys/tree.h>
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/log.h"
+#include "lib/strl.h"
+#include "lib/xmalloc.h"
+#include "privsep/ipc_msgs.h"
+#include "queue/queue.h"
+#include "queue/spool.h"
+#include "relay/nexthop.h"
+#include "relay/transport.h"
+
+#define RELAY_CONCURRENCY	20	/* transactions in flight */
+#define RELAY_DOWN_RETRY	5	/* seconds */
+
+struct rinflight {
+	RB_ENTRY(rinflight)	 entry;
+	uint32_t		 id;		/* RELAY request id */
+	struct qmsg		*msg;
+	size_t			 n;
+	size_t			 rcpt[IPC_RELAY_RCPT_MAX];
+	struct timespec		 handed;	/* for delays=a/b/c/d */
+};
+
+static int
+rinflight_cmp(struct rinflight *a, struct rinflight *b)
+{
+	return a->id < b->id ? -1 : a->id > b->id;
+}
+RB_HEAD(rinflight_tree, rinflight);
+RB_PROTOTYPE_STATIC(rinflight_tree, rinflight, entry, rinflight_cmp);
+RB_GENERATE_STATIC(rinflight_tree, rinflight, entry, rinflight_cmp);
+
+static struct rinflight_tree	rtree = RB_INITIALIZER(&rtree);
+static size_t			nrelay;
+
+/* transport_maps, read before the privilege drop (relay_prepare). */
+static struct transport_table	transports[BH_LIST_MAX];
+static size_t			ntransports;
+static char			transport_error[IPC_TEXT_MAX];
+
+enum route_kind {
+	ROUTE_LOCAL = 0,
+	ROUTE_SMTP,
+	ROUTE_ERROR,		/* bounce with text */
+	ROUTE_RETRY,		/* defer with text */
+	ROUTE_DISCARD
+};
+
+struct route {
+	enum route_kind	 kind;
+	struct nexthop	 nh;		/* ROUTE_SMTP */
+	const char	*dsn;		/* the others */
+	const char	*text;
+};
+
+void
+relay_prepare(struct queue *q)
+{
+	const struct bh_config	*cf = &q->we.cf;
+	char			 err[IPC_TEXT_MAX - 64];
+	size_t			 i;
+
+	for (i = 0; i < cf->transport_maps.n; i++) {
+		if (transport_parse_file(&transports[i],
+		    cf->transport_maps.v[i], err, sizeof(err)) == -1) {
+			/* as Postfix: a table that fails defers the mail */
+			log_warnx("transport_maps: %s; deliveries are deferred "
+			    "until it is fixed", err);
+			snprintf(transport_error, sizeof(transport_error),
+			    "transport_maps lookup failure: %s", err);
+			ipc_text_clean(transport_error);
+			break;
+		}
+		ntransports++;
+	}
+}
+
+/* Can a relay request go out now? */
+static int
+relay_can_send(const struct queue *q)
+{
+	return q->relay != NULL && nrelay < RELAY_CONCURRENCY;
+}
+
+/* Where recipient i of m goes. */
+static void
+route_of(const struct queue *q, const struct qmsg *m, size_t i,
+    struct route *r)
+{
+	const struct bh_config		*cf = &q->we.cf;
+	const char			*at = strrchr(m->env.rcpt[i].addr, '@');
+	const struct transport_entry	*e;
+	const char			*why;
+	size_t				 k;
+
+	memset(r, 0, sizeof(*r));
+	r->kind = ROUTE_LOCAL;
+	if (at == NULL || at[1] == '[')
+		return;
+	if (transport_error[0] != '\0') {
+		r->kind = ROUTE_RETRY;
+		r->dsn = "4.3.0";
+		r->text = transport_error;
+		return;
+	}
+	if ((e = transport_find(transports, ntransports, at + 1)) != NULL) {
+		static const enum route_kind kinds[] = {
+			[TRANSPORT_SMTP] = ROUTE_SMTP,
+			[TRANSPORT_LOCAL] = ROUTE_LOCAL,
+			[TRANSPORT_ERROR] = ROUTE_ERROR,
+			[TRANSPORT_RETRY] = ROUTE_RETRY,
+			[TRANSPORT_DISCARD] = ROUTE_DISCARD,
+		};
+
+		r->kind = kinds[e->kind];
+		r->nh = e->nh;
+		r->dsn = e->dsn;
+		r->text = e->text[0] != '\0' ? e->text : at + 1;
+		return;
+	}
+	for (k = 0; k < cf->mydestination.n; k++)
+		if (strcasecmp(at + 1, cf->mydestination.v[k]) == 0)
+			return;
+	if (cf->relayhost == NULL || cf->relayhost[0] == '\0')
+		return;
+	/* checked when the configuration was read */
+	if (nexthop_parse(cf->relayhost, &r->nh, &why) == -1)
+		fatalx("relayhost: %s", why);
+	r->kind = ROUTE_SMTP;
+}
+
+/* Is recipient i of m for the relay (or error, retry, discard)? */
+int
+relay_wanted(const struct queue *q, const struct qmsg *m, size_t i)
+{
+	struct route r;
+
+	route_of(q, m, i, &r);
+	return r.kind != ROUTE_LOCAL;
+}
+
+static int
+same_hop(const struct queue *q, const struct qmsg *m, size_t j,
+    const struct route *r)
+{
+	struct route rj;
+
+	route_of(q, m, j, &rj);
+	return rj.kind == ROUTE_SMTP && rj.nh.port == r->nh.port &&
+	    strcmp(rj.nh.addr, r->nh.addr) == 0;
+}
+
+static void
+fill_request(struct qmsg *m, struct rinflight *f, const struct nexthop *nh,
+    struct msg_relay *req)
+{
+	size_t		 k;
+
+	memset(req, 0, sizeof(*req));
+	STRLCPY_ARRAY(req->qid, m->env.qid);
+	req->content_len = m->env.size;
+	STRLCPY_ARRAY(req->sender, m->env.sender);
+	req->flags = m->env.flags & MSG_FLAG_MASK;
+	req->ret = m->env.ret;
+	STRLCPY_ARRAY(req->envid, m->env.envid);
+	req->nrcpt = f->n;
+	for (k = 0; k < f->n; k++) {
+		const struct qrcpt *rc = &m->env.rcpt[f->rcpt[k]];
+
+		STRLCPY_ARRAY(req->rcpt[k].addr, rc->addr);
+		req->rcpt[k].notify = rc->notify;
+		STRLCPY_ARRAY(req->rcpt[k].orcpt, rc->orcpt);
+	}
+	req->nhops = 1;
+	STRLCPY_ARRAY(req->hops[0].name, nh->addr);
+	STRLCPY_ARRAY(req->hops[0].addr, nh->addr);
+	req->hops[0].port = nh->port;
+}
+
+/*
+ * Hand relay recipient i of m and the other due recipients of m after
+ * it for the same next hop, up to IPC_RELAY_RCPT_MAX: one transaction.
+ */
+static void
+relay_batch(struct queue *q, struct qmsg *m, size_t i, const struct route *r,
+    time_t now, int deferred_scan)
+{
+	static struct msg_relay	 req;
+	static uint8_t		 buf[IPC_PAYLOAD_MAX];
+	struct rinflight	*f;
+	struct wbuf		 wb;
+	size_t			 j, k;
+	int			 fd;
+
+	f = xcalloc(1, sizeof(*f));
+	for (j = i; j < m->env.nrcpt && f->n < IPC_RELAY_RCPT_MAX; j++)
+		if (j == i || (!m->sched[j].inflight &&
+		    sched_rcpt_due(&m->env, j, now, deferred_scan) &&
+		    same_hop(q, m, j, r)))
+			f->rcpt[f->n++] = j;
+	fill_request(m, f, &r->nh, &req);
+	if (ipc_check_relay(&req) != NULL) {
+		/* cannot happen: queue took these from its own checks */
+		log_warnx("%s: cannot hand to relay: %s", m->env.qid,
+		    ipc_check_relay(&req));
+		for (k = 0; k < f->n; k++)
+			m->env.rcpt[f->rcpt[k]].next_try = now +
+			    RELAY_DOWN_RETRY;
+		free(f);
+		return;
+	}
+	if ((fd = spool_open(m->env.qid, O_RDONLY)) == -1) {
+		log_warn("%s: cannot open queue file", m->env.qid);
+		for (k = 0; k < f->n; k++)
+			m->env.rcpt[f->rcpt[k]].next_try = now +
+			    RELAY_DOWN_RETRY;
+		free(f);
+		return;
+	}
+	wb_init(&wb, buf, sizeof(buf));
+	enc_relay(&wb, &req);
+	f->id = ipc_request(q->relay, IPC_RELAY, &wb, fd);
+	if (q->relay == NULL) {
+		free(f);
+		return;		/* closed: the recipients wait their turn */
+	}
+	f->msg = m;
+	clock_gettime(CLOCK_REALTIME, &f->handed);
+	if (RB_INSERT(rinflight_tree, &rtree, f) != NULL)
+		fatalx("relay_batch: request id %u in use", f->id);
+	for (k = 0; k < f->n; k++)
+		m->sched[f->rcpt[k]].inflight = 1;
+	m->ninflight += f->n;
+	nrelay++;
+}
+
+/* Postfix's delay figures: "0" or "0.12". */
+static void
+secs(char *out, size_t outsz, double v)
+{
+	if (v < 0.005)
+		snprintf(out, outsz, "0");
+	else
+		snprintf(out, outsz, "%.2f", v);
+}
+
+/* Postfix's line: relay, delay, delays=a/b/c/d, dsn, status (text). */
+static void
+log_relay(const struct qmsg *m, size_t i, const struct timespec *handed,
+    const struct msg_relay_result *r, const struct msg_relay_verdict *v,
+    const char *status)
+{
+	struct timespec		 now;
+	double			 total, a, c, d;
+	char			 sa[32], sc[32], sd[32], st[32];
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	total = (double)now.tv_sec - (double)m->env.arrival +
+	    now.tv_nsec / 1e9;
+	a = (double)handed->tv_sec - (double)m->env.arrival +
+	    handed->tv_nsec / 1e9;
+	c = r->conn_ms / 1000.0;
+	d = r->xfer_ms / 1000.0;
+	secs(st, sizeof(st), total);
+	secs(sa, sizeof(sa), a);
+	secs(sc, sizeof(sc), c);
+	secs(sd, sizeof(sd), d);
+	log_info("%s: to=<%s>, relay=%s, delay=%s, delays=%s/0/%s/%s, dsn=%s, "
+	    "status=%s (%s)", m->env.qid, m->env.rcpt[i].addr, r->relay, st,
+	    sa, sc, sd, v->dsn, status, v->text);
+}
+
+/* A temporary failure: back off, or bounce once the message expired. */
+static void
+relay_defer(struct queue *q, struct qmsg *m, size_t i,
+    const struct msg_deliver_result *dr)
+{
+	struct qrcpt	*rc = &m->env.rcpt[i];
+	char		 sched[QRCPT_SCHED_LEN + 1];
+	time_t		 now = queue_now();
+
+	rc->attempts++;
+	rc->next_try = sched_next_try(&q->sp, &m->env, now);
+	STRLCPY_ARRAY(m->sched[i].dsn, dr->dsn);
+	STRLCPY_ARRAY(m->sched[i].text, dr->text);
+	qfile_format_sched(rc, sched);
+	if (spool_patch(m->fd, m->env_off + rc->status_off + QRCPT_SCHED_OFF,
+	    sched, QRCPT_SCHED_LEN) == -1)
+		log_warn("%s: cannot record the next try of <%s>", m->env.qid,
+		    rc->addr);
+}
+
+/* One recipient's verdict, recorded as local's are. */
+static void
+record_one(struct queue *q, struct qmsg *m, size_t i,
+    const struct timespec *handed, const struct msg_relay_result *r,
+    const struct msg_relay_verdict *v)
+{
+	struct msg_deliver_result	 dr;
+
+	memset(&dr, 0, sizeof(dr));
+	dr.status = v->status;
+	STRLCPY_ARRAY(dr.dsn, v->dsn);
+	STRLCPY_ARRAY(dr.text, v->text);
+	switch (v->status) {
+	case DELIVER_SENT:
+		log_relay(m, i, handed, r, v, "sent");
+		record_final(m, i, QRCPT_DELIVERED, &dr);
+		break;
+	case DELIVER_BOUNCE:
+		log_relay(m, i, handed, r, v, "bounced");
+		record_final(m, i, QRCPT_BOUNCED, &dr);
+		break;
+	default:
+		if (sched_expired(&q->sp, &m->env, queue_now())) {
+			log_relay(m, i, handed, r, v, "expired");
+			record_final(m, i, QRCPT_BOUNCED, &dr);
+		} else {
+			log_relay(m, i, handed, r, v, "deferred");
+			relay_defer(q, m, i, &dr);
+		}
+	}
+}
+
+/* error:, retry: and discard: need no process: recorded at once. */
+static void
+record_now(struct queue *q, struct qmsg *m, size_t i, const struct route *rt)
+{
+	static const uint32_t	 status[] = {
+		[ROUTE_ERROR] = DELIVER_BOUNCE,
+		[ROUTE_RETRY] = DELIVER_DEFER,
+		[ROUTE_DISCARD] = DELIVER_SENT,
+	};
+	struct msg_relay_result	 r;
+	struct timespec		 now;
+
+	memset(&r, 0, sizeof(r));
+	xstrlcpy(r.relay, "none", sizeof(r.relay));
+	r.nrcpt = 1;
+	r.v[0].status = status[rt->kind];
+	xstrlcpy(r.v[0].dsn, rt->dsn, sizeof(r.v[0].dsn));
+	strlcpy_text(r.v[0].text, rt->text, sizeof(r.v[0].text));
+	clock_gettime(CLOCK_REALTIME, &now);
+	record_one(q, m, i, &now, &r, &r.v[0]);
+	queue_schedule_soon(q);
+}
+
+/* Recipient i of m is due and not local's (relay_wanted). */
+void
+relay_dispatch(struct queue *q, struct qmsg *m, size_t i, time_t now,
+    int deferred_scan)
+{
+	struct route	r;
+
+	route_of(q, m, i, &r);
+	switch (r.kind) {
+	case ROUTE_LOCAL:
+		fatalx("relay_dispatch: a local recipient");
+	case ROUTE_SMTP:
+		if (relay_can_send(q))
+			relay_batch(q, m, i, &r, now, deferred_scan);
+		return;
+	default:
+		record_now(q, m, i, &r);
+	}
+}
+
+void
+on_relay_result(struct queue *q, struct ipc_chan *c, uint32_t id,
+    uint32_t type, const union ipc_msg *msg)
+{
+	struct rinflight		 key, *f;
+	struct msg_relay_result		 r;
+	struct qmsg			*m;
+	size_t				 k;
+
+	key.id = id;
+	if ((f = RB_FIND(rinflight_tree, &rtree, &key)) == NULL)
+		return;		/* cannot happen: ipc checked the id */
+	if (type == IPC_ERROR) {
+		memset(&r, 0, sizeof(r));
+		xstrlcpy(r.relay, "none", sizeof(r.relay));
+		r.nrcpt = f->n;
+		for (k = 0; k < f->n; k++) {
+			r.v[k].status = DELIVER_DEFER;
+			xstrlcpy(r.v[k].dsn, "4.3.0", sizeof(r.v[k].dsn));
+			STRLCPY_ARRAY(r.v[k].text, msg->error.text);
+		}
+	} else if (msg->relay_result.nrcpt != f->n) {
+		ipc_chan_fail(c, "verdicts do not match the recipients");
+		return;
+	} else
+		r = msg->relay_result;
+	RB_REMOVE(rinflight_tree, &rtree, f);
+	nrelay--;
+	m = f->msg;
+	for (k = 0; k < f->n; k++)
+		m->sched[f->rcpt[k]].inflight = 0;
+	m->ninflight -= f->n;
+	if (!m->deleted)
+		for (k = 0; k < f->n; k++)
+			record_one(q, m, f->rcpt[k], &f->handed, &r, &r.v[k]);
+	free(f);
+	if (!qmsg_idle_work(q, m, queue_now()))
+		sync_marks(m);
+	queue_schedule_soon(q);
+}
+
+/* relay went away: what it had in hand is retried shortly. */
+void
+relay_requeue_inflight(struct queue *q)
+{
+	struct rinflight	*f, *tmp;
+	size_t			 k;
+
+	RB_FOREACH_SAFE(f, rinflight_tree, &rtree, tmp) {
+		RB_REMOVE(rinflight_tree, &rtree, f);
+		for (k = 0; k < f->n; k++) {
+			f->msg->sched[f->rcpt[k]].inflight = 0;
+			f->msg->env.rcpt[f->rcpt[k]].next_try = queue_now() +
+			    RELAY_DOWN_RETRY;
+		}
+		f->msg->ninflight -= f->n;
+		free(f);
+	}
+	nrelay = 0;
+}
+
+/*
+ * local delivered recipient i through an alias that forwards to remote
+ * addresses: they become recipients of m (for the relay), with the
+ * original's NOTIFY and, as ORCPT, the original's (or its address), and
+ * the envelope is appended and synced before the original is marked
+ * delivered.  0, or -1 if they could not be kept (the original is then
+ * deferred: a repeat rather than a loss).
+ */
+int
+relay_add_forwards(struct queue *q, struct qmsg *m, size_t i,
+    const struct msg_deliver_result *r)
+{
+	char		 orcpt[IPC_ADDR_MAX], from[IPC_ADDR_MAX];
+	uint32_t	 notify = m->env.rcpt[i].notify, k;
+	size_t		 old = m->env.nrcpt, j, added = 0;
+	int		 n;
+
+	STRLCPY_ARRAY(from, m->env.rcpt[i].addr);
+	if (m->env.rcpt[i].orcpt[0] != '\0')
+		STRLCPY_ARRAY(orcpt, m->env.rcpt[i].orcpt);
+	else if ((n = snprintf(orcpt, sizeof(orcpt), "rfc822;%s", from)) < 0 ||
+	    (size_t)n >= sizeof(orcpt))
+		orcpt[0] = '\0';
+	for (k = 0; k < r->nremote; k++) {
+		for (j = 0; j < m->env.nrcpt; j++)
+			if (strcasecmp(m->env.rcpt[j].addr, r->remote[k]) == 0)
+				break;
+		if (j < m->env.nrcpt)
+			continue;	/* already a recipient */
+		if (qenv_add_rcpt_dsn(&m->env, r->remote[k], notify, orcpt)
+		    == -1)
+			goto fail;
+		added++;
+	}
+	if (added == 0)
+		return 0;
+	if (spool_append_envelope(m->fd, &m->env, &m->env_off) == -1)
+		goto fail;
+	m->sched = xreallocarray(m->sched, m->env.nrcpt, sizeof(*m->sched));
+	memset(m->sched + old, 0, added * sizeof(*m->sched));
+	m->unfinished += added;
+	for (j = old; j < m->env.nrcpt; j++)
+		log_info("%s: to=<%s>: forwarded to <%s>", m->env.qid, from,
+		    m->env.rcpt[j].addr);
+	queue_schedule_soon(q);
+	return 0;
+fail:
+	log_warnx("%s: to=<%s>: cannot add the remote addresses it forwards "
+	    "to", m->env.qid, from);
+	m->env.nrcpt = old;
+	return -1;
+}

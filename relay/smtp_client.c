@@ -1,0 +1,845 @@
+/*
+ * smtp_client.c: one outbound SMTP session per IPC_RELAY request.
+ *
+ * It tries the request's next hops in order: a failure before the MAIL
+ * command (no connection, a refused greeting or EHLO/HELO, a timeout, a
+ * dropped connection, a protocol error) moves on to the next hop; from
+ * MAIL on, what the server said decides each recipient (2xx sent, 4xx
+ * deferred, 5xx bounced) and a failure defers those still undecided.
+ * When no hop is left, every recipient is deferred with the last reason
+ * (bounced if the last hop refused with a 5xx).  Each state has its
+ * deadline (Postfix's smtp_*_timeout), so a silent or trickling server
+ * costs a deferral, never a stuck session; every reply goes through the
+ * strict parser (smtp_reply.c).
+ *
+ * The message: the queue file's content (LF line ends, no
+ * dot-stuffing) is sent with CRLF and dot-stuffing.  No MIME
+ * conversion: 8-bit content to a server without 8BITMIME bounces
+ * (5.6.3), a UTF-8 envelope to one without SMTPUTF8 bounces (5.6.7), a
+ * message over the server's SIZE bounces (5.3.4), as the issue asks.
+ * DSN parameters go to a server that offers DSN.
+ *
+ * Handlers: conn_done (non-blocking connect), on_read, on_write,
+ * on_event (EOF, error), on_timer (a state's deadline).
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "lib/log.h"
+#include "lib/strl.h"
+#include "lib/xmalloc.h"
+#include "relay/relay.h"
+
+#define BODY_CHUNK	16384
+#define BODY_HIGH	65536	/* output buffered before we wait */
+
+static void	try_hop(struct rsess *);
+static void	on_read(struct bufferevent *, void *);
+
+/* ---- helpers ---- */
+
+/* Text for a log line or a verdict: cut at the end of buf, as intended. */
+static void __attribute__((format(printf, 3, 4)))
+textf(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+}
+
+static long
+ms_since(const struct timespec *t)
+{
+	struct timespec	now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t->tv_sec) * 1000 +
+	    (now.tv_nsec - t->tv_nsec) / 1000000;
+}
+
+static const struct bh_config *
+cf_of(struct rsess *s)
+{
+	return &s->r->we.cf;
+}
+
+static void
+arm(struct rsess *s, long secs)
+{
+	struct timeval	tv = { secs, 0 };
+
+	evtimer_add(s->ev_timer, &tv);
+}
+
+static void
+conn_close(struct rsess *s)
+{
+	if (s->ev_conn != NULL) {
+		event_free(s->ev_conn);
+		s->ev_conn = NULL;
+	}
+	if (s->bev != NULL) {
+		bufferevent_free(s->bev);	/* closes sock */
+		s->bev = NULL;
+	} else if (s->sock != -1)
+		close(s->sock);
+	s->sock = -1;
+	evtimer_del(s->ev_timer);
+}
+
+static void
+reap(evutil_socket_t fd, short ev, void *arg)
+{
+	struct rsess *s = arg;
+
+	event_free(s->ev_timer);
+	TAILQ_REMOVE(&s->r->sessions, s, entry);
+	free(s);
+}
+
+/*
+ * Done: the connection and the file are closed now, the memory at the
+ * next turn of the loop, so that a handler up the stack may still look
+ * at s->dead.
+ */
+static void
+rsess_free(struct rsess *s)
+{
+	struct timeval	zero = { 0, 0 };
+
+	if (s->dead)
+		return;
+	s->dead = 1;
+	conn_close(s);
+	if (s->msgfd != -1)
+		close(s->msgfd);
+	s->msgfd = -1;
+	if (event_base_once(s->r->we.base, -1, EV_TIMEOUT, reap, s, &zero)
+	    == -1)
+		fatalx("event_base_once");
+}
+
+static int
+is_ascii(const char *p)
+{
+	for (; *p != '\0'; p++)
+		if ((unsigned char)*p >= 0x80)
+			return 0;
+	return 1;
+}
+
+/* RFC 3461 xtext of s into out. */
+static void
+xtext(const char *s, char *out, size_t outsz)
+{
+	size_t	n = 0;
+
+	for (; *s != '\0' && n + 4 < outsz; s++) {
+		unsigned char c = *s;
+
+		if (c < 33 || c > 126 || c == '+' || c == '=')
+			n += (size_t)snprintf(out + n, outsz - n, "+%02X", c);
+		else
+			out[n++] = (char)c;
+	}
+	out[n] = '\0';
+}
+
+/* ---- verdicts ---- */
+
+static void
+decide(struct rsess *s, uint32_t i, uint32_t status, const char *dsn,
+    const char *text)
+{
+	struct msg_relay_verdict *v = &s->res.v[i];
+
+	if (s->decided[i])
+		return;
+	s->decided[i] = 1;
+	v->status = status;
+	xstrlcpy(v->dsn, dsn, sizeof(v->dsn));
+	strlcpy_text(v->text, text, sizeof(v->text));
+	ipc_text_clean(v->text);
+}
+
+/* The verdict a reply gives, Postfix's words around it. */
+static void
+decide_reply(struct rsess *s, uint32_t i, const char *in_reply_to)
+{
+	const struct smtp_reply	*rp = &s->reply;
+	char			 text[IPC_TEXT_MAX], dsn[IPC_DSN_MAX];
+	int			 cls = rp->code / 100;
+	uint32_t		 st;
+
+	st = cls == 2 ? DELIVER_SENT : cls == 4 ? DELIVER_DEFER :
+	    DELIVER_BOUNCE;
+	if (rp->dsn[0] != '\0' && strlen(rp->dsn) < sizeof(dsn))
+		xstrlcpy(dsn, rp->dsn, sizeof(dsn));
+	else
+		snprintf(dsn, sizeof(dsn), "%d.0.0", cls);
+	if (st == DELIVER_SENT)
+		textf(text, sizeof(text), "%d %s %s", rp->code, dsn,
+		    rp->text);
+	else
+		textf(text, sizeof(text), "host %s said: %d %s %s (in "
+		    "reply to %s command)", s->hopname, rp->code, dsn,
+		    rp->text, in_reply_to);
+	decide(s, i, st, dsn, text);
+}
+
+/* Every recipient not decided yet. */
+static void
+decide_rest(struct rsess *s, uint32_t status, const char *dsn,
+    const char *text, int accepted_only)
+{
+	uint32_t i;
+
+	for (i = 0; i < s->req.nrcpt; i++)
+		if (!accepted_only || s->rcpt_ok[i])
+			decide(s, i, status, dsn, text);
+}
+
+/* The reply decides every accepted recipient (DATA, end of DATA). */
+static void
+decide_rest_reply(struct rsess *s, const char *in_reply_to)
+{
+	uint32_t i;
+
+	for (i = 0; i < s->req.nrcpt; i++)
+		if (s->rcpt_ok[i])
+			decide_reply(s, i, in_reply_to);
+}
+
+/* Answer queue: every recipient has its verdict now. */
+static void
+answer(struct rsess *s)
+{
+	static uint8_t	buf[IPC_PAYLOAD_MAX];
+	struct wbuf	wb;
+	long		ms;
+
+	if (s->req_id == 0)
+		return;
+	decide_rest(s, DELIVER_DEFER, "4.3.0", "no verdict", 0);
+	s->res.nrcpt = s->req.nrcpt;
+	if (s->connected)
+		STRLCPY_ARRAY(s->res.relay, s->hopname);
+	else
+		xstrlcpy(s->res.relay, "none", sizeof(s->res.relay));
+	ms = s->t_conn.tv_sec ? ms_since(&s->t_start) - ms_since(&s->t_conn)
+	    : ms_since(&s->t_start);
+	s->res.conn_ms = ms < 0 ? 0 : (uint32_t)ms;
+	ms = s->t_conn.tv_sec ? ms_since(&s->t_conn) : 0;
+	s->res.xfer_ms = ms < 0 ? 0 : (uint32_t)ms;
+	if (s->r->queue != NULL) {
+		wb_init(&wb, buf, sizeof(buf));
+		enc_relay_result(&wb, &s->res);
+		ipc_reply(s->r->queue, IPC_RELAY_RESULT, s->req_id, &wb, -1);
+	}
+	s->req_id = 0;
+}
+
+/* All decided: answer, say QUIT and wait a little for the server. */
+static void
+finish(struct rsess *s)
+{
+	answer(s);
+	if (s->bev == NULL) {
+		rsess_free(s);
+		return;
+	}
+	s->state = RS_QUIT;
+	evbuffer_add_printf(bufferevent_get_output(s->bev), "QUIT\r\n");
+	arm(s, cf_of(s)->smtp_quit_timeout);
+}
+
+/*
+ * This hop failed (why; perm: a 5xx).  Before MAIL the next hop is
+ * tried; from MAIL on the undecided recipients are deferred.
+ */
+static void
+hop_failed(struct rsess *s, const char *why, int perm)
+{
+	log_info("%s: %s", s->req.qid, why);
+	strlcpy_text(s->last_err, why, sizeof(s->last_err));
+	ipc_text_clean(s->last_err);
+	s->last_err_perm = perm;
+	if (s->state == RS_QUIT) {
+		rsess_free(s);
+		return;
+	}
+	conn_close(s);
+	if (s->state >= RS_MAIL) {
+		decide_rest(s, DELIVER_DEFER, "4.4.2", s->last_err, 0);
+		answer(s);
+		rsess_free(s);
+		return;
+	}
+	if (s->hop + 1 < s->req.nhops) {
+		s->hop++;
+		try_hop(s);
+		return;
+	}
+	decide_rest(s, perm ? DELIVER_BOUNCE : DELIVER_DEFER,
+	    perm ? "5.4.0" : "4.4.1", s->last_err, 0);
+	answer(s);
+	rsess_free(s);
+}
+
+/* ---- the message ---- */
+
+/* Does the content hold an octet over 127?  -1: cannot read it. */
+static int
+content_8bit(struct rsess *s)
+{
+	static uint8_t	buf[BODY_CHUNK];
+	uint64_t	off = 0;
+	ssize_t		n, i;
+
+	while (off < s->req.content_len) {
+		n = pread(s->msgfd, buf, sizeof(buf) < s->req.content_len - off
+		    ? sizeof(buf) : s->req.content_len - off, (off_t)off);
+		if (n <= 0)
+			return -1;
+		for (i = 0; i < n; i++)
+			if (buf[i] & 0x80)
+				return 1;
+		off += (uint64_t)n;
+	}
+	return 0;
+}
+
+/* More content into the output, dot-stuffed with CRLF; the end, ".". */
+static void
+pump_body(struct rsess *s)
+{
+	static uint8_t	 in[BODY_CHUNK];
+	static char	 out[2 * BODY_CHUNK + 4];
+	struct evbuffer	*ob = bufferevent_get_output(s->bev);
+	uint64_t	 left;
+	ssize_t		 n, i;
+	size_t		 o;
+
+	while (evbuffer_get_length(ob) < BODY_HIGH) {
+		left = s->req.content_len - s->body_off;
+		if (left == 0) {
+			evbuffer_add_printf(ob, "%s.\r\n", s->body_bol ? "" :
+			    "\r\n");
+			s->state = RS_DOT;
+			arm(s, cf_of(s)->smtp_data_done_timeout);
+			return;
+		}
+		n = pread(s->msgfd, in, left < sizeof(in) ? left : sizeof(in),
+		    (off_t)s->body_off);
+		if (n <= 0) {
+			log_warnx("%s: cannot read the queue file",
+			    s->req.qid);
+			decide_rest(s, DELIVER_DEFER, "4.3.0", "cannot read "
+			    "the queue file", 0);
+			answer(s);
+			rsess_free(s);
+			return;
+		}
+		for (i = 0, o = 0; i < n; i++) {
+			if (s->body_bol && in[i] == '.')
+				out[o++] = '.';
+			if (in[i] == '\n') {
+				out[o++] = '\r';
+				s->body_bol = 1;
+			} else
+				s->body_bol = 0;
+			out[o++] = (char)in[i];
+		}
+		evbuffer_add(ob, out, o);
+		s->body_off += (uint64_t)n;
+	}
+	arm(s, cf_of(s)->smtp_data_xfer_timeout);
+}
+
+/* ---- the dialogue ---- */
+
+static void __attribute__((format(printf, 2, 3)))
+send_line(struct rsess *s, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	evbuffer_add_vprintf(bufferevent_get_output(s->bev), fmt, ap);
+	va_end(ap);
+}
+
+static void
+send_rcpt(struct rsess *s, uint32_t i)
+{
+	const struct msg_relay_rcpt	*rc = &s->req.rcpt[i];
+	char				 params[IPC_ADDR_MAX * 4 + 64];
+	char				 x[IPC_ADDR_MAX * 3];
+	const char			*semi;
+	size_t				 n = 0;
+
+	params[0] = '\0';
+	if ((s->ext.flags & SMTP_EXT_DSN) && rc->notify != 0) {
+		n += (size_t)snprintf(params + n, sizeof(params) - n,
+		    " NOTIFY=%s%s%s%s",
+		    rc->notify & DSN_NOTIFY_NEVER ? "NEVER" : "",
+		    rc->notify & DSN_NOTIFY_SUCCESS ? "SUCCESS," : "",
+		    rc->notify & DSN_NOTIFY_FAILURE ? "FAILURE," : "",
+		    rc->notify & DSN_NOTIFY_DELAY ? "DELAY," : "");
+		if (params[n - 1] == ',')
+			params[--n] = '\0';
+	}
+	if ((s->ext.flags & SMTP_EXT_DSN) && rc->orcpt[0] != '\0' &&
+	    (semi = strchr(rc->orcpt, ';')) != NULL &&
+	    n < sizeof(params)) {
+		xtext(semi + 1, x, sizeof(x));
+		snprintf(params + n, sizeof(params) - n, " ORCPT=%.*s;%s",
+		    (int)(semi - rc->orcpt), rc->orcpt, x);
+	}
+	send_line(s, "RCPT TO:<%s>%s\r\n", rc->addr, params);
+	s->sent++;
+}
+
+static void
+send_mail(struct rsess *s)
+{
+	char	params[IPC_ENVID_MAX * 3 + 128], x[IPC_ENVID_MAX * 3];
+	size_t	n = 0;
+
+	params[0] = '\0';
+	if (s->ext.flags & SMTP_EXT_SIZE)
+		n += (size_t)snprintf(params + n, sizeof(params) - n,
+		    " SIZE=%llu", (unsigned long long)s->req.content_len);
+	if ((s->ext.flags & SMTP_EXT_8BITMIME) &&
+	    (s->req.flags & MSG_FLAG_8BITMIME))
+		n += (size_t)snprintf(params + n, sizeof(params) - n,
+		    " BODY=8BITMIME");
+	if ((s->ext.flags & SMTP_EXT_SMTPUTF8) &&
+	    (s->req.flags & MSG_FLAG_SMTPUTF8))
+		n += (size_t)snprintf(params + n, sizeof(params) - n,
+		    " SMTPUTF8");
+	if ((s->ext.flags & SMTP_EXT_DSN) && s->req.ret != DSN_RET_NONE)
+		n += (size_t)snprintf(params + n, sizeof(params) - n,
+		    " RET=%s", s->req.ret == DSN_RET_FULL ? "FULL" : "HDRS");
+	if ((s->ext.flags & SMTP_EXT_DSN) && s->req.envid[0] != '\0') {
+		xtext(s->req.envid, x, sizeof(x));
+		snprintf(params + n, sizeof(params) - n, " ENVID=%s", x);
+	}
+	send_line(s, "MAIL FROM:<%s>%s\r\n", s->req.sender, params);
+	s->sent = 1;
+}
+
+/* What this server cannot take, refused before MAIL: 1 if so. */
+static int
+refuse_early(struct rsess *s)
+{
+	char		text[IPC_TEXT_MAX];
+	uint32_t	i;
+	int		utf8 = !is_ascii(s->req.sender), eight;
+
+	for (i = 0; i < s->req.nrcpt; i++)
+		utf8 |= !is_ascii(s->req.rcpt[i].addr);
+	if (utf8 && !(s->ext.flags & SMTP_EXT_SMTPUTF8)) {
+		textf(text, sizeof(text), "SMTPUTF8 is required, but was "
+		    "not offered by host %s", s->hopname);
+		decide_rest(s, DELIVER_BOUNCE, "5.6.7", text, 0);
+		return 1;
+	}
+	if (s->ext.size != 0 && s->req.content_len > s->ext.size) {
+		textf(text, sizeof(text), "message size %llu exceeds size "
+		    "limit %llu of server %s",
+		    (unsigned long long)s->req.content_len,
+		    (unsigned long long)s->ext.size, s->hopname);
+		decide_rest(s, DELIVER_BOUNCE, "5.3.4", text, 0);
+		return 1;
+	}
+	if (s->ext.flags & SMTP_EXT_8BITMIME)
+		return 0;
+	if ((eight = content_8bit(s)) == -1) {
+		decide_rest(s, DELIVER_DEFER, "4.3.0", "cannot read the "
+		    "queue file", 0);
+		return 1;
+	}
+	if (eight) {
+		textf(text, sizeof(text), "message has 8-bit content, but "
+		    "host %s does not announce 8BITMIME and no conversion to "
+		    "7 bits is done", s->hopname);
+		decide_rest(s, DELIVER_BOUNCE, "5.6.3", text, 0);
+		return 1;
+	}
+	return 0;
+}
+
+static void
+start_mail(struct rsess *s)
+{
+	uint32_t i;
+
+	if (refuse_early(s)) {
+		finish(s);
+		return;
+	}
+	s->state = RS_MAIL;
+	s->answered = 0;
+	send_mail(s);
+	if (s->ext.flags & SMTP_EXT_PIPELINING)
+		for (i = 0; i < s->req.nrcpt; i++)
+			send_rcpt(s, i);
+	arm(s, cf_of(s)->smtp_mail_timeout);
+}
+
+static void
+ext_line(void *arg, const char *text)
+{
+	struct rsess *s = arg;
+
+	if (s->reply.nlines > 0)	/* the first line is the greeting */
+		smtp_ext_line(&s->ext, text);
+}
+
+static void
+on_ehlo_sent(struct rsess *s, const char *verb, enum rs_state st)
+{
+	send_line(s, "%s %s\r\n", verb, cf_of(s)->smtp_helo_name);
+	s->state = st;
+	arm(s, cf_of(s)->smtp_helo_timeout);
+}
+
+/* A reply to MAIL or RCPT (answered: 0 is MAIL's). */
+static void
+mail_rcpt_reply(struct rsess *s)
+{
+	int	mail_failed;
+
+	if (s->answered == 0) {
+		if (s->reply.code / 100 != 2) {
+			uint32_t i;
+
+			for (i = 0; i < s->req.nrcpt; i++)
+				decide_reply(s, i, "MAIL FROM");
+		}
+	} else if (s->reply.code / 100 == 2) {
+		s->rcpt_ok[s->answered - 1] = 1;
+		s->accepted++;
+	} else
+		decide_reply(s, s->answered - 1, "RCPT TO");
+	mail_failed = s->answered == 0 ? s->reply.code / 100 != 2 :
+	    s->mail_failed;
+	s->mail_failed = mail_failed;
+	s->answered++;
+	if (!mail_failed && s->sent < 1 + s->req.nrcpt &&
+	    s->answered == s->sent) {
+		send_rcpt(s, s->sent - 1);
+		arm(s, cf_of(s)->smtp_rcpt_timeout);
+		return;
+	}
+	if (s->answered < s->sent) {
+		arm(s, cf_of(s)->smtp_rcpt_timeout);
+		return;
+	}
+	if (mail_failed || s->accepted == 0) {
+		finish(s);
+		return;
+	}
+	send_line(s, "DATA\r\n");
+	s->state = RS_DATA;
+	arm(s, cf_of(s)->smtp_data_init_timeout);
+}
+
+/* A whole reply in the state the session is in. */
+static void
+on_reply(struct rsess *s)
+{
+	char	why[IPC_TEXT_MAX];
+	int	cls = s->reply.code / 100;
+
+	evtimer_del(s->ev_timer);
+	switch (s->state) {
+	case RS_GREETING:
+	case RS_HELO:
+		if (cls == 2 && s->state == RS_GREETING)
+			on_ehlo_sent(s, "EHLO", RS_EHLO);
+		else if (cls == 2)
+			start_mail(s);
+		else
+			break;
+		return;
+	case RS_EHLO:
+		if (cls == 2)
+			start_mail(s);
+		else if (cls == 5)
+			on_ehlo_sent(s, "HELO", RS_HELO);
+		else
+			break;
+		return;
+	case RS_MAIL:
+		mail_rcpt_reply(s);
+		return;
+	case RS_DATA:
+		if (s->reply.code == 354) {
+			s->state = RS_BODY;
+			s->body_off = 0;
+			s->body_bol = 1;
+			pump_body(s);
+			return;
+		}
+		decide_rest_reply(s, "DATA");
+		finish(s);
+		return;
+	case RS_BODY:
+	case RS_DOT:
+		decide_rest_reply(s, "end of DATA");
+		finish(s);
+		return;
+	case RS_QUIT:
+		rsess_free(s);
+		return;
+	case RS_CONNECT:
+		break;
+	}
+	/* a refused greeting, EHLO or HELO: try the next hop */
+	textf(why, sizeof(why), "host %s refused to talk to me: %d %s%s%s",
+	    s->hopname, s->reply.code, s->reply.dsn,
+	    s->reply.dsn[0] ? " " : "", s->reply.text);
+	hop_failed(s, why, cls == 5);
+}
+
+/* ---- events ---- */
+
+static const char *
+state_doing(enum rs_state st)
+{
+	static const char *const doing[] = {
+		"connecting", "receiving the initial server greeting",
+		"sending EHLO", "sending HELO", "sending MAIL FROM/RCPT TO",
+		"sending DATA", "sending message body", "sending end of data",
+		"sending QUIT"
+	};
+
+	return doing[st];
+}
+
+static void
+on_read(struct bufferevent *bev, void *arg)
+{
+	struct rsess		*s = arg;
+	struct evbuffer		*in = bufferevent_get_input(bev);
+	enum smtp_reply_rc	 rc;
+	size_t			 len, used;
+	char			 why[IPC_TEXT_MAX];
+	const char		*p;
+
+	while ((len = evbuffer_get_length(in)) > 0) {
+		if (len > 2 * SMTP_REPLY_LINE_MAX)
+			len = 2 * SMTP_REPLY_LINE_MAX;
+		if ((p = (const char *)evbuffer_pullup(in, (ssize_t)len))
+		    == NULL)
+			fatalx("evbuffer_pullup");
+		rc = smtp_reply_parse(&s->reply, p, len, &used);
+		evbuffer_drain(in, used);
+		if (rc == SMTP_REPLY_MORE)
+			return;
+		if (rc == SMTP_REPLY_BAD) {
+			textf(why, sizeof(why), "host %s: %s while %s",
+			    s->hopname, s->reply.error, state_doing(s->state));
+			hop_failed(s, why, 0);
+			return;
+		}
+		on_reply(s);
+		/* done, or another hop's connection now */
+		if (s->dead || s->bev != bev)
+			return;
+		smtp_reply_init(&s->reply);
+		if (s->state == RS_EHLO) {
+			s->reply.line_fn = ext_line;
+			s->reply.line_arg = s;
+		}
+	}
+}
+
+static void
+on_write(struct bufferevent *bev, void *arg)
+{
+	struct rsess *s = arg;
+
+	if (s->state == RS_BODY)
+		pump_body(s);
+}
+
+static void
+on_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct rsess	*s = arg;
+	char		 why[IPC_TEXT_MAX];
+
+	if (!(what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)))
+		return;
+	if (s->state == RS_QUIT) {
+		rsess_free(s);
+		return;
+	}
+	textf(why, sizeof(why), "lost connection with host %s while %s",
+	    s->hopname, state_doing(s->state));
+	hop_failed(s, why, 0);
+}
+
+static void
+on_timer(evutil_socket_t fd, short ev, void *arg)
+{
+	struct rsess	*s = arg;
+	char		 why[IPC_TEXT_MAX];
+
+	if (s->state == RS_QUIT) {
+		rsess_free(s);
+		return;
+	}
+	if (s->state == RS_CONNECT)
+		textf(why, sizeof(why), "connect to %s: Connection timed "
+		    "out", s->hopname);
+	else
+		textf(why, sizeof(why), "conversation with host %s timed "
+		    "out while %s", s->hopname, state_doing(s->state));
+	hop_failed(s, why, 0);
+}
+
+/* The connection is up: talk SMTP over it. */
+static void
+connected(struct rsess *s)
+{
+	if ((s->bev = bufferevent_socket_new(s->r->we.base, s->sock,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL)
+		fatalx("bufferevent_socket_new");
+	clock_gettime(CLOCK_MONOTONIC, &s->t_conn);
+	s->connected = 1;
+	bufferevent_setcb(s->bev, on_read, on_write, on_event, s);
+	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
+	smtp_reply_init(&s->reply);
+	memset(&s->ext, 0, sizeof(s->ext));
+	s->state = RS_GREETING;
+	arm(s, cf_of(s)->smtp_helo_timeout);
+}
+
+static void
+conn_done(evutil_socket_t fd, short ev, void *arg)
+{
+	struct rsess	*s = arg;
+	char		 why[IPC_TEXT_MAX];
+	socklen_t	 len = sizeof(int);
+	int		 err = 0;
+
+	event_free(s->ev_conn);
+	s->ev_conn = NULL;
+	if (ev & EV_TIMEOUT)
+		err = ETIMEDOUT;
+	else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
+		err = errno;
+	if (err != 0) {
+		textf(why, sizeof(why), "connect to %s: %s", s->hopname,
+		    err == ETIMEDOUT ? "Connection timed out" :
+		    strerror(err));
+		hop_failed(s, why, 0);
+		return;
+	}
+	connected(s);
+}
+
+/* Connect to req.hops[hop], without blocking. */
+static void
+try_hop(struct rsess *s)
+{
+	const struct msg_relay_hop	*h = &s->req.hops[s->hop];
+	struct sockaddr_storage		 ss;
+	struct sockaddr_in		*sin = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6		*sin6 = (struct sockaddr_in6 *)&ss;
+	struct timeval			 tv;
+	char				 why[IPC_TEXT_MAX];
+	socklen_t			 sl;
+
+	snprintf(s->hopname, sizeof(s->hopname), "%s[%s]:%u", h->name,
+	    h->addr, h->port);
+	s->state = RS_CONNECT;
+	s->connected = 0;
+	s->sent = s->answered = s->accepted = 0;
+	s->mail_failed = 0;
+	memset(s->rcpt_ok, 0, sizeof(s->rcpt_ok));
+	memset(&ss, 0, sizeof(ss));
+	if (inet_pton(AF_INET, h->addr, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(h->port);
+		sl = sizeof(*sin);
+	} else if (inet_pton(AF_INET6, h->addr, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(h->port);
+		sl = sizeof(*sin6);
+	} else
+		fatalx("try_hop: %s is not numeric", h->addr);	/* checked */
+	if ((s->sock = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0)) == -1) {
+		textf(why, sizeof(why), "connect to %s: %s", s->hopname,
+		    strerror(errno));
+		hop_failed(s, why, 0);
+		return;
+	}
+	if (connect(s->sock, (struct sockaddr *)&ss, sl) == 0) {
+		connected(s);
+		return;
+	}
+	if (errno != EINPROGRESS) {
+		textf(why, sizeof(why), "connect to %s: %s", s->hopname,
+		    strerror(errno));
+		hop_failed(s, why, 0);
+		return;
+	}
+	if ((s->ev_conn = event_new(s->r->we.base, s->sock, EV_WRITE,
+	    conn_done, s)) == NULL)
+		fatalx("event_new");
+	tv.tv_sec = cf_of(s)->smtp_connect_timeout;
+	tv.tv_usec = 0;
+	event_add(s->ev_conn, &tv);
+}
+
+void
+rsess_start(struct relay *r, uint32_t id, const struct msg_relay *req,
+    int fd)
+{
+	struct rsess	*s;
+
+	s = xcalloc(1, sizeof(*s));
+	s->r = r;
+	s->req_id = id;
+	s->req = *req;
+	s->msgfd = fd;
+	s->sock = -1;
+	clock_gettime(CLOCK_MONOTONIC, &s->t_start);
+	if ((s->ev_timer = evtimer_new(r->we.base, on_timer, s)) == NULL)
+		fatalx("evtimer_new");
+	TAILQ_INSERT_TAIL(&r->sessions, s, entry);
+	try_hop(s);
+}
+
+void
+rsess_abort_all(struct relay *r)
+{
+	struct rsess	*s;
+
+	TAILQ_FOREACH(s, &r->sessions, entry) {
+		s->req_id = 0;		/* nobody to answer */
+		rsess_free(s);
+	}
+}
