@@ -1,0 +1,1 @@
+#define BH_CONFIG_DIR "/usr/local/etc/bulkhead"
