@@ -678,3 +678,45 @@ ipc_valid_target(uint32_t kind, const char *value, const char *suffix)
 {
 	return target_valid(kind, value, suffix);
 }
+
+void
+enc_auth_check(struct wbuf *wb, const struct msg_auth_check *m)
+{
+	ipc_enc_check("enc_auth_check", ipc_check_auth_check(m));
+	wb_u32(wb, m->mech);
+	wb_str(wb, m->client_addr);
+	wb_str(wb, m->authzid);
+	wb_str(wb, m->user);
+	wb_str(wb, m->password);
+}
+
+int
+dec_auth_check(struct rbuf *rb, struct msg_auth_check *m)
+{
+	rb_u32(rb, &m->mech);
+	rb_str(rb, m->client_addr, sizeof(m->client_addr));
+	rb_str(rb, m->authzid, sizeof(m->authzid));
+	rb_str(rb, m->user, sizeof(m->user));
+	rb_str(rb, m->password, sizeof(m->password));
+	if (rb_end(rb) == -1 || ipc_check_auth_check(m) != NULL)
+		return -1;
+	return 0;
+}
+
+void
+enc_auth_verdict(struct wbuf *wb, const struct msg_auth_verdict *m)
+{
+	ipc_enc_check("enc_auth_verdict", ipc_check_auth_verdict(m));
+	wb_u32(wb, m->verdict);
+	wb_str(wb, m->user);
+}
+
+int
+dec_auth_verdict(struct rbuf *rb, struct msg_auth_verdict *m)
+{
+	rb_u32(rb, &m->verdict);
+	rb_str(rb, m->user, sizeof(m->user));
+	if (rb_end(rb) == -1 || ipc_check_auth_verdict(m) != NULL)
+		return -1;
+	return 0;
+}
