@@ -9,14 +9,14 @@ import os
 import re
 import shutil
 import smtplib
-import socket
-import ssl
+import subprocess
+import time
 
 import pytest
 
 import tempfile
 
-from conftest import ALICE, DOMAIN, WAIT, Daemon, free_port
+from conftest import ALICE, DOMAIN, WAIT, Daemon, free_port, wait_until
 from test_tls import certs, client_ctx, message_with  # noqa: F401
 
 A = "%s@%s" % (ALICE, DOMAIN)
@@ -60,6 +60,11 @@ def auth_daemon(users, certs):  # noqa: F811
         for bad in ("AddressSanitizer", "runtime error:", "LeakSanitizer",
                     "blocked call #", "SIGSYS"):
             assert bad not in log, log
+
+
+def wait_log(d, regex):
+    """Log lines reach the file through master: wait for them."""
+    return wait_until(lambda: re.search(regex, d.logtext()), regex)
 
 
 def tls_session(d, port=None):
@@ -118,9 +123,8 @@ def test_exchange_errors(auth_daemon):
         # AUTH inside a transaction
         s.mail("sender@remote.example")
         assert s.docmd("AUTH", "PLAIN")[0] == 503
-    log = d.logtext()
-    assert re.search(r"warning: unknown\[127\.0\.0\.1\]: SASL PLAIN "
-                     r"authentication failed: authentication failure", log)
+    wait_log(d, r"warning: unknown\[127\.0\.0\.1\]: SASL PLAIN "
+             r"authentication failed: authentication failure")
 
 
 def test_mail_from_auth_parameter(auth_daemon):
@@ -130,3 +134,193 @@ def test_mail_from_auth_parameter(auth_daemon):
     d2 = auth_daemon()
     with tls_session(d2) as s:
         assert s.mail("sender@remote.example", ["AUTH=<>"])[0] == 555
+
+
+# ---- the auth compartment, file backend ----
+
+def hashes():
+    """Logins of the test password file: yescrypt, sha512-crypt, bcrypt
+    hashes made with libxcrypt (python's crypt) and openssl."""
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import crypt
+    sha = subprocess.run(["openssl", "passwd", "-6", "bobs-pw"],
+                         capture_output=True, text=True, check=True)
+    return {
+        "alice": crypt.crypt("alices-pw", "$y$j9T$F5Jx5fExrKuPp53xLKQ..1"),
+        "bob": sha.stdout.strip(),
+        "carol": crypt.crypt("carols-pw", crypt.mksalt(crypt.METHOD_BLOWFISH)),
+    }
+
+
+PASSWORDS = {"alice": "alices-pw", "bob": "bobs-pw", "carol": "carols-pw"}
+
+
+def write_passwd(d, mode=0o600, text=None):
+    path = os.path.join(d.dir, "sasl_passwd")
+    if text is None:
+        text = "# test logins\n" + "".join(
+            "%s:%s\n" % kv for kv in hashes().items())
+    with open(path, "w") as f:
+        f.write(text)
+    os.chmod(path, mode)
+    return path
+
+
+def sasl(extra=""):
+    return AUTH_ON + extra
+
+
+def with_passwd(**kw):
+    return lambda d: write_passwd(d, **kw)
+
+
+def wait_auth(d):
+    wait_until(lambda: d.log_count("auth: ready") >= 1, "auth to be ready")
+
+
+@pytest.mark.parametrize("sandbox", ["chroot", "jail"])
+def test_login_each_hash_and_mechanism(auth_daemon, users, sandbox):
+    d = auth_daemon(sasl(), setup=with_passwd(), sandbox=sandbox)
+    wait_auth(d)
+    assert re.search(r"auth\[\d+\]: ready: 3 logins", d.logtext())
+    for login, pw in PASSWORDS.items():
+        for mech in ("PLAIN", "LOGIN"):
+            with tls_session(d) as s:
+                s.user, s.password = login, pw
+                code, msg = s.auth(mech, getattr(s, "auth_" + mech.lower()),
+                                   initial_response_ok=(login != "bob"))
+                assert (code, msg) == (
+                    235, b"2.7.0 Authentication successful"), (login, mech)
+                # a second AUTH after a login
+                assert s.docmd("AUTH", "PLAIN")[0] == 503
+    wait_log(d, r"auth\[\d+\]: login carol from \[127\.0\.0\.1\]")
+
+
+def test_login_then_send(auth_daemon, users):
+    d = auth_daemon(sasl(), setup=with_passwd())
+    wait_auth(d)
+    with tls_session(d) as s:
+        s.login("alice", "alices-pw")
+        s.mail("alice@remote.example", ["AUTH=<>"])
+        s.rcpt(A)
+        code, msg = s.data(b"Subject: auth\r\n\r\nsent after a login\r\n")
+        assert code == 250
+    qid = re.search(rb"queued as ([0-9A-F]+)", msg).group(1).decode()
+    data = message_with(d, users, qid)
+    assert re.search(rb"with ESMTPSA id " + qid.encode(), data)
+    wait_log(d, r"%s: client=unknown\[127\.0\.0\.1\], sasl_method=PLAIN, "
+             r"sasl_username=alice\n" % qid)
+
+
+def test_wrong_password_and_unknown_user(auth_daemon):
+    d = auth_daemon(sasl("smtpd_sasl_failure_delay = 0\n"),
+                    setup=with_passwd())
+    wait_auth(d)
+    for user, pw in (("alice", "wrong"), ("nobody-here", "alices-pw"),
+                     ("bob", "alices-pw")):
+        with tls_session(d) as s:
+            with pytest.raises(smtplib.SMTPAuthenticationError) as e:
+                s.login(user, pw)
+            assert e.value.smtp_code == 535
+            assert e.value.smtp_error.startswith(b"5.7.8 ")
+    # an authorization identity other than the login is refused
+    with tls_session(d) as s:
+        code, _ = s.docmd("AUTH", "PLAIN " + b64("bob\0alice\0alices-pw"))
+        assert code == 535
+    # smtplib's login() tries PLAIN, then LOGIN: 3 x 2 + 1
+    wait_until(lambda: len(re.findall(
+        r"warning: unknown\[127\.0\.0\.1\]: SASL (PLAIN|LOGIN) "
+        r"authentication failed: authentication failure",
+        d.logtext())) == 7, "seven failures logged")
+
+
+def test_swaks_auth(auth_daemon, users):
+    d = auth_daemon(sasl(), setup=with_passwd())
+    wait_auth(d)
+    for mech, ok in (("PLAIN", True), ("LOGIN", True), ("PLAIN", False)):
+        out = subprocess.run(
+            ["swaks", "--server", "127.0.0.1:%d" % d.port, "--tls",
+             "--auth", mech, "--auth-user", "carol", "--auth-password",
+             "carols-pw" if ok else "nope", "--from",
+             "carol@remote.example", "--to", A, "--body", "swaks auth",
+             "--timeout", "15"], capture_output=True, timeout=WAIT * 2)
+        text = out.stdout.decode()
+        if ok:
+            assert out.returncode == 0, text
+            assert "<~  235 2.7.0 Authentication successful" in text
+        else:
+            assert out.returncode != 0
+            assert "<~* 535 5.7.8" in text, text
+
+
+def test_curl_login(auth_daemon, users):
+    d = auth_daemon(sasl(), setup=with_passwd())
+    wait_auth(d)
+    with tempfile.NamedTemporaryFile() as msg:
+        msg.write(b"Subject: curl auth\r\n\r\nvia curl, logged in\r\n")
+        msg.flush()
+        for user, pw, want in (("bob", "bobs-pw", 0), ("bob", "x", 67)):
+            out = subprocess.run(
+                ["curl", "-sS", "--ssl-reqd", "-k", "--max-time", "15",
+                 "smtp://127.0.0.1:%d" % d.port, "--user",
+                 "%s:%s" % (user, pw), "--login-options", "AUTH=PLAIN",
+                 "--mail-from", "bob@remote.example", "--mail-rcpt", A,
+                 "--upload-file", msg.name], capture_output=True,
+                timeout=WAIT * 2)
+            assert out.returncode == want, out.stderr
+    wait_log(d, "sasl_username=bob")
+
+
+def test_backend_down_is_454(auth_daemon):
+    """A password file auth may not trust (writable by others): auth does
+    not start, and AUTH gets a temporary failure, never a crash."""
+    d = auth_daemon(sasl(), setup=with_passwd(mode=0o666))
+    wait_until(lambda: "must be a regular file owned by root" in d.logtext(),
+               "auth to refuse the file")
+    with tls_session(d) as s:
+        code, msg = s.docmd("AUTH", "PLAIN " + b64("\0alice\0alices-pw"))
+        assert (code, msg) == (454, b"4.7.0 Temporary authentication "
+                                    b"failure")
+        assert s.noop()[0] == 250
+    wait_log(d, "SASL PLAIN authentication failed: Connection lost to "
+             "authentication server")
+
+
+def timed_failure(d, user="alice"):
+    with tls_session(d) as s:
+        t = time.monotonic()
+        code, msg = s.docmd("AUTH", "PLAIN " + b64("\0%s\0wrong" % user))
+        return code, msg, time.monotonic() - t
+
+
+def test_brute_force_is_slowed_then_refused(auth_daemon):
+    d = auth_daemon(sasl("smtpd_sasl_failure_delay = 1s\n"
+                         "smtpd_sasl_failure_limit = 3\n"),
+                    setup=with_passwd())
+    wait_auth(d)
+    results = [timed_failure(d) for _ in range(3)]
+    assert [r[0] for r in results] == [535, 535, 535]
+    # the verdict is held back, longer with every failure: 1s, 2s, 3s
+    assert results[0][2] >= 0.9
+    assert results[2][2] >= 2.9
+    assert results[2][2] > results[0][2] + 1.5
+    # over the limit: refused at once, even with the right password
+    with tls_session(d) as s:
+        code, msg = s.docmd("AUTH", "PLAIN " + b64("\0alice\0alices-pw"))
+        assert (code, msg[:5]) == (450, b"4.7.1")
+    wait_log(d, "answer held back 3s")
+    wait_log(d, "too many AUTH requests or failures")
+
+
+def test_client_auth_rate_limit(auth_daemon):
+    d = auth_daemon(sasl("smtpd_client_auth_rate_limit = 2\n"),
+                    setup=with_passwd())
+    wait_auth(d)
+    codes = []
+    for _ in range(3):
+        with tls_session(d) as s:
+            codes.append(s.docmd("AUTH", "PLAIN " +
+                                 b64("\0alice\0alices-pw"))[0])
+    assert codes == [235, 235, 450]
