@@ -87,6 +87,7 @@ class Daemon:
         self.spool = os.path.join(tmp, "spool")
         self.logfile = os.path.join(tmp, "maillog")
         self.proc = None
+        self.auth_down = False     # a test that keeps auth from starting
         with open(os.path.join(tmp, "main.cf"), "w") as f:
             f.write(
                 "myhostname = mx.%s\n"
@@ -114,7 +115,9 @@ class Daemon:
                    "smtpd to be ready")
         wait_until(lambda: self.log_count("queue: ready") >= 1
                    and self.log_count("local: ready") >= 1
-                   and self.log_count("lookup: ready") >= 1,
+                   and self.log_count("lookup: ready") >= 1
+                   and (self.auth_down or
+                        self.log_count("auth: ready") >= 1),
                    "all compartments to be ready")
 
     def stop(self):

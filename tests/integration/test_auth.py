@@ -16,7 +16,8 @@ import pytest
 
 import tempfile
 
-from conftest import ALICE, DOMAIN, WAIT, Daemon, free_port, wait_until
+from conftest import (ALICE, BULKCTL, DOMAIN, WAIT, Daemon, free_port,
+                      wait_until)
 from test_tls import certs, client_ctx, message_with  # noqa: F401
 
 A = "%s@%s" % (ALICE, DOMAIN)
@@ -173,7 +174,10 @@ def sasl(extra=""):
 
 
 def with_passwd(**kw):
-    return lambda d: write_passwd(d, **kw)
+    def setup(d):
+        write_passwd(d, **kw)
+        d.auth_down = kw.get("mode", 0o600) & 0o022 != 0
+    return setup
 
 
 def wait_auth(d):
@@ -324,3 +328,66 @@ def test_client_auth_rate_limit(auth_daemon):
             codes.append(s.docmd("AUTH", "PLAIN " +
                                  b64("\0alice\0alices-pw"))[0])
     assert codes == [235, 235, 450]
+
+
+# ---- bulkctl passwd ----
+
+def bulkctl_passwd(d, login, stdin):
+    return subprocess.run([BULKCTL, "-c", d.dir, "passwd", login],
+                          input=stdin, capture_output=True, timeout=30)
+
+
+def test_bulkctl_passwd(auth_daemon):
+    def setup(d):
+        write_passwd(d)
+        r = bulkctl_passwd(d, "dave", b"daves-pw\n")
+        assert r.returncode == 0, r.stderr
+        # bob's line is replaced, the others are kept
+        assert bulkctl_passwd(d, "bob", b"new-bob-pw\r\n").returncode == 0
+        # refused: a bad login, an empty password
+        assert bulkctl_passwd(d, "da:ve", b"x\n").returncode == 1
+        assert bulkctl_passwd(d, "eve", b"\n").returncode == 1
+        assert bulkctl_passwd(d, "eve", b"").returncode == 1
+    d = auth_daemon(sasl(), setup=setup)
+    wait_auth(d)
+    path = os.path.join(d.dir, "sasl_passwd")
+    st = os.stat(path)
+    assert (st.st_uid, st.st_mode & 0o777) == (0, 0o600)
+    with open(path) as f:
+        text = f.read()
+    assert re.search(r"^dave:\$y\$", text, re.M)          # yescrypt
+    assert len(re.findall(r"^bob:", text, re.M)) == 1
+    assert "# test logins\n" in text and "\ncarol:$2b$" in text
+    assert not os.path.exists(path + ".bulkctl-")
+    wait_log(d, r"auth\[\d+\]: ready: 4 logins")
+    for login, pw, code in (("dave", "daves-pw", 235), ("bob", "new-bob-pw",
+                            235), ("bob", "bobs-pw", 535),
+                            ("alice", "alices-pw", 235)):
+        with tls_session(d) as s:
+            assert s.docmd("AUTH", "PLAIN " + b64("\0%s\0%s" % (login, pw))
+                           )[0] == code, login
+
+
+def test_bulkctl_passwd_on_a_terminal():
+    import pty
+    tmp = tempfile.mkdtemp(prefix="bh-auth-pty-")
+    try:
+        with open(os.path.join(tmp, "main.cf"), "w") as f:
+            f.write("smtpd_sasl_path = %s/sasl_passwd\n" % tmp)
+        open(os.path.join(tmp, "master.cf"), "w").close()
+        pid, fd = pty.fork()
+        if pid == 0:
+            os.execv(BULKCTL, [BULKCTL, "-c", tmp, "passwd", "erin"])
+        out = b""
+        for answer in (b"erins-pw\n", b"erins-pw\n"):
+            while b"password: " not in out.split(b"\n")[-1]:
+                out += os.read(fd, 1024)
+            assert b"erins-pw" not in out        # no echo
+            os.write(fd, answer)
+            out += b"\n"
+        _, status = os.waitpid(pid, 0)
+        assert os.WEXITSTATUS(status) == 0, out
+        with open(os.path.join(tmp, "sasl_passwd")) as f:
+            assert f.read().startswith("erin:$y$")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
