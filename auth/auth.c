@@ -11,9 +11,12 @@
  * smtpd_client_auth_rate_limit gets AUTH_RATE without a check, and an
  * unknown login costs one hash like a wrong password.
  *
+ * The Dovecot backend (smtpd_sasl_type = dovecot) is auth_dovecot.c.
+ *
  * Handlers:
  *   on_check		smtpd's IPC_AUTH_CHECK
  *   on_delay		a held-back failure is answered
+ *   auth_master_reply	master's answer to IPC_AUTH_CONNECT
  */
 #include <sys/queue.h>
 
@@ -24,8 +27,7 @@
 
 #include <event2/event.h>
 
-#include "auth/anvil.h"
-#include "auth/passwd_file.h"
+#include "auth/auth.h"
 #include "lib/log.h"
 #include "lib/strl.h"
 #include "lib/xmalloc.h"
@@ -41,16 +43,6 @@ struct held {
 	uint32_t		 id;
 	uint32_t		 verdict;
 	struct event		*ev;
-};
-TAILQ_HEAD(held_list, held);
-
-struct auth {
-	struct worker_env	 we;
-	struct pwfile		 pw;
-	struct anvil		 anvil;
-	struct anvil_limits	 limits;
-	struct ipc_chan		*smtpd;
-	struct held_list	 held;
 };
 
 static void
@@ -120,31 +112,66 @@ verify(struct auth *au, const struct msg_auth_check *m)
 	    strcmp(m->authzid, m->user) == 0);
 }
 
+/*
+ * A backend decided.  c is NULL when smtpd's channel went away before
+ * (a failure still counts).  A login name the backend gave that smtpd
+ * would refuse is a temporary failure, never a violation of ours.
+ */
+void
+auth_decided(struct auth *au, struct ipc_chan *c, uint32_t id,
+    const char *client, const char *user, uint32_t verdict,
+    const char *login)
+{
+	struct msg_auth_verdict	v;
+	long			delay;
+
+	memset(&v, 0, sizeof(v));
+	v.verdict = verdict;
+	if (verdict == AUTH_OK && (strlen(login) >= sizeof(v.user) ||
+	    (xstrlcpy(v.user, login, sizeof(v.user)),
+	    ipc_check_auth_verdict(&v) != NULL))) {
+		log_warnx("login name from the backend refused");
+		verdict = AUTH_TEMPFAIL;
+	}
+	switch (verdict) {
+	case AUTH_OK:
+		log_info("login %s from [%s]", login, client);
+		if (c != NULL)
+			send_verdict(c, id, AUTH_OK, login);
+		break;
+	case AUTH_FAIL:
+		delay = anvil_failure(&au->anvil, &au->limits, client, user,
+		    time(NULL));
+		log_warnx("authentication failed for %s from [%s]: answer "
+		    "held back %lds", user, client, delay);
+		if (c != NULL)
+			hold_back(au, c, id, AUTH_FAIL, delay);
+		break;
+	default:
+		if (c != NULL)
+			send_verdict(c, id, AUTH_TEMPFAIL, NULL);
+		break;
+	}
+}
+
 static void
 on_check(struct auth *au, struct ipc_chan *c, uint32_t id,
     const struct msg_auth_check *m)
 {
-	time_t	now = time(NULL);
-	long	delay;
-
-	if (anvil_request(&au->anvil, &au->limits, m->client_addr, now)
-	    == -1) {
+	if (anvil_request(&au->anvil, &au->limits, m->client_addr,
+	    time(NULL)) == -1) {
 		log_warnx("client [%s]: too many AUTH requests or failures "
 		    "in %lds: refused without a check", m->client_addr,
 		    au->limits.unit);
 		send_verdict(c, id, AUTH_RATE, NULL);
 		return;
 	}
-	if (verify(au, m)) {
-		log_info("login %s from [%s]", m->user, m->client_addr);
-		send_verdict(c, id, AUTH_OK, m->user);
+	if (au->dovecot_type) {
+		dovecot_check(au, c, id, m);
 		return;
 	}
-	delay = anvil_failure(&au->anvil, &au->limits, m->client_addr,
-	    m->user, now);
-	log_warnx("authentication failed for %s from [%s]: answer held "
-	    "back %lds", m->user, m->client_addr, delay);
-	hold_back(au, c, id, AUTH_FAIL, delay);
+	auth_decided(au, c, id, m->client_addr, m->user, verify(au, m) ?
+	    AUTH_OK : AUTH_FAIL, m->user);
 }
 
 static void
@@ -180,6 +207,8 @@ peer_closed(struct ipc_chan *c, const char *why, int violation, void *arg)
 	if (violation)
 		worker_peer_violation(&au->we, ipc_chan_peer(c), why);
 	drop_held(au, c);
+	if (au->dovecot_type)
+		dovecot_chan_closed(au, c);
 	if (au->smtpd == c)
 		au->smtpd = NULL;
 	ipc_chan_free(c);
@@ -215,11 +244,9 @@ auth_prepare(struct worker_env *we, struct sandbox_spec *sb)
 	au->limits.failure_limit = cf->smtpd_sasl_failure_limit;
 	au->limits.failure_delay = cf->smtpd_sasl_failure_delay;
 	anvil_init(&au->anvil, cf->anvil_rate_time_unit);
-	if (strcmp(cf->smtpd_sasl_type, "passwd-file") != 0)
-		fatalx("smtpd_sasl_type = %s is not supported yet",
-		    cf->smtpd_sasl_type);
-	if (pwfile_load(&au->pw, cf->smtpd_sasl_path, err, sizeof(err))
-	    == -1)
+	au->dovecot_type = strcmp(cf->smtpd_sasl_type, "dovecot") == 0;
+	if (!au->dovecot_type && pwfile_load(&au->pw, cf->smtpd_sasl_path,
+	    err, sizeof(err)) == -1)
 		fatalx("smtpd_sasl_path: %s", err);
 }
 
@@ -228,8 +255,28 @@ auth_ready(struct worker_env *we)
 {
 	struct auth *au = we->arg;
 
+	if (au->dovecot_type) {
+		log_info("ready: Dovecot at %s", we->cf.smtpd_sasl_path);
+		dovecot_start(au);
+		return;
+	}
 	log_info("ready: %zu logins in %s", au->pw.n,
 	    we->cf.smtpd_sasl_path);
+}
+
+/* Master's answer to IPC_AUTH_CONNECT. */
+static void
+auth_master_reply(struct worker_env *we, const struct ipc_hdr *h,
+    const union ipc_msg *msg, int fd)
+{
+	struct auth *au = we->arg;
+
+	if (!au->dovecot_type) {
+		if (fd != -1)
+			close(fd);
+		fatalx("unexpected %s from master", ipc_type_name(h->type));
+	}
+	dovecot_master_reply(au, h->type, fd);
 }
 
 int
@@ -241,6 +288,7 @@ auth_main(int argc, char **argv)
 		.prepare = auth_prepare,
 		.ready = auth_ready,
 		.on_peer = on_peer,
+		.on_master_reply = auth_master_reply,
 	};
 
 	return worker_main(&role, &au.we, &au, argc, argv);

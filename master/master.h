@@ -87,6 +87,8 @@ pid_t	child_start(struct master *, struct ipc_chan *, uint32_t id,
 	    uint32_t ok_type, const char *what, char *const argv[]);
 
 /* runner_fork.c */
+/* auth_connect.c: auth asks for a connection to Dovecot's socket. */
+void	auth_connect(struct master *, struct ipc_chan *, uint32_t id);
 struct msg_runner_open;
 void	runner_open(struct master *, struct ipc_chan *, uint32_t id,
 	    const struct msg_runner_open *);

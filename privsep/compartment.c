@@ -251,9 +251,11 @@ static const struct compartment table[ROLE_COUNT] = {
 		.nofile = 64,
 		.peers = RB_(SMTPD),
 		.seccomp = {
+			/* the Dovecot backend reads its socket (master
+			   connected it) through a bufferevent */
 			.kind = COMP_ALLOWLIST,
 			.calls = CALLS(BASE_CALLS),
-			.rules = RULES(NO_EXEC_MEMORY),
+			.rules = RULES(NO_EXEC_MEMORY, FIONREAD_ONLY),
 		},
 	},
 };

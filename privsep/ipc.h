@@ -195,7 +195,11 @@ enum ipc_phase {
 	X(IPC_AUTH_CHECK,	REQ,	RB_(SMTPD), RB_(AUTH),		\
 	    IPC_FD_NONE, IPC_AUTH_VERDICT, auth_check, RUN)		\
 	X(IPC_AUTH_VERDICT,	REPLY,	RB_(AUTH), RB_(SMTPD),		\
-	    IPC_FD_NONE, 0, auth_verdict, RUN)
+	    IPC_FD_NONE, 0, auth_verdict, RUN)				\
+	X(IPC_AUTH_CONNECT,	REQ,	RB_(AUTH), RB_(MASTER),		\
+	    IPC_FD_NONE, IPC_AUTH_CONNECT_OK, none, RUN)		\
+	X(IPC_AUTH_CONNECT_OK,	REPLY,	RB_(MASTER), RB_(AUTH),		\
+	    IPC_FD_REQUIRED, 0, none, RUN)
 
 enum ipc_type {
 	IPC_NONE = 0,

@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import smtplib
+import socket
 import subprocess
 import time
 
@@ -390,4 +391,164 @@ def test_bulkctl_passwd_on_a_terminal():
         with open(os.path.join(tmp, "sasl_passwd")) as f:
             assert f.read().startswith("erin:$y$")
     finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+# ---- the Dovecot backend ----
+
+DOVECOT_CONF = """\
+base_dir = {d}/run
+state_dir = {d}/state
+log_path = {d}/dovecot.log
+protocols =
+ssl = no
+auth_mechanisms = plain login
+auth_failure_delay = 0
+passdb {{
+  driver = passwd-file
+  args = {d}/users
+}}
+userdb {{
+  driver = static
+  args = uid=nobody gid=nogroup home=/nonexistent
+}}
+service auth {{
+  unix_listener {d}/auth-client {{
+    mode = 0600
+  }}
+}}
+service anvil {{
+  chroot =
+}}
+"""
+
+
+class Dovecot:
+    """A private Dovecot auth service on a socket in a temporary
+    directory, with a passwd-file passdb."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="bh-dovecot-")
+        self.socket = os.path.join(self.dir, "auth-client")
+        os.chmod(self.dir, 0o755)       # dovecot's auth runs as dovecot
+        for sub in ("run", "state"):
+            os.mkdir(os.path.join(self.dir, sub))
+        dora = subprocess.run(["openssl", "passwd", "-6", "doras-pw"],
+                              capture_output=True, text=True,
+                              check=True).stdout.strip()
+        with open(os.path.join(self.dir, "users"), "w") as f:
+            f.write("dora:{CRYPT}%s\nbob:{CRYPT}%s\n" % (
+                dora, hashes()["bob"]))
+        self.conf = os.path.join(self.dir, "dovecot.conf")
+        with open(self.conf, "w") as f:
+            f.write(DOVECOT_CONF.format(d=self.dir))
+        self.proc = subprocess.Popen(["dovecot", "-F", "-c", self.conf],
+                                     stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+        wait_until(lambda: os.path.exists(self.socket), "dovecot's socket")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=WAIT)
+
+    def cleanup(self):
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.fixture
+def dovecot():
+    if shutil.which("dovecot") is None:
+        pytest.skip("dovecot-core is not installed (scripts/install-deps)")
+    dv = Dovecot()
+    yield dv
+    dv.cleanup()
+
+
+def dovecot_main(dv):
+    return sasl("smtpd_sasl_type = dovecot\nsmtpd_sasl_path = %s\n"
+                "smtpd_sasl_failure_delay = 0\n" % dv.socket)
+
+
+@pytest.mark.parametrize("sandbox", ["chroot", "jail"])
+def test_dovecot_backend(auth_daemon, dovecot, users, sandbox):
+    d = auth_daemon(dovecot_main(dovecot), sandbox=sandbox)
+    wait_log(d, r"auth\[\d+\]: ready: Dovecot at ")
+    for login, pw, mech, code in (
+            ("dora", "doras-pw", "PLAIN", 235),
+            ("dora", "doras-pw", "LOGIN", 235),
+            ("bob", "bobs-pw", "PLAIN", 235),
+            ("dora", "wrong", "PLAIN", 535),
+            ("nobody-here", "doras-pw", "LOGIN", 535)):
+        with tls_session(d) as s:
+            s.user, s.password = login, pw
+            try:
+                got = s.auth(mech, getattr(s, "auth_" + mech.lower()))[0]
+            except smtplib.SMTPAuthenticationError as e:
+                got = e.smtp_code
+            assert got == code, (login, mech)
+            if code == 235 and login == "dora":
+                s.mail("dora@remote.example")
+                s.rcpt(A)
+                assert s.data(b"Subject: dovecot\r\n\r\nhi\r\n")[0] == 250
+    wait_log(d, r"client=unknown\[127\.0\.0\.1\], sasl_method=PLAIN, "
+             r"sasl_username=dora")
+    wait_log(d, r"SASL LOGIN authentication failed: authentication failure")
+
+
+def test_dovecot_down_and_back(auth_daemon, dovecot):
+    d = auth_daemon(dovecot_main(dovecot))
+    wait_log(d, r"auth\[\d+\]: ready: Dovecot at ")
+    dovecot.stop()
+    with tls_session(d) as s:
+        code, msg = s.docmd("AUTH", "PLAIN " + b64("\0dora\0doras-pw"))
+        assert (code, msg) == (454, b"4.7.0 Temporary authentication "
+                                    b"failure")
+        assert s.noop()[0] == 250
+    wait_log(d, r"SASL: (Connect to .* failed|Dovecot at .*: closed by "
+             r"the server)")
+    # Dovecot comes back: auth connects again, no restart of anything
+    dovecot.proc = subprocess.Popen(["dovecot", "-F", "-c", dovecot.conf],
+                                    stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL)
+    wait_until(lambda: os.path.exists(dovecot.socket), "dovecot's socket")
+
+    def logs_in():
+        time.sleep(1.1)         # auth tries at most once a second
+        with tls_session(d) as s:
+            return s.docmd("AUTH", "PLAIN " + b64("\0dora\0doras-pw"))[0] \
+                == 235
+    wait_until(logs_in, "a login through the new Dovecot")
+
+
+def test_dovecot_garbage_is_dropped(auth_daemon, certs):  # noqa: F811
+    """A server that answers garbage: auth drops the connection, the
+    client gets 454, and nothing crashes."""
+    tmp = tempfile.mkdtemp(prefix="bh-fake-dovecot-")
+    path = os.path.join(tmp, "auth-client")
+    srv = socket.socket(socket.AF_UNIX)
+    srv.bind(path)
+    srv.listen(4)
+    try:
+        d = auth_daemon(sasl("smtpd_sasl_type = dovecot\n"
+                             "smtpd_sasl_path = %s\n" % path))
+        conn, _ = srv.accept()
+        conn.recv(4096)
+        conn.sendall(b"VERSION\t1\t2\nMECH\tPLAIN\nDONE\n")
+        with tls_session(d) as s:
+            s.sock.settimeout(WAIT)
+            s.putcmd("AUTH", "PLAIN " + b64("\0dora\0doras-pw"))
+            req = conn.recv(4096)
+            assert req.startswith(b"AUTH\t1\tPLAIN\tservice=smtp\t")
+            assert b"doras-pw" not in req       # base64 inside resp=
+            conn.sendall(b"OK\t1\tuser=do\x01ra\n")     # a control char
+            assert s.getreply() == (454, b"4.7.0 Temporary authentication "
+                                         b"failure")
+        wait_log(d, r"Dovecot at .*: protocol error: connection dropped")
+        assert conn.recv(4096) == b""            # auth closed it
+        conn.close()
+        assert d.pids().get("auth")              # and lives on
+    finally:
+        srv.close()
         shutil.rmtree(tmp, ignore_errors=True)

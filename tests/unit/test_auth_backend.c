@@ -13,6 +13,7 @@
 #include <crypt.h>
 
 #include "auth/anvil.h"
+#include "auth/dovecot_proto.h"
 #include "auth/passwd_file.h"
 
 static char hashes[3][CRYPT_OUTPUT_SIZE];
@@ -146,6 +147,63 @@ test_anvil_bounded(void **state)
 	anvil_free(&a);
 }
 
+static int
+feed(struct dvc_conn *c, const char *line)
+{
+	struct dvc_line l;
+
+	if (dvc_parse(line, strlen(line), &l) == -1)
+		return -2;
+	return dvc_feed(c, &l);
+}
+
+static void
+test_dovecot_protocol(void **state)
+{
+	struct dvc_conn		c;
+	struct dvc_line		l;
+	struct msg_auth_check	m;
+	char			buf[DVC_REQ_MAX];
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(feed(&c, "VERSION\t1\t2"), 0);
+	assert_int_equal(feed(&c, "MECH\tPLAIN\tplaintext"), 0);
+	assert_int_equal(feed(&c, "SPID\t42"), 0);
+	assert_int_equal(feed(&c, "COOKIE\t0123abcd"), 0);
+	assert_int_equal(c.state, DVC_HANDSHAKE);
+	assert_int_equal(feed(&c, "DONE"), 0);
+	assert_int_equal(c.state, DVC_READY);
+	assert_int_equal(dvc_parse("OK\t7\tuser=alice", 15, &l), 0);
+	assert_int_equal(l.id, 7);
+	assert_string_equal(l.user, "alice");
+	assert_int_equal(dvc_feed(&c, &l), 1);
+	assert_int_equal(dvc_parse("FAIL\t8\tcode=temp_fail", 21, &l), 0);
+	assert_int_equal(l.temp, 1);
+	/* garbage: unknown, bad ids, control characters, CONT */
+	assert_int_equal(feed(&c, "HELLO"), -2);
+	assert_int_equal(feed(&c, "OK\t0"), -2);
+	assert_int_equal(feed(&c, "OK\t99999999999"), -2);
+	assert_int_equal(feed(&c, "OK\t1\tuser=a\001b"), -2);
+	assert_int_equal(feed(&c, "CONT\t1\tabc"), -1);
+	assert_int_equal(c.state, DVC_BROKEN);
+	assert_int_equal(feed(&c, "OK\t1"), -1);
+	/* the handshake must start with VERSION 1 and offer PLAIN */
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(feed(&c, "VERSION\t2\t0"), -1);
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(feed(&c, "VERSION\t1\t1"), 0);
+	assert_int_equal(feed(&c, "DONE"), -1);
+	memset(&m, 0, sizeof(m));
+	m.mech = AUTH_MECH_PLAIN;
+	strcpy(m.client_addr, "192.0.2.1");
+	strcpy(m.user, "alice");
+	strcpy(m.password, "secret");
+	assert_true(dvc_auth_line(buf, sizeof(buf), 3, &m) > 0);
+	assert_string_equal(buf, "AUTH\t3\tPLAIN\tservice=smtp\tnologin\t"
+	    "rip=192.0.2.1\tsecured\tresp=AGFsaWNlAHNlY3JldA==\n");
+}
+
 int
 main(void)
 {
@@ -155,6 +213,7 @@ main(void)
 		cmocka_unit_test(test_load_makes_a_dummy),
 		cmocka_unit_test(test_anvil),
 		cmocka_unit_test(test_anvil_bounded),
+		cmocka_unit_test(test_dovecot_protocol),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
