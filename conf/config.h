@@ -142,6 +142,16 @@ struct bh_config {
 	long		 smtp_data_done_timeout;
 	long		 smtp_quit_timeout;
 	struct bh_strlist transport_maps;	/* file paths, type: removed */
+	/* SMTP AUTH: smtpd and the auth compartment */
+	char		*smtpd_sasl_auth_enable;	/* yes, no */
+	char		*smtpd_tls_auth_only;		/* yes, no */
+	char		*auth_user;
+	char		*smtpd_sasl_type;	/* passwd-file, dovecot */
+	char		*smtpd_sasl_path;	/* the file, or dovecot's socket */
+	long		 smtpd_client_auth_rate_limit;	/* per time unit; 0 */
+	long		 anvil_rate_time_unit;		/* seconds */
+	long		 smtpd_sasl_failure_delay;	/* seconds */
+	long		 smtpd_sasl_failure_limit;	/* per client, time unit */
 };
 
 /*

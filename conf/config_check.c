@@ -193,6 +193,16 @@ check_yesno(const char *v, char *why, size_t whylen)
 	return -1;
 }
 
+/* The auth compartment's backends. */
+int
+check_sasl_type(const char *v, char *why, size_t whylen)
+{
+	if (strcmp(v, "passwd-file") == 0 || strcmp(v, "dovecot") == 0)
+		return 0;
+	snprintf(why, whylen, "use passwd-file or dovecot");
+	return -1;
+}
+
 /* The first part of every log tag: "bulkhead" in bulkhead/smtpd[pid]. */
 int
 check_syslog_name(const char *v, char *why, size_t whylen)

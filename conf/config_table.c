@@ -123,6 +123,17 @@ const struct param params[] = {
 	TIME(smtp_data_done_timeout, "600s", 's', 1),
 	TIME(smtp_quit_timeout, "300s", 's', 1),
 	LIST(transport_maps, "", elem_aliasmap),
+	/* SMTP AUTH (smtpd relays, the auth compartment decides) */
+	STR(smtpd_sasl_auth_enable, "no", check_yesno),
+	/* Postfix's default is no; bulkhead sends no password in clear. */
+	STR(smtpd_tls_auth_only, "yes", check_yesno),
+	STR(auth_user, "_bhauth", check_user),
+	STR(smtpd_sasl_type, "passwd-file", check_sasl_type),
+	STR(smtpd_sasl_path, "$config_directory/sasl_passwd", check_abspath),
+	NUM(smtpd_client_auth_rate_limit, "0", K_LONG, 0, INT_MAX),
+	TIME(anvil_rate_time_unit, "60s", 's', 1),
+	TIME(smtpd_sasl_failure_delay, "1s", 's', 0),
+	NUM(smtpd_sasl_failure_limit, "10", K_LONG, 0, INT_MAX),
 };
 
 #define NPARAMS	(sizeof(params) / sizeof(params[0]))

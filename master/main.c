@@ -111,6 +111,8 @@ run_role(const char *name, int argc, char **argv)
 		return pickup_main(argc, argv);
 	case ROLE_RELAY:
 		return relay_main(argc, argv);
+	case ROLE_AUTH:
+		return auth_main(argc, argv);
 	default:
 		usage();
 	}

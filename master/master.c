@@ -150,6 +150,9 @@ master_worker_msg(struct ipc_chan *c, const struct ipc_hdr *h,
 			break;
 		runner_open(w->m, c, h->id, &msg->runner_open);
 		break;
+	case IPC_AUTH_CONNECT:
+		auth_connect(w->m, c, h->id);
+		break;
 	default:
 		ipc_chan_fail(c, "unexpected message type");
 		break;

@@ -108,6 +108,8 @@ void	child_log_watch(struct master *, int rfd, int wfd, const char *role,
 int	child_log_stdio(int wfd);
 
 /* runner_fork.c */
+/* auth_connect.c: auth asks for a connection to Dovecot's socket. */
+void	auth_connect(struct master *, struct ipc_chan *, uint32_t id);
 struct msg_runner_open;
 void	runner_open(struct master *, struct ipc_chan *, uint32_t id,
 	    const struct msg_runner_open *);

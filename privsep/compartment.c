@@ -95,7 +95,7 @@ static const struct compartment table[ROLE_COUNT] = {
 		.nofile = COMP_NOFILE_BY_ROLE,
 		/* it writes message content into queue files, no more */
 		.fsize_msgs = 1, .fsize_plus = 65536,
-		.peers = RB_(QUEUE) | RB_(LOOKUP),
+		.peers = RB_(QUEUE) | RB_(LOOKUP) | RB_(AUTH),
 		.seccomp = {
 			.kind = COMP_ALLOWLIST,
 			.calls = CALLS(BASE_CALLS, "accept4"),
@@ -303,6 +303,26 @@ static const struct compartment table[ROLE_COUNT] = {
 			    /* TCP over IPv4 or IPv6 only */
 			    ALLOW_IF("socket", 0, SCMP_CMP_EQ, AF_INET, 0),
 			    ALLOW_IF("socket", 0, SCMP_CMP_EQ, AF_INET6, 0)),
+		},
+	},
+	[ROLE_AUTH] = {
+		/*
+		 * SASL verdicts for smtpd.  It read the credentials before
+		 * it entered its empty root, and hashes from memory.
+		 */
+		.role = ROLE_AUTH,
+		.start = COMP_SPAWNED,
+		.account = ACCOUNT(auth_user),
+		.root = COMP_ROOT_EMPTY,
+		.jail_clone = JAIL_NS,
+		.nofile = 64,
+		.peers = RB_(SMTPD),
+		.seccomp = {
+			/* the Dovecot backend reads its socket (master
+			   connected it) through a bufferevent */
+			.kind = COMP_ALLOWLIST,
+			.calls = CALLS(BASE_CALLS),
+			.rules = RULES(NO_EXEC_MEMORY, FIONREAD_ONLY),
 		},
 	},
 };

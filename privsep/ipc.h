@@ -36,12 +36,13 @@ enum bh_role {
 	ROLE_CONTROL,	/* bulkctl on the control socket: not a compartment */
 	ROLE_PICKUP,	/* local submissions from the drop directory */
 	ROLE_RELAY,	/* the outbound SMTP client */
+	ROLE_AUTH,	/* SASL verdicts; it alone reads the credentials */
 	ROLE_COUNT
 };
 
 #define RB_(r)		(1u << ROLE_##r)
 #define R_WORKERS	(RB_(SMTPD) | RB_(QUEUE) | RB_(LOOKUP) | RB_(LOCAL) | \
-			    RB_(PICKUP) | RB_(RELAY))
+			    RB_(PICKUP) | RB_(RELAY) | RB_(AUTH))
 /* Who hands queue new messages: smtpd, and pickup the same way. */
 #define R_SUBMITTERS	(RB_(SMTPD) | RB_(PICKUP))
 #define R_ALL		((1u << ROLE_COUNT) - 1)
@@ -82,7 +83,7 @@ enum ipc_kind {
 	P(forward_read) P(forward_data) P(owner) P(rcpt_check)		\
 	P(runner_open) P(deliver_progress) P(admin_entry) P(admin_rcpt)	\
 	P(admin_change) P(admin_done) P(admin_text) P(uid) P(login)	\
-	P(relay) P(relay_result)
+	P(relay) P(relay_result) P(auth_check) P(auth_verdict)
 
 enum ipc_payload {
 	IPC_PAYLOAD_none = 0,
@@ -202,7 +203,15 @@ enum ipc_phase {
 	X(IPC_RELAY,		REQ,	RB_(QUEUE), RB_(RELAY),		\
 	    IPC_FD_REQUIRED, IPC_RELAY_RESULT, relay, RUN)		\
 	X(IPC_RELAY_RESULT,	REPLY,	RB_(RELAY), RB_(QUEUE),		\
-	    IPC_FD_NONE, 0, relay_result, RUN)
+	    IPC_FD_NONE, 0, relay_result, RUN)		\
+	X(IPC_AUTH_CHECK,	REQ,	RB_(SMTPD), RB_(AUTH),		\
+	    IPC_FD_NONE, IPC_AUTH_VERDICT, auth_check, RUN)		\
+	X(IPC_AUTH_VERDICT,	REPLY,	RB_(AUTH), RB_(SMTPD),		\
+	    IPC_FD_NONE, 0, auth_verdict, RUN)				\
+	X(IPC_AUTH_CONNECT,	REQ,	RB_(AUTH), RB_(MASTER),		\
+	    IPC_FD_NONE, IPC_AUTH_CONNECT_OK, none, RUN)		\
+	X(IPC_AUTH_CONNECT_OK,	REPLY,	RB_(MASTER), RB_(AUTH),		\
+	    IPC_FD_REQUIRED, 0, none, RUN)
 
 enum ipc_type {
 	IPC_NONE = 0,

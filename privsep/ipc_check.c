@@ -387,3 +387,31 @@ ipc_check_relay_result(const struct msg_relay_result *m)
 	}
 	return NULL;
 }
+
+/*
+ * A login name as auth takes it: text (no control character, which
+ * would forge log lines), not empty; an authorization identity may be
+ * empty.  The password is any bytes but NUL (RFC 4616), which the codec
+ * already refuses; it may not be empty.
+ */
+const char *
+ipc_check_auth_check(const struct msg_auth_check *m)
+{
+	if (m->mech == 0 || m->mech >= AUTH_MECH_MAX)
+		return "bad mechanism";
+	if (!ipc_valid_client_addr(m->client_addr))
+		return "client address not numeric";
+	if (!text_ok(m->user, 1) || !text_ok(m->authzid, 0))
+		return "empty user or control character in a name";
+	return m->password[0] != '\0' ? NULL : "empty password";
+}
+
+const char *
+ipc_check_auth_verdict(const struct msg_auth_verdict *m)
+{
+	if (m->verdict >= AUTH_VERDICT_MAX)
+		return "bad verdict";
+	if (m->verdict == AUTH_OK)
+		return text_ok(m->user, 1) ? NULL : "bad login name";
+	return m->user[0] == '\0' ? NULL : "a login name without AUTH_OK";
+}

@@ -724,6 +724,30 @@ dec_uid(struct rbuf *rb, struct msg_uid *m)
 }
 
 void
+enc_auth_check(struct wbuf *wb, const struct msg_auth_check *m)
+{
+	ipc_enc_check("enc_auth_check", ipc_check_auth_check(m));
+	wb_u32(wb, m->mech);
+	wb_str(wb, m->client_addr);
+	wb_str(wb, m->authzid);
+	wb_str(wb, m->user);
+	wb_str(wb, m->password);
+}
+
+int
+dec_auth_check(struct rbuf *rb, struct msg_auth_check *m)
+{
+	rb_u32(rb, &m->mech);
+	rb_str(rb, m->client_addr, sizeof(m->client_addr));
+	rb_str(rb, m->authzid, sizeof(m->authzid));
+	rb_str(rb, m->user, sizeof(m->user));
+	rb_str(rb, m->password, sizeof(m->password));
+	if (rb_end(rb) == -1 || ipc_check_auth_check(m) != NULL)
+		return -1;
+	return 0;
+}
+
+void
 enc_relay(struct wbuf *wb, const struct msg_relay *m)
 {
 	uint32_t i;
@@ -830,6 +854,24 @@ dec_relay_result(struct rbuf *rb, struct msg_relay_result *m)
 		rb_str(rb, m->v[i].text, sizeof(m->v[i].text));
 	}
 	if (rb_end(rb) == -1 || ipc_check_relay_result(m) != NULL)
+		return -1;
+	return 0;
+}
+
+void
+enc_auth_verdict(struct wbuf *wb, const struct msg_auth_verdict *m)
+{
+	ipc_enc_check("enc_auth_verdict", ipc_check_auth_verdict(m));
+	wb_u32(wb, m->verdict);
+	wb_str(wb, m->user);
+}
+
+int
+dec_auth_verdict(struct rbuf *rb, struct msg_auth_verdict *m)
+{
+	rb_u32(rb, &m->verdict);
+	rb_str(rb, m->user, sizeof(m->user));
+	if (rb_end(rb) == -1 || ipc_check_auth_verdict(m) != NULL)
 		return -1;
 	return 0;
 }

@@ -82,5 +82,6 @@ int	writer_main(int argc, char **argv);
 int	runner_main(int argc, char **argv);
 int	pickup_main(int argc, char **argv);
 int	relay_main(int argc, char **argv);
+int	auth_main(int argc, char **argv);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * peers.c: smtpd's channels to lookup and queue.  A session's request is
+ * peers.c: smtpd's channels to lookup, queue and auth.  A session's request is
  * remembered by (channel, request id) until its reply comes, or until the
  * channel goes away, when the session gets a temporary failure.
  *
@@ -30,11 +30,26 @@ waiter_cmp(struct waiter *a, struct waiter *b)
 }
 RB_GENERATE_STATIC(waiter_tree, waiter, entry, waiter_cmp);
 
+static struct ipc_chan **
+peer_slot(struct smtpd *sd, enum bh_role peer)
+{
+	switch (peer) {
+	case ROLE_QUEUE:
+		return &sd->queue;
+	case ROLE_LOOKUP:
+		return &sd->lookup;
+	case ROLE_AUTH:
+		return &sd->auth;
+	default:
+		return NULL;
+	}
+}
+
 int
 smtpd_request(struct smtpd *sd, struct session *s, enum bh_role peer,
     enum ipc_type type, const struct wbuf *wb)
 {
-	struct ipc_chan	**slot = peer == ROLE_QUEUE ? &sd->queue : &sd->lookup;
+	struct ipc_chan	**slot = peer_slot(sd, peer);
 	struct ipc_chan	 *c = *slot;
 	struct waiter	 *w;
 	uint32_t	  id;
@@ -135,6 +150,8 @@ peer_closed(struct ipc_chan *c, const char *why, int violation, void *arg)
 		sd->queue = NULL;
 	if (sd->lookup == c)
 		sd->lookup = NULL;
+	if (sd->auth == c)
+		sd->auth = NULL;
 	if ((i = retiring_slot(sd, c)) != -1)
 		sd->retiring[i] = NULL;
 	/* Answer the waiters first: the channel's address may be reused. */
@@ -170,11 +187,7 @@ smtpd_on_peer(struct worker_env *we, enum bh_role peer, int fd)
 	struct smtpd	 *sd = we->arg;
 	struct ipc_chan	**slot;
 
-	if (peer == ROLE_QUEUE)
-		slot = &sd->queue;
-	else if (peer == ROLE_LOOKUP)
-		slot = &sd->lookup;
-	else {
+	if ((slot = peer_slot(sd, peer)) == NULL) {
 		close(fd);
 		fatalx("master handed smtpd a channel to %s",
 		    ipc_role_name(peer));

@@ -244,6 +244,7 @@ session_free(struct session *s)
 	evbuffer_free(s->data);
 	free(s->rcpts);
 	free(s->pending);
+	auth_forget(s);
 	free(s);
 }
 
@@ -533,6 +534,10 @@ session_accept(struct smtpd *sd, int fd, const struct sockaddr *sa,
 	format_peer(sa, s->client_addr, sizeof(s->client_addr));
 	s->tls_level = lt != NULL ? lt->level :
 	    sd->we.cf.smtpd_tls_security_level;
+	s->auth_enable = lt != NULL ? lt->sasl_auth_enable :
+	    strcmp(sd->we.cf.smtpd_sasl_auth_enable, "yes") == 0;
+	s->auth_only = lt != NULL ? lt->tls_auth_only :
+	    strcmp(sd->we.cf.smtpd_tls_auth_only, "yes") == 0;
 	if (lt != NULL && lt->wrapper && sd->tls != NULL)
 		s->bev = tls_wrapper_bev(s, fd);
 	else
@@ -590,6 +595,7 @@ tls_start(struct session *s)
 	bufferevent_setwatermark(fb, EV_READ, 0, INPUT_HIWAT);
 	bufferevent_enable(fb, EV_READ | EV_WRITE);
 	transaction_reset(s);
+	auth_forget(s);
 	s->helo[0] = '\0';
 	s->esmtp = 0;
 	s->state = S_INIT;
@@ -631,7 +637,8 @@ static size_t
 line_max(const char *line, size_t len)
 {
 	if (len > 5 && (strncasecmp(line, "MAIL ", 5) == 0 ||
-	    strncasecmp(line, "RCPT ", 5) == 0))
+	    strncasecmp(line, "RCPT ", 5) == 0 ||
+	    strncasecmp(line, "AUTH ", 5) == 0))
 		return SMTP_PARAM_LINE_MAX;
 	return SMTP_LINE_MAX;
 }
@@ -650,7 +657,9 @@ process_command(struct session *s)
 	if (eol.pos == -1) {
 		if ((len = evbuffer_get_length(in)) > CMD_BUFFER_MAX) {
 			evbuffer_drain(in, len);
-			if (!s->skip_line)
+			if (s->sasl != NULL && !s->skip_line)
+				auth_line_too_long(s);
+			else if (!s->skip_line)
 				reply_error(s, "500 5.5.2 Error: line too long");
 			s->skip_line = 1;
 		}
@@ -666,6 +675,8 @@ process_command(struct session *s)
 		s->skip_line = 0;
 	else if (!crlf && !normalize_bare_newline(s))
 		reject_bare_lf_command(s);
+	else if (s->sasl != NULL)
+		auth_response(s, line, len);
 	else if (len + 2 > line_max(line, len))
 		reply_error(s, "500 5.5.2 Error: line too long");
 	else if (memchr(line, '\0', len) != NULL)
@@ -729,6 +740,10 @@ session_reply(struct session *s, enum ipc_type req, uint32_t type,
 	case IPC_MSG_COMMIT:
 		s->blocked = 0;
 		commit_answer(s, type, msg);
+		break;
+	case IPC_AUTH_CHECK:
+		s->blocked = 0;
+		auth_answer(s, type, msg);
 		break;
 	default:	/* IPC_MSG_ABORT: nothing waits for it */
 		break;

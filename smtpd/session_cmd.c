@@ -70,6 +70,7 @@ cmd_helo(struct session *s, const struct smtp_cmd *c, int esmtp)
 		reply(s, "250-STARTTLS");
 	reply(s, "250-ENHANCEDSTATUSCODES");
 	reply(s, "250-8BITMIME");
+	auth_ehlo(s);
 	reply(s, "250-DSN");
 	reply(s, "250-SMTPUTF8");
 	reply(s, "250 CHUNKING");
@@ -140,6 +141,9 @@ mail_params(struct session *s, const struct smtp_mailrcpt *mr)
 		} else if (strcmp(k, "BODY") == 0) {
 			reply_error(s, "501 5.5.4 Bad BODY parameter");
 			return -1;
+		} else if (strcmp(k, "AUTH") == 0 && p->has_value &&
+		    auth_offered(s)) {
+			/* RFC 4954 5: taken, and (as Postfix) not trusted */
 		} else if (strcmp(k, "SMTPUTF8") == 0 && !p->has_value) {
 			s->smtputf8 = 1;
 		} else if (strcmp(k, "RET") == 0 && p->has_value) {
@@ -543,7 +547,7 @@ dispatch(struct session *s, const char *line, size_t len)
 		reply_error(s, "502 5.5.1 Error: EXPN is not supported");
 		break;
 	case SMTP_AUTH:
-		reply_error(s, "503 5.5.1 Error: authentication not enabled");
+		cmd_auth(s, &c);
 		break;
 	case SMTP_BDAT:
 		cmd_bdat(s, &c);

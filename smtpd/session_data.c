@@ -76,11 +76,14 @@ static void chunk_start(struct session *, uint64_t, int, int);
 static const char *
 received_protocol(const struct session *s)
 {
+	static const char *const with[2][2][2] = {	/* utf8, tls, auth */
+		{ { "ESMTP", "ESMTPA" }, { "ESMTPS", "ESMTPSA" } },
+		{ { "UTF8SMTP", "UTF8SMTPA" }, { "UTF8SMTPS", "UTF8SMTPSA" } }
+	};
+
 	if (!s->esmtp)
 		return s->tls ? "SMTPS" : "SMTP";
-	if (s->smtputf8)
-		return s->tls ? "UTF8SMTPS" : "UTF8SMTP";
-	return s->tls ? "ESMTPS" : "ESMTP";
+	return with[s->smtputf8 != 0][s->tls != 0][s->sasl_user != NULL];
 }
 
 /* "\n\t(using TLSv1.3 with cipher ... (256/256 bits))", as Postfix. */
@@ -124,6 +127,7 @@ void
 data_answer(struct session *s, uint32_t type, const union ipc_msg *msg,
     int fd)
 {
+	char	sasl_log[IPC_AUTH_NAME_MAX + 64];
 	int	bdat = s->chunk_first;
 
 	s->chunk_first = 0;
@@ -145,7 +149,8 @@ data_answer(struct session *s, uint32_t type, const union ipc_msg *msg,
 	s->in_header = 1;
 	s->header_bytes = s->line_bytes = 0;
 	s->line_kept = s->header_cut = 0;
-	log_info("%s: client=unknown[%s]", s->qid, s->client_addr);
+	log_info("%s: client=unknown[%s]%s", s->qid, s->client_addr,
+	    auth_log_suffix(s, sasl_log, sizeof(sasl_log)));
 	write_received(s);
 	if (bdat) {
 		s->state = S_BDAT;

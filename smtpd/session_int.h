@@ -9,6 +9,8 @@
 
 #include <stdarg.h>
 
+struct sasl_exchange;
+
 #define CMD_BUFFER_MAX	2048	/* a command line longer is thrown away */
 /*
  * A TLS bufferevent runs SSL_write from inside evbuffer_add (the filter's
@@ -112,6 +114,12 @@ struct session {
 	int			 chunk_cr;	/* a chunk ended in <CR> */
 	size_t			 chunk_progress;	/* since the deadline */
 	uint64_t		 chunk_octets;	/* of this message so far */
+	/* SMTP AUTH (session_auth.c) */
+	int			 auth_enable;	/* smtpd_sasl_auth_enable */
+	int			 auth_only;	/* smtpd_tls_auth_only */
+	struct sasl_exchange	*sasl;		/* an exchange is running */
+	uint32_t		 sasl_mech;	/* being verified, or logged in */
+	char			*sasl_user;	/* logged in as */
 };
 
 static inline const struct bh_config *
@@ -166,5 +174,15 @@ void commit_answer(struct session *s, uint32_t type,
 int process_data(struct session *s);
 void cmd_bdat(struct session *s, const struct smtp_cmd *c);
 int process_chunk(struct session *s);
+
+/* session_auth.c: SMTP AUTH */
+int auth_offered(const struct session *s);
+void auth_ehlo(struct session *s);
+void auth_forget(struct session *s);
+void cmd_auth(struct session *s, const struct smtp_cmd *c);
+void auth_response(struct session *s, const char *line, size_t len);
+void auth_line_too_long(struct session *s);
+void auth_answer(struct session *s, uint32_t type, const union ipc_msg *msg);
+const char *auth_log_suffix(const struct session *s, char *buf, size_t len);
 
 #endif

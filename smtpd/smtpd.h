@@ -50,6 +50,7 @@ struct smtpd {
 	struct worker_env	 we;
 	struct ipc_chan		*queue;
 	struct ipc_chan		*lookup;
+	struct ipc_chan		*auth;		/* SASL verdicts */
 	/* lookups master replaced, still answering what they were asked */
 	struct ipc_chan		*retiring[SMTPD_RETIRING_MAX];
 	struct waiter_tree	 waiters;

@@ -104,6 +104,12 @@ service_tls(const struct mcf_service *svc, struct listener_tls *lt,
 			if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0)
 				goto bad;
 			lt->wrapper = strcmp(v, "yes") == 0;
+		} else if (strcmp(n, "smtpd_sasl_auth_enable") == 0 ||
+		    strcmp(n, "smtpd_tls_auth_only") == 0) {
+			if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0)
+				goto bad;
+			*(n[6] == 's' ? &lt->sasl_auth_enable :
+			    &lt->tls_auth_only) = strcmp(v, "yes") == 0;
 		} else if (strcmp(n, "smtpd_tls_security_level") == 0) {
 			if (*v != '\0' && strcmp(v, "none") != 0 &&
 			    !tls_level_offers(v))
@@ -169,6 +175,10 @@ tls_listeners(const struct bh_config *cf, int first_fd, int n,
 		return -1;
 	for (i = 0; i < n && rc == 0; i++) {
 		out[i].wrapper = strcmp(cf->smtpd_tls_wrappermode, "yes") == 0;
+		out[i].sasl_auth_enable =
+		    strcmp(cf->smtpd_sasl_auth_enable, "yes") == 0;
+		out[i].tls_auth_only =
+		    strcmp(cf->smtpd_tls_auth_only, "yes") == 0;
 		/* one of "", none, may, encrypt: config_check made sure */
 		xstrlcpy(out[i].level, cf->smtpd_tls_security_level,
 		    sizeof(out[i].level));

@@ -24,6 +24,8 @@ struct ssl_ctx_st *tls_server_ctx(const struct bh_config *, char *err,
 struct listener_tls {
 	int	wrapper;	/* smtpd_tls_wrappermode = yes */
 	char	level[8];	/* smtpd_tls_security_level: "", none, ... */
+	int	sasl_auth_enable;	/* smtpd_sasl_auth_enable = yes */
+	int	tls_auth_only;		/* smtpd_tls_auth_only = yes */
 };
 
 /*

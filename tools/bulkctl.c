@@ -22,6 +22,7 @@
 #include "tools/audit.h"
 #include "tools/bulkctl_queue.h"
 #include "tools/bulkctl_config.h"
+#include "tools/bulkctl_passwd.h"
 #include "conf/config_load.h"
 
 #define AUDIT_ROWS	256
@@ -36,6 +37,7 @@ usage(void)
 	    "       bulkctl [-c config_dir] aliases check\n"
 	    "       bulkctl [-c config_dir] config [-dhnx] [name[=value] ...]"
 	    " | -M\n"
+	    "       bulkctl [-c config_dir] passwd login\n"
 	    "       bulkctl -V\n"
 	    "       mailq [-c config_dir] [-j]\n"
 	    "       newaliases [-c config_dir]\n");
@@ -157,6 +159,8 @@ main(int argc, char **argv)
 	else if (strcmp(argv[0], "list") == 0 && argc == 2 &&
 	    strcmp(argv[1], "-j") == 0)
 		rc = bulkctl_mailq(&cf, 1);
+	else if (strcmp(argv[0], "passwd") == 0 && argc == 2)
+		rc = bulkctl_passwd(&cf, argv[1]);
 	else if (strcmp(argv[0], "flush") == 0 && argc == 1)
 		rc = bulkctl_flush(&cf);
 	else if ((strcmp(argv[0], "hold") == 0 ||

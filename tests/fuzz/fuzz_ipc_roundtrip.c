@@ -489,6 +489,29 @@ b_relay_result(struct src *s, struct msg_relay_result *m)
 	}
 }
 
+static void
+b_auth_check(struct src *s, struct msg_auth_check *m)
+{
+	m->mech = AUTH_MECH_PLAIN;
+	strlcpy(m->client_addr, "192.0.2.1", sizeof(m->client_addr));
+	strlcpy(m->user, "alice", sizeof(m->user));
+	strlcpy(m->password, "secret", sizeof(m->password));
+	f_u32(s, &m->mech, AUTH_MECH_MAX);
+	f_str(s, m->client_addr, sizeof(m->client_addr));
+	f_str(s, m->authzid, sizeof(m->authzid));
+	f_str(s, m->user, sizeof(m->user));
+	f_str(s, m->password, sizeof(m->password));
+}
+
+static void
+b_auth_verdict(struct src *s, struct msg_auth_verdict *m)
+{
+	m->verdict = AUTH_OK;
+	strlcpy(m->user, "alice", sizeof(m->user));
+	f_u32(s, &m->verdict, AUTH_VERDICT_MAX);
+	f_str(s, m->user, sizeof(m->user));
+}
+
 /* ---- the round trip ---- */
 
 /*

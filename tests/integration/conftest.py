@@ -33,7 +33,7 @@ WAIT = 15.0   # seconds: the upper bound of every wait in these tests
 
 
 ROLES = ("master", "smtpd", "queue", "lookup", "local", "writer", "runner",
-         "pickup", "relay")
+         "pickup", "relay", "auth")
 # A log line: "Dec  2 20:38:46 host bulkhead/queue[4242]: text"
 # ("bulkhead" is syslog_name).
 LOG_LINE = re.compile(r"^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \S+ "
@@ -87,6 +87,7 @@ class Daemon:
         self.spool = os.path.join(tmp, "spool")
         self.logfile = os.path.join(tmp, "maillog")
         self.proc = None
+        self.auth_down = False     # a test that keeps auth from starting
         with open(os.path.join(tmp, "main.cf"), "w") as f:
             f.write(
                 "myhostname = mx.%s\n"
@@ -118,7 +119,9 @@ class Daemon:
         wait_until(lambda: self.log_count("queue: ready") >= 1
                    and self.log_count("local: ready") >= 1
                    and self.log_count("lookup: ready") >= 1
-                   and self.log_count("relay: ready") >= 1,
+                   and self.log_count("relay: ready") >= 1
+                   and (self.auth_down or
+                        self.log_count("auth: ready") >= 1),
                    "all compartments to be ready")
 
     def stop(self):

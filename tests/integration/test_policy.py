@@ -21,7 +21,7 @@ import pytest
 from conftest import BULKHEAD
 
 ROLES = ("smtpd", "queue", "lookup", "local", "writer", "runner", "pickup",
-         "relay")
+         "relay", "auth")
 STORED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
                       "policy")
 SANITIZER_MARK = "# sanitizer build"
@@ -68,7 +68,8 @@ def test_loaded_policy_is_the_tables(role):
 
 
 @pytest.mark.parametrize("role", ("smtpd", "queue", "lookup", "local",
-                                  "writer", "pickup"))
+                                  "writer", "pickup",
+                                  "relay", "auth"))
 def test_allowlists_deny_what_a_compartment_must_never_do(role):
     """Anything not listed kills the process; none of these is listed."""
     pfc = policy("-t", role).stdout

@@ -6,7 +6,7 @@ import subprocess
 
 from conftest import BOB, BULKCTL, DOMAIN, maildir_messages
 
-ROLES = ("smtpd", "queue", "lookup", "local", "pickup", "relay")
+ROLES = ("smtpd", "queue", "lookup", "local", "pickup", "relay", "auth")
 ZERO = "0000000000000000"
 
 
@@ -55,7 +55,7 @@ def test_bulkctl_audit_table(make_daemon, sandbox):
         else:
             assert root == "/"
             assert set(ns.split(",")) >= {"mnt", "pid", "net", "ipc", "uts"}
-    assert len(uids) == 5          # each compartment has its own uid
+    assert len(uids) == len(ROLES)  # each compartment has its own uid
 
 
 def test_compartments_seen_from_proc(make_daemon, sandbox):
@@ -95,7 +95,8 @@ def test_compartments_seen_from_proc(make_daemon, sandbox):
     users = {pwd.getpwuid(int(proc_status(p)["Uid"][0])).pw_name
              for p in pids.values()}
     assert users == {"_bhsmtpd", "_bhqueue", "_bhlookup", "_bhlocal",
-                     "_bhpickup", "_bhrelay"}
+                     "_bhpickup", "_bhrelay",
+                     "_bhauth"}
 
 
 def test_mailbox_written_as_the_recipient(make_daemon, users):

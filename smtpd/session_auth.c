@@ -1,0 +1,239 @@
+/*
+ * session_auth.c: SMTP AUTH (RFC 4954) in a session.
+ *
+ * smtpd runs the exchange (smtpd/sasl.c) and relays the credentials to
+ * the auth compartment, which alone can read a password database; smtpd
+ * gets back a verdict and, on success, the login name.  AUTH is offered
+ * where smtpd_sasl_auth_enable says (main.cf, or -o on a master.cf
+ * service), and with smtpd_tls_auth_only only once TLS is on.
+ *
+ * Log lines are Postfix's, so that fail2ban's postfix-sasl filter and
+ * log tools read them: "warning: unknown[ADDR]: SASL PLAIN
+ * authentication failed: authentication failure", and
+ * "QID: client=unknown[ADDR], sasl_method=PLAIN, sasl_username=alice".
+ *
+ * Handlers:
+ *   cmd_auth		the AUTH command
+ *   auth_response	a client line while an exchange runs
+ *   auth_answer	auth's verdict
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+
+#include "lib/log.h"
+#include "lib/strl.h"
+#include "lib/xmalloc.h"
+#include "smtpd/sasl.h"
+#include "smtpd/smtp_parse.h"
+#include "smtpd/smtpd.h"
+#include "smtpd/tls.h"
+#include "smtpd/session_int.h"
+
+int
+auth_offered(const struct session *s)
+{
+	return s->auth_enable && (s->tls || !s->auth_only);
+}
+
+void
+auth_ehlo(struct session *s)
+{
+	if (auth_offered(s))
+		reply(s, "250-AUTH PLAIN LOGIN");
+}
+
+static void
+exchange_end(struct session *s)
+{
+	if (s->sasl == NULL)
+		return;
+	sasl_clear(s->sasl);
+	free(s->sasl);
+	s->sasl = NULL;
+}
+
+void
+auth_forget(struct session *s)
+{
+	exchange_end(s);
+	free(s->sasl_user);
+	s->sasl_user = NULL;
+	s->sasl_mech = 0;
+}
+
+static void
+log_failure(struct session *s, uint32_t mech, const char *why)
+{
+	log_warnx("unknown[%s]: SASL %s authentication failed: %s",
+	    s->client_addr, sasl_mech_name(mech), why);
+}
+
+/* Relay the complete credentials to auth. */
+static void
+ask_auth(struct session *s)
+{
+	uint8_t		buf[sizeof(struct msg_auth_check) + 64];
+	struct wbuf	wb;
+	uint32_t	mech = s->sasl->cred.mech;
+	int		rc;
+
+	wb_init(&wb, buf, sizeof(buf));
+	enc_auth_check(&wb, &s->sasl->cred);
+	rc = smtpd_request(s->sd, s, ROLE_AUTH, IPC_AUTH_CHECK, &wb);
+	explicit_bzero(buf, sizeof(buf));
+	exchange_end(s);
+	if (rc == -1) {
+		/* fail2ban's filter leaves this one out on purpose */
+		log_failure(s, mech, "Connection lost to authentication "
+		    "server");
+		reply(s, "454 4.7.0 Temporary authentication failure");
+		return;
+	}
+	s->sasl_mech = mech;	/* the mechanism being verified */
+	s->holds++;
+	s->blocked = 1;
+}
+
+/* What sasl_start or sasl_step said. */
+static void
+exchange_result(struct session *s, enum sasl_res r, const char *challenge)
+{
+	uint32_t mech = s->sasl->cred.mech;
+
+	if (r != SASL_CHALLENGE && r != SASL_VERIFY)
+		exchange_end(s);
+	switch (r) {
+	case SASL_CHALLENGE:
+		reply(s, "334 %s", challenge);
+		break;
+	case SASL_VERIFY:
+		ask_auth(s);
+		break;
+	case SASL_ERR_SYNTAX:
+		reply_error(s, "501 5.5.4 Syntax: AUTH mechanism");
+		break;
+	case SASL_ERR_MECH:
+		reply_error(s, "504 5.5.4 Unsupported authentication "
+		    "mechanism");
+		break;
+	case SASL_ERR_CANCEL:
+		reply_error(s, "501 5.7.0 Authentication aborted");
+		break;
+	case SASL_ERR_BASE64:
+		reply_error(s, "501 5.5.2 Cannot decode response");
+		break;
+	case SASL_ERR_FORMAT:
+		log_failure(s, mech, "authentication failure");
+		reply_error(s, "535 5.7.8 Error: authentication failed: "
+		    "authentication failure");
+		break;
+	}
+}
+
+void
+cmd_auth(struct session *s, const struct smtp_cmd *c)
+{
+	char challenge[64];
+
+	if (!s->auth_enable) {
+		reply_error(s, "503 5.5.1 Error: authentication not enabled");
+		return;
+	}
+	if (!auth_offered(s)) {
+		reply_error(s, "530 5.7.0 Must issue a STARTTLS command first");
+		return;
+	}
+	if (s->state == S_INIT || !s->esmtp) {
+		reply_error(s, "503 5.5.1 Error: send EHLO first");
+		return;
+	}
+	if (s->sasl_user != NULL) {
+		reply_error(s, "503 5.5.1 Error: already authenticated");
+		return;
+	}
+	if (s->state != S_HELO) {
+		reply_error(s, "503 5.5.1 Error: MAIL transaction in progress");
+		return;
+	}
+	if (c->arglen == 0) {
+		reply_error(s, "501 5.5.4 Syntax: AUTH mechanism");
+		return;
+	}
+	s->sasl = xcalloc(1, sizeof(*s->sasl));
+	exchange_result(s, sasl_start(s->sasl, s->client_addr, c->arg,
+	    c->arglen, challenge, sizeof(challenge)), challenge);
+}
+
+void
+auth_response(struct session *s, const char *line, size_t len)
+{
+	char challenge[64];
+
+	if (len + 2 > SASL_LINE_MAX) {
+		exchange_end(s);
+		reply_error(s, "500 5.5.6 Authentication exchange line is "
+		    "too long");
+		return;
+	}
+	exchange_result(s, sasl_step(s->sasl, line, len, challenge,
+	    sizeof(challenge)), challenge);
+}
+
+/* The rest of an over-long response line is being thrown away. */
+void
+auth_line_too_long(struct session *s)
+{
+	exchange_end(s);
+	reply_error(s, "500 5.5.6 Authentication exchange line is too long");
+}
+
+void
+auth_answer(struct session *s, uint32_t type, const union ipc_msg *msg)
+{
+	uint32_t	mech = s->sasl_mech;
+	uint32_t	verdict = AUTH_TEMPFAIL;
+
+	s->sasl_mech = 0;
+	if (type == IPC_AUTH_VERDICT)
+		verdict = msg->auth_verdict.verdict;
+	switch (verdict) {
+	case AUTH_OK:
+		s->sasl_mech = mech;
+		s->sasl_user = xstrdup(msg->auth_verdict.user);
+		log_info("unknown[%s]: sasl_method=%s, sasl_username=%s",
+		    s->client_addr, sasl_mech_name(mech), s->sasl_user);
+		reply(s, "235 2.7.0 Authentication successful");
+		break;
+	case AUTH_FAIL:
+		log_failure(s, mech, "authentication failure");
+		reply_error(s, "535 5.7.8 Error: authentication failed: "
+		    "authentication failure");
+		break;
+	case AUTH_RATE:
+		log_failure(s, mech, "too many authentication failures");
+		reply_error(s, "450 4.7.1 Error: too many authentication "
+		    "failures from %s, try again later", s->client_addr);
+		break;
+	default:
+		log_failure(s, mech, "Connection lost to authentication "
+		    "server");
+		reply(s, "454 4.7.0 Temporary authentication failure");
+		break;
+	}
+}
+
+/* ", sasl_method=PLAIN, sasl_username=alice" for the client= line. */
+const char *
+auth_log_suffix(const struct session *s, char *buf, size_t len)
+{
+	if (s->sasl_user == NULL)
+		return "";
+	snprintf(buf, len, ", sasl_method=%s, sasl_username=%s",
+	    sasl_mech_name(s->sasl_mech), s->sasl_user);
+	return buf;
+}

@@ -1,0 +1,554 @@
+"""
+SMTP AUTH (RFC 4954): smtpd runs the exchange and relays it to the auth
+compartment, which alone reads the credentials.  The real daemon with
+TLS certificates made by the test, spoken to with smtplib, raw
+dialogues, swaks and curl.
+"""
+import base64
+import os
+import re
+import shutil
+import smtplib
+import socket
+import subprocess
+import time
+
+import pytest
+
+import tempfile
+
+from conftest import (ALICE, BULKCTL, DOMAIN, WAIT, Daemon, free_port,
+                      wait_until)
+from test_tls import certs, client_ctx, message_with  # noqa: F401
+
+A = "%s@%s" % (ALICE, DOMAIN)
+AUTH_ON = "smtpd_sasl_auth_enable = yes\n"
+
+
+def b64(s):
+    return base64.b64encode(s.encode() if isinstance(s, str) else s).decode()
+
+
+def start(certs, extra="", services="", sandbox="chroot",  # noqa: F811
+          setup=None):
+    tmp = tempfile.mkdtemp(prefix="bh-auth-it-")
+    os.chmod(tmp, 0o755)
+    main = ("smtpd_tls_cert_file = %s\nsmtpd_tls_key_file = %s\n"
+            "smtpd_tls_security_level = may\n%s" % (certs[0], certs[1], extra))
+    d = Daemon(tmp, free_port(), sandbox, main, "postmaster: %s\n" % ALICE)
+    with open(os.path.join(tmp, "master.cf"), "a") as f:
+        f.write(services)
+    if setup:
+        setup(d)
+    d.start()
+    return d
+
+
+@pytest.fixture
+def auth_daemon(users, certs):  # noqa: F811
+    made = []
+
+    def make(extra="", **kw):
+        d = start(certs, extra, **kw)
+        made.append(d)
+        return d
+    yield make
+    for d in made:
+        d.stop()
+        log = d.logtext()
+        if os.environ.get("BH_KEEP_LOGS"):
+            shutil.copy(d.logfile, "/tmp/bh-last-maillog")
+        shutil.rmtree(d.dir, ignore_errors=True)
+        for bad in ("AddressSanitizer", "runtime error:", "LeakSanitizer",
+                    "blocked call #", "SIGSYS"):
+            assert bad not in log, log
+
+
+def wait_log(d, regex):
+    """Log lines reach the file through master: wait for them."""
+    return wait_until(lambda: re.search(regex, d.logtext()), regex)
+
+
+def tls_session(d, port=None):
+    s = smtplib.SMTP("127.0.0.1", port or d.port, timeout=WAIT)
+    s.ehlo("client.example")
+    s.starttls(context=client_ctx())
+    s.ehlo("client.example")
+    return s
+
+
+def test_auth_not_offered_unless_enabled(auth_daemon):
+    d = auth_daemon()
+    with tls_session(d) as s:
+        assert not s.has_extn("auth")
+        assert s.docmd("AUTH", "PLAIN " + b64("\0%s\0pw" % ALICE))[0] == 503
+
+
+def test_auth_only_after_tls_by_default(auth_daemon):
+    d = auth_daemon(AUTH_ON)
+    with smtplib.SMTP("127.0.0.1", d.port, timeout=WAIT) as s:
+        s.ehlo("client.example")
+        assert not s.has_extn("auth")
+        code, msg = s.docmd("AUTH", "PLAIN " + b64("\0%s\0pw" % ALICE))
+        assert (code, msg[:5]) == (530, b"5.7.0")
+        s.starttls(context=client_ctx())
+        s.ehlo("client.example")
+        assert s.esmtp_features["auth"].split() == ["PLAIN", "LOGIN"]
+
+
+def test_auth_without_tls_when_allowed(auth_daemon):
+    d = auth_daemon(AUTH_ON + "smtpd_tls_auth_only = no\n")
+    with smtplib.SMTP("127.0.0.1", d.port, timeout=WAIT) as s:
+        s.ehlo("client.example")
+        assert s.has_extn("auth")
+
+
+def test_exchange_errors(auth_daemon):
+    d = auth_daemon(AUTH_ON)
+    with tls_session(d) as s:
+        assert s.docmd("AUTH", "PLAIN not*base64")[0] == 501
+        assert s.docmd("AUTH", "CRAM-MD5")[0] == 504
+        assert s.docmd("AUTH")[0] == 501
+        # "*" cancels; the session goes on
+        assert s.docmd("AUTH", "LOGIN") == (334, b"VXNlcm5hbWU6")
+        assert s.docmd("*") == (501, b"5.7.0 Authentication aborted")
+        assert s.docmd("AUTH", "PLAIN")[0] == 334
+        assert s.docmd("%%%%")[0] == 501
+        # a malformed PLAIN response is a failure, never sent to auth
+        code, msg = s.docmd("AUTH", "PLAIN " + b64("alice-no-nuls"))
+        assert (code, msg[:5]) == (535, b"5.7.8")
+        # an over-long response ends the exchange
+        assert s.docmd("AUTH", "PLAIN")[0] == 334
+        code, msg = s.docmd("A" * 3000)
+        assert (code, msg[:5]) == (500, b"5.5.6")
+        assert s.docmd("NOOP")[0] == 250
+        # AUTH inside a transaction
+        s.mail("sender@remote.example")
+        assert s.docmd("AUTH", "PLAIN")[0] == 503
+    wait_log(d, r"warning: unknown\[127\.0\.0\.1\]: SASL PLAIN "
+             r"authentication failed: authentication failure")
+
+
+def test_mail_from_auth_parameter(auth_daemon):
+    d = auth_daemon(AUTH_ON)
+    with tls_session(d) as s:
+        assert s.mail("sender@remote.example", ["AUTH=<>"])[0] == 250
+    d2 = auth_daemon()
+    with tls_session(d2) as s:
+        assert s.mail("sender@remote.example", ["AUTH=<>"])[0] == 555
+
+
+# ---- the auth compartment, file backend ----
+
+def hashes():
+    """Logins of the test password file: yescrypt, sha512-crypt, bcrypt
+    hashes made with libxcrypt (python's crypt) and openssl."""
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import crypt
+    sha = subprocess.run(["openssl", "passwd", "-6", "bobs-pw"],
+                         capture_output=True, text=True, check=True)
+    return {
+        "alice": crypt.crypt("alices-pw", "$y$j9T$F5Jx5fExrKuPp53xLKQ..1"),
+        "bob": sha.stdout.strip(),
+        "carol": crypt.crypt("carols-pw", crypt.mksalt(crypt.METHOD_BLOWFISH)),
+    }
+
+
+PASSWORDS = {"alice": "alices-pw", "bob": "bobs-pw", "carol": "carols-pw"}
+
+
+def write_passwd(d, mode=0o600, text=None):
+    path = os.path.join(d.dir, "sasl_passwd")
+    if text is None:
+        text = "# test logins\n" + "".join(
+            "%s:%s\n" % kv for kv in hashes().items())
+    with open(path, "w") as f:
+        f.write(text)
+    os.chmod(path, mode)
+    return path
+
+
+def sasl(extra=""):
+    return AUTH_ON + extra
+
+
+def with_passwd(**kw):
+    def setup(d):
+        write_passwd(d, **kw)
+        d.auth_down = kw.get("mode", 0o600) & 0o022 != 0
+    return setup
+
+
+def wait_auth(d):
+    wait_until(lambda: d.log_count("auth: ready") >= 1, "auth to be ready")
+
+
+@pytest.mark.parametrize("sandbox", ["chroot", "jail"])
+def test_login_each_hash_and_mechanism(auth_daemon, users, sandbox):
+    d = auth_daemon(sasl(), setup=with_passwd(), sandbox=sandbox)
+    wait_auth(d)
+    assert re.search(r"auth\[\d+\]: ready: 3 logins", d.logtext())
+    for login, pw in PASSWORDS.items():
+        for mech in ("PLAIN", "LOGIN"):
+            with tls_session(d) as s:
+                s.user, s.password = login, pw
+                code, msg = s.auth(mech, getattr(s, "auth_" + mech.lower()),
+                                   initial_response_ok=(login != "bob"))
+                assert (code, msg) == (
+                    235, b"2.7.0 Authentication successful"), (login, mech)
+                # a second AUTH after a login
+                assert s.docmd("AUTH", "PLAIN")[0] == 503
+    wait_log(d, r"auth\[\d+\]: login carol from \[127\.0\.0\.1\]")
+
+
+def test_login_then_send(auth_daemon, users):
+    d = auth_daemon(sasl(), setup=with_passwd())
+    wait_auth(d)
+    with tls_session(d) as s:
+        s.login("alice", "alices-pw")
+        s.mail("alice@remote.example", ["AUTH=<>"])
+        s.rcpt(A)
+        code, msg = s.data(b"Subject: auth\r\n\r\nsent after a login\r\n")
+        assert code == 250
+    qid = re.search(rb"queued as ([0-9A-F]+)", msg).group(1).decode()
+    data = message_with(d, users, qid)
+    assert re.search(rb"with ESMTPSA id " + qid.encode(), data)
+    wait_log(d, r"%s: client=unknown\[127\.0\.0\.1\], sasl_method=PLAIN, "
+             r"sasl_username=alice\n" % qid)
+
+
+def test_wrong_password_and_unknown_user(auth_daemon):
+    d = auth_daemon(sasl("smtpd_sasl_failure_delay = 0\n"),
+                    setup=with_passwd())
+    wait_auth(d)
+    for user, pw in (("alice", "wrong"), ("nobody-here", "alices-pw"),
+                     ("bob", "alices-pw")):
+        with tls_session(d) as s:
+            with pytest.raises(smtplib.SMTPAuthenticationError) as e:
+                s.login(user, pw)
+            assert e.value.smtp_code == 535
+            assert e.value.smtp_error.startswith(b"5.7.8 ")
+    # an authorization identity other than the login is refused
+    with tls_session(d) as s:
+        code, _ = s.docmd("AUTH", "PLAIN " + b64("bob\0alice\0alices-pw"))
+        assert code == 535
+    # smtplib's login() tries PLAIN, then LOGIN: 3 x 2 + 1
+    wait_until(lambda: len(re.findall(
+        r"warning: unknown\[127\.0\.0\.1\]: SASL (PLAIN|LOGIN) "
+        r"authentication failed: authentication failure",
+        d.logtext())) == 7, "seven failures logged")
+
+
+def test_swaks_auth(auth_daemon, users):
+    d = auth_daemon(sasl(), setup=with_passwd())
+    wait_auth(d)
+    for mech, ok in (("PLAIN", True), ("LOGIN", True), ("PLAIN", False)):
+        out = subprocess.run(
+            ["swaks", "--server", "127.0.0.1:%d" % d.port, "--tls",
+             "--auth", mech, "--auth-user", "carol", "--auth-password",
+             "carols-pw" if ok else "nope", "--from",
+             "carol@remote.example", "--to", A, "--body", "swaks auth",
+             "--timeout", "15"], capture_output=True, timeout=WAIT * 2)
+        text = out.stdout.decode()
+        if ok:
+            assert out.returncode == 0, text
+            assert "<~  235 2.7.0 Authentication successful" in text
+        else:
+            assert out.returncode != 0
+            assert "<~* 535 5.7.8" in text, text
+
+
+def test_curl_login(auth_daemon, users):
+    d = auth_daemon(sasl(), setup=with_passwd())
+    wait_auth(d)
+    with tempfile.NamedTemporaryFile() as msg:
+        msg.write(b"Subject: curl auth\r\n\r\nvia curl, logged in\r\n")
+        msg.flush()
+        for user, pw, want in (("bob", "bobs-pw", 0), ("bob", "x", 67)):
+            out = subprocess.run(
+                ["curl", "-sS", "--ssl-reqd", "-k", "--max-time", "15",
+                 "smtp://127.0.0.1:%d" % d.port, "--user",
+                 "%s:%s" % (user, pw), "--login-options", "AUTH=PLAIN",
+                 "--mail-from", "bob@remote.example", "--mail-rcpt", A,
+                 "--upload-file", msg.name], capture_output=True,
+                timeout=WAIT * 2)
+            assert out.returncode == want, out.stderr
+    wait_log(d, "sasl_username=bob")
+
+
+def test_backend_down_is_454(auth_daemon):
+    """A password file auth may not trust (writable by others): auth does
+    not start, and AUTH gets a temporary failure, never a crash."""
+    d = auth_daemon(sasl(), setup=with_passwd(mode=0o666))
+    wait_until(lambda: "must be a regular file owned by root" in d.logtext(),
+               "auth to refuse the file")
+    with tls_session(d) as s:
+        code, msg = s.docmd("AUTH", "PLAIN " + b64("\0alice\0alices-pw"))
+        assert (code, msg) == (454, b"4.7.0 Temporary authentication "
+                                    b"failure")
+        assert s.noop()[0] == 250
+    wait_log(d, "SASL PLAIN authentication failed: Connection lost to "
+             "authentication server")
+
+
+def timed_failure(d, user="alice"):
+    with tls_session(d) as s:
+        t = time.monotonic()
+        code, msg = s.docmd("AUTH", "PLAIN " + b64("\0%s\0wrong" % user))
+        return code, msg, time.monotonic() - t
+
+
+def test_brute_force_is_slowed_then_refused(auth_daemon):
+    d = auth_daemon(sasl("smtpd_sasl_failure_delay = 1s\n"
+                         "smtpd_sasl_failure_limit = 3\n"),
+                    setup=with_passwd())
+    wait_auth(d)
+    results = [timed_failure(d) for _ in range(3)]
+    assert [r[0] for r in results] == [535, 535, 535]
+    # the verdict is held back, longer with every failure: 1s, 2s, 3s
+    assert results[0][2] >= 0.9
+    assert results[2][2] >= 2.9
+    assert results[2][2] > results[0][2] + 1.5
+    # over the limit: refused at once, even with the right password
+    with tls_session(d) as s:
+        code, msg = s.docmd("AUTH", "PLAIN " + b64("\0alice\0alices-pw"))
+        assert (code, msg[:5]) == (450, b"4.7.1")
+    wait_log(d, "answer held back 3s")
+    wait_log(d, "too many AUTH requests or failures")
+
+
+def test_client_auth_rate_limit(auth_daemon):
+    d = auth_daemon(sasl("smtpd_client_auth_rate_limit = 2\n"),
+                    setup=with_passwd())
+    wait_auth(d)
+    codes = []
+    for _ in range(3):
+        with tls_session(d) as s:
+            codes.append(s.docmd("AUTH", "PLAIN " +
+                                 b64("\0alice\0alices-pw"))[0])
+    assert codes == [235, 235, 450]
+
+
+# ---- bulkctl passwd ----
+
+def bulkctl_passwd(d, login, stdin):
+    return subprocess.run([BULKCTL, "-c", d.dir, "passwd", login],
+                          input=stdin, capture_output=True, timeout=30)
+
+
+def test_bulkctl_passwd(auth_daemon):
+    def setup(d):
+        write_passwd(d)
+        r = bulkctl_passwd(d, "dave", b"daves-pw\n")
+        assert r.returncode == 0, r.stderr
+        # bob's line is replaced, the others are kept
+        assert bulkctl_passwd(d, "bob", b"new-bob-pw\r\n").returncode == 0
+        # refused: a bad login, an empty password
+        assert bulkctl_passwd(d, "da:ve", b"x\n").returncode == 1
+        assert bulkctl_passwd(d, "eve", b"\n").returncode == 1
+        assert bulkctl_passwd(d, "eve", b"").returncode == 1
+    d = auth_daemon(sasl(), setup=setup)
+    wait_auth(d)
+    path = os.path.join(d.dir, "sasl_passwd")
+    st = os.stat(path)
+    assert (st.st_uid, st.st_mode & 0o777) == (0, 0o600)
+    with open(path) as f:
+        text = f.read()
+    assert re.search(r"^dave:\$y\$", text, re.M)          # yescrypt
+    assert len(re.findall(r"^bob:", text, re.M)) == 1
+    assert "# test logins\n" in text and "\ncarol:$2b$" in text
+    assert not os.path.exists(path + ".bulkctl-")
+    wait_log(d, r"auth\[\d+\]: ready: 4 logins")
+    for login, pw, code in (("dave", "daves-pw", 235), ("bob", "new-bob-pw",
+                            235), ("bob", "bobs-pw", 535),
+                            ("alice", "alices-pw", 235)):
+        with tls_session(d) as s:
+            assert s.docmd("AUTH", "PLAIN " + b64("\0%s\0%s" % (login, pw))
+                           )[0] == code, login
+
+
+def test_bulkctl_passwd_on_a_terminal():
+    import pty
+    tmp = tempfile.mkdtemp(prefix="bh-auth-pty-")
+    try:
+        with open(os.path.join(tmp, "main.cf"), "w") as f:
+            f.write("smtpd_sasl_path = %s/sasl_passwd\n" % tmp)
+        open(os.path.join(tmp, "master.cf"), "w").close()
+        pid, fd = pty.fork()
+        if pid == 0:
+            os.execv(BULKCTL, [BULKCTL, "-c", tmp, "passwd", "erin"])
+        out = b""
+        for answer in (b"erins-pw\n", b"erins-pw\n"):
+            while b"password: " not in out.split(b"\n")[-1]:
+                out += os.read(fd, 1024)
+            assert b"erins-pw" not in out        # no echo
+            os.write(fd, answer)
+            out += b"\n"
+        _, status = os.waitpid(pid, 0)
+        assert os.WEXITSTATUS(status) == 0, out
+        with open(os.path.join(tmp, "sasl_passwd")) as f:
+            assert f.read().startswith("erin:$y$")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+# ---- the Dovecot backend ----
+
+DOVECOT_CONF = """\
+base_dir = {d}/run
+state_dir = {d}/state
+log_path = {d}/dovecot.log
+protocols =
+ssl = no
+auth_mechanisms = plain login
+auth_failure_delay = 0
+passdb {{
+  driver = passwd-file
+  args = {d}/users
+}}
+userdb {{
+  driver = static
+  args = uid=nobody gid=nogroup home=/nonexistent
+}}
+service auth {{
+  unix_listener {d}/auth-client {{
+    mode = 0600
+  }}
+}}
+service anvil {{
+  chroot =
+}}
+"""
+
+
+class Dovecot:
+    """A private Dovecot auth service on a socket in a temporary
+    directory, with a passwd-file passdb."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="bh-dovecot-")
+        self.socket = os.path.join(self.dir, "auth-client")
+        os.chmod(self.dir, 0o755)       # dovecot's auth runs as dovecot
+        for sub in ("run", "state"):
+            os.mkdir(os.path.join(self.dir, sub))
+        dora = subprocess.run(["openssl", "passwd", "-6", "doras-pw"],
+                              capture_output=True, text=True,
+                              check=True).stdout.strip()
+        with open(os.path.join(self.dir, "users"), "w") as f:
+            f.write("dora:{CRYPT}%s\nbob:{CRYPT}%s\n" % (
+                dora, hashes()["bob"]))
+        self.conf = os.path.join(self.dir, "dovecot.conf")
+        with open(self.conf, "w") as f:
+            f.write(DOVECOT_CONF.format(d=self.dir))
+        self.proc = subprocess.Popen(["dovecot", "-F", "-c", self.conf],
+                                     stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+        wait_until(lambda: os.path.exists(self.socket), "dovecot's socket")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=WAIT)
+
+    def cleanup(self):
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.fixture
+def dovecot():
+    if shutil.which("dovecot") is None:
+        pytest.skip("dovecot-core is not installed (scripts/install-deps)")
+    dv = Dovecot()
+    yield dv
+    dv.cleanup()
+
+
+def dovecot_main(dv):
+    return sasl("smtpd_sasl_type = dovecot\nsmtpd_sasl_path = %s\n"
+                "smtpd_sasl_failure_delay = 0\n" % dv.socket)
+
+
+@pytest.mark.parametrize("sandbox", ["chroot", "jail"])
+def test_dovecot_backend(auth_daemon, dovecot, users, sandbox):
+    d = auth_daemon(dovecot_main(dovecot), sandbox=sandbox)
+    wait_log(d, r"auth\[\d+\]: ready: Dovecot at ")
+    for login, pw, mech, code in (
+            ("dora", "doras-pw", "PLAIN", 235),
+            ("dora", "doras-pw", "LOGIN", 235),
+            ("bob", "bobs-pw", "PLAIN", 235),
+            ("dora", "wrong", "PLAIN", 535),
+            ("nobody-here", "doras-pw", "LOGIN", 535)):
+        with tls_session(d) as s:
+            s.user, s.password = login, pw
+            try:
+                got = s.auth(mech, getattr(s, "auth_" + mech.lower()))[0]
+            except smtplib.SMTPAuthenticationError as e:
+                got = e.smtp_code
+            assert got == code, (login, mech)
+            if code == 235 and login == "dora":
+                s.mail("dora@remote.example")
+                s.rcpt(A)
+                assert s.data(b"Subject: dovecot\r\n\r\nhi\r\n")[0] == 250
+    wait_log(d, r"client=unknown\[127\.0\.0\.1\], sasl_method=PLAIN, "
+             r"sasl_username=dora")
+    wait_log(d, r"SASL LOGIN authentication failed: authentication failure")
+
+
+def test_dovecot_down_and_back(auth_daemon, dovecot):
+    d = auth_daemon(dovecot_main(dovecot))
+    wait_log(d, r"auth\[\d+\]: ready: Dovecot at ")
+    dovecot.stop()
+    with tls_session(d) as s:
+        code, msg = s.docmd("AUTH", "PLAIN " + b64("\0dora\0doras-pw"))
+        assert (code, msg) == (454, b"4.7.0 Temporary authentication "
+                                    b"failure")
+        assert s.noop()[0] == 250
+    wait_log(d, r"SASL: (Connect to .* failed|Dovecot at .*: closed by "
+             r"the server)")
+    # Dovecot comes back: auth connects again, no restart of anything
+    dovecot.proc = subprocess.Popen(["dovecot", "-F", "-c", dovecot.conf],
+                                    stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL)
+    wait_until(lambda: os.path.exists(dovecot.socket), "dovecot's socket")
+
+    def logs_in():
+        time.sleep(1.1)         # auth tries at most once a second
+        with tls_session(d) as s:
+            return s.docmd("AUTH", "PLAIN " + b64("\0dora\0doras-pw"))[0] \
+                == 235
+    wait_until(logs_in, "a login through the new Dovecot")
+
+
+def test_dovecot_garbage_is_dropped(auth_daemon, certs):  # noqa: F811
+    """A server that answers garbage: auth drops the connection, the
+    client gets 454, and nothing crashes."""
+    tmp = tempfile.mkdtemp(prefix="bh-fake-dovecot-")
+    path = os.path.join(tmp, "auth-client")
+    srv = socket.socket(socket.AF_UNIX)
+    srv.bind(path)
+    srv.listen(4)
+    try:
+        d = auth_daemon(sasl("smtpd_sasl_type = dovecot\n"
+                             "smtpd_sasl_path = %s\n" % path))
+        conn, _ = srv.accept()
+        conn.recv(4096)
+        conn.sendall(b"VERSION\t1\t2\nMECH\tPLAIN\nDONE\n")
+        with tls_session(d) as s:
+            s.sock.settimeout(WAIT)
+            s.putcmd("AUTH", "PLAIN " + b64("\0dora\0doras-pw"))
+            req = conn.recv(4096)
+            assert req.startswith(b"AUTH\t1\tPLAIN\tservice=smtp\t")
+            assert b"doras-pw" not in req       # base64 inside resp=
+            conn.sendall(b"OK\t1\tuser=do\x01ra\n")     # a control char
+            assert s.getreply() == (454, b"4.7.0 Temporary authentication "
+                                         b"failure")
+        wait_log(d, r"Dovecot at .*: protocol error: connection dropped")
+        assert conn.recv(4096) == b""            # auth closed it
+        conn.close()
+        assert d.pids().get("auth")              # and lives on
+    finally:
+        srv.close()
+        shutil.rmtree(tmp, ignore_errors=True)
