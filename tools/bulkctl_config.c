@@ -24,6 +24,7 @@
 #include "conf/config.h"
 #include "conf/config_int.h"
 #include "conf/config_load.h"
+#include "conf/cf_edit.h"
 #include "lib/fdio.h"
 #include "lib/textfile.h"
 #include "tools/bulkctl_config.h"
@@ -37,12 +38,6 @@
 #define EDITS_MAX	64
 /* postconf -M's columns: service, type, private ... maxproc. */
 #define MCF_COLUMNS	7
-
-struct edit {
-	char	*name;
-	char	*value;
-	int	 done;
-};
 
 /* main.cf as read: the text, its parsed table, the defaults. */
 struct maincf {
@@ -236,7 +231,7 @@ trimmed(const char *s, size_t len)
 
 /* "name=value" arguments, each checked before anything is read. */
 static int
-parse_edits(int argc, char **argv, struct edit *ed)
+parse_edits(int argc, char **argv, struct cf_edit *ed)
 {
 	const char	*eq;
 	int		 i, j;
@@ -279,104 +274,6 @@ parse_edits(int argc, char **argv, struct edit *ed)
 	return 0;
 }
 
-static struct edit *
-edit_find(struct edit *ed, int n, const char *name, size_t len)
-{
-	int	 i;
-
-	for (i = 0; i < n; i++)
-		if (strlen(ed[i].name) == len &&
-		    strncmp(ed[i].name, name, len) == 0)
-			return &ed[i];
-	return NULL;
-}
-
-static int
-add_assignment(struct dbuf *out, const struct edit *e)
-{
-	return dbuf_add(out, e->name, strlen(e->name)) == -1 ||
-	    dbuf_add(out, " =", 2) == -1 ||
-	    (*e->value != '\0' && (dbuf_add(out, " ", 1) == -1 ||
-	    dbuf_add(out, e->value, strlen(e->value)) == -1)) ||
-	    dbuf_add(out, "\n", 1) == -1 ? -1 : 0;
-}
-
-enum line_kind {
-	L_OTHER,	/* blank or comment: always kept */
-	L_CONT,		/* starts with white space: continues a parameter */
-	L_ASSIGN	/* "name = value" */
-};
-
-static enum line_kind
-line_kind(const char *p, const char *e)
-{
-	const char	*q;
-
-	for (q = p; q < e && lline_is_space(*q); q++)
-		;
-	if (q == e || *q == '#')
-		return L_OTHER;
-	return q != p ? L_CONT : L_ASSIGN;
-}
-
-/* The edit an assignment line's name is, or NULL. */
-static struct edit *
-line_edit(const char *p, const char *e, struct edit *ed, int ned)
-{
-	size_t	 n = 0;
-
-	while (p + n < e && lline_is_name_char(p[n]))
-		n++;
-	return n > 0 ? edit_find(ed, ned, p, n) : NULL;
-}
-
-/*
- * The new text: an edited parameter's first logical line becomes "name =
- * value" and its continuation lines go, a later definition of it goes
- * too; comments, blank lines and everything else stay as they are.
- * Parameters main.cf did not set are appended.
- */
-static int
-edit_text(const struct dbuf *in, struct edit *ed, int ned, struct dbuf *out)
-{
-	const char	*p, *e, *nl, *next, *end = in->p + in->len;
-	struct edit	*hit;
-	int		 skipping = 0, keep = 1, i;
-
-	for (p = in->p; p < end; p = next) {
-		nl = memchr(p, '\n', (size_t)(end - p));
-		e = nl != NULL ? nl : end;
-		next = nl != NULL ? nl + 1 : end;
-		switch (line_kind(p, e)) {
-		case L_OTHER:
-			keep = 1;
-			break;
-		case L_CONT:
-			keep = !skipping;
-			break;
-		case L_ASSIGN:
-			hit = line_edit(p, e, ed, ned);
-			skipping = hit != NULL;
-			keep = !skipping;
-			if (hit != NULL && !hit->done) {
-				hit->done = 1;
-				if (add_assignment(out, hit) == -1)
-					return -1;
-			}
-			break;
-		}
-		if (keep && dbuf_add(out, p, (size_t)(next - p)) == -1)
-			return -1;
-	}
-	if (out->len > 0 && out->p[out->len - 1] != '\n' &&
-	    dbuf_add(out, "\n", 1) == -1)
-		return -1;
-	for (i = 0; i < ned; i++)
-		if (!ed[i].done && add_assignment(out, &ed[i]) == -1)
-			return -1;
-	return dbuf_add(out, "", 0);
-}
-
 /* The new main.cf must pass what start-up checks, or nothing is written. */
 static int
 validate(const struct maincf *m, const struct dbuf *text)
@@ -412,6 +309,8 @@ write_atomic(const struct maincf *m, const struct dbuf *text)
 	char		 tmp[PATH_MAX + 16];
 	int		 fd, dfd, n;
 	mode_t		 mode = 0644;
+	uid_t		 uid = (uid_t)-1;	/* fchown: keep */
+	gid_t		 gid = (gid_t)-1;
 
 	if (lstat(m->path, &st) == 0) {
 		if (!S_ISREG(st.st_mode)) {
@@ -420,15 +319,16 @@ write_atomic(const struct maincf *m, const struct dbuf *text)
 			return -1;
 		}
 		mode = st.st_mode & 07777;
-	} else
-		st.st_uid = (uid_t)-1, st.st_gid = (gid_t)-1;
+		uid = st.st_uid;
+		gid = st.st_gid;
+	}
 	n = snprintf(tmp, sizeof(tmp), "%s.bulkctl.XXXXXX", m->path);
 	if (n < 0 || (size_t)n >= sizeof(tmp) || (fd = mkstemp(tmp)) == -1) {
 		fprintf(stderr, "bulkctl: %s: cannot create a file beside it: "
 		    "%s\n", m->path, strerror(errno));
 		return -1;
 	}
-	if (fchmod(fd, mode) == -1 || fchown(fd, st.st_uid, st.st_gid) == -1 ||
+	if (fchmod(fd, mode) == -1 || fchown(fd, uid, gid) == -1 ||
 	    fd_write_all(fd, text->p, text->len) == -1 || fsync(fd) == -1) {
 		fprintf(stderr, "bulkctl: %s: %s\n", tmp, strerror(errno));
 		close(fd);
@@ -450,7 +350,7 @@ write_atomic(const struct maincf *m, const struct dbuf *text)
 static int
 cmd_edit(const char *dir, int argc, char **argv)
 {
-	struct edit	 ed[EDITS_MAX];
+	struct cf_edit	 ed[EDITS_MAX];
 	struct maincf	 m;
 	struct dbuf	 out = { NULL, 0, 0 };
 	int		 i, rc = 1;
@@ -465,7 +365,7 @@ cmd_edit(const char *dir, int argc, char **argv)
 	if (parse_edits(argc, argv, ed) == -1 ||
 	    maincf_read(&m, dir, 0) == -1)
 		goto done;
-	if (edit_text(&m.text, ed, argc, &out) == -1) {
+	if (cf_edit_text(m.text.p, m.text.len, ed, (size_t)argc, &out) == -1) {
 		fprintf(stderr, "bulkctl: out of memory\n");
 		goto done;
 	}
@@ -555,10 +455,13 @@ cmd_master(const char *dir, int argc, char **argv)
 	}
 	mcf_free(&mcf);
 	snprintf(path, sizeof(path), "%s/master.cf", dir);
-	if (text_slurp(path, CF_FILE_MAX, &text, err, sizeof(err)) == -1 ||
-	    (hits = calloc((size_t)argc + 1, sizeof(*hits))) == NULL) {
-		fprintf(stderr, "bulkctl: %s\n", hits == NULL && text.p != NULL ?
-		    "out of memory" : err);
+	if (text_slurp(path, CF_FILE_MAX, &text, err, sizeof(err)) == -1) {
+		fprintf(stderr, "bulkctl: %s\n", err);
+		free(text.p);
+		return 1;
+	}
+	if ((hits = calloc((size_t)argc + 1, sizeof(*hits))) == NULL) {
+		fprintf(stderr, "bulkctl: out of memory\n");
 		free(text.p);
 		return 1;
 	}
