@@ -200,6 +200,10 @@ check "test -L /etc/systemd/system/multi-user.target.wants/bulkhead.service"
 check "test \"\$(readlink -f /usr/bin/mailq)\" = /usr/sbin/bulkctl"
 check "provides bulkhead | grep -q mail-transport-agent"
 for f in $(dpkg -L bulkhead); do check "test ! -u $f"; done
+# the one set-id file: the drop helper, set-gid bulkdrop
+check "test \"\$(stat -c %G:%a /usr/sbin/bulkdrop)\" = bulkdrop:2755"
+check "test \"\$(readlink -f /usr/lib/sendmail)\" = /usr/sbin/sendmail"
+check "getent passwd _bhpickup _bhrelay _bhauth >/dev/null"
 systemd-analyze verify /lib/systemd/system/bulkhead.service
 bulkhead -n
 run_daemon
