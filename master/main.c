@@ -12,7 +12,11 @@
 #include "privsep/sandbox.h"
 #include "privsep/worker.h"
 
-int	master_main(const char *confdir, int debug, int check_only,
+/* How master runs: as a daemon, -d (foreground, log to stderr) or -F. */
+#define MASTER_DAEMON		0
+#define MASTER_DEBUG		1
+#define MASTER_FOREGROUND	2
+int	master_main(const char *confdir, int mode, int check_only,
 	    int verbose);
 int	master_print(const char *confdir, int argc, char **argv);
 
@@ -42,7 +46,7 @@ __ubsan_default_options(void)
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: bulkhead [-dnv] [-c config_dir] "
+	fprintf(stderr, "usage: bulkhead [-dFnv] [-c config_dir] "
 	    "[-S kill|trap|log]\n"
 	    "       bulkhead [-c config_dir] -P [parameter ...]\n"
 	    "       bulkhead -x policy [-t] [-S kill|trap|log] role\n"
@@ -123,7 +127,8 @@ int
 main(int argc, char **argv)
 {
 	const char	*confdir = BH_CONFIG_DIR;
-	int		 ch, debug = 0, check = 0, verbose = 0, print = 0;
+	int		 ch, mode = MASTER_DAEMON, check = 0, verbose = 0;
+	int		 print = 0;
 
 	/* Compartments: "bulkhead -x ROLE ..." (argv[1], argv[2]). */
 	if (argc >= 3 && strcmp(argv[1], "-x") == 0) {
@@ -132,13 +137,16 @@ main(int argc, char **argv)
 		argv[2] = argv[0];
 		return run_role(role, argc - 2, argv + 2);
 	}
-	while ((ch = getopt(argc, argv, "c:dnPS:vV")) != -1) {
+	while ((ch = getopt(argc, argv, "c:dFnPS:vV")) != -1) {
 		switch (ch) {
 		case 'c':
 			confdir = optarg;
 			break;
 		case 'd':
-			debug = 1;
+			mode = MASTER_DEBUG;
+			break;
+		case 'F':
+			mode = MASTER_FOREGROUND;
 			break;
 		case 'n':
 			check = 1;
@@ -163,5 +171,5 @@ main(int argc, char **argv)
 		return master_print(confdir, argc - optind, argv + optind);
 	if (optind != argc)
 		usage();
-	return master_main(confdir, debug, check, verbose);
+	return master_main(confdir, mode, check, verbose);
 }

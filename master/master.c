@@ -36,7 +36,11 @@
 #define STOP_GRACE	5	/* seconds before SIGKILL at shutdown */
 
 int	master_print(const char *confdir, int argc, char **argv);
-int	master_main(const char *confdir, int debug, int check_only,
+/* How master runs: as a daemon, -d (foreground, log to stderr) or -F. */
+#define MASTER_DAEMON		0
+#define MASTER_DEBUG		1
+#define MASTER_FOREGROUND	2
+int	master_main(const char *confdir, int mode, int check_only,
 	    int verbose);
 void	master_worker_msg(struct ipc_chan *, const struct ipc_hdr *,
 	    const union ipc_msg *, int, void *);
@@ -432,7 +436,7 @@ add_signal(struct master *m, int sig, event_callback_fn cb)
 }
 
 int
-master_main(const char *confdir, int debug, int check_only, int verbose)
+master_main(const char *confdir, int mode, int check_only, int verbose)
 {
 	static struct master	 ms;
 	struct master		*m = &ms;
@@ -453,7 +457,7 @@ master_main(const char *confdir, int debug, int check_only, int verbose)
 	}
 	if (chdir("/") == -1)
 		fatal("chdir /");
-	m->debug = debug;
+	m->debug = mode == MASTER_DEBUG;
 	m->verbose = verbose;
 	if (load_everything(m, check_only) == -1)
 		return 1;
@@ -465,9 +469,14 @@ master_main(const char *confdir, int debug, int check_only, int verbose)
 		fatal("readlink /proc/self/exe");
 	m->self_exe[n] = '\0';
 
-	/* -d logs to stderr whatever maillog_file says: it is for watching. */
-	if (!debug) {
-		daemonize();
+	/*
+	 * -d logs to stderr whatever maillog_file says: it is for watching.
+	 * -F stays in the foreground (systemd's Type=simple) and logs as a
+	 * daemon does.
+	 */
+	if (mode != MASTER_DEBUG) {
+		if (mode != MASTER_FOREGROUND)
+			daemonize();
 		log_init("master", 0);
 		log_set_file(m->cf.maillog_file);
 	}

@@ -106,6 +106,46 @@ def test_maillog_file_and_syslog_name(make_daemon, users):
     maildir_messages(users[ALICE])
 
 
+def test_foreground_logs_as_a_daemon(make_daemon, users):
+    """-F (systemd's Type=simple): master stays the process that was
+    started, writes the pid file, and logs to maillog_file as a daemon
+    does, nothing to stderr; SIGTERM stops it."""
+    d = make_daemon()
+    d.stop()
+    logfile = os.path.join(d.dir, "file.log")
+    with open(os.path.join(d.dir, "main.cf"), "a") as f:
+        f.write("maillog_file = %s\n" % logfile)
+    errfile = os.path.join(d.dir, "stderr")
+    with open(errfile, "w") as err:
+        p = subprocess.Popen([BULKHEAD, "-F", "-c", d.dir], stderr=err,
+                             stdout=subprocess.DEVNULL)
+    try:
+        def text():
+            try:
+                with open(logfile) as f:
+                    return f.read()
+            except FileNotFoundError:
+                return ""
+        wait_until(lambda: re.search(r"bulkhead/queue\[\d+\]: ready",
+                                     text()), "queue in maillog_file")
+        assert p.poll() is None, "master left the foreground"
+        with open(os.path.join(d.dir, "master.pid")) as f:
+            assert int(f.read()) == p.pid
+        with d.smtp() as s:
+            s.sendmail("s@remote.example", [ALICE + "@" + DOMAIN],
+                       b"Subject: fg\r\n\r\nbody\r\n")
+        wait_until(lambda: "status=sent" in text(), "a delivery")
+        assert re.search(r"bulkhead/master\[%d\]: starting" % p.pid,
+                         text())
+    finally:
+        p.terminate()
+        p.wait(timeout=30)
+    assert p.returncode == 0
+    with open(errfile) as f:
+        assert f.read() == ""
+    maildir_messages(users[ALICE])
+
+
 def test_bad_syslog_name_is_refused(make_daemon, users):
     d = make_daemon()
     d.stop()
