@@ -101,6 +101,19 @@ run_daemon() {
 		sleep 0.1
 	done
 	echo "test-package: the message arrived in ~bhpkgtest/Maildir/new"
+	# Local submission as an ordinary user: sendmail, the installed
+	# set-gid bulkdrop, pickup.
+	printf "Subject: submitted\n\nvia sendmail\n" |
+	    su bhpkgtest -s /bin/sh -c "/usr/sbin/sendmail -i bhpkgtest@localhost"
+	i=0
+	until grep -qs "via sendmail" ~bhpkgtest/Maildir/new/*; do
+		i=$((i + 1))
+		[ $i -le 100 ] || { cat /var/log/bulkhead.log
+			echo "test-package: sendmail's message not delivered" >&2
+			exit 1; }
+		sleep 0.1
+	done
+	echo "test-package: sendmail as bhpkgtest delivered through pickup"
 	pid=$(cat /run/bulkhead.pid)
 	kill "$pid"
 	while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
@@ -133,7 +146,7 @@ for m in man5/bulkhead.conf.5 man5/master.cf.5 man5/aliases.5 man5/forward.5 \
 done
 check "grep -q /etc/bulkhead/main.cf /usr/share/man/man5/bulkhead.conf.5"
 unit=/usr/lib/systemd/system/bulkhead.service
-check "grep -qx \"ExecStart=/usr/sbin/bulkhead -c /etc/bulkhead\" $unit"
+check "grep -qx \"ExecStart=/usr/sbin/bulkhead -c /etc/bulkhead -F\" $unit"
 check "grep -qx \"ExecReload=/bin/kill -HUP \\\$MAINPID\" $unit"
 check "grep -qx Restart=on-failure $unit"
 systemd-analyze verify $unit
