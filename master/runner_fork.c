@@ -22,6 +22,7 @@
 
 #include "lib/log.h"
 #include "privsep/ipc_msgs.h"
+#include "privsep/mailbox_path.h"
 #include "master/master.h"
 #include "privsep/sandbox.h"
 
@@ -97,6 +98,24 @@ alias_owner(const struct master *m, const struct msg_runner_open *req,
 	}
 	if (pw->pw_uid == 0 || pw->pw_gid == 0)
 		return "alias file owner has uid or gid 0";
+	/*
+	 * An :include: file's owner (not root's: default_privs is the
+	 * admin's choice) passes a mailbox writer's account rules: no
+	 * runner as a system account or below local_minimum_uid.
+	 */
+	if (path != m->cf.alias_maps.v[req->map] && st.st_uid != 0) {
+		const char	*why;
+		int		 sec;
+
+		if ((why = account_refusal(pw->pw_name, pw->pw_uid,
+		    pw->pw_gid, pw->pw_dir, m->cf.local_minimum_uid, dsn,
+		    &sec)) != NULL) {
+			*dsn = "4.7.0";
+			return ":include: file owner is not an account mail "
+			    "may run as (system account or below "
+			    "local_minimum_uid)";
+		}
+	}
 	*security = 0;
 	*dsn = "4.3.0";
 	return take_account(pw, t);
