@@ -69,15 +69,16 @@ hostile_load(struct local *lo)
 
 /*
  * "test-hostile-runner-open": lines "forward USER KIND VALUE" or
- * "alias:MAP NAME KIND VALUE" (KIND command, file or include; split at
- * the first three tabs), each sent to master as an IPC_RUNNER_OPEN.
+ * "alias:MAP NAME KIND VALUE [CHAIN]" (KIND command, file or include;
+ * tab-separated; CHAIN: include files, ','-separated), each sent to
+ * master as an IPC_RUNNER_OPEN.
  */
 void
 hostile_load_runner(struct local *lo)
 {
 	struct msg_runner_open	*r;
 	char			 path[PATH_MAX], buf[4096], *line, *nl;
-	char			*f[4];
+	char			*f[5], *cp;
 	ssize_t			 n;
 	int			 fd, k;
 
@@ -94,8 +95,9 @@ hostile_load_runner(struct local *lo)
 	    hostile.nrun < HOSTILE_MAX; line = nl) {
 		if ((nl = strchr(line, '\n')) != NULL)
 			*nl++ = '\0';
-		for (k = 0; k < 4 && line != NULL; k++)
-			f[k] = strsep(&line, k < 3 ? "\t" : "");
+		f[4] = NULL;
+		for (k = 0; k < 5 && line != NULL; k++)
+			f[k] = strsep(&line, k < 4 ? "\t" : "");
 		if (k < 4 || f[3] == NULL)
 			continue;
 		r = &hostile.run[hostile.nrun++];
@@ -109,6 +111,11 @@ hostile_load_runner(struct local *lo)
 		    strcmp(f[2], "include") == 0 ? RUNNER_INCLUDE :
 		    RUNNER_COMMAND;
 		xstrlcpy(r->value, f[3], sizeof(r->value));
+		/* An optional fifth field: the include chain, ','-split. */
+		while (f[4] != NULL && r->depth < IPC_INCLUDE_DEPTH &&
+		    (cp = strsep(&f[4], ",")) != NULL)
+			xstrlcpy(r->chain[r->depth++], cp,
+			    sizeof(r->chain[0]));
 	}
 }
 

@@ -12,8 +12,11 @@
  */
 #include <sys/types.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,6 +25,7 @@
 
 #include "lib/log.h"
 #include "privsep/ipc_msgs.h"
+#include "privsep/mailbox_path.h"
 #include "master/master.h"
 #include "privsep/sandbox.h"
 
@@ -59,6 +63,87 @@ take_account(const struct passwd *pw, struct runner_target *t)
 	return NULL;
 }
 
+/* What a probe child reports. */
+struct probe {
+	int		err;		/* 0, or lstat's errno */
+	struct stat	st;
+};
+
+/*
+ * lstat(path) with uid's and gid's rights only, in a child: master, as
+ * root, would see through every directory, and its answer would tell a
+ * compromised local whether a root-only file exists.
+ */
+static int
+lstat_as(uid_t uid, gid_t gid, const char *path, struct stat *st)
+{
+	struct probe	 pr;
+	int		 p[2], status;
+	pid_t		 pid;
+	ssize_t		 n;
+
+	if (pipe2(p, O_CLOEXEC) == -1)
+		return -1;
+	if ((pid = fork()) == -1) {
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		memset(&pr, 0, sizeof(pr));
+		if (setgroups(1, &gid) == -1 ||
+		    setresgid(gid, gid, gid) == -1 ||
+		    setresuid(uid, uid, uid) == -1)
+			_exit(1);
+		if (lstat(path, &pr.st) == -1)
+			pr.err = errno ? errno : EIO;
+		_exit(write(p[1], &pr, sizeof(pr)) == sizeof(pr) ? 0 : 1);
+	}
+	close(p[1]);
+	n = read(p[0], &pr, sizeof(pr));
+	close(p[0]);
+	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+		;
+	if (n != (ssize_t)sizeof(pr) || pr.err != 0)
+		return -1;
+	*st = pr.st;
+	return 0;
+}
+
+/* The account a file's owner stands for: default_privs for root. */
+static struct passwd *
+owner_account(const struct master *m, uid_t owner)
+{
+	return owner == 0 ? getpwnam(m->cf.default_privs) : getpwuid(owner);
+}
+
+/*
+ * Each file of an :include: chain is looked at with the rights of the
+ * file that names it (the alias file's owner for the first; root's
+ * files: default_privs), as the runner will read it; every failure is
+ * one answer, so nothing about a path those rights cannot see leaks.
+ * The last file's stat goes to *last.
+ */
+static const char *
+chain_probe(const struct master *m, const struct msg_runner_open *req,
+    struct stat *last)
+{
+	struct stat	 st;
+	struct passwd	*pw;
+	uint32_t	 i;
+
+	if (lstat(m->cf.alias_maps.v[req->map], &st) == -1)
+		return "cannot examine the alias or :include: file";
+	for (i = 0; i < req->depth && i < IPC_INCLUDE_DEPTH; i++) {
+		if ((pw = owner_account(m, st.st_uid)) == NULL ||
+		    pw->pw_uid == 0 || pw->pw_gid == 0 ||
+		    lstat_as(pw->pw_uid, pw->pw_gid, req->chain[i], &st) == -1)
+			return "cannot examine the alias or :include: file";
+	}
+	*last = st;
+	return NULL;
+}
+
 /*
  * An alias file of master's alias_maps, or the :include: file that lists
  * the target: a regular file (never a link) whose owner's rights the
@@ -79,7 +164,8 @@ alias_owner(const struct master *m, const struct msg_runner_open *req,
 		return "no such alias_maps entry";
 	path = req->depth > 0 && req->kind != RUNNER_INCLUDE ?
 	    req->chain[req->depth - 1] : m->cf.alias_maps.v[req->map];
-	if (lstat(path, &st) == -1) {
+	if ((req->depth > 0 ? chain_probe(m, req, &st) : NULL) != NULL ||
+	    (path == m->cf.alias_maps.v[req->map] && lstat(path, &st) == -1)) {
 		*security = 0;
 		*dsn = "4.3.0";
 		return "cannot examine the alias or :include: file";
@@ -89,14 +175,31 @@ alias_owner(const struct master *m, const struct msg_runner_open *req,
 		    "regular file";
 	t->owner = st.st_uid;
 	errno = 0;
-	pw = st.st_uid == 0 ? getpwnam(m->cf.default_privs) :
-	    getpwuid(st.st_uid);
+	pw = owner_account(m, st.st_uid);
 	if (pw == NULL) {
 		*dsn = "4.3.0";
 		return "alias file owner (or default_privs) has no account";
 	}
 	if (pw->pw_uid == 0 || pw->pw_gid == 0)
 		return "alias file owner has uid or gid 0";
+	/*
+	 * An :include: file's owner (not root's: default_privs is the
+	 * admin's choice) passes a mailbox writer's account rules: no
+	 * runner as a system account or below local_minimum_uid.
+	 */
+	if (path != m->cf.alias_maps.v[req->map] && st.st_uid != 0) {
+		const char	*why;
+		int		 sec;
+
+		if ((why = account_refusal(pw->pw_name, pw->pw_uid,
+		    pw->pw_gid, pw->pw_dir, m->cf.local_minimum_uid, dsn,
+		    &sec)) != NULL) {
+			*dsn = "4.7.0";
+			return ":include: file owner is not an account mail "
+			    "may run as (system account or below "
+			    "local_minimum_uid)";
+		}
+	}
 	*security = 0;
 	*dsn = "4.3.0";
 	return take_account(pw, t);

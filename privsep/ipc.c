@@ -249,6 +249,12 @@ ipc_chan_phase(const struct ipc_chan *c)
 	return c->phase;
 }
 
+size_t
+ipc_chan_noutq(const struct ipc_chan *c)
+{
+	return c->noutq;
+}
+
 /* At most max messages waiting to be sent; one more closes the channel
    as a violation.  0: no bound. */
 void

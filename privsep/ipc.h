@@ -276,6 +276,7 @@ void		 ipc_chan_free(struct ipc_chan *);
 enum bh_role	 ipc_chan_peer(const struct ipc_chan *);
 void		 ipc_chan_set_arg(struct ipc_chan *, void *arg);
 void		 ipc_chan_set_outq_max(struct ipc_chan *, size_t);
+size_t		 ipc_chan_noutq(const struct ipc_chan *);
 /*
  * Requests sent on the channel whose reply has not come yet.  Inside a
  * reply's ipc_msg_fn that reply no longer counts: 0 there means it was

@@ -15,6 +15,7 @@
  * the table or a decoder refuses drops the connection (and is logged).
  */
 #include <sys/types.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 
 #include <errno.h>
@@ -31,6 +32,7 @@
 
 #include "lib/fdio.h"
 #include "lib/log.h"
+#include "lib/ratelimit.h"
 #include "lib/strl.h"
 #include "lib/xmalloc.h"
 #include "privsep/ipc.h"
@@ -38,14 +40,31 @@
 #include "queue/queue.h"
 #include "queue/spool.h"
 
-#define ADMIN_TIMEOUT		30	/* seconds without a request */
+/*
+ * The socket is every local user's (mailq), so a user may not take what
+ * mail needs: at most ADMIN_PER_UID connections per uid and ADMIN_USERS
+ * for all users together (root has ADMIN_ROOT more of its own), a short
+ * idle time, and a client that asks again while more than ADMIN_BACKLOG
+ * messages of its answers wait unread is dropped.  An accept that fails
+ * (no fds) pauses the listener for a second instead of spinning.
+ */
+#define ADMIN_TIMEOUT		10	/* seconds without a request */
+#define ADMIN_PER_UID		4
+#define ADMIN_USERS		32
+#define ADMIN_ROOT		16
+#define ADMIN_BACKLOG		64
 
 struct admin_conn {
+	TAILQ_ENTRY(admin_conn)	 entry;
 	struct queue		*q;
 	struct ipc_chan		*chan;
 	struct event		*idle;
 	uid_t			 uid;
 };
+
+static TAILQ_HEAD(, admin_conn) conns = TAILQ_HEAD_INITIALIZER(conns);
+static struct ratelimit	 refusals = { 5, 10, 0, 0, 0 };	/* log lines */
+static struct event	*resume_ev;
 
 static const char *op_names[ADMIN_OP_MAX] = {
 	"hold", "release", "delete", "requeue"
@@ -366,6 +385,12 @@ admin_msg(struct ipc_chan *c, const struct ipc_hdr *h,
 	struct timeval		 tv = { ADMIN_TIMEOUT, 0 };
 
 	evtimer_add(ac->idle, &tv);
+	if (ipc_chan_noutq(c) > ADMIN_BACKLOG) {
+		ipc_chan_fail(c, "asks again without reading its answers");
+		if (fd != -1)
+			close(fd);
+		return;
+	}
 	switch (h->type) {
 	case IPC_ADMIN_LIST:
 		do_list(ac->q, c, h->id);
@@ -392,6 +417,7 @@ admin_msg(struct ipc_chan *c, const struct ipc_hdr *h,
 static void
 conn_free(struct admin_conn *ac)
 {
+	TAILQ_REMOVE(&conns, ac, entry);
 	ipc_chan_free(ac->chan);
 	event_free(ac->idle);
 	free(ac);
@@ -419,6 +445,42 @@ admin_idle(evutil_socket_t fd, short ev, void *arg)
 	conn_free(ac);
 }
 
+/* NULL if uid may have one more connection, else why not. */
+static const char *
+conn_refusal(uid_t uid)
+{
+	struct admin_conn	*ac;
+	int			 mine = 0, users = 0, all = 0;
+
+	TAILQ_FOREACH(ac, &conns, entry) {
+		all++;
+		if (ac->uid != 0)
+			users++;
+		if (ac->uid == uid)
+			mine++;
+	}
+	if (uid == 0)
+		return all >= ADMIN_USERS + ADMIN_ROOT ?
+		    "too many connections in all" : NULL;
+	if (mine >= ADMIN_PER_UID)
+		return "too many connections";
+	if (users >= ADMIN_USERS)
+		return "too many connections from users in all";
+	return NULL;
+}
+
+static void
+refuse(uid_t uid, const char *why)
+{
+	unsigned long n;
+
+	if (!rl_allow(&refusals, time(NULL)))
+		return;
+	if ((n = rl_take_dropped(&refusals)) > 0)
+		log_warnx("control: %lu more refusals not logged", n);
+	log_warnx("control: uid %u has %s: refused", (unsigned)uid, why);
+}
+
 static void
 on_admin_accept(struct evconnlistener *l, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
@@ -428,13 +490,20 @@ on_admin_accept(struct evconnlistener *l, evutil_socket_t fd,
 	struct ucred		 cred;
 	socklen_t		 len = sizeof(cred);
 	struct timeval		 tv = { ADMIN_TIMEOUT, 0 };
+	const char		*why;
 
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1) {
 		log_warn("control: SO_PEERCRED");
 		close(fd);
 		return;
 	}
+	if ((why = conn_refusal(cred.uid)) != NULL) {
+		refuse(cred.uid, why);
+		close(fd);
+		return;
+	}
 	ac = xcalloc(1, sizeof(*ac));
+	TAILQ_INSERT_TAIL(&conns, ac, entry);
 	if ((ac->idle = evtimer_new(q->we.base, admin_idle, ac)) == NULL)
 		fatal("on_admin_accept");
 	ac->q = q;
@@ -444,11 +513,32 @@ on_admin_accept(struct evconnlistener *l, evutil_socket_t fd,
 	evtimer_add(ac->idle, &tv);
 }
 
+static void
+admin_resume(evutil_socket_t fd, short ev, void *arg)
+{
+	struct queue *q = arg;
+
+	evconnlistener_enable(q->admin);
+}
+
+/* accept failed (EMFILE, ENFILE, ENOBUFS): a pause, not a spin. */
+static void
+admin_accept_error(struct evconnlistener *l, void *arg)
+{
+	struct timeval tv = { 1, 0 };
+
+	log_warn("control: accept");
+	evconnlistener_disable(l);
+	evtimer_add(resume_ev, &tv);
+}
+
 void
 admin_start(struct queue *q, int fd)
 {
 	evutil_make_socket_nonblocking(fd);
 	if ((q->admin = evconnlistener_new(q->we.base, on_admin_accept, q,
-	    LEV_OPT_CLOSE_ON_FREE, 0, fd)) == NULL)	/* 0: master listened */
+	    LEV_OPT_CLOSE_ON_FREE, 0, fd)) == NULL ||	/* 0: master listened */
+	    (resume_ev = evtimer_new(q->we.base, admin_resume, q)) == NULL)
 		fatalx("control socket listener");
+	evconnlistener_set_error_cb(q->admin, admin_accept_error);
 }

@@ -172,7 +172,7 @@ on_run(evutil_socket_t fd, short ev, void *arg)
 	struct qmsg	*m, *next;
 	time_t		 now = queue_now();
 	size_t		 i;
-	int		 deferred_scan;
+	int		 deferred_scan, waiting = 0;
 
 	deferred_scan = deferred_scan_runs(q, now);
 	TAILQ_FOREACH_SAFE(m, &q->msgs, entry, next) {
@@ -192,13 +192,15 @@ on_run(evutil_socket_t fd, short ev, void *arg)
 			if (m->sched[i].inflight ||
 			    !sched_rcpt_due(&m->env, i, now, deferred_scan))
 				continue;
-			if (!relay_wanted(q, m, i))
-				deliver_one(q, m, i);
-			else		/* queue_relay.c */
+			if (relay_wanted(q, m, i))	/* queue_relay.c */
 				relay_dispatch(q, m, i, now, deferred_scan);
+			else if (deliver_one(q, m, i) == 1)
+				waiting = 1;
 		}
 	}
-	if (q->local != NULL)
+	/* A recipient whose destination was busy is tried in this scan
+	   still, as its slots free up. */
+	if (q->local != NULL && !waiting)
 		q->deferred_scan = 0;
 }
 

@@ -109,7 +109,8 @@ void		 on_abort(struct queue *, struct ipc_chan *, uint32_t id,
 		    const struct msg_qid *);
 
 /* queue_deliver.c */
-void		 deliver_one(struct queue *, struct qmsg *, size_t rcpt);
+/* 1: not now, the recipient's destination has all its slots */
+int		 deliver_one(struct queue *, struct qmsg *, size_t rcpt);
 void		 sync_marks(struct qmsg *);
 void		 on_deliver_result(struct queue *, struct ipc_chan *,
 		    uint32_t id, uint32_t type, const union ipc_msg *);

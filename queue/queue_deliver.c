@@ -73,7 +73,7 @@ slot_give_back(struct queue *q, struct inflight *f)
 	q->ninflight--;
 }
 
-void
+int
 deliver_one(struct queue *q, struct qmsg *m, size_t i)
 {
 	static struct msg_deliver req;
@@ -91,11 +91,11 @@ deliver_one(struct queue *q, struct qmsg *m, size_t i)
 	if (q->we.cf.local_destination_concurrency_limit > 0 &&
 	    !slot_may_take(&q->slots, key,
 	    (unsigned)q->we.cf.local_destination_concurrency_limit))
-		return;
+		return 1;
 	if ((fd = spool_open(m->env.qid, O_RDONLY)) == -1) {
 		log_warn("%s: cannot open queue file", m->env.qid);
 		m->env.rcpt[i].next_try = queue_now() + LOCAL_DOWN_RETRY;
-		return;
+		return 0;
 	}
 	STRLCPY_ARRAY(req.qid, m->env.qid);
 	req.rcpt_index = i;
@@ -113,7 +113,7 @@ deliver_one(struct queue *q, struct qmsg *m, size_t i)
 		/* The send failed and closed the channel: retry later. */
 		free(f);
 		m->env.rcpt[i].next_try = queue_now() + LOCAL_DOWN_RETRY;
-		return;
+		return 0;
 	}
 	f->msg = m;
 	f->rcpt = i;
@@ -128,6 +128,7 @@ deliver_one(struct queue *q, struct qmsg *m, size_t i)
 	m->sched[i].inflight = 1;
 	m->ninflight++;
 	q->ninflight++;
+	return 0;
 }
 
 static void

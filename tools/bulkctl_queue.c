@@ -19,6 +19,7 @@
 
 #include <event2/event.h>
 
+#include "lib/safeprint.h"
 #include "lib/strl.h"
 #include "lib/utf8.h"
 #include "privsep/codec.h"
@@ -49,6 +50,7 @@ struct session {
 	long			 total;		/* ADMIN_DONE counts */
 	char			*out;		/* the listing, as lines */
 	size_t			 len, cap;
+	struct safeprint	 text;		/* cat's output, made safe */
 };
 
 static const char *queue_names[ADMIN_Q_MAX] = { "active", "deferred", "hold" };
@@ -130,7 +132,9 @@ on_note(struct session *s, const struct ipc_hdr *h, const union ipc_msg *msg)
 		    msg->admin_rcpt.reason);
 		break;
 	case IPC_ADMIN_TEXT:
-		fwrite(msg->admin_text.data, 1, msg->admin_text.len, stdout);
+		/* Queued bytes: no escape sequence reaches the terminal. */
+		safeprint_chunk(&s->text, stdout, msg->admin_text.data,
+		    msg->admin_text.len);
 		break;
 	}
 }
@@ -216,6 +220,7 @@ session_run(struct session *s)
 		event_base_dispatch(s->base);
 	}
 	s->done = 1;
+	safeprint_end(&s->text, stdout);
 	return s->rc;
 }
 
@@ -338,6 +343,7 @@ print_mailq(char *out)
 {
 	struct ql_msg	 m;
 	char		*line, *addr, *reason, idst[80], when[32], last[1024];
+	char		 safe[4 * 1024];
 	long long	 bytes = 0;
 	int		 n = 0, deferred = 0;
 	time_t		 t;
@@ -364,7 +370,8 @@ print_mailq(char *out)
 			strlcpy_text(when, asctime(localtime(&t)), sizeof(when));
 			printf("%-*s %*lld %.*s %s\n", MQ_ID_WIDTH, idst,
 			    MQ_SIZE_WIDTH, m.size, MQ_TIME_WIDTH, when,
-			    m.sender[0] ? m.sender : "MAILER-DAEMON");
+			    m.sender[0] ? safeprint_str(m.sender, safe,
+			    sizeof(safe)) : "MAILER-DAEMON");
 			bytes += m.size;
 			deferred = strcmp(m.queue, "deferred") == 0;
 			last[0] = '\1';
@@ -376,11 +383,13 @@ print_mailq(char *out)
 				char r[1100];
 
 				snprintf(r, sizeof(r), "(%s)", reason[0] ?
-				    reason : "reason unavailable");
+				    safeprint_str(reason, safe, sizeof(safe)) :
+				    "reason unavailable");
 				printf("%78s\n", r);
 				strlcpy_text(last, reason, sizeof(last));
 			}
-			printf("%*s%s\n", RCPT_INDENT, "", addr);
+			printf("%*s%s\n", RCPT_INDENT, "",
+			    safeprint_str(addr, safe, sizeof(safe)));
 		}
 	}
 	if (n == 0) {

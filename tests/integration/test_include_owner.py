@@ -1,0 +1,64 @@
+"""A command in an :include: file runs as that file's owner; that owner
+must pass the account rules a mailbox writer's does (local_minimum_uid,
+no system account): an include file a system account owns gets no
+runner as that account."""
+import os
+import pwd
+
+from conftest import ALICE, DOMAIN
+from test_commands import outcome, read, rec, send  # noqa: F401 (fixture)
+from test_include import incdir  # noqa: F401 (fixture)
+
+
+def test_include_owned_by_a_system_account_runs_nothing(make_daemon,
+                                                        users, incdir, rec):
+    script, out = rec
+    daemon = pwd.getpwnam("daemon")         # uid 1 on Debian
+    assert daemon.pw_uid < 1000
+    inc = incdir("sys", '"|%s sys"\n' % script, owner=daemon)
+    d = make_daemon(aliases="postmaster: %s\nsys: :include:%s\n"
+                    % (ALICE, inc),
+                    extra_main="allow_mail_to_commands = alias, forward, "
+                    "include\n")
+    dsn, status, text = send(d, "sys@" + DOMAIN)
+    assert not os.path.exists(os.path.join(out, "sys.uid")), \
+        "ran as uid " + read(out, "sys.uid")
+    assert status in ("deferred", "bounced"), (dsn, status, text)
+    assert "security: refused runner" in d.logtext()
+
+
+def test_include_chain_cannot_probe_root_only_paths(make_daemon, users):
+    """A compromised local names include files master would lstat as
+    root: whether a file in a root-only directory exists must not show
+    in master's answer.  Master looks at each file of the chain with the
+    rights of the one that names it (default_privs for a root-owned
+    alias file), so both answers are the same refusal."""
+    import shutil
+    import tempfile
+    secret = tempfile.mkdtemp(prefix="bh-secret-")   # root's, 0700
+    os.chmod(secret, 0o700)
+    there = os.path.join(secret, "there")
+    with open(there, "w") as f:
+        f.write("x\n")
+    try:
+        d = make_daemon(aliases="postmaster: %s\n" % ALICE,
+                        extra_main="allow_mail_to_commands = alias, "
+                        "forward, include\n")
+        d.stop()
+        with open(os.path.join(d.dir, "test-hostile-runner-open"),
+                  "w") as f:
+            f.write("alias:0\tpostmaster\tcommand\t/bin/true\t%s\n" % there)
+            f.write("alias:0\tpostmaster\tcommand\t/bin/true\t%s/nothere\n"
+                    % secret)
+        d.start()
+        from conftest import wait_until
+        wait_until(lambda: d.log_count("test hook: RUNNER_OPEN #1") >= 1,
+                   "the hostile requests' answers")
+        log = d.logtext()
+        import re
+        a = re.search(r"test hook: RUNNER_OPEN #0 (.*)", log).group(1)
+        b = re.search(r"test hook: RUNNER_OPEN #1 (.*)", log).group(1)
+        assert a == b, (a, b)
+        assert a.startswith("refused")
+    finally:
+        shutil.rmtree(secret, ignore_errors=True)
