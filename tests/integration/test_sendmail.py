@@ -133,6 +133,17 @@ def test_bulkdrop_limits_and_refusals(make_daemon):
     r = run_as(ALICE, [bd, "-c", own], DROP)
     assert r.returncode == 64 and b"only root" in r.stderr, r
     shutil.rmtree(own)
+    # a root-owned configuration whose "drop directory" is not one
+    # (mode 0777, not group bulkdrop): bulkdrop writes nothing there
+    other = os.path.join(d.dir, "other")
+    os.makedirs(os.path.join(other, "spool", "maildrop"))
+    os.chmod(os.path.join(other, "spool", "maildrop"), 0o777)
+    os.chmod(os.path.join(other, "spool"), 0o755)
+    with open(os.path.join(other, "main.cf"), "w") as f:
+        f.write("queue_directory = %s/spool\n" % other)
+    r = run_as(ALICE, [bd, "-c", other], DROP)
+    assert r.returncode == 78 and b"not a drop directory" in r.stderr, r
+    assert os.listdir(os.path.join(other, "spool", "maildrop")) == []
     # empty input, arguments
     assert run_as(ALICE, [bd, "-c", d.dir], b"").returncode == 66
     assert run_as(ALICE, [bd, "-c", d.dir, "extra"], DROP).returncode == 64
