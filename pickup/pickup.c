@@ -148,7 +148,6 @@ file_open(struct pickup *p, const char *name)
 	struct job	*j = &p->job;
 	struct stat	 st;
 	char		*head, err[256];
-	ssize_t		 n;
 	size_t		 max;
 
 	j->fd = open(name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
@@ -187,7 +186,7 @@ file_open(struct pickup *p, const char *name)
 	max = (size_t)j->st.st_size < HEAD_MAX ? (size_t)j->st.st_size :
 	    HEAD_MAX;
 	head = xmalloc(max + 1);
-	if ((n = pread(j->fd, head, max, 0)) != (ssize_t)max) {
+	if (pread(j->fd, head, max, 0) != (ssize_t)max) {
 		free(head);
 		job_defer(p, "cannot read the drop file");
 		return 0;
