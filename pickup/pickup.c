@@ -44,6 +44,7 @@
 
 #define PICKUP_WAKEUP	60		/* s: Postfix's pickup wakeup */
 #define STALE_AGE	86400		/* s: an unfinished file is left */
+#define UNKNOWN_UID_AGE	3600		/* s: an owner lookup does not know */
 #define HEAD_MAX	(DROP_ENVELOPE_MAX + 65536)
 
 enum job_state { J_IDLE, J_UID, J_CREATE, J_RCPT, J_COMMIT };
@@ -438,6 +439,9 @@ peer_msg(struct ipc_chan *c, const struct ipc_hdr *h,
 		return;		/* an old lookup's answer to a dropped job */
 	if (h->type == IPC_UID_REPLY)
 		on_login(p, &m->login);
+	else if (p->job.st.st_mtime + UNKNOWN_UID_AGE >= time(NULL))
+		/* an account made a moment ago: lookup's next snapshot */
+		job_defer(p, "its owner's uid has no account (yet)");
 	else {
 		job_fail(p, "its owner's uid has no account");
 		scan(p);

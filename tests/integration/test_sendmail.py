@@ -556,3 +556,23 @@ def test_oversize_message_in_a_small_envelope_goes_aside(make_daemon, users):
           b"\n\nx\n" % ALICE.encode(), users[ALICE].pw_uid)
     [(rp, data)] = delivered(users[ALICE])
     assert d.pids()["pickup"] == pickup
+
+
+def test_unknown_uid_waits_then_goes_aside(make_daemon):
+    """A drop file whose owner uid has no account: kept for lookup's next
+    snapshot (a new account), moved aside once it is an hour old."""
+    d = make_daemon()
+    plant(d, "00000000000000D1", b"bulkdrop 1\nrcpt %s\n\nx\n"
+          % ALICE.encode(), 54321)
+    wait_until(lambda: "00000000000000D1: uid=54321: its owner's uid has "
+               "no account (yet); will try again" in d.logtext(),
+               "the deferral")
+    assert drop_files(d) == ["00000000000000D1"]
+    os.remove(os.path.join(drop_dir(d), "00000000000000D1"))
+    d.stop()
+    plant(d, "00000000000000D2", b"bulkdrop 1\nrcpt %s\n\nx\n"
+          % ALICE.encode(), 54321, age=7200)
+    d.start()
+    corrupt = os.path.join(drop_dir(d), "corrupt")
+    wait_until(lambda: os.listdir(corrupt) == ["00000000000000D2"],
+               "the old file aside")
