@@ -558,7 +558,7 @@ def test_oversize_message_in_a_small_envelope_goes_aside(make_daemon, users):
     assert d.pids()["pickup"] == pickup
 
 
-def test_unknown_uid_waits_then_goes_aside(make_daemon):
+def test_unknown_uid_waits_then_goes_aside(make_daemon, users):
     """A drop file whose owner uid has no account: kept for lookup's next
     snapshot (a new account), moved aside once it is an hour old."""
     d = make_daemon()
@@ -567,6 +567,11 @@ def test_unknown_uid_waits_then_goes_aside(make_daemon):
     wait_until(lambda: "00000000000000D1: uid=54321: its owner's uid has "
                "no account (yet); will try again" in d.logtext(),
                "the deferral")
+    # and it holds up no other file
+    plant(d, "00000000000000D0", b"bulkdrop 1\nrcpt %s\n\nSubject: next"
+          b"\n\nx\n" % ALICE.encode(), users[ALICE].pw_uid)
+    [(rp, data)] = delivered(users[ALICE])
+    assert b"Subject: next" in data
     assert drop_files(d) == ["00000000000000D1"]
     os.remove(os.path.join(drop_dir(d), "00000000000000D1"))
     d.stop()
