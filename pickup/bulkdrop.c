@@ -46,6 +46,15 @@ static int	 dir_fd = -1, out_fd = -1;
 static char	 tmp_name[DROP_NAME_LEN + 1];
 static volatile sig_atomic_t created;
 
+/* The message of die(), apart: a va_list the callee only reads. */
+static void
+vwarnmsg(const char *fmt, va_list ap)
+{
+	fprintf(stderr, "bulkdrop: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\n");
+}
+
 static void __attribute__((noreturn, format(printf, 2, 3)))
 die(int status, const char *fmt, ...)
 {
@@ -53,11 +62,9 @@ die(int status, const char *fmt, ...)
 
 	if (created)
 		(void)unlinkat(dir_fd, tmp_name, 0);
-	fprintf(stderr, "bulkdrop: ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vwarnmsg(fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\n");
 	exit(status);
 }
 

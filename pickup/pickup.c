@@ -44,7 +44,9 @@
 
 #define PICKUP_WAKEUP	60		/* s: Postfix's pickup wakeup */
 #define STALE_AGE	86400		/* s: an unfinished file is left */
+#define UNKNOWN_UID_AGE	3600		/* s: an owner lookup does not know */
 #define HEAD_MAX	(DROP_ENVELOPE_MAX + 65536)
+#define SKIP_MAX	64
 
 enum job_state { J_IDLE, J_UID, J_CREATE, J_RCPT, J_COMMIT };
 
@@ -75,6 +77,10 @@ struct pickup {
 	int			 rescan;
 	int			 hold_off;	/* a temporary failure: wait
 						   for the timer */
+	/* files that wait for the timer on their own (an owner lookup
+	   does not know yet), so that they hold up no other */
+	char			 skip[SKIP_MAX][DROP_NAME_LEN + 1];
+	size_t			 nskip;
 	struct job		 job;
 };
 
@@ -148,7 +154,6 @@ file_open(struct pickup *p, const char *name)
 	struct job	*j = &p->job;
 	struct stat	 st;
 	char		*head, err[256];
-	ssize_t		 n;
 	size_t		 max;
 
 	j->fd = open(name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
@@ -187,7 +192,7 @@ file_open(struct pickup *p, const char *name)
 	max = (size_t)j->st.st_size < HEAD_MAX ? (size_t)j->st.st_size :
 	    HEAD_MAX;
 	head = xmalloc(max + 1);
-	if ((n = pread(j->fd, head, max, 0)) != (ssize_t)max) {
+	if (pread(j->fd, head, max, 0) != (ssize_t)max) {
 		free(head);
 		job_defer(p, "cannot read the drop file");
 		return 0;
@@ -437,9 +442,21 @@ peer_msg(struct ipc_chan *c, const struct ipc_hdr *h,
 		close(fd);
 	if (c != p->lookup || p->job.state != J_UID || h->id != p->job.req)
 		return;		/* an old lookup's answer to a dropped job */
-	if (h->type == IPC_UID_REPLY)
+	if (h->type == IPC_UID_REPLY && m->login.uid != p->job.st.st_uid)
+		job_defer(p, "lookup answered for another uid");
+	else if (h->type == IPC_UID_REPLY)
 		on_login(p, &m->login);
-	else {
+	else if (p->job.st.st_mtime + UNKNOWN_UID_AGE >= time(NULL) &&
+	    p->nskip < SKIP_MAX) {
+		/* an account made a moment ago: lookup's next snapshot;
+		   the other files go on meanwhile */
+		log_warnx("%s: uid=%u: its owner's uid has no account (yet); "
+		    "will try again", p->job.name, (unsigned)p->job.st.st_uid);
+		xstrlcpy(p->skip[p->nskip++], p->job.name,
+		    sizeof(p->skip[0]));
+		job_end(p);
+		scan(p);
+	} else {
 		job_fail(p, "its owner's uid has no account");
 		scan(p);
 	}
@@ -499,6 +516,7 @@ scan(struct pickup *p)
 {
 	DIR		*d;
 	struct dirent	*de;
+	size_t		 i;
 
 	if (p->job.state != J_IDLE) {
 		p->rescan = 1;
@@ -520,6 +538,11 @@ scan(struct pickup *p)
 			move_aside(de->d_name, 0, "not a drop file's name");
 			continue;
 		}
+		for (i = 0; i < p->nskip; i++)
+			if (strcmp(p->skip[i], de->d_name) == 0)
+				break;
+		if (i < p->nskip)
+			continue;	/* until the timer */
 		if (file_open(p, de->d_name)) {
 			ask_uid(p);
 			break;
@@ -536,6 +559,7 @@ on_timer(evutil_socket_t fd, short ev, void *arg)
 	struct pickup *p = arg;
 
 	p->hold_off = 0;
+	p->nskip = 0;
 	scan(p);
 }
 

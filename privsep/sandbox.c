@@ -88,7 +88,8 @@ check_root_dir(const struct sandbox_spec *sb)
 	struct stat st;
 
 	if (stat(sb->root, &st) == -1)
-		fatal("%s root %s", ipc_role_name(sb->role), sb->root);
+		fatal("%s root %s (run bulkhead-setup)",
+		    ipc_role_name(sb->role), sb->root);
 	if (!S_ISDIR(st.st_mode))
 		fatalx("%s root %s is not a directory", ipc_role_name(sb->role),
 		    sb->root);

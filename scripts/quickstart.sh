@@ -59,6 +59,8 @@ cat <<MSG
 
 bulkhead is running (log: /var/log/bulkhead.log).  Send it a message:
   swaks --server 127.0.0.1:2525 --to demo@localhost --body "hello"
+or, as any user, with sendmail (nothing set-uid; see sendmail(1)):
+  printf 'To: demo\nSubject: hi\n\nhello\n' | /usr/local/sbin/sendmail -t -i
 and read it:
   ls ~demo/Maildir/new
 MSG

@@ -33,16 +33,23 @@
 #include "tools/sendmail_msg.h"
 
 
+/* The message of die(), apart: a va_list the callee only reads. */
+static void
+vwarnmsg(const char *fmt, va_list ap)
+{
+	fprintf(stderr, "sendmail: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\n");
+}
+
 static void __attribute__((noreturn, format(printf, 2, 3)))
 die(int status, const char *fmt, ...)
 {
 	va_list	ap;
 
-	fprintf(stderr, "sendmail: ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vwarnmsg(fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\n");
 	exit(status);
 }
 

@@ -265,7 +265,7 @@ sm_extract_rcpts(struct sm_msg *m, struct sm_rcpts *r, char *bad,
 		bcc = name_is(m->buf + off, k, "bcc");
 		if (bcc || name_is(m->buf + off, k, "to") ||
 		    name_is(m->buf + off, k, "cc")) {
-			val = memchr(m->buf + off, ':', k) + 1;
+			val = (char *)memchr(m->buf + off, ':', k) + 1;
 			vlen = (size_t)(m->buf + end - val);
 			rc = split_list(val, vlen, r, bad, badlen);
 			if (rc == -1)

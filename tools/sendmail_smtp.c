@@ -29,16 +29,22 @@ struct smtp {
 	char			 line[LINE_MAX_SMTP + 2];
 };
 
+static void
+vreply(const char *fmt, va_list ap)
+{
+	vprintf(fmt, ap);
+	fputs("\r\n", stdout);
+	fflush(stdout);
+}
+
 static void __attribute__((format(printf, 1, 2)))
 reply(const char *fmt, ...)
 {
 	va_list	ap;
 
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vreply(fmt, ap);
 	va_end(ap);
-	fputs("\r\n", stdout);
-	fflush(stdout);
 }
 
 /* One line, CRLF or LF cut; 0 at the end of input, -1 too long. */

@@ -133,6 +133,17 @@ def test_bulkdrop_limits_and_refusals(make_daemon):
     r = run_as(ALICE, [bd, "-c", own], DROP)
     assert r.returncode == 64 and b"only root" in r.stderr, r
     shutil.rmtree(own)
+    # a root-owned configuration whose "drop directory" is not one
+    # (mode 0777, not group bulkdrop): bulkdrop writes nothing there
+    other = os.path.join(d.dir, "other")
+    os.makedirs(os.path.join(other, "spool", "maildrop"))
+    os.chmod(os.path.join(other, "spool", "maildrop"), 0o777)
+    os.chmod(os.path.join(other, "spool"), 0o755)
+    with open(os.path.join(other, "main.cf"), "w") as f:
+        f.write("queue_directory = %s/spool\n" % other)
+    r = run_as(ALICE, [bd, "-c", other], DROP)
+    assert r.returncode == 78 and b"not a drop directory" in r.stderr, r
+    assert os.listdir(os.path.join(other, "spool", "maildrop")) == []
     # empty input, arguments
     assert run_as(ALICE, [bd, "-c", d.dir], b"").returncode == 66
     assert run_as(ALICE, [bd, "-c", d.dir, "extra"], DROP).returncode == 64
@@ -142,7 +153,6 @@ def test_bulkdrop_limits_and_refusals(make_daemon):
 def test_no_setuid_file_installed(tmp_path):
     """make install DESTDIR=...: nothing set-uid; bulkdrop at most
     set-gid."""
-    top = os.path.dirname(os.path.dirname(os.path.abspath(BULKHEAD)))
     build = os.path.dirname(os.path.abspath(BULKHEAD))
     if not os.path.exists(os.path.join(build, "Makefile")):
         pytest.skip("no build directory with a Makefile")
@@ -162,7 +172,9 @@ def test_no_setuid_file_installed(tmp_path):
     st = os.stat(sbin / "bulkdrop")
     assert st.st_mode & stat.S_ISGID
     assert grp.getgrgid(st.st_gid).gr_name == "bulkdrop"
-    del top
+    assert (sbin / "sendmail").exists()
+    assert not os.stat(sbin / "sendmail").st_mode & (stat.S_ISUID |
+                                                     stat.S_ISGID)
 
 
 def read_drop(d):
@@ -545,3 +557,28 @@ def test_oversize_message_in_a_small_envelope_goes_aside(make_daemon, users):
           b"\n\nx\n" % ALICE.encode(), users[ALICE].pw_uid)
     [(rp, data)] = delivered(users[ALICE])
     assert d.pids()["pickup"] == pickup
+
+
+def test_unknown_uid_waits_then_goes_aside(make_daemon, users):
+    """A drop file whose owner uid has no account: kept for lookup's next
+    snapshot (a new account), moved aside once it is an hour old."""
+    d = make_daemon()
+    plant(d, "00000000000000D1", b"bulkdrop 1\nrcpt %s\n\nx\n"
+          % ALICE.encode(), 54321)
+    wait_until(lambda: "00000000000000D1: uid=54321: its owner's uid has "
+               "no account (yet); will try again" in d.logtext(),
+               "the deferral")
+    # and it holds up no other file
+    plant(d, "00000000000000D0", b"bulkdrop 1\nrcpt %s\n\nSubject: next"
+          b"\n\nx\n" % ALICE.encode(), users[ALICE].pw_uid)
+    [(rp, data)] = delivered(users[ALICE])
+    assert b"Subject: next" in data
+    assert drop_files(d) == ["00000000000000D1"]
+    os.remove(os.path.join(drop_dir(d), "00000000000000D1"))
+    d.stop()
+    plant(d, "00000000000000D2", b"bulkdrop 1\nrcpt %s\n\nx\n"
+          % ALICE.encode(), 54321, age=7200)
+    d.start()
+    corrupt = os.path.join(drop_dir(d), "corrupt")
+    wait_until(lambda: os.listdir(corrupt) == ["00000000000000D2"],
+               "the old file aside")

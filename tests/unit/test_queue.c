@@ -103,6 +103,7 @@ struct world {
 	int		 runs;		/* queue asked for a scheduler run */
 	struct fake	 smtpd;
 	struct fake	 local;
+	struct fake	 pickup;
 };
 
 /*
@@ -509,6 +510,92 @@ test_receive_smtpd_gone_during_commit(void **state)
 	assert_int_equal(violations, 0);
 }
 
+/* ---- pickup: the same messages, each submitter its own files ---- */
+
+static void
+rcpt_from(struct world *w, struct fake *f, const char *qid, const char *addr)
+{
+	struct msg_rcpt	 r;
+	uint8_t		 buf[2 * IPC_ADDR_MAX + 64];
+	struct wbuf	 wb;
+
+	memset(&r, 0, sizeof(r));
+	strlcpy(r.qid, qid, sizeof(r.qid));
+	strlcpy(r.addr, addr, sizeof(r.addr));
+	wb_init(&wb, buf, sizeof(buf));
+	enc_rcpt(&wb, &r);
+	ask(w, f, IPC_MSG_RCPT, &wb);
+}
+
+static void
+commit_from(struct world *w, struct fake *f, const char *qid)
+{
+	struct msg_commit	 m;
+	uint8_t			 buf[2 * IPC_ADDR_MAX + 700];
+	struct wbuf		 wb;
+
+	memset(&m, 0, sizeof(m));
+	strlcpy(m.qid, qid, sizeof(m.qid));
+	strlcpy(m.sender, "alice@test.example", sizeof(m.sender));
+	m.size = strlen(CONTENT);
+	wb_init(&wb, buf, sizeof(buf));
+	enc_commit(&wb, &m);
+	ask(w, f, IPC_MSG_COMMIT, &wb);
+}
+
+static void
+create_from(struct world *w, struct fake *f, char *qid, size_t len)
+{
+	ask(w, f, IPC_MSG_CREATE, NULL);
+	assert_int_equal(f->type, IPC_MSG_CREATE_OK);
+	assert_int_equal(write(f->fd, CONTENT, strlen(CONTENT)),
+	    (ssize_t)strlen(CONTENT));
+	close(f->fd);
+	f->fd = -1;
+	strlcpy(qid, f->qid.qid, len);
+}
+
+/*
+ * pickup hands messages over as smtpd does; neither may touch the
+ * other's unfinished files, and pickup going away drops only its own.
+ */
+static void
+test_receive_from_pickup(void **state)
+{
+	struct world	*w = *state;
+	char		 mine[IPC_QID_MAX], theirs[IPC_QID_MAX];
+	char		 left[IPC_QID_MAX];
+
+	fake_connect(w, &w->pickup, ROLE_PICKUP);
+	create_from(w, &w->smtpd, theirs, sizeof(theirs));
+	create_from(w, &w->pickup, mine, sizeof(mine));
+	/* smtpd's file is not pickup's to add to or commit */
+	rcpt_from(w, &w->pickup, theirs, "bob@test.example");
+	assert_int_equal(w->pickup.type, IPC_ERROR);
+	commit_from(w, &w->pickup, theirs);
+	assert_int_equal(w->pickup.type, IPC_ERROR);
+	/* its own goes through, the reply to pickup */
+	rcpt_from(w, &w->pickup, mine, "bob@test.example");
+	assert_int_equal(w->pickup.type, IPC_OK);
+	commit_from(w, &w->pickup, mine);
+	assert_int_equal(w->pickup.type, IPC_MSG_COMMIT_OK);
+	assert_string_equal(w->pickup.qid.qid, mine);
+	assert_true(file_in("active", mine));
+	/* pickup gone with a file unfinished: that one goes, smtpd's stays */
+	create_from(w, &w->pickup, left, sizeof(left));
+	ipc_chan_free(w->pickup.c);
+	w->pickup.c = NULL;
+	RUN_UNTIL(w, w->q.pickup == NULL);
+	assert_false(file_in("incoming", left));
+	assert_true(file_in("incoming", theirs));
+	rcpt_from(w, &w->smtpd, theirs, "carol@test.example");
+	assert_int_equal(w->smtpd.type, IPC_OK);
+	commit_from(w, &w->smtpd, theirs);
+	assert_int_equal(w->smtpd.type, IPC_MSG_COMMIT_OK);
+	assert_int_equal(count_msgs(w), 2);
+	assert_int_equal(violations, 0);
+}
+
 /* ---- deliver and results ---- */
 
 static void
@@ -709,6 +796,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_receive_smtpd_gone_during_commit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_receive_from_pickup, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_deliver_request, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_deliver_sent, setup,
