@@ -109,7 +109,7 @@ run_daemon() {
 	until grep -qs "via sendmail" ~bhpkgtest/Maildir/new/*; do
 		i=$((i + 1))
 		[ $i -le 100 ] || { cat /var/log/bulkhead.log
-			echo "test-package: sendmail's message not delivered" >&2
+			echo "test-package: the sendmail message was not delivered" >&2
 			exit 1; }
 		sleep 0.1
 	done
