@@ -246,7 +246,8 @@ check_relations(const struct bh_config *cf, const struct cf_param **from,
     char *err, size_t errlen)
 {
 	static const char *const users[] = {
-		"smtpd_user", "queue_user", "lookup_user", "local_user"
+		"smtpd_user", "queue_user", "lookup_user", "local_user",
+		"keys_user"
 	};
 	size_t	 i, j, a, b;
 	size_t	 nusers = sizeof(users) / sizeof(users[0]);

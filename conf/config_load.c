@@ -102,13 +102,13 @@ check_default_privs(const struct bh_config *cf, char *err, size_t errlen)
 int
 config_check_system(const struct bh_config *cf, char *err, size_t errlen)
 {
-	const char	*users[4] = { cf->smtpd_user, cf->queue_user,
-			    cf->lookup_user, cf->local_user };
-	uid_t		 uids[4];
+	const char	*users[5] = { cf->smtpd_user, cf->queue_user,
+			    cf->lookup_user, cf->local_user, cf->keys_user };
+	uid_t		 uids[5];
 	gid_t		 gid;
 	int		 i, j;
 
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < 5; i++) {
 		if (sandbox_resolve_user(users[i], &uids[i], &gid, err,
 		    errlen) == -1)
 			return -1;

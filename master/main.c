@@ -107,6 +107,8 @@ run_role(const char *name, int argc, char **argv)
 		return writer_main(argc, argv);
 	case ROLE_RUNNER:
 		return runner_main(argc, argv);
+	case ROLE_KEYS:
+		return keys_main(argc, argv);
 	default:
 		usage();
 	}

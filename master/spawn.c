@@ -37,7 +37,8 @@
 #define RETIRE_GRACE	60	/* a retired lookup still there is killed */
 
 static const enum bh_role worker_roles[] = {
-	ROLE_LOOKUP, ROLE_QUEUE, ROLE_LOCAL, ROLE_SMTPD
+	/* keys before smtpd: its first handshakes find the oracle */
+	ROLE_LOOKUP, ROLE_QUEUE, ROLE_LOCAL, ROLE_KEYS, ROLE_SMTPD
 };
 
 void master_worker_msg(struct ipc_chan *, const struct ipc_hdr *,

@@ -34,11 +34,13 @@ enum bh_role {
 	ROLE_WRITER,
 	ROLE_RUNNER,	/* a |command or /file delivery, forked by master */
 	ROLE_CONTROL,	/* bulkctl on the control socket: not a compartment */
+	ROLE_KEYS,	/* the TLS private keys: answers signing requests */
 	ROLE_COUNT
 };
 
 #define RB_(r)		(1u << ROLE_##r)
-#define R_WORKERS	(RB_(SMTPD) | RB_(QUEUE) | RB_(LOOKUP) | RB_(LOCAL))
+#define R_WORKERS	(RB_(SMTPD) | RB_(QUEUE) | RB_(LOOKUP) | RB_(LOCAL) | \
+			 RB_(KEYS))
 #define R_ALL		((1u << ROLE_COUNT) - 1)
 /*
  * Who writes a message for local: a writer (mailbox, ~/.forward, as the
@@ -76,7 +78,7 @@ enum ipc_kind {
 	P(deliver_result) P(expand_ok) P(writer_open) P(write_mail)	\
 	P(forward_read) P(forward_data) P(owner) P(rcpt_check)		\
 	P(runner_open) P(deliver_progress) P(admin_entry) P(admin_rcpt)	\
-	P(admin_change) P(admin_done) P(admin_text)
+	P(admin_change) P(admin_done) P(admin_text) P(key_sign) P(key_sig)
 
 enum ipc_payload {
 	IPC_PAYLOAD_none = 0,
@@ -188,7 +190,11 @@ enum ipc_phase {
 	X(IPC_INCLUDE_READ,	REQ,	RB_(LOCAL), RB_(RUNNER),	\
 	    IPC_FD_NONE, IPC_INCLUDE_DATA, none, RUN)			\
 	X(IPC_INCLUDE_DATA,	REPLY,	RB_(RUNNER), RB_(LOCAL),	\
-	    IPC_FD_NONE, 0, forward_data, RUN)
+	    IPC_FD_NONE, 0, forward_data, RUN)				\
+	X(IPC_KEY_SIGN,		REQ,	RB_(SMTPD), RB_(KEYS),		\
+	    IPC_FD_NONE, IPC_KEY_SIGN_OK, key_sign, RUN)		\
+	X(IPC_KEY_SIGN_OK,	REPLY,	RB_(KEYS), RB_(SMTPD),		\
+	    IPC_FD_NONE, 0, key_sig, RUN)
 
 enum ipc_type {
 	IPC_NONE = 0,

@@ -80,5 +80,6 @@ int	lookup_main(int argc, char **argv);
 int	local_main(int argc, char **argv);
 int	writer_main(int argc, char **argv);
 int	runner_main(int argc, char **argv);
+int	keys_main(int argc, char **argv);
 
 #endif

@@ -20,7 +20,7 @@ import pytest
 
 from conftest import BULKHEAD
 
-ROLES = ("smtpd", "queue", "lookup", "local", "writer", "runner")
+ROLES = ("smtpd", "queue", "lookup", "local", "writer", "runner", "keys")
 STORED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
                       "policy")
 SANITIZER_MARK = "# sanitizer build"
