@@ -67,7 +67,7 @@ def test_loaded_policy_is_the_tables(role):
 
 
 @pytest.mark.parametrize("role", ("smtpd", "queue", "lookup", "local",
-                                  "writer"))
+                                  "writer", "keys"))
 def test_allowlists_deny_what_a_compartment_must_never_do(role):
     """Anything not listed kills the process; none of these is listed."""
     pfc = policy("-t", role).stdout

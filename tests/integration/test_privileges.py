@@ -6,7 +6,7 @@ import subprocess
 
 from conftest import BOB, BULKCTL, DOMAIN, maildir_messages
 
-ROLES = ("smtpd", "queue", "lookup", "local")
+ROLES = ("smtpd", "queue", "lookup", "local", "keys")
 ZERO = "0000000000000000"
 
 
@@ -49,7 +49,7 @@ def test_bulkctl_audit_table(make_daemon, sandbox):
         else:
             assert root == "/"
             assert set(ns.split(",")) >= {"mnt", "pid", "net", "ipc", "uts"}
-    assert len(uids) == 4          # each compartment has its own uid
+    assert len(uids) == len(ROLES)  # each compartment has its own uid
 
 
 def test_compartments_seen_from_proc(make_daemon, sandbox):
@@ -86,7 +86,8 @@ def test_compartments_seen_from_proc(make_daemon, sandbox):
         assert len(fds) < 16, (role, fds)
     users = {pwd.getpwuid(int(proc_status(p)["Uid"][0])).pw_name
              for p in pids.values()}
-    assert users == {"_bhsmtpd", "_bhqueue", "_bhlookup", "_bhlocal"}
+    assert users == {"_bhsmtpd", "_bhqueue", "_bhlookup", "_bhlocal",
+                     "_bhkeys"}
 
 
 def test_mailbox_written_as_the_recipient(make_daemon, users):

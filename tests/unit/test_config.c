@@ -474,6 +474,7 @@ test_defaults(void **state)
 	assert_string_equal(cf.smtpd_user, "_bhsmtpd");
 	assert_string_equal(cf.queue_user, "_bhqueue");
 	assert_string_equal(cf.lookup_user, "_bhlookup");
+	assert_string_equal(cf.keys_user, "_bhkeys");
 	assert_string_equal(cf.local_user, "_bhlocal");
 	assert_int_equal(cf.sandbox, SANDBOX_CHROOT);
 	assert_int_equal(cf.alias_maps.n, 1);
@@ -970,6 +971,7 @@ test_config_print(void **state)
 	assert_non_null(strstr(out, "2bounce_notice_recipient = postmaster\n"));
 	assert_non_null(strstr(out, "\ncontrol_timeout = 1m\n"));
 	assert_non_null(strstr(out, "\nsyslog_name = bulkhead\n"));
+	assert_non_null(strstr(out, "\nkeys_user = _bhkeys\n"));
 	for (line = strtok_r(out, "\n", &save); line != NULL;
 	    line = strtok_r(NULL, "\n", &save)) {
 		assert_true(strcmp(prev, line) < 0);
@@ -977,7 +979,7 @@ test_config_print(void **state)
 		snprintf(prev, sizeof(prev), "%s", line);
 		lines++;
 	}
-	assert_int_equal(lines, 59);	/* every parameter */
+	assert_int_equal(lines, 60);	/* every parameter */
 }
 
 /* |command and /file delivery: Postfix's names and defaults. */
