@@ -24,26 +24,38 @@ A = "%s@%s" % (ALICE, DOMAIN)
 
 
 def make_certs(kind):
+    """kind: rsa, ec, or rsa-one-file (the key in the certificate's file,
+    smtpd_tls_key_file left at its default, $smtpd_tls_cert_file)."""
     d = tempfile.mkdtemp(prefix="bh-keys-")
     cert, key = os.path.join(d, "cert.pem"), os.path.join(d, "key.pem")
-    newkey = (["-newkey", "rsa:2048"] if kind == "rsa" else
-              ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"])
+    newkey = (["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"]
+              if kind == "ec" else ["-newkey", "rsa:2048"])
     subprocess.run(["openssl", "req", "-x509"] + newkey +
                    ["-nodes", "-keyout", key, "-out", cert, "-days", "2",
                     "-subj", "/CN=mx." + DOMAIN], check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     os.chmod(key, 0o600)
+    if kind == "rsa-one-file":
+        with open(cert) as c, open(key) as k:
+            both = k.read() + c.read()
+        os.unlink(cert)
+        os.unlink(key)
+        key = cert
+        with open(os.open(cert, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
+            f.write(both)
     return d, cert, key
 
 
-@pytest.fixture(params=["rsa", "ec"])
+@pytest.fixture(params=["rsa", "ec", "rsa-one-file"])
 def keyed(request, users):
     """A daemon with STARTTLS and a key of the param's kind."""
     d, cert, key = make_certs(request.param)
     tmp = tempfile.mkdtemp(prefix="bh-keys-it-")
     os.chmod(tmp, 0o755)
-    extra = ("smtpd_tls_cert_file = %s\nsmtpd_tls_key_file = %s\n"
-             "smtpd_tls_security_level = may\n" % (cert, key))
+    extra = ("smtpd_tls_cert_file = %s\nsmtpd_tls_security_level = may\n"
+             % cert)
+    if key != cert:
+        extra += "smtpd_tls_key_file = %s\n" % key
     daemon = Daemon(tmp, free_port(), "chroot", extra,
                     "postmaster: %s\n" % ALICE)
     daemon.start()
@@ -100,8 +112,10 @@ def secrets(key):
         if m:
             num(int(re.sub(r"[\s:]", "", m.group(1)), 16))
     with open(key) as f:
-        body = [ln.strip() for ln in f if not ln.startswith("-----")]
-    out.append(body[len(body) // 2].encode())
+        pem = f.read()
+    body = pem.split("-----BEGIN PRIVATE KEY-----")[1].split("-----")[0]
+    lines = body.split()
+    out.append(lines[len(lines) // 2].encode())
     assert len(out) >= 3, text
     return out
 
