@@ -344,12 +344,14 @@ read_certs(const char *path, char *err, size_t errlen)
 	ssize_t			 n = 0;
 	int			 fd;
 
+	errno = 0;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
 	    fstat(fd, &st) == -1 || st.st_size > CERT_FILE_MAX ||
 	    (buf = calloc(1, st.st_size + 1)) == NULL ||
 	    (n = read(fd, buf, st.st_size)) != st.st_size) {
 		snprintf(err, errlen, "smtpd_tls_cert_file %s: %s", path,
-		    n == -1 || errno ? strerror(errno) : "too large or short");
+		    errno != 0 ? strerror(errno) : "too large, or changed "
+		    "while read");
 		goto done;
 	}
 	if ((bio = BIO_new(BIO_s_mem())) == NULL)
