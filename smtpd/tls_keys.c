@@ -9,6 +9,8 @@
  * IPC_KEY_SIGN and waits (poll, KEYS_TIMEOUT_MS) for its reply, which
  * the message table's header check and decoder vet as the channel
  * machinery would.  Any failure fails that handshake, nothing more.
+ * While smtpd waits, its other sessions wait too: hence the short
+ * timeouts below.
  *
  * RSA_METHOD and EC_KEY_METHOD are deprecated in OpenSSL 3 (their
  * replacement is a provider of our own); they are still there and still
@@ -45,11 +47,19 @@
 #include "privsep/ipc_msgs.h"
 #include "smtpd/tls_keys.h"
 
-#define KEYS_TIMEOUT_MS	5000
+/*
+ * smtpd waits for keys with every session stopped, so not long: a
+ * signature takes well under a millisecond.  After a wait that timed
+ * out, keys is taken for stuck (stopped, or starved of CPU) and the
+ * next handshakes wait KEYS_STUCK_MS only, until a reply comes again.
+ */
+#define KEYS_TIMEOUT_MS	2000
+#define KEYS_STUCK_MS	200
 #define CERT_FILE_MAX	(1024 * 1024)
 
 static int	  keys_fd = -1;
 static uint32_t	  keys_id;		/* the last request's id */
+static int	  keys_stuck;		/* the last wait timed out */
 static void	(*keys_violation)(const char *);
 static RSA_METHOD	*rsa_meth;
 static EC_KEY_METHOD	*ec_meth;
@@ -61,6 +71,7 @@ tls_keys_set_fd(int fd, void (*violation)(const char *))
 		close(keys_fd);
 	keys_fd = fd;
 	keys_violation = violation;
+	keys_stuck = 0;
 }
 
 static void
@@ -179,6 +190,7 @@ recv_reply(struct msg_key_sig *out)
 		keys_lost(why, 1);
 		return -1;
 	}
+	keys_stuck = 0;
 	if (h.id != keys_id)
 		return 0;
 	if (h.type == IPC_ERROR) {
@@ -198,7 +210,7 @@ keys_sign(uint32_t op, const unsigned char *in, size_t inlen,
 	static struct msg_key_sign	m;
 	static struct msg_key_sig	sig;
 	struct timespec			deadline;
-	int				r;
+	int				r, ms;
 
 	if (keys_fd == -1) {
 		log_warnx("key oracle: no channel to keys");
@@ -214,15 +226,21 @@ keys_sign(uint32_t op, const unsigned char *in, size_t inlen,
 		return -1;
 	}
 	memcpy(m.data, in, inlen);
+	ms = keys_stuck ? KEYS_STUCK_MS : KEYS_TIMEOUT_MS;
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += KEYS_TIMEOUT_MS / 1000;
+	deadline.tv_sec += ms / 1000;
+	deadline.tv_nsec += (ms % 1000) * 1000000L;
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
+	}
 	errno = 0;
 	if (send_request(&m, &deadline) == -1)
 		return -1;
 	do {
 		if (wait_fd(POLLIN, &deadline) == -1) {
-			log_warnx("key oracle: no answer in %d ms",
-			    KEYS_TIMEOUT_MS);
+			log_warnx("key oracle: no answer in %d ms", ms);
+			keys_stuck = 1;
 			return -1;
 		}
 	} while ((r = recv_reply(&sig)) == 0);
