@@ -21,6 +21,8 @@
  */
 #define OPENSSL_SUPPRESS_DEPRECATED 1
 
+#include <sys/resource.h>
+
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -244,6 +246,9 @@ keys_prepare(struct worker_env *we, struct sandbox_spec *sb)
 	if (OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT |
 	    OPENSSL_INIT_LOAD_CRYPTO_STRINGS, NULL) != 1)
 		fatalx("OPENSSL_init_crypto");
+	/* smtpd's sessions all wait while keys signs: let it run first. */
+	if (setpriority(PRIO_PROCESS, 0, -5) == -1)
+		log_warn("setpriority");
 	if (we->cf.smtpd_tls_cert_file[0] == '\0' ||
 	    we->cf.smtpd_tls_key_file[0] == '\0')
 		return;

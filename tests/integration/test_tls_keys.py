@@ -184,6 +184,9 @@ def test_smtpd_cannot_open_the_key_file(keyed):
     assert kuid not in (0, uid)
     assert re.search(r"^Seccomp:\s+2$", st, re.M)
     assert os.readlink("/proc/%d/root" % pids["keys"]) == "/var/empty"
+    # every session of smtpd's waits while keys signs: keys runs first
+    with open("/proc/%d/stat" % pids["keys"]) as f:
+        assert int(f.read().rsplit(")", 1)[1].split()[16]) == -5
 
 
 def test_killed_oracle_fails_handshakes_then_recovers(keyed):
