@@ -78,6 +78,7 @@ struct bh_config {
 	char		*queue_user;
 	char		*lookup_user;
 	char		*local_user;
+	char		*keys_user;		/* the TLS key oracle */
 	enum sandbox_mode sandbox;
 	struct bh_strlist alias_maps;		/* file paths, type: prefix removed */
 	char		*home_mailbox;

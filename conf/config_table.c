@@ -45,6 +45,7 @@ const struct param params[] = {
 	STR(queue_user, "_bhqueue", check_user),
 	STR(lookup_user, "_bhlookup", check_user),
 	STR(local_user, "_bhlocal", check_user),
+	STR(keys_user, "_bhkeys", check_user),
 	{ "sandbox", "chroot", K_SANDBOX, F(sandbox), NULL, NULL, 0, 0, 0 },
 	LIST(alias_maps, "hash:/etc/aliases", elem_aliasmap),
 	STR(home_mailbox, "Maildir/", check_mailbox),

@@ -117,6 +117,8 @@ run_role(const char *name, int argc, char **argv)
 		return relay_main(argc, argv);
 	case ROLE_AUTH:
 		return auth_main(argc, argv);
+	case ROLE_KEYS:
+		return keys_main(argc, argv);
 	default:
 		usage();
 	}

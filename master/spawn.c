@@ -42,8 +42,9 @@
 #define LOG_LINES_MAX	1000	/* a worker's log lines a second */
 
 static const enum bh_role worker_roles[] = {
-	ROLE_LOOKUP, ROLE_QUEUE, ROLE_LOCAL, ROLE_SMTPD, ROLE_PICKUP, ROLE_RELAY,
-	ROLE_AUTH
+	/* keys before smtpd: its first handshakes find the oracle */
+	ROLE_LOOKUP, ROLE_QUEUE, ROLE_LOCAL, ROLE_KEYS, ROLE_SMTPD, ROLE_PICKUP,
+	ROLE_RELAY, ROLE_AUTH
 };
 
 void master_worker_msg(struct ipc_chan *, const struct ipc_hdr *,

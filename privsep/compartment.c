@@ -95,10 +95,12 @@ static const struct compartment table[ROLE_COUNT] = {
 		.nofile = COMP_NOFILE_BY_ROLE,
 		/* it writes message content into queue files, no more */
 		.fsize_msgs = 1, .fsize_plus = 65536,
-		.peers = RB_(QUEUE) | RB_(LOOKUP) | RB_(AUTH),
+		.peers = RB_(QUEUE) | RB_(LOOKUP) | RB_(AUTH) | RB_(KEYS),
 		.seccomp = {
 			.kind = COMP_ALLOWLIST,
-			.calls = CALLS(BASE_CALLS, "accept4"),
+			/* poll: a signature from keys, inside a handshake
+			   (smtpd/tls_keys.c) */
+			.calls = CALLS(BASE_CALLS, "accept4", "poll", "ppoll"),
 			.rules = RULES(NO_EXEC_MEMORY, FIONREAD_ONLY),
 		},
 	},
@@ -165,6 +167,26 @@ static const struct compartment table[ROLE_COUNT] = {
 			   pipes to writers and runners */
 			.kind = COMP_ALLOWLIST,
 			.calls = CALLS(BASE_CALLS, "pipe2", "pread64"),
+			.rules = RULES(NO_EXEC_MEMORY),
+		},
+	},
+	[ROLE_KEYS] = {
+		/*
+		 * The TLS private keys, read before the drop; it answers
+		 * smtpd's signing requests from memory (keys/keys.c).
+		 */
+		.role = ROLE_KEYS,
+		.start = COMP_SPAWNED,
+		.account = ACCOUNT(keys_user),
+		.root = COMP_ROOT_EMPTY,
+		.jail_clone = JAIL_NS,
+		.nofile = 16,
+		.peers = RB_(SMTPD),
+		.seccomp = {
+			/* futex: OpenSSL's locks (RSA blinding), in its
+			   own single thread */
+			.kind = COMP_ALLOWLIST,
+			.calls = CALLS(BASE_CALLS, "futex"),
 			.rules = RULES(NO_EXEC_MEMORY),
 		},
 	},

@@ -37,12 +37,14 @@ enum bh_role {
 	ROLE_PICKUP,	/* local submissions from the drop directory */
 	ROLE_RELAY,	/* the outbound SMTP client */
 	ROLE_AUTH,	/* SASL verdicts; it alone reads the credentials */
+	ROLE_KEYS,	/* the TLS private keys: answers signing requests */
 	ROLE_COUNT
 };
 
 #define RB_(r)		(1u << ROLE_##r)
 #define R_WORKERS	(RB_(SMTPD) | RB_(QUEUE) | RB_(LOOKUP) | RB_(LOCAL) | \
-			    RB_(PICKUP) | RB_(RELAY) | RB_(AUTH))
+			    RB_(PICKUP) | RB_(RELAY) | RB_(AUTH) | \
+			    RB_(KEYS))
 /* Who hands queue new messages: smtpd, and pickup the same way. */
 #define R_SUBMITTERS	(RB_(SMTPD) | RB_(PICKUP))
 #define R_ALL		((1u << ROLE_COUNT) - 1)
@@ -83,7 +85,8 @@ enum ipc_kind {
 	P(forward_read) P(forward_data) P(owner) P(rcpt_check)		\
 	P(runner_open) P(deliver_progress) P(admin_entry) P(admin_rcpt)	\
 	P(admin_change) P(admin_done) P(admin_text) P(uid) P(login)	\
-	P(relay) P(relay_result) P(auth_check) P(auth_verdict)
+	P(relay) P(relay_result) P(auth_check) P(auth_verdict)	\
+	P(key_sign) P(key_sig)
 
 enum ipc_payload {
 	IPC_PAYLOAD_none = 0,
@@ -211,7 +214,11 @@ enum ipc_phase {
 	X(IPC_AUTH_CONNECT,	REQ,	RB_(AUTH), RB_(MASTER),		\
 	    IPC_FD_NONE, IPC_AUTH_CONNECT_OK, none, RUN)		\
 	X(IPC_AUTH_CONNECT_OK,	REPLY,	RB_(MASTER), RB_(AUTH),		\
-	    IPC_FD_REQUIRED, 0, none, RUN)
+	    IPC_FD_REQUIRED, 0, none, RUN)			\
+	X(IPC_KEY_SIGN,		REQ,	RB_(SMTPD), RB_(KEYS),		\
+	    IPC_FD_NONE, IPC_KEY_SIGN_OK, key_sign, RUN)		\
+	X(IPC_KEY_SIGN_OK,	REPLY,	RB_(KEYS), RB_(SMTPD),		\
+	    IPC_FD_NONE, 0, key_sig, RUN)
 
 enum ipc_type {
 	IPC_NONE = 0,

@@ -583,6 +583,40 @@ void	enc_auth_verdict(struct wbuf *, const struct msg_auth_verdict *);
 int	dec_auth_verdict(struct rbuf *, struct msg_auth_verdict *);
 const char *ipc_check_auth_check(const struct msg_auth_check *);
 const char *ipc_check_auth_verdict(const struct msg_auth_verdict *);
+
+/*
+ * IPC_KEY_SIGN (smtpd to keys): one private-key operation on key number
+ * key (0: smtpd_tls_key_file).  The oracle only signs: an RSA private
+ * encryption of data with PKCS#1 type 1 padding (a DigestInfo) or none
+ * (TLS's PSS, padded by the asker, exactly the modulus' size), or an
+ * ECDSA signature of a digest.  IPC_KEY_SIGN_OK: the signature (RSA:
+ * the modulus' size; ECDSA: DER).
+ */
+#define IPC_KEYS_MAX		4	/* keys the oracle may hold */
+#define IPC_KEY_DATA_MAX	1024	/* 8192-bit RSA */
+#define IPC_KEY_DIGEST_MAX	64	/* SHA-512 */
+enum key_op {
+	KEY_OP_RSA_PKCS1 = 0,
+	KEY_OP_RSA_RAW,
+	KEY_OP_ECDSA,
+	KEY_OP_MAX
+};
+struct msg_key_sign {
+	uint32_t	key;			/* < IPC_KEYS_MAX */
+	uint32_t	op;			/* enum key_op */
+	uint32_t	len;			/* 1 .. IPC_KEY_DATA_MAX */
+	uint8_t		data[IPC_KEY_DATA_MAX];
+};
+struct msg_key_sig {
+	uint32_t	len;			/* 1 .. IPC_KEY_DATA_MAX */
+	uint8_t		data[IPC_KEY_DATA_MAX];
+};
+void	enc_key_sign(struct wbuf *, const struct msg_key_sign *);
+int	dec_key_sign(struct rbuf *, struct msg_key_sign *);
+void	enc_key_sig(struct wbuf *, const struct msg_key_sig *);
+int	dec_key_sig(struct rbuf *, struct msg_key_sig *);
+const char *ipc_check_key_sign(const struct msg_key_sign *);
+const char *ipc_check_key_sig(const struct msg_key_sig *);
 /* An encoder's own check (ipc_msgs.c): fatal unless ipc_enc_unchecked. */
 void	ipc_enc_check(const char *what, const char *why);
 

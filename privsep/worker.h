@@ -83,5 +83,6 @@ int	runner_main(int argc, char **argv);
 int	pickup_main(int argc, char **argv);
 int	relay_main(int argc, char **argv);
 int	auth_main(int argc, char **argv);
+int	keys_main(int argc, char **argv);
 
 #endif

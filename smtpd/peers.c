@@ -12,7 +12,7 @@
  * Handlers:
  *   peer_msg		a reply from queue or lookup
  *   peer_closed	queue or lookup went away
- *   smtpd_on_peer	master handed over a channel
+ *   smtpd_on_peer	master handed over a channel (keys': to tls_keys.c)
  */
 #include <stdlib.h>
 #include <unistd.h>
@@ -20,6 +20,9 @@
 #include "lib/log.h"
 #include "lib/xmalloc.h"
 #include "smtpd/smtpd.h"
+#include "smtpd/tls_keys.h"
+
+static struct worker_env *keys_we;
 
 static int
 waiter_cmp(struct waiter *a, struct waiter *b)
@@ -181,12 +184,25 @@ retire_lookup(struct smtpd *sd, struct ipc_chan *old)
 	sd->retiring[0] = old;
 }
 
+/* keys broke the protocol (tls_keys.c): master restarts it. */
+static void
+keys_violation(const char *why)
+{
+	worker_peer_violation(keys_we, ROLE_KEYS, why);
+}
+
 void
 smtpd_on_peer(struct worker_env *we, enum bh_role peer, int fd)
 {
 	struct smtpd	 *sd = we->arg;
 	struct ipc_chan	**slot;
 
+	if (peer == ROLE_KEYS) {
+		keys_we = we;
+		/* Not on the event loop: TLS asks it synchronously. */
+		tls_keys_set_fd(fd, keys_violation);
+		return;
+	}
 	if ((slot = peer_slot(sd, peer)) == NULL) {
 		close(fd);
 		fatalx("master handed smtpd a channel to %s",

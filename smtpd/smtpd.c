@@ -96,8 +96,9 @@ size_session_limit(struct smtpd *sd)
 }
 
 /*
- * TLS, before the privilege drop: the key file is readable by root only,
- * and is read here, once; smtpd keeps the key in memory.
+ * TLS, before the privilege drop: the certificate (the file may be
+ * root's).  The private key is never read here: keys holds it and signs
+ * for smtpd (tls_keys.c).
  */
 static void
 tls_setup(struct smtpd *sd)
@@ -120,7 +121,8 @@ tls_setup(struct smtpd *sd)
 		fatalx("TLS: %s", err);
 }
 
-/* Before the privilege drop: listeners, TLS key, the session limit. */
+/* Before the privilege drop: listeners, TLS certificate, the session
+   limit. */
 static void
 smtpd_prepare(struct worker_env *we, struct sandbox_spec *sb)
 {

@@ -1,5 +1,7 @@
 /*
  * tls.c: smtpd's TLS server context, and per-listener wrapper mode.
+ * smtpd holds the certificate only: the private key is in the keys
+ * compartment, which signs for it (tls_keys.c).
  *
  * The sessions themselves use libevent's OpenSSL filter (session.c).
  */
@@ -18,6 +20,7 @@
 #include "conf/mastercf.h"
 #include "lib/strl.h"
 #include "smtpd/tls.h"
+#include "smtpd/tls_keys.h"
 
 static void
 ssl_error(char *err, size_t errlen, const char *what, const char *file)
@@ -60,23 +63,17 @@ tls_server_ctx(const struct bh_config *cf, char *err, size_t errlen)
 	    SSL_OP_NO_COMPRESSION | SSL_OP_NO_TICKET |
 	    SSL_OP_CIPHER_SERVER_PREFERENCE);
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
-	if (SSL_CTX_use_certificate_chain_file(ctx,
-	    cf->smtpd_tls_cert_file) != 1) {
-		ssl_error(err, errlen, "smtpd_tls_cert_file",
-		    cf->smtpd_tls_cert_file);
+	/*
+	 * The key oracle only signs: no RSA key exchange (TLS 1.2's kRSA
+	 * ciphers would need it to decrypt for us).
+	 */
+	if (SSL_CTX_set_cipher_list(ctx, "DEFAULT:!kRSA") != 1) {
+		ssl_error(err, errlen, "SSL_CTX_set_cipher_list", "");
 		goto fail;
 	}
-	if (SSL_CTX_use_PrivateKey_file(ctx, cf->smtpd_tls_key_file,
-	    SSL_FILETYPE_PEM) != 1) {
-		ssl_error(err, errlen, "smtpd_tls_key_file",
-		    cf->smtpd_tls_key_file);
+	/* The certificate; its private key stays in keys (tls_keys.c). */
+	if (tls_keys_use(ctx, cf, err, errlen) == -1)
 		goto fail;
-	}
-	if (SSL_CTX_check_private_key(ctx) != 1) {
-		ssl_error(err, errlen, "smtpd_tls_key_file does not match",
-		    cf->smtpd_tls_cert_file);
-		goto fail;
-	}
 	return ctx;
 fail:
 	SSL_CTX_free(ctx);

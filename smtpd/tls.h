@@ -13,9 +13,10 @@
 struct ssl_ctx_st;
 
 /*
- * The server context from smtpd_tls_cert_file and smtpd_tls_key_file,
- * TLS 1.2 at least.  Must run before the privilege drop: the key is
- * readable by root only.  NULL with err set on failure.
+ * The server context from smtpd_tls_cert_file, TLS 1.2 at least; the
+ * private key (smtpd_tls_key_file) is read by keys, never by smtpd,
+ * which asks keys to sign (tls_keys.h).  Runs before the privilege
+ * drop.  NULL with err set on failure.
  */
 struct ssl_ctx_st *tls_server_ctx(const struct bh_config *, char *err,
 	    size_t errlen);

@@ -463,6 +463,20 @@ b_relay(struct src *s, struct msg_relay *m)
 	}
 }
 
+/* Raw octets into data[len], len up to max (the key oracle's). */
+static void
+f_octets(struct src *s, uint32_t *len, uint8_t *data, uint32_t max)
+{
+	f_u32(s, len, max);
+	if (*len <= max && s->n > 0) {
+		size_t n = s->n < *len ? s->n : *len;
+
+		memcpy(data, s->p, n);
+		s->p += n;
+		s->n -= n;
+	}
+}
+
 static void
 b_relay_result(struct src *s, struct msg_relay_result *m)
 {
@@ -510,6 +524,26 @@ b_auth_verdict(struct src *s, struct msg_auth_verdict *m)
 	strlcpy(m->user, "alice", sizeof(m->user));
 	f_u32(s, &m->verdict, AUTH_VERDICT_MAX);
 	f_str(s, m->user, sizeof(m->user));
+}
+
+static void
+b_key_sign(struct src *s, struct msg_key_sign *m)
+{
+	m->key = 0;
+	m->op = KEY_OP_ECDSA;
+	m->len = 32;
+	memset(m->data, 0xa5, 32);
+	f_u32(s, &m->key, IPC_KEYS_MAX);
+	f_u32(s, &m->op, KEY_OP_MAX);
+	f_octets(s, &m->len, m->data, IPC_KEY_DATA_MAX);
+}
+
+static void
+b_key_sig(struct src *s, struct msg_key_sig *m)
+{
+	m->len = 70;
+	memset(m->data, 0x30, 70);
+	f_octets(s, &m->len, m->data, IPC_KEY_DATA_MAX);
 }
 
 /* ---- the round trip ---- */

@@ -33,7 +33,8 @@ WAIT = 15.0   # seconds: the upper bound of every wait in these tests
 
 
 ROLES = ("master", "smtpd", "queue", "lookup", "local", "writer", "runner",
-         "pickup", "relay", "auth")
+         "pickup", "relay", "auth",
+         "keys")
 # A log line: "Dec  2 20:38:46 host bulkhead/queue[4242]: text"
 # ("bulkhead" is syslog_name).
 LOG_LINE = re.compile(r"^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \S+ "

@@ -21,7 +21,7 @@ import pytest
 from conftest import BULKHEAD
 
 ROLES = ("smtpd", "queue", "lookup", "local", "writer", "runner", "pickup",
-         "relay", "auth")
+         "relay", "auth", "keys")
 STORED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
                       "policy")
 SANITIZER_MARK = "# sanitizer build"
@@ -68,7 +68,7 @@ def test_loaded_policy_is_the_tables(role):
 
 
 @pytest.mark.parametrize("role", ("smtpd", "queue", "lookup", "local",
-                                  "writer", "pickup", "auth"))
+                                  "writer", "pickup", "auth", "keys"))
 def test_allowlists_deny_what_a_compartment_must_never_do(role):
     """Anything not listed kills the process; none of these is listed."""
     pfc = policy("-t", role).stdout

@@ -6,7 +6,8 @@ import subprocess
 
 from conftest import BOB, BULKCTL, DOMAIN, maildir_messages
 
-ROLES = ("smtpd", "queue", "lookup", "local", "pickup", "relay", "auth")
+ROLES = ("smtpd", "queue", "lookup", "local", "pickup", "relay", "auth",
+         "keys")
 ZERO = "0000000000000000"
 
 
@@ -96,7 +97,7 @@ def test_compartments_seen_from_proc(make_daemon, sandbox):
              for p in pids.values()}
     assert users == {"_bhsmtpd", "_bhqueue", "_bhlookup", "_bhlocal",
                      "_bhpickup", "_bhrelay",
-                     "_bhauth"}
+                     "_bhauth", "_bhkeys"}
 
 
 def test_mailbox_written_as_the_recipient(make_daemon, users):

@@ -27,7 +27,8 @@ def test_killed_smtpd_is_restarted_and_mail_flows(make_daemon, users):
     assert b"Subject: after restart" in data
 
 
-@pytest.mark.parametrize("role", ["smtpd", "queue", "lookup", "local"])
+@pytest.mark.parametrize("role", ["smtpd", "queue", "lookup", "local",
+                                  "keys"])
 def test_forbidden_system_call_kills_and_restarts(make_daemon, users, role):
     """A test build's SIGUSR2 makes the worker call unshare(2)."""
     d = make_daemon()

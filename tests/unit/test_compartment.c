@@ -18,7 +18,7 @@
 
 static const enum bh_role roles[] = {
 	ROLE_SMTPD, ROLE_QUEUE, ROLE_LOOKUP, ROLE_LOCAL, ROLE_WRITER,
-	ROLE_RUNNER
+	ROLE_RUNNER, ROLE_KEYS
 };
 #define NROLES	(sizeof(roles) / sizeof(roles[0]))
 
@@ -50,7 +50,7 @@ test_peers_are_symmetric(void **state)
 			    !!(compartment(roles[j])->peers & (1u << roles[i])));
 }
 
-/* Master wires exactly the four channels it always has. */
+/* Master wires exactly the five channels it always has. */
 static void
 test_wired_pairs(void **state)
 {
@@ -59,8 +59,12 @@ test_wired_pairs(void **state)
 	for (i = 0; i < NROLES; i++)
 		for (j = i + 1; j < NROLES; j++)
 			n += compartment_wired(roles[i], roles[j]);
-	assert_int_equal(n, 4);
+	assert_int_equal(n, 5);
 	assert_true(compartment_wired(ROLE_SMTPD, ROLE_QUEUE));
+	/* the key oracle talks to smtpd, and to no one else */
+	assert_true(compartment_wired(ROLE_SMTPD, ROLE_KEYS));
+	assert_false(compartment_wired(ROLE_KEYS, ROLE_QUEUE));
+	assert_false(compartment_wired(ROLE_KEYS, ROLE_LOCAL));
 	assert_true(compartment_wired(ROLE_LOOKUP, ROLE_SMTPD));
 	assert_true(compartment_wired(ROLE_QUEUE, ROLE_LOCAL));
 	assert_true(compartment_wired(ROLE_LOCAL, ROLE_LOOKUP));
@@ -77,7 +81,7 @@ static void
 fake_config(struct bh_config *cf)
 {
 	static char smtpd[] = "bh-smtpd", queue[] = "bh-queue",
-	    lookup[] = "bh-lookup", local[] = "bh-local",
+	    lookup[] = "bh-lookup", local[] = "bh-local", keys[] = "bh-keys",
 	    spool[] = "/var/spool/bh", empty[] = "/var/empty";
 
 	memset(cf, 0, sizeof(*cf));
@@ -85,6 +89,7 @@ fake_config(struct bh_config *cf)
 	cf->queue_user = queue;
 	cf->lookup_user = lookup;
 	cf->local_user = local;
+	cf->keys_user = keys;
 	cf->queue_directory = spool;
 	cf->empty_directory = empty;
 	cf->sandbox = SANDBOX_JAIL;
@@ -139,6 +144,16 @@ test_spawned_sandboxes(void **state)
 	assert_int_equal(sb.nofile, 1024);
 	assert_int_equal(sb.fsize, 0);
 	assert_int_equal(sb.may_fork, 0);
+
+	/* the key oracle: its own account, an empty root, no files */
+	spec(ROLE_KEYS, &cf, &sb);
+	assert_string_equal(sb.user, "bh-keys");
+	assert_string_equal(sb.root, "/var/empty");
+	assert_int_equal(sb.root_writable, 0);
+	assert_int_equal(sb.nofile, 16);
+	assert_int_equal(sb.fsize, 0);
+	assert_int_equal(sb.may_fork, 0);
+	assert_int_equal(sb.threads, 0);
 }
 
 /* relay: its own account, an empty root, a channel to queue only, and

@@ -474,6 +474,7 @@ test_defaults(void **state)
 	assert_string_equal(cf.smtpd_user, "_bhsmtpd");
 	assert_string_equal(cf.queue_user, "_bhqueue");
 	assert_string_equal(cf.lookup_user, "_bhlookup");
+	assert_string_equal(cf.keys_user, "_bhkeys");
 	assert_string_equal(cf.local_user, "_bhlocal");
 	assert_int_equal(cf.sandbox, SANDBOX_CHROOT);
 	assert_int_equal(cf.alias_maps.n, 1);
@@ -979,6 +980,7 @@ test_config_print(void **state)
 	assert_non_null(strstr(out, "\nrelayhost =\n"));
 	assert_non_null(strstr(out, "\nsmtp_connect_timeout = 30s\n"));
 	assert_non_null(strstr(out, "\nsmtp_data_done_timeout = 10m\n"));
+	assert_non_null(strstr(out, "\nkeys_user = _bhkeys\n"));
 	for (line = strtok_r(out, "\n", &save); line != NULL;
 	    line = strtok_r(NULL, "\n", &save)) {
 		assert_true(strcmp(prev, line) < 0);
@@ -986,7 +988,7 @@ test_config_print(void **state)
 		snprintf(prev, sizeof(prev), "%s", line);
 		lines++;
 	}
-	assert_int_equal(lines, 84);	/* every parameter */
+	assert_int_equal(lines, 85);	/* every parameter */
 }
 
 /* |command and /file delivery: Postfix's names and defaults. */

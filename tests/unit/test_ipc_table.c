@@ -241,6 +241,64 @@ test_admin_payloads(void **state)
 	assert_string_equal(ipc_check_admin_change(&ch), "bad request");
 }
 
+/* The key oracle's payloads: bounded, and only smtpd and keys. */
+static void
+test_key_payloads(void **state)
+{
+	static struct msg_key_sign	 m, mb;
+	static struct msg_key_sig	 sg, sgb;
+
+	m.key = 0;
+	m.op = KEY_OP_RSA_RAW;
+	m.len = 256;
+	memset(m.data, 0, 256);		/* NUL bytes are data */
+	m.data[255] = 7;
+	assert_int_equal(via_table(IPC_KEY_SIGN, &m, &mb), 0);
+	assert_int_equal(mb.op, KEY_OP_RSA_RAW);
+	assert_int_equal(mb.len, 256);
+	assert_memory_equal(mb.data, m.data, 256);
+	sg.len = IPC_KEY_DATA_MAX;
+	memset(sg.data, 0xff, sg.len);
+	assert_int_equal(via_table(IPC_KEY_SIGN_OK, &sg, &sgb), 0);
+	assert_int_equal(sgb.len, IPC_KEY_DATA_MAX);
+
+	/* what keys refuses to decode, smtpd refuses to send */
+	assert_null(ipc_check_key_sign(&m));
+	m.op = KEY_OP_ECDSA;		/* a digest is at most 64 bytes */
+	assert_string_equal(ipc_check_key_sign(&m), "digest too long");
+	m.len = 64;
+	assert_null(ipc_check_key_sign(&m));
+	m.key = IPC_KEYS_MAX;
+	assert_string_equal(ipc_check_key_sign(&m), "bad key number");
+	m.key = 0;
+	m.op = KEY_OP_MAX;
+	assert_string_equal(ipc_check_key_sign(&m), "bad key operation");
+	m.op = KEY_OP_RSA_PKCS1;
+	m.len = 0;
+	assert_string_equal(ipc_check_key_sign(&m), "bad data length");
+	ipc_enc_unchecked = 1;
+	assert_int_equal(via_table(IPC_KEY_SIGN, &m, &mb), -1);
+	m.len = 32;
+	m.key = 9;
+	assert_int_equal(via_table(IPC_KEY_SIGN, &m, &mb), -1);
+	sg.len = 0;
+	assert_int_equal(via_table(IPC_KEY_SIGN_OK, &sg, &sgb), -1);
+	ipc_enc_unchecked = 0;
+
+	/* smtpd asks keys; nobody else asks it, it answers only smtpd */
+	assert_null(ipc_check_header(&(struct ipc_hdr){ IPC_KEY_SIGN, 0, 1,
+	    0 }, ROLE_KEYS, ROLE_SMTPD, 0));
+	assert_non_null(ipc_check_header(&(struct ipc_hdr){ IPC_KEY_SIGN, 0,
+	    1, 0 }, ROLE_KEYS, ROLE_QUEUE, 0));
+	assert_non_null(ipc_check_header(&(struct ipc_hdr){ IPC_KEY_SIGN, 0,
+	    1, 0 }, ROLE_SMTPD, ROLE_KEYS, 0));
+	assert_null(ipc_check_header(&(struct ipc_hdr){ IPC_KEY_SIGN_OK, 0,
+	    1, 0 }, ROLE_SMTPD, ROLE_KEYS, 0));
+	assert_non_null(ipc_check_header(&(struct ipc_hdr){ IPC_KEY_SIGN_OK,
+	    0, 1, 0 }, ROLE_QUEUE, ROLE_KEYS, 0));
+	assert_string_equal(ipc_role_name(ROLE_KEYS), "keys");
+}
+
 /* bulkctl is a role on the wire only: no compartment, no worker. */
 static void
 test_control_role(void **state)
@@ -588,6 +646,7 @@ main(void)
 		cmocka_unit_test(test_every_row_has_a_seed),
 		cmocka_unit_test(test_every_payload_has_a_template),
 		cmocka_unit_test(test_admin_payloads),
+		cmocka_unit_test(test_key_payloads),
 		cmocka_unit_test(test_control_role),
 		cmocka_unit_test(test_phase_column),
 		cmocka_unit_test(test_phase_ready_once),
