@@ -61,7 +61,7 @@ const struct param params[] = {
 	/* Postfix's transport_time_limit for "local" (default as
 	   command_time_limit's) and the per-recipient concurrency. */
 	TIME(local_time_limit, "1000s", 's', 1),
-	NUM(local_destination_concurrency_limit, "2", K_LONG, 1, 1000),
+	NUM(local_destination_concurrency_limit, "20", K_LONG, 1, 1000),
 	TIME(minimal_backoff_time, "300s", 's', 1),
 	TIME(maximal_backoff_time, "4000s", 's', 1),
 	/* As in Postfix: a bare number is days; 0 = try once, then bounce. */

@@ -967,7 +967,7 @@ test_config_print(void **state)
 	assert_non_null(strstr(out, "\nlocal_writer_idle_limit = 48\n"));
 	assert_non_null(strstr(out, "\nlocal_time_limit = 1000s\n"));
 	assert_non_null(strstr(out,
-	    "\nlocal_destination_concurrency_limit = 2\n"));
+	    "\nlocal_destination_concurrency_limit = 20\n"));
 	assert_non_null(strstr(out, "\nbounce_queue_lifetime = 5d\n"));
 	assert_non_null(strstr(out, "\nbounce_size_limit = 50000\n"));
 	assert_non_null(strstr(out, "\ndelay_warning_time = 0s\n"));
