@@ -494,3 +494,46 @@ def test_transport_maps_alone_lets_a_trusted_client_relay(make_daemon,
             ["TO:<a@partner.example>"]
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.fixture
+def forward_file(users):
+    made = []
+
+    def put(user, text):
+        pw = users[user]
+        path = os.path.join(pw.pw_dir, ".forward")
+        with open(path, "w") as f:
+            f.write(text)
+        os.chown(path, pw.pw_uid, pw.pw_gid)
+        os.chmod(path, 0o644)
+        made.append(path)
+    yield put
+    for p in made:
+        if os.path.lexists(p):
+            os.unlink(p)
+
+
+def test_forward_to_remote_addresses_goes_out(make_daemon, script_server,
+                                              users, forward_file):
+    """~/.forward with remote addresses (today: the whole file ignored):
+    with a relayhost they go out; \\user keeps a copy, without it the
+    mailbox gets none."""
+    from conftest import BOB
+    sc, port = script_server()
+    forward_file(ALICE, "\\%s, copy@remote.example\n" % ALICE)
+    forward_file(BOB, "away@remote.example\n")
+    d = relay_daemon(make_daemon, port)
+    send(d, ["%s@%s" % (ALICE, DOMAIN), "%s@%s" % (BOB, DOMAIN)],
+         sender="someone@client.example")
+    maildir_messages(users[ALICE])
+    wait_until(lambda: len(status_lines(d, "sent")) == 2, "2 relayed")
+    got = sorted(r.split()[1] for _, rs, _ in sc.txns for r in rs)
+    assert got == ["TO:<away@remote.example>", "TO:<copy@remote.example>"]
+    log = d.logtext()
+    assert "forwarded by ~/.forward to 1 remote address" in log
+    assert "~/.forward ignored" not in log
+    time.sleep(1)
+    assert not os.path.exists(os.path.join(users[BOB].pw_dir, "Maildir",
+                                           "new")) or \
+        os.listdir(os.path.join(users[BOB].pw_dir, "Maildir", "new")) == []
