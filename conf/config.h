@@ -138,6 +138,10 @@ struct bh_config {
 	long		 smtp_data_done_timeout;
 	long		 smtp_quit_timeout;
 	struct bh_strlist transport_maps;	/* file paths, type: removed */
+	/* dns: the only process that talks to name servers */
+	char		*dns_user;
+	struct bh_strlist dns_resolvers;	/* "address@port"; empty:
+						   /etc/resolv.conf */
 };
 
 /*

@@ -122,13 +122,14 @@ check_transport_maps(const struct bh_config *cf, char *err, size_t errlen)
 int
 config_check_system(const struct bh_config *cf, char *err, size_t errlen)
 {
-	const char	*users[5] = { cf->smtpd_user, cf->queue_user,
-			    cf->lookup_user, cf->local_user, cf->relay_user };
-	uid_t		 uids[5];
+	const char	*users[6] = { cf->smtpd_user, cf->queue_user,
+			    cf->lookup_user, cf->local_user, cf->relay_user,
+			    cf->dns_user };
+	uid_t		 uids[6];
 	gid_t		 gid;
 	int		 i, j;
 
-	for (i = 0; i < 5; i++) {
+	for (i = 0; i < 6; i++) {
 		if (sandbox_resolve_user(users[i], &uids[i], &gid, err,
 		    errlen) == -1)
 			return -1;

@@ -115,6 +115,9 @@ const struct param params[] = {
 	TIME(smtp_data_done_timeout, "600s", 's', 1),
 	TIME(smtp_quit_timeout, "300s", 's', 1),
 	LIST(transport_maps, "", elem_aliasmap),
+	/* the dns compartment */
+	STR(dns_user, "_bhdns", check_user),
+	LIST(dns_resolvers, "", elem_resolver),
 };
 
 #define NPARAMS	(sizeof(params) / sizeof(params[0]))

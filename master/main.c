@@ -109,6 +109,8 @@ run_role(const char *name, int argc, char **argv)
 		return runner_main(argc, argv);
 	case ROLE_RELAY:
 		return relay_main(argc, argv);
+	case ROLE_DNS:
+		return dns_main(argc, argv);
 	default:
 		usage();
 	}

@@ -37,7 +37,7 @@
 #define RETIRE_GRACE	60	/* a retired lookup still there is killed */
 
 static const enum bh_role worker_roles[] = {
-	ROLE_LOOKUP, ROLE_QUEUE, ROLE_LOCAL, ROLE_SMTPD, ROLE_RELAY
+	ROLE_LOOKUP, ROLE_QUEUE, ROLE_LOCAL, ROLE_SMTPD, ROLE_RELAY, ROLE_DNS
 };
 
 void master_worker_msg(struct ipc_chan *, const struct ipc_hdr *,

@@ -35,12 +35,13 @@ enum bh_role {
 	ROLE_RUNNER,	/* a |command or /file delivery, forked by master */
 	ROLE_CONTROL,	/* bulkctl on the control socket: not a compartment */
 	ROLE_RELAY,	/* the outbound SMTP client */
+	ROLE_DNS,	/* the only process that talks to name servers */
 	ROLE_COUNT
 };
 
 #define RB_(r)		(1u << ROLE_##r)
 #define R_WORKERS	(RB_(SMTPD) | RB_(QUEUE) | RB_(LOOKUP) | RB_(LOCAL) | \
-			    RB_(RELAY))
+			    RB_(RELAY) | RB_(DNS))
 #define R_ALL		((1u << ROLE_COUNT) - 1)
 /*
  * Who writes a message for local: a writer (mailbox, ~/.forward, as the
@@ -79,7 +80,7 @@ enum ipc_kind {
 	P(forward_read) P(forward_data) P(owner) P(rcpt_check)		\
 	P(runner_open) P(deliver_progress) P(admin_entry) P(admin_rcpt)	\
 	P(admin_change) P(admin_done) P(admin_text)			\
-	P(relay) P(relay_result)
+	P(relay) P(relay_result) P(dns_query) P(dns_answer)
 
 enum ipc_payload {
 	IPC_PAYLOAD_none = 0,
@@ -195,7 +196,11 @@ enum ipc_phase {
 	X(IPC_RELAY,		REQ,	RB_(QUEUE), RB_(RELAY),		\
 	    IPC_FD_REQUIRED, IPC_RELAY_RESULT, relay, RUN)		\
 	X(IPC_RELAY_RESULT,	REPLY,	RB_(RELAY), RB_(QUEUE),		\
-	    IPC_FD_NONE, 0, relay_result, RUN)
+	    IPC_FD_NONE, 0, relay_result, RUN)				\
+	X(IPC_DNS_MX,		REQ,	RB_(QUEUE), RB_(DNS),		\
+	    IPC_FD_NONE, IPC_DNS_MX_RESULT, dns_query, RUN)		\
+	X(IPC_DNS_MX_RESULT,	REPLY,	RB_(DNS), RB_(QUEUE),		\
+	    IPC_FD_NONE, 0, dns_answer, RUN)
 
 enum ipc_type {
 	IPC_NONE = 0,

@@ -81,5 +81,6 @@ int	local_main(int argc, char **argv);
 int	writer_main(int argc, char **argv);
 int	runner_main(int argc, char **argv);
 int	relay_main(int argc, char **argv);
+int	dns_main(int argc, char **argv);
 
 #endif

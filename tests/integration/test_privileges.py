@@ -6,7 +6,7 @@ import subprocess
 
 from conftest import BOB, BULKCTL, DOMAIN, maildir_messages
 
-ROLES = ("smtpd", "queue", "lookup", "local", "relay")
+ROLES = ("smtpd", "queue", "lookup", "local", "relay", "dns")
 ZERO = "0000000000000000"
 
 
@@ -46,14 +46,14 @@ def test_bulkctl_audit_table(make_daemon, sandbox):
             want = d.spool if role == "queue" else "/var/empty"
             assert root == want, f
             assert ns == "-"
-        elif role == "relay":
-            # relay connects out: the host's network, all else its own
+        elif role in ("relay", "dns"):
+            # relay and dns reach out: the host's network, all else own
             assert root == "/"
             assert set(ns.split(",")) == {"mnt", "pid", "ipc", "uts"}, f
         else:
             assert root == "/"
             assert set(ns.split(",")) >= {"mnt", "pid", "net", "ipc", "uts"}
-    assert len(uids) == 5          # each compartment has its own uid
+    assert len(uids) == 6          # each compartment has its own uid
 
 
 def test_compartments_seen_from_proc(make_daemon, sandbox):
@@ -91,7 +91,7 @@ def test_compartments_seen_from_proc(make_daemon, sandbox):
     users = {pwd.getpwuid(int(proc_status(p)["Uid"][0])).pw_name
              for p in pids.values()}
     assert users == {"_bhsmtpd", "_bhqueue", "_bhlookup", "_bhlocal",
-                     "_bhrelay"}
+                     "_bhrelay", "_bhdns"}
 
 
 def test_mailbox_written_as_the_recipient(make_daemon, users):

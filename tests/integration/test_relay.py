@@ -537,3 +537,127 @@ def test_forward_to_remote_addresses_goes_out(make_daemon, script_server,
     assert not os.path.exists(os.path.join(users[BOB].pw_dir, "Maildir",
                                            "new")) or \
         os.listdir(os.path.join(users[BOB].pw_dir, "Maildir", "new")) == []
+
+
+# ---- MX routing through the dns compartment, against a real unbound ----
+
+UNBOUND = "/usr/sbin/unbound"
+
+
+@pytest.fixture
+def unbound_server():
+    """A real name server on 127.0.0.1:PORT (unbound with local data);
+    make(records) starts it with those local-data lines."""
+    made = []
+
+    def make(records, zone="bh-dns.example."):
+        tmp = tempfile.mkdtemp(prefix="bh-unbound-")
+        os.chmod(tmp, 0o755)
+        for _ in range(5):          # a port another test took: again
+            port = free_port()
+            conf = os.path.join(tmp, "unbound.conf")
+            with open(conf, "w") as f:
+                f.write("server:\n  interface: 127.0.0.1\n  port: %d\n"
+                        "  do-daemonize: no\n  username: \"\"\n"
+                        "  chroot: \"\"\n  directory: \"%s\"\n"
+                        "  pidfile: \"\"\n  use-syslog: no\n  do-ip6: no\n"
+                        "  access-control: 127.0.0.0/8 allow\n"
+                        "  local-zone: \"%s\" static\n" % (port, tmp, zone))
+                for r in records:
+                    f.write("  local-data: \"%s\"\n" % r)
+            log = open(os.path.join(tmp, "log"), "wb")
+            p = subprocess.Popen([UNBOUND, "-d", "-c", conf], stdout=log,
+                                 stderr=log)
+            made.append((p, tmp))
+            try:
+                wait_until(lambda: p.poll() is not None or
+                           _udp_answers(port), "unbound", 10)
+            except AssertionError:
+                pass
+            if p.poll() is None and _udp_answers(port):
+                return port
+        with open(os.path.join(tmp, "log"), "rb") as f:
+            raise AssertionError("unbound did not start: %r" % f.read())
+    yield make
+    for p, tmp in made:
+        p.terminate()
+        p.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _udp_answers(port):
+    # a minimal query for "example. SOA"
+    q = b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00" \
+        b"\x07example\x00\x00\x06\x00\x01"
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.settimeout(0.5)
+        try:
+            s.sendto(q, ("127.0.0.1", port))
+            return s.recv(512)[:2] == b"\x12\x34"
+        except OSError:
+            return False
+
+
+def loopback_server(script_server_factory, host):
+    """A scripted server on host:25 (MX hops use port 25)."""
+    sc = Script()
+    srv = Server((host, 25), Handler)
+    srv.script = sc
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return sc, srv
+
+
+def test_mx_routing_through_dns(make_daemon, unbound_server, users):
+    """transport_maps '* smtp:' sends remote mail to the domain's MX
+    hosts, looked up by the dns compartment from a real resolver: MX
+    preference order with fallback (the first host is dead), the
+    implicit MX (a domain with an A record only), a null MX bounce
+    (5.1.10), a domain that does not exist (5.1.2)."""
+    import random
+    base = random.randint(2, 70) * 2
+    dead, live, plain = ("127.0.0.%d" % base, "127.0.0.%d" % (base + 1),
+                         "127.0.0.%d" % (base + 100))
+    dns = unbound_server(zone="bh-dns.example.", records=[
+        "mx.bh-dns.example. MX 10 mail1.bh-dns.example.",
+        "mx.bh-dns.example. MX 20 mail2.bh-dns.example.",
+        "mail1.bh-dns.example. A %s" % dead,
+        "mail2.bh-dns.example. A %s" % live,
+        "plain.bh-dns.example. A %s" % plain,
+        "nullmx.bh-dns.example. MX 0 .",
+    ])
+    servers = []
+    try:
+        sc_live, srv = loopback_server(None, live)
+        servers.append(srv)
+        sc_plain, srv = loopback_server(None, plain)
+        servers.append(srv)
+        tmp = tempfile.mkdtemp(prefix="bh-tr-")
+        os.chmod(tmp, 0o755)
+        table = os.path.join(tmp, "transport")
+        with open(table, "w") as f:
+            f.write("*  smtp:\n")
+        d = make_daemon(extra_main="transport_maps = %s\n"
+                        "dns_resolvers = [127.0.0.1]:%d\n%s" %
+                        (table, dns, FAST))
+        send(d, ["a@mx.bh-dns.example", "b@mx.bh-dns.example", "c@plain.bh-dns.example", "d@nullmx.bh-dns.example",
+                 "e@nosuch.bh-dns.example"], sender="%s@%s" % (ALICE, DOMAIN))
+        wait_until(lambda: len(status_lines(d, "sent")) == 3, "3 sent")
+        sent = "\n".join(status_lines(d, "sent"))
+        assert "to=<a@mx.bh-dns.example>, relay=mail2.bh-dns.example[%s]:25" % live in sent
+        assert "to=<c@plain.bh-dns.example>, relay=plain.bh-dns.example[%s]:25" % plain in sent
+        assert len(sc_live.txns) == 1 and len(sc_live.txns[0][1]) == 2
+        bounced = "\n".join(wait_until(
+            lambda: len(status_lines(d, "bounced")) == 2 and
+            status_lines(d, "bounced"), "2 bounced"))
+        assert "to=<d@nullmx.bh-dns.example>, relay=none" in bounced and \
+            "dsn=5.1.10" in bounced and "(nullMX)" in bounced, bounced
+        assert "to=<e@nosuch.bh-dns.example>, relay=none" in bounced and \
+            "dsn=5.1.2" in bounced and "Host or domain name not found" in \
+            bounced, bounced
+        log = d.logtext()
+        assert "connect to mail1.bh-dns.example[%s]:25: Connection refused" % dead \
+            in log, log
+    finally:
+        for srv in servers:
+            srv.shutdown()
+            srv.server_close()

@@ -981,8 +981,8 @@ test_config_print(void **state)
 		snprintf(prev, sizeof(prev), "%s", line);
 		lines++;
 	}
-	/* every parameter: 59, and the relay's 12 */
-	assert_int_equal(lines, 59 + 12);
+	/* every parameter: 59, the relay's 12 and dns's 2 */
+	assert_int_equal(lines, 59 + 12 + 2);
 }
 
 /* |command and /file delivery: Postfix's names and defaults. */
@@ -1087,6 +1087,14 @@ test_relay_parameters(void **state)
 	assert_int_equal(cf.smtp_connect_timeout, 5);
 	config_free(&cf);
 	build_ok(&cf, "myhostname = h.example\nrelayhost = [2001:db8::1]\n");
+	config_free(&cf);
+	/* dns: its own account, resolvers as [address]:port */
+	build_ok(&cf, "myhostname = h.example\n"
+	    "dns_resolvers = [127.0.0.1]:5353, [::1]\n");
+	assert_string_equal(cf.dns_user, "_bhdns");
+	assert_int_equal(cf.dns_resolvers.n, 2);
+	assert_string_equal(cf.dns_resolvers.v[0], "127.0.0.1@5353");
+	assert_string_equal(cf.dns_resolvers.v[1], "::1@53");
 	config_free(&cf);
 
 	assert_build_error("relayhost = [192.0.2.1]:0\n", FN ":1: bad value "
