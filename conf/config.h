@@ -142,6 +142,9 @@ struct bh_config {
 	char		*dns_user;
 	struct bh_strlist dns_resolvers;	/* "address@port"; empty:
 						   /etc/resolv.conf */
+	char		*smtp_tls_security_level;	/* "", none, may,
+							   encrypt, verify */
+	char		*smtp_tls_CAfile;	/* "" = none */
 };
 
 /*

@@ -615,3 +615,15 @@ elem_resolver(const char *s, size_t n, char *why, size_t whylen)
 	snprintf(r, sizeof(nh.addr) + 8, "%s@%u", nh.addr, nh.port);
 	return r;
 }
+
+/* Postfix's levels for the SMTP client that bulkhead has. */
+int
+check_smtp_tls_level(const char *v, char *why, size_t whylen)
+{
+	if (*v == '\0' || strcmp(v, "none") == 0 || strcmp(v, "may") == 0 ||
+	    strcmp(v, "encrypt") == 0 || strcmp(v, "verify") == 0)
+		return 0;
+	snprintf(why, whylen, "use none, may, encrypt or verify (secure and "
+	    "dane are not there yet)");
+	return -1;
+}

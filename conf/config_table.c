@@ -118,6 +118,9 @@ const struct param params[] = {
 	/* the dns compartment */
 	STR(dns_user, "_bhdns", check_user),
 	LIST(dns_resolvers, "", elem_resolver),
+	/* the relay's STARTTLS */
+	STR(smtp_tls_security_level, "", check_smtp_tls_level),
+	STR(smtp_tls_CAfile, "", check_optpath),
 };
 
 #define NPARAMS	(sizeof(params) / sizeof(params[0]))

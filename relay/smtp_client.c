@@ -50,6 +50,8 @@
 
 static void	try_hop(struct rsess *);
 static void	on_read(struct bufferevent *, void *);
+static void	on_write(struct bufferevent *, void *);
+static void	on_event(struct bufferevent *, short, void *);
 
 /* ---- helpers ---- */
 
@@ -521,6 +523,32 @@ on_ehlo_sent(struct rsess *s, const char *verb, enum rs_state st)
 	arm(s, cf_of(s)->smtp_helo_timeout);
 }
 
+/* EHLO answered: STARTTLS first if the level asks for it, then MAIL. */
+static void
+after_ehlo(struct rsess *s)
+{
+	char	why[IPC_TEXT_MAX];
+	int	level = relay_tls_level(cf_of(s));
+
+	if (s->tls || level == TLS_NONE) {
+		start_mail(s);
+		return;
+	}
+	if (s->ext.flags & SMTP_EXT_STARTTLS) {
+		send_line(s, "STARTTLS\r\n");
+		s->state = RS_STARTTLS;
+		arm(s, cf_of(s)->smtp_helo_timeout);
+		return;
+	}
+	if (level >= TLS_ENCRYPT) {
+		textf(why, sizeof(why), "TLS is required, but was not offered "
+		    "by host %s", s->hopname);
+		hop_failed(s, why, 0);
+		return;
+	}
+	start_mail(s);
+}
+
 /* A reply to MAIL or RCPT (answered: 0 is MAIL's). */
 static void
 mail_rcpt_reply(struct rsess *s)
@@ -582,11 +610,29 @@ on_reply(struct rsess *s)
 		return;
 	case RS_EHLO:
 		if (cls == 2)
-			start_mail(s);
+			after_ehlo(s);
 		else if (cls == 5)
 			on_ehlo_sent(s, "HELO", RS_HELO);
 		else
 			break;
+		return;
+	case RS_STARTTLS:
+		if (s->reply.code == 220 && relay_tls_start(s) == 0) {
+			bufferevent_setcb(s->bev, on_read, on_write, on_event,
+			    s);
+			bufferevent_enable(s->bev, EV_READ | EV_WRITE);
+			s->tls_pending = 1;
+			arm(s, cf_of(s)->smtp_helo_timeout);
+			return;
+		}
+		if (relay_tls_level(cf_of(s)) >= TLS_ENCRYPT) {
+			textf(why, sizeof(why), "TLS is required, but host %s "
+			    "refused to start TLS: %d %s", s->hopname,
+			    s->reply.code, s->reply.text);
+			hop_failed(s, why, 0);
+			return;
+		}
+		start_mail(s);		/* may: on without TLS */
 		return;
 	case RS_MAIL:
 		mail_rcpt_reply(s);
@@ -627,7 +673,8 @@ state_doing(enum rs_state st)
 {
 	static const char *const doing[] = {
 		"connecting", "receiving the initial server greeting",
-		"sending EHLO", "sending HELO", "sending MAIL FROM/RCPT TO",
+		"sending EHLO", "sending HELO", "sending STARTTLS",
+		"sending MAIL FROM/RCPT TO",
 		"sending DATA", "sending message body", "sending end of data",
 		"sending QUIT"
 	};
@@ -688,8 +735,28 @@ on_event(struct bufferevent *bev, short what, void *arg)
 	struct rsess	*s = arg;
 	char		 why[IPC_TEXT_MAX];
 
+	if ((what & BEV_EVENT_CONNECTED) && s->tls_pending) {
+		s->tls_pending = 0;
+		if (relay_tls_done(s, why, sizeof(why)) == -1) {
+			hop_failed(s, why, 0);
+			return;
+		}
+		/* RFC 3207: forget what was said before, say EHLO again */
+		memset(&s->ext, 0, sizeof(s->ext));
+		smtp_reply_init(&s->reply);
+		s->reply.line_fn = ext_line;
+		s->reply.line_arg = s;
+		on_ehlo_sent(s, "EHLO", RS_EHLO);
+		return;
+	}
 	if (!(what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)))
 		return;
+	if (s->tls_pending) {
+		textf(why, sizeof(why), "TLS handshake with host %s failed",
+		    s->hopname);
+		hop_failed(s, why, 0);
+		return;
+	}
 	if (s->state == RS_QUIT) {
 		rsess_free(s);
 		return;
@@ -775,6 +842,7 @@ try_hop(struct rsess *s)
 	    h->addr, h->port);
 	s->state = RS_CONNECT;
 	s->connected = 0;
+	s->tls = s->tls_pending = 0;
 	s->sent = s->answered = s->accepted = 0;
 	s->mail_failed = 0;
 	memset(s->rcpt_ok, 0, sizeof(s->rcpt_ok));

@@ -39,6 +39,8 @@ class Script:
         self.lines = []
         self.connections = 0
         self.hook = None      # hook(cmd, sock) -> True: handled, stop
+        self.tls = None       # an ssl.SSLContext: STARTTLS offered
+        self.tls_done = 0
 
     def reply(self, cmd, arg):
         n = self.counts.get(cmd, 0)
@@ -93,8 +95,21 @@ class Handler(socketserver.StreamRequestHandler):
                 elif cmd == "RCPT" and custom.startswith("2"):
                     rcpts.append(text)
                 continue
+            if cmd == "STARTTLS" and sc.tls is not None:
+                self.send(b"220 2.0.0 Ready to start TLS\r\n")
+                try:
+                    self.request = sc.tls.wrap_socket(self.request,
+                                                      server_side=True)
+                except OSError:
+                    return
+                sc.tls_done += 1
+                self.rfile = self.request.makefile("rb")
+                self.wfile = self.request.makefile("wb")
+                continue
             if cmd == "EHLO":
-                out = ["250-sink.example"] + ["250-" + e for e in sc.ext]
+                ext = sc.ext + (["STARTTLS"] if sc.tls is not None and
+                                not sc.tls_done else [])
+                out = ["250-sink.example"] + ["250-" + e for e in ext]
                 out[-1] = "250 " + out[-1][4:]
                 self.send(("\r\n".join(out) + "\r\n").encode())
             elif cmd == "HELO":
@@ -661,3 +676,83 @@ def test_mx_routing_through_dns(make_daemon, unbound_server, users):
         for srv in servers:
             srv.shutdown()
             srv.server_close()
+
+
+
+# ---- STARTTLS in the client: smtp_tls_security_level ----
+
+@pytest.fixture(scope="module")
+def test_ca():
+    """A test CA, a server certificate it signed for 127.0.0.1, and one a
+    stranger signed."""
+    d = tempfile.mkdtemp(prefix="bh-ca-")
+    os.chmod(d, 0o755)
+
+    def run(*args):
+        subprocess.run(["openssl"] + list(args), check=True, cwd=d,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for ca in ("ca", "other"):
+        run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+            ca + ".key", "-out", ca + ".pem", "-days", "2", "-subj",
+            "/CN=bulkhead test " + ca)
+    with open(os.path.join(d, "san.ext"), "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+    for name, ca in (("good", "ca"), ("bad", "other")):
+        run("req", "-newkey", "rsa:2048", "-nodes", "-keyout",
+            name + ".key", "-out", name + ".csr", "-subj", "/CN=127.0.0.1")
+        run("x509", "-req", "-in", name + ".csr", "-CA", ca + ".pem",
+            "-CAkey", ca + ".key", "-CAcreateserial", "-out", name + ".pem",
+            "-days", "2", "-extfile", "san.ext")
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def tls_script(ca_dir, which):
+    import ssl
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(os.path.join(ca_dir, which + ".pem"),
+                        os.path.join(ca_dir, which + ".key"))
+    sc = Script()
+    sc.tls = ctx
+    return sc
+
+
+@pytest.mark.parametrize("level,which,want", [
+    ("may", "good", "Verified"),
+    ("encrypt", "bad", "Untrusted"),
+    ("verify", "good", "Verified"),
+])
+def test_starttls_levels(make_daemon, script_server, test_ca, level, which,
+                         want):
+    sc, port = script_server(tls_script(test_ca, which))
+    d = relay_daemon(make_daemon, port, extra="smtp_tls_security_level = "
+                     "%s\nsmtp_tls_CAfile = %s/ca.pem\n" % (level, test_ca))
+    send(d, ["bob@remote.example"])
+    wait_until(lambda: status_lines(d, "sent"), "sent")
+    assert sc.tls_done == 1 and len(sc.txns) == 1
+    assert re.search(r"relay\[\d+\]: [0-9A-F]{16}: %s TLS connection "
+                     r"established to 127\.0\.0\.1\[127\.0\.0\.1\]:%d: "
+                     r"TLSv1\.[23] with cipher \S+ \(\d+/\d+ bits\)"
+                     % (want, port), d.logtext()), d.logtext()
+
+
+def test_verify_refuses_a_wrong_certificate(make_daemon, script_server,
+                                            test_ca):
+    sc, port = script_server(tls_script(test_ca, "bad"))
+    d = relay_daemon(make_daemon, port, extra="smtp_tls_security_level = "
+                     "verify\nsmtp_tls_CAfile = %s/ca.pem\n" % test_ca)
+    send(d, ["bob@remote.example"])
+    line = wait_until(lambda: status_lines(d, "deferred"), "deferred")[0]
+    assert "Server certificate not verified: Untrusted TLS connection" in \
+        line, line
+    assert sc.txns == []
+
+
+def test_encrypt_without_starttls_defers(make_daemon, script_server):
+    sc, port = script_server()          # no STARTTLS offered
+    d = relay_daemon(make_daemon, port,
+                     extra="smtp_tls_security_level = encrypt\n")
+    send(d, ["bob@remote.example"])
+    line = wait_until(lambda: status_lines(d, "deferred"), "deferred")[0]
+    assert "TLS is required, but was not offered by host" in line, line
+    assert sc.txns == []

@@ -982,7 +982,7 @@ test_config_print(void **state)
 		lines++;
 	}
 	/* every parameter: 59, the relay's 12 and dns's 2 */
-	assert_int_equal(lines, 59 + 12 + 2);
+	assert_int_equal(lines, 59 + 12 + 2 + 2);
 }
 
 /* |command and /file delivery: Postfix's names and defaults. */
@@ -1106,6 +1106,14 @@ test_relay_parameters(void **state)
 	    "for relayhost: '[smart.example]': a host name in brackets needs "
 	    "address lookups, which are not built yet: write a numeric "
 	    "address");
+	build_ok(&cf, "myhostname = h.example\n"
+	    "smtp_tls_security_level = verify\n");
+	assert_string_equal(cf.smtp_tls_security_level, "verify");
+	assert_string_equal(cf.smtp_tls_CAfile, "");
+	config_free(&cf);
+	assert_build_error("smtp_tls_security_level = dane\n", FN ":1: bad "
+	    "value for smtp_tls_security_level: 'dane': use none, may, "
+	    "encrypt or verify (secure and dane are not there yet)");
 	assert_build_error("relay_user = _bhlocal\n", FN ":1: bad value for "
 	    "relay_user: '_bhlocal': same user as local_user (default): each compartment needs its "
 	    "own uid");
