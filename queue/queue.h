@@ -137,6 +137,7 @@ void		 dns_ask(struct queue *, struct qmsg *, size_t rcpt,
 void		 on_dns_result(struct queue *, struct ipc_chan *, uint32_t id,
 		    uint32_t type, const union ipc_msg *);
 void		 dns_requeue_inflight(struct queue *);
+size_t		 dns_pending(void);
 
 /* queue_notice.c */
 int		 notice_send(struct queue *, struct qmsg *, enum dsn_kind,

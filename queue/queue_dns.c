@@ -45,6 +45,14 @@ RB_PROTOTYPE_STATIC(dpending_tree, dpending, entry, dpending_cmp);
 RB_GENERATE_STATIC(dpending_tree, dpending, entry, dpending_cmp);
 
 static struct dpending_tree	dtree = RB_INITIALIZER(&dtree);
+static size_t			ndns;
+
+/* Lookups in flight: they count against relay's concurrency too. */
+size_t
+dns_pending(void)
+{
+	return ndns;
+}
 
 /* Their lookup is over without hops: not in flight any more. */
 static void
@@ -96,6 +104,7 @@ dns_ask(struct queue *q, struct qmsg *m, size_t i, time_t now,
 	for (k = 0; k < p->n; k++)
 		m->sched[p->rcpt[k]].inflight = 1;
 	m->ninflight += p->n;
+	ndns++;
 }
 
 /* What a failed lookup does to each recipient, in Postfix's words. */
@@ -148,6 +157,7 @@ on_dns_result(struct queue *q, struct ipc_chan *c, uint32_t id,
 	if ((p = RB_FIND(dpending_tree, &dtree, &key)) == NULL)
 		return;		/* cannot happen: ipc checked the id */
 	RB_REMOVE(dpending_tree, &dtree, p);
+	ndns--;
 	m = p->msg;
 	if (type == IPC_ERROR) {
 		memset(&a, 0, sizeof(a));
@@ -188,4 +198,5 @@ dns_requeue_inflight(struct queue *q)
 			    DNS_DOWN_RETRY;
 		free(p);
 	}
+	ndns = 0;
 }

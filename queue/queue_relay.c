@@ -105,7 +105,7 @@ relay_prepare(struct queue *q)
 static int
 relay_can_send(const struct queue *q)
 {
-	return q->relay != NULL && nrelay < RELAY_CONCURRENCY;
+	return q->relay != NULL && nrelay + dns_pending() < RELAY_CONCURRENCY;
 }
 
 static int
