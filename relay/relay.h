@@ -81,6 +81,24 @@ void	relay_tls_init(const struct bh_config *);
 int	relay_tls_start(struct rsess *);
 int	relay_tls_done(struct rsess *, char *why, size_t whylen);
 
+/* smtp_client.c, shared with smtp_mail.c */
+void	textf(char *, size_t, const char *, ...)
+	    __attribute__((format(printf, 3, 4)));
+void	send_line(struct rsess *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+const struct bh_config *cf_of(struct rsess *);
+void	arm(struct rsess *, long secs);
+void	rsess_free(struct rsess *);
+void	answer(struct rsess *);
+void	decide_rest(struct rsess *, uint32_t status, const char *dsn,
+	    const char *text, int accepted_only);
+
+/* smtp_mail.c: MAIL, RCPT, the early refusals, the content */
+void	send_mail(struct rsess *);
+void	send_rcpt(struct rsess *, uint32_t i);
+int	refuse_early(struct rsess *);
+void	pump_body(struct rsess *);
+
 /* smtp_client.c: start a session for queue's request (owns fd). */
 void	rsess_start(struct relay *, uint32_t id, const struct msg_relay *,
 	    int fd);
