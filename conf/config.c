@@ -247,7 +247,8 @@ check_relations(const struct bh_config *cf, const struct cf_param **from,
 {
 	static const char *const users[] = {
 		"smtpd_user", "queue_user", "lookup_user", "local_user",
-		"pickup_user", "relay_user", "auth_user", "keys_user"
+		"pickup_user", "relay_user", "auth_user", "keys_user",
+		"dns_user"
 	};
 	size_t	 i, j, a, b;
 	size_t	 nusers = sizeof(users) / sizeof(users[0]);

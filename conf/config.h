@@ -153,6 +153,13 @@ struct bh_config {
 	long		 anvil_rate_time_unit;		/* seconds */
 	long		 smtpd_sasl_failure_delay;	/* seconds */
 	long		 smtpd_sasl_failure_limit;	/* per client, time unit */
+	/* dns: the only process that talks to name servers */
+	char		*dns_user;
+	struct bh_strlist dns_resolvers;	/* "address@port"; empty:
+						   /etc/resolv.conf */
+	char		*smtp_tls_security_level;	/* "", none, may,
+							   encrypt, verify */
+	char		*smtp_tls_CAfile;	/* "" = none */
 };
 
 /*

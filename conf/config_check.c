@@ -616,3 +616,43 @@ check_relayhost(const char *v, char *why, size_t whylen)
 	snprintf(why, whylen, "%s", reason);
 	return -1;
 }
+
+/* A dns_resolvers element: [address] or [address]:port, as "addr@port". */
+char *
+elem_resolver(const char *s, size_t n, char *why, size_t whylen)
+{
+	struct nexthop	 nh;
+	const char	*reason;
+	char		 v[128], *r;
+
+	if (n >= sizeof(v)) {
+		snprintf(why, whylen, "'%.*s' is too long", (int)n, s);
+		return NULL;
+	}
+	memcpy(v, s, n);
+	v[n] = '\0';
+	if (nexthop_parse(v, &nh, &reason) == -1) {
+		snprintf(why, whylen, "'%s': %s", v, reason);
+		return NULL;
+	}
+	if (nh.port == 25 && strchr(strrchr(v, ']'), ':') == NULL)
+		nh.port = 53;
+	if ((r = malloc(sizeof(nh.addr) + 8)) == NULL) {
+		snprintf(why, whylen, "out of memory");
+		return NULL;
+	}
+	snprintf(r, sizeof(nh.addr) + 8, "%s@%u", nh.addr, nh.port);
+	return r;
+}
+
+/* Postfix's levels for the SMTP client that bulkhead has. */
+int
+check_smtp_tls_level(const char *v, char *why, size_t whylen)
+{
+	if (*v == '\0' || strcmp(v, "none") == 0 || strcmp(v, "may") == 0 ||
+	    strcmp(v, "encrypt") == 0 || strcmp(v, "verify") == 0)
+		return 0;
+	snprintf(why, whylen, "use none, may, encrypt or verify (secure and "
+	    "dane are not there yet)");
+	return -1;
+}

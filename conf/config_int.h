@@ -67,9 +67,11 @@ int	 check_yesno(const char *, char *, size_t);
 int	 check_sasl_type(const char *, char *, size_t);
 int	 check_syslog_name(const char *, char *, size_t);
 int	 check_relayhost(const char *, char *, size_t);
+int	 check_smtp_tls_level(const char *, char *, size_t);
 /* list elements: the element converted (malloc'd), or NULL */
 char	*elem_network(const char *, size_t, char *, size_t);
 char	*elem_domain(const char *, size_t, char *, size_t);
+char	*elem_resolver(const char *, size_t, char *, size_t);
 char	*elem_interface(const char *, size_t, char *, size_t);
 char	*elem_aliasmap(const char *, size_t, char *, size_t);
 char	*elem_mailto(const char *, size_t, char *, size_t);

@@ -125,7 +125,8 @@ config_check_system(const struct bh_config *cf, char *err, size_t errlen)
 	const char	*users[] = { cf->smtpd_user, cf->queue_user,
 			    cf->lookup_user, cf->local_user, cf->pickup_user,
 			    cf->relay_user,
-			    cf->auth_user, cf->keys_user };
+			    cf->auth_user, cf->keys_user,
+			    cf->dns_user };
 	uid_t		 uids[sizeof(users) / sizeof(users[0])];
 	gid_t		 gid;
 	size_t		 i, j;

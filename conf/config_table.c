@@ -135,6 +135,12 @@ const struct param params[] = {
 	TIME(anvil_rate_time_unit, "60s", 's', 1),
 	TIME(smtpd_sasl_failure_delay, "1s", 's', 0),
 	NUM(smtpd_sasl_failure_limit, "10", K_LONG, 0, INT_MAX),
+	/* the dns compartment */
+	STR(dns_user, "_bhdns", check_user),
+	LIST(dns_resolvers, "", elem_resolver),
+	/* the relay's STARTTLS */
+	STR(smtp_tls_security_level, "", check_smtp_tls_level),
+	STR(smtp_tls_CAfile, "", check_optpath),
 };
 
 #define NPARAMS	(sizeof(params) / sizeof(params[0]))

@@ -219,6 +219,19 @@ forward_lookup(struct job *j, struct wl_node *fwd, const char *local)
 	    local);
 }
 
+/* May this remote .forward address be sent on (queue's relay)? */
+static int
+forward_remote_ok(const struct job *j, const char *addr)
+{
+	const char	*relayhost = j->lo->we.cf.relayhost;
+	const char	*at = strrchr(addr, '@');
+
+	return relayhost != NULL && relayhost[0] != '\0' && at != NULL &&
+	    at != addr && at[1] != '\0' && at[1] != '[' &&
+	    strlen(addr) < IPC_ADDR_MAX && ipc_valid_text(addr) &&
+	    strchr(addr, ' ') == NULL;
+}
+
 /*
  * Sort the targets: the user's own name (or \user) means the mailbox;
  * other local addresses go to lookup; commands and files become the
@@ -229,7 +242,8 @@ forward_lookup(struct job *j, struct wl_node *fwd, const char *local)
  */
 static const char *
 forward_sort(struct job *j, struct wl_node *fwd, const struct forward *f,
-    int *self, char (*local)[IPC_ADDR_MAX], size_t *nlocal)
+    int *self, char (*local)[IPC_ADDR_MAX], size_t *nlocal,
+    char (*remote)[IPC_ADDR_MAX], size_t *nremote)
 {
 	const struct forward_entry	*e;
 	const char			*at;
@@ -237,6 +251,7 @@ forward_sort(struct job *j, struct wl_node *fwd, const struct forward *f,
 
 	*self = 0;
 	*nlocal = 0;
+	*nremote = 0;
 	for (i = 0; i < f->n; i++) {
 		e = &f->v[i];
 		if (e->kind == FWD_COMMAND || e->kind == FWD_FILE) {
@@ -250,8 +265,16 @@ forward_sort(struct job *j, struct wl_node *fwd, const struct forward *f,
 			return "include files";
 		at = strrchr(e->value, '@');
 		if (at != NULL && !resolve_is_local_domain(at + 1,
-		    &j->lo->we.cf))
-			return "remote addresses";
+		    &j->lo->we.cf)) {
+			/* with a relayhost, queue sends them on */
+			if (!forward_remote_ok(j, e->value))
+				return "remote addresses";
+			if (*nremote + j->nremote >= IPC_REMOTE_MAX)
+				return "more remote addresses than one result "
+				    "carries";
+			xstrlcpy(remote[(*nremote)++], e->value, IPC_ADDR_MAX);
+			continue;
+		}
 		n = at ? (size_t)(at - e->value) : strlen(e->value);
 		if (n == 0 || n >= IPC_ADDR_MAX)
 			return "empty or overlong addresses";
@@ -271,6 +294,8 @@ on_forward(struct job *j, const struct msg_forward_data *fd)
 {
 	static struct forward		 f;
 	static char			 local[FORWARD_ENTRIES_MAX][IPC_ADDR_MAX];
+	static char			 remote[IPC_REMOTE_MAX][IPC_ADDR_MAX];
+	size_t				 nrem, r;
 	char				 err[256], suffix[IPC_USER_MAX + 1];
 	struct wl_node			*fwd;
 	const char			*why;
@@ -296,7 +321,7 @@ on_forward(struct job *j, const struct msg_forward_data *fd)
 	}
 	forward_suffix(j, cur_user(j), suffix, sizeof(suffix));
 	fwd = wl_add(&j->wl, j->wl.cur, WL_FORWARD, suffix);
-	why = forward_sort(j, fwd, &f, &self, local, &n);
+	why = forward_sort(j, fwd, &f, &self, local, &n, remote, &nrem);
 	if (fwd->failed || why != NULL) {
 		wl_drop_below(&j->wl, fwd);
 		fwd->state = WL_DONE;
@@ -311,8 +336,18 @@ on_forward(struct job *j, const struct msg_forward_data *fd)
 		start_writing(j);
 		return;
 	}
+	for (r = 0; r < nrem; r++)
+		xstrlcpy(j->remote[j->nremote++], remote[r], IPC_ADDR_MAX);
+	if (nrem > 0)
+		log_info("%s: %s: forwarded by ~/.forward to %zu remote "
+		    "address%s", j->d.qid, cur_user(j), nrem,
+		    nrem == 1 ? "" : "es");
 	if (n == 0)
 		fwd->state = WL_DONE;
+	if (n == 0 && !self && nrem > 0 && j->wl.ntargets == tbase) {
+		writer_done(j);		/* remote only: no mailbox */
+		return;
+	}
 	if (n == 0 && (self || j->wl.ntargets == tbase)) {
 		/* empty, or only the user: the mailbox (and the commands) */
 		start_writing(j);

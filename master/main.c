@@ -119,6 +119,8 @@ run_role(const char *name, int argc, char **argv)
 		return auth_main(argc, argv);
 	case ROLE_KEYS:
 		return keys_main(argc, argv);
+	case ROLE_DNS:
+		return dns_main(argc, argv);
 	default:
 		usage();
 	}

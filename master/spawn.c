@@ -44,7 +44,7 @@
 static const enum bh_role worker_roles[] = {
 	/* keys before smtpd: its first handshakes find the oracle */
 	ROLE_LOOKUP, ROLE_QUEUE, ROLE_LOCAL, ROLE_KEYS, ROLE_SMTPD, ROLE_PICKUP,
-	ROLE_RELAY, ROLE_AUTH
+	ROLE_RELAY, ROLE_AUTH, ROLE_DNS
 };
 
 void master_worker_msg(struct ipc_chan *, const struct ipc_hdr *,

@@ -115,7 +115,7 @@ static const struct compartment table[ROLE_COUNT] = {
 		/* the commit pool: fsyncs of concurrent commits overlap */
 		.threads = 16,
 		.peers = RB_(SMTPD) | RB_(LOCAL) | RB_(PICKUP) |
-		    RB_(RELAY),
+		    RB_(RELAY) | RB_(DNS),
 		.seccomp = {
 			.kind = COMP_ALLOWLIST,
 			.calls = CALLS(BASE_CALLS,
@@ -345,6 +345,38 @@ static const struct compartment table[ROLE_COUNT] = {
 			.kind = COMP_ALLOWLIST,
 			.calls = CALLS(BASE_CALLS),
 			.rules = RULES(NO_EXEC_MEMORY, FIONREAD_ONLY),
+		},
+	},
+	[ROLE_DNS] = {
+		/*
+		 * The only process that talks to name servers: libunbound,
+		 * configured before the drop (resolv.conf or
+		 * dns_resolvers), in its thread mode (a worker thread;
+		 * the fork mode would need fork).  UDP and TCP sockets to
+		 * the resolvers, bound to a random source port.  It keeps
+		 * the host's network in jail mode.
+		 */
+		.role = ROLE_DNS,
+		.start = COMP_SPAWNED,
+		.account = ACCOUNT(dns_user),
+		.root = COMP_ROOT_EMPTY,
+		.jail_clone = JAIL_NS & ~CLONE_NEWNET,
+		.nofile = 1024,
+		.threads = 1,
+		.peers = RB_(QUEUE),
+		.seccomp = {
+			.kind = COMP_ALLOWLIST,
+			.calls = CALLS(BASE_CALLS, "connect", "bind",
+			    "getsockopt", "setsockopt", "getsockname",
+			    "pipe2", "futex", "set_robust_list", "rseq",
+			    "rt_sigprocmask",
+			    /* libunbound's worker asks who it is */
+			    "getuid", "geteuid", "getgid", "getegid",
+			    /* and its own event loop */
+			    "epoll_create1", "eventfd2"),
+			.rules = RULES(NO_EXEC_MEMORY, FIONREAD_ONLY, THREADS,
+			    ALLOW_IF("socket", 0, SCMP_CMP_EQ, AF_INET, 0),
+			    ALLOW_IF("socket", 0, SCMP_CMP_EQ, AF_INET6, 0)),
 		},
 	},
 };

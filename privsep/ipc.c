@@ -30,7 +30,7 @@ static const struct ipc_type_info type_table[IPC_TYPE_COUNT] = {
 
 static const char *role_names[ROLE_COUNT] = {
 	"master", "smtpd", "queue", "lookup", "local", "writer", "runner",
-	"bulkctl", "pickup", "relay", "auth", "keys"
+	"bulkctl", "pickup", "relay", "auth", "keys", "dns"
 };
 
 const struct ipc_type_info *

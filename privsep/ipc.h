@@ -38,13 +38,14 @@ enum bh_role {
 	ROLE_RELAY,	/* the outbound SMTP client */
 	ROLE_AUTH,	/* SASL verdicts; it alone reads the credentials */
 	ROLE_KEYS,	/* the TLS private keys: answers signing requests */
+	ROLE_DNS,	/* the only process that talks to name servers */
 	ROLE_COUNT
 };
 
 #define RB_(r)		(1u << ROLE_##r)
 #define R_WORKERS	(RB_(SMTPD) | RB_(QUEUE) | RB_(LOOKUP) | RB_(LOCAL) | \
 			    RB_(PICKUP) | RB_(RELAY) | RB_(AUTH) | \
-			    RB_(KEYS))
+			    RB_(KEYS) | RB_(DNS))
 /* Who hands queue new messages: smtpd, and pickup the same way. */
 #define R_SUBMITTERS	(RB_(SMTPD) | RB_(PICKUP))
 #define R_ALL		((1u << ROLE_COUNT) - 1)
@@ -86,7 +87,7 @@ enum ipc_kind {
 	P(runner_open) P(deliver_progress) P(admin_entry) P(admin_rcpt)	\
 	P(admin_change) P(admin_done) P(admin_text) P(uid) P(login)	\
 	P(relay) P(relay_result) P(auth_check) P(auth_verdict)	\
-	P(key_sign) P(key_sig)
+	P(key_sign) P(key_sig) P(dns_query) P(dns_answer)
 
 enum ipc_payload {
 	IPC_PAYLOAD_none = 0,
@@ -218,7 +219,11 @@ enum ipc_phase {
 	X(IPC_KEY_SIGN,		REQ,	RB_(SMTPD), RB_(KEYS),		\
 	    IPC_FD_NONE, IPC_KEY_SIGN_OK, key_sign, RUN)		\
 	X(IPC_KEY_SIGN_OK,	REPLY,	RB_(KEYS), RB_(SMTPD),		\
-	    IPC_FD_NONE, 0, key_sig, RUN)
+	    IPC_FD_NONE, 0, key_sig, RUN)				\
+	X(IPC_DNS_MX,		REQ,	RB_(QUEUE), RB_(DNS),		\
+	    IPC_FD_NONE, IPC_DNS_MX_RESULT, dns_query, RUN)		\
+	X(IPC_DNS_MX_RESULT,	REPLY,	RB_(DNS), RB_(QUEUE),		\
+	    IPC_FD_NONE, 0, dns_answer, RUN)
 
 enum ipc_type {
 	IPC_NONE = 0,

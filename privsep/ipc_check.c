@@ -18,6 +18,7 @@
 
 #include <string.h>
 
+#include "lib/rfc5321.h"
 #include "privsep/ipc_msgs.h"
 
 /* A field of a string type: "" is allowed where nonempty is 0. */
@@ -414,4 +415,34 @@ ipc_check_auth_verdict(const struct msg_auth_verdict *m)
 	if (m->verdict == AUTH_OK)
 		return text_ok(m->user, 1) ? NULL : "bad login name";
 	return m->user[0] == '\0' ? NULL : "a login name without AUTH_OK";
+}
+
+/* A domain to look up: a host name (no literal, no UTF-8). */
+const char *
+ipc_check_dns_query(const struct msg_dns_query *m)
+{
+	size_t n = strlen(m->domain);
+
+	if (n == 0 || rfc5321_check_domain(m->domain, n, RFC5321_NAME_ONLY,
+	    NULL) != 0)
+		return "bad domain";
+	return NULL;
+}
+
+const char *
+ipc_check_dns_answer(const struct msg_dns_answer *m)
+{
+	uint32_t i;
+
+	if (m->status >= DNS_STATUS_MAX || m->secure > 1)
+		return "bad status";
+	if (!text_ok(m->text, 0))
+		return "control character in text";
+	if ((m->status == DNS_OK) != (m->nhops > 0) ||
+	    m->nhops > IPC_RELAY_HOPS_MAX)
+		return "next hops do not fit the status";
+	for (i = 0; i < m->nhops; i++)
+		if (!hop_ok(&m->hops[i]))
+			return "bad next hop";
+	return NULL;
 }

@@ -875,3 +875,56 @@ dec_auth_verdict(struct rbuf *rb, struct msg_auth_verdict *m)
 		return -1;
 	return 0;
 }
+
+void
+enc_dns_query(struct wbuf *wb, const struct msg_dns_query *m)
+{
+	ipc_enc_check("enc_dns_query", ipc_check_dns_query(m));
+	wb_str(wb, m->domain);
+}
+
+int
+dec_dns_query(struct rbuf *rb, struct msg_dns_query *m)
+{
+	rb_str(rb, m->domain, sizeof(m->domain));
+	if (rb_end(rb) == -1 || ipc_check_dns_query(m) != NULL)
+		return -1;
+	return 0;
+}
+
+void
+enc_dns_answer(struct wbuf *wb, const struct msg_dns_answer *m)
+{
+	uint32_t i;
+
+	ipc_enc_check("enc_dns_answer", ipc_check_dns_answer(m));
+	wb_u32(wb, m->status);
+	wb_u32(wb, m->secure);
+	wb_str(wb, m->text);
+	wb_u32(wb, m->nhops);
+	for (i = 0; i < m->nhops && i < IPC_RELAY_HOPS_MAX; i++) {
+		wb_str(wb, m->hops[i].name);
+		wb_str(wb, m->hops[i].addr);
+		wb_u32(wb, m->hops[i].port);
+	}
+}
+
+int
+dec_dns_answer(struct rbuf *rb, struct msg_dns_answer *m)
+{
+	uint32_t i;
+
+	rb_u32(rb, &m->status);
+	rb_u32(rb, &m->secure);
+	rb_str(rb, m->text, sizeof(m->text));
+	if (rb_u32(rb, &m->nhops) == -1 || m->nhops > IPC_RELAY_HOPS_MAX)
+		return -1;
+	for (i = 0; i < m->nhops; i++) {
+		rb_str(rb, m->hops[i].name, sizeof(m->hops[i].name));
+		rb_str(rb, m->hops[i].addr, sizeof(m->hops[i].addr));
+		rb_u32(rb, &m->hops[i].port);
+	}
+	if (rb_end(rb) == -1 || ipc_check_dns_answer(m) != NULL)
+		return -1;
+	return 0;
+}

@@ -532,6 +532,41 @@ struct msg_relay_result {
 	struct msg_relay_verdict v[IPC_RELAY_RCPT_MAX];
 };
 
+/*
+ * IPC_DNS_MX (queue to dns): where mail for a domain goes.
+ * IPC_DNS_MX_RESULT: the next hops in order (MX preference, equal ones
+ * shuffled, each host's IPv4 then IPv6 addresses; the domain itself when
+ * it has no MX), or why there are none.  secure: the answers were
+ * DNSSEC-validated.
+ */
+enum dns_status {
+	DNS_OK = 0,
+	DNS_NXDOMAIN,		/* the domain does not exist: 5.1.2 */
+	DNS_NULLMX,		/* RFC 7505: it takes no mail: 5.1.10 */
+	DNS_NOHOST,		/* its hosts have no address: 5.4.4 */
+	DNS_TEMPFAIL,		/* try again: 4.4.3 */
+	DNS_STATUS_MAX
+};
+
+struct msg_dns_query {
+	char		domain[IPC_HOST_MAX];
+};
+
+struct msg_dns_answer {
+	uint32_t	status;			/* enum dns_status */
+	uint32_t	secure;			/* 0 or 1 */
+	char		text[IPC_TEXT_MAX];	/* why, for the log */
+	uint32_t	nhops;			/* DNS_OK: 1 .. */
+	struct msg_relay_hop hops[IPC_RELAY_HOPS_MAX];
+};
+
+void	enc_dns_query(struct wbuf *, const struct msg_dns_query *);
+int	dec_dns_query(struct rbuf *, struct msg_dns_query *);
+void	enc_dns_answer(struct wbuf *, const struct msg_dns_answer *);
+int	dec_dns_answer(struct rbuf *, struct msg_dns_answer *);
+const char *ipc_check_dns_query(const struct msg_dns_query *);
+const char *ipc_check_dns_answer(const struct msg_dns_answer *);
+
 void	enc_relay(struct wbuf *, const struct msg_relay *);
 int	dec_relay(struct rbuf *, struct msg_relay *);
 void	enc_relay_result(struct wbuf *, const struct msg_relay_result *);

@@ -84,5 +84,6 @@ int	pickup_main(int argc, char **argv);
 int	relay_main(int argc, char **argv);
 int	auth_main(int argc, char **argv);
 int	keys_main(int argc, char **argv);
+int	dns_main(int argc, char **argv);
 
 #endif

@@ -239,6 +239,13 @@ peer_msg(struct ipc_chan *c, const struct ipc_hdr *h,
 			ipc_chan_fail(c, "unexpected message type");
 		return;
 	}
+	if (c == q->dns) {		/* queue_dns.c */
+		if (h->type == IPC_DNS_MX_RESULT || h->type == IPC_ERROR)
+			on_dns_result(q, c, h->id, h->type, msg);
+		else
+			ipc_chan_fail(c, "unexpected message type");
+		return;
+	}
 	switch (h->type) {
 	case IPC_MSG_CREATE:
 		on_create(q, c, h->id);
@@ -285,6 +292,9 @@ peer_closed(struct ipc_chan *c, const char *why, int violation, void *arg)
 	} else if (c == q->relay) {
 		relay_requeue_inflight(q);
 		q->relay = NULL;
+	} else if (c == q->dns) {
+		dns_requeue_inflight(q);
+		q->dns = NULL;
 	}
 	ipc_chan_free(c);
 }
@@ -305,6 +315,8 @@ on_peer(struct worker_env *we, enum bh_role peer, int fd)
 		slot = &q->local;
 	else if (peer == ROLE_RELAY)
 		slot = &q->relay;
+	else if (peer == ROLE_DNS)
+		slot = &q->dns;
 	else {
 		close(fd);
 		fatalx("master handed queue a channel to %s",

@@ -63,6 +63,7 @@ struct queue {
 	struct ipc_chan		*local;
 	struct ipc_chan		*pickup;	/* local submissions */
 	struct ipc_chan		*relay;		/* queue_relay.c */
+	struct ipc_chan		*dns;		/* queue_dns.c */
 	TAILQ_HEAD(, qmsg)	 msgs;
 	TAILQ_HEAD(, incoming)	 incoming;
 	struct inflight_tree	 inflight;	/* see queue_deliver.c */
@@ -131,6 +132,21 @@ void		 on_relay_result(struct queue *, struct ipc_chan *,
 void		 relay_requeue_inflight(struct queue *);
 int		 relay_add_forwards(struct queue *, struct qmsg *, size_t rcpt,
 		    const struct msg_deliver_result *);
+void		 relay_send(struct queue *, struct qmsg *, const size_t *rcpt,
+		    size_t n, const struct msg_relay_hop *hops, size_t nhops,
+		    int marked);
+void		 relay_record(struct queue *, struct qmsg *, size_t rcpt,
+		    uint32_t status, const char *dsn, const char *text);
+int		 relay_same_mx(const struct queue *, const struct qmsg *,
+		    size_t rcpt, const char *domain);
+
+/* queue_dns.c */
+void		 dns_ask(struct queue *, struct qmsg *, size_t rcpt,
+		    time_t now, int deferred_scan);
+void		 on_dns_result(struct queue *, struct ipc_chan *, uint32_t id,
+		    uint32_t type, const union ipc_msg *);
+void		 dns_requeue_inflight(struct queue *);
+size_t		 dns_pending(void);
 
 /* queue_notice.c */
 int		 notice_send(struct queue *, struct qmsg *, enum dsn_kind,

@@ -68,7 +68,8 @@ enum route_kind {
 	ROUTE_SMTP,
 	ROUTE_ERROR,		/* bounce with text */
 	ROUTE_RETRY,		/* defer with text */
-	ROUTE_DISCARD
+	ROUTE_DISCARD,
+	ROUTE_MX		/* smtp: the domain's MX hosts (dns) */
 };
 
 struct route {
@@ -104,10 +105,24 @@ relay_prepare(struct queue *q)
 static int
 relay_can_send(const struct queue *q)
 {
-	return q->relay != NULL && nrelay < RELAY_CONCURRENCY;
+	return q->relay != NULL && nrelay + dns_pending() < RELAY_CONCURRENCY;
 }
 
-/* Where recipient i of m goes. */
+static int
+is_mydestination(const struct bh_config *cf, const char *domain)
+{
+	size_t k;
+
+	for (k = 0; k < cf->mydestination.n; k++)
+		if (strcasecmp(domain, cf->mydestination.v[k]) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Where recipient i of m goes.  A "*" entry stands for Postfix's
+ * default_transport: it does not take mydestination's domains.
+ */
 static void
 route_of(const struct queue *q, const struct qmsg *m, size_t i,
     struct route *r)
@@ -116,7 +131,6 @@ route_of(const struct queue *q, const struct qmsg *m, size_t i,
 	const char			*at = strrchr(m->env.rcpt[i].addr, '@');
 	const struct transport_entry	*e;
 	const char			*why;
-	size_t				 k;
 
 	memset(r, 0, sizeof(*r));
 	r->kind = ROUTE_LOCAL;
@@ -128,7 +142,8 @@ route_of(const struct queue *q, const struct qmsg *m, size_t i,
 		r->text = transport_error;
 		return;
 	}
-	if ((e = transport_find(transports, ntransports, at + 1)) != NULL) {
+	if ((e = transport_find(transports, ntransports, at + 1)) != NULL &&
+	    (strcmp(e->pattern, "*") != 0 || !is_mydestination(cf, at + 1))) {
 		static const enum route_kind kinds[] = {
 			[TRANSPORT_SMTP] = ROUTE_SMTP,
 			[TRANSPORT_LOCAL] = ROUTE_LOCAL,
@@ -138,14 +153,15 @@ route_of(const struct queue *q, const struct qmsg *m, size_t i,
 		};
 
 		r->kind = kinds[e->kind];
+		if (e->kind == TRANSPORT_SMTP && e->nh.addr[0] == '\0')
+			r->kind = ROUTE_MX;
 		r->nh = e->nh;
 		r->dsn = e->dsn;
 		r->text = e->text[0] != '\0' ? e->text : at + 1;
 		return;
 	}
-	for (k = 0; k < cf->mydestination.n; k++)
-		if (strcasecmp(at + 1, cf->mydestination.v[k]) == 0)
-			return;
+	if (is_mydestination(cf, at + 1))
+		return;
 	if (cf->relayhost == NULL || cf->relayhost[0] == '\0')
 		return;
 	/* checked when the configuration was read */
@@ -176,8 +192,8 @@ same_hop(const struct queue *q, const struct qmsg *m, size_t j,
 }
 
 static void
-fill_request(struct qmsg *m, struct rinflight *f, const struct nexthop *nh,
-    struct msg_relay *req)
+fill_request(struct qmsg *m, struct rinflight *f,
+    const struct msg_relay_hop *hops, size_t nhops, struct msg_relay *req)
 {
 	size_t		 k;
 
@@ -196,10 +212,71 @@ fill_request(struct qmsg *m, struct rinflight *f, const struct nexthop *nh,
 		req->rcpt[k].notify = rc->notify;
 		STRLCPY_ARRAY(req->rcpt[k].orcpt, rc->orcpt);
 	}
-	req->nhops = 1;
-	STRLCPY_ARRAY(req->hops[0].name, nh->addr);
-	STRLCPY_ARRAY(req->hops[0].addr, nh->addr);
-	req->hops[0].port = nh->port;
+	req->nhops = nhops;
+	for (k = 0; k < nhops && k < IPC_RELAY_HOPS_MAX; k++)
+		req->hops[k] = hops[k];
+}
+
+/*
+ * Hand relay the recipients rcpt[0 .. n) of m (one transaction) and the
+ * next hops to try.  marked: they are in flight already (a DNS answer
+ * came for them).  On failure they are retried shortly.
+ */
+void
+relay_send(struct queue *q, struct qmsg *m, const size_t *rcpt, size_t n,
+    const struct msg_relay_hop *hops, size_t nhops, int marked)
+{
+	static struct msg_relay	 req;
+	static uint8_t		 buf[IPC_PAYLOAD_MAX];
+	struct rinflight	*f;
+	struct wbuf		 wb;
+	size_t			 k;
+	int			 fd = -1;
+
+	f = xcalloc(1, sizeof(*f));
+	f->n = n;
+	memcpy(f->rcpt, rcpt, n * sizeof(*rcpt));
+	fill_request(m, f, hops, nhops, &req);
+	if (ipc_check_relay(&req) != NULL) {
+		/* cannot happen: queue took these from its own checks */
+		log_warnx("%s: cannot hand to relay: %s", m->env.qid,
+		    ipc_check_relay(&req));
+		goto retry;
+	}
+	if ((fd = spool_open(m->env.qid, O_RDONLY)) == -1) {
+		log_warn("%s: cannot open queue file", m->env.qid);
+		goto retry;
+	}
+	wb_init(&wb, buf, sizeof(buf));
+	enc_relay(&wb, &req);
+	if (q->relay == NULL) {
+		close(fd);
+		goto retry;
+	}
+	f->id = ipc_request(q->relay, IPC_RELAY, &wb, fd);
+	if (q->relay == NULL)
+		goto retry;	/* closed: the recipients wait their turn */
+	f->msg = m;
+	clock_gettime(CLOCK_REALTIME, &f->handed);
+	if (RB_INSERT(rinflight_tree, &rtree, f) != NULL)
+		fatalx("relay_send: request id %u in use", f->id);
+	if (!marked) {
+		for (k = 0; k < f->n; k++)
+			m->sched[f->rcpt[k]].inflight = 1;
+		m->ninflight += f->n;
+	}
+	nrelay++;
+	return;
+retry:
+	for (k = 0; k < f->n; k++) {
+		m->env.rcpt[f->rcpt[k]].next_try = queue_now() +
+		    RELAY_DOWN_RETRY;
+		if (marked)
+			m->sched[f->rcpt[k]].inflight = 0;
+	}
+	if (marked)
+		m->ninflight -= f->n;
+	free(f);
 }
 
 /*
@@ -210,53 +287,19 @@ static void
 relay_batch(struct queue *q, struct qmsg *m, size_t i, const struct route *r,
     time_t now, int deferred_scan)
 {
-	static struct msg_relay	 req;
-	static uint8_t		 buf[IPC_PAYLOAD_MAX];
-	struct rinflight	*f;
-	struct wbuf		 wb;
-	size_t			 j, k;
-	int			 fd;
+	struct msg_relay_hop	 hop;
+	size_t			 rcpt[IPC_RELAY_RCPT_MAX], n = 0, j;
 
-	f = xcalloc(1, sizeof(*f));
-	for (j = i; j < m->env.nrcpt && f->n < IPC_RELAY_RCPT_MAX; j++)
+	for (j = i; j < m->env.nrcpt && n < IPC_RELAY_RCPT_MAX; j++)
 		if (j == i || (!m->sched[j].inflight &&
 		    sched_rcpt_due(&m->env, j, now, deferred_scan) &&
 		    same_hop(q, m, j, r)))
-			f->rcpt[f->n++] = j;
-	fill_request(m, f, &r->nh, &req);
-	if (ipc_check_relay(&req) != NULL) {
-		/* cannot happen: queue took these from its own checks */
-		log_warnx("%s: cannot hand to relay: %s", m->env.qid,
-		    ipc_check_relay(&req));
-		for (k = 0; k < f->n; k++)
-			m->env.rcpt[f->rcpt[k]].next_try = now +
-			    RELAY_DOWN_RETRY;
-		free(f);
-		return;
-	}
-	if ((fd = spool_open(m->env.qid, O_RDONLY)) == -1) {
-		log_warn("%s: cannot open queue file", m->env.qid);
-		for (k = 0; k < f->n; k++)
-			m->env.rcpt[f->rcpt[k]].next_try = now +
-			    RELAY_DOWN_RETRY;
-		free(f);
-		return;
-	}
-	wb_init(&wb, buf, sizeof(buf));
-	enc_relay(&wb, &req);
-	f->id = ipc_request(q->relay, IPC_RELAY, &wb, fd);
-	if (q->relay == NULL) {
-		free(f);
-		return;		/* closed: the recipients wait their turn */
-	}
-	f->msg = m;
-	clock_gettime(CLOCK_REALTIME, &f->handed);
-	if (RB_INSERT(rinflight_tree, &rtree, f) != NULL)
-		fatalx("relay_batch: request id %u in use", f->id);
-	for (k = 0; k < f->n; k++)
-		m->sched[f->rcpt[k]].inflight = 1;
-	m->ninflight += f->n;
-	nrelay++;
+			rcpt[n++] = j;
+	memset(&hop, 0, sizeof(hop));
+	STRLCPY_ARRAY(hop.name, r->nh.addr);
+	STRLCPY_ARRAY(hop.addr, r->nh.addr);
+	hop.port = r->nh.port;
+	relay_send(q, m, rcpt, n, &hop, 1, 0);
 }
 
 /* Postfix's delay figures: "0" or "0.12". */
@@ -370,6 +413,34 @@ record_now(struct queue *q, struct qmsg *m, size_t i, const struct route *rt)
 	queue_schedule_soon(q);
 }
 
+/* A verdict without relay (queue_dns.c): bounce, defer or sent. */
+void
+relay_record(struct queue *q, struct qmsg *m, size_t i, uint32_t status,
+    const char *dsn, const char *text)
+{
+	struct route r;
+
+	memset(&r, 0, sizeof(r));
+	r.kind = status == DELIVER_BOUNCE ? ROUTE_ERROR : status ==
+	    DELIVER_DEFER ? ROUTE_RETRY : ROUTE_DISCARD;
+	r.dsn = dsn;
+	r.text = text;
+	record_now(q, m, i, &r);
+}
+
+/* Does recipient j of m go to the MX hosts of domain? */
+int
+relay_same_mx(const struct queue *q, const struct qmsg *m, size_t j,
+    const char *domain)
+{
+	struct route	 r;
+	const char	*at = strrchr(m->env.rcpt[j].addr, '@');
+
+	route_of(q, m, j, &r);
+	return r.kind == ROUTE_MX && at != NULL &&
+	    strcasecmp(at + 1, domain) == 0;
+}
+
 /* Recipient i of m is due and not local's (relay_wanted). */
 void
 relay_dispatch(struct queue *q, struct qmsg *m, size_t i, time_t now,
@@ -384,6 +455,10 @@ relay_dispatch(struct queue *q, struct qmsg *m, size_t i, time_t now,
 	case ROUTE_SMTP:
 		if (relay_can_send(q))
 			relay_batch(q, m, i, &r, now, deferred_scan);
+		return;
+	case ROUTE_MX:
+		if (relay_can_send(q) && q->dns != NULL)
+			dns_ask(q, m, i, now, deferred_scan);	/* queue_dns.c */
 		return;
 	default:
 		record_now(q, m, i, &r);

@@ -59,12 +59,20 @@ on_peer(struct worker_env *we, enum bh_role peer, int fd)
 	    queue_msg, queue_closed, r);
 }
 
+/* Before the privilege drop: TLS, with smtp_tls_CAfile. */
+static void
+relay_prepare(struct worker_env *we, struct sandbox_spec *sb)
+{
+	relay_tls_init(&we->cf);
+}
+
 int
 relay_main(int argc, char **argv)
 {
 	static struct relay		r;
 	static const struct worker_role	role = {
 		.role = ROLE_RELAY,
+		.prepare = relay_prepare,
 		.on_peer = on_peer,
 	};
 

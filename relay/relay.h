@@ -32,6 +32,7 @@ enum rs_state {
 	RS_GREETING,
 	RS_EHLO,
 	RS_HELO,
+	RS_STARTTLS,
 	RS_MAIL,	/* MAIL, RCPT ... (pipelined when offered) */
 	RS_DATA,
 	RS_BODY,
@@ -61,6 +62,8 @@ struct rsess {
 	int			 mail_failed;	/* MAIL was refused */
 	int			 dead;		/* freed at the next turn */
 	int			 connected;	/* to req.hops[hop] */
+	int			 tls;		/* STARTTLS done or under way */
+	int			 tls_pending;	/* the handshake */
 	int			 rcpt_ok[IPC_RELAY_RCPT_MAX];
 	int			 decided[IPC_RELAY_RCPT_MAX];
 	uint64_t		 body_off;	/* bytes of content sent */
@@ -70,6 +73,31 @@ struct rsess {
 	struct timespec		 t_start, t_conn;
 	struct msg_relay_result	 res;
 };
+
+/* smtp_tls.c: smtp_tls_security_level */
+enum { TLS_NONE = 0, TLS_MAY, TLS_ENCRYPT, TLS_VERIFY };
+int	relay_tls_level(const struct bh_config *);
+void	relay_tls_init(const struct bh_config *);
+int	relay_tls_start(struct rsess *);
+int	relay_tls_done(struct rsess *, char *why, size_t whylen);
+
+/* smtp_client.c, shared with smtp_mail.c */
+void	textf(char *, size_t, const char *, ...)
+	    __attribute__((format(printf, 3, 4)));
+void	send_line(struct rsess *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+const struct bh_config *cf_of(struct rsess *);
+void	arm(struct rsess *, long secs);
+void	rsess_free(struct rsess *);
+void	answer(struct rsess *);
+void	decide_rest(struct rsess *, uint32_t status, const char *dsn,
+	    const char *text, int accepted_only);
+
+/* smtp_mail.c: MAIL, RCPT, the early refusals, the content */
+void	send_mail(struct rsess *);
+void	send_rcpt(struct rsess *, uint32_t i);
+int	refuse_early(struct rsess *);
+void	pump_body(struct rsess *);
 
 /* smtp_client.c: start a session for queue's request (owns fd). */
 void	rsess_start(struct relay *, uint32_t id, const struct msg_relay *,

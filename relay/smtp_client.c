@@ -12,12 +12,8 @@
  * costs a deferral, never a stuck session; every reply goes through the
  * strict parser (smtp_reply.c).
  *
- * The message: the queue file's content (LF line ends, no
- * dot-stuffing) is sent with CRLF and dot-stuffing.  No MIME
- * conversion: 8-bit content to a server without 8BITMIME bounces
- * (5.6.3), a UTF-8 envelope to one without SMTPUTF8 bounces (5.6.7), a
- * message over the server's SIZE bounces (5.3.4), as the issue asks.
- * DSN parameters go to a server that offers DSN.
+ * What is sent of the message (MAIL, RCPT, the refusals before MAIL,
+ * the content) is smtp_mail.c's; STARTTLS is smtp_tls.c's.
  *
  * Handlers: conn_done (non-blocking connect), on_read, on_write,
  * on_event (EOF, error), on_timer (a state's deadline).
@@ -45,16 +41,16 @@
 #include "lib/xmalloc.h"
 #include "relay/relay.h"
 
-#define BODY_CHUNK	16384
-#define BODY_HIGH	65536	/* output buffered before we wait */
 
 static void	try_hop(struct rsess *);
 static void	on_read(struct bufferevent *, void *);
+static void	on_write(struct bufferevent *, void *);
+static void	on_event(struct bufferevent *, short, void *);
 
 /* ---- helpers ---- */
 
 /* Text for a log line or a verdict: cut at the end of buf, as intended. */
-static void __attribute__((format(printf, 3, 4)))
+void __attribute__((format(printf, 3, 4)))
 textf(char *buf, size_t size, const char *fmt, ...)
 {
 	va_list	ap;
@@ -74,13 +70,13 @@ ms_since(const struct timespec *t)
 	    (now.tv_nsec - t->tv_nsec) / 1000000;
 }
 
-static const struct bh_config *
+const struct bh_config *
 cf_of(struct rsess *s)
 {
 	return &s->r->we.cf;
 }
 
-static void
+void
 arm(struct rsess *s, long secs)
 {
 	struct timeval	tv = { secs, 0 };
@@ -119,7 +115,7 @@ reap(evutil_socket_t fd, short ev, void *arg)
  * next turn of the loop, so that a handler up the stack may still look
  * at s->dead.
  */
-static void
+void
 rsess_free(struct rsess *s)
 {
 	struct timeval	zero = { 0, 0 };
@@ -134,32 +130,6 @@ rsess_free(struct rsess *s)
 	if (event_base_once(s->r->we.base, -1, EV_TIMEOUT, reap, s, &zero)
 	    == -1)
 		fatalx("event_base_once");
-}
-
-static int
-is_ascii(const char *p)
-{
-	for (; *p != '\0'; p++)
-		if ((unsigned char)*p >= 0x80)
-			return 0;
-	return 1;
-}
-
-/* RFC 3461 xtext of s into out. */
-static void
-xtext(const char *s, char *out, size_t outsz)
-{
-	size_t	n = 0;
-
-	for (; *s != '\0' && n + 4 < outsz; s++) {
-		unsigned char c = *s;
-
-		if (c < 33 || c > 126 || c == '+' || c == '=')
-			n += (size_t)snprintf(out + n, outsz - n, "+%02X", c);
-		else
-			out[n++] = (char)c;
-	}
-	out[n] = '\0';
 }
 
 /* ---- verdicts ---- */
@@ -205,7 +175,7 @@ decide_reply(struct rsess *s, uint32_t i, const char *in_reply_to)
 }
 
 /* Every recipient not decided yet. */
-static void
+void
 decide_rest(struct rsess *s, uint32_t status, const char *dsn,
     const char *text, int accepted_only)
 {
@@ -228,7 +198,7 @@ decide_rest_reply(struct rsess *s, const char *in_reply_to)
 }
 
 /* Answer queue: every recipient has its verdict now. */
-static void
+void
 answer(struct rsess *s)
 {
 	static uint8_t	buf[IPC_PAYLOAD_MAX];
@@ -303,79 +273,9 @@ hop_failed(struct rsess *s, const char *why, int perm)
 	rsess_free(s);
 }
 
-/* ---- the message ---- */
-
-/* Does the content hold an octet over 127?  -1: cannot read it. */
-static int
-content_8bit(struct rsess *s)
-{
-	static uint8_t	buf[BODY_CHUNK];
-	uint64_t	off = 0;
-	ssize_t		n, i;
-
-	while (off < s->req.content_len) {
-		n = pread(s->msgfd, buf, sizeof(buf) < s->req.content_len - off
-		    ? sizeof(buf) : s->req.content_len - off, (off_t)off);
-		if (n <= 0)
-			return -1;
-		for (i = 0; i < n; i++)
-			if (buf[i] & 0x80)
-				return 1;
-		off += (uint64_t)n;
-	}
-	return 0;
-}
-
-/* More content into the output, dot-stuffed with CRLF; the end, ".". */
-static void
-pump_body(struct rsess *s)
-{
-	static uint8_t	 in[BODY_CHUNK];
-	static char	 out[2 * BODY_CHUNK + 4];
-	struct evbuffer	*ob = bufferevent_get_output(s->bev);
-	uint64_t	 left;
-	ssize_t		 n, i;
-	size_t		 o;
-
-	while (evbuffer_get_length(ob) < BODY_HIGH) {
-		left = s->req.content_len - s->body_off;
-		if (left == 0) {
-			evbuffer_add_printf(ob, "%s.\r\n", s->body_bol ? "" :
-			    "\r\n");
-			s->state = RS_DOT;
-			arm(s, cf_of(s)->smtp_data_done_timeout);
-			return;
-		}
-		n = pread(s->msgfd, in, left < sizeof(in) ? left : sizeof(in),
-		    (off_t)s->body_off);
-		if (n <= 0) {
-			log_warnx("%s: cannot read the queue file",
-			    s->req.qid);
-			decide_rest(s, DELIVER_DEFER, "4.3.0", "cannot read "
-			    "the queue file", 0);
-			answer(s);
-			rsess_free(s);
-			return;
-		}
-		for (i = 0, o = 0; i < n; i++) {
-			if (s->body_bol && in[i] == '.')
-				out[o++] = '.';
-			if (in[i] == '\n') {
-				out[o++] = '\r';
-				s->body_bol = 1;
-			} else
-				s->body_bol = 0;
-			out[o++] = (char)in[i];
-		}
-		evbuffer_add(ob, out, o);
-		s->body_off += (uint64_t)n;
-	}
-	arm(s, cf_of(s)->smtp_data_xfer_timeout);
-}
-
 /* ---- the dialogue ---- */
 
-static void __attribute__((format(printf, 2, 3)))
+void __attribute__((format(printf, 2, 3)))
 send_line(struct rsess *s, const char *fmt, ...)
 {
 	va_list	ap;
@@ -383,107 +283,6 @@ send_line(struct rsess *s, const char *fmt, ...)
 	va_start(ap, fmt);
 	evbuffer_add_vprintf(bufferevent_get_output(s->bev), fmt, ap);
 	va_end(ap);
-}
-
-static void
-send_rcpt(struct rsess *s, uint32_t i)
-{
-	const struct msg_relay_rcpt	*rc = &s->req.rcpt[i];
-	char				 params[IPC_ADDR_MAX * 4 + 64];
-	char				 x[IPC_ADDR_MAX * 3];
-	const char			*semi;
-	size_t				 n = 0;
-
-	params[0] = '\0';
-	if ((s->ext.flags & SMTP_EXT_DSN) && rc->notify != 0) {
-		n += (size_t)snprintf(params + n, sizeof(params) - n,
-		    " NOTIFY=%s%s%s%s",
-		    rc->notify & DSN_NOTIFY_NEVER ? "NEVER" : "",
-		    rc->notify & DSN_NOTIFY_SUCCESS ? "SUCCESS," : "",
-		    rc->notify & DSN_NOTIFY_FAILURE ? "FAILURE," : "",
-		    rc->notify & DSN_NOTIFY_DELAY ? "DELAY," : "");
-		if (params[n - 1] == ',')
-			params[--n] = '\0';
-	}
-	if ((s->ext.flags & SMTP_EXT_DSN) && rc->orcpt[0] != '\0' &&
-	    (semi = strchr(rc->orcpt, ';')) != NULL &&
-	    n < sizeof(params)) {
-		xtext(semi + 1, x, sizeof(x));
-		snprintf(params + n, sizeof(params) - n, " ORCPT=%.*s;%s",
-		    (int)(semi - rc->orcpt), rc->orcpt, x);
-	}
-	send_line(s, "RCPT TO:<%s>%s\r\n", rc->addr, params);
-	s->sent++;
-}
-
-static void
-send_mail(struct rsess *s)
-{
-	char	params[IPC_ENVID_MAX * 3 + 128], x[IPC_ENVID_MAX * 3];
-	size_t	n = 0;
-
-	params[0] = '\0';
-	if (s->ext.flags & SMTP_EXT_SIZE)
-		n += (size_t)snprintf(params + n, sizeof(params) - n,
-		    " SIZE=%llu", (unsigned long long)s->req.content_len);
-	if ((s->ext.flags & SMTP_EXT_8BITMIME) &&
-	    (s->req.flags & MSG_FLAG_8BITMIME))
-		n += (size_t)snprintf(params + n, sizeof(params) - n,
-		    " BODY=8BITMIME");
-	if ((s->ext.flags & SMTP_EXT_SMTPUTF8) &&
-	    (s->req.flags & MSG_FLAG_SMTPUTF8))
-		n += (size_t)snprintf(params + n, sizeof(params) - n,
-		    " SMTPUTF8");
-	if ((s->ext.flags & SMTP_EXT_DSN) && s->req.ret != DSN_RET_NONE)
-		n += (size_t)snprintf(params + n, sizeof(params) - n,
-		    " RET=%s", s->req.ret == DSN_RET_FULL ? "FULL" : "HDRS");
-	if ((s->ext.flags & SMTP_EXT_DSN) && s->req.envid[0] != '\0') {
-		xtext(s->req.envid, x, sizeof(x));
-		snprintf(params + n, sizeof(params) - n, " ENVID=%s", x);
-	}
-	send_line(s, "MAIL FROM:<%s>%s\r\n", s->req.sender, params);
-	s->sent = 1;
-}
-
-/* What this server cannot take, refused before MAIL: 1 if so. */
-static int
-refuse_early(struct rsess *s)
-{
-	char		text[IPC_TEXT_MAX];
-	uint32_t	i;
-	int		utf8 = !is_ascii(s->req.sender), eight;
-
-	for (i = 0; i < s->req.nrcpt; i++)
-		utf8 |= !is_ascii(s->req.rcpt[i].addr);
-	if (utf8 && !(s->ext.flags & SMTP_EXT_SMTPUTF8)) {
-		textf(text, sizeof(text), "SMTPUTF8 is required, but was "
-		    "not offered by host %s", s->hopname);
-		decide_rest(s, DELIVER_BOUNCE, "5.6.7", text, 0);
-		return 1;
-	}
-	if (s->ext.size != 0 && s->req.content_len > s->ext.size) {
-		textf(text, sizeof(text), "message size %llu exceeds size "
-		    "limit %llu of server %s",
-		    (unsigned long long)s->req.content_len,
-		    (unsigned long long)s->ext.size, s->hopname);
-		decide_rest(s, DELIVER_BOUNCE, "5.3.4", text, 0);
-		return 1;
-	}
-	if (s->ext.flags & SMTP_EXT_8BITMIME)
-		return 0;
-	if ((eight = content_8bit(s)) == -1) {
-		decide_rest(s, DELIVER_DEFER, "4.3.0", "cannot read the "
-		    "queue file", 0);
-		return 1;
-	}
-	if (eight) {
-		textf(text, sizeof(text), "message has 8-bit content, but "
-		    "host %s does not announce 8BITMIME and no conversion to "
-		    "7 bits is done", s->hopname);
-		decide_rest(s, DELIVER_BOUNCE, "5.6.3", text, 0);
-		return 1;
-	}
-	return 0;
 }
 
 static void
@@ -519,6 +318,32 @@ on_ehlo_sent(struct rsess *s, const char *verb, enum rs_state st)
 	send_line(s, "%s %s\r\n", verb, cf_of(s)->smtp_helo_name);
 	s->state = st;
 	arm(s, cf_of(s)->smtp_helo_timeout);
+}
+
+/* EHLO answered: STARTTLS first if the level asks for it, then MAIL. */
+static void
+after_ehlo(struct rsess *s)
+{
+	char	why[IPC_TEXT_MAX];
+	int	level = relay_tls_level(cf_of(s));
+
+	if (s->tls || level == TLS_NONE) {
+		start_mail(s);
+		return;
+	}
+	if (s->ext.flags & SMTP_EXT_STARTTLS) {
+		send_line(s, "STARTTLS\r\n");
+		s->state = RS_STARTTLS;
+		arm(s, cf_of(s)->smtp_helo_timeout);
+		return;
+	}
+	if (level >= TLS_ENCRYPT) {
+		textf(why, sizeof(why), "TLS is required, but was not offered "
+		    "by host %s", s->hopname);
+		hop_failed(s, why, 0);
+		return;
+	}
+	start_mail(s);
 }
 
 /* A reply to MAIL or RCPT (answered: 0 is MAIL's). */
@@ -582,11 +407,29 @@ on_reply(struct rsess *s)
 		return;
 	case RS_EHLO:
 		if (cls == 2)
-			start_mail(s);
+			after_ehlo(s);
 		else if (cls == 5)
 			on_ehlo_sent(s, "HELO", RS_HELO);
 		else
 			break;
+		return;
+	case RS_STARTTLS:
+		if (s->reply.code == 220 && relay_tls_start(s) == 0) {
+			bufferevent_setcb(s->bev, on_read, on_write, on_event,
+			    s);
+			bufferevent_enable(s->bev, EV_READ | EV_WRITE);
+			s->tls_pending = 1;
+			arm(s, cf_of(s)->smtp_helo_timeout);
+			return;
+		}
+		if (relay_tls_level(cf_of(s)) >= TLS_ENCRYPT) {
+			textf(why, sizeof(why), "TLS is required, but host %s "
+			    "refused to start TLS: %d %s", s->hopname,
+			    s->reply.code, s->reply.text);
+			hop_failed(s, why, 0);
+			return;
+		}
+		start_mail(s);		/* may: on without TLS */
 		return;
 	case RS_MAIL:
 		mail_rcpt_reply(s);
@@ -627,7 +470,8 @@ state_doing(enum rs_state st)
 {
 	static const char *const doing[] = {
 		"connecting", "receiving the initial server greeting",
-		"sending EHLO", "sending HELO", "sending MAIL FROM/RCPT TO",
+		"sending EHLO", "sending HELO", "sending STARTTLS",
+		"sending MAIL FROM/RCPT TO",
 		"sending DATA", "sending message body", "sending end of data",
 		"sending QUIT"
 	};
@@ -688,8 +532,28 @@ on_event(struct bufferevent *bev, short what, void *arg)
 	struct rsess	*s = arg;
 	char		 why[IPC_TEXT_MAX];
 
+	if ((what & BEV_EVENT_CONNECTED) && s->tls_pending) {
+		s->tls_pending = 0;
+		if (relay_tls_done(s, why, sizeof(why)) == -1) {
+			hop_failed(s, why, 0);
+			return;
+		}
+		/* RFC 3207: forget what was said before, say EHLO again */
+		memset(&s->ext, 0, sizeof(s->ext));
+		smtp_reply_init(&s->reply);
+		s->reply.line_fn = ext_line;
+		s->reply.line_arg = s;
+		on_ehlo_sent(s, "EHLO", RS_EHLO);
+		return;
+	}
 	if (!(what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)))
 		return;
+	if (s->tls_pending) {
+		textf(why, sizeof(why), "TLS handshake with host %s failed",
+		    s->hopname);
+		hop_failed(s, why, 0);
+		return;
+	}
 	if (s->state == RS_QUIT) {
 		rsess_free(s);
 		return;
@@ -775,6 +639,7 @@ try_hop(struct rsess *s)
 	    h->addr, h->port);
 	s->state = RS_CONNECT;
 	s->connected = 0;
+	s->tls = s->tls_pending = 0;
 	s->sent = s->answered = s->accepted = 0;
 	s->mail_failed = 0;
 	memset(s->rcpt_ok, 0, sizeof(s->rcpt_ok));

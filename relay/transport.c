@@ -64,9 +64,8 @@ parse_result(const char *r, struct transport_entry *e)
 	if ((tl == 4 && strncmp(r, "smtp", 4) == 0) ||
 	    (tl == 5 && strncmp(r, "relay", 5) == 0)) {
 		e->kind = TRANSPORT_SMTP;
-		if (*nh == '\0')
-			return "smtp: without a next hop needs MX lookups, which "
-			    "are not built yet: write smtp:[address]:port";
+		if (*nh == '\0')	/* the recipient domain's MX hosts */
+			return NULL;
 		if (nexthop_parse(nh, &e->nh, &why) == -1)
 			return why;
 		return NULL;

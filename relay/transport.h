@@ -6,8 +6,9 @@
  *	pattern		result
  *
  * pattern: a domain (that domain only), ".domain" (its subdomains) or
- * "*" (everything else); result: "smtp:[address]:port" or
- * "relay:[address]:port" (numeric until there are MX lookups),
+ * "*" (everything else); result: "smtp:" (the recipient domain's MX
+ * hosts, looked up by the dns compartment), "smtp:[address]:port" or
+ * "relay:[address]:port" (a numeric next hop, no MX lookup),
  * "local:" (local delivery), "error:[5.x.x ]text" (bounce),
  * "retry:[4.x.x ]text" (defer), "discard:[text]".  The first file
  * that matches wins; within a file, a domain before its parents, then
@@ -35,7 +36,7 @@ enum transport_kind {
 struct transport_entry {
 	char			*pattern;	/* lower-cased */
 	enum transport_kind	 kind;
-	struct nexthop		 nh;		/* TRANSPORT_SMTP */
+	struct nexthop		 nh;		/* TRANSPORT_SMTP; addr "": MX */
 	char			 dsn[16];	/* ERROR, RETRY, DISCARD */
 	char			 text[TRANSPORT_TEXT_MAX];
 };

@@ -546,6 +546,36 @@ b_key_sig(struct src *s, struct msg_key_sig *m)
 	f_octets(s, &m->len, m->data, IPC_KEY_DATA_MAX);
 }
 
+static void
+b_dns_query(struct src *s, struct msg_dns_query *m)
+{
+	strlcpy(m->domain, "remote.example", sizeof(m->domain));
+	f_str(s, m->domain, sizeof(m->domain));
+}
+
+static void
+b_dns_answer(struct src *s, struct msg_dns_answer *m)
+{
+	uint32_t i;
+
+	m->status = DNS_OK;
+	m->nhops = 1;
+	f_u32(s, &m->status, DNS_STATUS_MAX);
+	f_u32(s, &m->secure, 2);
+	f_str(s, m->text, sizeof(m->text));
+	f_u32(s, &m->nhops, IPC_RELAY_HOPS_MAX);
+	for (i = 0; i < m->nhops && i < IPC_RELAY_HOPS_MAX; i++) {
+		strlcpy(m->hops[i].name, "mx.remote.example",
+		    sizeof(m->hops[i].name));
+		strlcpy(m->hops[i].addr, "127.0.0.2",
+		    sizeof(m->hops[i].addr));
+		m->hops[i].port = 25;
+		f_str(s, m->hops[i].name, sizeof(m->hops[i].name));
+		f_str(s, m->hops[i].addr, sizeof(m->hops[i].addr));
+		f_u32(s, &m->hops[i].port, 65536);
+	}
+}
+
 /* ---- the round trip ---- */
 
 /*

@@ -34,7 +34,7 @@ WAIT = 15.0   # seconds: the upper bound of every wait in these tests
 
 ROLES = ("master", "smtpd", "queue", "lookup", "local", "writer", "runner",
          "pickup", "relay", "auth",
-         "keys")
+         "keys", "dns")
 # A log line: "Dec  2 20:38:46 host bulkhead/queue[4242]: text"
 # ("bulkhead" is syslog_name).
 LOG_LINE = re.compile(r"^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \S+ "
@@ -121,6 +121,7 @@ class Daemon:
                    and self.log_count("local: ready") >= 1
                    and self.log_count("lookup: ready") >= 1
                    and self.log_count("relay: ready") >= 1
+                   and self.log_count("dns: ready") >= 1
                    and (self.auth_down or
                         self.log_count("auth: ready") >= 1),
                    "all compartments to be ready")

@@ -21,7 +21,8 @@ import pytest
 from conftest import BULKHEAD
 
 ROLES = ("smtpd", "queue", "lookup", "local", "writer", "runner", "pickup",
-         "relay", "auth", "keys")
+         "relay", "auth", "keys",
+         "dns")
 STORED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
                       "policy")
 SANITIZER_MARK = "# sanitizer build"
@@ -106,6 +107,30 @@ def test_relay_may_connect_and_nothing_of_the_file_system():
     sock = re.split(r"# filter for syscall|# default action", sock)[0]
     assert sorted(re.findall(r"\$a0\.lo32 == (\d+)", sock)) == \
         ["10", "2"], sock
+
+
+def test_dns_may_reach_resolvers_and_nothing_of_the_file_system():
+    """dns: UDP/TCP sockets (AF_INET, AF_INET6 only), connect and bind
+    (libunbound's random source ports), its worker thread; no file call,
+    no process, no credentials."""
+    pfc = policy("-t", "dns").stdout
+    assert "  # default action\n  action KILL_PROCESS;" in pfc
+    calls = allowed(pfc)
+    assert {"socket", "connect", "bind"} <= calls, calls
+    never = {"open", "openat", "creat", "unlink", "unlinkat", "rename",
+             "mkdir", "execve", "execveat", "fork", "vfork", "listen",
+             "accept4", "ptrace", "unshare", "setns", "mount", "chroot",
+             "setuid", "setresuid", "setgroups", "kill", "prctl",
+             "newfstatat", "pread64"}
+    assert not (calls & never), calls & never
+    sock = pfc[pfc.index('"socket"'):]
+    sock = re.split(r"# filter for syscall|# default action", sock)[0]
+    assert sorted(re.findall(r"\$a0\.lo32 == (\d+)", sock)) == \
+        ["10", "2"], sock
+    # clone: threads only
+    assert re.search(r'"clone".*\n\s+if \(\$syscall == \d+\)\n\s+if '
+                     r'\(\$a0\.hi32 == 0\)\n\s+if \(\$a0\.lo32 == '
+                     r'4001536\)\n\s+action ALLOW;', pfc), pfc
 
 
 def test_runner_denies_namespaces_and_ptrace():

@@ -7,7 +7,8 @@ import subprocess
 from conftest import BOB, BULKCTL, DOMAIN, maildir_messages
 
 ROLES = ("smtpd", "queue", "lookup", "local", "pickup", "relay", "auth",
-         "keys")
+         "keys",
+         "dns")
 ZERO = "0000000000000000"
 
 
@@ -49,8 +50,8 @@ def test_bulkctl_audit_table(make_daemon, sandbox):
                         role, "/var/empty")
             assert root == want, f
             assert ns == "-"
-        elif role == "relay":
-            # relay connects out: the host's network, all else its own
+        elif role in ("relay", "dns"):
+            # relay and dns reach out: the host's network, all else own
             assert root == "/"
             assert set(ns.split(",")) == {"mnt", "pid", "ipc", "uts"}, f
         else:
@@ -97,7 +98,7 @@ def test_compartments_seen_from_proc(make_daemon, sandbox):
              for p in pids.values()}
     assert users == {"_bhsmtpd", "_bhqueue", "_bhlookup", "_bhlocal",
                      "_bhpickup", "_bhrelay",
-                     "_bhauth", "_bhkeys"}
+                     "_bhauth", "_bhkeys", "_bhdns"}
 
 
 def test_mailbox_written_as_the_recipient(make_daemon, users):

@@ -39,6 +39,8 @@ class Script:
         self.lines = []
         self.connections = 0
         self.hook = None      # hook(cmd, sock) -> True: handled, stop
+        self.tls = None       # an ssl.SSLContext: STARTTLS offered
+        self.tls_done = 0
 
     def reply(self, cmd, arg):
         n = self.counts.get(cmd, 0)
@@ -93,8 +95,21 @@ class Handler(socketserver.StreamRequestHandler):
                 elif cmd == "RCPT" and custom.startswith("2"):
                     rcpts.append(text)
                 continue
+            if cmd == "STARTTLS" and sc.tls is not None:
+                self.send(b"220 2.0.0 Ready to start TLS\r\n")
+                try:
+                    self.request = sc.tls.wrap_socket(self.request,
+                                                      server_side=True)
+                except OSError:
+                    return
+                sc.tls_done += 1
+                self.rfile = self.request.makefile("rb")
+                self.wfile = self.request.makefile("wb")
+                continue
             if cmd == "EHLO":
-                out = ["250-sink.example"] + ["250-" + e for e in sc.ext]
+                ext = sc.ext + (["STARTTLS"] if sc.tls is not None and
+                                not sc.tls_done else [])
+                out = ["250-sink.example"] + ["250-" + e for e in ext]
                 out[-1] = "250 " + out[-1][4:]
                 self.send(("\r\n".join(out) + "\r\n").encode())
             elif cmd == "HELO":
@@ -494,3 +509,250 @@ def test_transport_maps_alone_lets_a_trusted_client_relay(make_daemon,
             ["TO:<a@partner.example>"]
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.fixture
+def forward_file(users):
+    made = []
+
+    def put(user, text):
+        pw = users[user]
+        path = os.path.join(pw.pw_dir, ".forward")
+        with open(path, "w") as f:
+            f.write(text)
+        os.chown(path, pw.pw_uid, pw.pw_gid)
+        os.chmod(path, 0o644)
+        made.append(path)
+    yield put
+    for p in made:
+        if os.path.lexists(p):
+            os.unlink(p)
+
+
+def test_forward_to_remote_addresses_goes_out(make_daemon, script_server,
+                                              users, forward_file):
+    """~/.forward with remote addresses (today: the whole file ignored):
+    with a relayhost they go out; \\user keeps a copy, without it the
+    mailbox gets none."""
+    from conftest import BOB
+    sc, port = script_server()
+    forward_file(ALICE, "\\%s, copy@remote.example\n" % ALICE)
+    forward_file(BOB, "away@remote.example\n")
+    d = relay_daemon(make_daemon, port)
+    send(d, ["%s@%s" % (ALICE, DOMAIN), "%s@%s" % (BOB, DOMAIN)],
+         sender="someone@client.example")
+    maildir_messages(users[ALICE])
+    wait_until(lambda: len(status_lines(d, "sent")) == 2, "2 relayed")
+    got = sorted(r.split()[1] for _, rs, _ in sc.txns for r in rs)
+    assert got == ["TO:<away@remote.example>", "TO:<copy@remote.example>"]
+    log = d.logtext()
+    assert "forwarded by ~/.forward to 1 remote address" in log
+    assert "~/.forward ignored" not in log
+    time.sleep(1)
+    assert not os.path.exists(os.path.join(users[BOB].pw_dir, "Maildir",
+                                           "new")) or \
+        os.listdir(os.path.join(users[BOB].pw_dir, "Maildir", "new")) == []
+
+
+# ---- MX routing through the dns compartment, against a real unbound ----
+
+UNBOUND = "/usr/sbin/unbound"
+
+
+@pytest.fixture
+def unbound_server():
+    """A real name server on 127.0.0.1:PORT (unbound with local data);
+    make(records) starts it with those local-data lines."""
+    made = []
+
+    def make(records, zone="bh-dns.example."):
+        tmp = tempfile.mkdtemp(prefix="bh-unbound-")
+        os.chmod(tmp, 0o755)
+        for _ in range(5):          # a port another test took: again
+            port = free_port()
+            conf = os.path.join(tmp, "unbound.conf")
+            with open(conf, "w") as f:
+                f.write("server:\n  interface: 127.0.0.1\n  port: %d\n"
+                        "  do-daemonize: no\n  username: \"\"\n"
+                        "  chroot: \"\"\n  directory: \"%s\"\n"
+                        "  pidfile: \"\"\n  use-syslog: no\n  do-ip6: no\n"
+                        "  access-control: 127.0.0.0/8 allow\n"
+                        "  local-zone: \"%s\" static\n" % (port, tmp, zone))
+                for r in records:
+                    f.write("  local-data: \"%s\"\n" % r)
+            log = open(os.path.join(tmp, "log"), "wb")
+            p = subprocess.Popen([UNBOUND, "-d", "-c", conf], stdout=log,
+                                 stderr=log)
+            made.append((p, tmp))
+            try:
+                wait_until(lambda: p.poll() is not None or
+                           _udp_answers(port), "unbound", 10)
+            except AssertionError:
+                pass
+            if p.poll() is None and _udp_answers(port):
+                return port
+        with open(os.path.join(tmp, "log"), "rb") as f:
+            raise AssertionError("unbound did not start: %r" % f.read())
+    yield make
+    for p, tmp in made:
+        p.terminate()
+        p.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _udp_answers(port):
+    # a minimal query for "example. SOA"
+    q = b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00" \
+        b"\x07example\x00\x00\x06\x00\x01"
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.settimeout(0.5)
+        try:
+            s.sendto(q, ("127.0.0.1", port))
+            return s.recv(512)[:2] == b"\x12\x34"
+        except OSError:
+            return False
+
+
+def loopback_server(script_server_factory, host):
+    """A scripted server on host:25 (MX hops use port 25)."""
+    sc = Script()
+    srv = Server((host, 25), Handler)
+    srv.script = sc
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return sc, srv
+
+
+def test_mx_routing_through_dns(make_daemon, unbound_server, users):
+    """transport_maps '* smtp:' sends remote mail to the domain's MX
+    hosts, looked up by the dns compartment from a real resolver: MX
+    preference order with fallback (the first host is dead), the
+    implicit MX (a domain with an A record only), a null MX bounce
+    (5.1.10), a domain that does not exist (5.1.2)."""
+    import random
+    base = random.randint(2, 70) * 2
+    dead, live, plain = ("127.0.0.%d" % base, "127.0.0.%d" % (base + 1),
+                         "127.0.0.%d" % (base + 100))
+    dns = unbound_server(zone="bh-dns.example.", records=[
+        "mx.bh-dns.example. MX 10 mail1.bh-dns.example.",
+        "mx.bh-dns.example. MX 20 mail2.bh-dns.example.",
+        "mail1.bh-dns.example. A %s" % dead,
+        "mail2.bh-dns.example. A %s" % live,
+        "plain.bh-dns.example. A %s" % plain,
+        "nullmx.bh-dns.example. MX 0 .",
+    ])
+    servers = []
+    try:
+        sc_live, srv = loopback_server(None, live)
+        servers.append(srv)
+        sc_plain, srv = loopback_server(None, plain)
+        servers.append(srv)
+        tmp = tempfile.mkdtemp(prefix="bh-tr-")
+        os.chmod(tmp, 0o755)
+        table = os.path.join(tmp, "transport")
+        with open(table, "w") as f:
+            f.write("*  smtp:\n")
+        d = make_daemon(extra_main="transport_maps = %s\n"
+                        "dns_resolvers = [127.0.0.1]:%d\n%s" %
+                        (table, dns, FAST))
+        send(d, ["a@mx.bh-dns.example", "b@mx.bh-dns.example", "c@plain.bh-dns.example", "d@nullmx.bh-dns.example",
+                 "e@nosuch.bh-dns.example"], sender="%s@%s" % (ALICE, DOMAIN))
+        wait_until(lambda: len(status_lines(d, "sent")) == 3, "3 sent")
+        sent = "\n".join(status_lines(d, "sent"))
+        assert "to=<a@mx.bh-dns.example>, relay=mail2.bh-dns.example[%s]:25" % live in sent
+        assert "to=<c@plain.bh-dns.example>, relay=plain.bh-dns.example[%s]:25" % plain in sent
+        assert len(sc_live.txns) == 1 and len(sc_live.txns[0][1]) == 2
+        bounced = "\n".join(wait_until(
+            lambda: len(status_lines(d, "bounced")) == 2 and
+            status_lines(d, "bounced"), "2 bounced"))
+        assert "to=<d@nullmx.bh-dns.example>, relay=none" in bounced and \
+            "dsn=5.1.10" in bounced and "(nullMX)" in bounced, bounced
+        assert "to=<e@nosuch.bh-dns.example>, relay=none" in bounced and \
+            "dsn=5.1.2" in bounced and "Host or domain name not found" in \
+            bounced, bounced
+        log = d.logtext()
+        assert "connect to mail1.bh-dns.example[%s]:25: Connection refused" % dead \
+            in log, log
+    finally:
+        for srv in servers:
+            srv.shutdown()
+            srv.server_close()
+
+
+
+# ---- STARTTLS in the client: smtp_tls_security_level ----
+
+@pytest.fixture(scope="module")
+def test_ca():
+    """A test CA, a server certificate it signed for 127.0.0.1, and one a
+    stranger signed."""
+    d = tempfile.mkdtemp(prefix="bh-ca-")
+    os.chmod(d, 0o755)
+
+    def run(*args):
+        subprocess.run(["openssl"] + list(args), check=True, cwd=d,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for ca in ("ca", "other"):
+        run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+            ca + ".key", "-out", ca + ".pem", "-days", "2", "-subj",
+            "/CN=bulkhead test " + ca)
+    with open(os.path.join(d, "san.ext"), "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+    for name, ca in (("good", "ca"), ("bad", "other")):
+        run("req", "-newkey", "rsa:2048", "-nodes", "-keyout",
+            name + ".key", "-out", name + ".csr", "-subj", "/CN=127.0.0.1")
+        run("x509", "-req", "-in", name + ".csr", "-CA", ca + ".pem",
+            "-CAkey", ca + ".key", "-CAcreateserial", "-out", name + ".pem",
+            "-days", "2", "-extfile", "san.ext")
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def tls_script(ca_dir, which):
+    import ssl
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(os.path.join(ca_dir, which + ".pem"),
+                        os.path.join(ca_dir, which + ".key"))
+    sc = Script()
+    sc.tls = ctx
+    return sc
+
+
+@pytest.mark.parametrize("level,which,want", [
+    ("may", "good", "Verified"),
+    ("encrypt", "bad", "Untrusted"),
+    ("verify", "good", "Verified"),
+])
+def test_starttls_levels(make_daemon, script_server, test_ca, level, which,
+                         want):
+    sc, port = script_server(tls_script(test_ca, which))
+    d = relay_daemon(make_daemon, port, extra="smtp_tls_security_level = "
+                     "%s\nsmtp_tls_CAfile = %s/ca.pem\n" % (level, test_ca))
+    send(d, ["bob@remote.example"])
+    wait_until(lambda: status_lines(d, "sent"), "sent")
+    assert sc.tls_done == 1 and len(sc.txns) == 1
+    assert re.search(r"relay\[\d+\]: [0-9A-F]{16}: %s TLS connection "
+                     r"established to 127\.0\.0\.1\[127\.0\.0\.1\]:%d: "
+                     r"TLSv1\.[23] with cipher \S+ \(\d+/\d+ bits\)"
+                     % (want, port), d.logtext()), d.logtext()
+
+
+def test_verify_refuses_a_wrong_certificate(make_daemon, script_server,
+                                            test_ca):
+    sc, port = script_server(tls_script(test_ca, "bad"))
+    d = relay_daemon(make_daemon, port, extra="smtp_tls_security_level = "
+                     "verify\nsmtp_tls_CAfile = %s/ca.pem\n" % test_ca)
+    send(d, ["bob@remote.example"])
+    line = wait_until(lambda: status_lines(d, "deferred"), "deferred")[0]
+    assert "Server certificate not verified: Untrusted TLS connection" in \
+        line, line
+    assert sc.txns == []
+
+
+def test_encrypt_without_starttls_defers(make_daemon, script_server):
+    sc, port = script_server()          # no STARTTLS offered
+    d = relay_daemon(make_daemon, port,
+                     extra="smtp_tls_security_level = encrypt\n")
+    send(d, ["bob@remote.example"])
+    line = wait_until(lambda: status_lines(d, "deferred"), "deferred")[0]
+    assert "TLS is required, but was not offered by host" in line, line
+    assert sc.txns == []

@@ -189,6 +189,30 @@ test_relay_row(void **state)
 	assert_int_equal(sb.threads, 0);
 }
 
+/* dns: like relay, and a thread (libunbound's worker). */
+static void
+test_dns_row(void **state)
+{
+	static char		 dns[] = "bh-dns";
+	const struct compartment *c = compartment(ROLE_DNS);
+	struct bh_config	 cf;
+	struct sandbox_spec	 sb;
+
+	assert_non_null(c);
+	assert_int_equal(c->role, ROLE_DNS);
+	assert_true(compartment_wired(ROLE_QUEUE, ROLE_DNS));
+	assert_false(compartment_wired(ROLE_DNS, ROLE_RELAY));
+	assert_false(compartment_wired(ROLE_DNS, ROLE_SMTPD));
+	assert_int_equal(c->jail_clone & CLONE_NEWNET, 0);
+	fake_config(&cf);
+	cf.dns_user = dns;
+	spec(ROLE_DNS, &cf, &sb);
+	assert_string_equal(sb.user, "bh-dns");
+	assert_string_equal(sb.root, "/var/empty");
+	assert_int_equal(sb.threads, 1);
+	assert_int_equal(sb.fsize, 0);
+}
+
 static void
 test_forked_sandboxes(void **state)
 {
@@ -251,6 +275,7 @@ main(void)
 		cmocka_unit_test(test_spawned_sandboxes),
 		cmocka_unit_test(test_forked_sandboxes),
 		cmocka_unit_test(test_relay_row),
+		cmocka_unit_test(test_dns_row),
 		cmocka_unit_test(test_clone_flags),
 		cmocka_unit_test(test_threads_match_the_filter),
 	};

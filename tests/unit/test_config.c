@@ -988,7 +988,7 @@ test_config_print(void **state)
 		snprintf(prev, sizeof(prev), "%s", line);
 		lines++;
 	}
-	assert_int_equal(lines, 85);	/* every parameter */
+	assert_int_equal(lines, 89);	/* every parameter */
 }
 
 /* |command and /file delivery: Postfix's names and defaults. */
@@ -1094,6 +1094,14 @@ test_relay_parameters(void **state)
 	config_free(&cf);
 	build_ok(&cf, "myhostname = h.example\nrelayhost = [2001:db8::1]\n");
 	config_free(&cf);
+	/* dns: its own account, resolvers as [address]:port */
+	build_ok(&cf, "myhostname = h.example\n"
+	    "dns_resolvers = [127.0.0.1]:5353, [::1]\n");
+	assert_string_equal(cf.dns_user, "_bhdns");
+	assert_int_equal(cf.dns_resolvers.n, 2);
+	assert_string_equal(cf.dns_resolvers.v[0], "127.0.0.1@5353");
+	assert_string_equal(cf.dns_resolvers.v[1], "::1@53");
+	config_free(&cf);
 
 	assert_build_error("relayhost = [192.0.2.1]:0\n", FN ":1: bad value "
 	    "for relayhost: '[192.0.2.1]:0': bad port: write [address]:port, "
@@ -1104,6 +1112,14 @@ test_relay_parameters(void **state)
 	    "for relayhost: '[smart.example]': a host name in brackets needs "
 	    "address lookups, which are not built yet: write a numeric "
 	    "address");
+	build_ok(&cf, "myhostname = h.example\n"
+	    "smtp_tls_security_level = verify\n");
+	assert_string_equal(cf.smtp_tls_security_level, "verify");
+	assert_string_equal(cf.smtp_tls_CAfile, "");
+	config_free(&cf);
+	assert_build_error("smtp_tls_security_level = dane\n", FN ":1: bad "
+	    "value for smtp_tls_security_level: 'dane': use none, may, "
+	    "encrypt or verify (secure and dane are not there yet)");
 	assert_build_error("relay_user = _bhlocal\n", FN ":1: bad value for "
 	    "relay_user: '_bhlocal': same user as local_user (default): each compartment needs its "
 	    "own uid");

@@ -52,11 +52,15 @@ test_parse_and_find(void **state)
 	    "gone.example    error:5.1.2 this domain is gone\n"
 	    "later.example   retry:try again\n"
 	    "spam.example    discard:\n"
+	    "mx.example      smtp:\n"
 	    "*               smtp:[192.0.2.99]\n";
 
 	assert_int_equal(transport_parse_buffer(&t, BUF(text), "t", err,
 	    sizeof(err)), 0);
-	assert_int_equal(t.n, 7);
+	assert_int_equal(t.n, 8);
+	e = transport_find(&t, 1, "mx.example");
+	assert_int_equal(e->kind, TRANSPORT_SMTP);
+	assert_string_equal(e->nh.addr, "");	/* the domain's MX hosts */
 	e = transport_find(&t, 1, "SMART.example");
 	assert_non_null(e);
 	assert_int_equal(e->kind, TRANSPORT_SMTP);
@@ -106,8 +110,6 @@ test_errors(void **state)
 	bad("\n\nx.example nope\n", "t:3: the result must be transport:nexthop");
 	bad("x.example pipe:foo\n", "t:1: unknown transport (use smtp, relay, "
 	    "local, error, retry or discard)");
-	bad("x.example smtp:\n", "t:1: smtp: without a next hop needs MX "
-	    "lookups, which are not built yet: write smtp:[address]:port");
 	bad("x.example smtp:mx.example\n", "t:1: a host name needs MX and "
 	    "address lookups, which are not built yet: write [address] or "
 	    "[address]:port");

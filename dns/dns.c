@@ -1,0 +1,380 @@
+/*
+ * dns.c: the dns compartment, the only process that talks to name
+ * servers.  It answers queue's IPC_DNS_MX: the MX records of a domain
+ * (RFC 7505 null MX; no MX: the domain itself, RFC 5321 5.1), ordered by
+ * preference with equal ones shuffled, and each host's A and AAAA
+ * addresses, as the next hops relay tries in order.
+ *
+ * The resolver library is libunbound (see README: it validates DNSSEC,
+ * which DANE will need, and its ub_fd() fits libevent), configured before
+ * the privilege drop: the name servers of /etc/resolv.conf, or those of
+ * dns_resolvers, as forwarders.  Its caches are bounded
+ * (msg-cache-size, rrset-cache-size).  It runs in libunbound's thread
+ * mode: a worker thread does the network work, results come back through
+ * ub_fd() and ub_process() in the event loop.  What comes back is read
+ * with dns_parse.c's strict parsers.
+ *
+ * Handlers:
+ *   queue_msg		queue's IPC_DNS_MX
+ *   on_ub		ub_fd() readable: ub_process() calls mx_done/addr_done
+ *   queue_closed, on_peer	the channel to queue
+ */
+#include <sys/queue.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <unbound.h>
+
+#include "dns/dns_parse.h"
+#include "lib/log.h"
+#include "lib/strl.h"
+#include "lib/xmalloc.h"
+#include "privsep/ipc_msgs.h"
+#include "privsep/worker.h"
+
+#define MX_HOSTS_MAX	IPC_RELAY_HOPS_MAX	/* hosts whose addresses we ask */
+#define ADDRS_PER_HOST	4
+#define RR_MX		15
+#define RR_A		1
+#define RR_AAAA		28
+#define CLASS_IN	1
+#define RCODE_NXDOMAIN	3
+
+struct dquery;
+
+struct dhost {
+	struct dquery	*q;
+	char		 name[DNS_NAME_MAX + 1];
+	char		 addr[2][ADDRS_PER_HOST][DNS_ADDR_MAX];	/* A, AAAA */
+	int		 naddr[2];
+};
+
+struct dquery {
+	TAILQ_ENTRY(dquery)	 entry;
+	struct dns		*d;
+	uint32_t		 id;		/* queue's request */
+	char			 domain[IPC_HOST_MAX];
+	int			 pending;	/* lookups in libunbound */
+	int			 dead;		/* queue went away */
+	int			 tempfail;
+	int			 secure;
+	size_t			 nhosts;
+	struct dhost		 hosts[MX_HOSTS_MAX];
+};
+
+struct dns {
+	struct worker_env	 we;
+	struct ipc_chan		*queue;
+	struct ub_ctx		*ub;
+	struct event		*ub_ev;
+	TAILQ_HEAD(, dquery)	 queries;
+};
+
+static uint32_t
+rnd(uint32_t n)
+{
+	return n > 1 ? arc4random_uniform(n) : 0;
+}
+
+static void
+reply(struct dquery *q, uint32_t status, const char *text)
+{
+	static uint8_t		 buf[IPC_PAYLOAD_MAX];
+	struct msg_dns_answer	 a;
+	struct wbuf		 wb;
+	size_t			 h, f, k;
+
+	memset(&a, 0, sizeof(a));
+	a.status = status;
+	a.secure = q->secure;
+	strlcpy_text(a.text, text, sizeof(a.text));
+	ipc_text_clean(a.text);
+	for (h = 0; status == DNS_OK && h < q->nhosts; h++)
+		for (f = 0; f < 2; f++)
+			for (k = 0; k < (size_t)q->hosts[h].naddr[f] &&
+			    a.nhops < IPC_RELAY_HOPS_MAX; k++) {
+				struct msg_relay_hop *hp = &a.hops[a.nhops++];
+
+				STRLCPY_ARRAY(hp->name, q->hosts[h].name);
+				STRLCPY_ARRAY(hp->addr, q->hosts[h].addr[f][k]);
+				hp->port = 25;
+			}
+	if (status == DNS_OK && a.nhops == 0) {
+		a.status = q->tempfail ? DNS_TEMPFAIL : DNS_NOHOST;
+		snprintf(a.text, sizeof(a.text), "%s for the mail hosts of %s",
+		    q->tempfail ? "name service error" : "no address",
+		    q->domain);
+	}
+	if (!q->dead && q->d->queue != NULL) {
+		wb_init(&wb, buf, sizeof(buf));
+		enc_dns_answer(&wb, &a);
+		ipc_reply(q->d->queue, IPC_DNS_MX_RESULT, q->id, &wb, -1);
+	}
+}
+
+static void
+query_done(struct dquery *q)
+{
+	TAILQ_REMOVE(&q->d->queries, q, entry);
+	free(q);
+}
+
+static void
+addr_done(void *arg, int err, struct ub_result *res)
+{
+	struct dhost	*h = arg;
+	struct dquery	*q = h->q;
+	int		 f, i, n;
+
+	if (err != 0 || res == NULL || (res->rcode != 0 &&
+	    res->rcode != RCODE_NXDOMAIN))
+		q->tempfail = 1;
+	else if (res->havedata) {
+		f = res->qtype == RR_AAAA;
+		q->secure &= res->secure ? 1 : 0;
+		for (i = 0, n = 0; res->data[i] != NULL &&
+		    n < ADDRS_PER_HOST; i++)
+			if ((f ? dns_parse_aaaa : dns_parse_a)(
+			    (const uint8_t *)res->data[i], (size_t)res->len[i],
+			    h->addr[f][n], DNS_ADDR_MAX) == 0)
+				n++;
+			else
+				log_warnx("dns: %s: malformed %s record",
+				    h->name, f ? "AAAA" : "A");
+		h->naddr[f] = n;
+	}
+	if (res != NULL)
+		ub_resolve_free(res);
+	if (--q->pending > 0)
+		return;
+	reply(q, DNS_OK, "");
+	query_done(q);
+}
+
+static void
+ask(struct dquery *q, struct dhost *h, int type)
+{
+	int rc;
+
+	q->pending++;
+	if ((rc = ub_resolve_async(q->d->ub, h->name, type, CLASS_IN, h,
+	    addr_done, NULL)) != 0) {
+		log_warnx("dns: %s: %s", h->name, ub_strerror(rc));
+		q->pending--;
+		q->tempfail = 1;
+	}
+}
+
+/* The MX answer: the hosts, then their addresses. */
+static void
+mx_done(void *arg, int err, struct ub_result *res)
+{
+	struct dquery	*q = arg;
+	struct dns_mx	 mx[MX_HOSTS_MAX * 2];
+	size_t		 n = 0, i;
+	int		 bad = 0;
+
+	if (err != 0 || res == NULL) {
+		reply(q, DNS_TEMPFAIL, err != 0 ? ub_strerror(err) :
+		    "no answer");
+		goto out;
+	}
+	q->secure = res->secure ? 1 : 0;
+	if (res->rcode == RCODE_NXDOMAIN || res->nxdomain) {
+		reply(q, DNS_NXDOMAIN, "Host or domain name not found");
+		goto out;
+	}
+	if (res->rcode != 0) {
+		reply(q, DNS_TEMPFAIL, "name service error");
+		goto out;
+	}
+	for (i = 0; res->havedata && res->data[i] != NULL; i++) {
+		if (n == sizeof(mx) / sizeof(mx[0]))
+			break;
+		if (dns_parse_mx((const uint8_t *)res->data[i],
+		    (size_t)res->len[i], &mx[n]) == 0)
+			n++;
+		else
+			bad = 1;
+	}
+	if (bad && n == 0) {
+		log_warnx("dns: %s: malformed MX records", q->domain);
+		reply(q, DNS_TEMPFAIL, "malformed MX records");
+		goto out;
+	}
+	if (dns_mx_is_null(mx, n)) {
+		reply(q, DNS_NULLMX, "domain does not accept mail (null MX)");
+		goto out;
+	}
+	if (!res->havedata) {		/* no MX: the domain itself */
+		mx[0].pref = 0;
+		STRLCPY_ARRAY(mx[0].host, q->domain);
+		n = 1;
+	}
+	n = dns_mx_order(mx, n, rnd);
+	for (i = 0; i < n && q->nhosts < MX_HOSTS_MAX; i++) {
+		struct dhost *h = &q->hosts[q->nhosts++];
+
+		h->q = q;
+		STRLCPY_ARRAY(h->name, mx[i].host);
+	}
+	ub_resolve_free(res);
+	res = NULL;
+	q->pending = 1;		/* until every question is out */
+	for (i = 0; i < q->nhosts; i++) {
+		ask(q, &q->hosts[i], RR_A);
+		ask(q, &q->hosts[i], RR_AAAA);
+	}
+	if (--q->pending > 0)
+		return;
+	reply(q, DNS_OK, "");
+out:
+	if (res != NULL)
+		ub_resolve_free(res);
+	query_done(q);
+}
+
+static void
+on_query(struct dns *d, uint32_t id, const struct msg_dns_query *m)
+{
+	struct dquery	*q;
+	int		 rc;
+
+	q = xcalloc(1, sizeof(*q));
+	q->d = d;
+	q->id = id;
+	STRLCPY_ARRAY(q->domain, m->domain);
+	TAILQ_INSERT_TAIL(&d->queries, q, entry);
+	if ((rc = ub_resolve_async(d->ub, q->domain, RR_MX, CLASS_IN, q,
+	    mx_done, NULL)) != 0) {
+		log_warnx("dns: %s: %s", q->domain, ub_strerror(rc));
+		reply(q, DNS_TEMPFAIL, ub_strerror(rc));
+		query_done(q);
+	}
+}
+
+static void
+on_ub(evutil_socket_t fd, short ev, void *arg)
+{
+	struct dns	*d = arg;
+	int		 rc;
+
+	if ((rc = ub_process(d->ub)) != 0)
+		log_warnx("dns: ub_process: %s", ub_strerror(rc));
+}
+
+static void
+queue_msg(struct ipc_chan *c, const struct ipc_hdr *h,
+    const union ipc_msg *msg, int fd, void *arg)
+{
+	struct dns *d = arg;
+
+	if (fd != -1)
+		close(fd);
+	if (h->type != IPC_DNS_MX) {
+		ipc_chan_fail(c, "unexpected message");
+		return;
+	}
+	on_query(d, h->id, &msg->dns_query);
+}
+
+static void
+queue_closed(struct ipc_chan *c, const char *why, int violation, void *arg)
+{
+	struct dns	*d = arg;
+	struct dquery	*q;
+
+	if (violation)
+		worker_peer_violation(&d->we, ROLE_QUEUE, why);
+	if (c == d->queue) {
+		/* answers still in libunbound find nobody to answer */
+		TAILQ_FOREACH(q, &d->queries, entry)
+			q->dead = 1;
+		d->queue = NULL;
+	}
+	ipc_chan_free(c);
+}
+
+static void
+on_peer(struct worker_env *we, enum bh_role peer, int fd)
+{
+	struct dns *d = we->arg;
+
+	if (peer != ROLE_QUEUE) {
+		close(fd);
+		fatalx("master handed dns a channel to %s",
+		    ipc_role_name(peer));
+	}
+	if (d->queue != NULL)
+		queue_closed(d->queue, "replaced", 0, d);
+	d->queue = ipc_chan_new(we->base, fd, ROLE_DNS, ROLE_QUEUE, queue_msg,
+	    queue_closed, d);
+}
+
+static void
+ub_option(struct dns *d, const char *opt, const char *val)
+{
+	int rc;
+
+	if ((rc = ub_ctx_set_option(d->ub, opt, val)) != 0)
+		fatalx("dns: %s %s: %s", opt, val, ub_strerror(rc));
+}
+
+/*
+ * Before the privilege drop: the resolvers (resolv.conf is read now),
+ * bounded caches, thread mode, and the descriptor results come back on.
+ */
+static void
+dns_prepare(struct worker_env *we, struct sandbox_spec *sb)
+{
+	struct dns	*d = we->arg;
+	size_t		 i;
+	int		 rc;
+
+	if ((d->ub = ub_ctx_create()) == NULL)
+		fatalx("dns: ub_ctx_create");
+	ub_option(d, "msg-cache-size:", "1m");
+	ub_option(d, "rrset-cache-size:", "2m");
+	ub_option(d, "key-cache-size:", "1m");
+	ub_option(d, "neg-cache-size:", "512k");
+	ub_option(d, "do-not-query-localhost:", "no");
+	for (i = 0; i < we->cf.dns_resolvers.n; i++)
+		if ((rc = ub_ctx_set_fwd(d->ub, we->cf.dns_resolvers.v[i]))
+		    != 0)
+			fatalx("dns: resolver %s: %s",
+			    we->cf.dns_resolvers.v[i], ub_strerror(rc));
+	if (we->cf.dns_resolvers.n == 0 &&
+	    (rc = ub_ctx_resolvconf(d->ub, "/etc/resolv.conf")) != 0)
+		fatalx("dns: /etc/resolv.conf: %s", ub_strerror(rc));
+	if ((rc = ub_ctx_async(d->ub, 1)) != 0)
+		fatalx("dns: ub_ctx_async: %s", ub_strerror(rc));
+	if ((d->ub_ev = event_new(we->base, ub_fd(d->ub), EV_READ |
+	    EV_PERSIST, on_ub, d)) == NULL || event_add(d->ub_ev, NULL) == -1)
+		fatalx("dns: cannot watch the resolver");
+}
+
+static void
+dns_ready(struct worker_env *we)
+{
+	log_info("ready: resolvers %s", we->cf.dns_resolvers.n > 0 ?
+	    "from dns_resolvers" : "from /etc/resolv.conf");
+}
+
+int
+dns_main(int argc, char **argv)
+{
+	static struct dns		d;
+	static const struct worker_role	role = {
+		.role = ROLE_DNS,
+		.prepare = dns_prepare,
+		.ready = dns_ready,
+		.on_peer = on_peer,
+	};
+
+	TAILQ_INIT(&d.queries);
+	return worker_main(&role, &d.we, &d, argc, argv);
+}

@@ -1,0 +1,202 @@
+/*
+ * queue_dns.c: MX routing.  A recipient whose transport_maps entry is
+ * "smtp:" (no next hop) goes to its domain's mail hosts: queue asks the
+ * dns compartment (IPC_DNS_MX) for the next hops, with up to
+ * IPC_RELAY_RCPT_MAX due recipients of the message at that domain in
+ * flight meanwhile, then hands them to relay with those hops in order
+ * (relay falls back to the next on a connection failure).  A domain that
+ * does not exist (5.1.2), takes no mail (null MX, 5.1.10) or whose hosts
+ * have no address (5.4.4) bounces; a name service failure defers (4.4.3).
+ *
+ * Handlers:
+ *   on_dns_result	dns's answer (IPC_DNS_MX_RESULT or IPC_ERROR)
+ */
+#include <sys/tree.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lib/log.h"
+#include "lib/strl.h"
+#include "lib/xmalloc.h"
+#include "privsep/ipc_msgs.h"
+#include "queue/queue.h"
+
+#define DNS_DOWN_RETRY	5	/* seconds */
+
+struct dpending {
+	RB_ENTRY(dpending)	 entry;
+	uint32_t		 id;		/* DNS_MX request id */
+	struct qmsg		*msg;
+	size_t			 n;
+	size_t			 rcpt[IPC_RELAY_RCPT_MAX];
+	char			 domain[IPC_HOST_MAX];
+};
+
+static int
+dpending_cmp(struct dpending *a, struct dpending *b)
+{
+	return a->id < b->id ? -1 : a->id > b->id;
+}
+RB_HEAD(dpending_tree, dpending);
+RB_PROTOTYPE_STATIC(dpending_tree, dpending, entry, dpending_cmp);
+RB_GENERATE_STATIC(dpending_tree, dpending, entry, dpending_cmp);
+
+static struct dpending_tree	dtree = RB_INITIALIZER(&dtree);
+static size_t			ndns;
+
+/* Lookups in flight: they count against relay's concurrency too. */
+size_t
+dns_pending(void)
+{
+	return ndns;
+}
+
+/* Their lookup is over without hops: not in flight any more. */
+static void
+release(struct dpending *p)
+{
+	size_t k;
+
+	for (k = 0; k < p->n; k++)
+		p->msg->sched[p->rcpt[k]].inflight = 0;
+	p->msg->ninflight -= p->n;
+}
+
+void
+dns_ask(struct queue *q, struct qmsg *m, size_t i, time_t now,
+    int deferred_scan)
+{
+	static uint8_t		 buf[IPC_PAYLOAD_MAX];
+	struct msg_dns_query	 dq;
+	struct dpending		*p;
+	struct wbuf		 wb;
+	const char		*at = strrchr(m->env.rcpt[i].addr, '@');
+	size_t			 j, k;
+
+	memset(&dq, 0, sizeof(dq));
+	if (at == NULL || strlcpy(dq.domain, at + 1, sizeof(dq.domain)) >=
+	    sizeof(dq.domain) || ipc_check_dns_query(&dq) != NULL) {
+		/* dns's own rule, applied here: an outside value */
+		relay_record(q, m, i, DELIVER_BOUNCE, "5.1.2", "bad domain "
+		    "name for an MX lookup (no UTF-8 domains yet)");
+		return;
+	}
+	p = xcalloc(1, sizeof(*p));
+	STRLCPY_ARRAY(p->domain, dq.domain);
+	for (j = i; j < m->env.nrcpt && p->n < IPC_RELAY_RCPT_MAX; j++)
+		if (j == i || (!m->sched[j].inflight &&
+		    sched_rcpt_due(&m->env, j, now, deferred_scan) &&
+		    relay_same_mx(q, m, j, dq.domain)))
+			p->rcpt[p->n++] = j;
+	wb_init(&wb, buf, sizeof(buf));
+	enc_dns_query(&wb, &dq);
+	p->id = ipc_request(q->dns, IPC_DNS_MX, &wb, -1);
+	if (q->dns == NULL) {
+		free(p);
+		return;
+	}
+	p->msg = m;
+	if (RB_INSERT(dpending_tree, &dtree, p) != NULL)
+		fatalx("dns_ask: request id %u in use", p->id);
+	for (k = 0; k < p->n; k++)
+		m->sched[p->rcpt[k]].inflight = 1;
+	m->ninflight += p->n;
+	ndns++;
+}
+
+/* What a failed lookup does to each recipient, in Postfix's words. */
+static void
+record_failure(struct queue *q, struct dpending *p,
+    const struct msg_dns_answer *a)
+{
+	char		text[IPC_TEXT_MAX];
+	const char	*dsn;
+	uint32_t	status = DELIVER_BOUNCE;
+	size_t		k;
+
+	switch (a->status) {
+	case DNS_NXDOMAIN:
+		dsn = "5.1.2";
+		snprintf(text, sizeof(text), "Host or domain name not found. "
+		    "Name service error for name=%.200s type=MX: Host not found",
+		    p->domain);
+		break;
+	case DNS_NULLMX:
+		dsn = "5.1.10";
+		snprintf(text, sizeof(text), "Domain %.200s does not accept mail "
+		    "(nullMX)", p->domain);
+		break;
+	case DNS_NOHOST:
+		dsn = "5.4.4";
+		snprintf(text, sizeof(text), "Host or domain name not found: "
+		    "%.400s", a->text);
+		break;
+	default:
+		status = DELIVER_DEFER;
+		dsn = "4.4.3";
+		snprintf(text, sizeof(text), "Host or domain name not found. "
+		    "Name service error for name=%.200s type=MX: %.200s",
+		    p->domain, a->text[0] ? a->text : "try again");
+	}
+	for (k = 0; k < p->n; k++)
+		relay_record(q, p->msg, p->rcpt[k], status, dsn, text);
+}
+
+void
+on_dns_result(struct queue *q, struct ipc_chan *c, uint32_t id,
+    uint32_t type, const union ipc_msg *msg)
+{
+	struct dpending		 key, *p;
+	struct msg_dns_answer	 a;
+	struct qmsg		*m;
+
+	key.id = id;
+	if ((p = RB_FIND(dpending_tree, &dtree, &key)) == NULL)
+		return;		/* cannot happen: ipc checked the id */
+	RB_REMOVE(dpending_tree, &dtree, p);
+	ndns--;
+	m = p->msg;
+	if (type == IPC_ERROR) {
+		memset(&a, 0, sizeof(a));
+		a.status = DNS_TEMPFAIL;
+		STRLCPY_ARRAY(a.text, msg->error.text);
+	} else
+		a = msg->dns_answer;
+	if (m->deleted) {
+		release(p);
+	} else if (a.status == DNS_OK) {
+		log_info("%s: %s: %u next hop%s, first %s[%s]%s", m->env.qid,
+		    p->domain, a.nhops, a.nhops == 1 ? "" : "s",
+		    a.hops[0].name, a.hops[0].addr,
+		    a.secure ? " (DNSSEC-validated)" : "");
+		relay_send(q, m, p->rcpt, p->n, a.hops, a.nhops, 1);
+	} else {
+		release(p);
+		record_failure(q, p, &a);
+	}
+	free(p);
+	if (!qmsg_idle_work(q, m, queue_now()))
+		sync_marks(m);
+	queue_schedule_soon(q);
+}
+
+/* dns went away: its lookups are asked again shortly. */
+void
+dns_requeue_inflight(struct queue *q)
+{
+	struct dpending	*p, *tmp;
+	size_t		 k;
+
+	RB_FOREACH_SAFE(p, dpending_tree, &dtree, tmp) {
+		RB_REMOVE(dpending_tree, &dtree, p);
+		release(p);
+		for (k = 0; k < p->n; k++)
+			p->msg->env.rcpt[p->rcpt[k]].next_try = queue_now() +
+			    DNS_DOWN_RETRY;
+		free(p);
+	}
+	ndns = 0;
+}
