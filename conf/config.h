@@ -135,6 +135,11 @@ struct bh_config {
 	long		 anvil_rate_time_unit;		/* seconds */
 	long		 smtpd_sasl_failure_delay;	/* seconds */
 	long		 smtpd_sasl_failure_limit;	/* per client, time unit */
+	/* restriction lists (smtpd/restrictions.h) */
+	char		*smtpd_relay_restrictions;
+	char		*smtpd_recipient_restrictions;
+	char		*smtpd_sender_restrictions;
+	char		*smtpd_sender_login_maps;	/* map specs */
 };
 
 /*

@@ -65,6 +65,7 @@ int	 check_bare_newline(const char *, char *, size_t);
 int	 check_tls_level(const char *, char *, size_t);
 int	 check_yesno(const char *, char *, size_t);
 int	 check_sasl_type(const char *, char *, size_t);
+int	 check_restrictions(const char *, char *, size_t);
 int	 check_syslog_name(const char *, char *, size_t);
 /* list elements: the element converted (malloc'd), or NULL */
 char	*elem_network(const char *, size_t, char *, size_t);

@@ -113,6 +113,13 @@ const struct param params[] = {
 	TIME(anvil_rate_time_unit, "60s", 's', 1),
 	TIME(smtpd_sasl_failure_delay, "1s", 's', 0),
 	NUM(smtpd_sasl_failure_limit, "10", K_LONG, 0, INT_MAX),
+	/* Postfix's defaults; the elements bulkhead has: restrictions.h */
+	STR(smtpd_relay_restrictions, "permit_mynetworks, "
+	    "permit_sasl_authenticated, defer_unauth_destination",
+	    check_restrictions),
+	STR(smtpd_recipient_restrictions, "", check_restrictions),
+	STR(smtpd_sender_restrictions, "", check_restrictions),
+	STR(smtpd_sender_login_maps, "", NULL),
 };
 
 #define NPARAMS	(sizeof(params) / sizeof(params[0]))
