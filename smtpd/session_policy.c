@@ -71,7 +71,14 @@ policy_rcpt(struct session *s, const char *addr)
 		    "Access denied", addr);
 		return -1;
 	}
-	s->rcpt_permitted = relay == RESTR_PERMIT || rcpt == RESTR_PERMIT;
+	/*
+	 * A client in mynetworks is lookup's to judge (it trusts them,
+	 * and still refuses what nobody may relay to, such as a literal
+	 * of another host); a permit counts for the others, which can
+	 * only be a login.
+	 */
+	s->rcpt_permitted = !mynet &&
+	    (relay == RESTR_PERMIT || rcpt == RESTR_PERMIT);
 	return 0;
 }
 
