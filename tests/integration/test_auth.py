@@ -551,6 +551,7 @@ def test_dovecot_garbage_is_dropped(auth_daemon, certs):  # noqa: F811
             req = conn.recv(4096)
             assert req.startswith(b"AUTH\t1\tPLAIN\tservice=smtp\t")
             assert b"doras-pw" not in req       # base64 inside resp=
+            assert b"\trip=127.0.0.1\tsecured\t" in req   # over TLS
             conn.sendall(b"OK\t1\tuser=do\x01ra\n")     # a control char
             assert s.getreply() == (454, b"4.7.0 Temporary authentication "
                                          b"failure")
