@@ -43,7 +43,7 @@ auth_connect(struct master *m, struct ipc_chan *c, uint32_t id)
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
 	    0)) == -1 ||
 	    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		log_warnx("warning: SASL: Connect to %s failed: %s", path,
+		log_warnx("SASL: Connect to %s failed: %s", path,
 		    strerror(errno));
 		if (fd != -1)
 			close(fd);
