@@ -46,6 +46,7 @@ def start(certs, extra="", services="", sandbox="chroot",  # noqa: F811
         d.start()
     except BaseException:
         d.stop()                # no daemon left behind by a failed start
+        shutil.rmtree(tmp, ignore_errors=True)
         raise
     return d
 
