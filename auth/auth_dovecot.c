@@ -70,7 +70,7 @@ drop(struct auth *au, const char *why)
 {
 	struct dovecot *dv = &au->dv;
 
-	log_warnx("warning: SASL: Dovecot at %s: %s: connection dropped",
+	log_warnx("SASL: Dovecot at %s: %s: connection dropped",
 	    au->we.cf.smtpd_sasl_path, why);
 	if (dv->bev != NULL)
 		bufferevent_free(dv->bev);
@@ -184,7 +184,7 @@ dovecot_master_reply(struct auth *au, uint32_t type, int fd)
 	if (type != IPC_AUTH_CONNECT_OK || fd == -1) {
 		if (fd != -1)
 			close(fd);
-		log_warnx("warning: SASL: cannot connect to Dovecot at %s",
+		log_warnx("SASL: cannot connect to Dovecot at %s",
 		    au->we.cf.smtpd_sasl_path);
 		fail_all(au, AUTH_TEMPFAIL);
 		return;

@@ -198,7 +198,8 @@ dvc_auth_line(char *buf, size_t len, uint32_t id,
 	n = za + zu + zp + 2;
 	r = b64_encode(raw, n, b64, sizeof(b64)) < 0 ? -1 :
 	    snprintf(buf, len, "AUTH\t%u\tPLAIN\tservice=smtp\tnologin\t"
-	    "rip=%s\tsecured\tresp=%s\n", id, m->client_addr, b64);
+	    "rip=%s\t%sresp=%s\n", id, m->client_addr,
+	    (m->flags & AUTH_FLAG_TLS) ? "secured\t" : "", b64);
 	explicit_bzero(raw, sizeof(raw));
 	explicit_bzero(b64, sizeof(b64));
 	return r < 0 || (size_t)r >= len ? -1 : r;

@@ -7,7 +7,8 @@
  *
  *   C: VERSION 1 2, CPID pid
  *   S: VERSION 1 x, MECH name [flags]..., SPID, CUID, COOKIE, DONE
- *   C: AUTH id PLAIN service=smtp nologin rip=ADDR secured resp=BASE64
+ *   C: AUTH id PLAIN service=smtp nologin rip=ADDR [secured] resp=BASE64
+ *      ("secured": the client's exchange ran over TLS)
  *   S: OK id [user=NAME]... | FAIL id [reason=..] [temp]... | CONT id data
  * (fields separated by TAB, lines by LF).
  */

@@ -160,6 +160,11 @@ struct bh_config {
 	char		*smtp_tls_security_level;	/* "", none, may,
 							   encrypt, verify */
 	char		*smtp_tls_CAfile;	/* "" = none */
+	/* restriction lists (smtpd/restrictions.h) */
+	char		*smtpd_relay_restrictions;
+	char		*smtpd_recipient_restrictions;
+	char		*smtpd_sender_restrictions;
+	char		*smtpd_sender_login_maps;	/* map specs */
 };
 
 /*

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "lib/rfc5321.h"
+#include "smtpd/restrictions.h"
 #include "conf/config.h"
 #include "conf/config_int.h"
 #include "relay/nexthop.h"
@@ -201,6 +202,13 @@ check_sasl_type(const char *v, char *why, size_t whylen)
 		return 0;
 	snprintf(why, whylen, "use passwd-file or dovecot");
 	return -1;
+}
+
+/* smtpd_*_restrictions: the elements smtpd/restrictions.c has. */
+int
+check_restrictions(const char *v, char *why, size_t whylen)
+{
+	return restr_check(v, why, whylen);
 }
 
 /* The first part of every log tag: "bulkhead" in bulkhead/smtpd[pid]. */

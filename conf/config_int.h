@@ -65,6 +65,7 @@ int	 check_bare_newline(const char *, char *, size_t);
 int	 check_tls_level(const char *, char *, size_t);
 int	 check_yesno(const char *, char *, size_t);
 int	 check_sasl_type(const char *, char *, size_t);
+int	 check_restrictions(const char *, char *, size_t);
 int	 check_syslog_name(const char *, char *, size_t);
 int	 check_relayhost(const char *, char *, size_t);
 int	 check_smtp_tls_level(const char *, char *, size_t);

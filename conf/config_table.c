@@ -141,6 +141,13 @@ const struct param params[] = {
 	/* the relay's STARTTLS */
 	STR(smtp_tls_security_level, "", check_smtp_tls_level),
 	STR(smtp_tls_CAfile, "", check_optpath),
+	/* Postfix's defaults; the elements bulkhead has: restrictions.h */
+	STR(smtpd_relay_restrictions, "permit_mynetworks, "
+	    "permit_sasl_authenticated, defer_unauth_destination",
+	    check_restrictions),
+	STR(smtpd_recipient_restrictions, "", check_restrictions),
+	STR(smtpd_sender_restrictions, "", check_restrictions),
+	STR(smtpd_sender_login_maps, "", NULL),
 };
 
 #define NPARAMS	(sizeof(params) / sizeof(params[0]))

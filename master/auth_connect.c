@@ -38,9 +38,12 @@ auth_connect(struct master *m, struct ipc_chan *c, uint32_t id)
 		return;
 	}
 	memcpy(sun.sun_path, path, strlen(path));
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
+	/* non-blocking: a full backlog fails at once, master never waits
+	   (and auth's event loop gets a non-blocking descriptor) */
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    0)) == -1 ||
 	    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		log_warnx("warning: SASL: Connect to %s failed: %s", path,
+		log_warnx("SASL: Connect to %s failed: %s", path,
 		    strerror(errno));
 		if (fd != -1)
 			close(fd);

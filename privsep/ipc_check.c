@@ -400,6 +400,8 @@ ipc_check_auth_check(const struct msg_auth_check *m)
 {
 	if (m->mech == 0 || m->mech >= AUTH_MECH_MAX)
 		return "bad mechanism";
+	if ((m->flags & ~AUTH_FLAG_MASK) != 0)
+		return "bad flags";
 	if (!ipc_valid_client_addr(m->client_addr))
 		return "client address not numeric";
 	if (!text_ok(m->user, 1) || !text_ok(m->authzid, 0))

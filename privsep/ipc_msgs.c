@@ -728,6 +728,7 @@ enc_auth_check(struct wbuf *wb, const struct msg_auth_check *m)
 {
 	ipc_enc_check("enc_auth_check", ipc_check_auth_check(m));
 	wb_u32(wb, m->mech);
+	wb_u32(wb, m->flags);
 	wb_str(wb, m->client_addr);
 	wb_str(wb, m->authzid);
 	wb_str(wb, m->user);
@@ -738,6 +739,7 @@ int
 dec_auth_check(struct rbuf *rb, struct msg_auth_check *m)
 {
 	rb_u32(rb, &m->mech);
+	rb_u32(rb, &m->flags);
 	rb_str(rb, m->client_addr, sizeof(m->client_addr));
 	rb_str(rb, m->authzid, sizeof(m->authzid));
 	rb_str(rb, m->user, sizeof(m->user));

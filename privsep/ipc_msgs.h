@@ -591,8 +591,12 @@ enum auth_mech {
 	AUTH_MECH_MAX
 };
 
+#define AUTH_FLAG_TLS	0x1	/* the exchange ran over TLS */
+#define AUTH_FLAG_MASK	0x1
+
 struct msg_auth_check {
 	uint32_t	mech;			/* enum auth_mech */
+	uint32_t	flags;			/* AUTH_FLAG_* */
 	char		client_addr[64];
 	char		authzid[IPC_AUTH_NAME_MAX];	/* "" = none */
 	char		user[IPC_AUTH_NAME_MAX];

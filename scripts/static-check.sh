@@ -1,6 +1,6 @@
 #!/bin/sh
 # scripts/static-check.sh [DIR]: cppcheck, clang-tidy and gcc -fanalyzer
-# over bulkhead's C sources (lib, privsep, master, conf, tools, smtpd,
+# over bulkhead's C sources (lib, privsep, master, conf, tools, smtpd, auth,
 # queue, delivery; not the tests).
 #
 # DIR (default build-static in the source tree) is a clang build of its
@@ -13,7 +13,7 @@ set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 dir=${1:-$top/build-static}
 supp=$top/scripts/static-check.supp
-srcre="^$top/(lib|privsep|master|conf|tools|smtpd|queue|delivery|pickup)/"
+srcre="^$top/(lib|privsep|master|conf|tools|smtpd|auth|queue|delivery|pickup)/"
 
 for t in bear cppcheck clang-tidy run-clang-tidy gcc; do
 	command -v "$t" >/dev/null 2>&1 || {
@@ -93,6 +93,7 @@ cppcheck -q -j2 --project="$dir/compile_commands.json" \
     --file-filter="$top/delivery/*" --file-filter="$top/master/*" \
     --file-filter="$top/conf/*" --file-filter="$top/tools/*" \
     --file-filter="$top/pickup/*" \
+    --file-filter="$top/auth/*" \
     --include=/usr/include/bsd/sys/queue.h \
     --include=/usr/include/bsd/sys/tree.h \
     --suppress='*:/usr/include/*' \

@@ -214,4 +214,8 @@ smtpd_on_peer(struct worker_env *we, enum bh_role peer, int fd)
 		peer_closed(*slot, "replaced", 0, sd);
 	*slot = ipc_chan_new(we->base, fd, ROLE_SMTPD, peer, peer_msg,
 	    peer_closed, sd);
+#ifdef BH_TEST_HOOKS
+	if (peer == ROLE_AUTH)
+		hostile_auth_send(*slot);
+#endif
 }

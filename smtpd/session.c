@@ -538,6 +538,12 @@ session_accept(struct smtpd *sd, int fd, const struct sockaddr *sa,
 	    strcmp(sd->we.cf.smtpd_sasl_auth_enable, "yes") == 0;
 	s->auth_only = lt != NULL ? lt->tls_auth_only :
 	    strcmp(sd->we.cf.smtpd_tls_auth_only, "yes") == 0;
+	s->relay_restr = lt != NULL ? lt->relay_restr :
+	    sd->we.cf.smtpd_relay_restrictions;
+	s->rcpt_restr = lt != NULL ? lt->rcpt_restr :
+	    sd->we.cf.smtpd_recipient_restrictions;
+	s->sender_restr = lt != NULL ? lt->sender_restr :
+	    sd->we.cf.smtpd_sender_restrictions;
 	if (lt != NULL && lt->wrapper && sd->tls != NULL)
 		s->bev = tls_wrapper_bev(s, fd);
 	else

@@ -83,6 +83,7 @@ ask_auth(struct session *s)
 	int		rc;
 
 	wb_init(&wb, buf, sizeof(buf));
+	s->sasl->cred.flags = s->tls ? AUTH_FLAG_TLS : 0;
 	enc_auth_check(&wb, &s->sasl->cred);
 	rc = smtpd_request(s->sd, s, ROLE_AUTH, IPC_AUTH_CHECK, &wb);
 	explicit_bzero(buf, sizeof(buf));

@@ -274,6 +274,10 @@ cmd_mail(struct session *s, const struct smtp_cmd *c)
 		transaction_reset(s);
 		return;
 	}
+	if (policy_mail(s, s->sender) == -1) {
+		transaction_reset(s);
+		return;
+	}
 	s->state = S_MAIL;
 	reply(s, "250 2.1.0 Ok");
 }
@@ -389,6 +393,8 @@ cmd_rcpt(struct session *s, const struct smtp_cmd *c)
 		reply_error(s, "501 5.5.4 Bad recipient or parameters");
 		return;
 	}
+	if (policy_rcpt(s, m.addr) == -1)
+		return;
 	if (ask_lookup(s, m.addr) == -1) {
 		reply(s, "451 4.3.0 <%s>: Temporary lookup failure", m.addr);
 		return;
@@ -409,7 +415,7 @@ rcpt_answer(struct session *s, uint32_t type, const union ipc_msg *msg)
 	char			text[BH_LOG_LINE_MAX];
 
 	if (type == IPC_RCPT_CHECK_REPLY)
-		verdict = msg->rcpt_verdict.verdict;
+		verdict = policy_verdict(s, msg->rcpt_verdict.verdict);
 	switch (verdict) {
 	case RCPT_OK:
 		nr = xreallocarray(s->rcpts, s->nrcpt + 1,

@@ -120,6 +120,11 @@ struct session {
 	struct sasl_exchange	*sasl;		/* an exchange is running */
 	uint32_t		 sasl_mech;	/* being verified, or logged in */
 	char			*sasl_user;	/* logged in as */
+	/* restriction lists (session_policy.c): the listener's */
+	const char		*relay_restr;
+	const char		*rcpt_restr;
+	const char		*sender_restr;
+	int			 rcpt_permitted;	/* the pending RCPT */
 };
 
 static inline const struct bh_config *
@@ -184,5 +189,10 @@ void auth_response(struct session *s, const char *line, size_t len);
 void auth_line_too_long(struct session *s);
 void auth_answer(struct session *s, uint32_t type, const union ipc_msg *msg);
 const char *auth_log_suffix(const struct session *s, char *buf, size_t len);
+
+/* session_policy.c: restriction lists */
+int policy_mail(struct session *s, const char *sender);
+int policy_rcpt(struct session *s, const char *addr);
+uint32_t policy_verdict(const struct session *s, uint32_t verdict);
 
 #endif

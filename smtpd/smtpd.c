@@ -121,6 +121,22 @@ tls_setup(struct smtpd *sd)
 		fatalx("TLS: %s", err);
 }
 
+/* smtpd_sender_login_maps, read before the drop: "map, map ..." */
+static void
+sender_logins_setup(struct smtpd *sd)
+{
+	char	*maps = xstrdup(sd->we.cf.smtpd_sender_login_maps), *m, *p;
+	char	 err[512];
+
+	for (p = maps; (m = strsep(&p, " \t,")) != NULL; ) {
+		if (*m == '\0')
+			continue;
+		if (sl_load(&sd->sender_logins, m, err, sizeof(err)) == -1)
+			fatalx("smtpd_sender_login_maps: %s", err);
+	}
+	free(maps);
+}
+
 /* Before the privilege drop: listeners, TLS certificate, the session
    limit. */
 static void
@@ -130,6 +146,10 @@ smtpd_prepare(struct worker_env *we, struct sandbox_spec *sb)
 
 	listen_all(sd);
 	tls_setup(sd);
+	sender_logins_setup(sd);
+#ifdef BH_TEST_HOOKS
+	hostile_auth_load(&sd->we.cf);
+#endif
 	sb->nofile = size_session_limit(sd);
 }
 

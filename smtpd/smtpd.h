@@ -13,6 +13,7 @@
 
 #include "privsep/ipc_msgs.h"
 #include "privsep/worker.h"
+#include "smtpd/sender_login.h"
 
 /* fds kept for listeners, channels and the log, besides sessions */
 #define SMTPD_FD_RESERVE	64
@@ -62,6 +63,7 @@ struct smtpd {
 	long			 nofile;	/* RLIMIT_NOFILE */
 	struct ssl_ctx_st	*tls;		/* NULL: no TLS */
 	struct listener_tls	*listeners;	/* per listener: TLS options */
+	struct sender_logins	 sender_logins;	/* smtpd_sender_login_maps */
 };
 
 /* peers.c: send a request on behalf of a session; -1 if the peer is down. */
@@ -69,6 +71,12 @@ int	smtpd_request(struct smtpd *, struct session *, enum bh_role peer,
 	    enum ipc_type, const struct wbuf *);
 /* peers.c: master handed us a channel to queue or lookup. */
 void	smtpd_on_peer(struct worker_env *, enum bh_role, int fd);
+
+#ifdef BH_TEST_HOOKS
+/* hostile_auth.c: test builds play a compromised smtpd against auth */
+void	hostile_auth_load(const struct bh_config *);
+void	hostile_auth_send(struct ipc_chan *);
+#endif
 
 /* clients.c: count a session from addr in or out; returns the new count. */
 struct client *client_enter(struct smtpd *, const char *addr);

@@ -19,6 +19,7 @@
 
 #include "conf/mastercf.h"
 #include "lib/strl.h"
+#include "smtpd/restrictions.h"
 #include "smtpd/tls.h"
 #include "smtpd/tls_keys.h"
 
@@ -86,6 +87,19 @@ tls_level_offers(const char *level)
 	return strcmp(level, "may") == 0 || strcmp(level, "encrypt") == 0;
 }
 
+/* The restriction list a -o option names, or NULL. */
+static char *
+listener_restr(struct listener_tls *lt, const char *name)
+{
+	if (strcmp(name, "smtpd_relay_restrictions") == 0)
+		return lt->relay_restr;
+	if (strcmp(name, "smtpd_recipient_restrictions") == 0)
+		return lt->rcpt_restr;
+	if (strcmp(name, "smtpd_sender_restrictions") == 0)
+		return lt->sender_restr;
+	return NULL;
+}
+
 /* Apply the service's -o options over main.cf's values. */
 static int
 service_tls(const struct mcf_service *svc, struct listener_tls *lt,
@@ -93,6 +107,7 @@ service_tls(const struct mcf_service *svc, struct listener_tls *lt,
 {
 	size_t		 i;
 	const char	*n, *v;
+	char		 why[256];
 
 	for (i = 0; i < svc->nopts; i++) {
 		n = svc->opts[i].name;
@@ -107,6 +122,10 @@ service_tls(const struct mcf_service *svc, struct listener_tls *lt,
 				goto bad;
 			*(n[6] == 's' ? &lt->sasl_auth_enable :
 			    &lt->tls_auth_only) = strcmp(v, "yes") == 0;
+		} else if (listener_restr(lt, n) != NULL) {
+			if (restr_check(v, why, sizeof(why)) == -1)
+				goto bad;
+			xstrlcpy(listener_restr(lt, n), v, RESTR_LIST_MAX);
 		} else if (strcmp(n, "smtpd_tls_security_level") == 0) {
 			if (*v != '\0' && strcmp(v, "none") != 0 &&
 			    !tls_level_offers(v))
@@ -176,6 +195,12 @@ tls_listeners(const struct bh_config *cf, int first_fd, int n,
 		    strcmp(cf->smtpd_sasl_auth_enable, "yes") == 0;
 		out[i].tls_auth_only =
 		    strcmp(cf->smtpd_tls_auth_only, "yes") == 0;
+		xstrlcpy(out[i].relay_restr, cf->smtpd_relay_restrictions,
+		    sizeof(out[i].relay_restr));
+		xstrlcpy(out[i].rcpt_restr, cf->smtpd_recipient_restrictions,
+		    sizeof(out[i].rcpt_restr));
+		xstrlcpy(out[i].sender_restr, cf->smtpd_sender_restrictions,
+		    sizeof(out[i].sender_restr));
 		/* one of "", none, may, encrypt: config_check made sure */
 		xstrlcpy(out[i].level, cf->smtpd_tls_security_level,
 		    sizeof(out[i].level));

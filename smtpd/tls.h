@@ -27,6 +27,10 @@ struct listener_tls {
 	char	level[8];	/* smtpd_tls_security_level: "", none, ... */
 	int	sasl_auth_enable;	/* smtpd_sasl_auth_enable = yes */
 	int	tls_auth_only;		/* smtpd_tls_auth_only = yes */
+	/* and the restriction lists (restrictions.h) */
+	char	relay_restr[256];	/* smtpd_relay_restrictions */
+	char	rcpt_restr[256];	/* smtpd_recipient_restrictions */
+	char	sender_restr[256];	/* smtpd_sender_restrictions */
 };
 
 /*

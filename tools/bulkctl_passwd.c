@@ -54,7 +54,7 @@ prompt(const char *what, char *buf, size_t len)
 	struct termios	old, quiet;
 	int		rc;
 
-	fprintf(stderr, "%s", what);
+	/* echo off before the prompt: what is typed after it is kept */
 	if (tcgetattr(STDIN_FILENO, &old) == -1)
 		return -1;
 	quiet = old;
@@ -62,6 +62,7 @@ prompt(const char *what, char *buf, size_t len)
 	quiet.c_lflag |= ECHONL;
 	if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == -1)
 		return -1;
+	fprintf(stderr, "%s", what);
 	rc = read_line(buf, len);
 	tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
 	return rc;

@@ -511,6 +511,7 @@ b_auth_check(struct src *s, struct msg_auth_check *m)
 	strlcpy(m->user, "alice", sizeof(m->user));
 	strlcpy(m->password, "secret", sizeof(m->password));
 	f_u32(s, &m->mech, AUTH_MECH_MAX);
+	f_u32(s, &m->flags, AUTH_FLAG_MASK + 1);
 	f_str(s, m->client_addr, sizeof(m->client_addr));
 	f_str(s, m->authzid, sizeof(m->authzid));
 	f_str(s, m->user, sizeof(m->user));

@@ -6,8 +6,10 @@ dialogues, swaks and curl.
 """
 import base64
 import os
+import select
 import re
 import shutil
+import signal
 import smtplib
 import socket
 import subprocess
@@ -40,7 +42,12 @@ def start(certs, extra="", services="", sandbox="chroot",  # noqa: F811
         f.write(services)
     if setup:
         setup(d)
-    d.start()
+    try:
+        d.start()
+    except BaseException:
+        d.stop()                # no daemon left behind by a failed start
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     return d
 
 
@@ -382,6 +389,10 @@ def test_bulkctl_passwd_on_a_terminal():
         out = b""
         for answer in (b"erins-pw\n", b"erins-pw\n"):
             while b"password: " not in out.split(b"\n")[-1]:
+                ready, _, _ = select.select([fd], [], [], WAIT)
+                if not ready:
+                    os.kill(pid, 9)
+                    pytest.fail("no prompt from bulkctl: %r" % out)
                 out += os.read(fd, 1024)
             assert b"erins-pw" not in out        # no echo
             os.write(fd, answer)
@@ -442,15 +453,34 @@ class Dovecot:
         self.conf = os.path.join(self.dir, "dovecot.conf")
         with open(self.conf, "w") as f:
             f.write(DOVECOT_CONF.format(d=self.dir))
+        self.start()
+
+    def start(self):
+        # a session of its own: stop() ends its auth process too
         self.proc = subprocess.Popen(["dovecot", "-F", "-c", self.conf],
                                      stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
+                                     stderr=subprocess.DEVNULL,
+                                     start_new_session=True)
         wait_until(lambda: os.path.exists(self.socket), "dovecot's socket")
 
     def stop(self):
         if self.proc.poll() is None:
-            self.proc.terminate()
+            os.killpg(self.proc.pid, signal.SIGTERM)
             self.proc.wait(timeout=WAIT)
+        # the master gone, its children follow: wait for the last
+        wait_until(lambda: not any(
+            os.path.exists("/proc/%d" % p) for p in self.children()),
+            "dovecot's processes to end")
+
+    def children(self):
+        out = []
+        for p in os.listdir("/proc"):
+            try:
+                if p.isdigit() and os.getpgid(int(p)) == self.proc.pid:
+                    out.append(int(p))
+            except OSError:
+                pass
+        return out
 
     def cleanup(self):
         self.stop()
@@ -501,18 +531,17 @@ def test_dovecot_down_and_back(auth_daemon, dovecot):
     d = auth_daemon(dovecot_main(dovecot))
     wait_log(d, r"auth\[\d+\]: ready: Dovecot at ")
     dovecot.stop()
+    # Dovecot's auth process outlives its master for a moment: wait
+    # until auth saw the connection go
+    wait_log(d, r"SASL: Dovecot at .*: (closed by the server|read error)")
     with tls_session(d) as s:
         code, msg = s.docmd("AUTH", "PLAIN " + b64("\0dora\0doras-pw"))
         assert (code, msg) == (454, b"4.7.0 Temporary authentication "
                                     b"failure")
         assert s.noop()[0] == 250
-    wait_log(d, r"SASL: (Connect to .* failed|Dovecot at .*: closed by "
-             r"the server)")
     # Dovecot comes back: auth connects again, no restart of anything
-    dovecot.proc = subprocess.Popen(["dovecot", "-F", "-c", dovecot.conf],
-                                    stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.DEVNULL)
-    wait_until(lambda: os.path.exists(dovecot.socket), "dovecot's socket")
+    os.unlink(dovecot.socket)
+    dovecot.start()
 
     def logs_in():
         time.sleep(1.1)         # auth tries at most once a second
@@ -542,6 +571,7 @@ def test_dovecot_garbage_is_dropped(auth_daemon, certs):  # noqa: F811
             req = conn.recv(4096)
             assert req.startswith(b"AUTH\t1\tPLAIN\tservice=smtp\t")
             assert b"doras-pw" not in req       # base64 inside resp=
+            assert b"\trip=127.0.0.1\tsecured\t" in req   # over TLS
             conn.sendall(b"OK\t1\tuser=do\x01ra\n")     # a control char
             assert s.getreply() == (454, b"4.7.0 Temporary authentication "
                                          b"failure")
@@ -552,3 +582,248 @@ def test_dovecot_garbage_is_dropped(auth_daemon, certs):  # noqa: F811
     finally:
         srv.close()
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+# ---- policy: submission services, relay, sender login maps ----
+
+def services(sub_port, subs_port):
+    """Postfix's stock submission (587) and submissions (465) services,
+    on free ports."""
+    return ("127.0.0.1:%d inet n - y - - smtpd\n"
+            "  -o syslog_name=postfix/submission\n"
+            "  -o smtpd_tls_security_level=encrypt\n"
+            "  -o smtpd_sasl_auth_enable=yes\n"
+            "  -o smtpd_tls_auth_only=yes\n"
+            "  -o smtpd_recipient_restrictions=\n"
+            "  -o smtpd_relay_restrictions=permit_sasl_authenticated,reject\n"
+            "127.0.0.1:%d inet n - y - - smtpd\n"
+            "  -o syslog_name=postfix/submissions\n"
+            "  -o smtpd_tls_wrappermode=yes\n"
+            "  -o smtpd_sasl_auth_enable=yes\n"
+            "  -o smtpd_relay_restrictions=permit_sasl_authenticated,reject\n"
+            % (sub_port, subs_port))
+
+
+def test_submission_service(auth_daemon, users):
+    sub = free_port()
+    d = auth_daemon(services=services(sub, free_port()),
+                    setup=with_passwd())
+    wait_auth(d)
+    # port 25 (the test's listener): no AUTH at all
+    with tls_session(d) as s:
+        assert not s.has_extn("auth")
+    with smtplib.SMTP("127.0.0.1", sub, timeout=WAIT) as s:
+        s.ehlo("client.example")
+        # no AUTH before STARTTLS, and no mail without TLS
+        assert not s.has_extn("auth")
+        assert s.docmd("AUTH", "PLAIN " + b64("\0alice\0alices-pw"))[0] \
+            == 530
+        code, msg = s.docmd("MAIL", "FROM:<alice@remote.example>")
+        assert (code, msg[:5]) == (530, b"5.7.0")
+        s.starttls(context=client_ctx())
+        s.ehlo("client.example")
+        assert s.has_extn("auth")
+        # not logged in: refused, even for a local user
+        s.mail("alice@remote.example")
+        code, msg = s.rcpt(A)
+        assert (code, msg[:5]) == (554, b"5.7.1")
+        s.rset()
+        s.login("alice", "alices-pw")
+        s.mail("alice@remote.example")
+        assert s.rcpt(A)[0] == 250
+        # a remote recipient: relay permitted, as for mynetworks today
+        code, msg = s.rcpt("someone@elsewhere.example")
+        assert (code, msg[:5]) == (451, b"4.4.0")
+        code, msg = s.data(b"Subject: submission\r\n\r\nport 587\r\n")
+        assert code == 250
+    qid = re.search(rb"queued as ([0-9A-F]+)", msg).group(1).decode()
+    assert b"with ESMTPSA id" in message_with(d, users, qid)
+
+
+def test_submissions_wrapper_mode(auth_daemon, users):
+    subs = free_port()
+    d = auth_daemon(services=services(free_port(), subs),
+                    setup=with_passwd())
+    wait_auth(d)
+    with smtplib.SMTP_SSL("127.0.0.1", subs, timeout=WAIT,
+                          context=client_ctx()) as s:
+        s.ehlo("client.example")
+        assert s.esmtp_features["auth"].split() == ["PLAIN", "LOGIN"]
+        s.login("bob", "bobs-pw")
+        s.mail("bob@remote.example")
+        s.rcpt(A)
+        code, msg = s.data(b"Subject: submissions\r\n\r\nport 465\r\n")
+        assert code == 250
+    qid = re.search(rb"queued as ([0-9A-F]+)", msg).group(1).decode()
+    assert b"with ESMTPSA id" in message_with(d, users, qid)
+
+
+def test_sender_login_maps(auth_daemon, certs):  # noqa: F811
+    tmp = tempfile.mkdtemp(prefix="bh-slm-")
+    try:
+        maps = os.path.join(tmp, "sender_login")
+        with open(maps, "w") as f:
+            f.write("# sender  logins\n"
+                    "alice@%s  alice\n"
+                    "shared@%s  alice, bob\n"
+                    "@remote.example  bob\n" % (DOMAIN, DOMAIN))
+        d = auth_daemon(sasl("smtpd_sender_login_maps = hash:%s\n"
+                             "smtpd_sender_restrictions = "
+                             "reject_sender_login_mismatch\n" % maps),
+                        setup=with_passwd())
+        wait_auth(d)
+        with tls_session(d) as s:
+            # not logged in: an address a login owns is refused
+            code, msg = s.mail("alice@" + DOMAIN)
+            assert (code, msg) == (553, b"5.7.1 <alice@%s>: Sender address "
+                                   b"rejected: not logged in" %
+                                   DOMAIN.encode())
+            assert s.mail("nobody@elsewhere.example")[0] == 250
+            s.rset()
+            s.login("alice", "alices-pw")
+            assert s.mail("alice@" + DOMAIN)[0] == 250
+            s.rset()
+            assert s.mail("shared@" + DOMAIN)[0] == 250
+            s.rset()
+            code, msg = s.mail("bob@remote.example")
+            assert (code, msg) == (553, b"5.7.1 <bob@remote.example>: "
+                                   b"Sender address rejected: not owned by "
+                                   b"user alice")
+            # an address nobody owns is owned by no login either
+            assert s.mail("nobody@elsewhere.example")[0] == 553
+            assert s.mail("<>")[0] == 250
+        with tls_session(d) as s:
+            s.login("bob", "bobs-pw")
+            assert s.mail("anyone@remote.example")[0] == 250
+        wait_log(d, r"reject: MAIL from unknown\[127\.0\.0\.1\]: 553 5\.7\.1 "
+                 r"<bob@remote\.example>: Sender address rejected: not owned "
+                 r"by user alice")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+# ---- fail2ban, audit, a hostile smtpd ----
+
+def fail2ban_matches(log, filt):
+    with tempfile.NamedTemporaryFile("w", suffix=".log") as f:
+        f.write(log)
+        f.flush()
+        r = subprocess.run(["fail2ban-regex", "--print-all-matched",
+                            f.name, filt], capture_output=True, text=True,
+                           timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    m = re.search(r"^Lines: \d+ lines, \d+ ignored, (\d+) matched", r.stdout,
+                  re.M)
+    assert m, r.stdout
+    return int(m.group(1)), r.stdout
+
+
+@pytest.mark.parametrize("syslog_name,filt", [
+    # the stock jail, unchanged, with Postfix's log tag
+    ("postfix", "postfix[mode=auth]"),
+    # bulkhead's own tag: the stock filter told its daemon name
+    ("bulkhead", r"postfix[mode=auth, _daemon=bulkhead/\w+]")])
+def test_fail2ban_postfix_sasl_filter(auth_daemon, syslog_name, filt):
+    if shutil.which("fail2ban-regex") is None:
+        pytest.skip("fail2ban is not installed (scripts/install-deps)")
+    d = auth_daemon(sasl("smtpd_sasl_failure_delay = 0\n"
+                         "syslog_name = %s\n" % syslog_name),
+                    setup=with_passwd())
+    wait_auth(d)
+    for user, pw in (("alice", "wrong"), ("nobody", "x"), ("bob", "y")):
+        with tls_session(d) as s:
+            assert s.docmd("AUTH", "PLAIN " + b64("\0%s\0%s" % (user, pw))
+                           )[0] == 535
+    with tls_session(d) as s:
+        s.login("alice", "alices-pw")           # a success: no match
+    wait_until(lambda: d.logtext().count("SASL PLAIN authentication "
+                                         "failed") == 3, "three failures")
+    n, out = fail2ban_matches(d.logtext(), filt)
+    assert n == 3, out
+    assert "127.0.0.1" in out
+
+
+def test_audit_shows_auth(auth_daemon):
+    d = auth_daemon(sasl(), setup=with_passwd())
+    wait_auth(d)
+    r = subprocess.run([BULKCTL, "-c", d.dir, "audit"], capture_output=True,
+                       text=True, timeout=30)
+    assert r.returncode == 0, r.stdout + r.stderr
+    row = [ln.split() for ln in r.stdout.splitlines()
+           if ln.startswith("auth ")]
+    assert len(row) == 1, r.stdout
+    f = row[0]
+    uid = f[2:6]
+    assert len(set(uid)) == 1 and uid[0] != "0"
+    assert f[-6:-2] == ["0000000000000000", "0000000000000000", "1", "2"]
+    assert f[-2] == "/var/empty"
+    # auth cannot read the password file any more: it is root's
+    import pwd
+    assert pwd.getpwuid(int(uid[0])).pw_name == "_bhauth"
+
+
+@pytest.mark.parametrize("hostile", ["type", "reply", "forged"])
+def test_hostile_smtpd_gets_nothing_from_auth(auth_daemon, hostile):
+    """A compromised smtpd sends auth what no honest one does: auth drops
+    the channel, reports smtpd, master kills smtpd; auth lives on and
+    answers the next smtpd."""
+    def setup(d):
+        write_passwd(d)
+        with open(os.path.join(d.dir, "test-hook-hostile-auth"), "w") as f:
+            f.write(hostile + "\n")
+    d = auth_daemon(sasl(), setup=setup)
+    wait_auth(d)
+    auth_pid = d.wait_role("auth")
+    wait_log(d, r"test hook: hostile smtpd sends auth '%s'" % hostile)
+    wait_log(d, r"master\[\d+\]: .*killing smtpd \(pid \d+\)")
+    why = ("bad AUTH_CHECK payload" if hostile == "forged" else
+           "message type not allowed in this direction")
+    wait_log(d, r"auth\[%d\]: security: protocol violation from smtpd: %s"
+             % (auth_pid, why))
+    wait_log(d, r"master\[\d+\]: security: auth reports a protocol "
+             r"violation by smtpd: %s" % why)
+    log = d.logtext()
+    assert d.pids().get("auth") == auth_pid      # auth was not restarted
+    assert not re.search(r"auth \(pid %d\) (exited|killed)" % auth_pid, log)
+    assert re.search(r"auth\[%d\]: .*" % auth_pid, log)
+
+
+def test_hostile_smtpd_honest_question_gets_a_verdict(auth_daemon):
+    def setup(d):
+        write_passwd(d)
+        with open(os.path.join(d.dir, "test-hook-hostile-auth"), "w") as f:
+            f.write("dump\n")
+    d = auth_daemon(sasl(), setup=setup)
+    wait_auth(d)
+    wait_log(d, r"auth\[\d+\]: warning: authentication failed for \* from "
+             r"\[127\.0\.0\.1\]")
+    assert "killing smtpd" not in d.logtext()
+
+
+@pytest.mark.parametrize("wrapper", [False, True])
+def test_msmtp(auth_daemon, users, wrapper):
+    if shutil.which("msmtp") is None:
+        pytest.skip("msmtp is not installed (scripts/install-deps)")
+    sub, subs = free_port(), free_port()
+    d = auth_daemon(services=services(sub, subs), setup=with_passwd())
+    wait_auth(d)
+    tmp = tempfile.mkdtemp(prefix="bh-msmtp-")
+    try:
+        conf = os.path.join(tmp, "msmtprc")
+        with open(conf, "w") as f:
+            f.write("account default\nhost 127.0.0.1\nport %d\ntls on\n"
+                    "tls_starttls %s\ntls_certcheck off\nauth login\n"
+                    "user carol\npassword carols-pw\n"
+                    "from carol@remote.example\n"
+                    % (subs if wrapper else sub,
+                       "off" if wrapper else "on"))
+        os.chmod(conf, 0o600)
+        r = subprocess.run(["msmtp", "-C", conf, A],
+                           input=b"Subject: msmtp\r\n\r\nfrom msmtp\r\n",
+                           capture_output=True, timeout=WAIT * 2)
+        assert r.returncode == 0, r.stderr
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    m = wait_log(d, r"(\w+): client=unknown\[127\.0\.0\.1\], sasl_method=LOGIN,"
+                 r" sasl_username=carol")
+    assert b"with ESMTPSA id" in message_with(d, users, m.group(1))

@@ -201,6 +201,10 @@ test_dovecot_protocol(void **state)
 	strcpy(m.password, "secret");
 	assert_true(dvc_auth_line(buf, sizeof(buf), 3, &m) > 0);
 	assert_string_equal(buf, "AUTH\t3\tPLAIN\tservice=smtp\tnologin\t"
+	    "rip=192.0.2.1\tresp=AGFsaWNlAHNlY3JldA==\n");
+	m.flags = AUTH_FLAG_TLS;
+	assert_true(dvc_auth_line(buf, sizeof(buf), 3, &m) > 0);
+	assert_string_equal(buf, "AUTH\t3\tPLAIN\tservice=smtp\tnologin\t"
 	    "rip=192.0.2.1\tsecured\tresp=AGFsaWNlAHNlY3JldA==\n");
 }
 

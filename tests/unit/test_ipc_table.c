@@ -172,6 +172,37 @@ test_every_payload_has_a_template(void **state)
 	assert_int_equal(bad, 0);
 }
 
+/*
+ * smtpd can ask auth for one thing, a verdict on an exchange, and auth
+ * can tell smtpd only a verdict: no row carries a password database, a
+ * hash or a list of logins between them.
+ */
+static void
+test_smtpd_asks_auth_only_for_a_verdict(void **state)
+{
+	const struct ipc_type_info	*ti;
+	uint32_t			 t;
+
+	for (t = IPC_NONE + 1; t < IPC_TYPE_COUNT; t++) {
+		ti = ipc_type_info(t);
+		if ((ti->senders & RB_(SMTPD)) && (ti->receivers & RB_(AUTH)) &&
+		    ti->kind != IPC_REPLY)
+			assert_int_equal(t, IPC_AUTH_CHECK);
+		if ((ti->senders & RB_(AUTH)) && (ti->receivers & RB_(SMTPD)))
+			assert_true(t == IPC_AUTH_VERDICT || t == IPC_OK ||
+			    t == IPC_ERROR);
+	}
+	ti = ipc_type_info(IPC_AUTH_CHECK);
+	assert_int_equal(ti->reply, IPC_AUTH_VERDICT);
+	assert_int_equal(ti->fd, IPC_FD_NONE);
+	assert_int_equal(ipc_type_info(IPC_AUTH_VERDICT)->payload,
+	    IPC_PAYLOAD_auth_verdict);
+	/* only master connects auth to Dovecot, and only auth asks */
+	assert_int_equal(ipc_type_info(IPC_AUTH_CONNECT)->senders, RB_(AUTH));
+	assert_int_equal(ipc_type_info(IPC_AUTH_CONNECT_OK)->receivers,
+	    RB_(AUTH));
+}
+
 /* ---- the control socket's payloads ---- */
 
 /* Encode m with the table's codec for type, decode into back: 0 if so. */
@@ -645,6 +676,7 @@ main(void)
 		cmocka_unit_test(test_every_row_has_a_decoder),
 		cmocka_unit_test(test_every_row_has_a_seed),
 		cmocka_unit_test(test_every_payload_has_a_template),
+		cmocka_unit_test(test_smtpd_asks_auth_only_for_a_verdict),
 		cmocka_unit_test(test_admin_payloads),
 		cmocka_unit_test(test_key_payloads),
 		cmocka_unit_test(test_control_role),
