@@ -79,7 +79,7 @@ on_rcpt_check_client(struct lookup *lk, struct ipc_chan *c, uint32_t id,
 	struct wbuf		 wb;
 
 	rep.verdict = resolve_rcpt_client(&lk->res, req->addr,
-	    req->client_addr);
+	    req->client_addr, req->trusted);
 	log_refused_account(lk, req->addr, rep.verdict);
 	wb_init(&wb, buf, sizeof(buf));
 	enc_rcpt_verdict(&wb, &rep);

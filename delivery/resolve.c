@@ -199,7 +199,7 @@ can_send_on(const struct resolver *r, const char *domain)
 
 enum rcpt_verdict
 resolve_rcpt_client(const struct resolver *r, const char *addr,
-    const char *client_addr)
+    const char *client_addr, int trusted)
 {
 	enum rcpt_verdict	 v = resolve_rcpt(r, addr);
 	const char		*at = strrchr(addr, '@');
@@ -207,7 +207,7 @@ resolve_rcpt_client(const struct resolver *r, const char *addr,
 	/* A literal not ours: nothing here could relay to it. */
 	if (v != RCPT_RELAY_DENIED || at == NULL || at[1] == '[')
 		return v;
-	if (is_relay_domain(r->cf, at + 1) ||
+	if (is_relay_domain(r->cf, at + 1) || trusted ||
 	    resolve_in_networks(&r->cf->mynetworks, client_addr))
 		return can_send_on(r, at + 1) ? RCPT_OK :
 		    RCPT_RELAY_UNAVAILABLE;

@@ -41,7 +41,7 @@ enum rcpt_verdict resolve_rcpt(const struct resolver *, const char *addr);
  * yet), so it is RCPT_RELAY_UNAVAILABLE (a temporary refusal).
  */
 enum rcpt_verdict resolve_rcpt_client(const struct resolver *,
-	    const char *addr, const char *client_addr);
+	    const char *addr, const char *client_addr, int trusted);
 
 /*
  * Why a local address that names an account is refused (the account

@@ -278,6 +278,8 @@ ipc_check_rcpt_check(const struct msg_rcpt_check *m)
 {
 	if (!text_ok(m->addr, 1))
 		return "empty address or control character in it";
+	if (m->trusted > 1)
+		return "bad trusted flag";
 	return ipc_valid_client_addr(m->client_addr) ? NULL :
 	    "client address not numeric";
 }

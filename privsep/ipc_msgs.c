@@ -624,6 +624,7 @@ enc_rcpt_check(struct wbuf *wb, const struct msg_rcpt_check *m)
 	ipc_enc_check("enc_rcpt_check", ipc_check_rcpt_check(m));
 	wb_str(wb, m->addr);
 	wb_str(wb, m->client_addr);
+	wb_u32(wb, m->trusted);
 }
 
 int
@@ -631,6 +632,7 @@ dec_rcpt_check(struct rbuf *rb, struct msg_rcpt_check *m)
 {
 	rb_str(rb, m->addr, sizeof(m->addr));
 	rb_str(rb, m->client_addr, sizeof(m->client_addr));
+	rb_u32(rb, &m->trusted);
 	if (rb_end(rb) == -1 || ipc_check_rcpt_check(m) != NULL)
 		return -1;
 	return 0;

@@ -316,6 +316,8 @@ int	dec_owner(struct rbuf *, struct msg_owner *);
 struct msg_rcpt_check {
 	char		addr[IPC_ADDR_MAX];
 	char		client_addr[64];	/* numeric IPv4 or IPv6 */
+	uint32_t	trusted;	/* 1: smtpd's restrictions let this
+					   client relay (a login) */
 };
 
 void	enc_rcpt_check(struct wbuf *, const struct msg_rcpt_check *);

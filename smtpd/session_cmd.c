@@ -331,8 +331,11 @@ ask_lookup(struct session *s, const char *addr)
 	struct wbuf		wb;
 
 	wb_init(&wb, buf, sizeof(buf));
+	memset(&m, 0, sizeof(m));
 	xstrlcpy(m.addr, addr, sizeof(m.addr));
 	STRLCPY_ARRAY(m.client_addr, s->client_addr);
+	/* A login smtpd's restrictions permit relays as mynetworks does. */
+	m.trusted = s->rcpt_permitted ? 1 : 0;
 	if (ipc_check_rcpt_check(&m) != NULL) {
 		/* not a numeric client ("unknown"): never inside mynetworks */
 		xstrlcpy(plain.addr, addr, sizeof(plain.addr));

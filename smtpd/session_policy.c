@@ -83,8 +83,9 @@ policy_rcpt(struct session *s, const char *addr)
 }
 
 /*
- * lookup refused a remote recipient: a client the lists permit is
- * taken like one in mynetworks (today: allowed, but no relay agent).
+ * lookup refused a remote recipient although smtpd told it the client
+ * is trusted: nothing could relay there (a literal of another host).
+ * A permitted client hears 451, as one in mynetworks would.
  */
 uint32_t
 policy_verdict(const struct session *s, uint32_t verdict)

@@ -315,6 +315,7 @@ b_rcpt_check(struct src *s, struct msg_rcpt_check *m)
 	strlcpy(m->client_addr, "2001:db8::1", sizeof(m->client_addr));
 	f_str(s, m->addr, sizeof(m->addr));
 	f_str(s, m->client_addr, sizeof(m->client_addr));
+	f_u32(s, &m->trusted, 2);
 }
 
 static void

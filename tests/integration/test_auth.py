@@ -21,6 +21,7 @@ import tempfile
 
 from conftest import (ALICE, BULKCTL, DOMAIN, WAIT, Daemon, free_port,
                       wait_until)
+from test_relay import script_server  # noqa: F401
 from test_tls import certs, client_ctx, message_with  # noqa: F401
 
 A = "%s@%s" % (ALICE, DOMAIN)
@@ -224,6 +225,33 @@ def test_login_then_send(auth_daemon, users):
     assert re.search(rb"with ESMTPSA id " + qid.encode(), data)
     wait_log(d, r"%s: client=unknown\[127\.0\.0\.1\], sasl_method=PLAIN, "
              r"sasl_username=alice\n" % qid)
+
+
+def test_login_relays_through_the_relayhost(auth_daemon, script_server):
+    """permit_sasl_authenticated lets a logged-in client relay now that
+    relay exists: to a remote domain, through the relayhost; the same
+    client without a login may not (127.0.0.1 is not in mynetworks
+    here)."""
+    sc, port = script_server()
+    d = auth_daemon(sasl("mynetworks = 192.0.2.0/24\n"
+                         "relayhost = [127.0.0.1]:%d\n" % port),
+                    setup=with_passwd())
+    wait_auth(d)
+    with tls_session(d) as s:
+        s.mail("alice@remote.example")
+        code, msg = s.rcpt("carol@elsewhere.example")
+        assert code == 554, (code, msg)
+    with tls_session(d) as s:
+        s.login("alice", "alices-pw")
+        s.sendmail("alice@remote.example", ["carol@elsewhere.example"],
+                   b"Subject: relayed\r\n\r\nthrough the smarthost\r\n")
+    wait_until(lambda: sc.txns, "the smarthost to take the message")
+    mail, rcpts, data = sc.txns[0]
+    assert "alice@remote.example" in mail, mail
+    assert any("carol@elsewhere.example" in r for r in rcpts), rcpts
+    assert b"through the smarthost" in data
+    wait_log(d, r"to=<carol@elsewhere\.example>, relay=127\.0\.0\.1"
+             r"\[127\.0\.0\.1\]:%d, .*status=sent" % port)
 
 
 def test_wrong_password_and_unknown_user(auth_daemon):

@@ -137,40 +137,46 @@ test_relay_control(void **state)
 	f->cf.relay_domains.n = 1;
 	/* our domains are decided as before, whoever asks */
 	assert_int_equal(resolve_rcpt_client(&f->r, "alice@test.example",
-	    "203.0.113.9"), RCPT_OK);
+	    "203.0.113.9", 0), RCPT_OK);
 	assert_int_equal(resolve_rcpt_client(&f->r, "nobody1@test.example",
-	    "127.0.0.1"), RCPT_UNKNOWN_USER);
+	    "127.0.0.1", 0), RCPT_UNKNOWN_USER);
 	/* other domains: outsiders may not relay */
 	assert_int_equal(resolve_rcpt_client(&f->r, "x@else.example",
-	    "203.0.113.9"), RCPT_RELAY_DENIED);
+	    "203.0.113.9", 0), RCPT_RELAY_DENIED);
 	assert_int_equal(resolve_rcpt_client(&f->r, "x@else.example",
-	    "127.0.0.2"), RCPT_RELAY_DENIED);
+	    "127.0.0.2", 0), RCPT_RELAY_DENIED);
 	assert_int_equal(resolve_rcpt_client(&f->r, "x@else.example",
-	    "2001:db9::1"), RCPT_RELAY_DENIED);
+	    "2001:db9::1", 0), RCPT_RELAY_DENIED);
 	/* mynetworks and relay_domains may, but there is no relay agent */
 	assert_int_equal(resolve_rcpt_client(&f->r, "x@else.example",
-	    "127.0.0.1"), RCPT_RELAY_UNAVAILABLE);
+	    "127.0.0.1", 0), RCPT_RELAY_UNAVAILABLE);
 	assert_int_equal(resolve_rcpt_client(&f->r, "x@else.example",
-	    "192.0.2.200"), RCPT_RELAY_UNAVAILABLE);
+	    "192.0.2.200", 0), RCPT_RELAY_UNAVAILABLE);
 	assert_int_equal(resolve_rcpt_client(&f->r, "x@else.example",
-	    "::ffff:192.0.2.7"), RCPT_RELAY_UNAVAILABLE);
+	    "::ffff:192.0.2.7", 0), RCPT_RELAY_UNAVAILABLE);
 	assert_int_equal(resolve_rcpt_client(&f->r, "x@else.example",
-	    "2001:db8:ffff::1"), RCPT_RELAY_UNAVAILABLE);
+	    "2001:db8:ffff::1", 0), RCPT_RELAY_UNAVAILABLE);
 	assert_int_equal(resolve_rcpt_client(&f->r, "x@RELAY.example",
-	    "203.0.113.9"), RCPT_RELAY_UNAVAILABLE);
+	    "203.0.113.9", 0), RCPT_RELAY_UNAVAILABLE);
+	/* a client smtpd's restrictions let relay (a login), as mynetworks;
+	   never to a literal of another host */
+	assert_int_equal(resolve_rcpt_client(&f->r, "x@else.example",
+	    "203.0.113.9", 1), RCPT_RELAY_UNAVAILABLE);
+	assert_int_equal(resolve_rcpt_client(&f->r, "x@[192.0.2.9]",
+	    "203.0.113.9", 1), RCPT_RELAY_DENIED);
 	/* a subdomain of a relay domain is not one (Postfix's
 	   parent_domain_matches_subdomains does not list relay_domains) */
 	assert_int_equal(resolve_rcpt_client(&f->r, "x@sub.relay.example",
-	    "203.0.113.9"), RCPT_RELAY_DENIED);
+	    "203.0.113.9", 0), RCPT_RELAY_DENIED);
 	/* with a relayhost, relay has somewhere to send it: accepted */
 	f->cf.relayhost = "[192.0.2.25]:2525";
 	assert_int_equal(resolve_rcpt_client(&f->r, "x@else.example",
-	    "127.0.0.1"), RCPT_OK);
+	    "127.0.0.1", 0), RCPT_OK);
 	assert_int_equal(resolve_rcpt_client(&f->r, "x@RELAY.example",
-	    "203.0.113.9"), RCPT_OK);
+	    "203.0.113.9", 0), RCPT_OK);
 	/* and still not for outsiders to other domains */
 	assert_int_equal(resolve_rcpt_client(&f->r, "x@else.example",
-	    "203.0.113.9"), RCPT_RELAY_DENIED);
+	    "203.0.113.9", 0), RCPT_RELAY_DENIED);
 	f->cf.relayhost = NULL;
 
 	/* no relayhost: a transport_maps entry that sends it somewhere */
@@ -185,11 +191,11 @@ test_relay_control(void **state)
 		f->r.transports = &t;
 		f->r.ntransports = 1;
 		assert_int_equal(resolve_rcpt_client(&f->r, "x@else.example",
-		    "127.0.0.1"), RCPT_OK);
+		    "127.0.0.1", 0), RCPT_OK);
 		assert_int_equal(resolve_rcpt_client(&f->r, "x@here.example",
-		    "127.0.0.1"), RCPT_RELAY_UNAVAILABLE);
+		    "127.0.0.1", 0), RCPT_RELAY_UNAVAILABLE);
 		assert_int_equal(resolve_rcpt_client(&f->r, "x@other.example",
-		    "127.0.0.1"), RCPT_RELAY_UNAVAILABLE);
+		    "127.0.0.1", 0), RCPT_RELAY_UNAVAILABLE);
 		f->r.transports = NULL;
 		f->r.ntransports = 0;
 		transport_free(&t);
@@ -606,9 +612,9 @@ test_domain_literal(void **state)
 	verdict(f, "alice@[127.0.0.1", RCPT_RELAY_DENIED);
 	/* not ours: refused for a trusted client too, never 4xx */
 	assert_int_equal(resolve_rcpt_client(&f->r, "alice@[192.0.2.11]",
-	    "127.0.0.1"), RCPT_RELAY_DENIED);
+	    "127.0.0.1", 0), RCPT_RELAY_DENIED);
 	assert_int_equal(resolve_rcpt_client(&f->r, "alice@[127.0.0.1]",
-	    "127.0.0.1"), RCPT_OK);
+	    "127.0.0.1", 0), RCPT_OK);
 	expand_ok(f, "alice@[127.0.0.1]", alice, 1);
 	f->r.own_addrs = NULL;
 	for (i = 0; i < own.n; i++)
