@@ -47,7 +47,7 @@ static char	 tmp_name[DROP_NAME_LEN + 1];
 static volatile sig_atomic_t created;
 
 /* The message of die(), apart: a va_list the callee only reads. */
-static void
+static void __attribute__((format(printf, 1, 0)))
 vwarnmsg(const char *fmt, va_list ap)
 {
 	fprintf(stderr, "bulkdrop: ");

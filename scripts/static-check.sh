@@ -13,7 +13,7 @@ set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 dir=${1:-$top/build-static}
 supp=$top/scripts/static-check.supp
-srcre="^$top/(lib|privsep|master|conf|tools|smtpd|auth|queue|delivery|pickup)/"
+srcre="^$top/(lib|privsep|master|conf|tools|smtpd|auth|keys|queue|delivery|pickup|relay|dns)/"
 
 for t in bear cppcheck clang-tidy run-clang-tidy gcc; do
 	command -v "$t" >/dev/null 2>&1 || {
@@ -93,7 +93,8 @@ cppcheck -q -j2 --project="$dir/compile_commands.json" \
     --file-filter="$top/delivery/*" --file-filter="$top/master/*" \
     --file-filter="$top/conf/*" --file-filter="$top/tools/*" \
     --file-filter="$top/pickup/*" \
-    --file-filter="$top/auth/*" \
+    --file-filter="$top/auth/*" --file-filter="$top/keys/*" \
+    --file-filter="$top/relay/*" --file-filter="$top/dns/*" \
     --include=/usr/include/bsd/sys/queue.h \
     --include=/usr/include/bsd/sys/tree.h \
     --suppress='*:/usr/include/*' \

@@ -34,7 +34,7 @@
 
 
 /* The message of die(), apart: a va_list the callee only reads. */
-static void
+static void __attribute__((format(printf, 1, 0)))
 vwarnmsg(const char *fmt, va_list ap)
 {
 	fprintf(stderr, "sendmail: ");

@@ -29,7 +29,7 @@ struct smtp {
 	char			 line[LINE_MAX_SMTP + 2];
 };
 
-static void
+static void __attribute__((format(printf, 1, 0)))
 vreply(const char *fmt, va_list ap)
 {
 	vprintf(fmt, ap);
