@@ -194,6 +194,7 @@ pwfile_hash(const struct pwfile *pw, const char *user)
 {
 	struct pwentry	 key, *e;
 
+	memset(&key, 0, sizeof(key));
 	key.user = (char *)user;
 	if (pw->n == 0)
 		return NULL;

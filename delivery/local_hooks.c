@@ -95,7 +95,7 @@ hostile_load_runner(struct local *lo)
 	    hostile.nrun < HOSTILE_MAX; line = nl) {
 		if ((nl = strchr(line, '\n')) != NULL)
 			*nl++ = '\0';
-		f[4] = NULL;
+		memset(f, 0, sizeof(f));
 		for (k = 0; k < 5 && line != NULL; k++)
 			f[k] = strsep(&line, k < 4 ? "\t" : "");
 		if (k < 4 || f[3] == NULL)

@@ -158,6 +158,7 @@ alias_owner(const struct master *m, const struct msg_runner_open *req,
 	struct passwd	*pw;
 	const char	*path;
 
+	memset(&st, 0, sizeof(st));	/* no file examined: not regular */
 	*dsn = "4.7.0";
 	*security = 1;
 	if (req->map >= m->cf.alias_maps.n)
@@ -188,12 +189,11 @@ alias_owner(const struct master *m, const struct msg_runner_open *req,
 	 * runner as a system account or below local_minimum_uid.
 	 */
 	if (path != m->cf.alias_maps.v[req->map] && st.st_uid != 0) {
-		const char	*why;
 		int		 sec;
 
-		if ((why = account_refusal(pw->pw_name, pw->pw_uid,
+		if (account_refusal(pw->pw_name, pw->pw_uid,
 		    pw->pw_gid, pw->pw_dir, m->cf.local_minimum_uid, dsn,
-		    &sec)) != NULL) {
+		    &sec) != NULL) {
 			*dsn = "4.7.0";
 			return ":include: file owner is not an account mail "
 			    "may run as (system account or below "

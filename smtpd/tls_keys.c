@@ -160,6 +160,7 @@ recv_reply(struct msg_key_sig *out)
 	const char		*why;
 	ssize_t			 n;
 
+	memset(&h, 0, sizeof(h));
 	iov[0].iov_base = &h;
 	iov[0].iov_len = sizeof(h);
 	iov[1].iov_base = payload;
@@ -359,14 +360,13 @@ read_certs(const char *path, char *err, size_t errlen)
 	struct stat		 st;
 	char			*buf = NULL, *p, *q;
 	BIO			*bio = NULL;
-	ssize_t			 n = 0;
 	int			 fd;
 
 	errno = 0;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
 	    fstat(fd, &st) == -1 || st.st_size > CERT_FILE_MAX ||
 	    (buf = calloc(1, st.st_size + 1)) == NULL ||
-	    (n = read(fd, buf, st.st_size)) != st.st_size) {
+	    read(fd, buf, st.st_size) != st.st_size) {
 		snprintf(err, errlen, "smtpd_tls_cert_file %s: %s", path,
 		    errno != 0 ? strerror(errno) : "too large, or changed "
 		    "while read");
