@@ -39,6 +39,21 @@
 #include "conf/config_load.h"
 #include "pickup/dropfile.h"
 
+#ifdef BH_SANITIZER
+/*
+ * Sanitizer builds: a set-gid process is not dumpable, so LeakSanitizer
+ * cannot stop it at exit to look for leaks and ends with a fatal error
+ * instead; leaks are the unit tests' to find.
+ */
+const char *__asan_default_options(void);
+
+const char *
+__asan_default_options(void)
+{
+	return "detect_leaks=0";
+}
+#endif
+
 #define DROP_DIR_MODE	01730
 #define DROP_DONE_MODE	0744
 

@@ -130,6 +130,10 @@ def memory_of(pid):
             if perms[0] != "r" or "[vsyscall]" in line:
                 continue
             lo, hi = (int(x, 16) for x in addr.split("-"))
+            # An ASan build reserves terabytes of shadow memory: it holds
+            # no data of the program's, and would not fit in this one.
+            if hi - lo > 256 << 20:
+                continue
             try:
                 mem.seek(lo)
                 chunks.append(mem.read(hi - lo))
