@@ -386,7 +386,9 @@ main(int argc, char **argv)
 			die(EX_CONFIG, "%s", err);
 		check_opts(&o, sender, sizeof(sender));
 		default_fullname(&o);
-		return sm_smtp(&o, &cf);
+		rc = sm_smtp(&o, &cf);
+		config_free(&cf);
+		return rc;
 	case 'd':
 		die(EX_USAGE, "-bd: run bulkhead(8) to start the daemon");
 	default:
