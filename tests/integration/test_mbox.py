@@ -126,7 +126,9 @@ def test_concurrent_deliveries_wait_for_a_reader_lock(make_daemon, users,
     assert data.endswith(b"without newline\n\n")
     assert data.count(b"\nReturn-Path: <s1@remote.example>\n"
                       b"Delivered-To: %s\n" % rcpt.encode()) == 1
-    assert not os.path.exists(path + ".lock")
+    # The last writer unlocks after its fsync, a moment after the message
+    # is visible: the lock must go, not be gone at this very instant.
+    wait_until(lambda: not os.path.exists(path + ".lock"), "the last unlock")
     assert "status=deferred" not in d.logtext()
 
 
