@@ -752,62 +752,6 @@ dec_auth_check(struct rbuf *rb, struct msg_auth_check *m)
 }
 
 void
-enc_relay(struct wbuf *wb, const struct msg_relay *m)
-{
-	uint32_t i;
-
-	ipc_enc_check("enc_relay", ipc_check_relay(m));
-	wb_str(wb, m->qid);
-	wb_u64(wb, m->content_len);
-	wb_str(wb, m->sender);
-	wb_u32(wb, m->flags);
-	wb_u32(wb, m->ret);
-	wb_str(wb, m->envid);
-	wb_u32(wb, m->nrcpt);
-	for (i = 0; i < m->nrcpt && i < IPC_RELAY_RCPT_MAX; i++) {
-		wb_str(wb, m->rcpt[i].addr);
-		wb_u32(wb, m->rcpt[i].notify);
-		wb_str(wb, m->rcpt[i].orcpt);
-	}
-	wb_u32(wb, m->nhops);
-	for (i = 0; i < m->nhops && i < IPC_RELAY_HOPS_MAX; i++) {
-		wb_str(wb, m->hops[i].name);
-		wb_str(wb, m->hops[i].addr);
-		wb_u32(wb, m->hops[i].port);
-	}
-}
-
-int
-dec_relay(struct rbuf *rb, struct msg_relay *m)
-{
-	uint32_t i;
-
-	rb_str(rb, m->qid, sizeof(m->qid));
-	rb_u64(rb, &m->content_len);
-	rb_str(rb, m->sender, sizeof(m->sender));
-	rb_u32(rb, &m->flags);
-	rb_u32(rb, &m->ret);
-	rb_str(rb, m->envid, sizeof(m->envid));
-	if (rb_u32(rb, &m->nrcpt) == -1 || m->nrcpt > IPC_RELAY_RCPT_MAX)
-		return -1;
-	for (i = 0; i < m->nrcpt; i++) {
-		rb_str(rb, m->rcpt[i].addr, sizeof(m->rcpt[i].addr));
-		rb_u32(rb, &m->rcpt[i].notify);
-		rb_str(rb, m->rcpt[i].orcpt, sizeof(m->rcpt[i].orcpt));
-	}
-	if (rb_u32(rb, &m->nhops) == -1 || m->nhops > IPC_RELAY_HOPS_MAX)
-		return -1;
-	for (i = 0; i < m->nhops; i++) {
-		rb_str(rb, m->hops[i].name, sizeof(m->hops[i].name));
-		rb_str(rb, m->hops[i].addr, sizeof(m->hops[i].addr));
-		rb_u32(rb, &m->hops[i].port);
-	}
-	if (rb_end(rb) == -1 || ipc_check_relay(m) != NULL)
-		return -1;
-	return 0;
-}
-
-void
 enc_login(struct wbuf *wb, const struct msg_login *m)
 {
 	ipc_enc_check("enc_login", ipc_check_login(m));
@@ -821,43 +765,6 @@ dec_login(struct rbuf *rb, struct msg_login *m)
 	rb_u32(rb, &m->uid);
 	rb_str(rb, m->name, sizeof(m->name));
 	if (rb_end(rb) == -1 || ipc_check_login(m) != NULL)
-		return -1;
-	return 0;
-}
-
-void
-enc_relay_result(struct wbuf *wb, const struct msg_relay_result *m)
-{
-	uint32_t i;
-
-	ipc_enc_check("enc_relay_result", ipc_check_relay_result(m));
-	wb_str(wb, m->relay);
-	wb_u32(wb, m->conn_ms);
-	wb_u32(wb, m->xfer_ms);
-	wb_u32(wb, m->nrcpt);
-	for (i = 0; i < m->nrcpt && i < IPC_RELAY_RCPT_MAX; i++) {
-		wb_u32(wb, m->v[i].status);
-		wb_str(wb, m->v[i].dsn);
-		wb_str(wb, m->v[i].text);
-	}
-}
-
-int
-dec_relay_result(struct rbuf *rb, struct msg_relay_result *m)
-{
-	uint32_t i;
-
-	rb_str(rb, m->relay, sizeof(m->relay));
-	rb_u32(rb, &m->conn_ms);
-	rb_u32(rb, &m->xfer_ms);
-	if (rb_u32(rb, &m->nrcpt) == -1 || m->nrcpt > IPC_RELAY_RCPT_MAX)
-		return -1;
-	for (i = 0; i < m->nrcpt; i++) {
-		rb_u32(rb, &m->v[i].status);
-		rb_str(rb, m->v[i].dsn, sizeof(m->v[i].dsn));
-		rb_str(rb, m->v[i].text, sizeof(m->v[i].text));
-	}
-	if (rb_end(rb) == -1 || ipc_check_relay_result(m) != NULL)
 		return -1;
 	return 0;
 }
@@ -880,55 +787,3 @@ dec_auth_verdict(struct rbuf *rb, struct msg_auth_verdict *m)
 	return 0;
 }
 
-void
-enc_dns_query(struct wbuf *wb, const struct msg_dns_query *m)
-{
-	ipc_enc_check("enc_dns_query", ipc_check_dns_query(m));
-	wb_str(wb, m->domain);
-}
-
-int
-dec_dns_query(struct rbuf *rb, struct msg_dns_query *m)
-{
-	rb_str(rb, m->domain, sizeof(m->domain));
-	if (rb_end(rb) == -1 || ipc_check_dns_query(m) != NULL)
-		return -1;
-	return 0;
-}
-
-void
-enc_dns_answer(struct wbuf *wb, const struct msg_dns_answer *m)
-{
-	uint32_t i;
-
-	ipc_enc_check("enc_dns_answer", ipc_check_dns_answer(m));
-	wb_u32(wb, m->status);
-	wb_u32(wb, m->secure);
-	wb_str(wb, m->text);
-	wb_u32(wb, m->nhops);
-	for (i = 0; i < m->nhops && i < IPC_RELAY_HOPS_MAX; i++) {
-		wb_str(wb, m->hops[i].name);
-		wb_str(wb, m->hops[i].addr);
-		wb_u32(wb, m->hops[i].port);
-	}
-}
-
-int
-dec_dns_answer(struct rbuf *rb, struct msg_dns_answer *m)
-{
-	uint32_t i;
-
-	rb_u32(rb, &m->status);
-	rb_u32(rb, &m->secure);
-	rb_str(rb, m->text, sizeof(m->text));
-	if (rb_u32(rb, &m->nhops) == -1 || m->nhops > IPC_RELAY_HOPS_MAX)
-		return -1;
-	for (i = 0; i < m->nhops; i++) {
-		rb_str(rb, m->hops[i].name, sizeof(m->hops[i].name));
-		rb_str(rb, m->hops[i].addr, sizeof(m->hops[i].addr));
-		rb_u32(rb, &m->hops[i].port);
-	}
-	if (rb_end(rb) == -1 || ipc_check_dns_answer(m) != NULL)
-		return -1;
-	return 0;
-}
