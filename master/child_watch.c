@@ -94,6 +94,16 @@ child_track(struct master *m, pid_t pid, const char *what)
 	c->stopped_since = 0;
 }
 
+/* Shutdown after its grace period: whatever still runs is killed. */
+void
+child_kill_all(struct master *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->nkids; i++)
+		kill(m->kids[i].pid, SIGKILL);
+}
+
 void
 child_untrack(struct master *m, pid_t pid)
 {

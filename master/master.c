@@ -176,13 +176,25 @@ master_worker_closed(struct ipc_chan *c, const char *why, int violation,
 	/* Otherwise the SIGCHLD that follows restarts it. */
 }
 
+/*
+ * Master ends after its compartments and after the writers and runners
+ * it forked: those are not signalled (a delivery that completes is not
+ * repeated) but waited for, up to STOP_GRACE.  Without the wait a
+ * writer could still add to a mailbox after "bulkhead stop" returned.
+ */
+static int
+all_ended(const struct master *m)
+{
+	return spawn_running(m) == 0 && m->nkids == 0;
+}
+
 static void
 on_sigchld(evutil_socket_t sig, short ev, void *arg)
 {
 	struct master *m = arg;
 
 	spawn_reap(m);
-	if (m->stopping && spawn_running(m) == 0)
+	if (m->stopping && all_ended(m))
 		event_base_loopexit(m->base, NULL);
 }
 
@@ -193,6 +205,7 @@ on_stop_timeout(evutil_socket_t fd, short ev, void *arg)
 
 	log_warnx("workers still running after %ds: killing them", STOP_GRACE);
 	spawn_stop_all(m, SIGKILL);
+	child_kill_all(m);
 }
 
 static void
@@ -206,7 +219,7 @@ on_sigterm(evutil_socket_t sig, short ev, void *arg)
 	log_info("terminating on signal %d", (int)sig);
 	m->stopping = 1;
 	spawn_stop_all(m, SIGTERM);
-	if (spawn_running(m) == 0) {
+	if (all_ended(m)) {
 		event_base_loopexit(m->base, NULL);
 		return;
 	}

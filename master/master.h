@@ -99,6 +99,7 @@ pid_t	child_start(struct master *, struct ipc_chan *, uint32_t id,
 /* child_watch.c */
 struct child;
 void	child_track(struct master *, pid_t, const char *what);
+void	child_kill_all(struct master *);
 void	child_untrack(struct master *, pid_t);
 
 /* child_log.c */

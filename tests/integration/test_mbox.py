@@ -204,3 +204,33 @@ def test_lock_busy_defers_then_delivers(make_daemon, users, spool):
         os.unlink(lock)
     wait_until(lambda: outcomes()[-1][1] == "sent", "delivery")
     assert [s for s, _, _ in messages(path)] == ["5"]
+
+
+def test_stop_waits_for_writers_then_kills_them(make_daemon, users, spool):
+    """A writer still waiting at shutdown (here for a reader's dotlock) is
+    waited for, then killed: when bulkhead has stopped, no writer of it is
+    left to add to a mailbox later.  The message stays queued and is
+    delivered once after the restart."""
+    rcpt = ALICE + "@" + DOMAIN
+    path = os.path.join(spool, ALICE)
+    d = mbox_daemon(make_daemon, spool)
+    send(d, 0, rcpt)
+    wait_until(lambda: os.path.exists(path) and len(messages(path)) == 1,
+               "the first message")
+    wait_until(lambda: not os.path.exists(path + ".lock"), "the unlock")
+    lock = path + ".lock"
+    os.close(os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL))
+    try:
+        send(d, 1, rcpt)
+        ws = wait_until(lambda: writers(d), "a writer waiting for the lock")
+        d.stop()
+        left = [p for p in ws if os.path.exists("/proc/%d" % p)]
+        assert left == [], "writers outlived master: %r" % left
+        assert "killing them" in d.logtext()
+    finally:
+        os.unlink(lock)
+    time.sleep(1)
+    assert [s for s, _, _ in messages(path)] == ["0"]
+    d.start()
+    wait_until(lambda: len(messages(path)) == 2, "the second message")
+    assert sorted(s for s, _, _ in messages(path)) == ["0", "1"]
