@@ -10,6 +10,13 @@
 set -eu
 cd "$(dirname "$0")/.."
 top=$(pwd)
+began=$(date +%s)
+# stage TEXT: a stage's header, with the minutes and seconds since the
+# start, so that a slow stage shows in the log.
+stage() {
+	t=$(($(date +%s) - began))
+	printf '=== %s  [%d:%02d]\n' "$*" $((t / 60)) $((t % 60))
+}
 
 [ "$(id -u)" -eq 0 ] || { echo "scripts/test.sh: run as root" >&2; exit 1; }
 scripts/install-deps
@@ -24,7 +31,7 @@ fi
 run_suite() {
 	name=$1
 	shift
-	echo "=== $name build: unit tests and fuzz corpora"
+	stage "$name build: unit tests and fuzz corpora"
 	rm -rf "build-$name"
 	mkdir "build-$name"
 	(
@@ -36,10 +43,10 @@ run_suite() {
 			exit 1
 		fi
 	)
-	echo "=== $name build: integration tests"
+	stage "$name build: integration tests"
 	BULKHEAD=$top/build-$name/bulkhead BULKCTL=$top/build-$name/bulkctl \
 	BULKHEAD_SETUP=$top/scripts/bulkhead-setup \
-	    /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration
+	    /usr/bin/python3 -m pytest -q -p no:cacheprovider --durations=12 tests/integration
 }
 
 run_suite asan --enable-sanitizers
@@ -50,7 +57,7 @@ run_suite test
 # tests and fuzz corpora, not the integration tests), installs into a
 # scratch prefix, checks the installed files (make installcheck) and
 # uninstalls.
-echo "=== release tarball: make distcheck"
+stage "release tarball: make distcheck"
 (
 	cd build-test
 	if ! make -j2 distcheck >distcheck.log 2>&1; then
@@ -63,7 +70,7 @@ echo "=== release tarball: make distcheck"
 # The installed bulkhead: ./configure --prefix=/usr --sysconfdir=/etc &&
 # make install, and the Debian package (dpkg-buildpackage, lintian,
 # dpkg -i and --purge), each in a throwaway root; see the script.
-echo "=== installation: make install and the Debian package"
+stage "installation: make install and the Debian package"
 sh scripts/test-package.sh
 
 # ---- fuzzing and static checks ----
@@ -72,7 +79,7 @@ sh scripts/test-package.sh
 # llvm-cov coverage reached; any crash, leak or timeout fails.  Then
 # cppcheck and clang-tidy, which must report nothing.
 fuzztime=${FUZZTIME:-60}
-echo "=== fuzz build: every harness for ${fuzztime}s"
+stage "fuzz build: every harness for ${fuzztime}s"
 rm -rf build-fuzz
 mkdir build-fuzz
 (
@@ -81,6 +88,7 @@ mkdir build-fuzz
 	make -j2 >/dev/null
 	make fuzz FUZZTIME="$fuzztime"
 )
-echo "=== static checks"
+stage "static checks"
 scripts/static-check.sh "$top/build-static"
+stage "all stages passed"
 # ---- end fuzzing and static checks ----
