@@ -1,21 +1,18 @@
 /*
  * sender_login.c: smtpd_sender_login_maps (see sender_login.h).
  */
-#include <sys/stat.h>
-
 #include <ctype.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
+#include "lib/textfile.h"
 #include "lib/xmalloc.h"
 #include "smtpd/sender_login.h"
 
 #define SL_FILE_MAX	(16 * 1024 * 1024)
+#define SL_LINES_MAX	1000000
 
 static void
 lower(char *s)
@@ -24,57 +21,55 @@ lower(char *s)
 		*s = (char)tolower((unsigned char)*s);
 }
 
-int
-sl_parse(struct sender_logins *sl, const char *buf, size_t len, char *err,
-    size_t errlen)
+/* One logical line: "address  login, login..." */
+static int
+add_line(struct sender_logins *sl, char *line, const char *fname, int lineno,
+    char *err, size_t errlen)
 {
-	char	*copy, *line, *nl, *key, *val;
-	int	 lineno = 0;
+	char *key = line, *val;
 
-	if (memchr(buf, '\0', len) != NULL) {
-		snprintf(err, errlen, "NUL byte");
+	val = key + strcspn(key, " \t");
+	if (*val != '\0')
+		*val++ = '\0';
+	val += strspn(val, " \t");
+	if (*val == '\0') {
+		snprintf(err, errlen, "%s:%d: no login for %s", fname, lineno,
+		    key);
 		return -1;
 	}
-	copy = xmalloc(len + 1);
-	memcpy(copy, buf, len);
-	copy[len] = '\0';
-	for (line = copy; line != NULL && *line != '\0'; line = nl) {
-		lineno++;
-		if ((nl = strchr(line, '\n')) != NULL)
-			*nl++ = '\0';
-		line[strcspn(line, "\r")] = '\0';
-		key = line + strspn(line, " \t");
-		if (*key == '\0' || *key == '#')
-			continue;
-		val = key + strcspn(key, " \t");
-		if (*val != '\0')
-			*val++ = '\0';
-		val += strspn(val, " \t");
-		if (*val == '\0') {
-			snprintf(err, errlen, "line %d: no login for %s",
-			    lineno, key);
-			free(copy);
-			return -1;
-		}
-		lower(key);
-		sl->v = xreallocarray(sl->v, sl->n + 1, sizeof(*sl->v));
-		sl->v[sl->n].key = xstrdup(key);
-		sl->v[sl->n].logins = xstrdup(val);
-		sl->n++;
-	}
-	free(copy);
+	lower(key);
+	sl->v = xreallocarray(sl->v, sl->n + 1, sizeof(*sl->v));
+	sl->v[sl->n].key = xstrdup(key);
+	sl->v[sl->n].logins = xstrdup(val);
+	sl->n++;
 	return 0;
+}
+
+int
+sl_parse(struct sender_logins *sl, const char *buf, size_t len,
+    const char *fname, char *err, size_t errlen)
+{
+	struct lreader	lr;
+	struct dbuf	lb;
+	int		first, rc;
+
+	memset(&lb, 0, sizeof(lb));
+	lline_init(&lr, buf, len, fname, SL_LINES_MAX);
+	while ((rc = lline_next(&lr, &lb, &first, err, errlen)) == 1)
+		if (add_line(sl, lb.p, fname, first, err, errlen) == -1) {
+			rc = -1;
+			break;
+		}
+	free(lb.p);
+	return rc;
 }
 
 int
 sl_load(struct sender_logins *sl, const char *spec, char *err, size_t errlen)
 {
 	const char	*path = spec, *colon;
-	struct stat	 st;
-	char		*buf;
-	ssize_t		 n;
-	size_t		 got = 0;
-	int		 fd, rc;
+	struct dbuf	 b;
+	int		 rc;
 
 	if (*spec != '/' && (colon = strchr(spec, ':')) != NULL) {
 		if (strncmp(spec, "hash:", 5) != 0 &&
@@ -85,21 +80,11 @@ sl_load(struct sender_logins *sl, const char *spec, char *err, size_t errlen)
 		}
 		path = colon + 1;
 	}
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
-	    fstat(fd, &st) == -1 || st.st_size > SL_FILE_MAX) {
-		snprintf(err, errlen, "%s: %s", path, fd == -1 ?
-		    strerror(errno) : "too large");
-		if (fd != -1)
-			close(fd);
+	memset(&b, 0, sizeof(b));
+	if (text_slurp(path, SL_FILE_MAX, &b, err, errlen) == -1)
 		return -1;
-	}
-	buf = xmalloc((size_t)st.st_size + 1);
-	while (got < (size_t)st.st_size &&
-	    (n = read(fd, buf + got, (size_t)st.st_size - got)) > 0)
-		got += (size_t)n;
-	close(fd);
-	rc = sl_parse(sl, buf, got, err, errlen);
-	free(buf);
+	rc = sl_parse(sl, b.p != NULL ? b.p : "", b.len, path, err, errlen);
+	free(b.p);
 	return rc;
 }
 

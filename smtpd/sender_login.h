@@ -21,9 +21,13 @@ struct sender_logins {
 	size_t		 n;
 };
 
-/* Add a map's text; -1 with err "line N: ..." on a bad line. */
+/*
+ * Add a map's text (Postfix's logical lines: comments, blank lines,
+ * continuation by leading white space); -1 with err "fname:N: ..." on a
+ * bad line.
+ */
 int	sl_parse(struct sender_logins *, const char *buf, size_t len,
-	    char *err, size_t errlen);
+	    const char *fname, char *err, size_t errlen);
 int	sl_load(struct sender_logins *, const char *spec, char *err,
 	    size_t errlen);
 /* The logins owning sender (NULL: nobody). */

@@ -52,8 +52,8 @@ test_sender_logins(void **state)
 
 	(void)state;
 	memset(&sl, 0, sizeof(sl));
-	assert_int_equal(sl_parse(&sl, map, strlen(map), err, sizeof(err)),
-	    0);
+	assert_int_equal(sl_parse(&sl, map, strlen(map), "logins", err,
+	    sizeof(err)), 0);
 	assert_int_equal(sl_owns(&sl, "alice@example.org", "alice"), 1);
 	assert_int_equal(sl_owns(&sl, "alice@example.org", "bob"), 0);
 	assert_int_equal(sl_owns(&sl, "shared@example.org", "bob"), 1);
@@ -63,8 +63,15 @@ test_sender_logins(void **state)
 	assert_int_equal(sl_owns(&sl, "nobody@elsewhere.example", "alice"),
 	    0);
 	sl_free(&sl);
-	assert_int_equal(sl_parse(&sl, "lonely@example.org\n", 19, err,
-	    sizeof(err)), -1);
+	assert_int_equal(sl_parse(&sl, "lonely@example.org\n", 19, "logins",
+	    err, sizeof(err)), -1);
+	assert_string_equal(err, "logins:1: no login for lonely@example.org");
+	sl_free(&sl);
+	/* Postfix's continuation: a line that starts with white space. */
+	map = "a@example.org alice,\n  bob\n";
+	assert_int_equal(sl_parse(&sl, map, strlen(map), "logins", err,
+	    sizeof(err)), 0);
+	assert_int_equal(sl_owns(&sl, "a@example.org", "bob"), 1);
 	sl_free(&sl);
 }
 
