@@ -22,8 +22,6 @@
 #include "smtpd/smtpd.h"
 #include "smtpd/tls_keys.h"
 
-static struct worker_env *keys_we;
-
 static int
 waiter_cmp(struct waiter *a, struct waiter *b)
 {
@@ -186,9 +184,9 @@ retire_lookup(struct smtpd *sd, struct ipc_chan *old)
 
 /* keys broke the protocol (tls_keys.c): master restarts it. */
 static void
-keys_violation(const char *why)
+keys_violation(const char *why, void *arg)
 {
-	worker_peer_violation(keys_we, ROLE_KEYS, why);
+	worker_peer_violation(arg, ROLE_KEYS, why);
 }
 
 void
@@ -198,9 +196,8 @@ smtpd_on_peer(struct worker_env *we, enum bh_role peer, int fd)
 	struct ipc_chan	**slot;
 
 	if (peer == ROLE_KEYS) {
-		keys_we = we;
 		/* Not on the event loop: TLS asks it synchronously. */
-		tls_keys_set_fd(fd, keys_violation);
+		tls_keys_set_fd(fd, keys_violation, we);
 		return;
 	}
 	if ((slot = peer_slot(sd, peer)) == NULL) {

@@ -60,17 +60,19 @@
 static int	  keys_fd = -1;
 static uint32_t	  keys_id;		/* the last request's id */
 static int	  keys_stuck;		/* the last wait timed out */
-static void	(*keys_violation)(const char *);
+static void	(*keys_violation)(const char *, void *);
+static void	 *keys_violation_arg;
 static RSA_METHOD	*rsa_meth;
 static EC_KEY_METHOD	*ec_meth;
 
 void
-tls_keys_set_fd(int fd, void (*violation)(const char *))
+tls_keys_set_fd(int fd, void (*violation)(const char *, void *), void *arg)
 {
 	if (keys_fd != -1)
 		close(keys_fd);
 	keys_fd = fd;
 	keys_violation = violation;
+	keys_violation_arg = arg;
 	keys_stuck = 0;
 }
 
@@ -82,7 +84,7 @@ keys_lost(const char *why, int violation)
 		close(keys_fd);
 	keys_fd = -1;
 	if (violation && keys_violation != NULL)
-		keys_violation(why);
+		keys_violation(why, keys_violation_arg);
 }
 
 static int

@@ -26,6 +26,7 @@ int	tls_keys_use(struct ssl_ctx_st *, const struct bh_config *,
  * loop never reads it; tls_keys.c owns and closes it.  violation is
  * called when keys broke the protocol (smtpd reports it to master).
  */
-void	tls_keys_set_fd(int fd, void (*violation)(const char *why));
+void	tls_keys_set_fd(int fd, void (*violation)(const char *why, void *arg),
+	    void *arg);
 
 #endif
