@@ -17,6 +17,27 @@ qenv_add_rcpt(struct qenv *env, const char *addr)
 	return qenv_add_rcpt_dsn(env, addr, 0, "");
 }
 
+/*
+ * Room for one more recipient.  The array holds the power of two at or
+ * above nrcpt, so it grows only when nrcpt reaches one: a message with
+ * ten thousand recipients is not copied ten thousand times (and under
+ * ASan every realloc copies).
+ */
+static int
+rcpt_room(struct qenv *env)
+{
+	struct qrcpt	*nr;
+	size_t		 n = env->nrcpt;
+
+	if (n != 0 && (n & (n - 1)) != 0)
+		return 0;
+	if ((nr = reallocarray(env->rcpt, n == 0 ? 1 : 2 * n,
+	    sizeof(*nr))) == NULL)
+		return -1;
+	env->rcpt = nr;
+	return 0;
+}
+
 int
 qenv_add_rcpt_dsn(struct qenv *env, const char *addr, uint32_t notify,
     const char *orcpt)
@@ -27,10 +48,9 @@ qenv_add_rcpt_dsn(struct qenv *env, const char *addr, uint32_t notify,
 	    strlen(addr) >= sizeof(r->addr) ||
 	    strlen(orcpt) >= sizeof(r->orcpt) || notify > DSN_NOTIFY_MASK)
 		return -1;
-	if ((r = reallocarray(env->rcpt, env->nrcpt + 1, sizeof(*r))) == NULL)
+	if (rcpt_room(env) == -1)
 		return -1;
-	env->rcpt = r;
-	r += env->nrcpt++;
+	r = env->rcpt + env->nrcpt++;
 	memset(r, 0, sizeof(*r));
 	xstrlcpy(r->addr, addr, sizeof(r->addr));
 	xstrlcpy(r->orcpt, orcpt, sizeof(r->orcpt));
@@ -350,7 +370,7 @@ static int
 parse_recipients(struct cursor *c, struct qenv *env, int v3)
 {
 	char		rec[IPC_ADDR_MAX + 32];
-	struct qrcpt	r, *nr;
+	struct qrcpt	r;
 	size_t		off;
 
 	while (c->off < c->len && c->p[c->off] == 'R') {
@@ -365,12 +385,10 @@ parse_recipients(struct cursor *c, struct qenv *env, int v3)
 			return -1;
 		}
 		r.status_off = off;
-		if ((nr = reallocarray(env->rcpt, env->nrcpt + 1,
-		    sizeof(*nr))) == NULL) {
+		if (rcpt_room(env) == -1) {
 			free(r.done);
 			return -1;
 		}
-		env->rcpt = nr;
 		env->rcpt[env->nrcpt++] = r;
 	}
 	return 0;
