@@ -527,7 +527,7 @@ session_start(struct smtpd *sd, struct bufferevent *bev, int tls,
 	s = xcalloc(1, sizeof(*s));
 	if ((s->data = evbuffer_new()) == NULL ||
 	    (s->timer = evtimer_new(sd->we.base, on_timer, s)) == NULL)
-		fatal("session_accept");
+		fatal("session_start");
 	s->sd = sd;
 	s->bev = bev;
 	s->tls = tls;

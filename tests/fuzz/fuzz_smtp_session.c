@@ -2,11 +2,11 @@
  * fuzz_smtp_session.c: the real SMTP session state machine (session.c,
  * session_cmd.c, session_data.c, session_auth.c, session_policy.c,
  * clients.c) driven by arbitrary client bytes, in process: no sockets,
- * no event loop, tens of thousands of sessions a second.
+ * no event loop, thousands of sessions a second under ASan.
  *
- * The client is one end of an in-memory bufferevent pair whose other
- * end the session gets (session_start, the seam under session_accept).
- * The harness plays the kernel and the event loop: it hands the input
+ * session_accept gets fd -1: its bufferevent is a socket bufferevent
+ * without a socket, on which libevent adds no I/O event.  The harness
+ * plays the kernel and the event loop on its buffers: it hands the input
  * over a piece at a time (each piece runs the session's read handler),
  * takes away what the session wrote and then runs its write handler,
  * fires the session's timer when that is all that is left (the greeting
