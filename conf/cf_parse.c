@@ -239,6 +239,29 @@ cf_lookup(const struct cf_table *t, const char *name)
 	return table_find(t, name, strlen(name), NULL);
 }
 
+/*
+ * Room for one more entry.  Every table's array is allocated by
+ * table_append (32, doubled) or here (16, doubled): its capacity is a
+ * power of two of at least 16 and at least n, so only n = 0 or n a
+ * power of two of 16 or more may be full.  One entry at a time, the
+ * defaults (config_defaults, every parse) cost a copy of the table per
+ * parameter.
+ */
+static int
+table_room(struct cf_table *t)
+{
+	struct cf_param	*nv;
+	size_t		 ncap;
+
+	if (t->n > 0 && (t->n < 16 || (t->n & (t->n - 1)) != 0))
+		return 0;
+	ncap = t->n < 16 ? 16 : t->n * 2;
+	if ((nv = reallocarray(t->v, ncap, sizeof(*nv))) == NULL)
+		return -1;
+	t->v = nv;
+	return 0;
+}
+
 int
 cf_set(struct cf_table *t, const char *name, const char *value,
     const char *file, int line)
@@ -254,12 +277,12 @@ cf_set(struct cf_table *t, const char *name, const char *value,
 		*old = np;
 		return 0;
 	}
-	if ((nv = reallocarray(t->v, t->n + 1, sizeof(*nv))) == NULL) {
+	if (table_room(t) == -1) {
 		param_clear(&np);
 		return -1;
 	}
-	t->v = nv;
-	memmove(&t->v[at + 1], &t->v[at], (t->n - at) * sizeof(*nv));
+	nv = t->v;
+	memmove(&nv[at + 1], &nv[at], (t->n - at) * sizeof(*nv));
 	t->v[at] = np;
 	t->n++;
 	return 0;

@@ -150,6 +150,14 @@ parse_line(struct drop_env *e, unsigned *seen, const char *l, size_t n)
 			return "too many recipients";
 		if (!drop_addr_valid(v, vn))
 			return "a malformed recipient";
+		if (e->nrcpt == e->rcpt_cap) {
+			/* grown as needed: all 1,000 at once were 257 KB */
+			e->rcpt_cap = e->rcpt_cap ? e->rcpt_cap * 2 : 8;
+			if (e->rcpt_cap > DROP_RCPT_MAX)
+				e->rcpt_cap = DROP_RCPT_MAX;
+			e->rcpt = xreallocarray(e->rcpt, e->rcpt_cap,
+			    sizeof(*e->rcpt));
+		}
 		copy_value(e->rcpt[e->nrcpt++], DROP_ADDR_MAX + 1, v, vn);
 	} else if (KEY("sender")) {
 		ONCE(SEEN_SENDER);
@@ -212,7 +220,6 @@ drop_parse_env(const char *buf, size_t len, struct drop_env *e, char *err,
 	}
 	if (len > DROP_ENVELOPE_MAX)
 		len = DROP_ENVELOPE_MAX;
-	e->rcpt = xcalloc(DROP_RCPT_MAX, sizeof(*e->rcpt));
 	for (off = magic; why == NULL; off = (size_t)(nl - buf) + 1) {
 		if ((nl = memchr(buf + off, '\n', len - off)) == NULL) {
 			why = "the envelope does not end (within 256 KiB)";
@@ -242,7 +249,7 @@ drop_env_free(struct drop_env *e)
 {
 	free(e->rcpt);
 	e->rcpt = NULL;
-	e->nrcpt = 0;
+	e->nrcpt = e->rcpt_cap = 0;
 }
 
 /* A header field's name at the start of line l (n bytes) is name. */

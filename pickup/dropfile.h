@@ -42,6 +42,7 @@ struct drop_env {
 	int	 body8;				/* BODY=8BITMIME */
 	char	(*rcpt)[DROP_ADDR_MAX + 1];
 	size_t	 nrcpt;
+	size_t	 rcpt_cap;	/* allocated */
 	size_t	 env_len;	/* bytes up to and with the empty line */
 };
 

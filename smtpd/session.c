@@ -501,25 +501,25 @@ refuse_if_full(struct session *s)
 
 /* A session on an implicit-TLS listener: TLS from the first byte. */
 static struct bufferevent *
-tls_wrapper_bev(struct session *s, int fd)
+tls_wrapper_bev(struct smtpd *sd, int fd)
 {
 	struct bufferevent	*bev;
 	SSL			*ssl;
 
-	if ((ssl = SSL_new(s->sd->tls)) == NULL)
+	if ((ssl = SSL_new(sd->tls)) == NULL)
 		fatalx("SSL_new");
-	bev = bufferevent_openssl_socket_new(s->sd->we.base, fd, ssl,
+	bev = bufferevent_openssl_socket_new(sd->we.base, fd, ssl,
 	    BUFFEREVENT_SSL_ACCEPTING, TLS_BEV_OPTS);
 	if (bev == NULL)
 		fatalx("bufferevent_openssl_socket_new");
 	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
-	s->tls = 1;
 	return bev;
 }
 
-void
-session_accept(struct smtpd *sd, int fd, const struct sockaddr *sa,
-    socklen_t salen, const struct listener_tls *lt)
+/* A session on a connection in bev, which it owns from now on. */
+static struct session *
+session_start(struct smtpd *sd, struct bufferevent *bev, int tls,
+    const struct sockaddr *sa, const struct listener_tls *lt)
 {
 	struct session	*s;
 	struct timeval	 tv = { sd->we.cf.smtpd_timeout, 0 };
@@ -527,8 +527,10 @@ session_accept(struct smtpd *sd, int fd, const struct sockaddr *sa,
 	s = xcalloc(1, sizeof(*s));
 	if ((s->data = evbuffer_new()) == NULL ||
 	    (s->timer = evtimer_new(sd->we.base, on_timer, s)) == NULL)
-		fatal("session_accept");
+		fatal("session_start");
 	s->sd = sd;
+	s->bev = bev;
+	s->tls = tls;
 	s->data_fd = -1;
 	s->state = S_GREET;
 	format_peer(sa, s->client_addr, sizeof(s->client_addr));
@@ -544,13 +546,6 @@ session_accept(struct smtpd *sd, int fd, const struct sockaddr *sa,
 	    sd->we.cf.smtpd_recipient_restrictions;
 	s->sender_restr = lt != NULL ? lt->sender_restr :
 	    sd->we.cf.smtpd_sender_restrictions;
-	if (lt != NULL && lt->wrapper && sd->tls != NULL)
-		s->bev = tls_wrapper_bev(s, fd);
-	else
-		s->bev = bufferevent_socket_new(sd->we.base, fd,
-		    BEV_OPT_CLOSE_ON_FREE);
-	if (s->bev == NULL)
-		fatalx("bufferevent_socket_new");
 	sd->nsessions++;
 	s->client = client_enter(sd, s->client_addr);
 	bufferevent_setcb(s->bev, on_read, on_write, on_event, s);
@@ -560,11 +555,34 @@ session_accept(struct smtpd *sd, int fd, const struct sockaddr *sa,
 	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
 	log_info("connect from unknown[%s]", s->client_addr);
 	if (refuse_if_full(s))
-		return;
+		return s;
 	if (sd->we.cf.smtpd_greet_wait > 0)
 		timer_set(s, T_GREET, sd->we.cf.smtpd_greet_wait);
 	else
 		greet(s);
+	return s;
+}
+
+/*
+ * A session on a new connection (fd -1: a socket bufferevent without a
+ * socket, whose buffers the session fuzz harness fills and empties).
+ * Returns the session, which may be gone again once the caller's next
+ * call into it returns.
+ */
+struct session *
+session_accept(struct smtpd *sd, int fd, const struct sockaddr *sa,
+    socklen_t salen, const struct listener_tls *lt)
+{
+	struct bufferevent	*bev;
+	int			 tls = lt != NULL && lt->wrapper &&
+				    sd->tls != NULL;
+
+	if (tls)
+		bev = tls_wrapper_bev(sd, fd);
+	else if ((bev = bufferevent_socket_new(sd->we.base, fd,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL)
+		fatalx("bufferevent_socket_new");
+	return session_start(sd, bev, tls, sa, lt);
 }
 
 /*

@@ -83,8 +83,8 @@ struct client *client_enter(struct smtpd *, const char *addr);
 void	client_leave(struct smtpd *, struct client *);
 
 /* session.c; lt: the listener's TLS options, NULL for main.cf's */
-void	session_accept(struct smtpd *, int fd, const struct sockaddr *,
-	    socklen_t, const struct listener_tls *lt);
+struct session *session_accept(struct smtpd *, int fd,
+	    const struct sockaddr *, socklen_t, const struct listener_tls *lt);
 /*
  * The answer to a request of type req.  type is the reply type, or
  * IPC_NONE (msg NULL) when the peer went away before answering; msg is
