@@ -31,6 +31,7 @@
 #include "privsep/ipc_msgs.h"
 #include "privsep/control.h"
 #include "master/master.h"
+#include "conf/tls_check.h"
 #include "privsep/sandbox.h"
 
 #define STOP_GRACE	5	/* seconds before SIGKILL at shutdown */
@@ -406,8 +407,14 @@ load_everything(struct master *m, int check_only)
 		fprintf(stderr, "bulkhead: %s\n", err);
 		return -1;
 	}
-	if (check_only)
+	if (check_only) {
+		/* The key and certificate, as keys and smtpd read them. */
+		if (config_check_tls(&m->cf, err, sizeof(err)) == -1) {
+			fprintf(stderr, "bulkhead: %s\n", err);
+			return -1;
+		}
 		return 0;
+	}
 	/* Before the listeners and the control socket of a running one. */
 	if (already_running(m->cf.pid_file)) {
 		fprintf(stderr, "bulkhead: already running (%s)\n",

@@ -176,3 +176,50 @@ def test_newaliases_checks_the_alias_files(confdir, users):
         assert r.returncode == 0
         assert "aliases:2: alias x: bh-nosuchuser: no such alias or user" \
             in r.stderr, r.stderr
+
+
+def make_cert(d, name, cn):
+    cert = os.path.join(d, name + ".crt")
+    key = os.path.join(d, name + ".key")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048",
+                    "-nodes", "-keyout", key, "-out", cert, "-days", "2",
+                    "-subj", "/CN=" + cn], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.chmod(key, 0o600)
+    return cert, key
+
+
+def test_check_reads_the_tls_key_and_certificate(confdir):
+    """bulkhead -n loads smtpd_tls_cert_file and smtpd_tls_key_file as
+    start-up does: a missing file, one that is not PEM, and a key that
+    is not the certificate's are each reported with the file and why."""
+    cert, key = make_cert(confdir, "one", "mx.test.example")
+    cert2, key2 = make_cert(confdir, "two", "other.test.example")
+    write(confdir, "master.cf", GOOD_MASTER)
+
+    def tls(c, k):
+        write(confdir, "main.cf", GOOD_MAIN +
+              "smtpd_tls_security_level = may\n"
+              "smtpd_tls_cert_file = %s\nsmtpd_tls_key_file = %s\n" % (c, k))
+        return check(confdir)
+
+    r = tls(cert, key)
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    missing = os.path.join(confdir, "nosuch.key")
+    r = tls(cert, missing)
+    assert r.returncode != 0
+    assert "smtpd_tls_key_file %s: No such file or directory" % missing \
+        in r.stderr, r.stderr
+    r = tls(cert, cert)          # a certificate is not a key
+    assert r.returncode != 0
+    assert "smtpd_tls_key_file %s:" % cert in r.stderr, r.stderr
+    r = tls(key, key)            # nor a key a certificate
+    assert r.returncode != 0
+    assert "smtpd_tls_cert_file %s:" % key in r.stderr, r.stderr
+    r = tls(cert, key2)
+    assert r.returncode != 0
+    assert "smtpd_tls_key_file %s does not match" % key2 in r.stderr, \
+        r.stderr
+    assert cert in r.stderr
+    r = tls(cert2, key2)
+    assert r.returncode == 0 and r.stderr == "", r.stderr
