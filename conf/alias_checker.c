@@ -5,7 +5,9 @@
  * open on fds 3, 4, ... in -A's order, stdout and stderr are a pipe to
  * master.  It reads main.cf as every compartment does, becomes
  * lookup_user (whose compartment parses the same files anyway), and
- * only then parses: newaliases' check (config_check_alias_fds).  Its log
+ * only then parses: newaliases' check (config_check_alias_fds).  Before
+ * that, as root as queue and lookup do, it parses transport_maps, so
+ * that master need not.  Its log
  * lines go to master as "w<priority> text", the verdict as "e text".
  */
 #include <sys/prctl.h>
@@ -22,6 +24,7 @@
 #include "conf/config_load.h"
 #include "lib/log.h"
 #include "privsep/sandbox.h"
+#include "relay/transport.h"
 
 static void
 sink(int prio, const char *line)
@@ -60,6 +63,28 @@ become(const struct bh_config *cf, char *err, size_t errlen)
 	return NULL;
 }
 
+/*
+ * Every transport_maps file parses (queue and lookup read them as root
+ * when they start): in the checker and the tools, never in master.
+ */
+int
+config_check_transport_maps(const struct bh_config *cf, char *err, size_t errlen)
+{
+	struct transport_table	t;
+	char			why[CF_ERR_MAX];
+	size_t			i;
+
+	for (i = 0; i < cf->transport_maps.n; i++) {
+		if (transport_parse_file(&t, cf->transport_maps.v[i], why,
+		    sizeof(why)) == -1) {
+			snprintf(err, errlen, "transport_maps: %s", why);
+			return -1;
+		}
+		transport_free(&t);
+	}
+	return 0;
+}
+
 int
 alias_checker_main(int argc, char **argv)
 {
@@ -83,7 +108,8 @@ alias_checker_main(int argc, char **argv)
 	if (confdir == NULL || optind != argc)
 		return fail("usage: bulkhead -x alias-check -c DIR -A PATH ...",
 		    "");
-	if (config_load(&cf, confdir, quiet, err, sizeof(err)) == -1)
+	if (config_load(&cf, confdir, quiet, err, sizeof(err)) == -1 ||
+	    config_check_transport_maps(&cf, err, sizeof(err)) == -1)
 		return fail(err, "");
 	/* master's list (a main.cf changed since its reload is not ours) */
 	for (i = 0; i < n; i++) {

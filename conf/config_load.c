@@ -1,23 +1,22 @@
 /*
  * config_load.c: read main.cf and master.cf from a configuration directory,
- * and check that the system matches (accounts, directories, aliases).
+ * and check that the system matches (accounts, directories).  The alias
+ * files and transport_maps are checked elsewhere (aliases_check.c,
+ * alias_checker.c): master does not parse them.
  * Used by master at start-up, by "bulkhead -n", by SIGHUP, and by workers
  * (which read the same root-owned files before they drop privileges).
  */
 #include <sys/stat.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "lib/log.h"
 #include "conf/config_load.h"
 #include "privsep/sandbox.h"
-#include "relay/transport.h"
 
 int
 config_load(struct bh_config *cf, const char *dir, cf_warn_fn warn,
@@ -99,25 +98,6 @@ check_default_privs(const struct bh_config *cf, char *err, size_t errlen)
 	return 0;
 }
 
-/* Every transport_maps file parses (queue reads them when it starts). */
-static int
-check_transport_maps(const struct bh_config *cf, char *err, size_t errlen)
-{
-	struct transport_table	t;
-	char			why[CF_ERR_MAX];
-	size_t			i;
-
-	for (i = 0; i < cf->transport_maps.n; i++) {
-		if (transport_parse_file(&t, cf->transport_maps.v[i], why,
-		    sizeof(why)) == -1) {
-			snprintf(err, errlen, "transport_maps: %s", why);
-			return -1;
-		}
-		transport_free(&t);
-	}
-	return 0;
-}
-
 /* Every compartment's account exists, is not root, and has its own uid. */
 int
 config_check_system(const struct bh_config *cf, char *err, size_t errlen)
@@ -148,8 +128,6 @@ config_check_system(const struct bh_config *cf, char *err, size_t errlen)
 	/* 0711 at most: users' bulkdrop passes through to maildrop/ */
 	if (check_dir("queue_directory", cf->queue_directory, uids[1], 066,
 	    err, errlen) == -1)
-		return -1;
-	if (check_transport_maps(cf, err, errlen) == -1)
 		return -1;
 	return check_dir("empty_directory", cf->empty_directory, 0, 022, err,
 	    errlen);

@@ -223,3 +223,18 @@ def test_check_reads_the_tls_key_and_certificate(confdir):
     assert cert in r.stderr
     r = tls(cert2, key2)
     assert r.returncode == 0 and r.stderr == "", r.stderr
+
+
+def test_bad_transport_table_stops_the_daemon(confdir):
+    """transport_maps is parsed by the checker master starts (as root,
+    like queue and lookup), not by master: a bad table still stops
+    start-up with its file and line."""
+    table = os.path.join(confdir, "transport")
+    with open(table, "w") as f:
+        f.write("ok.example local:\nbad.example smtp:mx.bad.example\n")
+    write(confdir, "main.cf", GOOD_MAIN + "transport_maps = hash:%s\n" % table)
+    write(confdir, "master.cf", GOOD_MASTER)
+    r = subprocess.run([BULKHEAD, "-d", "-c", confdir], capture_output=True,
+                       text=True, timeout=30)
+    assert r.returncode != 0
+    assert "transport_maps: %s:2:" % table in r.stderr, r.stderr
