@@ -1,7 +1,8 @@
 /*
  * lookup.c: the lookup compartment.  It answers smtpd (is this recipient
  * ours?) and local (whom does it reach?) from a snapshot of passwd and the
- * aliases taken before it entered an empty root.
+ * aliases taken before it entered an empty root (the alias files' bytes:
+ * it parses them only after its privilege drop).
  *
  * Handlers:
  *   on_rcpt_check	smtpd's IPC_RCPT_CHECK

@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -32,6 +33,13 @@
 #include "privsep/mailbox_path.h"
 #include "master/master.h"
 #include "privsep/sandbox.h"
+
+/*
+ * How long master waits for a child that examines a file as a user, or a
+ * verifying runner: they read a small file or two, and their user may
+ * stop them (SIGSTOP), so master does not wait for long.
+ */
+#define VERIFY_WAIT	5	/* seconds */
 
 struct runner_target {
 	uid_t	 uid;
@@ -104,8 +112,11 @@ lstat_as(uid_t uid, gid_t gid, const char *path, struct stat *st)
 		_exit(write(p[1], &pr, sizeof(pr)) == sizeof(pr) ? 0 : 1);
 	}
 	close(p[1]);
-	n = read(p[0], &pr, sizeof(pr));
+	/* It runs as the user, who may stop it: master waits a little only. */
+	n = poll(&(struct pollfd){ p[0], POLLIN, 0 }, 1, VERIFY_WAIT * 1000)
+	    == 1 ? read(p[0], &pr, sizeof(pr)) : -1;
 	close(p[0]);
+	kill(pid, SIGKILL);
 	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
 		;
 	if (n != (ssize_t)sizeof(pr) || pr.err != 0)
@@ -207,7 +218,7 @@ verify_link(struct master *m, const struct msg_runner_open *req, uint32_t i,
 	close(sv[0]);
 	close(sv[1]);
 	child_log_watch(m, errr, errw, "runner", pid);
-	return pid == -1 ? -1 : wait_verifier(pid, m->cf.command_time_limit);
+	return pid == -1 ? -1 : wait_verifier(pid, VERIFY_WAIT);
 }
 
 /*
