@@ -359,7 +359,7 @@ config_check_aliases(const struct bh_config *cf, char *err, size_t errlen)
 
 	for (n = 0; n < cf->alias_maps.n && n < BH_LIST_MAX; n++)
 		if ((fds[n] = open(cf->alias_maps.v[n], O_RDONLY | O_CLOEXEC |
-		    O_NOCTTY)) == -1) {
+		    O_NOCTTY | O_NONBLOCK)) == -1) {
 			snprintf(err, errlen, "%s: %s", cf->alias_maps.v[n],
 			    strerror(errno));
 			rc = -1;

@@ -157,7 +157,9 @@ aliases_parse_file(struct alias_table *t, const char *path, char *err,
 	int	fd, r;
 
 	memset(t, 0, sizeof(*t));
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
+	/* O_NONBLOCK: a FIFO there is refused, not waited on. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK))
+	    == -1) {
 		errf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}

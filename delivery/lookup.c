@@ -269,11 +269,14 @@ read_aliases(struct lookup *lk)
 	if (maps->n > IPC_MAPS_MAX)
 		fatalx("alias_maps: more than %d files", IPC_MAPS_MAX);
 	for (i = maps->n; i-- > 0; ) {
-		if ((fd = open(maps->v[i], O_RDONLY | O_CLOEXEC)) == -1)
+		/* O_NONBLOCK: a FIFO put there does not hang lookup */
+		if ((fd = open(maps->v[i], O_RDONLY | O_CLOEXEC | O_NONBLOCK))
+		    == -1)
 			fatal("alias_maps %s", maps->v[i]);
-		if (fstat(fd, &st) == -1 || st.st_size > 16 * 1024 * 1024)
-			fatalx("alias_maps %s: unreadable or too large",
-			    maps->v[i]);
+		if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+		    st.st_size > 16 * 1024 * 1024)
+			fatalx("alias_maps %s: unreadable, not a regular file "
+			    "or too large", maps->v[i]);
 		all = xreallocarray(all, len + st.st_size + 2, 1);
 		if (fd_read_all(fd, all + len, st.st_size) != st.st_size)
 			fatal("read %s", maps->v[i]);

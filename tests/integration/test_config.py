@@ -238,3 +238,19 @@ def test_bad_transport_table_stops_the_daemon(confdir):
                        text=True, timeout=30)
     assert r.returncode != 0
     assert "transport_maps: %s:2:" % table in r.stderr, r.stderr
+
+
+def test_alias_file_that_is_a_fifo_is_refused_at_once(confdir):
+    """An alias file replaced by a FIFO (with no writer) must not hang
+    the check or the daemon's start: master opens it without blocking and
+    sees it is not a regular file."""
+    write(confdir, "main.cf", GOOD_MAIN)
+    write(confdir, "master.cf", GOOD_MASTER)
+    path = os.path.join(confdir, "aliases")
+    os.unlink(path)
+    os.mkfifo(path)
+    for argv in ([BULKHEAD, "-n", "-c", confdir],
+                 [BULKHEAD, "-d", "-c", confdir]):
+        r = subprocess.run(argv, capture_output=True, text=True, timeout=20)
+        assert r.returncode != 0
+        assert "%s: not a regular file" % path in r.stderr, r.stderr
