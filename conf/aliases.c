@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/log.h"
 #include "lib/rfc5321.h"
 #include "conf/aliases.h"
 #include "conf/aliases_int.h"
@@ -647,6 +648,13 @@ aliases_parse_buffer(struct alias_table *t, const char *buf, size_t len,
 
 	memset(t, 0, sizeof(*t));
 	memset(&P, 0, sizeof(P));
+#ifdef BH_TEST_HOOKS
+	/* Which process parses, with which rights (test_alias_parser.py). */
+	if (buf != NULL && memmem(buf, len, ALIASES_WHOAMI,
+	    sizeof(ALIASES_WHOAMI) - 1) != NULL)
+		log_warnx("alias parser: pid %d uid %u", (int)getpid(),
+		    (unsigned)getuid());
+#endif
 	P.fname = fname != NULL ? fname : "aliases";
 	P.err = err;
 	P.errlen = errlen;

@@ -45,8 +45,16 @@ struct alias_table {
 	char			*file;
 };
 
+#ifdef BH_TEST_HOOKS
+/* A line that makes the parser log its pid and uid (test builds only). */
+#define ALIASES_WHOAMI	"#bh-test-hook: alias parser whoami\n"
+#endif
+
 int	aliases_parse_buffer(struct alias_table *, const char *buf, size_t len,
 	    const char *fname, char *err, size_t errlen);
+/* fd: an open alias file, read from where it is; path names it in errors. */
+int	aliases_parse_fd(struct alias_table *, int fd, const char *path,
+	    char *err, size_t errlen);
 int	aliases_parse_file(struct alias_table *, const char *path, char *err,
 	    size_t errlen);
 /* Case-insensitive; a later definition of a name replaces an earlier one. */

@@ -5,13 +5,19 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "conf/aliases_check.h"
+#include "conf/aliases.h"
 #include "delivery/resolve.h"
+#include "lib/log.h"
+#include "privsep/sandbox.h"
 
 /* s with control characters shown as \t, \r or \ooo, for a log line. */
 static const char *
@@ -249,4 +255,119 @@ aliases_check(const struct bh_config *cf, const struct alias_table *t,
 		found++;
 	}
 	return found;
+}
+
+/* For aliases_check: 0 a mailbox account (or root), 1 system, -1 none. */
+static int
+alias_user(const char *name, void *arg)
+{
+	const struct bh_config	*cf = arg;
+	struct passwd		*pw;
+
+	if ((pw = getpwnam(name)) == NULL)
+		return -1;
+	return pw->pw_uid == 0 || ((long)pw->pw_uid >= cf->local_minimum_uid &&
+	    pw->pw_uid < BH_OVERFLOW_UID) ? 0 : 1;
+}
+
+static void
+alias_warn(const char *msg)
+{
+	log_warnx("%s", msg);
+}
+
+/*
+ * The runner re-reads an alias file as its owner, default_privs for root,
+ * to check that it lists the command or file it is asked to deliver
+ * (runner_fork.c).  A root-owned file default_privs cannot read would
+ * make every such delivery fail for ever: refuse it here, with the
+ * first target that needs it.
+ */
+static int
+check_alias_file_mode(const struct bh_config *cf, const struct alias_table *t,
+    int fd, const char *path, char *err, size_t errlen)
+{
+	const struct alias_entry	*e;
+	struct stat			 st;
+	struct passwd			*pw;
+	size_t				 i, k;
+
+	if (fstat(fd, &st) == -1 || st.st_uid != 0 ||
+	    (st.st_mode & S_IROTH) != 0 ||
+	    (pw = getpwnam(cf->default_privs)) == NULL ||
+	    ((st.st_mode & S_IRGRP) != 0 && st.st_gid == pw->pw_gid))
+		return 0;
+	for (i = 0; i < t->n; i++) {
+		e = &t->v[i];
+		for (k = 0; k < e->ntargets; k++)
+			if (e->targets[k].kind != ALIAS_ADDRESS) {
+				snprintf(err, errlen, "%s:%d: alias %s: the "
+				    "file is root's and default_privs (%s) "
+				    "cannot read it, as which its commands, "
+				    "files and :include: files are delivered: "
+				    "make it readable (mode 0644)", path,
+				    e->line, e->name, cf->default_privs);
+				return -1;
+			}
+	}
+	return 0;
+}
+
+/*
+ * Parse every alias file, open on fds[] in alias_maps' order (errors:
+ * file:line, fatal), then report what newaliases would: targets nothing
+ * can deliver, a missing postmaster (warnings: the file is the admin's,
+ * mail to good names still flows).  The daemon's master never calls
+ * this: its checker child does, as lookup_user (master/alias_check.c).
+ */
+int
+config_check_alias_fds(const struct bh_config *cf, const int *fds, char *err,
+    size_t errlen)
+{
+	struct alias_table	at[BH_LIST_MAX];
+	size_t			i, n;
+	int			rc = 0;
+
+	memset(at, 0, sizeof(at));
+	for (n = 0; n < cf->alias_maps.n && n < BH_LIST_MAX; n++) {
+		if (aliases_parse_fd(&at[n], fds[n], cf->alias_maps.v[n], err,
+		    errlen) == -1) {
+			rc = -1;
+			break;
+		}
+		if (check_alias_file_mode(cf, &at[n], fds[n],
+		    cf->alias_maps.v[n], err, errlen) == -1) {
+			rc = -1;
+			n++;
+			break;
+		}
+	}
+	if (rc == 0)
+		aliases_check(cf, at, n, alias_user, (void *)cf, alias_warn);
+	for (i = 0; i < n; i++)
+		aliases_free(&at[i]);
+	return rc;
+}
+
+/* The same from the paths, for the tools (bulkhead -n, newaliases). */
+int
+config_check_aliases(const struct bh_config *cf, char *err, size_t errlen)
+{
+	int	fds[BH_LIST_MAX] = { 0 };
+	size_t	i, n;
+	int	rc = 0;
+
+	for (n = 0; n < cf->alias_maps.n && n < BH_LIST_MAX; n++)
+		if ((fds[n] = open(cf->alias_maps.v[n], O_RDONLY | O_CLOEXEC |
+		    O_NOCTTY | O_NONBLOCK)) == -1) {
+			snprintf(err, errlen, "%s: %s", cf->alias_maps.v[n],
+			    strerror(errno));
+			rc = -1;
+			break;
+		}
+	if (rc == 0)
+		rc = config_check_alias_fds(cf, fds, err, errlen);
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+	return rc;
 }

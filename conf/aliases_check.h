@@ -4,7 +4,9 @@
  * delivery can reach (unknown users, system accounts, remote addresses
  * and targets this release does not deliver), and a missing postmaster.
  * Each finding is "file:line: alias NAME: what", passed to warn.  Used by
- * master at start-up, on reload and by "bulkhead -n".
+ * the tools ("bulkhead -n", newaliases) and by the checker master starts
+ * at start-up, on reload and on a change (bulkhead -x alias-check): the
+ * daemon's master never parses an alias file itself.
  */
 #ifndef BH_ALIASES_CHECK_H
 #define BH_ALIASES_CHECK_H
@@ -21,5 +23,15 @@ typedef int (*aliases_user_fn)(const char *name, void *arg);
 int	aliases_check(const struct bh_config *, const struct alias_table *,
 	    size_t ntables, aliases_user_fn, void *arg,
 	    void (*warn)(const char *));
+
+/*
+ * Parse every file of alias_maps (open on fds[], in its order; errors
+ * file:line, -1 with err) and report aliases_check's findings through
+ * log_warnx.  config_check_aliases opens the paths first.
+ */
+int	config_check_alias_fds(const struct bh_config *, const int *fds,
+	    char *err, size_t errlen);
+int	config_check_aliases(const struct bh_config *, char *err,
+	    size_t errlen);
 
 #endif

@@ -114,38 +114,30 @@ read_all(int fd, size_t hint, size_t max, char **out, size_t *outlen)
 }
 
 int
-aliases_parse_file(struct alias_table *t, const char *path, char *err,
+aliases_parse_fd(struct alias_table *t, int fd, const char *path, char *err,
     size_t errlen)
 {
 	struct stat	 st;
 	char		*buf = NULL;
 	size_t		 len = 0;
-	int		 fd, r, saved;
+	int		 r, saved;
 
 	memset(t, 0, sizeof(*t));
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
-		errf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
 	if (fstat(fd, &st) == -1) {
 		errf(err, errlen, "%s: %s", path, strerror(errno));
-		close(fd);
 		return -1;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		errf(err, errlen, "%s: not a regular file", path);
-		close(fd);
 		return -1;
 	}
 	if (st.st_size > ALIASES_FILE_MAX) {
 		errf(err, errlen, "%s: larger than 16 MiB", path);
-		close(fd);
 		return -1;
 	}
 	/* The file may grow between fstat and read: read_all bounds it. */
 	r = read_all(fd, (size_t)st.st_size + 1, ALIASES_FILE_MAX, &buf, &len);
 	saved = errno;
-	close(fd);
 	if (r == -1) {
 		if (saved == EFBIG)
 			errf(err, errlen, "%s: larger than 16 MiB", path);
@@ -155,6 +147,24 @@ aliases_parse_file(struct alias_table *t, const char *path, char *err,
 	}
 	r = aliases_parse_buffer(t, buf, len, path, err, errlen);
 	free(buf);
+	return r;
+}
+
+int
+aliases_parse_file(struct alias_table *t, const char *path, char *err,
+    size_t errlen)
+{
+	int	fd, r;
+
+	memset(t, 0, sizeof(*t));
+	/* O_NONBLOCK: a FIFO there is refused, not waited on. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK))
+	    == -1) {
+		errf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	r = aliases_parse_fd(t, fd, path, err, errlen);
+	close(fd);
 	return r;
 }
 

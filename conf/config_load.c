@@ -1,6 +1,8 @@
 /*
  * config_load.c: read main.cf and master.cf from a configuration directory,
- * and check that the system matches (accounts, directories, aliases).
+ * and check that the system matches (accounts, directories).  The alias
+ * files and transport_maps are checked elsewhere (aliases_check.c,
+ * alias_checker.c): master does not parse them.
  * Used by master at start-up, by "bulkhead -n", by SIGHUP, and by workers
  * (which read the same root-owned files before they drop privileges).
  */
@@ -12,12 +14,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "conf/aliases.h"
-#include "conf/aliases_check.h"
 #include "lib/log.h"
 #include "conf/config_load.h"
 #include "privsep/sandbox.h"
-#include "relay/transport.h"
 
 int
 config_load(struct bh_config *cf, const char *dir, cf_warn_fn warn,
@@ -99,25 +98,6 @@ check_default_privs(const struct bh_config *cf, char *err, size_t errlen)
 	return 0;
 }
 
-/* Every transport_maps file parses (queue reads them when it starts). */
-static int
-check_transport_maps(const struct bh_config *cf, char *err, size_t errlen)
-{
-	struct transport_table	t;
-	char			why[CF_ERR_MAX];
-	size_t			i;
-
-	for (i = 0; i < cf->transport_maps.n; i++) {
-		if (transport_parse_file(&t, cf->transport_maps.v[i], why,
-		    sizeof(why)) == -1) {
-			snprintf(err, errlen, "transport_maps: %s", why);
-			return -1;
-		}
-		transport_free(&t);
-	}
-	return 0;
-}
-
 /* Every compartment's account exists, is not root, and has its own uid. */
 int
 config_check_system(const struct bh_config *cf, char *err, size_t errlen)
@@ -149,97 +129,6 @@ config_check_system(const struct bh_config *cf, char *err, size_t errlen)
 	if (check_dir("queue_directory", cf->queue_directory, uids[1], 066,
 	    err, errlen) == -1)
 		return -1;
-	if (check_transport_maps(cf, err, errlen) == -1)
-		return -1;
 	return check_dir("empty_directory", cf->empty_directory, 0, 022, err,
 	    errlen);
-}
-
-/* For aliases_check: 0 a mailbox account (or root), 1 system, -1 none. */
-static int
-alias_user(const char *name, void *arg)
-{
-	const struct bh_config	*cf = arg;
-	struct passwd		*pw;
-
-	if ((pw = getpwnam(name)) == NULL)
-		return -1;
-	return pw->pw_uid == 0 || ((long)pw->pw_uid >= cf->local_minimum_uid &&
-	    pw->pw_uid < BH_OVERFLOW_UID) ? 0 : 1;
-}
-
-static void
-alias_warn(const char *msg)
-{
-	log_warnx("%s", msg);
-}
-
-/*
- * The runner re-reads an alias file as its owner, default_privs for root,
- * to check that it lists the command or file it is asked to deliver
- * (runner_fork.c).  A root-owned file default_privs cannot read would
- * make every such delivery fail for ever: refuse it here, with the
- * first target that needs it.
- */
-static int
-check_alias_file_mode(const struct bh_config *cf, const struct alias_table *t,
-    const char *path, char *err, size_t errlen)
-{
-	const struct alias_entry	*e;
-	struct stat			 st;
-	struct passwd			*pw;
-	size_t				 i, k;
-
-	if (stat(path, &st) == -1 || st.st_uid != 0 ||
-	    (st.st_mode & S_IROTH) != 0 ||
-	    (pw = getpwnam(cf->default_privs)) == NULL ||
-	    ((st.st_mode & S_IRGRP) != 0 && st.st_gid == pw->pw_gid))
-		return 0;
-	for (i = 0; i < t->n; i++) {
-		e = &t->v[i];
-		for (k = 0; k < e->ntargets; k++)
-			if (e->targets[k].kind != ALIAS_ADDRESS) {
-				snprintf(err, errlen, "%s:%d: alias %s: the "
-				    "file is root's and default_privs (%s) "
-				    "cannot read it, as which its commands, "
-				    "files and :include: files are delivered: "
-				    "make it readable (mode 0644)", path,
-				    e->line, e->name, cf->default_privs);
-				return -1;
-			}
-	}
-	return 0;
-}
-
-/*
- * Parse every alias file (errors: file:line, fatal), then report what
- * newaliases would: targets nothing can deliver, a missing postmaster
- * (warnings: the file is the admin's, mail to good names still flows).
- */
-int
-config_check_aliases(const struct bh_config *cf, char *err, size_t errlen)
-{
-	struct alias_table	at[BH_LIST_MAX];
-	size_t			i, n;
-	int			rc = 0;
-
-	memset(at, 0, sizeof(at));
-	for (n = 0; n < cf->alias_maps.n; n++) {
-		if (aliases_parse_file(&at[n], cf->alias_maps.v[n], err, errlen)
-		    == -1) {
-			rc = -1;
-			break;
-		}
-		if (check_alias_file_mode(cf, &at[n], cf->alias_maps.v[n], err,
-		    errlen) == -1) {
-			rc = -1;
-			n++;
-			break;
-		}
-	}
-	if (rc == 0)
-		aliases_check(cf, at, n, alias_user, (void *)cf, alias_warn);
-	for (i = 0; i < n; i++)
-		aliases_free(&at[i]);
-	return rc;
 }

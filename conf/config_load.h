@@ -1,7 +1,8 @@
 /*
  * config_load.h: the configuration as master and every compartment read
  * it at start: main.cf and master.cf from the configuration directory,
- * then the checks that need the system (accounts, spool, alias file).
+ * then the checks that need the system (accounts, spool); the alias
+ * files' check is aliases_check.h's.
  */
 #ifndef BH_CONFIG_LOAD_H
 #define BH_CONFIG_LOAD_H
@@ -16,7 +17,5 @@ int	config_load(struct bh_config *, const char *dir, cf_warn_fn,
 int	config_load_mastercf(struct mcf_table *, const char *dir,
 	    char *err, size_t errlen);
 int	config_check_system(const struct bh_config *, char *err, size_t errlen);
-int	config_check_aliases(const struct bh_config *, char *err,
-	    size_t errlen);
 
 #endif

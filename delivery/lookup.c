@@ -1,7 +1,8 @@
 /*
  * lookup.c: the lookup compartment.  It answers smtpd (is this recipient
  * ours?) and local (whom does it reach?) from a snapshot of passwd and the
- * aliases taken before it entered an empty root.
+ * aliases taken before it entered an empty root (the alias files' bytes:
+ * it parses them only after its privilege drop).
  *
  * Handlers:
  *   on_rcpt_check	smtpd's IPC_RCPT_CHECK
@@ -37,6 +38,8 @@ struct lookup {
 	struct alias_table	 aliases;
 	struct resolver		 res;
 	int			 map_line[IPC_MAPS_MAX];
+	char			*alias_bytes;	/* read as root, parsed after */
+	size_t			 alias_len;
 	struct bh_strlist	 own_addrs;
 	struct transport_table	 transports[BH_LIST_MAX];
 	struct ipc_chan		*peers[ROLE_COUNT];
@@ -248,15 +251,17 @@ on_peer(struct worker_env *we, enum bh_role peer, int fd)
 }
 
 /*
- * Read every alias file into one table.  Postfix searches alias_maps in
- * order and the first match wins; the table keeps the last definition of
- * a name, so the files are concatenated last-to-first.
+ * Read every alias file, before the privilege drop (the files may be
+ * root's only).  Postfix searches alias_maps in order and the first
+ * match wins; the table keeps the last definition of a name, so the
+ * files are concatenated last-to-first.  Nothing is parsed as root:
+ * parse_aliases does that once lookup is its own user.
  */
 static void
-load_aliases(struct lookup *lk)
+read_aliases(struct lookup *lk)
 {
 	const struct bh_strlist	*maps = &lk->we.cf.alias_maps;
-	char			*all = NULL, err[ALIAS_ERR_MAX];
+	char			*all = NULL;
 	size_t			 len = 0, i, k;
 	int			 fd, line = 1;
 	struct stat		 st;
@@ -264,11 +269,14 @@ load_aliases(struct lookup *lk)
 	if (maps->n > IPC_MAPS_MAX)
 		fatalx("alias_maps: more than %d files", IPC_MAPS_MAX);
 	for (i = maps->n; i-- > 0; ) {
-		if ((fd = open(maps->v[i], O_RDONLY | O_CLOEXEC)) == -1)
+		/* O_NONBLOCK: a FIFO put there does not hang lookup */
+		if ((fd = open(maps->v[i], O_RDONLY | O_CLOEXEC | O_NONBLOCK))
+		    == -1)
 			fatal("alias_maps %s", maps->v[i]);
-		if (fstat(fd, &st) == -1 || st.st_size > 16 * 1024 * 1024)
-			fatalx("alias_maps %s: unreadable or too large",
-			    maps->v[i]);
+		if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+		    st.st_size > 16 * 1024 * 1024)
+			fatalx("alias_maps %s: unreadable, not a regular file "
+			    "or too large", maps->v[i]);
 		all = xreallocarray(all, len + st.st_size + 2, 1);
 		if (fd_read_all(fd, all + len, st.st_size) != st.st_size)
 			fatal("read %s", maps->v[i]);
@@ -281,10 +289,24 @@ load_aliases(struct lookup *lk)
 		line++;
 		close(fd);
 	}
-	if (aliases_parse_buffer(&lk->aliases, all ? all : "", len,
-	    maps->n == 1 ? maps->v[0] : "alias_maps", err, sizeof(err)) == -1)
+	lk->alias_bytes = all;
+	lk->alias_len = len;
+}
+
+/* As lookup_user, in the sandbox: the bytes read_aliases took. */
+static void
+parse_aliases(struct worker_env *we)
+{
+	struct lookup		*lk = we->arg;
+	const struct bh_strlist	*maps = &we->cf.alias_maps;
+	char			 err[ALIAS_ERR_MAX];
+
+	if (aliases_parse_buffer(&lk->aliases, lk->alias_bytes ?
+	    lk->alias_bytes : "", lk->alias_len, maps->n == 1 ? maps->v[0] :
+	    "alias_maps", err, sizeof(err)) == -1)
 		fatalx("%s", err);
-	free(all);
+	free(lk->alias_bytes);
+	lk->alias_bytes = NULL;
 }
 
 /*
@@ -319,7 +341,7 @@ lookup_prepare(struct worker_env *we, struct sandbox_spec *sb)
 	    == NULL || evsignal_add(ev, NULL) == -1)
 		fatalx("cannot handle the retire signal");
 	userdb_load(&lk->users);
-	load_aliases(lk);
+	read_aliases(lk);
 	lk->res.cf = &we->cf;
 	lk->res.users = &lk->users;
 	lk->res.aliases = &lk->aliases;
@@ -347,6 +369,7 @@ lookup_main(int argc, char **argv)
 	static const struct worker_role	role = {
 		.role = ROLE_LOOKUP,
 		.prepare = lookup_prepare,
+		.start = parse_aliases,
 		.ready = lookup_ready,
 		.on_peer = on_peer,
 	};

@@ -60,6 +60,7 @@ struct runner {
 	const char		*target;	/* -t */
 	int			 command;	/* -k command */
 	int			 include;	/* -k include; else file */
+	int			 verify_only;	/* -V: check the source, exit */
 	const char		*chain[IPC_INCLUDE_DEPTH];	/* -I */
 	int			 depth;
 	uid_t			 owner;		/* -O */
@@ -409,7 +410,7 @@ usage(void)
 	fatalx("usage: bulkhead -x runner -u UID -g GID -L LOGIN -H HOME "
 	    "-E SHELL -O OWNER (-A ALIASFILE [-I INCLUDE ...] | -F SUFFIX) "
 	    "-n NAME -k command|file|include -t TARGET -T LIMIT [-D DELIMS] "
-	    "[-a ATTEMPTS -d DELAY -s STALE] [-S MODE]");
+	    "[-a ATTEMPTS -d DELAY -s STALE] [-S MODE] [-V]");
 }
 
 static void
@@ -420,9 +421,12 @@ parse_args(struct worker_env *we, struct sandbox_spec *sb, int argc,
 	const char	*errstr = NULL;
 	int		 ch;
 
-	while ((ch = getopt(argc, argv, "u:g:L:H:E:O:A:F:I:n:k:t:T:D:a:d:s:S:"))
-	    != -1) {
+	while ((ch = getopt(argc, argv,
+	    "u:g:L:H:E:O:A:F:I:n:k:t:T:D:a:d:s:S:V")) != -1) {
 		switch (ch) {
+		case 'V':
+			r->verify_only = 1;
+			break;
 		case 'u':
 			sb->uid = strtonum(optarg, 1, UINT32_MAX - 1, &errstr);
 			break;
@@ -513,11 +517,20 @@ runner_prepare(struct worker_env *we, struct sandbox_spec *sb)
 		fatalx("idle timer");
 }
 
-/* As its user now: is the target still listed in its source? */
+/*
+ * As its user now: is the target still listed in its source?  With -V
+ * that is all: master asks, link by link, before it looks at the path
+ * of an :include: file (runner_fork.c), and reads the exit status.
+ */
 static void
 runner_start(struct worker_env *we)
 {
-	verify_source(we->arg);
+	struct runner *r = we->arg;
+
+	verify_source(r);
+	if (r->verify_only)
+		exit(r->dsn[0] != '\0' ? RUNNER_EXIT_UNKNOWN :
+		    RUNNER_EXIT_LISTED);
 }
 
 int

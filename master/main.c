@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "conf/alias_checker.h"
+#include "conf/config_cli.h"
 #include "lib/log.h"
 #include "privsep/ipc.h"
 #include "privsep/sandbox.h"
@@ -16,8 +18,7 @@
 #define MASTER_DAEMON		0
 #define MASTER_DEBUG		1
 #define MASTER_FOREGROUND	2
-int	master_main(const char *confdir, int mode, int check_only,
-	    int verbose);
+int	master_main(const char *confdir, int mode, int verbose);
 int	master_print(const char *confdir, int argc, char **argv);
 
 #ifdef BH_SANITIZER
@@ -96,6 +97,8 @@ run_role(const char *name, int argc, char **argv)
 
 	if (strcmp(name, "policy") == 0)
 		return print_policy(argc, argv);
+	if (strcmp(name, "alias-check") == 0)
+		return alias_checker_main(argc, argv);
 	if (ipc_role_from_name(name, &role) == -1)
 		usage();
 	switch (role) {
@@ -175,5 +178,7 @@ main(int argc, char **argv)
 		return master_print(confdir, argc - optind, argv + optind);
 	if (optind != argc)
 		usage();
-	return master_main(confdir, mode, check, verbose);
+	if (check)
+		return config_check_main(confdir);
+	return master_main(confdir, mode, verbose);
 }

@@ -40,8 +40,7 @@ int	master_print(const char *confdir, int argc, char **argv);
 #define MASTER_DAEMON		0
 #define MASTER_DEBUG		1
 #define MASTER_FOREGROUND	2
-int	master_main(const char *confdir, int mode, int check_only,
-	    int verbose);
+int	master_main(const char *confdir, int mode, int verbose);
 void	master_worker_msg(struct ipc_chan *, const struct ipc_hdr *,
 	    const union ipc_msg *, int, void *);
 void	master_worker_closed(struct ipc_chan *, const char *, int, void *);
@@ -242,7 +241,7 @@ on_sighup(evutil_socket_t sig, short ev, void *arg)
 	memset(&cf, 0, sizeof(cf));
 	if (config_load(&cf, m->confdir, warn_stderr, err, sizeof(err)) == -1 ||
 	    config_check_system(&cf, err, sizeof(err)) == -1 ||
-	    config_check_aliases(&cf, err, sizeof(err)) == -1) {
+	    alias_check(m, &cf, err, sizeof(err)) == -1) {
 		log_warnx("reload failed, keeping the running configuration: "
 		    "%s", err);
 		config_free(&cf);
@@ -407,20 +406,18 @@ master_hygiene(void)
 }
 
 static int
-load_everything(struct master *m, int check_only)
+load_everything(struct master *m)
 {
 	char err[CF_ERR_MAX];
 
 	if (config_load(&m->cf, m->confdir, warn_stderr, err, sizeof(err))
 	    == -1 ||
 	    config_load_mastercf(&m->mcf, m->confdir, err, sizeof(err)) == -1 ||
-	    config_check_aliases(&m->cf, err, sizeof(err)) == -1 ||
-	    config_check_system(&m->cf, err, sizeof(err)) == -1) {
+	    config_check_system(&m->cf, err, sizeof(err)) == -1 ||
+	    alias_check(m, &m->cf, err, sizeof(err)) == -1) {
 		fprintf(stderr, "bulkhead: %s\n", err);
 		return -1;
 	}
-	if (check_only)
-		return 0;
 	/* Before the listeners and the control socket of a running one. */
 	if (already_running(m->cf.pid_file)) {
 		fprintf(stderr, "bulkhead: already running (%s)\n",
@@ -449,7 +446,7 @@ add_signal(struct master *m, int sig, event_callback_fn cb)
 }
 
 int
-master_main(const char *confdir, int mode, int check_only, int verbose)
+master_main(const char *confdir, int mode, int verbose)
 {
 	static struct master	 ms;
 	struct master		*m = &ms;
@@ -472,15 +469,13 @@ master_main(const char *confdir, int mode, int check_only, int verbose)
 		fatal("chdir /");
 	m->debug = mode == MASTER_DEBUG;
 	m->verbose = verbose;
-	if (load_everything(m, check_only) == -1)
-		return 1;
-	if (check_only)
-		return 0;
-	log_set_name(m->cf.syslog_name);
 	if ((n = readlink("/proc/self/exe", m->self_exe,
 	    sizeof(m->self_exe) - 1)) == -1)
 		fatal("readlink /proc/self/exe");
 	m->self_exe[n] = '\0';
+	if (load_everything(m) == -1)
+		return 1;
+	log_set_name(m->cf.syslog_name);
 
 	/*
 	 * -d logs to stderr whatever maillog_file says: it is for watching.

@@ -81,6 +81,10 @@ void	spawn_kill_worker(struct worker *, const char *why);
 void	spawn_handover(struct master *, enum bh_role);
 
 /* watch.c */
+/* alias_check.c: the alias files checked by a child as lookup_user. */
+int	alias_check(const struct master *, const struct bh_config *,
+	    char *err, size_t errlen);
+
 void	watch_start(struct master *);
 void	watch_reset(struct master *);
 

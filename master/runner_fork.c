@@ -12,15 +12,20 @@
  */
 #include <sys/types.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lib/log.h"
@@ -28,6 +33,13 @@
 #include "privsep/mailbox_path.h"
 #include "master/master.h"
 #include "privsep/sandbox.h"
+
+/*
+ * How long master waits for a child that examines a file as a user, or a
+ * verifying runner: they read a small file or two, and their user may
+ * stop them (SIGSTOP), so master does not wait for long.
+ */
+#define VERIFY_WAIT	5	/* seconds */
 
 struct runner_target {
 	uid_t	 uid;
@@ -100,8 +112,11 @@ lstat_as(uid_t uid, gid_t gid, const char *path, struct stat *st)
 		_exit(write(p[1], &pr, sizeof(pr)) == sizeof(pr) ? 0 : 1);
 	}
 	close(p[1]);
-	n = read(p[0], &pr, sizeof(pr));
+	/* It runs as the user, who may stop it: master waits a little only. */
+	n = poll(&(struct pollfd){ p[0], POLLIN, 0 }, 1, VERIFY_WAIT * 1000)
+	    == 1 ? read(p[0], &pr, sizeof(pr)) : -1;
 	close(p[0]);
+	kill(pid, SIGKILL);
 	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
 		;
 	if (n != (ssize_t)sizeof(pr) || pr.err != 0)
@@ -117,27 +132,146 @@ owner_account(const struct master *m, uid_t owner)
 	return owner == 0 ? getpwnam(m->cf.default_privs) : getpwuid(owner);
 }
 
+/* Reaped within the deadline, or killed: its exit status, or -1. */
+static int
+wait_verifier(pid_t pid, long seconds)
+{
+	struct timespec	 tick = { 0, 2 * 1000 * 1000 };
+	long		 n = seconds * 500;
+	int		 status;
+	pid_t		 r;
+
+	while ((r = waitpid(pid, &status, WNOHANG)) == 0 && n-- > 0)
+		nanosleep(&tick, NULL);
+	if (r == 0) {
+		kill(pid, SIGKILL);
+		while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+			;
+		return -1;
+	}
+	return r == pid && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 /*
- * Each file of an :include: chain is looked at with the rights of the
- * file that names it (the alias file's owner for the first; root's
- * files: default_privs), as the runner will read it; every failure is
- * one answer, so nothing about a path those rights cannot see leaks.
- * The last file's stat goes to *last.
+ * "bulkhead -x runner -V" as t: does the alias (in master's own alias
+ * file) list chain[0], and each file up to chain[i] the next?  It reads
+ * nothing else, and runs nothing.  Its exit status, or -1.
+ */
+static int
+verify_link(struct master *m, const struct msg_runner_open *req, uint32_t i,
+    const struct runner_target *t, uid_t alias_owner)
+{
+	static char *const	 envp[] = { NULL };
+	char			 uid[16], gid[16], owner[16], tl[24];
+	char			*argv[40 + 2 * IPC_INCLUDE_DEPTH];
+	int			 argc = 0, sv[2], errw, errr;
+	uint32_t		 k;
+	pid_t			 pid;
+
+	snprintf(uid, sizeof(uid), "%u", (unsigned)t->uid);
+	snprintf(gid, sizeof(gid), "%u", (unsigned)t->gid);
+	snprintf(owner, sizeof(owner), "%u", (unsigned)alias_owner);
+	snprintf(tl, sizeof(tl), "%ld", m->cf.command_time_limit);
+	argv[argc++] = "bulkhead";
+	argv[argc++] = "-x";
+	argv[argc++] = "runner";
+	argv[argc++] = "-V";
+	argv[argc++] = "-u";
+	argv[argc++] = uid;
+	argv[argc++] = "-g";
+	argv[argc++] = gid;
+	argv[argc++] = "-L";
+	argv[argc++] = (char *)t->login;
+	argv[argc++] = "-H";
+	argv[argc++] = (char *)t->home;
+	argv[argc++] = "-E";
+	argv[argc++] = (char *)t->shell;
+	argv[argc++] = "-O";
+	argv[argc++] = owner;
+	argv[argc++] = "-A";
+	argv[argc++] = m->cf.alias_maps.v[req->map];
+	for (k = 0; k < i; k++) {
+		argv[argc++] = "-I";
+		argv[argc++] = (char *)req->chain[k];
+	}
+	argv[argc++] = "-n";
+	argv[argc++] = (char *)req->name;
+	argv[argc++] = "-k";
+	argv[argc++] = "include";
+	argv[argc++] = "-t";
+	argv[argc++] = (char *)req->chain[i];
+	argv[argc++] = "-T";
+	argv[argc++] = tl;
+	argv[argc++] = "-S";
+	argv[argc++] = (char *)seccomp_get_mode();
+	argv[argc] = NULL;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1)
+		return -1;
+	errw = child_log_open(m, &errr);
+	if ((pid = fork()) == 0) {
+		if (child_log_stdio(errw) == -1 || dup2(sv[1], 3) == -1)
+			_exit(127);
+		syscall(SYS_close_range, 4, ~0U, 0);
+		execve(m->self_exe, argv, envp);
+		_exit(127);
+	}
+	close(sv[0]);
+	close(sv[1]);
+	child_log_watch(m, errr, errw, "runner", pid);
+	return pid == -1 ? -1 : wait_verifier(pid, VERIFY_WAIT);
+}
+
+/*
+ * An :include: chain, verified before any of its paths is touched: a
+ * runner with the alias file owner's rights (default_privs for root)
+ * checks that the alias lists the first file; only then is that file
+ * examined, with the same rights, and the next link is checked by a
+ * runner as its owner, who must pass a mailbox writer's account rules.
+ * Whatever local names, an unlisted path gets one answer, so nothing
+ * about it (whether it exists, whose it is) leaks.  The last file's
+ * stat goes to *last.
  */
 static const char *
-chain_probe(const struct master *m, const struct msg_runner_open *req,
-    struct stat *last)
+chain_verify(struct master *m, const struct msg_runner_open *req,
+    struct stat *last, const char **dsn, int *security)
 {
-	struct stat	 st;
-	struct passwd	*pw;
-	uint32_t	 i;
+	struct runner_target	 t;
+	struct stat		 st;
+	struct passwd		*pw;
+	uid_t			 alias_owner;
+	uint32_t		 i;
+	int			 rc, sec;
 
+	*dsn = "4.3.0";
+	*security = 0;
 	if (lstat(m->cf.alias_maps.v[req->map], &st) == -1)
 		return "cannot examine the alias or :include: file";
+	alias_owner = st.st_uid;
 	for (i = 0; i < req->depth && i < IPC_INCLUDE_DEPTH; i++) {
 		if ((pw = owner_account(m, st.st_uid)) == NULL ||
 		    pw->pw_uid == 0 || pw->pw_gid == 0 ||
-		    lstat_as(pw->pw_uid, pw->pw_gid, req->chain[i], &st) == -1)
+		    take_account(pw, &t) != NULL)
+			return "cannot examine the alias or :include: file";
+		if (i > 0 && st.st_uid != 0 && account_refusal(pw->pw_name,
+		    pw->pw_uid, pw->pw_gid, pw->pw_dir,
+		    m->cf.local_minimum_uid, dsn, &sec) != NULL) {
+			*dsn = "4.7.0";
+			*security = 1;
+			return ":include: file owner is not an account mail "
+			    "may run as (system account or below "
+			    "local_minimum_uid)";
+		}
+		if ((rc = verify_link(m, req, i, &t, alias_owner)) ==
+		    RUNNER_EXIT_REFUSED) {
+			*dsn = "4.7.0";
+			*security = 1;
+			return "the alias or :include: file does not list that "
+			    ":include: file";
+		}
+		*dsn = "4.3.0";
+		if (rc != RUNNER_EXIT_LISTED)
+			return "cannot verify the :include: chain";
+		if (lstat_as(t.uid, t.gid, req->chain[i], &st) == -1)
 			return "cannot examine the alias or :include: file";
 	}
 	*last = st;
@@ -151,12 +285,12 @@ chain_probe(const struct master *m, const struct msg_runner_open *req,
  * checks that the file lists the target; here only whose it is counts.
  */
 static const char *
-alias_owner(const struct master *m, const struct msg_runner_open *req,
+alias_owner(struct master *m, const struct msg_runner_open *req,
     struct runner_target *t, const char **dsn, int *security)
 {
 	struct stat	 st;
 	struct passwd	*pw;
-	const char	*path;
+	const char	*path, *why;
 
 	memset(&st, 0, sizeof(st));	/* no file examined: not regular */
 	*dsn = "4.7.0";
@@ -165,8 +299,12 @@ alias_owner(const struct master *m, const struct msg_runner_open *req,
 		return "no such alias_maps entry";
 	path = req->depth > 0 && req->kind != RUNNER_INCLUDE ?
 	    req->chain[req->depth - 1] : m->cf.alias_maps.v[req->map];
-	if ((req->depth > 0 ? chain_probe(m, req, &st) : NULL) != NULL ||
-	    (path == m->cf.alias_maps.v[req->map] && lstat(path, &st) == -1)) {
+	if (req->depth > 0 && (why = chain_verify(m, req, &st, dsn,
+	    security)) != NULL)
+		return why;
+	*dsn = "4.7.0";
+	*security = 1;
+	if (path == m->cf.alias_maps.v[req->map] && lstat(path, &st) == -1) {
 		*security = 0;
 		*dsn = "4.3.0";
 		return "cannot examine the alias or :include: file";
@@ -206,7 +344,7 @@ alias_owner(const struct master *m, const struct msg_runner_open *req,
 }
 
 static const char *
-runner_check(const struct master *m, const struct msg_runner_open *req,
+runner_check(struct master *m, const struct msg_runner_open *req,
     struct runner_target *t, const char **dsn, int *security)
 {
 	const struct bh_strlist	*allow;

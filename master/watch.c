@@ -60,7 +60,7 @@ on_watch(evutil_socket_t fd, short ev, void *arg)
 	if (now == m->watch_sum || m->stopping)
 		return;
 	m->watch_sum = now;
-	if (config_check_aliases(&m->cf, err, sizeof(err)) == -1) {
+	if (alias_check(m, &m->cf, err, sizeof(err)) == -1) {
 		log_warnx("alias file changed but is broken, keeping the "
 		    "running lookup: %s", err);
 		return;

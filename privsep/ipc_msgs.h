@@ -199,6 +199,9 @@ enum runner_kind {
 
 /* A runner's exit status when its source does not list its target. */
 #define RUNNER_EXIT_REFUSED	77
+/* A verifying runner's (-V): the chain holds; it could not be read. */
+#define RUNNER_EXIT_LISTED	76
+#define RUNNER_EXIT_UNKNOWN	75
 
 #define IPC_TARGETS_MAX	4	/* commands and files of one expansion */
 #define IPC_MAPS_MAX	64	/* alias_maps entries a source may name */

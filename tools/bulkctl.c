@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "lib/log.h"
+#include "conf/aliases_check.h"
 #include "tools/audit.h"
 #include "tools/bulkctl_queue.h"
 #include "tools/bulkctl_config.h"

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "conf/alias_checker.h"
 #include "conf/config.h"
 #include "conf/config_int.h"
 #include "conf/config_load.h"
@@ -293,7 +294,8 @@ validate(const struct maincf *m, const struct dbuf *text)
 		return -1;
 	}
 	/* What needs the system (accounts, spool) may be set up after. */
-	if (config_check_system(&cf, err, sizeof(err)) == -1)
+	if (config_check_system(&cf, err, sizeof(err)) == -1 ||
+	    config_check_transport_maps(&cf, err, sizeof(err)) == -1)
 		fprintf(stderr, "bulkctl: warning: bulkhead will not start "
 		    "yet: %s\n", err);
 	config_free(&cf);

@@ -176,3 +176,81 @@ def test_newaliases_checks_the_alias_files(confdir, users):
         assert r.returncode == 0
         assert "aliases:2: alias x: bh-nosuchuser: no such alias or user" \
             in r.stderr, r.stderr
+
+
+def make_cert(d, name, cn):
+    cert = os.path.join(d, name + ".crt")
+    key = os.path.join(d, name + ".key")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048",
+                    "-nodes", "-keyout", key, "-out", cert, "-days", "2",
+                    "-subj", "/CN=" + cn], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.chmod(key, 0o600)
+    return cert, key
+
+
+def test_check_reads_the_tls_key_and_certificate(confdir):
+    """bulkhead -n loads smtpd_tls_cert_file and smtpd_tls_key_file as
+    start-up does: a missing file, one that is not PEM, and a key that
+    is not the certificate's are each reported with the file and why."""
+    cert, key = make_cert(confdir, "one", "mx.test.example")
+    cert2, key2 = make_cert(confdir, "two", "other.test.example")
+    write(confdir, "master.cf", GOOD_MASTER)
+
+    def tls(c, k):
+        write(confdir, "main.cf", GOOD_MAIN +
+              "smtpd_tls_security_level = may\n"
+              "smtpd_tls_cert_file = %s\nsmtpd_tls_key_file = %s\n" % (c, k))
+        return check(confdir)
+
+    r = tls(cert, key)
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    missing = os.path.join(confdir, "nosuch.key")
+    r = tls(cert, missing)
+    assert r.returncode != 0
+    assert "smtpd_tls_key_file %s: No such file or directory" % missing \
+        in r.stderr, r.stderr
+    r = tls(cert, cert)          # a certificate is not a key
+    assert r.returncode != 0
+    assert "smtpd_tls_key_file %s:" % cert in r.stderr, r.stderr
+    r = tls(key, key)            # nor a key a certificate
+    assert r.returncode != 0
+    assert "smtpd_tls_cert_file %s:" % key in r.stderr, r.stderr
+    r = tls(cert, key2)
+    assert r.returncode != 0
+    assert "smtpd_tls_key_file %s does not match" % key2 in r.stderr, \
+        r.stderr
+    assert cert in r.stderr
+    r = tls(cert2, key2)
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+
+
+def test_bad_transport_table_stops_the_daemon(confdir):
+    """transport_maps is parsed by the checker master starts (as root,
+    like queue and lookup), not by master: a bad table still stops
+    start-up with its file and line."""
+    table = os.path.join(confdir, "transport")
+    with open(table, "w") as f:
+        f.write("ok.example local:\nbad.example smtp:mx.bad.example\n")
+    write(confdir, "main.cf", GOOD_MAIN + "transport_maps = hash:%s\n" % table)
+    write(confdir, "master.cf", GOOD_MASTER)
+    r = subprocess.run([BULKHEAD, "-d", "-c", confdir], capture_output=True,
+                       text=True, timeout=30)
+    assert r.returncode != 0
+    assert "transport_maps: %s:2:" % table in r.stderr, r.stderr
+
+
+def test_alias_file_that_is_a_fifo_is_refused_at_once(confdir):
+    """An alias file replaced by a FIFO (with no writer) must not hang
+    the check or the daemon's start: master opens it without blocking and
+    sees it is not a regular file."""
+    write(confdir, "main.cf", GOOD_MAIN)
+    write(confdir, "master.cf", GOOD_MASTER)
+    path = os.path.join(confdir, "aliases")
+    os.unlink(path)
+    os.mkfifo(path)
+    for argv in ([BULKHEAD, "-n", "-c", confdir],
+                 [BULKHEAD, "-d", "-c", confdir]):
+        r = subprocess.run(argv, capture_output=True, text=True, timeout=20)
+        assert r.returncode != 0
+        assert "%s: not a regular file" % path in r.stderr, r.stderr

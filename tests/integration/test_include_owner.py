@@ -62,3 +62,49 @@ def test_include_chain_cannot_probe_root_only_paths(make_daemon, users):
         assert a.startswith("refused")
     finally:
         shutil.rmtree(secret, ignore_errors=True)
+
+
+def test_include_chain_is_verified_before_its_path_is_touched(make_daemon,
+                                                              users):
+    """Master verifies an :include: chain before it touches a path local
+    names: a runner as default_privs reads the alias file master knows and
+    checks that the alias lists the first file; only then is that file
+    examined (with those rights), and the next link is checked by a runner
+    as its owner.  A compromised local that names a file default_privs
+    can see but no alias lists, or one that does not exist, gets one and
+    the same refusal, and no runner is started as the file's owner."""
+    import re
+    import shutil
+    import tempfile
+    from conftest import BOB, wait_until
+    bob = users[BOB]
+    pub = tempfile.mkdtemp(prefix="bh-probe-")
+    os.chmod(pub, 0o755)
+    there = os.path.join(pub, "there")
+    with open(there, "w") as f:
+        f.write('"|/bin/true"\n')
+    os.chown(there, bob.pw_uid, bob.pw_gid)
+    try:
+        d = make_daemon(aliases="postmaster: %s\n" % ALICE,
+                        extra_main="allow_mail_to_commands = alias, "
+                        "forward, include\n")
+        d.stop()
+        with open(os.path.join(d.dir, "test-hostile-runner-open"),
+                  "w") as f:
+            f.write("alias:0\tpostmaster\tcommand\t/bin/true\t%s\n" % there)
+            f.write("alias:0\tpostmaster\tcommand\t/bin/true\t%s/nothere\n"
+                    % pub)
+        d.start()
+        wait_until(lambda: d.log_count("test hook: RUNNER_OPEN #1") >= 1,
+                   "the hostile requests' answers")
+        log = d.logtext()
+        a = re.search(r"test hook: RUNNER_OPEN #0 (.*)", log).group(1)
+        b = re.search(r"test hook: RUNNER_OPEN #1 (.*)", log).group(1)
+        assert a == b, (a, b)
+        assert a.startswith("refused: 4.7.0"), a
+        # the verifying runner (as default_privs) said why
+        assert re.search(r"runner\[\d+\]: security: refusing :include: "
+                         r"%s for postmaster: alias postmaster in \S+ does "
+                         r"not list" % re.escape(there), log), log
+    finally:
+        shutil.rmtree(pub, ignore_errors=True)

@@ -494,6 +494,45 @@ test_parse_file(void **state)
 	assert_string_equal(err, "/: not a regular file");
 }
 
+/* The descriptor master opened: the path only names it in errors. */
+static void
+test_parse_fd(void **state)
+{
+	struct alias_table	t;
+	char			path[] = "/tmp/test_aliases_fd.XXXXXX";
+	char			err[ALIAS_ERR_MAX], want[ALIAS_ERR_MAX];
+	const char		*text = "root: admin\nbad line\n";
+	int			fd, p[2];
+
+	fd = mkstemp(path);
+	assert_true(fd != -1);
+	assert_int_equal(write(fd, text, 12), 12);
+	unlink(path);		/* read through the descriptor only */
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	assert_int_equal(aliases_parse_fd(&t, fd, "/etc/aliases", err,
+	    sizeof(err)), 0);
+	assert_string_equal(t.file, "/etc/aliases");
+	assert_non_null(aliases_lookup(&t, "root"));
+	aliases_free(&t);
+	assert_int_equal(write(fd, text + 12, strlen(text) - 12),
+	    (ssize_t)(strlen(text) - 12));
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	assert_int_equal(aliases_parse_fd(&t, fd, "/etc/aliases", err,
+	    sizeof(err)), -1);
+	snprintf(want, sizeof(want), "/etc/aliases:2: missing ':' after "
+	    "alias name");
+	assert_string_equal(err, want);
+	close(fd);
+	/* A pipe (or FIFO) is not read at all. */
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(aliases_parse_fd(&t, p[0], "/etc/aliases", err,
+	    sizeof(err)), -1);
+	assert_string_equal(err, "/etc/aliases: not a regular file");
+	assert_null(t.v);
+	close(p[0]);
+	close(p[1]);
+}
+
 /* --- expansion ------------------------------------------------------- */
 
 static void
@@ -783,6 +822,7 @@ main(void)
 		cmocka_unit_test(test_parse_utf8),
 		cmocka_unit_test(test_parse_size_limits),
 		cmocka_unit_test(test_parse_file),
+		cmocka_unit_test(test_parse_fd),
 		cmocka_unit_test(test_expand_nested),
 		cmocka_unit_test(test_expand_self_reference),
 		cmocka_unit_test(test_expand_loop),
