@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "relay/transport.h"
 #include "conf/aliases_check.h"
 #include "delivery/resolve.h"
 
@@ -69,9 +70,9 @@ check_address(const struct bh_config *cf, const struct alias_table *t,
 	int		 u;
 
 	if (at != NULL && !local_domain(cf, at + 1))
-		return cf->relayhost != NULL && cf->relayhost[0] != '\0' ?
-		    NULL : "remote address: this release cannot forward mail "
-		    "without a relayhost";
+		return transport_default_remote(cf->relayhost,
+		    cf->default_transport) ? NULL : "remote address: "
+		    "default_transport is local and there is no relayhost";
 	if (len == 0 || len >= sizeof(local))
 		return "empty or overlong local part";
 	for (i = 0; i < len; i++)
