@@ -13,6 +13,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "relay/transport.h"
 #include "conf/aliases_check.h"
 #include "conf/aliases.h"
 #include "delivery/resolve.h"
@@ -75,9 +76,9 @@ check_address(const struct bh_config *cf, const struct alias_table *t,
 	int		 u;
 
 	if (at != NULL && !local_domain(cf, at + 1))
-		return cf->relayhost != NULL && cf->relayhost[0] != '\0' ?
-		    NULL : "remote address: this release cannot forward mail "
-		    "without a relayhost";
+		return transport_default_remote(cf->relayhost,
+		    cf->default_transport) ? NULL : "remote address: "
+		    "default_transport is local and there is no relayhost";
 	if (len == 0 || len >= sizeof(local))
 		return "empty or overlong local part";
 	for (i = 0; i < len; i++)

@@ -132,7 +132,7 @@ struct bh_config {
 	struct bh_strlist trusted_users;	/* login names: sendmail -f */
 	/* relay: the outbound SMTP client */
 	char		*relay_user;
-	char		*relayhost;		/* "" or "[address]:port" */
+	char		*relayhost;		/* "" or a next hop */
 	char		*smtp_helo_name;
 	long		 smtp_connect_timeout;	/* seconds, as all below */
 	long		 smtp_helo_timeout;
@@ -143,6 +143,12 @@ struct bh_config {
 	long		 smtp_data_done_timeout;
 	long		 smtp_quit_timeout;
 	struct bh_strlist transport_maps;	/* file paths, type: removed */
+	char		*default_transport;	/* transport[:nexthop] */
+	long		 default_destination_concurrency_limit;
+	long		 default_process_limit;	/* relay sessions in flight */
+	char		*smtp_connection_cache_on_demand;	/* yes, no */
+	long		 smtp_connection_cache_time_limit;	/* seconds */
+	long		 smtp_rset_timeout;			/* seconds */
 	/* SMTP AUTH: smtpd and the auth compartment */
 	char		*smtpd_sasl_auth_enable;	/* yes, no */
 	char		*smtpd_tls_auth_only;		/* yes, no */

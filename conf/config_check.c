@@ -22,6 +22,7 @@
 #include "conf/config.h"
 #include "conf/config_int.h"
 #include "relay/nexthop.h"
+#include "relay/transport.h"
 
 static int
 is_digits(const char *s, size_t n)
@@ -612,7 +613,10 @@ elem_login(const char *s, size_t n, char *why, size_t whylen)
 	return r;
 }
 
-/* relayhost: "" (deliver directly; not built yet) or [address]:port. */
+/*
+ * relayhost: "" (deliver directly, as default_transport says) or a next
+ * hop: [address]:port, [name]:port (no MX lookup), name or name:port.
+ */
 int
 check_relayhost(const char *v, char *why, size_t whylen)
 {
@@ -620,6 +624,19 @@ check_relayhost(const char *v, char *why, size_t whylen)
 	const char	*reason;
 
 	if (*v == '\0' || nexthop_parse(v, &nh, &reason) == 0)
+		return 0;
+	snprintf(why, whylen, "%s", reason);
+	return -1;
+}
+
+/* default_transport: transport[:nexthop], as a transport(5) result. */
+int
+check_default_transport(const char *v, char *why, size_t whylen)
+{
+	struct transport_entry	 e;
+	const char		*reason;
+
+	if ((reason = transport_parse_result(v, &e)) == NULL)
 		return 0;
 	snprintf(why, whylen, "%s", reason);
 	return -1;
@@ -641,6 +658,10 @@ elem_resolver(const char *s, size_t n, char *why, size_t whylen)
 	v[n] = '\0';
 	if (nexthop_parse(v, &nh, &reason) == -1) {
 		snprintf(why, whylen, "'%s': %s", v, reason);
+		return NULL;
+	}
+	if (nh.kind != NEXTHOP_NUMERIC) {
+		snprintf(why, whylen, "write [address] or [address]:port");
 		return NULL;
 	}
 	if (nh.port == 25 && strchr(strrchr(v, ']'), ':') == NULL)

@@ -124,6 +124,12 @@ const struct param params[] = {
 	TIME(smtp_data_done_timeout, "600s", 's', 1),
 	TIME(smtp_quit_timeout, "300s", 's', 1),
 	LIST(transport_maps, "", elem_aliasmap),
+	STR(default_transport, "smtp", check_default_transport),
+	NUM(default_destination_concurrency_limit, "20", K_LONG, 1, 1000),
+	NUM(default_process_limit, "100", K_LONG, 1, 1000),
+	STR(smtp_connection_cache_on_demand, "yes", check_yesno),
+	TIME(smtp_connection_cache_time_limit, "2s", 's', 1),
+	TIME(smtp_rset_timeout, "20s", 's', 1),
 	/* SMTP AUTH (smtpd relays, the auth compartment decides) */
 	STR(smtpd_sasl_auth_enable, "no", check_yesno),
 	/* Postfix's default is no; bulkhead sends no password in clear. */

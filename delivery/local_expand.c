@@ -21,6 +21,7 @@
 #include "delivery/local.h"
 #include "lib/log.h"
 #include "lib/strl.h"
+#include "relay/transport.h"
 
 /*
  * user+ext@domain reached user: "+ext" (lower-cased), for ~/.forward+ext.
@@ -223,10 +224,11 @@ forward_lookup(struct job *j, struct wl_node *fwd, const char *local)
 static int
 forward_remote_ok(const struct job *j, const char *addr)
 {
-	const char	*relayhost = j->lo->we.cf.relayhost;
-	const char	*at = strrchr(addr, '@');
+	const struct bh_config	*cf = &j->lo->we.cf;
+	const char		*at = strrchr(addr, '@');
 
-	return relayhost != NULL && relayhost[0] != '\0' && at != NULL &&
+	return transport_default_remote(cf->relayhost, cf->default_transport) &&
+	    at != NULL &&
 	    at != addr && at[1] != '\0' && at[1] != '[' &&
 	    strlen(addr) < IPC_ADDR_MAX && ipc_valid_text(addr) &&
 	    strchr(addr, ' ') == NULL;

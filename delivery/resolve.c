@@ -184,7 +184,9 @@ is_relay_domain(const struct bh_config *cf, const char *domain)
 
 /*
  * Has relay somewhere to send mail for this domain: a transport_maps
- * entry that does not say local:, or a relayhost?  (No MX lookups yet.)
+ * entry that does not say local:, a relayhost, or a default_transport
+ * (Postfix's default "smtp": the domain's MX hosts; for relay_domains
+ * too, where we are a backup MX) other than local.
  */
 static int
 can_send_on(const struct resolver *r, const char *domain)
@@ -194,7 +196,8 @@ can_send_on(const struct resolver *r, const char *domain)
 	if (r->transports != NULL && (e = transport_find(r->transports,
 	    r->ntransports, domain)) != NULL)
 		return e->kind != TRANSPORT_LOCAL;
-	return r->cf->relayhost != NULL && r->cf->relayhost[0] != '\0';
+	return transport_default_remote(r->cf->relayhost,
+	    r->cf->default_transport);
 }
 
 enum rcpt_verdict
@@ -313,9 +316,10 @@ add_failed(const struct resolver *r, struct msg_expand_ok *out,
 }
 
 /*
- * A remote address an alias lists: with a relayhost it goes out (queue
- * adds it to the message for relay).  1 if taken, 0 if it is not such
- * an address (or there is no relayhost: "not supported" as before), -1
+ * A remote address an alias lists: when relay can send it on (MX
+ * routing by default_transport, a relayhost, transport_maps) it goes out
+ * (queue adds it to the message for relay).  1 if taken, 0 if it is not
+ * such an address (or it has no route: "not supported" as before), -1
  * if there is no room left.
  */
 static int
@@ -326,9 +330,9 @@ add_remote(const struct resolver *r, const struct alias_target *t,
 	uint32_t	 i;
 
 	if (t->kind != ALIAS_ADDRESS || at == NULL || at == t->value ||
-	    at[1] == '\0' || at[1] == '[' || r->cf->relayhost == NULL ||
-	    r->cf->relayhost[0] == '\0' ||
+	    at[1] == '\0' || at[1] == '[' ||
 	    resolve_is_local_domain(at + 1, (void *)r->cf) ||
+	    !can_send_on(r, at + 1) ||
 	    strlen(t->value) >= IPC_ADDR_MAX || !ipc_valid_text(t->value) ||
 	    strchr(t->value, ' ') != NULL)
 		return 0;

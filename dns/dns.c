@@ -3,7 +3,9 @@
  * servers.  It answers queue's IPC_DNS_MX: the MX records of a domain
  * (RFC 7505 null MX; no MX: the domain itself, RFC 5321 5.1), ordered by
  * preference with equal ones shuffled, and each host's A and AAAA
- * addresses, as the next hops relay tries in order.
+ * addresses, as the next hops relay tries in order.  With
+ * DNS_QUERY_NOMX (a "[name]" next hop) only the name's addresses; with
+ * self (a backup MX) the hosts preferred to self only.
  *
  * The resolver library is libunbound (see README: it validates DNSSEC,
  * which DANE will need, and its ub_fd() fits libevent), configured before
@@ -24,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -58,6 +61,7 @@ struct dquery {
 	struct dns		*d;
 	uint32_t		 id;		/* queue's request */
 	char			 domain[IPC_HOST_MAX];
+	char			 self[IPC_HOST_MAX];	/* "" or myhostname */
 	int			 pending;	/* lookups in libunbound */
 	int			 dead;		/* queue went away */
 	int			 tempfail;
@@ -169,6 +173,45 @@ ask(struct dquery *q, struct dhost *h, int type)
 	}
 }
 
+/* The A and AAAA questions for every host; answers until the last. */
+static void
+ask_addresses(struct dquery *q)
+{
+	size_t i;
+
+	q->pending = 1;		/* until every question is out */
+	for (i = 0; i < q->nhosts; i++) {
+		ask(q, &q->hosts[i], RR_A);
+		ask(q, &q->hosts[i], RR_AAAA);
+	}
+	if (--q->pending > 0)
+		return;
+	reply(q, DNS_OK, "");
+	query_done(q);
+}
+
+/*
+ * A backup MX (Postfix's smtp(8)): when self is one of the MX hosts,
+ * leave it out with every host of equal or worse preference.  The
+ * hosts that remain (mx[] is in order); 0 if self is among the best.
+ */
+static size_t
+skip_self(const struct dquery *q, const struct dns_mx *mx, size_t n)
+{
+	size_t i, k;
+
+	if (q->self[0] == '\0')
+		return n;
+	for (i = 0; i < n; i++)
+		if (strcasecmp(mx[i].host, q->self) == 0)
+			break;
+	if (i == n)
+		return n;
+	for (k = 0; k < n && mx[k].pref < mx[i].pref; k++)
+		;
+	return k;
+}
+
 /* The MX answer: the hosts, then their addresses. */
 static void
 mx_done(void *arg, int err, struct ub_result *res)
@@ -216,6 +259,10 @@ mx_done(void *arg, int err, struct ub_result *res)
 		n = 1;
 	}
 	n = dns_mx_order(mx, n, rnd);
+	if ((n = skip_self(q, mx, n)) == 0) {
+		reply(q, DNS_LOOP, "mail for the domain loops back to myself");
+		goto out;
+	}
 	for (i = 0; i < n && q->nhosts < MX_HOSTS_MAX; i++) {
 		struct dhost *h = &q->hosts[q->nhosts++];
 
@@ -223,15 +270,8 @@ mx_done(void *arg, int err, struct ub_result *res)
 		STRLCPY_ARRAY(h->name, mx[i].host);
 	}
 	ub_resolve_free(res);
-	res = NULL;
-	q->pending = 1;		/* until every question is out */
-	for (i = 0; i < q->nhosts; i++) {
-		ask(q, &q->hosts[i], RR_A);
-		ask(q, &q->hosts[i], RR_AAAA);
-	}
-	if (--q->pending > 0)
-		return;
-	reply(q, DNS_OK, "");
+	ask_addresses(q);
+	return;
 out:
 	if (res != NULL)
 		ub_resolve_free(res);
@@ -248,7 +288,16 @@ on_query(struct dns *d, uint32_t id, const struct msg_dns_query *m)
 	q->d = d;
 	q->id = id;
 	STRLCPY_ARRAY(q->domain, m->domain);
+	STRLCPY_ARRAY(q->self, m->self);
 	TAILQ_INSERT_TAIL(&d->queries, q, entry);
+	if (m->flags & DNS_QUERY_NOMX) {	/* [name]: no MX lookup */
+		q->secure = 1;		/* until an answer says otherwise */
+		q->nhosts = 1;
+		q->hosts[0].q = q;
+		STRLCPY_ARRAY(q->hosts[0].name, q->domain);
+		ask_addresses(q);
+		return;
+	}
 	if ((rc = ub_resolve_async(d->ub, q->domain, RR_MX, CLASS_IN, q,
 	    mx_done, NULL)) != 0) {
 		log_warnx("dns: %s: %s", q->domain, ub_strerror(rc));

@@ -430,6 +430,11 @@ ipc_check_dns_query(const struct msg_dns_query *m)
 	if (n == 0 || rfc5321_check_domain(m->domain, n, RFC5321_NAME_ONLY,
 	    NULL) != 0)
 		return "bad domain";
+	if ((m->flags & ~(uint32_t)DNS_QUERY_NOMX) != 0)
+		return "bad flags";
+	if ((n = strlen(m->self)) != 0 && rfc5321_check_domain(m->self, n,
+	    RFC5321_NAME_ONLY, NULL) != 0)
+		return "bad self name";
 	return NULL;
 }
 

@@ -538,7 +538,8 @@ struct msg_relay_result {
 };
 
 /*
- * IPC_DNS_MX (queue to dns): where mail for a domain goes.
+ * IPC_DNS_MX (queue to dns): where mail for a domain (or a next-hop
+ * host name) goes.
  * IPC_DNS_MX_RESULT: the next hops in order (MX preference, equal ones
  * shuffled, each host's IPv4 then IPv6 addresses; the domain itself when
  * it has no MX), or why there are none.  secure: the answers were
@@ -550,11 +551,19 @@ enum dns_status {
 	DNS_NULLMX,		/* RFC 7505: it takes no mail: 5.1.10 */
 	DNS_NOHOST,		/* its hosts have no address: 5.4.4 */
 	DNS_TEMPFAIL,		/* try again: 4.4.3 */
+	DNS_LOOP,		/* the best MX is self: 5.4.6 */
 	DNS_STATUS_MAX
 };
 
+#define DNS_QUERY_NOMX	0x1	/* [name]: its A/AAAA only, no MX lookup */
+
 struct msg_dns_query {
 	char		domain[IPC_HOST_MAX];
+	uint32_t	flags;			/* DNS_QUERY_* */
+	/* myhostname, or "": an MX host of that name and every host of
+	   equal or worse preference are left out (we are a backup MX);
+	   if it is the best, the answer is DNS_LOOP */
+	char		self[IPC_HOST_MAX];
 };
 
 struct msg_dns_answer {

@@ -108,12 +108,16 @@ enc_dns_query(struct wbuf *wb, const struct msg_dns_query *m)
 {
 	ipc_enc_check("enc_dns_query", ipc_check_dns_query(m));
 	wb_str(wb, m->domain);
+	wb_u32(wb, m->flags);
+	wb_str(wb, m->self);
 }
 
 int
 dec_dns_query(struct rbuf *rb, struct msg_dns_query *m)
 {
 	rb_str(rb, m->domain, sizeof(m->domain));
+	rb_u32(rb, &m->flags);
+	rb_str(rb, m->self, sizeof(m->self));
 	if (rb_end(rb) == -1 || ipc_check_dns_query(m) != NULL)
 		return -1;
 	return 0;

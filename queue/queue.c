@@ -192,9 +192,11 @@ on_run(evutil_socket_t fd, short ev, void *arg)
 			if (m->sched[i].inflight ||
 			    !sched_rcpt_due(&m->env, i, now, deferred_scan))
 				continue;
-			if (relay_wanted(q, m, i))	/* queue_relay.c */
-				relay_dispatch(q, m, i, now, deferred_scan);
-			else if (deliver_one(q, m, i) == 1)
+			if (relay_wanted(q, m, i)) {	/* queue_relay.c */
+				if (relay_dispatch(q, m, i, now,
+				    deferred_scan) == 1)
+					waiting = 1;
+			} else if (deliver_one(q, m, i) == 1)
 				waiting = 1;
 		}
 	}

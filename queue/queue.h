@@ -125,7 +125,8 @@ void		 record_final(struct qmsg *, size_t i, char status,
 void		 relay_prepare(struct queue *);
 int		 relay_wanted(const struct queue *, const struct qmsg *,
 		    size_t rcpt);
-void		 relay_dispatch(struct queue *, struct qmsg *, size_t rcpt,
+/* 1: not now, the destination (or the relay) has all its slots */
+int		 relay_dispatch(struct queue *, struct qmsg *, size_t rcpt,
 		    time_t now, int deferred_scan);
 void		 on_relay_result(struct queue *, struct ipc_chan *,
 		    uint32_t id, uint32_t type, const union ipc_msg *);
@@ -134,15 +135,16 @@ int		 relay_add_forwards(struct queue *, struct qmsg *, size_t rcpt,
 		    const struct msg_deliver_result *);
 void		 relay_send(struct queue *, struct qmsg *, const size_t *rcpt,
 		    size_t n, const struct msg_relay_hop *hops, size_t nhops,
-		    int marked);
+		    const char *dest, int marked);
 void		 relay_record(struct queue *, struct qmsg *, size_t rcpt,
 		    uint32_t status, const char *dsn, const char *text);
-int		 relay_same_mx(const struct queue *, const struct qmsg *,
-		    size_t rcpt, const char *domain);
+struct route;
+int		 relay_same_route(const struct queue *, const struct qmsg *,
+		    size_t rcpt, const struct route *);
 
 /* queue_dns.c */
 void		 dns_ask(struct queue *, struct qmsg *, size_t rcpt,
-		    time_t now, int deferred_scan);
+		    const struct route *, time_t now, int deferred_scan);
 void		 on_dns_result(struct queue *, struct ipc_chan *, uint32_t id,
 		    uint32_t type, const union ipc_msg *);
 void		 dns_requeue_inflight(struct queue *);

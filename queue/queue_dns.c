@@ -1,7 +1,9 @@
 /*
- * queue_dns.c: MX routing.  A recipient whose transport_maps entry is
- * "smtp:" (no next hop) goes to its domain's mail hosts: queue asks the
- * dns compartment (IPC_DNS_MX) for the next hops, with up to
+ * queue_dns.c: MX routing.  A recipient routed to a name (ROUTE_DNS: its
+ * domain's MX hosts by default_transport = smtp or a transport_maps
+ * "smtp:", a relayhost or transport next hop written as a host name)
+ * goes to that name's mail hosts: queue asks the dns compartment
+ * (IPC_DNS_MX; DNS_QUERY_NOMX for "[name]") for the next hops, with up to
  * IPC_RELAY_RCPT_MAX due recipients of the message at that domain in
  * flight meanwhile, then hands them to relay with those hops in order
  * (relay falls back to the next on a connection failure).  A domain that
@@ -23,6 +25,7 @@
 #include "lib/xmalloc.h"
 #include "privsep/ipc_msgs.h"
 #include "queue/queue.h"
+#include "queue/route.h"
 
 #define DNS_DOWN_RETRY	5	/* seconds */
 
@@ -32,7 +35,9 @@ struct dpending {
 	struct qmsg		*msg;
 	size_t			 n;
 	size_t			 rcpt[IPC_RELAY_RCPT_MAX];
-	char			 domain[IPC_HOST_MAX];
+	char			 domain[IPC_HOST_MAX];	/* the name asked */
+	unsigned		 port;
+	char			 dest[DEST_KEY_MAX];
 };
 
 static int
@@ -63,21 +68,25 @@ release(struct dpending *p)
 	for (k = 0; k < p->n; k++)
 		p->msg->sched[p->rcpt[k]].inflight = 0;
 	p->msg->ninflight -= p->n;
+	dest_dec(p->dest);
 }
 
 void
-dns_ask(struct queue *q, struct qmsg *m, size_t i, time_t now,
-    int deferred_scan)
+dns_ask(struct queue *q, struct qmsg *m, size_t i, const struct route *r,
+    time_t now, int deferred_scan)
 {
 	static uint8_t		 buf[IPC_PAYLOAD_MAX];
 	struct msg_dns_query	 dq;
 	struct dpending		*p;
 	struct wbuf		 wb;
-	const char		*at = strrchr(m->env.rcpt[i].addr, '@');
 	size_t			 j, k;
 
 	memset(&dq, 0, sizeof(dq));
-	if (at == NULL || strlcpy(dq.domain, at + 1, sizeof(dq.domain)) >=
+	if (r->nh.kind == NEXTHOP_HOST)
+		dq.flags = DNS_QUERY_NOMX;
+	else if (q->we.cf.myhostname != NULL)	/* a backup MX */
+		strlcpy(dq.self, q->we.cf.myhostname, sizeof(dq.self));
+	if (strlcpy(dq.domain, r->nh.addr, sizeof(dq.domain)) >=
 	    sizeof(dq.domain) || ipc_check_dns_query(&dq) != NULL) {
 		/* dns's own rule, applied here: an outside value */
 		relay_record(q, m, i, DELIVER_BOUNCE, "5.1.2", "bad domain "
@@ -86,10 +95,12 @@ dns_ask(struct queue *q, struct qmsg *m, size_t i, time_t now,
 	}
 	p = xcalloc(1, sizeof(*p));
 	STRLCPY_ARRAY(p->domain, dq.domain);
+	STRLCPY_ARRAY(p->dest, r->dest);
+	p->port = r->nh.port;
 	for (j = i; j < m->env.nrcpt && p->n < IPC_RELAY_RCPT_MAX; j++)
 		if (j == i || (!m->sched[j].inflight &&
 		    sched_rcpt_due(&m->env, j, now, deferred_scan) &&
-		    relay_same_mx(q, m, j, dq.domain)))
+		    relay_same_route(q, m, j, r)))
 			p->rcpt[p->n++] = j;
 	wb_init(&wb, buf, sizeof(buf));
 	enc_dns_query(&wb, &dq);
@@ -104,6 +115,7 @@ dns_ask(struct queue *q, struct qmsg *m, size_t i, time_t now,
 	for (k = 0; k < p->n; k++)
 		m->sched[p->rcpt[k]].inflight = 1;
 	m->ninflight += p->n;
+	dest_inc(p->dest);
 	ndns++;
 }
 
@@ -129,6 +141,11 @@ record_failure(struct queue *q, struct dpending *p,
 		snprintf(text, sizeof(text), "Domain %.200s does not accept mail "
 		    "(nullMX)", p->domain);
 		break;
+	case DNS_LOOP:
+		dsn = "5.4.6";
+		snprintf(text, sizeof(text), "mail for %.200s loops back to "
+		    "myself", p->domain);
+		break;
 	case DNS_NOHOST:
 		dsn = "5.4.4";
 		snprintf(text, sizeof(text), "Host or domain name not found: "
@@ -152,6 +169,7 @@ on_dns_result(struct queue *q, struct ipc_chan *c, uint32_t id,
 	struct dpending		 key, *p;
 	struct msg_dns_answer	 a;
 	struct qmsg		*m;
+	uint32_t		 k;
 
 	key.id = id;
 	if ((p = RB_FIND(dpending_tree, &dtree, &key)) == NULL)
@@ -172,7 +190,9 @@ on_dns_result(struct queue *q, struct ipc_chan *c, uint32_t id,
 		    p->domain, a.nhops, a.nhops == 1 ? "" : "s",
 		    a.hops[0].name, a.hops[0].addr,
 		    a.secure ? " (DNSSEC-validated)" : "");
-		relay_send(q, m, p->rcpt, p->n, a.hops, a.nhops, 1);
+		for (k = 0; k < a.nhops; k++)
+			a.hops[k].port = p->port;
+		relay_send(q, m, p->rcpt, p->n, a.hops, a.nhops, p->dest, 1);
 	} else {
 		release(p);
 		record_failure(q, p, &a);
@@ -192,7 +212,7 @@ dns_requeue_inflight(struct queue *q)
 
 	RB_FOREACH_SAFE(p, dpending_tree, &dtree, tmp) {
 		RB_REMOVE(dpending_tree, &dtree, p);
-		release(p);
+		release(p);		/* and its destination's count */
 		for (k = 0; k < p->n; k++)
 			p->msg->env.rcpt[p->rcpt[k]].next_try = queue_now() +
 			    DNS_DOWN_RETRY;

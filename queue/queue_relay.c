@@ -2,9 +2,8 @@
  * queue_relay.c: deliveries through the relay compartment.
  *
  * A recipient whose domain is not one of mydestination goes to relay
- * when relayhost is set (a numeric [address]:port until the dns
- * compartment exists; without relayhost such mail is not relayed and
- * stays with local, as before).  queue hands relay up to
+ * (queue_route.c says where: transport_maps, relayhost, the MX hosts by
+ * default_transport, asked of dns in queue_dns.c).  queue hands relay up to
  * IPC_RELAY_RCPT_MAX due recipients of one message in one request (one
  * SMTP transaction), with a read-only fd of the queue file; relay's
  * verdict for each is recorded as local's are: a final status mark, or
@@ -31,10 +30,8 @@
 #include "privsep/ipc_msgs.h"
 #include "queue/queue.h"
 #include "queue/spool.h"
-#include "relay/nexthop.h"
-#include "relay/transport.h"
+#include "queue/route.h"
 
-#define RELAY_CONCURRENCY	20	/* transactions in flight */
 #define RELAY_DOWN_RETRY	5	/* seconds */
 
 struct rinflight {
@@ -44,6 +41,7 @@ struct rinflight {
 	size_t			 n;
 	size_t			 rcpt[IPC_RELAY_RCPT_MAX];
 	struct timespec		 handed;	/* for delays=a/b/c/d */
+	char			 dest[DEST_KEY_MAX];
 };
 
 static int
@@ -58,116 +56,25 @@ RB_GENERATE_STATIC(rinflight_tree, rinflight, entry, rinflight_cmp);
 static struct rinflight_tree	rtree = RB_INITIALIZER(&rtree);
 static size_t			nrelay;
 
-/* transport_maps, read before the privilege drop (relay_prepare). */
-static struct transport_table	transports[BH_LIST_MAX];
-static size_t			ntransports;
-static char			transport_error[IPC_TEXT_MAX];
-
-enum route_kind {
-	ROUTE_LOCAL = 0,
-	ROUTE_SMTP,
-	ROUTE_ERROR,		/* bounce with text */
-	ROUTE_RETRY,		/* defer with text */
-	ROUTE_DISCARD,
-	ROUTE_MX		/* smtp: the domain's MX hosts (dns) */
-};
-
-struct route {
-	enum route_kind	 kind;
-	struct nexthop	 nh;		/* ROUTE_SMTP */
-	const char	*dsn;		/* the others */
-	const char	*text;
-};
-
 void
 relay_prepare(struct queue *q)
 {
-	const struct bh_config	*cf = &q->we.cf;
-	char			 err[IPC_TEXT_MAX - 64];
-	size_t			 i;
-
-	for (i = 0; i < cf->transport_maps.n; i++) {
-		if (transport_parse_file(&transports[i],
-		    cf->transport_maps.v[i], err, sizeof(err)) == -1) {
-			/* as Postfix: a table that fails defers the mail */
-			log_warnx("transport_maps: %s; deliveries are deferred "
-			    "until it is fixed", err);
-			snprintf(transport_error, sizeof(transport_error),
-			    "transport_maps lookup failure: %s", err);
-			ipc_text_clean(transport_error);
-			break;
-		}
-		ntransports++;
-	}
-}
-
-/* Can a relay request go out now? */
-static int
-relay_can_send(const struct queue *q)
-{
-	return q->relay != NULL && nrelay + dns_pending() < RELAY_CONCURRENCY;
-}
-
-static int
-is_mydestination(const struct bh_config *cf, const char *domain)
-{
-	size_t k;
-
-	for (k = 0; k < cf->mydestination.n; k++)
-		if (strcasecmp(domain, cf->mydestination.v[k]) == 0)
-			return 1;
-	return 0;
+	route_prepare(q);	/* queue_route.c */
 }
 
 /*
- * Where recipient i of m goes.  A "*" entry stands for Postfix's
- * default_transport: it does not take mydestination's domains.
+ * Can a relay request for route r go out now: a session under
+ * default_process_limit, one for its destination under
+ * default_destination_concurrency_limit (an MX lookup counts too)?
  */
-static void
-route_of(const struct queue *q, const struct qmsg *m, size_t i,
-    struct route *r)
+static int
+relay_can_send(const struct queue *q, const struct route *r)
 {
-	const struct bh_config		*cf = &q->we.cf;
-	const char			*at = strrchr(m->env.rcpt[i].addr, '@');
-	const struct transport_entry	*e;
-	const char			*why;
+	const struct bh_config *cf = &q->we.cf;
 
-	memset(r, 0, sizeof(*r));
-	r->kind = ROUTE_LOCAL;
-	if (at == NULL || at[1] == '[')
-		return;
-	if (transport_error[0] != '\0') {
-		r->kind = ROUTE_RETRY;
-		r->dsn = "4.3.0";
-		r->text = transport_error;
-		return;
-	}
-	if ((e = transport_find(transports, ntransports, at + 1)) != NULL &&
-	    (strcmp(e->pattern, "*") != 0 || !is_mydestination(cf, at + 1))) {
-		static const enum route_kind kinds[] = {
-			[TRANSPORT_SMTP] = ROUTE_SMTP,
-			[TRANSPORT_LOCAL] = ROUTE_LOCAL,
-			[TRANSPORT_ERROR] = ROUTE_ERROR,
-			[TRANSPORT_RETRY] = ROUTE_RETRY,
-			[TRANSPORT_DISCARD] = ROUTE_DISCARD,
-		};
-
-		r->kind = kinds[e->kind];
-		if (e->kind == TRANSPORT_SMTP && e->nh.addr[0] == '\0')
-			r->kind = ROUTE_MX;
-		r->nh = e->nh;
-		r->dsn = e->dsn;
-		r->text = e->text[0] != '\0' ? e->text : at + 1;
-		return;
-	}
-	if (is_mydestination(cf, at + 1))
-		return;
-	if (cf->relayhost == NULL || cf->relayhost[0] == '\0')
-		return;
-	/* checked when the configuration was read */
-	if (nexthop_parse(cf->relayhost, &r->nh, &why) == -1)
-		fatalx("relayhost: %s", why);
-	r->kind = ROUTE_SMTP;
+	return q->relay != NULL && nrelay + dns_pending() <
+	    (size_t)cf->default_process_limit && dest_count(r->dest) <
+	    (size_t)cf->default_destination_concurrency_limit;
 }
 
 /* Is recipient i of m for the relay (or error, retry, discard)? */
@@ -180,15 +87,15 @@ relay_wanted(const struct queue *q, const struct qmsg *m, size_t i)
 	return r.kind != ROUTE_LOCAL;
 }
 
-static int
-same_hop(const struct queue *q, const struct qmsg *m, size_t j,
+/* Does recipient j of m go the same way as r? */
+int
+relay_same_route(const struct queue *q, const struct qmsg *m, size_t j,
     const struct route *r)
 {
 	struct route rj;
 
 	route_of(q, m, j, &rj);
-	return rj.kind == ROUTE_SMTP && rj.nh.port == r->nh.port &&
-	    strcmp(rj.nh.addr, r->nh.addr) == 0;
+	return route_same(&rj, r);
 }
 
 static void
@@ -224,7 +131,8 @@ fill_request(struct qmsg *m, struct rinflight *f,
  */
 void
 relay_send(struct queue *q, struct qmsg *m, const size_t *rcpt, size_t n,
-    const struct msg_relay_hop *hops, size_t nhops, int marked)
+    const struct msg_relay_hop *hops, size_t nhops, const char *dest,
+    int marked)
 {
 	static struct msg_relay	 req;
 	static uint8_t		 buf[IPC_PAYLOAD_MAX];
@@ -234,6 +142,7 @@ relay_send(struct queue *q, struct qmsg *m, const size_t *rcpt, size_t n,
 	int			 fd = -1;
 
 	f = xcalloc(1, sizeof(*f));
+	xstrlcpy(f->dest, dest, sizeof(f->dest));
 	f->n = n;
 	memcpy(f->rcpt, rcpt, n * sizeof(*rcpt));
 	fill_request(m, f, hops, nhops, &req);
@@ -264,6 +173,7 @@ relay_send(struct queue *q, struct qmsg *m, const size_t *rcpt, size_t n,
 		for (k = 0; k < f->n; k++)
 			m->sched[f->rcpt[k]].inflight = 1;
 		m->ninflight += f->n;
+		dest_inc(f->dest);	/* marked: counted at the lookup */
 	}
 	nrelay++;
 	return;
@@ -274,8 +184,10 @@ retry:
 		if (marked)
 			m->sched[f->rcpt[k]].inflight = 0;
 	}
-	if (marked)
+	if (marked) {
 		m->ninflight -= f->n;
+		dest_dec(f->dest);
+	}
 	free(f);
 }
 
@@ -293,13 +205,13 @@ relay_batch(struct queue *q, struct qmsg *m, size_t i, const struct route *r,
 	for (j = i; j < m->env.nrcpt && n < IPC_RELAY_RCPT_MAX; j++)
 		if (j == i || (!m->sched[j].inflight &&
 		    sched_rcpt_due(&m->env, j, now, deferred_scan) &&
-		    same_hop(q, m, j, r)))
+		    relay_same_route(q, m, j, r)))
 			rcpt[n++] = j;
 	memset(&hop, 0, sizeof(hop));
 	STRLCPY_ARRAY(hop.name, r->nh.addr);
-	STRLCPY_ARRAY(hop.addr, r->nh.addr);
+	xstrlcpy(hop.addr, r->nh.addr, sizeof(hop.addr));	/* numeric */
 	hop.port = r->nh.port;
-	relay_send(q, m, rcpt, n, &hop, 1, 0);
+	relay_send(q, m, rcpt, n, &hop, 1, r->dest, 0);
 }
 
 /* Postfix's delay figures: "0" or "0.12". */
@@ -428,21 +340,11 @@ relay_record(struct queue *q, struct qmsg *m, size_t i, uint32_t status,
 	record_now(q, m, i, &r);
 }
 
-/* Does recipient j of m go to the MX hosts of domain? */
+/*
+ * Recipient i of m is due and not local's (relay_wanted).  1: not now,
+ * its destination (or the relay) has all its slots.
+ */
 int
-relay_same_mx(const struct queue *q, const struct qmsg *m, size_t j,
-    const char *domain)
-{
-	struct route	 r;
-	const char	*at = strrchr(m->env.rcpt[j].addr, '@');
-
-	route_of(q, m, j, &r);
-	return r.kind == ROUTE_MX && at != NULL &&
-	    strcasecmp(at + 1, domain) == 0;
-}
-
-/* Recipient i of m is due and not local's (relay_wanted). */
-void
 relay_dispatch(struct queue *q, struct qmsg *m, size_t i, time_t now,
     int deferred_scan)
 {
@@ -453,15 +355,18 @@ relay_dispatch(struct queue *q, struct qmsg *m, size_t i, time_t now,
 	case ROUTE_LOCAL:
 		fatalx("relay_dispatch: a local recipient");
 	case ROUTE_SMTP:
-		if (relay_can_send(q))
-			relay_batch(q, m, i, &r, now, deferred_scan);
-		return;
-	case ROUTE_MX:
-		if (relay_can_send(q) && q->dns != NULL)
-			dns_ask(q, m, i, now, deferred_scan);	/* queue_dns.c */
-		return;
+		if (!relay_can_send(q, &r))
+			return 1;
+		relay_batch(q, m, i, &r, now, deferred_scan);
+		return 0;
+	case ROUTE_DNS:
+		if (!relay_can_send(q, &r) || q->dns == NULL)
+			return 1;
+		dns_ask(q, m, i, &r, now, deferred_scan);	/* queue_dns.c */
+		return 0;
 	default:
 		record_now(q, m, i, &r);
+		return 0;
 	}
 }
 
@@ -493,6 +398,7 @@ on_relay_result(struct queue *q, struct ipc_chan *c, uint32_t id,
 		r = msg->relay_result;
 	RB_REMOVE(rinflight_tree, &rtree, f);
 	nrelay--;
+	dest_dec(f->dest);
 	m = f->msg;
 	for (k = 0; k < f->n; k++)
 		m->sched[f->rcpt[k]].inflight = 0;
@@ -521,6 +427,7 @@ relay_requeue_inflight(struct queue *q)
 			    RELAY_DOWN_RETRY;
 		}
 		f->msg->ninflight -= f->n;
+		dest_dec(f->dest);
 		free(f);
 	}
 	nrelay = 0;

@@ -35,6 +35,50 @@ port_parse(const char *s, unsigned *port)
 	return 0;
 }
 
+/* A host name, as RFC 5321 writes one (dots, letters, digits, '-'). */
+static int
+hostname(const char *s, size_t n)
+{
+	size_t	i, label = 0;
+
+	if (n == 0 || n > 253 || s[0] == '.' || s[n - 1] == '.')
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (s[i] == '.') {
+			if (label == 0)
+				return 0;
+			label = 0;
+			continue;
+		}
+		if ((!isalnum((unsigned char)s[i]) && s[i] != '-') ||
+		    ++label > 63)
+			return 0;
+	}
+	return 1;
+}
+
+/* "name" or "name:port", no brackets: the MX hosts of name. */
+static int
+parse_mx(const char *s, struct nexthop *nh, const char **why)
+{
+	const char	*colon = strchr(s, ':');
+	size_t		 n = colon != NULL ? (size_t)(colon - s) : strlen(s);
+
+	if (!hostname(s, n) || n >= sizeof(nh->addr)) {
+		*why = "bad next hop: write a host name, name:port, "
+		    "[name]:port or [address]:port";
+		return -1;
+	}
+	memcpy(nh->addr, s, n);
+	nh->addr[n] = '\0';
+	nh->kind = NEXTHOP_MX;
+	if (colon != NULL && port_parse(colon + 1, &nh->port) == -1) {
+		*why = "bad port: write name:port, port 1..65535";
+		return -1;
+	}
+	return 0;
+}
+
 int
 nexthop_parse(const char *s, struct nexthop *nh, const char **why)
 {
@@ -42,11 +86,9 @@ nexthop_parse(const char *s, struct nexthop *nh, const char **why)
 	size_t		 n;
 
 	nh->port = 25;
-	if (*s != '[') {
-		*why = "a host name needs MX and address lookups, which are "
-		    "not built yet: write [address] or [address]:port";
-		return -1;
-	}
+	nh->kind = NEXTHOP_NUMERIC;
+	if (*s != '[')
+		return parse_mx(s, nh, why);
 	if ((close = strchr(s, ']')) == NULL) {
 		*why = "no closing ]";
 		return -1;
@@ -59,9 +101,11 @@ nexthop_parse(const char *s, struct nexthop *nh, const char **why)
 	memcpy(nh->addr, s + 1, n);
 	nh->addr[n] = '\0';
 	if (!numeric(nh->addr)) {
-		*why = "a host name in brackets needs address lookups, which "
-		    "are not built yet: write a numeric address";
-		return -1;
+		if (!hostname(nh->addr, n)) {
+			*why = "bad host name or address in brackets";
+			return -1;
+		}
+		nh->kind = NEXTHOP_HOST;
 	}
 	if (close[1] == '\0')
 		return 0;

@@ -1,19 +1,27 @@
 /*
  * nexthop.h: a next hop as main.cf and transport_maps write it, in
  * Postfix's form: "[192.0.2.1]", "[192.0.2.1]:2525", "[2001:db8::1]:25"
- * (brackets: no MX lookup).  Until the dns compartment exists only a
- * numeric address inside the brackets is taken; a name is refused with
- * a clear reason, never looked up by queue or relay.
+ * (a numeric address), "[mail.example]:2525" (a host name in brackets:
+ * its A/AAAA addresses, no MX lookup), "mail.example" or
+ * "mail.example:2525" (the MX hosts of that name, as a domain's).  Names
+ * are resolved by the dns compartment only, never by queue or relay.
  */
 #ifndef BH_NEXTHOP_H
 #define BH_NEXTHOP_H
 
 #include <stddef.h>
 
-#define NEXTHOP_ADDR_MAX	64
+#define NEXTHOP_ADDR_MAX	256	/* a domain name, 255 octets */
+
+enum nexthop_kind {
+	NEXTHOP_NUMERIC = 0,	/* [address] */
+	NEXTHOP_HOST,		/* [name]: A/AAAA only */
+	NEXTHOP_MX		/* name: MX lookup (implicit MX: A/AAAA) */
+};
 
 struct nexthop {
-	char		addr[NEXTHOP_ADDR_MAX];	/* numeric */
+	enum nexthop_kind kind;
+	char		addr[NEXTHOP_ADDR_MAX];	/* address or name */
 	unsigned	port;			/* 25 unless given */
 };
 

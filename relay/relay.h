@@ -37,7 +37,9 @@ enum rs_state {
 	RS_DATA,
 	RS_BODY,
 	RS_DOT,
-	RS_QUIT
+	RS_QUIT,
+	RS_RSET,	/* a cached connection taken again: is it alive? */
+	RS_IDLE		/* cached: waiting for the next transaction */
 };
 
 struct rsess {
@@ -92,6 +94,12 @@ void	rsess_free(struct rsess *);
 void	answer(struct rsess *);
 void	decide_rest(struct rsess *, uint32_t status, const char *dsn,
 	    const char *text, int accepted_only);
+void	set_hopname(struct rsess *);
+
+/* smtp_cache.c: connection reuse (smtp_connection_cache_on_demand) */
+int	cache_park(struct rsess *);
+int	cache_take(struct relay *, uint32_t id, const struct msg_relay *,
+	    int fd);
 
 /* smtp_mail.c: MAIL, RCPT, the early refusals, the content */
 void	send_mail(struct rsess *);

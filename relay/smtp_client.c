@@ -226,7 +226,10 @@ answer(struct rsess *s)
 	s->req_id = 0;
 }
 
-/* All decided: answer, say QUIT and wait a little for the server. */
+/*
+ * All decided: answer, then keep the connection for the next message to
+ * this hop (smtp_cache.c), or say QUIT and wait a little for the server.
+ */
 static void
 finish(struct rsess *s)
 {
@@ -235,6 +238,8 @@ finish(struct rsess *s)
 		rsess_free(s);
 		return;
 	}
+	if (cache_park(s))
+		return;
 	s->state = RS_QUIT;
 	evbuffer_add_printf(bufferevent_get_output(s->bev), "QUIT\r\n");
 	arm(s, cf_of(s)->smtp_quit_timeout);
@@ -247,6 +252,18 @@ finish(struct rsess *s)
 static void
 hop_failed(struct rsess *s, const char *why, int perm)
 {
+	if (s->state == RS_IDLE) {	/* a cached connection went away */
+		rsess_free(s);
+		return;
+	}
+	if (s->state == RS_RSET) {	/* taken again, but dead: connect */
+		log_info("%s: cached connection failed (%s), connecting again",
+		    s->req.qid, why);
+		conn_close(s);
+		s->hop = 0;
+		try_hop(s);
+		return;
+	}
 	log_info("%s: %s", s->req.qid, why);
 	strlcpy_text(s->last_err, why, sizeof(s->last_err));
 	ipc_text_clean(s->last_err);
@@ -451,7 +468,16 @@ on_reply(struct rsess *s)
 		finish(s);
 		return;
 	case RS_QUIT:
+	case RS_IDLE:		/* nothing was asked */
 		rsess_free(s);
+		return;
+	case RS_RSET:
+		if (cls == 2) {
+			start_mail(s);
+			return;
+		}
+		textf(why, sizeof(why), "RSET: %d", s->reply.code);
+		hop_failed(s, why, 0);
 		return;
 	case RS_CONNECT:
 		break;
@@ -473,7 +499,7 @@ state_doing(enum rs_state st)
 		"sending EHLO", "sending HELO", "sending STARTTLS",
 		"sending MAIL FROM/RCPT TO",
 		"sending DATA", "sending message body", "sending end of data",
-		"sending QUIT"
+		"sending QUIT", "sending RSET", "idle"
 	};
 
 	return doing[st];
@@ -573,6 +599,12 @@ on_timer(evutil_socket_t fd, short ev, void *arg)
 		rsess_free(s);
 		return;
 	}
+	if (s->state == RS_IDLE) {	/* smtp_connection_cache_time_limit */
+		send_line(s, "QUIT\r\n");
+		s->state = RS_QUIT;
+		arm(s, cf_of(s)->smtp_quit_timeout);
+		return;
+	}
 	if (s->state == RS_CONNECT)
 		textf(why, sizeof(why), "connect to %s: Connection timed "
 		    "out", s->hopname);
@@ -623,6 +655,16 @@ conn_done(evutil_socket_t fd, short ev, void *arg)
 	connected(s);
 }
 
+/* "name[addr]:port" of req.hops[hop], for the log and the verdicts. */
+void
+set_hopname(struct rsess *s)
+{
+	const struct msg_relay_hop *h = &s->req.hops[s->hop];
+
+	snprintf(s->hopname, sizeof(s->hopname), "%s[%s]:%u", h->name,
+	    h->addr, h->port);
+}
+
 /* Connect to req.hops[hop], without blocking. */
 static void
 try_hop(struct rsess *s)
@@ -635,8 +677,7 @@ try_hop(struct rsess *s)
 	char				 why[IPC_TEXT_MAX];
 	socklen_t			 sl;
 
-	snprintf(s->hopname, sizeof(s->hopname), "%s[%s]:%u", h->name,
-	    h->addr, h->port);
+	set_hopname(s);
 	s->state = RS_CONNECT;
 	s->connected = 0;
 	s->tls = s->tls_pending = 0;
@@ -685,6 +726,8 @@ rsess_start(struct relay *r, uint32_t id, const struct msg_relay *req,
 {
 	struct rsess	*s;
 
+	if (cache_take(r, id, req, fd))		/* smtp_cache.c */
+		return;
 	s = xcalloc(1, sizeof(*s));
 	s->r = r;
 	s->req_id = id;

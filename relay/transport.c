@@ -93,6 +93,32 @@ parse_result(const char *r, struct transport_entry *e)
 	    "discard)";
 }
 
+const char *
+transport_parse_result(const char *v, struct transport_entry *e)
+{
+	char	buf[TRANSPORT_TEXT_MAX + 16];
+
+	memset(e, 0, sizeof(*e));
+	if (strchr(v, ':') != NULL)
+		return parse_result(v, e);
+	/* "smtp" alone: transport without a next hop, as Postfix writes */
+	if (snprintf(buf, sizeof(buf), "%s:", v) >= (int)sizeof(buf))
+		return "too long";
+	return parse_result(buf, e);
+}
+
+int
+transport_default_remote(const char *relayhost, const char *default_transport)
+{
+	struct transport_entry e;
+
+	if (relayhost != NULL && relayhost[0] != '\0')
+		return 1;
+	return default_transport != NULL && default_transport[0] != '\0' &&
+	    transport_parse_result(default_transport, &e) == NULL &&
+	    e.kind != TRANSPORT_LOCAL;
+}
+
 static const char *
 parse_pattern(const char *p, size_t n)
 {

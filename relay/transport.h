@@ -9,6 +9,8 @@
  * "*" (everything else); result: "smtp:" (the recipient domain's MX
  * hosts, looked up by the dns compartment), "smtp:[address]:port" or
  * "relay:[address]:port" (a numeric next hop, no MX lookup),
+ * "smtp:[name]:port" (name's addresses, no MX lookup), "smtp:name" or
+ * "smtp:name:port" (name's MX hosts),
  * "local:" (local delivery), "error:[5.x.x ]text" (bounce),
  * "retry:[4.x.x ]text" (defer), "discard:[text]".  The first file
  * that matches wins; within a file, a domain before its parents, then
@@ -53,6 +55,16 @@ int	transport_parse_file(struct transport_table *, const char *path,
 int	transport_parse_buffer(struct transport_table *, const char *buf,
 	    size_t len, const char *fname, char *err, size_t errlen);
 void	transport_free(struct transport_table *);
+
+/* One result, as default_transport writes it ("smtp" without a colon
+   too): NULL, or why not. */
+const char *transport_parse_result(const char *, struct transport_entry *);
+
+/* Has mail for a domain that is not ours, and that no transport_maps
+   entry routes, somewhere to go: a relayhost, or a default_transport
+   other than local? */
+int	transport_default_remote(const char *relayhost,
+	    const char *default_transport);
 
 /* The entry for a recipient domain in tables t[0 .. n), or NULL. */
 const struct transport_entry *transport_find(const struct transport_table *t,

@@ -553,6 +553,9 @@ b_dns_query(struct src *s, struct msg_dns_query *m)
 {
 	strlcpy(m->domain, "remote.example", sizeof(m->domain));
 	f_str(s, m->domain, sizeof(m->domain));
+	f_u32(s, &m->flags, DNS_QUERY_NOMX + 1);
+	strlcpy(m->self, "mx.example", sizeof(m->self));
+	f_str(s, m->self, sizeof(m->self));
 }
 
 static void

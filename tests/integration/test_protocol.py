@@ -52,7 +52,10 @@ def test_relay_allowed_but_not_available(make_daemon):
     accepted."""
     import smtplib
     d = make_daemon(extra_main="relay_domains = relay.example\n"
-                    "mynetworks = 127.0.0.3/32\n")
+                    "mynetworks = 127.0.0.3/32\n"
+                    # no MX routing (default_transport = smtp would send
+                    # it on): nowhere to send it
+                    "default_transport = local\n")
     with smtplib.SMTP("127.0.0.1", d.port, timeout=WAIT,
                       source_address=("127.0.0.3", 0)) as s:
         s.ehlo("client.example")

@@ -988,7 +988,7 @@ test_config_print(void **state)
 		snprintf(prev, sizeof(prev), "%s", line);
 		lines++;
 	}
-	assert_int_equal(lines, 93);	/* every parameter */
+	assert_int_equal(lines, 99);	/* every parameter */
 }
 
 /* |command and /file delivery: Postfix's names and defaults. */
@@ -1108,10 +1108,31 @@ test_relay_parameters(void **state)
 	    "port 1..65535");
 	assert_build_error("relayhost = [192.0.2.1\n", FN ":1: bad value "
 	    "for relayhost: '[192.0.2.1': no closing ]");
-	assert_build_error("relayhost = [smart.example]\n", FN ":1: bad value "
-	    "for relayhost: '[smart.example]': a host name in brackets needs "
-	    "address lookups, which are not built yet: write a numeric "
-	    "address");
+	assert_build_error("relayhost = [smart_x.example]\n", FN ":1: bad "
+	    "value for relayhost: '[smart_x.example]': bad host name or "
+	    "address in brackets");
+	/* host names: the dns compartment resolves them */
+	build_ok(&cf, "myhostname = h.example\n"
+	    "relayhost = [smart.example]:2525\n");
+	config_free(&cf);
+	build_ok(&cf, "myhostname = h.example\nrelayhost = smart.example\n");
+	/* Postfix's defaults */
+	assert_string_equal(cf.default_transport, "smtp");
+	assert_int_equal(cf.default_destination_concurrency_limit, 20);
+	assert_int_equal(cf.default_process_limit, 100);
+	assert_string_equal(cf.smtp_connection_cache_on_demand, "yes");
+	assert_int_equal(cf.smtp_connection_cache_time_limit, 2);
+	assert_int_equal(cf.smtp_rset_timeout, 20);
+	config_free(&cf);
+	build_ok(&cf, "myhostname = h.example\n"
+	    "default_transport = error:5.7.1 no mail out\n");
+	config_free(&cf);
+	assert_build_error("default_transport = uucp\n", FN ":1: bad value "
+	    "for default_transport: 'uucp': unknown transport (use smtp, "
+	    "relay, local, error, retry or discard)");
+	assert_build_error("dns_resolvers = [ns.example]\n", FN ":1: bad value "
+	    "for dns_resolvers: '[ns.example]': write [address] or "
+	    "[address]:port");
 	build_ok(&cf, "myhostname = h.example\n"
 	    "smtp_tls_security_level = verify\n");
 	assert_string_equal(cf.smtp_tls_security_level, "verify");

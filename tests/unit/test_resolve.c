@@ -178,6 +178,22 @@ test_relay_control(void **state)
 	assert_int_equal(resolve_rcpt_client(&f->r, "x@else.example",
 	    "203.0.113.9", 0), RCPT_RELAY_DENIED);
 	f->cf.relayhost = NULL;
+	/* default_transport = smtp (Postfix's default): MX routing */
+	f->cf.default_transport = "smtp";
+	assert_int_equal(resolve_rcpt_client(&f->r, "x@else.example",
+	    "127.0.0.1", 0), RCPT_OK);
+	assert_int_equal(resolve_rcpt_client(&f->r, "x@else.example",
+	    "203.0.113.9", 0), RCPT_RELAY_DENIED);
+	/* relay_domains from anyone: we are a backup MX */
+	assert_int_equal(resolve_rcpt_client(&f->r, "x@RELAY.example",
+	    "203.0.113.9", 0), RCPT_OK);
+	f->cf.default_transport = "error:5.7.1 no mail out";
+	assert_int_equal(resolve_rcpt_client(&f->r, "x@else.example",
+	    "127.0.0.1", 0), RCPT_OK);	/* then bounced, as Postfix */
+	f->cf.default_transport = "local";
+	assert_int_equal(resolve_rcpt_client(&f->r, "x@else.example",
+	    "127.0.0.1", 0), RCPT_RELAY_UNAVAILABLE);
+	f->cf.default_transport = NULL;
 
 	/* no relayhost: a transport_maps entry that sends it somewhere */
 	{
@@ -710,6 +726,12 @@ test_remote_targets(void **state)
 	assert_int_equal(out.nremote, IPC_REMOTE_MAX);
 	assert_int_equal(out.nfailed, 1);
 	assert_string_equal(out.failed[0].addr, "e@r.example");
+	/* no relayhost, default_transport smtp: MX routing sends them on */
+	f->cf.relayhost = NULL;
+	f->cf.default_transport = "smtp";
+	expand_ok(f, "only@test.example", NULL, 0);
+	assert_int_equal(out.nremote, 1);
+	f->cf.default_transport = NULL;
 	*state = f;
 }
 
