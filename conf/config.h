@@ -158,8 +158,11 @@ struct bh_config {
 	struct bh_strlist dns_resolvers;	/* "address@port"; empty:
 						   /etc/resolv.conf */
 	char		*smtp_tls_security_level;	/* "", none, may,
-							   encrypt, verify */
+						   encrypt, verify, secure, dane */
 	char		*smtp_tls_CAfile;	/* "" = none */
+	struct bh_strlist smtp_tls_policy_maps;	/* file paths, type: removed */
+	char		*smtp_tls_secure_cert_match;	/* nexthop, ... */
+	char		*smtp_tls_verify_cert_match;	/* hostname, ... */
 	/* restriction lists (smtpd/restrictions.h) */
 	char		*smtpd_relay_restrictions;
 	char		*smtpd_recipient_restrictions;

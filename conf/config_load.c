@@ -16,6 +16,7 @@
 #include "conf/aliases_check.h"
 #include "lib/log.h"
 #include "conf/config_load.h"
+#include "relay/tls_policy.h"
 #include "privsep/sandbox.h"
 #include "relay/transport.h"
 
@@ -118,6 +119,25 @@ check_transport_maps(const struct bh_config *cf, char *err, size_t errlen)
 	return 0;
 }
 
+/* Every smtp_tls_policy_maps file parses (queue reads them too). */
+static int
+check_tls_policy_maps(const struct bh_config *cf, char *err, size_t errlen)
+{
+	struct tls_policy_table	t;
+	char			why[CF_ERR_MAX];
+	size_t			i;
+
+	for (i = 0; i < cf->smtp_tls_policy_maps.n; i++) {
+		if (tls_policy_parse_file(&t, cf->smtp_tls_policy_maps.v[i],
+		    why, sizeof(why)) == -1) {
+			snprintf(err, errlen, "smtp_tls_policy_maps: %s", why);
+			return -1;
+		}
+		tls_policy_free(&t);
+	}
+	return 0;
+}
+
 /* Every compartment's account exists, is not root, and has its own uid. */
 int
 config_check_system(const struct bh_config *cf, char *err, size_t errlen)
@@ -149,7 +169,8 @@ config_check_system(const struct bh_config *cf, char *err, size_t errlen)
 	if (check_dir("queue_directory", cf->queue_directory, uids[1], 066,
 	    err, errlen) == -1)
 		return -1;
-	if (check_transport_maps(cf, err, errlen) == -1)
+	if (check_transport_maps(cf, err, errlen) == -1 ||
+	    check_tls_policy_maps(cf, err, errlen) == -1)
 		return -1;
 	return check_dir("empty_directory", cf->empty_directory, 0, 022, err,
 	    errlen);

@@ -141,6 +141,10 @@ const struct param params[] = {
 	/* the relay's STARTTLS */
 	STR(smtp_tls_security_level, "", check_smtp_tls_level),
 	STR(smtp_tls_CAfile, "", check_optpath),
+	LIST(smtp_tls_policy_maps, "", elem_aliasmap),
+	STR(smtp_tls_secure_cert_match, "nexthop, dot-nexthop",
+	    check_tls_cert_match),
+	STR(smtp_tls_verify_cert_match, "hostname", check_tls_cert_match),
 	/* Postfix's defaults; the elements bulkhead has: restrictions.h */
 	STR(smtpd_relay_restrictions, "permit_mynetworks, "
 	    "permit_sasl_authenticated, defer_unauth_destination",

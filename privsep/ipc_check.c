@@ -20,6 +20,7 @@
 
 #include "lib/rfc5321.h"
 #include "privsep/ipc_msgs.h"
+#include "relay/tls_policy.h"
 
 /* A field of a string type: "" is allowed where nonempty is 0. */
 static int
@@ -340,6 +341,38 @@ hop_ok(const struct msg_relay_hop *h)
 	    h->port <= 65535;
 }
 
+/* An RFC 7672 TLSA record relay can use. */
+static int
+tlsa_ok(const struct msg_relay *m, const struct msg_relay_tlsa *t)
+{
+	static const uint32_t	 mlen[] = { 0, 32, 64 };
+
+	if (t->hop >= m->nhops || (t->usage != 2 && t->usage != 3) ||
+	    t->selector > 1 || t->mtype > 2 || t->len == 0 ||
+	    t->len > IPC_TLSA_DATA_MAX)
+		return 0;
+	return t->mtype == 0 || t->len == mlen[t->mtype];
+}
+
+/* The TLS policy and the SASL credentials of a relay request. */
+static const char *
+relay_tls_check(const struct msg_relay *m)
+{
+	uint32_t i;
+
+	if (m->tls_level >= TLS_LEVEL_MAX || !text_ok(m->tls_match, 0))
+		return "bad TLS policy";
+	if (m->ntlsa > IPC_TLSA_MAX)
+		return "bad TLSA count";
+	for (i = 0; i < m->ntlsa; i++)
+		if (!tlsa_ok(m, &m->tlsa[i]))
+			return "bad TLSA record";
+	if (!text_ok(m->sasl_user, 0) || !text_ok(m->sasl_pass, 0) ||
+	    (m->sasl_user[0] == '\0') != (m->sasl_pass[0] == '\0'))
+		return "bad SASL credentials";
+	return NULL;
+}
+
 const char *
 ipc_check_relay(const struct msg_relay *m)
 {
@@ -366,7 +399,7 @@ ipc_check_relay(const struct msg_relay *m)
 	for (i = 0; i < m->nhops; i++)
 		if (!hop_ok(&m->hops[i]))
 			return "bad next hop";
-	return NULL;
+	return relay_tls_check(m);
 }
 
 const char *

@@ -505,6 +505,24 @@ struct msg_relay_hop {
 	uint32_t	port;			/* 1 .. 65535 */
 };
 
+/*
+ * A DNSSEC-validated TLSA record (RFC 6698) for the host of hops[hop]
+ * (and every hop of the same name): usage 2 or 3, selector 0 or 1,
+ * matching type 0, 1 (32 octets) or 2 (64 octets).
+ */
+#define IPC_TLSA_MAX		8
+#define IPC_TLSA_DATA_MAX	128
+#define IPC_SASL_MAX		256
+
+struct msg_relay_tlsa {
+	uint32_t	hop;
+	uint32_t	usage;
+	uint32_t	selector;
+	uint32_t	mtype;
+	uint32_t	len;
+	uint8_t		data[IPC_TLSA_DATA_MAX];
+};
+
 struct msg_relay {
 	char		qid[IPC_QID_MAX];
 	uint64_t	content_len;
@@ -516,6 +534,16 @@ struct msg_relay {
 	struct msg_relay_rcpt rcpt[IPC_RELAY_RCPT_MAX];
 	uint32_t	nhops;			/* 1 .. IPC_RELAY_HOPS_MAX */
 	struct msg_relay_hop hops[IPC_RELAY_HOPS_MAX];
+	/* the destination's TLS policy (queue read smtp_tls_policy_maps) */
+	uint32_t	tls_level;		/* enum tls_level */
+	char		tls_match[IPC_TEXT_MAX];	/* verify, secure: the
+					   names, blank-separated; "hostname"
+					   is the hop's name */
+	uint32_t	ntlsa;			/* dane: 0 acts as may */
+	struct msg_relay_tlsa tlsa[IPC_TLSA_MAX];
+	/* smtp_sasl_password_maps: this destination's only; "": no AUTH */
+	char		sasl_user[IPC_SASL_MAX];
+	char		sasl_pass[IPC_SASL_MAX];
 };
 
 struct msg_relay_verdict {

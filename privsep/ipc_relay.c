@@ -34,6 +34,18 @@ enc_relay(struct wbuf *wb, const struct msg_relay *m)
 		wb_str(wb, m->hops[i].addr);
 		wb_u32(wb, m->hops[i].port);
 	}
+	wb_u32(wb, m->tls_level);
+	wb_str(wb, m->tls_match);
+	wb_u32(wb, m->ntlsa);
+	for (i = 0; i < m->ntlsa && i < IPC_TLSA_MAX; i++) {
+		wb_u32(wb, m->tlsa[i].hop);
+		wb_u32(wb, m->tlsa[i].usage);
+		wb_u32(wb, m->tlsa[i].selector);
+		wb_u32(wb, m->tlsa[i].mtype);
+		wb_blob(wb, m->tlsa[i].data, m->tlsa[i].len);
+	}
+	wb_str(wb, m->sasl_user);
+	wb_str(wb, m->sasl_pass);
 }
 
 int
@@ -61,6 +73,24 @@ dec_relay(struct rbuf *rb, struct msg_relay *m)
 		rb_str(rb, m->hops[i].addr, sizeof(m->hops[i].addr));
 		rb_u32(rb, &m->hops[i].port);
 	}
+	rb_u32(rb, &m->tls_level);
+	rb_str(rb, m->tls_match, sizeof(m->tls_match));
+	if (rb_u32(rb, &m->ntlsa) == -1 || m->ntlsa > IPC_TLSA_MAX)
+		return -1;
+	for (i = 0; i < m->ntlsa; i++) {
+		size_t len = 0;
+
+		rb_u32(rb, &m->tlsa[i].hop);
+		rb_u32(rb, &m->tlsa[i].usage);
+		rb_u32(rb, &m->tlsa[i].selector);
+		rb_u32(rb, &m->tlsa[i].mtype);
+		if (rb_blob(rb, m->tlsa[i].data, sizeof(m->tlsa[i].data),
+		    &len) == -1)
+			return -1;
+		m->tlsa[i].len = (uint32_t)len;
+	}
+	rb_str(rb, m->sasl_user, sizeof(m->sasl_user));
+	rb_str(rb, m->sasl_pass, sizeof(m->sasl_pass));
 	if (rb_end(rb) == -1 || ipc_check_relay(m) != NULL)
 		return -1;
 	return 0;

@@ -135,6 +135,12 @@ int		 relay_add_forwards(struct queue *, struct qmsg *, size_t rcpt,
 void		 relay_send(struct queue *, struct qmsg *, const size_t *rcpt,
 		    size_t n, const struct msg_relay_hop *hops, size_t nhops,
 		    int marked);
+void		 relay_send_tlsa(struct queue *, struct qmsg *,
+		    const size_t *rcpt, size_t n,
+		    const struct msg_relay_hop *hops, size_t nhops, int marked,
+		    const struct msg_relay_tlsa *, size_t ntlsa);
+void		 relay_destination(const struct queue *, const struct qmsg *,
+		    size_t rcpt, char *out, size_t outlen);
 void		 relay_record(struct queue *, struct qmsg *, size_t rcpt,
 		    uint32_t status, const char *dsn, const char *text);
 int		 relay_same_mx(const struct queue *, const struct qmsg *,
@@ -147,6 +153,12 @@ void		 on_dns_result(struct queue *, struct ipc_chan *, uint32_t id,
 		    uint32_t type, const union ipc_msg *);
 void		 dns_requeue_inflight(struct queue *);
 size_t		 dns_pending(void);
+
+/* queue_tls.c: smtp_tls_policy_maps */
+void		 tls_policy_prepare(struct queue *);
+int		 tls_policy_level(const struct queue *, const char *dest);
+int		 tls_policy_fill(const struct queue *, const char *dest,
+		    struct msg_relay *, const char **why);
 
 /* queue_notice.c */
 int		 notice_send(struct queue *, struct qmsg *, enum dsn_kind,

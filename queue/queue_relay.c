@@ -32,6 +32,7 @@
 #include "queue/queue.h"
 #include "queue/spool.h"
 #include "relay/nexthop.h"
+#include "relay/tls_policy.h"
 #include "relay/transport.h"
 
 #define RELAY_CONCURRENCY	20	/* transactions in flight */
@@ -99,6 +100,7 @@ relay_prepare(struct queue *q)
 		}
 		ntransports++;
 	}
+	tls_policy_prepare(q);		/* smtp_tls_policy_maps */
 }
 
 /* Can a relay request go out now? */
@@ -218,6 +220,47 @@ fill_request(struct qmsg *m, struct rinflight *f,
 }
 
 /*
+ * The destination of recipient i of m, as smtp_tls_policy_maps and
+ * smtp_sasl_password_maps are keyed: its domain for MX routing, else
+ * the next hop "[address]:port".
+ */
+void
+relay_destination(const struct queue *q, const struct qmsg *m, size_t i,
+    char *out, size_t outlen)
+{
+	struct route	 r;
+	const char	*at = strrchr(m->env.rcpt[i].addr, '@');
+
+	route_of(q, m, i, &r);
+	if (r.kind == ROUTE_SMTP)
+		snprintf(out, outlen, "[%s]:%u", r.nh.addr, r.nh.port);
+	else
+		strlcpy(out, at != NULL ? at + 1 : "", outlen);
+}
+
+/* The recipients' TLS policy into req; 0, or -1: they are deferred. */
+static int
+fill_policy(struct queue *q, struct qmsg *m, struct rinflight *f,
+    struct msg_relay *req, int marked)
+{
+	char		 dest[IPC_HOST_MAX + 16];
+	const char	*why;
+	size_t		 k;
+
+	relay_destination(q, m, f->rcpt[0], dest, sizeof(dest));
+	if (tls_policy_fill(q, dest, req, &why) == 0)
+		return 0;
+	for (k = 0; k < f->n; k++) {
+		if (marked) {
+			m->sched[f->rcpt[k]].inflight = 0;
+			m->ninflight--;
+		}
+		relay_record(q, m, f->rcpt[k], DELIVER_DEFER, "4.3.0", why);
+	}
+	return -1;
+}
+
+/*
  * Hand relay the recipients rcpt[0 .. n) of m (one transaction) and the
  * next hops to try.  marked: they are in flight already (a DNS answer
  * came for them).  On failure they are retried shortly.
@@ -225,6 +268,15 @@ fill_request(struct qmsg *m, struct rinflight *f,
 void
 relay_send(struct queue *q, struct qmsg *m, const size_t *rcpt, size_t n,
     const struct msg_relay_hop *hops, size_t nhops, int marked)
+{
+	relay_send_tlsa(q, m, rcpt, n, hops, nhops, marked, NULL, 0);
+}
+
+/* relay_send, with the validated TLSA records of the hops (DANE). */
+void
+relay_send_tlsa(struct queue *q, struct qmsg *m, const size_t *rcpt,
+    size_t n, const struct msg_relay_hop *hops, size_t nhops, int marked,
+    const struct msg_relay_tlsa *tlsa, size_t ntlsa)
 {
 	static struct msg_relay	 req;
 	static uint8_t		 buf[IPC_PAYLOAD_MAX];
@@ -237,6 +289,12 @@ relay_send(struct queue *q, struct qmsg *m, const size_t *rcpt, size_t n,
 	f->n = n;
 	memcpy(f->rcpt, rcpt, n * sizeof(*rcpt));
 	fill_request(m, f, hops, nhops, &req);
+	if (fill_policy(q, m, f, &req, marked) == -1) {
+		free(f);
+		return;
+	}
+	for (k = 0; k < ntlsa && k < IPC_TLSA_MAX; k++)
+		req.tlsa[req.ntlsa++] = tlsa[k];
 	if (ipc_check_relay(&req) != NULL) {
 		/* cannot happen: queue took these from its own checks */
 		log_warnx("%s: cannot hand to relay: %s", m->env.qid,

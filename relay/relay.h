@@ -17,6 +17,7 @@
 #include "privsep/ipc_msgs.h"
 #include "privsep/worker.h"
 #include "relay/smtp_reply.h"
+#include "relay/tls_policy.h"
 
 struct bufferevent;
 struct event;
@@ -74,9 +75,8 @@ struct rsess {
 	struct msg_relay_result	 res;
 };
 
-/* smtp_tls.c: smtp_tls_security_level */
-enum { TLS_NONE = 0, TLS_MAY, TLS_ENCRYPT, TLS_VERIFY };
-int	relay_tls_level(const struct bh_config *);
+/* smtp_tls.c: the level queue found (enum tls_level, tls_policy.h) */
+int	relay_tls_level(const struct rsess *);
 void	relay_tls_init(const struct bh_config *);
 int	relay_tls_start(struct rsess *);
 int	relay_tls_done(struct rsess *, char *why, size_t whylen);

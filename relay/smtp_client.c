@@ -325,7 +325,7 @@ static void
 after_ehlo(struct rsess *s)
 {
 	char	why[IPC_TEXT_MAX];
-	int	level = relay_tls_level(cf_of(s));
+	int	level = relay_tls_level(s);
 
 	if (s->tls || level == TLS_NONE) {
 		start_mail(s);
@@ -422,7 +422,7 @@ on_reply(struct rsess *s)
 			arm(s, cf_of(s)->smtp_helo_timeout);
 			return;
 		}
-		if (relay_tls_level(cf_of(s)) >= TLS_ENCRYPT) {
+		if (relay_tls_level(s) >= TLS_ENCRYPT) {
 			textf(why, sizeof(why), "TLS is required, but host %s "
 			    "refused to start TLS: %d %s", s->hopname,
 			    s->reply.code, s->reply.text);
