@@ -157,6 +157,7 @@ struct bh_config {
 	char		*dns_user;
 	struct bh_strlist dns_resolvers;	/* "address@port"; empty:
 						   /etc/resolv.conf */
+	char		*dns_trust_anchor_file;	/* "" = no DNSSEC validation */
 	char		*smtp_tls_security_level;	/* "", none, may,
 						   encrypt, verify, secure, dane */
 	char		*smtp_tls_CAfile;	/* "" = none */

@@ -138,6 +138,7 @@ const struct param params[] = {
 	/* the dns compartment */
 	STR(dns_user, "_bhdns", check_user),
 	LIST(dns_resolvers, "", elem_resolver),
+	STR(dns_trust_anchor_file, "", check_optpath),
 	/* the relay's STARTTLS */
 	STR(smtp_tls_security_level, "", check_smtp_tls_level),
 	STR(smtp_tls_CAfile, "", check_optpath),

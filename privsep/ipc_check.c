@@ -341,13 +341,13 @@ hop_ok(const struct msg_relay_hop *h)
 	    h->port <= 65535;
 }
 
-/* An RFC 7672 TLSA record relay can use. */
+/* An RFC 7672 TLSA record relay can use, for one of nhops hosts. */
 static int
-tlsa_ok(const struct msg_relay *m, const struct msg_relay_tlsa *t)
+tlsa_ok(uint32_t nhops, const struct msg_relay_tlsa *t)
 {
 	static const uint32_t	 mlen[] = { 0, 32, 64 };
 
-	if (t->hop >= m->nhops || (t->usage != 2 && t->usage != 3) ||
+	if (t->hop >= nhops || (t->usage != 2 && t->usage != 3) ||
 	    t->selector > 1 || t->mtype > 2 || t->len == 0 ||
 	    t->len > IPC_TLSA_DATA_MAX)
 		return 0;
@@ -365,7 +365,7 @@ relay_tls_check(const struct msg_relay *m)
 	if (m->ntlsa > IPC_TLSA_MAX)
 		return "bad TLSA count";
 	for (i = 0; i < m->ntlsa; i++)
-		if (!tlsa_ok(m, &m->tlsa[i]))
+		if (!tlsa_ok(m->nhops, &m->tlsa[i]))
 			return "bad TLSA record";
 	if (!text_ok(m->sasl_user, 0) || !text_ok(m->sasl_pass, 0) ||
 	    (m->sasl_user[0] == '\0') != (m->sasl_pass[0] == '\0'))
@@ -481,5 +481,39 @@ ipc_check_dns_answer(const struct msg_dns_answer *m)
 	for (i = 0; i < m->nhops; i++)
 		if (!hop_ok(&m->hops[i]))
 			return "bad next hop";
+	return NULL;
+}
+
+const char *
+ipc_check_dns_tlsa_query(const struct msg_dns_tlsa_query *m)
+{
+	uint32_t	i;
+	size_t		n;
+
+	if (m->nhosts == 0 || m->nhosts > IPC_RELAY_HOPS_MAX)
+		return "bad host count";
+	for (i = 0; i < m->nhosts; i++)
+		if ((n = strlen(m->hosts[i])) == 0 || n > IPC_HOST_MAX - 11 ||
+		    rfc5321_check_domain(m->hosts[i], n, RFC5321_NAME_ONLY,
+		    NULL) != 0)
+			return "bad host";
+	return NULL;
+}
+
+const char *
+ipc_check_dns_tlsa_answer(const struct msg_dns_tlsa_answer *m)
+{
+	uint32_t i;
+
+	if (m->nhosts == 0 || m->nhosts > IPC_RELAY_HOPS_MAX ||
+	    m->nrec > IPC_TLSA_MAX)
+		return "bad count";
+	for (i = 0; i < m->nhosts; i++)
+		if (m->state[i] >= TLSA_STATE_MAX)
+			return "bad state";
+	for (i = 0; i < m->nrec; i++)
+		if (!tlsa_ok(m->nhosts, &m->rec[i]) ||
+		    m->state[m->rec[i].hop] != TLSA_FOUND)
+			return "bad TLSA record";
 	return NULL;
 }

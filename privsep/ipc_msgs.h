@@ -597,6 +597,42 @@ int	dec_dns_answer(struct rbuf *, struct msg_dns_answer *);
 const char *ipc_check_dns_query(const struct msg_dns_query *);
 const char *ipc_check_dns_answer(const struct msg_dns_answer *);
 
+/*
+ * IPC_DNS_TLSA (queue to dns): the TLSA records (RFC 7672 2.2) of mail
+ * hosts, _25._tcp.HOST, for a destination at the dane level whose MX
+ * answer was DNSSEC-validated.  IPC_DNS_TLSA_RESULT: per host, in the
+ * query's order, whether DANE applies (validated records relay can
+ * use), does not (none, or not validated: the host is used as at may),
+ * or the lookup failed (a validation or server failure: the host is
+ * not used); and the records, rec[i].hop naming the host by its index.
+ */
+enum dns_tlsa_state {
+	TLSA_NONE = 0,
+	TLSA_FOUND,
+	TLSA_FAILED,
+	TLSA_STATE_MAX
+};
+
+struct msg_dns_tlsa_query {
+	uint32_t	nhosts;			/* 1 .. IPC_RELAY_HOPS_MAX */
+	char		hosts[IPC_RELAY_HOPS_MAX][IPC_HOST_MAX];
+};
+
+struct msg_dns_tlsa_answer {
+	uint32_t	nhosts;			/* as the query's */
+	uint32_t	state[IPC_RELAY_HOPS_MAX];	/* dns_tlsa_state */
+	uint32_t	nrec;
+	struct msg_relay_tlsa rec[IPC_TLSA_MAX];
+};
+
+void	enc_dns_tlsa_query(struct wbuf *, const struct msg_dns_tlsa_query *);
+int	dec_dns_tlsa_query(struct rbuf *, struct msg_dns_tlsa_query *);
+void	enc_dns_tlsa_answer(struct wbuf *,
+	    const struct msg_dns_tlsa_answer *);
+int	dec_dns_tlsa_answer(struct rbuf *, struct msg_dns_tlsa_answer *);
+const char *ipc_check_dns_tlsa_query(const struct msg_dns_tlsa_query *);
+const char *ipc_check_dns_tlsa_answer(const struct msg_dns_tlsa_answer *);
+
 void	enc_relay(struct wbuf *, const struct msg_relay *);
 int	dec_relay(struct rbuf *, struct msg_relay *);
 void	enc_relay_result(struct wbuf *, const struct msg_relay_result *);

@@ -185,3 +185,74 @@ dec_dns_answer(struct rbuf *rb, struct msg_dns_answer *m)
 		return -1;
 	return 0;
 }
+
+void
+enc_dns_tlsa_query(struct wbuf *wb, const struct msg_dns_tlsa_query *m)
+{
+	uint32_t i;
+
+	ipc_enc_check("enc_dns_tlsa_query", ipc_check_dns_tlsa_query(m));
+	wb_u32(wb, m->nhosts);
+	for (i = 0; i < m->nhosts && i < IPC_RELAY_HOPS_MAX; i++)
+		wb_str(wb, m->hosts[i]);
+}
+
+int
+dec_dns_tlsa_query(struct rbuf *rb, struct msg_dns_tlsa_query *m)
+{
+	uint32_t i;
+
+	if (rb_u32(rb, &m->nhosts) == -1 || m->nhosts > IPC_RELAY_HOPS_MAX)
+		return -1;
+	for (i = 0; i < m->nhosts; i++)
+		rb_str(rb, m->hosts[i], sizeof(m->hosts[i]));
+	if (rb_end(rb) == -1 || ipc_check_dns_tlsa_query(m) != NULL)
+		return -1;
+	return 0;
+}
+
+void
+enc_dns_tlsa_answer(struct wbuf *wb, const struct msg_dns_tlsa_answer *m)
+{
+	uint32_t i;
+
+	ipc_enc_check("enc_dns_tlsa_answer", ipc_check_dns_tlsa_answer(m));
+	wb_u32(wb, m->nhosts);
+	for (i = 0; i < m->nhosts && i < IPC_RELAY_HOPS_MAX; i++)
+		wb_u32(wb, m->state[i]);
+	wb_u32(wb, m->nrec);
+	for (i = 0; i < m->nrec && i < IPC_TLSA_MAX; i++) {
+		wb_u32(wb, m->rec[i].hop);
+		wb_u32(wb, m->rec[i].usage);
+		wb_u32(wb, m->rec[i].selector);
+		wb_u32(wb, m->rec[i].mtype);
+		wb_blob(wb, m->rec[i].data, m->rec[i].len);
+	}
+}
+
+int
+dec_dns_tlsa_answer(struct rbuf *rb, struct msg_dns_tlsa_answer *m)
+{
+	uint32_t	i;
+	size_t		len;
+
+	if (rb_u32(rb, &m->nhosts) == -1 || m->nhosts > IPC_RELAY_HOPS_MAX)
+		return -1;
+	for (i = 0; i < m->nhosts; i++)
+		rb_u32(rb, &m->state[i]);
+	if (rb_u32(rb, &m->nrec) == -1 || m->nrec > IPC_TLSA_MAX)
+		return -1;
+	for (i = 0; i < m->nrec; i++) {
+		rb_u32(rb, &m->rec[i].hop);
+		rb_u32(rb, &m->rec[i].usage);
+		rb_u32(rb, &m->rec[i].selector);
+		rb_u32(rb, &m->rec[i].mtype);
+		if (rb_blob(rb, m->rec[i].data, sizeof(m->rec[i].data),
+		    &len) == -1)
+			return -1;
+		m->rec[i].len = (uint32_t)len;
+	}
+	if (rb_end(rb) == -1 || ipc_check_dns_tlsa_answer(m) != NULL)
+		return -1;
+	return 0;
+}

@@ -239,8 +239,11 @@ peer_msg(struct ipc_chan *c, const struct ipc_hdr *h,
 			ipc_chan_fail(c, "unexpected message type");
 		return;
 	}
-	if (c == q->dns) {		/* queue_dns.c */
-		if (h->type == IPC_DNS_MX_RESULT || h->type == IPC_ERROR)
+	if (c == q->dns) {		/* queue_dns.c, queue_dane.c */
+		if (h->type == IPC_DNS_TLSA_RESULT ||
+		    (h->type == IPC_ERROR && dane_owns(h->id)))
+			on_tlsa_result(q, c, h->id, h->type, msg);
+		else if (h->type == IPC_DNS_MX_RESULT || h->type == IPC_ERROR)
 			on_dns_result(q, c, h->id, h->type, msg);
 		else
 			ipc_chan_fail(c, "unexpected message type");
@@ -294,6 +297,7 @@ peer_closed(struct ipc_chan *c, const char *why, int violation, void *arg)
 		q->relay = NULL;
 	} else if (c == q->dns) {
 		dns_requeue_inflight(q);
+		dane_requeue_inflight(q);
 		q->dns = NULL;
 	}
 	ipc_chan_free(c);

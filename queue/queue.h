@@ -154,6 +154,15 @@ void		 on_dns_result(struct queue *, struct ipc_chan *, uint32_t id,
 void		 dns_requeue_inflight(struct queue *);
 size_t		 dns_pending(void);
 
+/* queue_dane.c: TLSA lookups for the dane level */
+int		 dane_ask(struct queue *, struct qmsg *, const size_t *rcpt,
+		    size_t n, const char *domain, const struct msg_dns_answer *);
+int		 dane_owns(uint32_t id);
+size_t		 dane_pending(void);
+void		 on_tlsa_result(struct queue *, struct ipc_chan *, uint32_t id,
+		    uint32_t type, const union ipc_msg *);
+void		 dane_requeue_inflight(struct queue *);
+
 /* queue_tls.c: smtp_tls_policy_maps */
 void		 tls_policy_prepare(struct queue *);
 int		 tls_policy_level(const struct queue *, const char *dest);

@@ -51,7 +51,7 @@ static size_t			ndns;
 size_t
 dns_pending(void)
 {
-	return ndns;
+	return ndns + dane_pending();
 }
 
 /* Their lookup is over without hops: not in flight any more. */
@@ -172,7 +172,8 @@ on_dns_result(struct queue *q, struct ipc_chan *c, uint32_t id,
 		    p->domain, a.nhops, a.nhops == 1 ? "" : "s",
 		    a.hops[0].name, a.hops[0].addr,
 		    a.secure ? " (DNSSEC-validated)" : "");
-		relay_send(q, m, p->rcpt, p->n, a.hops, a.nhops, 1);
+		if (!dane_ask(q, m, p->rcpt, p->n, p->domain, &a))
+			relay_send(q, m, p->rcpt, p->n, a.hops, a.nhops, 1);
 	} else {
 		release(p);
 		record_failure(q, p, &a);

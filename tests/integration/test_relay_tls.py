@@ -154,3 +154,148 @@ def test_bad_policy_table_is_refused_at_start(make_daemon):
     assert r.returncode != 0
     assert "smtp_tls_policy_maps: %s:3: unknown level" % table in \
         r.stderr, r.stderr
+
+
+# ---- DANE (RFC 7672) against a DNSSEC-signed zone ----
+
+LDNS_KEYGEN = "/usr/bin/ldns-keygen"
+LDNS_SIGNZONE = "/usr/bin/ldns-signzone"
+UNBOUND = "/usr/sbin/unbound"
+
+
+@pytest.fixture
+def signed_zone():
+    """make(zone, records, unsigned=(zone, records)): a zone signed with
+    ldns-signzone and served by a real unbound from auth-zone (with an
+    unsigned local zone beside it); returns (port, trust anchor file:
+    the zone's DS record)."""
+    made = []
+
+    def make(zone, records, unsigned=None):
+        from test_relay import _udp_answers
+        tmp = tempfile.mkdtemp(prefix="bh-dnssec-")
+        os.chmod(tmp, 0o755)
+
+        def run(*args):
+            return subprocess.run(list(args), check=True, cwd=tmp,
+                                  capture_output=True, text=True).stdout
+        ksk = run(LDNS_KEYGEN, "-a", "ECDSAP256SHA256", "-k", zone).strip()
+        zsk = run(LDNS_KEYGEN, "-a", "ECDSAP256SHA256", zone).strip()
+        with open(os.path.join(tmp, "zone"), "w") as f:
+            f.write("$ORIGIN %s.\n$TTL 300\n"
+                    "@ IN SOA ns.%s. root.%s. 1 3600 600 86400 300\n"
+                    "@ IN NS ns.%s.\nns IN A 127.0.0.1\n"
+                    % (zone, zone, zone, zone))
+            for r in records:
+                f.write(r + "\n")
+        run(LDNS_SIGNZONE, "zone", ksk, zsk)
+        ta = os.path.join(tmp, "trust-anchor")
+        shutil.copy(os.path.join(tmp, ksk + ".ds"), ta)
+        for _ in range(5):
+            port = free_port()
+            conf = os.path.join(tmp, "unbound.conf")
+            with open(conf, "w") as f:
+                f.write("server:\n  interface: 127.0.0.1\n  port: %d\n"
+                        "  do-daemonize: no\n  username: \"\"\n"
+                        "  chroot: \"\"\n  directory: \"%s\"\n"
+                        "  pidfile: \"\"\n  use-syslog: no\n  do-ip6: no\n"
+                        "  access-control: 127.0.0.0/8 allow\n"
+                        % (port, tmp))
+                if unsigned:
+                    f.write("  local-zone: \"%s.\" static\n" % unsigned[0])
+                    for r in unsigned[1]:
+                        f.write("  local-data: \"%s\"\n" % r)
+                f.write("auth-zone:\n  name: \"%s.\"\n  zonefile: \"%s\"\n"
+                        "  for-downstream: yes\n  for-upstream: yes\n"
+                        % (zone, os.path.join(tmp, "zone.signed")))
+            log = open(os.path.join(tmp, "log"), "wb")
+            p = subprocess.Popen([UNBOUND, "-d", "-c", conf], stdout=log,
+                                 stderr=log)
+            made.append(p)
+            try:
+                wait_until(lambda: p.poll() is not None or
+                           _udp_answers(port), "unbound", 10)
+            except AssertionError:
+                pass
+            if p.poll() is None and _udp_answers(port):
+                return port, ta, tmp
+        with open(os.path.join(tmp, "log"), "rb") as f:
+            raise AssertionError("unbound did not start: %r" % f.read())
+    yield make
+    for p in made:
+        p.terminate()
+        p.wait()
+
+
+def spki_sha256(certbase):
+    pub = subprocess.run(["openssl", "x509", "-in", certbase + ".pem",
+                          "-noout", "-pubkey"], check=True,
+                         capture_output=True).stdout
+    der = subprocess.run(["openssl", "pkey", "-pubin", "-outform", "DER"],
+                         input=pub, check=True, capture_output=True).stdout
+    import hashlib
+    return hashlib.sha256(der).hexdigest()
+
+
+@pytest.mark.parametrize("how", ["level", "policy"])
+def test_dane(make_daemon, signed_zone, test_ca, how):
+    """smtp_tls_security_level = dane (or a dane entry in
+    smtp_tls_policy_maps), with a real DNSSEC-signed zone and its DS as
+    dns_trust_anchor_file: a DANE-EE(3) SPKI SHA-256 record that matches
+    the server's key delivers with "Verified TLS connection"; one that
+    does not defers (nothing delivered); a TLSA record in an unsigned
+    zone is ignored (TLS as at may, delivered)."""
+    base = random.randint(10, 70) * 3
+    good, bad, plain = ("127.0.0.%d" % base, "127.0.0.%d" % (base + 1),
+                        "127.0.0.%d" % (base + 2))
+    cert = make_cert(test_ca, "dane", ["mx.good.bh-dane.example"])
+    digest = spki_sha256(cert)
+    port, ta, zdir = signed_zone("bh-dane.example", [
+        "good IN MX 10 mx.good.bh-dane.example.",
+        "mx.good IN A %s" % good,
+        "_25._tcp.mx.good IN TLSA 3 1 1 %s" % digest,
+        "bad IN MX 10 mx.bad.bh-dane.example.",
+        "mx.bad IN A %s" % bad,
+        "_25._tcp.mx.bad IN TLSA 3 1 1 %s" % ("00" * 32),
+    ], unsigned=("bh-nodane.example", [
+        "bh-nodane.example. MX 10 mx.bh-nodane.example.",
+        "mx.bh-nodane.example. A %s" % plain,
+        "_25._tcp.mx.bh-nodane.example. TLSA 3 1 1 %s" % ("00" * 32),
+    ]))
+    servers = [tls_server(h, 25, cert) for h in (good, bad, plain)]
+    table = write_table("*  smtp:\n")
+    policy = write_table(".bh-dane.example dane\nbh-nodane.example dane\n")
+    level = "dane" if how == "level" else \
+        "may\nsmtp_tls_policy_maps = %s" % policy
+    try:
+        d = make_daemon(extra_main="transport_maps = %s\n"
+                        "dns_resolvers = [127.0.0.1]:%d\n"
+                        "dns_trust_anchor_file = %s\n"
+                        "smtp_tls_security_level = %s\n%s" %
+                        (table, port, ta, level, FAST))
+        send(d, ["a@good.bh-dane.example", "b@bad.bh-dane.example",
+                 "c@bh-nodane.example"], sender="%s@%s" % (ALICE, DOMAIN))
+        wait_until(lambda: len(status_lines(d, "sent")) == 2, "2 sent")
+        sent = "\n".join(status_lines(d, "sent"))
+        assert "to=<a@good.bh-dane.example>, relay=mx.good.bh-dane.example" \
+            "[%s]:25" % good in sent, sent
+        assert "to=<c@bh-nodane.example>, relay=mx.bh-nodane.example" \
+            "[%s]:25" % plain in sent, sent
+        deferred = wait_until(lambda: status_lines(d, "deferred"),
+                              "deferred")
+        assert "to=<b@bad.bh-dane.example>" in deferred[0] and \
+            "Server certificate not verified" in deferred[0], deferred
+        log = d.logtext()
+        assert "Verified TLS connection established to " \
+            "mx.good.bh-dane.example[%s]:25" % good in log, log
+        assert "Verified TLS connection established to " \
+            "mx.bh-nodane.example" not in log, log
+        assert len(servers[0][0].txns) == 1 and servers[1][0].txns == [] \
+            and len(servers[2][0].txns) == 1
+    finally:
+        for sc, srv in servers:
+            srv.shutdown()
+            srv.server_close()
+        shutil.rmtree(zdir, ignore_errors=True)
+        shutil.rmtree(os.path.dirname(table), ignore_errors=True)
+        shutil.rmtree(os.path.dirname(policy), ignore_errors=True)
