@@ -664,6 +664,26 @@ check_smtp_tls_level(const char *v, char *why, size_t whylen)
 	return -1;
 }
 
+/* smtp_sasl_security_options: Postfix's words that bulkhead knows */
+int
+check_sasl_options(const char *v, char *why, size_t whylen)
+{
+	size_t n;
+
+	for (; *v != '\0'; v += n) {
+		v += strspn(v, ", \t");
+		if ((n = strcspn(v, ", \t")) == 0)
+			break;
+		if ((n != 11 || strncmp(v, "noplaintext", 11) != 0) &&
+		    (n != 11 || strncmp(v, "noanonymous", 11) != 0)) {
+			snprintf(why, whylen, "use noplaintext and noanonymous "
+			    "(the mechanisms are PLAIN and LOGIN)");
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* smtp_tls_secure_cert_match: nexthop, dot-nexthop, hostname, names */
 int
 check_tls_cert_match(const char *v, char *why, size_t whylen)

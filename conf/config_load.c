@@ -17,6 +17,7 @@
 #include "lib/log.h"
 #include "conf/config_load.h"
 #include "relay/tls_policy.h"
+#include "conf/sasl_passwd.h"
 #include "privsep/sandbox.h"
 #include "relay/transport.h"
 
@@ -138,6 +139,26 @@ check_tls_policy_maps(const struct bh_config *cf, char *err, size_t errlen)
 	return 0;
 }
 
+/* Every smtp_sasl_password_maps file is root's and parses (master
+   reads them again for each lookup). */
+static int
+check_sasl_password_maps(const struct bh_config *cf, char *err,
+    size_t errlen)
+{
+	char	why[CF_ERR_MAX], user[SASL_PASSWD_FIELD_MAX];
+	char	pass[SASL_PASSWD_FIELD_MAX];
+	size_t	i;
+
+	for (i = 0; i < cf->smtp_sasl_password_maps.n; i++)
+		if (sasl_passwd_lookup(cf->smtp_sasl_password_maps.v[i], "",
+		    user, pass, why, sizeof(why)) == -1) {
+			snprintf(err, errlen, "smtp_sasl_password_maps: %s",
+			    why);
+			return -1;
+		}
+	return 0;
+}
+
 /* Every compartment's account exists, is not root, and has its own uid. */
 int
 config_check_system(const struct bh_config *cf, char *err, size_t errlen)
@@ -170,7 +191,8 @@ config_check_system(const struct bh_config *cf, char *err, size_t errlen)
 	    err, errlen) == -1)
 		return -1;
 	if (check_transport_maps(cf, err, errlen) == -1 ||
-	    check_tls_policy_maps(cf, err, errlen) == -1)
+	    check_tls_policy_maps(cf, err, errlen) == -1 ||
+	    check_sasl_password_maps(cf, err, errlen) == -1)
 		return -1;
 	return check_dir("empty_directory", cf->empty_directory, 0, 022, err,
 	    errlen);

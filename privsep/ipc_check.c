@@ -517,3 +517,21 @@ ipc_check_dns_tlsa_answer(const struct msg_dns_tlsa_answer *m)
 			return "bad TLSA record";
 	return NULL;
 }
+
+const char *
+ipc_check_sasl_lookup(const struct msg_sasl_lookup *m)
+{
+	if (!text_ok(m->dest, 1) || strchr(m->dest, ' ') != NULL)
+		return "bad destination";
+	return NULL;
+}
+
+const char *
+ipc_check_sasl_creds(const struct msg_sasl_creds *m)
+{
+	if (m->found > 1 || !text_ok(m->user, m->found) ||
+	    !text_ok(m->pass, m->found) || strchr(m->user, ' ') != NULL ||
+	    (!m->found && (m->user[0] != '\0' || m->pass[0] != '\0')))
+		return "bad credentials";
+	return NULL;
+}

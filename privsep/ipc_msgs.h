@@ -633,6 +633,29 @@ int	dec_dns_tlsa_answer(struct rbuf *, struct msg_dns_tlsa_answer *);
 const char *ipc_check_dns_tlsa_query(const struct msg_dns_tlsa_query *);
 const char *ipc_check_dns_tlsa_answer(const struct msg_dns_tlsa_answer *);
 
+/*
+ * IPC_SASL_LOOKUP (queue to master): the smtp_sasl_password_maps entry
+ * of one destination ("[address]:port" or a domain), which master alone
+ * reads.  IPC_SASL_CREDS: found, and that entry's user and password;
+ * queue passes them to relay with that destination's delivery only.
+ */
+struct msg_sasl_lookup {
+	char		dest[IPC_HOST_MAX];
+};
+
+struct msg_sasl_creds {
+	uint32_t	found;			/* 0 or 1 */
+	char		user[IPC_SASL_MAX];
+	char		pass[IPC_SASL_MAX];
+};
+
+void	enc_sasl_lookup(struct wbuf *, const struct msg_sasl_lookup *);
+int	dec_sasl_lookup(struct rbuf *, struct msg_sasl_lookup *);
+void	enc_sasl_creds(struct wbuf *, const struct msg_sasl_creds *);
+int	dec_sasl_creds(struct rbuf *, struct msg_sasl_creds *);
+const char *ipc_check_sasl_lookup(const struct msg_sasl_lookup *);
+const char *ipc_check_sasl_creds(const struct msg_sasl_creds *);
+
 void	enc_relay(struct wbuf *, const struct msg_relay *);
 int	dec_relay(struct rbuf *, struct msg_relay *);
 void	enc_relay_result(struct wbuf *, const struct msg_relay_result *);

@@ -359,6 +359,20 @@ queue_prepare(struct worker_env *we, struct sandbox_spec *sb)
 		fatalx("scheduler timer");
 }
 
+/* master's answers: smtp_sasl_password_maps entries (queue_sasl.c). */
+static void
+on_master_reply(struct worker_env *we, const struct ipc_hdr *h,
+    const union ipc_msg *msg, int fd)
+{
+	if (fd != -1)
+		close(fd);
+	if (h->type == IPC_SASL_CREDS ||
+	    (h->type == IPC_ERROR && sasl_owns(h->id)))
+		on_sasl_creds(we->arg, h->id, h->type, msg);
+	else
+		fatalx("unexpected %s from master", ipc_type_name(h->type));
+}
+
 /* In the spool: the commit pool, then what the last run left. */
 static void
 queue_start(struct worker_env *we)
@@ -397,6 +411,7 @@ queue_main(int argc, char **argv)
 		.start = queue_start,
 		.ready = queue_ready,
 		.on_peer = on_peer,
+		.on_master_reply = on_master_reply,
 	};
 
 	TAILQ_INIT(&q.msgs);

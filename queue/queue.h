@@ -139,6 +139,11 @@ void		 relay_send_tlsa(struct queue *, struct qmsg *,
 		    const size_t *rcpt, size_t n,
 		    const struct msg_relay_hop *hops, size_t nhops, int marked,
 		    const struct msg_relay_tlsa *, size_t ntlsa);
+void		 relay_send_creds(struct queue *, struct qmsg *,
+		    const size_t *rcpt, size_t n,
+		    const struct msg_relay_hop *hops, size_t nhops, int marked,
+		    const struct msg_relay_tlsa *, size_t ntlsa,
+		    const struct msg_sasl_creds *);
 void		 relay_destination(const struct queue *, const struct qmsg *,
 		    size_t rcpt, char *out, size_t outlen);
 void		 relay_record(struct queue *, struct qmsg *, size_t rcpt,
@@ -162,6 +167,15 @@ size_t		 dane_pending(void);
 void		 on_tlsa_result(struct queue *, struct ipc_chan *, uint32_t id,
 		    uint32_t type, const union ipc_msg *);
 void		 dane_requeue_inflight(struct queue *);
+
+/* queue_sasl.c: credentials from master for the relay's AUTH */
+int		 sasl_ask(struct queue *, struct qmsg *, const size_t *rcpt,
+		    size_t n, const struct msg_relay_hop *hops, size_t nhops,
+		    int marked, const struct msg_relay_tlsa *, size_t ntlsa);
+int		 sasl_owns(uint32_t id);
+size_t		 sasl_pending(void);
+void		 on_sasl_creds(struct queue *, uint32_t id, uint32_t type,
+		    const union ipc_msg *);
 
 /* queue_tls.c: smtp_tls_policy_maps */
 void		 tls_policy_prepare(struct queue *);

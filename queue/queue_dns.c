@@ -51,7 +51,7 @@ static size_t			ndns;
 size_t
 dns_pending(void)
 {
-	return ndns + dane_pending();
+	return ndns + dane_pending() + sasl_pending();
 }
 
 /* Their lookup is over without hops: not in flight any more. */

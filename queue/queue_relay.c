@@ -278,6 +278,21 @@ relay_send_tlsa(struct queue *q, struct qmsg *m, const size_t *rcpt,
     size_t n, const struct msg_relay_hop *hops, size_t nhops, int marked,
     const struct msg_relay_tlsa *tlsa, size_t ntlsa)
 {
+	/* AUTH: master's entry for the destination first (queue_sasl.c) */
+	if (strcmp(q->we.cf.smtp_sasl_auth_enable, "yes") == 0 &&
+	    sasl_ask(q, m, rcpt, n, hops, nhops, marked, tlsa, ntlsa))
+		return;
+	relay_send_creds(q, m, rcpt, n, hops, nhops, marked, tlsa, ntlsa,
+	    NULL);
+}
+
+/* relay_send_tlsa, with the destination's credentials (or NULL). */
+void
+relay_send_creds(struct queue *q, struct qmsg *m, const size_t *rcpt,
+    size_t n, const struct msg_relay_hop *hops, size_t nhops, int marked,
+    const struct msg_relay_tlsa *tlsa, size_t ntlsa,
+    const struct msg_sasl_creds *creds)
+{
 	static struct msg_relay	 req;
 	static uint8_t		 buf[IPC_PAYLOAD_MAX];
 	struct rinflight	*f;
@@ -295,6 +310,10 @@ relay_send_tlsa(struct queue *q, struct qmsg *m, const size_t *rcpt,
 	}
 	for (k = 0; k < ntlsa && k < IPC_TLSA_MAX; k++)
 		req.tlsa[req.ntlsa++] = tlsa[k];
+	if (creds != NULL && creds->found) {
+		STRLCPY_ARRAY(req.sasl_user, creds->user);
+		STRLCPY_ARRAY(req.sasl_pass, creds->pass);
+	}
 	if (ipc_check_relay(&req) != NULL) {
 		/* cannot happen: queue took these from its own checks */
 		log_warnx("%s: cannot hand to relay: %s", m->env.qid,
@@ -307,11 +326,13 @@ relay_send_tlsa(struct queue *q, struct qmsg *m, const size_t *rcpt,
 	}
 	wb_init(&wb, buf, sizeof(buf));
 	enc_relay(&wb, &req);
+	explicit_bzero(req.sasl_pass, sizeof(req.sasl_pass));
 	if (q->relay == NULL) {
 		close(fd);
 		goto retry;
 	}
 	f->id = ipc_request(q->relay, IPC_RELAY, &wb, fd);
+	explicit_bzero(buf, wb.len);
 	if (q->relay == NULL)
 		goto retry;	/* closed: the recipients wait their turn */
 	f->msg = m;

@@ -38,7 +38,8 @@ enum rs_state {
 	RS_DATA,
 	RS_BODY,
 	RS_DOT,
-	RS_QUIT
+	RS_QUIT,
+	RS_AUTH		/* AUTH PLAIN or LOGIN (smtp_auth.c) */
 };
 
 struct rsess {
@@ -65,6 +66,7 @@ struct rsess {
 	int			 connected;	/* to req.hops[hop] */
 	int			 tls;		/* STARTTLS done or under way */
 	int			 tls_pending;	/* the handshake */
+	int			 auth_step;	/* LOGIN: 334s answered */
 	int			 rcpt_ok[IPC_RELAY_RCPT_MAX];
 	int			 decided[IPC_RELAY_RCPT_MAX];
 	uint64_t		 body_off;	/* bytes of content sent */
@@ -92,6 +94,15 @@ void	rsess_free(struct rsess *);
 void	answer(struct rsess *);
 void	decide_rest(struct rsess *, uint32_t status, const char *dsn,
 	    const char *text, int accepted_only);
+
+/* smtp_client.c, for smtp_auth.c */
+void	start_mail(struct rsess *);
+void	hop_failed(struct rsess *, const char *why, int perm);
+
+/* smtp_auth.c: AUTH to a server, with the credentials queue sent */
+int	relay_auth_start(struct rsess *);	/* 1 sent, 0 not needed,
+						   -1 the hop failed */
+void	relay_auth_reply(struct rsess *);
 
 /* smtp_mail.c: MAIL, RCPT, the early refusals, the content */
 void	send_mail(struct rsess *);

@@ -123,6 +123,7 @@ rsess_free(struct rsess *s)
 	if (s->dead)
 		return;
 	s->dead = 1;
+	explicit_bzero(s->req.sasl_pass, sizeof(s->req.sasl_pass));
 	conn_close(s);
 	if (s->msgfd != -1)
 		close(s->msgfd);
@@ -244,7 +245,7 @@ finish(struct rsess *s)
  * This hop failed (why; perm: a 5xx).  Before MAIL the next hop is
  * tried; from MAIL on the undecided recipients are deferred.
  */
-static void
+void
 hop_failed(struct rsess *s, const char *why, int perm)
 {
 	log_info("%s: %s", s->req.qid, why);
@@ -285,11 +286,13 @@ send_line(struct rsess *s, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void
+void
 start_mail(struct rsess *s)
 {
 	uint32_t i;
 
+	if (s->state != RS_AUTH && relay_auth_start(s) != 0)
+		return;			/* AUTH sent, or the hop failed */
 	if (refuse_early(s)) {
 		finish(s);
 		return;
@@ -453,6 +456,9 @@ on_reply(struct rsess *s)
 	case RS_QUIT:
 		rsess_free(s);
 		return;
+	case RS_AUTH:
+		relay_auth_reply(s);
+		return;
 	case RS_CONNECT:
 		break;
 	}
@@ -473,7 +479,7 @@ state_doing(enum rs_state st)
 		"sending EHLO", "sending HELO", "sending STARTTLS",
 		"sending MAIL FROM/RCPT TO",
 		"sending DATA", "sending message body", "sending end of data",
-		"sending QUIT"
+		"sending QUIT", "sending AUTH"
 	};
 
 	return doing[st];

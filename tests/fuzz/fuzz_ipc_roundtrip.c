@@ -650,6 +650,24 @@ b_dns_tlsa_answer(struct src *s, struct msg_dns_tlsa_answer *m)
 		b_tlsa(s, &m->rec[i], 0);
 }
 
+static void
+b_sasl_lookup(struct src *s, struct msg_sasl_lookup *m)
+{
+	strlcpy(m->dest, "[192.0.2.25]:587", sizeof(m->dest));
+	f_str(s, m->dest, sizeof(m->dest));
+}
+
+static void
+b_sasl_creds(struct src *s, struct msg_sasl_creds *m)
+{
+	m->found = 1;
+	strlcpy(m->user, "alice", sizeof(m->user));
+	strlcpy(m->pass, "pass word", sizeof(m->pass));
+	f_u32(s, &m->found, 2);
+	f_str(s, m->user, sizeof(m->user));
+	f_str(s, m->pass, sizeof(m->pass));
+}
+
 /* ---- the round trip ---- */
 
 /*
