@@ -217,7 +217,8 @@ relay_tls_done(struct rsess *s, char *why, size_t whylen)
 	log_info("%s: %s TLS connection established to %s: %s with cipher %s "
 	    "(%d/%d bits)", s->req.qid, trust, s->hopname,
 	    SSL_get_version(ssl), SSL_get_cipher_name(ssl), bits, alg);
-	if (relay_tls_level(s) >= TLS_VERIFY && strcmp(trust, "Verified") != 0) {
+	if (relay_tls_level(s) >= TLS_VERIFY &&
+	    strcmp(trust, "Verified") != 0) {
 		snprintf(why, whylen, "Server certificate not verified: %s "
 		    "TLS connection to %s", trust, s->hopname);
 		return -1;

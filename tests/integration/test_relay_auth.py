@@ -1,12 +1,15 @@
 """The relay's AUTH to a smarthost (smtp_sasl_auth_enable,
 smtp_sasl_password_maps), against the scripted Python server of
 test_relay.py taught AUTH PLAIN and LOGIN (it checks the credentials and
-refuses MAIL before a successful AUTH), with STARTTLS from the test CA."""
+refuses MAIL before a successful AUTH), with STARTTLS from the test CA,
+and a real one: a private Postfix with Dovecot SASL."""
 import base64
 import os
 import shutil
 import ssl
 import tempfile
+
+import pytest
 
 from conftest import wait_until
 from test_relay import Script, relay_daemon, send, status_lines, \
@@ -155,3 +158,90 @@ def test_no_password_in_clear(make_daemon, script_server):
         assert sc.auths == [] and sc.txns == []
     finally:
         shutil.rmtree(os.path.dirname(table), ignore_errors=True)
+
+
+# ---- a real server: a private Postfix with Dovecot SASL ----
+
+def _bench_compare():
+    """scripts/bench-compare's Postfix class: a private instance."""
+    import importlib.machinery
+    import importlib.util
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                        "..", "scripts", "bench-compare")
+    loader = importlib.machinery.SourceFileLoader("bench_compare", path)
+    spec = importlib.util.spec_from_loader("bench_compare", loader)
+    mod = importlib.util.module_from_spec(spec)
+    loader.exec_module(mod)
+    return mod
+
+
+@pytest.fixture
+def postfix_with_dovecot(test_ca):
+    """A private Postfix whose smtpd offers STARTTLS (the test CA's
+    certificate for 127.0.0.1) and AUTH through a private Dovecot auth
+    service (user dora, password doras-pw), relays only for
+    authenticated clients, and holds relayed mail (defer_transports)."""
+    if not os.path.exists("/usr/sbin/postfix") or \
+            shutil.which("dovecot") is None:
+        pytest.skip("postfix and dovecot-core are needed "
+                    "(scripts/install-deps)")
+    import test_auth
+    conf = test_auth.DOVECOT_CONF
+    test_auth.DOVECOT_CONF = conf.replace("mode = 0600", "mode = 0666")
+    try:                                # Postfix's smtpd is not root
+        dv = test_auth.Dovecot()
+    finally:
+        test_auth.DOVECOT_CONF = conf
+    bc = _bench_compare()
+    tmp = tempfile.mkdtemp(prefix="bh-pfsasl-")
+    os.chmod(tmp, 0o755)
+    pf = bc.Postfix(tmp)
+    try:
+        pf.postconf(
+            "syslog_name = postfix-rt-sasl",
+            "mynetworks = 192.0.2.1/32",
+            "smtpd_sasl_auth_enable = yes",
+            "smtpd_sasl_type = dovecot",
+            "smtpd_sasl_path = " + dv.socket,
+            "smtpd_tls_security_level = may",
+            "smtpd_tls_auth_only = yes",
+            "smtpd_tls_cert_file = %s/good.pem" % test_ca,
+            "smtpd_tls_key_file = %s/good.key" % test_ca,
+            "smtpd_relay_restrictions = permit_sasl_authenticated, "
+            "reject_unauth_destination",
+            "defer_transports = smtp")
+        pf.start()
+        yield pf
+    finally:
+        pf.stop()
+        dv.cleanup()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_auth_to_postfix_with_dovecot(make_daemon, postfix_with_dovecot,
+                                      test_ca):
+    """A real smarthost that requires AUTH: Postfix's smtpd with Dovecot
+    SASL.  The right password: Postfix takes the mail (and logs the SASL
+    login); a wrong one: deferred, "SASL authentication failed" with
+    Postfix's 535; no entry for the host: no AUTH, Postfix refuses the
+    relay and the mail bounces."""
+    pf = postfix_with_dovecot
+    cases = (("dora:doras-pw", "sent", "250 2.0.0 Ok: queued as"),
+             ("dora:wrong", "deferred", "SASL authentication failed; "
+              "server 127.0.0.1[127.0.0.1]:%d said: 535 5.7.8 Error: "
+              "authentication failed" % pf.port),
+             (None, "bounced", "Relay access denied"))
+    for creds, status, text in cases:
+        table = password_file("[127.0.0.1]:%d  %s\n" % (
+            pf.port if creds else 1, creds or "x:y"))
+        try:
+            d = auth_daemon(make_daemon, pf.port, table, test_ca=test_ca)
+            send(d, ["bob@remote.example"])
+            line = wait_until(lambda: status_lines(d, status), status)[0]
+            assert text in line, line
+        finally:
+            shutil.rmtree(os.path.dirname(table), ignore_errors=True)
+    with open(pf.logfile) as f:
+        log = f.read()
+    assert log.count("sasl_method=PLAIN, sasl_username=dora") == 1, log
+    assert "authentication failed" in log, log

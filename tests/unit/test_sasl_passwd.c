@@ -31,7 +31,8 @@ look(const char *text, const char *dest, char *user, char *pass)
 static void
 test_lookup(void **state)
 {
-	char		 user[SASL_PASSWD_FIELD_MAX], pass[SASL_PASSWD_FIELD_MAX];
+	char		 user[SASL_PASSWD_FIELD_MAX];
+	char		 pass[SASL_PASSWD_FIELD_MAX];
 	const char	*text =
 	    "# credentials\n"
 	    "[192.0.2.25]:587   alice:pa:ss word \n"
