@@ -69,21 +69,22 @@ def password_file(lines):
 
 
 def auth_daemon(make_daemon, port, table, level="may", extra="",
-                test_ca=None):
-    return relay_daemon(make_daemon, port, extra=(
+                test_ca=None, sandbox="chroot"):
+    return relay_daemon(make_daemon, port, sandbox=sandbox, extra=(
         "smtp_sasl_auth_enable = yes\nsmtp_sasl_password_maps = hash:%s\n"
         "smtp_tls_security_level = %s\n%s%s" % (
             table, level, "smtp_tls_CAfile = %s/ca.pem\n" % test_ca
             if test_ca else "", extra)))
 
 
-def test_auth_plain_over_tls(make_daemon, script_server, test_ca):
+def test_auth_plain_over_tls(make_daemon, script_server, test_ca, sandbox):
     """Credentials for the relayhost: AUTH PLAIN after STARTTLS, then
     the mail goes out (today: no AUTH, the server refuses MAIL)."""
     sc, port = script_server(auth_script(test_ca))
     table = password_file("[127.0.0.1]:%d  %s:%s\n" % (port, USER, PASSWORD))
     try:
-        d = auth_daemon(make_daemon, port, table, test_ca=test_ca)
+        d = auth_daemon(make_daemon, port, table, test_ca=test_ca,
+                        sandbox=sandbox)
         send(d, ["bob@remote.example"])
         wait_until(lambda: status_lines(d, "sent"), "sent")
         assert sc.auths == [("PLAIN", USER, PASSWORD, 1)], sc.auths

@@ -238,7 +238,7 @@ def spki_sha256(certbase):
 
 
 @pytest.mark.parametrize("how", ["level", "policy"])
-def test_dane(make_daemon, signed_zone, test_ca, how):
+def test_dane(make_daemon, signed_zone, test_ca, how, sandbox):
     """smtp_tls_security_level = dane (or a dane entry in
     smtp_tls_policy_maps), with a real DNSSEC-signed zone and its DS as
     dns_trust_anchor_file: a DANE-EE(3) SPKI SHA-256 record that matches
@@ -268,7 +268,7 @@ def test_dane(make_daemon, signed_zone, test_ca, how):
     level = "dane" if how == "level" else \
         "may\nsmtp_tls_policy_maps = %s" % policy
     try:
-        d = make_daemon(extra_main="transport_maps = %s\n"
+        d = make_daemon(sandbox, extra_main="transport_maps = %s\n"
                         "dns_resolvers = [127.0.0.1]:%d\n"
                         "dns_trust_anchor_file = %s\n"
                         "smtp_tls_security_level = %s\n%s" %
