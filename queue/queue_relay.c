@@ -347,6 +347,7 @@ relay_send_creds(struct queue *q, struct qmsg *m, const size_t *rcpt,
 	nrelay++;
 	return;
 retry:
+	explicit_bzero(req.sasl_pass, sizeof(req.sasl_pass));
 	for (k = 0; k < f->n; k++) {
 		m->env.rcpt[f->rcpt[k]].next_try = queue_now() +
 		    RELAY_DOWN_RETRY;
