@@ -24,6 +24,7 @@
 #include "conf/config_load.h"
 #include "lib/log.h"
 #include "privsep/sandbox.h"
+#include "relay/tls_policy.h"
 #include "relay/transport.h"
 
 static void
@@ -64,13 +65,15 @@ become(const struct bh_config *cf, char *err, size_t errlen)
 }
 
 /*
- * Every transport_maps file parses (queue and lookup read them as root
- * when they start): in the checker and the tools, never in master.
+ * Every transport_maps and smtp_tls_policy_maps file parses (queue and
+ * lookup read them as root when they start): in the checker and the
+ * tools, never in master.
  */
 int
-config_check_transport_maps(const struct bh_config *cf, char *err, size_t errlen)
+config_check_tables(const struct bh_config *cf, char *err, size_t errlen)
 {
 	struct transport_table	t;
+	struct tls_policy_table	tp;
 	char			why[CF_ERR_MAX];
 	size_t			i;
 
@@ -81,6 +84,14 @@ config_check_transport_maps(const struct bh_config *cf, char *err, size_t errlen
 			return -1;
 		}
 		transport_free(&t);
+	}
+	for (i = 0; i < cf->smtp_tls_policy_maps.n; i++) {
+		if (tls_policy_parse_file(&tp, cf->smtp_tls_policy_maps.v[i],
+		    why, sizeof(why)) == -1) {
+			snprintf(err, errlen, "smtp_tls_policy_maps: %s", why);
+			return -1;
+		}
+		tls_policy_free(&tp);
 	}
 	return 0;
 }
@@ -109,7 +120,7 @@ alias_checker_main(int argc, char **argv)
 		return fail("usage: bulkhead -x alias-check -c DIR -A PATH ...",
 		    "");
 	if (config_load(&cf, confdir, quiet, err, sizeof(err)) == -1 ||
-	    config_check_transport_maps(&cf, err, sizeof(err)) == -1)
+	    config_check_tables(&cf, err, sizeof(err)) == -1)
 		return fail(err, "");
 	/* master's list (a main.cf changed since its reload is not ours) */
 	for (i = 0; i < n; i++) {

@@ -10,8 +10,8 @@
 #include "conf/config.h"
 
 int	alias_checker_main(int argc, char **argv);
-/* Every transport_maps file parses: 0, or -1 with err. */
-int	config_check_transport_maps(const struct bh_config *, char *err,
+/* Every transport_maps and smtp_tls_policy_maps file parses: 0, or -1. */
+int	config_check_tables(const struct bh_config *, char *err,
 	    size_t errlen);
 
 #endif

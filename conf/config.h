@@ -163,9 +163,17 @@ struct bh_config {
 	char		*dns_user;
 	struct bh_strlist dns_resolvers;	/* "address@port"; empty:
 						   /etc/resolv.conf */
+	char		*dns_trust_anchor_file;	/* "" = no DNSSEC validation */
 	char		*smtp_tls_security_level;	/* "", none, may,
-							   encrypt, verify */
+						   encrypt, verify, secure, dane */
 	char		*smtp_tls_CAfile;	/* "" = none */
+	struct bh_strlist smtp_tls_policy_maps;	/* file paths, type: removed */
+	char		*smtp_tls_secure_cert_match;	/* nexthop, ... */
+	char		*smtp_tls_verify_cert_match;	/* hostname, ... */
+	char		*smtp_sasl_auth_enable;		/* yes, no */
+	struct bh_strlist smtp_sasl_password_maps;	/* master reads them */
+	char		*smtp_sasl_security_options;	/* noplaintext, ... */
+	char		*smtp_sasl_tls_security_options;
 	/* restriction lists (smtpd/restrictions.h) */
 	char		*smtpd_relay_restrictions;
 	char		*smtpd_recipient_restrictions;

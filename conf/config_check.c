@@ -23,6 +23,7 @@
 #include "conf/config_int.h"
 #include "relay/nexthop.h"
 #include "relay/transport.h"
+#include "relay/tls_policy.h"
 
 static int
 is_digits(const char *s, size_t n)
@@ -678,10 +679,39 @@ elem_resolver(const char *s, size_t n, char *why, size_t whylen)
 int
 check_smtp_tls_level(const char *v, char *why, size_t whylen)
 {
-	if (*v == '\0' || strcmp(v, "none") == 0 || strcmp(v, "may") == 0 ||
-	    strcmp(v, "encrypt") == 0 || strcmp(v, "verify") == 0)
+	if (*v == '\0' || tls_level_parse(v) != -1)
 		return 0;
-	snprintf(why, whylen, "use none, may, encrypt or verify (secure and "
-	    "dane are not there yet)");
+	snprintf(why, whylen, "use none, may, encrypt, verify, secure or dane");
+	return -1;
+}
+
+/* smtp_sasl_security_options: Postfix's words that bulkhead knows */
+int
+check_sasl_options(const char *v, char *why, size_t whylen)
+{
+	size_t n;
+
+	for (; *v != '\0'; v += n) {
+		v += strspn(v, ", \t");
+		if ((n = strcspn(v, ", \t")) == 0)
+			break;
+		if ((n != 11 || strncmp(v, "noplaintext", 11) != 0) &&
+		    (n != 11 || strncmp(v, "noanonymous", 11) != 0)) {
+			snprintf(why, whylen, "use noplaintext and noanonymous "
+			    "(the mechanisms are PLAIN and LOGIN)");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* smtp_tls_secure_cert_match: nexthop, dot-nexthop, hostname, names */
+int
+check_tls_cert_match(const char *v, char *why, size_t whylen)
+{
+	if (tls_match_list_ok(v))
+		return 0;
+	snprintf(why, whylen, "a list of nexthop, dot-nexthop, hostname or "
+	    "host names");
 	return -1;
 }

@@ -45,7 +45,7 @@ config_check_main(const char *confdir)
 	if (config_load(&cf, dir, warn_log, err, sizeof(err)) == -1 ||
 	    config_load_mastercf(&mcf, dir, err, sizeof(err)) == -1 ||
 	    config_check_system(&cf, err, sizeof(err)) == -1 ||
-	    config_check_transport_maps(&cf, err, sizeof(err)) == -1 ||
+	    config_check_tables(&cf, err, sizeof(err)) == -1 ||
 	    config_check_aliases(&cf, err, sizeof(err)) == -1 ||
 	    /* the key and certificate, as keys and smtpd read them */
 	    config_check_tls(&cf, err, sizeof(err)) == -1) {

@@ -70,6 +70,8 @@ int	 check_syslog_name(const char *, char *, size_t);
 int	 check_relayhost(const char *, char *, size_t);
 int	 check_default_transport(const char *, char *, size_t);
 int	 check_smtp_tls_level(const char *, char *, size_t);
+int	 check_tls_cert_match(const char *, char *, size_t);
+int	 check_sasl_options(const char *, char *, size_t);
 /* list elements: the element converted (malloc'd), or NULL */
 char	*elem_network(const char *, size_t, char *, size_t);
 char	*elem_domain(const char *, size_t, char *, size_t);

@@ -16,6 +16,7 @@
 
 #include "lib/log.h"
 #include "conf/config_load.h"
+#include "conf/sasl_passwd.h"
 #include "privsep/sandbox.h"
 
 int
@@ -98,6 +99,26 @@ check_default_privs(const struct bh_config *cf, char *err, size_t errlen)
 	return 0;
 }
 
+/* Every smtp_sasl_password_maps file is root's and parses (master
+   reads them again for each lookup). */
+static int
+check_sasl_password_maps(const struct bh_config *cf, char *err,
+    size_t errlen)
+{
+	char	why[CF_ERR_MAX], user[SASL_PASSWD_FIELD_MAX];
+	char	pass[SASL_PASSWD_FIELD_MAX];
+	size_t	i;
+
+	for (i = 0; i < cf->smtp_sasl_password_maps.n; i++)
+		if (sasl_passwd_lookup(cf->smtp_sasl_password_maps.v[i], "",
+		    user, pass, why, sizeof(why)) == -1) {
+			snprintf(err, errlen, "smtp_sasl_password_maps: %s",
+			    why);
+			return -1;
+		}
+	return 0;
+}
+
 /* Every compartment's account exists, is not root, and has its own uid. */
 int
 config_check_system(const struct bh_config *cf, char *err, size_t errlen)
@@ -128,6 +149,8 @@ config_check_system(const struct bh_config *cf, char *err, size_t errlen)
 	/* 0711 at most: users' bulkdrop passes through to maildrop/ */
 	if (check_dir("queue_directory", cf->queue_directory, uids[1], 066,
 	    err, errlen) == -1)
+		return -1;
+	if (check_sasl_password_maps(cf, err, errlen) == -1)
 		return -1;
 	return check_dir("empty_directory", cf->empty_directory, 0, 022, err,
 	    errlen);

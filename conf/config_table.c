@@ -144,9 +144,22 @@ const struct param params[] = {
 	/* the dns compartment */
 	STR(dns_user, "_bhdns", check_user),
 	LIST(dns_resolvers, "", elem_resolver),
+	STR(dns_trust_anchor_file, "", check_optpath),
 	/* the relay's STARTTLS */
 	STR(smtp_tls_security_level, "", check_smtp_tls_level),
 	STR(smtp_tls_CAfile, "", check_optpath),
+	LIST(smtp_tls_policy_maps, "", elem_aliasmap),
+	STR(smtp_tls_secure_cert_match, "nexthop, dot-nexthop",
+	    check_tls_cert_match),
+	STR(smtp_tls_verify_cert_match, "hostname", check_tls_cert_match),
+	/* the relay's AUTH to a smarthost */
+	STR(smtp_sasl_auth_enable, "no", check_yesno),
+	LIST(smtp_sasl_password_maps, "", elem_aliasmap),
+	STR(smtp_sasl_security_options, "noplaintext, noanonymous",
+	    check_sasl_options),
+	/* Postfix's default is $smtp_sasl_security_options: bulkhead has
+	   only plaintext mechanisms, which are fine over TLS */
+	STR(smtp_sasl_tls_security_options, "noanonymous", check_sasl_options),
 	/* Postfix's defaults; the elements bulkhead has: restrictions.h */
 	STR(smtpd_relay_restrictions, "permit_mynetworks, "
 	    "permit_sasl_authenticated, defer_unauth_destination",

@@ -33,6 +33,7 @@
 #include <unbound.h>
 
 #include "dns/dns_parse.h"
+#include "dns/dns_tlsa.h"
 #include "lib/log.h"
 #include "lib/strl.h"
 #include "lib/xmalloc.h"
@@ -324,6 +325,10 @@ queue_msg(struct ipc_chan *c, const struct ipc_hdr *h,
 
 	if (fd != -1)
 		close(fd);
+	if (h->type == IPC_DNS_TLSA) {
+		dns_tlsa_query(d->ub, &d->queue, h->id, &msg->dns_tlsa_query);
+		return;
+	}
 	if (h->type != IPC_DNS_MX) {
 		ipc_chan_fail(c, "unexpected message");
 		return;
@@ -343,6 +348,7 @@ queue_closed(struct ipc_chan *c, const char *why, int violation, void *arg)
 		/* answers still in libunbound find nobody to answer */
 		TAILQ_FOREACH(q, &d->queries, entry)
 			q->dead = 1;
+		dns_tlsa_queue_gone();
 		d->queue = NULL;
 	}
 	ipc_chan_free(c);
@@ -374,6 +380,38 @@ ub_option(struct dns *d, const char *opt, const char *val)
 }
 
 /*
+ * dns_trust_anchor_file: DS or DNSKEY records in zone-file form (as
+ * /usr/share/dns/root.key), read now (libunbound would read a file
+ * only when the first query goes out, inside the empty root).
+ */
+static void
+trust_anchors(struct dns *d, const char *path)
+{
+	FILE	*f;
+	char	 line[4096];
+	size_t	 n, lineno = 0, added = 0;
+	int	 rc;
+
+	if (path[0] == '\0')
+		return;
+	if ((f = fopen(path, "r")) == NULL)
+		fatal("dns: dns_trust_anchor_file %s", path);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		lineno++;
+		line[strcspn(line, "\r\n")] = '\0';
+		n = strspn(line, " \t");
+		if (line[n] == '\0' || line[n] == ';' || line[n] == '#')
+			continue;
+		if ((rc = ub_ctx_add_ta(d->ub, line + n)) != 0)
+			fatalx("dns: %s:%zu: %s", path, lineno, ub_strerror(rc));
+		added++;
+	}
+	fclose(f);
+	if (added == 0)
+		fatalx("dns: %s: no trust anchor in it", path);
+}
+
+/*
  * Before the privilege drop: the resolvers (resolv.conf is read now),
  * bounded caches, thread mode, and the descriptor results come back on.
  */
@@ -399,6 +437,7 @@ dns_prepare(struct worker_env *we, struct sandbox_spec *sb)
 	if (we->cf.dns_resolvers.n == 0 &&
 	    (rc = ub_ctx_resolvconf(d->ub, "/etc/resolv.conf")) != 0)
 		fatalx("dns: /etc/resolv.conf: %s", ub_strerror(rc));
+	trust_anchors(d, we->cf.dns_trust_anchor_file);
 	if ((rc = ub_ctx_async(d->ub, 1)) != 0)
 		fatalx("dns: ub_ctx_async: %s", ub_strerror(rc));
 	if ((d->ub_ev = event_new(we->base, ub_fd(d->ub), EV_READ |

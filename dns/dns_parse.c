@@ -84,6 +84,27 @@ dns_parse_aaaa(const uint8_t *rdata, size_t len, char *out, size_t outsz)
 }
 
 int
+dns_parse_tlsa(const uint8_t *rdata, size_t len, struct dns_tlsa *t)
+{
+	static const size_t	 hash_len[] = { 0, 32, 64 };
+
+	memset(t, 0, sizeof(*t));
+	if (len < 4)			/* three octets and some data */
+		return -1;
+	t->usage = rdata[0];
+	t->selector = rdata[1];
+	t->mtype = rdata[2];
+	t->len = len - 3;
+	if (t->mtype >= 1 && t->mtype <= 2 && t->len != hash_len[t->mtype])
+		return -1;		/* a digest of the wrong length */
+	if ((t->usage != 2 && t->usage != 3) || t->selector > 1 ||
+	    t->mtype > 2 || t->len > sizeof(t->data))
+		return 1;
+	memcpy(t->data, rdata + 3, t->len);
+	return 0;
+}
+
+int
 dns_mx_is_null(const struct dns_mx *mx, size_t n)
 {
 	return n == 1 && mx[0].pref == 0 && mx[0].host[0] == '\0';

@@ -34,6 +34,27 @@ int	dns_parse_a(const uint8_t *rdata, size_t len, char *out, size_t outsz);
 int	dns_parse_aaaa(const uint8_t *rdata, size_t len, char *out,
 	    size_t outsz);
 
+/*
+ * A TLSA record (RFC 6698 2.1) relay can use for DANE (RFC 7672 3.1):
+ * usage 2 (DANE-TA) or 3 (DANE-EE), selector 0 (certificate) or 1
+ * (public key), matching type 0 (the data itself, up to
+ * DNS_TLSA_DATA_MAX octets), 1 (SHA-256: 32 octets) or 2 (SHA-512: 64).
+ * 0; 1 for a well-formed record relay cannot use (other usages,
+ * selectors or matching types, full data over the limit: RFC 7672
+ * ignores them); -1 for a malformed one.
+ */
+#define DNS_TLSA_DATA_MAX	128
+
+struct dns_tlsa {
+	uint8_t		usage;
+	uint8_t		selector;
+	uint8_t		mtype;
+	size_t		len;
+	uint8_t		data[DNS_TLSA_DATA_MAX];
+};
+
+int	dns_parse_tlsa(const uint8_t *rdata, size_t len, struct dns_tlsa *);
+
 /* RFC 7505: exactly one MX, preference 0, host "." (here ""). */
 int	dns_mx_is_null(const struct dns_mx *, size_t n);
 

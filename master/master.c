@@ -156,6 +156,11 @@ master_worker_msg(struct ipc_chan *c, const struct ipc_hdr *h,
 	case IPC_AUTH_CONNECT:
 		auth_connect(w->m, c, h->id);
 		break;
+	case IPC_SASL_LOOKUP:
+		if (request_flood(w, c))
+			break;
+		sasl_lookup(w->m, c, h->id, &msg->sasl_lookup);
+		break;
 	default:
 		ipc_chan_fail(c, "unexpected message type");
 		break;

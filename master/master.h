@@ -65,6 +65,11 @@ struct master {
 	struct event		*kids_ev;	/* child_watch.c's tick */
 };
 
+/* sasl_creds.c: smtp_sasl_password_maps for queue */
+struct msg_sasl_lookup;
+void	sasl_lookup(struct master *, struct ipc_chan *, uint32_t id,
+	    const struct msg_sasl_lookup *);
+
 /* listen.c */
 int	listeners_open(struct master *, char *err, size_t errlen);
 

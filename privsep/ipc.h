@@ -87,7 +87,8 @@ enum ipc_kind {
 	P(runner_open) P(deliver_progress) P(admin_entry) P(admin_rcpt)	\
 	P(admin_change) P(admin_done) P(admin_text) P(uid) P(login)	\
 	P(relay) P(relay_result) P(auth_check) P(auth_verdict)	\
-	P(key_sign) P(key_sig) P(dns_query) P(dns_answer)
+	P(key_sign) P(key_sig) P(dns_query) P(dns_answer)		\
+	P(dns_tlsa_query) P(dns_tlsa_answer) P(sasl_lookup) P(sasl_creds)
 
 enum ipc_payload {
 	IPC_PAYLOAD_none = 0,
@@ -223,7 +224,15 @@ enum ipc_phase {
 	X(IPC_DNS_MX,		REQ,	RB_(QUEUE), RB_(DNS),		\
 	    IPC_FD_NONE, IPC_DNS_MX_RESULT, dns_query, RUN)		\
 	X(IPC_DNS_MX_RESULT,	REPLY,	RB_(DNS), RB_(QUEUE),		\
-	    IPC_FD_NONE, 0, dns_answer, RUN)
+	    IPC_FD_NONE, 0, dns_answer, RUN)				\
+	X(IPC_DNS_TLSA,		REQ,	RB_(QUEUE), RB_(DNS),		\
+	    IPC_FD_NONE, IPC_DNS_TLSA_RESULT, dns_tlsa_query, RUN)	\
+	X(IPC_DNS_TLSA_RESULT,	REPLY,	RB_(DNS), RB_(QUEUE),		\
+	    IPC_FD_NONE, 0, dns_tlsa_answer, RUN)			\
+	X(IPC_SASL_LOOKUP,	REQ,	RB_(QUEUE), RB_(MASTER),	\
+	    IPC_FD_NONE, IPC_SASL_CREDS, sasl_lookup, RUN)		\
+	X(IPC_SASL_CREDS,	REPLY,	RB_(MASTER), RB_(QUEUE),	\
+	    IPC_FD_NONE, 0, sasl_creds, RUN)
 
 enum ipc_type {
 	IPC_NONE = 0,

@@ -20,6 +20,7 @@
 
 #include "lib/rfc5321.h"
 #include "privsep/ipc_msgs.h"
+#include "relay/tls_policy.h"
 
 /* A field of a string type: "" is allowed where nonempty is 0. */
 static int
@@ -340,6 +341,38 @@ hop_ok(const struct msg_relay_hop *h)
 	    h->port <= 65535;
 }
 
+/* An RFC 7672 TLSA record relay can use, for one of nhops hosts. */
+static int
+tlsa_ok(uint32_t nhops, const struct msg_relay_tlsa *t)
+{
+	static const uint32_t	 mlen[] = { 0, 32, 64 };
+
+	if (t->hop >= nhops || (t->usage != 2 && t->usage != 3) ||
+	    t->selector > 1 || t->mtype > 2 || t->len == 0 ||
+	    t->len > IPC_TLSA_DATA_MAX)
+		return 0;
+	return t->mtype == 0 || t->len == mlen[t->mtype];
+}
+
+/* The TLS policy and the SASL credentials of a relay request. */
+static const char *
+relay_tls_check(const struct msg_relay *m)
+{
+	uint32_t i;
+
+	if (m->tls_level >= TLS_LEVEL_MAX || !text_ok(m->tls_match, 0))
+		return "bad TLS policy";
+	if (m->ntlsa > IPC_TLSA_MAX)
+		return "bad TLSA count";
+	for (i = 0; i < m->ntlsa; i++)
+		if (!tlsa_ok(m->nhops, &m->tlsa[i]))
+			return "bad TLSA record";
+	if (!text_ok(m->sasl_user, 0) || !text_ok(m->sasl_pass, 0) ||
+	    (m->sasl_user[0] == '\0') != (m->sasl_pass[0] == '\0'))
+		return "bad SASL credentials";
+	return NULL;
+}
+
 const char *
 ipc_check_relay(const struct msg_relay *m)
 {
@@ -366,7 +399,7 @@ ipc_check_relay(const struct msg_relay *m)
 	for (i = 0; i < m->nhops; i++)
 		if (!hop_ok(&m->hops[i]))
 			return "bad next hop";
-	return NULL;
+	return relay_tls_check(m);
 }
 
 const char *
@@ -453,5 +486,57 @@ ipc_check_dns_answer(const struct msg_dns_answer *m)
 	for (i = 0; i < m->nhops; i++)
 		if (!hop_ok(&m->hops[i]))
 			return "bad next hop";
+	return NULL;
+}
+
+const char *
+ipc_check_dns_tlsa_query(const struct msg_dns_tlsa_query *m)
+{
+	uint32_t	i;
+	size_t		n;
+
+	if (m->nhosts == 0 || m->nhosts > IPC_RELAY_HOPS_MAX)
+		return "bad host count";
+	for (i = 0; i < m->nhosts; i++)
+		if ((n = strlen(m->hosts[i])) == 0 || n > IPC_HOST_MAX - 11 ||
+		    rfc5321_check_domain(m->hosts[i], n, RFC5321_NAME_ONLY,
+		    NULL) != 0)
+			return "bad host";
+	return NULL;
+}
+
+const char *
+ipc_check_dns_tlsa_answer(const struct msg_dns_tlsa_answer *m)
+{
+	uint32_t i;
+
+	if (m->nhosts == 0 || m->nhosts > IPC_RELAY_HOPS_MAX ||
+	    m->nrec > IPC_TLSA_MAX)
+		return "bad count";
+	for (i = 0; i < m->nhosts; i++)
+		if (m->state[i] >= TLSA_STATE_MAX)
+			return "bad state";
+	for (i = 0; i < m->nrec; i++)
+		if (!tlsa_ok(m->nhosts, &m->rec[i]) ||
+		    m->state[m->rec[i].hop] != TLSA_FOUND)
+			return "bad TLSA record";
+	return NULL;
+}
+
+const char *
+ipc_check_sasl_lookup(const struct msg_sasl_lookup *m)
+{
+	if (!text_ok(m->dest, 1) || strchr(m->dest, ' ') != NULL)
+		return "bad destination";
+	return NULL;
+}
+
+const char *
+ipc_check_sasl_creds(const struct msg_sasl_creds *m)
+{
+	if (m->found > 1 || !text_ok(m->user, m->found) ||
+	    !text_ok(m->pass, m->found) || strchr(m->user, ' ') != NULL ||
+	    (!m->found && (m->user[0] != '\0' || m->pass[0] != '\0')))
+		return "bad credentials";
 	return NULL;
 }

@@ -508,6 +508,24 @@ struct msg_relay_hop {
 	uint32_t	port;			/* 1 .. 65535 */
 };
 
+/*
+ * A DNSSEC-validated TLSA record (RFC 6698) for the host of hops[hop]
+ * (and every hop of the same name): usage 2 or 3, selector 0 or 1,
+ * matching type 0, 1 (32 octets) or 2 (64 octets).
+ */
+#define IPC_TLSA_MAX		8
+#define IPC_TLSA_DATA_MAX	128
+#define IPC_SASL_MAX		256
+
+struct msg_relay_tlsa {
+	uint32_t	hop;
+	uint32_t	usage;
+	uint32_t	selector;
+	uint32_t	mtype;
+	uint32_t	len;
+	uint8_t		data[IPC_TLSA_DATA_MAX];
+};
+
 struct msg_relay {
 	char		qid[IPC_QID_MAX];
 	uint64_t	content_len;
@@ -519,6 +537,16 @@ struct msg_relay {
 	struct msg_relay_rcpt rcpt[IPC_RELAY_RCPT_MAX];
 	uint32_t	nhops;			/* 1 .. IPC_RELAY_HOPS_MAX */
 	struct msg_relay_hop hops[IPC_RELAY_HOPS_MAX];
+	/* the destination's TLS policy (queue read smtp_tls_policy_maps) */
+	uint32_t	tls_level;		/* enum tls_level */
+	char		tls_match[IPC_TEXT_MAX];	/* verify, secure: the
+					   names, blank-separated; "hostname"
+					   is the hop's name */
+	uint32_t	ntlsa;			/* dane: 0 acts as may */
+	struct msg_relay_tlsa tlsa[IPC_TLSA_MAX];
+	/* smtp_sasl_password_maps: this destination's only; "": no AUTH */
+	char		sasl_user[IPC_SASL_MAX];
+	char		sasl_pass[IPC_SASL_MAX];
 };
 
 struct msg_relay_verdict {
@@ -580,6 +608,65 @@ void	enc_dns_answer(struct wbuf *, const struct msg_dns_answer *);
 int	dec_dns_answer(struct rbuf *, struct msg_dns_answer *);
 const char *ipc_check_dns_query(const struct msg_dns_query *);
 const char *ipc_check_dns_answer(const struct msg_dns_answer *);
+
+/*
+ * IPC_DNS_TLSA (queue to dns): the TLSA records (RFC 7672 2.2) of mail
+ * hosts, _25._tcp.HOST, for a destination at the dane level whose MX
+ * answer was DNSSEC-validated.  IPC_DNS_TLSA_RESULT: per host, in the
+ * query's order, whether DANE applies (validated records relay can
+ * use), does not (none, or not validated: the host is used as at may),
+ * or the lookup failed (a validation or server failure: the host is
+ * not used); and the records, rec[i].hop naming the host by its index.
+ */
+enum dns_tlsa_state {
+	TLSA_NONE = 0,
+	TLSA_FOUND,
+	TLSA_FAILED,
+	TLSA_STATE_MAX
+};
+
+struct msg_dns_tlsa_query {
+	uint32_t	nhosts;			/* 1 .. IPC_RELAY_HOPS_MAX */
+	char		hosts[IPC_RELAY_HOPS_MAX][IPC_HOST_MAX];
+};
+
+struct msg_dns_tlsa_answer {
+	uint32_t	nhosts;			/* as the query's */
+	uint32_t	state[IPC_RELAY_HOPS_MAX];	/* dns_tlsa_state */
+	uint32_t	nrec;
+	struct msg_relay_tlsa rec[IPC_TLSA_MAX];
+};
+
+void	enc_dns_tlsa_query(struct wbuf *, const struct msg_dns_tlsa_query *);
+int	dec_dns_tlsa_query(struct rbuf *, struct msg_dns_tlsa_query *);
+void	enc_dns_tlsa_answer(struct wbuf *,
+	    const struct msg_dns_tlsa_answer *);
+int	dec_dns_tlsa_answer(struct rbuf *, struct msg_dns_tlsa_answer *);
+const char *ipc_check_dns_tlsa_query(const struct msg_dns_tlsa_query *);
+const char *ipc_check_dns_tlsa_answer(const struct msg_dns_tlsa_answer *);
+
+/*
+ * IPC_SASL_LOOKUP (queue to master): the smtp_sasl_password_maps entry
+ * of one destination ("[address]:port" or a domain), which master alone
+ * reads.  IPC_SASL_CREDS: found, and that entry's user and password;
+ * queue passes them to relay with that destination's delivery only.
+ */
+struct msg_sasl_lookup {
+	char		dest[IPC_HOST_MAX];
+};
+
+struct msg_sasl_creds {
+	uint32_t	found;			/* 0 or 1 */
+	char		user[IPC_SASL_MAX];
+	char		pass[IPC_SASL_MAX];
+};
+
+void	enc_sasl_lookup(struct wbuf *, const struct msg_sasl_lookup *);
+int	dec_sasl_lookup(struct rbuf *, struct msg_sasl_lookup *);
+void	enc_sasl_creds(struct wbuf *, const struct msg_sasl_creds *);
+int	dec_sasl_creds(struct rbuf *, struct msg_sasl_creds *);
+const char *ipc_check_sasl_lookup(const struct msg_sasl_lookup *);
+const char *ipc_check_sasl_creds(const struct msg_sasl_creds *);
 
 void	enc_relay(struct wbuf *, const struct msg_relay *);
 int	dec_relay(struct rbuf *, struct msg_relay *);

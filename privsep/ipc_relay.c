@@ -34,6 +34,18 @@ enc_relay(struct wbuf *wb, const struct msg_relay *m)
 		wb_str(wb, m->hops[i].addr);
 		wb_u32(wb, m->hops[i].port);
 	}
+	wb_u32(wb, m->tls_level);
+	wb_str(wb, m->tls_match);
+	wb_u32(wb, m->ntlsa);
+	for (i = 0; i < m->ntlsa && i < IPC_TLSA_MAX; i++) {
+		wb_u32(wb, m->tlsa[i].hop);
+		wb_u32(wb, m->tlsa[i].usage);
+		wb_u32(wb, m->tlsa[i].selector);
+		wb_u32(wb, m->tlsa[i].mtype);
+		wb_blob(wb, m->tlsa[i].data, m->tlsa[i].len);
+	}
+	wb_str(wb, m->sasl_user);
+	wb_str(wb, m->sasl_pass);
 }
 
 int
@@ -61,6 +73,24 @@ dec_relay(struct rbuf *rb, struct msg_relay *m)
 		rb_str(rb, m->hops[i].addr, sizeof(m->hops[i].addr));
 		rb_u32(rb, &m->hops[i].port);
 	}
+	rb_u32(rb, &m->tls_level);
+	rb_str(rb, m->tls_match, sizeof(m->tls_match));
+	if (rb_u32(rb, &m->ntlsa) == -1 || m->ntlsa > IPC_TLSA_MAX)
+		return -1;
+	for (i = 0; i < m->ntlsa; i++) {
+		size_t len = 0;
+
+		rb_u32(rb, &m->tlsa[i].hop);
+		rb_u32(rb, &m->tlsa[i].usage);
+		rb_u32(rb, &m->tlsa[i].selector);
+		rb_u32(rb, &m->tlsa[i].mtype);
+		if (rb_blob(rb, m->tlsa[i].data, sizeof(m->tlsa[i].data),
+		    &len) == -1)
+			return -1;
+		m->tlsa[i].len = (uint32_t)len;
+	}
+	rb_str(rb, m->sasl_user, sizeof(m->sasl_user));
+	rb_str(rb, m->sasl_pass, sizeof(m->sasl_pass));
 	if (rb_end(rb) == -1 || ipc_check_relay(m) != NULL)
 		return -1;
 	return 0;
@@ -156,6 +186,113 @@ dec_dns_answer(struct rbuf *rb, struct msg_dns_answer *m)
 		rb_u32(rb, &m->hops[i].port);
 	}
 	if (rb_end(rb) == -1 || ipc_check_dns_answer(m) != NULL)
+		return -1;
+	return 0;
+}
+
+void
+enc_dns_tlsa_query(struct wbuf *wb, const struct msg_dns_tlsa_query *m)
+{
+	uint32_t i;
+
+	ipc_enc_check("enc_dns_tlsa_query", ipc_check_dns_tlsa_query(m));
+	wb_u32(wb, m->nhosts);
+	for (i = 0; i < m->nhosts && i < IPC_RELAY_HOPS_MAX; i++)
+		wb_str(wb, m->hosts[i]);
+}
+
+int
+dec_dns_tlsa_query(struct rbuf *rb, struct msg_dns_tlsa_query *m)
+{
+	uint32_t i;
+
+	if (rb_u32(rb, &m->nhosts) == -1 || m->nhosts > IPC_RELAY_HOPS_MAX)
+		return -1;
+	for (i = 0; i < m->nhosts; i++)
+		rb_str(rb, m->hosts[i], sizeof(m->hosts[i]));
+	if (rb_end(rb) == -1 || ipc_check_dns_tlsa_query(m) != NULL)
+		return -1;
+	return 0;
+}
+
+void
+enc_dns_tlsa_answer(struct wbuf *wb, const struct msg_dns_tlsa_answer *m)
+{
+	uint32_t i;
+
+	ipc_enc_check("enc_dns_tlsa_answer", ipc_check_dns_tlsa_answer(m));
+	wb_u32(wb, m->nhosts);
+	for (i = 0; i < m->nhosts && i < IPC_RELAY_HOPS_MAX; i++)
+		wb_u32(wb, m->state[i]);
+	wb_u32(wb, m->nrec);
+	for (i = 0; i < m->nrec && i < IPC_TLSA_MAX; i++) {
+		wb_u32(wb, m->rec[i].hop);
+		wb_u32(wb, m->rec[i].usage);
+		wb_u32(wb, m->rec[i].selector);
+		wb_u32(wb, m->rec[i].mtype);
+		wb_blob(wb, m->rec[i].data, m->rec[i].len);
+	}
+}
+
+int
+dec_dns_tlsa_answer(struct rbuf *rb, struct msg_dns_tlsa_answer *m)
+{
+	uint32_t	i;
+	size_t		len;
+
+	if (rb_u32(rb, &m->nhosts) == -1 || m->nhosts > IPC_RELAY_HOPS_MAX)
+		return -1;
+	for (i = 0; i < m->nhosts; i++)
+		rb_u32(rb, &m->state[i]);
+	if (rb_u32(rb, &m->nrec) == -1 || m->nrec > IPC_TLSA_MAX)
+		return -1;
+	for (i = 0; i < m->nrec; i++) {
+		rb_u32(rb, &m->rec[i].hop);
+		rb_u32(rb, &m->rec[i].usage);
+		rb_u32(rb, &m->rec[i].selector);
+		rb_u32(rb, &m->rec[i].mtype);
+		if (rb_blob(rb, m->rec[i].data, sizeof(m->rec[i].data),
+		    &len) == -1)
+			return -1;
+		m->rec[i].len = (uint32_t)len;
+	}
+	if (rb_end(rb) == -1 || ipc_check_dns_tlsa_answer(m) != NULL)
+		return -1;
+	return 0;
+}
+
+void
+enc_sasl_lookup(struct wbuf *wb, const struct msg_sasl_lookup *m)
+{
+	ipc_enc_check("enc_sasl_lookup", ipc_check_sasl_lookup(m));
+	wb_str(wb, m->dest);
+}
+
+int
+dec_sasl_lookup(struct rbuf *rb, struct msg_sasl_lookup *m)
+{
+	rb_str(rb, m->dest, sizeof(m->dest));
+	if (rb_end(rb) == -1 || ipc_check_sasl_lookup(m) != NULL)
+		return -1;
+	return 0;
+}
+
+void
+enc_sasl_creds(struct wbuf *wb, const struct msg_sasl_creds *m)
+{
+	ipc_enc_check("enc_sasl_creds", ipc_check_sasl_creds(m));
+	wb_u32(wb, m->found);
+	wb_str(wb, m->user);
+	wb_str(wb, m->pass);
+}
+
+int
+dec_sasl_creds(struct rbuf *rb, struct msg_sasl_creds *m)
+{
+	rb_u32(rb, &m->found);
+	rb_str(rb, m->user, sizeof(m->user));
+	rb_str(rb, m->pass, sizeof(m->pass));
+	if (rb_end(rb) == -1 || ipc_check_sasl_creds(m) != NULL)
 		return -1;
 	return 0;
 }

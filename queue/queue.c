@@ -241,8 +241,11 @@ peer_msg(struct ipc_chan *c, const struct ipc_hdr *h,
 			ipc_chan_fail(c, "unexpected message type");
 		return;
 	}
-	if (c == q->dns) {		/* queue_dns.c */
-		if (h->type == IPC_DNS_MX_RESULT || h->type == IPC_ERROR)
+	if (c == q->dns) {		/* queue_dns.c, queue_dane.c */
+		if (h->type == IPC_DNS_TLSA_RESULT ||
+		    (h->type == IPC_ERROR && dane_owns(h->id)))
+			on_tlsa_result(q, c, h->id, h->type, msg);
+		else if (h->type == IPC_DNS_MX_RESULT || h->type == IPC_ERROR)
 			on_dns_result(q, c, h->id, h->type, msg);
 		else
 			ipc_chan_fail(c, "unexpected message type");
@@ -296,6 +299,7 @@ peer_closed(struct ipc_chan *c, const char *why, int violation, void *arg)
 		q->relay = NULL;
 	} else if (c == q->dns) {
 		dns_requeue_inflight(q);
+		dane_requeue_inflight(q);
 		q->dns = NULL;
 	}
 	ipc_chan_free(c);
@@ -357,6 +361,20 @@ queue_prepare(struct worker_env *we, struct sandbox_spec *sb)
 		fatalx("scheduler timer");
 }
 
+/* master's answers: smtp_sasl_password_maps entries (queue_sasl.c). */
+static void
+on_master_reply(struct worker_env *we, const struct ipc_hdr *h,
+    const union ipc_msg *msg, int fd)
+{
+	if (fd != -1)
+		close(fd);
+	if (h->type == IPC_SASL_CREDS ||
+	    (h->type == IPC_ERROR && sasl_owns(h->id)))
+		on_sasl_creds(we->arg, h->id, h->type, msg);
+	else
+		fatalx("unexpected %s from master", ipc_type_name(h->type));
+}
+
 /* In the spool: the commit pool, then what the last run left. */
 static void
 queue_start(struct worker_env *we)
@@ -395,6 +413,7 @@ queue_main(int argc, char **argv)
 		.start = queue_start,
 		.ready = queue_ready,
 		.on_peer = on_peer,
+		.on_master_reply = on_master_reply,
 	};
 
 	TAILQ_INIT(&q.msgs);

@@ -135,7 +135,18 @@ int		 relay_add_forwards(struct queue *, struct qmsg *, size_t rcpt,
 		    const struct msg_deliver_result *);
 void		 relay_send(struct queue *, struct qmsg *, const size_t *rcpt,
 		    size_t n, const struct msg_relay_hop *hops, size_t nhops,
-		    const char *dest, int marked);
+		    int marked);
+void		 relay_send_tlsa(struct queue *, struct qmsg *,
+		    const size_t *rcpt, size_t n,
+		    const struct msg_relay_hop *hops, size_t nhops, int marked,
+		    const struct msg_relay_tlsa *, size_t ntlsa);
+void		 relay_send_creds(struct queue *, struct qmsg *,
+		    const size_t *rcpt, size_t n,
+		    const struct msg_relay_hop *hops, size_t nhops, int marked,
+		    const struct msg_relay_tlsa *, size_t ntlsa,
+		    const struct msg_sasl_creds *);
+void		 relay_destination(const struct queue *, const struct qmsg *,
+		    size_t rcpt, char *out, size_t outlen);
 void		 relay_record(struct queue *, struct qmsg *, size_t rcpt,
 		    uint32_t status, const char *dsn, const char *text);
 struct route;
@@ -149,6 +160,30 @@ void		 on_dns_result(struct queue *, struct ipc_chan *, uint32_t id,
 		    uint32_t type, const union ipc_msg *);
 void		 dns_requeue_inflight(struct queue *);
 size_t		 dns_pending(void);
+
+/* queue_dane.c: TLSA lookups for the dane level */
+int		 dane_ask(struct queue *, struct qmsg *, const size_t *rcpt,
+		    size_t n, const char *domain, const struct msg_dns_answer *);
+int		 dane_owns(uint32_t id);
+size_t		 dane_pending(void);
+void		 on_tlsa_result(struct queue *, struct ipc_chan *, uint32_t id,
+		    uint32_t type, const union ipc_msg *);
+void		 dane_requeue_inflight(struct queue *);
+
+/* queue_sasl.c: credentials from master for the relay's AUTH */
+int		 sasl_ask(struct queue *, struct qmsg *, const size_t *rcpt,
+		    size_t n, const struct msg_relay_hop *hops, size_t nhops,
+		    int marked, const struct msg_relay_tlsa *, size_t ntlsa);
+int		 sasl_owns(uint32_t id);
+size_t		 sasl_pending(void);
+void		 on_sasl_creds(struct queue *, uint32_t id, uint32_t type,
+		    const union ipc_msg *);
+
+/* queue_tls.c: smtp_tls_policy_maps */
+void		 tls_policy_prepare(struct queue *);
+int		 tls_policy_level(const struct queue *, const char *dest);
+int		 tls_policy_fill(const struct queue *, const char *dest,
+		    struct msg_relay *, const char **why);
 
 /* queue_notice.c */
 int		 notice_send(struct queue *, struct qmsg *, enum dsn_kind,

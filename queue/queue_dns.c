@@ -56,7 +56,7 @@ static size_t			ndns;
 size_t
 dns_pending(void)
 {
-	return ndns;
+	return ndns + dane_pending() + sasl_pending();
 }
 
 /* Their lookup is over without hops: not in flight any more. */
@@ -192,7 +192,8 @@ on_dns_result(struct queue *q, struct ipc_chan *c, uint32_t id,
 		    a.secure ? " (DNSSEC-validated)" : "");
 		for (k = 0; k < a.nhops; k++)
 			a.hops[k].port = p->port;
-		relay_send(q, m, p->rcpt, p->n, a.hops, a.nhops, p->dest, 1);
+		if (!dane_ask(q, m, p->rcpt, p->n, p->domain, &a))
+			relay_send(q, m, p->rcpt, p->n, a.hops, a.nhops, 1);
 	} else {
 		release(p);
 		record_failure(q, p, &a);

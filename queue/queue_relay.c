@@ -125,27 +125,106 @@ fill_request(struct qmsg *m, struct rinflight *f,
 }
 
 /*
+ * The destination of recipient i of m, as smtp_tls_policy_maps and
+ * smtp_sasl_password_maps are keyed: its domain for MX routing, else
+ * the next hop "[address]:port".
+ */
+void
+relay_destination(const struct queue *q, const struct qmsg *m, size_t i,
+    char *out, size_t outlen)
+{
+	struct route	 r;
+	const char	*at = strrchr(m->env.rcpt[i].addr, '@');
+
+	route_of(q, m, i, &r);
+	if (r.kind == ROUTE_SMTP)
+		snprintf(out, outlen, "[%s]:%u", r.nh.addr, r.nh.port);
+	else
+		strlcpy(out, at != NULL ? at + 1 : "", outlen);
+}
+
+/* The recipients' TLS policy into req; 0, or -1: they are deferred. */
+static int
+fill_policy(struct queue *q, struct qmsg *m, struct rinflight *f,
+    struct msg_relay *req, int marked)
+{
+	char		 dest[IPC_HOST_MAX + 16];
+	const char	*why;
+	size_t		 k;
+
+	relay_destination(q, m, f->rcpt[0], dest, sizeof(dest));
+	if (tls_policy_fill(q, dest, req, &why) == 0)
+		return 0;
+	for (k = 0; k < f->n; k++) {
+		if (marked) {
+			m->sched[f->rcpt[k]].inflight = 0;
+			m->ninflight--;
+		}
+		relay_record(q, m, f->rcpt[k], DELIVER_DEFER, "4.3.0", why);
+	}
+	if (marked)
+		dest_dec(f->dest);	/* counted at the lookup */
+	return -1;
+}
+
+/*
  * Hand relay the recipients rcpt[0 .. n) of m (one transaction) and the
  * next hops to try.  marked: they are in flight already (a DNS answer
  * came for them).  On failure they are retried shortly.
  */
 void
 relay_send(struct queue *q, struct qmsg *m, const size_t *rcpt, size_t n,
-    const struct msg_relay_hop *hops, size_t nhops, const char *dest,
-    int marked)
+    const struct msg_relay_hop *hops, size_t nhops, int marked)
+{
+	relay_send_tlsa(q, m, rcpt, n, hops, nhops, marked, NULL, 0);
+}
+
+/* relay_send, with the validated TLSA records of the hops (DANE). */
+void
+relay_send_tlsa(struct queue *q, struct qmsg *m, const size_t *rcpt,
+    size_t n, const struct msg_relay_hop *hops, size_t nhops, int marked,
+    const struct msg_relay_tlsa *tlsa, size_t ntlsa)
+{
+	/* AUTH: master's entry for the destination first (queue_sasl.c) */
+	if (strcmp(q->we.cf.smtp_sasl_auth_enable, "yes") == 0 &&
+	    sasl_ask(q, m, rcpt, n, hops, nhops, marked, tlsa, ntlsa))
+		return;
+	relay_send_creds(q, m, rcpt, n, hops, nhops, marked, tlsa, ntlsa,
+	    NULL);
+}
+
+/* relay_send_tlsa, with the destination's credentials (or NULL). */
+void
+relay_send_creds(struct queue *q, struct qmsg *m, const size_t *rcpt,
+    size_t n, const struct msg_relay_hop *hops, size_t nhops, int marked,
+    const struct msg_relay_tlsa *tlsa, size_t ntlsa,
+    const struct msg_sasl_creds *creds)
 {
 	static struct msg_relay	 req;
 	static uint8_t		 buf[IPC_PAYLOAD_MAX];
 	struct rinflight	*f;
+	struct route		 r;
 	struct wbuf		 wb;
 	size_t			 k;
 	int			 fd = -1;
 
 	f = xcalloc(1, sizeof(*f));
-	xstrlcpy(f->dest, dest, sizeof(f->dest));
+	/* the concurrency key: the same route_of the lookup counted */
+	route_of(q, m, rcpt[0], &r);
+	xstrlcpy(f->dest, r.dest, sizeof(f->dest));
 	f->n = n;
 	memcpy(f->rcpt, rcpt, n * sizeof(*rcpt));
 	fill_request(m, f, hops, nhops, &req);
+	if (fill_policy(q, m, f, &req, marked) == -1) {
+		free(f);
+		return;
+	}
+	for (k = 0; k < ntlsa && k < IPC_TLSA_MAX; k++)
+		req.tlsa[req.ntlsa++] = tlsa[k];
+	if (creds != NULL && creds->found) {
+		STRLCPY_ARRAY(req.sasl_user, creds->user);
+		STRLCPY_ARRAY(req.sasl_pass, creds->pass);
+	}
 	if (ipc_check_relay(&req) != NULL) {
 		/* cannot happen: queue took these from its own checks */
 		log_warnx("%s: cannot hand to relay: %s", m->env.qid,
@@ -158,11 +237,13 @@ relay_send(struct queue *q, struct qmsg *m, const size_t *rcpt, size_t n,
 	}
 	wb_init(&wb, buf, sizeof(buf));
 	enc_relay(&wb, &req);
+	explicit_bzero(req.sasl_pass, sizeof(req.sasl_pass));
 	if (q->relay == NULL) {
 		close(fd);
 		goto retry;
 	}
 	f->id = ipc_request(q->relay, IPC_RELAY, &wb, fd);
+	explicit_bzero(buf, wb.len);
 	if (q->relay == NULL)
 		goto retry;	/* closed: the recipients wait their turn */
 	f->msg = m;
@@ -178,6 +259,7 @@ relay_send(struct queue *q, struct qmsg *m, const size_t *rcpt, size_t n,
 	nrelay++;
 	return;
 retry:
+	explicit_bzero(req.sasl_pass, sizeof(req.sasl_pass));
 	for (k = 0; k < f->n; k++) {
 		m->env.rcpt[f->rcpt[k]].next_try = queue_now() +
 		    RELAY_DOWN_RETRY;
@@ -211,7 +293,7 @@ relay_batch(struct queue *q, struct qmsg *m, size_t i, const struct route *r,
 	STRLCPY_ARRAY(hop.name, r->nh.addr);
 	xstrlcpy(hop.addr, r->nh.addr, sizeof(hop.addr));	/* numeric */
 	hop.port = r->nh.port;
-	relay_send(q, m, rcpt, n, &hop, 1, r->dest, 0);
+	relay_send(q, m, rcpt, n, &hop, 1, 0);
 }
 
 /* Postfix's delay figures: "0" or "0.12". */

@@ -17,6 +17,7 @@
 #include "privsep/ipc_msgs.h"
 #include "privsep/worker.h"
 #include "relay/smtp_reply.h"
+#include "relay/tls_policy.h"
 
 struct bufferevent;
 struct event;
@@ -39,7 +40,8 @@ enum rs_state {
 	RS_DOT,
 	RS_QUIT,
 	RS_RSET,	/* a cached connection taken again: is it alive? */
-	RS_IDLE		/* cached: waiting for the next transaction */
+	RS_IDLE,	/* cached: waiting for the next transaction */
+	RS_AUTH		/* AUTH PLAIN or LOGIN (smtp_auth.c) */
 };
 
 struct rsess {
@@ -66,6 +68,7 @@ struct rsess {
 	int			 connected;	/* to req.hops[hop] */
 	int			 tls;		/* STARTTLS done or under way */
 	int			 tls_pending;	/* the handshake */
+	int			 auth_step;	/* LOGIN: 334s answered */
 	int			 rcpt_ok[IPC_RELAY_RCPT_MAX];
 	int			 decided[IPC_RELAY_RCPT_MAX];
 	uint64_t		 body_off;	/* bytes of content sent */
@@ -76,9 +79,8 @@ struct rsess {
 	struct msg_relay_result	 res;
 };
 
-/* smtp_tls.c: smtp_tls_security_level */
-enum { TLS_NONE = 0, TLS_MAY, TLS_ENCRYPT, TLS_VERIFY };
-int	relay_tls_level(const struct bh_config *);
+/* smtp_tls.c: the level queue found (enum tls_level, tls_policy.h) */
+int	relay_tls_level(const struct rsess *);
 void	relay_tls_init(const struct bh_config *);
 int	relay_tls_start(struct rsess *);
 int	relay_tls_done(struct rsess *, char *why, size_t whylen);
@@ -100,6 +102,15 @@ void	set_hopname(struct rsess *);
 int	cache_park(struct rsess *);
 int	cache_take(struct relay *, uint32_t id, const struct msg_relay *,
 	    int fd);
+
+/* smtp_client.c, for smtp_auth.c */
+void	start_mail(struct rsess *);
+void	hop_failed(struct rsess *, const char *why, int perm);
+
+/* smtp_auth.c: AUTH to a server, with the credentials queue sent */
+int	relay_auth_start(struct rsess *);	/* 1 sent, 0 not needed,
+						   -1 the hop failed */
+void	relay_auth_reply(struct rsess *);
 
 /* smtp_mail.c: MAIL, RCPT, the early refusals, the content */
 void	send_mail(struct rsess *);

@@ -45,6 +45,22 @@ same_hop(const struct msg_relay_hop *a, const struct msg_relay_hop *b)
 	    strcasecmp(a->name, b->name) == 0;
 }
 
+/*
+ * May a connection made for a do b's transaction?  Only under the same
+ * TLS policy (level, names, TLSA records), and never one that logged
+ * in: credentials are handed for one destination, and another that
+ * shares its MX host must not send under that login.
+ */
+static int
+same_security(const struct msg_relay *a, const struct msg_relay *b)
+{
+	return a->sasl_user[0] == '\0' && b->sasl_user[0] == '\0' &&
+	    a->tls_level == b->tls_level &&
+	    strcmp(a->tls_match, b->tls_match) == 0 &&
+	    a->ntlsa == b->ntlsa && a->ntlsa <= IPC_TLSA_MAX &&
+	    memcmp(a->tlsa, b->tlsa, a->ntlsa * sizeof(a->tlsa[0])) == 0;
+}
+
 static struct rsess *
 find_idle(struct relay *r, const struct msg_relay *req, uint32_t *hop)
 {
@@ -54,6 +70,7 @@ find_idle(struct relay *r, const struct msg_relay *req, uint32_t *hop)
 	for (k = 0; k < req->nhops; k++)
 		TAILQ_FOREACH(s, &r->sessions, entry)
 			if (s->state == RS_IDLE && !s->dead &&
+			    same_security(&s->req, req) &&
 			    same_hop(&s->req.hops[s->hop], &req->hops[k])) {
 				*hop = k;
 				return s;

@@ -123,6 +123,7 @@ rsess_free(struct rsess *s)
 	if (s->dead)
 		return;
 	s->dead = 1;
+	explicit_bzero(s->req.sasl_pass, sizeof(s->req.sasl_pass));
 	conn_close(s);
 	if (s->msgfd != -1)
 		close(s->msgfd);
@@ -249,7 +250,7 @@ finish(struct rsess *s)
  * This hop failed (why; perm: a 5xx).  Before MAIL the next hop is
  * tried; from MAIL on the undecided recipients are deferred.
  */
-static void
+void
 hop_failed(struct rsess *s, const char *why, int perm)
 {
 	if (s->state == RS_IDLE) {	/* a cached connection went away */
@@ -302,11 +303,13 @@ send_line(struct rsess *s, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void
+void
 start_mail(struct rsess *s)
 {
 	uint32_t i;
 
+	if (s->state != RS_AUTH && relay_auth_start(s) != 0)
+		return;			/* AUTH sent, or the hop failed */
 	if (refuse_early(s)) {
 		finish(s);
 		return;
@@ -342,7 +345,7 @@ static void
 after_ehlo(struct rsess *s)
 {
 	char	why[IPC_TEXT_MAX];
-	int	level = relay_tls_level(cf_of(s));
+	int	level = relay_tls_level(s);
 
 	if (s->tls || level == TLS_NONE) {
 		start_mail(s);
@@ -439,7 +442,7 @@ on_reply(struct rsess *s)
 			arm(s, cf_of(s)->smtp_helo_timeout);
 			return;
 		}
-		if (relay_tls_level(cf_of(s)) >= TLS_ENCRYPT) {
+		if (relay_tls_level(s) >= TLS_ENCRYPT) {
 			textf(why, sizeof(why), "TLS is required, but host %s "
 			    "refused to start TLS: %d %s", s->hopname,
 			    s->reply.code, s->reply.text);
@@ -479,6 +482,9 @@ on_reply(struct rsess *s)
 		textf(why, sizeof(why), "RSET: %d", s->reply.code);
 		hop_failed(s, why, 0);
 		return;
+	case RS_AUTH:
+		relay_auth_reply(s);
+		return;
 	case RS_CONNECT:
 		break;
 	}
@@ -499,7 +505,7 @@ state_doing(enum rs_state st)
 		"sending EHLO", "sending HELO", "sending STARTTLS",
 		"sending MAIL FROM/RCPT TO",
 		"sending DATA", "sending message body", "sending end of data",
-		"sending QUIT", "sending RSET", "idle"
+		"sending QUIT", "sending RSET", "idle", "sending AUTH"
 	};
 
 	return doing[st];

@@ -145,6 +145,23 @@ keyword_is(const char *s, size_t n, const char *kw)
 	return strlen(kw) == n && strncasecmp(s, kw, n) == 0;
 }
 
+/* "AUTH PLAIN LOGIN" (or the old "AUTH=LOGIN PLAIN"): the ones we use */
+static void
+auth_mechs(struct smtp_ext *e, const char *s)
+{
+	size_t n;
+
+	e->flags |= SMTP_EXT_AUTH;
+	for (; *s != '\0'; s += n) {
+		s += strspn(s, " ");
+		n = strcspn(s, " ");
+		if (keyword_is(s, n, "PLAIN"))
+			e->flags |= SMTP_EXT_AUTH_PLAIN;
+		else if (keyword_is(s, n, "LOGIN"))
+			e->flags |= SMTP_EXT_AUTH_LOGIN;
+	}
+}
+
 void
 smtp_ext_line(struct smtp_ext *e, const char *s)
 {
@@ -168,6 +185,9 @@ smtp_ext_line(struct smtp_ext *e, const char *s)
 	for (i = 0; i < sizeof(kws) / sizeof(kws[0]); i++)
 		if (keyword_is(s, n, kws[i].kw))
 			e->flags |= kws[i].flag;
+	if (keyword_is(s, n, "AUTH") || (n > 5 && strncasecmp(s, "AUTH=", 5)
+	    == 0))
+		auth_mechs(e, s + (n > 5 ? 5 : n));
 	if (!keyword_is(s, n, "SIZE") || s[n] != ' ')
 		return;
 	/* "SIZE 10240000": digits only, no overflow; else no limit known */

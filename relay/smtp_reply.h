@@ -72,6 +72,8 @@ enum smtp_reply_rc smtp_reply_parse(struct smtp_reply *, const char *buf,
 #define SMTP_EXT_STARTTLS	0x20
 #define SMTP_EXT_AUTH		0x40
 #define SMTP_EXT_ENHANCED	0x80
+#define SMTP_EXT_AUTH_PLAIN	0x100	/* AUTH's mechanisms */
+#define SMTP_EXT_AUTH_LOGIN	0x200
 
 struct smtp_ext {
 	uint32_t	 flags;		/* SMTP_EXT_* */

@@ -1,18 +1,25 @@
 /*
- * smtp_tls.c: STARTTLS in the relay's SMTP client, as Postfix's
- * smtp_tls_security_level has it: none, may (TLS when offered, any
- * certificate), encrypt (TLS required, any certificate), verify (TLS
- * required, a certificate that chains to smtp_tls_CAfile and names the
- * next hop).  The CA file is read before the privilege drop
+ * smtp_tls.c: STARTTLS in the relay's SMTP client, at the level queue
+ * found for the destination (smtp_tls_security_level, or its entry in
+ * smtp_tls_policy_maps): none, may (TLS when offered, any certificate),
+ * encrypt (TLS required, any certificate), verify (TLS required, a
+ * certificate that chains to smtp_tls_CAfile and names the MX host),
+ * secure (the same, with the names queue sends: by default the next-hop
+ * domain and its subdomains), dane (RFC 7672: the DNSSEC-validated TLSA
+ * records queue sends, usages DANE-TA(2) and DANE-EE(3), through
+ * OpenSSL's SSL_dane_enable and SSL_dane_tlsa_add; without records it
+ * acts as may).  The CA file is read before the privilege drop
  * (relay_tls_init); OpenSSL is initialised without its atexit cleanup,
  * as smtpd's is.  After the handshake the log says what was verified,
- * in Postfix's words: Verified (chain and name), Trusted (chain, not
- * the name), Untrusted (no chain), Anonymous (no certificate).
+ * in Postfix's words: Verified (chain and name, or a TLSA match),
+ * Trusted (chain, not the name), Untrusted (no chain), Anonymous (no
+ * certificate).
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
 #include <string.h>
+#include <strings.h>
 
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
@@ -21,29 +28,37 @@
 #include <openssl/x509v3.h>
 
 #include "lib/log.h"
+#include "lib/strl.h"
 #include "relay/relay.h"
 
 static SSL_CTX	*ctx;
 
-int
-relay_tls_level(const struct bh_config *cf)
+/* The number of TLSA records queue sent for the current hop's host. */
+static size_t
+hop_tlsa(const struct rsess *s)
 {
-	const char *l = cf->smtp_tls_security_level;
+	const char	*name = s->req.hops[s->hop].name;
+	size_t		 i, n = 0;
 
-	if (strcmp(l, "verify") == 0)
-		return TLS_VERIFY;
-	if (strcmp(l, "encrypt") == 0)
-		return TLS_ENCRYPT;
-	if (strcmp(l, "may") == 0)
-		return TLS_MAY;
-	return TLS_NONE;
+	for (i = 0; i < s->req.ntlsa; i++)
+		if (strcasecmp(s->req.hops[s->req.tlsa[i].hop].name, name) == 0)
+			n++;
+	return n;
 }
 
+/* The level for the current hop: dane without TLSA records is may. */
+int
+relay_tls_level(const struct rsess *s)
+{
+	if (s->req.tls_level == TLS_DANE && hop_tlsa(s) == 0)
+		return TLS_MAY;
+	return (int)s->req.tls_level;
+}
+
+/* TLS for every level a policy may ask for, whatever the default. */
 void
 relay_tls_init(const struct bh_config *cf)
 {
-	if (relay_tls_level(cf) == TLS_NONE)
-		return;
 	if (OPENSSL_init_ssl(OPENSSL_INIT_NO_ATEXIT |
 	    OPENSSL_INIT_LOAD_SSL_STRINGS | OPENSSL_INIT_LOAD_CRYPTO_STRINGS,
 	    NULL) != 1 || (ctx = SSL_CTX_new(TLS_client_method())) == NULL)
@@ -57,21 +72,97 @@ relay_tls_init(const struct bh_config *cf)
 	    != 1)
 		fatalx("relay: smtp_tls_CAfile %s: cannot load it",
 		    cf->smtp_tls_CAfile);
+	if (SSL_CTX_dane_enable(ctx) <= 0)
+		fatalx("relay: cannot enable DANE in OpenSSL");
 }
 
-/* The name the certificate must carry: the hop's name, or its address. */
 static int
-expect_name(SSL *ssl, const struct msg_relay_hop *h)
+is_ip(const char *name)
 {
-	X509_VERIFY_PARAM	*vp = SSL_get0_param(ssl);
-	unsigned char		 a[sizeof(struct in6_addr)];
+	unsigned char a[sizeof(struct in6_addr)];
 
-	if (inet_pton(AF_INET, h->name, a) == 1 ||
-	    inet_pton(AF_INET6, h->name, a) == 1)
-		return X509_VERIFY_PARAM_set1_ip_asc(vp, h->name) == 1 ? 0 : -1;
-	if (SSL_set_tlsext_host_name(ssl, h->name) != 1)
+	return inet_pton(AF_INET, name, a) == 1 ||
+	    inet_pton(AF_INET6, name, a) == 1;
+}
+
+/* One name the certificate may carry ("hostname": the hop's). */
+static int
+add_name(SSL *ssl, const char *w, size_t n, const char *host, int *first)
+{
+	char	name[IPC_HOST_MAX + 2];
+
+	if (n == 8 && strncmp(w, "hostname", 8) == 0)
+		xstrlcpy(name, host, sizeof(name));
+	else if (n < sizeof(name)) {
+		memcpy(name, w, n);
+		name[n] = '\0';
+	} else
 		return -1;
-	return SSL_set1_host(ssl, h->name) == 1 ? 0 : -1;
+	if (is_ip(name))
+		return X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl),
+		    name) == 1 ? 0 : -1;
+	if (*first) {
+		*first = 0;
+		return SSL_set1_host(ssl, name) == 1 ? 0 : -1;
+	}
+	return SSL_add1_host(ssl, name) == 1 ? 0 : -1;
+}
+
+/* The names the certificate must carry: queue's list, or the hop's. */
+static int
+expect_names(SSL *ssl, const struct rsess *s)
+{
+	const char	*host = s->req.hops[s->hop].name, *p;
+	const char	*list = s->req.tls_match[0] != '\0' ?
+			    s->req.tls_match : "hostname";
+	size_t		 n;
+	int		 first = 1;
+
+	for (p = list; *p != '\0'; p += n) {
+		p += strspn(p, " ");
+		if ((n = strcspn(p, " ")) == 0)
+			break;
+		if (add_name(ssl, p, n, host, &first) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* DANE: the hop's TLSA records (RFC 7672), names not checked for EE. */
+static int
+expect_tlsa(SSL *ssl, const struct rsess *s)
+{
+	const char			*host = s->req.hops[s->hop].name;
+	const struct msg_relay_tlsa	*t;
+	size_t				 i, usable = 0;
+
+	if (SSL_dane_enable(ssl, host) <= 0)
+		return -1;
+	SSL_dane_set_flags(ssl, DANE_FLAG_NO_DANE_EE_NAMECHECKS);
+	for (i = 0; i < s->req.ntlsa; i++) {
+		t = &s->req.tlsa[i];
+		if (strcasecmp(s->req.hops[t->hop].name, host) != 0)
+			continue;
+		if (SSL_dane_tlsa_add(ssl, (uint8_t)t->usage,
+		    (uint8_t)t->selector, (uint8_t)t->mtype, t->data, t->len)
+		    > 0)
+			usable++;
+	}
+	return usable > 0 ? 0 : -1;
+}
+
+/* SNI and what the certificate must show, by the level. */
+static int
+expect(SSL *ssl, const struct rsess *s)
+{
+	const char	*host = s->req.hops[s->hop].name;
+	int		 level = relay_tls_level(s);
+
+	if (!is_ip(host) && SSL_set_tlsext_host_name(ssl, host) != 1)
+		return -1;
+	if (level == TLS_DANE)
+		return expect_tlsa(ssl, s);
+	return expect_names(ssl, s);
 }
 
 /* Start the handshake over the session's connection: 0, or -1. */
@@ -83,7 +174,7 @@ relay_tls_start(struct rsess *s)
 
 	if (ctx == NULL || (ssl = SSL_new(ctx)) == NULL)
 		return -1;
-	if (expect_name(ssl, &s->req.hops[s->hop]) == -1) {
+	if (expect(ssl, s) == -1) {
 		SSL_free(ssl);
 		return -1;
 	}
@@ -126,7 +217,7 @@ relay_tls_done(struct rsess *s, char *why, size_t whylen)
 	log_info("%s: %s TLS connection established to %s: %s with cipher %s "
 	    "(%d/%d bits)", s->req.qid, trust, s->hopname,
 	    SSL_get_version(ssl), SSL_get_cipher_name(ssl), bits, alg);
-	if (relay_tls_level(&s->r->we.cf) == TLS_VERIFY &&
+	if (relay_tls_level(s) >= TLS_VERIFY &&
 	    strcmp(trust, "Verified") != 0) {
 		snprintf(why, whylen, "Server certificate not verified: %s "
 		    "TLS connection to %s", trust, s->hopname);

@@ -295,7 +295,7 @@ validate(const struct maincf *m, const struct dbuf *text)
 	}
 	/* What needs the system (accounts, spool) may be set up after. */
 	if (config_check_system(&cf, err, sizeof(err)) == -1 ||
-	    config_check_transport_maps(&cf, err, sizeof(err)) == -1)
+	    config_check_tables(&cf, err, sizeof(err)) == -1)
 		fprintf(stderr, "bulkctl: warning: bulkhead will not start "
 		    "yet: %s\n", err);
 	config_free(&cf);

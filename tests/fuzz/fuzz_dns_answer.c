@@ -2,11 +2,13 @@
  * fuzz_dns_answer.c: the dns compartment's record parsers
  * (dns/dns_parse.c) on what a name server sends.
  *
- * Input: records, each a type byte (0 MX, 1 A, 2 AAAA, 3 a bare name),
+ * Input: records, each a type byte (0 MX, 1 A, 2 AAAA, 3 a bare name,
+ * 4 TLSA),
  * a length byte and that many octets of record data.  Each record is
  * parsed; what parses must keep the parser's promises (a name of
  * lower-case letters, digits, hyphens and dots within 255 octets, an
- * address that inet_pton reads back), and the MX set that results is
+ * address that inet_pton reads back, a TLSA record relay can use with
+ * its data copied whole), and the MX set that results is
  * ordered, which must leave it sorted by preference; else abort.
  */
 #include <arpa/inet.h>
@@ -45,13 +47,14 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct dns_mx	mx[MX_MAX];
+	struct dns_tlsa	tlsa;
 	char		out[DNS_NAME_MAX + 1], addr[DNS_ADDR_MAX];
 	unsigned char	back[16];
 	size_t		at = 0, len, n = 0, used, i;
 	uint8_t		type;
 
 	while (at + 2 <= size) {
-		type = data[at] % 4;
+		type = data[at] % 5;
 		len = data[at + 1];
 		at += 2;
 		if (len > size - at)
@@ -75,6 +78,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    == 0)
 				CHECK(inet_pton(AF_INET6, addr, back) == 1 &&
 				    memcmp(back, data + at, 16) == 0);
+			break;
+		case 4:
+			if (dns_parse_tlsa(data + at, len, &tlsa) == 0)
+				CHECK((tlsa.usage == 2 || tlsa.usage == 3) &&
+				    tlsa.selector <= 1 && tlsa.mtype <= 2 &&
+				    tlsa.len == len - 3 &&
+				    tlsa.len <= sizeof(tlsa.data) &&
+				    memcmp(tlsa.data, data + at + 3, tlsa.len)
+				    == 0);
 			break;
 		default:
 			if (dns_name_text(data + at, len, &used, out,

@@ -421,6 +421,46 @@ b_login(struct src *s, struct msg_login *m)
 	f_str(s, m->name, sizeof(m->name));
 }
 
+static void	f_octets(struct src *, uint32_t *, uint8_t *, uint32_t);
+
+/* A TLSA record of relay's (DANE-EE, SPKI, SHA-256) for host hop. */
+static void
+b_tlsa(struct src *s, struct msg_relay_tlsa *t, uint32_t hop)
+{
+	t->hop = hop;
+	t->usage = 3;
+	t->selector = 1;
+	t->mtype = 1;
+	t->len = 32;
+	memset(t->data, 0x5a, 32);
+	f_u32(s, &t->hop, IPC_RELAY_HOPS_MAX);
+	f_u32(s, &t->usage, 4);
+	f_u32(s, &t->selector, 2);
+	f_u32(s, &t->mtype, 3);
+	f_octets(s, &t->len, t->data, IPC_TLSA_DATA_MAX);
+}
+
+/* The TLS policy, DANE's records and the SASL credentials. */
+static void
+b_relay_tls(struct src *s, struct msg_relay *m)
+{
+	uint32_t i;
+
+	m->tls_level = 5;
+	strlcpy(m->tls_match, "example.org .example.org",
+	    sizeof(m->tls_match));
+	m->ntlsa = 1;
+	strlcpy(m->sasl_user, "alice", sizeof(m->sasl_user));
+	strlcpy(m->sasl_pass, "pass word", sizeof(m->sasl_pass));
+	f_u32(s, &m->tls_level, 7);
+	f_str(s, m->tls_match, sizeof(m->tls_match));
+	f_u32(s, &m->ntlsa, IPC_TLSA_MAX);
+	for (i = 0; i < m->ntlsa && i < IPC_TLSA_MAX; i++)
+		b_tlsa(s, &m->tlsa[i], 0);
+	f_str(s, m->sasl_user, sizeof(m->sasl_user));
+	f_str(s, m->sasl_pass, sizeof(m->sasl_pass));
+}
+
 static void
 b_relay(struct src *s, struct msg_relay *m)
 {
@@ -462,6 +502,7 @@ b_relay(struct src *s, struct msg_relay *m)
 		f_str(s, m->hops[i].addr, sizeof(m->hops[i].addr));
 		f_u32(s, &m->hops[i].port, 65536);
 	}
+	b_relay_tls(s, m);
 }
 
 /* Raw octets into data[len], len up to max (the key oracle's). */
@@ -579,6 +620,55 @@ b_dns_answer(struct src *s, struct msg_dns_answer *m)
 		f_str(s, m->hops[i].addr, sizeof(m->hops[i].addr));
 		f_u32(s, &m->hops[i].port, 65536);
 	}
+}
+
+static void
+b_dns_tlsa_query(struct src *s, struct msg_dns_tlsa_query *m)
+{
+	uint32_t i;
+
+	m->nhosts = 2;
+	f_u32(s, &m->nhosts, IPC_RELAY_HOPS_MAX);
+	for (i = 0; i < m->nhosts && i < IPC_RELAY_HOPS_MAX; i++) {
+		strlcpy(m->hosts[i], "mx.remote.example",
+		    sizeof(m->hosts[i]));
+		f_str(s, m->hosts[i], sizeof(m->hosts[i]));
+	}
+}
+
+static void
+b_dns_tlsa_answer(struct src *s, struct msg_dns_tlsa_answer *m)
+{
+	uint32_t i;
+
+	m->nhosts = 2;
+	m->state[0] = TLSA_FOUND;
+	m->state[1] = TLSA_FAILED;
+	m->nrec = 1;
+	f_u32(s, &m->nhosts, IPC_RELAY_HOPS_MAX);
+	for (i = 0; i < m->nhosts && i < IPC_RELAY_HOPS_MAX; i++)
+		f_u32(s, &m->state[i], TLSA_STATE_MAX);
+	f_u32(s, &m->nrec, IPC_TLSA_MAX);
+	for (i = 0; i < m->nrec && i < IPC_TLSA_MAX; i++)
+		b_tlsa(s, &m->rec[i], 0);
+}
+
+static void
+b_sasl_lookup(struct src *s, struct msg_sasl_lookup *m)
+{
+	strlcpy(m->dest, "[192.0.2.25]:587", sizeof(m->dest));
+	f_str(s, m->dest, sizeof(m->dest));
+}
+
+static void
+b_sasl_creds(struct src *s, struct msg_sasl_creds *m)
+{
+	m->found = 1;
+	strlcpy(m->user, "alice", sizeof(m->user));
+	strlcpy(m->pass, "pass word", sizeof(m->pass));
+	f_u32(s, &m->found, 2);
+	f_str(s, m->user, sizeof(m->user));
+	f_str(s, m->pass, sizeof(m->pass));
 }
 
 /* ---- the round trip ---- */

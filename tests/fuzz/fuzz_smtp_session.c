@@ -473,7 +473,7 @@ harness_init(void)
 	h->tls = tls_context();
 	/* smtpd_sender_login_maps: who may send as whom after AUTH */
 	if (sl_parse(&h->sd.sender_logins, SENDER_LOGINS,
-	    strlen(SENDER_LOGINS), err, sizeof(err)) == -1)
+	    strlen(SENDER_LOGINS), "sender_logins", err, sizeof(err)) == -1)
 		abort();
 }
 

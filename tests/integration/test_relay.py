@@ -38,7 +38,8 @@ class Script:
         self.txns = []
         self.lines = []
         self.connections = 0
-        self.hook = None      # hook(cmd, sock) -> True: handled, stop
+        self.hook = None      # hook(cmd, handler) -> True: stop,
+        #                       "handled": answered, go on
         self.tls = None       # an ssl.SSLContext: STARTTLS offered
         self.tls_done = 0
 
@@ -74,8 +75,12 @@ class Handler(socketserver.StreamRequestHandler):
                 cmd = "MAIL"
             elif cmd.startswith("RCPT"):
                 cmd = "RCPT"
-            if sc.hook and sc.hook(cmd, self):
-                return
+            if sc.hook:
+                r = sc.hook(cmd, self)
+                if r == "handled":
+                    continue
+                if r:
+                    return
             custom = sc.reply(cmd, text)
             if custom is not None:
                 if custom == "CLOSE":

@@ -988,7 +988,7 @@ test_config_print(void **state)
 		snprintf(prev, sizeof(prev), "%s", line);
 		lines++;
 	}
-	assert_int_equal(lines, 99);	/* every parameter */
+	assert_int_equal(lines, 107);	/* every parameter */
 }
 
 /* |command and /file delivery: Postfix's names and defaults. */
@@ -1137,10 +1137,25 @@ test_relay_parameters(void **state)
 	    "smtp_tls_security_level = verify\n");
 	assert_string_equal(cf.smtp_tls_security_level, "verify");
 	assert_string_equal(cf.smtp_tls_CAfile, "");
+	assert_string_equal(cf.smtp_tls_secure_cert_match,
+	    "nexthop, dot-nexthop");
+	assert_string_equal(cf.smtp_tls_verify_cert_match, "hostname");
+	assert_int_equal(cf.smtp_tls_policy_maps.n, 0);
 	config_free(&cf);
-	assert_build_error("smtp_tls_security_level = dane\n", FN ":1: bad "
-	    "value for smtp_tls_security_level: 'dane': use none, may, "
-	    "encrypt or verify (secure and dane are not there yet)");
+	build_ok(&cf, "myhostname = h.example\n"
+	    "smtp_tls_security_level = dane\n"
+	    "smtp_tls_policy_maps = hash:/etc/bulkhead/tls_policy\n"
+	    "smtp_tls_secure_cert_match = nexthop, .example.net\n");
+	assert_string_equal(cf.smtp_tls_security_level, "dane");
+	assert_string_equal(cf.smtp_tls_policy_maps.v[0],
+	    "/etc/bulkhead/tls_policy");
+	config_free(&cf);
+	assert_build_error("smtp_tls_security_level = fingerprint\n", FN ":1: "
+	    "bad value for smtp_tls_security_level: 'fingerprint': use none, "
+	    "may, encrypt, verify, secure or dane");
+	assert_build_error("smtp_tls_secure_cert_match = [x]\n", FN ":1: bad "
+	    "value for smtp_tls_secure_cert_match: '[x]': a list of nexthop, "
+	    "dot-nexthop, hostname or host names");
 	assert_build_error("relay_user = _bhlocal\n", FN ":1: bad value for "
 	    "relay_user: '_bhlocal': same user as local_user (default): each compartment needs its "
 	    "own uid");

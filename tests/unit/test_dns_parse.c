@@ -1,6 +1,6 @@
 /*
  * test_dns_parse.c: the dns compartment's record parsers
- * (dns/dns_parse.c): names, MX, A, AAAA, null MX, MX order.
+ * (dns/dns_parse.c): names, MX, A, AAAA, null MX, MX order, TLSA.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -111,6 +111,45 @@ test_null_and_order(void **state)
 	    strcmp(m2[0].host, "b.example") == 0);
 }
 
+static void
+test_tlsa(void **state)
+{
+	struct dns_tlsa	t;
+	uint8_t		rd[3 + 300];
+
+	memset(rd, 0xab, sizeof(rd));
+	rd[0] = 3; rd[1] = 1; rd[2] = 1;	/* DANE-EE SPKI SHA-256 */
+	assert_int_equal(dns_parse_tlsa(rd, 3 + 32, &t), 0);
+	assert_int_equal(t.usage, 3);
+	assert_int_equal(t.selector, 1);
+	assert_int_equal(t.mtype, 1);
+	assert_int_equal(t.len, 32);
+	assert_int_equal(t.data[31], 0xab);
+	rd[0] = 2; rd[1] = 0; rd[2] = 2;	/* DANE-TA Cert SHA-512 */
+	assert_int_equal(dns_parse_tlsa(rd, 3 + 64, &t), 0);
+	assert_int_equal(t.len, 64);
+	rd[2] = 0;				/* full data */
+	assert_int_equal(dns_parse_tlsa(rd, 3 + 100, &t), 0);
+	assert_int_equal(t.len, 100);
+	/* well-formed, not for DANE in SMTP: PKIX usages, selector 2,
+	   matching type 3, full data over the limit */
+	rd[0] = 1;
+	assert_int_equal(dns_parse_tlsa(rd, 3 + 100, &t), 1);
+	rd[0] = 3; rd[1] = 2;
+	assert_int_equal(dns_parse_tlsa(rd, 3 + 100, &t), 1);
+	rd[1] = 1; rd[2] = 3;
+	assert_int_equal(dns_parse_tlsa(rd, 3 + 100, &t), 1);
+	rd[2] = 0;
+	assert_int_equal(dns_parse_tlsa(rd, 3 + 300, &t), 1);
+	/* malformed: no data, a digest of the wrong length */
+	assert_int_equal(dns_parse_tlsa(rd, 3, &t), -1);
+	assert_int_equal(dns_parse_tlsa(rd, 2, &t), -1);
+	rd[2] = 1;
+	assert_int_equal(dns_parse_tlsa(rd, 3 + 31, &t), -1);
+	rd[2] = 2;
+	assert_int_equal(dns_parse_tlsa(rd, 3 + 32, &t), -1);
+}
+
 int
 main(void)
 {
@@ -118,6 +157,7 @@ main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_records),
 		cmocka_unit_test(test_null_and_order),
+		cmocka_unit_test(test_tlsa),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -131,7 +131,8 @@ test_ext(void **state)
 	smtp_ext_line(&e, "AUTH PLAIN LOGIN");
 	smtp_ext_line(&e, "PIPELININGX");
 	assert_int_equal(e.flags, SMTP_EXT_PIPELINING | SMTP_EXT_SIZE |
-	    SMTP_EXT_8BITMIME | SMTP_EXT_DSN | SMTP_EXT_AUTH);
+	    SMTP_EXT_8BITMIME | SMTP_EXT_DSN | SMTP_EXT_AUTH |
+	    SMTP_EXT_AUTH_PLAIN | SMTP_EXT_AUTH_LOGIN);
 	assert_true(e.size == 10240000);
 	assert_false(e.flags & SMTP_EXT_SMTPUTF8);
 	/* a SIZE value that is not a number, or overflows: no limit */
@@ -142,6 +143,16 @@ test_ext(void **state)
 	assert_true(e.size == 0);
 	smtp_ext_line(&e, "SMTPUTF8");
 	assert_true(e.flags & SMTP_EXT_SMTPUTF8);
+	/* AUTH's mechanisms: the ones relay uses, also in the old form */
+	memset(&e, 0, sizeof(e));
+	smtp_ext_line(&e, "AUTH CRAM-MD5 login");
+	assert_int_equal(e.flags, SMTP_EXT_AUTH | SMTP_EXT_AUTH_LOGIN);
+	memset(&e, 0, sizeof(e));
+	smtp_ext_line(&e, "AUTH=PLAIN");
+	assert_int_equal(e.flags, SMTP_EXT_AUTH | SMTP_EXT_AUTH_PLAIN);
+	memset(&e, 0, sizeof(e));
+	smtp_ext_line(&e, "AUTH SCRAM-SHA-256 PLAINX");
+	assert_int_equal(e.flags, SMTP_EXT_AUTH);
 }
 
 int
