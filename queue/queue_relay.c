@@ -60,6 +60,7 @@ void
 relay_prepare(struct queue *q)
 {
 	route_prepare(q);	/* queue_route.c */
+	tls_policy_prepare(q);	/* smtp_tls_policy_maps */
 }
 
 /*

@@ -231,7 +231,7 @@ def test_bad_transport_table_stops_the_daemon(confdir):
     start-up with its file and line."""
     table = os.path.join(confdir, "transport")
     with open(table, "w") as f:
-        f.write("ok.example local:\nbad.example smtp:mx.bad.example\n")
+        f.write("ok.example local:\nbad.example smtp:mx_bad.example\n")
     write(confdir, "main.cf", GOOD_MAIN + "transport_maps = hash:%s\n" % table)
     write(confdir, "master.cf", GOOD_MASTER)
     r = subprocess.run([BULKHEAD, "-d", "-c", confdir], capture_output=True,
