@@ -77,7 +77,8 @@ sasl_ask(struct queue *q, struct qmsg *m, const size_t *rcpt, size_t n,
 	p->nhops = nhops < IPC_RELAY_HOPS_MAX ? nhops : IPC_RELAY_HOPS_MAX;
 	memcpy(p->hops, hops, p->nhops * sizeof(*hops));
 	p->ntlsa = ntlsa < IPC_TLSA_MAX ? ntlsa : IPC_TLSA_MAX;
-	memcpy(p->tlsa, tlsa, p->ntlsa * sizeof(*tlsa));
+	if (p->ntlsa > 0)	/* tlsa may be NULL then */
+		memcpy(p->tlsa, tlsa, p->ntlsa * sizeof(*tlsa));
 	wb_init(&wb, buf, sizeof(buf));
 	enc_sasl_lookup(&wb, &sl);
 	p->id = ipc_request(q->we.master, IPC_SASL_LOOKUP, &wb, -1);
