@@ -209,6 +209,8 @@ relay_send_creds(struct queue *q, struct qmsg *m, const size_t *rcpt,
 	size_t			 k;
 	int			 fd = -1;
 
+	if (n == 0 || n > IPC_RELAY_RCPT_MAX)
+		return;		/* cannot happen: callers batch 1 .. max */
 	f = xcalloc(1, sizeof(*f));
 	/* the concurrency key: the same route_of the lookup counted */
 	route_of(q, m, rcpt[0], &r);
