@@ -152,6 +152,33 @@ wait_verifier(pid_t pid, long seconds)
 	return r == pid && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+/* The runner's identity, as both runner commands take it. */
+struct runner_ids {
+	char	uid[16], gid[16], owner[16];
+};
+
+static int
+add_identity(char **argv, int argc, const struct runner_target *t,
+    uid_t owner, struct runner_ids *ids)
+{
+	snprintf(ids->uid, sizeof(ids->uid), "%u", (unsigned)t->uid);
+	snprintf(ids->gid, sizeof(ids->gid), "%u", (unsigned)t->gid);
+	snprintf(ids->owner, sizeof(ids->owner), "%u", (unsigned)owner);
+	argv[argc++] = "-u";
+	argv[argc++] = ids->uid;
+	argv[argc++] = "-g";
+	argv[argc++] = ids->gid;
+	argv[argc++] = "-L";
+	argv[argc++] = (char *)t->login;
+	argv[argc++] = "-H";
+	argv[argc++] = (char *)t->home;
+	argv[argc++] = "-E";
+	argv[argc++] = (char *)t->shell;
+	argv[argc++] = "-O";
+	argv[argc++] = ids->owner;
+	return argc;
+}
+
 /*
  * "bulkhead -x runner -V" as t: does the alias (in master's own alias
  * file) list chain[0], and each file up to chain[i] the next?  It reads
@@ -162,32 +189,19 @@ verify_link(struct master *m, const struct msg_runner_open *req, uint32_t i,
     const struct runner_target *t, uid_t alias_owner)
 {
 	static char *const	 envp[] = { NULL };
-	char			 uid[16], gid[16], owner[16], tl[24];
+	struct runner_ids	 ids;
+	char			 tl[24];
 	char			*argv[40 + 2 * IPC_INCLUDE_DEPTH];
 	int			 argc = 0, sv[2], errw, errr;
 	uint32_t		 k;
 	pid_t			 pid;
 
-	snprintf(uid, sizeof(uid), "%u", (unsigned)t->uid);
-	snprintf(gid, sizeof(gid), "%u", (unsigned)t->gid);
-	snprintf(owner, sizeof(owner), "%u", (unsigned)alias_owner);
 	snprintf(tl, sizeof(tl), "%ld", m->cf.command_time_limit);
 	argv[argc++] = "bulkhead";
 	argv[argc++] = "-x";
 	argv[argc++] = "runner";
 	argv[argc++] = "-V";
-	argv[argc++] = "-u";
-	argv[argc++] = uid;
-	argv[argc++] = "-g";
-	argv[argc++] = gid;
-	argv[argc++] = "-L";
-	argv[argc++] = (char *)t->login;
-	argv[argc++] = "-H";
-	argv[argc++] = (char *)t->home;
-	argv[argc++] = "-E";
-	argv[argc++] = (char *)t->shell;
-	argv[argc++] = "-O";
-	argv[argc++] = owner;
+	argc = add_identity(argv, argc, t, alias_owner, &ids);
 	argv[argc++] = "-A";
 	argv[argc++] = m->cf.alias_maps.v[req->map];
 	for (k = 0; k < i; k++) {
@@ -377,15 +391,12 @@ static pid_t
 start_runner(struct master *m, struct ipc_chan *c, uint32_t id,
     const struct msg_runner_open *req, const struct runner_target *t)
 {
-	char			uid[16], gid[16], owner[16];
+	struct runner_ids	ids;
 	char			tl[24], att[16], del[16], stale[16];
 	char			*argv[48];
 	int			argc = 0;
 	uint32_t		i;
 
-	snprintf(uid, sizeof(uid), "%u", (unsigned)t->uid);
-	snprintf(gid, sizeof(gid), "%u", (unsigned)t->gid);
-	snprintf(owner, sizeof(owner), "%u", (unsigned)t->owner);
 	snprintf(tl, sizeof(tl), "%ld", m->cf.command_time_limit);
 	snprintf(att, sizeof(att), "%ld", m->cf.deliver_lock_attempts);
 	snprintf(del, sizeof(del), "%ld", m->cf.deliver_lock_delay);
@@ -393,18 +404,7 @@ start_runner(struct master *m, struct ipc_chan *c, uint32_t id,
 	argv[argc++] = "bulkhead";
 	argv[argc++] = "-x";
 	argv[argc++] = "runner";
-	argv[argc++] = "-u";
-	argv[argc++] = uid;
-	argv[argc++] = "-g";
-	argv[argc++] = gid;
-	argv[argc++] = "-L";
-	argv[argc++] = (char *)t->login;
-	argv[argc++] = "-H";
-	argv[argc++] = (char *)t->home;
-	argv[argc++] = "-E";
-	argv[argc++] = (char *)t->shell;
-	argv[argc++] = "-O";
-	argv[argc++] = owner;
+	argc = add_identity(argv, argc, t, t->owner, &ids);
 	if (req->source == RUNNER_ALIAS) {
 		argv[argc++] = "-A";
 		argv[argc++] = m->cf.alias_maps.v[req->map];
