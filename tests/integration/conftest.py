@@ -50,6 +50,11 @@ def tag(role):
 def pytest_configure(config):
     if os.geteuid() != 0:
         pytest.exit("the integration tests must run as root", returncode=1)
+    # scripts/test.sh runs these in the normal build only (-m "not load"
+    # in the ASan build): minutes of load and crash loops whose code
+    # paths the other tests already take under the sanitizers.
+    config.addinivalue_line(
+        "markers", "load: a load or crash-loop test, normal build only in CI")
 
 
 def free_port():

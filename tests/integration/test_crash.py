@@ -12,6 +12,8 @@ import subprocess
 import threading
 import time
 
+import pytest
+
 from conftest import BOB, BULKCTL, DOMAIN, wait_until
 from test_admin import plant
 
@@ -126,6 +128,7 @@ def check_delivered(d, users, sender, label):
     return len(dups)
 
 
+@pytest.mark.load
 def test_kill_queue_under_load(make_daemon, users):
     d = make_daemon()
     rnd = random.Random(4)
@@ -163,6 +166,7 @@ def kill_everything(d):
     d.log.close()
 
 
+@pytest.mark.load
 def test_kill_everything_under_load(make_daemon, users):
     d = make_daemon()
     rnd = random.Random(5)
@@ -226,6 +230,7 @@ def kill_round(d, what):
     return True
 
 
+@pytest.mark.load
 def test_kill_rounds_duplicates(make_daemon, users):
     """20 rounds of kill -9 at random moments under load (master with
     every worker, queue, local, smtpd, the writers): nothing acknowledged

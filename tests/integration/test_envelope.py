@@ -6,6 +6,8 @@ import os
 import re
 import time
 
+import pytest
+
 from conftest import ALICE, BOB, DOMAIN, maildir_messages, wait_until
 
 ALIASES = ("postmaster: {a}\n"
@@ -40,6 +42,7 @@ def test_duplicate_rcpts_give_one_copy(make_daemon, users):
     assert log.count("%s: to=<%s@" % (qid, ALICE)) == 1
 
 
+@pytest.mark.load
 def test_deferred_recipients_drain_in_one_scan(make_daemon, users):
     """100 deferred recipients, more than the delivery concurrency: once
     the mailbox is repaired, one deferred scan retries them all, well

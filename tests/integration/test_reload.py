@@ -7,6 +7,8 @@ import subprocess
 import threading
 import time
 
+import pytest
+
 from conftest import ALICE, BOB, DOMAIN, PREFIX, WAIT, maildir_messages, \
     wait_until
 
@@ -113,6 +115,7 @@ def _sender(d, n, replies, errors):
         errors.append(repr(e))
 
 
+@pytest.mark.load
 def test_reload_under_load_is_invisible(make_daemon, users, sandbox):
     """200 messages over 4 sessions while users are added and the alias
     file is edited (each a new lookup): no 4xx reply, none lost."""
