@@ -14,7 +14,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "relay/transport.h"
+#include "relay/transport_result.h"
 #include "conf/aliases_check.h"
 #include "conf/aliases.h"
 #include "delivery/resolve.h"
