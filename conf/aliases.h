@@ -52,6 +52,14 @@ struct alias_table {
 
 int	aliases_parse_buffer(struct alias_table *, const char *buf, size_t len,
 	    const char *fname, char *err, size_t errlen);
+struct stat;
+/*
+ * Read all of fd, an alias file (regular, at most 16 MiB), into *buf
+ * (freed by the caller), for aliases_parse_buffer later (the checker
+ * reads as root and parses in its sandbox); its fstat in *st.
+ */
+int	aliases_read_fd(int fd, const char *path, char **buf, size_t *len,
+	    struct stat *st, char *err, size_t errlen);
 /* fd: an open alias file, read from where it is; path names it in errors. */
 int	aliases_parse_fd(struct alias_table *, int fd, const char *path,
 	    char *err, size_t errlen);

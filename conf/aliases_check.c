@@ -9,11 +9,12 @@
 #include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
 
-#include "relay/transport.h"
+#include "relay/transport_result.h"
 #include "conf/aliases_check.h"
 #include "conf/aliases.h"
 #include "delivery/resolve.h"
@@ -143,9 +144,13 @@ file_problem(const char *path)
 	return NULL;
 }
 
-/* A |command, /file or :include: target: what is wrong with it, or NULL. */
+/*
+ * A |command, /file or :include: target: what is wrong with it, or NULL.
+ * files: examine a /file target's path too.
+ */
 static const char *
-check_runnable(const struct bh_config *cf, const struct alias_target *tg)
+check_runnable(const struct bh_config *cf, const struct alias_target *tg,
+    int files)
 {
 	const char *why;
 
@@ -154,7 +159,7 @@ check_runnable(const struct bh_config *cf, const struct alias_target *tg)
 	    RUNNER_INCLUDE, tg->value);
 	if (why == NULL)
 		why = kind_unsupported(cf, tg->kind);
-	if (why == NULL && tg->kind == ALIAS_FILE)
+	if (why == NULL && files && tg->kind == ALIAS_FILE)
 		why = file_problem(tg->value);
 	return why;
 }
@@ -214,7 +219,8 @@ check_size(const struct bh_config *cf, const struct alias_table *t,
 
 int
 aliases_check(const struct bh_config *cf, const struct alias_table *t,
-    size_t n, aliases_user_fn user, void *arg, void (*warn)(const char *))
+    size_t n, aliases_user_fn user, void *arg, void (*warn)(const char *),
+    int files)
 {
 	const struct alias_entry	*e;
 	const struct alias_target	*tg;
@@ -230,7 +236,7 @@ aliases_check(const struct bh_config *cf, const struct alias_table *t,
 				tg = &e->targets[k];
 				why = tg->kind == ALIAS_ADDRESS ?
 				    check_address(cf, t, n, tg->value, user,
-				    arg) : check_runnable(cf, tg);
+				    arg) : check_runnable(cf, tg, files);
 				if (why == NULL)
 					continue;
 				snprintf(msg, sizeof(msg), "%s:%d: alias %s: "
@@ -258,7 +264,15 @@ aliases_check(const struct bh_config *cf, const struct alias_table *t,
 	return found;
 }
 
-/* For aliases_check: 0 a mailbox account (or root), 1 system, -1 none. */
+/* Who uid is to aliases_check: 0 a mailbox account (or root), 1 system. */
+int
+alias_account_kind(const struct bh_config *cf, uid_t uid)
+{
+	return uid == 0 || ((long)uid >= cf->local_minimum_uid &&
+	    uid < BH_OVERFLOW_UID) ? 0 : 1;
+}
+
+/* For aliases_check, from the passwd database: or -1, no such account. */
 static int
 alias_user(const char *name, void *arg)
 {
@@ -267,8 +281,7 @@ alias_user(const char *name, void *arg)
 
 	if ((pw = getpwnam(name)) == NULL)
 		return -1;
-	return pw->pw_uid == 0 || ((long)pw->pw_uid >= cf->local_minimum_uid &&
-	    pw->pw_uid < BH_OVERFLOW_UID) ? 0 : 1;
+	return alias_account_kind(cf, pw->pw_uid);
 }
 
 static void
@@ -280,23 +293,21 @@ alias_warn(const char *msg)
 /*
  * The runner re-reads an alias file as its owner, default_privs for root,
  * to check that it lists the command or file it is asked to deliver
- * (runner_fork.c).  A root-owned file default_privs cannot read would
- * make every such delivery fail for ever: refuse it here, with the
- * first target that needs it.
+ * (runner_fork.c).  A root-owned file default_privs (group privs_gid;
+ * (gid_t)-1: no such account) cannot read would make every such delivery
+ * fail for ever: refuse it here, with the first target that needs it.
  */
 static int
 check_alias_file_mode(const struct bh_config *cf, const struct alias_table *t,
-    int fd, const char *path, char *err, size_t errlen)
+    const struct stat *st, gid_t privs_gid, const char *path, char *err,
+    size_t errlen)
 {
 	const struct alias_entry	*e;
-	struct stat			 st;
-	struct passwd			*pw;
 	size_t				 i, k;
 
-	if (fstat(fd, &st) == -1 || st.st_uid != 0 ||
-	    (st.st_mode & S_IROTH) != 0 ||
-	    (pw = getpwnam(cf->default_privs)) == NULL ||
-	    ((st.st_mode & S_IRGRP) != 0 && st.st_gid == pw->pw_gid))
+	if (st->st_uid != 0 || (st->st_mode & S_IROTH) != 0 ||
+	    privs_gid == (gid_t)-1 ||
+	    ((st->st_mode & S_IRGRP) != 0 && st->st_gid == privs_gid))
 		return 0;
 	for (i = 0; i < t->n; i++) {
 		e = &t->v[i];
@@ -314,39 +325,69 @@ check_alias_file_mode(const struct bh_config *cf, const struct alias_table *t,
 	return 0;
 }
 
+int
+aliases_check_files(const struct bh_config *cf, const struct alias_file *f,
+    size_t n, aliases_user_fn user, void *arg, gid_t privs_gid, int files,
+    char *err, size_t errlen)
+{
+	struct alias_table	at[BH_LIST_MAX];
+	size_t			i, k;
+	int			rc = 0;
+
+	memset(at, 0, sizeof(at));
+	for (k = 0; k < n && k < BH_LIST_MAX; k++) {
+		if (aliases_parse_buffer(&at[k], f[k].buf, f[k].len, f[k].path,
+		    err, errlen) == -1) {
+			rc = -1;
+			break;
+		}
+		if (check_alias_file_mode(cf, &at[k], &f[k].st, privs_gid,
+		    f[k].path, err, errlen) == -1) {
+			rc = -1;
+			k++;
+			break;
+		}
+	}
+	if (rc == 0)
+		aliases_check(cf, at, k, user, arg, alias_warn, files);
+	for (i = 0; i < k; i++)
+		aliases_free(&at[i]);
+	return rc;
+}
+
 /*
  * Parse every alias file, open on fds[] in alias_maps' order (errors:
  * file:line, fatal), then report what newaliases would: targets nothing
  * can deliver, a missing postmaster (warnings: the file is the admin's,
- * mail to good names still flows).  The daemon's master never calls
- * this: its checker child does, as lookup_user (master/alias_check.c).
+ * mail to good names still flows).  For the tools; the daemon's checker
+ * (check/alias_checker.c) reads first and parses in its sandbox.
  */
 int
 config_check_alias_fds(const struct bh_config *cf, const int *fds, char *err,
     size_t errlen)
 {
-	struct alias_table	at[BH_LIST_MAX];
-	size_t			i, n;
-	int			rc = 0;
+	struct alias_file	 f[BH_LIST_MAX];
+	struct passwd		*pw;
+	gid_t			 privs_gid;
+	size_t			 i, n;
+	int			 rc = 0;
 
-	memset(at, 0, sizeof(at));
+	memset(f, 0, sizeof(f));
 	for (n = 0; n < cf->alias_maps.n && n < BH_LIST_MAX; n++) {
-		if (aliases_parse_fd(&at[n], fds[n], cf->alias_maps.v[n], err,
-		    errlen) == -1) {
+		f[n].path = cf->alias_maps.v[n];
+		if (aliases_read_fd(fds[n], f[n].path, &f[n].buf, &f[n].len,
+		    &f[n].st, err, errlen) == -1) {
 			rc = -1;
-			break;
-		}
-		if (check_alias_file_mode(cf, &at[n], fds[n],
-		    cf->alias_maps.v[n], err, errlen) == -1) {
-			rc = -1;
-			n++;
 			break;
 		}
 	}
+	privs_gid = (pw = getpwnam(cf->default_privs)) != NULL ?
+	    pw->pw_gid : (gid_t)-1;
 	if (rc == 0)
-		aliases_check(cf, at, n, alias_user, (void *)cf, alias_warn);
+		rc = aliases_check_files(cf, f, n, alias_user, (void *)cf,
+		    privs_gid, 1, err, errlen);
 	for (i = 0; i < n; i++)
-		aliases_free(&at[i]);
+		free(f[i].buf);
 	return rc;
 }
 

@@ -114,29 +114,27 @@ read_all(int fd, size_t hint, size_t max, char **out, size_t *outlen)
 }
 
 int
-aliases_parse_fd(struct alias_table *t, int fd, const char *path, char *err,
-    size_t errlen)
+aliases_read_fd(int fd, const char *path, char **buf, size_t *len,
+    struct stat *st, char *err, size_t errlen)
 {
-	struct stat	 st;
-	char		*buf = NULL;
-	size_t		 len = 0;
-	int		 r, saved;
+	int	r, saved;
 
-	memset(t, 0, sizeof(*t));
-	if (fstat(fd, &st) == -1) {
+	*buf = NULL;
+	*len = 0;
+	if (fstat(fd, st) == -1) {
 		errf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (!S_ISREG(st.st_mode)) {
+	if (!S_ISREG(st->st_mode)) {
 		errf(err, errlen, "%s: not a regular file", path);
 		return -1;
 	}
-	if (st.st_size > ALIASES_FILE_MAX) {
+	if (st->st_size > ALIASES_FILE_MAX) {
 		errf(err, errlen, "%s: larger than 16 MiB", path);
 		return -1;
 	}
 	/* The file may grow between fstat and read: read_all bounds it. */
-	r = read_all(fd, (size_t)st.st_size + 1, ALIASES_FILE_MAX, &buf, &len);
+	r = read_all(fd, (size_t)st->st_size + 1, ALIASES_FILE_MAX, buf, len);
 	saved = errno;
 	if (r == -1) {
 		if (saved == EFBIG)
@@ -145,6 +143,21 @@ aliases_parse_fd(struct alias_table *t, int fd, const char *path, char *err,
 			errf(err, errlen, "%s: %s", path, strerror(saved));
 		return -1;
 	}
+	return 0;
+}
+
+int
+aliases_parse_fd(struct alias_table *t, int fd, const char *path, char *err,
+    size_t errlen)
+{
+	struct stat	 st;
+	char		*buf;
+	size_t		 len;
+	int		 r;
+
+	memset(t, 0, sizeof(*t));
+	if (aliases_read_fd(fd, path, &buf, &len, &st, err, errlen) == -1)
+		return -1;
 	r = aliases_parse_buffer(t, buf, len, path, err, errlen);
 	free(buf);
 	return r;

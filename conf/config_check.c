@@ -22,8 +22,8 @@
 #include "conf/config.h"
 #include "conf/config_int.h"
 #include "relay/nexthop.h"
-#include "relay/transport.h"
-#include "relay/tls_policy.h"
+#include "relay/transport_result.h"
+#include "relay/tls_level.h"
 
 static int
 is_digits(const char *s, size_t n)

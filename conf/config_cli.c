@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "conf/alias_checker.h"
+#include "check/alias_checker.h"
 #include "conf/aliases_check.h"
 #include "conf/config_cli.h"
 #include "conf/config_load.h"

@@ -2,7 +2,7 @@
  * config_load.c: read main.cf and master.cf from a configuration directory,
  * and check that the system matches (accounts, directories).  The alias
  * files and transport_maps are checked elsewhere (aliases_check.c,
- * alias_checker.c): master does not parse them.
+ * check/alias_checker.c): master does not parse them.
  * Used by master at start-up, by "bulkhead -n", by SIGHUP, and by workers
  * (which read the same root-owned files before they drop privileges).
  */

@@ -48,6 +48,10 @@
 #include "privsep/worker.h"
 
 #define RUNNER_IDLE		60	/* seconds local may take to ask */
+#ifdef BH_TEST_HOOKS
+/* An alias file line that makes a verifying runner hang (tests only). */
+#define RUNNER_STALL_HOOK	"#bh-test-hook: include verifier stall\n"
+#endif
 #define ALIAS_FILE_MAX		(16 * 1024 * 1024)	/* = lookup's */
 
 struct runner {
@@ -159,6 +163,15 @@ alias_lists(struct runner *r)
 		    r->alias_file);
 		return LISTED_UNKNOWN;
 	}
+#ifdef BH_TEST_HOOKS
+	/*
+	 * Test builds: a verifier (-V) that hangs, as one its user stopped
+	 * would (test_include_verify.py).
+	 */
+	if (r->verify_only && memmem(buf, n, RUNNER_STALL_HOOK,
+	    sizeof(RUNNER_STALL_HOOK) - 1) != NULL)
+		sleep(60);
+#endif
 	if (aliases_parse_buffer(&t, buf, n, r->alias_file, err, sizeof(err))
 	    == -1) {
 		free(buf);

@@ -3,8 +3,9 @@
  * changes, without master parsing a byte of them.  Master (root) opens
  * and fstats each file of alias_maps (some are root's only, some may be
  * a user's), and starts "bulkhead -x alias-check" with only those
- * descriptors and a pipe; it becomes lookup_user and parses there
- * (conf/alias_checker.c).  Its findings come back as lines; master logs
+ * descriptors and a pipe; it reads them, enters lookup's compartment
+ * (empty root, lookup_user, lookup's seccomp allowlist) and parses there
+ * (check/alias_checker.c).  Its findings come back as lines; master logs
  * them, sanitised, tagged alias-check with the checker's pid.  A checker
  * that crashes, hangs or says nothing is a failed check; master goes on.
  */
@@ -34,7 +35,7 @@ static void __attribute__((noreturn))
 checker(const struct master *m, const struct bh_config *cf, const int *fds,
     size_t n, int out)
 {
-	char	*argv[6 + 2 * BH_LIST_MAX], *envp[] = { NULL };
+	char	*argv[8 + 2 * BH_LIST_MAX], *envp[] = { NULL };
 	int	 keep[BH_LIST_MAX + 1], null, argc = 0;
 	size_t	 i;
 
@@ -55,6 +56,8 @@ checker(const struct master *m, const struct bh_config *cf, const int *fds,
 	argv[argc++] = "alias-check";
 	argv[argc++] = "-c";
 	argv[argc++] = (char *)m->confdir;
+	argv[argc++] = "-S";
+	argv[argc++] = (char *)seccomp_get_mode();
 	for (i = 0; i < n; i++) {
 		argv[argc++] = "-A";
 		argv[argc++] = cf->alias_maps.v[i];

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "conf/alias_checker.h"
+#include "check/alias_checker.h"
 #include "conf/config_cli.h"
 #include "lib/log.h"
 #include "privsep/ipc.h"

@@ -222,6 +222,7 @@ on_sigterm(evutil_socket_t sig, short ev, void *arg)
 		return;
 	log_info("terminating on signal %d", (int)sig);
 	m->stopping = 1;
+	include_stop_all(m);
 	spawn_stop_all(m, SIGTERM);
 	if (all_ended(m)) {
 		event_base_loopexit(m->base, NULL);

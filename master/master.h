@@ -11,6 +11,7 @@
 
 #include "conf/config.h"
 #include "privsep/ipc.h"
+#include "privsep/ipc_msgs.h"
 #include "conf/config_load.h"
 #include "conf/mastercf.h"
 #include "lib/ratelimit.h"
@@ -63,6 +64,8 @@ struct master {
 	struct child		*kids;		/* writers and runners */
 	size_t			 nkids, capkids;
 	struct event		*kids_ev;	/* child_watch.c's tick */
+	struct include_check	*checks;	/* include_verify.c */
+	size_t			 nchecks;
 };
 
 /* sasl_creds.c: smtp_sasl_password_maps for queue */
@@ -117,11 +120,41 @@ void	child_log_watch(struct master *, int rfd, int wfd, const char *role,
 	    pid_t);
 int	child_log_stdio(int wfd);
 
-/* runner_fork.c */
 /* auth_connect.c: auth asks for a connection to Dovecot's socket. */
 void	auth_connect(struct master *, struct ipc_chan *, uint32_t id);
+
+/* runner_fork.c */
 struct msg_runner_open;
+struct stat;
+/* The account a runner gets, and its identity on the command line. */
+struct runner_target {
+	uid_t	 uid;
+	gid_t	 gid;
+	uid_t	 owner;			/* alias file: its owner, maybe 0 */
+	char	 login[IPC_USER_MAX + 1];
+	char	 home[PATH_MAX];
+	char	 shell[PATH_MAX];
+};
+struct runner_ids {
+	char	uid[16], gid[16], owner[16];
+};
 void	runner_open(struct master *, struct ipc_chan *, uint32_t id,
 	    const struct msg_runner_open *);
+void	runner_continue(struct master *, struct ipc_chan *, uint32_t id,
+	    const struct msg_runner_open *, const struct stat *chain_st);
+void	runner_refuse(struct ipc_chan *, uint32_t id, const char *name,
+	    const char *why, const char *dsn, int security);
+struct passwd *owner_account(const struct master *, uid_t owner);
+const char *take_account(const struct passwd *, struct runner_target *);
+int	runner_add_identity(char **argv, int argc,
+	    const struct runner_target *, uid_t owner, struct runner_ids *);
+
+/* include_verify.c: an :include: chain verified without master waiting */
+struct include_check;
+void	include_verify_start(struct master *, struct ipc_chan *, uint32_t id,
+	    const struct msg_runner_open *);
+int	include_reaped(struct master *, pid_t, int status);
+void	include_chan_gone(struct master *, struct ipc_chan *);
+void	include_stop_all(struct master *);
 
 #endif

@@ -288,6 +288,7 @@ worker_died(struct master *m, struct worker *w, int status)
 	else
 		log_warnx("%s (pid %d) %s", ipc_role_name(w->role),
 		    (int)w->pid, how);
+	include_chan_gone(m, w->chan);
 	ipc_chan_free(w->chan);
 	w->chan = NULL;
 	w->pid = 0;
@@ -344,7 +345,8 @@ spawn_reap(struct master *m)
 	int	status, r;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		if (retired_reaped(m, pid, status))
+		if (retired_reaped(m, pid, status) ||
+		    include_reaped(m, pid, status))
 			continue;
 		for (r = 0; r < ROLE_COUNT; r++)
 			if (m->workers[r].pid == pid) {

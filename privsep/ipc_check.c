@@ -20,7 +20,7 @@
 
 #include "lib/rfc5321.h"
 #include "privsep/ipc_msgs.h"
-#include "relay/tls_policy.h"
+#include "relay/tls_level.h"
 
 /* A field of a string type: "" is allowed where nonempty is 0. */
 static int

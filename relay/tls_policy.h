@@ -11,26 +11,17 @@
  * or dane; match= (verify and secure only): the names the server
  * certificate may carry, "nexthop" (the destination domain),
  * "dot-nexthop" (its subdomains), "hostname" (the MX host) or a name.
- * Parsed by queue before its privilege drop and by master's start-up
- * check, so a bad line stops the start with file:line.
+ * Parsed by queue before its privilege drop and by the checker master
+ * starts (check/alias_checker.c), so a bad line stops the start with
+ * file:line.  The levels and match lists: tls_level.h.
  */
 #ifndef BH_TLS_POLICY_H
 #define BH_TLS_POLICY_H
 
 #include <stddef.h>
 
-/* smtp_tls_security_level, in rising order of demands */
-enum tls_level {
-	TLS_NONE = 0,
-	TLS_MAY,
-	TLS_ENCRYPT,
-	TLS_VERIFY,
-	TLS_SECURE,
-	TLS_DANE,
-	TLS_LEVEL_MAX
-};
+#include "relay/tls_level.h"
 
-#define TLS_MATCH_MAX		256	/* the match list, as written */
 #define TLS_POLICY_SIZE_MAX	(1 << 20)
 
 struct tls_policy_entry {
@@ -43,13 +34,6 @@ struct tls_policy_table {
 	struct tls_policy_entry	*e;
 	size_t			 n;
 };
-
-/* "none" ... "dane": the level, or -1. */
-int	tls_level_parse(const char *);
-const char *tls_level_name(enum tls_level);
-
-/* A match list (":", "," or blanks between names): 1 if it is good. */
-int	tls_match_list_ok(const char *);
 
 /* Parse a file (or a buffer, named fname in errors): 0, or -1 with err
    "fname:line: ...". */

@@ -14,34 +14,18 @@
  * "local:" (local delivery), "error:[5.x.x ]text" (bounce),
  * "retry:[4.x.x ]text" (defer), "discard:[text]".  The first file
  * that matches wins; within a file, a domain before its parents, then
- * "*".  Parsed by queue (before its privilege drop) and by master's
- * start-up check, so a bad line is found before anything runs.
+ * "*".  Parsed by queue (before its privilege drop) and by the checker
+ * master starts (check/alias_checker.c), so a bad line is found before
+ * anything runs.  One result's syntax: transport_result.h.
  */
 #ifndef BH_TRANSPORT_H
 #define BH_TRANSPORT_H
 
 #include <stddef.h>
 
-#include "relay/nexthop.h"
+#include "relay/transport_result.h"
 
-#define TRANSPORT_TEXT_MAX	256
 #define TRANSPORT_SIZE_MAX	(1 << 20)	/* bytes of one file */
-
-enum transport_kind {
-	TRANSPORT_SMTP = 0,
-	TRANSPORT_LOCAL,
-	TRANSPORT_ERROR,	/* bounce */
-	TRANSPORT_RETRY,	/* defer */
-	TRANSPORT_DISCARD
-};
-
-struct transport_entry {
-	char			*pattern;	/* lower-cased */
-	enum transport_kind	 kind;
-	struct nexthop		 nh;		/* TRANSPORT_SMTP; addr "": MX */
-	char			 dsn[16];	/* ERROR, RETRY, DISCARD */
-	char			 text[TRANSPORT_TEXT_MAX];
-};
 
 struct transport_table {
 	struct transport_entry	*e;
@@ -55,16 +39,6 @@ int	transport_parse_file(struct transport_table *, const char *path,
 int	transport_parse_buffer(struct transport_table *, const char *buf,
 	    size_t len, const char *fname, char *err, size_t errlen);
 void	transport_free(struct transport_table *);
-
-/* One result, as default_transport writes it ("smtp" without a colon
-   too): NULL, or why not. */
-const char *transport_parse_result(const char *, struct transport_entry *);
-
-/* Has mail for a domain that is not ours, and that no transport_maps
-   entry routes, somewhere to go: a relayhost, or a default_transport
-   other than local? */
-int	transport_default_remote(const char *relayhost,
-	    const char *default_transport);
 
 /* The entry for a recipient domain in tables t[0 .. n), or NULL. */
 const struct transport_entry *transport_find(const struct transport_table *t,

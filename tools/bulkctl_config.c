@@ -21,7 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "conf/alias_checker.h"
+#include "check/alias_checker.h"
 #include "conf/config.h"
 #include "conf/config_int.h"
 #include "conf/config_load.h"

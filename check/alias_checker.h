@@ -1,6 +1,7 @@
 /*
- * alias_checker.h: the alias files checked, as lookup_user, on the
- * descriptors master opened ("bulkhead -x alias-check").
+ * alias_checker.h: the alias files checked in lookup's compartment, on
+ * the descriptors master opened ("bulkhead -x alias-check"); and the
+ * table files' check it shares with the tools.
  */
 #ifndef BH_ALIAS_CHECKER_H
 #define BH_ALIAS_CHECKER_H
