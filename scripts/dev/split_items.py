@@ -32,6 +32,7 @@ and FIXTURE.h.  Add the new files to the program's _SOURCES yourself.
 import os
 import re
 import shlex
+import textwrap
 import sys
 
 IDENT = r'[A-Za-z_][A-Za-z0-9_]*'
@@ -367,10 +368,9 @@ def main():
     guard = 'BH_' + re.sub(r'\W', '_', fixbase.upper()) + '_H'
 
     def comment(desc):
-        out = ['/*']
-        for x in desc.split('\n'):
-            out.append(' * ' + x if x else ' *')
-        return out + [' */']
+        text = ' '.join(desc.split())
+        return ['/*'] + textwrap.wrap(text, 76, initial_indent=' * ',
+                                      subsequent_indent=' * ') + [' */']
 
     def body(ks):
         out = []

@@ -1,7 +1,7 @@
 /*
- * roundtrip_build.c: fuzz_ipc_roundtrip's builders: for each message a valid
- * template whose fields the input overwrites, and the table
- * of them in IPC_PAYLOADS order.
+ * roundtrip_build.c: fuzz_ipc_roundtrip's builders: for each message a
+ * valid template whose fields the input overwrites, and the table of them
+ * in IPC_PAYLOADS order.
  */
 #include <stddef.h>
 #include <stdint.h>

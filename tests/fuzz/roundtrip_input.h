@@ -1,7 +1,7 @@
 /*
  * roundtrip_input.h: what the fuzz_ipc_roundtrip harness shares between its
- * files: the input as field material (struct src, f_*), the
- * builders' table.
+ * files: the input as field material (struct src, f_*), the builders'
+ * table.
  */
 #ifndef BH_ROUNDTRIP_INPUT_H
 #define BH_ROUNDTRIP_INPUT_H

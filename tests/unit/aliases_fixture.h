@@ -1,6 +1,6 @@
 /*
- * aliases_fixture.h: what the test_aliases*.c files share: parsing an aliases
- * text, finding an entry, expanding a name.
+ * aliases_fixture.h: what the test_aliases*.c files share: parsing an
+ * aliases text, finding an entry, expanding a name.
  */
 #ifndef BH_ALIASES_FIXTURE_H
 #define BH_ALIASES_FIXTURE_H

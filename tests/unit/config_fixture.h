@@ -1,6 +1,6 @@
 /*
- * config_fixture.h: what the test_config*.c files share: parsing, building and
- * expanding a main.cf text, and the warnings it gave.
+ * config_fixture.h: what the test_config*.c files share: parsing, building
+ * and expanding a main.cf text, and the warnings it gave.
  */
 #ifndef BH_CONFIG_FIXTURE_H
 #define BH_CONFIG_FIXTURE_H

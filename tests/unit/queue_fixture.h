@@ -1,7 +1,6 @@
 /*
  * queue_fixture.h: what the test_queue*.c files share: the real queue with
- * fake peers on real channels (a "world"), and smtpd's side of
- * a message.
+ * fake peers on real channels (a "world"), and smtpd's side of a message.
  */
 #ifndef BH_QUEUE_FIXTURE_H
 #define BH_QUEUE_FIXTURE_H

@@ -1,6 +1,6 @@
 /*
- * test_aliases_expand.c: alias expansion: nesting, loops, depth and fan-out limits,
- * duplicates, local domains, the recipient delimiter.
+ * test_aliases_expand.c: alias expansion: nesting, loops, depth and fan-out
+ * limits, duplicates, local domains, the recipient delimiter.
  */
 #include <sys/types.h>
 

@@ -1,6 +1,6 @@
 /*
- * test_aliases_parse.c: parsing aliases files (delivery/aliases.c): targets,
- * continuation, comments, quoting, limits, errors, files.
+ * test_aliases_parse.c: parsing aliases files (delivery/aliases.c):
+ * targets, continuation, comments, quoting, limits, errors, files.
  */
 #include <sys/types.h>
 

@@ -1,6 +1,6 @@
 /*
- * test_config_expand.c: $name expansion: names, conditionals, defaults, recursion,
- * syntax errors.
+ * test_config_expand.c: $name expansion: names, conditionals, defaults,
+ * recursion, syntax errors.
  */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,7 +1,7 @@
 /*
- * test_config_params.c: the parameters of each part: alias_maps, home_mailbox,
- * recipient_delimiter, inet_interfaces, list limits, bulkctl's
- * print, |command and /file delivery, smtpd, the relay.
+ * test_config_params.c: the parameters of each part: alias_maps,
+ * home_mailbox, recipient_delimiter, inet_interfaces, list limits,
+ * bulkctl's print, |command and /file delivery, smtpd, the relay.
  */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,6 +1,6 @@
 /*
- * test_config_parse.c: the raw main.cf parser (conf/cf_parse.c): comments, white
- * space, continuation lines, names, limits, files, cf_set.
+ * test_config_parse.c: the raw main.cf parser (conf/cf_parse.c): comments,
+ * white space, continuation lines, names, limits, files, cf_set.
  */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,6 +1,6 @@
 /*
- * test_config_typed.c: typed parameters: defaults, hostnames, mydestination,
- * integers, times, the sandbox, users, paths.
+ * test_config_typed.c: typed parameters: defaults, hostnames,
+ * mydestination, integers, times, the sandbox, users, paths.
  */
 #include <stdarg.h>
 #include <stddef.h>

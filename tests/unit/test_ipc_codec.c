@@ -1,6 +1,6 @@
 /*
- * test_ipc_codec.c: the payload codec: wbuf/rbuf round trips, short, overlong and
- * trailing input.
+ * test_ipc_codec.c: the payload codec: wbuf/rbuf round trips, short,
+ * overlong and trailing input.
  */
 #include <sys/types.h>
 #include <sys/socket.h>

@@ -1,6 +1,6 @@
 /*
- * test_ipc_decode.c: message decoders: every valid payload decodes, every prefix
- * fails; log, roles, error, addr, rcpt, qid, commit, forward, owner.
+ * test_ipc_decode.c: message decoders: every valid payload decodes, every
+ * prefix fails; log, roles, error, addr, rcpt, qid, commit, forward, owner.
  */
 #include <sys/types.h>
 #include <sys/socket.h>

@@ -1,6 +1,6 @@
 /*
- * test_ipc_deliver.c: decoders of delivery's messages: deliver, deliver_done keys,
- * progress, member keys, deliver_result.
+ * test_ipc_deliver.c: decoders of delivery's messages: deliver,
+ * deliver_done keys, progress, member keys, deliver_result.
  */
 #include <sys/types.h>
 #include <sys/socket.h>

@@ -1,5 +1,6 @@
 /*
- * test_ipc_hdr.c: header checks: unknown types, directions, fields, role names.
+ * test_ipc_hdr.c: header checks: unknown types, directions, fields, role
+ * names.
  */
 #include <sys/types.h>
 #include <sys/socket.h>

@@ -1,6 +1,6 @@
 /*
- * test_ipc_local.c: decoders of local delivery's messages: expand_ok (targets,
- * failed members), runner_open, writer_open, write_mail.
+ * test_ipc_local.c: decoders of local delivery's messages: expand_ok
+ * (targets, failed members), runner_open, writer_open, write_mail.
  */
 #include <sys/types.h>
 #include <sys/socket.h>

@@ -1,6 +1,6 @@
 /*
- * test_ipc_pair.c: two channels talking to each other: descriptor passing, notes,
- * long error replies.
+ * test_ipc_pair.c: two channels talking to each other: descriptor passing,
+ * notes, long error replies.
  */
 #include <sys/types.h>
 #include <sys/socket.h>

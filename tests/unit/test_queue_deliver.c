@@ -1,6 +1,6 @@
 /*
- * test_queue_deliver.c: queue handing mail to delivery and taking results: sent,
- * deferred, bounced, the local agent gone, a bad result.
+ * test_queue_deliver.c: queue handing mail to delivery and taking results:
+ * sent, deferred, bounced, the local agent gone, a bad result.
  */
 #include <sys/types.h>
 #include <sys/socket.h>

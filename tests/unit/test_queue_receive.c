@@ -1,6 +1,6 @@
 /*
- * test_queue_receive.c: queue receiving mail: from smtpd (commit, abort, bad
- * payloads, smtpd gone) and from pickup.
+ * test_queue_receive.c: queue receiving mail: from smtpd (commit, abort,
+ * bad payloads, smtpd gone) and from pickup.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
