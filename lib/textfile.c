@@ -172,3 +172,22 @@ nomem:
 	snprintf(err, errlen, "%s:%d: out of memory", r->fname, r->lineno);
 	return -1;
 }
+
+int
+lline_each(const char *buf, size_t len, const char *fname, int max_lines,
+    lline_fn *fn, void *arg, char *err, size_t errlen)
+{
+	struct lreader	lr;
+	struct dbuf	lb;
+	int		first, rc;
+
+	memset(&lb, 0, sizeof(lb));
+	lline_init(&lr, buf, len, fname, max_lines);
+	while ((rc = lline_next(&lr, &lb, &first, err, errlen)) == 1)
+		if (fn(arg, lb.p, fname, first, err, errlen) != 0) {
+			rc = -1;
+			break;
+		}
+	free(lb.p);
+	return rc;
+}

@@ -40,6 +40,17 @@ void	lline_init(struct lreader *, const char *buf, size_t len,
 int	lline_next(struct lreader *, struct dbuf *lb, int *first, char *err,
 	    size_t errlen);
 
+/*
+ * lline_each: fn for every logical line of (buf, len), with its first
+ * physical line's number; fn may change the line (it is lline_each's
+ * copy), and returns 0 to go on, -1 to stop with err set ("fname:line:
+ * ...").  0 at the end, -1 with err from fn or lline_next().
+ */
+typedef int	lline_fn(void *arg, char *line, const char *fname, int lineno,
+		    char *err, size_t errlen);
+int	lline_each(const char *buf, size_t len, const char *fname,
+	    int max_lines, lline_fn *fn, void *arg, char *err, size_t errlen);
+
 int	lline_is_space(char);
 int	lline_is_name_char(char);	/* [A-Za-z0-9_] */
 

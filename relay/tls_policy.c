@@ -118,23 +118,23 @@ parse_line(struct tls_policy_table *t, const char *line, const char *fname,
 	return 0;
 }
 
+/* lline_each's callback: one logical line into the table. */
+static int
+each_line(void *t, char *line, const char *fname, int lineno, char *err,
+    size_t errlen)
+{
+	return parse_line(t, line, fname, lineno, err, errlen);
+}
+
 int
 tls_policy_parse_buffer(struct tls_policy_table *t, const char *buf,
     size_t len, const char *fname, char *err, size_t errlen)
 {
-	struct lreader	lr;
-	struct dbuf	lb;
-	int		first, rc;
+	int rc;
 
 	memset(t, 0, sizeof(*t));
-	memset(&lb, 0, sizeof(lb));
-	lline_init(&lr, buf, len, fname, TLS_POLICY_LINES_MAX);
-	while ((rc = lline_next(&lr, &lb, &first, err, errlen)) == 1)
-		if (parse_line(t, lb.p, fname, first, err, errlen) == -1) {
-			rc = -1;
-			break;
-		}
-	free(lb.p);
+	rc = lline_each(buf, len, fname, TLS_POLICY_LINES_MAX, each_line, t,
+	    err, errlen);
 	if (rc == -1)
 		tls_policy_free(t);
 	return rc;

@@ -45,23 +45,20 @@ add_line(struct sender_logins *sl, char *line, const char *fname, int lineno,
 	return 0;
 }
 
+/* lline_each's callback. */
+static int
+each_line(void *sl, char *line, const char *fname, int lineno, char *err,
+    size_t errlen)
+{
+	return add_line(sl, line, fname, lineno, err, errlen);
+}
+
 int
 sl_parse(struct sender_logins *sl, const char *buf, size_t len,
     const char *fname, char *err, size_t errlen)
 {
-	struct lreader	lr;
-	struct dbuf	lb;
-	int		first, rc;
-
-	memset(&lb, 0, sizeof(lb));
-	lline_init(&lr, buf, len, fname, SL_LINES_MAX);
-	while ((rc = lline_next(&lr, &lb, &first, err, errlen)) == 1)
-		if (add_line(sl, lb.p, fname, first, err, errlen) == -1) {
-			rc = -1;
-			break;
-		}
-	free(lb.p);
-	return rc;
+	return lline_each(buf, len, fname, SL_LINES_MAX, each_line, sl, err,
+	    errlen);
 }
 
 int
