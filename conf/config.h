@@ -118,6 +118,7 @@ struct bh_config {
 	char		*smtpd_tls_security_level;	/* "", none, may, encrypt */
 	char		*smtpd_tls_wrappermode;		/* yes, no */
 	long		 header_size_limit;	/* bytes of message header */
+	long		 hopcount_limit;	/* Received: fields: too many hops */
 	long		 bounce_queue_lifetime;
 	long		 delay_warning_time;	/* 0: no warnings */
 	char		*double_bounce_notice_recipient; /* 2bounce_... */

@@ -383,7 +383,7 @@ ipc_check_relay(const struct msg_relay *m)
 	if (!text_ok(m->sender, 0) || strchr(m->sender, ' ') != NULL ||
 	    !text_ok(m->envid, 0))
 		return "control character in the envelope";
-	if ((m->flags & ~MSG_FLAG_MASK) != 0)
+	if ((m->flags & ~MSG_FLAG_RELAY) != 0)
 		return "unknown flags";
 	if (m->ret >= DSN_RET_MAX)
 		return "bad RET";

@@ -85,7 +85,12 @@ enum dsn_ret {
 
 #define MSG_FLAG_8BITMIME	0x01		/* BODY=8BITMIME */
 #define MSG_FLAG_SMTPUTF8	0x02		/* SMTPUTF8 on MAIL */
-#define MSG_FLAG_MASK		0x03
+/* pickup only: the header reached hopcount_limit; queue bounces every
+   recipient 5.4.0 (Postfix's cleanup bounces a local submission) */
+#define MSG_FLAG_HOPS		0x04
+#define MSG_FLAG_MASK		0x07
+/* what relay is told (IPC_RELAY) */
+#define MSG_FLAG_RELAY		(MSG_FLAG_8BITMIME | MSG_FLAG_SMTPUTF8)
 
 #define IPC_ENVID_MAX		101		/* RFC 3461: 100 characters */
 

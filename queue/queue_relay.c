@@ -109,7 +109,7 @@ fill_request(struct qmsg *m, struct rinflight *f,
 	STRLCPY_ARRAY(req->qid, m->env.qid);
 	req->content_len = m->env.size;
 	STRLCPY_ARRAY(req->sender, m->env.sender);
-	req->flags = m->env.flags & MSG_FLAG_MASK;
+	req->flags = m->env.flags & MSG_FLAG_RELAY;
 	req->ret = m->env.ret;
 	STRLCPY_ARRAY(req->envid, m->env.envid);
 	req->nrcpt = f->n;

@@ -477,7 +477,7 @@ b_relay(struct src *s, struct msg_relay *m)
 	f_str(s, m->qid, sizeof(m->qid));
 	f_u64(s, &m->content_len);
 	f_str(s, m->sender, sizeof(m->sender));
-	f_u32(s, &m->flags, MSG_FLAG_MASK);
+	f_u32(s, &m->flags, MSG_FLAG_RELAY);
 	f_u32(s, &m->ret, DSN_RET_MAX);
 	f_str(s, m->envid, sizeof(m->envid));
 	f_u32(s, &m->nrcpt, IPC_RELAY_RCPT_MAX);
