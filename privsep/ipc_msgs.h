@@ -49,7 +49,7 @@ enum rcpt_verdict {
 	RCPT_UNKNOWN_USER,		/* 550 5.1.1 */
 	RCPT_RELAY_DENIED,		/* 554 5.7.1 */
 	RCPT_TEMPFAIL,			/* 451 4.3.0 */
-	RCPT_RELAY_UNAVAILABLE,		/* may relay, cannot yet: 451 4.4.0 */
+	RCPT_RELAY_UNAVAILABLE,		/* may relay, no route: 451 4.4.0 */
 	RCPT_VERDICT_MAX
 };
 
