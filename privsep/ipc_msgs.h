@@ -516,9 +516,14 @@ struct msg_relay_hop {
 /*
  * A DNSSEC-validated TLSA record (RFC 6698) for the host of hops[hop]
  * (and every hop of the same name): usage 2 or 3, selector 0 or 1,
- * matching type 0, 1 (32 octets) or 2 (64 octets).
+ * matching type 0, 1 (32 octets) or 2 (64 octets).  In IPC_RELAY, a
+ * record of usage IPC_TLSA_UNUSABLE (selector, matching type 0, no data)
+ * says instead that the host's validated TLSA records are all unusable
+ * (RFC 7672 2.2: TLS is required, the certificate not checked: as at
+ * encrypt); such a host has no other record.
  */
 #define IPC_TLSA_MAX		8
+#define IPC_TLSA_UNUSABLE	255
 #define IPC_TLSA_DATA_MAX	128
 #define IPC_SASL_MAX		256
 
@@ -616,21 +621,27 @@ const char *ipc_check_dns_answer(const struct msg_dns_answer *);
 
 /*
  * IPC_DNS_TLSA (queue to dns): the TLSA records (RFC 7672 2.2) of mail
- * hosts, _25._tcp.HOST, for a destination at the dane level whose MX
- * answer was DNSSEC-validated.  IPC_DNS_TLSA_RESULT: per host, in the
- * query's order, whether DANE applies (validated records relay can
- * use), does not (none, or not validated: the host is used as at may),
- * or the lookup failed (a validation or server failure: the host is
- * not used); and the records, rec[i].hop naming the host by its index.
+ * hosts, _PORT._tcp.HOST, for a destination at the dane level whose MX
+ * (or, for a "[name]" next hop, address) answer was DNSSEC-validated.
+ * IPC_DNS_TLSA_RESULT: per host, in the query's order, whether DANE
+ * applies (validated records relay can use), does not (none, or not
+ * validated: the host is used as at may), applies with every record
+ * unusable (validated records, none of usage 2 or 3 with a selector
+ * and matching type relay knows: TLS without authentication, RFC 7672
+ * 2.2), or the lookup failed (a validation or server failure: the host
+ * is not used); and the records, rec[i].hop naming the host by its
+ * index.
  */
 enum dns_tlsa_state {
 	TLSA_NONE = 0,
 	TLSA_FOUND,
 	TLSA_FAILED,
+	TLSA_UNUSABLE,
 	TLSA_STATE_MAX
 };
 
 struct msg_dns_tlsa_query {
+	uint32_t	port;			/* 1 .. 65535: _PORT._tcp */
 	uint32_t	nhosts;			/* 1 .. IPC_RELAY_HOPS_MAX */
 	char		hosts[IPC_RELAY_HOPS_MAX][IPC_HOST_MAX];
 };

@@ -627,7 +627,9 @@ b_dns_tlsa_query(struct src *s, struct msg_dns_tlsa_query *m)
 {
 	uint32_t i;
 
+	m->port = 25;
 	m->nhosts = 2;
+	f_u32(s, &m->port, 65536);
 	f_u32(s, &m->nhosts, IPC_RELAY_HOPS_MAX);
 	for (i = 0; i < m->nhosts && i < IPC_RELAY_HOPS_MAX; i++) {
 		strlcpy(m->hosts[i], "mx.remote.example",
