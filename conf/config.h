@@ -69,6 +69,7 @@ struct bh_config {
 	struct bh_strlist mydestination;	/* lower-cased domains */
 	struct bh_strlist inet_interfaces;	/* "all", "loopback-only" or
 						   numeric addresses */
+	struct bh_strlist proxy_interfaces;	/* numeric addresses */
 	char		*queue_directory;
 	char		*empty_directory;
 	char		*pid_file;

@@ -36,6 +36,8 @@ const struct param params[] = {
 	LIST(mydestination, "$myhostname, localhost.$mydomain, localhost",
 	    elem_domain),
 	LIST(inet_interfaces, "all", elem_interface),
+	/* Postfix's: addresses a proxy or NAT receives this host's mail on */
+	LIST(proxy_interfaces, "", elem_address),
 	STR(queue_directory, "/var/spool/bulkhead", check_abspath),
 	STR(empty_directory, "/var/empty", check_abspath),
 	STR(pid_file, "/run/bulkhead.pid", check_abspath),

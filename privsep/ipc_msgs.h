@@ -590,6 +590,8 @@ enum dns_status {
 	DNS_NOHOST,		/* its hosts have no address: 5.4.4 */
 	DNS_TEMPFAIL,		/* try again: 4.4.3 */
 	DNS_LOOP,		/* the best MX is self: 5.4.6 */
+	DNS_NOPRIMARY,		/* self is the best MX with an address, a
+				   better one has none: 4.4.4 */
 	DNS_STATUS_MAX
 };
 
@@ -598,9 +600,13 @@ enum dns_status {
 struct msg_dns_query {
 	char		domain[IPC_HOST_MAX];
 	uint32_t	flags;			/* DNS_QUERY_* */
-	/* myhostname, or "": an MX host of that name and every host of
-	   equal or worse preference are left out (we are a backup MX);
-	   if it is the best, the answer is DNS_LOOP */
+	/* myhostname, or "" (queue sends it for port 25 only, as
+	   Postfix's smtp(8) detects loops there only): an MX host of that
+	   name, or one with an address of this host (master's -A: the
+	   addresses of inet_interfaces and proxy_interfaces), and every
+	   host of equal or worse preference are left out (we are a backup
+	   MX); if it is the best, the answer is DNS_LOOP.  A "[name]"
+	   (DNS_QUERY_NOMX) with an address of this host: DNS_LOOP */
 	char		self[IPC_HOST_MAX];
 };
 
