@@ -8,13 +8,13 @@
 
 #define RECEIVED	"received"
 
-enum hop_line
-hop_line_kind(const char *l, size_t n)
+static enum hop_line
+kind(const char *l, size_t n, int prefix)
 {
 	size_t	i, name;
 
 	if (n == 0)
-		return HOP_END;
+		return prefix ? HOP_FIELD : HOP_END;
 	if (l[0] == ' ' || l[0] == '\t')
 		return HOP_CONTINUATION;
 	/* RFC 5322 ftext: printable US-ASCII but ':' */
@@ -24,11 +24,25 @@ hop_line_kind(const char *l, size_t n)
 		return HOP_END;
 	while (i < n && (l[i] == ' ' || l[i] == '\t'))
 		i++;
+	if (i == n && prefix)
+		return HOP_FIELD;	/* undecided: the colon may follow */
 	if (i == n || l[i] != ':')
 		return HOP_END;
 	if (name == strlen(RECEIVED) && strncasecmp(l, RECEIVED, name) == 0)
 		return HOP_RECEIVED;
 	return HOP_FIELD;
+}
+
+enum hop_line
+hop_line_kind(const char *l, size_t n)
+{
+	return kind(l, n, 0);
+}
+
+enum hop_line
+hop_prefix_kind(const char *l, size_t n)
+{
+	return kind(l, n, 1);
 }
 
 size_t

@@ -24,6 +24,12 @@ enum hop_line {
 
 /* What the line l (n octets, without its newline) is in a header. */
 enum hop_line	hop_line_kind(const char *l, size_t n);
+/*
+ * The same for only the first n octets of a longer line: a name (and
+ * blanks) that runs to the end of them is taken as another field, never
+ * as the end of the header.
+ */
+enum hop_line	hop_prefix_kind(const char *l, size_t n);
 /* The Received: fields of the header that starts msg (LF line ends). */
 size_t		hop_count(const char *msg, size_t len);
 

@@ -232,22 +232,26 @@ header_excess(struct session *s, size_t len, int newline)
 
 /*
  * hopcount_limit: the start of each header line (up to its colon, as
- * far as hop_line holds) is kept until the line ends, then judged.
+ * far as hop_line holds) is kept until the line ends, then judged; a
+ * line longer than hop_line is judged by what it holds.
  */
 static void
 hop_track(struct session *s, const char *p, size_t len, int newline)
 {
 	size_t	room = sizeof(s->hop_line) - s->hop_len;
+	int	cut = len > room;
 
 	if (s->hops_done)
 		return;
-	if (len > room)
+	if (cut)
 		len = room;
 	memcpy(s->hop_line + s->hop_len, p, len);
 	s->hop_len += len;
 	if (!newline)
 		return;
-	switch (hop_line_kind(s->hop_line, s->hop_len)) {
+	cut |= s->hop_len == sizeof(s->hop_line);
+	switch (cut ? hop_prefix_kind(s->hop_line, s->hop_len) :
+	    hop_line_kind(s->hop_line, s->hop_len)) {
 	case HOP_RECEIVED:
 		s->hops++;
 		break;

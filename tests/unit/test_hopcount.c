@@ -36,6 +36,12 @@ test_line_kind(void **state)
 	assert_int_equal(hop_line_kind(S("Received x: y")), HOP_END);
 	assert_int_equal(hop_line_kind(S(": no name")), HOP_END);
 	assert_int_equal(hop_line_kind(S("Recei\x80ved: x")), HOP_END);
+	/* the start of a longer line: a name that runs on is a field */
+	assert_int_equal(hop_prefix_kind(S("X-A-Very-Long-Name")), HOP_FIELD);
+	assert_int_equal(hop_prefix_kind(S("Received  ")), HOP_FIELD);
+	assert_int_equal(hop_prefix_kind(S("Received: a")), HOP_RECEIVED);
+	assert_int_equal(hop_prefix_kind(S("hello world")), HOP_END);
+	assert_int_equal(hop_prefix_kind(S("\tfolded")), HOP_CONTINUATION);
 }
 
 static void
