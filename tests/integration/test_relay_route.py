@@ -341,7 +341,8 @@ def test_cached_connection_closed_by_the_server(make_daemon, script_server):
     assert "cached connection failed" in d.logtext()
 
 
-def test_backup_mx_knows_itself_by_address(make_daemon, unbound_server):
+def test_backup_mx_knows_itself_by_address(make_daemon, unbound_server,
+                                           sandbox):
     """This host among the MX hosts by its address, not its name (was:
     by myhostname only), as Postfix's smtp(8) finds itself: an MX host
     whose address is ours (127.0.0.1 of inet_interfaces = all, or one of
@@ -349,7 +350,8 @@ def test_backup_mx_knows_itself_by_address(make_daemon, unbound_server):
     it cuts off itself and every worse host (the dead primary defers,
     the worse host is never tried); better hosts without an address
     defer 4.4.4; a [name] next hop at port 25 that is this host bounces
-    5.4.6."""
+    5.4.6.  In both sandboxes (jail: dns in the host's network, master's
+    view of the addresses)."""
     primary, worse = addrs(2)
     dns = unbound_server(zone=ZONE, records=[
         "byaddr.bh-route.example. MX 10 alias.bh-route.example.",
@@ -371,7 +373,7 @@ def test_backup_mx_knows_itself_by_address(make_daemon, unbound_server):
         f.write("selfname.example smtp:[alias.bh-route.example]\n")
     sc_worse, srv_worse = loopback_server(None, worse)   # primary: dead
     try:
-        d = make_daemon(extra_main=dns_main(
+        d = make_daemon(sandbox, extra_main=dns_main(
             dns, "relay_domains = byaddr.bh-route.example, "
             "proxied.bh-route.example, second.bh-route.example, "
             "noprim.bh-route.example\nproxy_interfaces = 192.0.2.77\n"
