@@ -69,6 +69,7 @@ struct bh_config {
 	struct bh_strlist mydestination;	/* lower-cased domains */
 	struct bh_strlist inet_interfaces;	/* "all", "loopback-only" or
 						   numeric addresses */
+	struct bh_strlist proxy_interfaces;	/* numeric addresses */
 	char		*queue_directory;
 	char		*empty_directory;
 	char		*pid_file;
@@ -118,6 +119,7 @@ struct bh_config {
 	char		*smtpd_tls_security_level;	/* "", none, may, encrypt */
 	char		*smtpd_tls_wrappermode;		/* yes, no */
 	long		 header_size_limit;	/* bytes of message header */
+	long		 hopcount_limit;	/* Received: fields: too many hops */
 	long		 bounce_queue_lifetime;
 	long		 delay_warning_time;	/* 0: no warnings */
 	char		*double_bounce_notice_recipient; /* 2bounce_... */

@@ -345,6 +345,23 @@ bad:
 	return NULL;
 }
 
+/* A numeric IPv4/IPv6 address only (proxy_interfaces). */
+char *
+elem_address(const char *s, size_t n, char *why, size_t whylen)
+{
+	char *r;
+
+	if ((r = elem_interface(s, n, why, whylen)) == NULL)
+		return NULL;
+	if (strcmp(r, "all") == 0 || strcmp(r, "loopback-only") == 0) {
+		free(r);
+		snprintf(why, whylen, "'%.*s' is not a numeric IPv4/IPv6 "
+		    "address (host names are not looked up)", (int)n, s);
+		return NULL;
+	}
+	return r;
+}
+
 /*
  * "hash:/etc/aliases" or "/etc/aliases".  bulkhead reads the aliases(5)
  * source text itself, so the Postfix database types that are built from

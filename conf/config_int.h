@@ -77,6 +77,7 @@ char	*elem_network(const char *, size_t, char *, size_t);
 char	*elem_domain(const char *, size_t, char *, size_t);
 char	*elem_resolver(const char *, size_t, char *, size_t);
 char	*elem_interface(const char *, size_t, char *, size_t);
+char	*elem_address(const char *, size_t, char *, size_t);
 char	*elem_aliasmap(const char *, size_t, char *, size_t);
 char	*elem_mailto(const char *, size_t, char *, size_t);
 char	*elem_login(const char *, size_t, char *, size_t);

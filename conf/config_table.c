@@ -36,6 +36,8 @@ const struct param params[] = {
 	LIST(mydestination, "$myhostname, localhost.$mydomain, localhost",
 	    elem_domain),
 	LIST(inet_interfaces, "all", elem_interface),
+	/* Postfix's: addresses a proxy or NAT receives this host's mail on */
+	LIST(proxy_interfaces, "", elem_address),
 	STR(queue_directory, "/var/spool/bulkhead", check_abspath),
 	STR(empty_directory, "/var/empty", check_abspath),
 	STR(pid_file, "/run/bulkhead.pid", check_abspath),
@@ -95,6 +97,8 @@ const struct param params[] = {
 	STR(smtpd_tls_security_level, "", check_tls_level),
 	STR(smtpd_tls_wrappermode, "no", check_yesno),
 	NUM(header_size_limit, "102400", K_LONG, 1, INT_MAX),
+	/* Postfix's: Received: fields a message may carry (lib/hopcount.h) */
+	NUM(hopcount_limit, "50", K_LONG, 1, INT_MAX),
 	/* Postfix's units: a bare number is days, and hours. */
 	TIME(bounce_queue_lifetime, "5d", 'd', 0),
 	TIME(delay_warning_time, "0h", 'h', 0),

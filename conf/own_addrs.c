@@ -67,6 +67,8 @@ own_addrs_string(const struct bh_config *cf, char *out, size_t len)
 		} else
 			add(out, len, cf->inet_interfaces.v[k]);
 	}
+	for (k = 0; k < cf->proxy_interfaces.n; k++)
+		add(out, len, cf->proxy_interfaces.v[k]);
 }
 
 void

@@ -237,10 +237,10 @@ forward_remote_ok(const struct job *j, const char *addr)
 /*
  * Sort the targets: the user's own name (or \user) means the mailbox;
  * other local addresses go to lookup; commands and files become the
- * job's targets, for runners; a remote address cannot be delivered by
- * this release, and rather than lose or bounce mail the whole .forward
- * is then ignored.  Returns the reason to ignore it, or NULL with *self
- * and the local parts filled.
+ * job's targets, for runners; remote addresses go back to queue with
+ * the result when a route sends mail off this host (else, rather than
+ * lose or bounce mail, the whole .forward is ignored).  Returns the
+ * reason to ignore it, or NULL with *self and the local parts filled.
  */
 static const char *
 forward_sort(struct job *j, struct wl_node *fwd, const struct forward *f,
@@ -421,8 +421,47 @@ include_expanded(struct job *j, struct wl_node *a, uint32_t type,
 }
 
 /*
+ * A remote address of an :include: file goes out as an alias's or a
+ * .forward's does: with the result, for queue to add as a recipient.
+ */
+static void
+include_remote(struct job *j, const struct msg_runner_open *t,
+    const char *addr)
+{
+	struct msg_failed	 f;
+	const char		*why = NULL;
+
+	if (!forward_remote_ok(j, addr))
+		why = "remote address in an :include: file, and no route "
+		    "sends mail off this host";
+	else if (j->nremote >= IPC_REMOTE_MAX)
+		why = "more remote addresses than one result carries";
+	if (why != NULL) {
+		log_info("%s: :include: file %s: <%s>: %s", j->d.qid, t->value,
+		    addr, why);
+		/* that member bounces alone, as an alias's, if queue's
+		   rule for a failed member takes it */
+		memset(&f, 0, sizeof(f));
+		if (j->nfailed < IPC_FAILED_MAX &&
+		    strlcpy(f.addr, addr, sizeof(f.addr)) < sizeof(f.addr)) {
+			xstrlcpy(f.dsn, "5.3.0", sizeof(f.dsn));
+			xstrlcpy(f.text, why, sizeof(f.text));
+		}
+		if (f.dsn[0] != '\0' && ipc_check_failed(1, &f) == NULL)
+			j->failed[j->nfailed++] = f;
+		else
+			job_fail(j, "5.3.0", why);
+		return;
+	}
+	xstrlcpy(j->remote[j->nremote++], addr, IPC_ADDR_MAX);
+	log_info("%s: :include: file %s: forwarded to remote address <%s>",
+	    j->d.qid, t->value, addr);
+}
+
+/*
  * The runner read an :include: file (as the alias file's owner): its
- * addresses go to lookup and become recipients; its commands, files and
+ * local addresses go to lookup and become recipients, remote ones go
+ * back to queue with the result (as an alias's); its commands, files and
  * nested :include: files become targets that carry the chain of files
  * that led to them, for master and the runner to check.
  */
@@ -470,11 +509,15 @@ on_include(struct job *j, const struct msg_forward_data *fd)
 			continue;
 		}
 		at = strrchr(e->value, '@');
+		if (at != NULL && !resolve_is_local_domain(at + 1,
+		    &j->lo->we.cf)) {
+			include_remote(j, t, e->value);
+			continue;
+		}
 		n = at ? (size_t)(at - e->value) : strlen(e->value);
-		if ((at != NULL && !resolve_is_local_domain(at + 1,
-		    &j->lo->we.cf)) || n == 0 || n >= sizeof(local)) {
-			job_fail(j, "5.3.0", ":include: file names a remote "
-			    "address, which this release does not deliver");
+		if (n == 0 || n >= sizeof(local)) {
+			job_fail(j, "5.3.0", ":include: file names an empty "
+			    "or overlong address");
 			continue;
 		}
 		for (k = 0; k < n; k++)

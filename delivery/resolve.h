@@ -36,9 +36,11 @@ enum rcpt_verdict resolve_rcpt(const struct resolver *, const char *addr);
 /*
  * The same, knowing the client's numeric address: mail for a domain that
  * is not ours may be relayed for a client in mynetworks, or to a domain
- * in relay_domains.  With relayhost set it is RCPT_OK (queue hands it
- * to relay); without, bulkhead has nowhere to send it (no MX lookups
- * yet), so it is RCPT_RELAY_UNAVAILABLE (a temporary refusal).
+ * in relay_domains.  When a route leads there (default_transport smtp,
+ * a relayhost, a transport_maps entry that is not local:) it is RCPT_OK
+ * (queue hands it to relay); with default_transport = local and neither
+ * a relayhost nor an entry, bulkhead has nowhere to send it:
+ * RCPT_RELAY_UNAVAILABLE (a temporary refusal).
  */
 enum rcpt_verdict resolve_rcpt_client(const struct resolver *,
 	    const char *addr, const char *client_addr, int trusted);

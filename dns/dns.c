@@ -5,7 +5,8 @@
  * preference with equal ones shuffled, and each host's A and AAAA
  * addresses, as the next hops relay tries in order.  With
  * DNS_QUERY_NOMX (a "[name]" next hop) only the name's addresses; with
- * self (a backup MX) the hosts preferred to self only.
+ * self (a backup MX) the hosts preferred to self only, self known by
+ * its name (myhostname) or by an address of this host (dns_self.h).
  *
  * The resolver library is libunbound (see README: it validates DNSSEC,
  * which DANE will need, and its ub_fd() fits libevent), configured before
@@ -33,6 +34,7 @@
 #include <unbound.h>
 
 #include "dns/dns_parse.h"
+#include "dns/dns_self.h"
 #include "dns/dns_tlsa.h"
 #include "lib/log.h"
 #include "lib/strl.h"
@@ -52,6 +54,7 @@ struct dquery;
 
 struct dhost {
 	struct dquery	*q;
+	uint32_t	 pref;		/* MX preference */
 	char		 name[DNS_NAME_MAX + 1];
 	char		 addr[2][ADDRS_PER_HOST][DNS_ADDR_MAX];	/* A, AAAA */
 	int		 naddr[2];
@@ -67,6 +70,7 @@ struct dquery {
 	int			 dead;		/* queue went away */
 	int			 tempfail;
 	int			 secure;
+	int			 nomx;		/* a "[name]" */
 	size_t			 nhosts;
 	struct dhost		 hosts[MX_HOSTS_MAX];
 };
@@ -77,6 +81,7 @@ struct dns {
 	struct ub_ctx		*ub;
 	struct event		*ub_ev;
 	TAILQ_HEAD(, dquery)	 queries;
+	struct dns_self		 self;		/* this host's addresses */
 };
 
 static uint32_t
@@ -128,6 +133,69 @@ query_done(struct dquery *q)
 	free(q);
 }
 
+/* Has host h an address of this host? */
+static int
+host_is_self(const struct dns *d, const struct dhost *h)
+{
+	int f, k;
+
+	for (f = 0; f < 2; f++)
+		for (k = 0; k < h->naddr[f]; k++)
+			if (dns_self_has(&d->self, h->addr[f][k]))
+				return 1;
+	return 0;
+}
+
+/*
+ * This host among the mail hosts by its address (Postfix's
+ * smtp_find_self and smtp_truncate_self): the hosts of its preference
+ * and worse are left out.  DNS_OK with what remains; DNS_LOOP when it
+ * is the best (or the "[name]" is this host); DNS_NOPRIMARY when only
+ * better hosts without an address remain.
+ */
+static uint32_t
+drop_self(struct dquery *q)
+{
+	size_t i, k;
+
+	if (q->self[0] == '\0')
+		return DNS_OK;
+	for (i = 0; i < q->nhosts; i++)
+		if (host_is_self(q->d, &q->hosts[i]))
+			break;
+	if (i == q->nhosts)
+		return DNS_OK;
+	if (q->nomx)
+		return DNS_LOOP;
+	for (k = 0; k < q->nhosts && q->hosts[k].pref < q->hosts[i].pref; k++)
+		;
+	q->nhosts = k;
+	if (k == 0)
+		return DNS_LOOP;
+	for (i = 0; i < k; i++)
+		if (q->hosts[i].naddr[0] + q->hosts[i].naddr[1] > 0)
+			return DNS_OK;
+	return DNS_NOPRIMARY;
+}
+
+/* Every address is in: the answer. */
+static void
+addresses_done(struct dquery *q)
+{
+	switch (drop_self(q)) {
+	case DNS_LOOP:
+		reply(q, DNS_LOOP, "mail for the domain loops back to myself "
+		    "(an address of this host)");
+		break;
+	case DNS_NOPRIMARY:
+		reply(q, DNS_NOPRIMARY, "unable to find primary relay");
+		break;
+	default:
+		reply(q, DNS_OK, "");
+	}
+	query_done(q);
+}
+
 static void
 addr_done(void *arg, int err, struct ub_result *res)
 {
@@ -156,8 +224,7 @@ addr_done(void *arg, int err, struct ub_result *res)
 		ub_resolve_free(res);
 	if (--q->pending > 0)
 		return;
-	reply(q, DNS_OK, "");
-	query_done(q);
+	addresses_done(q);
 }
 
 static void
@@ -187,8 +254,7 @@ ask_addresses(struct dquery *q)
 	}
 	if (--q->pending > 0)
 		return;
-	reply(q, DNS_OK, "");
-	query_done(q);
+	addresses_done(q);
 }
 
 /*
@@ -268,6 +334,7 @@ mx_done(void *arg, int err, struct ub_result *res)
 		struct dhost *h = &q->hosts[q->nhosts++];
 
 		h->q = q;
+		h->pref = mx[i].pref;
 		STRLCPY_ARRAY(h->name, mx[i].host);
 	}
 	ub_resolve_free(res);
@@ -293,6 +360,7 @@ on_query(struct dns *d, uint32_t id, const struct msg_dns_query *m)
 	TAILQ_INSERT_TAIL(&d->queries, q, entry);
 	if (m->flags & DNS_QUERY_NOMX) {	/* [name]: no MX lookup */
 		q->secure = 1;		/* until an answer says otherwise */
+		q->nomx = 1;
 		q->nhosts = 1;
 		q->hosts[0].q = q;
 		STRLCPY_ARRAY(q->hosts[0].name, q->domain);
@@ -438,6 +506,7 @@ dns_prepare(struct worker_env *we, struct sandbox_spec *sb)
 	    (rc = ub_ctx_resolvconf(d->ub, "/etc/resolv.conf")) != 0)
 		fatalx("dns: /etc/resolv.conf: %s", ub_strerror(rc));
 	trust_anchors(d, we->cf.dns_trust_anchor_file);
+	dns_self_init(&d->self, we->own_addrs);	/* master's -A */
 	if ((rc = ub_ctx_async(d->ub, 1)) != 0)
 		fatalx("dns: ub_ctx_async: %s", ub_strerror(rc));
 	if ((d->ub_ev = event_new(we->base, ub_fd(d->ub), EV_READ |

@@ -1,12 +1,15 @@
 /*
  * dns_tlsa.c: the dns compartment's TLSA lookups for DANE (RFC 7672):
- * queue's IPC_DNS_TLSA names mail hosts; for each, _25._tcp.HOST TLSA
- * is asked of libunbound, and only a DNSSEC-validated answer counts
- * (res->secure, which needs dns_trust_anchor_file).  A bogus answer or
- * a server failure makes the host unusable (TLSA_FAILED: a forged
- * denial must not turn DANE off); no records or an insecure answer
- * leaves the host to "may" (TLSA_NONE); validated records relay can
- * use (dns_parse_tlsa: usages 2 and 3) go back with the host's index.
+ * queue's IPC_DNS_TLSA names mail hosts and a port; for each,
+ * _PORT._tcp.HOST TLSA is asked of libunbound, and only a
+ * DNSSEC-validated answer counts (res->secure, which needs
+ * dns_trust_anchor_file).  A bogus answer or a server failure makes the
+ * host unusable (TLSA_FAILED: a forged denial must not turn DANE off);
+ * no records or an insecure answer leaves the host to "may"
+ * (TLSA_NONE); validated records relay can use (dns_parse_tlsa: usages
+ * 2 and 3) go back with the host's index (TLSA_FOUND); validated
+ * records of which none is usable make TLS mandatory without
+ * authentication (TLSA_UNUSABLE, RFC 7672 2.2).
  *
  * Handlers:
  *   tlsa_done		libunbound's answer for one host
@@ -34,7 +37,7 @@ struct tquery;
 struct thost {
 	struct tquery	*q;
 	uint32_t	 idx;
-	char		 name[IPC_HOST_MAX + 16];	/* _25._tcp.HOST */
+	char		 name[IPC_HOST_MAX + 16];	/* _PORT._tcp.HOST */
 };
 
 struct tquery {
@@ -64,13 +67,19 @@ finish(struct tquery *q)
 	free(q);
 }
 
-/* The usable records of a validated answer; how many. */
-static size_t
+/*
+ * The usable records of a validated answer: TLSA_FOUND; none usable (a
+ * malformed record is unusable too): TLSA_UNUSABLE; usable ones that
+ * found no room in the answer: TLSA_FAILED (the host is not tried
+ * rather than tried without them).
+ */
+static uint32_t
 take_records(struct thost *h, struct ub_result *res)
 {
 	struct msg_dns_tlsa_answer	*a = &h->q->a;
 	struct dns_tlsa			 t;
-	size_t				 i, n = 0;
+	size_t				 i, n = 0, usable = 0;
+	uint32_t			 first = a->nrec;
 	int				 rc;
 
 	for (i = 0; res->data[i] != NULL; i++) {
@@ -78,7 +87,10 @@ take_records(struct thost *h, struct ub_result *res)
 		    (size_t)res->len[i], &t);
 		if (rc == -1)
 			log_warnx("dns: %s: malformed TLSA record", h->name);
-		if (rc != 0 || a->nrec == IPC_TLSA_MAX)
+		if (rc != 0)
+			continue;
+		usable++;
+		if (a->nrec == IPC_TLSA_MAX)
 			continue;
 		a->rec[a->nrec].hop = h->idx;
 		a->rec[a->nrec].usage = t.usage;
@@ -89,7 +101,18 @@ take_records(struct thost *h, struct ub_result *res)
 		a->nrec++;
 		n++;
 	}
-	return n;
+	if (usable == 0) {
+		log_info("dns: %s: every TLSA record is unusable: TLS without "
+		    "authentication (RFC 7672 2.2)", h->name);
+		return TLSA_UNUSABLE;
+	}
+	if (n < usable) {
+		log_warnx("dns: %s: more TLSA records than one answer carries",
+		    h->name);
+		a->nrec = first;	/* a failed host has none */
+		return TLSA_FAILED;
+	}
+	return TLSA_FOUND;
 }
 
 static void
@@ -109,7 +132,7 @@ tlsa_done(void *arg, int err, struct ub_result *res)
 	} else if (!res->secure || !res->havedata || res->nxdomain)
 		*st = TLSA_NONE;
 	else
-		*st = take_records(h, res) > 0 ? TLSA_FOUND : TLSA_NONE;
+		*st = take_records(h, res);
 	if (res != NULL)
 		ub_resolve_free(res);
 	if (--q->pending == 0)
@@ -135,7 +158,8 @@ dns_tlsa_query(struct ub_ctx *ub, struct ipc_chan **queue, uint32_t id,
 		h = &q->hosts[i];
 		h->q = q;
 		h->idx = i;
-		snprintf(h->name, sizeof(h->name), "_25._tcp.%s", m->hosts[i]);
+		snprintf(h->name, sizeof(h->name), "_%u._tcp.%s", m->port,
+		    m->hosts[i]);
 		q->pending++;
 		if ((rc = ub_resolve_async(ub, h->name, RR_TLSA, CLASS_IN, h,
 		    tlsa_done, NULL)) != 0) {

@@ -194,8 +194,12 @@ spawn_worker(struct master *m, enum bh_role role)
 	argv[argc++] = nlis;
 	argv[argc++] = "-S";
 	argv[argc++] = (char *)seccomp_get_mode();
-	/* lookup may have a network namespace of its own: our view. */
-	if (role == ROLE_LOOKUP) {
+	/*
+	 * This host's addresses: lookup's domain literals (it may have a
+	 * network namespace of its own: our view), dns's MX hosts that are
+	 * this host.
+	 */
+	if (role == ROLE_LOOKUP || role == ROLE_DNS) {
 		own_addrs_string(&m->cf, own, sizeof(own));
 		if (own[0] != '\0') {
 			argv[argc++] = "-A";

@@ -12,6 +12,8 @@
  *   (write)	Received:, the missing headers, the message
  *   MSG_RCPT ...	every recipient
  *   MSG_COMMIT	queue has it on disk: only then is the drop file removed
+ *			(with MSG_FLAG_HOPS when its header reached
+ *			hopcount_limit: queue bounces it, as Postfix does)
  *
  * A file that is not a good drop file is moved to corrupt/ with a log
  * line, never removed.  A temporary failure leaves the file for the
@@ -34,6 +36,7 @@
 #include <event2/event.h>
 
 #include "lib/fdio.h"
+#include "lib/hopcount.h"
 #include "lib/log.h"
 #include "lib/strl.h"
 #include "lib/xmalloc.h"
@@ -57,6 +60,7 @@ struct job {
 	struct stat	 st;
 	struct drop_env	 env;
 	unsigned	 have;		/* DROP_HAVE_* */
+	size_t		 hops;		/* Received: fields, ours included */
 	char		 login[IPC_USER_MAX + 1];
 	char		 sender[IPC_ADDR_MAX];
 	char		 qid[IPC_QID_MAX];
@@ -212,6 +216,7 @@ file_open(struct pickup *p, const char *name)
 	}
 	j->have = drop_scan_headers(head + j->env.env_len,
 	    max - j->env.env_len);
+	j->hops = 1 + hop_count(head + j->env.env_len, max - j->env.env_len);
 	free(head);
 	return 1;
 }
@@ -366,6 +371,13 @@ send_commit(struct pickup *p)
 	m.ret = j->env.ret;
 	STRLCPY_ARRAY(m.envid, j->env.envid);
 	m.flags = j->env.body8 ? MSG_FLAG_8BITMIME : 0;
+	if (j->hops >= (size_t)p->we.cf.hopcount_limit) {
+		/* Postfix's cleanup bounces it: queue does, with 5.4.0 */
+		log_warnx("%s: message rejected: hopcount exceeded (%zu "
+		    "Received: header fields): it is bounced", j->qid,
+		    j->hops);
+		m.flags |= MSG_FLAG_HOPS;
+	}
 	wb_init(&wb, buf, sizeof(buf));
 	enc_commit(&wb, &m);
 	j->state = J_COMMIT;

@@ -16,7 +16,9 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "lib/rfc5321.h"
 #include "privsep/ipc_msgs.h"
@@ -354,6 +356,28 @@ tlsa_ok(uint32_t nhops, const struct msg_relay_tlsa *t)
 	return t->mtype == 0 || t->len == mlen[t->mtype];
 }
 
+/* The "every record unusable" mark of a host (IPC_TLSA_UNUSABLE). */
+static int
+tlsa_unusable_mark(uint32_t nhops, const struct msg_relay_tlsa *t)
+{
+	return t->hop < nhops && t->usage == IPC_TLSA_UNUSABLE &&
+	    t->selector == 0 && t->mtype == 0 && t->len == 0;
+}
+
+/* A host's mark and another record of the same host? */
+static int
+tlsa_mark_alone(const struct msg_relay *m, uint32_t k)
+{
+	const char	*host = m->hops[m->tlsa[k].hop].name;
+	uint32_t	 i;
+
+	for (i = 0; i < m->ntlsa; i++)
+		if (i != k && m->tlsa[i].hop < m->nhops &&
+		    strcasecmp(m->hops[m->tlsa[i].hop].name, host) == 0)
+			return 0;
+	return 1;
+}
+
 /* The TLS policy and the SASL credentials of a relay request. */
 static const char *
 relay_tls_check(const struct msg_relay *m)
@@ -365,7 +389,11 @@ relay_tls_check(const struct msg_relay *m)
 	if (m->ntlsa > IPC_TLSA_MAX)
 		return "bad TLSA count";
 	for (i = 0; i < m->ntlsa; i++)
-		if (!tlsa_ok(m->nhops, &m->tlsa[i]))
+		if (tlsa_unusable_mark(m->nhops, &m->tlsa[i])) {
+			if (!tlsa_mark_alone(m, i))
+				return "a host with records and the unusable "
+				    "mark";
+		} else if (!tlsa_ok(m->nhops, &m->tlsa[i]))
 			return "bad TLSA record";
 	if (!text_ok(m->sasl_user, 0) || !text_ok(m->sasl_pass, 0) ||
 	    (m->sasl_user[0] == '\0') != (m->sasl_pass[0] == '\0'))
@@ -383,7 +411,7 @@ ipc_check_relay(const struct msg_relay *m)
 	if (!text_ok(m->sender, 0) || strchr(m->sender, ' ') != NULL ||
 	    !text_ok(m->envid, 0))
 		return "control character in the envelope";
-	if ((m->flags & ~MSG_FLAG_MASK) != 0)
+	if ((m->flags & ~MSG_FLAG_RELAY) != 0)
 		return "unknown flags";
 	if (m->ret >= DSN_RET_MAX)
 		return "bad RET";
@@ -492,13 +520,18 @@ ipc_check_dns_answer(const struct msg_dns_answer *m)
 const char *
 ipc_check_dns_tlsa_query(const struct msg_dns_tlsa_query *m)
 {
+	char		pre[16];
 	uint32_t	i;
-	size_t		n;
+	size_t		n, np;
 
+	if (m->port == 0 || m->port > 65535)
+		return "bad port";
 	if (m->nhosts == 0 || m->nhosts > IPC_RELAY_HOPS_MAX)
 		return "bad host count";
+	/* _PORT._tcp.HOST must be a name of at most 254 octets */
+	np = (size_t)snprintf(pre, sizeof(pre), "_%u._tcp.", m->port);
 	for (i = 0; i < m->nhosts; i++)
-		if ((n = strlen(m->hosts[i])) == 0 || n > IPC_HOST_MAX - 11 ||
+		if ((n = strlen(m->hosts[i])) == 0 || n + np > 254 ||
 		    rfc5321_check_domain(m->hosts[i], n, RFC5321_NAME_ONLY,
 		    NULL) != 0)
 			return "bad host";

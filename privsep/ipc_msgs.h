@@ -49,7 +49,7 @@ enum rcpt_verdict {
 	RCPT_UNKNOWN_USER,		/* 550 5.1.1 */
 	RCPT_RELAY_DENIED,		/* 554 5.7.1 */
 	RCPT_TEMPFAIL,			/* 451 4.3.0 */
-	RCPT_RELAY_UNAVAILABLE,		/* may relay, cannot yet: 451 4.4.0 */
+	RCPT_RELAY_UNAVAILABLE,		/* may relay, no route: 451 4.4.0 */
 	RCPT_VERDICT_MAX
 };
 
@@ -85,7 +85,12 @@ enum dsn_ret {
 
 #define MSG_FLAG_8BITMIME	0x01		/* BODY=8BITMIME */
 #define MSG_FLAG_SMTPUTF8	0x02		/* SMTPUTF8 on MAIL */
-#define MSG_FLAG_MASK		0x03
+/* pickup only: the header reached hopcount_limit; queue bounces every
+   recipient 5.4.0 (Postfix's cleanup bounces a local submission) */
+#define MSG_FLAG_HOPS		0x04
+#define MSG_FLAG_MASK		0x07
+/* what relay is told (IPC_RELAY) */
+#define MSG_FLAG_RELAY		(MSG_FLAG_8BITMIME | MSG_FLAG_SMTPUTF8)
 
 #define IPC_ENVID_MAX		101		/* RFC 3461: 100 characters */
 
@@ -511,9 +516,14 @@ struct msg_relay_hop {
 /*
  * A DNSSEC-validated TLSA record (RFC 6698) for the host of hops[hop]
  * (and every hop of the same name): usage 2 or 3, selector 0 or 1,
- * matching type 0, 1 (32 octets) or 2 (64 octets).
+ * matching type 0, 1 (32 octets) or 2 (64 octets).  In IPC_RELAY, a
+ * record of usage IPC_TLSA_UNUSABLE (selector, matching type 0, no data)
+ * says instead that the host's validated TLSA records are all unusable
+ * (RFC 7672 2.2: TLS is required, the certificate not checked: as at
+ * encrypt); such a host has no other record.
  */
 #define IPC_TLSA_MAX		8
+#define IPC_TLSA_UNUSABLE	255
 #define IPC_TLSA_DATA_MAX	128
 #define IPC_SASL_MAX		256
 
@@ -580,6 +590,8 @@ enum dns_status {
 	DNS_NOHOST,		/* its hosts have no address: 5.4.4 */
 	DNS_TEMPFAIL,		/* try again: 4.4.3 */
 	DNS_LOOP,		/* the best MX is self: 5.4.6 */
+	DNS_NOPRIMARY,		/* self is the best MX with an address, a
+				   better one has none: 4.4.4 */
 	DNS_STATUS_MAX
 };
 
@@ -588,9 +600,13 @@ enum dns_status {
 struct msg_dns_query {
 	char		domain[IPC_HOST_MAX];
 	uint32_t	flags;			/* DNS_QUERY_* */
-	/* myhostname, or "": an MX host of that name and every host of
-	   equal or worse preference are left out (we are a backup MX);
-	   if it is the best, the answer is DNS_LOOP */
+	/* myhostname, or "" (queue sends it for port 25 only, as
+	   Postfix's smtp(8) detects loops there only): an MX host of that
+	   name, or one with an address of this host (master's -A: the
+	   addresses of inet_interfaces and proxy_interfaces), and every
+	   host of equal or worse preference are left out (we are a backup
+	   MX); if it is the best, the answer is DNS_LOOP.  A "[name]"
+	   (DNS_QUERY_NOMX) with an address of this host: DNS_LOOP */
 	char		self[IPC_HOST_MAX];
 };
 
@@ -611,21 +627,27 @@ const char *ipc_check_dns_answer(const struct msg_dns_answer *);
 
 /*
  * IPC_DNS_TLSA (queue to dns): the TLSA records (RFC 7672 2.2) of mail
- * hosts, _25._tcp.HOST, for a destination at the dane level whose MX
- * answer was DNSSEC-validated.  IPC_DNS_TLSA_RESULT: per host, in the
- * query's order, whether DANE applies (validated records relay can
- * use), does not (none, or not validated: the host is used as at may),
- * or the lookup failed (a validation or server failure: the host is
- * not used); and the records, rec[i].hop naming the host by its index.
+ * hosts, _PORT._tcp.HOST, for a destination at the dane level whose MX
+ * (or, for a "[name]" next hop, address) answer was DNSSEC-validated.
+ * IPC_DNS_TLSA_RESULT: per host, in the query's order, whether DANE
+ * applies (validated records relay can use), does not (none, or not
+ * validated: the host is used as at may), applies with every record
+ * unusable (validated records, none of usage 2 or 3 with a selector
+ * and matching type relay knows: TLS without authentication, RFC 7672
+ * 2.2), or the lookup failed (a validation or server failure: the host
+ * is not used); and the records, rec[i].hop naming the host by its
+ * index.
  */
 enum dns_tlsa_state {
 	TLSA_NONE = 0,
 	TLSA_FOUND,
 	TLSA_FAILED,
+	TLSA_UNUSABLE,
 	TLSA_STATE_MAX
 };
 
 struct msg_dns_tlsa_query {
+	uint32_t	port;			/* 1 .. 65535: _PORT._tcp */
 	uint32_t	nhosts;			/* 1 .. IPC_RELAY_HOPS_MAX */
 	char		hosts[IPC_RELAY_HOPS_MAX][IPC_HOST_MAX];
 };

@@ -196,6 +196,7 @@ enc_dns_tlsa_query(struct wbuf *wb, const struct msg_dns_tlsa_query *m)
 	uint32_t i;
 
 	ipc_enc_check("enc_dns_tlsa_query", ipc_check_dns_tlsa_query(m));
+	wb_u32(wb, m->port);
 	wb_u32(wb, m->nhosts);
 	for (i = 0; i < m->nhosts && i < IPC_RELAY_HOPS_MAX; i++)
 		wb_str(wb, m->hosts[i]);
@@ -206,7 +207,8 @@ dec_dns_tlsa_query(struct rbuf *rb, struct msg_dns_tlsa_query *m)
 {
 	uint32_t i;
 
-	if (rb_u32(rb, &m->nhosts) == -1 || m->nhosts > IPC_RELAY_HOPS_MAX)
+	if (rb_u32(rb, &m->port) == -1 || rb_u32(rb, &m->nhosts) == -1 ||
+	    m->nhosts > IPC_RELAY_HOPS_MAX)
 		return -1;
 	for (i = 0; i < m->nhosts; i++)
 		rb_str(rb, m->hosts[i], sizeof(m->hosts[i]));

@@ -25,7 +25,7 @@ struct worker_env {
 	struct ipc_chan		*master;	/* spawned roles: fd 3 */
 	struct ipc_chan		*local;		/* writer, runner: fd 3 */
 	int			 nlisteners;	/* smtpd: fds 4 .. */
-	const char		*own_addrs;	/* lookup: -A, own_addrs.h */
+	const char		*own_addrs;	/* lookup, dns: -A, own_addrs.h */
 	/* Master handed us a channel to a peer compartment. */
 	void			(*on_peer)(struct worker_env *, enum bh_role,
 				    int fd);

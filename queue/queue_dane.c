@@ -1,11 +1,15 @@
 /*
- * queue_dane.c: DANE (RFC 7672) for MX routing.  When the destination's
- * TLS policy is "dane" and its MX answer was DNSSEC-validated, queue
+ * queue_dane.c: DANE (RFC 7672) for MX routing and "[name]" next hops.
+ * When the destination's TLS policy is "dane" and its MX answer (for
+ * "[name]:port", the name's address answer) was DNSSEC-validated, queue
  * asks the dns compartment (IPC_DNS_TLSA) for the TLSA records of the
- * mail hosts before handing the recipients to relay; hosts whose lookup
- * failed are left out (a forged denial must not turn DANE off), the
- * validated records go to relay with the hops (relay_send_tlsa), and a
- * host without them is tried as at "may".  No host left: deferred.
+ * mail hosts at the next hop's port (_PORT._tcp.HOST) before handing the
+ * recipients to relay; hosts whose lookup failed are left out (a forged
+ * denial must not turn DANE off), the validated records go to relay with
+ * the hops (relay_send_tlsa), a host whose validated records are all
+ * unusable goes with the IPC_TLSA_UNUSABLE mark (TLS required, not
+ * authenticated: RFC 7672 2.2), and a host without records is tried as
+ * at "may".  No host left: deferred.
  *
  * Handlers:
  *   on_tlsa_result	dns's answer (IPC_DNS_TLSA_RESULT or IPC_ERROR)
@@ -92,11 +96,14 @@ dane_ask(struct queue *q, struct qmsg *m, const size_t *rcpt, size_t n,
 	struct tpending		*p;
 	struct route		 r;
 	struct wbuf		 wb;
+	char			 dest[IPC_HOST_MAX + 16];
 
-	if (tls_policy_level(q, domain) != TLS_DANE || q->dns == NULL)
+	/* the policy's key: the domain, or "[name]:port" */
+	relay_destination(q, m, rcpt[0], dest, sizeof(dest));
+	if (tls_policy_level(q, dest) != TLS_DANE || q->dns == NULL)
 		return 0;
 	if (!a->secure) {
-		log_info("%s: %s: MX lookup not DNSSEC-validated: no DANE, TLS "
+		log_info("%s: %s: DNS lookup not DNSSEC-validated: no DANE, TLS "
 		    "as at may", m->env.qid, domain);
 		return 0;
 	}
@@ -107,6 +114,7 @@ dane_ask(struct queue *q, struct qmsg *m, const size_t *rcpt, size_t n,
 	memcpy(p->rcpt, rcpt, n * sizeof(*rcpt));
 	p->nhops = a->nhops;
 	memcpy(p->hops, a->hops, a->nhops * sizeof(*a->hops));
+	p->tq.port = a->hops[0].port;	/* one port for every hop */
 	hosts_of(p);
 	if (ipc_check_dns_tlsa_query(&p->tq) != NULL) {
 		free(p);
@@ -137,6 +145,79 @@ release(struct tpending *p)
 	dest_dec(p->dest);	/* counted at the MX lookup */
 }
 
+/* The first of nh hops whose host is tq.hosts[host]; nh if none. */
+static size_t
+first_hop(const struct tpending *p, const struct msg_relay_hop *hops,
+    size_t nh, uint32_t host)
+{
+	size_t k;
+
+	for (k = 0; k < nh; k++)
+		if (strcasecmp(hops[k].name, p->tq.hosts[host]) == 0)
+			break;
+	return k;
+}
+
+/*
+ * The hops relay may try: not those of a host whose lookup failed, nor
+ * those of a host whose records are all unusable when its mark would
+ * find no room beside the records (never tried without TLS).
+ */
+static size_t
+usable_hops(const struct tpending *p, const struct msg_dns_tlsa_answer *a,
+    struct msg_relay_hop *hops)
+{
+	size_t		i, nh = 0, room = IPC_TLSA_MAX - a->nrec;
+	uint32_t	st, host;
+	int		marked[IPC_RELAY_HOPS_MAX] = { 0 };
+
+	for (i = 0; i < p->nhops; i++) {
+		host = p->host_of[i];
+		if ((st = a->state[host]) == TLSA_FAILED)
+			continue;
+		if (st == TLSA_UNUSABLE && !marked[host]) {
+			if (room == 0)
+				continue;
+			room--;
+			marked[host] = 1;
+		}
+		hops[nh++] = p->hops[i];
+	}
+	return nh;
+}
+
+/*
+ * The records of the kept hops, by their index there, and the unusable
+ * mark (IPC_TLSA_UNUSABLE) of each host whose records are all unusable.
+ */
+static size_t
+hop_records(const struct tpending *p, const struct msg_dns_tlsa_answer *a,
+    const struct msg_relay_hop *hops, size_t nh,
+    struct msg_relay_tlsa *recs)
+{
+	size_t		nr = 0, k;
+	uint32_t	r, host;
+
+	for (r = 0; r < a->nrec; r++) {
+		if ((k = first_hop(p, hops, nh, a->rec[r].hop)) == nh)
+			continue;
+		recs[nr] = a->rec[r];
+		recs[nr++].hop = (uint32_t)k;
+	}
+	for (host = 0; host < p->tq.nhosts && nr < IPC_TLSA_MAX; host++) {
+		if (a->state[host] != TLSA_UNUSABLE ||
+		    (k = first_hop(p, hops, nh, host)) == nh)
+			continue;
+		memset(&recs[nr], 0, sizeof(recs[nr]));
+		recs[nr].hop = (uint32_t)k;
+		recs[nr++].usage = IPC_TLSA_UNUSABLE;
+		log_info("%s: DANE: every TLSA record of %s is unusable: TLS "
+		    "required, without authentication", p->msg->env.qid,
+		    p->tq.hosts[host]);
+	}
+	return nr;
+}
+
 /* The usable hops and their records; relay gets them, or a deferral. */
 static void
 hand_on(struct queue *q, struct tpending *p,
@@ -144,22 +225,10 @@ hand_on(struct queue *q, struct tpending *p,
 {
 	struct msg_relay_hop	 hops[IPC_RELAY_HOPS_MAX];
 	struct msg_relay_tlsa	 recs[IPC_TLSA_MAX];
-	size_t			 nh = 0, nr = 0, i, k;
-	uint32_t		 r;
+	size_t			 nh, nr = 0, k;
 
-	for (i = 0; i < p->nhops; i++)
-		if (a->state[p->host_of[i]] != TLSA_FAILED)
-			hops[nh++] = p->hops[i];
-	for (r = 0; r < a->nrec && nh > 0; r++) {
-		for (k = 0; k < nh; k++)
-			if (strcasecmp(hops[k].name,
-			    p->tq.hosts[a->rec[r].hop]) == 0)
-				break;
-		if (k == nh)
-			continue;
-		recs[nr] = a->rec[r];
-		recs[nr++].hop = (uint32_t)k;
-	}
+	if ((nh = usable_hops(p, a, hops)) > 0)
+		nr = hop_records(p, a, hops, nh, recs);
 	if (nh == 0) {
 		release(p);
 		for (k = 0; k < p->n; k++)

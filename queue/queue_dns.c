@@ -7,8 +7,11 @@
  * IPC_RELAY_RCPT_MAX due recipients of the message at that domain in
  * flight meanwhile, then hands them to relay with those hops in order
  * (relay falls back to the next on a connection failure).  A domain that
- * does not exist (5.1.2), takes no mail (null MX, 5.1.10) or whose hosts
- * have no address (5.4.4) bounces; a name service failure defers (4.4.3).
+ * does not exist (5.1.2), takes no mail (null MX, 5.1.10), whose hosts
+ * have no address (5.4.4) or whose best MX is this host (by myhostname
+ * or by address, at port 25: 5.4.6) bounces; a name service failure
+ * (4.4.3), or this host as the best MX with an address behind better
+ * ones without (4.4.4), defers.
  *
  * Handlers:
  *   on_dns_result	dns's answer (IPC_DNS_MX_RESULT or IPC_ERROR)
@@ -84,7 +87,8 @@ dns_ask(struct queue *q, struct qmsg *m, size_t i, const struct route *r,
 	memset(&dq, 0, sizeof(dq));
 	if (r->nh.kind == NEXTHOP_HOST)
 		dq.flags = DNS_QUERY_NOMX;
-	else if (q->we.cf.myhostname != NULL)	/* a backup MX */
+	/* loops to this host (a backup MX): port 25 only, as Postfix */
+	if (r->nh.port == 25 && q->we.cf.myhostname != NULL)
 		strlcpy(dq.self, q->we.cf.myhostname, sizeof(dq.self));
 	if (strlcpy(dq.domain, r->nh.addr, sizeof(dq.domain)) >=
 	    sizeof(dq.domain) || ipc_check_dns_query(&dq) != NULL) {
@@ -145,6 +149,12 @@ record_failure(struct queue *q, struct dpending *p,
 		dsn = "5.4.6";
 		snprintf(text, sizeof(text), "mail for %.200s loops back to "
 		    "myself", p->domain);
+		break;
+	case DNS_NOPRIMARY:
+		status = DELIVER_DEFER;
+		dsn = "4.4.4";
+		snprintf(text, sizeof(text), "unable to find primary relay for "
+		    "%.200s", p->domain);
 		break;
 	case DNS_NOHOST:
 		dsn = "5.4.4";

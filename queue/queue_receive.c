@@ -254,6 +254,8 @@ on_commit(struct queue *q, struct ipc_chan *c, uint32_t id,
 	in->env.size = req->size;
 	in->env.ret = req->ret;
 	in->env.flags = req->flags & MSG_FLAG_MASK;
+	if (ipc_chan_peer(c) != ROLE_PICKUP)
+		in->env.flags &= ~MSG_FLAG_HOPS;	/* smtpd refuses those */
 	in->env.warned = QWARN_NONE;
 	STRLCPY_ARRAY(in->env.envid, req->envid);
 	STRLCPY_ARRAY(in->env.sender, req->sender);

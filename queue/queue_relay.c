@@ -109,7 +109,7 @@ fill_request(struct qmsg *m, struct rinflight *f,
 	STRLCPY_ARRAY(req->qid, m->env.qid);
 	req->content_len = m->env.size;
 	STRLCPY_ARRAY(req->sender, m->env.sender);
-	req->flags = m->env.flags & MSG_FLAG_MASK;
+	req->flags = m->env.flags & MSG_FLAG_RELAY;
 	req->ret = m->env.ret;
 	STRLCPY_ARRAY(req->envid, m->env.envid);
 	req->nrcpt = f->n;
@@ -128,7 +128,7 @@ fill_request(struct qmsg *m, struct rinflight *f,
 /*
  * The destination of recipient i of m, as smtp_tls_policy_maps and
  * smtp_sasl_password_maps are keyed: its domain for MX routing, else
- * the next hop "[address]:port".
+ * the next hop "[address]:port" or "[name]:port".
  */
 void
 relay_destination(const struct queue *q, const struct qmsg *m, size_t i,
@@ -138,7 +138,8 @@ relay_destination(const struct queue *q, const struct qmsg *m, size_t i,
 	const char	*at = strrchr(m->env.rcpt[i].addr, '@');
 
 	route_of(q, m, i, &r);
-	if (r.kind == ROUTE_SMTP)
+	if (r.kind == ROUTE_SMTP || (r.kind == ROUTE_DNS &&
+	    r.nh.kind == NEXTHOP_HOST))
 		snprintf(out, outlen, "[%s]:%u", r.nh.addr, r.nh.port);
 	else
 		strlcpy(out, at != NULL ? at + 1 : "", outlen);

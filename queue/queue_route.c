@@ -132,7 +132,9 @@ entry_route(struct route *r, const struct transport_entry *e,
  * Where recipient i of m goes.  A "*" entry stands for Postfix's
  * default_transport: it does not take mydestination's domains.  A
  * transport_maps "smtp:" without a next hop means the domain's MX hosts
- * (not relayhost), as in Postfix.
+ * (not relayhost), as in Postfix.  A local submission whose header
+ * reached hopcount_limit (pickup's MSG_FLAG_HOPS) bounces, every
+ * recipient, as Postfix's cleanup bounces it.
  */
 void
 route_of(const struct queue *q, const struct qmsg *m, size_t i,
@@ -144,6 +146,13 @@ route_of(const struct queue *q, const struct qmsg *m, size_t i,
 	struct nexthop			 none;
 
 	memset(r, 0, sizeof(*r));
+	if (m->env.flags & MSG_FLAG_HOPS) {
+		/* pickup counted hopcount_limit Received: fields */
+		r->kind = ROUTE_ERROR;
+		r->dsn = "5.4.0";
+		r->text = "too many hops";
+		return;
+	}
 	r->kind = ROUTE_LOCAL;
 	if (at == NULL || at[1] == '[')
 		return;

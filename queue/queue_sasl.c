@@ -2,8 +2,9 @@
  * queue_sasl.c: the credentials of a destination for the relay's AUTH
  * (smtp_sasl_auth_enable).  Before a delivery goes to relay, queue asks
  * master (IPC_SASL_LOOKUP), which alone reads smtp_sasl_password_maps,
- * for the entry of its destination ("[address]:port" or the recipient
- * domain, relay_destination) and puts it into that IPC_RELAY only;
+ * for the entry of its destination ("[address]:port", "[name]:port" or
+ * the recipient domain, relay_destination) and puts it into that
+ * IPC_RELAY only;
  * queue keeps no copy and relay never sees the table.  A table that
  * cannot be read defers the recipients, as in Postfix.
  *

@@ -8,7 +8,8 @@
  * domain and its subdomains), dane (RFC 7672: the DNSSEC-validated TLSA
  * records queue sends, usages DANE-TA(2) and DANE-EE(3), through
  * OpenSSL's SSL_dane_enable and SSL_dane_tlsa_add; without records it
- * acts as may).  The CA file is read before the privilege drop
+ * acts as may, with the IPC_TLSA_UNUSABLE mark (validated records, none
+ * usable) as encrypt, RFC 7672 2.2).  The CA file is read before the privilege drop
  * (relay_tls_init); OpenSSL is initialised without its atexit cleanup,
  * as smtpd's is.  After the handshake the log says what was verified,
  * in Postfix's words: Verified (chain and name, or a TLSA match),
@@ -33,25 +34,33 @@
 
 static SSL_CTX	*ctx;
 
-/* The number of TLSA records queue sent for the current hop's host. */
+/*
+ * The number of TLSA records queue sent for the current hop's host
+ * (usable ones, or with unusable set: the IPC_TLSA_UNUSABLE mark).
+ */
 static size_t
-hop_tlsa(const struct rsess *s)
+hop_tlsa(const struct rsess *s, int unusable)
 {
 	const char	*name = s->req.hops[s->hop].name;
 	size_t		 i, n = 0;
 
 	for (i = 0; i < s->req.ntlsa; i++)
-		if (strcasecmp(s->req.hops[s->req.tlsa[i].hop].name, name) == 0)
+		if (strcasecmp(s->req.hops[s->req.tlsa[i].hop].name, name)
+		    == 0 && (s->req.tlsa[i].usage == IPC_TLSA_UNUSABLE) ==
+		    unusable)
 			n++;
 	return n;
 }
 
-/* The level for the current hop: dane without TLSA records is may. */
+/*
+ * The level for the current hop: dane without TLSA records is may, and
+ * with records that are all unusable encrypt (RFC 7672 2.2).
+ */
 int
 relay_tls_level(const struct rsess *s)
 {
-	if (s->req.tls_level == TLS_DANE && hop_tlsa(s) == 0)
-		return TLS_MAY;
+	if (s->req.tls_level == TLS_DANE && hop_tlsa(s, 0) == 0)
+		return hop_tlsa(s, 1) > 0 ? TLS_ENCRYPT : TLS_MAY;
 	return (int)s->req.tls_level;
 }
 
@@ -141,7 +150,8 @@ expect_tlsa(SSL *ssl, const struct rsess *s)
 	SSL_dane_set_flags(ssl, DANE_FLAG_NO_DANE_EE_NAMECHECKS);
 	for (i = 0; i < s->req.ntlsa; i++) {
 		t = &s->req.tlsa[i];
-		if (strcasecmp(s->req.hops[t->hop].name, host) != 0)
+		if (strcasecmp(s->req.hops[t->hop].name, host) != 0 ||
+		    t->usage == IPC_TLSA_UNUSABLE)
 			continue;
 		if (SSL_dane_tlsa_add(ssl, (uint8_t)t->usage,
 		    (uint8_t)t->selector, (uint8_t)t->mtype, t->data, t->len)

@@ -441,12 +441,18 @@ rcpt_answer(struct session *s, uint32_t type, const union ipc_msg *msg)
 		reply_error(s, "%s", text);
 		break;
 	case RCPT_RELAY_UNAVAILABLE:
-		/* Relaying is allowed, but there is no relay agent yet. */
+		/*
+		 * Relaying is allowed, but no route leads there:
+		 * default_transport = local (or a transport_maps local:
+		 * entry) without a relayhost, or another host's literal.
+		 */
 		log_info("defer: RCPT from unknown[%s]: 451 4.4.0 <%s>: "
-		    "relaying is allowed for this client, but this release "
-		    "has no relay agent", s->client_addr, a);
+		    "relaying is allowed for this client, but no transport "
+		    "sends mail to that destination (default_transport = "
+		    "local without relayhost or transport_maps entry)",
+		    s->client_addr, a);
 		reply(s, "451 4.4.0 <%s>: Recipient address rejected: this "
-		    "server cannot relay mail to other hosts yet", a);
+		    "server has no route to that destination", a);
 		break;
 	default:
 		reply(s, "451 4.3.0 <%s>: Temporary lookup failure", a);

@@ -5,8 +5,10 @@
  * then stores the content as it arrives: dot-transparency, bare <CR> and
  * <LF> (smtpd_forbid_bare_newline), header_size_limit and
  * message_size_limit.  BDAT (RFC 3030) reads counted chunks into the same
- * store.  At the end the envelope goes to queue and commit_answer gives
- * the client its reply.
+ * store.  The header's Received: fields are counted as they arrive
+ * (hopcount_limit): a message that reaches the limit is refused at the
+ * end, as Postfix's cleanup refuses it.  At the end the envelope goes to
+ * queue and commit_answer gives the client its reply.
  *
  * Handlers:
  *   cmd_data, cmd_bdat			the two commands
@@ -36,6 +38,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "lib/hopcount.h"
 #include "lib/log.h"
 #include "lib/strl.h"
 #include "smtpd/dsn_param.h"
@@ -149,6 +152,9 @@ data_answer(struct session *s, uint32_t type, const union ipc_msg *msg,
 	s->in_header = 1;
 	s->header_bytes = s->line_bytes = 0;
 	s->line_kept = s->header_cut = 0;
+	s->hops = 1;		/* the Received: field written below */
+	s->hops_done = 0;
+	s->hop_len = 0;
 	log_info("%s: client=unknown[%s]%s", s->qid, s->client_addr,
 	    auth_log_suffix(s, sasl_log, sizeof(sasl_log)));
 	write_received(s);
@@ -224,11 +230,47 @@ header_excess(struct session *s, size_t len, int newline)
 	return 1;
 }
 
+/*
+ * hopcount_limit: the start of each header line (up to its colon, as
+ * far as hop_line holds) is kept until the line ends, then judged; a
+ * line longer than hop_line is judged by what it holds.
+ */
+static void
+hop_track(struct session *s, const char *p, size_t len, int newline)
+{
+	size_t	room = sizeof(s->hop_line) - s->hop_len;
+	int	cut = len > room;
+
+	if (s->hops_done)
+		return;
+	if (cut)
+		len = room;
+	memcpy(s->hop_line + s->hop_len, p, len);
+	s->hop_len += len;
+	if (!newline)
+		return;
+	cut |= s->hop_len == sizeof(s->hop_line);
+	switch (cut ? hop_prefix_kind(s->hop_line, s->hop_len) :
+	    hop_line_kind(s->hop_line, s->hop_len)) {
+	case HOP_RECEIVED:
+		s->hops++;
+		break;
+	case HOP_END:
+		s->hops_done = 1;
+		break;
+	default:
+		break;
+	}
+	s->hop_len = 0;
+}
+
 static void
 data_store(struct session *s, const char *p, size_t len, int newline)
 {
 	if (s->data_too_big || s->data_failed || s->data_bare != EOL_NONE)
 		return;
+	if (s->in_header)
+		hop_track(s, p, len, newline);
 	if (header_excess(s, len, newline))
 		return;
 	s->data_size += len + (newline ? 1 : 0);
@@ -310,6 +352,14 @@ data_end(struct session *s)
 			reply(s, "452 4.3.1 Insufficient system storage");
 		else
 			reply(s, "451 4.3.0 Error: queue file write error");
+		transaction_reset(s);
+		return;
+	}
+	if (s->hops >= (size_t)cf(s)->hopcount_limit) {
+		/* Postfix's cleanup: CLEANUP_STAT_HOPS */
+		log_reject(s, s->qid, "END-OF-MESSAGE", NULL,
+		    "554 5.4.0 Error: too many hops");
+		reply(s, "554 5.4.0 Error: too many hops");
 		transaction_reset(s);
 		return;
 	}

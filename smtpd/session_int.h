@@ -104,6 +104,11 @@ struct session {
 	size_t			 line_bytes;	/* of the current line so far */
 	int			 line_kept;	/* part of it was stored */
 	int			 header_cut;	/* header_size_limit reached */
+	/* hopcount_limit (lib/hopcount.h): Received: fields, ours included */
+	size_t			 hops;
+	int			 hops_done;	/* past the header */
+	char			 hop_line[64];	/* the current header line's start */
+	size_t			 hop_len;
 	int			 commit_failed;
 	/* BDAT: the chunk being read, or skipped after an error reply */
 	uint64_t		 chunk_left;

@@ -27,7 +27,7 @@
  *   bit 1	queue refuses MSG_CREATE
  *   bit 2	queue fails MSG_COMMIT
  *   bit 3	small limits (message_size_limit 300, 2 recipients,
- *		hard error limit 5)
+ *		hard error limit 5, hopcount_limit 3)
  *   bits 4-7	how the input is cut into writes (1 << n bytes at a time;
  *		15: all at once, and the client hangs up before the last
  *		answers from the peers arrive)
@@ -446,6 +446,7 @@ config_for(struct bh_config *cf, unsigned int k)
 		cf_set(&tab, "message_size_limit", "300", "fuzz", n++);
 		cf_set(&tab, "smtpd_recipient_limit", "2", "fuzz", n++);
 		cf_set(&tab, "smtpd_hard_error_limit", "5", "fuzz", n++);
+		cf_set(&tab, "hopcount_limit", "3", "fuzz", n++);
 	}
 	if (config_build(cf, &tab, BH_CONFIG_DIR, NULL, err, sizeof(err))
 	    == -1)

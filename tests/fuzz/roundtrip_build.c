@@ -403,7 +403,7 @@ b_relay(struct src *s, struct msg_relay *m)
 	f_str(s, m->qid, sizeof(m->qid));
 	f_u64(s, &m->content_len);
 	f_str(s, m->sender, sizeof(m->sender));
-	f_u32(s, &m->flags, MSG_FLAG_MASK);
+	f_u32(s, &m->flags, MSG_FLAG_RELAY);
 	f_u32(s, &m->ret, DSN_RET_MAX);
 	f_str(s, m->envid, sizeof(m->envid));
 	f_u32(s, &m->nrcpt, IPC_RELAY_RCPT_MAX);
@@ -553,7 +553,9 @@ b_dns_tlsa_query(struct src *s, struct msg_dns_tlsa_query *m)
 {
 	uint32_t i;
 
+	m->port = 25;
 	m->nhosts = 2;
+	f_u32(s, &m->port, 65536);
 	f_u32(s, &m->nhosts, IPC_RELAY_HOPS_MAX);
 	for (i = 0; i < m->nhosts && i < IPC_RELAY_HOPS_MAX; i++) {
 		strlcpy(m->hosts[i], "mx.remote.example",

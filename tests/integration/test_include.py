@@ -5,13 +5,15 @@ like any recipient; nested files, loops, a missing file; commands in an
 include."""
 import os
 import pwd
+import re
 import shutil
 import tempfile
 
 import pytest
 
-from conftest import ALICE, BOB, DOMAIN, maildir_messages
+from conftest import ALICE, BOB, DOMAIN, maildir_messages, wait_until
 from test_commands import outcome, read, rec, send  # noqa: F401 (fixture)
+from test_relay import script_server  # noqa: F401 (fixture)
 
 
 @pytest.fixture
@@ -54,6 +56,48 @@ def test_nested_include_and_loop_end(make_daemon, users, incdir):
     assert send(d, "nest@" + DOMAIN)[:2] == ("2.0.0", "sent")
     assert len(maildir_messages(users[ALICE])) == 1
     assert len(maildir_messages(users[BOB])) == 1
+
+
+def test_include_remote_addresses_go_out(make_daemon, users, incdir,
+                                        script_server):
+    """A remote address in an :include: file (was: bounced 5.3.0) goes
+    out as a remote alias target does: a recipient of the message with
+    the alias as ORCPT and the original sender, next to the local
+    member's copy; without a route off the host it still bounces
+    5.3.0."""
+    from test_relay import FAST, Script, status_lines
+    sc, port = script_server(Script(ext=("PIPELINING", "8BITMIME", "DSN")))
+    inc = incdir("mixed", "%s\nboss@remote.example, Other@Far.Example\n"
+                 % ALICE)
+    d = make_daemon(extra_main="relayhost = [127.0.0.1]:%d\n%s"
+                    % (port, FAST),
+                    aliases="postmaster: %s\nlist: :include:%s\n"
+                    % (ALICE, inc))
+    assert send(d, "list@" + DOMAIN)[:2] == ("2.0.0", "sent")
+    maildir_messages(users[ALICE])
+    wait_until(lambda: len(status_lines(d, "sent")) == 2, "2 relayed")
+    got = sorted(r for _, rs, _ in sc.txns for r in rs)
+    assert [r.split()[1] for r in got] == [
+        "TO:<Other@Far.Example>", "TO:<boss@remote.example>"], got
+    assert all("ORCPT=rfc822;list@%s" % DOMAIN in r for r in got), got
+    assert all(m.startswith("MAIL FROM:<s@remote.example>")
+               for m, _, _ in sc.txns), sc.txns
+    log = d.logtext()
+    assert "to=<list@%s>: forwarded to <boss@remote.example>" % DOMAIN \
+        in log, log
+    assert "5.3.0" not in log, log
+    # no way off the host: the remote member bounces, alice gets hers
+    d = make_daemon(extra_main="default_transport = local\n",
+                    aliases="postmaster: %s\nlist: :include:%s\n"
+                    % (ALICE, inc))
+    assert send(d, "list@" + DOMAIN)[:2] == ("2.0.0", "sent")
+    assert any(b"command body" in m for m, _ in
+               maildir_messages(users[ALICE]))
+    log = d.logtext()
+    assert "<boss@remote.example>: remote address in an :include: file, " \
+        "and no route sends mail off this host" in log, log
+    assert re.search(r"to=<boss@remote\.example>, orig_to=<list@%s>.*"
+                     r"dsn=5\.3\.0, status=bounced" % DOMAIN, log), log
 
 
 def test_missing_include_defers(make_daemon, users, incdir):

@@ -48,8 +48,8 @@ def test_relay_is_denied(make_daemon):
 
 def test_relay_allowed_but_not_available(make_daemon):
     """Inside mynetworks, or to relay_domains, relaying is allowed; with no
-    relay agent yet, the recipient is deferred (451 4.4.0), never
-    accepted."""
+    route to the domain (default_transport = local, no relayhost), the
+    recipient is deferred (451 4.4.0), never accepted."""
     import smtplib
     d = make_daemon(extra_main="relay_domains = relay.example\n"
                     "mynetworks = 127.0.0.3/32\n"
@@ -69,8 +69,10 @@ def test_relay_allowed_but_not_available(make_daemon):
         s.mail("a@remote.example")
         assert s.rcpt("x@relay.example")[0] == 451
         assert s.rcpt("x@elsewhere.example")[0] == 554
-    assert "relaying is allowed for this client, but this release has " \
-        "no relay agent" in d.logtext()
+    assert "relaying is allowed for this client, but no transport sends " \
+        "mail to that destination (default_transport = local without " \
+        "relayhost or transport_maps entry)" in d.logtext()
+    assert "no relay agent" not in d.logtext()
 
 
 def test_commands_out_of_sequence(make_daemon):

@@ -339,3 +339,71 @@ def test_cached_connection_closed_by_the_server(make_daemon, script_server):
     assert sc.counts.get("RSET", 0) >= 2        # taken from the cache
     assert sc.connections >= 2                  # and connected again
     assert "cached connection failed" in d.logtext()
+
+
+def test_backup_mx_knows_itself_by_address(make_daemon, unbound_server,
+                                           sandbox):
+    """This host among the MX hosts by its address, not its name (was:
+    by myhostname only), as Postfix's smtp(8) finds itself: an MX host
+    whose address is ours (127.0.0.1 of inet_interfaces = all, or one of
+    proxy_interfaces) at the best preference bounces 5.4.6; as a backup
+    it cuts off itself and every worse host (the dead primary defers,
+    the worse host is never tried); better hosts without an address
+    defer 4.4.4; a [name] next hop at port 25 that is this host bounces
+    5.4.6.  In both sandboxes (jail: dns in the host's network, master's
+    view of the addresses)."""
+    primary, worse = addrs(2)
+    dns = unbound_server(zone=ZONE, records=[
+        "byaddr.bh-route.example. MX 10 alias.bh-route.example.",
+        "alias.bh-route.example. A 127.0.0.1",
+        "proxied.bh-route.example. MX 10 nat.bh-route.example.",
+        "nat.bh-route.example. A 192.0.2.77",
+        "second.bh-route.example. MX 10 primary.bh-route.example.",
+        "second.bh-route.example. MX 20 alias.bh-route.example.",
+        "second.bh-route.example. MX 30 worse.bh-route.example.",
+        "primary.bh-route.example. A %s" % primary,
+        "worse.bh-route.example. A %s" % worse,
+        "noprim.bh-route.example. MX 10 noaddr.bh-route.example.",
+        "noprim.bh-route.example. MX 20 alias.bh-route.example.",
+    ])
+    tmp = tempfile.mkdtemp(prefix="bh-self-")
+    os.chmod(tmp, 0o755)
+    table = os.path.join(tmp, "transport")
+    with open(table, "w") as f:
+        f.write("selfname.example smtp:[alias.bh-route.example]\n")
+    sc_worse, srv_worse = loopback_server(None, worse)   # primary: dead
+    try:
+        d = make_daemon(sandbox, extra_main=dns_main(
+            dns, "relay_domains = byaddr.bh-route.example, "
+            "proxied.bh-route.example, second.bh-route.example, "
+            "noprim.bh-route.example\nproxy_interfaces = 192.0.2.77\n"
+            "transport_maps = %s\n" % table))
+        send(d, ["a@byaddr.bh-route.example", "b@proxied.bh-route.example",
+                 "c@second.bh-route.example", "d@noprim.bh-route.example",
+                 "e@selfname.example"], sender="%s@%s" % (ALICE, DOMAIN))
+
+        def outcome(rcpt, status):
+            return [l for l in status_lines(d, status)
+                    if "to=<%s>" % rcpt in l]
+        for rcpt, name in (("a@byaddr.bh-route.example",
+                            "byaddr.bh-route.example"),
+                           ("b@proxied.bh-route.example",
+                            "proxied.bh-route.example"),
+                           ("e@selfname.example", "alias.bh-route.example")):
+            line = wait_until(lambda: outcome(rcpt, "bounced"),
+                              "%s bounced" % rcpt)[0]
+            assert "relay=none" in line and "dsn=5.4.6" in line and \
+                "mail for %s loops back to myself" % name in line, line
+        line = wait_until(lambda: outcome("d@noprim.bh-route.example",
+                                          "deferred"), "4.4.4")[0]
+        assert "dsn=4.4.4" in line and "unable to find primary relay for " \
+            "noprim.bh-route.example" in line, line
+        line = wait_until(lambda: outcome("c@second.bh-route.example",
+                                          "deferred"), "c deferred")[0]
+        assert "primary.bh-route.example" in d.logtext()
+        time.sleep(1)
+        assert sc_worse.connections == 0 and not outcome(
+            "c@second.bh-route.example", "sent"), d.logtext()
+    finally:
+        stop([srv_worse])
+        shutil.rmtree(tmp, ignore_errors=True)

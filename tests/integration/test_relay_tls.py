@@ -299,3 +299,90 @@ def test_dane(make_daemon, signed_zone, test_ca, how, sandbox):
         shutil.rmtree(zdir, ignore_errors=True)
         shutil.rmtree(os.path.dirname(table), ignore_errors=True)
         shutil.rmtree(os.path.dirname(policy), ignore_errors=True)
+
+
+@pytest.mark.parametrize("how", ["level", "policy"])
+def test_dane_unusable_records_and_named_next_hops(make_daemon, signed_zone,
+                                                   test_ca, how):
+    """RFC 7672 2.2: a host whose validated TLSA records are all
+    unusable (here PKIX-EE, usage 1) gets TLS without authentication, as
+    at encrypt (was: as at may): the one that offers STARTTLS gets the
+    mail over TLS, the one that does not is deferred, nothing sent in
+    clear.  DANE for [name]:port next hops (was: none): TLSA at
+    _PORT._tcp.name, when the name's address answer is validated; a
+    match delivers with "Verified", a mismatch defers.  With "policy",
+    the table's key for those next hops is [name]:port."""
+    base = random.randint(10, 70) * 3
+    tls_ok, plain, named, namedbad = ("127.0.0.%d" % (base + k)
+                                      for k in range(4))
+    nport = free_port()
+    cert = make_cert(test_ca, "dane2", ["mx.example.invalid"])
+    digest = spki_sha256(cert)
+    port, ta, zdir = signed_zone("bh-dane.example", [
+        "unus IN MX 10 mx.unus.bh-dane.example.",
+        "mx.unus IN A %s" % tls_ok,
+        "_25._tcp.mx.unus IN TLSA 1 1 1 %s" % digest,
+        "clear IN MX 10 mx.clear.bh-dane.example.",
+        "mx.clear IN A %s" % plain,
+        "_25._tcp.mx.clear IN TLSA 1 1 1 %s" % digest,
+        "smart IN A %s" % named,
+        "_%d._tcp.smart IN TLSA 3 1 1 %s" % (nport, digest),
+        "smartbad IN A %s" % namedbad,
+        "_%d._tcp.smartbad IN TLSA 3 1 1 %s" % (nport, "00" * 32),
+    ])
+    servers = [tls_server(tls_ok, 25, cert), tls_server(named, nport, cert),
+               tls_server(namedbad, nport, cert)]
+    sc_plain, srv_plain = tls_server(plain, 25, cert)
+    sc_plain.tls = None                 # no STARTTLS offered
+    servers.append((sc_plain, srv_plain))
+    table = write_table("named.example smtp:[smart.bh-dane.example]:%d\n"
+                        "namedbad.example smtp:[smartbad.bh-dane.example]"
+                        ":%d\n*  smtp:\n" % (nport, nport))
+    policy = write_table(".bh-dane.example dane\n"
+                         "[smart.bh-dane.example]:%d dane\n"
+                         "[smartbad.bh-dane.example]:%d dane\n"
+                         % (nport, nport))
+    level = "dane" if how == "level" else \
+        "may\nsmtp_tls_policy_maps = %s" % policy
+    try:
+        d = make_daemon(extra_main="transport_maps = %s\n"
+                        "dns_resolvers = [127.0.0.1]:%d\n"
+                        "dns_trust_anchor_file = %s\n"
+                        "smtp_tls_security_level = %s\n%s" %
+                        (table, port, ta, level, FAST))
+        send(d, ["a@unus.bh-dane.example", "b@clear.bh-dane.example",
+                 "c@named.example", "e@namedbad.example"],
+             sender="%s@%s" % (ALICE, DOMAIN))
+        wait_until(lambda: len(status_lines(d, "sent")) == 2, "2 sent")
+        sent = "\n".join(status_lines(d, "sent"))
+        assert "to=<a@unus.bh-dane.example>, relay=mx.unus.bh-dane." \
+            "example[%s]:25" % tls_ok in sent, sent
+        assert "to=<c@named.example>, relay=smart.bh-dane.example" \
+            "[%s]:%d" % (named, nport) in sent, sent
+
+        def deferred(rcpt):
+            return [l for l in status_lines(d, "deferred")
+                    if "to=<%s>" % rcpt in l]
+        line = wait_until(lambda: deferred("b@clear.bh-dane.example"),
+                          "b deferred")[0]
+        assert "TLS is required, but was not offered by host" in line, line
+        line = wait_until(lambda: deferred("e@namedbad.example"),
+                          "e deferred")[0]
+        assert "Server certificate not verified" in line, line
+        log = d.logtext()
+        assert "Untrusted TLS connection established to mx.unus.bh-dane." \
+            "example[%s]:25" % tls_ok in log, log
+        assert "every TLSA record of mx.unus.bh-dane.example is " \
+            "unusable" in log, log
+        assert "Verified TLS connection established to smart.bh-dane." \
+            "example[%s]:%d" % (named, nport) in log, log
+        assert len(servers[0][0].txns) == 1 and \
+            len(servers[1][0].txns) == 1 and servers[2][0].txns == [] and \
+            sc_plain.txns == [], [s[0].txns for s in servers]
+    finally:
+        for sc, srv in servers:
+            srv.shutdown()
+            srv.server_close()
+        shutil.rmtree(zdir, ignore_errors=True)
+        shutil.rmtree(os.path.dirname(table), ignore_errors=True)
+        shutil.rmtree(os.path.dirname(policy), ignore_errors=True)

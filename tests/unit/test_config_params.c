@@ -229,7 +229,7 @@ test_config_print(void **state)
 		snprintf(prev, sizeof(prev), "%s", line);
 		lines++;
 	}
-	assert_int_equal(lines, 107);	/* every parameter */
+	assert_int_equal(lines, 109);	/* every parameter */
 }
 
 /* |command and /file delivery: Postfix's names and defaults. */

@@ -1,6 +1,7 @@
 /*
  * test_dns_parse.c: the dns compartment's record parsers
- * (dns/dns_parse.c): names, MX, A, AAAA, null MX, MX order, TLSA.
+ * (dns/dns_parse.c): names, MX, A, AAAA, null MX, MX order, TLSA; and
+ * this host's addresses (dns/dns_self.c).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +12,7 @@
 #include <cmocka.h>
 
 #include "dns/dns_parse.h"
+#include "dns/dns_self.h"
 
 #define B(s)	((const uint8_t *)(s)), (sizeof(s) - 1)
 
@@ -150,6 +152,27 @@ test_tlsa(void **state)
 	assert_int_equal(dns_parse_tlsa(rd, 3 + 32, &t), -1);
 }
 
+/* master's -A list: this host by its address, in either family's form */
+static void
+test_self(void **state)
+{
+	struct dns_self	self;
+
+	(void)state;
+	dns_self_init(&self, NULL);
+	assert_int_equal(self.n, 0);
+	assert_false(dns_self_has(&self, "127.0.0.1"));
+	dns_self_init(&self, "127.0.0.1,::1,,junk,192.0.2.77");
+	assert_int_equal(self.n, 3);
+	assert_true(dns_self_has(&self, "127.0.0.1"));
+	assert_true(dns_self_has(&self, "::ffff:127.0.0.1"));
+	assert_true(dns_self_has(&self, "0:0::1"));
+	assert_true(dns_self_has(&self, "192.0.2.77"));
+	assert_false(dns_self_has(&self, "127.0.0.2"));
+	assert_false(dns_self_has(&self, "mx.example"));
+	assert_false(dns_self_has(&self, ""));
+}
+
 int
 main(void)
 {
@@ -158,6 +181,7 @@ main(void)
 		cmocka_unit_test(test_records),
 		cmocka_unit_test(test_null_and_order),
 		cmocka_unit_test(test_tlsa),
+		cmocka_unit_test(test_self),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -37,6 +37,63 @@
  * the decoder accepts (the fuzz harness fuzz_ipc_roundtrip checks the
  * second half for every message).
  */
+/* The relay request's DANE records: the unusable mark, and the flags. */
+static void
+test_check_relay_dane(void **state)
+{
+	static struct msg_relay		m;
+	struct msg_dns_tlsa_query	tq;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	strlcpy(m.qid, QID_A, sizeof(m.qid));
+	strlcpy(m.sender, "a@b.example", sizeof(m.sender));
+	m.nrcpt = 1;
+	strlcpy(m.rcpt[0].addr, "c@d.example", sizeof(m.rcpt[0].addr));
+	m.nhops = 2;
+	strlcpy(m.hops[0].name, "mx1.d.example", sizeof(m.hops[0].name));
+	strlcpy(m.hops[0].addr, "192.0.2.1", sizeof(m.hops[0].addr));
+	m.hops[0].port = 25;
+	m.hops[1] = m.hops[0];
+	strlcpy(m.hops[1].name, "mx2.d.example", sizeof(m.hops[1].name));
+	m.tls_level = 5;		/* dane */
+	assert_null(ipc_check_relay(&m));
+	/* pickup's hop flag is not relay's */
+	m.flags = MSG_FLAG_HOPS;
+	assert_non_null(ipc_check_relay(&m));
+	m.flags = MSG_FLAG_RELAY;
+	assert_null(ipc_check_relay(&m));
+	/* mx1: every record unusable; mx2: a record */
+	m.ntlsa = 2;
+	m.tlsa[0].hop = 0;
+	m.tlsa[0].usage = IPC_TLSA_UNUSABLE;
+	m.tlsa[1].hop = 1;
+	m.tlsa[1].usage = 3;
+	m.tlsa[1].selector = 1;
+	m.tlsa[1].mtype = 1;
+	m.tlsa[1].len = 32;
+	assert_null(ipc_check_relay(&m));
+	/* the mark beside a record of the same host, or with data */
+	m.tlsa[1].hop = 0;
+	assert_non_null(ipc_check_relay(&m));
+	m.tlsa[1].hop = 1;
+	m.tlsa[0].len = 1;
+	assert_non_null(ipc_check_relay(&m));
+	m.tlsa[0].len = 0;
+	m.tlsa[0].hop = 2;		/* no such hop */
+	assert_non_null(ipc_check_relay(&m));
+
+	/* TLSA queries name the port: _PORT._tcp.HOST */
+	memset(&tq, 0, sizeof(tq));
+	tq.nhosts = 1;
+	strlcpy(tq.hosts[0], "mx1.d.example", sizeof(tq.hosts[0]));
+	assert_non_null(ipc_check_dns_tlsa_query(&tq));
+	tq.port = 587;
+	assert_null(ipc_check_dns_tlsa_query(&tq));
+	tq.port = 65536;
+	assert_non_null(ipc_check_dns_tlsa_query(&tq));
+}
+
 static void
 test_check_shared(void **state)
 {
@@ -94,6 +151,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_check_shared),
+		cmocka_unit_test(test_check_relay_dane),
 		cmocka_unit_test(test_codec_roundtrip),
 		cmocka_unit_test(test_codec_short),
 		cmocka_unit_test(test_codec_overlong),

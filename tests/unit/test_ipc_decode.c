@@ -530,7 +530,10 @@ test_dec_commit(void **state)
 	out.ret = DSN_RET_MAX;
 	assert_int_equal(commit_with(&out), -1);
 	out = in;
-	out.flags = 0x04;
+	out.flags = MSG_FLAG_HOPS;	/* pickup's: known */
+	assert_int_equal(commit_with(&out), 0);
+	out = in;
+	out.flags = 0x08;
 	assert_int_equal(commit_with(&out), -1);
 	out = in;
 	strlcpy(out.envid, "id\r", sizeof(out.envid));

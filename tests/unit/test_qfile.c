@@ -172,7 +172,7 @@ test_parse_base(void **state)
 	accept_line(L_Q, "Q2", &env);
 	assert_int_equal(env.ret, DSN_RET_HDRS);
 	qenv_free(&env);
-	accept_line(L_F, "F771", &env);	/* 0x303: every flag */
+	accept_line(L_F, "F775", &env);	/* 0x307: every flag */
 	assert_int_equal(env.flags, QFLAG_MASK);
 	qenv_free(&env);
 	accept_line(L_X, "Xabc+20def", &env);
@@ -428,7 +428,7 @@ test_parse_rcpt_fields(void **state)
 	reject_line(L_Q, "Q3");
 	reject_line(L_Q, "Q");
 	reject_line(L_Q, "Q01");
-	reject_line(L_F, "F4");		/* not a known flag */
+	reject_line(L_F, "F8");		/* not a known flag */
 	reject_line(L_F, "F1024");
 	reject_line(L_F, "F");
 	reject_line(L_W, "W");

@@ -147,7 +147,7 @@ test_relay_control(void **state)
 	    "127.0.0.2", 0), RCPT_RELAY_DENIED);
 	assert_int_equal(resolve_rcpt_client(&f->r, "x@else.example",
 	    "2001:db9::1", 0), RCPT_RELAY_DENIED);
-	/* mynetworks and relay_domains may, but there is no relay agent */
+	/* mynetworks and relay_domains may, but no route leads there */
 	assert_int_equal(resolve_rcpt_client(&f->r, "x@else.example",
 	    "127.0.0.1", 0), RCPT_RELAY_UNAVAILABLE);
 	assert_int_equal(resolve_rcpt_client(&f->r, "x@else.example",
