@@ -79,6 +79,18 @@ smtpd_request(struct smtpd *sd, struct session *s, enum bh_role peer,
 	return 0;
 }
 
+int
+smtpd_note(struct smtpd *sd, enum bh_role peer, enum ipc_type type,
+    const struct wbuf *wb)
+{
+	struct ipc_chan *c = *peer_slot(sd, peer);
+
+	if (c == NULL)
+		return -1;
+	ipc_note(c, type, wb, -1);
+	return 0;
+}
+
 static int
 retiring_slot(struct smtpd *sd, struct ipc_chan *c)
 {

@@ -69,11 +69,11 @@ abort_at_auth(struct session *s)
 
 	m.xid = s->sasl_xid;
 	s->sasl_xid = 0;
-	if (s->sd->auth == NULL || s->sasl_gen != s->sd->auth_gen)
+	if (s->sasl_gen != s->sd->auth_gen)
 		return;
 	wb_init(&wb, buf, sizeof(buf));
 	enc_auth_abort(&wb, &m);
-	ipc_note(s->sd->auth, IPC_AUTH_ABORT, &wb, -1);
+	(void)smtpd_note(s->sd, ROLE_AUTH, IPC_AUTH_ABORT, &wb);
 }
 
 /* Never while a step is in flight: the session waits for its answer. */
@@ -158,7 +158,7 @@ ask_step(struct session *s)
 	explicit_bzero(s->sasl->step, sizeof(s->sasl->step));
 	/* auth's own rules first: what it refuses is never sent */
 	if (ipc_check_auth_step(&m) == NULL && (m.op == AUTH_STEP_START ||
-	    (s->sd->auth != NULL && s->sasl_gen == s->sd->auth_gen))) {
+	    s->sasl_gen == s->sd->auth_gen)) {
 		wb_init(&wb, buf, sizeof(buf));
 		enc_auth_step(&wb, &m);
 		rc = smtpd_request(s->sd, s, ROLE_AUTH, IPC_AUTH_STEP, &wb);

@@ -72,6 +72,9 @@ struct smtpd {
 /* peers.c: send a request on behalf of a session; -1 if the peer is down. */
 int	smtpd_request(struct smtpd *, struct session *, enum bh_role peer,
 	    enum ipc_type, const struct wbuf *);
+/* peers.c: a note to a peer (no answer); -1 if the peer is down. */
+int	smtpd_note(struct smtpd *, enum bh_role peer, enum ipc_type,
+	    const struct wbuf *);
 /* peers.c: master handed us a channel to queue or lookup. */
 void	smtpd_on_peer(struct worker_env *, enum bh_role, int fd);
 
