@@ -53,14 +53,14 @@
  * available, anything else OK.  Auth answers by the first letter of the
  * login: "f" failure, "r" rate limit, "t" temporary failure, "e" an
  * IPC_ERROR, anything else success.  With AUTH, auth offers SCRAM-SHA-256
- * too and answers a relayed step by the first octet of the client's
- * response the same way, an empty next response with success and
- * anything else with a challenge; it keeps the exchanges as the real
- * auth does, and a step or an abort auth would take for a violation
- * (one of no exchange, one in flight, a second START), or an exchange
- * left open at auth once the session is gone, is a bug in smtpd.  A
- * peer that goes away or is down takes its exchanges with it (as a
- * new auth channel would).
+ * too (session_fake_auth.c) and answers a relayed step by the first
+ * octet of the client's response the same way, an empty next response
+ * with success and anything else with a challenge; it keeps the
+ * exchanges as the real auth does, and a step or an abort auth would
+ * take for a violation (one of no exchange, a second START), or an
+ * exchange left open at auth once the session is gone, is a bug in
+ * smtpd.  A peer that goes away or is down takes its exchanges with it
+ * (as a new auth channel would).
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -91,6 +91,7 @@
 #include "smtpd/smtpd.h"
 #include "smtpd/tls.h"
 #include "smtpd/session_int.h"
+#include "tests/fuzz/session_harness.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 const char *__asan_default_options(void);
@@ -128,8 +129,6 @@ __asan_default_options(void)
 /* the second byte's bits that change main.cf */
 #define SEL2_CONF	(SEL2_GREET | SEL2_SLEEP)
 
-#define REPLY_MAX	512	/* an encoded answer */
-#define XCHG_MAX	16	/* relayed exchanges open at the fake auth */
 
 /* An answer on its way back to a session. */
 struct answer {
@@ -153,8 +152,6 @@ struct harness {
 	size_t			 nanswers, first, cap;
 	struct bh_config	 cf[64];
 	int			 built[64];
-	uint32_t		 xchg[XCHG_MAX];	/* open at auth */
-	size_t			 nxchg;
 };
 
 static struct harness	*h;
@@ -207,7 +204,7 @@ answer_push(struct session *s, enum ipc_type req, uint32_t type,
 	}
 }
 
-static void
+void
 answer(struct session *s, enum ipc_type req, enum ipc_type type,
     const struct wbuf *wb, int fd)
 {
@@ -221,7 +218,7 @@ answer(struct session *s, enum ipc_type req, enum ipc_type type,
 	answer_push(s, req, type, wb, fd);
 }
 
-static void
+void
 answer_error(struct session *s, enum ipc_type req, const char *dsn)
 {
 	struct msg_error	e;
@@ -333,101 +330,6 @@ fake_auth(struct session *s, const struct msg_auth_check *m)
 	answer(s, IPC_AUTH_CHECK, IPC_AUTH_VERDICT, &wb, -1);
 }
 
-/* The fake auth's relayed exchanges: the index of xid, or -1. */
-static int
-xchg_find(uint32_t xid)
-{
-	size_t i;
-
-	for (i = 0; i < h->nxchg; i++)
-		if (h->xchg[i] == xid)
-			return (int)i;
-	return -1;
-}
-
-static void
-xchg_del(int i)
-{
-	h->xchg[i] = h->xchg[--h->nxchg];
-}
-
-/* auth's channel is gone: so are its exchanges; smtpd's next channel
-   is a new one. */
-static void
-auth_channel_gone(void)
-{
-	h->nxchg = 0;
-	h->sd.auth_gen++;
-}
-
-/* A relayed step, with auth's rules for the exchange it belongs to. */
-static void
-fake_step(struct session *s, const struct msg_auth_step *m)
-{
-	static struct msg_auth_step_reply	r;
-	uint8_t					buf[REPLY_MAX];
-	struct wbuf				wb;
-	int					i = xchg_find(m->xid);
-
-	if (m->op == AUTH_STEP_START) {
-		if (i != -1 || h->nxchg == XCHG_MAX)
-			abort();
-		i = (int)h->nxchg;
-		h->xchg[h->nxchg++] = m->xid;
-	} else if (i == -1)
-		abort();
-	memset(&r, 0, sizeof(r));
-	r.verdict = AUTH_CONTINUE;
-	if (m->len == 0 && m->op == AUTH_STEP_CONT) {
-		r.verdict = AUTH_OK;
-		strlcpy(r.user, "fuzz", sizeof(r.user));
-	} else if (m->len > 0 && m->data[0] == 'f')
-		r.verdict = AUTH_FAIL;
-	else if (m->len > 0 && m->data[0] == 'r')
-		r.verdict = AUTH_RATE;
-	else if (m->len > 0 && m->data[0] == 't')
-		r.verdict = AUTH_TEMPFAIL;
-	else if (m->len > 0 && m->data[0] == 'e') {
-		xchg_del(i);
-		answer_error(s, IPC_AUTH_STEP, "4.7.0");
-		return;
-	} else {
-		r.len = 9;
-		memcpy(r.data, "r=abc,i=1", 9);
-	}
-	if (r.verdict != AUTH_CONTINUE)
-		xchg_del(i);
-	wb_init(&wb, buf, sizeof(buf));
-	enc_auth_step_reply(&wb, &r);
-	answer(s, IPC_AUTH_STEP, IPC_AUTH_STEP_REPLY, &wb, -1);
-}
-
-/* smtpd's notes: an abort of an exchange auth holds, waiting. */
-int
-smtpd_note(struct smtpd *sd, enum bh_role peer, enum ipc_type type,
-    const struct wbuf *wb)
-{
-	static union ipc_msg		 m;
-	const struct ipc_codec		*codec;
-	struct ipc_hdr			 hdr;
-	struct rbuf			 rb;
-	int				 i;
-
-	memset(&hdr, 0, sizeof(hdr));
-	hdr.type = type;
-	hdr.len = (uint32_t)wb->len;
-	if (wb->err || type != IPC_AUTH_ABORT ||
-	    ipc_check_header(&hdr, peer, ROLE_SMTPD, 0) != NULL ||
-	    (codec = ipc_type_codec(type)) == NULL)
-		abort();
-	rb_init(&rb, wb->p, wb->len);
-	if (codec->dec(&rb, &m) != 0 ||
-	    (i = xchg_find(m.auth_abort.xid)) == -1)
-		abort();
-	xchg_del(i);
-	return 0;
-}
-
 /*
  * smtpd's requests, checked as the receiving ipc_chan checks them: the
  * table must allow the type from smtpd to that peer, and the payload
@@ -458,7 +360,7 @@ smtpd_request(struct smtpd *sd, struct session *s, enum bh_role peer,
 	/* Every third request: the peer is down (the channel is gone). */
 	if ((h->sel2 & SEL2_DOWN) && ++h->nreq % 3 == 0) {
 		if (peer == ROLE_AUTH)
-			auth_channel_gone();
+			fake_auth_gone(&h->sd);
 		return -1;
 	}
 	h->nreq++;
@@ -496,7 +398,7 @@ answer_deliver(void)
 		h->first = 0;
 	if (a.type == IPC_NONE) {
 		if (a.req == IPC_AUTH_STEP || a.req == IPC_AUTH_CHECK)
-			auth_channel_gone();
+			fake_auth_gone(&h->sd);
 		session_reply(a.s, a.req, IPC_NONE, NULL, -1);
 		return;
 	}
@@ -627,7 +529,7 @@ harness_select(uint8_t sel, uint8_t sel2)
 	h->sel = sel;
 	h->sel2 = sel2;
 	h->nreq = 0;
-	h->nxchg = 0;
+	fake_auth_reset();
 	h->sd.auth_mechs = (sel2 & SEL2_AUTH) ? AUTH_MECHS_ALL :
 	    AUTH_MECHS_BASE;
 	memset(lt, 0, sizeof(*lt));
@@ -867,7 +769,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		client_leave(&h->sd, c.other);
 	/* A session still open after the hang-up is a bug. */
 	if (h->sd.nsessions != 0 || h->sd.ndata_fds != 0 ||
-	    h->nanswers != 0 || !RB_EMPTY(&h->sd.clients) || h->nxchg != 0)
+	    h->nanswers != 0 || !RB_EMPTY(&h->sd.clients) ||
+	    fake_auth_open() != 0)
 		abort();
 	/* libevent frees bufferevents in finalizers the loop runs. */
 	event_base_loop(h->sd.we.base, EVLOOP_NONBLOCK);
