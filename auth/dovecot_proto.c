@@ -2,8 +2,8 @@
  * dovecot_proto.c: Dovecot's authentication protocol, client side (see
  * dovecot_proto.h).  Everything the server says is checked: a known
  * command, decimal ids and versions, no control character, no line
- * longer than DVC_LINE_MAX; anything else breaks the connection, which
- * the auth compartment then drops.
+ * longer than DVC_LINE_MAX, a challenge in strict base64; anything
+ * else breaks the connection, which the auth compartment then drops.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,6 +76,21 @@ parse_result(char **f, int n, struct dvc_line *out)
 	return 0;
 }
 
+/* CONT: id, then the challenge in strict base64 (maybe empty). */
+static int
+parse_cont(char **f, int n, struct dvc_line *out)
+{
+	long dlen;
+
+	if (n != 3 || parse_u32(f[1], &out->id) == -1 || out->id == 0)
+		return -1;
+	if ((dlen = b64_decode(f[2], strlen(f[2]), out->data,
+	    sizeof(out->data))) < 0)
+		return -1;
+	out->len = (size_t)dlen;
+	return 0;
+}
+
 int
 dvc_parse(const char *line, size_t len, struct dvc_line *out)
 {
@@ -100,7 +115,9 @@ dvc_parse(const char *line, size_t len, struct dvc_line *out)
 		out->kind = DVC_MECH;
 		if (n < 2 || f[1][0] == '\0')
 			return -1;
-		out->plain = strcmp(f[1], "PLAIN") == 0;
+		out->mech = strcmp(f[1], "PLAIN") == 0 ? AUTH_MECH_PLAIN :
+		    strcmp(f[1], "SCRAM-SHA-256") == 0 ?
+		    AUTH_MECH_SCRAM_SHA256 : 0;
 		for (i = 2; i < n; i++)		/* its flags: words */
 			if (f[i][0] == '\0')
 				return -1;
@@ -124,8 +141,7 @@ dvc_parse(const char *line, size_t len, struct dvc_line *out)
 		return parse_result(f, n, out);
 	} else if (strcmp(f[0], "CONT") == 0) {
 		out->kind = DVC_CONT;
-		if (n != 3 || parse_u32(f[1], &out->id) == -1)
-			return -1;
+		return parse_cont(f, n, out);
 	} else
 		return -1;
 	return 0;
@@ -147,14 +163,15 @@ dvc_feed(struct dvc_conn *c, const struct dvc_line *l)
 			c->version_seen = 1;
 			return 0;
 		case DVC_MECH:
-			c->plain |= l->plain;
+			if (l->mech != 0)
+				c->mechs |= AUTH_MECH_BIT(l->mech);
 			return 0;
 		case DVC_SPID:
 		case DVC_CUID:
 		case DVC_COOKIE:
 			return 0;
 		case DVC_DONE:
-			if (!c->plain)
+			if (!(c->mechs & AUTH_MECH_BIT(AUTH_MECH_PLAIN)))
 				goto broken;	/* we can ask nothing */
 			c->state = DVC_READY;
 			return 0;
@@ -162,11 +179,18 @@ dvc_feed(struct dvc_conn *c, const struct dvc_line *l)
 			goto broken;
 		}
 	}
-	if (l->kind == DVC_OK || l->kind == DVC_FAIL)
+	if (l->kind == DVC_OK || l->kind == DVC_FAIL || l->kind == DVC_CONT)
 		return 1;
 broken:
 	c->state = DVC_BROKEN;
 	return -1;
+}
+
+uint32_t
+dvc_offered(const struct dvc_conn *c)
+{
+	return AUTH_MECHS_BASE |
+	    (c->mechs & AUTH_MECH_BIT(AUTH_MECH_SCRAM_SHA256));
 }
 
 int
@@ -203,4 +227,49 @@ dvc_auth_line(char *buf, size_t len, uint32_t id,
 	explicit_bzero(raw, sizeof(raw));
 	explicit_bzero(b64, sizeof(b64));
 	return r < 0 || (size_t)r >= len ? -1 : r;
+}
+
+static int
+finish_line(int r, size_t len)
+{
+	return r < 0 || (size_t)r >= len ? -1 : r;
+}
+
+int
+dvc_step_line(char *buf, size_t len, uint32_t id,
+    const struct msg_auth_step *m)
+{
+	char	b64[IPC_AUTH_DATA_MAX / 3 * 4 + 8];
+	int	r;
+
+	if (m->op != AUTH_STEP_START || !auth_mech_relayed(m->mech) ||
+	    b64_encode(m->data, m->len, b64, sizeof(b64)) < 0)
+		return -1;
+	r = snprintf(buf, len, "AUTH\t%u\t%s\tservice=smtp\tnologin\t"
+	    "rip=%s\t%sresp=%s\n", id, sasl_mech_name(m->mech),
+	    m->client_addr, (m->flags & AUTH_FLAG_TLS) ? "secured\t" : "",
+	    b64);
+	explicit_bzero(b64, sizeof(b64));
+	return finish_line(r, len);
+}
+
+int
+dvc_cont_line(char *buf, size_t len, uint32_t id, const uint8_t *data,
+    size_t dlen)
+{
+	char	b64[IPC_AUTH_DATA_MAX / 3 * 4 + 8];
+	int	r;
+
+	if (dlen > IPC_AUTH_DATA_MAX ||
+	    b64_encode(data, dlen, b64, sizeof(b64)) < 0)
+		return -1;
+	r = snprintf(buf, len, "CONT\t%u\t%s\n", id, b64);
+	explicit_bzero(b64, sizeof(b64));
+	return finish_line(r, len);
+}
+
+int
+dvc_cancel_line(char *buf, size_t len, uint32_t id)
+{
+	return finish_line(snprintf(buf, len, "CANCEL\t%u\n", id), len);
 }

@@ -88,7 +88,8 @@ enum ipc_kind {
 	P(admin_change) P(admin_done) P(admin_text) P(uid) P(login)	\
 	P(relay) P(relay_result) P(auth_check) P(auth_verdict)	\
 	P(key_sign) P(key_sig) P(dns_query) P(dns_answer)		\
-	P(dns_tlsa_query) P(dns_tlsa_answer) P(sasl_lookup) P(sasl_creds)
+	P(dns_tlsa_query) P(dns_tlsa_answer) P(sasl_lookup) P(sasl_creds) \
+	P(auth_mechs) P(auth_step) P(auth_step_reply) P(auth_abort)
 
 enum ipc_payload {
 	IPC_PAYLOAD_none = 0,
@@ -232,7 +233,15 @@ enum ipc_phase {
 	X(IPC_SASL_LOOKUP,	REQ,	RB_(QUEUE), RB_(MASTER),	\
 	    IPC_FD_NONE, IPC_SASL_CREDS, sasl_lookup, RUN)		\
 	X(IPC_SASL_CREDS,	REPLY,	RB_(MASTER), RB_(QUEUE),	\
-	    IPC_FD_NONE, 0, sasl_creds, RUN)
+	    IPC_FD_NONE, 0, sasl_creds, RUN)				\
+	X(IPC_AUTH_MECHS,	NOTE,	RB_(AUTH), RB_(SMTPD),		\
+	    IPC_FD_NONE, 0, auth_mechs, RUN)				\
+	X(IPC_AUTH_STEP,	REQ,	RB_(SMTPD), RB_(AUTH),		\
+	    IPC_FD_NONE, IPC_AUTH_STEP_REPLY, auth_step, RUN)		\
+	X(IPC_AUTH_STEP_REPLY,	REPLY,	RB_(AUTH), RB_(SMTPD),		\
+	    IPC_FD_NONE, 0, auth_step_reply, RUN)			\
+	X(IPC_AUTH_ABORT,	NOTE,	RB_(SMTPD), RB_(AUTH),		\
+	    IPC_FD_NONE, 0, auth_abort, RUN)
 
 enum ipc_type {
 	IPC_NONE = 0,

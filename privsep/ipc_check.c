@@ -461,7 +461,7 @@ ipc_check_relay_result(const struct msg_relay_result *m)
 const char *
 ipc_check_auth_check(const struct msg_auth_check *m)
 {
-	if (m->mech == 0 || m->mech >= AUTH_MECH_MAX)
+	if (m->mech != AUTH_MECH_PLAIN && m->mech != AUTH_MECH_LOGIN)
 		return "bad mechanism";
 	if ((m->flags & ~AUTH_FLAG_MASK) != 0)
 		return "bad flags";

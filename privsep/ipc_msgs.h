@@ -698,53 +698,8 @@ const char *ipc_check_relay(const struct msg_relay *);
 const char *ipc_check_relay_result(const struct msg_relay_result *);
 
 
-/*
- * IPC_AUTH_CHECK (smtpd to auth): the credentials of one SASL exchange
- * smtpd relayed (smtpd/sasl.c decoded them; it checks them with this
- * validator first), and the client it came from.  IPC_AUTH_VERDICT: the
- * decision, and on AUTH_OK the login name.  Nothing else may be asked:
- * there is no message that returns a password or a hash.
- */
-#define IPC_AUTH_NAME_MAX	256
-#define IPC_AUTH_PASS_MAX	256
-
-enum auth_mech {
-	AUTH_MECH_PLAIN = 1,
-	AUTH_MECH_LOGIN,
-	AUTH_MECH_MAX
-};
-
-#define AUTH_FLAG_TLS	0x1	/* the exchange ran over TLS */
-#define AUTH_FLAG_MASK	0x1
-
-struct msg_auth_check {
-	uint32_t	mech;			/* enum auth_mech */
-	uint32_t	flags;			/* AUTH_FLAG_* */
-	char		client_addr[64];
-	char		authzid[IPC_AUTH_NAME_MAX];	/* "" = none */
-	char		user[IPC_AUTH_NAME_MAX];
-	char		password[IPC_AUTH_PASS_MAX];	/* any byte but NUL */
-};
-
-enum auth_verdict {
-	AUTH_OK = 0,
-	AUTH_FAIL,		/* 535 5.7.8 */
-	AUTH_TEMPFAIL,		/* backend down: 454 4.7.0 */
-	AUTH_RATE,		/* too many failures: 450 4.7.1 */
-	AUTH_VERDICT_MAX
-};
-
-struct msg_auth_verdict {
-	uint32_t	verdict;
-	char		user[IPC_AUTH_NAME_MAX];	/* AUTH_OK: the login */
-};
-
-void	enc_auth_check(struct wbuf *, const struct msg_auth_check *);
-int	dec_auth_check(struct rbuf *, struct msg_auth_check *);
-void	enc_auth_verdict(struct wbuf *, const struct msg_auth_verdict *);
-int	dec_auth_verdict(struct rbuf *, struct msg_auth_verdict *);
-const char *ipc_check_auth_check(const struct msg_auth_check *);
-const char *ipc_check_auth_verdict(const struct msg_auth_verdict *);
+/* The payloads between smtpd and auth. */
+#include "privsep/ipc_auth.h"
 
 /*
  * IPC_KEY_SIGN (smtpd to keys): one private-key operation on key number

@@ -13,6 +13,13 @@
  *   dump	IPC_AUTH_CHECK asking for the user "*" with the password
  *		"*": an honest question, which gets a verdict and nothing
  *		more
+ * and a relayed (SCRAM) exchange's steps out of turn:
+ *   step-unstarted	IPC_AUTH_STEP CONT of an exchange never started
+ *   step-twice		START, then CONT before START was answered
+ *   step-after		START with a client-first message the server
+ *			refuses, then, once the verdict came, CONT of it
+ *   abort-unstarted	IPC_AUTH_ABORT of an exchange never started
+ * (with the passwd-file backend any step is refused: it has no SCRAM).
  */
 #include <stdio.h>
 #include <string.h>
@@ -21,7 +28,9 @@
 #include "lib/strl.h"
 #include "smtpd/smtpd.h"
 
-static char hostile[16];
+static char hostile[32];
+
+#define HOSTILE_XID	7
 
 void
 hostile_auth_load(const struct bh_config *cf)
@@ -39,6 +48,29 @@ hostile_auth_load(const struct bh_config *cf)
 	fclose(f);
 }
 
+/* A step of exchange HOSTILE_XID; START: a client-first message no
+   server takes (no gs2 header). */
+static void
+send_step(struct ipc_chan *c, uint32_t op)
+{
+	static struct msg_auth_step	m;
+	uint8_t				buf[sizeof(m) + 64];
+	struct wbuf			wb;
+
+	memset(&m, 0, sizeof(m));
+	m.xid = HOSTILE_XID;
+	m.op = op;
+	if (op == AUTH_STEP_START) {
+		m.mech = AUTH_MECH_SCRAM_SHA256;
+		xstrlcpy(m.client_addr, "127.0.0.1", sizeof(m.client_addr));
+		memcpy(m.data, "garbage", 7);
+		m.len = 7;
+	}
+	wb_init(&wb, buf, sizeof(buf));
+	enc_auth_step(&wb, &m);
+	ipc_request(c, IPC_AUTH_STEP, &wb, -1);
+}
+
 void
 hostile_auth_send(struct ipc_chan *c)
 {
@@ -47,6 +79,7 @@ hostile_auth_send(struct ipc_chan *c)
 	struct msg_addr		a;
 	struct msg_auth_check	m;
 	struct msg_auth_verdict	v;
+	struct msg_auth_abort	ab;
 
 	if (hostile[0] == '\0')
 		return;
@@ -76,5 +109,27 @@ hostile_auth_send(struct ipc_chan *c)
 		xstrlcpy(m.password, "*", sizeof(m.password));
 		enc_auth_check(&wb, &m);
 		ipc_request(c, IPC_AUTH_CHECK, &wb, -1);
+	} else if (strncmp(hostile, "step-", 5) == 0) {
+		if (strcmp(hostile, "step-unstarted") != 0)
+			send_step(c, AUTH_STEP_START);
+		if (strcmp(hostile, "step-after") != 0)
+			send_step(c, AUTH_STEP_CONT);
+	} else if (strcmp(hostile, "abort-unstarted") == 0) {
+		ab.xid = HOSTILE_XID;
+		enc_auth_abort(&wb, &ab);
+		ipc_note(c, IPC_AUTH_ABORT, &wb, -1);
 	}
+}
+
+/* step-after: the verdict on the exchange came; step it again. */
+void
+hostile_auth_reply(struct ipc_chan *c, const struct ipc_hdr *h,
+    const union ipc_msg *msg)
+{
+	if (strcmp(hostile, "step-after") != 0 ||
+	    h->type != IPC_AUTH_STEP_REPLY ||
+	    msg->auth_step_reply.verdict == AUTH_CONTINUE)
+		return;
+	log_warnx("test hook: hostile smtpd steps a decided exchange");
+	send_step(c, AUTH_STEP_CONT);
 }

@@ -9,8 +9,11 @@
  * is invisible to clients.  The retiring lookup exits when its peers have
  * closed their ends.
  *
+ * auth says which mechanisms smtpd may offer (IPC_AUTH_MECHS, a note):
+ * until it has, and after its channel closed, PLAIN and LOGIN.
+ *
  * Handlers:
- *   peer_msg		a reply from queue or lookup
+ *   peer_msg		a reply from queue, lookup or auth, auth's MECHS
  *   peer_closed	queue or lookup went away
  *   smtpd_on_peer	master handed over a channel (keys': to tls_keys.c)
  */
@@ -76,6 +79,18 @@ smtpd_request(struct smtpd *sd, struct session *s, enum bh_role peer,
 	return 0;
 }
 
+int
+smtpd_note(struct smtpd *sd, enum bh_role peer, enum ipc_type type,
+    const struct wbuf *wb)
+{
+	struct ipc_chan *c = *peer_slot(sd, peer);
+
+	if (c == NULL)
+		return -1;
+	ipc_note(c, type, wb, -1);
+	return 0;
+}
+
 static int
 retiring_slot(struct smtpd *sd, struct ipc_chan *c)
 {
@@ -106,12 +121,21 @@ peer_msg(struct ipc_chan *c, const struct ipc_hdr *h,
 	struct smtpd	*sd = arg;
 	struct waiter	 key, *w;
 
+	if (h->type == IPC_AUTH_MECHS) {	/* the one note to smtpd */
+		if (c == sd->auth)
+			sd->auth_mechs = msg->auth_mechs.mechs;
+		return;
+	}
 	key.chan = c;
 	key.id = h->id;
 	/* Only replies reach here: requests to smtpd are not in the table. */
 	if ((w = RB_FIND(waiter_tree, &sd->waiters, &key)) == NULL) {
 		if (fd != -1)
 			close(fd);
+#ifdef BH_TEST_HOOKS
+		if (c == sd->auth)
+			hostile_auth_reply(c, h, msg);
+#endif
 		retire_if_drained(sd, c);
 		return;
 	}
@@ -151,8 +175,10 @@ peer_closed(struct ipc_chan *c, const char *why, int violation, void *arg)
 		sd->queue = NULL;
 	if (sd->lookup == c)
 		sd->lookup = NULL;
-	if (sd->auth == c)
+	if (sd->auth == c) {
 		sd->auth = NULL;
+		sd->auth_mechs = AUTH_MECHS_BASE;
+	}
 	if ((i = retiring_slot(sd, c)) != -1)
 		sd->retiring[i] = NULL;
 	/* Answer the waiters first: the channel's address may be reused. */
@@ -211,6 +237,11 @@ smtpd_on_peer(struct worker_env *we, enum bh_role peer, int fd)
 		peer_closed(*slot, "replaced", 0, sd);
 	*slot = ipc_chan_new(we->base, fd, ROLE_SMTPD, peer, peer_msg,
 	    peer_closed, sd);
+	if (peer == ROLE_AUTH) {
+		/* exchanges relayed to the old one are not this one's */
+		sd->auth_gen++;
+		sd->auth_mechs = AUTH_MECHS_BASE;
+	}
 #ifdef BH_TEST_HOOKS
 	if (peer == ROLE_AUTH)
 		hostile_auth_send(*slot);

@@ -1,9 +1,11 @@
 /*
- * sasl.c: the server side of an AUTH exchange, PLAIN and LOGIN (see
- * sasl.h).  Everything here comes from the client: lengths are checked
- * before every copy, base64 is decoded strictly, and what decodes is
- * checked with the auth compartment's own validator
- * (ipc_check_auth_check) before smtpd may send it there.
+ * sasl.c: the server side of an AUTH exchange, PLAIN and LOGIN, and the
+ * client's half of a relayed one (see sasl.h).  Everything here comes
+ * from the client: lengths are checked before every copy, base64 is
+ * decoded strictly, and what decodes is checked with the auth
+ * compartment's own validator (ipc_check_auth_check; smtpd checks a
+ * relayed step with ipc_check_auth_step) before smtpd may send it
+ * there.
  */
 #include <string.h>
 #include <strings.h>
@@ -93,7 +95,48 @@ const char *
 sasl_mech_name(uint32_t mech)
 {
 	return mech == AUTH_MECH_PLAIN ? "PLAIN" :
-	    mech == AUTH_MECH_LOGIN ? "LOGIN" : "unknown";
+	    mech == AUTH_MECH_LOGIN ? "LOGIN" :
+	    mech == AUTH_MECH_SCRAM_SHA256 ? "SCRAM-SHA-256" : "unknown";
+}
+
+/*
+ * RFC 5802 7: gs2-header ("n," / "y," / "p=cb-name,", then
+ * "[a=authzid],"), then "n=saslname," where "=2C" is "," and "=3D" is
+ * "=".  Only for logs and failure counts: the backend decides.
+ */
+int
+sasl_scram_user(const uint8_t *msg, size_t len, char *out, size_t outlen)
+{
+	const uint8_t	*p = msg, *end = msg + len, *c;
+	size_t		 o = 0;
+	int		 i;
+
+	for (i = 0; i < 2; i++) {		/* the gs2-header's two fields */
+		if ((c = memchr(p, ',', (size_t)(end - p))) == NULL)
+			return -1;
+		p = c + 1;
+	}
+	if (end - p < 2 || p[0] != 'n' || p[1] != '=')
+		return -1;
+	for (p += 2; p < end && *p != ','; p++) {
+		if (o + 1 >= outlen || *p < 0x20 || *p == 0x7f)
+			return -1;
+		if (*p != '=') {
+			out[o++] = (char)*p;
+			continue;
+		}
+		if (end - p < 3)
+			return -1;
+		if (memcmp(p, "=2C", 3) == 0)
+			out[o++] = ',';
+		else if (memcmp(p, "=3D", 3) == 0)
+			out[o++] = '=';
+		else
+			return -1;
+		p += 2;
+	}
+	out[o] = '\0';
+	return p < end && o > 0 ? 0 : -1;
 }
 
 void
@@ -184,6 +227,15 @@ response(struct sasl_exchange *x, const char *line, size_t len,
 		    sizeof(x->cred.password), buf, (size_t)n) == -1 ?
 		    SASL_ERR_FORMAT : SASL_VERIFY);
 		break;
+	case SASL_WANT_RELAY:		/* any octets, for auth */
+		if ((size_t)n > sizeof(x->step)) {
+			r = finish(x, SASL_ERR_FORMAT);
+			break;
+		}
+		memcpy(x->step, buf, (size_t)n);
+		x->step_len = (size_t)n;
+		r = SASL_RELAY;
+		break;
 	default:
 		r = finish(x, SASL_ERR_SYNTAX);
 		break;
@@ -194,7 +246,7 @@ response(struct sasl_exchange *x, const char *line, size_t len,
 
 enum sasl_res
 sasl_start(struct sasl_exchange *x, const char *client_addr, const char *arg,
-    size_t len, char *out, size_t outlen)
+    size_t len, uint32_t offered, char *out, size_t outlen)
 {
 	const char	*sp;
 	size_t		 mlen;
@@ -212,6 +264,11 @@ sasl_start(struct sasl_exchange *x, const char *client_addr, const char *arg,
 	} else if (mlen == 5 && strncasecmp(arg, "LOGIN", 5) == 0) {
 		x->cred.mech = AUTH_MECH_LOGIN;
 		x->state = SASL_WANT_USER;
+	} else if (mlen == 13 && strncasecmp(arg, "SCRAM-SHA-256", 13) == 0 &&
+	    (offered & AUTH_MECH_BIT(AUTH_MECH_SCRAM_SHA256))) {
+		/* client-first: the first challenge is empty */
+		x->cred.mech = AUTH_MECH_SCRAM_SHA256;
+		x->state = SASL_WANT_RELAY;
 	} else
 		return SASL_ERR_MECH;
 	if (sp != NULL)		/* the initial response (RFC 4954 4) */

@@ -743,6 +743,8 @@ session_reply(struct session *s, enum ipc_type req, uint32_t type,
 	if (s->closed) {
 		if (fd != -1)
 			close(fd);
+		if (req == IPC_AUTH_STEP)	/* what auth still holds */
+			auth_step_answer(s, type, msg);
 		session_unhold(s);
 		return;
 	}
@@ -768,6 +770,10 @@ session_reply(struct session *s, enum ipc_type req, uint32_t type,
 	case IPC_AUTH_CHECK:
 		s->blocked = 0;
 		auth_answer(s, type, msg);
+		break;
+	case IPC_AUTH_STEP:
+		s->blocked = 0;
+		auth_step_answer(s, type, msg);
 		break;
 	default:	/* IPC_MSG_ABORT: nothing waits for it */
 		break;

@@ -7,6 +7,14 @@
  * where smtpd_sasl_auth_enable says (main.cf, or -o on a master.cf
  * service), and with smtpd_tls_auth_only only once TLS is on.
  *
+ * SCRAM-SHA-256, offered when auth says its backend has it
+ * (IPC_AUTH_MECHS), is relayed step by step: each client response goes
+ * to auth (IPC_AUTH_STEP), each challenge comes back as "334 base64",
+ * the server-final message too, and the client's answer to that (an
+ * empty line) gets the verdict.  An exchange the client leaves while
+ * auth holds it (a "*", a bad line, a hang-up) is ended there with
+ * IPC_AUTH_ABORT.
+ *
  * Log lines are Postfix's, so that fail2ban's postfix-sasl filter and
  * log tools read them: "warning: unknown[ADDR]: SASL PLAIN
  * authentication failed: authentication failure", and
@@ -16,6 +24,7 @@
  *   cmd_auth		the AUTH command
  *   auth_response	a client line while an exchange runs
  *   auth_answer	auth's verdict
+ *   auth_step_answer	auth's challenge or verdict on a relayed step
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,12 +53,35 @@ void
 auth_ehlo(struct session *s)
 {
 	if (auth_offered(s))
-		reply(s, "250-AUTH PLAIN LOGIN");
+		reply(s, "250-AUTH PLAIN LOGIN%s", (s->sd->auth_mechs &
+		    AUTH_MECH_BIT(AUTH_MECH_SCRAM_SHA256)) ?
+		    " SCRAM-SHA-256" : "");
 }
 
+/* auth holds the relayed exchange, waiting for a step that will not
+   come: tell it, if it is still the auth that has it. */
+static void
+abort_at_auth(struct session *s)
+{
+	uint8_t			buf[64];
+	struct wbuf		wb;
+	struct msg_auth_abort	m;
+
+	m.xid = s->sasl_xid;
+	s->sasl_xid = 0;
+	if (s->sasl_gen != s->sd->auth_gen)
+		return;
+	wb_init(&wb, buf, sizeof(buf));
+	enc_auth_abort(&wb, &m);
+	(void)smtpd_note(s->sd, ROLE_AUTH, IPC_AUTH_ABORT, &wb);
+}
+
+/* Never while a step is in flight: the session waits for its answer. */
 static void
 exchange_end(struct session *s)
 {
+	if (s->sasl_xid != 0)
+		abort_at_auth(s);
 	if (s->sasl == NULL)
 		return;
 	sasl_clear(s->sasl);
@@ -100,13 +132,61 @@ ask_auth(struct session *s)
 	s->blocked = 1;
 }
 
+/* A relayed exchange's step, to the auth that holds it (START: to the
+   current one). */
+static void
+ask_step(struct session *s)
+{
+	uint8_t			buf[sizeof(struct msg_auth_step) + 64];
+	struct wbuf		wb;
+	struct msg_auth_step	m;
+	uint32_t		mech = s->sasl->cred.mech, xid;
+	int			rc = -1;
+
+	memset(&m, 0, sizeof(m));
+	if ((m.xid = s->sasl_xid) == 0) {
+		m.xid = ++s->sd->auth_xid == 0 ? ++s->sd->auth_xid :
+		    s->sd->auth_xid;
+		m.op = AUTH_STEP_START;
+		m.mech = mech;
+		m.flags = s->tls ? AUTH_FLAG_TLS : 0;
+		xstrlcpy(m.client_addr, s->client_addr, sizeof(m.client_addr));
+	} else
+		m.op = AUTH_STEP_CONT;
+	m.len = (uint32_t)s->sasl->step_len;
+	memcpy(m.data, s->sasl->step, s->sasl->step_len);
+	explicit_bzero(s->sasl->step, sizeof(s->sasl->step));
+	/* auth's own rules first: what it refuses is never sent */
+	if (ipc_check_auth_step(&m) == NULL && (m.op == AUTH_STEP_START ||
+	    s->sasl_gen == s->sd->auth_gen)) {
+		wb_init(&wb, buf, sizeof(buf));
+		enc_auth_step(&wb, &m);
+		rc = smtpd_request(s->sd, s, ROLE_AUTH, IPC_AUTH_STEP, &wb);
+		explicit_bzero(buf, sizeof(buf));
+	}
+	xid = m.xid;
+	explicit_bzero(&m, sizeof(m));
+	if (rc == -1) {
+		s->sasl_xid = 0;	/* no auth has it (any more) */
+		exchange_end(s);
+		log_failure(s, mech, "Connection lost to authentication "
+		    "server");
+		reply(s, "454 4.7.0 Temporary authentication failure");
+		return;
+	}
+	s->sasl_xid = xid;
+	s->sasl_gen = s->sd->auth_gen;
+	s->holds++;
+	s->blocked = 1;
+}
+
 /* What sasl_start or sasl_step said. */
 static void
 exchange_result(struct session *s, enum sasl_res r, const char *challenge)
 {
 	uint32_t mech = s->sasl->cred.mech;
 
-	if (r != SASL_CHALLENGE && r != SASL_VERIFY)
+	if (r != SASL_CHALLENGE && r != SASL_VERIFY && r != SASL_RELAY)
 		exchange_end(s);
 	switch (r) {
 	case SASL_CHALLENGE:
@@ -114,6 +194,9 @@ exchange_result(struct session *s, enum sasl_res r, const char *challenge)
 		break;
 	case SASL_VERIFY:
 		ask_auth(s);
+		break;
+	case SASL_RELAY:
+		ask_step(s);
 		break;
 	case SASL_ERR_SYNTAX:
 		reply_error(s, "501 5.5.4 Syntax: AUTH mechanism");
@@ -167,7 +250,8 @@ cmd_auth(struct session *s, const struct smtp_cmd *c)
 	}
 	s->sasl = xcalloc(1, sizeof(*s->sasl));
 	exchange_result(s, sasl_start(s->sasl, s->client_addr, c->arg,
-	    c->arglen, challenge, sizeof(challenge)), challenge);
+	    c->arglen, s->sd->auth_mechs, challenge, sizeof(challenge)),
+	    challenge);
 }
 
 void
@@ -193,19 +277,16 @@ auth_line_too_long(struct session *s)
 	reply_error(s, "500 5.5.6 Authentication exchange line is too long");
 }
 
-void
-auth_answer(struct session *s, uint32_t type, const union ipc_msg *msg)
+/* The verdict on an exchange of mechanism mech; user: the login. */
+static void
+verdict_reply(struct session *s, uint32_t mech, uint32_t verdict,
+    const char *user)
 {
-	uint32_t	mech = s->sasl_mech;
-	uint32_t	verdict = AUTH_TEMPFAIL;
-
 	s->sasl_mech = 0;
-	if (type == IPC_AUTH_VERDICT)
-		verdict = msg->auth_verdict.verdict;
 	switch (verdict) {
 	case AUTH_OK:
 		s->sasl_mech = mech;
-		s->sasl_user = xstrdup(msg->auth_verdict.user);
+		s->sasl_user = xstrdup(user);
 		log_info("unknown[%s]: sasl_method=%s, sasl_username=%s",
 		    s->client_addr, sasl_mech_name(mech), s->sasl_user);
 		reply(s, "235 2.7.0 Authentication successful");
@@ -226,6 +307,50 @@ auth_answer(struct session *s, uint32_t type, const union ipc_msg *msg)
 		reply(s, "454 4.7.0 Temporary authentication failure");
 		break;
 	}
+}
+
+void
+auth_answer(struct session *s, uint32_t type, const union ipc_msg *msg)
+{
+	if (type == IPC_AUTH_VERDICT)
+		verdict_reply(s, s->sasl_mech, msg->auth_verdict.verdict,
+		    msg->auth_verdict.user);
+	else
+		verdict_reply(s, s->sasl_mech, AUTH_TEMPFAIL, NULL);
+}
+
+/*
+ * auth's answer to a relayed step: a challenge for the client (the
+ * exchange goes on), or the verdict, which ended it at auth.  Also for
+ * a closed session, whose end then aborts what auth still holds.
+ */
+void
+auth_step_answer(struct session *s, uint32_t type, const union ipc_msg *msg)
+{
+	const struct msg_auth_step_reply	*r = NULL;
+	char					 b64[IPC_AUTH_DATA_MAX / 3 * 4 + 8];
+	uint32_t				 mech = AUTH_MECH_SCRAM_SHA256;
+
+	if (type == IPC_AUTH_STEP_REPLY)
+		r = &msg->auth_step_reply;
+	if (s->sasl != NULL)
+		mech = s->sasl->cred.mech;
+	if (r != NULL && r->verdict == AUTH_CONTINUE) {
+		if (s->closed)
+			return;
+		if (b64_encode(r->data, r->len, b64, sizeof(b64)) < 0)
+			fatalx("auth_step_answer: challenge too long");
+		reply(s, "334 %s", b64);
+		return;
+	}
+	s->sasl_xid = 0;	/* ended at auth, or auth is gone */
+	exchange_end(s);
+	if (s->closed)
+		return;
+	if (r != NULL)
+		verdict_reply(s, mech, r->verdict, r->user);
+	else
+		verdict_reply(s, mech, AUTH_TEMPFAIL, NULL);
 }
 
 /* ", sasl_method=PLAIN, sasl_username=alice" for the client= line. */

@@ -125,6 +125,8 @@ struct session {
 	struct sasl_exchange	*sasl;		/* an exchange is running */
 	uint32_t		 sasl_mech;	/* being verified, or logged in */
 	char			*sasl_user;	/* logged in as */
+	uint32_t		 sasl_xid;	/* a relayed exchange auth has */
+	unsigned		 sasl_gen;	/* of the channel auth has it on */
 	/* restriction lists (session_policy.c): the listener's */
 	const char		*relay_restr;
 	const char		*rcpt_restr;
@@ -193,6 +195,8 @@ void cmd_auth(struct session *s, const struct smtp_cmd *c);
 void auth_response(struct session *s, const char *line, size_t len);
 void auth_line_too_long(struct session *s);
 void auth_answer(struct session *s, uint32_t type, const union ipc_msg *msg);
+void auth_step_answer(struct session *s, uint32_t type,
+    const union ipc_msg *msg);
 const char *auth_log_suffix(const struct session *s, char *buf, size_t len);
 
 /* session_policy.c: restriction lists */

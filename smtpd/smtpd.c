@@ -172,5 +172,6 @@ smtpd_main(int argc, char **argv)
 
 	RB_INIT(&sd.waiters);
 	RB_INIT(&sd.clients);
+	sd.auth_mechs = AUTH_MECHS_BASE;
 	return worker_main(&role, &sd.we, &sd, argc, argv);
 }

@@ -52,6 +52,9 @@ struct smtpd {
 	struct ipc_chan		*queue;
 	struct ipc_chan		*lookup;
 	struct ipc_chan		*auth;		/* SASL verdicts */
+	unsigned		 auth_gen;	/* channels to auth so far */
+	uint32_t		 auth_mechs;	/* what auth offers (MECHS) */
+	uint32_t		 auth_xid;	/* the last relayed exchange */
 	/* lookups master replaced, still answering what they were asked */
 	struct ipc_chan		*retiring[SMTPD_RETIRING_MAX];
 	struct waiter_tree	 waiters;
@@ -69,6 +72,9 @@ struct smtpd {
 /* peers.c: send a request on behalf of a session; -1 if the peer is down. */
 int	smtpd_request(struct smtpd *, struct session *, enum bh_role peer,
 	    enum ipc_type, const struct wbuf *);
+/* peers.c: a note to a peer (no answer); -1 if the peer is down. */
+int	smtpd_note(struct smtpd *, enum bh_role peer, enum ipc_type,
+	    const struct wbuf *);
 /* peers.c: master handed us a channel to queue or lookup. */
 void	smtpd_on_peer(struct worker_env *, enum bh_role, int fd);
 
@@ -76,6 +82,9 @@ void	smtpd_on_peer(struct worker_env *, enum bh_role, int fd);
 /* hostile_auth.c: test builds play a compromised smtpd against auth */
 void	hostile_auth_load(const struct bh_config *);
 void	hostile_auth_send(struct ipc_chan *);
+/* a reply of auth's that no session waits for: the hook's */
+void	hostile_auth_reply(struct ipc_chan *, const struct ipc_hdr *,
+	    const union ipc_msg *);
 #endif
 
 /* clients.c: count a session from addr in or out; returns the new count. */

@@ -3,8 +3,9 @@
  * handshake state (auth/dovecot_proto.c), fed the input as the server's
  * lines.  A line that parses says what it is; an OK's login name is one
  * the auth compartment may hand smtpd or one it refuses, never anything
- * longer; the connection never leaves BROKEN; and the AUTH line built
- * from a request is one line of TAB-separated fields.
+ * longer; a challenge (CONT) is at most what a step to smtpd carries;
+ * the connection never leaves BROKEN; and the AUTH, CONT and CANCEL
+ * lines built from a request are one line of TAB-separated fields.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -38,15 +39,42 @@ check_auth_line(const uint8_t *data, size_t size)
 	CHECK(memchr(line, '\n', (size_t)len) == line + len - 1);
 }
 
+/* The lines of a relayed exchange, whatever octets the client sent. */
+static void
+check_step_lines(const uint8_t *data, size_t size)
+{
+	static struct msg_auth_step	m;
+	char				line[DVC_REQ_MAX];
+	size_t				n = size < IPC_AUTH_DATA_MAX ? size :
+					    IPC_AUTH_DATA_MAX;
+	int				len;
+
+	memset(&m, 0, sizeof(m));
+	m.xid = 1;
+	m.op = AUTH_STEP_START;
+	m.mech = AUTH_MECH_SCRAM_SHA256;
+	strcpy(m.client_addr, "192.0.2.1");
+	memcpy(m.data, data, n);
+	m.len = (uint32_t)n;
+	len = dvc_step_line(line, sizeof(line), 7, &m);
+	CHECK(len > 0 && (size_t)len == strlen(line));
+	CHECK(memchr(line, '\n', (size_t)len) == line + len - 1);
+	len = dvc_cont_line(line, sizeof(line), 7, data, n);
+	CHECK(len > 0 && (size_t)len == strlen(line));
+	CHECK(memchr(line, '\n', (size_t)len) == line + len - 1);
+	CHECK(strchr(line + 7, '\t') == NULL);		/* "CONT\t7\t" */
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char	*p = (const char *)data, *end = p + size, *nl;
-	struct dvc_conn	 c;
-	struct dvc_line	 l;
-	int		 rc, broken = 0;
+	static struct dvc_line	 l;
+	struct dvc_conn		 c;
+	int			 rc, broken = 0;
 
 	check_auth_line(data, size);
+	check_step_lines(data, size);
 	memset(&c, 0, sizeof(c));
 	while (p < end) {
 		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
@@ -54,8 +82,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (dvc_parse(p, (size_t)(nl - p), &l) == 0) {
 			CHECK(l.kind >= DVC_VERSION && l.kind <= DVC_CONT);
 			CHECK(strlen(l.user) < sizeof(l.user));
-			if (l.kind == DVC_OK || l.kind == DVC_FAIL)
+			if (l.kind == DVC_OK || l.kind == DVC_FAIL ||
+			    l.kind == DVC_CONT)
 				CHECK(l.id != 0);
+			CHECK(l.len <= IPC_AUTH_DATA_MAX);
+			if (l.kind != DVC_CONT)
+				CHECK(l.len == 0);
 			rc = dvc_feed(&c, &l);
 			CHECK(rc >= -1 && rc <= 1);
 			if (rc == 1)

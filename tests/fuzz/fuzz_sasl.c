@@ -5,7 +5,9 @@
  * further one a client response.  Whatever the exchange asks auth to
  * verify must pass auth's validator (a refused value would get smtpd
  * killed as compromised), a challenge must be base64 that fits, and
- * base64 must round-trip.
+ * base64 must round-trip.  SCRAM-SHA-256 is offered: a response it
+ * relays must fit the step auth's validator takes, as START and as
+ * CONT, and the user name read from it must be text.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -38,14 +40,42 @@ check_base64(const uint8_t *data, size_t size)
 	}
 }
 
+/* A relayed response, as smtpd's step to auth would carry it. */
+static void
+check_relay(const struct sasl_exchange *x, int first)
+{
+	static struct msg_auth_step	m;
+	char				user[IPC_AUTH_NAME_MAX];
+
+	CHECK(x->state == SASL_WANT_RELAY && x->step_len <= sizeof(m.data));
+	memset(&m, 0, sizeof(m));
+	m.xid = 1;
+	m.op = first ? AUTH_STEP_START : AUTH_STEP_CONT;
+	if (first) {
+		m.mech = x->cred.mech;
+		strcpy(m.client_addr, "192.0.2.1");
+	}
+	m.len = (uint32_t)x->step_len;
+	memcpy(m.data, x->step, x->step_len);
+	CHECK(ipc_check_auth_step(&m) == NULL);
+	if (sasl_scram_user(x->step, x->step_len, user, sizeof(user)) == 0)
+		CHECK(user[0] != '\0' && strlen(user) < sizeof(user) &&
+		    ipc_valid_text(user));
+}
+
 static void
 check_result(struct sasl_exchange *x, enum sasl_res r, const char *out,
-    size_t outlen)
+    size_t outlen, int *relayed)
 {
 	unsigned char dec[64];
 
 	if (r == SASL_VERIFY)
 		CHECK(ipc_check_auth_check(&x->cred) == NULL);
+	if (r == SASL_RELAY) {
+		check_relay(x, !*relayed);
+		*relayed = 1;
+		return;
+	}
 	if (r == SASL_CHALLENGE) {
 		CHECK(x->state != SASL_IDLE);
 		CHECK(strlen(out) < outlen);
@@ -63,7 +93,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char		*p = (const char *)data, *end = p + size, *nl;
 	char			 out[64];
 	enum sasl_res		 r;
-	int			 first = 1;
+	int			 first = 1, relayed = 0;
 
 	check_base64(data, size);
 	memset(&x, 0, sizeof(x));
@@ -73,13 +103,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			nl = end;
 		if (first)
 			r = sasl_start(&x, "192.0.2.1", p, (size_t)(nl - p),
-			    out, sizeof(out));
+			    AUTH_MECHS_ALL, out, sizeof(out));
 		else if (x.state == SASL_IDLE)
 			break;
 		else
 			r = sasl_step(&x, p, (size_t)(nl - p), out,
 			    sizeof(out));
-		check_result(&x, r, out, sizeof(out));
+		check_result(&x, r, out, sizeof(out), &relayed);
 		first = 0;
 		p = nl + 1;
 	}

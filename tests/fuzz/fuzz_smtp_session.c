@@ -52,7 +52,15 @@
  * "r" relay denied, "t" temporary failure, "n" relay allowed but not
  * available, anything else OK.  Auth answers by the first letter of the
  * login: "f" failure, "r" rate limit, "t" temporary failure, "e" an
- * IPC_ERROR, anything else success.
+ * IPC_ERROR, anything else success.  With AUTH, auth offers SCRAM-SHA-256
+ * too (session_fake_auth.c) and answers a relayed step by the first
+ * octet of the client's response the same way, an empty next response
+ * with success and anything else with a challenge; it keeps the
+ * exchanges as the real auth does, and a step or an abort auth would
+ * take for a violation (one of no exchange, a second START), or an
+ * exchange left open at auth once the session is gone, is a bug in
+ * smtpd.  A peer that goes away or is down takes its exchanges with it
+ * (as a new auth channel would).
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -83,6 +91,7 @@
 #include "smtpd/smtpd.h"
 #include "smtpd/tls.h"
 #include "smtpd/session_int.h"
+#include "tests/fuzz/session_harness.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 const char *__asan_default_options(void);
@@ -120,7 +129,6 @@ __asan_default_options(void)
 /* the second byte's bits that change main.cf */
 #define SEL2_CONF	(SEL2_GREET | SEL2_SLEEP)
 
-#define REPLY_MAX	512	/* an encoded answer */
 
 /* An answer on its way back to a session. */
 struct answer {
@@ -196,7 +204,7 @@ answer_push(struct session *s, enum ipc_type req, uint32_t type,
 	}
 }
 
-static void
+void
 answer(struct session *s, enum ipc_type req, enum ipc_type type,
     const struct wbuf *wb, int fd)
 {
@@ -210,7 +218,7 @@ answer(struct session *s, enum ipc_type req, enum ipc_type type,
 	answer_push(s, req, type, wb, fd);
 }
 
-static void
+void
 answer_error(struct session *s, enum ipc_type req, const char *dsn)
 {
 	struct msg_error	e;
@@ -350,8 +358,11 @@ smtpd_request(struct smtpd *sd, struct session *s, enum bh_role peer,
 	if (codec->dec(&rb, &m) != 0 || codec->check(&m) != NULL)
 		abort();
 	/* Every third request: the peer is down (the channel is gone). */
-	if ((h->sel2 & SEL2_DOWN) && ++h->nreq % 3 == 0)
+	if ((h->sel2 & SEL2_DOWN) && ++h->nreq % 3 == 0) {
+		if (peer == ROLE_AUTH)
+			fake_auth_gone(&h->sd);
 		return -1;
+	}
 	h->nreq++;
 	switch (peer) {
 	case ROLE_LOOKUP:
@@ -361,7 +372,10 @@ smtpd_request(struct smtpd *sd, struct session *s, enum bh_role peer,
 		fake_queue(s, type);
 		break;
 	case ROLE_AUTH:
-		fake_auth(s, &m.auth_check);
+		if (type == IPC_AUTH_STEP)
+			fake_step(s, &m.auth_step);
+		else
+			fake_auth(s, &m.auth_check);
 		break;
 	default:
 		abort();
@@ -383,6 +397,8 @@ answer_deliver(void)
 	if (--h->nanswers == 0)
 		h->first = 0;
 	if (a.type == IPC_NONE) {
+		if (a.req == IPC_AUTH_STEP || a.req == IPC_AUTH_CHECK)
+			fake_auth_gone(&h->sd);
 		session_reply(a.s, a.req, IPC_NONE, NULL, -1);
 		return;
 	}
@@ -514,6 +530,9 @@ harness_select(uint8_t sel, uint8_t sel2)
 	h->sel = sel;
 	h->sel2 = sel2;
 	h->nreq = 0;
+	fake_auth_reset();
+	h->sd.auth_mechs = (sel2 & SEL2_AUTH) ? AUTH_MECHS_ALL :
+	    AUTH_MECHS_BASE;
 	memset(lt, 0, sizeof(*lt));
 	lt->wrapper = (sel2 & SEL2_TLS) && (sel2 & SEL2_ENCRYPT) &&
 	    (sel & SEL_NORMALIZE);
@@ -751,7 +770,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		client_leave(&h->sd, c.other);
 	/* A session still open after the hang-up is a bug. */
 	if (h->sd.nsessions != 0 || h->sd.ndata_fds != 0 ||
-	    h->nanswers != 0 || !RB_EMPTY(&h->sd.clients))
+	    h->nanswers != 0 || !RB_EMPTY(&h->sd.clients) ||
+	    fake_auth_open() != 0)
 		abort();
 	/* libevent frees bufferevents in finalizers the loop runs. */
 	event_base_loop(h->sd.we.base, EVLOOP_NONBLOCK);

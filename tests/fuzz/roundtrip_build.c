@@ -599,6 +599,48 @@ b_sasl_creds(struct src *s, struct msg_sasl_creds *m)
 	f_str(s, m->pass, sizeof(m->pass));
 }
 
+static void
+b_auth_mechs(struct src *s, struct msg_auth_mechs *m)
+{
+	m->mechs = AUTH_MECHS_ALL;
+	f_u32(s, &m->mechs, AUTH_MECHS_ALL + 1);
+}
+
+static void
+b_auth_step(struct src *s, struct msg_auth_step *m)
+{
+	m->xid = 7;
+	m->op = AUTH_STEP_START;
+	m->mech = AUTH_MECH_SCRAM_SHA256;
+	strlcpy(m->client_addr, "192.0.2.1", sizeof(m->client_addr));
+	m->len = 15;
+	memcpy(m->data, "n,,n=user,r=abc", 15);
+	f_u32(s, &m->xid, 8);
+	f_u32(s, &m->op, AUTH_STEP_OP_MAX);
+	f_u32(s, &m->mech, AUTH_MECH_MAX);
+	f_u32(s, &m->flags, AUTH_FLAG_MASK + 1);
+	f_str(s, m->client_addr, sizeof(m->client_addr));
+	f_octets(s, &m->len, m->data, IPC_AUTH_DATA_MAX);
+}
+
+static void
+b_auth_step_reply(struct src *s, struct msg_auth_step_reply *m)
+{
+	m->verdict = AUTH_CONTINUE;
+	m->len = 9;
+	memcpy(m->data, "r=abc,i=1", 9);
+	f_u32(s, &m->verdict, AUTH_CONTINUE);
+	f_str(s, m->user, sizeof(m->user));
+	f_octets(s, &m->len, m->data, IPC_AUTH_DATA_MAX);
+}
+
+static void
+b_auth_abort(struct src *s, struct msg_auth_abort *m)
+{
+	m->xid = 7;
+	f_u32(s, &m->xid, 8);
+}
+
 #define DEF(name)							\
 static void								\
 B_##name(struct src *s, void *m)					\

@@ -185,7 +185,11 @@ test_dovecot_protocol(void **state)
 	assert_int_equal(feed(&c, "OK\t0"), -2);
 	assert_int_equal(feed(&c, "OK\t99999999999"), -2);
 	assert_int_equal(feed(&c, "OK\t1\tuser=a\001b"), -2);
-	assert_int_equal(feed(&c, "CONT\t1\tabc"), -1);
+	/* a challenge is strict base64 (a CONT is no longer garbage: it
+	   answers a relayed exchange; the caller refuses one to PLAIN) */
+	assert_int_equal(feed(&c, "CONT\t1\tabc"), -2);
+	assert_int_equal(feed(&c, "CONT\t1\tYWJj"), 1);
+	assert_int_equal(feed(&c, "VERSION\t1\t2"), -1);
 	assert_int_equal(c.state, DVC_BROKEN);
 	assert_int_equal(feed(&c, "OK\t1"), -1);
 	/* the handshake must start with VERSION 1 and offer PLAIN */
@@ -208,6 +212,69 @@ test_dovecot_protocol(void **state)
 	    "rip=192.0.2.1\tsecured\tresp=AGFsaWNlAHNlY3JldA==\n");
 }
 
+/* MECH lines and CONT rows for a relayed exchange (SCRAM-SHA-256). */
+static void
+test_dovecot_relayed(void **state)
+{
+	static struct dvc_line		l;
+	static struct msg_auth_step	m;
+	struct dvc_conn			c;
+	char				buf[DVC_REQ_MAX];
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(feed(&c, "VERSION\t1\t2"), 0);
+	assert_int_equal(feed(&c, "MECH\tPLAIN\tplaintext"), 0);
+	assert_int_equal(feed(&c, "MECH\tCRAM-MD5\tdictionary\tactive"), 0);
+	assert_int_equal(dvc_offered(&c), AUTH_MECHS_BASE);
+	assert_int_equal(feed(&c, "MECH\tSCRAM-SHA-256\tmutual-auth"), 0);
+	assert_int_equal(feed(&c, "DONE"), 0);
+	assert_int_equal(dvc_offered(&c), AUTH_MECHS_ALL);
+	/* a challenge, decoded; an empty one */
+	assert_int_equal(dvc_parse("CONT\t5\tcj1hYmM=", 15, &l), 0);
+	assert_int_equal(l.kind, DVC_CONT);
+	assert_int_equal(l.id, 5);
+	assert_int_equal(l.len, 5);
+	assert_memory_equal(l.data, "r=abc", 5);
+	assert_int_equal(dvc_feed(&c, &l), 1);
+	assert_int_equal(dvc_parse("CONT\t5\t", 7, &l), 0);
+	assert_int_equal(l.len, 0);
+	/* refused: no data field, id 0, padding in the middle, too long */
+	assert_int_equal(dvc_parse("CONT\t5", 6, &l), -1);
+	assert_int_equal(dvc_parse("CONT\t0\tYWJj", 11, &l), -1);
+	assert_int_equal(dvc_parse("CONT\t5\tYQ==YQ==", 15, &l), -1);
+	memset(buf, 'A', sizeof(buf));
+	memcpy(buf, "CONT\t5\t", 7);
+	assert_int_equal(dvc_parse(buf, 7 + (IPC_AUTH_DATA_MAX / 3 + 1) * 4,
+	    &l), -1);
+	assert_int_equal(dvc_parse(buf, 7 + IPC_AUTH_DATA_MAX / 3 * 4, &l),
+	    0);
+	assert_int_equal(l.len, IPC_AUTH_DATA_MAX);
+	/* the lines a relayed exchange sends */
+	m.xid = 9;
+	m.op = AUTH_STEP_START;
+	m.mech = AUTH_MECH_SCRAM_SHA256;
+	m.flags = AUTH_FLAG_TLS;
+	strcpy(m.client_addr, "192.0.2.1");
+	memcpy(m.data, "n,,n=user,r=abc", 15);
+	m.len = 15;
+	assert_true(dvc_step_line(buf, sizeof(buf), 4, &m) > 0);
+	assert_string_equal(buf, "AUTH\t4\tSCRAM-SHA-256\tservice=smtp\t"
+	    "nologin\trip=192.0.2.1\tsecured\tresp=biwsbj11c2VyLHI9YWJj\n");
+	m.op = AUTH_STEP_CONT;
+	assert_int_equal(dvc_step_line(buf, sizeof(buf), 4, &m), -1);
+	assert_true(dvc_cont_line(buf, sizeof(buf), 4, m.data, 3) > 0);
+	assert_string_equal(buf, "CONT\t4\tbiws\n");
+	assert_true(dvc_cont_line(buf, sizeof(buf), 4, m.data, 0) > 0);
+	assert_string_equal(buf, "CONT\t4\t\n");
+	assert_int_equal(dvc_cont_line(buf, sizeof(buf), 4, m.data,
+	    IPC_AUTH_DATA_MAX + 1), -1);
+	assert_true(dvc_cancel_line(buf, sizeof(buf), 4) > 0);
+	assert_string_equal(buf, "CANCEL\t4\n");
+	/* a line that does not fit is not sent at all */
+	assert_int_equal(dvc_cont_line(buf, 8, 4, m.data, 3), -1);
+}
+
 int
 main(void)
 {
@@ -218,6 +285,7 @@ main(void)
 		cmocka_unit_test(test_anvil),
 		cmocka_unit_test(test_anvil_bounded),
 		cmocka_unit_test(test_dovecot_protocol),
+		cmocka_unit_test(test_dovecot_relayed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -173,9 +173,11 @@ test_every_payload_has_a_template(void **state)
 }
 
 /*
- * smtpd can ask auth for one thing, a verdict on an exchange, and auth
- * can tell smtpd only a verdict: no row carries a password database, a
- * hash or a list of logins between them.
+ * smtpd can ask auth for one thing, a verdict on an exchange (in one
+ * request, or step by step for a relayed mechanism, which it may
+ * abort), and auth can tell smtpd only a verdict, a challenge of the
+ * exchange, or which mechanisms to offer: no row carries a password
+ * database, a hash or a list of logins between them.
  */
 static void
 test_smtpd_asks_auth_only_for_a_verdict(void **state)
@@ -187,16 +189,26 @@ test_smtpd_asks_auth_only_for_a_verdict(void **state)
 		ti = ipc_type_info(t);
 		if ((ti->senders & RB_(SMTPD)) && (ti->receivers & RB_(AUTH)) &&
 		    ti->kind != IPC_REPLY)
-			assert_int_equal(t, IPC_AUTH_CHECK);
+			assert_true(t == IPC_AUTH_CHECK ||
+			    t == IPC_AUTH_STEP || t == IPC_AUTH_ABORT);
 		if ((ti->senders & RB_(AUTH)) && (ti->receivers & RB_(SMTPD)))
 			assert_true(t == IPC_AUTH_VERDICT || t == IPC_OK ||
-			    t == IPC_ERROR);
+			    t == IPC_ERROR || t == IPC_AUTH_STEP_REPLY ||
+			    t == IPC_AUTH_MECHS);
 	}
 	ti = ipc_type_info(IPC_AUTH_CHECK);
 	assert_int_equal(ti->reply, IPC_AUTH_VERDICT);
 	assert_int_equal(ti->fd, IPC_FD_NONE);
 	assert_int_equal(ipc_type_info(IPC_AUTH_VERDICT)->payload,
 	    IPC_PAYLOAD_auth_verdict);
+	/* a step gets a step's answer; an abort and the list: notes */
+	ti = ipc_type_info(IPC_AUTH_STEP);
+	assert_int_equal(ti->kind, IPC_REQ);
+	assert_int_equal(ti->reply, IPC_AUTH_STEP_REPLY);
+	assert_int_equal(ti->fd, IPC_FD_NONE);
+	assert_int_equal(ipc_type_info(IPC_AUTH_ABORT)->kind, IPC_NOTE);
+	assert_int_equal(ipc_type_info(IPC_AUTH_MECHS)->kind, IPC_NOTE);
+	assert_int_equal(ipc_type_info(IPC_AUTH_MECHS)->senders, RB_(AUTH));
 	/* only master connects auth to Dovecot, and only auth asks */
 	assert_int_equal(ipc_type_info(IPC_AUTH_CONNECT)->senders, RB_(AUTH));
 	assert_int_equal(ipc_type_info(IPC_AUTH_CONNECT_OK)->receivers,

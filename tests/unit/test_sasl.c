@@ -3,7 +3,9 @@
  * base64, PLAIN and LOGIN with and without an initial response, "*"
  * cancel, and what may not pass: bad base64, a malformed PLAIN
  * response, fields too long, an empty user or password, a control
- * character in a name.
+ * character in a name.  A relayed SCRAM-SHA-256 exchange: offered only
+ * when auth says so, each response handed over decoded, "*" and bad
+ * base64 end it; the user name of a client-first message.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,7 +22,7 @@
 static enum sasl_res
 start(struct sasl_exchange *x, const char *arg, char *out, size_t outlen)
 {
-	return sasl_start(x, CLIENT, arg, strlen(arg), out, outlen);
+	return sasl_start(x, CLIENT, arg, strlen(arg), 0, out, outlen);
 }
 
 static enum sasl_res
@@ -195,8 +197,85 @@ test_start_syntax(void **state)
 	    SASL_ERR_SYNTAX);
 	/* a client address auth would refuse: nothing is verified */
 	assert_int_equal(sasl_start(&x, "unknown", "PLAIN AGFsaWNlAHB3",
-	    18, out, sizeof(out)), SASL_ERR_FORMAT);
+	    18, 0, out, sizeof(out)), SASL_ERR_FORMAT);
 	assert_string_equal(sasl_mech_name(AUTH_MECH_LOGIN), "LOGIN");
+}
+
+#define SCRAM_ON	AUTH_MECH_BIT(AUTH_MECH_SCRAM_SHA256)
+
+static enum sasl_res
+scram_start(struct sasl_exchange *x, const char *arg, char *out,
+    size_t outlen)
+{
+	return sasl_start(x, CLIENT, arg, strlen(arg), SCRAM_ON, out, outlen);
+}
+
+static void
+test_scram_relayed(void **state)
+{
+	struct sasl_exchange	x;
+	char			out[64];
+
+	(void)state;
+	/* not offered unless auth said so */
+	assert_int_equal(start(&x, "SCRAM-SHA-256", out, sizeof(out)),
+	    SASL_ERR_MECH);
+	/* client-first: an empty challenge, then the message, decoded */
+	assert_int_equal(scram_start(&x, "scram-sha-256", out, sizeof(out)),
+	    SASL_CHALLENGE);
+	assert_string_equal(out, "");
+	assert_int_equal(x.cred.mech, AUTH_MECH_SCRAM_SHA256);
+	/* "n,,n=user,r=abc" */
+	assert_int_equal(step(&x, "biwsbj11c2VyLHI9YWJj", out, sizeof(out)),
+	    SASL_RELAY);
+	assert_int_equal(x.step_len, 15);
+	assert_memory_equal(x.step, "n,,n=user,r=abc", 15);
+	assert_int_equal(x.state, SASL_WANT_RELAY);
+	/* the answer to the server-final message: an empty line */
+	assert_int_equal(step(&x, "", out, sizeof(out)), SASL_RELAY);
+	assert_int_equal(x.step_len, 0);
+	/* "*" cancels, bad base64 ends it */
+	assert_int_equal(step(&x, "*", out, sizeof(out)), SASL_ERR_CANCEL);
+	assert_int_equal(x.state, SASL_IDLE);
+	assert_int_equal(x.cred.mech, AUTH_MECH_SCRAM_SHA256);
+	assert_int_equal(scram_start(&x, "SCRAM-SHA-256 biwsbj11c2VyLHI9YWJj",
+	    out, sizeof(out)), SASL_RELAY);
+	assert_int_equal(x.step_len, 15);
+	assert_int_equal(step(&x, "bad!", out, sizeof(out)), SASL_ERR_BASE64);
+	assert_int_equal(x.state, SASL_IDLE);
+	/* "=": an empty initial response is relayed as such */
+	assert_int_equal(scram_start(&x, "SCRAM-SHA-256 =", out,
+	    sizeof(out)), SASL_RELAY);
+	assert_int_equal(x.step_len, 0);
+	assert_string_equal(sasl_mech_name(AUTH_MECH_SCRAM_SHA256),
+	    "SCRAM-SHA-256");
+}
+
+static void
+test_scram_user(void **state)
+{
+	char	user[16];
+
+	(void)state;
+#define U(s)	sasl_scram_user((const uint8_t *)(s), strlen(s), user, \
+		    sizeof(user))
+	assert_int_equal(U("n,,n=alice,r=abc"), 0);
+	assert_string_equal(user, "alice");
+	assert_int_equal(U("y,a=bob,n=a=2Cb=3Dc,r=x"), 0);
+	assert_string_equal(user, "a,b=c");
+	assert_int_equal(U("p=tls-unique,,n=carol,r=x"), 0);
+	assert_string_equal(user, "carol");
+	/* no gs2 header, no n=, an empty or unterminated name, a bad
+	   escape, a control character, too long */
+	assert_int_equal(U("n=alice,r=abc"), -1);
+	assert_int_equal(U("n,,r=abc"), -1);
+	assert_int_equal(U("n,,n=,r=abc"), -1);
+	assert_int_equal(U("n,,n=alice"), -1);
+	assert_int_equal(U("n,,n=a=2Xb,r=x"), -1);
+	assert_int_equal(U("n,,n=a=2"), -1);
+	assert_int_equal(U("n,,n=a\tb,r=x"), -1);
+	assert_int_equal(U("n,,n=abcdefghijklmnopq,r=x"), -1);
+#undef U
 }
 
 int
@@ -209,6 +288,8 @@ main(void)
 		cmocka_unit_test(test_plain_bad),
 		cmocka_unit_test(test_login),
 		cmocka_unit_test(test_start_syntax),
+		cmocka_unit_test(test_scram_relayed),
+		cmocka_unit_test(test_scram_user),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
