@@ -1,1 +1,0 @@
-#define BH_CONFIG_DIR "/usr/local/etc/bulkhead"
