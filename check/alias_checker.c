@@ -46,6 +46,8 @@
 #ifdef BH_TEST_HOOKS
 /* An alias file line that makes the checker pause in its compartment. */
 #define CHECKER_PAUSE	"#bh-test-hook: alias checker pause\n"
+/* One that makes it hang past master's deadline (a stopped checker). */
+#define CHECKER_STALL	"#bh-test-hook: alias checker stall\n"
 #endif
 
 static struct userdb	 users;		/* the passwd snapshot */
@@ -115,19 +117,30 @@ enter_compartment(const struct bh_config *cf)
 }
 
 #ifdef BH_TEST_HOOKS
-/* Test builds: pause, so that a test can look at the compartment. */
+/*
+ * Test builds: pause, so that a test can look at the compartment, or
+ * hang, so that a test can see master go on without the verdict.
+ */
 static void
 pause_hook(const struct alias_file *f, size_t n)
 {
-	struct timespec	ts = { 3, 0 };
+	struct timespec	pause = { 3, 0 }, stall = { 60, 0 };
 	size_t		i;
 
-	for (i = 0; i < n; i++)
-		if (f[i].buf != NULL && memmem(f[i].buf, f[i].len,
-		    CHECKER_PAUSE, sizeof(CHECKER_PAUSE) - 1) != NULL) {
-			nanosleep(&ts, NULL);
+	for (i = 0; i < n; i++) {
+		if (f[i].buf == NULL)
+			continue;
+		if (memmem(f[i].buf, f[i].len, CHECKER_STALL,
+		    sizeof(CHECKER_STALL) - 1) != NULL) {
+			nanosleep(&stall, NULL);
 			return;
 		}
+		if (memmem(f[i].buf, f[i].len, CHECKER_PAUSE,
+		    sizeof(CHECKER_PAUSE) - 1) != NULL) {
+			nanosleep(&pause, NULL);
+			return;
+		}
+	}
 }
 #endif
 

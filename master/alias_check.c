@@ -8,6 +8,14 @@
  * (check/alias_checker.c).  Its findings come back as lines; master logs
  * them, sanitised, tagged alias-check with the checker's pid.  A checker
  * that crashes, hangs or says nothing is a failed check; master goes on.
+ *
+ * At start-up master waits for the verdict (alias_check), as it has
+ * nothing else to do yet.  On reload and when a file changes the check
+ * runs beside master's event loop (alias_check_start): the checker runs
+ * as lookup_user, which may stop it, and root master never waits for an
+ * unprivileged process.  Its output arrives on a watched pipe, its exit
+ * status when spawn_reap reaps it (alias_check_reaped), and a timer kills
+ * it at the deadline; then the caller's callback gets the verdict.
  */
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -23,7 +31,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <event2/event.h>
+
 #include "lib/log.h"
+#include "lib/xmalloc.h"
 #include "master/master.h"
 #include "privsep/sandbox.h"
 
@@ -122,14 +133,32 @@ relay_lines(pid_t pid, char *buf, size_t len, char *err, size_t errlen)
 	return verdict;
 }
 
-int
-alias_check(const struct master *m, const struct bh_config *cf, char *err,
+/* The verdict from the checker's output and exit status. */
+static int
+verdict(pid_t pid, char *out, size_t got, int status, char *err,
     size_t errlen)
 {
-	static char	 out[CHECK_OUT_MAX + 1];
+	if (relay_lines(pid, out, got, err, errlen))
+		return -1;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	snprintf(err, errlen, "the alias file checker failed (%s %d)",
+	    WIFSIGNALED(status) ? "signal" : "exit status",
+	    WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+	return -1;
+}
+
+/*
+ * Open each alias file and start the checker with them; *in is the read
+ * end of its output.  The descriptors are closed again either way.
+ */
+static pid_t
+checker_start(const struct master *m, const struct bh_config *cf, int *in,
+    char *err, size_t errlen)
+{
 	struct stat	 st;
-	int		 fds[BH_LIST_MAX], p[2], status = 0, verdict;
-	size_t		 n, i, got;
+	int		 fds[BH_LIST_MAX], p[2];
+	size_t		 n, i;
 	pid_t		 pid = -1;
 
 	for (n = 0; n < cf->alias_maps.n && n < BH_LIST_MAX; n++) {
@@ -151,25 +180,183 @@ alias_check(const struct master *m, const struct bh_config *cf, char *err,
 	}
 	if ((pid = fork()) == 0)
 		checker(m, cf, fds, n, p[1]);
-	if (pid == -1)
-		snprintf(err, errlen, "alias file checker: %s", strerror(errno));
 	close(p[1]);
 	if (pid == -1) {
+		snprintf(err, errlen, "alias file checker: %s", strerror(errno));
 		close(p[0]);
-		goto done;
-	}
-	got = collect(pid, p[0], out, CHECK_OUT_MAX, &status);
-	close(p[0]);
-	verdict = relay_lines(pid, out, got, err, errlen);
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && !verdict)
-		pid = 0;
-	else if (!verdict)
-		snprintf(err, errlen, "the alias file checker failed (%s %d)",
-		    WIFSIGNALED(status) ? "signal" : "exit status",
-		    WIFSIGNALED(status) ? WTERMSIG(status) :
-		    WEXITSTATUS(status));
+	} else
+		*in = p[0];
 done:
 	for (i = 0; i < n; i++)
 		close(fds[i]);
-	return pid == 0 ? 0 : -1;
+	return pid;
+}
+
+int
+alias_check(const struct master *m, const struct bh_config *cf, char *err,
+    size_t errlen)
+{
+	static char	 out[CHECK_OUT_MAX + 1];
+	int		 in, status = 0;
+	size_t		 got;
+	pid_t		 pid;
+
+	if ((pid = checker_start(m, cf, &in, err, errlen)) == -1)
+		return -1;
+	got = collect(pid, in, out, CHECK_OUT_MAX, &status);
+	close(in);
+	return verdict(pid, out, got, status, err, errlen);
+}
+
+/* A check beside the event loop: at most one at a time (m->acheck). */
+struct alias_job {
+	struct master		*m;
+	pid_t			 pid;
+	int			 in;		/* its output; -1 once read */
+	struct event		*read_ev;
+	struct event		*timer;
+	char			*out;		/* CHECK_OUT_MAX + 1 */
+	size_t			 got;
+	int			 reaped;
+	int			 status;
+	alias_check_done	 done;
+	void			*arg;
+};
+
+static void
+job_free(struct alias_job *j)
+{
+	if (j->read_ev != NULL)
+		event_free(j->read_ev);
+	if (j->timer != NULL)
+		event_free(j->timer);
+	if (j->in != -1)
+		close(j->in);
+	free(j->out);
+	free(j);
+}
+
+/* Output read to its end (or cut) and the checker reaped: the verdict. */
+static void
+job_maybe_done(struct alias_job *j)
+{
+	struct master	*m = j->m;
+	char		 err[CF_ERR_MAX];
+	int		 ok;
+
+	if (j->in != -1 || !j->reaped)
+		return;
+	err[0] = '\0';
+	ok = verdict(j->pid, j->out, j->got, j->status, err,
+	    sizeof(err)) == 0;
+	m->acheck = NULL;
+	j->done(m, ok, err, j->arg);
+	job_free(j);
+	if (m->reload_again && !m->stopping) {
+		m->reload_again = 0;
+		master_reload(m);
+	}
+}
+
+/* No more output to take: it is gone either way once killed. */
+static void
+job_stop_reading(struct alias_job *j)
+{
+	if (!j->reaped)		/* a reaped pid may be someone else's now */
+		kill(j->pid, SIGKILL);
+	event_del(j->read_ev);
+	event_del(j->timer);
+	close(j->in);
+	j->in = -1;
+}
+
+static void
+on_job_read(evutil_socket_t fd, short ev, void *arg)
+{
+	struct alias_job	*j = arg;
+	ssize_t			 r;
+
+	r = read(fd, j->out + j->got, CHECK_OUT_MAX - j->got);
+	if (r == -1 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (r > 0 && (j->got += r) < CHECK_OUT_MAX)
+		return;
+	job_stop_reading(j);
+	job_maybe_done(j);
+}
+
+static void
+on_job_deadline(evutil_socket_t fd, short ev, void *arg)
+{
+	struct alias_job *j = arg;
+
+	log_warnx("alias file checker %d: no answer within %d s, killed",
+	    (int)j->pid, CHECK_WAIT_MS / 1000);
+	job_stop_reading(j);
+	job_maybe_done(j);
+}
+
+int
+alias_check_start(struct master *m, const struct bh_config *cf,
+    alias_check_done done, void *arg, char *err, size_t errlen)
+{
+	struct timeval		 tv = { CHECK_WAIT_MS / 1000, 0 };
+	struct alias_job	*j;
+	int			 in;
+
+	if (m->acheck != NULL) {
+		snprintf(err, errlen, "an alias check is already running");
+		return -1;
+	}
+	j = xcalloc(1, sizeof(*j));
+	j->m = m;
+	j->done = done;
+	j->arg = arg;
+	j->out = xmalloc(CHECK_OUT_MAX + 1);
+	if ((j->pid = checker_start(m, cf, &in, err, errlen)) == -1) {
+		j->in = -1;
+		job_free(j);
+		return -1;
+	}
+	j->in = in;
+	if (fcntl(in, F_SETFL, O_NONBLOCK) == -1 ||
+	    (j->read_ev = event_new(m->base, in, EV_READ | EV_PERSIST,
+	    on_job_read, j)) == NULL ||
+	    (j->timer = evtimer_new(m->base, on_job_deadline, j)) == NULL ||
+	    event_add(j->read_ev, NULL) == -1 || evtimer_add(j->timer, &tv) == -1)
+		fatalx("alias checker events");
+	m->acheck = j;
+	return 0;
+}
+
+/* From spawn_reap: the checker's exit status, if pid is the checker. */
+int
+alias_check_reaped(struct master *m, pid_t pid, int status)
+{
+	struct alias_job *j = m->acheck;
+
+	if (j == NULL || j->pid != pid || j->reaped)
+		return 0;
+	j->reaped = 1;
+	j->status = status;
+	job_maybe_done(j);
+	return 1;
+}
+
+/* At shutdown: the checker is killed and reaped, the check failed. */
+void
+alias_check_cancel(struct master *m)
+{
+	struct alias_job *j = m->acheck;
+
+	if (j == NULL)
+		return;
+	m->acheck = NULL;
+	if (!j->reaped) {
+		kill(j->pid, SIGKILL);
+		while (waitpid(j->pid, NULL, 0) == -1 && errno == EINTR)
+			;
+	}
+	j->done(m, 0, "master is stopping", j->arg);
+	job_free(j);
 }

@@ -27,6 +27,7 @@
 #include <event2/event.h>
 
 #include "lib/log.h"
+#include "lib/xmalloc.h"
 #include "privsep/compartment.h"
 #include "privsep/ipc_msgs.h"
 #include "privsep/control.h"
@@ -223,6 +224,7 @@ on_sigterm(evutil_socket_t sig, short ev, void *arg)
 	log_info("terminating on signal %d", (int)sig);
 	m->stopping = 1;
 	include_stop_all(m);
+	alias_check_cancel(m);
 	spawn_stop_all(m, SIGTERM);
 	if (all_ended(m)) {
 		event_base_loopexit(m->base, NULL);
@@ -236,31 +238,59 @@ on_sigterm(evutil_socket_t sig, short ev, void *arg)
  * Reload: read both files again; on any error keep the running
  * configuration and say why.  On success the compartments are restarted
  * so that each one reads the new files.  Listeners stay as they are.
+ * The alias files' check runs beside the event loop; the new
+ * configuration waits for its verdict (reload_checked).
  */
 static void
-on_sighup(evutil_socket_t sig, short ev, void *arg)
+reload_checked(struct master *m, int ok, const char *err, void *arg)
 {
-	struct master		*m = arg;
-	struct bh_config	 cf;
-	char			 err[CF_ERR_MAX];
+	struct bh_config *cf = arg;
 
-	memset(&cf, 0, sizeof(cf));
-	if (config_load(&cf, m->confdir, warn_stderr, err, sizeof(err)) == -1 ||
-	    config_check_system(&cf, err, sizeof(err)) == -1 ||
-	    alias_check(m, &cf, err, sizeof(err)) == -1) {
-		log_warnx("reload failed, keeping the running configuration: "
-		    "%s", err);
-		config_free(&cf);
+	if (!ok || m->stopping) {
+		if (!m->stopping)
+			log_warnx("reload failed, keeping the running "
+			    "configuration: %s", err);
+		config_free(cf);
+		free(cf);
 		return;
 	}
 	config_free(&m->cf);
-	m->cf = cf;
+	m->cf = *cf;
+	free(cf);
 	log_set_name(m->cf.syslog_name);
 	if (!m->debug)
 		log_set_file(m->cf.maillog_file);
 	log_info("reloading: restarting the compartments");
 	watch_reset(m);
 	spawn_stop_all(m, SIGTERM);
+}
+
+void
+master_reload(struct master *m)
+{
+	struct bh_config	*cf;
+	char			 err[CF_ERR_MAX];
+
+	if (m->acheck != NULL) {	/* again once the running one ends */
+		m->reload_again = 1;
+		return;
+	}
+	cf = xcalloc(1, sizeof(*cf));
+	if (config_load(cf, m->confdir, warn_stderr, err, sizeof(err)) == -1 ||
+	    config_check_system(cf, err, sizeof(err)) == -1 ||
+	    alias_check_start(m, cf, reload_checked, cf, err,
+	    sizeof(err)) == -1) {
+		log_warnx("reload failed, keeping the running configuration: "
+		    "%s", err);
+		config_free(cf);
+		free(cf);
+	}
+}
+
+static void
+on_sighup(evutil_socket_t sig, short ev, void *arg)
+{
+	master_reload(arg);
 }
 
 /* Written beside and renamed: a reader never sees it empty or half. */

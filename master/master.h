@@ -66,6 +66,8 @@ struct master {
 	struct event		*kids_ev;	/* child_watch.c's tick */
 	struct include_check	*checks;	/* include_verify.c */
 	size_t			 nchecks;
+	struct alias_job	*acheck;	/* alias_check.c: running */
+	int			 reload_again;	/* SIGHUP during a check */
 };
 
 /* sasl_creds.c: smtp_sasl_password_maps for queue */
@@ -92,6 +94,14 @@ void	spawn_handover(struct master *, enum bh_role);
 /* alias_check.c: the alias files checked by a child as lookup_user. */
 int	alias_check(const struct master *, const struct bh_config *,
 	    char *err, size_t errlen);
+typedef void (*alias_check_done)(struct master *, int ok, const char *err,
+	    void *arg);
+int	alias_check_start(struct master *, const struct bh_config *,
+	    alias_check_done, void *arg, char *err, size_t errlen);
+int	alias_check_reaped(struct master *, pid_t, int status);
+void	alias_check_cancel(struct master *);
+/* master.c: read the configuration again (SIGHUP) */
+void	master_reload(struct master *);
 
 void	watch_start(struct master *);
 void	watch_reset(struct master *);

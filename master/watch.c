@@ -51,16 +51,11 @@ fingerprint_all(const struct master *m)
 }
 
 static void
-on_watch(evutil_socket_t fd, short ev, void *arg)
+on_checked(struct master *m, int ok, const char *err, void *arg)
 {
-	struct master		*m = arg;
-	unsigned long long	 now = fingerprint_all(m);
-	char			 err[CF_ERR_MAX];
-
-	if (now == m->watch_sum || m->stopping)
+	if (m->stopping)
 		return;
-	m->watch_sum = now;
-	if (alias_check(m, &m->cf, err, sizeof(err)) == -1) {
+	if (!ok) {
 		log_warnx("alias file changed but is broken, keeping the "
 		    "running lookup: %s", err);
 		return;
@@ -68,6 +63,22 @@ on_watch(evutil_socket_t fd, short ev, void *arg)
 	log_info("accounts or aliases changed: restarting lookup (a new one "
 	    "takes over; the old one answers what it was asked)");
 	spawn_handover(m, ROLE_LOOKUP);
+}
+
+static void
+on_watch(evutil_socket_t fd, short ev, void *arg)
+{
+	struct master		*m = arg;
+	unsigned long long	 now = fingerprint_all(m);
+	char			 err[CF_ERR_MAX];
+
+	/* A check still running: this change is seen on a later look. */
+	if (now == m->watch_sum || m->stopping || m->acheck != NULL)
+		return;
+	m->watch_sum = now;
+	if (alias_check_start(m, &m->cf, on_checked, NULL, err,
+	    sizeof(err)) == -1)
+		on_checked(m, 0, err, NULL);
 }
 
 void

@@ -3,15 +3,19 @@ alias file changes (bulkhead -x alias-check) reads the files master
 handed it and then parses them in lookup's compartment: the empty root,
 lookup_user, no capabilities and lookup's seccomp filter.  A test-build
 hook (a marker line in the alias file) makes it pause there, so that
-/proc shows it.  A broken alias file still stops start-up with
-file:line."""
+/proc shows it, or hang, as a checker lookup_user stopped would: master
+serves on and kills it at its deadline.  A broken alias file still stops
+start-up with file:line."""
 import os
 import pwd
+import signal
 import subprocess
 
-from conftest import ALICE, BULKHEAD, wait_until
+from conftest import ALICE, BOB, BULKHEAD, DOMAIN, maildir_messages, \
+    wait_until
 
 PAUSE = "#bh-test-hook: alias checker pause\n"
+STALL = "#bh-test-hook: alias checker stall\n"
 
 
 def checkers(master):
@@ -81,3 +85,33 @@ def test_broken_alias_file_stops_start_with_file_and_line(make_daemon,
     assert r.returncode != 0
     assert os.path.join(d.dir, "aliases:4: missing ':' after alias name") in r.stderr, \
         r.stderr
+
+
+def test_master_serves_while_a_checker_hangs(make_daemon, users):
+    """The checker runs as lookup_user, who may stop it.  While it hangs,
+    master goes on: a reload asked meanwhile waits for it, and bob's
+    first message, for which master must fork a writer, is delivered
+    while the checker still runs.  At the deadline master kills it and
+    keeps what runs; then the reload runs its own check."""
+    d = make_daemon()
+    with open(os.path.join(d.dir, "aliases"), "a") as f:
+        f.write(STALL + "lateralias: %s\n" % ALICE)
+    pid = wait_until(lambda: checkers(d.proc.pid), "the alias checker")[0]
+    wait_until(lambda: (status(pid) or {}).get("Seccomp") == "2",
+               "the checker in its compartment")
+    os.kill(d.proc.pid, signal.SIGHUP)
+    with d.smtp() as s:
+        s.sendmail("sender@remote.example", ["%s@%s" % (BOB, DOMAIN)],
+                   b"Subject: meanwhile\r\n\r\nserved\r\n")
+    maildir_messages(users[BOB])
+    assert status(pid) is not None, \
+        "bob's mail waited until master was done with the checker"
+    wait_until(lambda: d.log_count("alias file changed but is broken") >= 1,
+               "the hung checker's end", timeout=30)
+    assert "alias file checker %d: no answer within 10 s, killed" % pid \
+        in d.logtext()
+    # The reload asked meanwhile checks the same file: refused too.
+    wait_until(lambda: d.log_count("reload failed, keeping the running "
+                                   "configuration") >= 1,
+               "the reload's own check", timeout=30)
+    assert "reloading: restarting the compartments" not in d.logtext()
