@@ -186,18 +186,27 @@ exchange_result(struct session *s, enum sasl_res r, const char *challenge)
 {
 	uint32_t mech = s->sasl->cred.mech;
 
-	if (r != SASL_CHALLENGE && r != SASL_VERIFY && r != SASL_RELAY)
-		exchange_end(s);
+	/* the exchange goes on */
 	switch (r) {
 	case SASL_CHALLENGE:
 		reply(s, "334 %s", challenge);
-		break;
+		return;
 	case SASL_VERIFY:
 		ask_auth(s);
-		break;
+		return;
 	case SASL_RELAY:
 		ask_step(s);
+		return;
+	default:
 		break;
+	}
+	/* or it has failed */
+	exchange_end(s);
+	switch (r) {
+	case SASL_CHALLENGE:
+	case SASL_VERIFY:
+	case SASL_RELAY:
+		break;		/* above */
 	case SASL_ERR_SYNTAX:
 		reply_error(s, "501 5.5.4 Syntax: AUTH mechanism");
 		break;
