@@ -75,13 +75,20 @@ def wait_until(pred, what, timeout=WAIT):
 
 @pytest.fixture(scope="session")
 def users():
-    """Two ordinary accounts (uid >= 1000) with home directories."""
+    """Two ordinary accounts (uid >= 1000) with home directories, and
+    no Maildir yet: a run that was killed may have left a test's broken
+    one (a file in its place) for the next run to trip over."""
     for u in USERS:
         try:
             pwd.getpwnam(u)
         except KeyError:
             subprocess.run(["useradd", "--create-home", "--shell",
                             "/bin/sh", u], check=True)
+        md = os.path.join(pwd.getpwnam(u).pw_dir, "Maildir")
+        if os.path.isdir(md) and not os.path.islink(md):
+            shutil.rmtree(md)
+        elif os.path.lexists(md):
+            os.unlink(md)
     return {u: pwd.getpwnam(u) for u in USERS}
 
 
