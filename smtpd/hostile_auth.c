@@ -71,9 +71,15 @@ send_step(struct ipc_chan *c, uint32_t op)
 	ipc_request(c, IPC_AUTH_STEP, &wb, -1);
 }
 
+/*
+ * slot is smtpd's auth channel: a send that fails closes and frees the
+ * channel at once (peer_closed clears the slot), so each further send
+ * looks at the slot again.
+ */
 void
-hostile_auth_send(struct ipc_chan *c)
+hostile_auth_send(struct ipc_chan **slot)
 {
+	struct ipc_chan		*c = *slot;
 	uint8_t			buf[2048];
 	struct wbuf		wb;
 	struct msg_addr		a;
@@ -112,7 +118,7 @@ hostile_auth_send(struct ipc_chan *c)
 	} else if (strncmp(hostile, "step-", 5) == 0) {
 		if (strcmp(hostile, "step-unstarted") != 0)
 			send_step(c, AUTH_STEP_START);
-		if (strcmp(hostile, "step-after") != 0)
+		if (*slot == c && strcmp(hostile, "step-after") != 0)
 			send_step(c, AUTH_STEP_CONT);
 	} else if (strcmp(hostile, "abort-unstarted") == 0) {
 		ab.xid = HOSTILE_XID;

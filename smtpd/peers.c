@@ -244,6 +244,6 @@ smtpd_on_peer(struct worker_env *we, enum bh_role peer, int fd)
 	}
 #ifdef BH_TEST_HOOKS
 	if (peer == ROLE_AUTH)
-		hostile_auth_send(*slot);
+		hostile_auth_send(slot);
 #endif
 }

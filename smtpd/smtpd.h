@@ -81,7 +81,7 @@ void	smtpd_on_peer(struct worker_env *, enum bh_role, int fd);
 #ifdef BH_TEST_HOOKS
 /* hostile_auth.c: test builds play a compromised smtpd against auth */
 void	hostile_auth_load(const struct bh_config *);
-void	hostile_auth_send(struct ipc_chan *);
+void	hostile_auth_send(struct ipc_chan **);
 /* a reply of auth's that no session waits for: the hook's */
 void	hostile_auth_reply(struct ipc_chan *, const struct ipc_hdr *,
 	    const union ipc_msg *);
