@@ -57,6 +57,24 @@ def pytest_configure(config):
         "markers", "load: a load or crash-loop test, normal build only in CI")
 
 
+def children(ppid, args):
+    """pids of ppid's children whose argv[1:] starts with args (bytes)."""
+    out = []
+    for p in os.listdir("/proc"):
+        if not p.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % p, "rb") as f:
+                argv = f.read().split(b"\0")
+            with open("/proc/%s/stat" % p) as f:
+                parent = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        if parent == ppid and argv[1:1 + len(args)] == list(args):
+            out.append(int(p))
+    return out
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -11,8 +11,8 @@ import pwd
 import signal
 import subprocess
 
-from conftest import ALICE, BOB, BULKHEAD, DOMAIN, maildir_messages, \
-    wait_until
+from conftest import ALICE, BOB, BULKHEAD, DOMAIN, children, \
+    maildir_messages, wait_until
 
 PAUSE = "#bh-test-hook: alias checker pause\n"
 STALL = "#bh-test-hook: alias checker stall\n"
@@ -20,20 +20,7 @@ STALL = "#bh-test-hook: alias checker stall\n"
 
 def checkers(master):
     """pids of master's children that are alias checkers."""
-    out = []
-    for p in os.listdir("/proc"):
-        if not p.isdigit():
-            continue
-        try:
-            with open("/proc/%s/cmdline" % p, "rb") as f:
-                argv = f.read().split(b"\0")
-            with open("/proc/%s/stat" % p) as f:
-                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        if ppid == master and argv[1:3] == [b"-x", b"alias-check"]:
-            out.append(int(p))
-    return out
+    return children(master, [b"-x", b"alias-check"])
 
 
 def status(pid):

@@ -10,8 +10,8 @@ import os
 import re
 import subprocess
 
-from conftest import ALICE, BOB, BULKCTL, DOMAIN, maildir_messages, \
-    wait_until
+from conftest import ALICE, BOB, BULKCTL, DOMAIN, children, \
+    maildir_messages, wait_until
 from test_commands import outcome, rec  # noqa: F401 (fixture)
 from test_include import incdir  # noqa: F401 (fixture)
 
@@ -20,20 +20,7 @@ STALL = "#bh-test-hook: include verifier stall\n"
 
 def verifiers(d):
     """pids of master's children that are verifying runners (-V)."""
-    out = []
-    for p in os.listdir("/proc"):
-        if not p.isdigit():
-            continue
-        try:
-            with open("/proc/%s/cmdline" % p, "rb") as f:
-                argv = f.read().split(b"\0")
-            with open("/proc/%s/stat" % p) as f:
-                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        if ppid == d.proc.pid and argv[1:4] == [b"-x", b"runner", b"-V"]:
-            out.append(int(p))
-    return out
+    return children(d.proc.pid, [b"-x", b"runner", b"-V"])
 
 
 def verifying(pid):
