@@ -25,66 +25,50 @@
 #include "lib/strl.h"
 #include "lib/xmalloc.h"
 #include "privsep/ipc_msgs.h"
+#include "queue/pending.h"
 #include "queue/queue.h"
 #include "queue/route.h"
 #include "relay/tls_policy.h"
 
+/* A TLSA lookup in flight (pending.h), with the MX answer's hops. */
 struct tpending {
-	RB_ENTRY(tpending)	 entry;
-	uint32_t		 id;		/* DNS_TLSA request id */
-	struct qmsg		*msg;
-	size_t			 n;
-	size_t			 rcpt[IPC_RELAY_RCPT_MAX];
+	struct pending		 p;		/* first: the set's record */
 	size_t			 nhops;
 	struct msg_relay_hop	 hops[IPC_RELAY_HOPS_MAX];
 	uint32_t		 host_of[IPC_RELAY_HOPS_MAX];	/* hop: query
 							   index */
 	struct msg_dns_tlsa_query tq;
-	char			 dest[DEST_KEY_MAX];	/* destconc.c's key */
 };
 
-static int
-tpending_cmp(struct tpending *a, struct tpending *b)
-{
-	return a->id < b->id ? -1 : a->id > b->id;
-}
-RB_HEAD(tpending_tree, tpending);
-RB_PROTOTYPE_STATIC(tpending_tree, tpending, entry, tpending_cmp);
-RB_GENERATE_STATIC(tpending_tree, tpending, entry, tpending_cmp);
-
-static struct tpending_tree	ttree = RB_INITIALIZER(&ttree);
-static size_t			ntlsa;
+static struct pending_set	tset = PENDING_SET_INITIALIZER(tset);
 
 size_t
 dane_pending(void)
 {
-	return ntlsa;
+	return tset.n;
 }
 
 int
 dane_owns(uint32_t id)
 {
-	struct tpending key;
-
-	key.id = id;
-	return RB_FIND(tpending_tree, &ttree, &key) != NULL;
+	return pending_find(&tset, id) != NULL;
 }
 
-/* The distinct host names of the hops, in order, into p->tq. */
+/* The distinct host names of the hops, in order, into t->tq. */
 static void
-hosts_of(struct tpending *p)
+hosts_of(struct tpending *t)
 {
 	size_t	i;
 	uint32_t j;
 
-	for (i = 0; i < p->nhops; i++) {
-		for (j = 0; j < p->tq.nhosts; j++)
-			if (strcasecmp(p->tq.hosts[j], p->hops[i].name) == 0)
+	for (i = 0; i < t->nhops; i++) {
+		for (j = 0; j < t->tq.nhosts; j++)
+			if (strcasecmp(t->tq.hosts[j], t->hops[i].name) == 0)
 				break;
-		if (j == p->tq.nhosts)
-			STRLCPY_ARRAY(p->tq.hosts[p->tq.nhosts++],
-			    p->hops[i].name);
-		p->host_of[i] = j;
+		if (j == t->tq.nhosts)
+			STRLCPY_ARRAY(t->tq.hosts[t->tq.nhosts++],
+			    t->hops[i].name);
+		t->host_of[i] = j;
 	}
 }
 
@@ -93,7 +77,7 @@ dane_ask(struct queue *q, struct qmsg *m, const size_t *rcpt, size_t n,
     const char *domain, const struct msg_dns_answer *a)
 {
 	static uint8_t		 buf[IPC_PAYLOAD_MAX];
-	struct tpending		*p;
+	struct tpending		*t;
 	struct route		 r;
 	struct wbuf		 wb;
 	char			 dest[IPC_HOST_MAX + 16];
@@ -107,53 +91,40 @@ dane_ask(struct queue *q, struct qmsg *m, const size_t *rcpt, size_t n,
 		    "as at may", m->env.qid, domain);
 		return 0;
 	}
-	p = xcalloc(1, sizeof(*p));
+	t = xcalloc(1, sizeof(*t));
 	route_of(q, m, rcpt[0], &r);
-	xstrlcpy(p->dest, r.dest, sizeof(p->dest));
-	p->n = n;
-	memcpy(p->rcpt, rcpt, n * sizeof(*rcpt));
-	p->nhops = a->nhops;
-	memcpy(p->hops, a->hops, a->nhops * sizeof(*a->hops));
-	p->tq.port = a->hops[0].port;	/* one port for every hop */
-	hosts_of(p);
-	if (ipc_check_dns_tlsa_query(&p->tq) != NULL) {
-		free(p);
+	xstrlcpy(t->p.dest, r.dest, sizeof(t->p.dest));
+	t->p.n = n;
+	memcpy(t->p.rcpt, rcpt, n * sizeof(*rcpt));
+	t->nhops = a->nhops;
+	memcpy(t->hops, a->hops, a->nhops * sizeof(*a->hops));
+	t->tq.port = a->hops[0].port;	/* one port for every hop */
+	hosts_of(t);
+	if (ipc_check_dns_tlsa_query(&t->tq) != NULL) {
+		free(t);
 		return 0;	/* cannot happen: dns's names */
 	}
 	wb_init(&wb, buf, sizeof(buf));
-	enc_dns_tlsa_query(&wb, &p->tq);
-	p->id = ipc_request(q->dns, IPC_DNS_TLSA, &wb, -1);
+	enc_dns_tlsa_query(&wb, &t->tq);
+	t->p.id = ipc_request(q->dns, IPC_DNS_TLSA, &wb, -1);
 	if (q->dns == NULL) {
-		free(p);
+		free(t);
 		return 0;
 	}
-	p->msg = m;
-	if (RB_INSERT(tpending_tree, &ttree, p) != NULL)
-		fatalx("dane_ask: request id %u in use", p->id);
-	ntlsa++;
+	t->p.msg = m;
+	pending_add(&tset, &t->p);	/* marked at the MX lookup */
 	return 1;
-}
-
-static void
-release(struct tpending *p)
-{
-	size_t k;
-
-	for (k = 0; k < p->n; k++)
-		p->msg->sched[p->rcpt[k]].inflight = 0;
-	p->msg->ninflight -= p->n;
-	dest_dec(p->dest);	/* counted at the MX lookup */
 }
 
 /* The first of nh hops whose host is tq.hosts[host]; nh if none. */
 static size_t
-first_hop(const struct tpending *p, const struct msg_relay_hop *hops,
+first_hop(const struct tpending *t, const struct msg_relay_hop *hops,
     size_t nh, uint32_t host)
 {
 	size_t k;
 
 	for (k = 0; k < nh; k++)
-		if (strcasecmp(hops[k].name, p->tq.hosts[host]) == 0)
+		if (strcasecmp(hops[k].name, t->tq.hosts[host]) == 0)
 			break;
 	return k;
 }
@@ -164,15 +135,15 @@ first_hop(const struct tpending *p, const struct msg_relay_hop *hops,
  * find no room beside the records (never tried without TLS).
  */
 static size_t
-usable_hops(const struct tpending *p, const struct msg_dns_tlsa_answer *a,
+usable_hops(const struct tpending *t, const struct msg_dns_tlsa_answer *a,
     struct msg_relay_hop *hops)
 {
 	size_t		i, nh = 0, room = IPC_TLSA_MAX - a->nrec;
 	uint32_t	st, host;
 	int		marked[IPC_RELAY_HOPS_MAX] = { 0 };
 
-	for (i = 0; i < p->nhops; i++) {
-		host = p->host_of[i];
+	for (i = 0; i < t->nhops; i++) {
+		host = t->host_of[i];
 		if ((st = a->state[host]) == TLSA_FAILED)
 			continue;
 		if (st == TLSA_UNUSABLE && !marked[host]) {
@@ -181,7 +152,7 @@ usable_hops(const struct tpending *p, const struct msg_dns_tlsa_answer *a,
 			room--;
 			marked[host] = 1;
 		}
-		hops[nh++] = p->hops[i];
+		hops[nh++] = t->hops[i];
 	}
 	return nh;
 }
@@ -191,7 +162,7 @@ usable_hops(const struct tpending *p, const struct msg_dns_tlsa_answer *a,
  * mark (IPC_TLSA_UNUSABLE) of each host whose records are all unusable.
  */
 static size_t
-hop_records(const struct tpending *p, const struct msg_dns_tlsa_answer *a,
+hop_records(const struct tpending *t, const struct msg_dns_tlsa_answer *a,
     const struct msg_relay_hop *hops, size_t nh,
     struct msg_relay_tlsa *recs)
 {
@@ -199,79 +170,77 @@ hop_records(const struct tpending *p, const struct msg_dns_tlsa_answer *a,
 	uint32_t	r, host;
 
 	for (r = 0; r < a->nrec; r++) {
-		if ((k = first_hop(p, hops, nh, a->rec[r].hop)) == nh)
+		if ((k = first_hop(t, hops, nh, a->rec[r].hop)) == nh)
 			continue;
 		recs[nr] = a->rec[r];
 		recs[nr++].hop = (uint32_t)k;
 	}
-	for (host = 0; host < p->tq.nhosts && nr < IPC_TLSA_MAX; host++) {
+	for (host = 0; host < t->tq.nhosts && nr < IPC_TLSA_MAX; host++) {
 		if (a->state[host] != TLSA_UNUSABLE ||
-		    (k = first_hop(p, hops, nh, host)) == nh)
+		    (k = first_hop(t, hops, nh, host)) == nh)
 			continue;
 		memset(&recs[nr], 0, sizeof(recs[nr]));
 		recs[nr].hop = (uint32_t)k;
 		recs[nr++].usage = IPC_TLSA_UNUSABLE;
 		log_info("%s: DANE: every TLSA record of %s is unusable: TLS "
-		    "required, without authentication", p->msg->env.qid,
-		    p->tq.hosts[host]);
+		    "required, without authentication", t->p.msg->env.qid,
+		    t->tq.hosts[host]);
 	}
 	return nr;
 }
 
 /* The usable hops and their records; relay gets them, or a deferral. */
 static void
-hand_on(struct queue *q, struct tpending *p,
+hand_on(struct queue *q, struct tpending *t,
     const struct msg_dns_tlsa_answer *a)
 {
 	struct msg_relay_hop	 hops[IPC_RELAY_HOPS_MAX];
 	struct msg_relay_tlsa	 recs[IPC_TLSA_MAX];
 	size_t			 nh, nr = 0, k;
 
-	if ((nh = usable_hops(p, a, hops)) > 0)
-		nr = hop_records(p, a, hops, nh, recs);
+	if ((nh = usable_hops(t, a, hops)) > 0)
+		nr = hop_records(t, a, hops, nh, recs);
 	if (nh == 0) {
-		release(p);
-		for (k = 0; k < p->n; k++)
-			relay_record(q, p->msg, p->rcpt[k], DELIVER_DEFER,
+		pending_release(&t->p);	/* counted at the MX lookup */
+		for (k = 0; k < t->p.n; k++)
+			relay_record(q, t->p.msg, t->p.rcpt[k], DELIVER_DEFER,
 			    "4.7.5", "TLSA lookup error for the mail hosts");
 		return;
 	}
-	log_info("%s: DANE: %zu TLSA record%s for %s", p->msg->env.qid, nr,
+	log_info("%s: DANE: %zu TLSA record%s for %s", t->p.msg->env.qid, nr,
 	    nr == 1 ? "" : "s", hops[0].name);
-	relay_send_tlsa(q, p->msg, p->rcpt, p->n, hops, nh, 1, recs, nr);
+	relay_send_tlsa(q, t->p.msg, t->p.rcpt, t->p.n, hops, nh, 1, recs, nr);
 }
 
 void
 on_tlsa_result(struct queue *q, struct ipc_chan *c, uint32_t id,
     uint32_t type, const union ipc_msg *msg)
 {
-	struct tpending			 key, *p;
+	struct tpending			*t;
 	struct msg_dns_tlsa_answer	 a;
 	struct qmsg			*m;
 	uint32_t			 i;
 
-	key.id = id;
-	if ((p = RB_FIND(tpending_tree, &ttree, &key)) == NULL)
+	if ((t = (struct tpending *)pending_find(&tset, id)) == NULL)
 		return;		/* cannot happen: ipc checked the id */
-	if (type != IPC_ERROR && msg->dns_tlsa_answer.nhosts != p->tq.nhosts) {
+	if (type != IPC_ERROR && msg->dns_tlsa_answer.nhosts != t->tq.nhosts) {
 		ipc_chan_fail(c, "TLSA answer does not match the query");
 		return;
 	}
-	RB_REMOVE(tpending_tree, &ttree, p);
-	ntlsa--;
-	m = p->msg;
+	(void)pending_take(&tset, id);
+	m = t->p.msg;
 	if (type == IPC_ERROR) {
 		memset(&a, 0, sizeof(a));
-		a.nhosts = p->tq.nhosts;
+		a.nhosts = t->tq.nhosts;
 		for (i = 0; i < a.nhosts; i++)
 			a.state[i] = TLSA_FAILED;
 	} else
 		a = msg->dns_tlsa_answer;
 	if (m->deleted)
-		release(p);
+		pending_release(&t->p);
 	else
-		hand_on(q, p, &a);
-	free(p);
+		hand_on(q, t, &a);
+	free(t);
 	if (!qmsg_idle_work(q, m, queue_now()))
 		sync_marks(m);
 	queue_schedule_soon(q);
@@ -281,15 +250,6 @@ on_tlsa_result(struct queue *q, struct ipc_chan *c, uint32_t id,
 void
 dane_requeue_inflight(struct queue *q)
 {
-	struct tpending	*p, *tmp;
-	size_t		 k;
-
-	RB_FOREACH_SAFE(p, tpending_tree, &ttree, tmp) {
-		RB_REMOVE(tpending_tree, &ttree, p);
-		release(p);
-		for (k = 0; k < p->n; k++)
-			p->msg->env.rcpt[p->rcpt[k]].next_try = queue_now() + 5;
-		free(p);
-	}
-	ntlsa = 0;
+	(void)q;
+	pending_requeue_all(&tset, queue_now() + 5);
 }

@@ -27,51 +27,26 @@
 #include "lib/strl.h"
 #include "lib/xmalloc.h"
 #include "privsep/ipc_msgs.h"
+#include "queue/pending.h"
 #include "queue/queue.h"
 #include "queue/route.h"
 
 #define DNS_DOWN_RETRY	5	/* seconds */
 
+/* An MX lookup in flight (pending.h). */
 struct dpending {
-	RB_ENTRY(dpending)	 entry;
-	uint32_t		 id;		/* DNS_MX request id */
-	struct qmsg		*msg;
-	size_t			 n;
-	size_t			 rcpt[IPC_RELAY_RCPT_MAX];
+	struct pending		 p;		/* first: the set's record */
 	char			 domain[IPC_HOST_MAX];	/* the name asked */
 	unsigned		 port;
-	char			 dest[DEST_KEY_MAX];
 };
 
-static int
-dpending_cmp(struct dpending *a, struct dpending *b)
-{
-	return a->id < b->id ? -1 : a->id > b->id;
-}
-RB_HEAD(dpending_tree, dpending);
-RB_PROTOTYPE_STATIC(dpending_tree, dpending, entry, dpending_cmp);
-RB_GENERATE_STATIC(dpending_tree, dpending, entry, dpending_cmp);
-
-static struct dpending_tree	dtree = RB_INITIALIZER(&dtree);
-static size_t			ndns;
+static struct pending_set	dset = PENDING_SET_INITIALIZER(dset);
 
 /* Lookups in flight: they count against relay's concurrency too. */
 size_t
 dns_pending(void)
 {
-	return ndns + dane_pending() + sasl_pending();
-}
-
-/* Their lookup is over without hops: not in flight any more. */
-static void
-release(struct dpending *p)
-{
-	size_t k;
-
-	for (k = 0; k < p->n; k++)
-		p->msg->sched[p->rcpt[k]].inflight = 0;
-	p->msg->ninflight -= p->n;
-	dest_dec(p->dest);
+	return dset.n + dane_pending() + sasl_pending();
 }
 
 void
@@ -80,9 +55,10 @@ dns_ask(struct queue *q, struct qmsg *m, size_t i, const struct route *r,
 {
 	static uint8_t		 buf[IPC_PAYLOAD_MAX];
 	struct msg_dns_query	 dq;
-	struct dpending		*p;
+	struct dpending		*d;
+	struct pending		*p;
 	struct wbuf		 wb;
-	size_t			 j, k;
+	size_t			 j;
 
 	memset(&dq, 0, sizeof(dq));
 	if (r->nh.kind == NEXTHOP_HOST)
@@ -97,10 +73,11 @@ dns_ask(struct queue *q, struct qmsg *m, size_t i, const struct route *r,
 		    "name for an MX lookup (no UTF-8 domains yet)");
 		return;
 	}
-	p = xcalloc(1, sizeof(*p));
-	STRLCPY_ARRAY(p->domain, dq.domain);
+	d = xcalloc(1, sizeof(*d));
+	p = &d->p;
+	STRLCPY_ARRAY(d->domain, dq.domain);
 	STRLCPY_ARRAY(p->dest, r->dest);
-	p->port = r->nh.port;
+	d->port = r->nh.port;
 	for (j = i; j < m->env.nrcpt && p->n < IPC_RELAY_RCPT_MAX; j++)
 		if (j == i || (!m->sched[j].inflight &&
 		    sched_rcpt_due(&m->env, j, now, deferred_scan) &&
@@ -110,22 +87,17 @@ dns_ask(struct queue *q, struct qmsg *m, size_t i, const struct route *r,
 	enc_dns_query(&wb, &dq);
 	p->id = ipc_request(q->dns, IPC_DNS_MX, &wb, -1);
 	if (q->dns == NULL) {
-		free(p);
+		free(d);
 		return;
 	}
 	p->msg = m;
-	if (RB_INSERT(dpending_tree, &dtree, p) != NULL)
-		fatalx("dns_ask: request id %u in use", p->id);
-	for (k = 0; k < p->n; k++)
-		m->sched[p->rcpt[k]].inflight = 1;
-	m->ninflight += p->n;
-	dest_inc(p->dest);
-	ndns++;
+	pending_add(&dset, p);
+	pending_mark(p);
 }
 
 /* What a failed lookup does to each recipient, in Postfix's words. */
 static void
-record_failure(struct queue *q, struct dpending *p,
+record_failure(struct queue *q, const struct dpending *d,
     const struct msg_dns_answer *a)
 {
 	char		text[IPC_TEXT_MAX];
@@ -138,23 +110,23 @@ record_failure(struct queue *q, struct dpending *p,
 		dsn = "5.1.2";
 		snprintf(text, sizeof(text), "Host or domain name not found. "
 		    "Name service error for name=%.200s type=MX: Host not found",
-		    p->domain);
+		    d->domain);
 		break;
 	case DNS_NULLMX:
 		dsn = "5.1.10";
 		snprintf(text, sizeof(text), "Domain %.200s does not accept mail "
-		    "(nullMX)", p->domain);
+		    "(nullMX)", d->domain);
 		break;
 	case DNS_LOOP:
 		dsn = "5.4.6";
 		snprintf(text, sizeof(text), "mail for %.200s loops back to "
-		    "myself", p->domain);
+		    "myself", d->domain);
 		break;
 	case DNS_NOPRIMARY:
 		status = DELIVER_DEFER;
 		dsn = "4.4.4";
 		snprintf(text, sizeof(text), "unable to find primary relay for "
-		    "%.200s", p->domain);
+		    "%.200s", d->domain);
 		break;
 	case DNS_NOHOST:
 		dsn = "5.4.4";
@@ -166,26 +138,25 @@ record_failure(struct queue *q, struct dpending *p,
 		dsn = "4.4.3";
 		snprintf(text, sizeof(text), "Host or domain name not found. "
 		    "Name service error for name=%.200s type=MX: %.200s",
-		    p->domain, a->text[0] ? a->text : "try again");
+		    d->domain, a->text[0] ? a->text : "try again");
 	}
-	for (k = 0; k < p->n; k++)
-		relay_record(q, p->msg, p->rcpt[k], status, dsn, text);
+	for (k = 0; k < d->p.n; k++)
+		relay_record(q, d->p.msg, d->p.rcpt[k], status, dsn, text);
 }
 
 void
 on_dns_result(struct queue *q, struct ipc_chan *c, uint32_t id,
     uint32_t type, const union ipc_msg *msg)
 {
-	struct dpending		 key, *p;
+	struct dpending		*d;
+	struct pending		*p;
 	struct msg_dns_answer	 a;
 	struct qmsg		*m;
 	uint32_t		 k;
 
-	key.id = id;
-	if ((p = RB_FIND(dpending_tree, &dtree, &key)) == NULL)
+	if ((p = pending_take(&dset, id)) == NULL)
 		return;		/* cannot happen: ipc checked the id */
-	RB_REMOVE(dpending_tree, &dtree, p);
-	ndns--;
+	d = (struct dpending *)p;
 	m = p->msg;
 	if (type == IPC_ERROR) {
 		memset(&a, 0, sizeof(a));
@@ -194,21 +165,21 @@ on_dns_result(struct queue *q, struct ipc_chan *c, uint32_t id,
 	} else
 		a = msg->dns_answer;
 	if (m->deleted) {
-		release(p);
+		pending_release(p);
 	} else if (a.status == DNS_OK) {
 		log_info("%s: %s: %u next hop%s, first %s[%s]%s", m->env.qid,
-		    p->domain, a.nhops, a.nhops == 1 ? "" : "s",
+		    d->domain, a.nhops, a.nhops == 1 ? "" : "s",
 		    a.hops[0].name, a.hops[0].addr,
 		    a.secure ? " (DNSSEC-validated)" : "");
 		for (k = 0; k < a.nhops; k++)
-			a.hops[k].port = p->port;
-		if (!dane_ask(q, m, p->rcpt, p->n, p->domain, &a))
+			a.hops[k].port = d->port;
+		if (!dane_ask(q, m, p->rcpt, p->n, d->domain, &a))
 			relay_send(q, m, p->rcpt, p->n, a.hops, a.nhops, 1);
 	} else {
-		release(p);
-		record_failure(q, p, &a);
+		pending_release(p);
+		record_failure(q, d, &a);
 	}
-	free(p);
+	free(d);
 	if (!qmsg_idle_work(q, m, queue_now()))
 		sync_marks(m);
 	queue_schedule_soon(q);
@@ -218,16 +189,6 @@ on_dns_result(struct queue *q, struct ipc_chan *c, uint32_t id,
 void
 dns_requeue_inflight(struct queue *q)
 {
-	struct dpending	*p, *tmp;
-	size_t		 k;
-
-	RB_FOREACH_SAFE(p, dpending_tree, &dtree, tmp) {
-		RB_REMOVE(dpending_tree, &dtree, p);
-		release(p);		/* and its destination's count */
-		for (k = 0; k < p->n; k++)
-			p->msg->env.rcpt[p->rcpt[k]].next_try = queue_now() +
-			    DNS_DOWN_RETRY;
-		free(p);
-	}
-	ndns = 0;
+	(void)q;
+	pending_requeue_all(&dset, queue_now() + DNS_DOWN_RETRY);
 }

@@ -7,6 +7,8 @@ are scripted servers on 127.0.0.x."""
 import os
 import random
 import shutil
+import signal
+import socket
 import smtplib
 import tempfile
 import threading
@@ -407,3 +409,75 @@ def test_backup_mx_knows_itself_by_address(make_daemon, unbound_server,
     finally:
         stop([srv_worse])
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+class HeldResolver:
+    """A UDP forwarder to unbound that swallows queries while held, so an
+    MX lookup can be caught in flight."""
+
+    def __init__(self, upstream):
+        self.upstream = upstream
+        self.held = threading.Event()
+        self.held.set()
+        self.seen = threading.Event()
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.done = False
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def run(self):
+        while not self.done:
+            try:
+                q, peer = self.sock.recvfrom(4096)
+            except socket.timeout:
+                continue
+            if self.held.is_set():
+                self.seen.set()
+                continue
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as up:
+                up.settimeout(2)
+                up.sendto(q, ("127.0.0.1", self.upstream))
+                try:
+                    self.sock.sendto(up.recv(4096), peer)
+                except socket.timeout:
+                    pass
+
+    def close(self):
+        self.done = True
+        self.thread.join()
+        self.sock.close()
+
+
+def test_mx_lookup_in_flight_when_dns_dies(make_daemon, unbound_server):
+    """dns is killed while queue waits for its MX answer: the recipient
+    is not lost nor left in flight; queue asks the restarted dns again
+    and the message is delivered, once."""
+    live, = addrs(1)
+    dns = unbound_server(zone=ZONE, records=[
+        "far.bh-route.example. MX 10 mail.bh-route.example.",
+        "mail.bh-route.example. A %s" % live,
+    ])
+    gate = HeldResolver(dns)
+    sc, srv = loopback_server(None, live)
+    try:
+        d = make_daemon(extra_main=dns_main(gate.port))
+        send(d, ["bob@far.bh-route.example"],
+             sender="%s@%s" % (ALICE, DOMAIN))
+        assert gate.seen.wait(WAIT), "no MX query reached the resolver"
+        old = d.wait_role("dns")
+        os.kill(old, signal.SIGKILL)
+        d.wait_role("dns", not_pid=old)
+        gate.held.clear()
+        wait_until(lambda: status_lines(d, "sent"), "sent")
+        time.sleep(1)
+        sent = status_lines(d, "sent")
+        assert len(sent) == 1 and "to=<bob@far.bh-route.example>, " \
+            "relay=mail.bh-route.example[%s]:25" % live in sent[0], sent
+        got = [r.split()[1] for _, rs, _ in sc.txns for r in rs]
+        assert got == ["TO:<bob@far.bh-route.example>"], sc.txns
+    finally:
+        stop([srv])
+        gate.close()
