@@ -1,7 +1,7 @@
 #!/bin/sh
 # scripts/static-check.sh [DIR]: cppcheck, clang-tidy and gcc -fanalyzer
-# over bulkhead's C sources (lib, privsep, master, conf, tools, smtpd, auth,
-# queue, delivery; not the tests).
+# over bulkhead's C sources (every source folder, as srcre below lists
+# them; not the tests).
 #
 # DIR (default build-static in the source tree) is a clang build of its
 # own, configured with --enable-test-hooks so that the test-only code is
@@ -13,7 +13,7 @@ set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 dir=${1:-$top/build-static}
 supp=$top/scripts/static-check.supp
-srcre="^$top/(lib|privsep|master|conf|tools|smtpd|auth|keys|queue|delivery|pickup|relay|dns)/"
+srcre="^$top/(lib|privsep|master|conf|check|tools|smtpd|auth|keys|queue|delivery|pickup|relay|dns)/"
 
 for t in bear cppcheck clang-tidy run-clang-tidy gcc; do
 	command -v "$t" >/dev/null 2>&1 || {
