@@ -27,6 +27,7 @@
 
 #include "lib/log.h"
 #include "privsep/compartment.h"
+#include "privsep/ipc_codec.h"
 #include "privsep/ipc_msgs.h"
 #include "master/master.h"
 #include "conf/own_addrs.h"
@@ -246,6 +247,8 @@ spawn_all(struct master *m)
 {
 	size_t i;
 
+	/* Master's channels decode only what master receives. */
+	ipc_codecs_use(ipc_codecs_master);
 	for (i = 0; i < sizeof(worker_roles) / sizeof(worker_roles[0]); i++) {
 		struct worker *w = &m->workers[worker_roles[i]];
 

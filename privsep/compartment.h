@@ -3,13 +3,14 @@
  * (the rows are in compartment.c).
  *
  * A row says who the compartment runs as, which root it gets, its
- * rlimits and threads, the namespaces master starts it in, the system
- * calls its seccomp filter allows (with their argument rules) and the
- * compartments it has channels to.  Nothing else grants a privilege:
- * sandbox_enter() applies a row (filled in by compartment_spec()),
- * seccomp.c turns its policy into the filter, master takes the clone
- * flags and the channels to wire from it, and `bulkhead -x policy ROLE`
- * prints the filter.
+ * rlimits and threads, the namespaces master starts it in and the
+ * compartments it has channels to; the system calls its seccomp filter
+ * allows (with their argument rules) are its row of seccomp_lists.c,
+ * which only the compartment itself links.  Nothing else grants a
+ * privilege: sandbox_enter() applies a row (filled in by
+ * compartment_spec(), sandbox.c), seccomp.c turns its policy into the
+ * filter, master takes the clone flags and the channels to wire from
+ * it, and `bulkhead -x policy ROLE` prints the filter.
  */
 #ifndef BH_COMPARTMENT_H
 #define BH_COMPARTMENT_H
@@ -19,12 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <seccomp.h>
-
 #include "conf/config.h"
 #include "privsep/ipc.h"
-
-struct sandbox_spec;
 
 enum comp_start {
 	COMP_SPAWNED,	/* master starts it at start-up, wires its channels
@@ -41,27 +38,6 @@ enum comp_root {
 	COMP_ROOT_SPOOL,	/* queue_directory, its own and writable */
 	COMP_ROOT_MAILDROP	/* queue_directory/maildrop, its own (mode
 				   1730, group bulkdrop) */
-};
-
-/* A call with an action other than allow, or allowed only with one
-   argument condition. */
-struct comp_rule {
-	const char		*call;		/* NULL ends a list */
-	uint32_t		 action;	/* SCMP_ACT_ALLOW, SCMP_ACT_ERRNO */
-	unsigned		 nargs;		/* 0 or 1 */
-	struct scmp_arg_cmp	 arg;
-};
-
-enum comp_filter {
-	COMP_ALLOWLIST,	/* calls: allowed; any other call takes the -S
-			   action (kill the process, by default) */
-	COMP_DENYLIST	/* calls: fail with EPERM; any other is allowed */
-};
-
-struct comp_seccomp {
-	enum comp_filter	  kind;
-	const char *const	 *calls;	/* NULL-terminated */
-	const struct comp_rule	 *rules;	/* call NULL ends it */
 };
 
 /* nofile: the role's set-up computes RLIMIT_NOFILE (smtpd: sessions). */
@@ -83,7 +59,6 @@ struct compartment {
 	int			 may_fork;	/* 0: RLIMIT_NPROC 0 */
 	int			 threads;	/* threads it starts */
 	uint32_t		 peers;		/* RB_(ROLE) of its channels */
-	struct comp_seccomp	 seccomp;
 };
 
 /* The row of a role; NULL for master. */
@@ -91,13 +66,5 @@ const struct compartment *compartment(enum bh_role);
 
 /* Master wires a channel between a and b (both spawned, peers). */
 int	compartment_wired(enum bh_role a, enum bh_role b);
-
-/*
- * The sandbox a role enters, from its row and the configuration (NULL
- * for a forked role, which has none).  Fills every field but uid, gid
- * and spool_gid, which a forked role gets from master's arguments.
- */
-void	compartment_spec(enum bh_role, const struct bh_config *,
-	    struct sandbox_spec *);
 
 #endif

@@ -18,6 +18,7 @@
 #include "lib/strl.h"
 #include "lib/xmalloc.h"
 #include "privsep/ipc.h"
+#include "privsep/ipc_codec.h"
 #include "privsep/ipc_msgs.h"
 
 static const struct ipc_type_info type_table[IPC_TYPE_COUNT] = {
@@ -28,10 +29,19 @@ static const struct ipc_type_info type_table[IPC_TYPE_COUNT] = {
 #undef IPC_INFO
 };
 
+/* The codecs this process decodes with (ipc_codec.h). */
+static const struct ipc_codec *const *codecs;
+
 static const char *role_names[ROLE_COUNT] = {
 	"master", "smtpd", "queue", "lookup", "local", "writer", "runner",
 	"bulkctl", "pickup", "relay", "auth", "keys", "dns"
 };
+
+void
+ipc_codecs_use(const struct ipc_codec *const *table)
+{
+	codecs = table;
+}
 
 const struct ipc_type_info *
 ipc_type_info(uint32_t type)
@@ -168,6 +178,8 @@ ipc_chan_new(struct event_base *base, int fd, enum bh_role self,
 {
 	struct ipc_chan *c;
 
+	if (codecs == NULL)
+		fatalx("ipc_chan_new: no codec table chosen");
 	c = xcalloc(1, sizeof(*c));
 	if (evutil_make_socket_nonblocking(fd) == -1)
 		fatal("ipc_chan_new: nonblocking");
@@ -512,14 +524,16 @@ match_reply(struct ipc_chan *c, const struct ipc_hdr *h)
 }
 
 /*
- * Decode and validate the payload with the codec the row names; a
- * payload that does not decode is the sender breaking the protocol.
+ * Decode and validate the payload with the codec the row names, from
+ * this process's table; a payload that does not decode, or that has no
+ * codec here, is the sender breaking the protocol.  The header passed
+ * ipc_check_header, so the type is a row of the table.
  */
 static const char *
 decode_payload(struct ipc_chan *c, const struct ipc_hdr *h,
     const uint8_t *payload)
 {
-	const struct ipc_codec	*codec = ipc_type_codec(h->type);
+	const struct ipc_codec	*codec = codecs[type_table[h->type].payload];
 	struct rbuf		 rb;
 
 	rb_init(&rb, payload, h->len);

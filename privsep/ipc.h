@@ -75,8 +75,9 @@ enum ipc_kind {
 
 /*
  * The payloads: one struct msg_NAME each, with enc_NAME, dec_NAME and
- * ipc_check_NAME in ipc_msgs.c and ipc_check.c (ipc_codec.c collects
- * them); "none" is the empty payload.  The order is that of the
+ * ipc_check_NAME in ipc_msgs.c and ipc_check.c, or in the file of their
+ * area (ipc_master.c, ipc_admin.c, ipc_relay.c, ipc_keys.c, ipc_auth.c),
+ * with their codec row (ipc_codec.h); "none" is the empty payload.  The order is that of the
  * selectors of tests/fuzz/fuzz_ipc_roundtrip.c: add new ones at the end.
  */
 #define IPC_PAYLOADS(P)							\

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "privsep/codec.h"
+#include "privsep/ipc_codec.h"
 #include "privsep/ipc_msgs.h"
 
 static int
@@ -151,3 +152,10 @@ dec_admin_text(struct rbuf *rb, struct msg_admin_text *m)
 		return -1;
 	return 0;
 }
+
+/* This file's rows of the codec table (ipc_codec.h). */
+IPC_CODEC_DEFINE(admin_entry)
+IPC_CODEC_DEFINE(admin_rcpt)
+IPC_CODEC_DEFINE(admin_change)
+IPC_CODEC_DEFINE(admin_done)
+IPC_CODEC_DEFINE(admin_text)

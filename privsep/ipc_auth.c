@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "privsep/codec.h"
+#include "privsep/ipc_codec.h"
 #include "privsep/ipc_msgs.h"
 
 int
@@ -165,3 +166,9 @@ dec_auth_abort(struct rbuf *rb, struct msg_auth_abort *m)
 		return -1;
 	return 0;
 }
+
+/* This file's rows of the codec table (ipc_codec.h). */
+IPC_CODEC_DEFINE(auth_mechs)
+IPC_CODEC_DEFINE(auth_step)
+IPC_CODEC_DEFINE(auth_step_reply)
+IPC_CODEC_DEFINE(auth_abort)

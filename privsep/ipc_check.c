@@ -1,5 +1,6 @@
 /*
- * ipc_check.c: one validator per message, shared by sender and receiver.
+ * ipc_check.c: one validator per message, shared by sender and receiver
+ * (those of master's messages are in ipc_master.c, beside their codecs).
  *
  * Every decoder in ipc_msgs.c ends with the ipc_check_*() of its message,
  * and every encoder starts with it; a sender whose values come from
@@ -38,14 +39,6 @@ mailbox_ok(const char *s)
 	return text_ok(s, 1) && strchr(s, ' ') == NULL;
 }
 
-void
-ipc_text_clean(char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			*s = '?';
-}
-
 int
 ipc_valid_client_addr(const char *s)
 {
@@ -59,35 +52,6 @@ ipc_valid_notify(uint32_t n)
 {
 	return (n & ~DSN_NOTIFY_MASK) == 0 &&
 	    (!(n & DSN_NOTIFY_NEVER) || n == DSN_NOTIFY_NEVER);
-}
-
-const char *
-ipc_check_log(const struct msg_log *m)
-{
-	return m->prio > 7 ? "log priority out of range" : NULL;
-}
-
-const char *
-ipc_check_setup_peer(const struct msg_setup_peer *m)
-{
-	return m->role == ROLE_MASTER || m->role >= ROLE_COUNT ?
-	    "bad role" : NULL;
-}
-
-const char *
-ipc_check_peer_violation(const struct msg_peer_violation *m)
-{
-	if (m->role == ROLE_MASTER || m->role >= ROLE_COUNT)
-		return "bad role";
-	return text_ok(m->reason, 0) ? NULL : "control character in reason";
-}
-
-const char *
-ipc_check_error(const struct msg_error *m)
-{
-	if (!ipc_valid_dsn(m->dsn) || m->dsn[0] == '2')
-		return "bad enhanced status code";
-	return text_ok(m->text, 0) ? NULL : "control character in text";
 }
 
 const char *
@@ -232,12 +196,6 @@ ipc_check_expand_ok(const struct msg_expand_ok *m)
 }
 
 const char *
-ipc_check_writer_open(const struct msg_writer_open *m)
-{
-	return ipc_valid_user(m->user) ? NULL : "bad user name";
-}
-
-const char *
 ipc_check_write_mail(const struct msg_write_mail *m)
 {
 	if (!qid_valid(m->qid))
@@ -285,30 +243,6 @@ ipc_check_rcpt_check(const struct msg_rcpt_check *m)
 		return "bad trusted flag";
 	return ipc_valid_client_addr(m->client_addr) ? NULL :
 	    "client address not numeric";
-}
-
-const char *
-ipc_check_runner_open(const struct msg_runner_open *m)
-{
-	uint32_t i;
-
-	if (m->depth > IPC_INCLUDE_DEPTH)
-		return "include chain too deep";
-	for (i = 0; i < m->depth; i++)
-		if (!ipc_valid_target(RUNNER_INCLUDE, m->chain[i], NULL))
-			return "bad include file in the chain";
-	if (m->source >= RUNNER_SOURCE_MAX)
-		return "bad source";
-	if (!ipc_valid_target(m->kind, m->value, m->suffix))
-		return "bad target";
-	if (m->source == RUNNER_ALIAS)	/* an alias name: any text */
-		return m->map < IPC_MAPS_MAX && text_ok(m->name, 1) &&
-		    m->suffix[0] == '\0' && (m->kind != RUNNER_INCLUDE ||
-		    strlen(m->value) < IPC_PATH_MAX) ? NULL :
-		    "bad alias source";
-	/* A ~/.forward names no :include: file. */
-	return m->map == 0 && ipc_valid_user(m->name) && m->depth == 0 &&
-	    m->kind != RUNNER_INCLUDE ? NULL : "bad .forward source";
 }
 
 const char *
@@ -553,23 +487,5 @@ ipc_check_dns_tlsa_answer(const struct msg_dns_tlsa_answer *m)
 		if (!tlsa_ok(m->nhosts, &m->rec[i]) ||
 		    m->state[m->rec[i].hop] != TLSA_FOUND)
 			return "bad TLSA record";
-	return NULL;
-}
-
-const char *
-ipc_check_sasl_lookup(const struct msg_sasl_lookup *m)
-{
-	if (!text_ok(m->dest, 1) || strchr(m->dest, ' ') != NULL)
-		return "bad destination";
-	return NULL;
-}
-
-const char *
-ipc_check_sasl_creds(const struct msg_sasl_creds *m)
-{
-	if (m->found > 1 || !text_ok(m->user, m->found) ||
-	    !text_ok(m->pass, m->found) || strchr(m->user, ' ') != NULL ||
-	    (!m->found && (m->user[0] != '\0' || m->pass[0] != '\0')))
-		return "bad credentials";
 	return NULL;
 }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "privsep/codec.h"
+#include "privsep/ipc_codec.h"
 #include "privsep/ipc_msgs.h"
 
 const char *
@@ -81,3 +82,7 @@ dec_key_sig(struct rbuf *rb, struct msg_key_sig *m)
 		return -1;
 	return 0;
 }
+
+/* This file's rows of the codec table (ipc_codec.h). */
+IPC_CODEC_DEFINE(key_sign)
+IPC_CODEC_DEFINE(key_sig)

@@ -1,186 +1,19 @@
 /*
- * ipc_msgs.c: encoders and strict decoders for every payload.
+ * ipc_msgs.c: encoders and strict decoders for the payloads between the
+ * compartments (those master handles are in ipc_master.c, bulkctl's in
+ * ipc_admin.c, outbound mail's in ipc_relay.c, the key oracle's in
+ * ipc_keys.c, SASL's in ipc_auth.c; the field validators they share in
+ * ipc_fields.c).
  *
  * Besides the framing checks of codec.c, each decoder checks the values it
  * returns: enums in range, queue ids well formed, no control characters in
  * anything that will reach a log line, a file or an SMTP reply.
  */
-#include <arpa/inet.h>
-#include <netinet/in.h>
+#include <stdint.h>
 
-#include <ctype.h>
-#include <string.h>
-
-#include "lib/log.h"
+#include "privsep/codec.h"
+#include "privsep/ipc_codec.h"
 #include "privsep/ipc_msgs.h"
-
-#define QID_LEN	16
-
-int
-qid_valid(const char *s)
-{
-	size_t i;
-
-	for (i = 0; s[i] != '\0'; i++)
-		if (!isdigit((unsigned char)s[i]) &&
-		    !(s[i] >= 'A' && s[i] <= 'F'))
-			return 0;
-	return i == QID_LEN;
-}
-
-static int
-no_controls(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return 0;
-	return 1;
-}
-
-/* "4.3.0", "5.1.1", "2.0.0" (RFC 3463 class.subject.detail) */
-static int
-dsn_valid(const char *s)
-{
-	int parts = 0, digits = 0;
-
-	if ((s[0] != '2' && s[0] != '4' && s[0] != '5') || s[1] != '.')
-		return 0;
-	for (; *s; s++) {
-		if (isdigit((unsigned char)*s)) {
-			if (++digits > 3)
-				return 0;
-		} else if (*s == '.' && digits > 0) {
-			parts++;
-			digits = 0;
-		} else
-			return 0;
-	}
-	return parts == 2 && digits > 0;
-}
-
-static int
-user_valid(const char *s)
-{
-	if (*s == '\0' || *s == '-' || strchr(s, '/') != NULL ||
-	    strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
-		return 0;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && strchr("._-", *s) == NULL)
-			return 0;
-	return 1;
-}
-
-/* The field validators, one per field type (see ipc_check.c). */
-int
-ipc_valid_text(const char *s)
-{
-	return no_controls(s);
-}
-
-int
-ipc_valid_dsn(const char *s)
-{
-	return dsn_valid(s);
-}
-
-int
-ipc_valid_user(const char *s)
-{
-	return user_valid(s);
-}
-
-int	ipc_enc_unchecked;
-
-/*
- * An encoder refuses what its decoder would: a sender that let such a
- * value through has a bug, found here rather than by the receiver (which
- * would have the sender killed as compromised).  Senders of outside
- * values call ipc_check_*() first and handle a refusal themselves.
- */
-void
-ipc_enc_check(const char *what, const char *why)
-{
-	if (ipc_enc_unchecked)	/* a test playing a compromised sender */
-		return;
-	if (why != NULL)
-		fatalx("%s: %s", what, why);
-}
-
-int
-dec_empty(struct rbuf *rb)
-{
-	return rb_end(rb);
-}
-
-void
-enc_log(struct wbuf *wb, const struct msg_log *m)
-{
-	ipc_enc_check("enc_log", ipc_check_log(m));
-	wb_u32(wb, m->prio);
-	wb_str(wb, m->line);
-}
-
-int
-dec_log(struct rbuf *rb, struct msg_log *m)
-{
-	rb_u32(rb, &m->prio);
-	rb_str(rb, m->line, sizeof(m->line));
-	if (rb_end(rb) == -1 || ipc_check_log(m) != NULL)
-		return -1;
-	return 0;
-}
-
-void
-enc_setup_peer(struct wbuf *wb, const struct msg_setup_peer *m)
-{
-	ipc_enc_check("enc_setup_peer", ipc_check_setup_peer(m));
-	wb_u32(wb, m->role);
-}
-
-int
-dec_setup_peer(struct rbuf *rb, struct msg_setup_peer *m)
-{
-	rb_u32(rb, &m->role);
-	if (rb_end(rb) == -1 || ipc_check_setup_peer(m) != NULL)
-		return -1;
-	return 0;
-}
-
-void
-enc_peer_violation(struct wbuf *wb, const struct msg_peer_violation *m)
-{
-	ipc_enc_check("enc_peer_violation", ipc_check_peer_violation(m));
-	wb_u32(wb, m->role);
-	wb_str(wb, m->reason);
-}
-
-int
-dec_peer_violation(struct rbuf *rb, struct msg_peer_violation *m)
-{
-	rb_u32(rb, &m->role);
-	rb_str(rb, m->reason, sizeof(m->reason));
-	if (rb_end(rb) == -1 || ipc_check_peer_violation(m) != NULL)
-		return -1;
-	return 0;
-}
-
-void
-enc_error(struct wbuf *wb, const struct msg_error *m)
-{
-	ipc_enc_check("enc_error", ipc_check_error(m));
-	wb_str(wb, m->dsn);
-	wb_str(wb, m->text);
-}
-
-int
-dec_error(struct rbuf *rb, struct msg_error *m)
-{
-	rb_str(rb, m->dsn, sizeof(m->dsn));
-	rb_str(rb, m->text, sizeof(m->text));
-	if (rb_end(rb) == -1 || ipc_check_error(m) != NULL)
-		return -1;
-	return 0;
-}
 
 void
 enc_addr(struct wbuf *wb, const struct msg_addr *m)
@@ -508,22 +341,6 @@ dec_expand_ok(struct rbuf *rb, struct msg_expand_ok *m)
 }
 
 void
-enc_writer_open(struct wbuf *wb, const struct msg_writer_open *m)
-{
-	ipc_enc_check("enc_writer_open", ipc_check_writer_open(m));
-	wb_str(wb, m->user);
-}
-
-int
-dec_writer_open(struct rbuf *rb, struct msg_writer_open *m)
-{
-	rb_str(rb, m->user, sizeof(m->user));
-	if (rb_end(rb) == -1 || ipc_check_writer_open(m) != NULL)
-		return -1;
-	return 0;
-}
-
-void
 enc_write_mail(struct wbuf *wb, const struct msg_write_mail *m)
 {
 	ipc_enc_check("enc_write_mail", ipc_check_write_mail(m));
@@ -554,23 +371,6 @@ enc_forward_read(struct wbuf *wb, const struct msg_forward_read *m)
 {
 	ipc_enc_check("enc_forward_read", ipc_check_forward_read(m));
 	wb_str(wb, m->suffix);
-}
-
-/* "", or a punctuation delimiter, then an extension: a file name in home. */
-static int
-suffix_valid(const char *suffix)
-{
-	const char *p;
-
-	if (suffix[0] == '\0')
-		return 1;
-	if (!ispunct((unsigned char)suffix[0]) || suffix[0] == '/' ||
-	    suffix[1] == '\0')
-		return 0;
-	for (p = suffix + 1; *p != '\0'; p++)
-		if (!isalnum((unsigned char)*p) && strchr("._+-=", *p) == NULL)
-			return 0;
-	return 1;
 }
 
 int
@@ -636,77 +436,6 @@ dec_rcpt_check(struct rbuf *rb, struct msg_rcpt_check *m)
 	if (rb_end(rb) == -1 || ipc_check_rcpt_check(m) != NULL)
 		return -1;
 	return 0;
-}
-
-/*
- * A command is any text without control characters; a file an absolute
- * path.  suffix (forward sources): "" or a delimiter and an extension,
- * as IPC_FORWARD_READ takes it.
- */
-static int
-target_valid(uint32_t kind, const char *value, const char *suffix)
-{
-	if (value[0] == '\0' || !no_controls(value))
-		return 0;
-	if ((kind == RUNNER_FILE || kind == RUNNER_INCLUDE) &&
-	    value[0] != '/')
-		return 0;
-	if (kind != RUNNER_FILE && kind != RUNNER_COMMAND &&
-	    kind != RUNNER_INCLUDE)
-		return 0;
-	if (suffix == NULL || suffix[0] == '\0')
-		return 1;
-	return suffix_valid(suffix);
-}
-
-void
-enc_runner_open(struct wbuf *wb, const struct msg_runner_open *m)
-{
-	uint32_t i;
-
-	ipc_enc_check("enc_runner_open", ipc_check_runner_open(m));
-	wb_u32(wb, m->source);
-	wb_u32(wb, m->kind);
-	wb_u32(wb, m->map);
-	wb_str(wb, m->name);
-	wb_str(wb, m->suffix);
-	wb_str(wb, m->value);
-	wb_u32(wb, m->depth);
-	for (i = 0; i < m->depth && i < IPC_INCLUDE_DEPTH; i++)
-		wb_str(wb, m->chain[i]);
-}
-
-int
-dec_runner_open(struct rbuf *rb, struct msg_runner_open *m)
-{
-	uint32_t i;
-
-	rb_u32(rb, &m->source);
-	rb_u32(rb, &m->kind);
-	rb_u32(rb, &m->map);
-	rb_str(rb, m->name, sizeof(m->name));
-	rb_str(rb, m->suffix, sizeof(m->suffix));
-	rb_str(rb, m->value, sizeof(m->value));
-	if (rb_u32(rb, &m->depth) == -1 || m->depth > IPC_INCLUDE_DEPTH)
-		return -1;
-	for (i = 0; i < m->depth; i++)
-		if (rb_str(rb, m->chain[i], sizeof(m->chain[i])) == -1)
-			return -1;
-	if (rb_end(rb) == -1 || ipc_check_runner_open(m) != NULL)
-		return -1;
-	return 0;
-}
-
-int
-ipc_valid_suffix(const char *s)
-{
-	return suffix_valid(s);
-}
-
-int
-ipc_valid_target(uint32_t kind, const char *value, const char *suffix)
-{
-	return target_valid(kind, value, suffix);
 }
 
 void
@@ -787,3 +516,22 @@ dec_auth_verdict(struct rbuf *rb, struct msg_auth_verdict *m)
 	return 0;
 }
 
+/* This file's rows of the codec table (ipc_codec.h). */
+IPC_CODEC_DEFINE(addr)
+IPC_CODEC_DEFINE(rcpt_verdict)
+IPC_CODEC_DEFINE(qid)
+IPC_CODEC_DEFINE(rcpt)
+IPC_CODEC_DEFINE(commit)
+IPC_CODEC_DEFINE(deliver)
+IPC_CODEC_DEFINE(deliver_result)
+IPC_CODEC_DEFINE(expand_ok)
+IPC_CODEC_DEFINE(write_mail)
+IPC_CODEC_DEFINE(forward_read)
+IPC_CODEC_DEFINE(forward_data)
+IPC_CODEC_DEFINE(owner)
+IPC_CODEC_DEFINE(rcpt_check)
+IPC_CODEC_DEFINE(deliver_progress)
+IPC_CODEC_DEFINE(uid)
+IPC_CODEC_DEFINE(login)
+IPC_CODEC_DEFINE(auth_check)
+IPC_CODEC_DEFINE(auth_verdict)

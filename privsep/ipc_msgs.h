@@ -13,6 +13,7 @@
 
 #include "privsep/codec.h"
 #include "privsep/ipc.h"
+#include "privsep/ipc_codec.h"
 
 #define IPC_ADDR_MAX	512	/* envelope address, with room over 256 */
 #define IPC_QID_MAX	32
@@ -363,8 +364,9 @@ void	enc_deliver_progress(struct wbuf *, const struct msg_deliver_progress *);
 int	dec_deliver_progress(struct rbuf *, struct msg_deliver_progress *);
 
 /*
- * Field validators, one per field type, and one validator per message
- * built from them (ipc_check.c).  A decoder ends with its message's
+ * Field validators, one per field type (ipc_fields.c), and one validator
+ * per message built from them (ipc_check.c, or beside the codec in the
+ * file of its area).  A decoder ends with its message's
  * ipc_check_*(), an encoder starts with it (and fatalx()es: a sender
  * that gets there has a bug), and a sender whose values come from
  * outside calls it first and refuses the value itself (a reply to the
@@ -734,23 +736,8 @@ void	enc_key_sig(struct wbuf *, const struct msg_key_sig *);
 int	dec_key_sig(struct rbuf *, struct msg_key_sig *);
 const char *ipc_check_key_sign(const struct msg_key_sign *);
 const char *ipc_check_key_sig(const struct msg_key_sig *);
-/* An encoder's own check (ipc_msgs.c): fatal unless ipc_enc_unchecked. */
+/* An encoder's own check (ipc_fields.c): fatal unless ipc_enc_unchecked. */
 void	ipc_enc_check(const char *what, const char *why);
-
-/*
- * A payload's codec, as the message table names it (ipc_codec.c): the
- * struct's size (0: no payload), its strict decoder, its encoder and its
- * validator, on a struct msg_NAME passed as void *.
- */
-struct ipc_codec {
-	const char	*name;
-	size_t		 size;
-	int		(*dec)(struct rbuf *, void *);
-	void		(*enc)(struct wbuf *, const void *);
-	const char	*(*check)(const void *);
-};
-const struct ipc_codec *ipc_codec(uint32_t payload);	/* enum ipc_payload */
-const struct ipc_codec *ipc_type_codec(uint32_t type);	/* NULL: unknown */
 
 /*
  * Every payload, as the channel hands it to a handler: the member is the

@@ -2,12 +2,13 @@
  * ipc_relay.c: the payloads of outbound mail, queue to relay (a
  * transaction and its verdicts) and queue to dns (an MX lookup and its
  * next hops); their validators are in ipc_check.c, beside every other
- * message's (see ipc_msgs.h: a decoder ends with the validator, an
+ * message's (SASL credentials, which master answers, are in ipc_master.c) (see ipc_msgs.h: a decoder ends with the validator, an
  * encoder starts with it).
  */
 #include <stdint.h>
 
 #include "privsep/codec.h"
+#include "privsep/ipc_codec.h"
 #include "privsep/ipc_msgs.h"
 
 void
@@ -263,38 +264,10 @@ dec_dns_tlsa_answer(struct rbuf *rb, struct msg_dns_tlsa_answer *m)
 	return 0;
 }
 
-void
-enc_sasl_lookup(struct wbuf *wb, const struct msg_sasl_lookup *m)
-{
-	ipc_enc_check("enc_sasl_lookup", ipc_check_sasl_lookup(m));
-	wb_str(wb, m->dest);
-}
-
-int
-dec_sasl_lookup(struct rbuf *rb, struct msg_sasl_lookup *m)
-{
-	rb_str(rb, m->dest, sizeof(m->dest));
-	if (rb_end(rb) == -1 || ipc_check_sasl_lookup(m) != NULL)
-		return -1;
-	return 0;
-}
-
-void
-enc_sasl_creds(struct wbuf *wb, const struct msg_sasl_creds *m)
-{
-	ipc_enc_check("enc_sasl_creds", ipc_check_sasl_creds(m));
-	wb_u32(wb, m->found);
-	wb_str(wb, m->user);
-	wb_str(wb, m->pass);
-}
-
-int
-dec_sasl_creds(struct rbuf *rb, struct msg_sasl_creds *m)
-{
-	rb_u32(rb, &m->found);
-	rb_str(rb, m->user, sizeof(m->user));
-	rb_str(rb, m->pass, sizeof(m->pass));
-	if (rb_end(rb) == -1 || ipc_check_sasl_creds(m) != NULL)
-		return -1;
-	return 0;
-}
+/* This file's rows of the codec table (ipc_codec.h). */
+IPC_CODEC_DEFINE(relay)
+IPC_CODEC_DEFINE(relay_result)
+IPC_CODEC_DEFINE(dns_query)
+IPC_CODEC_DEFINE(dns_answer)
+IPC_CODEC_DEFINE(dns_tlsa_query)
+IPC_CODEC_DEFINE(dns_tlsa_answer)

@@ -21,7 +21,6 @@
 
 #include <errno.h>
 #include <grp.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,28 +29,8 @@
 #include <unistd.h>
 
 #include "lib/log.h"
+#include "privsep/compartment.h"
 #include "privsep/sandbox.h"
-
-int
-sandbox_resolve_user(const char *user, uid_t *uid, gid_t *gid, char *err,
-    size_t errlen)
-{
-	struct passwd *pw;
-
-	errno = 0;
-	if ((pw = getpwnam(user)) == NULL) {
-		snprintf(err, errlen, "user %s does not exist "
-		    "(run bulkhead-setup to create it)", user);
-		return -1;
-	}
-	if (pw->pw_uid == 0 || pw->pw_gid == 0) {
-		snprintf(err, errlen, "user %s has uid or gid 0", user);
-		return -1;
-	}
-	*uid = pw->pw_uid;
-	*gid = pw->pw_gid;
-	return 0;
-}
 
 /* Keep TZ (no /etc/localtime reads later), then wipe the environment. */
 static void
@@ -67,18 +46,6 @@ settle_environment(void)
 		explicit_bzero(*e, strlen(*e));
 	if (clearenv() != 0)
 		fatalx("clearenv failed");
-}
-
-/*
- * A compartment calls this first thing, before it opens anything of its
- * own (libevent's epoll fd included): whatever it did not get from master
- * on purpose is gone before it can be misused.
- */
-void
-sandbox_close_fds(int keep)
-{
-	if (syscall(SYS_close_range, (unsigned)keep, ~0U, 0) == -1)
-		fatal("close_range");
 }
 
 /* The root must be root-owned and writable by nobody else (sshd's rule). */
@@ -299,4 +266,49 @@ sandbox_enter(const struct sandbox_spec *spec)
 		set_limit(RLIMIT_NPROC, 0, "nproc");
 
 	seccomp_apply(sb.role);
+}
+
+void
+compartment_spec(enum bh_role role, const struct bh_config *cf,
+    struct sandbox_spec *sb)
+{
+	const struct compartment *c = compartment(role);
+	char			*drop;
+
+	if (c == NULL)
+		fatalx("no compartment for %s", ipc_role_name(role));
+	if (cf == NULL && (c->account != NULL || c->root != COMP_ROOT_NONE ||
+	    c->fsize_msgs != 0))
+		fatalx("%s needs its configuration", ipc_role_name(role));
+	sb->role = role;
+	sb->user = c->account == NULL ? NULL :
+	    *(char *const *)(const void *)((const char *)cf + c->account_off);
+	switch (c->root) {
+	case COMP_ROOT_NONE:
+		sb->root = NULL;
+		break;
+	case COMP_ROOT_EMPTY:
+		sb->root = cf->empty_directory;
+		break;
+	case COMP_ROOT_SPOOL:
+		sb->root = cf->queue_directory;
+		sb->root_deny = 066;
+		break;
+	case COMP_ROOT_MAILDROP:
+		/* once per process: the compartment's root for its life */
+		if (asprintf(&drop, "%s/maildrop", cf->queue_directory) == -1)
+			fatalx("out of memory");
+		sb->root = drop;
+		sb->root_deny = 047;
+		break;
+	}
+	sb->root_writable = c->root == COMP_ROOT_SPOOL ||
+	    c->root == COMP_ROOT_MAILDROP;
+	sb->mode = c->root == COMP_ROOT_NONE ? SANDBOX_CHROOT : cf->sandbox;
+	sb->nofile = c->nofile;
+	sb->fsize = c->fsize_plus == RLIM_INFINITY ? RLIM_INFINITY :
+	    (rlim_t)c->fsize_msgs * (rlim_t)(c->fsize_msgs ?
+	    cf->message_size_limit : 0) + c->fsize_plus;
+	sb->may_fork = c->may_fork;
+	sb->threads = c->threads;
 }

@@ -15,6 +15,7 @@
 
 #include "conf/config.h"
 #include "privsep/ipc.h"
+#include "privsep/sandbox_shared.h"
 
 /* nobody: the kernel's overflow uid is never a mailbox owner. */
 #define BH_OVERFLOW_UID	65534
@@ -42,18 +43,18 @@ struct sandbox_spec {
 };
 
 void	sandbox_enter(const struct sandbox_spec *);
-/* Close every fd from keep on; called before the worker opens anything. */
-void	sandbox_close_fds(int keep);
 
-/* Account checks shared by master and workers: not root, exists. */
-int	sandbox_resolve_user(const char *user, uid_t *uid, gid_t *gid,
-	    char *err, size_t errlen);
+/*
+ * The sandbox a role enters, from its row and the configuration (NULL
+ * for a forked role, which has none).  Fills every field but uid, gid
+ * and spool_gid, which a forked role gets from master's arguments.
+ */
+void	compartment_spec(enum bh_role, const struct bh_config *,
+	    struct sandbox_spec *);
 
-/* seccomp.c */
+
+/* seccomp.c: the filter of a role's row of seccomp_lists.c */
 void	seccomp_apply(enum bh_role role);
-/* "kill" (default), "trap": print the blocked call and exit, "log" */
-void	seccomp_set_mode(const char *mode);
-const char *seccomp_get_mode(void);
 /*
  * The role's filter as libseccomp's pseudo filter code, to fd: the one
  * this build loads, or (table_only) without a sanitizer build's additions.

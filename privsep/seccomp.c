@@ -1,8 +1,8 @@
 /*
  * seccomp.c: a compartment's seccomp filter (libseccomp), made from its
- * row of the compartment table (compartment.c), where the lists and
- * their argument rules are.  Here: the -S mode, the sanitizer build's
- * additions, building, loading and printing a filter.
+ * row of seccomp_lists.c, where the lists and their argument rules
+ * are.  Here: the sanitizer build's additions, building, loading and
+ * printing a filter (the -S mode it takes is in sandbox_shared.c).
  *
  * An allowlist's default action kills the whole process; the kernel
  * logs the call number, master logs "killed by SIGSYS (seccomp)".
@@ -15,8 +15,8 @@
 #include <unistd.h>
 
 #include "lib/log.h"
-#include "privsep/compartment.h"
 #include "privsep/sandbox.h"
+#include "privsep/seccomp_lists.h"
 
 #ifdef BH_SANITIZER
 #define SANITIZER_BUILD	1
@@ -37,29 +37,17 @@ static const char *const sanitizer_calls[] = {
 static const char *const sanitizer_calls[] = { NULL };
 #endif
 
-/* The process-wide filter mode, chosen once by master's -S option. */
-static uint32_t default_action = SCMP_ACT_KILL_PROCESS;
-static const char *mode_name = "kill";
-
-void
-seccomp_set_mode(const char *mode)
+/* The action of the -S mode master chose (sandbox_shared.c). */
+static uint32_t
+default_action(void)
 {
+	const char *mode = seccomp_get_mode();
+
 	if (strcmp(mode, "trap") == 0)
-		default_action = SCMP_ACT_TRAP;
-	else if (strcmp(mode, "log") == 0)
-		default_action = SCMP_ACT_LOG;
-	else if (strcmp(mode, "kill") == 0)
-		default_action = SCMP_ACT_KILL_PROCESS;
-	else
-		fatalx("unknown seccomp mode %s", mode);
-	mode_name = default_action == SCMP_ACT_TRAP ? "trap" :
-	    default_action == SCMP_ACT_LOG ? "log" : "kill";
-}
-
-const char *
-seccomp_get_mode(void)
-{
-	return mode_name;
+		return SCMP_ACT_TRAP;
+	if (strcmp(mode, "log") == 0)
+		return SCMP_ACT_LOG;
+	return SCMP_ACT_KILL_PROCESS;
 }
 
 /* Trap mode: say which call was blocked (async-signal-safe), then die. */
@@ -125,25 +113,25 @@ add_rules(scmp_filter_ctx ctx, const struct comp_rule *r, int sanitizer)
 static scmp_filter_ctx
 seccomp_build(enum bh_role role, int sanitizer)
 {
-	const struct compartment	*c = compartment(role);
+	const struct comp_seccomp	*c = compartment_seccomp(role);
 	scmp_filter_ctx			 ctx;
 	int				 deny;
 
 	if (c == NULL)
 		fatalx("no seccomp policy for %s", ipc_role_name(role));
-	deny = c->seccomp.kind == COMP_DENYLIST;
-	if ((ctx = seccomp_init(deny ? SCMP_ACT_ALLOW : default_action))
+	deny = c->kind == COMP_DENYLIST;
+	if ((ctx = seccomp_init(deny ? SCMP_ACT_ALLOW : default_action()))
 	    == NULL)
 		fatalx("seccomp_init failed");
 	if (seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
 	    SCMP_ACT_KILL_PROCESS) != 0)
 		fatalx("seccomp: cannot set the bad-architecture action");
 	add_calls(ctx, deny ? SCMP_ACT_ERRNO(EPERM) : SCMP_ACT_ALLOW,
-	    c->seccomp.calls);
+	    c->calls);
 	sanitizer = sanitizer && !deny;
 	if (sanitizer)
 		add_calls(ctx, SCMP_ACT_ALLOW, sanitizer_calls);
-	add_rules(ctx, c->seccomp.rules, sanitizer);
+	add_rules(ctx, c->rules, sanitizer);
 	return ctx;
 }
 
@@ -153,9 +141,9 @@ seccomp_apply(enum bh_role role)
 	scmp_filter_ctx		ctx;
 	struct sigaction	sa;
 
-	if (compartment(role) != NULL &&
-	    compartment(role)->seccomp.kind == COMP_ALLOWLIST &&
-	    default_action == SCMP_ACT_TRAP) {
+	if (compartment_seccomp(role) != NULL &&
+	    compartment_seccomp(role)->kind == COMP_ALLOWLIST &&
+	    default_action() == SCMP_ACT_TRAP) {
 		memset(&sa, 0, sizeof(sa));
 		sa.sa_sigaction = sigsys_report;
 		sa.sa_flags = SA_SIGINFO;

@@ -14,6 +14,7 @@
 
 #include "lib/log.h"
 #include "privsep/compartment.h"
+#include "privsep/ipc_codec.h"
 #include "privsep/ipc_msgs.h"
 #include "conf/config_load.h"
 #include "lib/strl.h"
@@ -212,6 +213,7 @@ worker_init(struct worker_env *we, enum bh_role role, int argc, char **argv)
 	if (confdir == NULL || we->nlisteners < 0 || we->nlisteners > 64)
 		usage();
 	sandbox_close_fds(WORKER_MASTER_FD + 1 + we->nlisteners);
+	ipc_codecs_use(ipc_codecs_all);
 	if ((we->base = event_base_new()) == NULL)
 		fatalx("event_base_new");
 	we->master = ipc_chan_new(we->base, WORKER_MASTER_FD, role,
@@ -251,6 +253,7 @@ forked_init(const struct worker_role *wr, struct worker_env *we,
 	sandbox_close_fds(WORKER_MASTER_FD + 1);
 	log_init(ipc_role_name(wr->role), 1);
 	wr->parse(we, sb, argc, argv);
+	ipc_codecs_use(ipc_codecs_all);
 	if ((we->base = event_base_new()) == NULL)
 		fatalx("event_base_new");
 	we->local = ipc_chan_new(we->base, WORKER_MASTER_FD, wr->chan_as,

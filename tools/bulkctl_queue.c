@@ -25,6 +25,7 @@
 #include "privsep/codec.h"
 #include "privsep/control.h"
 #include "privsep/ipc.h"
+#include "privsep/ipc_codec.h"
 #include "privsep/ipc_msgs.h"
 #include "tools/bulkctl_queue.h"
 
@@ -206,6 +207,7 @@ session_open(struct session *s, const struct bh_config *cf)
 		return -1;
 	}
 	s->out[0] = '\0';
+	ipc_codecs_use(ipc_codecs_all);
 	s->chan = ipc_chan_new(s->base, fd, ROLE_CONTROL, ROLE_QUEUE,
 	    session_msg, session_closed, s);
 	return 0;

@@ -15,7 +15,8 @@
  * known, sent by the peer's role, received by ours, fd iff the table
  * says so, payload length as framed, in a phase its row admits: READY
  * once and only on a channel awaiting it, nothing but LOG before it),
- * its payload decoded and its row's validator takes it, and, for a
+ * its payload decoded (on master's side with ipc_codecs_master, the
+ * table master's channels use) and its row's validator takes it, and, for a
  * reply, answered a request the channel sent, once; nothing
  * arrives after on_close, which comes at most once; no fd leaks
  * (ASan/LSan and the fd count check).
@@ -201,6 +202,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (base == NULL)
 		CHECK((base = event_base_new()) != NULL);
 	fds_before = count_fds();
+	/* A master channel decodes with master's own table, as master does. */
+	ipc_codecs_use((data[0] & 0x7f) % ROLE_COUNT == ROLE_MASTER ?
+	    ipc_codecs_master : ipc_codecs_all);
 	CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == 0);
 	c = ipc_chan_new(base, sp[0], (data[0] & 0x7f) % ROLE_COUNT,
 	    data[1] % ROLE_COUNT, on_msg, on_close, &st);

@@ -14,6 +14,7 @@
 #include "conf/config.h"
 #include "privsep/compartment.h"
 #include "privsep/sandbox.h"
+#include "privsep/seccomp_lists.h"
 #include "queue/qfile.h"
 
 static const enum bh_role roles[] = {
@@ -32,9 +33,26 @@ test_every_worker_has_a_row(void **state)
 	for (i = 0; i < NROLES; i++) {
 		assert_non_null(compartment(roles[i]));
 		assert_int_equal(compartment(roles[i])->role, roles[i]);
-		assert_non_null(compartment(roles[i])->seccomp.calls);
-		assert_non_null(compartment(roles[i])->seccomp.rules);
+		assert_non_null(compartment_seccomp(roles[i])->calls);
+		assert_non_null(compartment_seccomp(roles[i])->rules);
 	}
+}
+
+/*
+ * Every compartment has its seccomp policy (seccomp_lists.c), and only
+ * a compartment: master and bulkctl have none.
+ */
+static void
+test_every_row_has_a_policy(void **state)
+{
+	int r;
+
+	for (r = ROLE_MASTER; r < ROLE_COUNT; r++)
+		assert_int_equal(compartment((enum bh_role)r) != NULL,
+		    compartment_seccomp((enum bh_role)r) != NULL);
+	assert_null(compartment_seccomp(ROLE_MASTER));
+	assert_null(compartment_seccomp(ROLE_CONTROL));
+	assert_null(compartment_seccomp(ROLE_COUNT));
 }
 
 /* A channel has two ends: each row names the other. */
@@ -258,7 +276,7 @@ test_threads_match_the_filter(void **state)
 
 	for (i = 0; i < NROLES; i++) {
 		clone = 0;
-		for (r = compartment(roles[i])->seccomp.rules; r->call; r++)
+		for (r = compartment_seccomp(roles[i])->rules; r->call; r++)
 			clone |= strcmp(r->call, "clone") == 0 &&
 			    r->action == SCMP_ACT_ALLOW;
 		assert_int_equal(clone, compartment(roles[i])->threads > 0);
@@ -270,6 +288,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_worker_has_a_row),
+		cmocka_unit_test(test_every_row_has_a_policy),
 		cmocka_unit_test(test_peers_are_symmetric),
 		cmocka_unit_test(test_wired_pairs),
 		cmocka_unit_test(test_spawned_sandboxes),

@@ -240,5 +240,6 @@ main(void)
 	/* Most tests here encode what no honest sender may, to see the
 	   decoders refuse it: the encoders' own check would stop them. */
 	ipc_enc_unchecked = 1;
+	ipc_codecs_use(ipc_codecs_all);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

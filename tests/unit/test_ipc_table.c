@@ -681,6 +681,97 @@ test_runner_channel(void **state)
 	phfix_free(f);
 }
 
+/*
+ * Master's channels decode with ipc_codecs_master: for every row master
+ * may receive, the same codec object as the full table's (the same
+ * decoder and validator); and nothing else, so that master links no
+ * other codec (scripts/master-lines.sh).
+ */
+static void
+test_master_codecs(void **state)
+{
+	const struct ipc_type_info	*ti;
+	uint32_t			 t, p;
+	int				 used[IPC_PAYLOAD_COUNT] = { 0 };
+
+	for (t = IPC_NONE + 1; t < IPC_TYPE_COUNT; t++) {
+		ti = ipc_type_info(t);
+		if (!(ti->receivers & RB_(MASTER)))
+			continue;
+		used[ti->payload] = 1;
+		if (ipc_codecs_master[ti->payload] == NULL)
+			fail_msg("%s: master receives it but has no codec "
+			    "for %s", ti->name, ipc_codec(ti->payload)->name);
+		assert_ptr_equal(ipc_codecs_master[ti->payload],
+		    ipc_codecs_all[ti->payload]);
+	}
+	for (p = 0; p < IPC_PAYLOAD_COUNT; p++)
+		if (ipc_codecs_master[p] != NULL && !used[p])
+			fail_msg("master decodes %s, which it never receives",
+			    ipc_codecs_master[p]->name);
+}
+
+/* A datagram of type from the raw end, with request id id. */
+static void
+ph_send_id(struct phfix *f, uint32_t type, uint32_t id, const struct wbuf *wb)
+{
+	uint8_t		buf[sizeof(struct ipc_hdr) + 1200];
+	struct ipc_hdr	h = { type, wb->len, id, 0 };
+
+	memcpy(buf, &h, sizeof(h));
+	memcpy(buf + sizeof(h), wb->p, wb->len);
+	assert_int_equal(send(f->raw, buf, sizeof(h) + h.len, 0),
+	    (ssize_t)(sizeof(h) + h.len));
+	event_base_loop(f->base, EVLOOP_NONBLOCK | EVLOOP_ONCE);
+}
+
+/*
+ * A channel decodes with the table its process chose: master's takes
+ * local's IPC_WRITER_OPEN and refuses a bad one as any receiver would;
+ * a payload the chosen table has no codec for closes the channel as a
+ * violation instead of reaching the handler.
+ */
+static void
+test_chan_decodes_with_chosen_table(void **state)
+{
+	static const struct ipc_codec	*nolog[IPC_PAYLOAD_COUNT];
+	uint8_t				 buf[600];
+	struct wbuf			 wb;
+	struct msg_writer_open		 wo = { "alice" };
+	struct phfix			*f;
+
+	ipc_codecs_use(ipc_codecs_master);
+	f = phfix_roles(ROLE_MASTER, ROLE_LOCAL);
+	wb_init(&wb, buf, sizeof(buf));
+	enc_writer_open(&wb, &wo);
+	ph_send_id(f, IPC_WRITER_OPEN, 1, &wb);
+	assert_int_equal(f->nmsg, 1);
+	assert_int_equal(f->nclose, 0);
+	snprintf(wo.user, sizeof(wo.user), "../root");
+	ipc_enc_unchecked = 1;
+	wb_init(&wb, buf, sizeof(buf));
+	enc_writer_open(&wb, &wo);
+	ipc_enc_unchecked = 0;
+	ph_send_id(f, IPC_WRITER_OPEN, 2, &wb);
+	assert_int_equal(f->nmsg, 1);
+	assert_int_equal(f->nclose, 1);
+	assert_int_equal(f->violation, 1);
+	assert_string_equal(f->why, "bad WRITER_OPEN payload");
+	phfix_free(f);
+
+	memcpy(nolog, ipc_codecs_master, sizeof(nolog));
+	nolog[IPC_PAYLOAD_log] = NULL;
+	ipc_codecs_use(nolog);
+	f = phfix_new(0);
+	ph_send_log(f);
+	assert_int_equal(f->nmsg, 0);
+	assert_int_equal(f->nclose, 1);
+	assert_int_equal(f->violation, 1);
+	assert_string_equal(f->why, "bad LOG payload");
+	phfix_free(f);
+	ipc_codecs_use(ipc_codecs_all);
+}
+
 int
 main(void)
 {
@@ -699,7 +790,11 @@ main(void)
 		cmocka_unit_test(test_chan_decodes_before_handler),
 		cmocka_unit_test(test_runner_role),
 		cmocka_unit_test(test_runner_channel),
+		cmocka_unit_test(test_master_codecs),
+		cmocka_unit_test(test_chan_decodes_with_chosen_table),
 	};
+
+	ipc_codecs_use(ipc_codecs_all);
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

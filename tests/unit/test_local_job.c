@@ -583,5 +583,6 @@ main(void)
 	};
 
 	log_init("test_local_job", 1);
+	ipc_codecs_use(ipc_codecs_all);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -73,5 +73,6 @@ main(void)
 		    teardown),
 	};
 
+	ipc_codecs_use(ipc_codecs_all);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
