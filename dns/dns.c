@@ -112,6 +112,9 @@ reply(struct dquery *q, uint32_t status, const char *text)
 				STRLCPY_ARRAY(hp->name, q->hosts[h].name);
 				STRLCPY_ARRAY(hp->addr, q->hosts[h].addr[f][k]);
 				hp->port = 25;
+				/* hosts[] is in order: [0] has the best */
+				if (q->hosts[h].pref == q->hosts[0].pref)
+					hp->flags = IPC_HOP_BEST;
 			}
 	if (status == DNS_OK && a.nhops == 0) {
 		a.status = q->tempfail ? DNS_TEMPFAIL : DNS_NOHOST;

@@ -268,13 +268,13 @@ ipc_check_login(const struct msg_login *m)
 	return ipc_valid_user(m->name) ? NULL : "bad user name";
 }
 
-/* A next hop: a name for the log, a numeric address, a port. */
+/* A next hop: a name for the log, a numeric address, a port, flags. */
 static int
 hop_ok(const struct msg_relay_hop *h)
 {
 	return text_ok(h->name, 1) && strchr(h->name, ' ') == NULL &&
 	    ipc_valid_client_addr(h->addr) && h->port >= 1 &&
-	    h->port <= 65535;
+	    h->port <= 65535 && (h->flags & ~(uint32_t)IPC_HOP_BEST) == 0;
 }
 
 /* An RFC 7672 TLSA record relay can use, for one of nhops hosts. */

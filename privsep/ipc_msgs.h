@@ -513,7 +513,16 @@ struct msg_relay_hop {
 	char		name[IPC_HOST_MAX];	/* for the log: mx.example */
 	char		addr[IPC_NUMADDR_MAX];	/* numeric */
 	uint32_t	port;			/* 1 .. 65535 */
+	uint32_t	flags;			/* IPC_HOP_* */
 };
+
+/*
+ * A host of the best MX preference, or a next hop reached without an MX
+ * lookup.  A server there that answers EHLO with this host's myhostname
+ * is a mail loop that bounces (5.4.6); at a worse MX host the next host
+ * is tried, as in Postfix's smtp(8).
+ */
+#define IPC_HOP_BEST	0x01
 
 /*
  * A DNSSEC-validated TLSA record (RFC 6698) for the host of hops[hop]

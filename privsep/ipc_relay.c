@@ -2,14 +2,34 @@
  * ipc_relay.c: the payloads of outbound mail, queue to relay (a
  * transaction and its verdicts) and queue to dns (an MX lookup and its
  * next hops); their validators are in ipc_check.c, beside every other
- * message's (SASL credentials, which master answers, are in ipc_master.c) (see ipc_msgs.h: a decoder ends with the validator, an
- * encoder starts with it).
+ * message's (see ipc_msgs.h: a decoder ends with the validator, an
+ * encoder starts with it).  SASL credentials, which master answers,
+ * are in ipc_master.c.
  */
 #include <stdint.h>
 
 #include "privsep/codec.h"
 #include "privsep/ipc_codec.h"
 #include "privsep/ipc_msgs.h"
+
+/* A next hop, in IPC_RELAY and in IPC_DNS_MX_RESULT. */
+static void
+enc_hop(struct wbuf *wb, const struct msg_relay_hop *h)
+{
+	wb_str(wb, h->name);
+	wb_str(wb, h->addr);
+	wb_u32(wb, h->port);
+	wb_u32(wb, h->flags);
+}
+
+static void
+dec_hop(struct rbuf *rb, struct msg_relay_hop *h)
+{
+	rb_str(rb, h->name, sizeof(h->name));
+	rb_str(rb, h->addr, sizeof(h->addr));
+	rb_u32(rb, &h->port);
+	rb_u32(rb, &h->flags);
+}
 
 void
 enc_relay(struct wbuf *wb, const struct msg_relay *m)
@@ -30,11 +50,8 @@ enc_relay(struct wbuf *wb, const struct msg_relay *m)
 		wb_str(wb, m->rcpt[i].orcpt);
 	}
 	wb_u32(wb, m->nhops);
-	for (i = 0; i < m->nhops && i < IPC_RELAY_HOPS_MAX; i++) {
-		wb_str(wb, m->hops[i].name);
-		wb_str(wb, m->hops[i].addr);
-		wb_u32(wb, m->hops[i].port);
-	}
+	for (i = 0; i < m->nhops && i < IPC_RELAY_HOPS_MAX; i++)
+		enc_hop(wb, &m->hops[i]);
 	wb_u32(wb, m->tls_level);
 	wb_str(wb, m->tls_match);
 	wb_u32(wb, m->ntlsa);
@@ -69,11 +86,8 @@ dec_relay(struct rbuf *rb, struct msg_relay *m)
 	}
 	if (rb_u32(rb, &m->nhops) == -1 || m->nhops > IPC_RELAY_HOPS_MAX)
 		return -1;
-	for (i = 0; i < m->nhops; i++) {
-		rb_str(rb, m->hops[i].name, sizeof(m->hops[i].name));
-		rb_str(rb, m->hops[i].addr, sizeof(m->hops[i].addr));
-		rb_u32(rb, &m->hops[i].port);
-	}
+	for (i = 0; i < m->nhops; i++)
+		dec_hop(rb, &m->hops[i]);
 	rb_u32(rb, &m->tls_level);
 	rb_str(rb, m->tls_match, sizeof(m->tls_match));
 	if (rb_u32(rb, &m->ntlsa) == -1 || m->ntlsa > IPC_TLSA_MAX)
@@ -164,11 +178,8 @@ enc_dns_answer(struct wbuf *wb, const struct msg_dns_answer *m)
 	wb_u32(wb, m->secure);
 	wb_str(wb, m->text);
 	wb_u32(wb, m->nhops);
-	for (i = 0; i < m->nhops && i < IPC_RELAY_HOPS_MAX; i++) {
-		wb_str(wb, m->hops[i].name);
-		wb_str(wb, m->hops[i].addr);
-		wb_u32(wb, m->hops[i].port);
-	}
+	for (i = 0; i < m->nhops && i < IPC_RELAY_HOPS_MAX; i++)
+		enc_hop(wb, &m->hops[i]);
 }
 
 int
@@ -181,11 +192,8 @@ dec_dns_answer(struct rbuf *rb, struct msg_dns_answer *m)
 	rb_str(rb, m->text, sizeof(m->text));
 	if (rb_u32(rb, &m->nhops) == -1 || m->nhops > IPC_RELAY_HOPS_MAX)
 		return -1;
-	for (i = 0; i < m->nhops; i++) {
-		rb_str(rb, m->hops[i].name, sizeof(m->hops[i].name));
-		rb_str(rb, m->hops[i].addr, sizeof(m->hops[i].addr));
-		rb_u32(rb, &m->hops[i].port);
-	}
+	for (i = 0; i < m->nhops; i++)
+		dec_hop(rb, &m->hops[i]);
 	if (rb_end(rb) == -1 || ipc_check_dns_answer(m) != NULL)
 		return -1;
 	return 0;

@@ -297,6 +297,7 @@ relay_batch(struct queue *q, struct qmsg *m, size_t i, const struct route *r,
 	STRLCPY_ARRAY(hop.name, r->nh.addr);
 	xstrlcpy(hop.addr, r->nh.addr, sizeof(hop.addr));	/* numeric */
 	hop.port = r->nh.port;
+	hop.flags = IPC_HOP_BEST;	/* no MX lookup: the only host */
 	relay_send(q, m, rcpt, n, &hop, 1, 0);
 }
 

@@ -107,6 +107,9 @@ int	cache_take(struct relay *, uint32_t id, const struct msg_relay *,
 void	start_mail(struct rsess *);
 void	hop_failed(struct rsess *, const char *why, int perm);
 
+/* smtp_loop.c: EHLO answered with our own myhostname; 1: handled */
+int	relay_loops_back(struct rsess *);
+
 /* smtp_auth.c: AUTH to a server, with the credentials queue sent */
 int	relay_auth_start(struct rsess *);	/* 1 sent, 0 not needed,
 						   -1 the hop failed */

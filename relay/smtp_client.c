@@ -426,9 +426,10 @@ on_reply(struct rsess *s)
 			break;
 		return;
 	case RS_EHLO:
-		if (cls == 2)
-			after_ehlo(s);
-		else if (cls == 5)
+		if (cls == 2) {
+			if (!relay_loops_back(s))
+				after_ehlo(s);
+		} else if (cls == 5)
 			on_ehlo_sent(s, "HELO", RS_HELO);
 		else
 			break;

@@ -427,6 +427,7 @@ b_relay(struct src *s, struct msg_relay *m)
 		f_str(s, m->hops[i].name, sizeof(m->hops[i].name));
 		f_str(s, m->hops[i].addr, sizeof(m->hops[i].addr));
 		f_u32(s, &m->hops[i].port, 65536);
+		f_u32(s, &m->hops[i].flags, 4);
 	}
 	b_relay_tls(s, m);
 }
@@ -545,6 +546,7 @@ b_dns_answer(struct src *s, struct msg_dns_answer *m)
 		f_str(s, m->hops[i].name, sizeof(m->hops[i].name));
 		f_str(s, m->hops[i].addr, sizeof(m->hops[i].addr));
 		f_u32(s, &m->hops[i].port, 65536);
+		f_u32(s, &m->hops[i].flags, 4);
 	}
 }
 

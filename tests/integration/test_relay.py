@@ -33,6 +33,7 @@ class Script:
                             "ENHANCEDSTATUSCODES"), greeting=None):
         self.ext = list(ext)
         self.greeting = greeting or b"220 sink.example ESMTP\r\n"
+        self.name = "sink.example"    # the name EHLO and HELO answer with
         self.rules = {}
         self.counts = {}
         self.txns = []
@@ -114,11 +115,11 @@ class Handler(socketserver.StreamRequestHandler):
             if cmd == "EHLO":
                 ext = sc.ext + (["STARTTLS"] if sc.tls is not None and
                                 not sc.tls_done else [])
-                out = ["250-sink.example"] + ["250-" + e for e in ext]
+                out = ["250-" + sc.name] + ["250-" + e for e in ext]
                 out[-1] = "250 " + out[-1][4:]
                 self.send(("\r\n".join(out) + "\r\n").encode())
             elif cmd == "HELO":
-                self.send(b"250 sink.example\r\n")
+                self.send(("250 %s\r\n" % sc.name).encode())
             elif cmd == "MAIL":
                 mail, rcpts = text, []
                 self.send(b"250 2.1.0 Ok\r\n")

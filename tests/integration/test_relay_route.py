@@ -481,3 +481,76 @@ def test_mx_lookup_in_flight_when_dns_dies(make_daemon, unbound_server):
     finally:
         stop([srv])
         gate.close()
+
+
+def test_ehlo_with_my_own_hostname_is_a_loop(make_daemon, unbound_server):
+    """A mail host that answers EHLO with this host's myhostname is a
+    mail loop (Postfix's smtp(8) check): at a worse MX host the next host
+    is tried; at a host of the best preference the mail bounces with
+    5.4.6 and no other host is tried.  Was: delivered to the loop."""
+    dead, loop_worse, good, loop_best, good2 = addrs(5)
+    dns = unbound_server(zone=ZONE, records=[
+        "worse.bh-route.example. MX 10 dead.bh-route.example.",
+        "worse.bh-route.example. MX 20 loop1.bh-route.example.",
+        "worse.bh-route.example. MX 30 good.bh-route.example.",
+        "best.bh-route.example. MX 10 loop2.bh-route.example.",
+        "best.bh-route.example. MX 20 good2.bh-route.example.",
+        "dead.bh-route.example. A %s" % dead,
+        "loop1.bh-route.example. A %s" % loop_worse,
+        "good.bh-route.example. A %s" % good,
+        "loop2.bh-route.example. A %s" % loop_best,
+        "good2.bh-route.example. A %s" % good2,
+    ])
+    servers = []
+    try:
+        scs = {}
+        for name, addr in (("loop1", loop_worse), ("good", good),
+                           ("loop2", loop_best), ("good2", good2)):
+            sc, srv = loopback_server(None, addr)
+            servers.append(srv)
+            scs[name] = sc
+        d = make_daemon(extra_main=dns_main(dns))
+        me = "MX.%s" % DOMAIN.upper()      # compared without case
+        scs["loop1"].name = scs["loop2"].name = me
+        send(d, ["a@worse.bh-route.example"],
+             sender="%s@%s" % (ALICE, DOMAIN))
+        send(d, ["b@best.bh-route.example"],
+             sender="%s@%s" % (ALICE, DOMAIN))
+        wait_until(lambda: status_lines(d, "sent") and
+                   status_lines(d, "bounced"), "sent and bounced")
+        sent = "\n".join(status_lines(d, "sent"))
+        assert "to=<a@worse.bh-route.example>, relay=good.bh-route." \
+            "example[%s]:25" % good in sent, sent
+        bounced = [ln for ln in status_lines(d, "bounced")
+                   if "to=<b@best.bh-route.example>" in ln]
+        assert bounced and "dsn=5.4.6, status=bounced (mail for " \
+            "best.bh-route.example loops back to myself)" in bounced[0], \
+            bounced
+        got = lambda n: [r.split()[1] for _, rs, _ in scs[n].txns
+                         for r in rs]
+        assert got("good") == ["TO:<a@worse.bh-route.example>"]
+        assert got("loop1") == [] and got("loop2") == [] and \
+            got("good2") == [], (scs["loop1"].txns, scs["good2"].txns)
+        log = d.logtext()
+        for addr in (loop_worse, loop_best):
+            assert "host loop%d.bh-route.example[%s]:25 replied to " \
+                "HELO/EHLO with my own hostname mx.%s" % (
+                    1 if addr == loop_worse else 2, addr, DOMAIN) in log, log
+    finally:
+        stop(servers)
+
+
+def test_ehlo_with_my_own_hostname_at_the_relayhost(make_daemon,
+                                                    script_server):
+    """relayhost = [address]:port is reached without an MX lookup: a loop
+    there bounces with 5.4.6, as at the best MX host."""
+    sc, port = script_server()
+    sc.name = "mx.%s" % DOMAIN
+    d = make_daemon(extra_main="relayhost = [127.0.0.1]:%d\n%s"
+                    % (port, FAST))
+    send(d, ["c@far.example"], sender="%s@%s" % (ALICE, DOMAIN))
+    line = wait_until(lambda: status_lines(d, "bounced"), "bounced")[0]
+    assert "to=<c@far.example>, relay=127.0.0.1[127.0.0.1]:%d" % port \
+        in line and "dsn=5.4.6, status=bounced (mail for far.example " \
+        "loops back to myself)" in line, line
+    assert sc.txns == [], sc.txns

@@ -58,6 +58,12 @@ test_check_relay_dane(void **state)
 	strlcpy(m.hops[1].name, "mx2.d.example", sizeof(m.hops[1].name));
 	m.tls_level = 5;		/* dane */
 	assert_null(ipc_check_relay(&m));
+	/* a hop's flags: the best-MX mark only */
+	m.hops[0].flags = IPC_HOP_BEST;
+	assert_null(ipc_check_relay(&m));
+	m.hops[1].flags = 0x02;
+	assert_non_null(ipc_check_relay(&m));
+	m.hops[1].flags = 0;
 	/* pickup's hop flag is not relay's */
 	m.flags = MSG_FLAG_HOPS;
 	assert_non_null(ipc_check_relay(&m));
