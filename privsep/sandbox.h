@@ -51,6 +51,8 @@ int	sandbox_resolve_user(const char *user, uid_t *uid, gid_t *gid,
 
 /* seccomp.c */
 void	seccomp_apply(enum bh_role role);
+/* A NULL-terminated allowlist that is no role's (the config parser). */
+void	seccomp_apply_calls(const char *const *calls);
 /* "kill" (default), "trap": print the blocked call and exit, "log" */
 void	seccomp_set_mode(const char *mode);
 const char *seccomp_get_mode(void);
