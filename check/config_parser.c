@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check/alias_checker.h"
@@ -54,8 +55,27 @@ static const char *const parser_calls[] = {
 	"uname", "clock_gettime", "gettimeofday", "time",
 	"getpid", "getuid",		/* the test build's marker line */
 	"rt_sigreturn", "exit", "exit_group",
+#ifdef BH_TEST_HOOKS
+	"nanosleep", "clock_nanosleep",	/* the pause hook */
+#endif
 	NULL
 };
+
+#ifdef BH_TEST_HOOKS
+/* A main.cf line that makes the parser pause once it dropped its rights,
+   so that a test can find it and stop it (test_config_parser.py). */
+#define PARSER_PAUSE	"#bh-test-hook: config parser pause\n"
+
+static void
+pause_hook(const struct dbuf *d)
+{
+	struct timespec	pause = { 3, 0 };
+
+	if (d->p != NULL && memmem(d->p, d->len, PARSER_PAUSE,
+	    sizeof(PARSER_PAUSE) - 1) != NULL)
+		nanosleep(&pause, NULL);
+}
+#endif
 
 /* One record to master; stdio would fstat and lseek. */
 static void
@@ -188,6 +208,9 @@ config_parser_main(int argc, char **argv)
 	    (has_master && slurp(fd, dir, "master.cf", MCF_FILE_MAX,
 	    &master_cf, err, sizeof(err)) == -1))
 		return fail(err);
+#ifdef BH_TEST_HOOKS
+	pause_hook(&main_cf);
+#endif
 	if (config_load_text(&cf, dir, has_main ? (main_cf.p != NULL ?
 	    main_cf.p : "") : NULL, main_cf.len, warn_master, err,
 	    sizeof(err)) == -1 ||
