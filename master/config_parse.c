@@ -19,7 +19,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,14 +147,21 @@ config_parse_wait(const struct master *m, struct bh_config *cf,
 	return rc;
 }
 
+/* The caller's callback, for the job's. */
+struct parse_wait {
+	config_parsed	 done;
+};
+
 static void
 job_done(struct master *m, pid_t pid, char *out, size_t got, int status,
     int cancelled, void *arg)
 {
-	config_parsed	 done = (config_parsed)(uintptr_t)arg;
-	struct bh_config *cf = xcalloc(1, sizeof(*cf));
-	char		 err[CF_ERR_MAX];
+	struct parse_wait	*w = arg;
+	config_parsed		 done = w->done;
+	struct bh_config	*cf = xcalloc(1, sizeof(*cf));
+	char			 err[CF_ERR_MAX];
 
+	free(w);
 	if (cancelled)
 		snprintf(err, sizeof(err), "master is stopping");
 	if (cancelled || parse_result(pid, out, got, status, cf, NULL, err,
@@ -171,8 +177,9 @@ int
 config_parse_start(struct master *m, config_parsed done, char *err,
     size_t errlen)
 {
-	int	 in;
-	pid_t	 pid;
+	struct parse_wait	*w;
+	int			 in;
+	pid_t			 pid;
 
 	if (m->ccheck != NULL) {
 		snprintf(err, errlen, "the configuration parser is running");
@@ -180,8 +187,9 @@ config_parse_start(struct master *m, config_parsed done, char *err,
 	}
 	if ((pid = parser_start(m, 0, &in, err, errlen)) == -1)
 		return -1;
+	w = xcalloc(1, sizeof(*w));
+	w->done = done;
 	checker_job_start(m, &m->ccheck, "configuration parser", pid, in,
-	    CFG_WIRE_MAX + 1, PARSE_WAIT_MS, job_done,
-	    (void *)(uintptr_t)done);
+	    CFG_WIRE_MAX + 1, PARSE_WAIT_MS, job_done, w);
 	return 0;
 }
