@@ -1,8 +1,9 @@
 /*
- * config_load.h: the configuration as master and every compartment read
- * it at start: main.cf and master.cf from the configuration directory,
- * then the checks that need the system (accounts, spool); the alias
- * files' check is aliases_check.h's.
+ * config_load.h: main.cf and master.cf from the configuration directory,
+ * as the parser master starts (check/config_parser.c), the compartments
+ * and the tools read them; then the checks that need the system
+ * (accounts, spool: config_system.c), which master runs on what the
+ * parser sent it.  The alias files' check is aliases_check.h's.
  */
 #ifndef BH_CONFIG_LOAD_H
 #define BH_CONFIG_LOAD_H
