@@ -14,10 +14,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/log.h"
 #include "lib/textfile.h"
 #include "conf/config.h"
 
 /* $name look-ups allowed while expanding one value (stops $a$a$a... bombs). */
+#ifdef BH_TEST_HOOKS
+/* Which process parses main.cf, with which rights (test_config_parser.py) */
+#define CF_WHOAMI	"#bh-test-hook: config parser whoami\n"
+#endif
 #define CF_EXPAND_BUDGET	1000
 
 struct expand {
@@ -160,6 +165,12 @@ cf_parse_buffer(struct cf_table *t, const char *buf, size_t len,
 	memset(t, 0, sizeof(*t));
 	if (fname == NULL)
 		fname = "(buffer)";
+#ifdef BH_TEST_HOOKS
+	if (buf != NULL && memmem(buf, len, CF_WHOAMI,
+	    sizeof(CF_WHOAMI) - 1) != NULL)
+		log_warnx("config parser: pid %d uid %u", (int)getpid(),
+		    (unsigned)getuid());
+#endif
 	if (len > CF_FILE_MAX) {
 		snprintf(err, errlen, "%s: file is larger than %d bytes",
 		    fname, CF_FILE_MAX);

@@ -328,26 +328,6 @@ fail:
 	return -1;
 }
 
-void
-config_free(struct bh_config *cf)
-{
-	struct bh_strlist	*l;
-	size_t			 i, j;
-
-	if (cf == NULL)
-		return;
-	for (i = 0; i < nparams; i++) {
-		if (params[i].kind == K_STR)
-			free(*(char **)field(cf, &params[i]));
-		else if (params[i].kind == K_LIST) {
-			l = field(cf, &params[i]);
-			for (j = 0; j < l->n && j < BH_LIST_MAX; j++)
-				free(l->v[j]);
-		}
-	}
-	memset(cf, 0, sizeof(*cf));
-}
-
 /* Printing. */
 
 /* Seconds in the largest unit that divides them: 432000 -> "5d". */

@@ -9,14 +9,7 @@
 
 #include <stddef.h>
 
-enum kind {
-	K_STR,		/* char * */
-	K_LIST,		/* struct bh_strlist */
-	K_LONG,		/* long, an integer */
-	K_LLONG,	/* long long, an integer */
-	K_TIME,		/* long, seconds */
-	K_SANDBOX	/* enum sandbox_mode */
-};
+#include "conf/config_layout.h"	/* enum kind */
 
 typedef int (*check_fn)(const char *, char *, size_t);
 /* Check one list element and return it converted (malloc'd), or NULL. */

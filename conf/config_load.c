@@ -1,40 +1,35 @@
 /*
- * config_load.c: read main.cf and master.cf from a configuration directory,
- * and check that the system matches (accounts, directories).  The alias
- * files and transport_maps are checked elsewhere (aliases_check.c,
- * check/alias_checker.c): master does not parse them.
- * Used by master at start-up, by "bulkhead -n", by SIGHUP, and by workers
- * (which read the same root-owned files before they drop privileges).
+ * config_load.c: main.cf and master.cf from a configuration directory,
+ * parsed and typed.  Used by "bulkhead -x config-parse" on the files
+ * master opened for it (from their text), by the tools ("bulkhead -n",
+ * "-P"), and by workers (which read the same root-owned files before
+ * they drop privileges).  Master itself parses neither: it decodes what
+ * the parser sends (config_decode.c) and runs config_system.c's checks.
  */
 #include <sys/stat.h>
 
 #include <errno.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "lib/log.h"
 #include "conf/config_load.h"
-#include "conf/sasl_passwd.h"
-#include "privsep/sandbox.h"
+#include "lib/textfile.h"
 
 int
-config_load(struct bh_config *cf, const char *dir, cf_warn_fn warn,
-    char *err, size_t errlen)
+config_load_text(struct bh_config *cf, const char *dir, const char *buf,
+    size_t len, cf_warn_fn warn, char *err, size_t errlen)
 {
 	struct cf_table	tab = { NULL, 0 };
 	char		path[PATH_MAX];
-	struct stat	st;
 	int		rc;
 
+	/* No main.cf: every parameter has its default. */
+	if (buf == NULL)
+		return config_build(cf, &tab, dir, warn, err, errlen);
 	snprintf(path, sizeof(path), "%s/main.cf", dir);
-	if (stat(path, &st) == -1 && errno == ENOENT) {
-		/* No main.cf: every parameter has its default. */
-		rc = config_build(cf, &tab, dir, warn, err, errlen);
-		return rc;
-	}
-	if (cf_parse_file(&tab, path, err, errlen) == -1)
+	if (cf_parse_buffer(&tab, buf, len, path, err, errlen) == -1)
 		return -1;
 	rc = config_build(cf, &tab, dir, warn, err, errlen);
 	cf_free(&tab);
@@ -42,13 +37,35 @@ config_load(struct bh_config *cf, const char *dir, cf_warn_fn warn,
 }
 
 int
-config_load_mastercf(struct mcf_table *mcf, const char *dir, char *err,
-    size_t errlen)
+config_load(struct bh_config *cf, const char *dir, cf_warn_fn warn,
+    char *err, size_t errlen)
+{
+	struct dbuf	d = { NULL, 0, 0 };
+	char		path[PATH_MAX];
+	struct stat	st;
+	int		rc;
+
+	snprintf(path, sizeof(path), "%s/main.cf", dir);
+	if (stat(path, &st) == -1 && errno == ENOENT)
+		return config_load_text(cf, dir, NULL, 0, warn, err, errlen);
+	if (text_slurp(path, CF_FILE_MAX, &d, err, errlen) == -1) {
+		free(d.p);
+		return -1;
+	}
+	rc = config_load_text(cf, dir, d.p != NULL ? d.p : "", d.len, warn,
+	    err, errlen);
+	free(d.p);
+	return rc;
+}
+
+int
+config_load_mastercf_text(struct mcf_table *mcf, const char *dir,
+    const char *buf, size_t len, char *err, size_t errlen)
 {
 	char path[PATH_MAX];
 
 	snprintf(path, sizeof(path), "%s/master.cf", dir);
-	if (mcf_parse_file(mcf, path, err, errlen) == -1)
+	if (mcf_parse_buffer(mcf, buf, len, path, err, errlen) == -1)
 		return -1;
 	if (mcf->n == 0) {
 		snprintf(err, errlen, "%s: no service declared", path);
@@ -57,101 +74,19 @@ config_load_mastercf(struct mcf_table *mcf, const char *dir, char *err,
 	return 0;
 }
 
-static int
-check_dir(const char *what, const char *path, uid_t owner, int mode_mask,
-    char *err, size_t errlen)
-{
-	struct stat st;
-
-	if (stat(path, &st) == -1) {
-		snprintf(err, errlen, "%s %s: %s (run bulkhead-setup)", what,
-		    path, strerror(errno));
-		return -1;
-	}
-	if (!S_ISDIR(st.st_mode) || st.st_uid != owner ||
-	    (st.st_mode & mode_mask) != 0) {
-		snprintf(err, errlen, "%s %s must be a directory owned by "
-		    "uid %u with no %s permissions (run bulkhead-setup)", what,
-		    path, (unsigned)owner, mode_mask == 066 ? "group or other read or write" :
-		    "group or other write");
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * default_privs runs commands and writes files for root-owned aliases: an
- * account that exists and is not root (check_user refused the name "root";
- * this catches a uid 0 by another name).
- */
-static int
-check_default_privs(const struct bh_config *cf, char *err, size_t errlen)
-{
-	char	why[CF_ERR_MAX];
-	uid_t	uid;
-	gid_t	gid;
-
-	if (sandbox_resolve_user(cf->default_privs, &uid, &gid, why,
-	    sizeof(why)) == -1) {
-		snprintf(err, errlen, "default_privs: %s", why);
-		return -1;
-	}
-	return 0;
-}
-
-/* Every smtp_sasl_password_maps file is root's and parses (master
-   reads them again for each lookup). */
-static int
-check_sasl_password_maps(const struct bh_config *cf, char *err,
+int
+config_load_mastercf(struct mcf_table *mcf, const char *dir, char *err,
     size_t errlen)
 {
-	char	why[CF_ERR_MAX], user[SASL_PASSWD_FIELD_MAX];
-	char	pass[SASL_PASSWD_FIELD_MAX];
-	size_t	i;
+	struct dbuf	d = { NULL, 0, 0 };
+	char		path[PATH_MAX];
+	int		rc = -1;
 
-	for (i = 0; i < cf->smtp_sasl_password_maps.n; i++)
-		if (sasl_passwd_lookup(cf->smtp_sasl_password_maps.v[i], "",
-		    user, pass, why, sizeof(why)) == -1) {
-			snprintf(err, errlen, "smtp_sasl_password_maps: %s",
-			    why);
-			return -1;
-		}
-	return 0;
-}
-
-/* Every compartment's account exists, is not root, and has its own uid. */
-int
-config_check_system(const struct bh_config *cf, char *err, size_t errlen)
-{
-	const char	*users[] = { cf->smtpd_user, cf->queue_user,
-			    cf->lookup_user, cf->local_user, cf->pickup_user,
-			    cf->relay_user,
-			    cf->auth_user, cf->keys_user,
-			    cf->dns_user };
-	uid_t		 uids[sizeof(users) / sizeof(users[0])];
-	gid_t		 gid;
-	size_t		 i, j;
-
-	for (i = 0; i < sizeof(users) / sizeof(users[0]); i++) {
-		if (sandbox_resolve_user(users[i], &uids[i], &gid, err,
-		    errlen) == -1)
-			return -1;
-		for (j = 0; j < i; j++)
-			if (uids[i] == uids[j]) {
-				snprintf(err, errlen, "users %s and %s share "
-				    "uid %u: each compartment needs its own",
-				    users[j], users[i], (unsigned)uids[i]);
-				return -1;
-			}
-	}
-	if (check_default_privs(cf, err, errlen) == -1)
-		return -1;
-	/* 0711 at most: users' bulkdrop passes through to maildrop/ */
-	if (check_dir("queue_directory", cf->queue_directory, uids[1], 066,
-	    err, errlen) == -1)
-		return -1;
-	if (check_sasl_password_maps(cf, err, errlen) == -1)
-		return -1;
-	return check_dir("empty_directory", cf->empty_directory, 0, 022, err,
-	    errlen);
+	memset(mcf, 0, sizeof(*mcf));
+	snprintf(path, sizeof(path), "%s/master.cf", dir);
+	if (text_slurp(path, MCF_FILE_MAX, &d, err, errlen) == 0)
+		rc = config_load_mastercf_text(mcf, dir, d.p != NULL ? d.p :
+		    "", d.len, err, errlen);
+	free(d.p);
+	return rc;
 }

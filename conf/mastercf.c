@@ -22,10 +22,7 @@
 #include "lib/textfile.h"
 #include "conf/mastercf.h"
 
-#define MCF_FILE_MAX		(1024 * 1024)
 #define MCF_LINES_MAX		100000
-#define MCF_SERVICES_MAX	256
-#define MCF_MAXPROC_MAX		100000
 #define MCF_NFIXED		8	/* fields before the command's args */
 
 /* One white-space separated field of a logical line. */
@@ -305,23 +302,6 @@ same_address(const struct mcf_service *a, const struct mcf_service *b)
 	return strcmp(a->host, b->host) == 0;	/* both canonical */
 }
 
-static void
-service_clear(struct mcf_service *svc)
-{
-	size_t	 i;
-
-	free(svc->name);
-	free(svc->host);
-	free(svc->port);
-	free(svc->command);
-	free(svc->file);
-	for (i = 0; i < svc->nopts && i < MCF_OPT_MAX; i++) {
-		free(svc->opts[i].name);
-		free(svc->opts[i].value);
-	}
-	memset(svc, 0, sizeof(*svc));
-}
-
 static int
 parse_line(struct parse *ps, const char *s, size_t len)
 {
@@ -376,7 +356,7 @@ parse_line(struct parse *ps, const char *s, size_t len)
 	free(w);
 	return 0;
 fail:
-	service_clear(&svc);
+	mcf_service_clear(&svc);
 	free(w);
 	return -1;
 }
@@ -431,18 +411,4 @@ mcf_parse_file(struct mcf_table *t, const char *path, char *err,
 		    err, errlen);
 	free(d.p);
 	return rc;
-}
-
-void
-mcf_free(struct mcf_table *t)
-{
-	size_t	 i;
-
-	if (t == NULL)
-		return;
-	for (i = 0; i < t->n; i++)
-		service_clear(&t->v[i]);
-	free(t->v);
-	t->v = NULL;
-	t->n = 0;
 }

@@ -13,6 +13,9 @@
 #include <stddef.h>
 
 #define MCF_OPT_MAX	32
+#define MCF_FILE_MAX		(1024 * 1024)
+#define MCF_SERVICES_MAX	256
+#define MCF_MAXPROC_MAX		100000
 
 struct mcf_option {
 	char	*name;
@@ -41,6 +44,8 @@ int	mcf_parse_buffer(struct mcf_table *, const char *buf, size_t len,
 	    const char *fname, char *err, size_t errlen);
 int	mcf_parse_file(struct mcf_table *, const char *path, char *err,
 	    size_t errlen);
+/* mastercf_table.c: what master links of it too */
+void	mcf_service_clear(struct mcf_service *);
 void	mcf_free(struct mcf_table *);
 
 #endif

@@ -41,23 +41,33 @@ int
 text_slurp(const char *path, size_t max, struct dbuf *d, char *err,
     size_t errlen)
 {
-	struct stat	 st;
-	char		 chunk[8192];
-	ssize_t		 n;
-	int		 fd;
+	int	 fd, rc;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
 		snprintf(err, errlen, "%s: cannot open: %s", path,
 		    strerror(errno));
 		return -1;
 	}
+	rc = text_slurp_fd(fd, path, max, d, err, errlen);
+	close(fd);
+	return rc;
+}
+
+int
+text_slurp_fd(int fd, const char *path, size_t max, struct dbuf *d,
+    char *err, size_t errlen)
+{
+	struct stat	 st;
+	char		 chunk[8192];
+	ssize_t		 n;
+
 	if (fstat(fd, &st) == -1) {
 		snprintf(err, errlen, "%s: fstat: %s", path, strerror(errno));
-		goto fail;
+		return -1;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		snprintf(err, errlen, "%s: not a regular file", path);
-		goto fail;
+		return -1;
 	}
 	for (;;) {
 		n = read(fd, chunk, sizeof(chunk));
@@ -66,25 +76,20 @@ text_slurp(const char *path, size_t max, struct dbuf *d, char *err,
 		if (n == -1) {
 			snprintf(err, errlen, "%s: read: %s", path,
 			    strerror(errno));
-			goto fail;
+			return -1;
 		}
 		if (n == 0)
-			break;
+			return 0;
 		if (d->len + (size_t)n > max) {
 			snprintf(err, errlen, "%s: file is larger than %zu "
 			    "bytes", path, max);
-			goto fail;
+			return -1;
 		}
 		if (dbuf_add(d, chunk, (size_t)n) == -1) {
 			snprintf(err, errlen, "%s: out of memory", path);
-			goto fail;
+			return -1;
 		}
 	}
-	close(fd);
-	return 0;
-fail:
-	close(fd);
-	return -1;
 }
 
 int

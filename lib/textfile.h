@@ -20,6 +20,9 @@ int	dbuf_add(struct dbuf *, const char *, size_t);
 /* Read a whole regular file of at most max bytes; err says why not. */
 int	text_slurp(const char *path, size_t max, struct dbuf *, char *err,
 	    size_t errlen);
+/* The same from an open descriptor (left open); path names it in err. */
+int	text_slurp_fd(int fd, const char *path, size_t max, struct dbuf *,
+	    char *err, size_t errlen);
 
 /* A cursor over (buf, len), one physical line at a time. */
 struct lreader {

@@ -19,7 +19,6 @@
 #define MASTER_DEBUG		1
 #define MASTER_FOREGROUND	2
 int	master_main(const char *confdir, int mode, int verbose);
-int	master_print(const char *confdir, int argc, char **argv);
 
 #ifdef BH_SANITIZER
 /*
@@ -99,6 +98,8 @@ run_role(const char *name, int argc, char **argv)
 		return print_policy(argc, argv);
 	if (strcmp(name, "alias-check") == 0)
 		return alias_checker_main(argc, argv);
+	if (strcmp(name, "config-parse") == 0)
+		return config_parser_main(argc, argv);
 	if (ipc_role_from_name(name, &role) == -1)
 		usage();
 	switch (role) {
@@ -175,7 +176,7 @@ main(int argc, char **argv)
 		}
 	}
 	if (print)
-		return master_print(confdir, argc - optind, argv + optind);
+		return config_print_main(confdir, argc - optind, argv + optind);
 	if (optind != argc)
 		usage();
 	if (check)

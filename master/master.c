@@ -36,7 +36,6 @@
 
 #define STOP_GRACE	5	/* seconds before SIGKILL at shutdown */
 
-int	master_print(const char *confdir, int argc, char **argv);
 /* How master runs: as a daemon, -d (foreground, log to stderr) or -F. */
 #define MASTER_DAEMON		0
 #define MASTER_DEBUG		1
@@ -45,12 +44,6 @@ int	master_main(const char *confdir, int mode, int verbose);
 void	master_worker_msg(struct ipc_chan *, const struct ipc_hdr *,
 	    const union ipc_msg *, int, void *);
 void	master_worker_closed(struct ipc_chan *, const char *, int, void *);
-
-static void
-warn_stderr(const char *msg)
-{
-	log_warnx("%s", msg);
-}
 
 /* Say how many of w's lines were dropped since the last it logged. */
 void
@@ -224,7 +217,8 @@ on_sigterm(evutil_socket_t sig, short ev, void *arg)
 	log_info("terminating on signal %d", (int)sig);
 	m->stopping = 1;
 	include_stop_all(m);
-	alias_check_cancel(m);
+	checker_cancel(m, &m->ccheck);
+	checker_cancel(m, &m->acheck);
 	spawn_stop_all(m, SIGTERM);
 	if (all_ended(m)) {
 		event_base_loopexit(m->base, NULL);
@@ -265,26 +259,47 @@ reload_checked(struct master *m, int ok, const char *err, void *arg)
 	spawn_stop_all(m, SIGTERM);
 }
 
-void
-master_reload(struct master *m)
+/* The parser's answer: root's checks, then the alias files' check. */
+static void
+reload_parsed(struct master *m, struct bh_config *cf, const char *err)
 {
-	struct bh_config	*cf;
-	char			 err[CF_ERR_MAX];
+	char	 why[CF_ERR_MAX];
 
-	if (m->acheck != NULL) {	/* again once the running one ends */
-		m->reload_again = 1;
+	if (cf == NULL) {
+		if (!m->stopping)
+			log_warnx("reload failed, keeping the running "
+			    "configuration: %s", err);
 		return;
 	}
-	cf = xcalloc(1, sizeof(*cf));
-	if (config_load(cf, m->confdir, warn_stderr, err, sizeof(err)) == -1 ||
-	    config_check_system(cf, err, sizeof(err)) == -1 ||
-	    alias_check_start(m, cf, reload_checked, cf, err,
-	    sizeof(err)) == -1) {
+	if (m->stopping || m->acheck != NULL) {
+		/* an alias file changed meanwhile: again after its check */
+		m->reload_again = !m->stopping;
+		config_free(cf);
+		free(cf);
+		return;
+	}
+	if (config_check_system(cf, why, sizeof(why)) == -1 ||
+	    alias_check_start(m, cf, reload_checked, cf, why,
+	    sizeof(why)) == -1) {
 		log_warnx("reload failed, keeping the running configuration: "
-		    "%s", err);
+		    "%s", why);
 		config_free(cf);
 		free(cf);
 	}
+}
+
+void
+master_reload(struct master *m)
+{
+	char	 err[CF_ERR_MAX];
+
+	if (m->acheck != NULL || m->ccheck != NULL) {
+		m->reload_again = 1;	/* again once the running one ends */
+		return;
+	}
+	if (config_parse_start(m, reload_parsed, err, sizeof(err)) == -1)
+		log_warnx("reload failed, keeping the running configuration: "
+		    "%s", err);
 }
 
 static void
@@ -446,9 +461,7 @@ load_everything(struct master *m)
 {
 	char err[CF_ERR_MAX];
 
-	if (config_load(&m->cf, m->confdir, warn_stderr, err, sizeof(err))
-	    == -1 ||
-	    config_load_mastercf(&m->mcf, m->confdir, err, sizeof(err)) == -1 ||
+	if (config_parse_wait(m, &m->cf, &m->mcf, err, sizeof(err)) == -1 ||
 	    config_check_system(&m->cf, err, sizeof(err)) == -1 ||
 	    alias_check(m, &m->cf, err, sizeof(err)) == -1) {
 		fprintf(stderr, "bulkhead: %s\n", err);
@@ -547,53 +560,4 @@ master_main(const char *confdir, int mode, int verbose)
 	unlink(m->cf.control_socket);
 	log_info("stopped");
 	return 0;
-}
-
-/*
- * "bulkhead -P [name ...]": print the effective parameters, as postconf
- * does; with names, only their values (as "postconf -h name").
- */
-int
-master_print(const char *confdir, int argc, char **argv)
-{
-	struct bh_config	 cf;
-	char			 err[CF_ERR_MAX], line[8192];
-	FILE			*f;
-	size_t			 n;
-	int			 i, found, rc = 0;
-
-	memset(&cf, 0, sizeof(cf));
-	log_init("master", 1);
-	if (config_load(&cf, confdir, warn_stderr, err, sizeof(err)) == -1) {
-		fprintf(stderr, "bulkhead: %s\n", err);
-		return 1;
-	}
-	if ((f = tmpfile()) == NULL)
-		fatal("tmpfile");
-	config_print(&cf, fileno(f));
-	for (i = 0; i < argc || (argc == 0 && i == 0); i++) {
-		found = 0;
-		rewind(f);
-		while (fgets(line, sizeof(line), f) != NULL) {
-			if (argc == 0) {
-				fputs(line, stdout);
-				continue;
-			}
-			n = strlen(argv[i]);
-			if (strncmp(line, argv[i], n) == 0 &&
-			    strncmp(line + n, " =", 2) == 0) {
-				fputs(line + n + 2 + (line[n + 2] == ' '),
-				    stdout);
-				found = 1;
-			}
-		}
-		if (argc > 0 && !found) {
-			fprintf(stderr, "bulkhead: unknown parameter %s\n",
-			    argv[i]);
-			rc = 1;
-		}
-	}
-	fclose(f);
-	config_free(&cf);
-	return rc;
 }

@@ -13,6 +13,7 @@
 #include "privsep/ipc.h"
 #include "privsep/ipc_msgs.h"
 #include "conf/config_load.h"
+#include "conf/config_wire.h"
 #include "conf/mastercf.h"
 #include "lib/ratelimit.h"
 
@@ -66,7 +67,8 @@ struct master {
 	struct event		*kids_ev;	/* child_watch.c's tick */
 	struct include_check	*checks;	/* include_verify.c */
 	size_t			 nchecks;
-	struct alias_job	*acheck;	/* alias_check.c: running */
+	struct check_job	*acheck;	/* alias_check.c: running */
+	struct check_job	*ccheck;	/* config_parse.c: running */
 	int			 reload_again;	/* SIGHUP during a check */
 };
 
@@ -98,8 +100,30 @@ typedef void (*alias_check_done)(struct master *, int ok, const char *err,
 	    void *arg);
 int	alias_check_start(struct master *, const struct bh_config *,
 	    alias_check_done, void *arg, char *err, size_t errlen);
-int	alias_check_reaped(struct master *, pid_t, int status);
-void	alias_check_cancel(struct master *);
+
+/* checker.c: a child that parses for master (fds on 3.., out a pipe) */
+#define CHECKER_FDS_MAX	BH_LIST_MAX
+struct check_job;
+typedef void (*check_job_fn)(struct master *, pid_t, char *out, size_t got,
+	    int status, int cancelled, void *arg);
+pid_t	checker_spawn(const struct master *, char *const argv[],
+	    const int *fds, size_t n, int *in, char *err, size_t errlen);
+size_t	checker_collect(pid_t, int in, char *buf, size_t len, int wait_ms,
+	    int *status);
+void	checker_job_start(struct master *, struct check_job **slot,
+	    const char *what, pid_t, int in, size_t max, int wait_ms,
+	    check_job_fn, void *arg);
+int	checker_reaped(struct master *, pid_t, int status);
+void	checker_cancel(struct master *, struct check_job **slot);
+
+/* config_parse.c: main.cf and master.cf parsed by a child as nobody */
+int	config_parse_wait(const struct master *, struct bh_config *,
+	    struct mcf_table *, char *err, size_t errlen);
+/* cf: the new configuration (the callee's to keep), or NULL and err */
+typedef void (*config_parsed)(struct master *, struct bh_config *cf,
+	    const char *err);
+int	config_parse_start(struct master *, config_parsed, char *err,
+	    size_t errlen);
 /* master.c: read the configuration again (SIGHUP) */
 void	master_reload(struct master *);
 

@@ -354,7 +354,7 @@ spawn_reap(struct master *m)
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		if (retired_reaped(m, pid, status) ||
 		    include_reaped(m, pid, status) ||
-		    alias_check_reaped(m, pid, status))
+		    checker_reaped(m, pid, status))
 			continue;
 		for (r = 0; r < ROLE_COUNT; r++)
 			if (m->workers[r].pid == pid) {

@@ -55,6 +55,8 @@ void	compartment_spec(enum bh_role, const struct bh_config *,
 
 /* seccomp.c: the filter of a role's row of seccomp_lists.c */
 void	seccomp_apply(enum bh_role role);
+/* A NULL-terminated allowlist that is no role's (the config parser). */
+void	seccomp_apply_calls(const char *const *calls);
 /*
  * The role's filter as libseccomp's pseudo filter code, to fd: the one
  * this build loads, or (table_only) without a sanitizer build's additions.

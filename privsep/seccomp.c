@@ -135,22 +135,53 @@ seccomp_build(enum bh_role role, int sanitizer)
 	return ctx;
 }
 
+static void
+trap_report(void)
+{
+	struct sigaction	sa;
+
+	if (default_action() != SCMP_ACT_TRAP)
+		return;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = sigsys_report;
+	sa.sa_flags = SA_SIGINFO;
+	if (sigaction(SIGSYS, &sa, NULL) == -1)
+		fatal("sigaction SIGSYS");
+}
+
 void
 seccomp_apply(enum bh_role role)
 {
 	scmp_filter_ctx		ctx;
-	struct sigaction	sa;
 
 	if (compartment_seccomp(role) != NULL &&
-	    compartment_seccomp(role)->kind == COMP_ALLOWLIST &&
-	    default_action() == SCMP_ACT_TRAP) {
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_sigaction = sigsys_report;
-		sa.sa_flags = SA_SIGINFO;
-		if (sigaction(SIGSYS, &sa, NULL) == -1)
-			fatal("sigaction SIGSYS");
-	}
+	    compartment_seccomp(role)->kind == COMP_ALLOWLIST)
+		trap_report();
 	ctx = seccomp_build(role, SANITIZER_BUILD);
+	if (seccomp_load(ctx) != 0)
+		fatalx("seccomp_load failed");
+	seccomp_release(ctx);
+}
+
+/*
+ * An allowlist that is no compartment's row: the configuration parser
+ * (check/config_parser.c) runs before any compartment exists.  The -S
+ * mode and the sanitizers' calls apply as to the rows.
+ */
+void
+seccomp_apply_calls(const char *const *calls)
+{
+	scmp_filter_ctx		ctx;
+
+	trap_report();
+	if ((ctx = seccomp_init(default_action())) == NULL)
+		fatalx("seccomp_init failed");
+	if (seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
+	    SCMP_ACT_KILL_PROCESS) != 0)
+		fatalx("seccomp: cannot set the bad-architecture action");
+	add_calls(ctx, SCMP_ACT_ALLOW, calls);
+	if (SANITIZER_BUILD)
+		add_calls(ctx, SCMP_ACT_ALLOW, sanitizer_calls);
 	if (seccomp_load(ctx) != 0)
 		fatalx("seccomp_load failed");
 	seccomp_release(ctx);
