@@ -7,8 +7,8 @@
  *
  * The compartments' accounts are named in main.cf, so this process
  * cannot take one of them before it parsed it: it becomes the fixed
- * account nobody (group nogroup), looked up by name, and refuses to go
- * on if that is missing or root's.  Before it reads a byte of either
+ * account nobody with its own group (Debian's nogroup), looked up by
+ * name, and refuses to go on if that is missing or root's.  Before it reads a byte of either
  * file it drops every group and root's uid, sets no_new_privs, is not
  * dumpable, takes rlimits (no files written, no processes, no core, a
  * few descriptors, bounded CPU time) and loads a seccomp allowlist:
@@ -46,7 +46,6 @@
 
 #define USAGE	"usage: bulkhead -x config-parse -c DIR [-S MODE] [-m] [-M]"
 #define PARSER_USER	"nobody"
-#define PARSER_GROUP	"nogroup"
 #define PARSER_CPU	10		/* seconds of CPU time */
 
 static const char *const parser_calls[] = {
@@ -131,23 +130,22 @@ set_limit(int res, rlim_t v)
 		fatal("setrlimit %d", res);
 }
 
-/* nobody, nogroup: everything gone before the first byte is read. */
+/* nobody and its group: everything gone before the first byte is read. */
 static void
 drop(int maxfd)
 {
 	struct passwd	*pw;
-	struct group	*gr;
 	uid_t		 uid;
 	gid_t		 gid;
 
 	if ((pw = getpwnam(PARSER_USER)) == NULL || pw->pw_uid == 0)
 		fatalx("no unprivileged account %s to parse as", PARSER_USER);
 	uid = pw->pw_uid;
-	if ((gr = getgrnam(PARSER_GROUP)) == NULL || gr->gr_gid == 0)
-		fatalx("no unprivileged group %s to parse as", PARSER_GROUP);
-	gid = gr->gr_gid;
+	gid = pw->pw_gid;	/* Debian's nogroup; other systems' own */
+	if (gid == 0)
+		fatalx("%s's group is root's: not a group to parse as",
+		    PARSER_USER);
 	endpwent();
-	endgrent();
 	set_limit(RLIMIT_NOFILE, maxfd + 1 + 8);	/* a sanitizer's few */
 	set_limit(RLIMIT_FSIZE, 0);
 	set_limit(RLIMIT_CORE, 0);

@@ -41,7 +41,9 @@ open_conf(const char *dir, const char *name, int optional, int *fd,
 	char		 path[PATH_MAX];
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if ((*fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC |
+	/* a symbolic link is followed, as Postfix does: the directory is
+	   root's, and so is what it links to */
+	if ((*fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC |
 	    O_NOCTTY)) == -1) {
 		if (optional && errno == ENOENT)
 			return 0;

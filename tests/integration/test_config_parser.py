@@ -81,3 +81,20 @@ def test_master_serves_while_a_stopped_parser_is_reloading(make_daemon,
         in d.logtext()
     assert "reloading: restarting the compartments" not in d.logtext()
     assert "ESMTP before" in banner(d)
+
+
+def test_main_cf_may_be_a_symbolic_link(make_daemon, users):
+    """A main.cf that is a symbolic link (a configuration kept elsewhere,
+    as admins do with Postfix) is followed, at start and on reload.
+    Was: refused (O_NOFOLLOW), and the daemon did not start."""
+    d = make_daemon(start=False,
+                    extra_main="smtpd_banner = $myhostname ESMTP linked\n")
+    real = os.path.join(d.dir, "main.cf.real")
+    os.rename(os.path.join(d.dir, "main.cf"), real)
+    os.symlink(real, os.path.join(d.dir, "main.cf"))
+    d.start()
+    assert "ESMTP linked" in banner(d)
+    with open(real, "a") as f:
+        f.write("smtpd_banner = $myhostname ESMTP relinked\n")
+    d.proc.send_signal(signal.SIGHUP)
+    wait_until(lambda: "ESMTP relinked" in banner(d), "the reload")
