@@ -22,7 +22,6 @@
  */
 #include <sys/stat.h>
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,11 +29,11 @@
 #include <unistd.h>
 
 #include "check/alias_checker.h"
+#include "check/say.h"
 #include "conf/aliases.h"
 #include "conf/aliases_check.h"
 #include "conf/config_load.h"
 #include "delivery/userdb.h"
-#include "lib/fdio.h"
 #include "lib/log.h"
 #include "privsep/compartment.h"
 #include "privsep/sandbox.h"
@@ -52,32 +51,10 @@
 
 static struct userdb	 users;		/* the passwd snapshot */
 
-/* One line to master; stdio would fstat and lseek, which seccomp kills. */
-static void
-say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void
-say(const char *fmt, ...)
-{
-	char	line[BH_LOG_LINE_MAX + 32];
-	va_list	ap;
-	int	n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n >= sizeof(line) - 1)
-		n = sizeof(line) - 2;
-	line[n++] = '\n';
-	(void)fd_write_all(STDOUT_FILENO, line, n);
-}
-
 static void
 sink(int prio, const char *line)
 {
-	say("w%d %s", prio, line);
+	checker_say("w%d %s", prio, line);
 }
 
 static void
@@ -89,7 +66,7 @@ quiet(const char *msg)
 static int
 fail(const char *what, const char *why)
 {
-	say("e %s%s", what, why);
+	checker_say("e %s%s", what, why);
 	return 2;
 }
 
@@ -223,7 +200,7 @@ alias_checker_main(int argc, char **argv)
 #endif
 	if (aliases_check_files(&cf, f, n, snapshot_user, &cf, privs_gid, 0,
 	    err, sizeof(err)) == -1) {
-		say("e %s", err);
+		checker_say("e %s", err);
 		return 1;
 	}
 	return 0;

@@ -29,7 +29,6 @@
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +36,7 @@
 #include <unistd.h>
 
 #include "check/alias_checker.h"
+#include "check/say.h"
 #include "conf/config_load.h"
 #include "conf/config_wire.h"
 #include "lib/fdio.h"
@@ -76,48 +76,22 @@ pause_hook(const struct dbuf *d)
 }
 #endif
 
-/* One record to master; stdio would fstat and lseek. */
-static void
-say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void
-say(const char *fmt, ...)
-{
-	char	line[BH_LOG_LINE_MAX + 32];
-	va_list	ap;
-	int	n;
-	char	*nl;
-
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n >= sizeof(line) - 1)
-		n = sizeof(line) - 2;
-	line[n] = '\0';
-	while ((nl = strchr(line, '\n')) != NULL)	/* one record a line */
-		*nl = ' ';
-	line[n++] = '\n';
-	(void)fd_write_all(STDOUT_FILENO, line, n);
-}
-
 static void
 sink(int prio, const char *line)
 {
-	say("l%d %s", prio < 0 || prio > 7 ? 4 : prio, line);
+	checker_say("l%d %s", prio < 0 || prio > 7 ? 4 : prio, line);
 }
 
 static void
 warn_master(const char *msg)
 {
-	say("w %s", msg);
+	checker_say("w %s", msg);
 }
 
 static int
 fail(const char *what)
 {
-	say("e %s", what);
+	checker_say("e %s", what);
 	return 1;
 }
 

@@ -9,7 +9,7 @@ import subprocess
 import threading
 import time
 
-from conftest import BULKHEAD, tag, wait_until
+from conftest import BULKHEAD, children, tag, wait_until
 
 # A private mount namespace whose /dev/log is the test's own socket;
 # the rest of /dev is the real one, bound entry by entry.
@@ -55,20 +55,7 @@ def test_emergency_priority_is_clamped(make_daemon):
         wait_until(lambda: any(b"smtpd" in g and b"ready" in g
                                for g in got), "smtpd ready (syslog)")
         master = int(open(pidfile).read())
-        smtpd = None
-        for p in os.listdir("/proc"):
-            if not p.isdigit():
-                continue
-            try:
-                with open("/proc/%s/cmdline" % p, "rb") as f:
-                    argv = f.read().split(b"\0")
-                with open("/proc/%s/stat" % p) as f:
-                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-            except OSError:
-                continue
-            if ppid == master and argv[1:3] == [b"-x", b"smtpd"]:
-                smtpd = int(p)
-        assert smtpd
+        [smtpd] = children(master, [b"-x", b"smtpd"])
         os.kill(smtpd, signal.SIGRTMIN + 4)
         line = wait_until(lambda: [g for g in got
                                    if b"test hook: emergency" in g],
